@@ -1,0 +1,234 @@
+"""`build`: from config.yaml to a draft .docx — the library call behind `drafter build`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from jinja2.exceptions import TemplateError as JinjaError
+from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import StrictUndefined
+
+from .config import Config, load_config
+from .document import compose, next_free_path, save_atomically
+from .environment import make_environment
+from .errors import ConfigError, DrafterError, QueryError
+from .figures import Figure, FigureRegistry, Occurrence, Provenance, Row
+from .queries import QuerySpec, load_queries
+from .runner import QueryFailure, RunResult, build_parameters, run_queries
+from .sections import Paragraph, render_sections, section_files
+
+RESERVED_NAMES = frozenset({
+    "year", "period_start", "period_end", "params", "report", "agency", "signature", "title",
+    "date", "recipient", "doc_number", "attachments", "body", "prev",
+})
+
+
+@dataclass
+class Project:
+    """A configuration with its queries loaded: everything a build needs but the data."""
+
+    config: Config
+    queries: dict[str, QuerySpec]
+
+    @property
+    def year(self) -> int:
+        return self.config.report.year
+
+
+def load_project(config: str | Path | Config = "config.yaml", *, year: int | None = None,
+                 sources: dict[str, str] | None = None) -> Project:
+    if not isinstance(config, Config):
+        config = load_config(config, year=year, sources=sources)
+    elif year is not None:
+        config = config.with_year(year)
+    queries = load_queries(config.resolve(config.queries))
+    for spec in queries.values():
+        if spec.name in RESERVED_NAMES:
+            raise QueryError(
+                f"查询名“{spec.name}”与内置名称冲突", path=spec.path,
+                hint=f"请给文件改名；内置名称：{'、'.join(sorted(RESERVED_NAMES))}。",
+            )
+    return Project(config, queries)
+
+
+def _fill(template: str, values: dict[str, Any], config: Config, key: str) -> str:
+    """Render a short text setting such as the title or the output file name."""
+    env = SandboxedEnvironment(undefined=StrictUndefined)
+    try:
+        return env.from_string(template).render(values)
+    except JinjaError as exc:
+        raise ConfigError(
+            f"配置项 {key} 中的模板有误", path=config.path, line=config.line(*key.split(".")),
+            cause=str(exc), hint="此处只能用 {{ agency }} 和 {{ year }}。",
+        ) from None
+
+
+class _MissingRow:
+    """Stands in for a row whose query failed: every column is an empty figure."""
+
+    def __init__(self, spec: QuerySpec):
+        self._spec = spec
+
+    def __getattr__(self, column: str) -> Figure:
+        if column.startswith("_"):
+            raise AttributeError(column)
+        prov = Provenance(self._spec.name, self._spec.source, column)
+        return Figure(None, prov.ref, (prov,), self._spec.description)
+
+    __getitem__ = __getattr__
+
+
+def _missing_value(spec: QuerySpec) -> Any:
+    if spec.returns == "rows":
+        return []
+    if spec.returns == "scalar":
+        prov = Provenance(spec.name, spec.source, "value")
+        return Figure(None, spec.name, (prov,), spec.description)
+    return _MissingRow(spec)
+
+
+def report_context(config: Config) -> dict[str, Any]:
+    """Names about the report itself, for the master, the sections and file names."""
+    report = config.report
+    base = {"agency": report.agency, "year": report.year}
+    title = _fill(report.title, base, config, "report.title")
+    params = build_parameters(config)
+    meta = {
+        "agency": report.agency,
+        "signature": report.signature or report.agency,
+        "title": title,
+        "date": config.report_date,
+        "recipient": report.recipient,
+        "doc_number": report.doc_number,
+        "attachments": list(report.attachments),
+    }
+    return {
+        **meta,
+        "year": report.year,
+        "period_start": params["period_start"],
+        "period_end": params["period_end"],
+        "params": dict(config.parameters),
+        "report": meta,
+    }
+
+
+def query_context(run: RunResult) -> dict[str, Any]:
+    return {
+        name: (result.value if result.ok else _missing_value(result.spec))
+        for name, result in run.results.items()
+    }
+
+
+def default_output(config: Config) -> Path:
+    values = {"agency": config.report.agency, "year": config.report.year}
+    name = _fill(config.output.filename, values, config, "output.filename")
+    return config.resolve(config.output.dir) / name
+
+
+@dataclass
+class Draft:
+    """A draft composed in memory, before it is written."""
+
+    document: Any
+    registry: FigureRegistry
+    paragraphs: list[Paragraph]
+    context: dict[str, Any]
+
+
+def compose_draft(project: Project, run: RunResult) -> Draft:
+    config = project.config
+    registry = FigureRegistry()
+    context = {**query_context(run), **report_context(config)}
+    env = make_environment(registry)
+    files = section_files(config.templates.sections, config.resolve)
+    paragraphs = render_sections(env, files, context, registry)
+    master_env = make_environment(registry, autoescape=True)
+    document = compose(config.resolve(config.templates.master), master_env, context, paragraphs,
+                       registry, config.style)
+    return Draft(document, registry, paragraphs, context)
+
+
+@dataclass
+class BuildResult:
+    path: Path
+    year: int
+    project: Project
+    run: RunResult
+    registry: FigureRegistry
+    paragraphs: list[Paragraph]
+    requested_path: Path
+    built_at: dt.datetime
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def placeholders(self) -> list[Occurrence]:
+        return self.registry.placeholders
+
+    @property
+    def failures(self) -> list[QueryFailure]:
+        return self.run.failures
+
+    @property
+    def renamed(self) -> bool:
+        return self.path != self.requested_path
+
+
+def build(
+    config: str | Path | Config = "config.yaml",
+    *,
+    year: int | None = None,
+    output: str | Path | None = None,
+    sources: dict[str, str] | None = None,
+    force: bool = False,
+    strict: bool = False,
+    clock: Callable[[], dt.datetime] | None = None,
+    on_query_done: Callable[[str], None] | None = None,
+) -> BuildResult:
+    """Run the queries, render the templates and write the draft. Returns where it went.
+
+    An existing file is never overwritten unless `force`: the draft goes to the next
+    free name instead. With `strict`, a figure that cannot be computed fails the build.
+    """
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    project = load_project(config, year=year, sources=sources)
+    timings["load"] = time.perf_counter() - started
+
+    t = time.perf_counter()
+    run = run_queries(project.config, project.queries, on_done=on_query_done)
+    timings["queries"] = time.perf_counter() - t
+    if strict and run.failures:
+        raise run.failures[0].error
+
+    t = time.perf_counter()
+    draft = compose_draft(project, run)
+    timings["render"] = time.perf_counter() - t
+    if strict and draft.registry.placeholders:
+        first = draft.registry.placeholders[0]
+        raise QueryError(
+            f"数字 {first.ref} 无法计算（查询结果为空），--strict 模式下不生成草稿",
+            hint="检查该查询和数据；去掉 --strict 则以【待补充】占位并继续。",
+        )
+
+    built_at = (clock or dt.datetime.now)()
+    requested = Path(output) if output is not None else default_output(project.config)
+    if requested.suffix.lower() != ".docx":
+        raise DrafterError("输出文件名须以 .docx 结尾", path=requested,
+                           hint="例如 --output 草稿.docx")
+    path = requested if force else next_free_path(requested)
+
+    t = time.perf_counter()
+    from .manifest import attach_manifest
+
+    attach_manifest(draft.document, project, run, draft.registry, built_at)
+    save_atomically(draft.document, path)
+    timings["write"] = time.perf_counter() - t
+    timings["total"] = time.perf_counter() - started
+    return BuildResult(
+        path=path, year=project.year, project=project, run=run, registry=draft.registry,
+        paragraphs=draft.paragraphs, requested_path=requested, built_at=built_at, timings=timings,
+    )

@@ -1,0 +1,162 @@
+"""The `drafter` command: parse arguments, call one library function, print the result.
+
+Errors from the library (`DrafterError`) are printed as one message in Chinese,
+never a traceback (`--debug` shows one). Exit codes: 0 success, 1 findings or a
+failed build, 2 bad usage or input.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import traceback
+from pathlib import Path
+from typing import Callable
+
+import click
+
+from . import __version__
+from .errors import DrafterError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class YearType(click.ParamType):
+    name = "年份"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        text = str(value).strip()
+        if not (text.isdigit() and len(text) == 4 and 1900 <= int(text) <= 2999):
+            self.fail(f"“{value}”不是有效的年份，请写四位数字，如 2025", param, ctx)
+        return int(text)
+
+
+class SourceOverride(click.ParamType):
+    name = "名称=URL"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        name, sep, url = str(value).partition("=")
+        if not sep or not name.strip() or not url.strip():
+            self.fail(f"“{value}”格式不对，应写成 名称=URL，如 enforcement=postgresql+psycopg://user@host/db",
+                      param, ctx)
+        return name.strip(), url.strip()
+
+
+def _err(text: str) -> None:
+    click.echo(text, err=True)
+
+
+def handle_errors(fn: Callable) -> Callable:
+    """Turn library errors into one message and an exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        ctx = click.get_current_context()
+        debug = ctx.find_root().params.get("debug", False)
+        try:
+            return fn(*args, **kwargs)
+        except DrafterError as exc:
+            if debug:
+                traceback.print_exc()
+            _err(f"错误：{exc.render()}")
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            _err("已中断。")
+            ctx.exit(130)
+        except click.exceptions.Exit:
+            raise
+        except click.ClickException:
+            raise
+        except Exception as exc:  # noqa: BLE001 — a bug in drafter, reported without a traceback
+            if debug:
+                traceback.print_exc()
+            _err(f"内部错误：{type(exc).__name__}: {exc}\n处理：请加 --debug 重新运行，并把输出报告给维护者。")
+            ctx.exit(EXIT_FINDINGS)
+
+    return wrapper
+
+
+config_option = click.option(
+    "--config", "-c", "config_path", type=click.Path(path_type=Path), default=Path("config.yaml"),
+    show_default=True, help="配置文件路径。",
+)
+year_option = click.option("--year", "-y", type=YearType(), default=None, help="报告年度（缺省取配置中的 year）。")
+source_option = click.option(
+    "--source", "-s", "source_overrides", type=SourceOverride(), multiple=True,
+    help="临时改写数据源：名称=URL，可多次使用（也可用环境变量 DRAFTER_SOURCE_<名称>）。",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", "-V", message="drafter %(version)s")
+@click.option("--debug", is_flag=True, help="出错时显示完整的技术细节（traceback）。")
+def main(debug: bool) -> None:
+    """drafter：从部门数据库生成年度法治政府建设情况报告的 Word 草稿。
+
+    \b
+    常用命令：
+      drafter sample create   生成示例数据库（sample/*.db）
+      drafter build           生成草稿 .docx
+      drafter check 草稿.docx  核对修改过的草稿与数据库是否一致
+      drafter figures         列出报告中的全部数字及其来源
+      drafter lint            检查配置、查询和模板（不连数据库）
+    """
+
+
+@main.command()
+@config_option
+@year_option
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
+              help="输出文件路径（缺省：output/ 下以报告命名）。")
+@source_option
+@click.option("--force", is_flag=True, help="输出文件已存在时直接覆盖（缺省：另存为 -2、-3 …）。")
+@click.option("--strict", is_flag=True, help="有数字无法计算时报错退出，而不是以【待补充】占位。")
+@handle_errors
+def build(config_path: Path, year: int | None, output: Path | None, source_overrides, force: bool,
+          strict: bool) -> None:
+    """生成报告草稿（.docx），并输出其路径。"""
+    from .build import build as run_build
+
+    result = run_build(config_path, year=year, output=output, sources=dict(source_overrides),
+                       force=force, strict=strict)
+    if result.renamed:
+        _err(f"注意：{result.requested_path} 已存在，未覆盖，草稿另存为 {result.path.name}（覆盖请加 --force）。")
+    for failure in result.failures:
+        _err(f"警告：{failure.error.render()}")
+    if result.placeholders:
+        _err(f"草稿中有 {len(result.placeholders)} 处【待补充】（已黄色标出）：")
+        for occ in result.placeholders:
+            _err(f"  - {occ.ref}（{occ.part or ''}）")
+    _err(f"已生成 {result.year} 年度草稿，共 {len(result.registry)} 个数字，用时 {result.timings['total']:.1f} 秒。")
+    click.echo(str(result.path))
+
+
+@main.group()
+def sample() -> None:
+    """示例部门数据库：生成或装入其他数据库。"""
+
+
+@sample.command("create")
+@click.option("--dir", "directory", type=click.Path(path_type=Path), default=Path("sample"), show_default=True,
+              help="写入 SQLite 示例库的目录。")
+@click.option("--force", is_flag=True, help="覆盖已有的示例库。")
+@handle_errors
+def sample_create(directory: Path, force: bool) -> None:
+    """生成示例部门数据库（每个系统一个 SQLite 文件，含 2024、2025 年数据）。"""
+    from .sample import create_sqlite
+
+    try:
+        paths = create_sqlite(directory, overwrite=force)
+    except FileExistsError as exc:
+        raise DrafterError("示例库已存在，未覆盖", path=Path(str(exc.filename or directory)),
+                           hint="要重新生成请加 --force。") from None
+    for p in paths:
+        click.echo(str(p))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,269 @@
+"""config.yaml: read, expand ${ENV}, validate, and resolve paths against the file.
+
+Precedence, lowest first: built-in defaults < config.yaml < environment
+(DRAFTER_SOURCE_<NAME>) < command line (--year, --source). All of it happens in
+`load_config`, so there is one place to read it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from .errors import ConfigError, numbered_context
+from .gongwen import StyleSettings
+from .yamlfile import Location, line_of, load_yaml
+
+DEFAULT_CONFIG = "config.yaml"
+SOURCE_ENV_PREFIX = "DRAFTER_SOURCE_"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ReportSettings(_Model):
+    agency: str = Field(description="发文机关（用于标题和文件名）")
+    year: int = Field(description="报告年度", ge=1900, le=2999)
+    signature: str | None = Field(None, description="发文机关署名；缺省同 agency")
+    title: str = Field(
+        "{{ agency }}关于{{ year }}年度法治政府建设情况报告",
+        description="标题，可用 {{ agency }} {{ year }}",
+    )
+    date: dt.date | None = Field(None, description="成文日期；缺省为报告年度的 12 月 31 日")
+    recipient: str | None = Field(None, description="主送机关（可选）")
+    doc_number: str | None = Field(None, description="发文字号（可选），如 ×应急〔2026〕11号")
+    attachments: list[str] = Field(default_factory=list, description="附件名称（可选）")
+
+
+class SourceSettings(_Model):
+    url: str = Field(description="SQLAlchemy 连接 URL，可用 ${环境变量}")
+    timeout: float = Field(60.0, gt=0, description="单个查询的超时（秒）")
+    description: str | None = Field(None, description="系统名称，供报告和检查结果显示")
+
+
+class TemplateSettings(_Model):
+    master: Path = Field(Path("templates/report.docx"), description="Word 母版（docxtpl）")
+    sections: Path | list[Path] = Field(
+        Path("templates/sections"), description="分部分文本模板：目录（按文件名排序）或文件列表"
+    )
+
+
+class OutputSettings(_Model):
+    dir: Path = Field(Path("output"), description="草稿输出目录")
+    filename: str = Field(
+        "{{ agency }}{{ year }}年度法治政府建设情况报告（草稿）.docx",
+        description="草稿文件名，可用 {{ agency }} {{ year }}",
+    )
+
+
+class Config(_Model):
+    report: ReportSettings
+    sources: dict[str, SourceSettings] = Field(description="部门数据库：名称 → URL 或 {url, timeout}")
+    parameters: dict[str, str | int | float | dt.date | bool] = Field(
+        default_factory=dict, description="查询中可用的额外绑定参数"
+    )
+    queries: Path = Field(Path("queries"), description="查询目录")
+    templates: TemplateSettings = Field(default_factory=TemplateSettings)
+    output: OutputSettings = Field(default_factory=OutputSettings)
+    style: StyleSettings = Field(default_factory=StyleSettings)
+    concurrency: int = Field(4, ge=1, le=32, description="同时查询的数据源个数上限")
+
+    # Not from YAML: where the file was, for resolving relative paths and for messages.
+    path: Path = Field(Path(DEFAULT_CONFIG), exclude=True)
+    lines: dict[Any, int] = Field(default_factory=dict, exclude=True, repr=False)
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _short_source_form(cls, value: Any) -> Any:
+        # `name: URL` is short for `name: {url: URL}`.
+        if isinstance(value, dict):
+            return {k: ({"url": v} if isinstance(v, str) else v) for k, v in value.items()}
+        return value
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent
+
+    def resolve(self, p: Path) -> Path:
+        return p if p.is_absolute() else self.root / p
+
+    def line(self, *loc: Any) -> int | None:
+        return line_of(self.lines, loc)
+
+    @property
+    def report_date(self) -> dt.date:
+        return self.report.date or dt.date(self.report.year, 12, 31)
+
+    def with_year(self, year: int) -> "Config":
+        """The same configuration for another year; a configured date moves with it."""
+        if year == self.report.year:
+            return self
+        date = self.report.date
+        if date is not None:
+            try:
+                date = date.replace(year=year)
+            except ValueError:  # 29 February
+                date = date.replace(year=year, day=28)
+        report = self.report.model_copy(update={"year": year, "date": date})
+        return self.model_copy(update={"report": report})
+
+
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-(.*?))?\}")
+
+
+def _expand_env(value: Any, loc: Location, path: Path, lines: dict, environ) -> Any:
+    """Replace ${VAR} and ${VAR:-default} in every string of the YAML tree."""
+    if isinstance(value, dict):
+        return {k: _expand_env(v, loc + (k,), path, lines, environ) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expand_env(v, loc + (i,), path, lines, environ) for i, v in enumerate(value)]
+    if not isinstance(value, str):
+        return value
+
+    def substitute(match: re.Match) -> str:
+        name, default = match.group(1), match.group(2)
+        if name in environ:
+            return environ[name]
+        if default is not None:
+            return default
+        raise ConfigError(
+            f"环境变量 {name} 未设置",
+            path=path,
+            line=line_of(lines, loc),
+            hint=f"运行前设置它，例如 export {name}=…；或写成 ${{{name}:-默认值}}。",
+        )
+
+    return _ENV.sub(substitute, value)
+
+
+def _field_names(model: type[BaseModel], loc: tuple) -> list[str]:
+    """Known keys at `loc` inside `model`, for did-you-mean."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int) or current is None:
+            return []
+        field = current.model_fields.get(part) if hasattr(current, "model_fields") else None
+        if field is None:
+            if current is Config and loc and loc[0] == "sources":
+                current = SourceSettings
+                continue
+            return []
+        ann = field.annotation
+        current = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
+        if part == "sources":
+            current = None
+    if current is None:
+        return []
+    return [n for n, f in current.model_fields.items() if not f.exclude]
+
+
+def _validation_error(exc: ValidationError, path: Path, lines: dict, text: str) -> ConfigError:
+    errors = exc.errors()
+    first = errors[0]
+    loc = tuple(first["loc"])
+    # `sources.x.url` is where a short form's error really is.
+    dotted = ".".join(str(p) for p in loc)
+    line = line_of(lines, loc)
+    if first["type"] == "extra_forbidden":
+        key = str(loc[-1])
+        known = _field_names(Config, loc[:-1])
+        close = difflib.get_close_matches(key, known, n=1)
+        message = f"未知的配置项“{dotted}”"
+        hint = f"是否想写“{close[0]}”？" if close else f"此处可用的配置项：{'、'.join(known)}。"
+    elif first["type"] == "missing":
+        message = f"缺少必填的配置项“{dotted}”"
+        hint = "请在 config.yaml 中补上该项（见 README 的配置说明）。"
+    else:
+        message = f"配置项“{dotted}”的值不合要求"
+        hint = "请按 README 的配置说明修改该值。"
+    more = [f"另有：{'.'.join(str(p) for p in e['loc'])} — {e['msg']}" for e in errors[1:5]]
+    context = numbered_context(text, line) if line else None
+    if more:
+        context = "\n".join(filter(None, [context, *more]))
+    return ConfigError(
+        message, path=path, line=line, cause=first["msg"], hint=hint, context=context
+    )
+
+
+def _resolve_sqlite(url: str, root: Path) -> str:
+    """Make a relative SQLite path relative to config.yaml rather than the working directory."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return url  # reported when the source is opened
+    if not parsed.drivername.startswith("sqlite"):
+        return url
+    database = parsed.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return url
+    if Path(database).is_absolute():
+        return url
+    return parsed.set(database=str((root / database).resolve())).render_as_string(
+        hide_password=False
+    )
+
+
+def _apply_source_overrides(data: dict, overrides: dict[str, str], environ) -> None:
+    sources = data.setdefault("sources", {}) if isinstance(data, dict) else {}
+    if not isinstance(sources, dict):
+        return
+    env_overrides = {
+        key[len(SOURCE_ENV_PREFIX):].lower(): value
+        for key, value in environ.items()
+        if key.startswith(SOURCE_ENV_PREFIX)
+    }
+    for name, url in {**env_overrides, **overrides}.items():
+        if name not in sources:
+            known = "、".join(sources) or "（无）"
+            raise ConfigError(
+                f"要改写的数据源“{name}”在配置中不存在",
+                hint=f"已配置的数据源：{known}。",
+            )
+        current = sources[name]
+        if isinstance(current, dict):
+            sources[name] = {**current, "url": url}
+        else:
+            sources[name] = url
+
+
+def load_config(
+    path: str | Path = DEFAULT_CONFIG,
+    *,
+    year: int | None = None,
+    sources: dict[str, str] | None = None,
+    environ: dict[str, str] | None = None,
+) -> Config:
+    """Read and validate a configuration; `year` and `sources` come from the command line."""
+    path = Path(path)
+    environ = os.environ if environ is None else environ
+    data, lines, text = load_yaml(path)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(
+            "配置文件的顶层应是键值对（report:、sources: 等）",
+            path=path,
+            line=1,
+            hint="参照项目自带的 config.yaml 编写。",
+        )
+    data = _expand_env(data, (), path, lines, environ)
+    _apply_source_overrides(data, sources or {}, environ)
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        raise _validation_error(exc, path, lines, text) from None
+    config = config.model_copy(update={"path": path.resolve(), "lines": lines})
+    for name, source in config.sources.items():
+        source.url = _resolve_sqlite(source.url, config.root)
+    if year is not None:
+        config = config.with_year(year)
+    return config

@@ -1,0 +1,136 @@
+"""The Word side of a build: fill the master with docxtpl, insert the body, tag the figures."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from docx.document import Document as DocumentObject
+from docx.opc.exceptions import PackageNotFoundError
+from docx.oxml.ns import qn
+from docxtpl import DocxTemplate
+from jinja2.exceptions import TemplateError as JinjaError
+
+from .errors import DrafterError, OutputError, TemplateError
+from .figures import FigureRegistry
+from .gongwen import STYLE_FOR_LEVEL, StyleSettings, ensure_styles, finish
+from .oxml import highlight_placeholders, strip_all_marks, wrap_figures
+from .reading import paragraph_text
+from .sections import Paragraph
+
+BODY_MARK = "\ue010drafter-body\ue011"
+
+
+def open_master(path: Path) -> DocxTemplate:
+    if not path.is_file():
+        raise TemplateError(
+            "找不到 Word 母版", path=path,
+            hint="在 config.yaml 的 templates.master 中写对路径；可用 drafter master 重新生成默认母版。",
+        )
+    if not zipfile.is_zipfile(path):
+        raise TemplateError(
+            "Word 母版不是 .docx 文件", path=path,
+            hint="母版须是 Word 2007 及以后的 .docx 格式；.doc 或 .wps 请在 Word/WPS 中“另存为”.docx。",
+        )
+    try:
+        return DocxTemplate(str(path))
+    except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+        raise TemplateError("Word 母版无法打开", path=path, cause=str(exc),
+                            hint="用 Word 打开并另存一次，或用 drafter master 重新生成。") from None
+
+
+def _master_error(exc: BaseException, path: Path) -> DrafterError:
+    if isinstance(exc, DrafterError):
+        exc.path = exc.path or path
+        return exc
+    lines = [line.strip() for line in getattr(exc, "docx_context", []) if line.strip()]
+    context = "\n".join(f"  | {line}" for line in lines[:7]) or None
+    return TemplateError(
+        "Word 母版中的模板标记有误", path=path, cause=f"{type(exc).__name__}: {exc}", context=context,
+        hint="在 Word 中检查 {{ }} 和 {% %} 标记：名称拼写、是否成对；标记中间不要换行或改字体。",
+    )
+
+
+def fill_master(master_path: Path, env, context: dict[str, Any]) -> DocumentObject:
+    """Render the docxtpl master; the body paragraph keeps `BODY_MARK` for `insert_body`."""
+    tpl = open_master(master_path)
+    try:
+        tpl.render({**context, "body": BODY_MARK}, jinja_env=env, autoescape=True)
+    except (JinjaError, DrafterError, TypeError, ValueError, ArithmeticError, AttributeError) as exc:
+        raise _master_error(exc, master_path) from None
+    return tpl.docx
+
+
+def insert_body(document: DocumentObject, paragraphs: list[Paragraph], master_path: Path,
+                settings: StyleSettings) -> None:
+    """Replace the `{{ body }}` paragraph of the master by the rendered sections."""
+    body_p = None
+    for p in document.element.body.iter(qn("w:p")):
+        if BODY_MARK in paragraph_text(p):
+            body_p = p
+            break
+    if body_p is None:
+        raise TemplateError(
+            "Word 母版中没有 {{ body }} 段落", path=master_path,
+            hint="在母版正文位置单独起一段，只写 {{ body }}，各部分内容会插在这里。",
+        )
+    ensure_styles(document, settings)
+    from docx.text.paragraph import Paragraph as DocxParagraph
+
+    anchor = DocxParagraph(body_p, document._body)
+    for para in paragraphs:
+        anchor.insert_paragraph_before(para.text, style=STYLE_FOR_LEVEL.get(para.level, STYLE_FOR_LEVEL[0]))
+    body_p.getparent().remove(body_p)
+
+
+def compose(master_path: Path, env, context: dict[str, Any], paragraphs: list[Paragraph],
+            registry: FigureRegistry, settings: StyleSettings) -> DocumentObject:
+    """The finished draft in memory: master filled, body inserted, 公文 layout, figures tagged."""
+    document = fill_master(master_path, env, context)
+    insert_body(document, paragraphs, master_path, settings)
+    finish(document, settings)
+    wrap_figures(document.element.body, registry)
+    highlight_placeholders(document.element.body, registry)
+    for part in (*[s.header for s in document.sections], *[s.footer for s in document.sections]):
+        strip_all_marks(part._element)
+    return document
+
+
+def next_free_path(path: Path) -> Path:
+    """`x（草稿）.docx`, else `x（草稿）-2.docx`, `-3`, … whichever does not exist yet."""
+    if not path.exists():
+        return path
+    n = 2
+    while True:
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+        if not candidate.exists():
+            return candidate
+        n += 1
+
+
+def save_atomically(document: DocumentObject, path: Path) -> None:
+    """Write to a temporary file beside `path`, then rename: never a half-written draft."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError("无法创建输出目录", path=path.parent, cause=str(exc),
+                          hint="换一个有写权限的目录（--output），或检查磁盘空间。") from None
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=".drafter-", suffix=".docx.tmp", dir=path.parent)
+    except OSError as exc:
+        raise OutputError("输出目录不可写", path=path.parent, cause=str(exc),
+                          hint="换一个有写权限的目录（--output），或检查文件夹权限。") from None
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        document.save(str(tmp))
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise OutputError("草稿写入失败，未留下不完整的文件", path=path, cause=str(exc),
+                          hint="检查磁盘空间和写权限；若该文件正在 Word 中打开，请先关闭。") from None
+    finally:
+        if tmp.exists():
+            tmp.unlink()

@@ -1,0 +1,213 @@
+"""The one place that builds the Jinja environment for section templates and the Word master.
+
+Sandboxed (a template cannot reach Python internals), StrictUndefined (a
+misspelt figure is an error, never an empty string), and every number filter
+wrapped so that a figure it prints is recorded in the build's registry.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import traceback
+from pathlib import Path
+from typing import Any, Callable
+
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
+from jinja2.exceptions import SecurityError, TemplateAssertionError, TemplateError as JinjaError
+from jinja2.sandbox import SandboxedEnvironment
+
+from . import numbers
+from .errors import DataError, DrafterError, TemplateError, numbered_context
+from .figures import MARK_OPEN, Figure, FigureRegistry, UnknownColumn
+
+# Filters that format a value as report text, by name.
+FORMAT_FILTERS: dict[str, Callable[..., str]] = {
+    "num": numbers.num,
+    "wan": numbers.wan,
+    "approx": numbers.approx,
+    "pct": numbers.pct,
+    "wan_yuan": numbers.wan_yuan,
+    "yuan": numbers.yuan,
+    "date_cn": numbers.date_cn,
+    "month_cn": numbers.month_cn,
+    "cn_num": numbers.cn_num,
+    "yoy": numbers.yoy,
+}
+VALUE_FILTERS = ("ratio",)
+
+# Characters XML 1.0 cannot hold; database text may carry them.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def clean_text(value: str) -> str:
+    """Database text made safe for a Word document."""
+    return _XML_INVALID.sub("", value)
+
+
+def placeholder(ref: str) -> str:
+    return f"【待补充：{ref}】"
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, Figure) else value
+
+
+def _merge_args(figure: Figure, args: tuple, kwargs: dict) -> Figure:
+    """A figure whose provenance also names the figures passed as filter arguments."""
+    extra = [a for a in (*args, *kwargs.values()) if isinstance(a, Figure)]
+    if not extra:
+        return figure
+    sources = figure.sources + tuple(s for a in extra for s in a.sources if s not in figure.sources)
+    refs = ",".join(a.ref for a in extra)
+    return Figure(figure.value, f"{figure.ref}|{refs}", sources, figure.description)
+
+
+def _format_filter(name: str, fn: Callable[..., str], registry: FigureRegistry) -> Callable[..., str]:
+    def apply(value: Any, *args: Any, **kwargs: Any) -> str:
+        if isinstance(value, str) and MARK_OPEN in value:
+            raise DataError(
+                f"过滤器 {name} 作用在了已经格式化的数字上",
+                hint="每个数字只用一个格式过滤器，例如 {{ x.n | wan }}，不要写成 {{ x.n | num | wan }}。",
+            )
+        plain_args = [_plain(a) for a in args]
+        plain_kwargs = {k: _plain(v) for k, v in kwargs.items()}
+        if not isinstance(value, Figure):
+            return _call(fn, name, value, plain_args, plain_kwargs, ref=None)
+        figure = _merge_args(value, args, kwargs)
+        if figure.missing or any(a is None for a in plain_args):
+            return registry.record(figure, placeholder(value.ref), name, placeholder=True)
+        text = _call(fn, name, figure.value, plain_args, plain_kwargs, ref=value.ref)
+        return registry.record(figure, text, name)
+
+    apply.__name__ = name
+    return apply
+
+
+def _call(fn, name: str, value: Any, args: list, kwargs: dict, ref: str | None) -> str:
+    try:
+        return fn(value, *args, **kwargs)
+    except (TypeError, ValueError, ArithmeticError) as exc:
+        what = f"{ref} 的值“{value}”" if ref else f"值“{value}”"
+        raise DataError(
+            f"{what}不能用过滤器 {name} 格式化",
+            cause=str(exc),
+            hint="检查查询返回的是否是数字，或换用合适的过滤器（见 README 的过滤器一览）。",
+        ) from None
+
+
+def _ratio(value: Any, denominator: Any) -> Any:
+    """`a | ratio(b)`: the exact quotient a/b, a figure when either side is one."""
+    if isinstance(value, Figure) or isinstance(denominator, Figure):
+        if not isinstance(value, Figure):
+            return denominator.__rtruediv__(value)
+        if (isinstance(denominator, Figure) and denominator.missing) or value.missing:
+            return Figure(None, f"({value.ref}/{getattr(denominator, 'ref', denominator)})",
+                          value.sources + getattr(denominator, "sources", ()), value.description)
+        return value / denominator
+    return numbers.ratio(value, denominator)
+
+
+def make_environment(registry: FigureRegistry, *, autoescape: bool = False) -> SandboxedEnvironment:
+    """The Jinja environment of one build."""
+    env = SandboxedEnvironment(
+        undefined=StrictUndefined,
+        autoescape=autoescape,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+    def finalize(value: Any) -> Any:
+        if isinstance(value, Figure):
+            if value.missing:
+                return registry.record(value, placeholder(value.ref), "num", placeholder=True)
+            if isinstance(value.value, str):
+                return registry.record(value, clean_text(value.value), "text")
+            if isinstance(value.value, (int, float)) or type(value.value).__name__ == "Decimal":
+                return registry.record(value, numbers.num(value.value), "num")
+            return registry.record(value, clean_text(str(value.value)), "text")
+        if isinstance(value, str):
+            return clean_text(value)
+        return value
+
+    env.finalize = finalize
+    for name, fn in FORMAT_FILTERS.items():
+        env.filters[name] = _format_filter(name, fn, registry)
+    env.filters["ratio"] = _ratio
+    return env
+
+
+# -- turning Jinja's exceptions into messages about the template -----------------------------
+
+def _template_line(exc: BaseException, filename: str) -> int | None:
+    """The template line Jinja was executing when `exc` was raised."""
+    line = None
+    for frame, lineno in traceback.walk_tb(exc.__traceback__):
+        if frame.f_code.co_filename == filename:
+            line = lineno
+    return line
+
+
+def known_names(context: dict[str, Any]) -> list[str]:
+    return sorted(k for k in context if not k.startswith("_"))
+
+
+def template_error(exc: BaseException, path: Path, source: str, context: dict[str, Any],
+                   filename: str | None = None) -> DrafterError:
+    """A DrafterError naming `path` and the line, for an exception raised while rendering it."""
+    filename = filename or str(path)
+    if isinstance(exc, DrafterError):
+        if exc.path is None:
+            exc.path = path
+            exc.line = _template_line(exc, filename)
+            if exc.line:
+                exc.context = numbered_context(source, exc.line, 0)
+        return exc
+    if isinstance(exc, TemplateSyntaxError):
+        line = exc.lineno
+        message = "模板语法错误"
+        hint = "检查 {{ }} 与 {% %} 是否成对、拼写是否正确。"
+        if isinstance(exc, TemplateAssertionError) and "filter" in (exc.message or ""):
+            match = re.search(r"named '([^']+)'", exc.message or "")
+            bad = match.group(1) if match else "?"
+            close = difflib.get_close_matches(bad, [*FORMAT_FILTERS, *VALUE_FILTERS], n=2)
+            message = f"未知的过滤器“{bad}”"
+            hint = (f"是否想写“{'”或“'.join(close)}”？" if close else "") + \
+                f"可用的过滤器：{'、'.join([*FORMAT_FILTERS, *VALUE_FILTERS])}。"
+        return TemplateError(
+            message, path=path, line=line, cause=exc.message,
+            context=numbered_context(source, line) if line else None, hint=hint,
+        )
+    line = _template_line(exc, filename)
+    context_lines = numbered_context(source, line, 0) if line else None
+    if isinstance(exc, UnknownColumn):
+        hint = (f"是否想写“{exc.query}.{exc.suggestions[0]}”？" if exc.suggestions else "") + \
+            f"查询 {exc.query} 返回的列：{'、'.join(exc.known)}。"
+        return TemplateError(
+            f"查询 {exc.query} 没有“{exc.column}”这一列", path=path, line=line,
+            context=context_lines, hint=hint,
+        )
+    if isinstance(exc, UndefinedError):
+        match = re.search(r"'([^']+)' is undefined", str(exc))
+        if match:
+            name = match.group(1)
+            close = difflib.get_close_matches(name, known_names(context), n=3)
+            hint = (f"是否想写“{'”或“'.join(close)}”？" if close else "") + \
+                "模板里的名称是查询名（queries/ 下的文件名）或 year、report 等内置名称；可用 drafter figures 查看全部。"
+            return TemplateError(f"模板用到了未定义的名称“{name}”", path=path, line=line,
+                                 context=context_lines, cause=str(exc), hint=hint)
+        return TemplateError("模板用到了不存在的内容", path=path, line=line, context=context_lines,
+                             cause=str(exc), hint="检查名称和列名的拼写；可用 drafter figures 查看全部数字。")
+    if isinstance(exc, SecurityError):
+        return TemplateError("模板访问了不允许访问的内容，已阻止", path=path, line=line,
+                             context=context_lines, cause=str(exc),
+                             hint="模板只能使用查询结果、过滤器和内置名称，不能访问 Python 内部属性。")
+    if isinstance(exc, JinjaError):
+        return TemplateError("模板渲染出错", path=path, line=line, context=context_lines,
+                             cause=str(exc), hint="按原因修改模板。")
+    if isinstance(exc, (TypeError, ValueError, ArithmeticError, AttributeError)):
+        return TemplateError("模板中的表达式无法计算", path=path, line=line, context=context_lines,
+                             cause=f"{type(exc).__name__}: {exc}",
+                             hint="检查该行的计算或过滤器用法；数字请配合过滤器输出，如 {{ x.n | num }}。")
+    raise exc

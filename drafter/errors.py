@@ -1,0 +1,120 @@
+"""The one error family of drafter.
+
+    DrafterError                 anything a user can fix; carries file, line, hint
+    ├── ConfigError              config.yaml (syntax, keys, types, environment variables)
+    ├── QueryError               a query file (header, SQL, shape of the result)
+    │   └── QueryTimeout         a query ran longer than its limit
+    ├── SourceError              a database could not be reached or opened
+    ├── TemplateError            a section template or the Word master
+    ├── DataError                a value that a template cannot use (NULL, text for a number)
+    ├── OutputError              the draft could not be written
+    └── DraftError               a draft given to `check` is missing or unreadable
+
+Messages are for office staff, so they are in Chinese; the technical cause
+(the database's or parser's own words) is kept verbatim in ``cause``.
+Exit codes: 2 for bad usage or input, 1 for a failed build (see ``exit_code``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class DrafterError(Exception):
+    """A problem the user can fix, described for the user."""
+
+    exit_code = 2
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | Path | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        hint: str | None = None,
+        cause: str | None = None,
+        context: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = Path(path) if path is not None else None
+        self.line = line
+        self.column = column
+        self.hint = hint
+        self.cause = cause
+        self.context = context
+
+    def location(self) -> str:
+        """`file:line:column` as far as known."""
+        if self.path is None:
+            return ""
+        loc = str(self.path)
+        if self.line is not None:
+            loc += f":{self.line}"
+            if self.column is not None:
+                loc += f":{self.column}"
+        return loc
+
+    def render(self) -> str:
+        """The full message a user sees, on a few lines."""
+        head = self.message
+        loc = self.location()
+        if loc:
+            head = f"{loc}: {head}"
+        lines = [head]
+        if self.context:
+            lines.append(self.context.rstrip("\n"))
+        if self.cause:
+            lines.append(f"原因：{self.cause}")
+        if self.hint:
+            lines.append(f"处理：{self.hint}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+class ConfigError(DrafterError):
+    pass
+
+
+class QueryError(DrafterError):
+    exit_code = 1
+
+
+class QueryTimeout(QueryError):
+    pass
+
+
+class SourceError(DrafterError):
+    exit_code = 1
+
+
+class TemplateError(DrafterError):
+    pass
+
+
+class DataError(DrafterError):
+    exit_code = 1
+
+
+class OutputError(DrafterError):
+    exit_code = 1
+
+
+class DraftError(DrafterError):
+    pass
+
+
+def numbered_context(text: str, line: int, around: int = 2) -> str:
+    """Lines of `text` around 1-based `line`, numbered, the line itself marked."""
+    lines = text.splitlines()
+    start = max(1, line - around)
+    end = min(len(lines), line + around)
+    width = len(str(end))
+    out = []
+    for n in range(start, end + 1):
+        marker = ">" if n == line else " "
+        out.append(f"  {marker} {n:>{width}} | {lines[n - 1]}")
+    return "\n".join(out)

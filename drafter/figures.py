@@ -1,0 +1,247 @@
+"""Figures: values from queries that remember where they came from.
+
+A `Figure` wraps one value of one column of one query result. Arithmetic on
+figures gives a derived figure whose provenance joins both sides, so a rate
+computed in a template (`done / total`) still names the queries behind it.
+
+When a template prints a figure, the build's `FigureRegistry` records the
+occurrence (its text, value and provenance) and the text is wrapped in
+private-use marker characters; the document layer turns each marked span into a
+content control. Marker characters are valid in XML, survive docxtpl and Jinja
+untouched, and never occur in real report text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Iterator
+
+from .errors import DataError
+
+MARK_OPEN = "\ue000"  # followed by the occurrence id, then MARK_SEP
+MARK_SEP = "\ue001"
+MARK_CLOSE = "\ue002"
+MARKED = re.compile(f"{MARK_OPEN}([^{MARK_SEP}]*){MARK_SEP}([^{MARK_CLOSE}]*){MARK_CLOSE}")
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where one raw value came from."""
+
+    query: str
+    source: str
+    column: str
+    row: int | None = None  # index in a `rows` result
+
+    @property
+    def ref(self) -> str:
+        index = f"[{self.row}]" if self.row is not None else ""
+        return f"{self.query}{index}.{self.column}"
+
+
+def _exact(value: Any) -> Any:
+    """Integral Decimals from PostgreSQL/MySQL SUM() become ints, so engines print alike."""
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        return int(value)
+    return value
+
+
+class Figure:
+    """A value plus provenance. Behaves like its value in comparisons and arithmetic."""
+
+    __slots__ = ("value", "ref", "sources", "description")
+
+    def __init__(self, value: Any, ref: str, sources: tuple[Provenance, ...], description: str = ""):
+        self.value = _exact(value)
+        self.ref = ref
+        self.sources = sources
+        self.description = description
+
+    @classmethod
+    def from_column(cls, value: Any, prov: Provenance, description: str = "") -> "Figure":
+        return cls(value, prov.ref, (prov,), description)
+
+    @property
+    def missing(self) -> bool:
+        return self.value is None
+
+    # -- arithmetic gives derived figures -------------------------------------------------
+    def _combine(self, other: Any, op: str, fn) -> "Figure":
+        if isinstance(other, Figure):
+            value = None if self.missing or other.missing else fn(_num(self), _num(other))
+            sources = self.sources + tuple(s for s in other.sources if s not in self.sources)
+            return Figure(value, f"({self.ref}{op}{other.ref})", sources, self.description)
+        value = None if self.missing else fn(_num(self), _plain(other))
+        return Figure(value, f"({self.ref}{op}{other})", self.sources, self.description)
+
+    def _rcombine(self, other: Any, op: str, fn) -> "Figure":
+        value = None if self.missing else fn(_plain(other), _num(self))
+        return Figure(value, f"({other}{op}{self.ref})", self.sources, self.description)
+
+    def __add__(self, o): return self._combine(o, "+", lambda a, b: a + b)
+    def __radd__(self, o): return self._rcombine(o, "+", lambda a, b: a + b)
+    def __sub__(self, o): return self._combine(o, "-", lambda a, b: a - b)
+    def __rsub__(self, o): return self._rcombine(o, "-", lambda a, b: a - b)
+    def __mul__(self, o): return self._combine(o, "*", lambda a, b: a * b)
+    def __rmul__(self, o): return self._rcombine(o, "*", lambda a, b: a * b)
+    def __truediv__(self, o): return self._combine(o, "/", _divide)
+    def __rtruediv__(self, o): return self._rcombine(o, "/", _divide)
+
+    # -- comparisons use the value ----------------------------------------------------------
+    def _cmp_value(self, other: Any) -> Any:
+        return other.value if isinstance(other, Figure) else other
+
+    def __eq__(self, o): return self.value == self._cmp_value(o)
+    def __ne__(self, o): return self.value != self._cmp_value(o)
+    def __lt__(self, o): return _num(self) < _plain(self._cmp_value(o))
+    def __le__(self, o): return _num(self) <= _plain(self._cmp_value(o))
+    def __gt__(self, o): return _num(self) > _plain(self._cmp_value(o))
+    def __ge__(self, o): return _num(self) >= _plain(self._cmp_value(o))
+    def __bool__(self): return bool(self.value)
+    def __hash__(self): return hash((self.ref, self.value))
+    def __int__(self): return int(_num(self))
+    def __float__(self): return float(_num(self))
+
+    def __repr__(self) -> str:
+        return f"Figure({self.ref}={self.value!r})"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return value
+
+
+def _num(fig: Figure) -> Any:
+    value = fig.value
+    if value is None:
+        raise DataError(f"{fig.ref} 的值为空（NULL），不能参与计算")
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal, float)):
+        raise DataError(
+            f"{fig.ref} 的值“{value}”不是数字，不能参与计算",
+            hint="检查查询：该列应返回数字。",
+        )
+    return _plain(value)
+
+
+def _divide(a: Any, b: Any) -> Decimal:
+    if b == 0:
+        raise DataError("除数为 0", hint="分母的查询结果为 0，检查数据或在模板中先用 {% if … %} 判断。")
+    return Decimal(a) / Decimal(b)
+
+
+class Row:
+    """One result row: `row.column` is a Figure; unknown columns name the nearest."""
+
+    def __init__(self, query: str, columns: dict[str, Figure], description: str = ""):
+        self._query = query
+        self._columns = columns
+        self._description = description
+
+    def __getattr__(self, name: str) -> Figure:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self._columns[name]
+        except KeyError:
+            raise UnknownColumn(self._query, name, list(self._columns)) from None
+
+    def __getitem__(self, name: str) -> Figure:
+        return self.__getattr__(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._columns)
+
+    def keys(self) -> list[str]:
+        return list(self._columns)
+
+    def figures(self) -> list[Figure]:
+        return list(self._columns.values())
+
+    def __repr__(self) -> str:
+        return f"Row({self._query}: {', '.join(self._columns)})"
+
+
+class UnknownColumn(AttributeError):
+    """A template asked for a column the query does not return."""
+
+    def __init__(self, query: str, column: str, known: list[str]):
+        self.query, self.column, self.known = query, column, known
+        close = difflib.get_close_matches(column, known, n=3)
+        self.suggestions = close
+        super().__init__(f"{query}.{column}")
+
+
+@dataclass
+class Occurrence:
+    """One place in the draft where a figure was printed."""
+
+    id: str
+    ref: str
+    text: str
+    value: Any
+    filter: str
+    sources: tuple[Provenance, ...]
+    description: str = ""
+    placeholder: bool = False
+    part: str | None = None  # filled in by the section renderer
+
+    @property
+    def queries(self) -> list[str]:
+        return list(dict.fromkeys(s.query for s in self.sources))
+
+
+@dataclass
+class FigureRegistry:
+    """Every figure occurrence of one build, in the order the templates printed them."""
+
+    occurrences: dict[str, Occurrence] = field(default_factory=dict)
+
+    def record(self, figure: Figure, text: str, filter_name: str, placeholder: bool = False) -> str:
+        """Remember an occurrence and return its text wrapped in markers."""
+        occ_id = f"f{len(self.occurrences) + 1:03d}"
+        self.occurrences[occ_id] = Occurrence(
+            id=occ_id,
+            ref=figure.ref,
+            text=text,
+            value=figure.value,
+            filter=filter_name,
+            sources=figure.sources,
+            description=figure.description,
+            placeholder=placeholder,
+        )
+        return f"{MARK_OPEN}{occ_id}{MARK_SEP}{text}{MARK_CLOSE}"
+
+    @property
+    def placeholders(self) -> list[Occurrence]:
+        return [o for o in self.occurrences.values() if o.placeholder]
+
+    def __len__(self) -> int:
+        return len(self.occurrences)
+
+    def __iter__(self) -> Iterator[Occurrence]:
+        return iter(self.occurrences.values())
+
+
+def strip_marks(text: str) -> str:
+    """The text a reader sees: markers removed."""
+    return MARKED.sub(lambda m: m.group(2), text)
+
+
+def marked_ids(text: str) -> list[str]:
+    return [m.group(1) for m in MARKED.finditer(text)]
+
+
+def json_value(value: Any) -> Any:
+    """A raw value as JSON can hold it without losing exactness."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.hex()
+    return value

@@ -1,0 +1,149 @@
+"""Raw WordprocessingML that python-docx has no API for: inline content controls.
+
+Every figure the templates printed arrives here as marked text inside a run;
+`wrap_figures` splits such runs and puts each figure in its own plain-text
+content control (`w:sdt`) whose tag names the figure and whose title (alias)
+a person can read in Word. The run's formatting is copied to every piece, so
+the surrounding text keeps its style.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+
+from docx.enum.text import WD_COLOR_INDEX
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from lxml import etree
+
+from .figures import MARKED, FigureRegistry
+
+TAG_PREFIX = "drafter:"
+_SDT_ID_BASE = 0x2D000000  # any 32-bit value unique in the document
+
+_XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+
+
+def figure_tag(occ_id: str, ref: str) -> str:
+    """`drafter:f001:query.column`; Word shows tags of up to 64 characters."""
+    return f"{TAG_PREFIX}{occ_id}:{ref}"[:64]
+
+
+def parse_tag(tag: str) -> tuple[str, str] | None:
+    """(occurrence id, ref) from a tag written by `figure_tag`."""
+    if not tag.startswith(TAG_PREFIX):
+        return None
+    rest = tag[len(TAG_PREFIX):]
+    occ_id, _, ref = rest.partition(":")
+    return occ_id, ref
+
+
+def figure_alias(description: str, occ_id: str) -> str:
+    return f"{description}·{occ_id}" if description else occ_id
+
+
+_ALIAS_ID = re.compile(r"·(f\d+)$")
+
+
+def occurrence_id_from_alias(alias: str) -> str | None:
+    """LibreOffice keeps a control's alias but drops its tag: the id is kept in both."""
+    match = _ALIAS_ID.search(alias or "")
+    return match.group(1) if match else None
+
+
+def _w(tag: str, **attrs: str) -> etree._Element:
+    # OxmlElement gives python-docx's element classes, which keep child order valid.
+    el = OxmlElement(f"w:{tag}")
+    for key, value in attrs.items():
+        el.set(qn(f"w:{key}"), value)
+    return el
+
+
+def _run_with_text(template_run: etree._Element, text: str) -> etree._Element:
+    run = _w("r")
+    rpr = template_run.find(qn("w:rPr"))
+    if rpr is not None:
+        run.append(copy.deepcopy(rpr))
+    t = _w("t")
+    t.text = text
+    t.set(_XML_SPACE, "preserve")
+    run.append(t)
+    return run
+
+
+def content_control(run: etree._Element, text: str, tag: str, alias: str, sdt_id: int) -> etree._Element:
+    """An inline plain-text content control holding `text` formatted like `run`."""
+    sdt = _w("sdt")
+    pr = _w("sdtPr")
+    rpr = run.find(qn("w:rPr"))
+    if rpr is not None:
+        pr.append(copy.deepcopy(rpr))
+    pr.append(_w("alias", val=alias))
+    pr.append(_w("tag", val=tag))
+    pr.append(_w("id", val=str(sdt_id)))
+    pr.append(_w("text"))
+    sdt.append(pr)
+    content = _w("sdtContent")
+    content.append(_run_with_text(run, text))
+    sdt.append(content)
+    return sdt
+
+
+def _split_run(run: etree._Element, text: str, registry: FigureRegistry, counter: list[int]) -> list[etree._Element]:
+    pieces: list[etree._Element] = []
+    pos = 0
+    for match in MARKED.finditer(text):
+        if match.start() > pos:
+            pieces.append(_run_with_text(run, text[pos:match.start()]))
+        occ_id, shown = match.group(1), match.group(2)
+        occ = registry.occurrences.get(occ_id)
+        if occ is None:
+            pieces.append(_run_with_text(run, shown))
+        else:
+            counter[0] += 1
+            pieces.append(content_control(run, shown, figure_tag(occ_id, occ.ref),
+                                          figure_alias(occ.description, occ_id), _SDT_ID_BASE + counter[0]))
+        pos = match.end()
+    if pos < len(text):
+        pieces.append(_run_with_text(run, text[pos:]))
+    return pieces
+
+
+def wrap_figures(root: etree._Element, registry: FigureRegistry) -> int:
+    """Replace every marked figure under `root` by a content control; return how many."""
+    counter = [0]
+    runs = [t.getparent() for t in root.iter(qn("w:t")) if t.text and MARKED.search(t.text)]
+    for run in dict.fromkeys(runs):
+        if run is None or run.tag != qn("w:r"):
+            continue
+        texts = run.findall(qn("w:t"))
+        text = "".join(t.text or "" for t in texts)
+        parent = run.getparent()
+        index = parent.index(run)
+        parent.remove(run)
+        for offset, piece in enumerate(_split_run(run, text, registry, counter)):
+            parent.insert(index + offset, piece)
+    return counter[0]
+
+
+def strip_all_marks(root: etree._Element) -> None:
+    """Remove markers left anywhere (headers, properties) as plain text."""
+    for t in root.iter(qn("w:t")):
+        if t.text and MARKED.search(t.text):
+            t.text = MARKED.sub(lambda m: m.group(2), t.text)
+
+
+def highlight_placeholders(root: etree._Element, registry: FigureRegistry) -> int:
+    """Mark every 【待补充】 placeholder yellow, so an editor cannot miss it."""
+    wanted = {o.id for o in registry.placeholders}
+    count = 0
+    for sdt in root.iter(qn("w:sdt")):
+        tag = sdt.find(f"{qn('w:sdtPr')}/{qn('w:tag')}")
+        parsed = parse_tag(tag.get(qn("w:val"), "")) if tag is not None else None
+        if not parsed or parsed[0] not in wanted:
+            continue
+        for run in sdt.iter(qn("w:r")):
+            run.get_or_add_rPr().get_or_add_highlight().val = WD_COLOR_INDEX.YELLOW
+        count += 1
+    return count

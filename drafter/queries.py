@@ -1,0 +1,186 @@
+"""Query files: one `.sql` a query, its name the file stem, a `-- key: value` header.
+
+    -- source: enforcement
+    -- description: 全年执法检查
+    -- returns: row
+    SELECT COUNT(*) AS checks FROM inspection
+    WHERE inspected_on >= :period_start AND inspected_on < :period_end
+
+A dialect variant sits beside its query as `<name>.<dialect>.sql` (for example
+`law_enforcement.postgresql.sql`) and is used instead of the portable file
+when the source's database is of that dialect. It needs no header.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import QueryError
+
+RETURNS = ("scalar", "row", "rows")
+HEADER_KEYS = ("name", "source", "description", "returns")
+REQUIRED_KEYS = ("source", "description")
+DIALECTS = ("sqlite", "postgresql", "mysql", "mariadb", "oracle", "mssql", "dm", "kingbase")
+
+_HEADER_LINE = re.compile(r"^--\s*([A-Za-z_]+)\s*:\s*(.*?)\s*$")
+_PARAM = re.compile(r"(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)")
+
+
+@dataclass(frozen=True)
+class QuerySpec:
+    """A query as written in its file."""
+
+    name: str
+    source: str
+    description: str
+    returns: str
+    sql: str
+    path: Path
+    sql_line: int  # 1-based line of the file where the SQL begins
+    variants: dict[str, Path] = field(default_factory=dict)
+
+    def sql_for(self, dialect: str) -> tuple[str, Path]:
+        """The SQL to run on `dialect`, and the file it came from."""
+        variant = self.variants.get(dialect)
+        if variant is None and dialect == "mariadb":
+            variant = self.variants.get("mysql")
+        if variant is None:
+            return self.sql, self.path
+        return variant.read_text(encoding="utf-8"), variant
+
+    @property
+    def parameters(self) -> list[str]:
+        """Names of the bound parameters the SQL uses, in order of first use."""
+        return list(dict.fromkeys(_PARAM.findall(_strip_comments_and_strings(self.sql))))
+
+
+def sql_fingerprint(sql: str) -> str:
+    """SHA-256 of the SQL with whitespace folded, so a reformatted query keeps its hash."""
+    folded = " ".join(sql.split())
+    return hashlib.sha256(folded.encode("utf-8")).hexdigest()
+
+
+def _strip_comments_and_strings(sql: str) -> str:
+    sql = re.sub(r"'(?:[^']|'')*'", "''", sql)
+    sql = re.sub(r"--[^\n]*", "", sql)
+    return re.sub(r"/\*.*?\*/", "", sql, flags=re.S)
+
+
+def parse_query(path: Path, text: str | None = None) -> QuerySpec:
+    """Read one query file; the header ends at the first line that is not a comment."""
+    if text is None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise QueryError(
+                "查询文件不是 UTF-8 编码", path=path, cause=str(exc), hint="请用 UTF-8 编码另存该文件。"
+            ) from None
+    header: dict[str, str] = {}
+    header_lines: dict[str, int] = {}
+    lines = text.splitlines()
+    sql_start = len(lines)
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if not stripped.startswith("--"):
+            sql_start = i
+            break
+        match = _HEADER_LINE.match(stripped)
+        if not match:
+            continue  # an ordinary comment
+        key = match.group(1).lower()
+        value = match.group(2).split("  #")[0].strip()
+        if key not in HEADER_KEYS:
+            close = difflib.get_close_matches(key, HEADER_KEYS, n=1)
+            raise QueryError(
+                f"查询文件头有未知的项“{key}”",
+                path=path,
+                line=i + 1,
+                hint=(f"是否想写“{close[0]}”？" if close else "")
+                + f"可用的项：{'、'.join(HEADER_KEYS)}。",
+            )
+        header[key] = value
+        header_lines[key] = i + 1
+    name = path.name.removesuffix(".sql")
+    if header.get("name") and header["name"] != name:
+        raise QueryError(
+            f"查询名“{header['name']}”与文件名“{name}”不一致",
+            path=path,
+            line=header_lines["name"],
+            hint="查询名就是文件名（不含 .sql）；删去 name 行或改成一致。",
+        )
+    missing = [k for k in REQUIRED_KEYS if not header.get(k)]
+    if missing:
+        raise QueryError(
+            f"查询文件头缺少“{'”“'.join(missing)}”",
+            path=path,
+            line=1,
+            hint="在文件开头写上，例如：\n  -- source: enforcement\n  -- description: 全年执法检查情况\n  -- returns: row",
+        )
+    returns = header.get("returns", "row").lower()
+    if returns not in RETURNS:
+        raise QueryError(
+            f"returns 的值“{returns}”无效",
+            path=path,
+            line=header_lines.get("returns"),
+            hint="可用的值：scalar（一个值）、row（一行多列）、rows（多行）。",
+        )
+    sql = "\n".join(lines[sql_start:]).strip()
+    if not sql:
+        raise QueryError("查询文件没有 SQL 语句", path=path, hint="在文件头之后写一条 SELECT 语句。")
+    return QuerySpec(
+        name=name,
+        source=header["source"],
+        description=header["description"],
+        returns=returns,
+        sql=sql,
+        path=path,
+        sql_line=sql_start + 1,
+    )
+
+
+def _variant_of(path: Path) -> tuple[str, str] | None:
+    """(query name, dialect) when `path` is a dialect variant like `x.postgresql.sql`."""
+    parts = path.name.split(".")
+    if len(parts) == 3 and parts[1] in DIALECTS:
+        return parts[0], parts[1]
+    return None
+
+
+def load_queries(directory: Path) -> dict[str, QuerySpec]:
+    """Every query under `directory` (subfolders included), by name."""
+    if not directory.is_dir():
+        raise QueryError(
+            "找不到查询目录",
+            path=directory,
+            hint="在 config.yaml 的 queries: 中写对目录，或新建该目录并放入 .sql 文件。",
+        )
+    specs: dict[str, QuerySpec] = {}
+    variants: list[tuple[str, str, Path]] = []
+    for path in sorted(directory.rglob("*.sql")):
+        variant = _variant_of(path)
+        if variant:
+            variants.append((*variant, path))
+            continue
+        spec = parse_query(path)
+        if spec.name in specs:
+            raise QueryError(
+                f"查询名“{spec.name}”重复",
+                path=path,
+                hint=f"另一个同名文件：{specs[spec.name].path}。查询名取自文件名，须唯一，请改名其一。",
+            )
+        specs[spec.name] = spec
+    for name, dialect, path in variants:
+        if name not in specs:
+            raise QueryError(
+                f"方言变体“{path.name}”没有对应的通用查询 {name}.sql",
+                path=path,
+                hint="变体只能替换已有的查询：先写通用的 {name}.sql（含文件头）。",
+            )
+        specs[name].variants[dialect] = path
+    return specs

@@ -1,0 +1,255 @@
+"""Run the queries: bound parameters, one connection a source, sources in parallel.
+
+Each query gives a `QueryResult` (its figures plus what ran) or a `QueryFailure`
+(the error, kept so that a non-strict build can print placeholders and list
+them, while a strict build stops at the first).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from .config import Config
+from .errors import DrafterError, QueryError, QueryTimeout, SourceError
+from .figures import Figure, Provenance, Row, json_value
+from .queries import QuerySpec, sql_fingerprint
+from .sources import (
+    clear_sqlite_handler,
+    connect,
+    open_engine,
+    set_statement_timeout,
+    sqlite_deadline_handler,
+)
+from .sqlguard import check_select
+
+
+def build_parameters(config: Config) -> dict[str, Any]:
+    """The bound parameters every query may use."""
+    year = config.report.year
+    params: dict[str, Any] = {
+        "year": year,
+        "period_start": dt.date(year, 1, 1),
+        "period_end": dt.date(year + 1, 1, 1),
+    }
+    params.update(config.parameters)
+    return params
+
+
+@dataclass
+class QueryResult:
+    spec: QuerySpec
+    source: str
+    sql: str
+    sql_file: Path
+    sql_hash: str
+    params: dict[str, Any]
+    columns: list[str]
+    value: Any  # Figure | Row | list[Row]
+    elapsed: float
+    ok: bool = True
+
+    def figures(self) -> list[Figure]:
+        if isinstance(self.value, Figure):
+            return [self.value]
+        if isinstance(self.value, Row):
+            return self.value.figures()
+        return [f for row in self.value for f in row.figures()]
+
+    def json_params(self) -> dict[str, Any]:
+        return {k: json_value(v) for k, v in self.params.items()}
+
+
+@dataclass
+class QueryFailure:
+    spec: QuerySpec
+    error: DrafterError
+    ok: bool = False
+
+
+@dataclass
+class RunResult:
+    results: dict[str, QueryResult | QueryFailure] = field(default_factory=dict)
+    elapsed: float = 0.0
+
+    @property
+    def failures(self) -> list[QueryFailure]:
+        return [r for r in self.results.values() if not r.ok]
+
+
+def _bind(spec: QuerySpec, params: dict[str, Any], dialect: str) -> dict[str, Any]:
+    """The parameters this query uses, in the form its driver takes."""
+    bound = {}
+    for name in spec.parameters:
+        if name not in params:
+            raise QueryError(
+                f"查询 {spec.name} 用到的参数 :{name} 没有定义",
+                path=spec.path,
+                hint=f"可用的参数：{'、'.join(':' + p for p in params)}；其他参数请写在 config.yaml 的 parameters: 中。",
+            )
+        value = params[name]
+        if dialect == "sqlite" and isinstance(value, (dt.date, dt.datetime)):
+            value = value.isoformat()  # SQLite keeps dates as ISO text
+        bound[name] = value
+    return bound
+
+
+def _shape(spec: QuerySpec, source: str, columns: list[str], rows: list[tuple], sql_file: Path) -> Any:
+    """Turn raw rows into the Figure / Row / list[Row] that `returns:` promises."""
+    def row_of(values: tuple, index: int | None) -> Row:
+        figs = {
+            col: Figure.from_column(v, Provenance(spec.name, source, col, index), spec.description)
+            for col, v in zip(columns, values)
+        }
+        return Row(spec.name, figs, spec.description)
+
+    if spec.returns == "rows":
+        return [row_of(r, i) for i, r in enumerate(rows)]
+    if len(rows) == 0:
+        raise QueryError(
+            f"查询 {spec.name} 没有返回任何行",
+            path=sql_file,
+            hint="returns: row/scalar 的查询应正好返回一行；检查 WHERE 条件，或用聚合函数（COUNT/SUM）保证有一行。",
+        )
+    if len(rows) > 1:
+        raise QueryError(
+            f"查询 {spec.name} 返回了 {len(rows)} 行，但文件头写的是 returns: {spec.returns}",
+            path=sql_file,
+            hint="改为 returns: rows，或让查询只返回一行。",
+        )
+    if spec.returns == "scalar":
+        if len(columns) != 1:
+            raise QueryError(
+                f"查询 {spec.name} 返回了 {len(columns)} 列（{'、'.join(columns)}），但文件头写的是 returns: scalar",
+                path=sql_file,
+                hint="scalar 查询只能返回一列；多列请改为 returns: row。",
+            )
+        return Figure.from_column(rows[0][0], Provenance(spec.name, source, columns[0]), spec.description)
+    return row_of(rows[0], None)
+
+
+def _database_error(spec: QuerySpec, sql_file: Path, exc: SQLAlchemyError, timeout: float) -> DrafterError:
+    orig = getattr(exc, "orig", None)
+    cause = str(orig if orig is not None else exc).strip()
+    lowered = cause.lower()
+    if any(s in lowered for s in ("statement timeout", "max_execution_time", "max_statement_time", "interrupted", "query execution was interrupted")):
+        return QueryTimeout(
+            f"查询 {spec.name} 超过时限 {timeout:g} 秒，已被中止",
+            path=sql_file,
+            cause=cause.splitlines()[0],
+            hint="优化查询（加索引、缩小范围），或在 config.yaml 中为该数据源调大 timeout。",
+        )
+    return QueryError(
+        f"查询 {spec.name} 执行出错",
+        path=sql_file,
+        cause=cause,
+        hint="按数据库给出的原因修改 SQL；可用 drafter sql 名称 查看实际执行的语句。",
+    )
+
+
+def run_query(conn: Connection, spec: QuerySpec, source: str, params: dict[str, Any], timeout: float,
+              clock: Callable[[], float] = time.monotonic) -> QueryResult:
+    dialect = conn.dialect.name
+    backend = conn.engine.url.get_backend_name()
+    sql, sql_file = spec.sql_for(backend if backend in spec.variants else dialect)
+    check_select(sql, sql_file, spec.sql_line if sql_file == spec.path else 1)
+    bound = _bind(spec, params, dialect)
+    started = clock()
+    try:
+        if dialect == "sqlite":
+            sqlite_deadline_handler(conn, started + timeout, clock)
+        result = conn.execute(text(sql), bound)
+        columns = list(result.keys())
+        rows = [tuple(r) for r in result.fetchall()] if spec.returns == "rows" else [tuple(r) for r in result.fetchmany(2)]
+        result.close()
+    except (DBAPIError, SQLAlchemyError) as exc:
+        conn.rollback()
+        raise _database_error(spec, sql_file, exc, timeout) from None
+    finally:
+        if dialect == "sqlite":
+            clear_sqlite_handler(conn)
+    elapsed = clock() - started
+    value = _shape(spec, source, columns, rows, sql_file)
+    return QueryResult(
+        spec=spec,
+        source=source,
+        sql=sql,
+        sql_file=sql_file,
+        sql_hash=sql_fingerprint(sql),
+        params={k: params[k] for k in bound},
+        columns=columns,
+        value=value,
+        elapsed=elapsed,
+    )
+
+
+def _run_source(config: Config, source: str, specs: list[QuerySpec], params: dict[str, Any],
+                on_done: Callable[[str], None] | None) -> dict[str, QueryResult | QueryFailure]:
+    settings = config.sources[source]
+    out: dict[str, QueryResult | QueryFailure] = {}
+    try:
+        engine = open_engine(source, settings)
+    except SourceError as exc:
+        return {s.name: QueryFailure(s, exc) for s in specs}
+    try:
+        with connect(source, engine, settings) as conn:
+            set_statement_timeout(conn, settings.timeout)
+            for spec in specs:
+                try:
+                    out[spec.name] = run_query(conn, spec, source, params, settings.timeout)
+                except DrafterError as exc:
+                    out[spec.name] = QueryFailure(spec, exc)
+                if on_done:
+                    on_done(spec.name)
+    except SourceError as exc:
+        for spec in specs:
+            out.setdefault(spec.name, QueryFailure(spec, exc))
+    finally:
+        engine.dispose()
+    return out
+
+
+def check_sources(config: Config, specs: dict[str, QuerySpec]) -> None:
+    """Every query names a configured source."""
+    for spec in specs.values():
+        if spec.source not in config.sources:
+            import difflib
+
+            close = difflib.get_close_matches(spec.source, list(config.sources), n=1)
+            raise QueryError(
+                f"查询 {spec.name} 的数据源“{spec.source}”未在 config.yaml 的 sources: 中配置",
+                path=spec.path,
+                line=1,
+                hint=(f"是否想写“{close[0]}”？" if close else "")
+                + f"已配置的数据源：{'、'.join(config.sources) or '（无）'}。",
+            )
+
+
+def run_queries(config: Config, specs: dict[str, QuerySpec], *, params: dict[str, Any] | None = None,
+                on_done: Callable[[str], None] | None = None) -> RunResult:
+    """Run `specs`, grouping by source; sources run concurrently, at most `config.concurrency`."""
+    check_sources(config, specs)
+    params = build_parameters(config) if params is None else params
+    by_source: dict[str, list[QuerySpec]] = {}
+    for spec in specs.values():
+        by_source.setdefault(spec.source, []).append(spec)
+    started = time.monotonic()
+    run = RunResult()
+    workers = max(1, min(config.concurrency, len(by_source)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="drafter-source") as pool:
+        futures = [pool.submit(_run_source, config, src, group, params, on_done) for src, group in by_source.items()]
+        collected: dict[str, QueryResult | QueryFailure] = {}
+        for future in futures:
+            collected.update(future.result())
+    # Keep the order of the query files, whatever order the sources finished in.
+    run.results = {name: collected[name] for name in specs}
+    run.elapsed = time.monotonic() - started
+    return run

@@ -1,0 +1,118 @@
+"""Section templates: plain text with the report's own outline numbering.
+
+Each file is rendered with Jinja; each non-blank line of the result is one
+paragraph, whose level comes from its leading outline number:
+`一、` 1, `（一）` 2, `1.` 3, `（1）` 4, anything else 0 (body text).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import TemplateSyntaxError
+
+from .errors import TemplateError
+from .figures import FigureRegistry, marked_ids, strip_marks
+
+_CN_DIGITS = "一二三四五六七八九十百零〇"
+_LEVELS = (
+    (1, re.compile(f"^[{_CN_DIGITS}]+、")),
+    (2, re.compile(f"^[（(][{_CN_DIGITS}]+[）)]")),
+    (3, re.compile(r"^\d+[.．](?!\d)")),
+    (4, re.compile(r"^[（(]\d+[）)]")),
+)
+
+
+@dataclass
+class Paragraph:
+    level: int
+    text: str  # with figure markers
+    part: str  # the section it belongs to
+
+    @property
+    def plain(self) -> str:
+        return strip_marks(self.text)
+
+
+def outline_level(text: str) -> int:
+    for level, pattern in _LEVELS:
+        if pattern.match(text):
+            return level
+    return 0
+
+
+def _normalise_outline(text: str, level: int) -> str:
+    """`(一)` typed with half-width brackets becomes `（一）`, as GB/T 15834 wants."""
+    if level in (2, 4) and text[0] == "(":
+        close = text.index(")")
+        return "（" + text[1:close] + "）" + text[close + 1:]
+    return text
+
+
+def section_files(sections: Path | list[Path], resolve) -> list[Path]:
+    """The section templates in the order they are rendered."""
+    if isinstance(sections, list):
+        files = [resolve(p) for p in sections]
+        for f in files:
+            if not f.is_file():
+                raise TemplateError("找不到分部分模板文件", path=f,
+                                    hint="检查 config.yaml 中 templates.sections 的文件名。")
+        return files
+    directory = resolve(sections)
+    if not directory.is_dir():
+        raise TemplateError("找不到分部分模板目录", path=directory,
+                            hint="在 config.yaml 的 templates.sections 中写对目录。")
+    files = sorted(p for p in directory.iterdir() if p.suffix in (".txt", ".j2", ".jinja") and p.is_file())
+    if not files:
+        raise TemplateError("分部分模板目录中没有 .txt 模板", path=directory,
+                            hint="每部分一个 UTF-8 文本文件，如 1-主要举措和工作成效.txt。")
+    return files
+
+
+def read_template(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise TemplateError("模板文件不是 UTF-8 编码", path=path, cause=str(exc),
+                            hint="用记事本或编辑器“另存为”UTF-8 编码。") from None
+
+
+def render_section(env, path: Path, context: dict[str, Any], registry: FigureRegistry) -> list[Paragraph]:
+    """Render one section file into paragraphs."""
+    from .environment import template_error
+
+    source = read_template(path)
+    filename = str(path)
+    try:
+        code = env.compile(source, name=path.name, filename=filename)
+    except TemplateSyntaxError as exc:
+        raise template_error(exc, path, source, context, filename) from None
+    template = env.template_class.from_code(env, code, env.make_globals(None))
+    try:
+        rendered = template.render(context)
+    except Exception as exc:  # noqa: BLE001 — translated into a message about the template
+        raise template_error(exc, path, source, context, filename) from None
+    part = path.stem
+    paragraphs = []
+    for line in rendered.splitlines():
+        text = line.strip()
+        if not text:
+            continue
+        level = outline_level(text)
+        text = _normalise_outline(text, level)
+        if level == 1:
+            part = strip_marks(text)
+        paragraphs.append(Paragraph(level, text, part))
+        for occ_id in marked_ids(text):
+            registry.occurrences[occ_id].part = part
+    return paragraphs
+
+
+def render_sections(env, files: list[Path], context: dict[str, Any], registry: FigureRegistry) -> list[Paragraph]:
+    paragraphs: list[Paragraph] = []
+    for path in files:
+        paragraphs.extend(render_section(env, path, context, registry))
+    return paragraphs

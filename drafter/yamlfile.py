@@ -1,0 +1,78 @@
+"""Read YAML while remembering where each key stood, for messages that name a line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ConfigError, numbered_context
+
+Location = tuple[Any, ...]
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _line_map(node: yaml.Node, path: Location, lines: dict[Location, int]) -> None:
+    """Record the 1-based line of every mapping key and sequence item under `node`."""
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value
+            lines[path + (key,)] = key_node.start_mark.line + 1
+            _line_map(value_node, path + (key,), lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            lines[path + (i,)] = item.start_mark.line + 1
+            _line_map(item, path + (i,), lines)
+
+
+def load_yaml(path: Path) -> tuple[Any, dict[Location, int], str]:
+    """Parse `path`; return (data, key locations, text). Errors name the line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            "找不到配置文件",
+            path=path,
+            hint="请确认路径，或在项目目录下运行；可用 --config 指定配置文件。",
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            "配置文件不是 UTF-8 编码",
+            path=path,
+            cause=str(exc),
+            hint="请用 UTF-8 编码另存该文件。",
+        ) from None
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        column = mark.column + 1 if mark else None
+        raise ConfigError(
+            "YAML 语法错误",
+            path=path,
+            line=line,
+            column=column,
+            cause=f"{exc.problem or exc.context}",
+            context=numbered_context(text, line) if line else None,
+            hint="检查该行附近的缩进、冒号和引号；含 {{ }}、: 或 # 的值请用引号括起来。",
+        ) from None
+    lines: dict[Location, int] = {}
+    if node is not None:
+        _line_map(node, (), lines)
+    return data, lines, text
+
+
+def line_of(lines: dict[Location, int], loc: Location) -> int | None:
+    """The line of `loc`, or of its nearest ancestor that has one."""
+    loc = tuple(loc)
+    while loc:
+        if loc in lines:
+            return lines[loc]
+        loc = loc[:-1]
+    return None
