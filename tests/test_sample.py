@@ -283,7 +283,7 @@ def test_every_table_is_generated_with_its_columns(rows):
 
 @pytest.mark.parametrize("year", YEARS)
 def test_rows_have_unique_ids_and_dates_in_their_year(rows, year):
-    assert set(YEAR_COLUMN) == {t for s in SYSTEMS.values() for t in s.tables}
+    assert YEAR_COLUMN == {n: t.info["year_column"] for s in SYSTEMS.values() for n, t in s.tables.items()}
     for table, column in YEAR_COLUMN.items():
         ids = [r["id"] for r in rows[year][table]]
         assert len(ids) == len(set(ids)), table
@@ -420,3 +420,15 @@ def test_load_reports_rows_per_table(tmp_path):
     assert counts["permit_application"] == TARGETS[2024]["permit_applications"] + TARGETS[2024]["other_permit_applications"]
     assert counts["petition"] == TARGETS[2024]["petitions"]
     assert set(counts) == set(SYSTEMS["licensing"].tables) | set(SYSTEMS["office"].tables)
+
+
+def test_readme_documents_every_table_column_and_target():
+    readme = (Path(__file__).resolve().parents[1] / "sample/README.md").read_text(encoding="utf-8")
+    for system in SYSTEMS.values():
+        assert f"### {system.name} {system.title}" in readme
+        for name, table in system.tables.items():
+            section = readme.split(f"#### `{name}` ", 1)[1].split("\n#### ", 1)[0]
+            for column in table.columns:
+                assert f"| `{column.name}` |" in section, (name, column.name)
+    for name, v2024, v2025, _ in sample.FIGURES:
+        assert f"| `{name}` | {v2024} | {v2025} |" in readme

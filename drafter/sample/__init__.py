@@ -156,7 +156,7 @@ def create_sqlite(directory: Path, years: Iterable[int] = YEARS, overwrite: bool
         raise OutputError(
             f"示例数据库已存在：{'、'.join(p.name for p in existing)}",
             path=existing[0],
-            hint="未改动任何文件。要重新生成，请加 --overwrite（或 overwrite=True），或换一个目录。",
+            hint="未改动任何文件。要重新生成，请用 drafter sample create --force（Python 中 overwrite=True），或换一个目录。",
         )
     directory.mkdir(parents=True, exist_ok=True)
     written = []
