@@ -107,6 +107,8 @@ class Gen:
 
     def money(self, total: int | Decimal, n: int, lo: int, unit: int) -> list[Decimal]:
         """`n` amounts in 元, multiples of `unit`, at least `lo`, summing to `total`."""
+        if total % unit:
+            raise ValueError(f"{total} is not a multiple of {unit}")
         units = self.spread(int(total) // unit, n, lo // unit)
         return [Decimal(u * unit) for u in units]
 
