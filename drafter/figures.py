@@ -216,6 +216,23 @@ class FigureRegistry:
         )
         return f"{MARK_OPEN}{occ_id}{MARK_SEP}{text}{MARK_CLOSE}"
 
+    def renumber(self, order: list[str]) -> dict[str, str]:
+        """Give occurrences ids in document order (`order`); return old id → new id.
+
+        Templates are rendered sections first, master last, so render order is not
+        the order a reader meets the figures in.
+        """
+        seen = list(dict.fromkeys(i for i in order if i in self.occurrences))
+        rest = [i for i in self.occurrences if i not in set(seen)]
+        mapping = {old: f"f{n:03d}" for n, old in enumerate([*seen, *rest], start=1)}
+        renamed: dict[str, Occurrence] = {}
+        for old, new in mapping.items():
+            occ = self.occurrences[old]
+            occ.id = new
+            renamed[new] = occ
+        self.occurrences = renamed
+        return mapping
+
     @property
     def placeholders(self) -> list[Occurrence]:
         return [o for o in self.occurrences.values() if o.placeholder]

@@ -17,7 +17,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from lxml import etree
 
-from .figures import MARKED, FigureRegistry
+from .figures import MARK_CLOSE, MARK_OPEN, MARK_SEP, MARKED, FigureRegistry
 
 TAG_PREFIX = "drafter:"
 _SDT_ID_BASE = 0x2D000000  # any 32-bit value unique in the document
@@ -110,8 +110,18 @@ def _split_run(run: etree._Element, text: str, registry: FigureRegistry, counter
     return pieces
 
 
+def number_in_document_order(root: etree._Element, registry: FigureRegistry) -> None:
+    """Renumber the registry so that f001 is the first figure a reader meets."""
+    texts = [t for t in root.iter(qn("w:t")) if t.text and MARKED.search(t.text)]
+    order = [m.group(1) for t in texts for m in MARKED.finditer(t.text)]
+    mapping = registry.renumber(order)
+    for t in texts:
+        t.text = MARKED.sub(lambda m: f"{MARK_OPEN}{mapping.get(m.group(1), m.group(1))}{MARK_SEP}{m.group(2)}{MARK_CLOSE}", t.text)
+
+
 def wrap_figures(root: etree._Element, registry: FigureRegistry) -> int:
     """Replace every marked figure under `root` by a content control; return how many."""
+    number_in_document_order(root, registry)
     counter = [0]
     runs = [t.getparent() for t in root.iter(qn("w:t")) if t.text and MARKED.search(t.text)]
     for run in dict.fromkeys(runs):

@@ -37,8 +37,8 @@ def _sqlite_readonly_url(url) -> tuple[str, dict]:
     path = Path(database)
     if not path.exists():
         raise FileNotFoundError(database)
-    uri = f"{path.resolve().as_uri()}?mode=ro"
-    return f"sqlite:///{uri}", {"uri": True}
+    # SQLAlchemy passes `file:` URIs to sqlite3 when the URL says uri=true.
+    return f"sqlite:///file:{path.resolve().as_posix()}?mode=ro&uri=true", {}
 
 
 def open_engine(name: str, settings: SourceSettings) -> Engine:
