@@ -1,0 +1,802 @@
+"""公文格式 (GB/T 9704-2012): named styles, page setup, the default Word master, final layout.
+
+Three entry points, in the order a build meets them:
+
+- `build_master(path, settings)` writes the default master `templates/report.docx`
+  (A4, margins, document grid, odd/even page numbers, the docxtpl paragraphs);
+- `ensure_styles(document, settings)` adds the named styles a draft needs to a
+  document that lacks them (a user's own master), never changing existing ones;
+- `finish(document, settings)` does the layout that depends on the rendered text:
+  signature and date placement (§7.3.5), balanced title lines (§7.3.3),
+  attachment-line indents (§7.3.4) and, if wanted, a bold run-in level-3 heading.
+
+Lengths in WordprocessingML: twips (1/20 pt) for indents and spacing, half-points
+for font sizes, and "character units" (1/100 of a character) for the `*Chars`
+indent attributes that Word and WPS prefer. A character here is one body-size
+em (3号 = 16 pt); a digit or Latin letter counts half (GB/T 9704 §7.3.5).
+
+Run `python -m drafter.gongwen templates/report.docx` to rebuild the master.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+import sys
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+import docx
+from docx.document import Document as DocumentObject
+from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
+from docx.shared import Twips
+from docx.text.paragraph import Paragraph as DocxParagraph
+from lxml import etree
+from pydantic import BaseModel, ConfigDict, Field
+
+from .figures import MARKED
+
+__all__ = [
+    "STYLE_FOR_LEVEL",
+    "STYLE_NAMES",
+    "StyleSettings",
+    "build_master",
+    "ensure_styles",
+    "finish",
+    "text_width",
+    "closing_indents",
+    "balance_title",
+]
+
+# --------------------------------------------------------------------------- settings
+
+A4_WIDTH_MM = 210.0
+A4_HEIGHT_MM = 297.0
+
+
+def mm_to_twips(mm: float) -> int:
+    return round(mm / 25.4 * 1440)
+
+
+class StyleSettings(BaseModel):
+    """The `style:` section of config.yaml: faces, sizes and page of the 公文 layout.
+
+    Font names are those Word and WPS know (Windows names); a computer without a face
+    substitutes another, and the preview maps them to installed fonts (preview.py).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    title_font: str = Field("方正小标宋简体", description="标题字体（2号小标宋）")
+    heading1_font: str = Field("黑体", description="一级标题“一、”字体")
+    heading2_font: str = Field("楷体_GB2312", description="二级标题“（一）”字体")
+    body_font: str = Field("仿宋_GB2312", description="正文字体，三级、四级标题同")
+    latin_font: str | None = Field(
+        None, description="数字和西文字体；缺省与各样式的中文字体相同，可设 Times New Roman"
+    )
+    page_number_font: str = Field("宋体", description="页码字体（4号半角宋体）")
+    title_size: float = Field(22.0, gt=0, le=72, description="标题字号（磅）：2号 = 22")
+    body_size: float = Field(16.0, gt=0, le=72, description="正文和各级标题字号（磅）：3号 = 16")
+    page_number_size: float = Field(14.0, gt=0, le=72, description="页码字号（磅）：4号 = 14")
+    level3_bold: bool = Field(False, description="三级标题（1. ……。）加粗：地方习惯，非国标要求")
+    lines_per_page: int = Field(22, ge=10, le=60, description="每页行数")
+    chars_per_line: int = Field(28, ge=10, le=60, description="每行字数")
+    margin_top_mm: float = Field(37.0, ge=0, le=100, description="天头（上白边，毫米）")
+    margin_bottom_mm: float = Field(35.0, ge=0, le=100, description="下白边（毫米）")
+    margin_left_mm: float = Field(28.0, ge=0, le=100, description="订口（左白边，毫米）")
+    margin_right_mm: float = Field(26.0, ge=0, le=100, description="右白边（毫米）")
+    page_number_gap_mm: float = Field(7.0, ge=0, le=30, description="页码一字线距版心下边缘（毫米）")
+
+    # Derived page geometry, in twips.
+    @property
+    def type_width(self) -> int:
+        return mm_to_twips(A4_WIDTH_MM) - mm_to_twips(self.margin_left_mm) - mm_to_twips(self.margin_right_mm)
+
+    @property
+    def type_height(self) -> int:
+        return mm_to_twips(A4_HEIGHT_MM) - mm_to_twips(self.margin_top_mm) - mm_to_twips(self.margin_bottom_mm)
+
+    @property
+    def line_pitch(self) -> int:
+        """Exact line spacing (twips) that fits `lines_per_page` lines in the type area."""
+        return self.type_height // self.lines_per_page
+
+    @property
+    def char_twips(self) -> int:
+        """One character (body-size em) in twips: the unit of indents."""
+        return round(self.body_size * 20)
+
+    @property
+    def char_spacing(self) -> int:
+        """Letter spacing (twips, usually negative) so that `chars_per_line` characters fill a line.
+
+        156 mm / 28 = 15.79 pt a character, a hair under a 16 pt glyph: without
+        condensing by 0.25 pt LibreOffice sets 27 characters a line.
+        """
+        return math.floor(self.type_width / self.chars_per_line - self.char_twips)
+
+    @property
+    def title_chars_per_line(self) -> int:
+        return int(self.type_width // round(self.title_size * 20))
+
+    def latin(self, east_asian: str) -> str:
+        return self.latin_font or east_asian
+
+
+# --------------------------------------------------------------------------- style table
+
+STYLE_FOR_LEVEL = {0: "正文", 1: "一级标题", 2: "二级标题", 3: "三级标题", 4: "四级标题"}
+
+TITLE, RECIPIENT, BODY = "公文标题", "主送机关", "正文"
+SIGNATURE, DATE, ATTACHMENT, PAGE_NUMBER, DOC_NUMBER = "署名", "成文日期", "附件说明", "页码", "发文字号"
+
+
+@dataclass(frozen=True)
+class _StyleSpec:
+    name: str
+    style_id: str
+    font: str  # a StyleSettings attribute naming the East Asian face
+    size: str  # a StyleSettings attribute naming the size
+    align: str = "both"
+    first_line_chars: int = 0  # in characters
+    right_chars: int = 0
+    outline: int | None = None
+    based_on: str | None = BODY
+    next_style: str = BODY
+    priority: int = 1
+    condensed: bool = True  # takes the letter spacing that gives 28 characters a line
+    on_grid: bool = True  # exact line spacing of the grid
+
+
+_SPECS = (
+    _StyleSpec(BODY, "GongwenBody", "body_font", "body_size", first_line_chars=2, based_on=None),
+    _StyleSpec(TITLE, "GongwenTitle", "title_font", "title_size", align="center", condensed=False, priority=2),
+    _StyleSpec(DOC_NUMBER, "GongwenDocNumber", "body_font", "body_size", align="center", priority=2),
+    _StyleSpec(RECIPIENT, "GongwenRecipient", "body_font", "body_size", align="left", priority=2),
+    _StyleSpec("一级标题", "GongwenHeading1", "heading1_font", "body_size", first_line_chars=2, outline=0),
+    _StyleSpec("二级标题", "GongwenHeading2", "heading2_font", "body_size", first_line_chars=2, outline=1),
+    _StyleSpec("三级标题", "GongwenHeading3", "body_font", "body_size", first_line_chars=2),
+    _StyleSpec("四级标题", "GongwenHeading4", "body_font", "body_size", first_line_chars=2),
+    _StyleSpec(ATTACHMENT, "GongwenAttachment", "body_font", "body_size", first_line_chars=2, align="left"),
+    _StyleSpec(SIGNATURE, "GongwenSignature", "body_font", "body_size", align="right", right_chars=2),
+    _StyleSpec(DATE, "GongwenDate", "body_font", "body_size", align="right", right_chars=4),
+    _StyleSpec(PAGE_NUMBER, "GongwenPageNumber", "page_number_font", "page_number_size",
+               based_on=None, next_style=PAGE_NUMBER, condensed=False, on_grid=False, priority=3),
+)
+
+STYLE_NAMES = tuple(spec.name for spec in _SPECS)
+
+
+def _style_xml(spec: _StyleSpec, s: StyleSettings, ids: dict[str, str]) -> etree._Element:
+    east_asian = getattr(s, spec.font)
+    latin = s.latin(east_asian) if spec.font != "page_number_font" else east_asian
+    half_points = round(getattr(s, spec.size) * 2)
+    based_on = f'<w:basedOn w:val="{ids[spec.based_on]}"/>' if spec.based_on in ids else ""
+    next_id = ids.get(spec.next_style, spec.style_id)
+    if spec.on_grid:
+        spacing = f'<w:spacing w:before="0" w:after="0" w:line="{s.line_pitch}" w:lineRule="exact"/>'
+    else:
+        spacing = '<w:snapToGrid w:val="0"/><w:spacing w:before="0" w:after="0" w:line="240" w:lineRule="auto"/>'
+    first = spec.first_line_chars
+    ind = (f'<w:ind w:left="0" w:leftChars="0" w:right="{spec.right_chars * s.char_twips}" '
+           f'w:rightChars="{spec.right_chars * 100}" w:firstLine="{first * s.char_twips}" '
+           f'w:firstLineChars="{first * 100}"/>')
+    outline = f'<w:outlineLvl w:val="{spec.outline}"/>' if spec.outline is not None else ""
+    letter_spacing = f'<w:spacing w:val="{s.char_spacing}"/>' if spec.condensed and s.char_spacing else ""
+    xml = (
+        f'<w:style {nsdecls("w")} w:type="paragraph" w:customStyle="1" w:styleId="{spec.style_id}">'
+        f'<w:name w:val="{spec.name}"/>{based_on}<w:next w:val="{next_id}"/>'
+        f'<w:uiPriority w:val="{spec.priority}"/><w:qFormat/>'
+        f'<w:pPr><w:widowControl w:val="0"/><w:autoSpaceDE w:val="0"/><w:autoSpaceDN w:val="0"/>'
+        f'{spacing}{ind}<w:jc w:val="{spec.align}"/>{outline}</w:pPr>'
+        f'<w:rPr><w:rFonts w:ascii="{latin}" w:hAnsi="{latin}" w:eastAsia="{east_asian}" '
+        f'w:cs="{latin}" w:hint="eastAsia"/><w:b w:val="0"/><w:bCs w:val="0"/>'
+        f'<w:color w:val="000000"/>{letter_spacing}'
+        f'<w:kern w:val="0"/><w:sz w:val="{half_points}"/><w:szCs w:val="{half_points}"/>'
+        f'<w:lang w:val="zh-CN" w:eastAsia="zh-CN" w:bidi="ar-SA"/></w:rPr>'
+        f"</w:style>"
+    )
+    return parse_xml(xml)
+
+
+def ensure_styles(document: DocumentObject, settings: StyleSettings) -> None:
+    """Add each named 公文 style the document lacks; styles it has are left as they are.
+
+    So an office's own master keeps its own 正文 or 一级标题, and a master that
+    predates a style (say 附件说明) still gets one.
+    """
+    styles_el = document.styles.element
+    by_name = {s.name: s.style_id for s in document.styles if s.name}
+    taken = set(by_name.values())
+    ids = dict(by_name)
+    for spec in _SPECS:
+        if spec.name in by_name:
+            continue
+        style_id = spec.style_id
+        n = 1
+        while style_id in taken:
+            n += 1
+            style_id = f"{spec.style_id}{n}"
+        ids[spec.name] = style_id
+        taken.add(style_id)
+        spec_here = spec if style_id == spec.style_id else _replace_id(spec, style_id)
+        styles_el.append(_style_xml(spec_here, settings, ids))
+
+
+def _replace_id(spec: _StyleSpec, style_id: str) -> _StyleSpec:
+    from dataclasses import replace
+
+    return replace(spec, style_id=style_id)
+
+
+# --------------------------------------------------------------------------- widths
+
+_MARKER_CHARS = re.compile("[\ue000-\ue0ff]")
+
+
+def visible(text: str) -> str:
+    """Text as a reader sees it: figure markers replaced by the figure's text."""
+    return _MARKER_CHARS.sub("", MARKED.sub(lambda m: m.group(2), text))
+
+
+def char_width(ch: str) -> float:
+    """Width in characters: CJK and full-width marks 1; digits, Latin letters and spaces ½."""
+    if unicodedata.east_asian_width(ch) in ("W", "F", "A"):
+        return 1.0
+    return 0.5
+
+
+def text_width(text: str) -> float:
+    """GB/T 9704 counting: `2025年12月31日` is 7 characters wide."""
+    return sum(char_width(ch) for ch in visible(text))
+
+
+def closing_indents(signature: str, date: str) -> tuple[float, float]:
+    """Right indents (in characters) of the signature and the date, no seal (§7.3.5.1).
+
+    The signature stands right with two characters' space, the date on the next line
+    with its first character two characters right of the signature's first character.
+    When that would leave the date less than two characters from the margin (a date
+    longer than the signature, or nearly as long), the date stands right with two
+    characters' space and the signature moves left to keep the two-character step.
+    """
+    w_sig, w_date = text_width(signature.strip()), text_width(date.strip())
+    date_right = max(2.0, w_sig - w_date)
+    sig_right = date_right + w_date + 2.0 - w_sig
+    return sig_right, date_right
+
+
+# --------------------------------------------------------------------------- title lines
+
+# Words a title line should not split; longer entries first is not required.
+_LEXICON = (
+    "法治政府", "法治", "政府", "建设", "情况", "报告", "工作", "年度", "关于", "应急管理局", "应急管理",
+    "管理局", "管理", "人民政府", "委员会", "办公室", "安全生产", "依法行政", "行政执法", "执法",
+    "实施", "意见", "通知", "方案", "总结", "计划", "规划", "要点", "责任", "分工", "推进", "加强",
+    "进一步", "全面", "深化", "改革", "决定", "办法", "规定", "请示", "批复", "纲要", "中华人民共和国",
+    "上海市", "青浦区", "区", "市", "局",
+)
+_DOC_KINDS = ("情况报告", "报告", "通知", "意见", "方案", "请示", "总结", "计划", "规划", "办法",
+              "规定", "批复", "决定", "要点", "函")
+_OPENING = "（《“‘〈【「(["
+_CLOSING = "，。、；：？！）》”’〉】」),.;:?!%"
+
+
+def _break_costs(text: str) -> list[float]:
+    """cost[i]: cost of starting a new line before text[i] (i = 1 … len-1); inf where forbidden."""
+    n = len(text)
+    cost = [math.inf] + [3.0] * (n - 1)
+    # Known words: splitting inside costs much, at their edges little.
+    inside = [False] * (n + 1)
+    edge = [False] * (n + 1)
+    for word in _LEXICON:
+        for m in re.finditer(re.escape(word), text):
+            edge[m.start()] = edge[m.end()] = True
+            for i in range(m.start() + 1, m.end()):
+                inside[i] = True
+    depth = 0
+    quoted = [False] * (n + 1)
+    for i, ch in enumerate(text):
+        if ch in "《“‘（〈":
+            depth += 1
+        elif ch in "》”’）〉" and depth:
+            depth -= 1
+        quoted[i + 1] = depth > 0
+    for i in range(1, n):
+        prev, ch = text[i - 1], text[i]
+        c = 3.0
+        if edge[i]:
+            c = 1.0
+        if inside[i]:
+            c = 8.0
+        if text.startswith("关于", i):
+            c = 0.0
+        elif text.startswith("的", i):
+            c = min(c, 2.0)
+        elif prev == "的":
+            c = min(c, 1.0)
+        if prev == "度" and i >= 2 and text[i - 2] == "年":
+            c = min(c, 0.5)
+        if any(text.endswith(kind) and i == n - len(kind) for kind in _DOC_KINDS):
+            c = min(c, 1.0)
+        if quoted[i]:
+            c += 5.0
+        if ch in _CLOSING or prev in _OPENING:
+            c = math.inf
+        # Digits, Latin words and a number with its unit stay together.
+        if (prev.isascii() and prev.isalnum()) and (ch.isascii() and ch.isalnum() or ch in "年月日%.．"):
+            c = math.inf
+        if prev in ".．" and ch.isdigit():
+            c = math.inf
+        cost[i] = c
+    return cost
+
+
+def _shape_cost(widths: list[float]) -> float:
+    """Balanced lines; two lines 上短下长 (梯形), three or more longest in the middle (菱形) or growing."""
+    mean = sum(widths) / len(widths)
+    cost = 0.5 * sum(abs(w - mean) for w in widths)
+    if len(widths) == 2:
+        if widths[0] > widths[1] + 0.5:
+            cost += 2.0
+    else:
+        growing = all(a <= b + 0.5 for a, b in zip(widths, widths[1:]))
+        peak = widths.index(max(widths))
+        diamond = all(a <= b + 0.5 for a, b in zip(widths[:peak], widths[1:peak + 1])) and all(
+            a + 0.5 >= b for a, b in zip(widths[peak:], widths[peak + 1:]))
+        if not (growing or diamond):
+            cost += 2.0
+    return cost
+
+
+def balance_title(title: str, max_width: float = 20.0) -> list[str]:
+    """Split a long title into balanced lines of at most `max_width` characters, words kept whole."""
+    title = title.strip()
+    total = text_width(title)
+    if total <= max_width or len(title) < 2:
+        return [title]
+    widths = [char_width(ch) for ch in title]
+    costs = _break_costs(title)
+    prefix = [0.0]
+    for w in widths:
+        prefix.append(prefix[-1] + w)
+    n = len(title)
+    lines_needed = math.ceil(total / max_width)
+    best: tuple[float, list[int]] | None = None
+    for lines in range(lines_needed, lines_needed + 2):
+        # Dynamic programming over break positions: state = (position, lines used).
+        table: dict[tuple[int, int], tuple[float, list[int]]] = {(0, 0): (0.0, [])}
+        for k in range(1, lines + 1):
+            for end in range(1, n + 1):
+                if k < lines and end == n:
+                    continue
+                if k == lines and end != n:
+                    continue
+                if end < n and math.isinf(costs[end]):
+                    continue
+                for start in range(0, end):
+                    prev = table.get((start, k - 1))
+                    if prev is None:
+                        continue
+                    w = prefix[end] - prefix[start]
+                    if w > max_width:
+                        continue
+                    c = prev[0] + (costs[end] if end < n else 0.0)
+                    if (end, k) not in table or c < table[(end, k)][0]:
+                        table[(end, k)] = (c, prev[1] + [end])
+        done = table.get((n, lines))
+        if done is None:
+            continue
+        cuts = [0, *done[1]]
+        line_widths = [prefix[b] - prefix[a] for a, b in zip(cuts, cuts[1:])]
+        total_cost = done[0] + _shape_cost(line_widths) + 4.0 * (lines - lines_needed)
+        if best is None or total_cost < best[0]:
+            best = (total_cost, done[1])
+    if best is None:  # nothing fits whole: cut by width alone
+        out, line, width = [], "", 0.0
+        for ch, w in zip(title, widths):
+            if width + w > max_width:
+                out.append(line)
+                line, width = "", 0.0
+            line += ch
+            width += w
+        return [*out, line]
+    cuts = [0, *best[1]]
+    return [title[a:b] for a, b in zip(cuts, cuts[1:])]
+
+
+# --------------------------------------------------------------------------- finish
+
+_W_P, _W_R, _W_T, _W_SDT = qn("w:p"), qn("w:r"), qn("w:t"), qn("w:sdt")
+_XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+
+
+def _style_names(document: DocumentObject) -> dict[str, str]:
+    return {s.style_id: s.name for s in document.styles if s.style_id}
+
+
+def _paragraph_style(p: etree._Element, names: dict[str, str]) -> str | None:
+    ps = p.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
+    return names.get(ps.get(qn("w:val"))) if ps is not None else None
+
+
+def _raw_text(p: etree._Element) -> str:
+    return "".join(t.text or "" for t in p.iter(_W_T))
+
+
+def _set_indent(p: etree._Element, settings: StyleSettings, *, left: float | None = None,
+                right: float | None = None, first: float | None = None,
+                hanging: float | None = None) -> None:
+    """Direct paragraph indents in characters (both `*Chars` and twips are written)."""
+    ppr = p.get_or_add_pPr()
+    ind = ppr.find(qn("w:ind"))
+    if ind is None:
+        ind = OxmlElement("w:ind")
+        # Keep schema order: ind comes after spacing and before jc/outlineLvl.
+        after = [qn(t) for t in ("w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc",
+                                 "w:textDirection", "w:textAlignment", "w:textboxTightWrap",
+                                 "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")]
+        for child in ppr:
+            if child.tag in after:
+                child.addprevious(ind)
+                break
+        else:
+            ppr.append(ind)
+    unit = settings.char_twips
+
+    def put(name: str, chars: float | None) -> None:
+        if chars is None:
+            return
+        ind.set(qn(f"w:{name}"), str(round(chars * unit)))
+        ind.set(qn(f"w:{name}Chars"), str(round(chars * 100)))
+
+    put("left", left)
+    put("right", right)
+    if hanging is not None:
+        for a in ("firstLine", "firstLineChars"):
+            ind.attrib.pop(qn(f"w:{a}"), None)
+        put("hanging", hanging)
+    elif first is not None:
+        for a in ("hanging", "hangingChars"):
+            ind.attrib.pop(qn(f"w:{a}"), None)
+        put("firstLine", first)
+
+
+def _place_closing(paragraphs: list[tuple[etree._Element, str | None]], settings: StyleSettings) -> None:
+    sig = next((p for p, name in reversed(paragraphs) if name == SIGNATURE), None)
+    date = next((p for p, name in reversed(paragraphs) if name == DATE), None)
+    if sig is None or date is None:
+        return
+    sig_text, date_text = _raw_text(sig), _raw_text(date)
+    if not visible(sig_text).strip() or not visible(date_text).strip():
+        return
+    sig_right, date_right = closing_indents(sig_text, date_text)
+    _set_indent(sig, settings, left=0, right=sig_right, first=0)
+    _set_indent(date, settings, left=0, right=date_right, first=0)
+
+
+def _simple_runs(p: etree._Element) -> list[etree._Element] | None:
+    """The paragraph's runs if it holds nothing but plain text runs (no controls, fields, breaks)."""
+    runs = []
+    for child in p:
+        if child.tag == qn("w:pPr") or child.tag in (qn("w:bookmarkStart"), qn("w:bookmarkEnd"),
+                                                      qn("w:proofErr")):
+            continue
+        if child.tag != _W_R:
+            return None
+        for rc in child:
+            if rc.tag not in (qn("w:rPr"), _W_T):
+                return None
+        runs.append(child)
+    return runs
+
+
+def _balance_title_paragraph(p: etree._Element, settings: StyleSettings) -> None:
+    runs = _simple_runs(p)
+    if not runs:
+        return
+    text = "".join(t.text or "" for r in runs for t in r.iter(_W_T))
+    if MARKED.search(text) or _MARKER_CHARS.search(text):
+        return
+    lines = balance_title(text, settings.title_chars_per_line)
+    if len(lines) < 2:
+        return
+    first = runs[0]
+    for r in runs[1:]:
+        p.remove(r)
+    for child in list(first):
+        if child.tag != qn("w:rPr"):
+            first.remove(child)
+    for i, line in enumerate(lines):
+        if i:
+            first.append(OxmlElement("w:br"))
+        t = OxmlElement("w:t")
+        t.text = line
+        t.set(_XML_SPACE, "preserve")
+        first.append(t)
+
+
+def _set_bold(run: etree._Element) -> None:
+    from docx.text.run import Run
+
+    Run(run, None).font.bold = True  # type: ignore[arg-type]
+    rpr = run.get_or_add_rPr()
+    b = rpr.find(qn("w:b"))
+    if rpr.find(qn("w:bCs")) is None:
+        b.addnext(OxmlElement("w:bCs"))
+
+
+def _split_run_after(run: etree._Element, t: etree._Element, index: int) -> None:
+    """Split `run` so that it ends after character `index` of its text element `t`."""
+    tail = OxmlElement("w:r")
+    rpr = run.find(qn("w:rPr"))
+    if rpr is not None:
+        tail.append(copy.deepcopy(rpr))
+    rest = (t.text or "")[index:]
+    t.text = (t.text or "")[:index]
+    t.set(_XML_SPACE, "preserve")
+    if rest:
+        t2 = OxmlElement("w:t")
+        t2.text = rest
+        t2.set(_XML_SPACE, "preserve")
+        tail.append(t2)
+    following = list(t.itersiblings())
+    for el in following:
+        tail.append(el)
+    if len(tail) > (1 if rpr is not None else 0):
+        run.addnext(tail)
+
+
+def _bold_run_in_heading(p: etree._Element) -> None:
+    """Bold `1.标题。` at the start of a level-3 paragraph, up to and with the first 。."""
+    for child in list(p):
+        if child.tag == _W_SDT:
+            for r in child.iter(_W_R):
+                _set_bold(r)
+            continue
+        if child.tag != _W_R:
+            continue
+        for t in child.findall(_W_T):
+            text = t.text or ""
+            spans = [m.span() for m in MARKED.finditer(text)]
+            stop = next((i for i, ch in enumerate(text)
+                         if ch == "。" and not any(a <= i < b for a, b in spans)), None)
+            if stop is not None:
+                _split_run_after(child, t, stop + 1)
+                _set_bold(child)
+                return
+        _set_bold(child)
+
+
+def _indent_attachments(paragraphs: list[tuple[etree._Element, str | None]], settings: StyleSettings) -> None:
+    """`附件：1.名称` with `2.名称` under `1.`, wrapped names hanging under the name (§7.3.4)."""
+    label = "附件："
+    number = re.compile(r"^\s*(\d+[.．])")
+    for p, name in paragraphs:
+        if name != ATTACHMENT:
+            continue
+        text = visible(_raw_text(p))
+        lead = label if text.startswith(label) else ""
+        m = number.match(text[len(lead):])
+        num_w = text_width(m.group(1)) if m else 0.0
+        label_w = text_width(label)
+        if lead:
+            _set_indent(p, settings, left=2 + label_w + num_w, hanging=label_w + num_w)
+        else:
+            _set_indent(p, settings, left=2 + label_w + num_w, hanging=num_w)
+
+
+def finish(document: DocumentObject, settings: StyleSettings) -> None:
+    """Layout that depends on the rendered text; run after the body is inserted.
+
+    Touches only paragraph properties and plain runs: inline content controls
+    (`w:sdt`, where figures live) are kept whole.
+    """
+    names = _style_names(document)
+    paragraphs = [(p, _paragraph_style(p, names)) for p in document.element.body.iterchildren(_W_P)]
+    for p, name in paragraphs:
+        if name == TITLE:
+            _balance_title_paragraph(p, settings)
+        elif name == STYLE_FOR_LEVEL[3] and settings.level3_bold:
+            _bold_run_in_heading(p)
+    _indent_attachments(paragraphs, settings)
+    _place_closing(paragraphs, settings)
+
+
+# --------------------------------------------------------------------------- master
+
+_KEEP_STYLES = {"Normal", "Default Paragraph Font", "Normal Table", "No List", "Table Grid"}
+
+
+def _clean_defaults(document: DocumentObject, settings: StyleSettings) -> None:
+    """No theme fonts, zh-CN, body face and size as the document default; drop unused styles."""
+    styles_el = document.styles.element
+    for style in list(document.styles):
+        if style.name not in _KEEP_STYLES:
+            styles_el.remove(style.element)
+    for rfonts in styles_el.iter(qn("w:rFonts")):
+        for attr in list(rfonts.attrib):
+            if attr.endswith("Theme") or attr.endswith("theme"):
+                del rfonts.attrib[attr]
+    face, latin = settings.body_font, settings.latin(settings.body_font)
+    half_points = round(settings.body_size * 2)
+    defaults = parse_xml(
+        f'<w:docDefaults {nsdecls("w")}><w:rPrDefault><w:rPr>'
+        f'<w:rFonts w:ascii="{latin}" w:hAnsi="{latin}" w:eastAsia="{face}" w:cs="{latin}"/>'
+        f'<w:kern w:val="0"/><w:sz w:val="{half_points}"/><w:szCs w:val="{half_points}"/>'
+        f'<w:lang w:val="zh-CN" w:eastAsia="zh-CN" w:bidi="ar-SA"/>'
+        f'</w:rPr></w:rPrDefault><w:pPrDefault><w:pPr>'
+        f'<w:widowControl w:val="0"/><w:autoSpaceDE w:val="0"/><w:autoSpaceDN w:val="0"/>'
+        f'<w:spacing w:before="0" w:after="0" w:line="{settings.line_pitch}" w:lineRule="exact"/>'
+        f'<w:jc w:val="both"/></w:pPr></w:pPrDefault></w:docDefaults>'
+    )
+    old = styles_el.find(qn("w:docDefaults"))
+    old.addprevious(defaults)
+    styles_el.remove(old)
+    lang = document.settings.element.find(qn("w:themeFontLang"))
+    if lang is not None:
+        lang.set(qn("w:val"), "en-US")
+        lang.set(qn("w:eastAsia"), "zh-CN")
+
+
+def _page_setup(document: DocumentObject, settings: StyleSettings) -> None:
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width = Twips(mm_to_twips(A4_WIDTH_MM))
+    section.page_height = Twips(mm_to_twips(A4_HEIGHT_MM))
+    section.top_margin = Twips(mm_to_twips(settings.margin_top_mm))
+    section.bottom_margin = Twips(mm_to_twips(settings.margin_bottom_mm))
+    section.left_margin = Twips(mm_to_twips(settings.margin_left_mm))
+    section.right_margin = Twips(mm_to_twips(settings.margin_right_mm))
+    section.gutter = Twips(0)
+    section.header_distance = Twips(mm_to_twips(15))
+    section.footer_distance = Twips(_footer_distance(settings))
+    sect_pr = section._sectPr
+    grid = sect_pr.find(qn("w:docGrid"))
+    if grid is None:
+        grid = OxmlElement("w:docGrid")
+        sect_pr.append(grid)
+    for attr in list(grid.attrib):
+        del grid.attrib[attr]
+    grid.set(qn("w:type"), "lines")
+    grid.set(qn("w:linePitch"), str(settings.line_pitch))
+
+
+def _footer_distance(settings: StyleSettings) -> int:
+    """Footer distance (twips from the page's bottom edge to the page-number line's bottom).
+
+    The dash line should lie `page_number_gap_mm` below the type area. With single line
+    spacing a 14 pt line is about 1.3 × 14 pt high and the dash sits near its middle.
+    """
+    dash_from_bottom_mm = settings.margin_bottom_mm - settings.page_number_gap_mm
+    half_line_mm = settings.page_number_size * 1.3 / 2 / 72 * 25.4
+    return max(0, mm_to_twips(dash_from_bottom_mm - half_line_mm))
+
+
+def _page_number_runs(p: DocxParagraph, settings: StyleSettings) -> None:
+    def run(text: str | None = None) -> etree._Element:
+        r = p.add_run(text)._r
+        return r
+
+    run("— ")
+    begin = run()
+    fld = OxmlElement("w:fldChar")
+    fld.set(qn("w:fldCharType"), "begin")
+    begin.append(fld)
+    instr_run = run()
+    instr = OxmlElement("w:instrText")
+    instr.set(_XML_SPACE, "preserve")
+    instr.text = " PAGE "
+    instr_run.append(instr)
+    sep = run()
+    fld = OxmlElement("w:fldChar")
+    fld.set(qn("w:fldCharType"), "separate")
+    sep.append(fld)
+    run("1")
+    end = run()
+    fld = OxmlElement("w:fldChar")
+    fld.set(qn("w:fldCharType"), "end")
+    end.append(fld)
+    run(" —")
+
+
+def _footers(document: DocumentObject, settings: StyleSettings) -> None:
+    document.settings.odd_and_even_pages_header_footer = True
+    section = document.sections[0]
+    for footer, align in ((section.footer, "right"), (section.even_page_footer, "left")):
+        footer.is_linked_to_previous = False
+        p = footer.paragraphs[0] if footer.paragraphs else footer.add_paragraph()
+        p.style = document.styles[PAGE_NUMBER]
+        p_el = p._p
+        jc = OxmlElement("w:jc")
+        jc.set(qn("w:val"), align)
+        p_el.get_or_add_pPr().append(jc)
+        unit = round(settings.page_number_size * 20)
+        ind = OxmlElement("w:ind")
+        side = "right" if align == "right" else "left"
+        ind.set(qn(f"w:{side}"), str(unit))
+        ind.set(qn(f"w:{side}Chars"), "100")
+        jc.addprevious(ind)
+        _page_number_runs(p, settings)
+
+
+def _add(document: DocumentObject, style: str, *parts: str) -> DocxParagraph:
+    """A paragraph whose every part is one run: a docxtpl tag is never split across runs."""
+    p = document.add_paragraph(style=style)
+    for part in parts:
+        p.add_run(part)
+    return p
+
+
+INTRO = (
+    "按照《法治政府建设实施纲要（2021—2025年）》《上海法治政府建设规划（2021—2025年）》"
+    "和《青浦法治政府建设规划（2021—2025年）》部署要求，根据《",
+    "{{ year }}",
+    "年青浦区法治政府建设工作要点与责任分工》，我局及时总结",
+    "{{ year }}",
+    "年法治政府建设工作，统筹谋划",
+    "{{ year + 1 }}",
+    "年推进法治政府建设各项措施，现将相关情况报告如下。",
+)
+
+
+def build_master(path: Path, settings: StyleSettings = StyleSettings()) -> None:
+    """Write the default Word master (a docxtpl template) to `path`."""
+    document = docx.Document()
+    _clean_defaults(document, settings)
+    ensure_styles(document, settings)
+    _page_setup(document, settings)
+    _footers(document, settings)
+    for p in list(document.paragraphs):
+        p._p.getparent().remove(p._p)
+
+    _add(document, BODY, "{%p if doc_number %}")
+    _add(document, DOC_NUMBER, "{{ doc_number }}")
+    _add(document, BODY)
+    _add(document, BODY, "{%p endif %}")
+    _add(document, TITLE, "{{ title }}")
+    _add(document, BODY)
+    _add(document, BODY, "{%p if recipient %}")
+    _add(document, RECIPIENT, "{{ recipient }}", "：")
+    _add(document, BODY, "{%p endif %}")
+    _add(document, BODY, *INTRO)
+    _add(document, BODY, "{{ body }}")
+    _add(document, BODY, "特此报告。")
+    _add(document, BODY, "{%p if attachments %}")
+    _add(document, BODY)
+    _add(document, BODY, "{%p for name in attachments %}")
+    _add(document, ATTACHMENT,
+         "{% if loop.first %}附件：{% endif %}{% if attachments | length > 1 %}{{ loop.index }}.{% endif %}"
+         "{{ name }}")
+    _add(document, BODY, "{%p endfor %}")
+    _add(document, BODY, "{%p endif %}")
+    _add(document, BODY)
+    _add(document, SIGNATURE, "{{ signature }}")
+    _add(document, DATE, "{{ date | date_cn }}")
+
+    props = document.core_properties
+    props.title = "法治政府建设情况报告（母版）"
+    props.author = "drafter"
+    props.comments = "drafter 默认母版：公文格式（GB/T 9704-2012）。双花括号和花括号百分号之间是模板标记。"
+    props.language = "zh-CN"
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document.save(str(path))
+
+
+def main(argv: Iterable[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    target = Path(args[0]) if args else Path("templates/report.docx")
+    build_master(target)
+    print(f"已生成 Word 母版：{target}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
