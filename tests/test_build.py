@@ -1,0 +1,191 @@
+"""End to end on a small project of another office: the engine is not tied to the sample.
+
+A project is written into tmp_path (its own database, queries, sections and the
+default Word master), built through the real CLI, and the .docx is read back.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from docx import Document
+from docx.oxml.ns import qn
+
+from drafter import build
+from drafter.cli import main
+from drafter.manifest import read_manifest
+from drafter.reading import read_paragraphs
+
+REPO = Path(__file__).resolve().parents[1]
+
+CONFIG = """\
+report:
+  agency: 测试县市场监督管理局
+  year: 2025
+sources:
+  market:
+    url: sqlite:///data/market.db
+    description: 市场监管业务系统
+"""
+
+CHECKS_SQL = """\
+-- source: market
+-- description: 全年日常检查
+-- returns: row
+SELECT COUNT(*) AS checks, SUM(officers) AS officer_trips, SUM(fine_yuan) AS fines
+FROM inspection
+WHERE checked_on >= :period_start AND checked_on < :period_end
+"""
+
+BY_TOWN_SQL = """\
+-- source: market
+-- description: 各镇检查次数
+-- returns: rows
+SELECT town, COUNT(*) AS checks FROM inspection
+WHERE checked_on >= :period_start AND checked_on < :period_end
+GROUP BY town ORDER BY town
+"""
+
+TOTAL_SQL = """\
+-- source: market
+-- description: 累计检查次数
+-- returns: scalar
+SELECT COUNT(*) AS n FROM inspection WHERE checked_on < :period_end
+"""
+
+SECTION = """\
+一、{{ year }}年主要工作
+（一）日常检查
+1.加强日常检查。全年检查{{ checks.checks }}次，出动{{ checks.officer_trips }}人次，罚款{{ checks.fines | wan_yuan }}，累计检查{{ total }}次。
+{% for row in by_town %}
+{{ row.town }}检查{{ row.checks }}次。
+{% endfor %}
+二、存在的不足
+文字。
+"""
+
+ROWS = [
+    ("2025-02-01", "城关镇", 2, 5000),
+    ("2025-03-09", "城关镇", 3, 12000),
+    ("2025-07-15", "河西镇", 1, 0),
+    ("2024-11-30", "河西镇", 4, 30000),
+]
+
+
+def _insert(db: Path, rows) -> None:
+    with sqlite3.connect(db) as conn:
+        conn.executemany(
+            "INSERT INTO inspection (checked_on, town, officers, fine_yuan) VALUES (?, ?, ?, ?)", rows
+        )
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "data").mkdir()
+    db = tmp_path / "data/market.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "CREATE TABLE inspection (id INTEGER PRIMARY KEY, checked_on TEXT, town TEXT,"
+            " officers INTEGER, fine_yuan INTEGER)"
+        )
+    _insert(db, ROWS)
+    (tmp_path / "queries").mkdir()
+    (tmp_path / "queries/checks.sql").write_text(CHECKS_SQL, encoding="utf-8")
+    (tmp_path / "queries/by_town.sql").write_text(BY_TOWN_SQL, encoding="utf-8")
+    (tmp_path / "queries/total.sql").write_text(TOTAL_SQL, encoding="utf-8")
+    (tmp_path / "templates/sections").mkdir(parents=True)
+    (tmp_path / "templates/sections/1-工作.txt").write_text(SECTION, encoding="utf-8")
+    shutil.copy(REPO / "templates/report.docx", tmp_path / "templates/report.docx")
+    (tmp_path / "config.yaml").write_text(CONFIG, encoding="utf-8")
+    return tmp_path / "config.yaml"
+
+
+def body(paragraphs: list[str]) -> str:
+    return "\n".join(paragraphs)
+
+
+def test_the_cli_writes_the_draft_under_output_and_prints_its_path(project, monkeypatch):
+    monkeypatch.chdir(project.parent)
+    result = CliRunner().invoke(main, ["build"])
+    assert result.exit_code == 0, result.output
+    path = Path(result.stdout.strip())
+    assert path == project.parent / "output/测试县市场监督管理局2025年度法治政府建设情况报告（草稿）.docx"
+    text = body(read_paragraphs(path))
+    assert "测试县市场监督管理局关于2025年度法治政府建设情况报告" in text
+    assert "全年检查3次，出动6人次，罚款1.7万元，累计检查4次。" in text
+    assert "城关镇检查2次。\n河西镇检查1次。" in text
+    assert "Traceback" not in result.output
+
+
+def test_a_year_is_a_parameter_not_text(project):
+    result = build(project, year=2024, output=project.parent / "d.docx")
+    text = body(read_paragraphs(result.path))
+    assert "一、2024年主要工作" in text
+    assert "全年检查1次，出动4人次，罚款3万元，累计检查1次。" in text
+    assert "城关镇" not in text
+
+
+def test_changing_rows_changes_exactly_the_affected_figures(project):
+    before = read_paragraphs(build(project, output=project.parent / "a.docx").path)
+    _insert(project.parent / "data/market.db", [("2025-12-31", "河西镇", 5, 1000)])
+    after = read_paragraphs(build(project, output=project.parent / "b.docx").path)
+    changed = [(a, b) for a, b in zip(before, after) if a != b]
+    assert len(before) == len(after)
+    assert changed == [
+        ("1.加强日常检查。全年检查3次，出动6人次，罚款1.7万元，累计检查4次。",
+         "1.加强日常检查。全年检查4次，出动11人次，罚款1.8万元，累计检查5次。"),
+        ("河西镇检查1次。", "河西镇检查2次。"),
+    ]
+
+
+def test_each_figure_sits_in_a_tagged_content_control_and_the_manifest_names_its_query(project):
+    result = build(project, output=project.parent / "d.docx")
+    doc = Document(str(result.path))
+    tags = [t.get(qn("w:val")) for t in doc.element.body.iter(qn("w:tag"))]
+    assert "drafter:f001:checks.checks" in tags
+    assert any(t.endswith("by_town[1].checks") for t in tags)
+    assert len(tags) == len(result.registry) >= 7
+    manifest = read_manifest(doc)
+    assert manifest["year"] == 2025
+    first = manifest["figures"][0]
+    assert (first["ref"], first["text"], first["value"]) == ("checks.checks", "3", 3)
+    assert manifest["queries"]["checks"]["params"] == {"period_start": "2025-01-01", "period_end": "2026-01-01"}
+    assert "SUM(officers)" in manifest["queries"]["checks"]["sql"]
+
+
+def test_outline_levels_take_the_gongwen_styles(project):
+    result = build(project, output=project.parent / "d.docx")
+    styles = {p.text: p.style.name for p in Document(str(result.path)).paragraphs if p.text}
+    assert styles["一、2025年主要工作"] == "一级标题"
+    assert styles["（一）日常检查"] == "二级标题"
+    assert styles["文字。"] == "正文"
+
+
+def test_an_existing_draft_is_never_overwritten(project):
+    out = project.parent / "d.docx"
+    out.write_bytes(b"edited by hand")
+    result = build(project, output=out)
+    assert out.read_bytes() == b"edited by hand"
+    assert result.path == project.parent / "d-2.docx"
+    assert result.renamed
+    forced = build(project, output=out, force=True)
+    assert forced.path == out and out.read_bytes() != b"edited by hand"
+
+
+def test_a_null_figure_becomes_a_listed_placeholder_and_strict_fails(project):
+    with sqlite3.connect(project.parent / "data/market.db") as conn:
+        conn.execute("DELETE FROM inspection WHERE checked_on >= '2025-01-01'")
+    runner = CliRunner()
+    result = runner.invoke(main, ["build", "-c", str(project), "-o", str(project.parent / "d.docx")])
+    assert result.exit_code == 0, result.output
+    text = body(read_paragraphs(project.parent / "d.docx"))
+    assert "出动【待补充：checks.officer_trips】人次" in text
+    assert "checks.officer_trips" in result.stderr
+    strict = runner.invoke(main, ["build", "-c", str(project), "--strict", "-o", str(project.parent / "e.docx")])
+    assert strict.exit_code == 1
+    assert "待补充" not in strict.stdout
+    assert not (project.parent / "e.docx").exists()
