@@ -193,7 +193,7 @@ def _style_xml(spec: _StyleSpec, s: StyleSettings, ids: dict[str, str]) -> etree
         f'<w:style {nsdecls("w")} w:type="paragraph" w:customStyle="1" w:styleId="{spec.style_id}">'
         f'<w:name w:val="{spec.name}"/>{based_on}<w:next w:val="{next_id}"/>'
         f'<w:uiPriority w:val="{spec.priority}"/><w:qFormat/>'
-        f'<w:pPr><w:widowControl w:val="0"/><w:autoSpaceDE w:val="0"/><w:autoSpaceDN w:val="0"/>'
+        f'<w:pPr><w:widowControl w:val="0"/><w:overflowPunct w:val="1"/><w:autoSpaceDE w:val="0"/><w:autoSpaceDN w:val="0"/>'
         f'{spacing}{ind}<w:jc w:val="{spec.align}"/>{outline}</w:pPr>'
         f'<w:rPr><w:rFonts w:ascii="{latin}" w:hAnsi="{latin}" w:eastAsia="{east_asian}" '
         f'w:cs="{latin}" w:hint="eastAsia"/><w:b w:val="0"/><w:bCs w:val="0"/>'
@@ -479,6 +479,19 @@ def _place_closing(paragraphs: list[tuple[etree._Element, str | None]], settings
     sig_right, date_right = closing_indents(sig_text, date_text)
     _set_indent(sig, settings, left=0, right=sig_right, first=0)
     _set_indent(date, settings, left=0, right=date_right, first=0)
+    # The date never stands alone on a last page: the signature, the blank line before it
+    # and the last line of text above go with it.
+    _keep_with_next(sig)
+    before = sig.getprevious()
+    while before is not None and before.tag == _W_P and not visible(_raw_text(before)).strip():
+        _keep_with_next(before)
+        before = before.getprevious()
+    if before is not None and before.tag == _W_P:
+        _keep_with_next(before)
+
+
+def _keep_with_next(p: etree._Element) -> None:
+    p.get_or_add_pPr().keepNext_val = True
 
 
 def _simple_runs(p: etree._Element) -> list[etree._Element] | None:
@@ -632,7 +645,7 @@ def _clean_defaults(document: DocumentObject, settings: StyleSettings) -> None:
         f'<w:kern w:val="0"/><w:sz w:val="{half_points}"/><w:szCs w:val="{half_points}"/>'
         f'<w:lang w:val="zh-CN" w:eastAsia="zh-CN" w:bidi="ar-SA"/>'
         f'</w:rPr></w:rPrDefault><w:pPrDefault><w:pPr>'
-        f'<w:widowControl w:val="0"/><w:autoSpaceDE w:val="0"/><w:autoSpaceDN w:val="0"/>'
+        f'<w:widowControl w:val="0"/><w:overflowPunct w:val="1"/><w:autoSpaceDE w:val="0"/><w:autoSpaceDN w:val="0"/>'
         f'<w:spacing w:before="0" w:after="0" w:line="{settings.line_pitch}" w:lineRule="exact"/>'
         f'<w:jc w:val="both"/></w:pPr></w:pPrDefault></w:docDefaults>'
     )
