@@ -21,6 +21,7 @@ Run `python -m drafter.gongwen templates/report.docx` to rebuild the master.
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 import re
 import sys
@@ -166,7 +167,7 @@ _SPECS = (
     _StyleSpec(ATTACHMENT, "GongwenAttachment", "body_font", "body_size", first_line_chars=2, align="left"),
     _StyleSpec(SIGNATURE, "GongwenSignature", "body_font", "body_size", align="right", right_chars=2),
     _StyleSpec(DATE, "GongwenDate", "body_font", "body_size", align="right", right_chars=4),
-    _StyleSpec(PAGE_NUMBER, "GongwenPageNumber", "page_number_font", "page_number_size",
+    _StyleSpec(PAGE_NUMBER, "GongwenPageNumber", "page_number_font", "page_number_size", align="left",
                based_on=None, next_style=PAGE_NUMBER, condensed=False, on_grid=False, priority=3),
 )
 
@@ -182,7 +183,8 @@ def _style_xml(spec: _StyleSpec, s: StyleSettings, ids: dict[str, str]) -> etree
     if spec.on_grid:
         spacing = f'<w:spacing w:before="0" w:after="0" w:line="{s.line_pitch}" w:lineRule="exact"/>'
     else:
-        spacing = '<w:snapToGrid w:val="0"/><w:spacing w:before="0" w:after="0" w:line="240" w:lineRule="auto"/>'
+        line = round(getattr(s, spec.size) * 20 * _PAGE_NUMBER_LINE)
+        spacing = f'<w:snapToGrid w:val="0"/><w:spacing w:before="0" w:after="0" w:line="{line}" w:lineRule="exact"/>'
     first = spec.first_line_chars
     ind = (f'<w:ind w:left="0" w:leftChars="0" w:right="{spec.right_chars * s.char_twips}" '
            f'w:rightChars="{spec.right_chars * 100}" w:firstLine="{first * s.char_twips}" '
@@ -279,7 +281,7 @@ _LEXICON = (
     "法治政府", "法治", "政府", "建设", "情况", "报告", "工作", "年度", "关于", "应急管理局", "应急管理",
     "管理局", "管理", "人民政府", "委员会", "办公室", "安全生产", "依法行政", "行政执法", "执法",
     "实施", "意见", "通知", "方案", "总结", "计划", "规划", "要点", "责任", "分工", "推进", "加强",
-    "进一步", "全面", "深化", "改革", "决定", "办法", "规定", "请示", "批复", "纲要", "中华人民共和国",
+    "进一步", "全面", "深化", "改革", "印发", "落实", "下一步", "安排", "决定", "办法", "规定", "请示", "批复", "纲要", "中华人民共和国",
     "上海市", "青浦区", "区", "市", "局",
 )
 _DOC_KINDS = ("情况报告", "报告", "通知", "意见", "方案", "请示", "总结", "计划", "规划", "办法",
@@ -317,6 +319,8 @@ def _break_costs(text: str) -> list[float]:
             c = 8.0
         if text.startswith("关于", i):
             c = 0.0
+        elif text.endswith("关于", 0, i):
+            c = 6.0  # 关于 leads what follows it
         elif text.startswith("的", i):
             c = min(c, 2.0)
         elif prev == "的":
@@ -368,37 +372,19 @@ def balance_title(title: str, max_width: float = 20.0) -> list[str]:
         prefix.append(prefix[-1] + w)
     n = len(title)
     lines_needed = math.ceil(total / max_width)
-    best: tuple[float, list[int]] | None = None
-    for lines in range(lines_needed, lines_needed + 2):
-        # Dynamic programming over break positions: state = (position, lines used).
-        table: dict[tuple[int, int], tuple[float, list[int]]] = {(0, 0): (0.0, [])}
-        for k in range(1, lines + 1):
-            for end in range(1, n + 1):
-                if k < lines and end == n:
-                    continue
-                if k == lines and end != n:
-                    continue
-                if end < n and math.isinf(costs[end]):
-                    continue
-                for start in range(0, end):
-                    prev = table.get((start, k - 1))
-                    if prev is None:
-                        continue
-                    w = prefix[end] - prefix[start]
-                    if w > max_width:
-                        continue
-                    c = prev[0] + (costs[end] if end < n else 0.0)
-                    if (end, k) not in table or c < table[(end, k)][0]:
-                        table[(end, k)] = (c, prev[1] + [end])
-        done = table.get((n, lines))
-        if done is None:
-            continue
-        cuts = [0, *done[1]]
-        line_widths = [prefix[b] - prefix[a] for a, b in zip(cuts, cuts[1:])]
-        total_cost = done[0] + _shape_cost(line_widths) + 4.0 * (lines - lines_needed)
-        if best is None or total_cost < best[0]:
-            best = (total_cost, done[1])
-    if best is None:  # nothing fits whole: cut by width alone
+    candidates = [i for i in range(1, n) if not math.isinf(costs[i])]
+    best: tuple[float, tuple[int, ...]] | None = None
+    for lines in range(lines_needed, min(lines_needed + 1, n) + 1):
+        # Titles are short: try every set of break positions (a few thousand at most).
+        for breaks in itertools.combinations(candidates, lines - 1):
+            cuts = (0, *breaks, n)
+            line_widths = [prefix[b] - prefix[a] for a, b in zip(cuts, cuts[1:])]
+            if max(line_widths) > max_width:
+                continue
+            cost = sum(costs[i] for i in breaks) + _shape_cost(line_widths) + 4.0 * (lines - lines_needed)
+            if best is None or cost < best[0]:
+                best = (cost, breaks)
+    if best is None:  # nothing fits with words whole: cut by width alone
         out, line, width = [], "", 0.0
         for ch, w in zip(title, widths):
             if width + w > max_width:
@@ -407,7 +393,7 @@ def balance_title(title: str, max_width: float = 20.0) -> list[str]:
             line += ch
             width += w
         return [*out, line]
-    cuts = [0, *best[1]]
+    cuts = [0, *best[1], n]
     return [title[a:b] for a, b in zip(cuts, cuts[1:])]
 
 
@@ -681,14 +667,17 @@ def _page_setup(document: DocumentObject, settings: StyleSettings) -> None:
     grid.set(qn("w:linePitch"), str(settings.line_pitch))
 
 
+_PAGE_NUMBER_LINE = 1.3  # the page-number line: exact 1.3 × its size, as Word's single spacing for 宋体
+
+
 def _footer_distance(settings: StyleSettings) -> int:
     """Footer distance (twips from the page's bottom edge to the page-number line's bottom).
 
-    The dash line should lie `page_number_gap_mm` below the type area. With single line
-    spacing a 14 pt line is about 1.3 × 14 pt high and the dash sits near its middle.
+    The dash line should lie `page_number_gap_mm` below the type area; the dash sits
+    in the middle of its line, which is exactly 1.3 × the page-number size high.
     """
     dash_from_bottom_mm = settings.margin_bottom_mm - settings.page_number_gap_mm
-    half_line_mm = settings.page_number_size * 1.3 / 2 / 72 * 25.4
+    half_line_mm = settings.page_number_size * _PAGE_NUMBER_LINE / 2 / 72 * 25.4
     return max(0, mm_to_twips(dash_from_bottom_mm - half_line_mm))
 
 

@@ -1,0 +1,429 @@
+"""公文格式 in the XML: the default master, the named styles and `finish`'s layout.
+
+These tests read the .docx XML as Word and WPS would; the rendering tests
+(test_preview.py) check the same layout on LibreOffice's pages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from pathlib import Path
+
+import docx
+import jinja2
+import pytest
+from docx.oxml.ns import qn
+from docxtpl import DocxTemplate
+from lxml import etree
+from pydantic import ValidationError
+
+from drafter.figures import MARK_CLOSE, MARK_OPEN, MARK_SEP
+from drafter.gongwen import (
+    STYLE_FOR_LEVEL,
+    STYLE_NAMES,
+    StyleSettings,
+    balance_title,
+    build_master,
+    closing_indents,
+    ensure_styles,
+    finish,
+    text_width,
+)
+from drafter.reading import paragraph_text
+
+REPO = Path(__file__).resolve().parents[1]
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def w(name: str) -> str:
+    return qn(f"w:{name}")
+
+
+@pytest.fixture(scope="module")
+def master(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("master") / "report.docx"
+    build_master(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def master_doc(master):
+    return docx.Document(str(master))
+
+
+def part(path: Path, name: str) -> etree._Element:
+    with zipfile.ZipFile(path) as z:
+        return etree.fromstring(z.read(name))
+
+
+def style_el(document, name: str):
+    return document.styles[name].element
+
+
+def attr(el, path: str, name: str) -> str | None:
+    found = el.find(path.replace("w:", W))
+    return None if found is None else found.get(w(name))
+
+
+def render_master(path: Path, **overrides) -> docx.document.Document:
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    env.filters["date_cn"] = lambda d: f"{d.year}年{d.month}月{d.day}日"
+    context = dict(title="青浦区应急管理局关于2025年度法治政府建设情况报告", year=2025, body="正文在此",
+                   signature="上海市青浦区应急管理局", date=dt.date(2025, 12, 31), attachments=[],
+                   recipient=None, doc_number=None)
+    context.update(overrides)
+    tpl = DocxTemplate(str(path))
+    tpl.render(context, jinja_env=env)
+    return tpl.docx
+
+
+def texts_and_styles(document) -> list[tuple[str, str]]:
+    names = {s.style_id: s.name for s in document.styles}
+    out = []
+    for p in document.element.body.iter(w("p")):
+        ps = p.find(f"{w('pPr')}/{w('pStyle')}")
+        out.append((paragraph_text(p), names.get(ps.get(w("val"))) if ps is not None else None))
+    return out
+
+
+class TestStyleSettings:
+    def test_it_has_the_standard_faces_and_sizes_by_default(self):
+        s = StyleSettings()
+        assert (s.title_font, s.heading1_font, s.heading2_font, s.body_font, s.page_number_font) == (
+            "方正小标宋简体", "黑体", "楷体_GB2312", "仿宋_GB2312", "宋体")
+        assert (s.title_size, s.body_size, s.page_number_size) == (22, 16, 14)
+        assert s.latin_font is None and s.level3_bold is False
+
+    def test_it_derives_the_grid_from_the_page(self):
+        s = StyleSettings()
+        assert s.type_width == 8845 and s.type_height == 12756  # 156 × 225 mm (rounded margins)
+        assert s.line_pitch == 579  # 28.95 pt: 22 lines fill 225 mm
+        assert s.char_spacing == -5  # 16 pt glyphs condensed 0.25 pt: 28 a line
+        assert s.title_chars_per_line == 20
+
+    def test_it_refuses_unknown_keys(self):
+        with pytest.raises(ValidationError):
+            StyleSettings(body_fnt="仿宋")
+
+
+class TestMasterPage:
+    def test_it_is_a4_with_the_standard_margins(self, master):
+        sect = part(master, "word/document.xml").find(f"{w('body')}/{w('sectPr')}")
+        size, mar = sect.find(w("pgSz")), sect.find(w("pgMar"))
+        assert (size.get(w("w")), size.get(w("h"))) == ("11906", "16838")
+        assert {k: mar.get(w(k)) for k in ("top", "bottom", "left", "right", "gutter")} == {
+            "top": "2098", "bottom": "1984", "left": "1587", "right": "1474", "gutter": "0"}
+
+    def test_it_has_a_line_grid_of_22_lines(self, master):
+        grid = part(master, "word/document.xml").find(f"{w('body')}/{w('sectPr')}/{w('docGrid')}")
+        assert grid.get(w("type")) == "lines" and grid.get(w("linePitch")) == "579"
+        assert 22 * 579 <= 12756 < 23 * 579
+
+    def test_it_has_odd_and_even_footers_with_a_page_field_between_dashes(self, master, master_doc):
+        assert master_doc.settings.odd_and_even_pages_header_footer
+        section = master_doc.sections[0]
+        for footer, side in ((section.footer, "right"), (section.even_page_footer, "left")):
+            p = footer.paragraphs[0]._p
+            assert p.pPr.pStyle.val and master_doc.styles["页码"].style_id == p.pPr.pStyle.val
+            assert attr(p, "w:pPr/w:jc", "val") == side
+            assert attr(p, "w:pPr/w:ind", side) == "280" and attr(p, "w:pPr/w:ind", f"{side}Chars") == "100"
+            instr = "".join(t.text for t in p.iter(w("instrText")))
+            assert instr.strip() == "PAGE"
+            kinds = [f.get(w("fldCharType")) for f in p.iter(w("fldChar"))]
+            assert kinds == ["begin", "separate", "end"]
+            assert paragraph_text(p) == "— 1 —"
+
+    def test_it_puts_the_page_number_dash_7_mm_below_the_type_area(self, master):
+        sect = part(master, "word/document.xml").find(f"{w('body')}/{w('sectPr')}")
+        footer = int(sect.find(w("pgMar")).get(w("footer")))
+        line = int(attr(docx.Document(str(master)).styles["页码"].element, "w:pPr/w:spacing", "line"))
+        dash_from_bottom_mm = (footer + line / 2) / 1440 * 25.4
+        assert dash_from_bottom_mm == pytest.approx(35 - 7, abs=0.2)
+
+
+EXPECTED_STYLES = {
+    # name: (eastAsia face, half-points, alignment, first-line chars)
+    "公文标题": ("方正小标宋简体", "44", "center", "0"),
+    "正文": ("仿宋_GB2312", "32", "both", "200"),
+    "一级标题": ("黑体", "32", "both", "200"),
+    "二级标题": ("楷体_GB2312", "32", "both", "200"),
+    "三级标题": ("仿宋_GB2312", "32", "both", "200"),
+    "四级标题": ("仿宋_GB2312", "32", "both", "200"),
+    "主送机关": ("仿宋_GB2312", "32", "left", "0"),
+    "附件说明": ("仿宋_GB2312", "32", "left", "200"),
+    "署名": ("仿宋_GB2312", "32", "right", "0"),
+    "成文日期": ("仿宋_GB2312", "32", "right", "0"),
+    "页码": ("宋体", "28", "left", "0"),
+}
+
+
+class TestMasterStyles:
+    @pytest.mark.parametrize("name", sorted(EXPECTED_STYLES))
+    def test_it_sets_face_size_and_paragraph_of_each_style(self, master_doc, name):
+        face, size, align, first = EXPECTED_STYLES[name]
+        el = style_el(master_doc, name)
+        fonts = el.find(f"{w('rPr')}/{w('rFonts')}")
+        assert fonts.get(w("eastAsia")) == face
+        assert fonts.get(w("ascii")) == face and fonts.get(w("hAnsi")) == face  # digits: same face
+        assert fonts.get(w("hint")) == "eastAsia"
+        assert not [a for a in fonts.attrib if "heme" in a]
+        assert attr(el, "w:rPr/w:sz", "val") == size
+        assert attr(el, "w:rPr/w:lang", "eastAsia") == "zh-CN"
+        assert attr(el, "w:rPr/w:b", "val") == "0"
+        assert attr(el, "w:pPr/w:jc", "val") == align
+        assert attr(el, "w:pPr/w:ind", "firstLineChars") == first
+        assert attr(el, "w:pPr/w:ind", "firstLine") == str(int(first) * 16 * 20 // 100)
+        assert attr(el, "w:pPr/w:spacing", "before") == "0" and attr(el, "w:pPr/w:spacing", "after") == "0"
+        assert attr(el, "w:pPr/w:widowControl", "val") == "0"
+
+    @pytest.mark.parametrize("name", sorted(set(EXPECTED_STYLES) - {"页码"}))
+    def test_it_gives_every_text_style_the_exact_grid_line(self, master_doc, name):
+        el = style_el(master_doc, name)
+        assert attr(el, "w:pPr/w:spacing", "line") == "579"
+        assert attr(el, "w:pPr/w:spacing", "lineRule") == "exact"
+
+    def test_it_condenses_body_size_styles_to_28_characters_a_line(self, master_doc):
+        assert attr(style_el(master_doc, "正文"), "w:rPr/w:spacing", "val") == "-5"
+        assert attr(style_el(master_doc, "一级标题"), "w:rPr/w:spacing", "val") == "-5"
+        assert attr(style_el(master_doc, "公文标题"), "w:rPr/w:spacing", "val") is None
+
+    def test_it_bases_headings_on_the_body_style_and_puts_them_in_the_outline(self, master_doc):
+        body_id = master_doc.styles["正文"].style_id
+        for name, level in (("一级标题", "0"), ("二级标题", "1")):
+            el = style_el(master_doc, name)
+            assert attr(el, "w:basedOn", "val") == body_id
+            assert attr(el, "w:pPr/w:outlineLvl", "val") == level
+        assert attr(style_el(master_doc, "三级标题"), "w:pPr/w:outlineLvl", "val") is None
+
+    def test_it_leaves_no_theme_fonts_and_sets_chinese_as_the_default_language(self, master):
+        styles = part(master, "word/styles.xml")
+        assert not [a for f in styles.iter(w("rFonts")) for a in f.attrib if "heme" in a]
+        lang = styles.find(f"{w('docDefaults')}/{w('rPrDefault')}/{w('rPr')}/{w('lang')}")
+        assert lang.get(w("eastAsia")) == "zh-CN"
+
+    def test_it_keeps_only_styles_an_editor_needs(self, master_doc):
+        names = {s.name for s in master_doc.styles}
+        assert set(STYLE_NAMES) <= names
+        assert not {"Heading 1", "Title", "List Bullet"} & names
+
+    def test_it_uses_the_configured_faces(self, tmp_path):
+        path = tmp_path / "m.docx"
+        build_master(path, StyleSettings(latin_font="Times New Roman", heading1_font="方正黑体_GBK"))
+        document = docx.Document(str(path))
+        fonts = style_el(document, "一级标题").find(f"{w('rPr')}/{w('rFonts')}")
+        assert (fonts.get(w("eastAsia")), fonts.get(w("ascii")), fonts.get(w("hAnsi"))) == (
+            "方正黑体_GBK", "Times New Roman", "Times New Roman")
+
+
+class TestMasterTemplate:
+    def test_it_is_the_master_that_build_master_writes(self, master):
+        # The committed templates/report.docx is regenerated whenever gongwen.py changes.
+        for name in ("word/document.xml", "word/styles.xml", "word/footer1.xml", "word/footer2.xml",
+                     "word/settings.xml"):
+            assert etree.tostring(part(REPO / "templates/report.docx", name)) == etree.tostring(part(master, name)), name
+
+    def test_it_keeps_each_tag_in_a_single_run(self, master):
+        body = part(master, "word/document.xml")
+        for r in body.iter(w("r")):
+            text = "".join(t.text or "" for t in r.iter(w("t")))
+            assert text.count("{{") == text.count("}}") and text.count("{%") == text.count("%}"), text
+
+    def test_it_renders_the_plain_report(self, master):
+        rows = texts_and_styles(render_master(master))
+        assert rows == [
+            ("青浦区应急管理局关于2025年度法治政府建设情况报告", "公文标题"),
+            ("", "正文"),
+            ("按照《法治政府建设实施纲要（2021—2025年）》《上海法治政府建设规划（2021—2025年）》"
+             "和《青浦法治政府建设规划（2021—2025年）》部署要求，根据《2025年青浦区法治政府建设工作要点与"
+             "责任分工》，我局及时总结2025年法治政府建设工作，统筹谋划2026年推进法治政府建设各项措施，"
+             "现将相关情况报告如下。", "正文"),
+            ("正文在此", "正文"),
+            ("特此报告。", "正文"),
+            ("", "正文"),
+            ("上海市青浦区应急管理局", "署名"),
+            ("2025年12月31日", "成文日期"),
+        ]
+
+    def test_it_renders_the_optional_lines(self, master):
+        rows = texts_and_styles(render_master(master, recipient="区委依法治区办", doc_number="青应急〔2026〕1号",
+                                              attachments=["数据汇总表", "执法案件清单"]))
+        assert rows[:5] == [("青应急〔2026〕1号", "发文字号"), ("", "正文"),
+                            ("青浦区应急管理局关于2025年度法治政府建设情况报告", "公文标题"), ("", "正文"),
+                            ("区委依法治区办：", "主送机关")]
+        assert rows[-7:] == [("特此报告。", "正文"), ("", "正文"), ("附件：1.数据汇总表", "附件说明"),
+                             ("2.执法案件清单", "附件说明"), ("", "正文"), ("上海市青浦区应急管理局", "署名"),
+                             ("2025年12月31日", "成文日期")]
+
+    def test_it_writes_a_single_attachment_without_a_number(self, master):
+        rows = texts_and_styles(render_master(master, attachments=["数据汇总表"]))
+        assert ("附件：数据汇总表", "附件说明") in rows
+
+
+class TestEnsureStyles:
+    def test_it_adds_every_named_style_to_a_plain_document(self):
+        document = docx.Document()
+        ensure_styles(document, StyleSettings())
+        names = {s.name for s in document.styles}
+        assert set(STYLE_NAMES) | set(STYLE_FOR_LEVEL.values()) <= names
+        fonts = style_el(document, "二级标题").find(f"{w('rPr')}/{w('rFonts')}")
+        assert fonts.get(w("eastAsia")) == "楷体_GB2312" and not [a for a in fonts.attrib if "heme" in a]
+        p = document.add_paragraph("（一）标题", style="二级标题")
+        assert p.style.name == "二级标题"
+
+    def test_it_leaves_existing_styles_as_they_are(self):
+        document = docx.Document()
+        own = document.styles.add_style("正文", docx.enum.style.WD_STYLE_TYPE.PARAGRAPH)
+        own.font.name = "华文仿宋"
+        before = etree.tostring(own.element)
+        ensure_styles(document, StyleSettings())
+        assert etree.tostring(document.styles["正文"].element) == before
+        assert [s.name for s in document.styles].count("正文") == 1
+        assert attr(style_el(document, "一级标题"), "w:basedOn", "val") == own.style_id
+
+    def test_it_does_not_reuse_a_style_id_taken_by_another_style(self):
+        document = docx.Document()
+        document.styles.add_style("Mine", docx.enum.style.WD_STYLE_TYPE.PARAGRAPH).element.set(
+            w("styleId"), "GongwenBody")
+        ensure_styles(document, StyleSettings())
+        ids = [s.style_id for s in document.styles]
+        assert len(ids) == len(set(ids))
+
+    def test_it_is_idempotent(self):
+        document = docx.Document()
+        ensure_styles(document, StyleSettings())
+        count = len(document.styles)
+        ensure_styles(document, StyleSettings())
+        assert len(document.styles) == count
+
+
+class TestWidths:
+    @pytest.mark.parametrize(("text", "width"), [
+        ("2025年12月31日", 7), ("上海市青浦区应急管理局", 11), ("青浦区应急局", 6), ("2026年1月5日", 6),
+        ("“A”类", 3.5), ("98.74%", 3), ("", 0),
+        (f"共{MARK_OPEN}f001{MARK_SEP}17万{MARK_CLOSE}家", 4),
+    ])
+    def test_it_counts_cjk_as_one_and_digits_as_half(self, text, width):
+        assert text_width(text) == width
+
+    @pytest.mark.parametrize(("signature", "date", "expected"), [
+        ("上海市青浦区应急管理局", "2025年12月31日", (2, 4)),  # date shorter: signature 2, date 2 chars in
+        ("青浦区应急局", "2025年12月31日", (5, 2)),  # date longer: date 2, signature 4 + 7 − 6
+        ("青浦区人民政府", "2025年12月31日", (4, 2)),  # same width: 4 + 7 − 7
+        ("区应急管理局", "2026年1月5日", (4, 2)),
+        ("上海市青浦区人民政府办公室", "2025年12月31日", (2, 6)),
+    ])
+    def test_it_places_signature_and_date_as_7_3_5_says(self, signature, date, expected):
+        sig_right, date_right = closing_indents(signature, date)
+        assert (sig_right, date_right) == expected
+        # The date's first character stands two characters right of the signature's.
+        sig_start = sig_right + text_width(signature)
+        date_start = date_right + text_width(date)
+        assert sig_start - date_start == 2
+        assert min(sig_right, date_right) >= 2
+
+
+class TestTitleLines:
+    @pytest.mark.parametrize(("title", "lines"), [
+        ("青浦区应急管理局关于2025年度法治政府建设情况报告", ["青浦区应急管理局", "关于2025年度法治政府建设情况报告"]),
+        ("关于2025年度法治政府建设情况的报告", ["关于2025年度法治政府建设情况的报告"]),
+        ("上海市青浦区人民政府办公室关于印发《青浦区2026年法治政府建设工作要点与责任分工》的通知",
+         ["上海市青浦区人民政府办公室", "关于印发《青浦区2026年法治政府", "建设工作要点与责任分工》的通知"]),
+        ("青浦区应急管理局关于落实《中华人民共和国安全生产法》情况和下一步工作安排的报告",
+         ["青浦区应急管理局关于落实", "《中华人民共和国安全生产法》", "情况和下一步工作安排的报告"]),
+    ])
+    def test_it_breaks_a_long_title_into_balanced_lines(self, title, lines):
+        assert balance_title(title, 20) == lines
+
+    def test_it_never_breaks_a_number_or_before_closing_punctuation(self):
+        for title in ("上海市青浦区应急管理局关于2025年度安全生产工作和法治政府建设情况的报告",
+                      "青浦区应急管理局关于落实《中华人民共和国安全生产法》情况和下一步工作安排的报告"):
+            lines = balance_title(title, 20)
+            assert "".join(lines) == title
+            assert all(text_width(line) <= 20 for line in lines)
+            for a, b in zip(lines, lines[1:]):
+                assert not (a[-1].isdigit() and b[0].isdigit())
+                assert b[0] not in "，。、；：）》”"
+
+
+def paragraphs_of(document) -> dict[str, etree._Element]:
+    names = {s.style_id: s.name for s in document.styles}
+    out = {}
+    for p in document.element.body.iter(w("p")):
+        ps = p.find(f"{w('pPr')}/{w('pStyle')}")
+        if ps is not None:
+            out.setdefault(names[ps.get(w("val"))], p)
+    return out
+
+
+class TestFinish:
+    def test_it_indents_signature_and_date(self, master):
+        document = render_master(master, signature="青浦区应急局")
+        finish(document, StyleSettings())
+        ps = paragraphs_of(document)
+        assert (attr(ps["署名"], "w:pPr/w:ind", "rightChars"), attr(ps["署名"], "w:pPr/w:ind", "right")) == ("500", "1600")
+        assert (attr(ps["成文日期"], "w:pPr/w:ind", "rightChars"), attr(ps["成文日期"], "w:pPr/w:ind", "right")) == ("200", "640")
+        assert ps["署名"].pPr.keepNext_val
+
+    def test_it_reads_a_signature_with_figure_markers_as_the_reader_sees_it(self, master):
+        document = render_master(master, signature=f"{MARK_OPEN}f009{MARK_SEP}青浦区应急局{MARK_CLOSE}")
+        finish(document, StyleSettings())
+        assert attr(paragraphs_of(document)["署名"], "w:pPr/w:ind", "rightChars") == "500"
+
+    def test_it_breaks_the_title_with_line_breaks_in_one_run(self, master):
+        document = render_master(master)
+        finish(document, StyleSettings())
+        title = paragraphs_of(document)["公文标题"]
+        assert paragraph_text(title) == "青浦区应急管理局\n关于2025年度法治政府建设情况报告"
+        assert len(title.findall(w("r"))) == 1
+
+    def test_it_hangs_attachment_names_under_the_first_character(self, master):
+        document = render_master(master, attachments=["数据汇总表", "执法案件清单"])
+        finish(document, StyleSettings())
+        rows = [p for p in document.element.body.iter(w("p")) if paragraph_text(p).endswith(("汇总表", "清单"))]
+        first, second = rows
+        assert (attr(first, "w:pPr/w:ind", "leftChars"), attr(first, "w:pPr/w:ind", "hangingChars")) == ("600", "400")
+        assert (attr(second, "w:pPr/w:ind", "leftChars"), attr(second, "w:pPr/w:ind", "hangingChars")) == ("600", "100")
+
+    def level3(self, text_runs, bold):
+        document = docx.Document()
+        ensure_styles(document, StyleSettings())
+        p = document.add_paragraph(style="三级标题")
+        for piece in text_runs:
+            if piece.startswith("<sdt>"):
+                sdt = etree.SubElement(p._p, w("sdt"))
+                etree.SubElement(sdt, w("sdtPr"))
+                content = etree.SubElement(sdt, w("sdtContent"))
+                r = etree.SubElement(content, w("r"))
+                etree.SubElement(r, w("t")).text = piece[5:]
+            else:
+                p.add_run(piece)
+        finish(document, StyleSettings(level3_bold=bold))
+        return p._p
+
+    def test_it_leaves_level3_headings_alone_by_default(self):
+        p = self.level3(["1.深入学习贯彻习近平法治思想。组织学习。"], bold=False)
+        assert not list(p.iter(w("b")))
+
+    def test_it_bolds_a_run_in_level3_heading_up_to_the_first_full_stop(self):
+        p = self.level3(["1.深入学习", "贯彻习近平法治思想。组织学习", "。再学习。"], bold=True)
+        runs = p.findall(w("r"))
+        texts = ["".join(t.text for t in r.iter(w("t"))) for r in runs]
+        bold = [r.find(f"{w('rPr')}/{w('b')}") is not None for r in runs]
+        assert texts == ["1.深入学习", "贯彻习近平法治思想。", "组织学习", "。再学习。"]
+        assert bold == [True, True, False, False]
+        assert paragraph_text(p) == "1.深入学习贯彻习近平法治思想。组织学习。再学习。"
+
+    def test_it_keeps_content_controls_whole_when_bolding(self):
+        p = self.level3(["1.完成", "<sdt>640", "件审批。共受理", "<sdt>640", "件。"], bold=True)
+        sdts = p.findall(w("sdt"))
+        assert len(sdts) == 2
+        assert [paragraph_text(s) for s in sdts] == ["640", "640"]
+        assert sdts[0].find(f".//{w('b')}") is not None and sdts[1].find(f".//{w('b')}") is None
+        assert paragraph_text(p) == "1.完成640件审批。共受理640件。"
+
+    def test_it_does_not_split_inside_a_figure_marker(self):
+        marked = f"{MARK_OPEN}f001{MARK_SEP}17万余{MARK_CLOSE}"
+        p = self.level3([f"1.排查{marked}家次。其余。"], bold=True)
+        texts = ["".join(t.text for t in r.iter(w("t"))) for r in p.findall(w("r"))]
+        assert texts == [f"1.排查{marked}家次。", "其余。"]
