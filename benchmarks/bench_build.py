@@ -27,7 +27,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 _CHILD = r"""
-import io, json, resource, sys, time, tracemalloc
+import json, sys, time, tracemalloc
 from pathlib import Path
 mode, project = sys.argv[1], Path(sys.argv[2])
 if mode == "drafter":
@@ -53,8 +53,9 @@ run(1)
 elapsed = time.perf_counter() - start
 _, peak = tracemalloc.get_traced_memory()
 tracemalloc.stop()
-rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"seconds": elapsed, "py_peak_mib": peak / 2**20, "rss_mib": rss_kib / 1024}))
+# VmHWM (peak RSS of this process image); ru_maxrss would carry the parent's peak across exec.
+hwm_kib = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+print(json.dumps({"seconds": elapsed, "py_peak_mib": peak / 2**20, "rss_mib": hwm_kib / 1024}))
 """
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from docx.document import Document as DocumentObject
+from docx.enum.style import WD_STYLE_TYPE
 from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.ns import qn
 from docxtpl import DocxTemplate
@@ -78,11 +79,15 @@ def insert_body(document: DocumentObject, paragraphs: list[Paragraph], master_pa
             hint="在母版正文位置单独起一段，只写 {{ body }}，各部分内容会插在这里。",
         )
     ensure_styles(document, settings)
-    from docx.text.paragraph import Paragraph as DocxParagraph
-
-    anchor = DocxParagraph(body_p, document._body)
+    # Look each style up once; python-docx would search the styles part per paragraph.
+    style_ids = {level: document.styles.get_style_id(name, WD_STYLE_TYPE.PARAGRAPH)
+                 for level, name in STYLE_FOR_LEVEL.items()}
     for para in paragraphs:
-        anchor.insert_paragraph_before(para.text, style=STYLE_FOR_LEVEL.get(para.level, STYLE_FOR_LEVEL[0]))
+        p = body_p.add_p_before()
+        style_id = style_ids.get(para.level, style_ids[0])
+        if style_id:
+            p.style = style_id
+        p.add_r().text = para.text
     body_p.getparent().remove(body_p)
 
 
