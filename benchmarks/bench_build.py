@@ -34,7 +34,7 @@ if mode == "drafter":
     from drafter import build
     from drafter.sample import SYSTEMS  # noqa: F401  (import cost outside the timing, like docxtpl below)
     def run(i):
-        build(project / "config.yaml", output=project / f"bench-{i}.docx", force=True)
+        return build(project / "config.yaml", output=project / f"bench-{i}.docx", force=True).timings
 else:
     from docxtpl import DocxTemplate
     from jinja2 import Environment
@@ -46,16 +46,18 @@ else:
         tpl = DocxTemplate(str(project / "bare-master.docx"))
         tpl.render(ctx, env, autoescape=True)
         tpl.save(str(project / f"bare-{i}.docx"))
+        return {}
 run(0)  # warm-up: imports, first-use caches
-tracemalloc.start()
 start = time.perf_counter()
-run(1)
+stages = run(1)
 elapsed = time.perf_counter() - start
+tracemalloc.start()  # separately: tracing slows Python code, not lxml, and would skew the ratio
+run(2)
 _, peak = tracemalloc.get_traced_memory()
 tracemalloc.stop()
 # VmHWM (peak RSS of this process image); ru_maxrss would carry the parent's peak across exec.
 hwm_kib = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
-print(json.dumps({"seconds": elapsed, "py_peak_mib": peak / 2**20, "rss_mib": hwm_kib / 1024}))
+print(json.dumps({"stages": stages, "seconds": elapsed, "py_peak_mib": peak / 2**20, "rss_mib": hwm_kib / 1024}))
 """
 
 
@@ -106,6 +108,7 @@ def measure(mode: str, project: Path, runs: int) -> dict:
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
     secs = [r["seconds"] for r in results]
     return {
+        "stages": {k: statistics.median(r["stages"][k] for r in results) for k in results[0]["stages"]},
         "median_s": statistics.median(secs),
         "best_s": min(secs),
         "rss_mib": max(r["rss_mib"] for r in results),
@@ -126,6 +129,7 @@ def main() -> None:
     for name, r in (("drafter build", drafter), ("bare docxtpl render", bare)):
         print(f"{name:24}{r['median_s']:>9.3f}s{r['best_s']:>9.3f}s{r['rss_mib']:>9.1f}MiB{r['py_peak_mib']:>7.1f}MiB")
     print(f"ratio (median): {drafter['median_s'] / bare['median_s']:.2f}x")
+    print("drafter stages (median s): " + ", ".join(f"{k} {v:.3f}" for k, v in drafter["stages"].items()))
 
 
 if __name__ == "__main__":
