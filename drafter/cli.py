@@ -115,9 +115,10 @@ def main(debug: bool) -> None:
 @source_option
 @click.option("--force", is_flag=True, help="输出文件已存在时直接覆盖（缺省：另存为 -2、-3 …）。")
 @click.option("--strict", is_flag=True, help="有数字无法计算时报错退出，而不是以【待补充】占位。")
+@click.option("--preview", is_flag=True, help="另外把各页渲染成 PNG 图片（需要 LibreOffice），放在草稿旁的“-预览”目录。")
 @handle_errors
 def build(config_path: Path, year: int | None, output: Path | None, source_overrides, force: bool,
-          strict: bool) -> None:
+          strict: bool, preview: bool) -> None:
     """生成报告草稿（.docx），并输出其路径。"""
     from .build import build as run_build
 
@@ -133,6 +134,44 @@ def build(config_path: Path, year: int | None, output: Path | None, source_overr
             _err(f"  - {occ.ref}（{occ.part or ''}）")
     _err(f"已生成 {result.year} 年度草稿，共 {len(result.registry)} 个数字，用时 {result.timings['total']:.1f} 秒。")
     click.echo(str(result.path))
+    if preview:
+        _write_preview(result.path)
+
+
+def _write_preview(draft: Path) -> None:
+    from .preview import PreviewUnavailable, render_pngs
+
+    try:
+        pages = render_pngs(draft, draft.parent / f"{draft.stem}-预览")
+    except PreviewUnavailable as exc:
+        _err(f"警告：草稿已生成，但预览图未能生成：{exc}")
+        click.get_current_context().exit(EXIT_FINDINGS)
+    _err(f"预览图 {len(pages)} 页：{pages[0].parent if pages else ''}")
+
+
+@main.command()
+@config_option
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
+              help="母版写到哪里（缺省：配置中的 templates.master）。")
+@click.option("--force", is_flag=True, help="覆盖已有的母版（原文件会先备份为 .bak）。")
+@handle_errors
+def master(config_path: Path, output: Path | None, force: bool) -> None:
+    """按配置中的 style（字体等）生成默认的 Word 母版（公文格式）。"""
+    from .config import load_config
+    from .gongwen import build_master
+
+    config = load_config(config_path)
+    target = output or config.resolve(config.templates.master)
+    if target.exists():
+        if not force:
+            raise DrafterError("母版已存在，未覆盖", path=target,
+                               hint="编辑人员可能改过它；确要重新生成请加 --force（原文件会备份为 .bak）。")
+        backup = target.with_name(target.name + ".bak")
+        backup.write_bytes(target.read_bytes())
+        _err(f"原母版已备份为 {backup}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    build_master(target, config.style)
+    click.echo(str(target))
 
 
 @main.group()
