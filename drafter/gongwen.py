@@ -153,11 +153,14 @@ class _StyleSpec:
     priority: int = 1
     condensed: bool = True  # takes the letter spacing that gives 28 characters a line
     on_grid: bool = True  # exact line spacing of the grid
+    snap: bool = True  # snaps to the grid; off where the face is larger than the body's
 
 
 _SPECS = (
     _StyleSpec(BODY, "GongwenBody", "body_font", "body_size", first_line_chars=2, based_on=None),
-    _StyleSpec(TITLE, "GongwenTitle", "title_font", "title_size", align="center", condensed=False, priority=2),
+    # LibreOffice gives a 22 pt line two grid rows unless it is told not to snap; Word keeps it in one.
+    _StyleSpec(TITLE, "GongwenTitle", "title_font", "title_size", align="center", condensed=False, priority=2,
+               snap=False),
     _StyleSpec(DOC_NUMBER, "GongwenDocNumber", "body_font", "body_size", align="center", priority=2),
     _StyleSpec(RECIPIENT, "GongwenRecipient", "body_font", "body_size", align="left", priority=2),
     _StyleSpec("一级标题", "GongwenHeading1", "heading1_font", "body_size", first_line_chars=2, outline=0),
@@ -181,7 +184,8 @@ def _style_xml(spec: _StyleSpec, s: StyleSettings, ids: dict[str, str]) -> etree
     based_on = f'<w:basedOn w:val="{ids[spec.based_on]}"/>' if spec.based_on in ids else ""
     next_id = ids.get(spec.next_style, spec.style_id)
     if spec.on_grid:
-        spacing = f'<w:spacing w:before="0" w:after="0" w:line="{s.line_pitch}" w:lineRule="exact"/>'
+        snap = "" if spec.snap else '<w:snapToGrid w:val="0"/>'
+        spacing = f'{snap}<w:spacing w:before="0" w:after="0" w:line="{s.line_pitch}" w:lineRule="exact"/>'
     else:
         line = round(getattr(s, spec.size) * 20 * _PAGE_NUMBER_LINE)
         spacing = f'<w:snapToGrid w:val="0"/><w:spacing w:before="0" w:after="0" w:line="{line}" w:lineRule="exact"/>'
