@@ -427,3 +427,74 @@ class TestFinish:
         p = self.level3([f"1.排查{marked}家次。其余。"], bold=True)
         texts = ["".join(t.text for t in r.iter(w("t"))) for r in p.findall(w("r"))]
         assert texts == [f"1.排查{marked}家次。", "其余。"]
+
+
+# --------------------------------------------------------------------------- the real sample draft
+
+HEADING_PATTERNS = (
+    (r"^[一二三四五六七八九十]+、", "一级标题", "黑体"),
+    (r"^（[一二三四五六七八九十]+）", "二级标题", "楷体_GB2312"),
+    (r"^\d+\.", "三级标题", "仿宋_GB2312"),
+    (r"^（\d+）", "四级标题", "仿宋_GB2312"),
+)
+
+
+@pytest.fixture(scope="module")
+def sample_draft(tmp_path_factory) -> Path:
+    import shutil
+
+    from drafter import build
+    from drafter.sample import create_sqlite
+
+    project = tmp_path_factory.mktemp("sample") / "project"
+    project.mkdir()
+    shutil.copy(REPO / "config.yaml", project / "config.yaml")
+    shutil.copytree(REPO / "queries", project / "queries")
+    shutil.copytree(REPO / "templates", project / "templates")
+    create_sqlite(project / "sample")
+    return build(project / "config.yaml", output=project / "draft.docx").path
+
+
+class TestSampleDraft:
+    def test_it_gives_each_heading_the_style_of_its_level(self, sample_draft):
+        import re
+
+        document = docx.Document(str(sample_draft))
+        used = {}
+        for text, style in texts_and_styles(document):
+            for pattern, name, _ in HEADING_PATTERNS:
+                if re.match(pattern, text):
+                    assert style == name, text
+                    used[name] = used.get(name, 0) + 1
+                    break
+            else:
+                assert style not in {"一级标题", "二级标题", "三级标题", "四级标题"}, text
+        assert used["一级标题"] == 4 and used["二级标题"] >= 4 and used["三级标题"] >= 9
+
+    def test_it_sets_the_headings_it_uses_in_the_standard_faces(self, sample_draft):
+        document = docx.Document(str(sample_draft))
+        used = {style for _, style in texts_and_styles(document)}
+        for _, name, face in HEADING_PATTERNS:
+            if name not in used:
+                continue
+            fonts = style_el(document, name).find(f"{w('rPr')}/{w('rFonts')}")
+            assert fonts.get(w("eastAsia")) == face and fonts.get(w("ascii")) == face
+            assert attr(style_el(document, name), "w:rPr/w:sz", "val") == "32"
+        for p in document.element.body.iter(w("p")):  # no paragraph overrides the style's face or size
+            for r in p.iter(w("r")):
+                assert r.find(f"{w('rPr')}/{w('rFonts')}") is None and r.find(f"{w('rPr')}/{w('sz')}") is None
+
+    def test_it_keeps_the_page_of_the_master(self, sample_draft):
+        sect = part(sample_draft, "word/document.xml").find(f"{w('body')}/{w('sectPr')}")
+        assert sect.find(w("pgSz")).get(w("w")) == "11906"
+        assert sect.find(w("pgMar")).get(w("top")) == "2098"
+        assert sect.find(w("docGrid")).get(w("linePitch")) == "579"
+        assert docx.Document(str(sample_draft)).settings.odd_and_even_pages_header_footer
+
+    def test_it_places_title_signature_and_date(self, sample_draft):
+        document = docx.Document(str(sample_draft))
+        ps = paragraphs_of(document)
+        assert paragraph_text(ps["公文标题"]) == "青浦区应急管理局\n关于2025年度法治政府建设情况报告"
+        assert paragraph_text(ps["署名"]) == "上海市青浦区应急管理局"
+        assert attr(ps["署名"], "w:pPr/w:ind", "rightChars") == "200"
+        assert attr(ps["成文日期"], "w:pPr/w:ind", "rightChars") == "400"
