@@ -143,8 +143,8 @@ def compose_draft(project: Project, run: RunResult) -> Draft:
     config = project.config
     registry = FigureRegistry()
     context = {**query_context(run), **report_context(config)}
-    env = make_environment(registry)
     files = section_files(config.templates.sections, config.resolve)
+    env = make_environment(registry, search_path=list(dict.fromkeys(f.parent for f in files)))
     paragraphs = render_sections(env, files, context, registry)
     master_env = make_environment(registry, autoescape=True)
     document = compose(config.resolve(config.templates.master), master_env, context, paragraphs,

@@ -13,7 +13,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import SecurityError, TemplateAssertionError, TemplateError as JinjaError
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -108,9 +108,11 @@ def _ratio(value: Any, denominator: Any) -> Any:
     return numbers.ratio(value, denominator)
 
 
-def make_environment(registry: FigureRegistry, *, autoescape: bool = False) -> SandboxedEnvironment:
-    """The Jinja environment of one build."""
+def make_environment(registry: FigureRegistry, *, autoescape: bool = False,
+                     search_path: list[Path] | None = None) -> SandboxedEnvironment:
+    """The Jinja environment of one build; `search_path` serves {% include %} and {% import %}."""
     env = SandboxedEnvironment(
+        loader=FileSystemLoader([str(p) for p in search_path]) if search_path else None,
         undefined=StrictUndefined,
         autoescape=autoescape,
         keep_trailing_newline=True,
