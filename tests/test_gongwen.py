@@ -102,6 +102,11 @@ class TestStyleSettings:
         assert s.char_spacing == -5  # 16 pt glyphs condensed 0.25 pt: 28 a line
         assert s.title_chars_per_line == 20
 
+    def test_it_documents_every_setting(self):
+        doc = (REPO / "docs/gongwen.md").read_text(encoding="utf-8")
+        for name in StyleSettings.model_fields:
+            assert f"| `{name}` |" in doc, name
+
     def test_it_refuses_unknown_keys(self):
         with pytest.raises(ValidationError):
             StyleSettings(body_fnt="仿宋")
