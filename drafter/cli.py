@@ -188,11 +188,7 @@ def sample_create(directory: Path, force: bool) -> None:
     """生成示例部门数据库（每个系统一个 SQLite 文件，含 2024、2025 年数据）。"""
     from .sample import create_sqlite
 
-    try:
-        paths = create_sqlite(directory, overwrite=force)
-    except FileExistsError as exc:
-        raise DrafterError("示例库已存在，未覆盖", path=Path(str(exc.filename or directory)),
-                           hint="要重新生成请加 --force。") from None
+    paths = create_sqlite(directory, overwrite=force)  # refuses to overwrite with an OutputError
     for p in paths:
         click.echo(str(p))
 
