@@ -21,19 +21,21 @@ Run `python -m drafter.gongwen templates/report.docx` to rebuild the master.
 from __future__ import annotations
 
 import copy
+import io
 import itertools
 import math
 import re
 import sys
 import unicodedata
-from dataclasses import dataclass
+import zipfile
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable
+from xml.sax.saxutils import escape
 
 import docx
 from docx.document import Document as DocumentObject
 from docx.enum.section import WD_ORIENT
-from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Twips
@@ -176,10 +178,16 @@ _SPECS = (
 
 STYLE_NAMES = tuple(spec.name for spec in _SPECS)
 
+_PAGE_NUMBER_LINE = 1.3  # the page-number line: exact 1.3 × its size, as Word's single spacing for 宋体
+
+
+def _attr(value: str) -> str:
+    return escape(value, {'"': "&quot;"})
+
 
 def _style_xml(spec: _StyleSpec, s: StyleSettings, ids: dict[str, str]) -> etree._Element:
-    east_asian = getattr(s, spec.font)
-    latin = s.latin(east_asian) if spec.font != "page_number_font" else east_asian
+    east_asian = _attr(getattr(s, spec.font))
+    latin = _attr(s.latin(getattr(s, spec.font))) if spec.font != "page_number_font" else east_asian
     half_points = round(getattr(s, spec.size) * 2)
     based_on = f'<w:basedOn w:val="{ids[spec.based_on]}"/>' if spec.based_on in ids else ""
     next_id = ids.get(spec.next_style, spec.style_id)
@@ -231,14 +239,7 @@ def ensure_styles(document: DocumentObject, settings: StyleSettings) -> None:
             style_id = f"{spec.style_id}{n}"
         ids[spec.name] = style_id
         taken.add(style_id)
-        spec_here = spec if style_id == spec.style_id else _replace_id(spec, style_id)
-        styles_el.append(_style_xml(spec_here, settings, ids))
-
-
-def _replace_id(spec: _StyleSpec, style_id: str) -> _StyleSpec:
-    from dataclasses import replace
-
-    return replace(spec, style_id=style_id)
+        styles_el.append(_style_xml(replace(spec, style_id=style_id), settings, ids))
 
 
 # --------------------------------------------------------------------------- widths
@@ -627,7 +628,7 @@ def _clean_defaults(document: DocumentObject, settings: StyleSettings) -> None:
         for attr in list(rfonts.attrib):
             if attr.endswith("Theme") or attr.endswith("theme"):
                 del rfonts.attrib[attr]
-    face, latin = settings.body_font, settings.latin(settings.body_font)
+    face, latin = _attr(settings.body_font), _attr(settings.latin(settings.body_font))
     half_points = round(settings.body_size * 2)
     defaults = parse_xml(
         f'<w:docDefaults {nsdecls("w")}><w:rPrDefault><w:rPr>'
@@ -669,9 +670,6 @@ def _page_setup(document: DocumentObject, settings: StyleSettings) -> None:
         del grid.attrib[attr]
     grid.set(qn("w:type"), "lines")
     grid.set(qn("w:linePitch"), str(settings.line_pitch))
-
-
-_PAGE_NUMBER_LINE = 1.3  # the page-number line: exact 1.3 × its size, as Word's single spacing for 宋体
 
 
 def _footer_distance(settings: StyleSettings) -> int:
@@ -793,7 +791,21 @@ def build_master(path: Path, settings: StyleSettings = StyleSettings()) -> None:
     props.language = "zh-CN"
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    document.save(str(path))
+    buffer = io.BytesIO()
+    document.save(buffer)
+    path.write_bytes(_reproducible_zip(buffer.getvalue()))
+
+
+def _reproducible_zip(data: bytes) -> bytes:
+    """The same package with fixed member dates: building the master twice gives the same bytes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            dst.writestr(fixed, src.read(info.filename))
+    return out.getvalue()
 
 
 def main(argv: Iterable[str] | None = None) -> int:

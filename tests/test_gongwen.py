@@ -227,6 +227,7 @@ class TestMasterTemplate:
         for name in ("word/document.xml", "word/styles.xml", "word/footer1.xml", "word/footer2.xml",
                      "word/settings.xml"):
             assert etree.tostring(part(REPO / "templates/report.docx", name)) == etree.tostring(part(master, name)), name
+        assert (REPO / "templates/report.docx").read_bytes() == master.read_bytes()
 
     def test_it_keeps_each_tag_in_a_single_run(self, master):
         body = part(master, "word/document.xml")
@@ -503,3 +504,9 @@ class TestSampleDraft:
         assert paragraph_text(ps["署名"]) == "上海市青浦区应急管理局"
         assert attr(ps["署名"], "w:pPr/w:ind", "rightChars") == "200"
         assert attr(ps["成文日期"], "w:pPr/w:ind", "rightChars") == "400"
+
+
+def test_it_builds_the_same_master_bytes_twice(tmp_path):
+    build_master(tmp_path / "a.docx")
+    build_master(tmp_path / "b.docx")
+    assert (tmp_path / "a.docx").read_bytes() == (tmp_path / "b.docx").read_bytes()
