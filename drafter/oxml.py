@@ -1,10 +1,17 @@
 """Raw WordprocessingML that python-docx has no API for: inline content controls.
 
 Every figure the templates printed arrives here as marked text inside a run;
-`wrap_figures` splits such runs and puts each figure in its own plain-text
+`wrap_figures` splits such runs and puts each figure in its own inline
 content control (`w:sdt`) whose tag names the figure and whose title (alias)
 a person can read in Word. The run's formatting is copied to every piece, so
 the surrounding text keeps its style.
+
+The control is a rich-text one (no `w:text`): LibreOffice 7.4 writes a
+plain-text control whose text mixes digits and Chinese (`300余`, `17万余`)
+back as three controls repeating the text (`300余余300余300余`), and it drops
+the alias and tag of a rich-text one. So each control also holds a hidden
+bookmark `_drafter_f001`, which LibreOffice keeps: a figure is found by tag,
+else alias, else bookmark.
 """
 
 from __future__ import annotations
@@ -52,6 +59,20 @@ def occurrence_id_from_alias(alias: str) -> str | None:
     return match.group(1) if match else None
 
 
+BOOKMARK_PREFIX = "_drafter_"  # a leading underscore hides the bookmark in Word's list
+
+
+def figure_bookmark(occ_id: str) -> str:
+    return f"{BOOKMARK_PREFIX}{occ_id}"
+
+
+def occurrence_id_from_bookmark(name: str) -> str | None:
+    if not (name or "").startswith(BOOKMARK_PREFIX):
+        return None
+    occ_id = name[len(BOOKMARK_PREFIX):]
+    return occ_id if re.fullmatch(r"f\d+", occ_id) else None
+
+
 def _w(tag: str, **attrs: str) -> etree._Element:
     # OxmlElement gives python-docx's element classes, which keep child order valid.
     el = OxmlElement(f"w:{tag}")
@@ -72,8 +93,9 @@ def _run_with_text(template_run: etree._Element, text: str) -> etree._Element:
     return run
 
 
-def content_control(run: etree._Element, text: str, tag: str, alias: str, sdt_id: int) -> etree._Element:
-    """An inline plain-text content control holding `text` formatted like `run`."""
+def content_control(run: etree._Element, text: str, tag: str, alias: str, sdt_id: int,
+                    bookmark: tuple[int, str] | None = None) -> etree._Element:
+    """An inline content control holding `text` formatted like `run` (and a bookmark (id, name))."""
     sdt = _w("sdt")
     pr = _w("sdtPr")
     rpr = run.find(qn("w:rPr"))
@@ -82,15 +104,19 @@ def content_control(run: etree._Element, text: str, tag: str, alias: str, sdt_id
     pr.append(_w("alias", val=alias))
     pr.append(_w("tag", val=tag))
     pr.append(_w("id", val=str(sdt_id)))
-    pr.append(_w("text"))
     sdt.append(pr)
     content = _w("sdtContent")
+    if bookmark is not None:
+        content.append(_w("bookmarkStart", id=str(bookmark[0]), name=bookmark[1]))
     content.append(_run_with_text(run, text))
+    if bookmark is not None:
+        content.append(_w("bookmarkEnd", id=str(bookmark[0])))
     sdt.append(content)
     return sdt
 
 
-def _split_run(run: etree._Element, text: str, registry: FigureRegistry, counter: list[int]) -> list[etree._Element]:
+def _split_run(run: etree._Element, text: str, registry: FigureRegistry, counter: list[int],
+               bookmark_base: int = 0) -> list[etree._Element]:
     pieces: list[etree._Element] = []
     pos = 0
     for match in MARKED.finditer(text):
@@ -103,7 +129,8 @@ def _split_run(run: etree._Element, text: str, registry: FigureRegistry, counter
         else:
             counter[0] += 1
             pieces.append(content_control(run, shown, figure_tag(occ_id, occ.ref),
-                                          figure_alias(occ.description, occ_id), _SDT_ID_BASE + counter[0]))
+                                          figure_alias(occ.description, occ_id), _SDT_ID_BASE + counter[0],
+                                          (bookmark_base + counter[0], figure_bookmark(occ_id))))
         pos = match.end()
     if pos < len(text):
         pieces.append(_run_with_text(run, text[pos:]))
@@ -123,6 +150,9 @@ def wrap_figures(root: etree._Element, registry: FigureRegistry) -> int:
     """Replace every marked figure under `root` by a content control; return how many."""
     number_in_document_order(root, registry)
     counter = [0]
+    bookmark_ids = [int(b.get(qn("w:id"))) for b in root.iter(qn("w:bookmarkStart"))
+                    if (b.get(qn("w:id")) or "").isdigit()]
+    bookmark_base = max(bookmark_ids, default=0)
     runs = [t.getparent() for t in root.iter(qn("w:t")) if t.text and MARKED.search(t.text)]
     for run in dict.fromkeys(runs):
         if run is None or run.tag != qn("w:r"):
@@ -132,7 +162,7 @@ def wrap_figures(root: etree._Element, registry: FigureRegistry) -> int:
         parent = run.getparent()
         index = parent.index(run)
         parent.remove(run)
-        for offset, piece in enumerate(_split_run(run, text, registry, counter)):
+        for offset, piece in enumerate(_split_run(run, text, registry, counter, bookmark_base)):
             parent.insert(index + offset, piece)
     return counter[0]
 
