@@ -7,6 +7,7 @@ failed build, 2 bad usage or input.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 import traceback
@@ -116,9 +117,11 @@ def main(debug: bool) -> None:
 @click.option("--force", is_flag=True, help="输出文件已存在时直接覆盖（缺省：另存为 -2、-3 …）。")
 @click.option("--strict", is_flag=True, help="有数字无法计算时报错退出，而不是以【待补充】占位。")
 @click.option("--preview", is_flag=True, help="另外把各页渲染成 PNG 图片（需要 LibreOffice），放在草稿旁的“-预览”目录。")
+@click.option("--comments", is_flag=True,
+              help="另外写出审核版（草稿旁的“…（审核版）.docx”）：每个数字一条批注，注明查询和原始值。")
 @handle_errors
 def build(config_path: Path, year: int | None, output: Path | None, source_overrides, force: bool,
-          strict: bool, preview: bool) -> None:
+          strict: bool, preview: bool, comments: bool) -> None:
     """生成报告草稿（.docx），并输出其路径。"""
     from .build import build as run_build
 
@@ -134,6 +137,10 @@ def build(config_path: Path, year: int | None, output: Path | None, source_overr
             _err(f"  - {occ.ref}（{occ.part or ''}）")
     _err(f"已生成 {result.year} 年度草稿，共 {len(result.registry)} 个数字，用时 {result.timings['total']:.1f} 秒。")
     click.echo(str(result.path))
+    if comments:
+        from .annotate import reviewer_copy
+
+        _err(f"审核版（每个数字一条批注）：{reviewer_copy(result.path, force=force)}")
     if preview:
         _write_preview(result.path)
 
@@ -147,6 +154,89 @@ def _write_preview(draft: Path) -> None:
         _err(f"警告：草稿已生成，但预览图未能生成：{exc}")
         click.get_current_context().exit(EXIT_FINDINGS)
     _err(f"预览图 {len(pages)} 页：{pages[0].parent if pages else ''}")
+
+
+@main.command()
+@click.argument("draft", type=click.Path(path_type=Path))
+@config_option
+@click.option("--year", "-y", type=YearType(), default=None,
+              help="报告年度：仅在草稿中的清单已被去掉、标题里也看不出年度时使用。")
+@source_option
+@click.option("--xlsx", "xlsx_path", type=click.Path(path_type=Path), default=None,
+              help="另外写出核对清单（Excel，每个数字一行）。")
+@click.option("--annotate", "annotate_path", type=click.Path(path_type=Path), default=None,
+              help="另外写出带批注的草稿副本（每个发现一条 Word 批注）；原草稿不会被改动。")
+@handle_errors
+def check(draft: Path, config_path: Path, year: int | None, source_overrides, xlsx_path: Path | None,
+          annotate_path: Path | None) -> None:
+    """核对编辑过的草稿：按草稿记录的年度和参数重新查询，逐个数字报告
+    一致、手工修改、数据已变化、已删除，以及无来源数字。
+
+    退出码：0 全部一致，1 有需要处理的发现，2 无法核对。
+    """
+    from .check import check as run_check
+
+    with _check_could_not_run():
+        report = run_check(draft, config_path, sources=dict(source_overrides), year=year)
+        if xlsx_path is not None:
+            from .checklist import write_checklist
+
+            _err(f"核对清单：{write_checklist(report, xlsx_path)}")
+        if annotate_path is not None:
+            from .annotate import annotate
+
+            _err(f"批注副本：{annotate(report, annotate_path)}")
+    click.echo(report.render())
+    click.get_current_context().exit(report.exit_code)
+
+
+@contextlib.contextmanager
+def _check_could_not_run():
+    """For `check`, any error means the check could not run: exit status 2."""
+    try:
+        yield
+    except DrafterError as exc:
+        exc.exit_code = EXIT_USAGE
+        raise
+    except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # noqa: BLE001 — reported in one line by handle_errors
+        raise DrafterError("核对时出现内部错误，未能完成", cause=f"{type(exc).__name__}: {exc}",
+                           hint="请加 --debug 重新运行，并把输出报告给维护者。") from exc
+
+
+@main.command()
+@config_option
+@year_option
+@source_option
+@click.option("--format", "-f", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True, help="输出格式：table 表格、csv 或 json。")
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
+              help="写到文件而不是屏幕（csv 带 BOM，Excel 可直接打开）。")
+@handle_errors
+def figures(config_path: Path, year: int | None, source_overrides, fmt: str, output: Path | None) -> None:
+    """列出报告中的全部数字：编号、所在部分、文字、原始值、查询和数据源（不写草稿）。"""
+    from .listing import list_figures, render
+
+    listing = list_figures(config_path, year=year, sources=dict(source_overrides))
+    for failure in listing.failures:
+        _err(f"警告：{failure}")
+    shown = render(listing, fmt)
+    if output is None and isinstance(shown, str):
+        click.echo(shown, nl=False)
+    elif output is None:
+        from rich.console import Console
+
+        Console(soft_wrap=False).print(shown)
+    else:
+        if isinstance(shown, str):
+            output.write_text(shown, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
+        else:
+            from rich.console import Console
+
+            with output.open("w", encoding="utf-8") as f:
+                Console(file=f, width=200).print(shown)
+        _err(f"已写出 {len(listing.figures)} 个数字：{output}")
 
 
 @main.command()

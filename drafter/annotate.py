@@ -1,0 +1,199 @@
+"""Word comments on a copy of a draft: findings of a check, or the source of every figure.
+
+`annotate` writes a copy of a checked draft with one comment a finding
+(`drafter check --annotate`); `reviewer_copy` writes a copy with one comment a
+figure naming its query and raw value (`drafter build --comments`). The draft
+itself is only ever read. Comments are python-docx 1.2's; a comment on a figure
+wraps its whole content control, never a part of it.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+from docx.oxml.ns import qn
+from docx.text.run import Run
+from lxml import etree
+
+from .check import CheckReport, FigureCheck, UnbackedNumber, open_draft
+from .document import next_free_path, save_atomically
+from .errors import DraftError, OutputError
+from .manifest import read_manifest
+from .scan import body_paragraphs, run_text, walk
+
+AUTHOR = "drafter"
+INITIALS = "d"
+_T = qn("w:t")
+_RPR = qn("w:rPr")
+_XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+
+
+def _runs(p: etree._Element) -> list[tuple[etree._Element, int, int, etree._Element | None]]:
+    """Each run of the paragraph with its character offsets and the figure control it is in."""
+    out, pos, stack = [], 0, []
+    for kind, el, _ in walk(p):
+        if kind == "open":
+            stack.append(el)
+        elif kind == "close":
+            stack.pop()
+        else:
+            text = run_text(el)
+            out.append((el, pos, pos + len(text), stack[0] if stack else None))
+            pos += len(text)
+    return out
+
+
+def _split(r: etree._Element, at: int) -> etree._Element | None:
+    """Split a plain one-text run `at` characters in; returns the right half (or None if it cannot)."""
+    children = [c for c in r if c.tag != _RPR]
+    if len(children) != 1 or children[0].tag != _T:
+        return None
+    text = children[0].text or ""
+    if not 0 < at < len(text):
+        return None
+    right = copy.deepcopy(r)
+    children[0].text = text[:at]
+    children[0].set(_XML_SPACE, "preserve")
+    t = right.find(_T)
+    t.text = text[at:]
+    t.set(_XML_SPACE, "preserve")
+    r.addnext(right)
+    return right
+
+
+def _anchor(p: etree._Element, span: tuple[int, int] | None):
+    """(first run, last run, control around the first or None, control around the last or None)."""
+    runs = _runs(p)
+    if span is not None and span[1] > span[0]:
+        start, end = span
+        first = next((x for x in runs if x[2] > start and x[1] < end), None)
+        if first is not None and first[3] is None and first[1] < start:
+            right = _split(first[0], start - first[1])
+            if right is not None:
+                runs = _runs(p)
+        last = [x for x in runs if x[2] > start and x[1] < end]
+        if last and last[-1][3] is None and last[-1][2] > end:
+            _split(last[-1][0], end - last[-1][1])
+            runs = _runs(p)
+        chosen = [x for x in runs if x[2] > start and x[1] < end]
+        if chosen:
+            return chosen[0][0], chosen[-1][0], chosen[0][3], chosen[-1][3]
+    texty = [x for x in runs if x[2] > x[1]] or runs
+    if not texty:
+        r = p.add_r()
+        return r, r, None, None
+    return texty[0][0], texty[-1][0], texty[0][3], texty[-1][3]
+
+
+def _add_comment(document, first, last, first_sdt, last_sdt, text: str) -> None:
+    """Comment on the runs `first`…`last`; where a run is inside a figure control, the
+    comment's range markers go around the control, keeping its content clean."""
+    comment = document.add_comment([Run(first, None), Run(last, None)], text=text, author=AUTHOR,
+                                   initials=INITIALS)
+    cid = str(comment.comment_id)
+    if first_sdt is not None:
+        start = first.getprevious()
+        if start is not None and start.tag == qn("w:commentRangeStart") and start.get(qn("w:id")) == cid:
+            first_sdt.addprevious(start)
+    if last_sdt is not None:
+        end = last.getnext()
+        ref = end.getnext() if end is not None else None
+        if end is not None and end.tag == qn("w:commentRangeEnd") and ref is not None:
+            last_sdt.addnext(ref)
+            last_sdt.addnext(end)
+
+
+def _comment(document, p: etree._Element, span: tuple[int, int] | None, text: str) -> None:
+    _add_comment(document, *_anchor(p, span), text)
+
+
+def _finding_text(item: FigureCheck | UnbackedNumber) -> str:
+    if isinstance(item, UnbackedNumber):
+        lines = [f"【无来源数字】“{item.text}”不来自任何查询，也不是模板原有的文字，请核实出处。"]
+    else:
+        lines = [f"【{item.status}】{item.id} {item.description}",
+                 f"查询：{'、'.join(item.queries)}（{item.ref}）；数据源：{'、'.join(item.sources)}"]
+        values = [f"草稿：{_q(item.draft_text)}"]
+        if item.built_text is not None:
+            values.append(f"生成时：{_q(item.built_text)}")
+        values.append(f"当前数据：{_q(item.current_text)}")
+        lines.append("；".join(values))
+    if item.note.strip():
+        lines.append(item.note.strip())
+    return "\n".join(lines)
+
+
+def _q(text: str | None) -> str:
+    return "—" if text is None else f"“{text}”"
+
+
+def _check_output(draft: Path, output: Path) -> None:
+    if output.suffix.lower() != ".docx":
+        raise OutputError("批注副本的文件名须以 .docx 结尾", path=output, hint="例如 --annotate 草稿-批注.docx")
+    if output.exists() and output.resolve() == draft.resolve():
+        raise OutputError("批注副本不能写在草稿本身上", path=output, hint="换一个文件名，草稿原件不会被修改。")
+
+
+def annotate(report: CheckReport, output: str | Path) -> Path:
+    """A copy of the checked draft with a Word comment on every finding; returns its path.
+
+    The draft must be the same bytes that were checked; it is read, never written.
+    """
+    output = Path(output)
+    _check_output(report.draft, output)
+    document, sha = open_draft(report.draft)
+    if sha != report.sha256:
+        raise DraftError("草稿在核对之后被改动过", path=report.draft, hint="请重新运行 drafter check。")
+    paragraphs = body_paragraphs(document)
+    fallback = paragraphs[0] if paragraphs else None
+    for item in report.findings:
+        p = paragraphs[item.paragraph] if item.paragraph is not None else fallback
+        if p is None:
+            continue
+        _comment(document, p, item.span, _finding_text(item))
+    save_atomically(document, output)
+    return output
+
+
+def reviewer_path(draft: Path) -> Path:
+    return draft.with_name(f"{draft.stem}（审核版）{draft.suffix}")
+
+
+def reviewer_copy(draft: str | Path, output: str | Path | None = None, *, force: bool = False) -> Path:
+    """A copy of a draft with a comment on each figure naming its query, source and raw value."""
+    draft = Path(draft)
+    document, _ = open_draft(draft)
+    manifest = read_manifest(document)
+    if manifest is None:
+        raise DraftError("草稿中没有 drafter 的清单，无法注明数字来源", path=draft,
+                         hint="请用 drafter build 重新生成草稿。")
+    requested = Path(output) if output is not None else reviewer_path(draft)
+    _check_output(draft, requested)
+    path = requested if force else next_free_path(requested)
+    figures = {f["id"]: f for f in manifest.get("figures", [])}
+    queries = manifest.get("queries", {})
+    source_names = manifest.get("sources", {})
+    for p in body_paragraphs(document):
+        spans = [(kind, el, cid) for kind, el, cid in walk(p) if kind == "open"]
+        for _, sdt, cid in spans:
+            fig = figures.get(cid)
+            if fig is None:
+                continue
+            lines = [f"{cid} {fig.get('description', '')}"]
+            for src in fig.get("sources", []):
+                desc = source_names.get(src["source"], {}).get("description")
+                where = f"{src['source']}（{desc}）" if desc else src["source"]
+                column = src["column"] + (f"，第 {src['row'] + 1} 行" if src.get("row") is not None else "")
+                lines.append(f"查询 {src['query']}（{queries.get(src['query'], {}).get('file', '')}），"
+                             f"列 {column}，数据源 {where}")
+            lines.append(f"原始值：{fig.get('value')}；写作“{fig.get('text')}”（{fig.get('filter')}）")
+            _comment_on_control(document, sdt, "\n".join(lines))
+    save_atomically(document, path)
+    return path
+
+
+def _comment_on_control(document, sdt: etree._Element, text: str) -> None:
+    runs = list(sdt.iter(qn("w:r")))
+    if runs:
+        _add_comment(document, runs[0], runs[-1], sdt, sdt, text)

@@ -1,0 +1,696 @@
+"""`check`: is an edited draft still what the databases say? — the library call behind `drafter check`.
+
+The check re-runs the queries with the year and parameters recorded in the
+draft's manifest and renders the report afresh (`compose_draft`), then compares
+the draft with that fresh render, figure by figure:
+
+    一致        the control shows the text it was built with, and the data still give it
+    手工修改    the text in the control is not what was built
+    数据已变化  the control is as built, but the databases now give another text
+    已删除      the figure's control (or, in the weaker mode, its text) is gone
+    无法核对    its query failed now, or the current templates no longer print it
+    无来源数字  a number in the text that no figure backs and the templates do not print
+
+Two modes. 内容控件模式: the draft has its manifest and figure controls; each
+figure is read from its control. 段落比对模式（较弱）: an office suite stripped
+the controls or the manifest; the draft's paragraphs are aligned with the fresh
+render's (difflib on the texts) and each figure is looked for at its place in
+the aligned paragraph. Either way, numbers in the text outside figures are
+compared with the numbers of the aligned fresh paragraph, so the templates' own
+years, item numbers and titles are never reported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import io
+import re
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .build import Project, compose_draft, load_project
+from .config import Config
+from .errors import DraftError
+from .figures import Occurrence, json_value
+from .manifest import read_manifest
+from .runner import QueryResult, RunResult, build_parameters, run_queries
+from .scan import (
+    Number,
+    ScannedParagraph,
+    counted_numbers,
+    normalise,
+    numbers,
+    scan_document,
+    sentence_around,
+    unmatched,
+)
+
+CONSISTENT = "一致"
+EDITED = "手工修改"
+STALE = "数据已变化"
+REMOVED = "已删除"
+UNCHECKED = "无法核对"
+UNBACKED = "无来源数字"
+STATUSES = (CONSISTENT, EDITED, STALE, REMOVED, UNCHECKED, UNBACKED)
+
+CONTROLS = "controls"
+PARAGRAPHS = "paragraphs"
+MODE_LABELS = {CONTROLS: "内容控件模式", PARAGRAPHS: "段落比对模式（较弱）"}
+
+EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_CHECK = 0, 1, 2
+
+
+@dataclass
+class FigureCheck:
+    """One figure of the draft and what became of it."""
+
+    id: str
+    ref: str
+    status: str
+    part: str
+    description: str
+    sentence: str
+    draft_text: str | None  # None: not found in the draft
+    built_text: str | None  # None: the draft carries no manifest
+    current_text: str | None  # None: could not be computed now
+    built_value: Any = None
+    current_value: Any = None
+    queries: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    sql: str = ""
+    note: str = ""
+    paragraph: int | None = None  # index of the draft paragraph, for annotations
+    span: tuple[int, int] | None = None  # where in that paragraph's text; None: the whole paragraph
+
+    @property
+    def finding(self) -> bool:
+        return self.status != CONSISTENT
+
+    @property
+    def label(self) -> str:
+        return f"{self.id} {self.description or self.ref}"
+
+
+@dataclass
+class UnbackedNumber:
+    """A number in the draft's text that no figure backs."""
+
+    text: str
+    part: str
+    sentence: str
+    paragraph: int
+    span: tuple[int, int]
+    note: str = ""
+    status: str = UNBACKED
+    finding: bool = True
+
+    @property
+    def label(self) -> str:
+        return f"“{self.text}”"
+
+
+@dataclass
+class CheckReport:
+    draft: Path
+    sha256: str
+    mode: str
+    year: int
+    year_from: str
+    has_manifest: bool
+    built_at: str | None
+    generator: str | None
+    figures: list[FigureCheck]
+    unbacked: list[UnbackedNumber]
+    warnings: list[str] = field(default_factory=list)
+    elapsed: float = 0.0
+
+    @property
+    def mode_label(self) -> str:
+        return MODE_LABELS[self.mode]
+
+    @property
+    def findings(self) -> list[FigureCheck | UnbackedNumber]:
+        """Everything a reviewer should look at, in the order of the draft."""
+        found: list[FigureCheck | UnbackedNumber] = [f for f in self.figures if f.finding]
+        found += self.unbacked
+
+        def where(item):
+            para = item.paragraph if item.paragraph is not None else 10**9
+            start = item.span[0] if item.span else -1
+            return (para, start)
+
+        return sorted(found, key=where)
+
+    def counts(self) -> dict[str, int]:
+        counts = {s: 0 for s in STATUSES}
+        for f in self.figures:
+            counts[f.status] += 1
+        counts[UNBACKED] = len(self.unbacked)
+        return counts
+
+    @property
+    def exit_code(self) -> int:
+        if any(f.status == UNCHECKED for f in self.figures):
+            return EXIT_CANNOT_CHECK
+        return EXIT_FINDINGS if self.findings else EXIT_OK
+
+    def summary(self) -> str:
+        counts = self.counts()
+        parts = [f"{s} {counts[s]}" for s in STATUSES[:-1] if counts[s] or s == CONSISTENT]
+        return f"{len(self.figures)} 个数字：{'，'.join(parts)}；{UNBACKED} {counts[UNBACKED]} 处。"
+
+    def render(self) -> str:
+        """The report as `drafter check` prints it."""
+        head = f"核对 {self.draft.name}（{self.year} 年度"
+        if self.built_at:
+            head += f"，生成于 {self.built_at.replace('T', ' ')}"
+        head += "）"
+        lines = [head, f"方式：{self.mode_label}"]
+        if self.mode == PARAGRAPHS:
+            lines.append("  草稿中的内容控件或清单已被去掉（WPS、LibreOffice 另存可能如此），"
+                         "只能按段落比对数字，结果仅供参考。")
+        lines += [f"注意：{w}" for w in self.warnings]
+        lines.append(self.summary())
+        for item in self.findings:
+            lines.append("")
+            if isinstance(item, UnbackedNumber):
+                lines.append(f"[{UNBACKED}] {item.text}（{item.part or '正文'}）")
+                lines.append(f"  句子：{item.sentence}")
+            else:
+                lines.append(f"[{item.status}] {item.id} {item.description}（{item.ref}）")
+                if item.part:
+                    lines.append(f"  部分：{item.part}")
+                lines.append(f"  句子：{item.sentence}")
+                lines.append("  " + "　".join(_values(item)))
+            if item.note:
+                lines.append(f"  说明：{item.note}")
+        if not self.findings:
+            lines.append("全部一致。")
+        return "\n".join(lines)
+
+
+def _values(item: FigureCheck) -> list[str]:
+    out = [f"草稿：{_shown(item.draft_text)}"]
+    if item.built_text is not None:
+        out.append(f"生成时：{_shown(item.built_text)}")
+    out.append(f"当前数据：{_shown(item.current_text)}")
+    return out
+
+
+def _shown(text: str | None) -> str:
+    if text is None:
+        return "—"
+    return f"“{text}”" if text else "（空）"
+
+
+# --------------------------------------------------------------------------- opening the draft
+
+def open_draft(path: str | Path):
+    """The draft as a python-docx Document, read from memory so the file is never written."""
+    from docx import Document
+
+    path = Path(path)
+    if not path.exists():
+        raise DraftError("找不到草稿文件", path=path, hint="检查文件名和路径；路径中有空格时请加引号。")
+    if not path.is_file():
+        raise DraftError("这不是一个文件", path=path, hint="请给出草稿 .docx 文件的路径。")
+    data = path.read_bytes()
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise DraftError("这不是 .docx 文件", path=path,
+                         hint="drafter 只能核对 Word 2007 及以后的 .docx；.doc 或 .wps 请先在 Word/WPS 中“另存为”.docx。")
+    try:
+        document = Document(io.BytesIO(data))
+    except Exception as exc:  # noqa: BLE001 — python-docx raises several kinds for a bad package
+        raise DraftError("无法作为 Word 文档打开", path=path, cause=f"{type(exc).__name__}: {exc}",
+                         hint="确认这是 Word 文档（不是 Excel 等其他 Office 文件）；可用 Word 打开后另存一次。") from None
+    return document, hashlib.sha256(data).hexdigest()
+
+
+_TITLE_YEAR = re.compile(r"((?:19|20)\d{2})\s*年度")
+
+
+def year_from_title(paragraphs: list[ScannedParagraph]) -> int | None:
+    """The report year as the title states it (`…关于2025年度…报告`)."""
+    seen = 0
+    for p in paragraphs:
+        if not p.text.strip():
+            continue
+        match = _TITLE_YEAR.search(normalise(p.text))
+        if match:
+            return int(match.group(1))
+        seen += 1
+        if seen >= 3:
+            break
+    return None
+
+
+# --------------------------------------------------------------------------- aligning paragraphs
+
+def _key(text: str) -> str:
+    return re.sub(r"\d+(?:[.,．]\d+)*", "#", re.sub(r"\s+", "", text))
+
+
+def align_paragraphs(draft: list[str], fresh: list[str]) -> dict[int, int]:
+    """Fresh paragraph index → draft paragraph index, for the paragraphs that correspond.
+
+    Paragraphs equal up to their numbers pair off first (difflib on the texts with
+    numbers masked); inside a changed stretch each draft paragraph takes the most
+    similar fresh one after the last pair, if they are at least half alike.
+    """
+    dk, fk = [_key(t) for t in draft], [_key(t) for t in fresh]
+    pairs: dict[int, int] = {}
+    matcher = difflib.SequenceMatcher(None, fk, dk, autojunk=False)
+    for op, f1, f2, d1, d2 in matcher.get_opcodes():
+        if op == "equal":
+            for k in range(f2 - f1):
+                if fk[f1 + k]:
+                    pairs[f1 + k] = d1 + k
+        elif op == "replace":
+            nxt = f1
+            for d in range(d1, d2):
+                if not dk[d]:
+                    continue
+                best, best_ratio = None, 0.5
+                for f in range(nxt, f2):
+                    if not fk[f]:
+                        continue
+                    m = difflib.SequenceMatcher(None, fk[f], dk[d], autojunk=False)
+                    if m.real_quick_ratio() < best_ratio or m.quick_ratio() < best_ratio:
+                        continue
+                    ratio = m.ratio()
+                    if ratio > best_ratio:
+                        best, best_ratio = f, ratio
+                if best is not None:
+                    pairs[best] = d
+                    nxt = best + 1
+    return pairs
+
+
+def map_span(fresh: str, draft: str, start: int, end: int,
+             matcher: difflib.SequenceMatcher | None = None) -> tuple[int, int]:
+    """Where fresh[start:end] stands in `draft`, by a character diff of the two paragraphs,
+    widened to whole numbers."""
+    matcher = matcher or difflib.SequenceMatcher(None, fresh, draft, autojunk=False)
+    ops = matcher.get_opcodes()
+    da = db = None
+    for op, i1, i2, j1, j2 in ops:
+        if da is None and i1 <= start < i2 or (da is None and start == i2 == len(fresh)):
+            da = j1 + (start - i1) if op == "equal" else j1
+        if db is None and (i1 < end <= i2 or (end == start and i1 <= end <= i2)):
+            db = j1 + (end - i1) if op == "equal" else j2
+    da = 0 if da is None else da
+    db = da if db is None or db < da else db
+    for n in numbers(draft):  # never cut a number in two
+        if n.start < da < n.end:
+            da = n.start
+        if n.start < db < n.end:
+            db = n.end
+    return da, db
+
+
+# --------------------------------------------------------------------------- the check
+
+@dataclass
+class _Expected:
+    """A figure the draft should hold: from its manifest, else from the fresh render."""
+
+    id: str
+    ref: str
+    description: str
+    part: str
+    built_text: str | None
+    built_value: Any
+    queries: list[str]
+    sources: list[str]
+    fresh: Occurrence | None
+
+
+def _expected_figures(manifest: dict | None, fresh: list[Occurrence]) -> list[_Expected]:
+    if manifest is None:
+        return [
+            _Expected(o.id, o.ref, o.description, o.part or "", None, None, o.queries,
+                      list(dict.fromkeys(s.source for s in o.sources)), o)
+            for o in fresh
+        ]
+    by_ref: dict[str, list[Occurrence]] = {}
+    for occ in fresh:
+        by_ref.setdefault(occ.ref, []).append(occ)
+    out = []
+    for fig in manifest.get("figures", []):
+        candidates = by_ref.get(fig["ref"], [])
+        match = candidates.pop(0) if candidates else None  # the k-th of a ref is the k-th of a ref
+        sources = fig.get("sources", [])
+        out.append(_Expected(
+            fig["id"], fig["ref"], fig.get("description", ""), fig.get("part") or "",
+            fig.get("text"), fig.get("value"),
+            list(dict.fromkeys(s["query"] for s in sources)),
+            list(dict.fromkeys(s["source"] for s in sources)), match,
+        ))
+    return out
+
+
+def _parameters(project: Project, manifest: dict | None, warnings: list[str]) -> dict[str, Any]:
+    """The parameters recorded in the draft, typed as `build_parameters` types them."""
+    params = build_parameters(project.config)
+    if not manifest or not isinstance(manifest.get("parameters"), dict):
+        return params
+    recorded = dict(manifest["parameters"])
+    changed = []
+    for key, value in recorded.items():
+        now = params.get(key)
+        if isinstance(now, dt.date) and isinstance(value, str):
+            try:
+                value = dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+        if key not in params or json_value(now) != json_value(value):
+            changed.append(key)
+        params[key] = value
+    if changed:
+        warnings.append(f"参数 {'、'.join(changed)} 与当前配置不同，已按草稿记录的参数重新查询。")
+    return params
+
+
+def _sql_for(queries: list[str], manifest: dict | None, run: RunResult) -> str:
+    texts = []
+    for q in queries:
+        entry = (manifest or {}).get("queries", {}).get(q, {})
+        sql = entry.get("sql")
+        if sql is None:
+            result = run.results.get(q)
+            sql = result.sql if isinstance(result, QueryResult) else ""
+        texts.append(f"-- {q}\n{sql}" if len(queries) > 1 else sql)
+    return "\n\n".join(texts)
+
+
+def _source_label(name: str, project: Project) -> str:
+    settings = project.config.sources.get(name)
+    desc = getattr(settings, "description", None) if settings is not None else None
+    return f"{name}（{desc}）" if desc else name
+
+
+def _part_of(paragraphs: list[ScannedParagraph], index: int) -> str:
+    for p in reversed(paragraphs[: index + 1]):
+        if re.match(r"^[一二三四五六七八九十]+、", p.text.strip()):
+            return p.text.strip()
+    return ""
+
+
+def check(
+    draft_path: str | Path,
+    config: str | Path | Config = "config.yaml",
+    *,
+    sources: dict[str, str] | None = None,
+    year: int | None = None,
+) -> CheckReport:
+    """Check a draft against the databases; see the module docstring for what is reported.
+
+    `year` is used only when the draft no longer carries its manifest and its title
+    names no year. The draft file is only read.
+    """
+    started = time.perf_counter()
+    path = Path(draft_path)
+    document, sha = open_draft(path)
+    manifest = read_manifest(document)
+    draft = scan_document(document)
+    warnings: list[str] = []
+
+    if manifest and isinstance(manifest.get("year"), int):
+        year_used, year_from = manifest["year"], "草稿清单"
+        if year is not None and year != year_used:
+            warnings.append(f"草稿记录的年度是 {year_used}，已忽略 --year {year}。")
+    elif year is not None:
+        year_used, year_from = year, "--year"
+    elif (titled := year_from_title(draft)) is not None:
+        year_used, year_from = titled, "标题"
+    else:
+        year_used, year_from = None, "配置"
+
+    project = load_project(config, year=year_used, sources=sources)
+    year_used = project.year
+    if manifest and manifest.get("agency") and manifest["agency"] != project.config.report.agency:
+        warnings.append(f"草稿的发文机关是“{manifest['agency']}”，当前配置是“{project.config.report.agency}”。")
+
+    run = run_queries(project.config, project.queries, params=_parameters(project, manifest, warnings))
+    for failure in run.failures:
+        warnings.append(f"查询 {failure.spec.name} 失败：{failure.error.message}")
+    if manifest:
+        changed_sql = [name for name, entry in manifest.get("queries", {}).items()
+                       if isinstance(run.results.get(name), QueryResult) and entry.get("sql_hash")
+                       and entry["sql_hash"] != run.results[name].sql_hash]
+        if changed_sql:
+            warnings.append(f"查询 {'、'.join(changed_sql)} 的 SQL 自生成草稿以来已修改，数字变化可能来自 SQL。")
+
+    fresh_draft = compose_draft(project, run)
+    fresh = scan_document(fresh_draft.document)
+    alignment = align_paragraphs([p.text for p in draft], [p.text for p in fresh])
+    draft_has_controls = any(p.figures for p in draft)
+    mode = CONTROLS if manifest is not None and draft_has_controls else PARAGRAPHS
+    if mode == PARAGRAPHS:
+        wanted = [j for j, p in enumerate(fresh) if p.text.strip()]
+        if wanted and sum(1 for j in wanted if j in alignment) < len(wanted) / 3:
+            raise DraftError(
+                "草稿中既没有 drafter 的内容控件和清单，段落也与当前模板对不上，无法核对", path=path,
+                hint="请确认这是用本配置生成的草稿（年度可用 --year 指定）；或重新生成草稿后再编辑。",
+            )
+    if draft_has_controls and manifest is None:
+        warnings.append("草稿中的清单已被去掉，无法区分“手工修改”和“数据已变化”。")
+
+    fresh_at: dict[str, tuple[int, tuple[int, int]]] = {}
+    for p in fresh:
+        for span in p.figures:
+            fresh_at.setdefault(span.id, (p.index, (span.start, span.end)))
+    expected = _expected_figures(manifest, list(fresh_draft.registry))
+    checker = _Checker(project, manifest, run, draft, fresh, alignment, fresh_at)
+    if mode == CONTROLS:
+        figures, covered = checker.by_controls(expected)
+    else:
+        figures, covered = checker.by_paragraphs(expected)
+    unbacked = checker.unbacked(covered, figures)
+
+    return CheckReport(
+        draft=path, sha256=sha, mode=mode, year=year_used, year_from=year_from,
+        has_manifest=manifest is not None,
+        built_at=(manifest or {}).get("built_at"), generator=(manifest or {}).get("generator"),
+        figures=figures, unbacked=unbacked, warnings=warnings, elapsed=time.perf_counter() - started,
+    )
+
+
+class _Checker:
+    def __init__(self, project, manifest, run, draft, fresh, alignment, fresh_at):
+        self.project = project
+        self.manifest = manifest
+        self.run = run
+        self.draft: list[ScannedParagraph] = draft
+        self.fresh: list[ScannedParagraph] = fresh
+        self.alignment: dict[int, int] = alignment  # fresh → draft
+        self.fresh_at = fresh_at
+        self._matchers: dict[tuple[int, int], difflib.SequenceMatcher] = {}
+
+    # -- shared ------------------------------------------------------------------------------
+    def _base(self, exp: _Expected, status: str) -> FigureCheck:
+        fresh = exp.fresh
+        return FigureCheck(
+            id=exp.id, ref=exp.ref, status=status, part=exp.part or (fresh.part if fresh else "") or "",
+            description=exp.description, sentence="", draft_text=None, built_text=exp.built_text,
+            current_text=None if fresh is None else fresh.text,
+            built_value=exp.built_value, current_value=None if fresh is None else json_value(fresh.value),
+            queries=exp.queries, sources=[_source_label(s, self.project) for s in exp.sources],
+            sql=_sql_for(exp.queries, self.manifest, self.run),
+        )
+
+    def _failed(self, exp: _Expected) -> str | None:
+        for q in exp.queries:
+            result = self.run.results.get(q)
+            if result is None:
+                return f"当前查询目录中没有查询 {q}"
+            if not result.ok:
+                return f"查询 {q} 失败：{result.error.message}"
+        if exp.fresh is None:
+            return "当前模板中已没有这个数字"
+        return None
+
+    def _fresh_place(self, exp: _Expected) -> tuple[int | None, int | None, tuple[int, int] | None]:
+        """(fresh paragraph, aligned draft paragraph, span in the fresh paragraph)."""
+        if exp.fresh is None or exp.fresh.id not in self.fresh_at:
+            return None, None, None
+        j, span = self.fresh_at[exp.fresh.id]
+        return j, self.alignment.get(j), span
+
+    def _matcher(self, j: int, i: int) -> difflib.SequenceMatcher:
+        key = (j, i)
+        if key not in self._matchers:
+            self._matchers[key] = difflib.SequenceMatcher(None, self.fresh[j].text, self.draft[i].text,
+                                                          autojunk=False)
+        return self._matchers[key]
+
+    def _anchor_for_missing(self, j: int | None, i: int | None) -> int | None:
+        """The draft paragraph a note about a vanished figure goes on."""
+        if i is not None:
+            return i
+        if j is None:
+            return None
+        earlier = [d for f, d in self.alignment.items() if f < j]
+        return max(earlier) if earlier else None
+
+    def _judge(self, fc: FigureCheck, draft_text: str) -> None:
+        built, current = fc.built_text, fc.current_text
+        fc.draft_text = draft_text
+        if built is None:  # no manifest: only the fresh render to compare with
+            if draft_text == current:
+                fc.status = CONSISTENT
+            else:
+                fc.status = EDITED
+                fc.note = "草稿没有生成记录，也可能是数据已变化。"
+            return
+        if draft_text != built:
+            fc.status = EDITED
+            if current is not None and draft_text == current:
+                fc.note = "已改为当前数据给出的数字。"
+            elif current is not None and current != built:
+                fc.note = f"数据也已变化：当前应为“{current}”。"
+            return
+        if current != built:
+            fc.status = STALE
+            raw = "" if str(fc.current_value) == current else f"（原始值 {fc.current_value}）"
+            fc.note = f"数据库现在给出“{current}”{raw}。"
+            return
+        fc.status = CONSISTENT
+        if json_value(fc.built_value) != fc.current_value and fc.built_value is not None:
+            fc.note = f"原始值由 {fc.built_value} 变为 {fc.current_value}，写出的文字不变。"
+
+    # -- 内容控件模式 -------------------------------------------------------------------------
+    def by_controls(self, expected: list[_Expected]):
+        located: dict[str, list[tuple[ScannedParagraph, Any]]] = {}
+        for p in self.draft:
+            for span in p.figures:
+                located.setdefault(span.id, []).append((p, span))
+        covered: dict[int, list[tuple[int, int]]] = {}
+        for p in self.draft:  # every control's text is backed by its figure
+            covered[p.index] = [(s.start, s.end) for s in p.figures]
+        out = []
+        for exp in expected:
+            fc = self._base(exp, CONSISTENT)
+            j, i, fspan = self._fresh_place(exp)
+            places = located.get(exp.id, [])
+            nonempty = [(p, s) for p, s in places if p.text[s.start:s.end].strip()]
+            if nonempty:
+                p, s = nonempty[0]
+                fc.paragraph, fc.span = p.index, (s.start, s.end)
+                fc.sentence = sentence_around(p.text, s.start, s.end)
+                failed = self._failed(exp)
+                if failed:
+                    fc.status, fc.draft_text, fc.note = UNCHECKED, p.text[s.start:s.end], failed
+                else:
+                    self._judge(fc, p.text[s.start:s.end])
+                if s.split:
+                    fc.note += f"同一数字被拆成 {len(s.controls)} 个内容控件、文字重复（LibreOffice 7.4 另存的已知问题）。"
+                if len(nonempty) > 1:
+                    fc.note += f"草稿中另有 {len(nonempty) - 1} 处该数字的复制。"
+            else:
+                fc.status = REMOVED
+                if places:
+                    p, s = places[0]
+                    fc.paragraph, fc.span, fc.draft_text = p.index, None, ""
+                    fc.sentence = sentence_around(p.text, s.start, s.end)
+                    fc.note = "内容控件还在，但其中的文字已删空。"
+                elif i is not None:  # its paragraph is still there: say where it stood
+                    da, db = map_span(self.fresh[j].text, self.draft[i].text, *fspan, matcher=self._matcher(j, i))
+                    fc.paragraph, fc.span = i, ((da, db) if db > da else None)
+                    fc.sentence = sentence_around(self.draft[i].text, da, db)
+                    fc.note = "内容控件已不在草稿中。"
+                else:
+                    fc.paragraph = self._anchor_for_missing(j, i)
+                    if j is not None:
+                        fc.sentence = "（按当前模板）" + sentence_around(self.fresh[j].text, *fspan)
+                    fc.note = "内容控件和所在段落都已不在草稿中。"
+            out.append(fc)
+        return out, covered
+
+    # -- 段落比对模式 -------------------------------------------------------------------------
+    def by_paragraphs(self, expected: list[_Expected]):
+        covered: dict[int, list[tuple[int, int]]] = {}
+        out = []
+        for exp in expected:
+            fc = self._base(exp, CONSISTENT)
+            j, i, fspan = self._fresh_place(exp)
+            failed = self._failed(exp)
+            if j is None:
+                fc.status, fc.note = UNCHECKED, failed or "当前模板中已没有这个数字，段落比对模式下无法定位。"
+                out.append(fc)
+                continue
+            if i is None:
+                fc.status = REMOVED
+                fc.paragraph = self._anchor_for_missing(j, i)
+                fc.sentence = "（按当前模板）" + sentence_around(self.fresh[j].text, *fspan)
+                fc.note = "所在段落已不在草稿中。"
+                out.append(fc)
+                continue
+            p = self.draft[i]
+            da, db = map_span(self.fresh[j].text, p.text, *fspan, matcher=self._matcher(j, i))
+            shown = p.text[da:db]
+            fc.paragraph, fc.span = i, (da, db)
+            fc.sentence = sentence_around(p.text, da, db)
+            if failed:
+                fc.status, fc.draft_text, fc.note = UNCHECKED, shown, failed
+            elif not shown.strip() or (any(c.isdigit() for c in fc.current_text or "")
+                                       and not any(c.isdigit() for c in shown)):
+                fc.status, fc.draft_text, fc.span = REMOVED, "", None
+                fc.note = "段落还在，但这个数字已不在原处。"
+            else:
+                self._judge(fc, shown)
+            if fc.span:
+                covered.setdefault(i, []).append(fc.span)
+            out.append(fc)
+        return out, covered
+
+    # -- 无来源数字 -----------------------------------------------------------------------------
+    def unbacked(self, covered: dict[int, list[tuple[int, int]]], figures: list[FigureCheck]) -> list[UnbackedNumber]:
+        draft_to_fresh = {d: f for f, d in self.alignment.items()}
+        removed_by_paragraph: dict[int, list[FigureCheck]] = {}
+        for fc in figures:
+            if fc.status == REMOVED and fc.paragraph is not None:
+                removed_by_paragraph.setdefault(fc.paragraph, []).append(fc)
+        out = []
+        for p in self.draft:
+            spans = covered.get(p.index, [])
+            text = p.text
+            outside = [n for n in counted_numbers(text)
+                       if not any(a <= n.start and n.end <= b for a, b in spans)]
+            if not outside:
+                continue
+            j = draft_to_fresh.get(p.index)
+            expected: list[Number] = []
+            if j is not None:
+                static = self.fresh[j].static_text()
+                expected = counted_numbers(static)
+            for n in unmatched(outside, expected):
+                note = ""
+                if j is None:
+                    note = "所在段落是草稿中新写的（当前模板中没有对应段落）。"
+                for fc in removed_by_paragraph.get(p.index, []):
+                    if fc.built_text and normalise(fc.built_text).startswith(n.value) or \
+                            fc.current_text and normalise(fc.current_text).startswith(n.value):
+                        note = f"可能是 {fc.id}（{fc.description}）删除内容控件后手工输入的。"
+                        fc.note += f"同一段中有手工输入的“{n.text}”。"
+                        break
+                out.append(UnbackedNumber(
+                    text=_with_unit(text, n), part=_part_of(self.draft, p.index),
+                    sentence=sentence_around(text, n.start, n.end), paragraph=p.index,
+                    span=(n.start, n.end), note=note,
+                ))
+        return out
+
+
+_UNIT_TAIL = re.compile(r"(?:万|亿)?余?%?")
+
+
+def _with_unit(text: str, n: Number) -> str:
+    """`17` of `17万余家` reads `17万余`."""
+    tail = _UNIT_TAIL.match(text, n.end)
+    return text[n.start:tail.end()] if tail else n.text

@@ -1,0 +1,119 @@
+"""The reviewer's checklist: a check report as an Excel workbook (`drafter check --xlsx`).
+
+Sheet 核对清单 has one row a figure, in the order of the draft, then one row a
+number that no figure backs; sheet 概况 says which draft, year and mode.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from .check import CONSISTENT, EDITED, REMOVED, STALE, UNBACKED, UNCHECKED, CheckReport
+from .errors import OutputError
+
+COLUMNS = (  # header, width, wrap
+    ("编号", 7, False),
+    ("部分", 18, True),
+    ("句子", 60, True),
+    ("草稿中的值", 14, True),
+    ("生成时的值", 14, True),
+    ("当前值", 14, True),
+    ("状态", 11, False),
+    ("说明", 36, True),
+    ("查询", 24, True),
+    ("数据源", 20, True),
+    ("SQL", 70, True),
+)
+
+_FILLS = {
+    CONSISTENT: "E2EFDA",
+    EDITED: "FCE4D6",
+    STALE: "FFF2CC",
+    REMOVED: "F8CBAD",
+    UNCHECKED: "D9D9D9",
+    UNBACKED: "DDEBF7",
+}
+_HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
+_THIN = Side(style="thin", color="BFBFBF")
+
+
+def rows(report: CheckReport) -> list[list[str]]:
+    """The checklist's rows, without the header."""
+    out = []
+    for f in report.figures:
+        out.append([
+            f.id, f.part, f.sentence,
+            "" if f.draft_text is None else f.draft_text,
+            "" if f.built_text is None else f.built_text,
+            "" if f.current_text is None else f.current_text,
+            f.status, f.note.strip(), "、".join(f.queries) + (f"\n{f.ref}" if f.ref else ""),
+            "、".join(f.sources), f.sql,
+        ])
+    for n in report.unbacked:
+        out.append(["", n.part, n.sentence, n.text, "", "", UNBACKED, n.note, "", "", ""])
+    return out
+
+
+def write_checklist(report: CheckReport, path: str | Path) -> Path:
+    """Write the workbook (replacing an older one); returns its path."""
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise OutputError("核对清单的文件名须以 .xlsx 结尾", path=path, hint="例如 --xlsx 核对清单.xlsx")
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "核对清单"
+    ws.append([c[0] for c in COLUMNS])
+    for row in rows(report):
+        ws.append(row)
+
+    header_font = Font(bold=True, color="FFFFFF")
+    for col, (_, width, wrap) in enumerate(COLUMNS, start=1):
+        letter = get_column_letter(col)
+        ws.column_dimensions[letter].width = width
+        cell = ws.cell(row=1, column=col)
+        cell.font = header_font
+        cell.fill = _HEADER_FILL
+        cell.alignment = Alignment(horizontal="center", vertical="center")
+        for r in range(2, ws.max_row + 1):
+            ws.cell(row=r, column=col).alignment = Alignment(wrap_text=wrap, vertical="top")
+            ws.cell(row=r, column=col).border = Border(bottom=_THIN)
+    status_col = [c[0] for c in COLUMNS].index("状态") + 1
+    for r in range(2, ws.max_row + 1):
+        cell = ws.cell(row=r, column=status_col)
+        color = _FILLS.get(cell.value)
+        if color:
+            cell.fill = PatternFill("solid", fgColor=color)
+        if cell.value != CONSISTENT:
+            cell.font = Font(bold=True)
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = ws.dimensions
+    ws.row_dimensions[1].height = 20
+
+    info = wb.create_sheet("概况")
+    counts = report.counts()
+    for key, value in (
+        ("草稿", report.draft.name),
+        ("年度", report.year),
+        ("生成时间", (report.built_at or "—").replace("T", " ")),
+        ("生成程序", report.generator or "—"),
+        ("核对方式", report.mode_label),
+        *[(status, counts[status]) for status in counts],
+        *[("注意", w) for w in report.warnings],
+    ):
+        info.append([key, value])
+    info.column_dimensions["A"].width = 12
+    info.column_dimensions["B"].width = 80
+    for cell in info["A"]:
+        cell.font = Font(bold=True)
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        wb.save(path)
+    except OSError as exc:
+        raise OutputError("核对清单写入失败", path=path, cause=str(exc),
+                          hint="检查写权限；若该文件正在 Excel/WPS 中打开，请先关闭。") from None
+    return path

@@ -1,0 +1,122 @@
+"""Every figure of the report without the prose — the library call behind `drafter figures`.
+
+The queries are run and the report rendered in memory (nothing is written), so
+the list is exactly the figures a draft of that year would hold, in its order.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .build import compose_draft, load_project
+from .config import Config
+from .figures import json_value
+from .runner import run_queries
+
+FORMATS = ("table", "csv", "json")
+HEADERS = {
+    "id": "编号", "part": "部分", "text": "文字", "value": "原始值", "ref": "查询.列",
+    "sources": "数据源", "description": "说明", "filter": "写法", "placeholder": "待补充",
+}
+
+
+@dataclass
+class FigureRow:
+    id: str
+    part: str
+    text: str
+    value: Any  # as JSON holds it: Decimals and dates as text
+    ref: str
+    queries: list[str]
+    sources: list[str]
+    description: str
+    filter: str
+    placeholder: bool
+
+
+@dataclass
+class FigureListing:
+    year: int
+    agency: str
+    figures: list[FigureRow]
+    failures: list[str] = field(default_factory=list)  # one message a failed query
+
+
+def list_figures(config: str | Path | Config = "config.yaml", *, year: int | None = None,
+                 sources: dict[str, str] | None = None) -> FigureListing:
+    project = load_project(config, year=year, sources=sources)
+    run = run_queries(project.config, project.queries)
+    draft = compose_draft(project, run)
+    labels = {name: (f"{name}（{s.description}）" if s.description else name)
+              for name, s in project.config.sources.items()}
+    rows = [
+        FigureRow(
+            id=occ.id, part=occ.part or "", text=occ.text, value=json_value(occ.value), ref=occ.ref,
+            queries=occ.queries,
+            sources=[labels.get(s, s) for s in dict.fromkeys(p.source for p in occ.sources)],
+            description=occ.description, filter=occ.filter, placeholder=occ.placeholder,
+        )
+        for occ in draft.registry
+    ]
+    failures = [f.error.render() for f in run.failures]
+    return FigureListing(project.year, project.config.report.agency, rows, failures)
+
+
+def to_json(listing: FigureListing) -> str:
+    return json.dumps(asdict(listing), ensure_ascii=False, indent=1)
+
+
+def to_csv(listing: FigureListing) -> str:
+    """One line a figure, Chinese headers."""
+    buffer = io.StringIO()
+    keys = list(HEADERS)
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([HEADERS[k] for k in keys])
+    for row in listing.figures:
+        data = asdict(row)
+        data["sources"] = "、".join(row.sources)
+        data["placeholder"] = "是" if row.placeholder else ""
+        data["value"] = "" if row.value is None else row.value
+        writer.writerow([data[k] for k in keys])
+    return buffer.getvalue()
+
+
+def to_table(listing: FigureListing):
+    """A rich Table for the terminal: the part by its number, sources by name, long values cut."""
+    from rich.table import Table
+
+    table = Table(title=f"{listing.agency} {listing.year} 年度报告中的数字（{len(listing.figures)} 个）",
+                  header_style="bold")
+    table.add_column(HEADERS["id"], style="dim", no_wrap=True)
+    table.add_column(HEADERS["part"], no_wrap=True)
+    table.add_column(HEADERS["text"], style="bold", no_wrap=True)
+    table.add_column(HEADERS["value"], overflow="fold")
+    table.add_column(HEADERS["ref"], style="cyan", overflow="fold")
+    table.add_column(HEADERS["sources"], overflow="fold")
+    table.add_column(HEADERS["description"], overflow="fold", ratio=1)
+    for row in listing.figures:
+        table.add_row(
+            row.id, row.part.split("、")[0] if row.part else "", row.text, _short_value(row.value),
+            row.ref, "、".join(s.split("（")[0] for s in row.sources), row.description,
+        )
+    return table
+
+
+def _short_value(value: Any) -> str:
+    text = "" if value is None else str(value)
+    whole, dot, frac = text.partition(".")
+    return f"{whole}.{frac[:6]}…" if dot and len(frac) > 6 and whole.lstrip("-").isdigit() else text
+
+
+def render(listing: FigureListing, fmt: str) -> Any:
+    """The listing in `fmt` (table → a rich Table; csv, json → text)."""
+    if fmt == "csv":
+        return to_csv(listing)
+    if fmt == "json":
+        return to_json(listing)
+    return to_table(listing)

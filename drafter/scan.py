@@ -1,0 +1,239 @@
+"""Read a draft as `check` sees it: paragraphs, the figure controls in them, the numbers.
+
+A figure control is an inline `w:sdt` found by its tag (`drafter:f001:…`),
+else its alias (`描述·f001`, which LibreOffice keeps), else the hidden bookmark
+`_drafter_f001` inside it (which LibreOffice keeps where it drops both).
+Paragraphs are every `w:p` of the body in document order, tables included,
+indexed as `body.iter(w:p)` gives them, so a finding can be found again.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from docx.oxml.ns import qn
+from lxml import etree
+
+from .oxml import occurrence_id_from_alias, occurrence_id_from_bookmark, parse_tag
+
+_P, _R, _T, _TAB, _BR, _CR = qn("w:p"), qn("w:r"), qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr")
+_SDT, _SDT_PR, _SDT_CONTENT = qn("w:sdt"), qn("w:sdtPr"), qn("w:sdtContent")
+_TAG, _ALIAS, _VAL = qn("w:tag"), qn("w:alias"), qn("w:val")
+_BOOKMARK, _NAME = qn("w:bookmarkStart"), qn("w:name")
+_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+# Not part of this paragraph's visible text: properties, deleted text, text boxes (their own w:p).
+_SKIP = frozenset({qn("w:pPr"), qn("w:rPr"), qn("w:del"), qn("w:moveFrom"), qn("w:txbxContent"), _MC_FALLBACK})
+
+
+def control_id(sdt: etree._Element) -> str | None:
+    """The figure occurrence id of a content control, or None for a control drafter did not write."""
+    pr = sdt.find(_SDT_PR)
+    if pr is not None:
+        tag = pr.find(_TAG)
+        parsed = parse_tag(tag.get(_VAL, "")) if tag is not None else None
+        if parsed:
+            return parsed[0]
+        alias = pr.find(_ALIAS)
+        found = occurrence_id_from_alias(alias.get(_VAL, "")) if alias is not None else None
+        if found:
+            return found
+    for mark in sdt.iter(_BOOKMARK):
+        found = occurrence_id_from_bookmark(mark.get(_NAME, ""))
+        if found:
+            return found
+    return None
+
+
+def run_text(r: etree._Element) -> str:
+    parts = []
+    for el in r:
+        if el.tag == _T:
+            parts.append(el.text or "")
+        elif el.tag == _TAB:
+            parts.append("\t")
+        elif el.tag in (_BR, _CR):
+            parts.append("\n")
+    return "".join(parts)
+
+
+def walk(p: etree._Element) -> Iterator[tuple[str, etree._Element, str | None]]:
+    """Events of a paragraph in reading order: ("open"/"close", sdt, id) around a figure
+    control, ("run", r, None) for each run. Controls inside a figure count as the figure."""
+
+    def inner(el: etree._Element, in_figure: bool):
+        for child in el:
+            tag = child.tag
+            if tag in _SKIP or not isinstance(tag, str):
+                continue
+            if tag == _R:
+                yield "run", child, None
+            elif tag == _SDT:
+                content = child.find(_SDT_CONTENT)
+                cid = None if in_figure else control_id(child)
+                if cid:
+                    yield "open", child, cid
+                if content is not None:
+                    yield from inner(content, in_figure or bool(cid))
+                if cid:
+                    yield "close", child, cid
+            else:
+                yield from inner(child, in_figure)
+
+    yield from inner(p, False)
+
+
+@dataclass
+class FigureSpan:
+    """Where one figure control stands in its paragraph's text."""
+
+    id: str
+    start: int
+    end: int
+    controls: list[etree._Element]  # more than one when adjacent controls repeat the id
+
+    @property
+    def split(self) -> bool:
+        return len(self.controls) > 1
+
+
+@dataclass
+class ScannedParagraph:
+    index: int
+    element: etree._Element
+    text: str
+    figures: list[FigureSpan] = field(default_factory=list)
+
+    def static_text(self) -> str:
+        """The text with every figure replaced by one separator (so digits never join across it)."""
+        out, pos = [], 0
+        for span in self.figures:
+            out.append(self.text[pos:span.start])
+            out.append(SEPARATOR * (span.end - span.start))
+            pos = span.end
+        out.append(self.text[pos:])
+        return "".join(out)
+
+
+SEPARATOR = "\u241f"  # keeps offsets: static_text() has the length of text
+
+
+def scan_paragraph(p: etree._Element, index: int) -> ScannedParagraph:
+    text_parts: list[str] = []
+    pos = 0
+    figures: list[FigureSpan] = []
+    open_at: dict[int, tuple[str, int]] = {}
+    for kind, el, cid in walk(p):
+        if kind == "run":
+            t = run_text(el)
+            text_parts.append(t)
+            pos += len(t)
+        elif kind == "open":
+            open_at[id(el)] = (cid, pos)
+        else:
+            cid, start = open_at.pop(id(el))
+            last = figures[-1] if figures else None
+            if last is not None and last.id == cid and last.end == start:
+                last.end = pos  # LibreOffice 7.4 splits one control into adjacent copies
+                last.controls.append(el)
+            else:
+                figures.append(FigureSpan(cid, start, pos, [el]))
+    return ScannedParagraph(index, p, "".join(text_parts), figures)
+
+
+def scan_document(document) -> list[ScannedParagraph]:
+    """Every paragraph of the body, figure controls located."""
+    return [scan_paragraph(p, i) for i, p in enumerate(document.element.body.iter(_P))]
+
+
+def body_paragraphs(document) -> list[etree._Element]:
+    """The `w:p` elements in the order `scan_document` indexes them."""
+    return list(document.element.body.iter(_P))
+
+
+# --------------------------------------------------------------------------- numbers in text
+
+_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:[.．]\d+)?|\d+(?:[.．]\d+)?")
+_YEAR_AFTER = re.compile(r"\s*(?:年|[—–\-－~～至到]\s*\d{4})")
+_OUTLINE = re.compile(r"\s*(?:\d+[.．](?!\d)|[（(]\d+[）)])")
+
+
+@dataclass(frozen=True)
+class Number:
+    text: str  # as written
+    value: str  # normalised: ASCII digits, no thousands separators
+    start: int
+    end: int
+
+
+def normalise(text: str) -> str:
+    out = []
+    for ch in text:
+        if ch in ",":
+            continue
+        if ch == "．":
+            out.append(".")
+        elif ch.isdigit():
+            out.append(str(unicodedata.digit(ch)))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def numbers(text: str) -> list[Number]:
+    return [Number(m.group(), normalise(m.group()), m.start(), m.end()) for m in _NUMBER.finditer(text)]
+
+
+def is_incidental(text: str, number: Number) -> bool:
+    """A year, a date, an item number or a number inside 《》: not a figure anyone counts."""
+    after, before = text[number.end:], text[:number.start]
+    value = number.value
+    if value.isdigit() and len(value) == 4 and 1900 <= int(value) <= 2100 and _YEAR_AFTER.match(after):
+        return True
+    if value.isdigit() and after.startswith("月") and 1 <= int(value) <= 12:
+        return True
+    if value.isdigit() and after.startswith("日") and re.search(r"月\s*$", before) and 1 <= int(value) <= 31:
+        return True
+    if not before.strip() and _OUTLINE.match(text):
+        return True
+    if before.strip() in ("（", "(") and _OUTLINE.match(text):
+        return True
+    return before.count("《") > before.count("》")
+
+
+def counted_numbers(text: str) -> list[Number]:
+    """The numbers of `text` a reader would take for figures."""
+    return [n for n in numbers(text) if not is_incidental(text, n)]
+
+
+def unmatched(draft: list[Number], expected: list[Number]) -> list[Number]:
+    """Numbers of `draft` left over once each expected number has claimed one equal to it."""
+    pool = Counter(n.value for n in expected)
+    left = []
+    for n in draft:
+        if pool[n.value] > 0:
+            pool[n.value] -= 1
+        else:
+            left.append(n)
+    return left
+
+
+# --------------------------------------------------------------------------- sentences
+
+_ENDS = "。；！？!?;\n"
+
+
+def sentence_around(text: str, start: int, end: int, limit: int = 120) -> str:
+    """The sentence holding text[start:end], shortened around it to about `limit` characters."""
+    left = max((text.rfind(ch, 0, start) for ch in _ENDS), default=-1) + 1
+    right_candidates = [i for i in (text.find(ch, end) for ch in _ENDS) if i >= 0]
+    right = min(right_candidates) + 1 if right_candidates else len(text)
+    sentence = text[left:right].strip()
+    if len(sentence) <= limit:
+        return sentence
+    half = max(10, (limit - (end - start)) // 2)
+    a, b = max(left, start - half), min(right, end + half)
+    return ("…" if a > left else "") + text[a:b].strip() + ("…" if b < right else "")

@@ -1,0 +1,51 @@
+"""Fixtures shared by test files: the shipped project over freshly generated sample databases.
+
+`sample_project` is built once a session and must not be changed by tests; a test
+that changes databases or files copies it first (`sample_project_copy`).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def copy_shipped_project(target: Path) -> Path:
+    """config.yaml, queries/ and templates/ of the repository in `target`; returns the config path."""
+    target.mkdir(parents=True)
+    shutil.copy(REPO / "config.yaml", target / "config.yaml")
+    shutil.copytree(REPO / "queries", target / "queries")
+    shutil.copytree(REPO / "templates", target / "templates")
+    return target / "config.yaml"
+
+
+@pytest.fixture(scope="session")
+def sample_project(tmp_path_factory) -> Path:
+    """config.yaml of the shipped project whose sample/ holds freshly generated databases."""
+    from drafter.sample import create_sqlite
+
+    config = copy_shipped_project(tmp_path_factory.mktemp("sample-project") / "project")
+    create_sqlite(config.parent / "sample")
+    return config
+
+
+@pytest.fixture(scope="session")
+def sample_draft(sample_project) -> Path:
+    """The 2025 draft of the sample project, as `drafter build` writes it. Read it, never change it."""
+    from drafter import build
+
+    result = build(sample_project, output=sample_project.parent / "draft-2025.docx", force=True)
+    assert result.year == 2025
+    return result.path
+
+
+@pytest.fixture
+def sample_project_copy(sample_project, sample_draft, tmp_path) -> Path:
+    """A private copy of the sample project (databases and the 2025 draft included)."""
+    target = tmp_path / "project"
+    shutil.copytree(sample_project.parent, target)
+    return target / "config.yaml"
