@@ -128,6 +128,7 @@ class CheckReport:
     unbacked: list[UnbackedNumber]
     warnings: list[str] = field(default_factory=list)
     elapsed: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)  # seconds: open, queries, render, compare
 
     @property
     def mode_label(self) -> str:
@@ -414,11 +415,13 @@ def check(
     names no year. The draft file is only read.
     """
     started = time.perf_counter()
+    timings: dict[str, float] = {}
     path = Path(draft_path)
     document, sha = open_draft(path)
     manifest = read_manifest(document)
     draft = scan_document(document)
     warnings: list[str] = []
+    timings["open"] = time.perf_counter() - started
 
     if manifest and isinstance(manifest.get("year"), int):
         year_used, year_from = manifest["year"], "草稿清单"
@@ -436,7 +439,9 @@ def check(
     if manifest and manifest.get("agency") and manifest["agency"] != project.config.report.agency:
         warnings.append(f"草稿的发文机关是“{manifest['agency']}”，当前配置是“{project.config.report.agency}”。")
 
+    t = time.perf_counter()
     run = run_queries(project.config, project.queries, params=_parameters(project, manifest, warnings))
+    timings["queries"] = time.perf_counter() - t
     for failure in run.failures:
         warnings.append(f"查询 {failure.spec.name} 失败：{failure.error.message}")
     if manifest:
@@ -446,7 +451,10 @@ def check(
         if changed_sql:
             warnings.append(f"查询 {'、'.join(changed_sql)} 的 SQL 自生成草稿以来已修改，数字变化可能来自 SQL。")
 
+    t = time.perf_counter()
     fresh_draft = compose_draft(project, run)
+    timings["render"] = time.perf_counter() - t
+    t = time.perf_counter()
     fresh = scan_document(fresh_draft.document)
     alignment = align_paragraphs([p.text for p in draft], [p.text for p in fresh])
     draft_has_controls = any(p.figures for p in draft)
@@ -472,12 +480,14 @@ def check(
     else:
         figures, covered = checker.by_paragraphs(expected)
     unbacked = checker.unbacked(covered, figures)
+    timings["compare"] = time.perf_counter() - t
+    elapsed = time.perf_counter() - started
 
     return CheckReport(
         draft=path, sha256=sha, mode=mode, year=year_used, year_from=year_from,
         has_manifest=manifest is not None,
         built_at=(manifest or {}).get("built_at"), generator=(manifest or {}).get("generator"),
-        figures=figures, unbacked=unbacked, warnings=warnings, elapsed=time.perf_counter() - started,
+        figures=figures, unbacked=unbacked, warnings=warnings, elapsed=elapsed, timings=timings,
     )
 
 
