@@ -169,8 +169,7 @@ def _write_preview(draft: Path) -> None:
 @handle_errors
 def check(draft: Path, config_path: Path, year: int | None, source_overrides, xlsx_path: Path | None,
           annotate_path: Path | None) -> None:
-    """核对编辑过的草稿：按草稿记录的年度和参数重新查询，逐个数字报告
-    一致、手工修改、数据已变化、已删除，以及无来源数字。
+    """核对编辑过的草稿：按草稿记录的年度和参数重新查询，逐个数字报告一致、手工修改、数据已变化、已删除，以及无来源数字。
 
     退出码：0 全部一致，1 有需要处理的发现，2 无法核对。
     """

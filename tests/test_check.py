@@ -9,6 +9,7 @@ what the report says. The draft given to `check` is never written.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import sqlite3
@@ -120,6 +121,12 @@ def test_the_sample_2025_draft_tags_at_least_79_figures_each_findable_without_it
     assert not any(s.find(f"{qn('w:sdtPr')}/{qn('w:text')}") is not None for s in sdts)
     manifest = read_manifest(doc)
     assert [f["id"] for f in manifest["figures"]] == [control_id(s) for s in sdts]
+    assert manifest["built_at"] and manifest["generator"].startswith("drafter ")
+    first = manifest["figures"][0]
+    assert {"id", "ref", "text", "value", "sources", "part"} <= set(first)
+    query = manifest["queries"][first["sources"][0]["query"]]
+    assert {"sql", "sql_hash", "params", "source"} <= set(query)
+    assert "sqlite:" not in json.dumps(manifest) and "sample/" not in json.dumps(manifest)  # names, no URLs
 
 
 def test_an_untouched_draft_checks_clean(sample_project, sample_draft):
