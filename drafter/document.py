@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 import tempfile
 import zipfile
 from pathlib import Path
@@ -10,10 +12,11 @@ from typing import Any
 
 from docx.document import Document as DocumentObject
 from docx.enum.style import WD_STYLE_TYPE
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.ns import qn
 from docxtpl import DocxTemplate
-from jinja2.exceptions import TemplateError as JinjaError
+from jinja2.exceptions import TemplateError as JinjaError, UndefinedError
 
 from .errors import DrafterError, OutputError, TemplateError
 from .figures import FigureRegistry
@@ -36,17 +39,120 @@ def open_master(path: Path) -> DocxTemplate:
             "Word 母版不是 .docx 文件", path=path,
             hint="母版须是 Word 2007 及以后的 .docx 格式；.doc 或 .wps 请在 Word/WPS 中“另存为”.docx。",
         )
+    tpl = DocxTemplate(str(path))
     try:
-        return DocxTemplate(str(path))
+        tpl.init_docx()  # docxtpl reads the package lazily: read it now, while we can say why
     except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
-        raise TemplateError("Word 母版无法打开", path=path, cause=str(exc),
-                            hint="用 Word 打开并另存一次，或用 drafter master 重新生成。") from None
+        raise TemplateError("Word 母版无法作为 Word 文档打开", path=path, cause=f"{type(exc).__name__}: {exc}",
+                            hint="母版须是 Word 文档（不是 Excel 等其他文件）：用 Word 打开并另存为 .docx，"
+                                 "或用 drafter master 重新生成。") from None
+    check_master_tags(tpl.docx, path)
+    return tpl
 
 
-def _master_error(exc: BaseException, path: Path) -> DrafterError:
+# -- the master's text as docxtpl sees it, for messages that say which paragraph -------------
+
+_DOCXTPL_PREFIX = re.compile(r"(\{\{|\{%|\{#)(?:p|tr|tc|r) ")
+_DOCXTPL_CELL = re.compile(r"\{%\s*(?:vm|hm)\s*%\}")
+_DOCXTPL_CELL_VALUE = re.compile(r"\{%\s*(?:colspan|cellbg)\s+(.*?)%\}")
+_DELIMITER = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}")
+_CLOSER = {"{{": "}}", "{%": "%}", "{#": "#}"}
+
+
+def _text_of(p) -> str:
+    return "".join(t.text or "" for t in p.iter(qn("w:t")))
+
+
+def master_paragraphs(document: DocumentObject) -> list[tuple[str, str]]:
+    """(where, text) of every paragraph of the master, text joined over its runs as docxtpl
+    joins a tag that Word split into runs: body paragraphs as 第 N 段 (tables included),
+    then the paragraphs of each header and footer."""
+    out = [(f"第 {n} 段", _text_of(p)) for n, p in enumerate(document.element.body.iter(qn("w:p")), 1)]
+    for rel in document.part.rels.values():
+        kind = "页眉" if rel.reltype == RT.HEADER else "页脚" if rel.reltype == RT.FOOTER else None
+        if kind is None or rel.is_external:
+            continue
+        element = getattr(rel.target_part, "element", None)
+        if element is None:
+            continue
+        out += [(f"{kind}第 {n} 段", _text_of(p)) for n, p in enumerate(element.iter(qn("w:p")), 1)]
+    return out
+
+
+def as_jinja(text: str) -> str:
+    """A master paragraph as plain Jinja: docxtpl's `{%p …%}`, `{{r …}}`, `{% vm %}` … made plain."""
+    text = _DOCXTPL_PREFIX.sub(r"\1 ", text)
+    text = _DOCXTPL_CELL.sub("", text)
+    return _DOCXTPL_CELL_VALUE.sub(r"{{ \1}}", text)
+
+
+def tag_problem(text: str) -> str | None:
+    """What is wrong with the `{{ }}` / `{% %}` / `{# #}` marks of one paragraph, or None.
+    Every tag must open and close in the same paragraph."""
+    opened = None
+    for match in _DELIMITER.finditer(text):
+        token = match.group()
+        if opened == "{#" and token != "#}":
+            continue
+        if token in _CLOSER:
+            if opened is not None:
+                return f"“{opened}”之后缺少“{_CLOSER[opened]}”"
+            opened = token
+        elif opened is None:
+            opener = next(o for o, c in _CLOSER.items() if c == token)
+            return f"多出“{token}”（前面缺少“{opener}”）"
+        elif token != _CLOSER[opened]:
+            return f"“{opened}”与“{token}”不配对，应为“{_CLOSER[opened]}”"
+        else:
+            opened = None
+    return f"“{opened}”之后缺少“{_CLOSER[opened]}”" if opened else None
+
+
+def check_master_tags(document: DocumentObject, path: Path) -> None:
+    """Refuse a master whose tags do not open and close within one paragraph: docxtpl would
+    otherwise swallow the text up to the next closing mark without a word."""
+    for where, text in master_paragraphs(document):
+        problem = tag_problem(text)
+        if problem:
+            raise TemplateError(
+                f"Word 母版{where}的模板标记不完整：{problem}", path=path,
+                context=f"  > {where} | {text}",
+                hint="在 Word 中改正该段的标记：写成完整的 {{ 名称 }} 或 {% … %}，"
+                     "一个标记从头到尾写在同一段里，中间不要回车。",
+            )
+
+
+def _where_in_master(document: DocumentObject | None, name: str) -> list[tuple[str, str]]:
+    """The master paragraphs whose tags mention `name`."""
+    if document is None:
+        return []
+    word = re.compile(rf"(?<![\w.]){re.escape(name)}(?!\w)")
+    found = []
+    for where, text in master_paragraphs(document):
+        tags = re.findall(r"\{\{.*?\}\}|\{%.*?%\}", text)
+        if any(word.search(tag) for tag in tags):
+            found.append((where, text))
+    return found
+
+
+def _master_error(exc: BaseException, path: Path, document: DocumentObject | None = None,
+                  names: list[str] | None = None) -> DrafterError:
     if isinstance(exc, DrafterError):
         exc.path = exc.path or path
         return exc
+    if isinstance(exc, UndefinedError):
+        match = re.search(r"'([^']+)' is undefined", str(exc))
+        if match:
+            name = match.group(1)
+            spots = _where_in_master(document, name)
+            close = difflib.get_close_matches(name, names or [], n=3)
+            where = spots[0][0] if spots else ""
+            return TemplateError(
+                f"Word 母版{where}用到了未定义的名称“{name}”", path=path, cause=str(exc),
+                context="\n".join(f"  > {w} | {t}" for w, t in spots[:3]) or None,
+                hint=(f"是否想写“{'”或“'.join(close)}”？" if close else "")
+                + "母版中可用查询名和 title、year、agency、signature、date 等内置名称。",
+            )
     lines = [line.strip() for line in getattr(exc, "docx_context", []) if line.strip()]
     context = "\n".join(f"  | {line}" for line in lines[:7]) or None
     return TemplateError(
@@ -58,10 +164,12 @@ def _master_error(exc: BaseException, path: Path) -> DrafterError:
 def fill_master(master_path: Path, env, context: dict[str, Any]) -> DocumentObject:
     """Render the docxtpl master; the body paragraph keeps `BODY_MARK` for `insert_body`."""
     tpl = open_master(master_path)
+    master = tpl.docx
     try:
         tpl.render({**context, "body": BODY_MARK}, jinja_env=env, autoescape=True)
     except (JinjaError, DrafterError, TypeError, ValueError, ArithmeticError, AttributeError) as exc:
-        raise _master_error(exc, master_path) from None
+        names = sorted({*(k for k in context if not k.startswith("_")), "body"})
+        raise _master_error(exc, master_path, master, names) from None
     return tpl.docx
 
 
