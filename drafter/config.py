@@ -166,26 +166,78 @@ def _field_names(model: type[BaseModel], loc: tuple) -> list[str]:
     return [n for n, f in current.model_fields.items() if not f.exclude]
 
 
+# What a value should be, by pydantic error type (its prefix before "_").
+_EXPECTED = {
+    "int": "整数，如 2025",
+    "float": "数字，如 30 或 2.5",
+    "string": "文字",
+    "bool": "true 或 false",
+    "date": "日期，如 2025-12-31",
+    "dict": "键值对（下一行起缩进写 名称: 值）",
+    "model": "键值对（下一行起缩进写 名称: 值）",
+    "list": "列表，如 [甲, 乙]",
+}
+
+
+def _expected(error: dict) -> str | None:
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    if kind == "less_than_equal":
+        return f"不大于 {ctx.get('le')} 的数"
+    if kind == "greater_than_equal":
+        return f"不小于 {ctx.get('ge')} 的数"
+    if kind == "greater_than":
+        return f"大于 {ctx.get('gt')} 的数"
+    if kind == "less_than":
+        return f"小于 {ctx.get('lt')} 的数"
+    return _EXPECTED.get(kind.split("_")[0])
+
+
+def _where(error: dict, lines: dict) -> tuple:
+    """The error's location as written in the file: `parameters.a.str` (one arm of a union)
+    is really `parameters.a`. A missing key keeps its full location."""
+    loc = tuple(error["loc"])
+    if error["type"] == "missing":
+        return loc
+    for n in range(len(loc), 0, -1):
+        if loc[:n] in lines:
+            return loc[:n]
+    return loc
+
+
 def _validation_error(exc: ValidationError, path: Path, lines: dict, text: str) -> ConfigError:
-    errors = exc.errors()
-    first = errors[0]
-    loc = tuple(first["loc"])
-    # `sources.x.url` is where a short form's error really is.
+    # One error per place in the file (a union reports each of its arms), unknown keys
+    # first: `yeer:` is also a missing `year`, and the unknown key is what to fix.
+    errors: dict[tuple, dict] = {}
+    arms: dict[tuple, int] = {}
+    for error in exc.errors():
+        where = _where(error, lines)
+        errors.setdefault(where, error)
+        arms[where] = arms.get(where, 0) + 1
+    ordered = sorted(errors.items(), key=lambda item: item[1]["type"] != "extra_forbidden")
+    loc, first = ordered[0]
     dotted = ".".join(str(p) for p in loc)
     line = line_of(lines, loc)
+    rest = ordered[1:]
     if first["type"] == "extra_forbidden":
         key = str(loc[-1])
         known = _field_names(Config, loc[:-1])
         close = difflib.get_close_matches(key, known, n=1)
         message = f"未知的配置项“{dotted}”"
         hint = f"是否想写“{close[0]}”？" if close else f"此处可用的配置项：{'、'.join(known)}。"
+        # The key it should have been is then reported missing: say it once, here.
+        rest = [(l, e) for l, e in rest
+                if not (e["type"] == "missing" and close and l == (*loc[:-1], close[0]))]
     elif first["type"] == "missing":
         message = f"缺少必填的配置项“{dotted}”"
         hint = "请在 config.yaml 中补上该项（见 README 的配置说明）。"
     else:
-        message = f"配置项“{dotted}”的值不合要求"
-        hint = "请按 README 的配置说明修改该值。"
-    more = [f"另有：{'.'.join(str(p) for p in e['loc'])} — {e['msg']}" for e in errors[1:5]]
+        expected = "文字、数字、日期或 true/false" if arms[loc] > 1 else _expected(first)
+        value = first.get("input")
+        shown = f"（现在是“{value}”）" if isinstance(value, (str, int, float)) else ""
+        message = f"配置项“{dotted}”的值不合要求{shown}"
+        hint = (f"此处应为{expected}。" if expected else "") + "请按 README 的配置说明修改该值。"
+    more = [f"另有：{'.'.join(str(p) for p in l)} — {e['msg']}" for l, e in rest[:4]]
     context = numbered_context(text, line) if line else None
     if more:
         context = "\n".join(filter(None, [context, *more]))
