@@ -17,7 +17,7 @@ from .document import compose, next_free_path, save_atomically
 from .environment import make_environment
 from .errors import ConfigError, DrafterError, QueryError
 from .figures import Figure, FigureRegistry, Occurrence, Provenance, Row
-from .queries import QuerySpec, load_queries
+from .queries import QuerySpec, load_queries, query_problems
 from .runner import QueryFailure, RunResult, build_parameters, run_queries
 from .sections import Paragraph, render_sections, section_files
 
@@ -45,13 +45,21 @@ def load_project(config: str | Path | Config = "config.yaml", *, year: int | Non
         config = load_config(config, year=year, sources=sources)
     elif year is not None:
         config = config.with_year(year)
-    queries = load_queries(config.resolve(config.queries))
-    for spec in queries.values():
-        if spec.name in RESERVED_NAMES:
-            raise QueryError(
-                f"查询名“{spec.name}”与内置名称冲突", path=spec.path,
-                hint=f"请给文件改名；内置名称：{'、'.join(sorted(RESERVED_NAMES))}。",
-            )
+    try:
+        queries = load_queries(config.resolve(config.queries))
+        sources, parameters = list(config.sources), list(build_parameters(config))
+        for spec in queries.values():
+            if spec.name in RESERVED_NAMES:
+                raise QueryError(
+                    f"查询名“{spec.name}”与内置名称冲突", path=spec.path,
+                    hint=f"请给文件改名；内置名称：{'、'.join(sorted(RESERVED_NAMES))}。",
+                )
+            for problem in query_problems(spec, sources=sources, parameters=parameters):
+                raise problem
+    except QueryError as exc:
+        # Found before any database is touched: the input is wrong, not the build (exit 2).
+        exc.exit_code = 2
+        raise
     return Project(config, queries)
 
 
@@ -139,14 +147,18 @@ class Draft:
     context: dict[str, Any]
 
 
-def compose_draft(project: Project, run: RunResult) -> Draft:
+def compose_draft(project: Project, run: RunResult, *, strict: bool = False) -> Draft:
+    """The draft in memory. A figure that cannot be computed is a placeholder, or with
+    `strict` an error naming the template and line."""
     config = project.config
     registry = FigureRegistry()
+    registry.failed = {f.spec.name: f.error.message for f in run.failures}
     context = {**query_context(run), **report_context(config)}
     files = section_files(config.templates.sections, config.resolve)
-    env = make_environment(registry, search_path=list(dict.fromkeys(f.parent for f in files)))
+    env = make_environment(registry, search_path=list(dict.fromkeys(f.parent for f in files)),
+                           strict=strict)
     paragraphs = render_sections(env, files, context, registry)
-    master_env = make_environment(registry, autoescape=True)
+    master_env = make_environment(registry, autoescape=True, strict=strict)
     document = compose(config.resolve(config.templates.master), master_env, context, paragraphs,
                        registry, config.style)
     return Draft(document, registry, paragraphs, context)
@@ -196,6 +208,10 @@ def build(
     timings: dict[str, float] = {}
     started = time.perf_counter()
     project = load_project(config, year=year, sources=sources)
+    requested = Path(output) if output is not None else default_output(project.config)
+    if requested.suffix.lower() != ".docx":
+        raise DrafterError("输出文件名须以 .docx 结尾", path=requested,
+                           hint="例如 --output 草稿.docx；文件名模板见 config.yaml 的 output.filename。")
     timings["load"] = time.perf_counter() - started
 
     t = time.perf_counter()
@@ -205,20 +221,16 @@ def build(
         raise run.failures[0].error
 
     t = time.perf_counter()
-    draft = compose_draft(project, run)
+    try:
+        draft = compose_draft(project, run, strict=strict)
+    except DrafterError as exc:
+        if run.failures:  # a template needed a figure of a failed query: say which failed
+            failed = list(dict.fromkeys(f"  - {f.error.render().splitlines()[0]}" for f in run.failures))[:5]
+            exc.context = "\n".join(filter(None, [exc.context, "这些查询未能执行，可能就是原因：", *failed]))
+        raise
     timings["render"] = time.perf_counter() - t
-    if strict and draft.registry.placeholders:
-        first = draft.registry.placeholders[0]
-        raise QueryError(
-            f"数字 {first.ref} 无法计算（查询结果为空），--strict 模式下不生成草稿",
-            hint="检查该查询和数据；去掉 --strict 则以【待补充】占位并继续。",
-        )
 
     built_at = (clock or dt.datetime.now)()
-    requested = Path(output) if output is not None else default_output(project.config)
-    if requested.suffix.lower() != ".docx":
-        raise DrafterError("输出文件名须以 .docx 结尾", path=requested,
-                           hint="例如 --output 草稿.docx")
     path = requested if force else next_free_path(requested)
 
     t = time.perf_counter()

@@ -131,11 +131,13 @@ def build(config_path: Path, year: int | None, output: Path | None, source_overr
         _err(f"注意：{result.requested_path} 已存在，未覆盖，草稿另存为 {result.path.name}（覆盖请加 --force）。")
     for failure in result.failures:
         _err(f"警告：{failure.error.render()}")
-    if result.placeholders:
-        _err(f"草稿中有 {len(result.placeholders)} 处【待补充】（已黄色标出）：")
-        for occ in result.placeholders:
-            _err(f"  - {occ.ref}（{occ.part or ''}）")
     _err(f"已生成 {result.year} 年度草稿，共 {len(result.registry)} 个数字，用时 {result.timings['total']:.1f} 秒。")
+    if result.placeholders:
+        _err(f"草稿中有 {len(result.placeholders)} 处【待补充】（已黄色标出；补齐后重新生成，或用 --strict 让它们报错）：")
+        for occ in result.placeholders:
+            reason = f"：{occ.reason}" if occ.reason else ""
+            where = f"  {occ.where}" if occ.where else ""
+            _err(f"  - {occ.ref}{reason}{where}")
     click.echo(str(result.path))
     if comments:
         from .annotate import reviewer_copy

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import sys
 import traceback
 from pathlib import Path
 from typing import Any, Callable
@@ -63,7 +64,43 @@ def _merge_args(figure: Figure, args: tuple, kwargs: dict) -> Figure:
     return Figure(figure.value, f"{figure.ref}|{refs}", sources, figure.description)
 
 
-def _format_filter(name: str, fn: Callable[..., str], registry: FigureRegistry) -> Callable[..., str]:
+def template_position() -> tuple[str | None, int | None]:
+    """The template file and line Jinja is executing now (for a placeholder's listing)."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        template = frame.f_globals.get("__jinja_template__")
+        if template is not None:
+            filename = template.filename
+            if not filename or filename.startswith("<"):
+                return None, None  # a template from a string: the Word master
+            return filename, template.get_corresponding_lineno(frame.f_lineno)
+        frame = frame.f_back
+    return None, None
+
+
+def missing_reason(figure: Figure, registry: FigureRegistry) -> str:
+    """Why `figure` has no value: its query failed, or the database gave NULL."""
+    for prov in figure.sources:
+        if prov.query in registry.failed:
+            return f"查询 {prov.query} 未能执行（见上面的警告）"
+    return "查询结果为空（NULL）"
+
+
+def _unavailable(registry: FigureRegistry, figure: Figure, ref: str, filter_name: str, reason: str,
+                 strict: bool) -> str:
+    """A placeholder 【待补充：ref】 recorded with its reason; with `strict`, an error instead."""
+    if strict:
+        raise DataError(
+            f"数字 {ref} 无法计算：{reason}",
+            hint="--strict 模式下不生成有【待补充】的草稿：修正查询或数据；去掉 --strict 则以【待补充】占位并继续。",
+        )
+    template, line = template_position()
+    return registry.record(figure, placeholder(ref), filter_name, placeholder=True, reason=reason,
+                           template=template, line=line)
+
+
+def _format_filter(name: str, fn: Callable[..., str], registry: FigureRegistry,
+                   strict: bool = False) -> Callable[..., str]:
     def apply(value: Any, *args: Any, **kwargs: Any) -> str:
         if isinstance(value, str) and MARK_OPEN in value:
             raise DataError(
@@ -75,9 +112,19 @@ def _format_filter(name: str, fn: Callable[..., str], registry: FigureRegistry) 
         if not isinstance(value, Figure):
             return _call(fn, name, value, plain_args, plain_kwargs, ref=None)
         figure = _merge_args(value, args, kwargs)
-        if figure.missing or any(a is None for a in plain_args):
-            return registry.record(figure, placeholder(value.ref), name, placeholder=True)
-        text = _call(fn, name, figure.value, plain_args, plain_kwargs, ref=value.ref)
+        if figure.missing:
+            return _unavailable(registry, figure, value.ref, name, missing_reason(figure, registry), strict)
+        missing_args = [a for a in (*args, *kwargs.values()) if isinstance(a, Figure) and a.missing]
+        if missing_args or any(a is None for a in plain_args):
+            reason = missing_reason(missing_args[0], registry) if missing_args else "过滤器的参数为空"
+            return _unavailable(registry, figure, value.ref, name, reason, strict)
+        try:
+            text = _call(fn, name, figure.value, plain_args, plain_kwargs, ref=value.ref)
+        except DataError as exc:
+            # A value this filter cannot format (text where a number belongs): the figure
+            # cannot be computed, like a NULL.
+            reason = exc.message + (f"（{exc.cause}）" if exc.cause else "")
+            return _unavailable(registry, figure, value.ref, name, reason, strict)
         return registry.record(figure, text, name)
 
     apply.__name__ = name
@@ -109,8 +156,13 @@ def _ratio(value: Any, denominator: Any) -> Any:
 
 
 def make_environment(registry: FigureRegistry, *, autoescape: bool = False,
-                     search_path: list[Path] | None = None) -> SandboxedEnvironment:
-    """The Jinja environment of one build; `search_path` serves {% include %} and {% import %}."""
+                     search_path: list[Path] | None = None, strict: bool = False) -> SandboxedEnvironment:
+    """The Jinja environment of one build; `search_path` serves {% include %} and {% import %}.
+
+    A figure that cannot be computed (NULL, a failed query, text for a number filter) prints
+    as a placeholder 【待补充：query.column】 recorded with its reason; with `strict` it is
+    an error naming the template and line instead.
+    """
     env = SandboxedEnvironment(
         loader=FileSystemLoader([str(p) for p in search_path]) if search_path else None,
         undefined=StrictUndefined,
@@ -123,7 +175,7 @@ def make_environment(registry: FigureRegistry, *, autoescape: bool = False,
     def finalize(value: Any) -> Any:
         if isinstance(value, Figure):
             if value.missing:
-                return registry.record(value, placeholder(value.ref), "num", placeholder=True)
+                return _unavailable(registry, value, value.ref, "num", missing_reason(value, registry), strict)
             if isinstance(value.value, str):
                 return registry.record(value, clean_text(value.value), "text")
             if isinstance(value.value, (int, float)) or type(value.value).__name__ == "Decimal":
@@ -135,7 +187,7 @@ def make_environment(registry: FigureRegistry, *, autoescape: bool = False,
 
     env.finalize = finalize
     for name, fn in FORMAT_FILTERS.items():
-        env.filters[name] = _format_filter(name, fn, registry)
+        env.filters[name] = _format_filter(name, fn, registry, strict)
     env.filters["ratio"] = _ratio
     return env
 

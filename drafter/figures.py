@@ -119,7 +119,10 @@ def _plain(value: Any) -> Any:
 def _num(fig: Figure) -> Any:
     value = fig.value
     if value is None:
-        raise DataError(f"{fig.ref} 的值为空（NULL），不能参与计算")
+        raise DataError(
+            f"{fig.ref} 没有值（查询返回了 NULL，或查询未能执行），不能参与比较或计算",
+            hint="若前面有该查询失败的警告，先修正查询；若是 NULL，在 SQL 中写 COALESCE(列, 0)，或检查数据。",
+        )
     if isinstance(value, bool) or not isinstance(value, (int, Decimal, float)):
         raise DataError(
             f"{fig.ref} 的值“{value}”不是数字，不能参与计算",
@@ -189,6 +192,16 @@ class Occurrence:
     description: str = ""
     placeholder: bool = False
     part: str | None = None  # filled in by the section renderer
+    reason: str | None = None  # why a placeholder stands here instead of the figure
+    template: str | None = None  # the template file (and line) that printed it, when known
+    line: int | None = None
+
+    @property
+    def where(self) -> str:
+        """`templates/sections/x.txt:11`, or the part, or ''."""
+        if self.template:
+            return f"{self.template}:{self.line}" if self.line else self.template
+        return self.part or ""
 
     @property
     def queries(self) -> list[str]:
@@ -201,7 +214,12 @@ class FigureRegistry:
 
     occurrences: dict[str, Occurrence] = field(default_factory=dict)
 
-    def record(self, figure: Figure, text: str, filter_name: str, placeholder: bool = False) -> str:
+    # Queries that failed in this build, by name, with the reason: a placeholder for one
+    # of their figures says why.
+    failed: dict[str, str] = field(default_factory=dict)
+
+    def record(self, figure: Figure, text: str, filter_name: str, placeholder: bool = False, *,
+               reason: str | None = None, template: str | None = None, line: int | None = None) -> str:
         """Remember an occurrence and return its text wrapped in markers."""
         occ_id = f"f{len(self.occurrences) + 1:03d}"
         self.occurrences[occ_id] = Occurrence(
@@ -213,6 +231,9 @@ class FigureRegistry:
             sources=figure.sources,
             description=figure.description,
             placeholder=placeholder,
+            reason=reason,
+            template=template,
+            line=line,
         )
         return f"{MARK_OPEN}{occ_id}{MARK_SEP}{text}{MARK_CLOSE}"
 

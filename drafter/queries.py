@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import QueryError
+from .sqlguard import check_select
 
 RETURNS = ("scalar", "row", "rows")
 HEADER_KEYS = ("name", "source", "description", "returns")
@@ -42,6 +43,11 @@ class QuerySpec:
     path: Path
     sql_line: int  # 1-based line of the file where the SQL begins
     variants: dict[str, Path] = field(default_factory=dict)
+    header_lines: dict[str, int] = field(default_factory=dict, compare=False)  # key → 1-based line
+
+    def line_of(self, key: str) -> int:
+        """The line of header item `key` (`source`, `returns`, …), else 1."""
+        return self.header_lines.get(key, 1)
 
     def sql_for(self, dialect: str) -> tuple[str, Path]:
         """The SQL to run on `dialect`, and the file it came from."""
@@ -141,6 +147,7 @@ def parse_query(path: Path, text: str | None = None) -> QuerySpec:
         sql=sql,
         path=path,
         sql_line=sql_start + 1,
+        header_lines=header_lines,
     )
 
 
@@ -184,3 +191,41 @@ def load_queries(directory: Path) -> dict[str, QuerySpec]:
             )
         specs[name].variants[dialect] = path
     return specs
+
+
+def query_problems(spec: QuerySpec, *, sources: list[str], parameters: list[str]) -> list[QueryError]:
+    """What is wrong with `spec` that can be told without a database: a source that is not
+    configured, a parameter nothing defines, SQL that is not one read-only SELECT (the
+    query file and each dialect variant)."""
+    found: list[QueryError] = []
+    if spec.source not in sources:
+        close = difflib.get_close_matches(spec.source, sources, n=1)
+        found.append(QueryError(
+            f"查询 {spec.name} 的数据源“{spec.source}”未在 config.yaml 的 sources: 中配置",
+            path=spec.path,
+            line=spec.line_of("source"),
+            hint=(f"是否想写“{close[0]}”？" if close else "")
+            + f"已配置的数据源：{'、'.join(sources) or '（无）'}。",
+        ))
+    files = [(spec.path, spec.sql, spec.sql_line)]
+    files += [(p, p.read_text(encoding="utf-8"), 1) for p in spec.variants.values()]
+    for path, sql, first_line in files:
+        try:
+            check_select(sql, path, first_line)
+        except QueryError as exc:
+            found.append(exc)
+        masked = _strip_comments_and_strings(sql)
+        for name in dict.fromkeys(_PARAM.findall(masked)):
+            if name not in parameters:
+                close = difflib.get_close_matches(name, parameters, n=1)
+                line = next((first_line + i for i, text in enumerate(sql.splitlines())
+                             if re.search(rf"(?<![:\w]):{name}\b", text)), None)
+                found.append(QueryError(
+                    f"查询 {spec.name} 用到的参数 :{name} 没有定义",
+                    path=path,
+                    line=line,
+                    hint=(f"是否想写“:{close[0]}”？" if close else "")
+                    + f"可用的参数：{'、'.join(':' + p for p in parameters)}；"
+                    "其他参数请写在 config.yaml 的 parameters: 中。",
+                ))
+    return found
