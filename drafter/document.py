@@ -28,7 +28,7 @@ from .sections import Paragraph
 BODY_MARK = "\ue010drafter-body\ue011"
 
 
-def open_master(path: Path) -> DocxTemplate:
+def open_master(path: Path, *, check_tags: bool = True) -> DocxTemplate:
     if not path.is_file():
         raise TemplateError(
             "找不到 Word 母版", path=path,
@@ -46,7 +46,8 @@ def open_master(path: Path) -> DocxTemplate:
         raise TemplateError("Word 母版无法作为 Word 文档打开", path=path, cause=f"{type(exc).__name__}: {exc}",
                             hint="母版须是 Word 文档（不是 Excel 等其他文件）：用 Word 打开并另存为 .docx，"
                                  "或用 drafter master 重新生成。") from None
-    check_master_tags(tpl.docx, path)
+    if check_tags:
+        check_master_tags(tpl.docx, path)
     return tpl
 
 

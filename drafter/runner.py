@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from .config import Config
-from .errors import DrafterError, QueryError, QueryTimeout, SourceError
+from .errors import DataError, DrafterError, QueryError, QueryTimeout, SourceError
 from .figures import Figure, Provenance, Row, json_value
 from .queries import QuerySpec, sql_fingerprint
 from .sources import (
@@ -114,10 +114,11 @@ def _shape(spec: QuerySpec, source: str, columns: list[str], rows: list[tuple], 
     if spec.returns == "rows":
         return [row_of(r, i) for i, r in enumerate(rows)]
     if len(rows) == 0:
-        raise QueryError(
+        # Missing data (nothing recorded for the year yet), like a NULL: not an error in the SQL.
+        raise DataError(
             f"查询 {spec.name} 没有返回任何行",
             path=sql_file,
-            hint="returns: row/scalar 的查询应正好返回一行；检查 WHERE 条件，或用聚合函数（COUNT/SUM）保证有一行。",
+            hint="returns: row/scalar 的查询应正好返回一行；检查数据和 WHERE 条件，或用聚合函数（COUNT/SUM）保证有一行。",
         )
     if len(rows) > 1:
         raise QueryError(
@@ -151,7 +152,7 @@ def _database_error(spec: QuerySpec, sql_file: Path, exc: SQLAlchemyError, timeo
         f"查询 {spec.name} 执行出错",
         path=sql_file,
         cause=cause,
-        hint="按数据库给出的原因修改 SQL；可用 drafter sql 名称 查看实际执行的语句。",
+        hint="按数据库给出的原因修改该文件中的 SQL；可把 SQL 复制到数据库客户端中试运行（:year 等参数换成具体值）。",
     )
 
 
@@ -198,6 +199,7 @@ def _run_source(config: Config, source: str, specs: list[QuerySpec], params: dic
     try:
         engine = open_engine(source, settings)
     except SourceError as exc:
+        _at_source(exc, config, source)
         return {s.name: QueryFailure(s, exc) for s in specs}
     try:
         with connect(source, engine, settings) as conn:
@@ -210,11 +212,19 @@ def _run_source(config: Config, source: str, specs: list[QuerySpec], params: dic
                 if on_done:
                     on_done(spec.name)
     except SourceError as exc:
+        _at_source(exc, config, source)
         for spec in specs:
             out.setdefault(spec.name, QueryFailure(spec, exc))
     finally:
         engine.dispose()
     return out
+
+
+def _at_source(exc: SourceError, config: Config, source: str) -> None:
+    """A source that cannot be opened is configured in config.yaml: say where."""
+    if exc.path is None:
+        exc.path = config.path
+        exc.line = config.line("sources", source)
 
 
 def check_sources(config: Config, specs: dict[str, QuerySpec]) -> None:
