@@ -15,7 +15,7 @@ from jinja2 import StrictUndefined
 from .config import Config, load_config
 from .document import compose, next_free_path, save_atomically
 from .environment import make_environment
-from .errors import ConfigError, DrafterError, QueryError
+from .errors import ConfigError, DataError, DrafterError, QueryError
 from .figures import Figure, FigureRegistry, Occurrence, Provenance, Row
 from .queries import QuerySpec, load_queries, query_problems
 from .runner import QueryFailure, RunResult, build_parameters, run_queries
@@ -183,6 +183,12 @@ class BuildResult:
     @property
     def failures(self) -> list[QueryFailure]:
         return self.run.failures
+
+    @property
+    def broken_queries(self) -> list[QueryFailure]:
+        """Failures that are not missing data (no rows): SQL the database refused, a result of
+        the wrong shape, a source that could not be opened. The draft is then incomplete."""
+        return [f for f in self.run.failures if not isinstance(f.error, DataError)]
 
     @property
     def renamed(self) -> bool:

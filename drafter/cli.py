@@ -129,8 +129,9 @@ def build(config_path: Path, year: int | None, output: Path | None, source_overr
                        force=force, strict=strict)
     if result.renamed:
         _err(f"注意：{result.requested_path} 已存在，未覆盖，草稿另存为 {result.path.name}（覆盖请加 --force）。")
-    for failure in result.failures:
-        _err(f"警告：{failure.error.render()}")
+    for error, names in _grouped(result.failures):
+        which = f"（查询 {'、'.join(names)}）" if len(names) > 1 else ""
+        _err(f"警告{which}：{error.render()}")
     _err(f"已生成 {result.year} 年度草稿，共 {len(result.registry)} 个数字，用时 {result.timings['total']:.1f} 秒。")
     if result.placeholders:
         _err(f"草稿中有 {len(result.placeholders)} 处【待补充】（已黄色标出；补齐后重新生成，或用 --strict 让它们报错）：")
@@ -138,6 +139,10 @@ def build(config_path: Path, year: int | None, output: Path | None, source_overr
             reason = f"：{occ.reason}" if occ.reason else ""
             where = f"  {occ.where}" if occ.where else ""
             _err(f"  - {occ.ref}{reason}{where}")
+    broken = result.broken_queries
+    if broken:
+        _err(f"草稿已生成但不完整：{len(broken)} 条查询出错（见上面的警告），其数字以【待补充】占位；"
+             "按提示修正后重新生成。退出码 1。")
     click.echo(str(result.path))
     if comments:
         from .annotate import reviewer_copy
@@ -145,6 +150,16 @@ def build(config_path: Path, year: int | None, output: Path | None, source_overr
         _err(f"审核版（每个数字一条批注）：{reviewer_copy(result.path, force=force)}")
     if preview:
         _write_preview(result.path)
+    if broken:
+        click.get_current_context().exit(EXIT_FINDINGS)
+
+
+def _grouped(failures) -> list[tuple[DrafterError, list[str]]]:
+    """One entry per error: a source that cannot be opened fails all its queries at once."""
+    groups: dict[int, tuple[DrafterError, list[str]]] = {}
+    for failure in failures:
+        groups.setdefault(id(failure.error), (failure.error, []))[1].append(failure.spec.name)
+    return list(groups.values())
 
 
 def _write_preview(draft: Path) -> None:

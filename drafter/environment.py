@@ -82,7 +82,7 @@ def missing_reason(figure: Figure, registry: FigureRegistry) -> str:
     """Why `figure` has no value: its query failed, or the database gave NULL."""
     for prov in figure.sources:
         if prov.query in registry.failed:
-            return f"查询 {prov.query} 未能执行（见上面的警告）"
+            return f"{registry.failed[prov.query]}（见上面的警告）"
     return "查询结果为空（NULL）"
 
 
