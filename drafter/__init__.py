@@ -22,6 +22,8 @@ _API = {
     "load_project": ".build",
     "Config": ".config",
     "load_config": ".config",
+    "Finding": ".lint",
+    "lint": ".lint",
     "ConfigError": ".errors",
     "DataError": ".errors",
     "DraftError": ".errors",

@@ -280,6 +280,25 @@ def master(config_path: Path, output: Path | None, force: bool) -> None:
     click.echo(str(target))
 
 
+@main.command()
+@config_option
+@handle_errors
+def lint(config_path: Path) -> None:
+    """检查配置、查询和模板（不查询数据库），一次列出全部问题，各注明文件和行。
+
+    退出码：0 没有问题，1 有问题，2 无法检查（如找不到配置文件）。
+    """
+    from .lint import lint as run_lint
+
+    findings = run_lint(config_path)
+    for finding in findings:
+        click.echo(finding.render() + "\n")
+    if findings:
+        _err(f"发现 {len(findings)} 个问题。")
+        click.get_current_context().exit(EXIT_FINDINGS)
+    _err("未发现问题：配置、查询和模板可以一起使用。")
+
+
 @main.group()
 def sample() -> None:
     """示例部门数据库：生成或装入其他数据库。"""

@@ -1,0 +1,428 @@
+"""`lint`: config.yaml, the queries and the templates checked together, without a database.
+
+Every problem is reported at once, each with its file and line (for the Word master, its
+paragraph), so an editor fixes them in one pass:
+
+- config.yaml loads (YAML, keys, types, environment variables);
+- every query file has a complete header, a unique name that is not a built-in one,
+  a configured source, parameters that something defines, and one read-only SELECT;
+- every template parses, uses only known filters, and names only queries and built-in
+  names; where a query's select list names its columns (`AS name`), a template uses only
+  those columns (best effort: a query whose columns cannot be told is not checked);
+- every query is used by some template; the master's tags open and close in one paragraph.
+
+A problem that keeps lint from running at all (no config.yaml) is raised as a DrafterError.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from jinja2 import TemplateSyntaxError, meta, nodes
+
+from .errors import ConfigError, DrafterError, QueryError, TemplateError, numbered_context
+
+# Names every template may use besides the queries (see build.report_context).
+REPORT_KEYS = ("agency", "signature", "title", "date", "recipient", "doc_number", "attachments")
+BUILTIN_NAMES = frozenset({*REPORT_KEYS, "year", "period_start", "period_end", "params", "report"})
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem: what is wrong, where, and what to do."""
+
+    message: str
+    path: Path | None = None
+    line: int | None = None
+    where: str | None = None  # a place that is not a line: `第 5 段` of the Word master
+    hint: str | None = None
+    cause: str | None = None
+    context: str | None = None
+
+    @classmethod
+    def from_error(cls, exc: DrafterError) -> "Finding":
+        return cls(exc.message, exc.path, exc.line, None, exc.hint, exc.cause, exc.context)
+
+    def location(self) -> str:
+        if self.path is None:
+            return ""
+        if self.where:
+            return f"{self.path}（{self.where}）"
+        return f"{self.path}:{self.line}" if self.line else str(self.path)
+
+    def render(self) -> str:
+        loc = self.location()
+        lines = [f"{loc}: {self.message}" if loc else self.message]
+        if self.context:
+            lines.append(self.context.rstrip("\n"))
+        if self.cause:
+            lines.append(f"原因：{self.cause}")
+        if self.hint:
+            lines.append(f"处理：{self.hint}")
+        return "\n".join(lines)
+
+
+@dataclass
+class _Use:
+    """A name or a `name.column` a template uses, and where."""
+
+    name: str
+    column: str | None
+    path: Path
+    line: int | None
+    where: str | None
+    context: str | None
+
+
+def lint(config_path: str | Path = "config.yaml") -> list[Finding]:
+    """Every problem of the project at `config_path`, in file order; [] when it is clean."""
+    from .build import RESERVED_NAMES
+    from .config import load_config
+    from .runner import build_parameters
+
+    config_path = Path(config_path)
+    if not config_path.is_file():
+        raise ConfigError("找不到配置文件", path=config_path,
+                          hint="请确认路径，或在项目目录下运行；可用 --config 指定配置文件。")
+    findings: list[Finding] = []
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        # The rest is still checked where the defaults lead, so one pass shows everything.
+        findings.append(Finding.from_error(exc))
+        config = None
+    root = config_path.resolve().parent
+
+    def resolve(p: Path) -> Path:
+        return p if p.is_absolute() else root / p
+
+    if config is not None:
+        queries_dir = resolve(config.queries)
+        sections, master = config.templates.sections, resolve(config.templates.master)
+        sources: list[str] | None = list(config.sources)
+        parameters: list[str] | None = list(build_parameters(config))
+        param_keys = list(config.parameters)
+    else:
+        queries_dir, sections, master = root / "queries", Path("templates/sections"), root / "templates/report.docx"
+        sources = parameters = param_keys = None
+
+    specs = _lint_queries(queries_dir, sources, parameters, RESERVED_NAMES, findings)
+    uses: list[_Use] = []
+    templates = _lint_sections(sections, resolve, findings, uses) + _lint_master(master, findings, uses)
+    if queries_dir.is_dir():  # else every query name would be reported again as undefined
+        _check_names(uses, specs, param_keys, findings)
+    if templates:  # with no template to read, "unused" would only repeat that
+        used = {u.name for u in uses}
+        for name, spec in specs.items():
+            if name not in used:
+                example = name if spec.returns == "scalar" else f"{name}.列名"
+                findings.append(Finding(
+                    f"查询 {name} 没有在任何模板中使用", spec.path, 1,
+                    hint=f"在模板中用 {{{{ {example} }}}} 写出它的数字；不再需要就删去该文件。",
+                ))
+    return sorted(findings, key=_order)
+
+
+def _order(finding: Finding) -> tuple:
+    """File by file, then line by line (paragraph by paragraph in the master)."""
+    number = re.search(r"\d+", finding.where or "")
+    return (str(finding.path or ""), finding.where is not None and not finding.where.startswith("第"),
+            finding.line or (int(number.group()) if number else 0))
+
+
+# -- queries --------------------------------------------------------------------------------
+
+def _lint_queries(directory: Path, sources, parameters, reserved, findings: list[Finding]) -> dict:
+    from .queries import _variant_of, parse_query, query_problems
+    from .sqlguard import check_select
+
+    if not directory.is_dir():
+        findings.append(Finding("找不到查询目录", directory,
+                                hint="在 config.yaml 的 queries: 中写对目录，或新建该目录并放入 .sql 文件。"))
+        return {}
+    specs: dict = {}
+    variants = []
+    for path in sorted(directory.rglob("*.sql")):
+        variant = _variant_of(path)
+        if variant:
+            variants.append((*variant, path))
+            continue
+        try:
+            spec = parse_query(path)
+        except QueryError as exc:
+            findings.append(Finding.from_error(exc))
+            continue
+        if spec.name in specs:
+            findings.append(Finding(
+                f"查询名“{spec.name}”重复", path, 1,
+                hint=f"另一个同名文件：{specs[spec.name].path}。查询名取自文件名，须唯一，请改名其一。"))
+            continue
+        if spec.name in reserved:
+            findings.append(Finding(
+                f"查询名“{spec.name}”与内置名称冲突", path, 1,
+                hint=f"请给文件改名；内置名称：{'、'.join(sorted(reserved))}。"))
+        specs[spec.name] = spec
+    for name, dialect, path in variants:
+        if name in specs:
+            specs[name].variants[dialect] = path
+        else:
+            findings.append(Finding(f"方言变体“{path.name}”没有对应的通用查询 {name}.sql", path,
+                                    hint=f"变体只能替换已有的查询：先写通用的 {name}.sql（含文件头）。"))
+    for spec in specs.values():
+        if sources is None:  # config.yaml did not load: sources and parameters are unknown
+            for path, sql, first in [(spec.path, spec.sql, spec.sql_line),
+                                     *[(p, p.read_text(encoding="utf-8"), 1) for p in spec.variants.values()]]:
+                try:
+                    check_select(sql, path, first)
+                except QueryError as exc:
+                    findings.append(Finding.from_error(exc))
+            continue
+        findings.extend(Finding.from_error(e) for e in query_problems(spec, sources=sources, parameters=parameters))
+    return specs
+
+
+_IDENT = r'(?:"([^"]+)"|`([^`]+)`|\[([^\]]+)\]|([A-Za-z_\u4e00-\u9fff][\w\u4e00-\u9fff]*))'
+_ALIAS = re.compile(rf"\bAS\s+{_IDENT}\s*$", re.IGNORECASE)
+_COLUMN_REF = re.compile(rf"^(?:{_IDENT}\s*\.\s*)*{_IDENT}$")
+_TOKEN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`[^`]*`|--[^\n]*|/\*.*?\*/|[(),]|\w+|\s+|.", re.S)
+
+
+def select_columns(sql: str) -> list[str] | None:
+    """The column names of the top-level select list, when every item shows its name
+    (`expr AS name`, `t.col`); None when unsure (`*`, an expression without AS)."""
+    depth, items, current, started = 0, [], [], False
+    for tok in _TOKEN.findall(sql):
+        if tok.startswith("--") or tok.startswith("/*"):
+            continue
+        upper = tok.upper()
+        if depth == 0 and not started:
+            if upper == "SELECT":
+                started = True
+            elif tok == "(":
+                depth += 1
+            continue
+        if not started:
+            depth += tok == "("
+            depth -= tok == ")"
+            continue
+        if tok == "(":
+            depth += 1
+        elif tok == ")":
+            depth -= 1
+            if depth < 0:
+                break
+        elif depth == 0 and upper in ("FROM", "UNION", "EXCEPT", "INTERSECT", "WHERE", "GROUP",
+                                      "ORDER", "LIMIT", "HAVING", "WINDOW", "FETCH", "OFFSET"):
+            break
+        elif depth == 0 and tok == ",":
+            items.append("".join(current).strip())
+            current = []
+            continue
+        current.append(tok)
+    items.append("".join(current).strip())
+    if not started:
+        return None
+    names = []
+    for item in items:
+        item = re.sub(r"^(?:DISTINCT|ALL)\s+", "", item, flags=re.IGNORECASE)
+        match = _ALIAS.search(item) or _COLUMN_REF.match(item)
+        if not match or item.endswith("*"):
+            return None
+        names.append(next(g for g in reversed(match.groups()) if g) if match.re is _ALIAS
+                     else next(g for g in match.groups()[-4:] if g))
+    return names
+
+
+# -- templates ------------------------------------------------------------------------------
+
+def _environment():
+    from .environment import make_environment
+    from .figures import FigureRegistry
+
+    return make_environment(FigureRegistry())
+
+
+def _lint_sections(sections, resolve, findings: list[Finding], uses: list[_Use]) -> list[Path]:
+    from .sections import read_template, section_files
+
+    try:
+        files = section_files(sections, resolve)
+    except TemplateError as exc:
+        findings.append(Finding.from_error(exc))
+        return []
+    env = _environment()
+    seen: set[Path] = set()
+    pending = list(files)
+    while pending:
+        path = pending.pop(0)
+        if path in seen or not path.is_file():
+            continue
+        seen.add(path)
+        try:
+            source = read_template(path)
+        except TemplateError as exc:
+            findings.append(Finding.from_error(exc))
+            continue
+        tree = _parse(env, source, path, findings)
+        if tree is None:
+            continue
+        for included in _included(tree):
+            pending.append(path.parent / included)
+        _scan(env, tree, source, path, None, findings, uses)
+    return files
+
+
+def _lint_master(master: Path, findings: list[Finding], uses: list[_Use]) -> list[Path]:
+    from .document import as_jinja, master_paragraphs, open_master, tag_problem
+
+    try:
+        tpl = open_master(master, check_tags=False)
+    except TemplateError as exc:
+        findings.append(Finding.from_error(exc))
+        return []
+    paragraphs = master_paragraphs(tpl.docx)
+    broken = [(where, text, tag_problem(text)) for where, text in paragraphs if tag_problem(text)]
+    for where, text, problem in broken:
+        findings.append(Finding(
+            f"Word 母版的模板标记不完整：{problem}", master, where=where, context=f"  > {where} | {text}",
+            hint="在 Word 中改正该段的标记：写成完整的 {{ 名称 }} 或 {% … %}，一个标记从头到尾写在同一段里，中间不要回车。"))
+    # A broken paragraph is left out, so that the names of the others are still checked.
+    bad = {where for where, _, _ in broken}
+    source = "\n".join("" if where in bad else as_jinja(text) for where, text in paragraphs)
+    env = _environment()
+    try:
+        tree = env.parse(source)
+    except TemplateSyntaxError as exc:
+        if broken:  # most likely the broken tags' doing: reported above
+            return [master]
+        where, text = paragraphs[exc.lineno - 1] if exc.lineno and exc.lineno <= len(paragraphs) else (None, "")
+        findings.append(Finding("Word 母版中的模板语法错误", master, where=where, cause=exc.message,
+                                context=f"  > {where} | {text}" if where else None,
+                                hint="检查 {{ }} 与 {% %} 是否成对、拼写是否正确；{%p if %} 要有 {%p endif %}。"))
+        return [master]
+    _scan(env, tree, source, master, paragraphs, findings, uses, extra_names={"body"})
+    return [master]
+
+
+def _parse(env, source: str, path: Path, findings: list[Finding]):
+    from .environment import template_error
+
+    try:
+        tree = env.parse(source, name=path.name, filename=str(path))
+    except TemplateSyntaxError as exc:
+        findings.append(Finding.from_error(template_error(exc, path, source, {}, str(path))))
+        return None
+    return tree
+
+
+def _included(tree) -> Iterator[str]:
+    for node in tree.find_all((nodes.Include, nodes.Import, nodes.FromImport)):
+        if isinstance(node.template, nodes.Const) and isinstance(node.template.value, str):
+            yield node.template.value
+
+
+def _scan(env, tree, source: str, path: Path, paragraphs, findings: list[Finding], uses: list[_Use],
+          extra_names: frozenset | set = frozenset()) -> None:
+    """Record the names and columns `tree` uses; report unknown filters."""
+    from .environment import FORMAT_FILTERS, VALUE_FILTERS
+
+    def place(line: int | None) -> tuple[int | None, str | None, str | None]:
+        if paragraphs is not None:  # the master: a line of `source` is one paragraph
+            if line and line <= len(paragraphs):
+                where, text = paragraphs[line - 1]
+                return None, where, f"  > {where} | {text}"
+            return None, None, None
+        return line, None, numbered_context(source, line, 0) if line else None
+
+    for node in tree.find_all(nodes.Filter):
+        if node.name not in env.filters:
+            line, where, context = place(node.lineno)
+            ours = [*FORMAT_FILTERS, *VALUE_FILTERS]
+            close = difflib.get_close_matches(node.name, ours, n=2)
+            findings.append(Finding(
+                f"未知的过滤器“{node.name}”", path, line, where,
+                hint=(f"是否想写“{'”或“'.join(close)}”？" if close else "") + f"可用的过滤器：{'、'.join(ours)}。",
+                context=context))
+
+    for node in tree.find_all(nodes.Test):
+        if node.name not in env.tests:
+            line, where, context = place(node.lineno)
+            findings.append(Finding(f"未知的判断“is {node.name}”", path, line, where, context=context,
+                                    hint="可用的判断如 is defined、is none、is number；见 Jinja 文档。"))
+    # Jinja's own analysis compiles the template: let it pass over the unknowns reported above.
+    env.filters.update({n.name: str for n in tree.find_all(nodes.Filter) if n.name not in env.filters})
+    env.tests.update({n.name: bool for n in tree.find_all(nodes.Test) if n.name not in env.tests})
+    free = meta.find_undeclared_variables(tree) - set(extra_names) - set(env.globals)
+    # `{% for row in q %}`: `row.column` is a column of q.
+    loops: dict[str, str] = {}
+    for loop in tree.find_all(nodes.For):
+        if isinstance(loop.target, nodes.Name) and isinstance(loop.iter, nodes.Name) and loop.iter.name in free:
+            loops[loop.target.name] = loop.iter.name
+    columns_seen: set[int] = set()
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        base = node.node
+        key = node.attr if isinstance(node, nodes.Getattr) else (
+            node.arg.value if isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str) else None)
+        if not isinstance(base, nodes.Name) or key is None:
+            continue
+        if base.name in free:
+            name = base.name
+        elif base.name in loops:
+            name = loops[base.name]
+        else:
+            continue
+        columns_seen.add(id(base))
+        line, where, context = place(node.lineno)
+        uses.append(_Use(name, key, path, line, where, context))
+    for node in tree.find_all(nodes.Name):
+        if node.ctx == "load" and node.name in free and id(node) not in columns_seen:
+            line, where, context = place(node.lineno)
+            uses.append(_Use(node.name, None, path, line, where, context))
+
+
+def _check_names(uses: list[_Use], specs: dict, param_keys: list[str] | None, findings: list[Finding]) -> None:
+    """Every name is a query or a built-in one; every column a query is known to return exists."""
+    known = sorted({*specs, *BUILTIN_NAMES})
+    columns = {name: select_columns(spec.sql) for name, spec in specs.items()}
+    reported: set[tuple] = set()
+    for use in uses:
+        key = (use.path, use.line, use.where, use.name, use.column)
+        if key in reported:
+            continue
+        reported.add(key)
+        if use.name not in specs and use.name not in BUILTIN_NAMES:
+            close = difflib.get_close_matches(use.name, known, n=3)
+            findings.append(Finding(
+                f"模板用到了未定义的名称“{use.name}”", use.path, use.line, use.where,
+                hint=(f"是否想写“{'”或“'.join(close)}”？" if close else "")
+                + "模板里的名称是查询名（queries/ 下的文件名）或 year、report 等内置名称。",
+                context=use.context))
+            continue
+        if use.column is None:
+            continue
+        if use.name == "report":
+            allowed: list[str] | None = list(REPORT_KEYS)
+        elif use.name == "params":
+            allowed = param_keys
+        elif use.name in specs and specs[use.name].returns in ("row", "rows"):
+            allowed = columns[use.name]
+        else:
+            allowed = None
+        if allowed is None or use.column in allowed or use.column.lower() in {a.lower() for a in allowed}:
+            continue
+        close = difflib.get_close_matches(use.column, allowed, n=2)
+        if use.name in specs:
+            message = f"查询 {use.name} 没有“{use.column}”这一列"
+            known_part = f"查询 {use.name} 返回的列：{'、'.join(allowed)}。"
+        else:
+            message = f"{use.name} 中没有“{use.column}”"
+            known_part = (f"{use.name} 中有：{'、'.join(allowed)}。" if allowed
+                          else "config.yaml 的 parameters: 中还没有参数。")
+        findings.append(Finding(
+            message, use.path, use.line, use.where,
+            hint=(f"是否想写“{use.name}.{close[0]}”？" if close else "") + known_part,
+            context=use.context))

@@ -1,0 +1,209 @@
+"""`drafter lint`: config, queries and templates checked together, without a database."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from docx import Document
+
+from drafter import Finding, lint
+from drafter.cli import main
+from drafter.lint import select_columns
+
+REPO = Path(__file__).resolve().parents[1]
+
+CONFIG = """\
+report:
+  agency: 测试县市场监督管理局
+  year: 2025
+sources:
+  market:
+    url: sqlite:///data/market.db
+parameters:
+  town: 城关镇
+"""
+
+QUERIES = {
+    "checks.sql": """\
+-- source: market
+-- description: 全年日常检查
+-- returns: row
+SELECT COUNT(*) AS checks, SUM(officers) AS officer_trips, SUM(fine_yuan) AS fines
+FROM inspection
+WHERE checked_on >= :period_start AND checked_on < :period_end
+""",
+    "by_town.sql": """\
+-- source: market
+-- description: 各镇检查次数
+-- returns: rows
+SELECT town, COUNT(*) AS checks FROM inspection GROUP BY town
+""",
+    "total.sql": """\
+-- source: market
+-- description: 本镇检查次数
+-- returns: scalar
+SELECT COUNT(*) FROM inspection WHERE town = :town
+""",
+}
+
+SECTION = """\
+一、{{ year }}年主要工作
+全年检查{{ checks.checks }}次，出动{{ checks.officer_trips }}人次，罚款{{ checks.fines | wan_yuan }}，本镇{{ total }}次。
+{% for row in by_town %}
+{{ loop.index }}.{{ row.town }}检查{{ row.checks }}次。
+{% endfor %}
+{% set n = checks.checks %}{% if n > 0 %}{{ report.agency }}在{{ params.town }}{% endif %}
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A clean project; its database does not even exist, since lint never opens one."""
+    (tmp_path / "queries").mkdir()
+    for name, text in QUERIES.items():
+        (tmp_path / "queries" / name).write_text(text, encoding="utf-8")
+    (tmp_path / "templates/sections").mkdir(parents=True)
+    (tmp_path / "templates/sections/1-工作.txt").write_text(SECTION, encoding="utf-8")
+    shutil.copy(REPO / "templates/report.docx", tmp_path / "templates/report.docx")
+    (tmp_path / "config.yaml").write_text(CONFIG, encoding="utf-8")
+    return tmp_path / "config.yaml"
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def where(finding: Finding, root: Path) -> str:
+    """`queries/checks.sql:1`, `templates/report.docx（第 5 段）`."""
+    return finding.location().replace(str(root.resolve()) + "/", "").replace(str(root) + "/", "")
+
+
+def test_the_shipped_project_lints_clean():
+    assert lint(REPO / "config.yaml") == []
+    result = CliRunner().invoke(main, ["lint", "-c", str(REPO / "config.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "未发现问题" in result.output
+
+
+def test_a_clean_project_needs_no_database(project):
+    assert not (project.parent / "data/market.db").exists()
+    edit(project, "sqlite:///data/market.db", "postgresql+psycopg://report@192.0.2.1:5432/market")
+    assert lint(project) == []
+
+
+def test_every_problem_is_reported_at_once_with_file_and_line(project):
+    root = project.parent
+    section = root / "templates/sections/1-工作.txt"
+    edit(root / "queries/checks.sql", "-- source: market", "-- source: markt")
+    edit(root / "queries/by_town.sql", "GROUP BY town", "GROUP BY town; DELETE FROM inspection")
+    (root / "queries/unused.sql").write_text("-- source: market\n-- description: 未用\nSELECT 1 AS a WHERE :nope = 1\n",
+                                             encoding="utf-8")
+    (root / "queries/headless.sql").write_text("-- description: 缺数据源\nSELECT 1 AS a\n", encoding="utf-8")
+    edit(section, "{{ total }}", "{{ totla }}")
+    edit(section, "checks.officer_trips", "checks.officer_trip")
+    edit(section, "row.checks", "row.check")
+    edit(section, "| wan_yuan", "| wanyuan")
+    edit(section, "{{ report.agency }}", "{{ report.agncy }}")
+    (root / "templates/sections/2-不足.txt").write_text("二、存在的不足\n{% if %}\n", encoding="utf-8")
+
+    findings = lint(project)
+    found = [(where(f, root), f.message) for f in findings]
+    assert found == [
+        ("queries/by_town.sql:4", "查询文件中有多条语句（分号后还有内容）"),
+        ("queries/checks.sql:1", "查询 checks 的数据源“markt”未在 config.yaml 的 sources: 中配置"),
+        ("queries/headless.sql:1", "查询文件头缺少“source”"),
+        ("queries/total.sql:1", "查询 total 没有在任何模板中使用"),
+        ("queries/unused.sql:1", "查询 unused 没有在任何模板中使用"),
+        ("queries/unused.sql:3", "查询 unused 用到的参数 :nope 没有定义"),
+        ("templates/sections/1-工作.txt:2", "未知的过滤器“wanyuan”"),
+        ("templates/sections/1-工作.txt:2", "查询 checks 没有“officer_trip”这一列"),
+        ("templates/sections/1-工作.txt:2", "模板用到了未定义的名称“totla”"),
+        ("templates/sections/1-工作.txt:4", "查询 by_town 没有“check”这一列"),
+        ("templates/sections/1-工作.txt:6", "report 中没有“agncy”"),
+        ("templates/sections/2-不足.txt:2", "模板语法错误"),
+    ]
+    hints = {f.message: f.hint for f in findings}
+    assert "是否想写“market”" in hints["查询 checks 的数据源“markt”未在 config.yaml 的 sources: 中配置"]
+    assert "是否想写“wan_yuan”" in hints["未知的过滤器“wanyuan”"]
+    assert "是否想写“checks.officer_trips”" in hints["查询 checks 没有“officer_trip”这一列"]
+    assert "是否想写“total”" in hints["模板用到了未定义的名称“totla”"]
+    assert "是否想写“by_town.checks”" in hints["查询 by_town 没有“check”这一列"]
+    assert all(f.hint for f in findings)
+
+    result = CliRunner().invoke(main, ["lint", "-c", str(project)])
+    assert result.exit_code == 1
+    assert "发现 12 个问题" in result.output
+    assert f"{section}:2: 模板用到了未定义的名称“totla”" in result.output
+    assert "> 2 | 全年检查" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_the_master_is_checked_paragraph_by_paragraph(project):
+    master = project.parent / "templates/report.docx"
+    document = Document(str(master))
+    for p in document.paragraphs:
+        if p.text == "{{ title }}":
+            p.runs[0].text = "{{ title }"
+        if p.text == "{{ signature }}":
+            p.runs[0].text = "{{ signatur }}"
+    document.save(str(master))
+    found = [(where(f, project.parent), f.message) for f in lint(project)]
+    assert found == [
+        ("templates/report.docx（第 5 段）", "Word 母版的模板标记不完整：“{{”之后缺少“}}”"),
+        ("templates/report.docx（第 20 段）", "模板用到了未定义的名称“signatur”"),
+    ]
+
+
+def test_names_a_template_declares_itself_are_not_reported(project):
+    section = project.parent / "templates/sections/1-工作.txt"
+    section.write_text(section.read_text(encoding="utf-8") + (
+        "{% macro times(x) %}{{ x }}次{% endmacro %}{{ times(checks.checks) }}\n"
+        "{% for name in report.attachments %}{{ name }}{% endfor %}"
+        "{% with k = total %}{{ k }}{% endwith %}{{ range(3) | list | length }}{{ period_end | date_cn }}\n"
+    ), encoding="utf-8")
+    assert lint(project) == []
+
+
+def test_a_broken_config_is_one_finding_and_the_rest_is_still_checked(project):
+    edit(project, "  year: 2025", "  yeer: 2025")
+    edit(project.parent / "templates/sections/1-工作.txt", "{{ total }}", "{{ totla }}")
+    found = [(where(f, project.parent), f.message) for f in lint(project)]
+    assert ("config.yaml:3", "未知的配置项“report.yeer”") in found
+    assert ("templates/sections/1-工作.txt:2", "模板用到了未定义的名称“totla”") in found
+
+
+def test_lint_that_cannot_run_exits_2(tmp_path):
+    result = CliRunner().invoke(main, ["lint", "-c", str(tmp_path / "nope.yaml")])
+    assert result.exit_code == 2
+    assert result.output.startswith("错误：") and "找不到配置文件" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_missing_folders_and_master_are_findings(project):
+    root = project.parent
+    shutil.rmtree(root / "queries")
+    (root / "templates/report.docx").write_text("不是 Word", encoding="utf-8")
+    messages = [f.message for f in lint(project)]
+    assert messages == ["找不到查询目录", "Word 母版不是 .docx 文件"]
+
+
+@pytest.mark.parametrize("sql, columns", [
+    ("SELECT COUNT(*) AS n, SUM(x) AS total FROM t", ["n", "total"]),
+    ("SELECT town, t.kind, x AS \"名称\" FROM t", ["town", "kind", "名称"]),
+    ("WITH a AS (SELECT 1 AS z FROM t) SELECT DISTINCT a.z, (SELECT MAX(y) FROM u) AS m FROM a", ["z", "m"]),
+    ("SELECT a AS x FROM t UNION ALL SELECT b FROM u", ["x"]),
+    ("SELECT CASE WHEN a > 0 THEN 1 ELSE 0 END AS flag -- AS nope\nFROM t", ["flag"]),
+    ("SELECT 'a, b' AS s, COALESCE(x, 0) AS c FROM t", ["s", "c"]),
+    ("SELECT COUNT(*) FROM t", None),
+    ("SELECT * FROM t", None),
+    ("SELECT t.* FROM t", None),
+    ("SELECT SUM(x) total FROM t", None),
+    ("(SELECT 1 AS a)", None),
+])
+def test_select_columns_only_when_sure(sql, columns):
+    assert select_columns(sql) == columns
