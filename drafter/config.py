@@ -147,20 +147,18 @@ def _expand_env(value: Any, loc: Location, path: Path, lines: dict, environ) -> 
 
 def _field_names(model: type[BaseModel], loc: tuple) -> list[str]:
     """Known keys at `loc` inside `model`, for did-you-mean."""
+    if model is Config and len(loc) >= 2 and loc[0] == "sources":
+        # `sources.<name>.…`: the name is the user's own; below it are a source's settings.
+        model, loc = SourceSettings, loc[2:]
     current: Any = model
     for part in loc:
         if isinstance(part, int) or current is None:
             return []
         field = current.model_fields.get(part) if hasattr(current, "model_fields") else None
         if field is None:
-            if current is Config and loc and loc[0] == "sources":
-                current = SourceSettings
-                continue
             return []
         ann = field.annotation
         current = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
-        if part == "sources":
-            current = None
     if current is None:
         return []
     return [n for n, f in current.model_fields.items() if not f.exclude]

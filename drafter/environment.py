@@ -103,7 +103,7 @@ def _format_filter(name: str, fn: Callable[..., str], registry: FigureRegistry,
                    strict: bool = False) -> Callable[..., str]:
     def apply(value: Any, *args: Any, **kwargs: Any) -> str:
         if isinstance(value, str) and MARK_OPEN in value:
-            raise DataError(
+            raise TemplateError(  # a mistake in the template, whatever the data
                 f"过滤器 {name} 作用在了已经格式化的数字上",
                 hint="每个数字只用一个格式过滤器，例如 {{ x.n | wan }}，不要写成 {{ x.n | num | wan }}。",
             )
