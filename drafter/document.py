@@ -16,7 +16,7 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.ns import qn
 from docxtpl import DocxTemplate
-from jinja2.exceptions import TemplateError as JinjaError, UndefinedError
+from jinja2.exceptions import SecurityError, TemplateError as JinjaError, UndefinedError
 
 from .errors import DrafterError, OutputError, TemplateError
 from .figures import FigureRegistry
@@ -123,11 +123,12 @@ def check_master_tags(document: DocumentObject, path: Path) -> None:
             )
 
 
-def _where_in_master(document: DocumentObject | None, name: str) -> list[tuple[str, str]]:
-    """The master paragraphs whose tags mention `name`."""
+def _where_in_master(document: DocumentObject | None, name: str, attribute: bool = False) -> list[tuple[str, str]]:
+    """The master paragraphs whose tags mention `name` (`.name` for an attribute)."""
     if document is None:
         return []
-    word = re.compile(rf"(?<![\w.]){re.escape(name)}(?!\w)")
+    before = r"\.\s*" if attribute else r"(?<![\w.])"
+    word = re.compile(rf"{before}{re.escape(name)}(?!\w)")
     found = []
     for where, text in master_paragraphs(document):
         tags = re.findall(r"\{\{.*?\}\}|\{%.*?%\}", text)
@@ -154,6 +155,15 @@ def _master_error(exc: BaseException, path: Path, document: DocumentObject | Non
                 hint=(f"是否想写“{'”或“'.join(close)}”？" if close else "")
                 + "母版中可用查询名和 title、year、agency、signature、date 等内置名称。",
             )
+    if isinstance(exc, SecurityError):
+        match = re.search(r"attribute '([^']+)'", str(exc))
+        spots = _where_in_master(document, match.group(1), attribute=True) if match else []
+        where = spots[0][0] if spots else ""
+        return TemplateError(
+            f"Word 母版{where}访问了不允许访问的内容，已阻止", path=path, cause=str(exc),
+            context="\n".join(f"  > {w} | {t}" for w, t in spots[:3]) or None,
+            hint="母版只能读取查询结果、过滤器和内置名称，不能访问 Python 内部属性，也不能修改数据。",
+        )
     lines = [line.strip() for line in getattr(exc, "docx_context", []) if line.strip()]
     context = "\n".join(f"  | {line}" for line in lines[:7]) or None
     return TemplateError(

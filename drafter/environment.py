@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import SecurityError, TemplateAssertionError, TemplateError as JinjaError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 
 from . import numbers
 from .errors import DataError, DrafterError, TemplateError, numbered_context
@@ -44,6 +44,17 @@ _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 def clean_text(value: str) -> str:
     """Database text made safe for a Word document."""
     return _XML_INVALID.sub("", value)
+
+
+# A template line is one paragraph, and drafter's own marker characters frame each figure:
+# database text keeps neither, or it would split its paragraph or pose as a figure.
+_NOT_IN_A_VALUE = re.compile("[\n\r\x85\u2028\u2029\ue000-\ue002\ue010\ue011]")
+
+
+def clean_value(value: str) -> str:
+    """A database value made safe for its place in a sentence: `clean_text`, without line
+    breaks and without the marker characters."""
+    return _NOT_IN_A_VALUE.sub("", clean_text(value))
 
 
 def placeholder(ref: str) -> str:
@@ -163,7 +174,9 @@ def make_environment(registry: FigureRegistry, *, autoescape: bool = False,
     as a placeholder 【待补充：query.column】 recorded with its reason; with `strict` it is
     an error naming the template and line instead.
     """
-    env = SandboxedEnvironment(
+    # Immutable: a template can neither reach Python internals nor change what the others see
+    # (`report.update(…)`, `list.append(…)`).
+    env = ImmutableSandboxedEnvironment(
         loader=FileSystemLoader([str(p) for p in search_path]) if search_path else None,
         undefined=StrictUndefined,
         autoescape=autoescape,
@@ -177,10 +190,15 @@ def make_environment(registry: FigureRegistry, *, autoescape: bool = False,
             if value.missing:
                 return _unavailable(registry, value, value.ref, "num", missing_reason(value, registry), strict)
             if isinstance(value.value, str):
-                return registry.record(value, clean_text(value.value), "text")
+                return registry.record(value, clean_value(value.value), "text")
             if isinstance(value.value, (int, float)) or type(value.value).__name__ == "Decimal":
-                return registry.record(value, numbers.num(value.value), "num")
-            return registry.record(value, clean_text(str(value.value)), "text")
+                try:  # a bool, NaN or infinity is no number a report can print
+                    text = numbers.num(value.value)
+                except (TypeError, ValueError, ArithmeticError) as exc:
+                    reason = f"{value.ref} 的值“{value.value}”不是可以写进报告的数字（{exc}）"
+                    return _unavailable(registry, value, value.ref, "num", reason, strict)
+                return registry.record(value, text, "num")
+            return registry.record(value, clean_value(str(value.value)), "text")
         if isinstance(value, str):
             return clean_text(value)
         return value
@@ -242,6 +260,11 @@ def template_error(exc: BaseException, path: Path, source: str, context: dict[st
             f"查询 {exc.query} 没有“{exc.column}”这一列", path=path, line=line,
             context=context_lines, hint=hint,
         )
+    hidden = re.search(r"has no attribute '(_[^']*)'", str(exc)) if isinstance(exc, UndefinedError) else None
+    if isinstance(exc, SecurityError) or hidden:  # `x.__self__`: a private name, found or not
+        return TemplateError("模板访问了不允许访问的内容，已阻止", path=path, line=line,
+                             context=context_lines, cause=str(exc),
+                             hint="模板只能读取查询结果、过滤器和内置名称，不能访问 Python 内部属性，也不能修改数据。")
     if isinstance(exc, UndefinedError):
         match = re.search(r"'([^']+)' is undefined", str(exc))
         if match:
@@ -253,10 +276,6 @@ def template_error(exc: BaseException, path: Path, source: str, context: dict[st
                                  context=context_lines, cause=str(exc), hint=hint)
         return TemplateError("模板用到了不存在的内容", path=path, line=line, context=context_lines,
                              cause=str(exc), hint="检查名称和列名的拼写；可用 drafter figures 查看全部数字。")
-    if isinstance(exc, SecurityError):
-        return TemplateError("模板访问了不允许访问的内容，已阻止", path=path, line=line,
-                             context=context_lines, cause=str(exc),
-                             hint="模板只能使用查询结果、过滤器和内置名称，不能访问 Python 内部属性。")
     if isinstance(exc, JinjaError):
         return TemplateError("模板渲染出错", path=path, line=line, context=context_lines,
                              cause=str(exc), hint="按原因修改模板。")

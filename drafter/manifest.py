@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -100,10 +101,15 @@ def _relative(path: Path, root: Path) -> str:
         return Path(path).name
 
 
+_XML_UNSAFE = re.compile("[\ud800-\udfff\ufffe\uffff]")
+
+
 def _manifest_xml(data: dict[str, Any]) -> bytes:
     el = etree.Element(f"{{{MANIFEST_NS}}}manifest", nsmap={"drafter": MANIFEST_NS})
     el.set("format", str(FORMAT_VERSION))
-    el.text = json.dumps(data, ensure_ascii=False, indent=1)
+    # JSON escapes control characters; the two noncharacters (and lone surrogates) XML cannot
+    # hold either are escaped the same way, so database text of any kind fits.
+    el.text = _XML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(data, ensure_ascii=False, indent=1))
     return etree.tostring(el, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
