@@ -45,7 +45,7 @@ class Provenance:
 
 def _exact(value: Any) -> Any:
     """Integral Decimals from PostgreSQL/MySQL SUM() become ints, so engines print alike."""
-    if isinstance(value, Decimal) and value == value.to_integral_value():
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
         return int(value)
     return value
 
@@ -128,7 +128,13 @@ def _num(fig: Figure) -> Any:
             f"{fig.ref} 的值“{value}”不是数字，不能参与计算",
             hint="检查查询：该列应返回数字。",
         )
-    return _plain(value)
+    plain = _plain(value)
+    if isinstance(plain, Decimal) and not plain.is_finite():
+        raise DataError(
+            f"{fig.ref} 的值“{value}”不是有限的数，不能参与计算",
+            hint="数据库返回了 NaN 或无穷大：检查数据，或在 SQL 中排除这些值。",
+        )
+    return plain
 
 
 def _divide(a: Any, b: Any) -> Decimal:

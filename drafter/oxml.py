@@ -86,11 +86,17 @@ def _run_with_text(template_run: etree._Element, text: str) -> etree._Element:
     rpr = template_run.find(qn("w:rPr"))
     if rpr is not None:
         run.append(copy.deepcopy(rpr))
-    t = _w("t")
-    t.text = text
-    t.set(_XML_SPACE, "preserve")
-    run.append(t)
+    run.text = text  # python-docx's setter: a tab becomes w:tab, a line break w:br
+    for t in run.iter(qn("w:t")):
+        t.set(_XML_SPACE, "preserve")
     return run
+
+
+def _marked_runs(root: etree._Element) -> list[etree._Element]:
+    """The runs whose text (tabs and breaks included) holds a figure marker. A figure's text
+    may hold a tab, which python-docx writes as w:tab between two w:t: a marker can span
+    several w:t of its run, never several runs."""
+    return [r for r in root.iter(qn("w:r")) if MARKED.search(r.text or "")]
 
 
 def content_control(run: etree._Element, text: str, tag: str, alias: str, sdt_id: int,
@@ -139,11 +145,13 @@ def _split_run(run: etree._Element, text: str, registry: FigureRegistry, counter
 
 def number_in_document_order(root: etree._Element, registry: FigureRegistry) -> None:
     """Renumber the registry so that f001 is the first figure a reader meets."""
-    texts = [t for t in root.iter(qn("w:t")) if t.text and MARKED.search(t.text)]
-    order = [m.group(1) for t in texts for m in MARKED.finditer(t.text)]
+    runs = _marked_runs(root)
+    order = [m.group(1) for r in runs for m in MARKED.finditer(r.text)]
     mapping = registry.renumber(order)
-    for t in texts:
-        t.text = MARKED.sub(lambda m: f"{MARK_OPEN}{mapping.get(m.group(1), m.group(1))}{MARK_SEP}{m.group(2)}{MARK_CLOSE}", t.text)
+    for r in runs:
+        renamed = MARKED.sub(lambda m: f"{MARK_OPEN}{mapping.get(m.group(1), m.group(1))}{MARK_SEP}{m.group(2)}{MARK_CLOSE}", r.text)
+        if renamed != r.text:
+            r.text = renamed  # keeps the run's properties
 
 
 def wrap_figures(root: etree._Element, registry: FigureRegistry) -> int:
@@ -153,12 +161,8 @@ def wrap_figures(root: etree._Element, registry: FigureRegistry) -> int:
     bookmark_ids = [int(b.get(qn("w:id"))) for b in root.iter(qn("w:bookmarkStart"))
                     if (b.get(qn("w:id")) or "").isdigit()]
     bookmark_base = max(bookmark_ids, default=0)
-    runs = [t.getparent() for t in root.iter(qn("w:t")) if t.text and MARKED.search(t.text)]
-    for run in dict.fromkeys(runs):
-        if run is None or run.tag != qn("w:r"):
-            continue
-        texts = run.findall(qn("w:t"))
-        text = "".join(t.text or "" for t in texts)
+    for run in _marked_runs(root):
+        text = run.text
         parent = run.getparent()
         index = parent.index(run)
         parent.remove(run)
@@ -169,9 +173,8 @@ def wrap_figures(root: etree._Element, registry: FigureRegistry) -> int:
 
 def strip_all_marks(root: etree._Element) -> None:
     """Remove markers left anywhere (headers, properties) as plain text."""
-    for t in root.iter(qn("w:t")):
-        if t.text and MARKED.search(t.text):
-            t.text = MARKED.sub(lambda m: m.group(2), t.text)
+    for run in _marked_runs(root):
+        run.text = MARKED.sub(lambda m: m.group(2), run.text)
 
 
 def highlight_placeholders(root: etree._Element, registry: FigureRegistry) -> int:
