@@ -247,12 +247,17 @@ def template_error(exc: BaseException, path: Path, source: str, context: dict[st
             message = f"未知的过滤器“{bad}”"
             hint = (f"是否想写“{'”或“'.join(close)}”？" if close else "") + \
                 f"可用的过滤器：{'、'.join([*FORMAT_FILTERS, *VALUE_FILTERS])}。"
+        focus = bad if message.startswith("未知的过滤器") else None
         return TemplateError(
             message, path=path, line=line, cause=exc.message,
-            context=numbered_context(source, line) if line else None, hint=hint,
+            context=numbered_context(source, line, focus=focus) if line else None, hint=hint,
         )
     line = _template_line(exc, filename)
-    context_lines = numbered_context(source, line, 0) if line else None
+    # The name at fault, so that a long line is shown around it.
+    named = re.search(r"'([^']+)' is undefined|attribute '([^']+)'", str(exc))
+    focus = exc.column if isinstance(exc, UnknownColumn) else \
+        next(filter(None, named.groups()), None) if named else None
+    context_lines = numbered_context(source, line, 0, focus=focus) if line else None
     if isinstance(exc, UnknownColumn):
         hint = (f"是否想写“{exc.query}.{exc.suggestions[0]}”？" if exc.suggestions else "") + \
             f"查询 {exc.query} 返回的列：{'、'.join(exc.known)}。"

@@ -107,8 +107,19 @@ class DraftError(DrafterError):
     pass
 
 
-def numbered_context(text: str, line: int, around: int = 2) -> str:
-    """Lines of `text` around 1-based `line`, numbered, the line itself marked."""
+def excerpt(text: str, focus: str | None, before: int = 30, after: int = 50) -> str:
+    """A long line cut down to the part around the first `focus` in it, `…` where cut."""
+    at = text.find(focus) if focus else -1
+    if at < 0 or len(text) <= before + after + len(focus or ""):
+        return text
+    start = max(0, at - before)
+    end = min(len(text), at + len(focus) + after)
+    return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
+
+
+def numbered_context(text: str, line: int, around: int = 2, focus: str | None = None) -> str:
+    """Lines of `text` around 1-based `line`, numbered, the line itself marked; a long marked
+    line is shown around `focus` (the name at fault) when given."""
     lines = text.splitlines()
     start = max(1, line - around)
     end = min(len(lines), line + around)
@@ -116,5 +127,6 @@ def numbered_context(text: str, line: int, around: int = 2) -> str:
     out = []
     for n in range(start, end + 1):
         marker = ">" if n == line else " "
-        out.append(f"  {marker} {n:>{width}} | {lines[n - 1]}")
+        shown = excerpt(lines[n - 1], focus) if n == line else lines[n - 1]
+        out.append(f"  {marker} {n:>{width}} | {shown}")
     return "\n".join(out)

@@ -561,3 +561,12 @@ def test_a_save_failing_halfway_leaves_nothing_behind(project, monkeypatch, fail
     else:
         assert_one_message(result, 1, "内部错误", "boom", "--debug")
     assert_unharmed(before, project.root)
+
+
+def test_a_long_template_line_is_shown_around_the_name_at_fault(project):
+    padding = "为推进法治政府建设，我局持续加强执法规范化建设，" * 8
+    project.edit(SECTION_FILE, "全年办理案件{{ cases.n }}件", f"{padding}全年办理案件{{{{ cases.nn }}}}件")
+    result = drafter(project, "build")
+    assert_one_message(result, 2, f"{project.path(SECTION_FILE)}:2", "查询 cases 没有“nn”这一列")
+    [shown] = [line for line in result.output.splitlines() if line.startswith("  > 2 | ")]
+    assert shown.startswith("  > 2 | …") and "{{ cases.nn }}" in shown and len(shown) < 110
