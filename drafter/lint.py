@@ -24,7 +24,7 @@ from typing import Iterator
 
 from jinja2 import TemplateSyntaxError, meta, nodes
 
-from .errors import ConfigError, DrafterError, QueryError, TemplateError, numbered_context
+from .errors import ConfigError, DrafterError, QueryError, TemplateError, excerpt, numbered_context
 
 # Names every template may use besides the queries (see build.report_context).
 REPORT_KEYS = ("agency", "signature", "title", "date", "recipient", "doc_number", "attachments")
@@ -147,6 +147,8 @@ def _lint_queries(directory: Path, sources, parameters, reserved, findings: list
     specs: dict = {}
     variants = []
     for path in sorted(directory.rglob("*.sql")):
+        if not path.is_file():  # a folder named x.sql
+            continue
         variant = _variant_of(path)
         if variant:
             variants.append((*variant, path))
@@ -330,17 +332,19 @@ def _scan(env, tree, source: str, path: Path, paragraphs, findings: list[Finding
     """Record the names and columns `tree` uses; report unknown filters."""
     from .environment import FORMAT_FILTERS, VALUE_FILTERS
 
-    def place(line: int | None) -> tuple[int | None, str | None, str | None]:
+    def place(line: int | None, focus: str) -> tuple[int | None, str | None, str | None]:
+        """Line, paragraph and the text shown for a finding about `focus` (a long line is cut
+        down to the part around it)."""
         if paragraphs is not None:  # the master: a line of `source` is one paragraph
             if line and line <= len(paragraphs):
                 where, text = paragraphs[line - 1]
-                return None, where, f"  > {where} | {text}"
+                return None, where, f"  > {where} | {excerpt(text, focus)}"
             return None, None, None
-        return line, None, numbered_context(source, line, 0) if line else None
+        return line, None, numbered_context(source, line, 0, focus=focus) if line else None
 
     for node in tree.find_all(nodes.Filter):
         if node.name not in env.filters:
-            line, where, context = place(node.lineno)
+            line, where, context = place(node.lineno, node.name)
             ours = [*FORMAT_FILTERS, *VALUE_FILTERS]
             close = difflib.get_close_matches(node.name, ours, n=2)
             findings.append(Finding(
@@ -350,7 +354,7 @@ def _scan(env, tree, source: str, path: Path, paragraphs, findings: list[Finding
 
     for node in tree.find_all(nodes.Test):
         if node.name not in env.tests:
-            line, where, context = place(node.lineno)
+            line, where, context = place(node.lineno, node.name)
             findings.append(Finding(f"未知的判断“is {node.name}”", path, line, where, context=context,
                                     hint="可用的判断如 is defined、is none、is number；见 Jinja 文档。"))
     # Jinja's own analysis compiles the template: let it pass over the unknowns reported above.
@@ -376,11 +380,11 @@ def _scan(env, tree, source: str, path: Path, paragraphs, findings: list[Finding
         else:
             continue
         columns_seen.add(id(base))
-        line, where, context = place(node.lineno)
+        line, where, context = place(node.lineno, key)
         uses.append(_Use(name, key, path, line, where, context))
     for node in tree.find_all(nodes.Name):
         if node.ctx == "load" and node.name in free and id(node) not in columns_seen:
-            line, where, context = place(node.lineno)
+            line, where, context = place(node.lineno, node.name)
             uses.append(_Use(node.name, None, path, line, where, context))
 
 

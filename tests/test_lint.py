@@ -139,7 +139,7 @@ def test_every_problem_is_reported_at_once_with_file_and_line(project):
     assert result.exit_code == 1
     assert "发现 12 个问题" in result.output
     assert f"{section}:2: 模板用到了未定义的名称“totla”" in result.output
-    assert "> 2 | 全年检查" in result.output
+    assert "> 2 | …" in result.output and "{{ totla }}" in result.output  # a long line, around the name
     assert "Traceback" not in result.output
 
 
