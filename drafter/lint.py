@@ -86,8 +86,9 @@ def lint(config_path: str | Path = "config.yaml") -> list[Finding]:
 
     config_path = Path(config_path)
     if not config_path.is_file():
-        raise ConfigError("找不到配置文件", path=config_path,
-                          hint="请确认路径，或在项目目录下运行；可用 --config 指定配置文件。")
+        from .yamlfile import load_yaml
+
+        load_yaml(config_path)  # raises why it cannot be read: missing, a folder, …
     findings: list[Finding] = []
     try:
         config = load_config(config_path)

@@ -85,6 +85,9 @@ def parse_query(path: Path, text: str | None = None) -> QuerySpec:
             raise QueryError(
                 "查询文件不是 UTF-8 编码", path=path, cause=str(exc), hint="请用 UTF-8 编码另存该文件。"
             ) from None
+        except OSError as exc:
+            raise QueryError("查询文件无法读取", path=path, cause=str(exc),
+                             hint="检查文件权限，或它是否正被其他程序独占打开。") from None
     header: dict[str, str] = {}
     header_lines: dict[str, int] = {}
     lines = text.splitlines()
@@ -170,6 +173,8 @@ def load_queries(directory: Path) -> dict[str, QuerySpec]:
     specs: dict[str, QuerySpec] = {}
     variants: list[tuple[str, str, Path]] = []
     for path in sorted(directory.rglob("*.sql")):
+        if not path.is_file():  # a folder named x.sql
+            continue
         variant = _variant_of(path)
         if variant:
             variants.append((*variant, path))

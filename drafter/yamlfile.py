@@ -39,6 +39,19 @@ def load_yaml(path: Path) -> tuple[Any, dict[Location, int], str]:
             path=path,
             hint="请确认路径，或在项目目录下运行；可用 --config 指定配置文件。",
         ) from None
+    except IsADirectoryError:
+        raise ConfigError(
+            "这是一个文件夹，不是配置文件",
+            path=path,
+            hint="用 --config 指定文件本身，例如 --config 项目目录/config.yaml。",
+        ) from None
+    except OSError as exc:
+        raise ConfigError(
+            "配置文件无法读取",
+            path=path,
+            cause=str(exc),
+            hint="检查文件权限，或它是否正被其他程序独占打开。",
+        ) from None
     except UnicodeDecodeError as exc:
         raise ConfigError(
             "配置文件不是 UTF-8 编码",

@@ -570,3 +570,16 @@ def test_a_long_template_line_is_shown_around_the_name_at_fault(project):
     assert_one_message(result, 2, f"{project.path(SECTION_FILE)}:2", "查询 cases 没有“nn”这一列")
     [shown] = [line for line in result.output.splitlines() if line.startswith("  > 2 | ")]
     assert shown.startswith("  > 2 | …") and "{{ cases.nn }}" in shown and len(shown) < 110
+
+
+@pytest.mark.parametrize("command", ["build", "lint", "figures"])
+def test_a_folder_given_as_the_config_is_named(project, command):
+    (project.root / "ordner").mkdir()
+    result = CliRunner().invoke(main, [command, "-c", "ordner"])
+    assert_one_message(result, 2, "ordner", "文件夹", "--config")
+
+
+def test_a_folder_named_like_a_query_is_not_a_query(project):
+    (project.root / "queries/alt.sql").mkdir()
+    result = drafter(project, "build", "-o", "draft.docx")
+    assert_one_message(result, 0, hint=False)
