@@ -244,6 +244,23 @@ def _validation_error(exc: ValidationError, path: Path, lines: dict, text: str) 
     )
 
 
+def _check_url(name: str, url: str, config: "Config") -> None:
+    """A URL SQLAlchemy cannot parse is a mistake in the file: say so before any query runs."""
+    try:
+        make_url(url)
+    except (ArgumentError, ValueError) as exc:  # ValueError: a port that is not a number
+        # The URL may hold a password; it cannot be parsed, so mask anything like `:secret@`.
+        masked = re.sub(r"(//[^:/@]*:)[^@]*@", r"\1***@", url)
+        raise ConfigError(
+            f"数据源“{name}”的 URL 无法解析：{masked}",
+            path=config.path,
+            line=config.line("sources", name, "url"),
+            cause=str(exc).replace(url, masked),
+            hint="URL 形如 sqlite:///sample/x.db 或 postgresql+psycopg://用户@主机:5432/库名；"
+            "密码用 ${环境变量} 写。",
+        ) from None
+
+
 def _resolve_sqlite(url: str, root: Path) -> str:
     """Make a relative SQLite path relative to config.yaml rather than the working directory."""
     try:
@@ -313,6 +330,7 @@ def load_config(
         raise _validation_error(exc, path, lines, text) from None
     config = config.model_copy(update={"path": path.resolve(), "lines": lines})
     for name, source in config.sources.items():
+        _check_url(name, source.url, config)
         source.url = _resolve_sqlite(source.url, config.root)
     if year is not None:
         config = config.with_year(year)

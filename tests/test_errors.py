@@ -249,6 +249,11 @@ CATALOGUE = [
     Case("config-env-var-unset",
          _set("config.yaml", "sqlite:///data/office.db", "sqlite:///${OFFICE_DB}"), ("build",), 2,
          lambda p: [f"{_cfg(p)}:6", "环境变量 OFFICE_DB 未设置", "export OFFICE_DB="]),
+    Case("config-url-unparseable", _set("config.yaml", "sqlite:///data/office.db", "office database"), ("build",), 2,
+         lambda p: [f"{_cfg(p)}:6", "数据源“office”的 URL 无法解析：office database", "sqlite:///"]),
+    Case("config-url-bad-port-password-masked",
+         _set("config.yaml", "sqlite:///data/office.db", "postgresql://amt:geheim@db.local:fuenf/akten"), ("build",), 2,
+         lambda p: [f"{_cfg(p)}:6", "URL 无法解析：postgresql://amt:***@db.local:fuenf/akten"]),
     Case("config-source-override-unknown", None, ("build", "--source", "offize=sqlite:///x.db"), 2,
          lambda p: ["要改写的数据源“offize”在配置中不存在", "office"]),
     Case("config-source-override-malformed", None, ("build", "--source", "office"), 2,
@@ -367,6 +372,7 @@ def test_catalogue(case: Case, project: Project):
     before = snapshot(project.root)
     result = drafter(project, *case.args, env=case.env or None)
     assert_one_message(result, case.code, *case.needles(project), hint=case.hint)
+    assert "geheim" not in result.output  # a password never shows
     assert_unharmed(before, project.root, new=case.new)
 
 
