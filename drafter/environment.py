@@ -20,7 +20,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 
 from . import numbers
 from .errors import DataError, DrafterError, TemplateError, numbered_context
-from .figures import MARK_OPEN, Figure, FigureRegistry, UnknownColumn
+from .figures import MARK_OPEN, Figure, FigureRegistry, Row, UnknownColumn
 
 # Filters that format a value as report text, by name.
 FORMAT_FILTERS: dict[str, Callable[..., str]] = {
@@ -166,6 +166,27 @@ def _ratio(value: Any, denominator: Any) -> Any:
     return numbers.ratio(value, denominator)
 
 
+def _refuse_whole_results(value: Any) -> None:
+    """`{{ staff }}` for a `row` query would print `Row(staff: …)` into the report, and a
+    `rows` query `[Row(…), …]`: a template prints one column at a time."""
+    if isinstance(value, Row) or type(value).__name__ == "_MissingRow":
+        query = getattr(value, "_query", None) or getattr(getattr(value, "_spec", None), "name", "?")
+        columns = "、".join(value.keys()) if isinstance(value, Row) else "见查询文件"
+        raise TemplateError(
+            f"查询 {query} 返回的是一行多列，不能整个写进报告",
+            hint=f"写出要用的列，例如 {{{{ {query}.列名 }}}}；查询 {query} 的列：{columns}。"
+            "只有一个值的查询请在文件头写 returns: scalar。",
+        )
+    if isinstance(value, (list, tuple, dict)):
+        rows = [v for v in value if isinstance(v, Row)] if not isinstance(value, dict) else []
+        query = rows[0]._query if rows else None
+        raise TemplateError(
+            f"模板直接输出了{'查询 ' + query + ' 的' if query else '一组值（可能是 returns: rows 查询的）'}全部结果",
+            hint="多行结果要逐行写出：{% for r in 查询名 %}{{ r.列名 }}{% endfor %}；"
+            "或只取一个值：{{ 查询名[0].列名 }}。",
+        )
+
+
 def make_environment(registry: FigureRegistry, *, autoescape: bool = False,
                      search_path: list[Path] | None = None, strict: bool = False) -> SandboxedEnvironment:
     """The Jinja environment of one build; `search_path` serves {% include %} and {% import %}.
@@ -186,6 +207,7 @@ def make_environment(registry: FigureRegistry, *, autoescape: bool = False,
     )
 
     def finalize(value: Any) -> Any:
+        _refuse_whole_results(value)
         if isinstance(value, Figure):
             if value.missing:
                 return _unavailable(registry, value, value.ref, "num", missing_reason(value, registry), strict)

@@ -589,3 +589,15 @@ def test_a_folder_named_like_a_query_is_not_a_query(project):
     (project.root / "queries/alt.sql").mkdir()
     result = drafter(project, "build", "-o", "draft.docx")
     assert_one_message(result, 0, hint=False)
+
+
+@pytest.mark.parametrize("expression, needles", [
+    ("{{ cases }}", ["查询 cases 返回的是一行多列，不能整个写进报告", "{{ cases.列名 }}", "n、fines"]),
+    ("{{ attachments }}", ["全部结果", "{% for r in 查询名 %}"]),
+], ids=["row", "list"])
+def test_a_whole_result_printed_is_refused_not_written_as_python(project, expression, needles):
+    project.edit(SECTION_FILE, "文字。", f"文字{expression}。")
+    before = snapshot(project.root)
+    result = drafter(project, "build")
+    assert_one_message(result, 2, f"{project.path(SECTION_FILE)}:4", *needles)
+    assert_unharmed(before, project.root)
