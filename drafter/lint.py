@@ -76,6 +76,7 @@ class _Use:
     line: int | None
     where: str | None
     context: str | None
+    printed: bool = False  # `{{ name }}` on its own: a whole result written into the report
 
 
 def lint(config_path: str | Path = "config.yaml") -> list[Finding]:
@@ -383,10 +384,11 @@ def _scan(env, tree, source: str, path: Path, paragraphs, findings: list[Finding
         columns_seen.add(id(base))
         line, where, context = place(node.lineno, key)
         uses.append(_Use(name, key, path, line, where, context))
+    printed = {id(child) for output in tree.find_all(nodes.Output) for child in output.nodes}
     for node in tree.find_all(nodes.Name):
         if node.ctx == "load" and node.name in free and id(node) not in columns_seen:
             line, where, context = place(node.lineno, node.name)
-            uses.append(_Use(node.name, None, path, line, where, context))
+            uses.append(_Use(node.name, None, path, line, where, context, id(node) in printed))
 
 
 def _check_names(uses: list[_Use], specs: dict, param_keys: list[str] | None, findings: list[Finding]) -> None:
@@ -408,6 +410,14 @@ def _check_names(uses: list[_Use], specs: dict, param_keys: list[str] | None, fi
                 context=use.context))
             continue
         if use.column is None:
+            if use.printed and use.name in specs and specs[use.name].returns in ("row", "rows"):
+                cols = columns[use.name]
+                findings.append(Finding(
+                    f"查询 {use.name} 返回{'一行多列' if specs[use.name].returns == 'row' else '多行'}，"
+                    "不能整个写进报告", use.path, use.line, use.where, context=use.context,
+                    hint=f"写出要用的列，例如 {{{{ {use.name}.{cols[0] if cols else '列名'} }}}}"
+                    + ("；多行请用 {% for r in " + use.name + " %}{{ r.列名 }}{% endfor %}。"
+                       if specs[use.name].returns == "rows" else "。")))
             continue
         if use.name == "report":
             allowed: list[str] | None = list(REPORT_KEYS)

@@ -207,3 +207,15 @@ def test_missing_folders_and_master_are_findings(project):
 ])
 def test_select_columns_only_when_sure(sql, columns):
     assert select_columns(sql) == columns
+
+
+def test_a_whole_row_or_list_of_rows_printed_is_a_finding(project):
+    section = project.parent / "templates/sections/1-工作.txt"
+    edit(section, "罚款{{ checks.fines | wan_yuan }}", "罚款{{ checks }}，各镇{{ by_town }}")
+    findings = lint(project)
+    messages = {f.message: f for f in findings}
+    row = messages["查询 checks 返回一行多列，不能整个写进报告"]
+    rows = messages["查询 by_town 返回多行，不能整个写进报告"]
+    assert row.path == section and row.line == 2 and "{{ checks.checks }}" in row.hint
+    assert rows.line == 2 and "{% for r in by_town %}" in rows.hint
+    assert not [f for f in findings if "total" in f.message]  # a scalar printed whole is fine
