@@ -262,6 +262,11 @@ def template_error(exc: BaseException, path: Path, source: str, context: dict[st
         line = exc.lineno
         message = "模板语法错误"
         hint = "检查 {{ }} 与 {% %} 是否成对、拼写是否正确。"
+        wide = re.search(r"unexpected char '(.)'", exc.message or "")
+        if wide and ord(wide.group(1)) > 0x7F:  # typed with a Chinese input method
+            message = f"模板标记中有全角字符“{wide.group(1)}”"
+            hint = ("{{ }} 和 {% %} 里面只能用半角（英文）字符：切换到英文输入法重新输入这个符号"
+                    "（如 ｜→|，．→.，“”→\"\"，＞→>）。")
         if isinstance(exc, TemplateAssertionError) and "filter" in (exc.message or ""):
             match = re.search(r"named '([^']+)'", exc.message or "")
             bad = match.group(1) if match else "?"
@@ -269,7 +274,7 @@ def template_error(exc: BaseException, path: Path, source: str, context: dict[st
             message = f"未知的过滤器“{bad}”"
             hint = (f"是否想写“{'”或“'.join(close)}”？" if close else "") + \
                 f"可用的过滤器：{'、'.join([*FORMAT_FILTERS, *VALUE_FILTERS])}。"
-        focus = bad if message.startswith("未知的过滤器") else None
+        focus = bad if message.startswith("未知的过滤器") else wide.group(1) if wide else None
         return TemplateError(
             message, path=path, line=line, cause=exc.message,
             context=numbered_context(source, line, focus=focus) if line else None, hint=hint,

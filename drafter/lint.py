@@ -251,7 +251,7 @@ def _environment():
 
 
 def _lint_sections(sections, resolve, findings: list[Finding], uses: list[_Use]) -> list[Path]:
-    from .sections import read_template, section_files
+    from .sections import read_template, section_files, wide_tag_error, wide_tags
 
     try:
         files = section_files(sections, resolve)
@@ -271,6 +271,8 @@ def _lint_sections(sections, resolve, findings: list[Finding], uses: list[_Use])
         except TemplateError as exc:
             findings.append(Finding.from_error(exc))
             continue
+        findings += [Finding.from_error(wide_tag_error(path, source, line, mark))
+                     for line, mark in wide_tags(source)]
         tree = _parse(env, source, path, findings)
         if tree is None:
             continue

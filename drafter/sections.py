@@ -80,11 +80,39 @@ def read_template(path: Path) -> str:
                             hint="用记事本或编辑器“另存为”UTF-8 编码。") from None
 
 
+# `｛｛ x ｝｝` typed with a Chinese input method is no tag: it would be printed as it stands.
+_PAIR = re.compile(r"(?=([{｛%％}｝][{｛%％}｝]))")
+_HALF = str.maketrans("｛｝％", "{}%")
+
+
+def wide_tags(source: str) -> list[tuple[int, str]]:
+    """(line, mark) of every tag delimiter ({{ }} {% %}) typed with a full-width character."""
+    found = []
+    for n, line in enumerate(source.splitlines(), 1):
+        for m in _PAIR.finditer(line):
+            pair = m.group(1)
+            if pair != pair.translate(_HALF) and pair.translate(_HALF) in ("{{", "}}", "{%", "%}"):
+                found.append((n, pair))
+    return found
+
+
+def wide_tag_error(path: Path, source: str, line: int, mark: str) -> TemplateError:
+    from .errors import numbered_context
+
+    return TemplateError(
+        f"模板标记“{mark}”是全角字符，不会被当作标记", path=path, line=line,
+        context=numbered_context(source, line, 0, focus=mark),
+        hint="切换到英文输入法，把 ｛｛ ｝｝ ｛％ ％｝ 改成半角的 {{ }} {% %}；否则这些字会原样印进报告。",
+    )
+
+
 def render_section(env, path: Path, context: dict[str, Any], registry: FigureRegistry) -> list[Paragraph]:
     """Render one section file into paragraphs."""
     from .environment import template_error
 
     source = read_template(path)
+    for line, mark in wide_tags(source)[:1]:
+        raise wide_tag_error(path, source, line, mark)
     filename = str(path)
     try:
         code = env.compile(source, name=path.name, filename=filename)

@@ -601,3 +601,18 @@ def test_a_whole_result_printed_is_refused_not_written_as_python(project, expres
     result = drafter(project, "build")
     assert_one_message(result, 2, f"{project.path(SECTION_FILE)}:4", *needles)
     assert_unharmed(before, project.root)
+
+
+@pytest.mark.parametrize("typed, needles", [
+    ("｛｛ cases.n ｝｝", ["模板标记“｛｛”是全角字符，不会被当作标记", "英文输入法"]),
+    ("{{ cases.n ｜ num }}", ["模板标记中有全角字符“｜”", "英文输入法"]),
+    ("{{ cases．n }}", ["模板标记中有全角字符“．”"]),
+], ids=["wide-braces", "wide-bar", "wide-dot"])
+def test_tags_typed_with_a_chinese_input_method_are_named(project, typed, needles):
+    project.edit(SECTION_FILE, "{{ cases.n }}", typed)
+    before = snapshot(project.root)
+    result = drafter(project, "build")
+    assert_one_message(result, 2, f"{project.path(SECTION_FILE)}:2", *needles)
+    assert_unharmed(before, project.root)
+    linted = drafter(project, "lint")
+    assert linted.exit_code == 1 and f"{project.path(SECTION_FILE)}:2" in linted.output and needles[0] in linted.output
