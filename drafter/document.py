@@ -89,7 +89,11 @@ def as_jinja(text: str) -> str:
 
 def tag_problem(text: str) -> str | None:
     """What is wrong with the `{{ }}` / `{% %}` / `{# #}` marks of one paragraph, or None.
-    Every tag must open and close in the same paragraph."""
+    Every tag must open and close in the same paragraph, typed in half-width characters."""
+    from .sections import wide_tags
+
+    for _, mark in wide_tags(text)[:1]:
+        return f"“{mark}”是全角字符，不会被当作标记，会原样印进草稿（请用英文输入法改成半角）"
     opened = None
     for match in _DELIMITER.finditer(text):
         token = match.group()

@@ -616,3 +616,13 @@ def test_tags_typed_with_a_chinese_input_method_are_named(project, typed, needle
     assert_unharmed(before, project.root)
     linted = drafter(project, "lint")
     assert linted.exit_code == 1 and f"{project.path(SECTION_FILE)}:2" in linted.output and needles[0] in linted.output
+
+
+def test_a_full_width_tag_in_the_master_is_named_with_its_paragraph(project):
+    project.edit_master(lambda d: setattr(_title_paragraph(d).runs[0], "text", "｛｛ title ｝｝"))
+    before = snapshot(project.root)
+    result = drafter(project, "build")
+    assert_one_message(result, 2, str(project.path("templates/report.docx")), "第 5 段", "“｛｛”是全角字符")
+    assert_unharmed(before, project.root)
+    linted = drafter(project, "lint")
+    assert linted.exit_code == 1 and "第 5 段" in linted.output and "全角" in linted.output
