@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,10 @@ import yaml
 from .errors import ConfigError, numbered_context
 
 Location = tuple[Any, ...]
+
+
+# `year：2025` — a key followed by a full-width colon.
+_WIDE_COLON_KEY = re.compile(r"\s*[A-Za-z_][\w-]*\s*：")
 
 
 class _Loader(yaml.SafeLoader):
@@ -70,14 +75,24 @@ def load_yaml(path: Path) -> tuple[Any, dict[Location, int], str]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         column = mark.column + 1 if mark else None
+        message = "YAML 语法错误"
+        hint = "检查该行附近的缩进、冒号和引号；含 {{ }}、: 或 # 的值请用引号括起来。"
+        # Two slips of a Chinese keyboard that YAML reports lines away or in its own words.
+        wide = next((n for n, text_line in enumerate(text.splitlines(), 1)
+                     if _WIDE_COLON_KEY.match(text_line)), None)
+        if wide is not None:
+            message, line, column = f"YAML 语法错误：第 {wide} 行的冒号是全角的“：”", wide, None
+            hint = "键和值之间的冒号须是半角的 :（切换到英文输入法），冒号后留一个空格。"
+        elif "'\\t'" in str(exc.problem):
+            hint = "缩进只能用空格，不能用 Tab 键：把该行开头的 Tab 换成空格（与上一行对齐）。"
         raise ConfigError(
-            "YAML 语法错误",
+            message,
             path=path,
             line=line,
             column=column,
             cause=f"{exc.problem or exc.context}",
             context=numbered_context(text, line) if line else None,
-            hint="检查该行附近的缩进、冒号和引号；含 {{ }}、: 或 # 的值请用引号括起来。",
+            hint=hint,
         ) from None
     lines: dict[Location, int] = {}
     if node is not None:
