@@ -27,7 +27,7 @@ HEADER_KEYS = ("name", "source", "description", "returns")
 REQUIRED_KEYS = ("source", "description")
 DIALECTS = ("sqlite", "postgresql", "mysql", "mariadb", "oracle", "mssql", "dm", "kingbase")
 
-_HEADER_LINE = re.compile(r"^--\s*([A-Za-z_]+)\s*:\s*(.*?)\s*$")
+_HEADER_LINE = re.compile(r"^--\s*([A-Za-z_]+)\s*[:：]\s*(.*?)\s*$")  # ：typed with a Chinese input method
 _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)")
 
 

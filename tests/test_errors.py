@@ -630,3 +630,9 @@ def test_a_full_width_tag_in_the_master_is_named_with_its_paragraph(project):
     assert_unharmed(before, project.root)
     linted = drafter(project, "lint")
     assert linted.exit_code == 1 and "第 5 段" in linted.output and "全角" in linted.output
+
+
+def test_a_query_header_typed_with_a_full_width_colon_is_read(project):
+    project.edit("queries/cases.sql", "-- source: office", "-- source：office")
+    result = drafter(project, "build", "-o", "draft.docx")
+    assert_one_message(result, 0, hint=False)
