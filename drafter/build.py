@@ -155,12 +155,18 @@ def compose_draft(project: Project, run: RunResult, *, strict: bool = False) -> 
     registry.failed = {f.spec.name: f.error.message for f in run.failures}
     context = {**query_context(run), **report_context(config)}
     files = section_files(config.templates.sections, config.resolve)
-    env = make_environment(registry, search_path=list(dict.fromkeys(f.parent for f in files)),
-                           strict=strict)
-    paragraphs = render_sections(env, files, context, registry)
-    master_env = make_environment(registry, autoescape=True, strict=strict)
-    document = compose(config.resolve(config.templates.master), master_env, context, paragraphs,
-                       registry, config.style)
+    try:
+        env = make_environment(registry, search_path=list(dict.fromkeys(f.parent for f in files)),
+                               strict=strict)
+        paragraphs = render_sections(env, files, context, registry)
+        master_env = make_environment(registry, autoescape=True, strict=strict)
+        document = compose(config.resolve(config.templates.master), master_env, context, paragraphs,
+                           registry, config.style)
+    except DrafterError as exc:
+        if run.failures:  # a template needed a figure of a failed query: say which failed
+            failed = list(dict.fromkeys(f"  - {f.error.render().splitlines()[0]}" for f in run.failures))[:5]
+            exc.context = "\n".join(filter(None, [exc.context, "这些查询未能执行，可能就是原因：", *failed]))
+        raise
     return Draft(document, registry, paragraphs, context)
 
 
@@ -227,13 +233,7 @@ def build(
         raise run.failures[0].error
 
     t = time.perf_counter()
-    try:
-        draft = compose_draft(project, run, strict=strict)
-    except DrafterError as exc:
-        if run.failures:  # a template needed a figure of a failed query: say which failed
-            failed = list(dict.fromkeys(f"  - {f.error.render().splitlines()[0]}" for f in run.failures))[:5]
-            exc.context = "\n".join(filter(None, [exc.context, "这些查询未能执行，可能就是原因：", *failed]))
-        raise
+    draft = compose_draft(project, run, strict=strict)
     timings["render"] = time.perf_counter() - t
 
     built_at = (clock or dt.datetime.now)()

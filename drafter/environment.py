@@ -256,7 +256,9 @@ def template_error(exc: BaseException, path: Path, source: str, context: dict[st
             exc.path = path
             exc.line = _template_line(exc, filename)
             if exc.line:
-                exc.context = numbered_context(source, exc.line, 0)
+                # `x.n 没有值…`: show a long line around `x.n` when the line holds it.
+                ref = exc.message.split(" ", 1)[0]
+                exc.context = numbered_context(source, exc.line, 0, focus=ref if "." in ref else None)
         return exc
     if isinstance(exc, TemplateSyntaxError):
         line = exc.lineno

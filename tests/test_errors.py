@@ -342,6 +342,11 @@ CATALOGUE = [
         p.edit("config.yaml", "kind: 行政处罚", "kind: 行政强制"),
         p.edit(SECTION_FILE, "文字。", "{% if cases.fines > 0 %}有罚款。{% endif %}")),
          ("build",), 1, lambda p: [f"{p.path(SECTION_FILE)}:4", "cases.fines 没有值", "COALESCE"]),
+    Case("template-condition-on-a-failed-query", lambda p: (
+        (p.root / "data/office.db").unlink(),
+        p.edit(SECTION_FILE, "文字。", "{% if cases.n > 0 %}有案件。{% endif %}")),
+         ("figures",), 1, lambda p: [f"{p.path(SECTION_FILE)}:4", "cases.n 没有值", "这些查询未能执行，可能就是原因：",
+                                     f"{_cfg(p)}:5: 数据源“office”的 SQLite 文件不存在"]),
     Case("template-folder-missing", _set("config.yaml", "parameters:", "templates:\n  sections: teile\nparameters:"),
          ("build",), 2, lambda p: [str(p.path("teile")), "找不到分部分模板目录"]),
     Case("template-not-utf8", lambda p: p.write(SECTION_FILE, SECTION, encoding="gbk"), ("build",), 2,
