@@ -92,7 +92,55 @@ source_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Click's own usage messages, in Chinese (the patterns of click 8).
+_USAGE_IN_CHINESE = [
+    (r"No such option:? '?([^'\s]+?)'?\.?(?: Did you mean '?([^'\s]+?)'?\?)?(?: \(Possible options: .*\))?$",
+     lambda m: f"没有选项 {m[1]}" + (f"，是否想写 {m[2]}？" if m[2] else "。")),
+    (r"No such command '([^']+)'\.(?: Did you mean '([^']+)'\?)?$",
+     lambda m: f"没有命令 {m[1]}" + (f"，是否想写 {m[2]}？" if m[2] else "。")),
+    (r"Missing argument '([^']+)'\.?$", lambda m: f"缺少参数 {m[1]}。"),
+    (r"Missing option '([^']+)'\.?$", lambda m: f"缺少选项 {m[1]}。"),
+    (r"Option '([^']+)' requires an argument\.?$", lambda m: f"选项 {m[1]} 后面要写一个值。"),
+    (r"Got unexpected extra arguments? \((.*)\)$", lambda m: f"多余的参数：{m[1]}。"),
+    (r"Invalid value for (.+?): '(.*)' is not one of (.*)\.$",
+     lambda m: f"{m[1].replace(chr(39), '')} 的值“{m[2]}”无效，可选：{m[3].replace(chr(39), '').replace(', ', '、')}。"),
+    (r"Invalid value for (.+?): (.*)$", lambda m: f"{m[1].replace(chr(39), '')} 的值有误：{m[2]}"),
+]
+
+
+def _usage_in_chinese(message: str) -> str:
+    import re
+
+    for pattern, say in _USAGE_IN_CHINESE:
+        match = re.match(pattern, message, re.S)
+        if match:
+            return say(match)
+    return message
+
+
+class _DrafterGroup(click.Group):
+    """Prints a mistake on the command line as one message in Chinese (exit 2), as the
+    library's errors are printed, instead of click's English usage block."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            command = exc.ctx.command_path if exc.ctx is not None else "drafter"
+            _err(f"错误：{_usage_in_chinese(exc.format_message())}\n处理：运行 {command} --help 查看用法。")
+            sys.exit(EXIT_USAGE)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            _err("已中止。")
+            sys.exit(EXIT_FINDINGS)
+        sys.exit(rv if isinstance(rv, int) else EXIT_OK)
+
+
+@click.group(cls=_DrafterGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", message="drafter %(version)s")
 @click.option("--debug", is_flag=True, help="出错时显示完整的技术细节（traceback）。")
 def main(debug: bool) -> None:

@@ -166,7 +166,7 @@ def drafter(project: Project, *args: str, env: dict | None = None):
     """Run the CLI as a user would, with the project's config unless the case gives one."""
     if "-c" not in args and args and args[0] in ("build", "figures", "lint"):
         args = (args[0], "-c", str(project.config), *args[1:])
-    return CliRunner().invoke(main, list(args), env=env)
+    return CliRunner().invoke(main, list(args), env=env, prog_name="drafter")
 
 
 def assert_one_message(result, code: int, *needles: str, hint: bool = True) -> None:
@@ -261,7 +261,7 @@ CATALOGUE = [
     Case("config-source-override-unknown", None, ("build", "--source", "offize=sqlite:///x.db"), 2,
          lambda p: ["要改写的数据源“offize”在配置中不存在", "office"]),
     Case("config-source-override-malformed", None, ("build", "--source", "office"), 2,
-         lambda p: ["格式不对", "名称=URL"], hint=False),
+         lambda p: ["错误：--source / -s 的值有误：“office”格式不对", "名称=URL", "drafter build --help"]),
     # -- query files ------------------------------------------------------------------------
     Case("query-folder-missing", _set("config.yaml", "parameters:", "queries: abfragen\nparameters:"),
          ("build",), 2, lambda p: [str(p.path("abfragen")), "找不到查询目录"]),
@@ -364,9 +364,16 @@ CATALOGUE = [
          lambda p: ["belegt", "无法创建输出目录", "--output"]),
     # -- command line -----------------------------------------------------------------------
     Case("year-not-a-year", None, ("build", "--year", "20x5"), 2,
-         lambda p: ["“20x5”不是有效的年份", "四位数字"], hint=False),
+         lambda p: ["错误：--year / -y 的值有误：“20x5”不是有效的年份", "四位数字", "drafter build --help"]),
     Case("year-out-of-range", None, ("build", "--year", "1800"), 2,
-         lambda p: ["“1800”不是有效的年份"], hint=False),
+         lambda p: ["“1800”不是有效的年份"]),
+    Case("option-misspelt", None, ("build", "--yera", "2024"), 2,
+         lambda p: ["错误：没有选项 --yera，是否想写 --year？"]),
+    Case("command-misspelt", None, ("biuld",), 2, lambda p: ["错误：没有命令 biuld，是否想写 build？"]),
+    Case("check-without-a-draft", None, ("check",), 2,
+         lambda p: ["错误：缺少参数 DRAFT。", "drafter check --help"]),
+    Case("format-not-a-choice", None, ("figures", "-f", "xml"), 2,
+         lambda p: ["--format / -f 的值“xml”无效，可选：table、csv、json。"]),
     Case("check-draft-missing", None, ("check", "没有这个草稿.docx"), 2,
          lambda p: ["没有这个草稿.docx"]),
     Case("check-draft-not-docx", lambda p: p.write("草稿.docx", "不是 Word"), ("check", "草稿.docx"), 2,
