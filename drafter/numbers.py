@@ -1,146 +1,180 @@
-"""Numbers written as a Chinese report writes them (GB/T 15835-2011 and the reference's usage).
+"""Numbers written as a Chinese report writes them (GB/T 15835-2011《出版物上数字用法》).
 
-Pure functions of plain values: Arabic digits for counts, money and percentages;
-万/亿 as units for large numbers (`17万余`, never `17,2436` or `4千`); one
-approximation word at most (`300余`, not `约300余`); no thousands separators; no
-exponent notation. All rounding is exact Decimal arithmetic, never float.
+Pure functions of plain values, one per Jinja filter: Arabic digits for counts, money
+and percentages; 万/亿 as units for large numbers (`17万余`, never `172,436` or `4千`);
+one approximation word at most (`300余`, not `约300余`); no thousands separators; no
+exponent notation; Chinese numerals only for ordinals (`cn_num`).
+
+All rounding is exact Decimal (or integer) arithmetic, never float: a printed figure
+must match what a reviewer recomputes from the database, whatever its size.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal, InvalidOperation
+import re
+from fractions import Fraction
+from decimal import MAX_EMAX, MIN_EMIN, ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 WAN = Decimal(10_000)
 YI = Decimal(100_000_000)
-_CTX = Context(prec=28)
+# No report prints a number of a thousand digits; the bound keeps a stray "1e999999999"
+# in a text column from allocating gigabytes.
+_MAX_ADJUSTED = 1000
+_MAX_DIGITS = 20
+
+
+def _refuse(v, what: str = "a number") -> TypeError:
+    return TypeError(f"expected {what}, got {v!r} ({type(v).__name__})")
 
 
 def to_decimal(v) -> Decimal:
-    """An exact Decimal for an int, Decimal, float or numeric string; bools are refused."""
-    if isinstance(v, bool) or v is None:
-        raise TypeError(f"expected a number, got {v!r} ({type(v).__name__})")
+    """An exact Decimal for an int, Decimal, float or numeric string; bools are refused.
+
+    Integral values come back with exponent 0, so Decimal('1428.000') and Decimal('1E+3')
+    print as 1428 and 1000.
+    """
+    if isinstance(v, bool):  # True is an int to Python, never a figure to a report
+        raise _refuse(v)
     if isinstance(v, Decimal):
         d = v
     elif isinstance(v, int):
         d = Decimal(v)
     elif isinstance(v, float):
-        d = Decimal(repr(v))  # the shortest repr, not the binary expansion
-    elif isinstance(v, str):
+        d = Decimal(repr(v))  # the shortest repr (0.46), not the binary expansion
+    elif isinstance(v, str):  # some drivers return NUMERIC as text
         try:
             d = Decimal(v.strip())
         except InvalidOperation:
-            raise TypeError(f"expected a number, got {v!r} (str)") from None
+            raise _refuse(v) from None
     else:
-        raise TypeError(f"expected a number, got {v!r} ({type(v).__name__})")
+        raise _refuse(v)
     if not d.is_finite():
         raise ValueError(f"not a finite number: {v!r}")
+    if d and abs(d.adjusted()) > _MAX_ADJUSTED:
+        raise ValueError(f"{v!r} is too large or too small to write in a report")
+    if d == d.to_integral_value():
+        d = Decimal(int(d))  # exact at any size, unlike quantize under a context
     return d
 
 
 def _plain(d: Decimal) -> str:
-    """Fixed-point digits, trailing zeros of the fraction dropped, never an exponent."""
-    if d == d.to_integral_value():
-        d = d.quantize(Decimal(1))
-    text = format(d, "f")
+    """Fixed-point digits, trailing zeros of the fraction dropped, never an exponent or -0."""
+    text = format(d, "f")  # without a precision, 'f' is exact and ignores the context
     if "." in text:
         text = text.rstrip("0").rstrip(".")
-    if text in ("-0", ""):
-        text = "0"
-    return text
+    return "0" if text in ("-0", "") else text
 
 
-def num(v) -> str:
-    """1428 → "1428"; Decimal("26.10") → "26.1"."""
-    return _plain(to_decimal(v))
+def _check_digits(digits) -> int:
+    if isinstance(digits, bool) or not isinstance(digits, int) or not 0 <= digits <= _MAX_DIGITS:
+        raise ValueError(f"digits must be an integer from 0 to {_MAX_DIGITS}, got {digits!r}")
+    return digits
 
 
-def _quantum(digits: int) -> Decimal:
-    if digits < 0:
-        raise ValueError("digits must be >= 0")
-    return Decimal(1).scaleb(-digits)
+def _shift(d: Decimal, places: int) -> Decimal:
+    """d × 10**places, exactly: only the exponent moves (scaleb would round to the context)."""
+    sign, digits, exponent = d.as_tuple()
+    return Decimal((sign, digits, exponent + places))
+
+
+def _round(d: Decimal, places: int, digits: int, rounding: str) -> Decimal:
+    """d × 10**places rounded to `digits` decimals, in a context as wide as the result needs."""
+    x = _shift(d, places)
+    ctx = Context(prec=max(28, x.adjusted() + digits + 3), Emax=MAX_EMAX, Emin=MIN_EMIN)
+    return x.quantize(Decimal(f"1E-{digits}"), rounding=rounding, context=ctx)
 
 
 def _signed(d: Decimal, fmt) -> str:
+    """Format |d| and put the minus sign back, so that floors cut towards zero."""
     return "-" + fmt(-d) if d < 0 else fmt(d)
 
 
-def wan(v, digits: int = 0, approx: bool = True) -> str:
-    """172436 → "17万余"; 68123, digits=1 → "6.8万余"; 24000, 1, approx=False → "2.4万".
+def num(v) -> str:
+    """1428 → "1428"; Decimal("26.10") → "26.1"; Decimal("1E+3") → "1000"."""
+    return _plain(to_decimal(v))
 
-    With `approx`, the value is cut (not rounded) to `digits` decimals of the unit
-    and 余 says that something was cut; without, it is rounded half-up.
-    Values of 1亿 and more use 亿; values under 1万 are written out in full.
+
+def wan(v, digits: int = 0, approx: bool = True) -> str:
+    """172436 → "17万余"; 68123, 1 → "6.8万余"; 24000, 1, approx=False → "2.4万".
+
+    With `approx`, the value is cut (floored) to `digits` decimals of the unit and 余
+    says that something was cut; without, it is rounded half-up and nothing is added.
+    1亿 and more use 亿; under 1万 the value is written out as `num` writes it.
     """
     d = to_decimal(v)
-    q = _quantum(digits)
+    digits = _check_digits(digits)
+    rounding = ROUND_FLOOR if approx else ROUND_HALF_UP
 
     def fmt(x: Decimal) -> str:
         if x < WAN:
             return _plain(x)
-        unit, word = (YI, "亿") if x >= YI else (WAN, "万")
-        scaled = x / unit
-        if approx:
-            shown = scaled.quantize(q, rounding=ROUND_FLOOR)
-            return _plain(shown) + word + ("余" if shown != scaled else "")
-        return _plain(scaled.quantize(q, rounding=ROUND_HALF_UP)) + word
+        shift, word = (-8, "亿") if x >= YI else (-4, "万")
+        shown = _round(x, shift, digits, rounding)
+        if word == "万" and shown >= WAN:  # 99995000 rounds to 1亿, never "10000万"
+            shift, word = -8, "亿"
+            shown = _round(x, shift, digits, rounding)
+        cut = approx and shown != _shift(x, shift)
+        return _plain(shown) + word + ("余" if cut else "")
 
     return _signed(d, fmt)
 
 
 def approx(v, unit: int | None = None) -> str:
-    """312, unit 100 → "300余"; 300 → "300"; unit None keeps two significant digits."""
+    """312, 100 → "300余"; 300, 100 → "300"; unit None keeps two significant digits."""
     if unit is not None and (isinstance(unit, bool) or not isinstance(unit, int) or unit <= 0):
         raise ValueError(f"unit must be a positive integer, got {unit!r}")
     d = to_decimal(v)
 
     def fmt(x: Decimal) -> str:
-        whole = x.to_integral_value(ROUND_FLOOR)
+        whole = int(x)  # x >= 0: int() truncates, which is the floor
         step = unit
-        if step is None:
-            digits = len(str(int(whole))) if whole > 0 else 1
-            step = 10 ** max(digits - 2, 0)
-        floored = (whole // step) * step
-        if floored == 0:
+        if step is None:  # two significant digits: 4532 → 4500, 87 → 87
+            step = 10 ** max(len(str(whole)) - 2, 0)
+        floored = whole // step * step
+        if floored == 0:  # never "0余": a value under one unit is written out
             return _plain(x)
-        return _plain(floored) + ("余" if floored != x else "")
+        return str(floored) + ("余" if floored != x else "")
 
     return _signed(d, fmt)
 
 
 def pct(v, digits: int = 2) -> str:
     """A ratio as a percentage: 0.98740 → "98.74%"; 1 → "100%"; 0.92698, 1 → "92.7%"."""
-    d = to_decimal(v) * 100
-    return _plain(d.quantize(_quantum(digits), rounding=ROUND_HALF_UP)) + "%"
+    return _plain(_round(to_decimal(v), 2, _check_digits(digits), ROUND_HALF_UP)) + "%"
 
 
 def wan_yuan(v, digits: int = 4) -> str:
     """Money in 元 written in 万元: 11872100 → "1187.21万元"; 8942845 → "894.2845万元"."""
-    d = to_decimal(v) / WAN
-    return _plain(d.quantize(_quantum(digits), rounding=ROUND_HALF_UP)) + "万元"
+    return _plain(_round(to_decimal(v), -4, _check_digits(digits), ROUND_HALF_UP)) + "万元"
 
 
 def yuan(v) -> str:
-    """5000 → "5000元"."""
+    """5000 → "5000元"; Decimal("5000.50") → "5000.5元"."""
     return num(v) + "元"
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ].+)?")
+
+
 def _as_date(v) -> dt.date:
-    if isinstance(v, dt.datetime):
+    if isinstance(v, dt.datetime):  # before date: a datetime is a date to isinstance
         return v.date()
     if isinstance(v, dt.date):
         return v
     if isinstance(v, str):
         text = v.strip()
-        try:
-            return dt.date.fromisoformat(text[:10])
-        except ValueError:
-            raise ValueError(f"not an ISO date: {v!r}") from None
-    raise TypeError(f"expected a date, got {v!r} ({type(v).__name__})")
+        if _ISO_DATE.fullmatch(text):  # fromisoformat alone would take 20250105 or 2025-W01
+            try:
+                return dt.datetime.fromisoformat(text).date()
+            except ValueError:
+                pass
+        raise ValueError(f"not an ISO date (YYYY-MM-DD): {v!r}")
+    raise _refuse(v, "a date")
 
 
 def date_cn(v) -> str:
-    """date(2025, 12, 31) → "2025年12月31日", no zero padding."""
+    """date(2025, 12, 31) → "2025年12月31日"; no zero padding ("2025年1月5日")."""
     d = _as_date(v)
     return f"{d.year}年{d.month}月{d.day}日"
 
@@ -151,47 +185,54 @@ def month_cn(v) -> str:
     return f"{d.year}年{d.month}月"
 
 
-_CN = "零一二三四五六七八九"
-_CN_UNITS = ((1000, "千"), (100, "百"), (10, "十"), (1, ""))
+_CN_DIGITS = "零一二三四五六七八九"
+_CN_PLACES = ((1000, "千"), (100, "百"), (10, "十"), (1, ""))
 
 
 def cn_num(n) -> str:
-    """12 → "十二"; 101 → "一百零一"; 0..9999, as 公文 ordinals write them."""
-    if isinstance(n, bool) or not isinstance(n, (int, Decimal)) or n != int(n):
-        raise TypeError(f"expected a whole number, got {n!r}")
-    n = int(n)
+    """12 → "十二"; 101 → "一百零一"; 110 → "一百一十"; 0 to 9999, as 公文 ordinals write them."""
+    d = to_decimal(n)
+    if d != d.to_integral_value():
+        raise ValueError(f"cn_num takes a whole number, got {n!r}")
+    n = int(d)
     if not 0 <= n <= 9999:
         raise ValueError(f"cn_num takes 0 to 9999, got {n}")
     if n == 0:
         return "零"
-    out, zero = [], False
-    for value, word in _CN_UNITS:
+    out, gap = [], False
+    for value, place in _CN_PLACES:
         digit, n = divmod(n, value)
         if digit:
-            if zero and out:
-                out.append("零")
-            out.append(_CN[digit] + word)
-            zero = False
+            if gap:
+                out.append("零")  # one 零 for any run of empty places inside: 1001 一千零一
+            out.append(_CN_DIGITS[digit] + place)
+            gap = False
         elif out:
-            zero = True
+            gap = True
     text = "".join(out)
-    return text[1:] if text.startswith("一十") else text  # 十一, not 一十一
+    return text[1:] if text.startswith("一十") else text  # 十二, not 一十二
 
 
 def ratio(a, b) -> Decimal:
-    """The exact quotient a/b to 28 significant digits."""
+    """The quotient a/b to 28 significant digits (an exact Decimal when it terminates)."""
     den = to_decimal(b)
     if den == 0:
-        raise ZeroDivisionError("ratio with a denominator of 0")
-    return _CTX.divide(to_decimal(a), den)
+        raise ZeroDivisionError(f"ratio of {a!r} to 0")
+    # A fresh context: the shared default could be changed by anyone, and keeps flags.
+    return Context(prec=28).divide(to_decimal(a), den)
 
 
 def yoy(current, previous, digits: int = 1) -> str:
     """"同比增长12.5%" / "同比下降3.2%" / "与上年持平" against last year's value."""
     cur, prev = to_decimal(current), to_decimal(previous)
+    digits = _check_digits(digits)
     if prev == 0:
-        raise ValueError("year-on-year change needs a previous value other than 0")
-    change = (abs(cur - prev) / abs(prev) * 100).quantize(_quantum(digits), rounding=ROUND_HALF_UP)
-    if change == 0:
+        raise ValueError("a year-on-year change needs a previous value other than 0")
+    # |cur - prev| / |prev| as a percentage, rounded half-up in exact fractions: a
+    # quotient like 12.4499… is never rounded twice (to 28 digits, then to 1) into 12.5.
+    change = abs(Fraction(cur) - Fraction(prev)) / abs(Fraction(prev)) * 100 * 10**digits
+    q, r = divmod(change.numerator, change.denominator)
+    q += 2 * r >= change.denominator
+    if q == 0:
         return "与上年持平"
-    return ("同比增长" if cur > prev else "同比下降") + _plain(change) + "%"
+    return ("同比增长" if cur > prev else "同比下降") + _plain(Decimal(f"{q}E-{digits}")) + "%"
