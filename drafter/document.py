@@ -20,7 +20,7 @@ from jinja2.exceptions import SecurityError, TemplateError as JinjaError, Undefi
 
 from .errors import DrafterError, OutputError, TemplateError
 from .figures import FigureRegistry
-from .gongwen import STYLE_FOR_LEVEL, StyleSettings, ensure_styles, finish
+from .gongwen import STYLE_FOR_LEVEL, StyleSettings, body_style_name, ensure_styles, finish
 from .oxml import highlight_placeholders, strip_all_marks, wrap_figures
 from .reading import paragraph_text
 from .sections import Paragraph
@@ -203,8 +203,10 @@ def insert_body(document: DocumentObject, paragraphs: list[Paragraph], master_pa
         )
     ensure_styles(document, settings)
     # Look each style up once; python-docx would search the styles part per paragraph.
+    # Body text is Normal (no pStyle), or the custom 正文 of a master made by an older drafter.
+    names = {**STYLE_FOR_LEVEL, 0: body_style_name(document)}
     style_ids = {level: document.styles.get_style_id(name, WD_STYLE_TYPE.PARAGRAPH)
-                 for level, name in STYLE_FOR_LEVEL.items()}
+                 for level, name in names.items()}
     for para in paragraphs:
         p = body_p.add_p_before()
         style_id = style_ids.get(para.level, style_ids[0])

@@ -5,7 +5,8 @@ Three entry points, in the order a build meets them:
 - `build_master(path, settings)` writes the default master `templates/report.docx`
   (A4, margins, document grid, odd/even page numbers, the docxtpl paragraphs);
 - `ensure_styles(document, settings)` adds the named styles a draft needs to a
-  document that lacks them (a user's own master), never changing existing ones;
+  document that lacks them (a user's own master), never changing existing ones but
+  a built-in Normal (正文) still as Word, WPS or python-docx made it;
 - `finish(document, settings)` does the layout that depends on the rendered text:
   signature and date placement (§7.3.5), balanced title lines (§7.3.3),
   attachment-line indents (§7.3.4) and, if wanted, a bold run-in level-3 heading.
@@ -14,6 +15,10 @@ Lengths in WordprocessingML: twips (1/20 pt) for indents and spacing, half-point
 for font sizes, and "character units" (1/100 of a character) for the `*Chars`
 indent attributes that Word and WPS prefer. A character here is one body-size
 em (3号 = 16 pt); a digit or Latin letter counts half (GB/T 9704 §7.3.5).
+
+The body style is Word's built-in Normal (styleId "Normal", w:default="1"): Chinese Word
+and WPS show it as 正文, so a custom style of that name would stand beside it as a second
+正文.
 
 Run `python -m drafter.gongwen templates/report.docx` to rebuild the master.
 """
@@ -36,6 +41,7 @@ from xml.sax.saxutils import escape
 import docx
 from docx.document import Document as DocumentObject
 from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Twips
@@ -50,6 +56,7 @@ __all__ = [
     "STYLE_NAMES",
     "StyleSettings",
     "build_master",
+    "body_style_name",
     "ensure_styles",
     "finish",
     "text_width",
@@ -134,9 +141,12 @@ class StyleSettings(BaseModel):
 
 # --------------------------------------------------------------------------- style table
 
-STYLE_FOR_LEVEL = {0: "正文", 1: "一级标题", 2: "二级标题", 3: "三级标题", 4: "四级标题"}
+# Body text takes Word's built-in Normal style, which Chinese Word and WPS display as 正文.
+STYLE_FOR_LEVEL = {0: "Normal", 1: "一级标题", 2: "二级标题", 3: "三级标题", 4: "四级标题"}
 
-TITLE, RECIPIENT, BODY = "公文标题", "主送机关", "正文"
+TITLE, RECIPIENT, BODY = "公文标题", "主送机关", "Normal"
+# The custom body style of masters made before the body took Normal: still used where present.
+LEGACY_BODY = "正文"
 SIGNATURE, DATE, ATTACHMENT, PAGE_NUMBER, DOC_NUMBER = "署名", "成文日期", "附件说明", "页码", "发文字号"
 
 
@@ -159,7 +169,7 @@ class _StyleSpec:
 
 
 _SPECS = (
-    _StyleSpec(BODY, "GongwenBody", "body_font", "body_size", first_line_chars=2, based_on=None),
+    _StyleSpec(BODY, "Normal", "body_font", "body_size", first_line_chars=2, based_on=None, priority=0),
     # LibreOffice gives a 22 pt line two grid rows unless it is told not to snap; Word keeps it in one.
     _StyleSpec(TITLE, "GongwenTitle", "title_font", "title_size", align="center", condensed=False, priority=2,
                snap=False),
@@ -203,10 +213,13 @@ def _style_xml(spec: _StyleSpec, s: StyleSettings, ids: dict[str, str]) -> etree
            f'w:firstLineChars="{first * 100}"/>')
     outline = f'<w:outlineLvl w:val="{spec.outline}"/>' if spec.outline is not None else ""
     letter_spacing = f'<w:spacing w:val="{s.char_spacing}"/>' if spec.condensed and s.char_spacing else ""
+    if spec.name == BODY:  # the built-in Normal: Word's own markup, no customStyle
+        head = f'w:default="1" w:styleId="{spec.style_id}"><w:name w:val="{spec.name}"/><w:qFormat/>'
+    else:
+        head = (f'w:customStyle="1" w:styleId="{spec.style_id}"><w:name w:val="{spec.name}"/>{based_on}'
+                f'<w:next w:val="{next_id}"/><w:uiPriority w:val="{spec.priority}"/><w:qFormat/>')
     xml = (
-        f'<w:style {nsdecls("w")} w:type="paragraph" w:customStyle="1" w:styleId="{spec.style_id}">'
-        f'<w:name w:val="{spec.name}"/>{based_on}<w:next w:val="{next_id}"/>'
-        f'<w:uiPriority w:val="{spec.priority}"/><w:qFormat/>'
+        f'<w:style {nsdecls("w")} w:type="paragraph" {head}'
         f'<w:pPr><w:widowControl w:val="0"/><w:overflowPunct w:val="1"/><w:autoSpaceDE w:val="0"/><w:autoSpaceDN w:val="0"/>'
         f'{spacing}{ind}<w:jc w:val="{spec.align}"/>{outline}</w:pPr>'
         f'<w:rPr><w:rFonts w:ascii="{latin}" w:hAnsi="{latin}" w:eastAsia="{east_asian}" '
@@ -219,18 +232,83 @@ def _style_xml(spec: _StyleSpec, s: StyleSettings, ids: dict[str, str]) -> etree
     return parse_xml(xml)
 
 
+# Normal as a blank document from Word, WPS or python-docx has it: nothing else in its
+# paragraph and run properties, fonts only from the theme, the default size.
+_STOCK_NORMAL_PPR = {qn("w:widowControl"), qn("w:jc")}
+_STOCK_NORMAL_RPR = {qn("w:rFonts"), qn("w:kern"), qn("w:sz"), qn("w:szCs"), qn("w:lang")}
+_STOCK_SIZES = {"21", "22"}  # 五号 (Chinese Word, WPS) and 11 pt (English Word)
+_FONT_ATTRS = {qn(f"w:{a}") for a in ("ascii", "hAnsi", "eastAsia", "cs")}
+
+
+def _paragraph_styles(document: DocumentObject) -> list:
+    return [s for s in document.styles if s.type == WD_STYLE_TYPE.PARAGRAPH]
+
+
+def _legacy_body(document: DocumentObject):
+    """A custom paragraph style named 正文 (the body style of masters made by earlier drafters)."""
+    default = document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+    return next((s for s in _paragraph_styles(document)
+                 if s.name == LEGACY_BODY and (default is None or s.style_id != default.style_id)), None)
+
+
+def body_style_name(document: DocumentObject) -> str:
+    """The style body text takes: Normal (正文 in Chinese Word), or an older master's own 正文."""
+    legacy = _legacy_body(document)
+    if legacy is not None:
+        return legacy.name
+    default = document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+    return default.name if default is not None and default.name else BODY
+
+
+def _is_stock_normal(style: etree._Element) -> bool:
+    """Whether Normal still has the values a blank document gives it (nobody set its format)."""
+    ppr, rpr = style.find(qn("w:pPr")), style.find(qn("w:rPr"))
+    if ppr is not None and any(child.tag not in _STOCK_NORMAL_PPR for child in ppr):
+        return False
+    for child in rpr if rpr is not None else ():
+        if child.tag not in _STOCK_NORMAL_RPR:
+            return False
+        if child.tag == qn("w:rFonts") and _FONT_ATTRS & set(child.attrib):
+            return False
+        if child.tag == qn("w:sz") and child.get(qn("w:val")) not in _STOCK_SIZES:
+            return False
+    return True
+
+
+def _format_normal(normal: etree._Element, settings: StyleSettings) -> None:
+    """Give Normal the 公文 body format, keeping its id, name and the rest of its markup."""
+    spec = next(spec for spec in _SPECS if spec.name == BODY)
+    made = _style_xml(replace(spec, style_id=normal.get(qn("w:styleId"))), settings, {})
+    for tag in ("w:pPr", "w:rPr"):
+        old = normal.find(qn(tag))
+        if old is not None:
+            normal.remove(old)
+        normal.append(made.find(qn(tag)))  # pPr, rPr close a paragraph style's content
+
+
 def ensure_styles(document: DocumentObject, settings: StyleSettings) -> None:
     """Add each named 公文 style the document lacks; styles it has are left as they are.
 
-    So an office's own master keeps its own 正文 or 一级标题, and a master that
-    predates a style (say 附件说明) still gets one.
+    So an office's own master keeps its own 一级标题, and a master that predates a
+    style (say 附件说明) still gets one. The body style is the built-in Normal (正文):
+    a Normal that still has a blank document's values (no font face, indent or spacing
+    of its own, the default size) is given the 公文 body format; a Normal someone has
+    formatted is left alone. A master of an earlier drafter keeps its custom 正文 as the
+    body style. Added styles are based on the body style.
     """
     styles_el = document.styles.element
+    normal = document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+    if normal is None:
+        styles_el.append(_style_xml(_SPECS[0], settings, {}))
+        normal = document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+    elif _is_stock_normal(normal.element):
+        _format_normal(normal.element, settings)
     by_name = {s.name: s.style_id for s in document.styles if s.name}
     taken = set(by_name.values())
-    ids = dict(by_name)
+    body = _legacy_body(document) or normal
+    ids = {**by_name, BODY: body.style_id}
     for spec in _SPECS:
-        if spec.name in by_name:
+        if spec.name in ids:
             continue
         style_id = spec.style_id
         n = 1

@@ -163,7 +163,23 @@ def test_outline_levels_take_the_gongwen_styles(project):
     styles = {p.text: p.style.name for p in Document(str(result.path)).paragraphs if p.text}
     assert styles["一、2025年主要工作"] == "一级标题"
     assert styles["（一）日常检查"] == "二级标题"
-    assert styles["文字。"] == "正文"
+    # Body text is Word's built-in Normal, which Chinese Word and WPS show as 正文.
+    assert styles["文字。"] == "Normal"
+
+
+def test_a_master_of_an_earlier_drafter_keeps_its_own_zhengwen_style_for_body_text(project):
+    # Earlier masters set body text in a custom style named 正文 (beside the built-in Normal).
+    from docx.enum.style import WD_STYLE_TYPE
+
+    master = project.parent / "templates/report.docx"
+    old = Document(str(master))
+    old.styles.add_style("正文", WD_STYLE_TYPE.PARAGRAPH).font.name = "华文仿宋"
+    old.save(str(master))
+    result = build(project, output=project.parent / "d.docx")
+    doc = Document(str(result.path))
+    styles = {p.text: p.style.name for p in doc.paragraphs if p.text}
+    assert styles["文字。"] == "正文" and styles["一、2025年主要工作"] == "一级标题"
+    assert [s.name for s in doc.styles].count("正文") == 1
 
 
 def test_an_existing_draft_is_never_overwritten(project):

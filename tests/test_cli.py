@@ -40,7 +40,7 @@ def test_master_writes_a_master_and_never_overwrites_without_force(tmp_path):
     assert first.exit_code == 0, first.output
     master = tmp_path / "templates/report.docx"
     names = {s.name for s in Document(str(master)).styles}
-    assert {"公文标题", "正文", "一级标题", "署名", "成文日期"} <= names
+    assert {"公文标题", "Normal", "一级标题", "署名", "成文日期"} <= names
     master.write_bytes(b"edited in Word")
     again = runner.invoke(main, ["master", "-c", str(config)])
     assert again.exit_code == 2 and "已存在" in again.output

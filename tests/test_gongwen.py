@@ -13,6 +13,7 @@ from pathlib import Path
 import docx
 import jinja2
 import pytest
+from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml.ns import qn
 from docxtpl import DocxTemplate
 from lxml import etree
@@ -24,6 +25,7 @@ from drafter.gongwen import (
     STYLE_NAMES,
     StyleSettings,
     balance_title,
+    body_style_name,
     build_master,
     closing_indents,
     ensure_styles,
@@ -79,11 +81,13 @@ def render_master(path: Path, **overrides) -> docx.document.Document:
 
 
 def texts_and_styles(document) -> list[tuple[str, str]]:
+    """(text, style name) of each paragraph; one without a pStyle has the default style (Normal)."""
     names = {s.style_id: s.name for s in document.styles}
+    default = document.styles.default(WD_STYLE_TYPE.PARAGRAPH).name
     out = []
     for p in document.element.body.iter(w("p")):
         ps = p.find(f"{w('pPr')}/{w('pStyle')}")
-        out.append((paragraph_text(p), names.get(ps.get(w("val"))) if ps is not None else None))
+        out.append((paragraph_text(p), names.get(ps.get(w("val"))) if ps is not None else default))
     return out
 
 
@@ -150,7 +154,7 @@ class TestMasterPage:
 EXPECTED_STYLES = {
     # name: (eastAsia face, half-points, alignment, first-line chars)
     "公文标题": ("方正小标宋简体", "44", "center", "0"),
-    "正文": ("仿宋_GB2312", "32", "both", "200"),
+    "Normal": ("仿宋_GB2312", "32", "both", "200"),  # 正文 in Chinese Word and WPS
     "一级标题": ("黑体", "32", "both", "200"),
     "二级标题": ("楷体_GB2312", "32", "both", "200"),
     "三级标题": ("仿宋_GB2312", "32", "both", "200"),
@@ -189,16 +193,30 @@ class TestMasterStyles:
         assert attr(el, "w:pPr/w:spacing", "lineRule") == "exact"
 
     def test_it_condenses_body_size_styles_to_28_characters_a_line(self, master_doc):
-        assert attr(style_el(master_doc, "正文"), "w:rPr/w:spacing", "val") == "-5"
+        assert attr(style_el(master_doc, "Normal"), "w:rPr/w:spacing", "val") == "-5"
         assert attr(style_el(master_doc, "一级标题"), "w:rPr/w:spacing", "val") == "-5"
         assert attr(style_el(master_doc, "公文标题"), "w:rPr/w:spacing", "val") is None
 
-    def test_it_bases_headings_on_the_body_style_and_puts_them_in_the_outline(self, master_doc):
-        body_id = master_doc.styles["正文"].style_id
+    def test_it_sets_the_body_in_the_built_in_normal_style_that_chinese_word_calls_zhengwen(self, master, master_doc):
+        normal = master_doc.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+        el = normal.element
+        assert (normal.name, normal.style_id, el.get(w("default"))) == ("Normal", "Normal", "1")
+        assert el.get(w("customStyle")) is None
+        assert STYLE_FOR_LEVEL[0] == "Normal" and body_style_name(master_doc) == "Normal"
+        assert attr(el, "w:pPr/w:spacing", "line") == "579" and attr(el, "w:pPr/w:spacing", "lineRule") == "exact"
+        assert attr(el, "w:rPr/w:lang", "val") == "zh-CN"
+        # No second style that Chinese Word would also show as 正文.
+        styles = part(master, "word/styles.xml")
+        assert [n.get(w("val")) for n in styles.iter(w("name"))].count("正文") == 0
+        assert [s.get(w("styleId")) for s in styles.iter(w("style")) if s.get(w("default")) == "1"
+                and s.get(w("type")) == "paragraph"] == ["Normal"]
+
+    def test_it_bases_every_other_text_style_on_normal_and_puts_headings_in_the_outline(self, master_doc):
+        for name in set(STYLE_NAMES) - {"Normal", "页码"}:
+            assert attr(style_el(master_doc, name), "w:basedOn", "val") == "Normal", name
+            assert attr(style_el(master_doc, name), "w:next", "val") == "Normal", name
         for name, level in (("一级标题", "0"), ("二级标题", "1")):
-            el = style_el(master_doc, name)
-            assert attr(el, "w:basedOn", "val") == body_id
-            assert attr(el, "w:pPr/w:outlineLvl", "val") == level
+            assert attr(style_el(master_doc, name), "w:pPr/w:outlineLvl", "val") == level
         assert attr(style_el(master_doc, "三级标题"), "w:pPr/w:outlineLvl", "val") is None
 
     def test_it_leaves_no_theme_fonts_and_sets_chinese_as_the_default_language(self, master):
@@ -239,14 +257,14 @@ class TestMasterTemplate:
         rows = texts_and_styles(render_master(master))
         assert rows == [
             ("青浦区应急管理局关于2025年度法治政府建设情况报告", "公文标题"),
-            ("", "正文"),
+            ("", "Normal"),
             ("按照《法治政府建设实施纲要（2021—2025年）》《上海法治政府建设规划（2021—2025年）》"
              "和《青浦法治政府建设规划（2021—2025年）》部署要求，根据《2025年青浦区法治政府建设工作要点与"
              "责任分工》，我局及时总结2025年法治政府建设工作，统筹谋划2026年推进法治政府建设各项措施，"
-             "现将相关情况报告如下。", "正文"),
-            ("正文在此", "正文"),
-            ("特此报告。", "正文"),
-            ("", "正文"),
+             "现将相关情况报告如下。", "Normal"),
+            ("正文在此", "Normal"),
+            ("特此报告。", "Normal"),
+            ("", "Normal"),
             ("上海市青浦区应急管理局", "署名"),
             ("2025年12月31日", "成文日期"),
         ]
@@ -254,16 +272,33 @@ class TestMasterTemplate:
     def test_it_renders_the_optional_lines(self, master):
         rows = texts_and_styles(render_master(master, recipient="区委依法治区办", doc_number="青应急〔2026〕1号",
                                               attachments=["数据汇总表", "执法案件清单"]))
-        assert rows[:5] == [("青应急〔2026〕1号", "发文字号"), ("", "正文"),
-                            ("青浦区应急管理局关于2025年度法治政府建设情况报告", "公文标题"), ("", "正文"),
+        assert rows[:5] == [("青应急〔2026〕1号", "发文字号"), ("", "Normal"),
+                            ("青浦区应急管理局关于2025年度法治政府建设情况报告", "公文标题"), ("", "Normal"),
                             ("区委依法治区办：", "主送机关")]
-        assert rows[-7:] == [("特此报告。", "正文"), ("", "正文"), ("附件：1.数据汇总表", "附件说明"),
-                             ("2.执法案件清单", "附件说明"), ("", "正文"), ("上海市青浦区应急管理局", "署名"),
+        assert rows[-7:] == [("特此报告。", "Normal"), ("", "Normal"), ("附件：1.数据汇总表", "附件说明"),
+                             ("2.执法案件清单", "附件说明"), ("", "Normal"), ("上海市青浦区应急管理局", "署名"),
                              ("2025年12月31日", "成文日期")]
 
     def test_it_writes_a_single_attachment_without_a_number(self, master):
         rows = texts_and_styles(render_master(master, attachments=["数据汇总表"]))
         assert ("附件：数据汇总表", "附件说明") in rows
+
+
+def body_format(el) -> tuple:
+    return (attr(el, "w:rPr/w:rFonts", "eastAsia"), attr(el, "w:rPr/w:sz", "val"),
+            attr(el, "w:pPr/w:ind", "firstLineChars"), attr(el, "w:pPr/w:jc", "val"),
+            attr(el, "w:pPr/w:spacing", "line"), attr(el, "w:pPr/w:spacing", "lineRule"),
+            attr(el, "w:pPr/w:spacing", "before"), attr(el, "w:pPr/w:spacing", "after"),
+            attr(el, "w:pPr/w:widowControl", "val"), attr(el, "w:rPr/w:lang", "eastAsia"))
+
+
+BODY_FORMAT = ("仿宋_GB2312", "32", "200", "both", "579", "exact", "0", "0", "0", "zh-CN")
+
+# Normal as Chinese Word (styleId "a") and WPS write it in a new blank document.
+WORD_NORMAL_PPR = f'<w:pPr {docx.oxml.ns.nsdecls("w")}><w:widowControl w:val="0"/><w:jc w:val="both"/></w:pPr>'
+WPS_NORMAL_RPR = (f'<w:rPr {docx.oxml.ns.nsdecls("w")}><w:rFonts w:asciiTheme="minorHAnsi" w:hAnsiTheme="minorHAnsi" '
+                  'w:eastAsiaTheme="minorEastAsia" w:cstheme="minorBidi"/><w:kern w:val="2"/><w:sz w:val="21"/>'
+                  '<w:szCs w:val="24"/><w:lang w:val="en-US" w:eastAsia="zh-CN" w:bidi="ar-SA"/></w:rPr>')
 
 
 class TestEnsureStyles:
@@ -277,20 +312,63 @@ class TestEnsureStyles:
         p = document.add_paragraph("（一）标题", style="二级标题")
         assert p.style.name == "二级标题"
 
-    def test_it_leaves_existing_styles_as_they_are(self):
+    def test_it_gives_a_blank_documents_normal_the_body_format(self):
         document = docx.Document()
-        own = document.styles.add_style("正文", docx.enum.style.WD_STYLE_TYPE.PARAGRAPH)
+        ensure_styles(document, StyleSettings())
+        normal = document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+        assert (normal.name, normal.style_id, normal.element.get(w("default"))) == ("Normal", "Normal", "1")
+        assert body_format(normal.element) == BODY_FORMAT
+        assert "正文" not in {s.name for s in document.styles}
+        assert attr(style_el(document, "一级标题"), "w:basedOn", "val") == "Normal"
+        assert body_style_name(document) == "Normal"
+
+    @pytest.mark.parametrize("rpr", ["", WPS_NORMAL_RPR], ids=["word", "wps"])
+    def test_it_formats_normal_as_chinese_word_and_wps_write_it(self, rpr):
+        document = docx.Document()
+        normal = document.styles.default(WD_STYLE_TYPE.PARAGRAPH).element
+        normal.set(w("styleId"), "a")
+        normal.append(docx.oxml.parse_xml(WORD_NORMAL_PPR))
+        if rpr:
+            normal.append(docx.oxml.parse_xml(rpr))
+        ensure_styles(document, StyleSettings())
+        assert body_format(normal) == BODY_FORMAT
+        assert normal.get(w("styleId")) == "a" and attr(normal, "w:name", "val") == "Normal"
+        assert attr(style_el(document, "一级标题"), "w:basedOn", "val") == "a"
+
+    def test_it_leaves_a_normal_someone_formatted_alone(self):
+        document = docx.Document()
+        normal = document.styles["Normal"]
+        normal.font.name = "华文仿宋"
+        normal.font.size = docx.shared.Pt(15)
+        before = etree.tostring(normal.element)
+        ensure_styles(document, StyleSettings())
+        assert etree.tostring(document.styles["Normal"].element) == before
+        assert attr(style_el(document, "一级标题"), "w:basedOn", "val") == "Normal"
+        assert attr(style_el(document, "一级标题"), "w:rPr/w:rFonts", "eastAsia") == "黑体"
+
+    def test_it_leaves_existing_named_styles_as_they_are(self):
+        document = docx.Document()
+        own = document.styles.add_style("一级标题", WD_STYLE_TYPE.PARAGRAPH)
+        own.font.name = "方正黑体_GBK"
+        before = etree.tostring(own.element)
+        ensure_styles(document, StyleSettings())
+        assert etree.tostring(document.styles["一级标题"].element) == before
+        assert [s.name for s in document.styles].count("一级标题") == 1
+
+    def test_it_keeps_the_custom_zhengwen_of_an_older_master_as_the_body_style(self):
+        document = docx.Document()
+        own = document.styles.add_style("正文", WD_STYLE_TYPE.PARAGRAPH)
         own.font.name = "华文仿宋"
         before = etree.tostring(own.element)
         ensure_styles(document, StyleSettings())
         assert etree.tostring(document.styles["正文"].element) == before
         assert [s.name for s in document.styles].count("正文") == 1
+        assert body_style_name(document) == "正文"
         assert attr(style_el(document, "一级标题"), "w:basedOn", "val") == own.style_id
 
     def test_it_does_not_reuse_a_style_id_taken_by_another_style(self):
         document = docx.Document()
-        document.styles.add_style("Mine", docx.enum.style.WD_STYLE_TYPE.PARAGRAPH).element.set(
-            w("styleId"), "GongwenBody")
+        document.styles.add_style("Mine", WD_STYLE_TYPE.PARAGRAPH).element.set(w("styleId"), "GongwenHeading1")
         ensure_styles(document, StyleSettings())
         ids = [s.style_id for s in document.styles]
         assert len(ids) == len(set(ids))
@@ -299,8 +377,10 @@ class TestEnsureStyles:
         document = docx.Document()
         ensure_styles(document, StyleSettings())
         count = len(document.styles)
-        ensure_styles(document, StyleSettings())
+        normal = etree.tostring(document.styles["Normal"].element)
+        ensure_styles(document, StyleSettings(body_font="华文仿宋"))
         assert len(document.styles) == count
+        assert etree.tostring(document.styles["Normal"].element) == normal
 
 
 class TestWidths:
