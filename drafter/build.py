@@ -17,6 +17,7 @@ from .document import compose, next_free_path, save_atomically
 from .environment import make_environment
 from .errors import ConfigError, DataError, DrafterError, QueryError
 from .figures import Figure, FigureRegistry, Occurrence, Provenance, Row
+from .gongwen import style_drift
 from .queries import QuerySpec, load_queries, query_problems
 from .runner import QueryFailure, RunResult, build_parameters, run_queries
 from .sections import Paragraph, render_sections, section_files
@@ -170,6 +171,20 @@ def compose_draft(project: Project, run: RunResult, *, strict: bool = False) -> 
     return Draft(document, registry, paragraphs, context)
 
 
+def style_warnings(document: Any, config: Config) -> list[str]:
+    """One warning when the master's styles differ from `style:`: a changed `style:` does not
+    reach a master that exists, which surprises whoever changed it."""
+    drift = style_drift(document, config.style)
+    if not drift:
+        return []
+    master = config.resolve(config.templates.master)
+    lines = "\n".join(f"  - {line}" for line in drift)
+    return [f"Word 母版 {master} 的样式与 config.yaml 的 style: 不一致，草稿按母版排版：\n{lines}\n"
+            "  字体、字号在生成母版时写进母版，之后改 style: 不会改变已有的母版。要按 style: 排版，运行 "
+            "drafter master --force 重新生成母版（原母版备份为 .bak，在 Word 中对母版做过的修改需重做）；"
+            "若母版是有意这样改的，把 style: 改成与母版一致，就不再提示。"]
+
+
 @dataclass
 class BuildResult:
     path: Path
@@ -181,6 +196,7 @@ class BuildResult:
     requested_path: Path
     built_at: dt.datetime
     timings: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # one message each, for the user
 
     @property
     def placeholders(self) -> list[Occurrence]:
@@ -235,6 +251,7 @@ def build(
     t = time.perf_counter()
     draft = compose_draft(project, run, strict=strict)
     timings["render"] = time.perf_counter() - t
+    warnings = style_warnings(draft.document, project.config)
 
     built_at = (clock or dt.datetime.now)()
     path = requested if force else next_free_path(requested)
@@ -249,4 +266,5 @@ def build(
     return BuildResult(
         path=path, year=project.year, project=project, run=run, registry=draft.registry,
         paragraphs=draft.paragraphs, requested_path=requested, built_at=built_at, timings=timings,
+        warnings=warnings,
     )

@@ -180,6 +180,8 @@ def build(config_path: Path, year: int | None, output: Path | None, source_overr
     for error, names in _grouped(result.failures):
         which = f"（查询 {'、'.join(names)}）" if len(names) > 1 else ""
         _err(f"警告{which}：{error.render()}")
+    for warning in result.warnings:
+        _err(f"警告：{warning}")
     _err(f"已生成 {result.year} 年度草稿，共 {len(result.registry)} 个数字，用时 {result.timings['total']:.1f} 秒。")
     if result.placeholders:
         _err(f"草稿中有 {len(result.placeholders)} 处【待补充】（已黄色标出；补齐后重新生成，或用 --strict 让它们报错）：")

@@ -18,7 +18,7 @@ em (3号 = 16 pt); a digit or Latin letter counts half (GB/T 9704 §7.3.5).
 
 The body style is Word's built-in Normal (styleId "Normal", w:default="1"): Chinese Word
 and WPS show it as 正文, so a custom style of that name would stand beside it as a second
-正文.
+正文. `style_drift` says where a master's styles differ from the `style:` settings.
 
 Run `python -m drafter.gongwen templates/report.docx` to rebuild the master.
 """
@@ -59,6 +59,7 @@ __all__ = [
     "body_style_name",
     "ensure_styles",
     "finish",
+    "style_drift",
     "text_width",
     "closing_indents",
     "balance_title",
@@ -318,6 +319,82 @@ def ensure_styles(document: DocumentObject, settings: StyleSettings) -> None:
         ids[spec.name] = style_id
         taken.add(style_id)
         styles_el.append(_style_xml(replace(spec, style_id=style_id), settings, ids))
+
+
+def _effective(document: DocumentObject, style: etree._Element) -> dict[str, str | None]:
+    """The East Asian face, the Latin face and the size (half-points) a paragraph style gives
+    its text, looked up through its basedOn chain to the document defaults; None where the
+    value comes from the theme or is nowhere set."""
+    by_id = {s.style_id: s.element for s in _paragraph_styles(document)}
+    chain, seen = [], set()
+    while style is not None and id(style) not in seen:
+        seen.add(id(style))
+        chain.append(style.find(qn("w:rPr")))
+        based = style.find(qn("w:basedOn"))
+        style = by_id.get(based.get(qn("w:val"))) if based is not None else None
+    defaults = document.styles.element.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{qn('w:rPr')}")
+    chain.append(defaults)
+    found: dict[str, str | None] = {}
+    for key, tag, attr in (("face", "w:rFonts", "eastAsia"), ("latin", "w:rFonts", "ascii"),
+                           ("size", "w:sz", "val")):
+        found[key] = None
+        for rpr in chain:
+            el = rpr.find(qn(tag)) if rpr is not None else None
+            if el is None:
+                continue
+            if el.get(qn(f"w:{attr}Theme")) is not None:
+                break  # a theme font: its name is in the theme, not worth reading here
+            if el.get(qn(f"w:{attr}")) is not None:
+                found[key] = el.get(qn(f"w:{attr}"))
+                break
+    return found
+
+
+def style_drift(document: DocumentObject, settings: StyleSettings) -> list[str]:
+    """Where the named styles' fonts and sizes differ from the `style:` settings, in Chinese.
+
+    Faces and sizes are written into the Word master when it is made; a changed `style:`
+    does not reach a master that exists (`drafter master --force` rebuilds it). One line
+    per setting and value, naming the styles, e.g.
+    `一级标题的中文字体是“黑体”，而 style.heading1_font 是“方正黑体_GBK”`.
+    """
+    named = {s.name: s for s in _paragraph_styles(document) if s.name}
+    body = _legacy_body(document) or document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+    groups: dict[tuple[str, str, str, str], list[str]] = {}
+    for spec in _SPECS:
+        style = body if spec.name == BODY else named.get(spec.name)
+        if style is None:
+            continue
+        shown = LEGACY_BODY if spec.name == BODY else spec.name
+        have = _effective(document, style.element)
+        face = getattr(settings, spec.font)
+        size = getattr(settings, spec.size)
+        if have["face"] is not None and have["face"] != face:
+            groups.setdefault(("中文字体", spec.font, have["face"], face), []).append(shown)
+        if have["size"] is not None and have["size"] != str(round(size * 2)):
+            groups.setdefault(("字号", spec.size, have["size"], str(size)), []).append(shown)
+        if spec.font == "page_number_font" or have["latin"] is None:
+            continue
+        # Unset, digits take the style's own Chinese face, whatever that is in the master.
+        want_latin = settings.latin_font or have["face"] or face
+        if have["latin"] != want_latin:
+            same = have["latin"] == have["face"]  # one line for every style whose digits follow its face
+            groups.setdefault(("数字和西文字体", "latin_font", "" if same else have["latin"],
+                               settings.latin_font or ""), []).append(shown)
+    lines = []
+    legacy = _legacy_body(document)
+    if legacy is not None:
+        lines.append(f"“{LEGACY_BODY}”是旧版 drafter 母版的自定义样式，与 Word、WPS 内置的“正文”（Normal）同名，"
+                     f"样式窗格中会有两个“{LEGACY_BODY}”")
+    for (what, key, have, want), names in groups.items():
+        who = "、".join(names)
+        if what == "字号":
+            lines.append(f"{who}的字号是 {float(have) / 2:g} 磅，而 style.{key} 是 {float(want):g} 磅")
+            continue
+        have_text = f"是“{have}”" if have else "与中文字体相同"
+        want_text = f"是“{want}”" if want else "未设（应与中文字体相同）"
+        lines.append(f"{who}的{what}{have_text}，而 style.{key} {want_text}")
+    return lines
 
 
 # --------------------------------------------------------------------------- widths

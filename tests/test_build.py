@@ -182,6 +182,25 @@ def test_a_master_of_an_earlier_drafter_keeps_its_own_zhengwen_style_for_body_te
     assert [s.name for s in doc.styles].count("正文") == 1
 
 
+def test_a_style_setting_the_master_does_not_have_is_one_warning_naming_master_force(project):
+    assert build(project, output=project.parent / "a.docx").warnings == []
+    project.write_text(CONFIG + "style:\n  heading1_font: 方正黑体_GBK\n  body_size: 15\n", encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(main, ["build", "-c", str(project), "-o", str(project.parent / "d.docx")])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count("警告") == 1
+    assert "一级标题的中文字体是“黑体”，而 style.heading1_font 是“方正黑体_GBK”" in result.stderr
+    assert "的字号是 16 磅，而 style.body_size 是 15 磅" in result.stderr
+    assert "drafter master --force" in result.stderr
+    assert Path(result.stdout.strip()) == project.parent / "d.docx"
+    # Rebuilding the master from config.yaml makes the settings take effect, and the warning goes.
+    assert runner.invoke(main, ["master", "-c", str(project), "--force"]).exit_code == 0
+    again = runner.invoke(main, ["build", "-c", str(project), "-o", str(project.parent / "e.docx")])
+    assert again.exit_code == 0 and "警告" not in again.stderr
+    heading = Document(str(project.parent / "e.docx")).styles["一级标题"].element
+    assert heading.find(qn("w:rPr")).find(qn("w:rFonts")).get(qn("w:eastAsia")) == "方正黑体_GBK"
+
+
 def test_an_existing_draft_is_never_overwritten(project):
     out = project.parent / "d.docx"
     out.write_bytes(b"edited by hand")

@@ -30,6 +30,7 @@ from drafter.gongwen import (
     closing_indents,
     ensure_styles,
     finish,
+    style_drift,
     text_width,
 )
 from drafter.reading import paragraph_text
@@ -381,6 +382,50 @@ class TestEnsureStyles:
         ensure_styles(document, StyleSettings(body_font="华文仿宋"))
         assert len(document.styles) == count
         assert etree.tostring(document.styles["Normal"].element) == normal
+
+
+class TestStyleDrift:
+    """`style:` is written into the master when it is made: a build says when they differ."""
+
+    def test_a_master_built_from_the_settings_has_no_drift(self, master_doc):
+        assert style_drift(master_doc, StyleSettings()) == []
+
+    def test_it_names_the_styles_and_the_setting_of_a_changed_face(self, master_doc):
+        assert style_drift(master_doc, StyleSettings(heading1_font="方正黑体_GBK")) == [
+            "一级标题的中文字体是“黑体”，而 style.heading1_font 是“方正黑体_GBK”"]
+
+    def test_it_groups_the_styles_that_one_setting_covers(self, master_doc):
+        lines = style_drift(master_doc, StyleSettings(body_size=15, page_number_size=14))
+        assert lines == ["正文、发文字号、主送机关、一级标题、二级标题、三级标题、四级标题、附件说明、署名、成文日期"
+                         "的字号是 16 磅，而 style.body_size 是 15 磅"]
+
+    def test_it_reports_the_latin_face_once_for_all_styles(self, master_doc, tmp_path):
+        assert style_drift(master_doc, StyleSettings(latin_font="Times New Roman")) == [
+            "正文、公文标题、发文字号、主送机关、一级标题、二级标题、三级标题、四级标题、附件说明、署名、成文日期"
+            "的数字和西文字体与中文字体相同，而 style.latin_font 是“Times New Roman”"]
+        path = tmp_path / "tnr.docx"
+        build_master(path, StyleSettings(latin_font="Times New Roman"))
+        tnr = docx.Document(str(path))
+        assert style_drift(tnr, StyleSettings(latin_font="Times New Roman")) == []
+        unset = style_drift(tnr, StyleSettings())
+        assert len(unset) == 1 and unset[0].endswith(
+            "的数字和西文字体是“Times New Roman”，而 style.latin_font 未设（应与中文字体相同）")
+
+    def test_it_reads_a_face_a_style_inherits(self):
+        document = docx.Document()
+        document.styles["Normal"].font.name = "华文仿宋"  # a formatted Normal: kept as it is
+        document.styles["Normal"].element.rPr.rFonts.set(w("eastAsia"), "华文仿宋")
+        document.styles.add_style("三级标题", WD_STYLE_TYPE.PARAGRAPH).base_style = document.styles["Normal"]
+        ensure_styles(document, StyleSettings())
+        lines = style_drift(document, StyleSettings())
+        assert lines[0] == "正文、三级标题的中文字体是“华文仿宋”，而 style.body_font 是“仿宋_GB2312”"
+
+    def test_it_says_an_older_master_has_a_second_zhengwen(self):
+        document = docx.Document()
+        ensure_styles(document, StyleSettings())
+        document.styles.add_style("正文", WD_STYLE_TYPE.PARAGRAPH).base_style = document.styles["Normal"]
+        lines = style_drift(document, StyleSettings())
+        assert len(lines) == 1 and "两个“正文”" in lines[0]
 
 
 class TestWidths:
