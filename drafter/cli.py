@@ -172,9 +172,11 @@ def build(config_path: Path, year: int | None, output: Path | None, source_overr
           strict: bool, preview: bool, comments: bool) -> None:
     """生成报告草稿（.docx），并输出其路径。"""
     from .build import build as run_build
+    from .progress import Progress
 
-    result = run_build(config_path, year=year, output=output, sources=dict(source_overrides),
-                       force=force, strict=strict)
+    with Progress("查询数据库") as progress:  # only on a terminal, and only after a moment
+        result = run_build(config_path, year=year, output=output, sources=dict(source_overrides),
+                           force=force, strict=strict, on_query_done=progress.advance)
     if result.renamed:
         _err(f"注意：{result.requested_path} 已存在，未覆盖，草稿另存为 {result.path.name}（覆盖请加 --force）。")
     for error, names in _grouped(result.failures):
@@ -366,6 +368,61 @@ def sample_create(directory: Path, force: bool) -> None:
     paths = create_sqlite(directory, overwrite=force)  # refuses to overwrite with an OutputError
     for p in paths:
         click.echo(str(p))
+
+
+class CountType(click.ParamType):
+    name = "行数"
+
+    def convert(self, value, param, ctx):
+        from .sample.scale import parse_count
+
+        try:
+            return parse_count(value)
+        except ValueError:
+            self.fail(f"“{value}”不是行数，请写整数，如 10000000、10M 或 1000万", param, ctx)
+
+
+class YearsType(click.ParamType):
+    name = "年份,年份"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, list):
+            return value
+        parts = [p.strip() for p in str(value).replace("，", ",").split(",") if p.strip()]
+        if not parts or not all(p.isdigit() and len(p) == 4 for p in parts):
+            self.fail(f"“{value}”不是年份列表，请写成 2024,2025", param, ctx)
+        return [int(p) for p in parts]
+
+
+@sample.command("load")
+@click.option("--url", required=True,
+              help="目标数据库的 SQLAlchemy URL（库须已建好）；可写 ${环境变量}，如 "
+                   "'postgresql+psycopg://report:${PG_PASSWORD}@db/drafter'。")
+@click.option("--system", "systems", multiple=True, metavar="名称",
+              help="只装入这个系统（可多次使用；缺省全部：enforcement hazards licensing disaster office）。")
+@click.option("--years", type=YearsType(), default="2024,2025", show_default=True, help="装入哪些年份。")
+@click.option("--scale", "history", type=CountType(), default=0,
+              help="另外装入这么多行往年（2024 年以前）的执法检查记录，用于压力测试；2024、2025 年的数字不变。")
+@handle_errors
+def sample_load(url: str, systems: tuple[str, ...], years: list[int], history: int) -> None:
+    """把示例数据装入任意数据库（PostgreSQL、MySQL/MariaDB …），建表并写入各系统的行。"""
+    from .progress import Progress
+    from .sample.scale import load_into
+
+    with Progress("装入示例数据", total=history or None, unit="行往年记录") as progress:
+        report = load_into(url, systems=systems or None, years=years, history=history,
+                           on_rows=lambda n: progress.advance(amount=n))
+    from .sample import SYSTEMS
+
+    click.echo(f"已装入 {report.url}（{'、'.join(map(str, report.years))} 年）：")
+    for name in report.systems:
+        tables = SYSTEMS[name].tables
+        rows = sum(report.tables.get(t, 0) for t in tables)
+        click.echo(f"  {name:<12} {SYSTEMS[name].title}：{len(tables)} 张表，{rows:,} 行")
+    if report.history:
+        span = f"{report.history_years[0]}–{report.history_years[-1]}"
+        click.echo(f"  往年执法检查记录（inspection，{span} 年）：{report.history:,} 行，用时 {report.history_seconds:.1f} 秒")
+    _err(f"共用时 {report.seconds:.1f} 秒。")
 
 
 if __name__ == "__main__":

@@ -22,13 +22,7 @@ from .config import Config
 from .errors import DataError, DrafterError, QueryError, QueryTimeout, SourceError
 from .figures import Figure, Provenance, Row, json_value
 from .queries import QuerySpec, sql_fingerprint
-from .sources import (
-    clear_sqlite_handler,
-    connect,
-    open_engine,
-    set_statement_timeout,
-    sqlite_deadline_handler,
-)
+from .sources import clear_sqlite_handler, connect, open_engine, sqlite_deadline_handler
 from .sqlguard import check_select
 
 
@@ -137,17 +131,39 @@ def _shape(spec: QuerySpec, source: str, columns: list[str], rows: list[tuple], 
     return row_of(rows[0], None)
 
 
-def _database_error(spec: QuerySpec, sql_file: Path, exc: SQLAlchemyError, timeout: float) -> DrafterError:
+# Server errors that mean "stopped by the statement time limit" (PostgreSQL's SQLSTATE 57014 is
+# also a cancel by hand, so its message is checked instead).
+_TIMEOUT_CODES = {1969, 3024}  # MariaDB max_statement_time, MySQL max_execution_time
+_TIMEOUT_WORDS = ("statement timeout", "max_statement_time", "maximum statement execution time",
+                  "max_execution_time")
+
+
+def _is_timeout(orig: BaseException | None, cause: str, dialect: str, deadline_passed: bool) -> bool:
+    if dialect == "sqlite":  # the progress handler's interrupt
+        return deadline_passed and "interrupted" in cause.lower()
+    args = getattr(orig, "args", ())
+    if args and isinstance(args[0], int) and args[0] in _TIMEOUT_CODES:
+        return True
+    if dialect in ("mysql", "mariadb") and deadline_passed and args and args[0] == 2013:
+        return True  # PyMySQL's read timeout (sources.py), the net under a server that did not stop it
+    return any(word in cause.lower() for word in _TIMEOUT_WORDS)
+
+
+def _timed_out(spec: QuerySpec, source: str, sql_file: Path, timeout: float, cause: str | None) -> QueryTimeout:
+    return QueryTimeout(
+        f"查询 {spec.name}（数据源“{source}”）超过时限 {timeout:g} 秒，已被中止",
+        path=sql_file,
+        cause=cause,
+        hint=f"优化查询（加索引、缩小范围），或在 config.yaml 中调大 sources.{source}.timeout（秒）。",
+    )
+
+
+def _database_error(spec: QuerySpec, source: str, sql_file: Path, exc: SQLAlchemyError, timeout: float,
+                    dialect: str, deadline_passed: bool) -> DrafterError:
     orig = getattr(exc, "orig", None)
     cause = str(orig if orig is not None else exc).strip()
-    lowered = cause.lower()
-    if any(s in lowered for s in ("statement timeout", "max_execution_time", "max_statement_time", "interrupted", "query execution was interrupted")):
-        return QueryTimeout(
-            f"查询 {spec.name} 超过时限 {timeout:g} 秒，已被中止",
-            path=sql_file,
-            cause=cause.splitlines()[0],
-            hint="优化查询（加索引、缩小范围），或在 config.yaml 中为该数据源调大 timeout。",
-        )
+    if _is_timeout(orig, cause, dialect, deadline_passed):
+        return _timed_out(spec, source, sql_file, timeout, cause.splitlines()[0] if cause else None)
     return QueryError(
         f"查询 {spec.name} 执行出错",
         path=sql_file,
@@ -164,20 +180,29 @@ def run_query(conn: Connection, spec: QuerySpec, source: str, params: dict[str, 
     check_select(sql, sql_file, spec.sql_line if sql_file == spec.path else 1)
     bound = _bind(spec, params, dialect)
     started = clock()
+    deadline = started + timeout
     try:
-        if dialect == "sqlite":
-            sqlite_deadline_handler(conn, started + timeout, clock)
+        if dialect == "sqlite":  # the servers got their time limit when the connection was opened
+            sqlite_deadline_handler(conn, deadline, clock)
         result = conn.execute(text(sql), bound)
         columns = list(result.keys())
+        # A row or scalar query needs two rows at most to tell that it returned too many.
         rows = [tuple(r) for r in result.fetchall()] if spec.returns == "rows" else [tuple(r) for r in result.fetchmany(2)]
         result.close()
     except (DBAPIError, SQLAlchemyError) as exc:
+        failed_at = clock()
         conn.rollback()
-        raise _database_error(spec, sql_file, exc, timeout) from None
+        raise _database_error(spec, source, sql_file, exc, timeout, dialect, failed_at >= deadline) from None
     finally:
         if dialect == "sqlite":
             clear_sqlite_handler(conn)
     elapsed = clock() - started
+    if dialect in ("mysql", "mariadb") and elapsed >= timeout:
+        # The server's limit struck, yet no error came: MySQL's SLEEP() interrupted by
+        # max_execution_time returns 1 instead of failing, and a result cut short must not
+        # be printed as a figure. (MariaDB 10.11 raises error 1969 here; MySQL may not.)
+        raise _timed_out(spec, source, sql_file, timeout,
+                         f"语句运行了 {elapsed:.1f} 秒，已到时限；服务器未报错，但结果可能不完整，不予采用")
     value = _shape(spec, source, columns, rows, sql_file)
     return QueryResult(
         spec=spec,
@@ -200,10 +225,13 @@ def _run_source(config: Config, source: str, specs: list[QuerySpec], params: dic
         engine = open_engine(source, settings)
     except SourceError as exc:
         _at_source(exc, config, source)
-        return {s.name: QueryFailure(s, exc) for s in specs}
+        for spec in specs:
+            out[spec.name] = QueryFailure(spec, exc)
+            if on_done:
+                on_done(spec.name)
+        return out
     try:
         with connect(source, engine, settings) as conn:
-            set_statement_timeout(conn, settings.timeout)
             for spec in specs:
                 try:
                     out[spec.name] = run_query(conn, spec, source, params, settings.timeout)
@@ -214,7 +242,10 @@ def _run_source(config: Config, source: str, specs: list[QuerySpec], params: dic
     except SourceError as exc:
         _at_source(exc, config, source)
         for spec in specs:
-            out.setdefault(spec.name, QueryFailure(spec, exc))
+            if spec.name not in out:
+                out[spec.name] = QueryFailure(spec, exc)
+                if on_done:
+                    on_done(spec.name)
     finally:
         engine.dispose()
     return out

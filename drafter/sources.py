@@ -1,19 +1,33 @@
-"""Departmental databases: one SQLAlchemy engine a source, opened read-only.
+"""Departmental databases: one SQLAlchemy engine a source, opened read-only, with time limits.
 
-Read-only is enforced by the database where it can be (SQLite `mode=ro`,
-PostgreSQL read-only transactions, MySQL/MariaDB read-only sessions) and by
-`sqlguard` before any SQL is sent. Each query gets a time limit.
+Every connection of an engine from `open_engine` is set up, before any query of
+the user runs, so that the database itself refuses writes and stops long
+statements; `sqlguard` refuses write statements before they are sent as well.
+
+    backend            read-only                                     statement time limit
+    SQLite             file opened with mode=ro, PRAGMA query_only   progress handler (runner)
+    PostgreSQL         SET SESSION CHARACTERISTICS … READ ONLY       SET statement_timeout
+    MariaDB            SET SESSION TRANSACTION READ ONLY             SET SESSION max_statement_time
+    MySQL              SET SESSION TRANSACTION READ ONLY             SET SESSION max_execution_time
+    others (Oracle, 达梦 …)  the SELECT guard only: use a read-only account   none from drafter
+
+Session settings are committed as soon as they are made, so that a rolled-back
+query (after an error) does not take them away. A URL is shown only through
+`masked_url`, and driver messages pass through `scrub`, so a password never
+reaches the screen, a log or a draft.
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
-from contextlib import contextmanager
+import urllib.parse
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
-from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
@@ -21,86 +35,155 @@ from .config import SourceSettings
 from .errors import SourceError
 
 CONNECT_TIMEOUT = 5  # seconds; an unreachable server must fail fast
+APPLICATION_NAME = "drafter"  # how a PostgreSQL DBA sees drafter's sessions (pg_stat_activity)
+
+# Query-string keys whose values are secrets (psycopg accepts ?password=…, some drivers ?pwd=…).
+_SECRET_KEYS = re.compile(r"pass|pwd|secret|token|credential|key$", re.IGNORECASE)
+# user:password@ in a string SQLAlchemy cannot parse.
+_USERINFO = re.compile(r"(//[^:/@?#\s]*:)[^@\s]*@")
 
 
-def masked_url(url: str) -> str:
-    """The URL as it may be shown: password replaced by ***."""
+def masked_url(url: str | URL) -> str:
+    """The URL as it may be shown: password and secret query values replaced by ***."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        parsed = make_url(url)
     except ArgumentError:
-        return url
+        text = _USERINFO.sub(r"\1***@", str(url))
+        return re.sub(r"(?i)((?:pass\w*|pwd|secret|token)=)[^&\s]*", r"\1***", text)
+    query = {k: ("***" if _SECRET_KEYS.search(k) else v) for k, v in parsed.query.items()}
+    return parsed.set(query=query).render_as_string(hide_password=True)
 
 
-def _sqlite_readonly_url(url) -> tuple[str, dict]:
-    """A `file:` URI with mode=ro, so SQLite itself refuses writes."""
-    database = url.database
+def secrets_of(url: str | URL) -> list[str]:
+    """The secret parts of `url` (password, secret query values), decoded and as written."""
+    found: list[str] = []
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        match = _USERINFO.search(str(url))
+        if match:
+            found.append(str(url)[match.end(1):match.end() - 1])
+    else:
+        if parsed.password:
+            found.append(str(parsed.password))
+        for key, value in parsed.query.items():
+            if _SECRET_KEYS.search(key):
+                found.extend([value] if isinstance(value, str) else list(value))
+    found += [urllib.parse.quote(s, safe="") for s in found]
+    return sorted({s for s in found if s}, key=len, reverse=True)
+
+
+def scrub(text: str, url: str | URL) -> str:
+    """`text` (a driver's message) with every secret of `url` replaced by ***."""
+    for secret in secrets_of(url):
+        text = text.replace(secret, "***")
+    return text
+
+
+def _sqlite_readonly_url(database: str) -> URL:
+    """A `file:` URI with mode=ro, so SQLite itself refuses writes.
+
+    The path is percent-encoded: a folder named `2025#1` or `报告 草稿` stays one path.
+    """
     path = Path(database)
     if not path.exists():
         raise FileNotFoundError(database)
-    # SQLAlchemy passes `file:` URIs to sqlite3 when the URL says uri=true.
-    return f"sqlite:///file:{path.resolve().as_posix()}?mode=ro&uri=true", {}
+    uri_path = urllib.parse.quote(path.resolve().as_posix(), safe="/")
+    return URL.create("sqlite", database=f"file:{uri_path}", query={"mode": "ro", "uri": "true"})
 
 
 def open_engine(name: str, settings: SourceSettings) -> Engine:
-    """An engine for source `name`; nothing is connected yet."""
+    """An engine for source `name` whose connections are read-only and time-limited.
+
+    Nothing is connected yet. Each `engine.connect()` opens one new connection
+    (no pool): a build connects to each source once.
+    """
     try:
         url = make_url(settings.url)
-    except ArgumentError as exc:
+    except ArgumentError:
         raise SourceError(
-            f"数据源“{name}”的 URL 无法解析",
-            cause=str(exc),
-            hint="URL 形如 postgresql+psycopg://用户@主机:5432/库名 或 sqlite:///sample/x.db。",
+            f"数据源“{name}”的 URL 无法解析：{masked_url(settings.url)}",
+            hint="URL 形如 postgresql+psycopg://用户@主机:5432/库名、mysql+pymysql://用户@主机:3306/库名"
+                 " 或 sqlite:///sample/x.db；密码中的 @ : / 等字符要写成 %40 %3A %2F。",
         ) from None
     connect_args: dict = {}
-    target = settings.url
+    target: str | URL = url
     backend = url.get_backend_name()
-    if backend == "sqlite" and url.database and url.database != ":memory:":
+    if backend == "sqlite" and url.database and url.database != ":memory:" \
+            and not url.database.startswith("file:"):
         try:
-            target, connect_args = _sqlite_readonly_url(url)
+            target = _sqlite_readonly_url(url.database)
         except FileNotFoundError:
             raise SourceError(
                 f"数据源“{name}”的 SQLite 文件不存在：{url.database}",
                 hint="先运行 drafter sample create 生成示例库，或在 config.yaml 中改正路径。",
             ) from None
     elif backend == "postgresql":
-        connect_args = {"connect_timeout": CONNECT_TIMEOUT}
+        # TCP keepalives: a server that vanishes mid-query (a cut network) is noticed in about a minute.
+        connect_args = {"connect_timeout": CONNECT_TIMEOUT, "application_name": APPLICATION_NAME,
+                        "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
     elif backend in ("mysql", "mariadb"):
         connect_args = {"connect_timeout": CONNECT_TIMEOUT, "charset": "utf8mb4"}
+        if url.get_driver_name() == "pymysql":
+            # PyMySQL's connect_timeout covers only the TCP connect: a server (or a firewall)
+            # that accepts and then says nothing would hang the handshake for ever.
+            connect_args |= {"read_timeout": CONNECT_TIMEOUT, "write_timeout": CONNECT_TIMEOUT}
     try:
         engine = create_engine(target, connect_args=connect_args, poolclass=NullPool)
     except NoSuchModuleError as exc:
         raise SourceError(
-            f"数据源“{name}”所需的数据库驱动未安装",
-            cause=str(exc),
-            hint="PostgreSQL：pip install 'drafter[postgres]'；MySQL/MariaDB：pip install 'drafter[mysql]'。",
+            f"数据源“{name}”所需的数据库驱动未安装（{url.drivername}）",
+            cause=scrub(str(exc), settings.url),
+            hint="PostgreSQL：pip install 'drafter[postgres]'；MySQL/MariaDB：pip install 'drafter[mysql]'；"
+                 "其他数据库请安装其 SQLAlchemy 方言和驱动（见 README“连接真实数据库”）。",
         ) from None
     except (ArgumentError, ImportError, SQLAlchemyError) as exc:
         raise SourceError(
             f"数据源“{name}”无法创建连接（{masked_url(settings.url)}）",
-            cause=str(exc).replace(url.password or "\0", "***") if url.password else str(exc),
+            cause=scrub(str(exc), settings.url),
         ) from None
-    _install_readonly(engine)
+    event.listen(engine, "connect", _session_setup(name, backend, settings.timeout))
     return engine
 
 
-def _install_readonly(engine: Engine) -> None:
-    """Make every connection of `engine` refuse writes at the database."""
-    backend = engine.url.get_backend_name()
+def _session_setup(name: str, backend: str, timeout: float) -> Callable:
+    """The `connect` listener: read-only and the statement time limit, committed."""
+    millis = max(1, int(timeout * 1000))
 
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record):
+    def setup(dbapi_conn, _record) -> None:
         cursor = dbapi_conn.cursor()
         try:
             if backend == "postgresql":
                 cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+                cursor.execute(f"SET statement_timeout = {millis}")
             elif backend in ("mysql", "mariadb"):
                 cursor.execute("SET SESSION TRANSACTION READ ONLY")
+                cursor.execute("SELECT VERSION()")
+                version = str(cursor.fetchone()[0])
+                if "mariadb" in version.lower():
+                    cursor.execute(f"SET SESSION max_statement_time = {millis / 1000:.3f}")
+                else:  # MySQL 5.7.8+: applies to read-only SELECTs, which is all drafter runs
+                    cursor.execute(f"SET SESSION max_execution_time = {millis}")
             elif backend == "sqlite":
                 cursor.execute("PRAGMA query_only = ON")
-        finally:
-            cursor.close()
-        if backend == "postgresql":
-            dbapi_conn.commit()
+        except Exception as exc:  # noqa: BLE001 — the driver's own error class varies
+            with suppress(Exception):  # SQLAlchemy does not close a connection whose connect event failed
+                cursor.close()
+                dbapi_conn.close()
+            raise SourceError(
+                f"数据源“{name}”已连上，但未能设为只读或设置查询时限，为安全起见不执行任何查询",
+                cause=str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__,
+                hint="确认数据库版本（MySQL 需 5.7.8 以上，MariaDB 需 10.1 以上）；如确有困难，请联系维护者。",
+            ) from None
+        cursor.close()
+        if backend in ("postgresql", "mysql", "mariadb"):
+            dbapi_conn.commit()  # SET inside a transaction that is later rolled back would be undone
+        if hasattr(dbapi_conn, "_read_timeout") and backend in ("mysql", "mariadb"):
+            # Connected: PyMySQL now waits for a result up to the statement limit and a margin,
+            # a safety net should the server not stop a statement itself.
+            dbapi_conn._read_timeout = timeout + CONNECT_TIMEOUT
+
+    return setup
 
 
 @contextmanager
@@ -109,35 +192,18 @@ def connect(name: str, engine: Engine, settings: SourceSettings) -> Iterator[Con
     try:
         conn = engine.connect()
     except SQLAlchemyError as exc:
-        cause = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else repr(exc)
-        if engine.url.password:
-            cause = cause.replace(engine.url.password, "***")
+        orig = getattr(exc, "orig", None) or exc
+        lines = str(orig).strip().splitlines()
+        cause = lines[0] if lines else type(orig).__name__
         raise SourceError(
             f"无法连接数据源“{name}”（{masked_url(settings.url)}）",
-            cause=cause,
+            cause=scrub(cause, settings.url),
             hint="检查服务器是否在运行、地址端口和账号是否正确；密码请用环境变量提供。",
         ) from None
     try:
         yield conn
     finally:
         conn.close()
-
-
-def set_statement_timeout(conn: Connection, seconds: float) -> None:
-    """Ask the database to stop a statement that runs longer than `seconds`."""
-    backend = conn.engine.url.get_backend_name()
-    millis = int(seconds * 1000)
-    if backend == "postgresql":
-        conn.execute(text(f"SET statement_timeout = {millis}"))
-    elif backend == "mysql" or backend == "mariadb":
-        if conn.dialect.name == "mysql" and _is_mariadb(conn):
-            conn.execute(text(f"SET SESSION max_statement_time = {seconds:.3f}"))
-        else:
-            conn.execute(text(f"SET SESSION max_execution_time = {millis}"))
-
-
-def _is_mariadb(conn: Connection) -> bool:
-    return bool(getattr(conn.dialect, "is_mariadb", False))
 
 
 def sqlite_deadline_handler(conn: Connection, deadline: float, clock) -> None:
