@@ -172,6 +172,25 @@ def _database_error(spec: QuerySpec, source: str, sql_file: Path, exc: SQLAlchem
     )
 
 
+# MySQL/MariaDB warnings that mean a result was cut short (the statement succeeds all the same).
+_CUT_SHORT = {
+    1931: "MariaDB 的递归 CTE 缺省最多迭代 1000 次（max_recursive_iterations），超出部分被静默丢弃："
+          "改写查询以减少递归层数，或请数据库管理员调大该参数。",
+    1260: "GROUP_CONCAT 的结果超过 group_concat_max_len 被截断：改用 COUNT 等聚合，或请数据库管理员调大该参数。",
+    1317: "查询被中断，结果不完整：重新生成；反复出现请联系数据库管理员。",
+}
+
+
+def _cut_short(conn: Connection, result) -> tuple[str, str] | None:
+    """(the warning, what to do) when MySQL/MariaDB cut the result short with only a warning."""
+    if not getattr(result.cursor, "warning_count", 0):  # PyMySQL and mysqlclient count them
+        return None
+    for level, code, message in conn.exec_driver_sql("SHOW WARNINGS").fetchall():
+        if int(code) in _CUT_SHORT:
+            return f"{message}（{level} {code}）", _CUT_SHORT[int(code)]
+    return None
+
+
 def run_query(conn: Connection, spec: QuerySpec, source: str, params: dict[str, Any], timeout: float,
               clock: Callable[[], float] = time.monotonic) -> QueryResult:
     dialect = conn.dialect.name
@@ -188,6 +207,7 @@ def run_query(conn: Connection, spec: QuerySpec, source: str, params: dict[str, 
         columns = list(result.keys())
         # A row or scalar query needs two rows at most to tell that it returned too many.
         rows = [tuple(r) for r in result.fetchall()] if spec.returns == "rows" else [tuple(r) for r in result.fetchmany(2)]
+        cut = _cut_short(conn, result) if dialect in ("mysql", "mariadb") else None
         result.close()
     except (DBAPIError, SQLAlchemyError) as exc:
         failed_at = clock()
@@ -203,6 +223,9 @@ def run_query(conn: Connection, spec: QuerySpec, source: str, params: dict[str, 
         # be printed as a figure. (MariaDB 10.11 raises error 1969 here; MySQL may not.)
         raise _timed_out(spec, source, sql_file, timeout,
                          f"语句运行了 {elapsed:.1f} 秒，已到时限；服务器未报错，但结果可能不完整，不予采用")
+    if cut:
+        raise QueryError(f"查询 {spec.name} 的结果不完整（数据库截断了结果，只给出警告），未采用",
+                         path=sql_file, cause=cut[0], hint=cut[1])
     value = _shape(spec, source, columns, rows, sql_file)
     return QueryResult(
         spec=spec,

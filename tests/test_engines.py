@@ -335,3 +335,40 @@ def test_sources_run_in_parallel_up_to_the_configured_limit(tmp_path, concurrenc
     per_source = 2 * SLEEP_SECONDS  # a source's two queries run one after the other on its connection
     assert rounds * per_source <= elapsed < rounds * per_source + 0.5, (elapsed, time.perf_counter() - started)
     assert all(name.startswith("drafter-source") for name in seen.threads)
+
+
+# -- a result the server cut short is not printed ------------------------------------------------
+
+DEEP_CTE = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000) SELECT COUNT(*) AS n FROM c"
+
+
+@pytest.mark.engines
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_result_the_server_cuts_short_with_a_warning_is_refused(kind, tmp_path):
+    """MariaDB stops a recursive CTE after max_recursive_iterations (1000) and returns what it
+    has with only a warning: 1001 where PostgreSQL and SQLite count 2000."""
+    from drafter.config import SourceSettings
+    from drafter.errors import QueryError
+    from drafter.queries import QuerySpec
+    from drafter.runner import run_query
+    from drafter.sources import connect, open_engine
+
+    spec = QuerySpec(name="deep", source="dept", description="x", returns="scalar", sql=DEEP_CTE,
+                     path=tmp_path / "deep.sql", sql_line=4)
+    with scratch_database(kind) as url:
+        settings = SourceSettings(url=url)
+        engine = open_engine("dept", settings)
+        with connect("dept", engine, settings) as conn:
+            if kind == "postgresql":
+                assert run_query(conn, spec, "dept", {}, 10).value.value == 2000
+            else:
+                with pytest.raises(QueryError) as info:
+                    run_query(conn, spec, "dept", {}, 10)
+                message = info.value.render()
+                assert "查询 deep 的结果不完整" in message and "max_recursive_iterations" in message
+                assert info.value.path == spec.path
+                # The connection is still good for the next query.
+                shallow = QuerySpec(name="shallow", source="dept", description="x", returns="scalar",
+                                    sql=DEEP_CTE.replace("2000", "500"), path=tmp_path / "shallow.sql", sql_line=4)
+                assert run_query(conn, shallow, "dept", {}, 10).value.value == 500
+        engine.dispose()
