@@ -372,3 +372,31 @@ def test_a_result_the_server_cuts_short_with_a_warning_is_refused(kind, tmp_path
                                     sql=DEEP_CTE.replace("2000", "500"), path=tmp_path / "shallow.sql", sql_line=4)
                 assert run_query(conn, shallow, "dept", {}, 10).value.value == 500
         engine.dispose()
+
+
+SECRET = "S3cret-load"
+
+
+@pytest.mark.parametrize("kind, url", [
+    ("postgresql", f"postgresql+psycopg://report:{SECRET}@127.0.0.1:1/enforce"),
+    ("mysql", f"mysql+pymysql://report:{SECRET}@127.0.0.1:1/enforce"),
+])
+def test_sample_load_into_a_closed_port_fails_fast_with_the_password_masked(kind, url):
+    for debug in ([], ["--debug"]):
+        started = time.monotonic()
+        result = CliRunner().invoke(main, [*debug, "sample", "load", "--url", url, "--system", "office"])
+        assert time.monotonic() - started < 5
+        assert result.exit_code == 1, result.output  # the database failed, as for build
+        assert "无法装入示例数据" in result.output and ":***@127.0.0.1:1/enforce" in result.output
+        assert SECRET not in result.output  # with --debug's traceback too
+
+
+@pytest.mark.engines
+def test_sample_load_with_a_password_from_the_environment_never_prints_it():
+    with scratch_database("postgresql") as url:  # this server trusts local connections: any password is taken
+        with_password = make_url(url).set(password="PLACEHOLDER").render_as_string(hide_password=False)
+        template = with_password.replace("PLACEHOLDER", "${DRAFTER_TEST_LOAD_PASSWORD}")
+        result = CliRunner().invoke(main, ["sample", "load", "--url", template, "--system", "office"],
+                                    env={"DRAFTER_TEST_LOAD_PASSWORD": SECRET})
+        assert result.exit_code == 0, result.output
+        assert ":***@" in result.output and SECRET not in result.output
