@@ -165,10 +165,20 @@ def compose_draft(project: Project, run: RunResult, *, strict: bool = False) -> 
                            registry, config.style)
     except DrafterError as exc:
         if run.failures:  # a template needed a figure of a failed query: say which failed
-            failed = list(dict.fromkeys(f"  - {f.error.render().splitlines()[0]}" for f in run.failures))[:5]
+            failed = list(dict.fromkeys(f"  - {_one_line(f.error)}" for f in run.failures))[:5]
             exc.context = "\n".join(filter(None, [exc.context, "这些查询未能执行，可能就是原因：", *failed]))
         raise
     return Draft(document, registry, paragraphs, context)
+
+
+def _one_line(error: DrafterError) -> str:
+    """An error's first line with the start of its cause: enough to tell what to fix."""
+    line = error.render().splitlines()[0]
+    cause = (error.cause or "").strip().splitlines()
+    if cause:
+        first = cause[0] if len(cause[0]) <= 160 else cause[0][:160] + "…"
+        line += f"（原因：{first}）"
+    return line
 
 
 def style_warnings(document: Any, config: Config) -> list[str]:

@@ -60,8 +60,13 @@ class QuerySpec:
 
     @property
     def parameters(self) -> list[str]:
-        """Names of the bound parameters the SQL uses, in order of first use."""
-        return list(dict.fromkeys(_PARAM.findall(_strip_comments_and_strings(self.sql))))
+        """Names of the bound parameters the portable SQL uses, in order of first use."""
+        return sql_parameters(self.sql)
+
+
+def sql_parameters(sql: str) -> list[str]:
+    """Names of the bound parameters (`:name`) `sql` uses, in order of first use."""
+    return list(dict.fromkeys(_PARAM.findall(_strip_comments_and_strings(sql))))
 
 
 def sql_fingerprint(sql: str) -> str:
@@ -219,8 +224,7 @@ def query_problems(spec: QuerySpec, *, sources: list[str], parameters: list[str]
             check_select(sql, path, first_line)
         except QueryError as exc:
             found.append(exc)
-        masked = _strip_comments_and_strings(sql)
-        for name in dict.fromkeys(_PARAM.findall(masked)):
+        for name in sql_parameters(sql):
             if name not in parameters:
                 close = difflib.get_close_matches(name, parameters, n=1)
                 line = next((first_line + i for i, text in enumerate(sql.splitlines())

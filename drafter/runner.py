@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from .config import Config
 from .errors import DataError, DrafterError, QueryError, QueryTimeout, SourceError
 from .figures import Figure, Provenance, Row, json_value
-from .queries import QuerySpec, sql_fingerprint
+from .queries import QuerySpec, sql_fingerprint, sql_parameters
 from .sources import clear_sqlite_handler, connect, open_engine, sqlite_deadline_handler
 from .sqlguard import check_select
 
@@ -79,14 +79,15 @@ class RunResult:
         return [r for r in self.results.values() if not r.ok]
 
 
-def _bind(spec: QuerySpec, params: dict[str, Any], dialect: str) -> dict[str, Any]:
-    """The parameters this query uses, in the form its driver takes."""
+def _bind(spec: QuerySpec, sql: str, sql_file: Path, params: dict[str, Any], dialect: str) -> dict[str, Any]:
+    """The parameters `sql` (the query's file or the dialect variant that runs) uses, in
+    the form its driver takes."""
     bound = {}
-    for name in spec.parameters:
+    for name in sql_parameters(sql):
         if name not in params:
             raise QueryError(
                 f"查询 {spec.name} 用到的参数 :{name} 没有定义",
-                path=spec.path,
+                path=sql_file,
                 hint=f"可用的参数：{'、'.join(':' + p for p in params)}；其他参数请写在 config.yaml 的 parameters: 中。",
             )
         value = params[name]
@@ -197,7 +198,7 @@ def run_query(conn: Connection, spec: QuerySpec, source: str, params: dict[str, 
     backend = conn.engine.url.get_backend_name()
     sql, sql_file = spec.sql_for(backend if backend in spec.variants else dialect)
     check_select(sql, sql_file, spec.sql_line if sql_file == spec.path else 1)
-    bound = _bind(spec, params, dialect)
+    bound = _bind(spec, sql, sql_file, params, dialect)
     started = clock()
     deadline = started + timeout
     try:

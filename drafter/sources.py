@@ -19,6 +19,7 @@ reaches the screen, a log or a draft.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import sqlite3
 import urllib.parse
@@ -92,6 +93,33 @@ def _sqlite_readonly_url(database: str) -> URL:
     return URL.create("sqlite", database=f"file:{uri_path}", query={"mode": "ro", "uri": "true"})
 
 
+# A URL without a driver (postgresql://, mysql://) means SQLAlchemy's default driver, which
+# drafter's extras do not install; the driver they do install is used instead.
+_DEFAULT_AND_INSTALLED = {
+    "postgresql": ("psycopg2", "psycopg"),
+    "mysql": ("MySQLdb", "pymysql"),
+    "mariadb": ("MySQLdb", "pymysql"),
+}
+DRIVER_HINT = ("PostgreSQL：pip install 'drafter[postgres]'，URL 写成 postgresql+psycopg://…；"
+                "MySQL/MariaDB：pip install 'drafter[mysql]'，URL 写成 mysql+pymysql://…；"
+                "其他数据库请安装其 SQLAlchemy 方言和驱动（见 README“连接真实数据库”）。")
+
+
+def _installed(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def with_installed_driver(url: URL) -> URL:
+    """`url`, naming the installed driver when it names none and the default is missing."""
+    backend = url.get_backend_name()
+    if "+" in url.drivername or backend not in _DEFAULT_AND_INSTALLED:
+        return url
+    default, installed = _DEFAULT_AND_INSTALLED[backend]
+    if not _installed(default) and _installed(installed):
+        return url.set(drivername=f"{backend}+{installed}")
+    return url
+
+
 def open_engine(name: str, settings: SourceSettings) -> Engine:
     """An engine for source `name` whose connections are read-only and time-limited.
 
@@ -106,6 +134,7 @@ def open_engine(name: str, settings: SourceSettings) -> Engine:
             hint="URL 形如 postgresql+psycopg://用户@主机:5432/库名、mysql+pymysql://用户@主机:3306/库名"
                  " 或 sqlite:///sample/x.db；密码中的 @ : / 等字符要写成 %40 %3A %2F。",
         ) from None
+    url = with_installed_driver(url)
     connect_args: dict = {}
     target: str | URL = url
     backend = url.get_backend_name()
@@ -130,12 +159,11 @@ def open_engine(name: str, settings: SourceSettings) -> Engine:
             connect_args |= {"read_timeout": CONNECT_TIMEOUT, "write_timeout": CONNECT_TIMEOUT}
     try:
         engine = create_engine(target, connect_args=connect_args, poolclass=NullPool)
-    except NoSuchModuleError as exc:
+    except (NoSuchModuleError, ModuleNotFoundError) as exc:
         raise SourceError(
             f"数据源“{name}”所需的数据库驱动未安装（{url.drivername}）",
             cause=scrub(str(exc), settings.url),
-            hint="PostgreSQL：pip install 'drafter[postgres]'；MySQL/MariaDB：pip install 'drafter[mysql]'；"
-                 "其他数据库请安装其 SQLAlchemy 方言和驱动（见 README“连接真实数据库”）。",
+            hint=DRIVER_HINT,
         ) from None
     except (ArgumentError, ImportError, SQLAlchemyError) as exc:
         raise SourceError(

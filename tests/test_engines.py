@@ -102,6 +102,19 @@ def test_environment_variables_point_every_source_at_the_server(loaded, sample_p
 
 
 @pytest.mark.engines
+def test_a_url_without_a_driver_uses_the_installed_one(loaded, sample_project, sqlite_drafts, tmp_path):
+    # postgresql:// and mysql:// as most guides write them; SQLAlchemy's defaults (psycopg2,
+    # MySQLdb) are not what drafter's extras install.
+    kind, url = loaded
+    bare = make_url(url).set(drivername=make_url(url).get_backend_name()).render_as_string(hide_password=False)
+    assert "+" not in bare.split("://")[0]
+    out = tmp_path / "bare.docx"
+    result = CliRunner().invoke(main, ["build", "-c", str(sample_project), "-o", str(out), *_overrides(bare)])
+    assert result.exit_code == 0, result.output
+    assert read_paragraphs(out) == read_paragraphs(sqlite_drafts[2025])
+
+
+@pytest.mark.engines
 def test_figures_and_check_take_source_overrides(loaded, sample_project, sqlite_drafts, tmp_path):
     kind, url = loaded
     listing = CliRunner().invoke(main, ["figures", "-c", str(sample_project), "-f", "csv", *_overrides(url)])

@@ -1,3 +1,4 @@
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,19 @@ def test_writes_and_second_statements_are_refused_naming_the_file(sql, words):
     assert words in info.value.message
     assert info.value.path == Path("queries/bad.sql")
     assert info.value.line >= 4
+
+
+def test_a_dialect_variant_gets_the_parameters_it_uses_not_those_of_the_portable_file(tmp_path):
+    from sqlalchemy import create_engine
+
+    from drafter.runner import run_query
+
+    write(tmp_path, "q/x.sql", HEADER.replace("row", "scalar") + "SELECT :year AS y")
+    variant = write(tmp_path, "q/x.sqlite.sql", "SELECT CAST(substr(:period_start, 1, 4) AS INTEGER) + 1 AS y")
+    spec = load_queries(tmp_path / "q")["x"]
+    params = {"year": 2025, "period_start": date(2025, 1, 1)}
+    with create_engine("sqlite://").connect() as conn:
+        result = run_query(conn, spec, "enforcement", params, timeout=5)
+    assert result.sql_file == variant
+    assert result.value.value == 2026  # the variant ran, with :period_start bound
+    assert result.params == {"period_start": params["period_start"]}

@@ -219,10 +219,10 @@ def _analyse(engine: Engine) -> None:
 
 def _engine(url: str) -> Engine:
     """A writable engine for loading (not the read-only one of sources.py)."""
-    from ..sources import CONNECT_TIMEOUT, masked_url
+    from ..sources import DRIVER_HINT, CONNECT_TIMEOUT, masked_url, with_installed_driver
 
     try:
-        parsed = make_url(url)
+        parsed = with_installed_driver(make_url(url))
     except ArgumentError:
         raise SourceError(f"URL 无法解析：{masked_url(url)}",
                           hint="URL 形如 postgresql+psycopg://用户@主机:5432/库名 或 mysql+pymysql://用户@主机:3306/库名。") from None
@@ -236,7 +236,7 @@ def _engine(url: str) -> Engine:
         return create_engine(parsed, connect_args=connect_args)
     except (NoSuchModuleError, ImportError) as exc:
         raise SourceError(f"目标数据库所需的驱动未安装（{parsed.drivername}）", cause=str(exc),
-                          hint="PostgreSQL：pip install 'drafter[postgres]'；MySQL/MariaDB：pip install 'drafter[mysql]'。") from None
+                          hint=DRIVER_HINT) from None
 
 
 def load_into(url: str, *, systems: Iterable[str] | None = None, years: Iterable[int] = YEARS,
