@@ -78,7 +78,7 @@ def make_bare_template(project: Path) -> None:
     from docx import Document
 
     from drafter import build
-    from drafter.build import report_context
+    from drafter.builder import report_context
     from drafter.figures import strip_marks
     from drafter.reading import paragraph_text
 

@@ -135,7 +135,7 @@ def direct_queries(config: Path, url: str, runs: int) -> tuple[float, dict[str, 
     from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
     from sqlalchemy.engine import make_url
 
-    from drafter.build import load_project
+    from drafter.builder import load_project
     from drafter.runner import build_parameters
 
     project = load_project(config)

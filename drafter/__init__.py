@@ -7,23 +7,21 @@ imported on first use, so `import drafter.numbers` stays light.
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 from typing import Any
 
 __version__ = "0.1.0"
 
 _API = {
-    "BuildResult": ".build",
-    "Project": ".build",
-    "build": ".build",
-    "CheckReport": ".check",
-    "check": ".check",
-    "load_project": ".build",
+    "BuildResult": ".builder",
+    "Project": ".builder",
+    "build": ".builder",
+    "CheckReport": ".checker",
+    "check": ".checker",
+    "load_project": ".builder",
     "Config": ".config",
     "load_config": ".config",
-    "Finding": ".lint",
-    "lint": ".lint",
+    "Finding": ".linter",
+    "lint": ".linter",
     "ConfigError": ".errors",
     "DataError": ".errors",
     "DraftError": ".errors",
@@ -48,20 +46,3 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return __all__
-
-
-class _Package(types.ModuleType):
-    """`drafter.build` and `drafter.check` name a function of the API and also the module that
-    defines it. Importing such a module (as `drafter.check` does `.build`) sets the package's
-    attribute to the module; the function is kept there instead, so that `from drafter import
-    build` gives the function whatever was imported before. Reach the modules themselves with
-    `from drafter.build import …` or `sys.modules["drafter.build"]`."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if (isinstance(value, types.ModuleType) and _API.get(name) == f".{name}"
-                and value.__name__ == f"{__name__}.{name}" and hasattr(value, name)):
-            value = getattr(value, name)
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package

@@ -16,7 +16,7 @@ from docx.oxml.ns import qn
 from docx.text.run import Run
 from lxml import etree
 
-from .check import CheckReport, FigureCheck, UnbackedNumber, open_draft
+from .checker import CheckReport, FigureCheck, UnbackedNumber, open_draft
 from .document import next_free_path, save_atomically
 from .errors import DraftError, OutputError
 from .manifest import read_manifest

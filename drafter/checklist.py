@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from .check import CONSISTENT, EDITED, REMOVED, STALE, UNBACKED, UNCHECKED, CheckReport
+from .checker import CONSISTENT, EDITED, REMOVED, STALE, UNBACKED, UNCHECKED, CheckReport
 from .errors import OutputError
 
 COLUMNS = (  # header, width, wrap

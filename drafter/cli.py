@@ -171,7 +171,7 @@ def main(debug: bool) -> None:
 def build(config_path: Path, year: int | None, output: Path | None, source_overrides, force: bool,
           strict: bool, preview: bool, comments: bool) -> None:
     """生成报告草稿（.docx），并输出其路径。"""
-    from .build import build as run_build
+    from .builder import build as run_build
     from .progress import Progress
 
     with Progress("查询数据库") as progress:  # only on a terminal, and only after a moment
@@ -242,7 +242,7 @@ def check(draft: Path, config_path: Path, year: int | None, source_overrides, xl
 
     退出码：0 全部一致，1 有需要处理的发现，2 无法核对。
     """
-    from .check import check as run_check
+    from .checker import check as run_check
 
     with _check_could_not_run():
         report = run_check(draft, config_path, sources=dict(source_overrides), year=year)
@@ -340,7 +340,7 @@ def lint(config_path: Path) -> None:
 
     退出码：0 没有问题，1 有问题，2 无法检查（如找不到配置文件）。
     """
-    from .lint import lint as run_lint
+    from .linter import lint as run_lint
 
     findings = run_lint(config_path)
     for finding in findings:

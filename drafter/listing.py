@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .build import compose_draft, load_project
+from .builder import compose_draft, load_project
 from .config import Config
 from .figures import json_value
 from .runner import run_queries

@@ -23,7 +23,7 @@ from . import __version__
 from .figures import FigureRegistry, json_value
 
 if TYPE_CHECKING:
-    from .build import Project
+    from .builder import Project
     from .runner import RunResult
 
 MANIFEST_NS = "urn:drafter:manifest:1"

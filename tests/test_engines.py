@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import NullPool
 
 from drafter import build
-from drafter.build import load_project
+from drafter.builder import load_project
 from drafter.cli import main
 from drafter.manifest import read_manifest
 from drafter.reading import read_paragraphs

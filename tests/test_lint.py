@@ -11,7 +11,7 @@ from docx import Document
 
 from drafter import Finding, lint
 from drafter.cli import main
-from drafter.lint import select_columns
+from drafter.linter import select_columns
 
 REPO = Path(__file__).resolve().parents[1]
 

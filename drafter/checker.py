@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .build import Project, compose_draft, load_project
+from .builder import Project, compose_draft, load_project
 from .config import Config
 from .errors import DraftError
 from .figures import Occurrence, json_value

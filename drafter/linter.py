@@ -81,7 +81,7 @@ class _Use:
 
 def lint(config_path: str | Path = "config.yaml") -> list[Finding]:
     """Every problem of the project at `config_path`, in file order; [] when it is clean."""
-    from .build import RESERVED_NAMES
+    from .builder import RESERVED_NAMES
     from .config import load_config
     from .runner import build_parameters
 
