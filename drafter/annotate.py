@@ -18,7 +18,8 @@ from lxml import etree
 
 from .checker import CheckReport, FigureCheck, UnbackedNumber, open_draft
 from .document import next_free_path, save_atomically
-from .errors import DraftError, OutputError
+from .errors import DraftError
+from .outputs import check_output_name
 from .manifest import read_manifest
 from .scan import body_paragraphs, run_text, walk
 
@@ -128,11 +129,9 @@ def _q(text: str | None) -> str:
     return "—" if text is None else f"“{text}”"
 
 
-def _check_output(draft: Path, output: Path) -> None:
-    if output.suffix.lower() != ".docx":
-        raise OutputError("批注副本的文件名须以 .docx 结尾", path=output, hint="例如 --annotate 草稿-批注.docx")
-    if output.exists() and output.resolve() == draft.resolve():
-        raise OutputError("批注副本不能写在草稿本身上", path=output, hint="换一个文件名，草稿原件不会被修改。")
+def check_annotate_path(draft: Path, output: Path) -> None:
+    """Refuse an annotated copy's name before the check runs: a .docx that is not the draft."""
+    check_output_name(output, (".docx",), "批注副本", "--annotate 草稿-批注.docx", protected=(draft,))
 
 
 def annotate(report: CheckReport, output: str | Path) -> Path:
@@ -141,7 +140,7 @@ def annotate(report: CheckReport, output: str | Path) -> Path:
     The draft must be the same bytes that were checked; it is read, never written.
     """
     output = Path(output)
-    _check_output(report.draft, output)
+    check_annotate_path(report.draft, output)
     document, sha = open_draft(report.draft)
     if sha != report.sha256:
         raise DraftError("草稿在核对之后被改动过", path=report.draft, hint="请重新运行 drafter check。")
@@ -169,7 +168,7 @@ def reviewer_copy(draft: str | Path, output: str | Path | None = None, *, force:
         raise DraftError("草稿中没有 drafter 的清单，无法注明数字来源", path=draft,
                          hint="请用 drafter build 重新生成草稿。")
     requested = Path(output) if output is not None else reviewer_path(draft)
-    _check_output(draft, requested)
+    check_annotate_path(draft, requested)
     path = requested if force else next_free_path(requested)
     figures = {f["id"]: f for f in manifest.get("figures", [])}
     queries = manifest.get("queries", {})

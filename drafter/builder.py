@@ -14,6 +14,7 @@ from jinja2 import StrictUndefined
 
 from .config import Config, load_config
 from .document import compose, next_free_path, save_atomically
+from .outputs import check_output_name
 from .environment import make_environment
 from .errors import ConfigError, DataError, DrafterError, QueryError
 from .figures import Figure, FigureRegistry, Occurrence, Provenance, Row
@@ -247,9 +248,10 @@ def build(
     started = time.perf_counter()
     project = load_project(config, year=year, sources=sources)
     requested = Path(output) if output is not None else default_output(project.config)
-    if requested.suffix.lower() != ".docx":
-        raise DrafterError("输出文件名须以 .docx 结尾", path=requested,
-                           hint="例如 --output 草稿.docx；文件名模板见 config.yaml 的 output.filename。")
+    # With --force an existing .docx is replaced: never the Word master itself.
+    check_output_name(requested, (".docx",), "草稿", "--output 草稿.docx",
+                      protected=(project.config.resolve(project.config.templates.master),),
+                      hint="文件名模板见 config.yaml 的 output.filename。")
     timings["load"] = time.perf_counter() - started
 
     t = time.perf_counter()

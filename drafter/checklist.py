@@ -13,7 +13,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from .checker import CONSISTENT, EDITED, REMOVED, STALE, UNBACKED, UNCHECKED, CheckReport
-from .errors import OutputError
+from .outputs import check_output_name, write_atomically
 
 COLUMNS = (  # header, width, wrap
     ("编号", 7, False),
@@ -58,11 +58,15 @@ def rows(report: CheckReport) -> list[list[str]]:
     return out
 
 
+def check_checklist_path(path: Path) -> None:
+    """Refuse a checklist name before the check runs: it must be an .xlsx file."""
+    check_output_name(path, (".xlsx",), "核对清单", "--xlsx 核对清单.xlsx")
+
+
 def write_checklist(report: CheckReport, path: str | Path) -> Path:
     """Write the workbook (replacing an older one); returns its path."""
     path = Path(path)
-    if path.suffix.lower() != ".xlsx":
-        raise OutputError("核对清单的文件名须以 .xlsx 结尾", path=path, hint="例如 --xlsx 核对清单.xlsx")
+    check_checklist_path(path)
     wb = Workbook()
     ws = wb.active
     ws.title = "核对清单"
@@ -110,10 +114,5 @@ def write_checklist(report: CheckReport, path: str | Path) -> Path:
     for cell in info["A"]:
         cell.font = Font(bold=True)
 
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        wb.save(path)
-    except OSError as exc:
-        raise OutputError("核对清单写入失败", path=path, cause=str(exc),
-                          hint="检查写权限；若该文件正在 Excel/WPS 中打开，请先关闭。") from None
-    return path
+    return write_atomically(path, wb.save, what="核对清单",
+                            hint="检查写权限；若该文件正在 Excel/WPS 中打开，请先关闭。")

@@ -242,9 +242,16 @@ def check(draft: Path, config_path: Path, year: int | None, source_overrides, xl
 
     退出码：0 全部一致，1 有需要处理的发现，2 无法核对。
     """
+    from .annotate import check_annotate_path
     from .checker import check as run_check
+    from .checklist import check_checklist_path
 
     with _check_could_not_run():
+        # A wrong output name is told before the databases are queried.
+        if xlsx_path is not None:
+            check_checklist_path(xlsx_path)
+        if annotate_path is not None:
+            check_annotate_path(draft, annotate_path)
         report = run_check(draft, config_path, sources=dict(source_overrides), year=year)
         if xlsx_path is not None:
             from .checklist import write_checklist
@@ -280,12 +287,16 @@ def _check_could_not_run():
 @click.option("--format", "-f", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
               show_default=True, help="输出格式：table 表格、csv 或 json。")
 @click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
-              help="写到文件而不是屏幕（csv 带 BOM，Excel 可直接打开）。")
+              help="写到文件而不是屏幕，文件名以 .csv / .json / .txt 结尾，与 --format 一致（csv 带 BOM，Excel 可直接打开）。")
 @handle_errors
 def figures(config_path: Path, year: int | None, source_overrides, fmt: str, output: Path | None) -> None:
     """列出报告中的全部数字：编号、所在部分、文字、原始值、查询和数据源（不写草稿）。"""
     from .listing import list_figures, render
+    from .outputs import check_output_name, write_atomically
 
+    suffix = {"csv": ".csv", "json": ".json", "table": ".txt"}[fmt]
+    if output is not None:
+        check_output_name(output, (suffix,), "数字清单", f"-f {fmt} -o 数字清单{suffix}")
     listing = list_figures(config_path, year=year, sources=dict(source_overrides))
     for failure in listing.failures:
         _err(f"警告：{failure}")
@@ -297,13 +308,16 @@ def figures(config_path: Path, year: int | None, source_overrides, fmt: str, out
 
         Console(soft_wrap=False).print(shown)
     else:
-        if isinstance(shown, str):
-            output.write_text(shown, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
-        else:
-            from rich.console import Console
+        def write(tmp: Path) -> None:
+            if isinstance(shown, str):
+                tmp.write_text(shown, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
+            else:
+                from rich.console import Console
 
-            with output.open("w", encoding="utf-8") as f:
-                Console(file=f, width=200).print(shown)
+                with tmp.open("w", encoding="utf-8") as f:
+                    Console(file=f, width=200).print(shown)
+
+        write_atomically(output, write, what="数字清单", hint="检查写权限；若该文件正在 Excel/WPS 中打开，请先关闭。")
         _err(f"已写出 {len(listing.figures)} 个数字：{output}")
 
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import difflib
-import os
 import re
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -18,9 +16,10 @@ from docx.oxml.ns import qn
 from docxtpl import DocxTemplate
 from jinja2.exceptions import SecurityError, TemplateError as JinjaError, UndefinedError
 
-from .errors import DrafterError, OutputError, TemplateError
+from .errors import DrafterError, TemplateError
 from .figures import FigureRegistry
 from .gongwen import STYLE_FOR_LEVEL, StyleSettings, body_style_name, ensure_styles, finish
+from .outputs import write_atomically
 from .oxml import highlight_placeholders, strip_all_marks, wrap_figures
 from .reading import paragraph_text
 from .sections import Paragraph
@@ -243,24 +242,5 @@ def next_free_path(path: Path) -> Path:
 
 def save_atomically(document: DocumentObject, path: Path) -> None:
     """Write to a temporary file beside `path`, then rename: never a half-written draft."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError("无法创建输出目录", path=path.parent, cause=str(exc),
-                          hint="换一个有写权限的目录（--output），或检查磁盘空间。") from None
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=".drafter-", suffix=".docx.tmp", dir=path.parent)
-    except OSError as exc:
-        raise OutputError("输出目录不可写", path=path.parent, cause=str(exc),
-                          hint="换一个有写权限的目录（--output），或检查文件夹权限。") from None
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        document.save(str(tmp))
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise OutputError("草稿写入失败，未留下不完整的文件", path=path, cause=str(exc),
-                          hint="检查磁盘空间和写权限；若该文件正在 Word 中打开，请先关闭。") from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    write_atomically(path, lambda tmp: document.save(str(tmp)), what="草稿",
+                     hint="检查磁盘空间和写权限；若该文件正在 Word 中打开，请先关闭。")

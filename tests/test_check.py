@@ -457,7 +457,7 @@ def test_the_annotated_copy_has_one_comment_a_finding(edited_report, tmp_path):
 
 
 def test_annotate_never_writes_over_the_draft(edited_report):
-    with pytest.raises(Exception, match="不能写在草稿本身上"):
+    with pytest.raises(Exception, match="批注副本不能写在 edited.docx 本身上"):
         annotate(edited_report, edited_report.draft)
 
 

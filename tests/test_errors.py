@@ -362,6 +362,17 @@ CATALOGUE = [
          lambda p: ["草稿.pdf", "须以 .docx 结尾"]),
     Case("output-folder-is-a-file", lambda p: p.write("belegt", "x"), ("build", "-o", "belegt/草稿.docx"), 1,
          lambda p: ["belegt", "无法创建输出目录", "--output"]),
+    Case("output-over-the-master", None, ("build", "-o", "templates/report.docx", "--force"), 2,
+         lambda p: ["templates/report.docx", "草稿不能写在 report.docx 本身上"]),
+    Case("figures-output-over-the-config", None, ("figures", "-f", "csv", "-o", "config.yaml"), 2,
+         lambda p: ["config.yaml", "数字清单的文件名须以 .csv 结尾", "-o 数字清单.csv"]),
+    Case("figures-output-suffix-of-another-format", None, ("figures", "-f", "json", "-o", "数字.csv"), 2,
+         lambda p: ["数字.csv", "须以 .json 结尾"]),
+    Case("checklist-over-the-draft", None, ("check", f"output/{DRAFT_NAME}", "--xlsx", f"output/{DRAFT_NAME}"), 2,
+         lambda p: [DRAFT_NAME, "核对清单的文件名须以 .xlsx 结尾"]),
+    Case("annotated-copy-over-the-draft", None,
+         ("check", f"output/{DRAFT_NAME}", "--annotate", f"output/{DRAFT_NAME}"), 2,
+         lambda p: [DRAFT_NAME, "批注副本不能写在", "本身上"]),
     # -- command line -----------------------------------------------------------------------
     Case("year-not-a-year", None, ("build", "--year", "20x5"), 2,
          lambda p: ["错误：--year / -y 的值有误：“20x5”不是有效的年份", "四位数字", "drafter build --help"]),
@@ -552,12 +563,12 @@ def test_force_replaces_the_draft_in_one_step(project):
 
 
 def test_an_unwritable_folder_is_said_and_nothing_is_written(project, monkeypatch):
-    import drafter.document as document
+    import drafter.outputs as outputs
 
     def refuse(*args, **kwargs):
         raise PermissionError(errno.EACCES, "Permission denied", kwargs.get("dir"))
 
-    monkeypatch.setattr(document.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(outputs.tempfile, "mkstemp", refuse)
     before = snapshot(project.root)
     result = drafter(project, "build", "--force")
     assert_one_message(result, 1, str(project.root / "output"), "输出目录不可写", "Permission denied")

@@ -58,6 +58,16 @@ def test_figures_of_another_year_and_to_a_file_excel_opens(sample_project, tmp_p
     assert "2024年推进法治政府建设" in text and "2025年推进" not in text
 
 
+def test_figures_to_a_new_folder_and_again_over_the_last_listing(sample_project, tmp_path):
+    target = tmp_path / "新文件夹" / "数字.json"
+    for _ in range(2):  # the second run replaces the listing the first one wrote
+        out = CliRunner().invoke(main, ["figures", "-c", str(sample_project), "-f", "json", "-o", str(target)])
+        assert out.exit_code == 0, out.output
+    listing = json.loads(target.read_text(encoding="utf-8"))
+    assert listing["year"] == 2025 and len(listing["figures"]) >= 79 and listing["failures"] == []
+    assert [p.name for p in target.parent.iterdir()] == ["数字.json"]  # no temporary file left
+
+
 def test_figures_reports_a_bad_config_in_one_line(tmp_path):
     out = CliRunner().invoke(main, ["figures", "-c", str(tmp_path / "missing.yaml")])
     assert out.exit_code == 2 and out.output.startswith("错误：") and "Traceback" not in out.output
