@@ -168,6 +168,7 @@ def compose_draft(project: Project, run: RunResult, *, strict: bool = False) -> 
         if run.failures:  # a template needed a figure of a failed query: say which failed
             failed = list(dict.fromkeys(f"  - {_one_line(f.error)}" for f in run.failures))[:5]
             exc.context = "\n".join(filter(None, [exc.context, "这些查询未能执行，可能就是原因：", *failed]))
+            exc.hint = "先按上面列出的原因修正这些查询或数据源。" + (exc.hint or "")
         raise
     return Draft(document, registry, paragraphs, context)
 
