@@ -17,7 +17,7 @@ from .document import compose, next_free_path, save_atomically
 from .outputs import check_output_name
 from .environment import make_environment
 from .errors import ConfigError, DataError, DrafterError, QueryError
-from .figures import Figure, FigureRegistry, Occurrence, Provenance, Row
+from .figures import Figure, FigureRegistry, Occurrence, Provenance
 from .gongwen import style_drift
 from .queries import QuerySpec, load_queries, query_problems
 from .runner import QueryFailure, RunResult, build_parameters, run_queries

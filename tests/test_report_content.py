@@ -2,12 +2,12 @@
 
 A project is copied into a temporary directory with freshly generated sample
 databases, drafts are built with `drafter.build` and read back as a reader sees
-them (`drafter.reading`, which includes text inside content controls).
+them (`drafter.reading`, which includes text inside content controls). The same
+drafts built on PostgreSQL and MariaDB are compared with these in test_engines.py.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import sqlite3
@@ -15,16 +15,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.pool import NullPool
+from conftest import copy_shipped_project
 
 from drafter import build
 from drafter.reading import read_paragraphs
-from drafter.sample import SYSTEMS, create_sqlite, load
+from drafter.sample import create_sqlite
 
-REPO = Path(__file__).resolve().parents[1]
 HEADINGS = (
     "一、{year}年推进法治政府建设的主要举措和工作成效",
     "二、存在的不足和原因分析",
@@ -40,18 +36,10 @@ def seed_phrases() -> list[str]:
     return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
 
-def _copy_project(target: Path) -> Path:
-    target.mkdir(parents=True)
-    shutil.copy(REPO / "config.yaml", target / "config.yaml")
-    shutil.copytree(REPO / "queries", target / "queries")
-    shutil.copytree(REPO / "templates", target / "templates")
-    return target / "config.yaml"
-
-
 @pytest.fixture(scope="session")
 def project(tmp_path_factory) -> Path:
     """config.yaml of a project whose sample/ holds freshly generated databases."""
-    config = _copy_project(tmp_path_factory.mktemp("content") / "project")
+    config = copy_shipped_project(tmp_path_factory.mktemp("content") / "project")
     create_sqlite(config.parent / "sample")
     return config
 
@@ -285,7 +273,7 @@ def test_the_2024_draft_differs_from_2025_in_its_figures(draft_2024, draft_2025)
 # -- changing rows changes exactly the figures that depend on them ---------------------------
 
 def test_changed_rows_change_only_their_figures(tmp_path, project, draft_2025):
-    config = _copy_project(tmp_path / "project")
+    config = copy_shipped_project(tmp_path / "project")
     shutil.copytree(project.parent / "sample", config.parent / "sample")
     sample = config.parent / "sample"
 
@@ -323,50 +311,3 @@ def test_changed_rows_change_only_their_figures(tmp_path, project, draft_2025):
 
 def _numbers(text: str) -> list[str]:
     return re.findall(r"\d+(?:\.\d+)?", text)
-
-
-# -- the same draft from PostgreSQL and MariaDB ----------------------------------------------
-
-SERVERS = {  # an account that may create and drop a scratch database
-    "postgresql": os.environ.get("DRAFTER_TEST_POSTGRESQL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
-    "mariadb": os.environ.get("DRAFTER_TEST_MARIADB", "mysql+pymysql://root@127.0.0.1:3306/?charset=utf8mb4"),
-}
-
-
-@pytest.fixture(scope="module", params=list(SERVERS))
-def server_url(request) -> str:
-    """A scratch database on a real server holding both years of the sample."""
-    admin_url = make_url(SERVERS[request.param])
-    name = f"drafter_content_{os.getpid()}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=NullPool,
-                          connect_args={"connect_timeout": 5})
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    except OperationalError as exc:
-        admin.dispose()
-        message = f"{request.param} server not reachable at {admin_url.render_as_string()}: {exc.orig}"
-        if os.environ.get("DRAFTER_REQUIRE_ENGINES"):
-            pytest.fail(message)
-        pytest.skip(message)
-    url = admin_url.set(database=name).render_as_string(hide_password=False)
-    counts = load(url)
-    assert counts["screening"] == 153284 + 172436
-    yield url
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
-        catalog = ("SELECT COUNT(*) FROM pg_database WHERE datname" if request.param == "postgresql"
-                   else "SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name")
-        left = conn.exec_driver_sql(f"{catalog} = '{name}'").scalar()
-    admin.dispose()
-    assert not left, f"scratch database {name} was not dropped"
-
-
-@pytest.mark.engines
-@pytest.mark.parametrize("year", [2025, 2024])
-def test_a_server_gives_the_same_draft_as_sqlite(project, server_url, year, request):
-    reference = request.getfixturevalue(f"draft_{year}")
-    sources = {name: server_url for name in SYSTEMS}
-    result = build(project, year=year, output=project.parent / f"draft-{year}-{os.getpid()}.docx", force=True,
-                   sources=sources)
-    assert read_paragraphs(result.path) == reference
