@@ -328,21 +328,29 @@ def figures(config_path: Path, year: int | None, source_overrides, fmt: str, out
 @click.option("--force", is_flag=True, help="覆盖已有的母版（原文件会先备份为 .bak）。")
 @handle_errors
 def master(config_path: Path, output: Path | None, force: bool) -> None:
-    """按配置中的 style（字体等）生成默认的 Word 母版（公文格式）。"""
+    """按配置中的 style（字体等）生成默认的 Word 母版（公文格式）。
+
+    覆盖已有母版（--force）时沿用其开头段；新母版的开头段是通用写法，请在 Word 中改成本单位的。
+    """
     from .config import load_config
-    from .gongwen import build_master
+    from .gongwen import DEFAULT_INTRO, build_master, opening_of
+    from .outputs import check_output_name, write_atomically
 
     config = load_config(config_path)
     target = output or config.resolve(config.templates.master)
+    check_output_name(target, (".docx",), "母版", "--output templates/report.docx")
+    intro = None
     if target.exists():
         if not force:
             raise DrafterError("母版已存在，未覆盖", path=target,
                                hint="编辑人员可能改过它；确要重新生成请加 --force（原文件会备份为 .bak）。")
+        intro = opening_of(target)
         backup = target.with_name(target.name + ".bak")
-        backup.write_bytes(target.read_bytes())
-        _err(f"原母版已备份为 {backup}")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    build_master(target, config.style)
+        write_atomically(backup, lambda tmp: tmp.write_bytes(target.read_bytes()), what="母版备份",
+                         hint="检查磁盘空间和写权限。")
+        _err(f"原母版已备份为 {backup}" + ("；开头段沿用原母版" if intro else ""))
+    write_atomically(target, lambda tmp: build_master(tmp, config.style, intro or DEFAULT_INTRO),
+                     what="母版", hint="检查磁盘空间和写权限；若该文件正在 Word 中打开，请先关闭。")
     click.echo(str(target))
 
 

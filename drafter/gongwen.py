@@ -2,7 +2,8 @@
 
 Three entry points, in the order a build meets them:
 
-- `build_master(path, settings)` writes the default master `templates/report.docx`
+- `build_master(path, settings, intro)` writes a Word master (`python -m drafter.gongwen`
+  the sample's `templates/report.docx`, `drafter master` a neutral one for any office)
   (A4, margins, document grid, odd/even page numbers, the docxtpl paragraphs);
 - `ensure_styles(document, settings)` adds the named styles a draft needs to a
   document that lacks them (a user's own master), never changing existing ones but
@@ -56,6 +57,7 @@ __all__ = [
     "STYLE_NAMES",
     "StyleSettings",
     "build_master",
+    "opening_of",
     "body_style_name",
     "ensure_styles",
     "finish",
@@ -893,7 +895,11 @@ def _add(document: DocumentObject, style: str, *parts: str) -> DocxParagraph:
     return p
 
 
-INTRO = (
+# The opening paragraph, split so that each docxtpl tag is one run. The sample master
+# (templates/report.docx) carries the reference report's own opening, which cites
+# Shanghai's and Qingpu's plans; a master made for any other office by `drafter master`
+# opens neutrally, for its editors to fill in the documents they report against.
+SAMPLE_INTRO = (
     "按照《法治政府建设实施纲要（2021—2025年）》《上海法治政府建设规划（2021—2025年）》"
     "和《青浦法治政府建设规划（2021—2025年）》部署要求，根据《",
     "{{ year }}",
@@ -903,10 +909,33 @@ INTRO = (
     "{{ year + 1 }}",
     "年推进法治政府建设各项措施，现将相关情况报告如下。",
 )
+DEFAULT_INTRO = (
+    "按照法治政府建设有关部署要求，我单位及时总结",
+    "{{ year }}",
+    "年法治政府建设工作，统筹谋划",
+    "{{ year + 1 }}",
+    "年推进法治政府建设各项措施，现将相关情况报告如下。",
+)
 
 
-def build_master(path: Path, settings: StyleSettings = StyleSettings()) -> None:
-    """Write the default Word master (a docxtpl template) to `path`."""
+def opening_of(path: Path) -> tuple[str, ...] | None:
+    """The opening paragraph of an existing master (the text just before `{{ body }}`),
+    so that a master rebuilt for new styles keeps what its editors wrote; None if none."""
+    try:
+        paragraphs = [p.text.strip() for p in docx.Document(str(path)).paragraphs]
+    except Exception:  # noqa: BLE001 — not a Word file: there is nothing to keep
+        return None
+    if "{{ body }}" not in paragraphs:
+        return None
+    before = [t for t in paragraphs[:paragraphs.index("{{ body }}")] if t and not t.startswith("{%")]
+    if not before or before[-1] in ("{{ title }}", "{{ recipient }}：", "{{ doc_number }}"):
+        return None
+    return (before[-1],)
+
+
+def build_master(path: Path, settings: StyleSettings = StyleSettings(),
+                 intro: tuple[str, ...] = DEFAULT_INTRO) -> None:
+    """Write the default Word master (a docxtpl template) to `path`, opening with `intro`."""
     document = docx.Document()
     _clean_defaults(document, settings)
     ensure_styles(document, settings)
@@ -924,7 +953,7 @@ def build_master(path: Path, settings: StyleSettings = StyleSettings()) -> None:
     _add(document, BODY, "{%p if recipient %}")
     _add(document, RECIPIENT, "{{ recipient }}", "：")
     _add(document, BODY, "{%p endif %}")
-    _add(document, BODY, *INTRO)
+    _add(document, BODY, *intro)
     _add(document, BODY, "{{ body }}")
     _add(document, BODY, "特此报告。")
     _add(document, BODY, "{%p if attachments %}")
@@ -966,7 +995,7 @@ def _reproducible_zip(data: bytes) -> bytes:
 def main(argv: Iterable[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     target = Path(args[0]) if args else Path("templates/report.docx")
-    build_master(target)
+    build_master(target, intro=SAMPLE_INTRO)  # the sample project's master
     print(f"已生成 Word 母版：{target}")
     return 0
 

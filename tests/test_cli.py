@@ -51,6 +51,67 @@ def test_master_writes_a_master_and_never_overwrites_without_force(tmp_path):
     assert master.read_bytes() != b"edited in Word"
 
 
+def _new_office(root: Path) -> Path:
+    """A project of another office from scratch: one database, one query, one section, no master."""
+    import sqlite3
+
+    (root / "queries").mkdir(parents=True)
+    (root / "templates/sections").mkdir(parents=True)
+    with sqlite3.connect(root / "cases.db") as conn:
+        conn.execute("CREATE TABLE cases (id INTEGER PRIMARY KEY, opened TEXT)")
+        conn.executemany("INSERT INTO cases (opened) VALUES (?)", [("2026-01-05",), ("2026-03-01",), ("2025-12-30",)])
+    (root / "config.yaml").write_text(
+        "report:\n  agency: 松江区司法局\n  year: 2026\nsources:\n  cases: sqlite:///cases.db\n", encoding="utf-8")
+    (root / "queries/cases.sql").write_text(
+        "-- source: cases\n-- description: 全年案件\n-- returns: scalar\n"
+        "SELECT COUNT(*) AS n FROM cases WHERE opened >= :period_start AND opened < :period_end\n", encoding="utf-8")
+    (root / "templates/sections/1-工作.txt").write_text("一、{{ year }}年主要工作\n全年办理案件{{ cases }}件。\n",
+                                                      encoding="utf-8")
+    return root / "config.yaml"
+
+
+def test_a_master_made_for_another_office_opens_neutrally(tmp_path):
+    from drafter.reading import read_paragraphs
+
+    config = _new_office(tmp_path / "office")
+    runner = CliRunner()
+    assert runner.invoke(main, ["master", "-c", str(config)]).exit_code == 0
+    out = tmp_path / "office/draft.docx"
+    built = runner.invoke(main, ["build", "-c", str(config), "-o", str(out)])
+    assert built.exit_code == 0, built.output
+    text = read_paragraphs(out)
+    assert "按照法治政府建设有关部署要求，我单位及时总结2026年法治政府建设工作，统筹谋划2027年推进法治政府建设各项措施，" \
+           "现将相关情况报告如下。" in text
+    assert "全年办理案件2件。" in text and "松江区司法局" in text
+    assert not any("青浦" in p or "上海" in p for p in text)  # nothing of the sample office
+
+
+def test_a_master_rebuilt_with_force_keeps_the_opening_its_editors_wrote(tmp_path):
+    from drafter.reading import read_paragraphs
+
+    config = _new_office(tmp_path / "office")
+    runner = CliRunner()
+    master = tmp_path / "office/templates/report.docx"
+    shutil.copy(REPO / "templates/report.docx", master)  # the sample's, with Qingpu's opening
+    rebuilt = runner.invoke(main, ["master", "-c", str(config), "--force"])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert "开头段沿用原母版" in rebuilt.output
+    assert (tmp_path / "office/templates/report.docx.bak").read_bytes() == (REPO / "templates/report.docx").read_bytes()
+    out = tmp_path / "office/draft.docx"
+    assert runner.invoke(main, ["build", "-c", str(config), "-o", str(out)]).exit_code == 0
+    assert "按照《法治政府建设实施纲要（2021—2025年）》《上海法治政府建设规划（2021—2025年）》和《青浦法治政府建设规划" \
+           "（2021—2025年）》部署要求，根据《2026年青浦区法治政府建设工作要点与责任分工》，我局及时总结2026年法治政府建设工作，" \
+           "统筹谋划2027年推进法治政府建设各项措施，现将相关情况报告如下。" in read_paragraphs(out)
+
+
+def test_master_refuses_a_name_that_is_not_a_docx(tmp_path):
+    config = _new_office(tmp_path / "office")
+    result = CliRunner().invoke(main, ["master", "-c", str(config), "-o", str(config)])
+    assert result.exit_code == 2
+    assert "母版的文件名须以 .docx 结尾" in result.output and "Traceback" not in result.output
+    assert config.read_text(encoding="utf-8").startswith("report:")
+
+
 @pytest.mark.render
 def test_build_preview_writes_png_pages_beside_the_draft(tmp_path):
     if not shutil.which("soffice"):

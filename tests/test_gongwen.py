@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from drafter.figures import MARK_CLOSE, MARK_OPEN, MARK_SEP
 from drafter.gongwen import (
+    SAMPLE_INTRO,
     STYLE_FOR_LEVEL,
     STYLE_NAMES,
     StyleSettings,
@@ -46,7 +47,7 @@ def w(name: str) -> str:
 @pytest.fixture(scope="module")
 def master(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("master") / "report.docx"
-    build_master(path)
+    build_master(path, intro=SAMPLE_INTRO)  # as `python -m drafter.gongwen` writes the sample's
     return path
 
 
