@@ -58,18 +58,7 @@ class DrafterError(Exception):
 
     def render(self) -> str:
         """The full message a user sees, on a few lines."""
-        head = self.message
-        loc = self.location()
-        if loc:
-            head = f"{loc}: {head}"
-        lines = [head]
-        if self.context:
-            lines.append(self.context.rstrip("\n"))
-        if self.cause:
-            lines.append(f"原因：{self.cause}")
-        if self.hint:
-            lines.append(f"处理：{self.hint}")
-        return "\n".join(lines)
+        return render_message(self.location(), self.message, self.context, self.cause, self.hint)
 
     def __str__(self) -> str:
         return self.render()
@@ -105,6 +94,19 @@ class OutputError(DrafterError):
 
 class DraftError(DrafterError):
     pass
+
+
+def render_message(location: str, message: str, context: str | None, cause: str | None,
+                   hint: str | None) -> str:
+    """`location: message`, then the context, 原因 (the cause verbatim) and 处理 (what to do)."""
+    lines = [f"{location}: {message}" if location else message]
+    if context:
+        lines.append(context.rstrip("\n"))
+    if cause:
+        lines.append(f"原因：{cause}")
+    if hint:
+        lines.append(f"处理：{hint}")
+    return "\n".join(lines)
 
 
 def excerpt(text: str, focus: str | None, before: int = 30, after: int = 50) -> str:

@@ -24,7 +24,7 @@ from typing import Iterator
 
 from jinja2 import TemplateSyntaxError, meta, nodes
 
-from .errors import ConfigError, DrafterError, QueryError, TemplateError, excerpt, numbered_context
+from .errors import ConfigError, DrafterError, QueryError, TemplateError, excerpt, numbered_context, render_message
 
 # Names every template may use besides the queries (see build.report_context).
 REPORT_KEYS = ("agency", "signature", "title", "date", "recipient", "doc_number", "attachments")
@@ -55,15 +55,7 @@ class Finding:
         return f"{self.path}:{self.line}" if self.line else str(self.path)
 
     def render(self) -> str:
-        loc = self.location()
-        lines = [f"{loc}: {self.message}" if loc else self.message]
-        if self.context:
-            lines.append(self.context.rstrip("\n"))
-        if self.cause:
-            lines.append(f"原因：{self.cause}")
-        if self.hint:
-            lines.append(f"处理：{self.hint}")
-        return "\n".join(lines)
+        return render_message(self.location(), self.message, self.context, self.cause, self.hint)
 
 
 @dataclass
