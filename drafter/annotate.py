@@ -19,8 +19,8 @@ from lxml import etree
 from .checker import CheckReport, FigureCheck, UnbackedNumber, open_draft
 from .document import next_free_path, save_atomically
 from .errors import DraftError
-from .outputs import check_output_name
 from .manifest import read_manifest
+from .outputs import check_output_name
 from .scan import body_paragraphs, run_text, walk
 
 AUTHOR = "drafter"

@@ -14,11 +14,11 @@ from jinja2 import StrictUndefined
 
 from .config import Config, load_config
 from .document import compose, next_free_path, save_atomically
-from .outputs import check_output_name
 from .environment import make_environment
 from .errors import ConfigError, DataError, DrafterError, QueryError
 from .figures import Figure, FigureRegistry, Occurrence, Provenance
 from .gongwen import style_drift
+from .outputs import check_output_name
 from .queries import QuerySpec, load_queries, query_problems
 from .runner import QueryFailure, RunResult, build_parameters, run_queries
 from .sections import Paragraph, render_sections, section_files

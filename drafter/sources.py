@@ -101,8 +101,8 @@ _DEFAULT_AND_INSTALLED = {
     "mariadb": ("MySQLdb", "pymysql"),
 }
 DRIVER_HINT = ("PostgreSQL：pip install 'drafter[postgres]'，URL 写成 postgresql+psycopg://…；"
-                "MySQL/MariaDB：pip install 'drafter[mysql]'，URL 写成 mysql+pymysql://…；"
-                "其他数据库请安装其 SQLAlchemy 方言和驱动（见 README“连接真实数据库”）。")
+               "MySQL/MariaDB：pip install 'drafter[mysql]'，URL 写成 mysql+pymysql://…；"
+               "其他数据库请安装其 SQLAlchemy 方言和驱动（见 README“连接真实数据库”）。")
 
 
 def _installed(module: str) -> bool:

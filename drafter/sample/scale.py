@@ -219,7 +219,7 @@ def _analyse(engine: Engine) -> None:
 
 def _engine(url: str) -> Engine:
     """A writable engine for loading (not the read-only one of sources.py)."""
-    from ..sources import DRIVER_HINT, CONNECT_TIMEOUT, masked_url, with_installed_driver
+    from ..sources import CONNECT_TIMEOUT, DRIVER_HINT, masked_url, with_installed_driver
 
     try:
         parsed = with_installed_driver(make_url(url))
