@@ -131,44 +131,16 @@ def _order(finding: Finding) -> tuple:
 # -- queries --------------------------------------------------------------------------------
 
 def _lint_queries(directory: Path, sources, parameters, reserved, findings: list[Finding]) -> dict:
-    from .queries import _variant_of, parse_query, query_problems
+    from .queries import query_problems, scan_queries
     from .sqlguard import check_select
 
-    if not directory.is_dir():
-        findings.append(Finding("找不到查询目录", directory,
-                                hint="在 config.yaml 的 queries: 中写对目录，或新建该目录并放入 .sql 文件。"))
-        return {}
-    specs: dict = {}
-    variants = []
-    for path in sorted(directory.rglob("*.sql")):
-        if not path.is_file():  # a folder named x.sql
-            continue
-        variant = _variant_of(path)
-        if variant:
-            variants.append((*variant, path))
-            continue
-        try:
-            spec = parse_query(path)
-        except QueryError as exc:
-            findings.append(Finding.from_error(exc))
-            continue
-        if spec.name in specs:
-            findings.append(Finding(
-                f"查询名“{spec.name}”重复", path, 1,
-                hint=f"另一个同名文件：{specs[spec.name].path}。查询名取自文件名，须唯一，请改名其一。"))
-            continue
+    specs, problems = scan_queries(directory)
+    findings.extend(Finding.from_error(e) for e in problems)
+    for spec in specs.values():
         if spec.name in reserved:
             findings.append(Finding(
-                f"查询名“{spec.name}”与内置名称冲突", path, 1,
+                f"查询名“{spec.name}”与内置名称冲突", spec.path, 1,
                 hint=f"请给文件改名；内置名称：{'、'.join(sorted(reserved))}。"))
-        specs[spec.name] = spec
-    for name, dialect, path in variants:
-        if name in specs:
-            specs[name].variants[dialect] = path
-        else:
-            findings.append(Finding(f"方言变体“{path.name}”没有对应的通用查询 {name}.sql", path,
-                                    hint=f"变体只能替换已有的查询：先写通用的 {name}.sql（含文件头）。"))
-    for spec in specs.values():
         if sources is None:  # config.yaml did not load: sources and parameters are unknown
             for path, sql, first in [(spec.path, spec.sql, spec.sql_line),
                                      *[(p, p.read_text(encoding="utf-8"), 1) for p in spec.variants.values()]]:

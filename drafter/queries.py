@@ -167,15 +167,18 @@ def _variant_of(path: Path) -> tuple[str, str] | None:
     return None
 
 
-def load_queries(directory: Path) -> dict[str, QuerySpec]:
-    """Every query under `directory` (subfolders included), by name."""
+def scan_queries(directory: Path) -> tuple[dict[str, QuerySpec], list[QueryError]]:
+    """Every query under `directory` (subfolders included) that reads cleanly, by name, and
+    what is wrong with the rest: a bad header, a name used twice, a variant without its query.
+    `load_queries` stops at the first problem; `drafter lint` reports them all."""
     if not directory.is_dir():
-        raise QueryError(
+        return {}, [QueryError(
             "找不到查询目录",
             path=directory,
             hint="在 config.yaml 的 queries: 中写对目录，或新建该目录并放入 .sql 文件。",
-        )
+        )]
     specs: dict[str, QuerySpec] = {}
+    problems: list[QueryError] = []
     variants: list[tuple[str, str, Path]] = []
     for path in sorted(directory.rglob("*.sql")):
         if not path.is_file():  # a folder named x.sql
@@ -184,22 +187,37 @@ def load_queries(directory: Path) -> dict[str, QuerySpec]:
         if variant:
             variants.append((*variant, path))
             continue
-        spec = parse_query(path)
+        try:
+            spec = parse_query(path)
+        except QueryError as exc:
+            problems.append(exc)
+            continue
         if spec.name in specs:
-            raise QueryError(
+            problems.append(QueryError(
                 f"查询名“{spec.name}”重复",
                 path=path,
+                line=1,
                 hint=f"另一个同名文件：{specs[spec.name].path}。查询名取自文件名，须唯一，请改名其一。",
-            )
+            ))
+            continue
         specs[spec.name] = spec
     for name, dialect, path in variants:
-        if name not in specs:
-            raise QueryError(
+        if name in specs:
+            specs[name].variants[dialect] = path
+        else:
+            problems.append(QueryError(
                 f"方言变体“{path.name}”没有对应的通用查询 {name}.sql",
                 path=path,
-                hint="变体只能替换已有的查询：先写通用的 {name}.sql（含文件头）。",
-            )
-        specs[name].variants[dialect] = path
+                hint=f"变体只能替换已有的查询：先写通用的 {name}.sql（含文件头）。",
+            ))
+    return specs, problems
+
+
+def load_queries(directory: Path) -> dict[str, QuerySpec]:
+    """Every query under `directory` (subfolders included), by name; the first problem is raised."""
+    specs, problems = scan_queries(directory)
+    if problems:
+        raise problems[0]
     return specs
 
 

@@ -81,8 +81,24 @@ def test_a_dialect_variant_is_attached_to_its_query(tmp_path):
 
 def test_a_variant_without_its_query_is_refused(tmp_path):
     write(tmp_path, "y.mysql.sql", "SELECT 2")
-    with pytest.raises(QueryError, match="没有对应的通用查询"):
+    with pytest.raises(QueryError, match="没有对应的通用查询") as caught:
         load_queries(tmp_path)
+    assert "先写通用的 y.sql" in caught.value.hint  # the query it needs, by name
+
+
+def test_every_problem_of_the_query_folder_is_found_in_one_scan(tmp_path):
+    from drafter.queries import scan_queries
+
+    write(tmp_path, "a/x.sql", HEADER + "SELECT 1 AS n")
+    write(tmp_path, "b/x.sql", HEADER + "SELECT 2 AS n")
+    write(tmp_path, "bad.sql", "-- source: enforcement\nSELECT 1")
+    write(tmp_path, "z.postgresql.sql", "SELECT 3")
+    specs, problems = scan_queries(tmp_path)
+    assert list(specs) == ["x"] and specs["x"].path == tmp_path / "a/x.sql"
+    messages = [p.message for p in problems]
+    assert len(messages) == 3
+    assert "查询名“x”重复" in messages
+    assert any("z.postgresql.sql" in m and "没有对应的通用查询 z.sql" in m for m in messages)
 
 
 def test_missing_query_directory(tmp_path):
