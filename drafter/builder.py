@@ -183,6 +183,15 @@ def _one_line(error: DrafterError) -> str:
     return line
 
 
+def empty_year_warnings(run: RunResult, year: int) -> list[str]:
+    """One warning when every query that ran gave only 0 or NULL: most likely a year the
+    databases hold nothing for (a mistyped --year), not a year in which nothing happened."""
+    values = [f.value for result in run.results.values() if result.ok for f in result.figures()]
+    if not values or any(v not in (None, 0) for v in values):
+        return []
+    return [f"{year} 年度的查询结果全部为 0 或空：数据库中可能还没有该年度的数据，请核对 --year 或 config.yaml 的 report.year。"]
+
+
 def style_warnings(document: Any, config: Config) -> list[str]:
     """One warning when the master's styles differ from `style:`: a changed `style:` does not
     reach a master that exists, which surprises whoever changed it."""
@@ -264,7 +273,7 @@ def build(
     t = time.perf_counter()
     draft = compose_draft(project, run, strict=strict)
     timings["render"] = time.perf_counter() - t
-    warnings = style_warnings(draft.document, project.config)
+    warnings = style_warnings(draft.document, project.config) + empty_year_warnings(run, project.year)
 
     built_at = (clock or dt.datetime.now)()
     path = requested if force else next_free_path(requested)

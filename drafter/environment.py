@@ -72,7 +72,7 @@ def _merge_args(figure: Figure, args: tuple, kwargs: dict) -> Figure:
         return figure
     sources = figure.sources + tuple(s for a in extra for s in a.sources if s not in figure.sources)
     refs = ",".join(a.ref for a in extra)
-    return Figure(figure.value, f"{figure.ref}|{refs}", sources, figure.description)
+    return Figure(figure.value, f"{figure.ref}|{refs}", sources, figure.description, figure.why)
 
 
 def template_position() -> tuple[str | None, int | None]:
@@ -90,7 +90,9 @@ def template_position() -> tuple[str | None, int | None]:
 
 
 def missing_reason(figure: Figure, registry: FigureRegistry) -> str:
-    """Why `figure` has no value: its query failed, or the database gave NULL."""
+    """Why `figure` has no value: its query failed, a denominator was 0, or the database gave NULL."""
+    if figure.why:
+        return figure.why
     for prov in figure.sources:
         if prov.query in registry.failed:
             return f"{registry.failed[prov.query]}（见上面的警告）"
@@ -161,7 +163,8 @@ def _ratio(value: Any, denominator: Any) -> Any:
             return denominator.__rtruediv__(value)
         if (isinstance(denominator, Figure) and denominator.missing) or value.missing:
             return Figure(None, f"({value.ref}/{getattr(denominator, 'ref', denominator)})",
-                          value.sources + getattr(denominator, "sources", ()), value.description)
+                          value.sources + getattr(denominator, "sources", ()), value.description,
+                          value.why or getattr(denominator, "why", None))
         return value / denominator
     return numbers.ratio(value, denominator)
 

@@ -53,13 +53,15 @@ def _exact(value: Any) -> Any:
 class Figure:
     """A value plus provenance. Behaves like its value in comparisons and arithmetic."""
 
-    __slots__ = ("value", "ref", "sources", "description")
+    __slots__ = ("value", "ref", "sources", "description", "why")
 
-    def __init__(self, value: Any, ref: str, sources: tuple[Provenance, ...], description: str = ""):
+    def __init__(self, value: Any, ref: str, sources: tuple[Provenance, ...], description: str = "",
+                 why: str | None = None):
         self.value = _exact(value)
         self.ref = ref
         self.sources = sources
         self.description = description
+        self.why = why  # why a derived figure has no value (a zero denominator in the data)
 
     @classmethod
     def from_column(cls, value: Any, prov: Provenance, description: str = "") -> "Figure":
@@ -72,15 +74,23 @@ class Figure:
     # -- arithmetic gives derived figures -------------------------------------------------
     def _combine(self, other: Any, op: str, fn) -> "Figure":
         if isinstance(other, Figure):
-            value = None if self.missing or other.missing else fn(_num(self), _num(other))
+            ref = f"({self.ref}{op}{other.ref})"
             sources = self.sources + tuple(s for s in other.sources if s not in self.sources)
-            return Figure(value, f"({self.ref}{op}{other.ref})", sources, self.description)
+            if self.missing or other.missing:
+                return Figure(None, ref, sources, self.description, self.why or other.why)
+            if op == "/" and _num(other) == 0:  # the data's zero: the figure cannot be computed
+                return Figure(None, ref, sources, self.description, f"分母 {other.ref} 为 0")
+            return Figure(fn(_num(self), _num(other)), ref, sources, self.description)
         value = None if self.missing else fn(_num(self), _plain(other))
-        return Figure(value, f"({self.ref}{op}{other})", self.sources, self.description)
+        return Figure(value, f"({self.ref}{op}{other})", self.sources, self.description, self.why)
 
     def _rcombine(self, other: Any, op: str, fn) -> "Figure":
-        value = None if self.missing else fn(_plain(other), _num(self))
-        return Figure(value, f"({other}{op}{self.ref})", self.sources, self.description)
+        ref = f"({other}{op}{self.ref})"
+        if self.missing:
+            return Figure(None, ref, self.sources, self.description, self.why)
+        if op == "/" and _num(self) == 0:
+            return Figure(None, ref, self.sources, self.description, f"分母 {self.ref} 为 0")
+        return Figure(fn(_plain(other), _num(self)), ref, self.sources, self.description)
 
     def __add__(self, o): return self._combine(o, "+", lambda a, b: a + b)
     def __radd__(self, o): return self._rcombine(o, "+", lambda a, b: a + b)
@@ -118,6 +128,11 @@ def _plain(value: Any) -> Any:
 
 def _num(fig: Figure) -> Any:
     value = fig.value
+    if value is None and fig.why:
+        raise DataError(
+            f"{fig.ref} 无法计算（{fig.why}），不能参与比较或计算",
+            hint="检查数据，或在模板中先用 {% if 分母 > 0 %} 判断。",
+        )
     if value is None:
         raise DataError(
             f"{fig.ref} 没有值（查询返回了 NULL，或查询未能执行），不能参与比较或计算",
@@ -139,7 +154,8 @@ def _num(fig: Figure) -> Any:
 
 def _divide(a: Any, b: Any) -> Decimal:
     if b == 0:
-        raise DataError("除数为 0", hint="分母的查询结果为 0，检查数据或在模板中先用 {% if … %} 判断。")
+        # Only a template's own 0 gets here (a figure's 0 makes a figure without a value).
+        raise DataError("除数为 0", hint="模板中的除数写成了 0：改正模板中的算式。")
     return Decimal(a) / Decimal(b)
 
 

@@ -310,6 +310,15 @@ CATALOGUE = [
          new=(draft_2(),), hint=False),
     Case("query-null-strict", _set("config.yaml", "kind: 行政处罚", "kind: 行政强制"), ("build", "--strict"), 1,
          lambda p: [f"{p.path(SECTION_FILE)}:2", "数字 cases.fines 无法计算：查询结果为空（NULL）", "--strict"]),
+    Case("data-zero-denominator", lambda p: (
+        p.edit("config.yaml", "kind: 行政处罚", "kind: 行政许可"),  # one case, fines 0
+        p.edit(SECTION_FILE, "{{ cases.n }}", "{{ cases.n | ratio(cases.fines) | pct }}")), ("build",), 0,
+         lambda p: ["1 处【待补充】", "(cases.n/cases.fines)：分母 cases.fines 为 0", f"{p.path(SECTION_FILE)}:2"],
+         new=(draft_2(),), hint=False),
+    Case("data-zero-denominator-strict", lambda p: (
+        p.edit("config.yaml", "kind: 行政处罚", "kind: 行政许可"),
+        p.edit(SECTION_FILE, "{{ cases.n }}", "{{ cases.n | ratio(cases.fines) | pct }}")), ("build", "--strict"), 1,
+         lambda p: [f"{p.path(SECTION_FILE)}:2", "无法计算：分母 cases.fines 为 0", "--strict"]),
     Case("query-scalar-with-two-columns", _set("queries/total.sql", "AS total", "AS total, 1 AS one"),
          ("build", "--strict"), 1,
          lambda p: [str(p.path("queries/total.sql")), "返回了 2 列（total、one）", "returns: row"]),

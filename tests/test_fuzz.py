@@ -138,9 +138,11 @@ def test_a_ratio_of_two_figures_prints_a_percentage_or_a_placeholder_or_a_drafte
     try:
         text = template.render(a=figure(a), b=Figure(b, "q.d", (Provenance("q", "src", "d"),)), d=digits)
     except DrafterError:
-        return  # a denominator of 0, or a value arithmetic refuses: named for the user
+        return  # a value arithmetic refuses (text, a bool, NaN): named for the user
     [occ] = list(registry)
     assert MARKED.fullmatch(text).group(2) == occ.text
+    if a is not None and isinstance(b, (int, float, Decimal)) and not isinstance(b, bool) and b == 0:
+        assert occ.placeholder and occ.reason == "分母 q.d 为 0"  # the data's zero: nothing to print
     if not occ.placeholder:
         assert occ.text.endswith("%")
         assert occ.text == numbers.pct(numbers.ratio(a, b), digits)

@@ -311,3 +311,16 @@ def test_changed_rows_change_only_their_figures(tmp_path, project, draft_2025):
 
 def _numbers(text: str) -> list[str]:
     return re.findall(r"\d+(?:\.\d+)?", text)
+
+
+def test_a_year_the_databases_hold_nothing_for_is_drafted_with_a_warning(project, tmp_path):
+    result = build(project, year=2023, output=tmp_path / "2023.docx")
+    assert result.warnings == ["2023 年度的查询结果全部为 0 或空：数据库中可能还没有该年度的数据，"
+                               "请核对 --year 或 config.yaml 的 report.year。"]
+    text = "\n".join(read_paragraphs(result.path))
+    assert "一、2023年推进法治政府建设的主要举措和工作成效" in text
+    # Counts are 0; a rate over a count of 0 cannot be computed and waits for the editor.
+    reasons = {o.reason for o in result.registry.placeholders}
+    assert reasons and all(r.startswith("分母 ") and r.endswith(" 为 0") for r in reasons)
+    assert "整改率【待补充：(inspections.hazards_cleared/inspections.hazards_found)】" in text
+    assert build(project, output=tmp_path / "2025.docx").warnings == []

@@ -1,0 +1,60 @@
+"""Arithmetic on figures: a zero denominator from the data is a figure without a value."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from drafter.environment import make_environment
+from drafter.errors import DataError
+from drafter.figures import MARKED, Figure, FigureRegistry, Provenance
+
+
+def fig(value, column: str) -> Figure:
+    return Figure.from_column(value, Provenance("q", "src", column))
+
+
+def render(template: str, strict: bool = False, **figures) -> tuple[str, FigureRegistry]:
+    registry = FigureRegistry()
+    text = make_environment(registry, strict=strict).from_string(template).render(**figures)
+    return text, registry
+
+
+@pytest.mark.parametrize("expr", ["a / b", "a | ratio(b)", "(a / b) * 100", "1 / b", "100 - (a / b)"])
+def test_a_zero_denominator_in_the_data_is_a_placeholder_with_its_reason(expr):
+    text, registry = render(f"{{{{ ({expr}) | pct }}}}", a=fig(3, "a"), b=fig(0, "b"))
+    [occ] = list(registry)
+    assert occ.placeholder and MARKED.fullmatch(text).group(2).startswith("【待补充：")
+    assert occ.reason == "分母 q.b 为 0"
+
+
+def test_with_strict_a_zero_denominator_is_an_error_naming_it():
+    with pytest.raises(DataError) as info:
+        render("{{ a | ratio(b) | pct }}", strict=True, a=fig(3, "a"), b=fig(0, "b"))
+    assert "无法计算：分母 q.b 为 0" in info.value.message
+
+
+def test_a_comparison_on_a_ratio_without_a_denominator_says_why():
+    with pytest.raises(DataError) as info:
+        render("{% if a / b > 0.5 %}多{% endif %}", a=fig(3, "a"), b=fig(0, "b"))
+    assert "无法计算（分母 q.b 为 0）" in info.value.message and "{% if 分母 > 0 %}" in info.value.hint
+
+
+def test_a_zero_written_in_the_template_is_a_mistake_in_the_template():
+    with pytest.raises(DataError, match="除数为 0") as info:
+        render("{{ (a / 0) | pct }}", a=fig(3, "a"))
+    assert "模板" in info.value.hint
+
+
+def test_a_nonzero_denominator_divides_exactly():
+    text, registry = render("{{ a | ratio(b) | pct(1) }}", a=fig(1, "a"), b=fig(3, "b"))
+    [occ] = list(registry)
+    assert occ.text == "33.3%" and occ.value == Decimal(1) / Decimal(3)
+    assert [p.column for p in occ.sources] == ["a", "b"]
+
+
+def test_a_null_stays_a_null_whatever_it_is_divided_by():
+    _, registry = render("{{ a | ratio(b) | pct }}", a=fig(None, "a"), b=fig(0, "b"))
+    [occ] = list(registry)
+    assert occ.placeholder and occ.reason == "查询结果为空（NULL）"
