@@ -480,6 +480,10 @@ def check(
     else:
         figures, covered = checker.by_paragraphs(expected)
     unbacked = checker.unbacked(covered, figures)
+    waiting = [f.id for f in figures if f.draft_text and f.draft_text.startswith("【待补充")]
+    if waiting:  # consistent with the data, yet not a figure a final text can carry
+        warnings.append(f"草稿中仍有 {len(waiting)} 处【待补充】（{'、'.join(waiting[:10])}"
+                        f"{' 等' if len(waiting) > 10 else ''}），定稿前需补齐数据后重新生成，或由编辑填写。")
     timings["compare"] = time.perf_counter() - t
     elapsed = time.perf_counter() - started
 

@@ -323,4 +323,11 @@ def test_a_year_the_databases_hold_nothing_for_is_drafted_with_a_warning(project
     reasons = {o.reason for o in result.registry.placeholders}
     assert reasons and all(r.startswith("分母 ") and r.endswith(" 为 0") for r in reasons)
     assert "整改率【待补充：(inspections.hazards_cleared/inspections.hazards_found)】" in text
+    # The reviewer's check agrees with the data, and says what still waits for a figure.
+    from drafter import check
+
+    report = check(result.path, project)
+    assert report.exit_code == 0
+    [waiting] = [w for w in report.warnings if "【待补充】" in w]
+    assert f"仍有 {len(result.registry.placeholders)} 处【待补充】" in waiting
     assert build(project, output=tmp_path / "2025.docx").warnings == []
