@@ -38,7 +38,7 @@ if mode == "drafter":
 else:
     from docxtpl import DocxTemplate
     from jinja2 import Environment
-    from drafter.numbers import date_cn
+    from drafter.text.numbers import date_cn
     env = Environment()
     env.filters["date_cn"] = date_cn  # the master formats its date; everything else is precomputed
     ctx = json.loads((project / "bare-context.json").read_text(encoding="utf-8"))
@@ -79,8 +79,8 @@ def make_bare_template(project: Path) -> None:
 
     from drafter import build
     from drafter.builder import report_context
-    from drafter.figures import strip_marks
-    from drafter.reading import paragraph_text
+    from drafter.data.figures import strip_marks
+    from drafter.review.reading import paragraph_text
 
     result = build(project / "config.yaml", output=project / "reference.docx", force=True)
     doc = Document(str(project / "templates/report.docx"))

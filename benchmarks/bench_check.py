@@ -31,8 +31,8 @@ import json, sys, time, tracemalloc
 from pathlib import Path
 draft, config, runs, outputs = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "1"
 from drafter import check
-from drafter.annotate import annotate
-from drafter.checklist import write_checklist
+from drafter.review.annotate import annotate
+from drafter.review.checklist import write_checklist
 report = check(draft, config)  # warm-up
 times, stages = [], []
 for _ in range(runs):
@@ -68,7 +68,7 @@ def make_drafts(root: Path) -> tuple[Path, dict[str, Path]]:
 
     from drafter import build
     from drafter.sample import create_sqlite
-    from drafter.scan import control_id
+    from drafter.review.scan import control_id
 
     project = root / "project"
     project.mkdir()

@@ -136,7 +136,7 @@ def direct_queries(config: Path, url: str, runs: int) -> tuple[float, dict[str, 
     from sqlalchemy.engine import make_url
 
     from drafter.builder import load_project
-    from drafter.runner import build_parameters
+    from drafter.data.runner import build_parameters
 
     project = load_project(config)
     params = build_parameters(project.config)
@@ -216,7 +216,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from drafter.sample.scale import load_into, parse_count
-    from drafter.sources import masked_url
+    from drafter.data.sources import masked_url
 
     rows = parse_count(args.rows)
     name, url = create_database(args.url)

@@ -1,7 +1,7 @@
 """drafter: draft a Chinese government office's year-end report from its databases.
 
 The public API; the `drafter` command is a thin layer over these names. They are
-imported on first use, so `import drafter.numbers` stays light.
+imported on first use, so `import drafter.text.numbers` stays light.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ _API = {
     "BuildResult": ".builder",
     "Project": ".builder",
     "build": ".builder",
-    "CheckReport": ".checker",
-    "check": ".checker",
+    "CheckReport": ".review.checker",
+    "check": ".review.checker",
     "load_project": ".builder",
-    "Config": ".config",
-    "load_config": ".config",
+    "Config": ".project.config",
+    "load_config": ".project.config",
     "Finding": ".linter",
     "lint": ".linter",
     "ConfigError": ".errors",

@@ -12,16 +12,16 @@ from jinja2.exceptions import TemplateError as JinjaError
 from jinja2.sandbox import SandboxedEnvironment
 from jinja2 import StrictUndefined
 
-from .config import Config, load_config
-from .document import compose, next_free_path, save_atomically
-from .environment import make_environment
-from .errors import ConfigError, DataError, DrafterError, QueryError
-from .figures import Figure, FigureRegistry, Occurrence, Provenance
-from .gongwen import style_drift
-from .outputs import check_output_name
-from .queries import QuerySpec, load_queries, query_problems
-from .runner import QueryFailure, RunResult, build_parameters, run_queries
-from .sections import Paragraph, render_sections, section_files
+from drafter.project.config import Config, load_config
+from drafter.word.document import compose, next_free_path, save_atomically
+from drafter.text.environment import make_environment
+from drafter.errors import ConfigError, DataError, DrafterError, QueryError
+from drafter.data.figures import Figure, FigureRegistry, Occurrence, Provenance
+from drafter.word.gongwen import style_drift
+from drafter.outputs import check_output_name
+from drafter.project.queries import QuerySpec, load_queries, query_problems
+from drafter.data.runner import QueryFailure, RunResult, build_parameters, run_queries
+from drafter.text.sections import Paragraph, render_sections, section_files
 
 RESERVED_NAMES = frozenset({
     "year", "period_start", "period_end", "params", "report", "agency", "signature", "title",
@@ -279,7 +279,7 @@ def build(
     path = requested if force else next_free_path(requested)
 
     t = time.perf_counter()
-    from .manifest import attach_manifest
+    from drafter.word.manifest import attach_manifest
 
     attach_manifest(draft.document, project, run, draft.registry, built_at)
     save_atomically(draft.document, path)

@@ -16,8 +16,8 @@ from typing import Callable
 
 import click
 
-from . import __version__
-from .errors import DrafterError
+from drafter import __version__
+from drafter.errors import DrafterError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -171,8 +171,8 @@ def main(debug: bool) -> None:
 def build(config_path: Path, year: int | None, output: Path | None, source_overrides, force: bool,
           strict: bool, preview: bool, comments: bool) -> None:
     """生成报告草稿（.docx），并输出其路径。"""
-    from .builder import build as run_build
-    from .progress import Progress
+    from drafter.builder import build as run_build
+    from drafter.progress import Progress
 
     with Progress("查询数据库") as progress:  # only on a terminal, and only after a moment
         result = run_build(config_path, year=year, output=output, sources=dict(source_overrides),
@@ -197,7 +197,7 @@ def build(config_path: Path, year: int | None, output: Path | None, source_overr
              "按提示修正后重新生成。退出码 1。")
     click.echo(str(result.path))
     if comments:
-        from .annotate import reviewer_copy
+        from drafter.review.annotate import reviewer_copy
 
         _err(f"审核版（每个数字一条批注）：{reviewer_copy(result.path, force=force)}")
     if preview:
@@ -215,7 +215,7 @@ def _grouped(failures) -> list[tuple[DrafterError, list[str]]]:
 
 
 def _write_preview(draft: Path) -> None:
-    from .preview import PreviewUnavailable, render_pngs
+    from drafter.word.preview import PreviewUnavailable, render_pngs
 
     try:
         pages = render_pngs(draft, draft.parent / f"{draft.stem}-预览")
@@ -242,9 +242,9 @@ def check(draft: Path, config_path: Path, year: int | None, source_overrides, xl
 
     退出码：0 全部一致，1 有需要处理的发现，2 无法核对。
     """
-    from .annotate import check_annotate_path
-    from .checker import check as run_check
-    from .checklist import check_checklist_path
+    from drafter.review.annotate import check_annotate_path
+    from drafter.review.checker import check as run_check
+    from drafter.review.checklist import check_checklist_path
 
     with _check_could_not_run():
         # A wrong output name is told before the databases are queried.
@@ -254,11 +254,11 @@ def check(draft: Path, config_path: Path, year: int | None, source_overrides, xl
             check_annotate_path(draft, annotate_path)
         report = run_check(draft, config_path, sources=dict(source_overrides), year=year)
         if xlsx_path is not None:
-            from .checklist import write_checklist
+            from drafter.review.checklist import write_checklist
 
             _err(f"核对清单：{write_checklist(report, xlsx_path)}")
         if annotate_path is not None:
-            from .annotate import annotate
+            from drafter.review.annotate import annotate
 
             _err(f"批注副本：{annotate(report, annotate_path)}")
     click.echo(report.render())
@@ -291,8 +291,8 @@ def _check_could_not_run():
 @handle_errors
 def figures(config_path: Path, year: int | None, source_overrides, fmt: str, output: Path | None) -> None:
     """列出报告中的全部数字：编号、所在部分、文字、原始值、查询和数据源（不写草稿）。"""
-    from .listing import list_figures, render
-    from .outputs import check_output_name, write_atomically
+    from drafter.review.listing import list_figures, render
+    from drafter.outputs import check_output_name, write_atomically
 
     suffix = {"csv": ".csv", "json": ".json", "table": ".txt"}[fmt]
     if output is not None:
@@ -332,9 +332,9 @@ def master(config_path: Path, output: Path | None, force: bool) -> None:
 
     覆盖已有母版（--force）时沿用其开头段；新母版的开头段是通用写法，请在 Word 中改成本单位的。
     """
-    from .config import load_config
-    from .gongwen import DEFAULT_INTRO, build_master, opening_of
-    from .outputs import check_output_name, write_atomically
+    from drafter.project.config import load_config
+    from drafter.word.gongwen import DEFAULT_INTRO, build_master, opening_of
+    from drafter.outputs import check_output_name, write_atomically
 
     config = load_config(config_path)
     target = output or config.resolve(config.templates.master)
@@ -362,7 +362,7 @@ def lint(config_path: Path) -> None:
 
     退出码：0 没有问题，1 有问题，2 无法检查（如找不到配置文件）。
     """
-    from .linter import lint as run_lint
+    from drafter.linter import lint as run_lint
 
     findings = run_lint(config_path)
     for finding in findings:
@@ -385,7 +385,7 @@ def sample() -> None:
 @handle_errors
 def sample_create(directory: Path, force: bool) -> None:
     """生成示例部门数据库（每个系统一个 SQLite 文件，含 2024、2025 年数据）。"""
-    from .sample import create_sqlite
+    from drafter.sample import create_sqlite
 
     paths = create_sqlite(directory, overwrite=force)  # refuses to overwrite with an OutputError
     for p in paths:
@@ -396,7 +396,7 @@ class CountType(click.ParamType):
     name = "行数"
 
     def convert(self, value, param, ctx):
-        from .sample.scale import parse_count
+        from drafter.sample.scale import parse_count
 
         try:
             return parse_count(value)
@@ -428,13 +428,13 @@ class YearsType(click.ParamType):
 @handle_errors
 def sample_load(url: str, systems: tuple[str, ...], years: list[int], history: int) -> None:
     """把示例数据装入任意数据库（PostgreSQL、MySQL/MariaDB …），建表并写入各系统的行。"""
-    from .progress import Progress
-    from .sample.scale import load_into
+    from drafter.progress import Progress
+    from drafter.sample.scale import load_into
 
     with Progress("装入示例数据", total=history or None, unit="行往年记录") as progress:
         report = load_into(url, systems=systems or None, years=years, history=history,
                            on_rows=lambda n: progress.advance(amount=n))
-    from .sample import SYSTEMS
+    from drafter.sample import SYSTEMS
 
     click.echo(f"已装入 {report.url}（{'、'.join(map(str, report.years))} 年）：")
     for name in report.systems:

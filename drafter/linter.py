@@ -24,7 +24,7 @@ from typing import Iterator
 
 from jinja2 import TemplateSyntaxError, meta, nodes
 
-from .errors import ConfigError, DrafterError, QueryError, TemplateError, excerpt, numbered_context, render_message
+from drafter.errors import ConfigError, DrafterError, QueryError, TemplateError, excerpt, numbered_context, render_message
 
 # Names every template may use besides the queries (see build.report_context).
 REPORT_KEYS = ("agency", "signature", "title", "date", "recipient", "doc_number", "attachments")
@@ -73,13 +73,13 @@ class _Use:
 
 def lint(config_path: str | Path = "config.yaml") -> list[Finding]:
     """Every problem of the project at `config_path`, in file order; [] when it is clean."""
-    from .builder import RESERVED_NAMES
-    from .config import load_config
-    from .runner import build_parameters
+    from drafter.builder import RESERVED_NAMES
+    from drafter.project.config import load_config
+    from drafter.data.runner import build_parameters
 
     config_path = Path(config_path)
     if not config_path.is_file():
-        from .yamlfile import load_yaml
+        from drafter.project.yamlfile import load_yaml
 
         load_yaml(config_path)  # raises why it cannot be read: missing, a folder, …
     findings: list[Finding] = []
@@ -131,8 +131,8 @@ def _order(finding: Finding) -> tuple:
 # -- queries --------------------------------------------------------------------------------
 
 def _lint_queries(directory: Path, sources, parameters, reserved, findings: list[Finding]) -> dict:
-    from .queries import query_problems, scan_queries
-    from .sqlguard import check_select
+    from drafter.project.queries import query_problems, scan_queries
+    from drafter.project.sqlguard import check_select
 
     specs, problems = scan_queries(directory)
     findings.extend(Finding.from_error(e) for e in problems)
@@ -208,14 +208,14 @@ def select_columns(sql: str) -> list[str] | None:
 # -- templates ------------------------------------------------------------------------------
 
 def _environment():
-    from .environment import make_environment
-    from .figures import FigureRegistry
+    from drafter.text.environment import make_environment
+    from drafter.data.figures import FigureRegistry
 
     return make_environment(FigureRegistry())
 
 
 def _lint_sections(sections, resolve, findings: list[Finding], uses: list[_Use]) -> list[Path]:
-    from .sections import read_template, section_files, wide_tag_error, wide_tags
+    from drafter.text.sections import read_template, section_files, wide_tag_error, wide_tags
 
     try:
         files = section_files(sections, resolve)
@@ -247,7 +247,7 @@ def _lint_sections(sections, resolve, findings: list[Finding], uses: list[_Use])
 
 
 def _lint_master(master: Path, findings: list[Finding], uses: list[_Use]) -> list[Path]:
-    from .document import as_jinja, master_paragraphs, open_master, tag_problem
+    from drafter.word.document import as_jinja, master_paragraphs, open_master, tag_problem
 
     try:
         tpl = open_master(master, check_tags=False)
@@ -279,7 +279,7 @@ def _lint_master(master: Path, findings: list[Finding], uses: list[_Use]) -> lis
 
 
 def _parse(env, source: str, path: Path, findings: list[Finding]):
-    from .environment import template_error
+    from drafter.text.environment import template_error
 
     try:
         tree = env.parse(source, name=path.name, filename=str(path))
@@ -298,7 +298,7 @@ def _included(tree) -> Iterator[str]:
 def _scan(env, tree, source: str, path: Path, paragraphs, findings: list[Finding], uses: list[_Use],
           extra_names: frozenset | set = frozenset()) -> None:
     """Record the names and columns `tree` uses; report unknown filters."""
-    from .environment import FORMAT_FILTERS, VALUE_FILTERS
+    from drafter.text.environment import FORMAT_FILTERS, VALUE_FILTERS
 
     def place(line: int | None, focus: str) -> tuple[int | None, str | None, str | None]:
         """Line, paragraph and the text shown for a finding about `focus` (a long line is cut

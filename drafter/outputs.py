@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from .errors import DrafterError, OutputError
+from drafter.errors import DrafterError, OutputError
 
 
 def check_output_name(path: Path, suffixes: tuple[str, ...], what: str, example: str,

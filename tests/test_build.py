@@ -17,8 +17,8 @@ from docx.oxml.ns import qn
 
 from drafter import build
 from drafter.cli import main
-from drafter.manifest import read_manifest
-from drafter.reading import read_paragraphs
+from drafter.word.manifest import read_manifest
+from drafter.review.reading import read_paragraphs
 
 REPO = Path(__file__).resolve().parents[1]
 

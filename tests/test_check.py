@@ -26,15 +26,15 @@ from docx.oxml.ns import qn
 from openpyxl import load_workbook
 
 from drafter import DraftError, check
-from drafter.annotate import annotate
-from drafter.checker import (
+from drafter.review.annotate import annotate
+from drafter.review.checker import (
     CONSISTENT, EDITED, REMOVED, STALE, UNBACKED, UNCHECKED, align_paragraphs, map_span,
 )
-from drafter.checklist import write_checklist
+from drafter.review.checklist import write_checklist
 from drafter.cli import main
-from drafter.manifest import read_manifest
-from drafter.reading import read_paragraphs
-from drafter.scan import control_id, counted_numbers, numbers, run_text, sentence_around
+from drafter.word.manifest import read_manifest
+from drafter.review.reading import read_paragraphs
+from drafter.review.scan import control_id, counted_numbers, numbers, run_text, sentence_around
 
 
 # --------------------------------------------------------------------------- editing a draft like an editor
@@ -491,7 +491,7 @@ def test_check_reports_an_internal_error_in_one_line_with_status_2(sample_projec
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(sys.modules["drafter.checker"], "compose_draft", broken)
+    monkeypatch.setattr(sys.modules["drafter.review.checker"], "compose_draft", broken)
     result = CliRunner().invoke(main, ["check", str(sample_draft), "-c", str(sample_project)])
     assert result.exit_code == 2 and "内部错误" in result.output and "boom" in result.output
     assert "Traceback" not in result.output

@@ -71,7 +71,7 @@ def _new_office(root: Path) -> Path:
 
 
 def test_a_master_made_for_another_office_opens_neutrally(tmp_path):
-    from drafter.reading import read_paragraphs
+    from drafter.review.reading import read_paragraphs
 
     config = _new_office(tmp_path / "office")
     runner = CliRunner()
@@ -87,7 +87,7 @@ def test_a_master_made_for_another_office_opens_neutrally(tmp_path):
 
 
 def test_a_master_rebuilt_with_force_keeps_the_opening_its_editors_wrote(tmp_path):
-    from drafter.reading import read_paragraphs
+    from drafter.review.reading import read_paragraphs
 
     config = _new_office(tmp_path / "office")
     runner = CliRunner()

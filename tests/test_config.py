@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from drafter.config import load_config
+from drafter.project.config import load_config
 from drafter.errors import ConfigError
 
 MINIMAL = """\

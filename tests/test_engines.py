@@ -27,8 +27,8 @@ from sqlalchemy.pool import NullPool
 from drafter import build
 from drafter.builder import load_project
 from drafter.cli import main
-from drafter.manifest import read_manifest
-from drafter.reading import read_paragraphs
+from drafter.word.manifest import read_manifest
+from drafter.review.reading import read_paragraphs
 from drafter.sample import SYSTEMS, load
 from servers import scratch_database, server_user
 
@@ -360,11 +360,11 @@ DEEP_CTE = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE
 def test_a_result_the_server_cuts_short_with_a_warning_is_refused(kind, tmp_path):
     """MariaDB stops a recursive CTE after max_recursive_iterations (1000) and returns what it
     has with only a warning: 1001 where PostgreSQL and SQLite count 2000."""
-    from drafter.config import SourceSettings
+    from drafter.project.config import SourceSettings
     from drafter.errors import QueryError
-    from drafter.queries import QuerySpec
-    from drafter.runner import run_query
-    from drafter.sources import connect, open_engine
+    from drafter.project.queries import QuerySpec
+    from drafter.data.runner import run_query
+    from drafter.data.sources import connect, open_engine
 
     spec = QuerySpec(name="deep", source="dept", description="x", returns="scalar", sql=DEEP_CTE,
                      path=tmp_path / "deep.sql", sql_line=4)

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from drafter.environment import make_environment
+from drafter.text.environment import make_environment
 from drafter.errors import DataError
-from drafter.figures import MARKED, Figure, FigureRegistry, Provenance
+from drafter.data.figures import MARKED, Figure, FigureRegistry, Provenance
 
 
 def fig(value, column: str) -> Figure:

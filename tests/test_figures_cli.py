@@ -11,10 +11,10 @@ from docx import Document
 from docx.oxml.ns import qn
 
 from drafter import check
-from drafter.listing import list_figures
-from drafter.manifest import read_manifest
+from drafter.review.listing import list_figures
+from drafter.word.manifest import read_manifest
 from drafter.cli import main
-from drafter.reading import read_paragraphs
+from drafter.review.reading import read_paragraphs
 
 
 def test_the_listing_is_the_figures_of_the_draft_in_its_order(sample_project, sample_draft):
@@ -98,7 +98,7 @@ def test_build_comments_writes_a_reviewers_copy_with_a_comment_a_figure(sample_p
 
 
 def test_a_second_reviewers_copy_never_overwrites_the_first(sample_project_copy):
-    from drafter.annotate import reviewer_copy
+    from drafter.review.annotate import reviewer_copy
 
     draft = sample_project_copy.parent / "draft-2025.docx"
     first = reviewer_copy(draft)

@@ -2,7 +2,7 @@
 may hold, all the way into the .docx.
 
 - A number filter given a Figure of any type (int, Decimal, float, NaN, infinity, bool,
-  date, text, None) either prints what `drafter.numbers` prints for that value, or prints a
+  date, text, None) either prints what `drafter.text.numbers` prints for that value, or prints a
   placeholder 【待补充：q.c】 recorded with its reason; with `strict` it raises a DataError
   instead. It never raises anything but a DrafterError.
 - Any text in a database row reaches the draft: the .docx opens again, its XML is well
@@ -27,10 +27,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from drafter import numbers
-from drafter.environment import FORMAT_FILTERS, make_environment
+from drafter.text import numbers
+from drafter.text.environment import FORMAT_FILTERS, make_environment
 from drafter.errors import DataError, DrafterError
-from drafter.figures import MARKED, Figure, FigureRegistry, Provenance
+from drafter.data.figures import MARKED, Figure, FigureRegistry, Provenance
 
 # -- number filters ----------------------------------------------------------------------------
 
@@ -76,7 +76,7 @@ def render(name: str, args: tuple, value, *, strict: bool = False, wrap: bool = 
 
 
 def direct(name: str, args: tuple, value):
-    """What `drafter.numbers` itself makes of the value, or the exception it raises."""
+    """What `drafter.text.numbers` itself makes of the value, or the exception it raises."""
     try:
         return FORMAT_FILTERS[name](Figure(value, "", ()).value, *args)
     except Exception as exc:  # noqa: BLE001 — compared below
@@ -186,7 +186,7 @@ SECTION = "一、{{ year }}年主要工作\n备注：{{ note }}。\n"
 
 @pytest.fixture(scope="module")
 def text_project(tmp_path_factory) -> Path:
-    from drafter.gongwen import build_master
+    from drafter.word.gongwen import build_master
 
     root = tmp_path_factory.mktemp("fuzz-text")
     (root / "queries").mkdir()
@@ -236,7 +236,7 @@ def test_any_database_text_reads_back_from_the_draft(text_project, value):
             if name.endswith(".xml"):
                 etree.fromstring(z.read(name))  # every part well formed
     document = Document(str(out))
-    from drafter.reading import read_paragraphs
+    from drafter.review.reading import read_paragraphs
 
     line = next(p for p in read_paragraphs(out) if p.startswith("备注："))
     assert line == f"备注：{as_read(value)}。"

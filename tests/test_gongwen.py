@@ -19,8 +19,8 @@ from docxtpl import DocxTemplate
 from lxml import etree
 from pydantic import ValidationError
 
-from drafter.figures import MARK_CLOSE, MARK_OPEN, MARK_SEP
-from drafter.gongwen import (
+from drafter.data.figures import MARK_CLOSE, MARK_OPEN, MARK_SEP
+from drafter.word.gongwen import (
     SAMPLE_INTRO,
     STYLE_FOR_LEVEL,
     STYLE_NAMES,
@@ -34,7 +34,7 @@ from drafter.gongwen import (
     style_drift,
     text_width,
 )
-from drafter.reading import paragraph_text
+from drafter.review.reading import paragraph_text
 
 REPO = Path(__file__).resolve().parents[1]
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -47,7 +47,7 @@ def w(name: str) -> str:
 @pytest.fixture(scope="module")
 def master(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("master") / "report.docx"
-    build_master(path, intro=SAMPLE_INTRO)  # as `python -m drafter.gongwen` writes the sample's
+    build_master(path, intro=SAMPLE_INTRO)  # as `python -m drafter.word.gongwen` writes the sample's
     return path
 
 

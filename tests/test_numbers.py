@@ -1,4 +1,4 @@
-"""drafter.numbers: example tables (the reference report's own figures), then properties."""
+"""drafter.text.numbers: example tables (the reference report's own figures), then properties."""
 
 import datetime as dt
 import re
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from drafter.numbers import (
+from drafter.text.numbers import (
     approx, cn_num, date_cn, month_cn, num, pct, ratio, to_decimal, wan, wan_yuan, yoy, yuan,
 )
 

@@ -24,10 +24,10 @@ from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 from docxtpl import DocxTemplate
 
-from drafter import preview
-from drafter.gongwen import STYLE_FOR_LEVEL, StyleSettings, ensure_styles, finish
-from drafter.preview import PreviewUnavailable, fontconfig_text, render_pdf, render_pngs
-from drafter.reading import paragraph_text
+from drafter.word import preview
+from drafter.word.gongwen import STYLE_FOR_LEVEL, StyleSettings, ensure_styles, finish
+from drafter.word.preview import PreviewUnavailable, fontconfig_text, render_pdf, render_pngs
+from drafter.review.reading import paragraph_text
 
 REPO = Path(__file__).resolve().parents[1]
 MM = 72 / 25.4  # points per millimetre

@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 
 from drafter.errors import QueryError
-from drafter.queries import load_queries, parse_query, sql_fingerprint
-from drafter.sqlguard import check_select
+from drafter.project.queries import load_queries, parse_query, sql_fingerprint
+from drafter.project.sqlguard import check_select
 
 HEADER = "-- source: enforcement\n-- description: 全年执法检查\n-- returns: row\n"
 
@@ -87,7 +87,7 @@ def test_a_variant_without_its_query_is_refused(tmp_path):
 
 
 def test_every_problem_of_the_query_folder_is_found_in_one_scan(tmp_path):
-    from drafter.queries import scan_queries
+    from drafter.project.queries import scan_queries
 
     write(tmp_path, "a/x.sql", HEADER + "SELECT 1 AS n")
     write(tmp_path, "b/x.sql", HEADER + "SELECT 2 AS n")
@@ -150,7 +150,7 @@ def test_writes_and_second_statements_are_refused_naming_the_file(sql, words):
 def test_a_dialect_variant_gets_the_parameters_it_uses_not_those_of_the_portable_file(tmp_path):
     from sqlalchemy import create_engine
 
-    from drafter.runner import run_query
+    from drafter.data.runner import run_query
 
     write(tmp_path, "q/x.sql", HEADER.replace("row", "scalar") + "SELECT :year AS y")
     variant = write(tmp_path, "q/x.sqlite.sql", "SELECT CAST(substr(:period_start, 1, 4) AS INTEGER) + 1 AS y")

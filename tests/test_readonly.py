@@ -1,7 +1,7 @@
 """Read-only, always: the database refuses writes even if the SQL guard were bypassed,
 and the guard refuses them before any database is reached, naming the file and line.
 
-The database half calls the connections of `drafter.sources.open_engine` directly
+The database half calls the connections of `drafter.data.sources.open_engine` directly
 (SQLAlchemy and raw DBAPI), as a query that slipped past the guard would.
 """
 
@@ -23,12 +23,12 @@ from sqlalchemy.pool import NullPool
 
 from drafter import build
 from drafter.cli import main
-from drafter.config import SourceSettings
+from drafter.project.config import SourceSettings
 from drafter.errors import QueryError
-from drafter.queries import QuerySpec
-from drafter.runner import run_query
-from drafter.sources import connect, open_engine
-from drafter.sqlguard import check_select
+from drafter.project.queries import QuerySpec
+from drafter.data.runner import run_query
+from drafter.data.sources import connect, open_engine
+from drafter.project.sqlguard import check_select
 from servers import scratch_database
 
 REPO = Path(__file__).resolve().parents[1]

@@ -16,8 +16,8 @@ from docx import Document
 from lxml import etree
 
 from drafter.cli import main
-from drafter.manifest import read_manifest
-from drafter.reading import read_paragraphs
+from drafter.word.manifest import read_manifest
+from drafter.review.reading import read_paragraphs
 
 REPO = Path(__file__).resolve().parents[1]
 SECTION_FILE = "templates/sections/1-工作.txt"

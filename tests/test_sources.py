@@ -9,9 +9,9 @@ from click.testing import CliRunner
 from sqlalchemy.engine import make_url
 
 from drafter.cli import main
-from drafter.config import SourceSettings
+from drafter.project.config import SourceSettings
 from drafter.errors import SourceError
-from drafter.sources import open_engine, with_installed_driver
+from drafter.data.sources import open_engine, with_installed_driver
 
 
 def _missing(module: str) -> bool:

@@ -24,8 +24,8 @@ from click.testing import CliRunner
 from drafter import build
 from drafter.cli import main
 from drafter.errors import QueryTimeout
-from drafter.reading import read_paragraphs
-from drafter.sources import CONNECT_TIMEOUT
+from drafter.review.reading import read_paragraphs
+from drafter.data.sources import CONNECT_TIMEOUT
 from servers import scratch_database
 
 REPO = Path(__file__).resolve().parents[1]
@@ -185,7 +185,7 @@ def test_a_url_that_cannot_be_parsed_is_shown_without_its_password(tmp_path):
 
 
 def test_a_password_in_the_query_string_is_masked_too():
-    from drafter.sources import masked_url, scrub
+    from drafter.data.sources import masked_url, scrub
 
     url = f"postgresql+psycopg://report@db/enforce?password={PASSWORD}&sslmode=require"
     assert PASSWORD not in masked_url(url) and "sslmode=require" in masked_url(url)
@@ -198,10 +198,10 @@ def test_a_mysql_result_that_arrives_at_the_limit_is_not_printed(tmp_path):
     raises error 1969, as the test above shows): a result that took the whole limit is refused."""
     import itertools
 
-    from drafter.config import SourceSettings
-    from drafter.queries import QuerySpec
-    from drafter.runner import run_query
-    from drafter.sources import connect, open_engine
+    from drafter.project.config import SourceSettings
+    from drafter.project.queries import QuerySpec
+    from drafter.data.runner import run_query
+    from drafter.data.sources import connect, open_engine
 
     spec = QuerySpec(name="slept", source="dept", description="x", returns="scalar", sql="SELECT 1 AS n",
                      path=tmp_path / "slept.sql", sql_line=4)

@@ -22,9 +22,9 @@ from typing import Any, Iterable
 from sqlalchemy import Table, create_engine, event
 from sqlalchemy.engine import Connection, Engine
 
-from .generator import GENERATORS, Gen, Rows
-from .schema import SYSTEMS, System
-from .targets import FIGURES, TARGETS, YEARS
+from drafter.sample.generator import GENERATORS, Gen, Rows
+from drafter.sample.schema import SYSTEMS, System
+from drafter.sample.targets import FIGURES, TARGETS, YEARS
 
 __all__ = ["SYSTEMS", "System", "TARGETS", "FIGURES", "YEARS", "generate", "load", "create_sqlite"]
 
@@ -146,7 +146,7 @@ def create_sqlite(directory: Path, years: Iterable[int] = YEARS, overwrite: bool
     Each file is built under a temporary name and renamed into place when
     complete. Existing files are refused (nothing is written) unless `overwrite`.
     """
-    from ..errors import OutputError
+    from drafter.errors import OutputError
 
     directory = Path(directory)
     years = list(years)

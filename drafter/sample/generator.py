@@ -15,8 +15,8 @@ import random
 from decimal import Decimal
 from typing import Any, Callable
 
-from . import names
-from .targets import TARGETS
+from drafter.sample import names
+from drafter.sample.targets import TARGETS
 
 Rows = list[dict[str, Any]]
 

@@ -32,8 +32,8 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from .config import SourceSettings
-from .errors import SourceError
+from drafter.project.config import SourceSettings
+from drafter.errors import SourceError
 
 CONNECT_TIMEOUT = 5  # seconds; an unreachable server must fail fast
 APPLICATION_NAME = "drafter"  # how a PostgreSQL DBA sees drafter's sessions (pg_stat_activity)

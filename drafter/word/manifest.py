@@ -19,12 +19,12 @@ from docx.opc.packuri import PackURI
 from docx.opc.part import Part
 from lxml import etree
 
-from . import __version__
-from .figures import FigureRegistry, json_value
+from drafter import __version__
+from drafter.data.figures import FigureRegistry, json_value
 
 if TYPE_CHECKING:
-    from .builder import Project
-    from .runner import RunResult
+    from drafter.builder import Project
+    from drafter.data.runner import RunResult
 
 MANIFEST_NS = "urn:drafter:manifest:1"
 FORMAT_VERSION = 1
@@ -89,7 +89,7 @@ def manifest_data(project: "Project", run: "RunResult", registry: FigureRegistry
 
 
 def _parameters(config) -> dict[str, Any]:
-    from .runner import build_parameters
+    from drafter.data.runner import build_parameters
 
     return build_parameters(config)
 

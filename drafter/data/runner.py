@@ -18,12 +18,12 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from .config import Config
-from .errors import DataError, DrafterError, QueryError, QueryTimeout, SourceError
-from .figures import Figure, Provenance, Row, json_value
-from .queries import QuerySpec, sql_fingerprint, sql_parameters
-from .sources import clear_sqlite_handler, connect, open_engine, sqlite_deadline_handler
-from .sqlguard import check_select
+from drafter.project.config import Config
+from drafter.errors import DataError, DrafterError, QueryError, QueryTimeout, SourceError
+from drafter.data.figures import Figure, Provenance, Row, json_value
+from drafter.project.queries import QuerySpec, sql_fingerprint, sql_parameters
+from drafter.data.sources import clear_sqlite_handler, connect, open_engine, sqlite_deadline_handler
+from drafter.project.sqlguard import check_select
 
 
 def build_parameters(config: Config) -> dict[str, Any]:

@@ -14,8 +14,8 @@ from typing import Any
 
 from jinja2 import TemplateSyntaxError
 
-from .errors import TemplateError
-from .figures import FigureRegistry, marked_ids, strip_marks
+from drafter.errors import TemplateError
+from drafter.data.figures import FigureRegistry, marked_ids, strip_marks
 
 _CN_DIGITS = "一二三四五六七八九十百零〇"
 _LEVELS = (
@@ -97,7 +97,7 @@ def wide_tags(source: str) -> list[tuple[int, str]]:
 
 
 def wide_tag_error(path: Path, source: str, line: int, mark: str) -> TemplateError:
-    from .errors import numbered_context
+    from drafter.errors import numbered_context
 
     return TemplateError(
         f"模板标记“{mark}”是全角字符，不会被当作标记", path=path, line=line,
@@ -108,7 +108,7 @@ def wide_tag_error(path: Path, source: str, line: int, mark: str) -> TemplateErr
 
 def render_section(env, path: Path, context: dict[str, Any], registry: FigureRegistry) -> list[Paragraph]:
     """Render one section file into paragraphs."""
-    from .environment import template_error
+    from drafter.text.environment import template_error
 
     source = read_template(path)
     for line, mark in wide_tags(source)[:1]:

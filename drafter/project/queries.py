@@ -19,8 +19,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import QueryError
-from .sqlguard import check_select
+from drafter.errors import QueryError
+from drafter.project.sqlguard import check_select
 
 RETURNS = ("scalar", "row", "rows")
 HEADER_KEYS = ("name", "source", "description", "returns")

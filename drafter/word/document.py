@@ -16,13 +16,13 @@ from docx.oxml.ns import qn
 from docxtpl import DocxTemplate
 from jinja2.exceptions import SecurityError, TemplateError as JinjaError, UndefinedError
 
-from .errors import DrafterError, TemplateError
-from .figures import FigureRegistry
-from .gongwen import STYLE_FOR_LEVEL, StyleSettings, body_style_name, ensure_styles, finish
-from .outputs import write_atomically
-from .oxml import highlight_placeholders, strip_all_marks, wrap_figures
-from .reading import paragraph_text
-from .sections import Paragraph
+from drafter.errors import DrafterError, TemplateError
+from drafter.data.figures import FigureRegistry
+from drafter.word.gongwen import STYLE_FOR_LEVEL, StyleSettings, body_style_name, ensure_styles, finish
+from drafter.outputs import write_atomically
+from drafter.word.oxml import highlight_placeholders, strip_all_marks, wrap_figures
+from drafter.review.reading import paragraph_text
+from drafter.text.sections import Paragraph
 
 BODY_MARK = "\ue010drafter-body\ue011"
 
@@ -89,7 +89,7 @@ def as_jinja(text: str) -> str:
 def tag_problem(text: str) -> str | None:
     """What is wrong with the `{{ }}` / `{% %}` / `{# #}` marks of one paragraph, or None.
     Every tag must open and close in the same paragraph, typed in half-width characters."""
-    from .sections import wide_tags
+    from drafter.text.sections import wide_tags
 
     for _, mark in wide_tags(text)[:1]:
         return f"“{mark}”是全角字符，不会被当作标记，会原样印进草稿（请用英文输入法改成半角）"

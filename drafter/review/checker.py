@@ -33,13 +33,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .builder import Project, compose_draft, load_project
-from .config import Config
-from .errors import DraftError
-from .figures import Occurrence, json_value
-from .manifest import read_manifest
-from .runner import QueryResult, RunResult, build_parameters, run_queries
-from .scan import (
+from drafter.builder import Project, compose_draft, load_project
+from drafter.project.config import Config
+from drafter.errors import DraftError
+from drafter.data.figures import Occurrence, json_value
+from drafter.word.manifest import read_manifest
+from drafter.data.runner import QueryResult, RunResult, build_parameters, run_queries
+from drafter.review.scan import (
     Number,
     ScannedParagraph,
     counted_numbers,

@@ -18,9 +18,9 @@ from jinja2 import FileSystemLoader, StrictUndefined, TemplateSyntaxError, Undef
 from jinja2.exceptions import SecurityError, TemplateAssertionError, TemplateError as JinjaError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 
-from . import numbers
-from .errors import DataError, DrafterError, TemplateError, numbered_context
-from .figures import MARK_OPEN, Figure, FigureRegistry, Row, UnknownColumn
+from drafter.text import numbers
+from drafter.errors import DataError, DrafterError, TemplateError, numbered_context
+from drafter.data.figures import MARK_OPEN, Figure, FigureRegistry, Row, UnknownColumn
 
 # Filters that format a value as report text, by name.
 FORMAT_FILTERS: dict[str, Callable[..., str]] = {

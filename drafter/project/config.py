@@ -18,9 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from .errors import ConfigError, numbered_context
-from .gongwen import StyleSettings
-from .yamlfile import Location, line_of, load_yaml
+from drafter.errors import ConfigError, numbered_context
+from drafter.word.gongwen import StyleSettings
+from drafter.project.yamlfile import Location, line_of, load_yaml
 
 DEFAULT_CONFIG = "config.yaml"
 SOURCE_ENV_PREFIX = "DRAFTER_SOURCE_"

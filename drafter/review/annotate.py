@@ -16,12 +16,12 @@ from docx.oxml.ns import qn
 from docx.text.run import Run
 from lxml import etree
 
-from .checker import CheckReport, FigureCheck, UnbackedNumber, open_draft
-from .document import next_free_path, save_atomically
-from .errors import DraftError
-from .manifest import read_manifest
-from .outputs import check_output_name
-from .scan import body_paragraphs, run_text, walk
+from drafter.review.checker import CheckReport, FigureCheck, UnbackedNumber, open_draft
+from drafter.word.document import next_free_path, save_atomically
+from drafter.errors import DraftError
+from drafter.word.manifest import read_manifest
+from drafter.outputs import check_output_name
+from drafter.review.scan import body_paragraphs, run_text, walk
 
 AUTHOR = "drafter"
 INITIALS = "d"

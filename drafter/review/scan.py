@@ -18,7 +18,7 @@ from typing import Iterator
 from docx.oxml.ns import qn
 from lxml import etree
 
-from .oxml import occurrence_id_from_alias, occurrence_id_from_bookmark, parse_tag
+from drafter.word.oxml import occurrence_id_from_alias, occurrence_id_from_bookmark, parse_tag
 
 _P, _R, _T, _TAB, _BR, _CR = qn("w:p"), qn("w:r"), qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr")
 _SDT, _SDT_PR, _SDT_CONTENT = qn("w:sdt"), qn("w:sdtPr"), qn("w:sdtContent")

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from .errors import ConfigError, numbered_context
+from drafter.errors import ConfigError, numbered_context
 
 Location = tuple[Any, ...]
 

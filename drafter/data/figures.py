@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Iterator
 
-from .errors import DataError
+from drafter.errors import DataError
 
 MARK_OPEN = "\ue000"  # followed by the occurrence id, then MARK_SEP
 MARK_SEP = "\ue001"

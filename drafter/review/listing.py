@@ -13,10 +13,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .builder import compose_draft, load_project
-from .config import Config
-from .figures import json_value
-from .runner import run_queries
+from drafter.builder import compose_draft, load_project
+from drafter.project.config import Config
+from drafter.data.figures import json_value
+from drafter.data.runner import run_queries
 
 FORMATS = ("table", "csv", "json")
 HEADERS = {

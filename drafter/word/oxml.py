@@ -24,7 +24,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from lxml import etree
 
-from .figures import MARK_CLOSE, MARK_OPEN, MARK_SEP, MARKED, FigureRegistry
+from drafter.data.figures import MARK_CLOSE, MARK_OPEN, MARK_SEP, MARKED, FigureRegistry
 
 TAG_PREFIX = "drafter:"
 _SDT_ID_BASE = 0x2D000000  # any 32-bit value unique in the document

@@ -2,7 +2,7 @@
 
 Three entry points, in the order a build meets them:
 
-- `build_master(path, settings, intro)` writes a Word master (`python -m drafter.gongwen`
+- `build_master(path, settings, intro)` writes a Word master (`python -m drafter.word.gongwen`
   the sample's `templates/report.docx`, `drafter master` a neutral one for any office)
   (A4, margins, document grid, odd/even page numbers, the docxtpl paragraphs);
 - `ensure_styles(document, settings)` adds the named styles a draft needs to a
@@ -21,7 +21,7 @@ The body style is Word's built-in Normal (styleId "Normal", w:default="1"): Chin
 and WPS show it as 正文, so a custom style of that name would stand beside it as a second
 正文. `style_drift` says where a master's styles differ from the `style:` settings.
 
-Run `python -m drafter.gongwen templates/report.docx` to rebuild the master.
+Run `python -m drafter.word.gongwen templates/report.docx` to rebuild the master.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ from docx.text.paragraph import Paragraph as DocxParagraph
 from lxml import etree
 from pydantic import BaseModel, ConfigDict, Field
 
-from .figures import MARKED
+from drafter.data.figures import MARKED
 
 __all__ = [
     "STYLE_FOR_LEVEL",

@@ -12,8 +12,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from .checker import CONSISTENT, EDITED, REMOVED, STALE, UNBACKED, UNCHECKED, CheckReport
-from .outputs import check_output_name, write_atomically
+from drafter.review.checker import CONSISTENT, EDITED, REMOVED, STALE, UNBACKED, UNCHECKED, CheckReport
+from drafter.outputs import check_output_name, write_atomically
 
 COLUMNS = (  # header, width, wrap
     ("编号", 7, False),

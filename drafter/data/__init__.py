@@ -1,0 +1,1 @@
+"""Data: connections to the sources, running the queries, figures with their provenance."""

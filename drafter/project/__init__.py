@@ -1,0 +1,1 @@
+"""A project as files: config.yaml, query files and their SQL, read and validated."""

@@ -1,0 +1,1 @@
+"""Review: reading an edited draft back and checking it against the databases."""

@@ -1,0 +1,1 @@
+"""Text: number wording (GB/T 15835), the sandboxed Jinja environment, section templates."""
