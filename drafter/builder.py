@@ -25,7 +25,7 @@ from drafter.text.sections import Paragraph, render_sections, section_files
 
 RESERVED_NAMES = frozenset({
     "year", "period_start", "period_end", "params", "report", "agency", "signature", "title",
-    "date", "recipient", "doc_number", "attachments", "body", "prev",
+    "date", "recipient", "doc_number", "attachments", "body", "prev", "unit",
 })
 
 
@@ -50,6 +50,8 @@ def load_project(config: str | Path | Config = "config.yaml", *, year: int | Non
     try:
         queries = load_queries(config.resolve(config.queries))
         sources, parameters = list(config.sources), list(build_parameters(config))
+        if config.units is not None:  # bound per unit by `build --each / --unit`
+            parameters.append("unit")
         for spec in queries.values():
             if spec.name in RESERVED_NAMES:
                 raise QueryError(
@@ -101,10 +103,13 @@ def _missing_value(spec: QuerySpec) -> Any:
     return _MissingRow(spec)
 
 
-def report_context(config: Config) -> dict[str, Any]:
-    """Names about the report itself, for the master, the sections and file names."""
+def report_context(config: Config, unit: Any = None) -> dict[str, Any]:
+    """Names about the report itself, for the master, the sections and file names; with
+    `unit` (a `drafter.project.units.Unit`) also `unit`, for the title too."""
     report = config.report
-    base = {"agency": report.agency, "year": report.year}
+    base: dict[str, Any] = {"agency": report.agency, "year": report.year}
+    if unit is not None:
+        base["unit"] = unit.context()
     title = _fill(report.title, base, config, "report.title")
     params = build_parameters(config)
     meta = {
@@ -118,6 +123,7 @@ def report_context(config: Config) -> dict[str, Any]:
     }
     return {
         **meta,
+        **({"unit": base["unit"]} if unit is not None else {}),
         "year": report.year,
         "period_start": params["period_start"],
         "period_end": params["period_end"],
@@ -149,15 +155,20 @@ class Draft:
     context: dict[str, Any]
 
 
-def compose_draft(project: Project, run: RunResult, *, strict: bool = False) -> Draft:
+def compose_draft(project: Project, run: RunResult, *, strict: bool = False, unit: Any = None,
+                  renderer: Any = None) -> Draft:
     """The draft in memory. A figure that cannot be computed is a placeholder, or with
-    `strict` an error naming the template and line."""
+    `strict` an error naming the template and line. `unit`: the unit the draft is for;
+    `renderer`: templates compiled once for many drafts (`drafter.batch.Renderer`)."""
     config = project.config
     registry = FigureRegistry()
     registry.failed = {f.spec.name: f.error.message for f in run.failures}
-    context = {**query_context(run), **report_context(config)}
-    files = section_files(config.templates.sections, config.resolve)
+    context = {**query_context(run), **report_context(config, unit)}
     try:
+        if renderer is not None:
+            paragraphs, document = renderer.render(context, registry)
+            return Draft(document, registry, paragraphs, context)
+        files = section_files(config.templates.sections, config.resolve)
         env = make_environment(registry, search_path=list(dict.fromkeys(f.parent for f in files)),
                                strict=strict)
         paragraphs = render_sections(env, files, context, registry)
@@ -263,6 +274,14 @@ def build(
                       protected=(project.config.resolve(project.config.templates.master),),
                       hint="文件名模板见 config.yaml 的 output.filename。")
     timings["load"] = time.perf_counter() - started
+    per_unit = [name for name, spec in project.queries.items() if spec.uses_unit]
+    if project.config.units is not None and per_unit:
+        raise ConfigError(
+            "本项目按单位生成草稿（config.yaml 声明了 units:），查询"
+            f" {'、'.join(per_unit[:5])}{' 等' if len(per_unit) > 5 else ''} 要用到单位（:unit）",
+            path=project.config.path, line=project.config.line("units"),
+            hint="用 drafter build --each 为每个单位各生成一份草稿，或 drafter build --unit 单位名称 只生成一份。",
+        )
 
     t = time.perf_counter()
     run = run_queries(project.config, project.queries, on_done=on_query_done)

@@ -167,12 +167,30 @@ def main(debug: bool) -> None:
 @click.option("--preview", is_flag=True, help="另外把各页渲染成 PNG 图片（需要 LibreOffice），放在草稿旁的“-预览”目录。")
 @click.option("--comments", is_flag=True,
               help="另外写出审核版（草稿旁的“…（审核版）.docx”）：每个数字一条批注，注明查询和原始值。")
+@click.option("--each", is_flag=True, help="按单位生成：config.yaml 的 units: 中每个单位一份草稿。")
+@click.option("--unit", "unit_names", multiple=True, metavar="名称",
+              help="只生成这个单位的草稿（可多次使用）。")
+@click.option("--jobs", "-j", type=click.IntRange(min=1, max=256), default=None,
+              help="按单位生成时同时渲染的进程数（缺省：CPU 核数）。")
+@click.option("--dir", "directory", type=click.Path(path_type=Path), default=None,
+              help="按单位生成时草稿写到这个目录（缺省：config.yaml 的 output.dir）。")
 @handle_errors
 def build(config_path: Path, year: int | None, output: Path | None, source_overrides, force: bool,
-          strict: bool, preview: bool, comments: bool) -> None:
-    """生成报告草稿（.docx），并输出其路径。"""
+          strict: bool, preview: bool, comments: bool, each: bool, unit_names: tuple[str, ...],
+          jobs: int | None, directory: Path | None) -> None:
+    """生成报告草稿（.docx），并输出其路径。
+
+    声明了单位（units:）的项目用 --each 为每个单位各生成一份，或 --unit 名称 只生成指定单位的。
+    """
     from drafter.builder import build as run_build
     from drafter.progress import Progress
+
+    if each or unit_names:
+        _build_units(config_path, year, output, source_overrides, force, strict, preview, comments, each,
+                     unit_names, jobs, directory)
+        return
+    if jobs is not None or directory is not None:
+        raise DrafterError("--jobs 和 --dir 只用于按单位生成", hint="与 --each 或 --unit 名称 一起使用。")
 
     with Progress("查询数据库") as progress:  # only on a terminal, and only after a moment
         result = run_build(config_path, year=year, output=output, sources=dict(source_overrides),
@@ -203,6 +221,39 @@ def build(config_path: Path, year: int | None, output: Path | None, source_overr
     if preview:
         _write_preview(result.path)
     if broken:
+        click.get_current_context().exit(EXIT_FINDINGS)
+
+
+def _build_units(config_path: Path, year: int | None, output: Path | None, source_overrides, force: bool,
+                 strict: bool, preview: bool, comments: bool, each: bool, unit_names: tuple[str, ...],
+                 jobs: int | None, directory: Path | None) -> None:
+    """`build --each / --unit`: one draft per unit, a summary at the end; exit 1 if a unit failed."""
+    from drafter.batch import build_units
+    from drafter.progress import Progress
+
+    if each and unit_names:
+        raise DrafterError("--each 和 --unit 不能同时使用", hint="全部单位用 --each；只生成某几个单位用 --unit 名称。")
+    if output is not None or preview or comments:
+        raise DrafterError("按单位生成时不能用 --output、--preview 或 --comments",
+                           hint="草稿写到 output.dir（或 --dir 目录），文件名按 config.yaml 的 output.filename "
+                                "（可用 {{ unit }}）；审核版和预览图请对单份草稿另行生成。")
+    with Progress("生成草稿", total=None, unit="个单位") as progress:
+        def on_units(n: int) -> None:
+            progress.total = n
+
+        def on_done(outcome) -> None:
+            progress.advance(outcome.unit)
+            if outcome.path is not None:
+                click.echo(str(outcome.path))
+
+        result = build_units(config_path, units=list(unit_names) if unit_names else None, year=year,
+                             sources=dict(source_overrides), directory=directory, force=force, strict=strict,
+                             jobs=jobs, on_units=on_units, on_unit_done=on_done)
+    for outcome in result.outcomes:
+        if outcome.renamed:
+            _err(f"注意：{outcome.unit} 的草稿已存在，未覆盖，另存为 {outcome.path.name}（覆盖请加 --force）。")
+    _err(result.summary())
+    if result.exit_code:
         click.get_current_context().exit(EXIT_FINDINGS)
 
 

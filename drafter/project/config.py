@@ -61,8 +61,12 @@ class OutputSettings(_Model):
     dir: Path = Field(Path("output"), description="草稿输出目录")
     filename: str = Field(
         "{{ agency }}{{ year }}年度法治政府建设情况报告（草稿）.docx",
-        description="草稿文件名，可用 {{ agency }} {{ year }}",
+        description="草稿文件名，可用 {{ agency }} {{ year }}；按单位生成时还可用 {{ unit }}",
     )
+
+
+class UnitsQuery(_Model):
+    query: str = Field(description="返回单位的查询名（returns: rows，列 name 及其他属性列）")
 
 
 class Config(_Model):
@@ -76,6 +80,9 @@ class Config(_Model):
     output: OutputSettings = Field(default_factory=OutputSettings)
     style: StyleSettings = Field(default_factory=StyleSettings)
     concurrency: int = Field(4, ge=1, le=32, description="同时查询的数据源个数上限")
+    units: list[str | dict[str, Any]] | UnitsQuery | None = Field(
+        None, description="按单位分别生成：单位名称列表（或 {name: …, 属性: …}），或 {query: 查询名}"
+    )
 
     # Not from YAML: where the file was, for resolving relative paths and for messages.
     path: Path = Field(Path(DEFAULT_CONFIG), exclude=True)

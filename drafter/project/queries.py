@@ -23,7 +23,7 @@ from drafter.errors import QueryError
 from drafter.project.sqlguard import check_select
 
 RETURNS = ("scalar", "row", "rows")
-HEADER_KEYS = ("name", "source", "description", "returns")
+HEADER_KEYS = ("name", "source", "description", "returns", "per")
 REQUIRED_KEYS = ("source", "description")
 DIALECTS = ("sqlite", "postgresql", "mysql", "mariadb", "oracle", "mssql", "dm", "kingbase")
 
@@ -44,6 +44,14 @@ class QuerySpec:
     sql_line: int  # 1-based line of the file where the SQL begins
     variants: dict[str, Path] = field(default_factory=dict)
     header_lines: dict[str, int] = field(default_factory=dict, compare=False)  # key → 1-based line
+    per: str | None = None  # `-- per: town`: the unit column, for running once for all units
+
+    @property
+    def uses_unit(self) -> bool:
+        """Whether the query (its file or a dialect variant) is bound to `:unit`."""
+        if "unit" in self.parameters:
+            return True
+        return any("unit" in sql_parameters(p.read_text(encoding="utf-8")) for p in self.variants.values())
 
     def line_of(self, key: str) -> int:
         """The line of header item `key` (`source`, `returns`, …), else 1."""
@@ -156,6 +164,7 @@ def parse_query(path: Path, text: str | None = None) -> QuerySpec:
         path=path,
         sql_line=sql_start + 1,
         header_lines=header_lines,
+        per=header.get("per") or None,
     )
 
 
@@ -235,6 +244,10 @@ def query_problems(spec: QuerySpec, *, sources: list[str], parameters: list[str]
             hint=(f"是否想写“{close[0]}”？" if close else "")
             + f"已配置的数据源：{'、'.join(sources) or '（无）'}。",
         ))
+    if spec.per is not None:
+        from drafter.data.grouping import grouping_problems
+
+        found.extend(grouping_problems(spec))
     files = [(spec.path, spec.sql, spec.sql_line)]
     files += [(p, p.read_text(encoding="utf-8"), 1) for p in spec.variants.values()]
     for path, sql, first_line in files:

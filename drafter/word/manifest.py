@@ -33,7 +33,7 @@ _DS_NS = "http://schemas.openxmlformats.org/officeDocument/2006/customXml"
 
 
 def manifest_data(project: "Project", run: "RunResult", registry: FigureRegistry,
-                  built_at: dt.datetime) -> dict[str, Any]:
+                  built_at: dt.datetime, unit: Any = None) -> dict[str, Any]:
     config = project.config
     root = config.root
     queries: dict[str, Any] = {}
@@ -74,18 +74,23 @@ def manifest_data(project: "Project", run: "RunResult", registry: FigureRegistry
         }
         for occ in registry
     ]
-    return {
+    parameters = {k: json_value(v) for k, v in _parameters(config).items()}
+    data: dict[str, Any] = {
         "format": FORMAT_VERSION,
         "generator": f"drafter {__version__}",
         "built_at": built_at.isoformat(timespec="seconds"),
         "year": config.report.year,
         "agency": config.report.agency,
         "config": _relative(config.path, root),
-        "parameters": {k: json_value(v) for k, v in _parameters(config).items()},
+        "parameters": parameters,
         "sources": {name: {"description": s.description} for name, s in config.sources.items()},
         "queries": queries,
         "figures": figures,
     }
+    if unit is not None:  # a unit's draft: `check` re-runs the queries with this :unit
+        data["unit"] = unit.as_json()
+        parameters["unit"] = unit.name
+    return data
 
 
 def _parameters(config) -> dict[str, Any]:
@@ -144,8 +149,8 @@ def write_manifest(document, data: dict[str, Any]) -> None:
 
 
 def attach_manifest(document, project: "Project", run: "RunResult", registry: FigureRegistry,
-                    built_at: dt.datetime) -> dict[str, Any]:
-    data = manifest_data(project, run, registry, built_at)
+                    built_at: dt.datetime, unit: Any = None) -> dict[str, Any]:
+    data = manifest_data(project, run, registry, built_at, unit)
     write_manifest(document, data)
     return data
 
