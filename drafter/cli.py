@@ -277,7 +277,7 @@ def _write_preview(draft: Path) -> None:
 
 
 @main.command()
-@click.argument("draft", type=click.Path(path_type=Path))
+@click.argument("drafts", nargs=-1, required=True, type=click.Path(path_type=Path))
 @config_option
 @click.option("--year", "-y", type=YearType(), default=None,
               help="报告年度：仅在草稿中的清单已被去掉、标题里也看不出年度时使用。")
@@ -286,10 +286,15 @@ def _write_preview(draft: Path) -> None:
               help="另外写出核对清单（Excel，每个数字一行）。")
 @click.option("--annotate", "annotate_path", type=click.Path(path_type=Path), default=None,
               help="另外写出带批注的草稿副本（每个发现一条 Word 批注）；原草稿不会被改动。")
+@click.option("--rollup", "rollups", multiple=True, metavar="部分=整体",
+              help="核对多份单位草稿时，另外核对各单位的某个数字之和是否等于整体的数字，"
+                   "如 town_screening.screenings=district_screening.screenings（可多次使用）。")
 @handle_errors
-def check(draft: Path, config_path: Path, year: int | None, source_overrides, xlsx_path: Path | None,
-          annotate_path: Path | None) -> None:
+def check(drafts: tuple[Path, ...], config_path: Path, year: int | None, source_overrides, xlsx_path: Path | None,
+          annotate_path: Path | None, rollups: tuple[str, ...]) -> None:
     """核对编辑过的草稿：按草稿记录的年度和参数重新查询，逐个数字报告一致、手工修改、数据已变化、已删除，以及无来源数字。
+
+    可一次核对多份草稿（如 output/*.docx）：参数相同的查询只查一次，--xlsx 写出一个工作簿（汇总表加每份草稿一张表）。
 
     退出码：0 全部一致，1 有需要处理的发现，2 无法核对。
     """
@@ -297,6 +302,10 @@ def check(draft: Path, config_path: Path, year: int | None, source_overrides, xl
     from drafter.review.checker import check as run_check
     from drafter.review.checklist import check_checklist_path
 
+    if len(drafts) > 1 or rollups:
+        _check_many(list(drafts), config_path, year, source_overrides, xlsx_path, annotate_path, rollups)
+        return
+    draft = drafts[0]
     with _check_could_not_run():
         # A wrong output name is told before the databases are queried.
         if xlsx_path is not None:
@@ -314,6 +323,34 @@ def check(draft: Path, config_path: Path, year: int | None, source_overrides, xl
             _err(f"批注副本：{annotate(report, annotate_path)}")
     click.echo(report.render())
     click.get_current_context().exit(report.exit_code)
+
+
+def _check_many(drafts: list[Path], config_path: Path, year: int | None, source_overrides, xlsx_path: Path | None,
+                annotate_path: Path | None, rollups: tuple[str, ...]) -> None:
+    """`check a.docx b.docx …`: every draft checked, one summary, one workbook."""
+    from drafter.progress import Progress
+    from drafter.review.batch import check_many
+    from drafter.review.checklist import check_checklist_path, write_batch_checklist
+    from drafter.review.rollup import check_rollup, parse_rollup
+
+    with _check_could_not_run():
+        if annotate_path is not None:
+            raise DrafterError("--annotate 只能用于核对一份草稿", hint="对要批注的草稿单独运行 drafter check 草稿.docx --annotate 副本.docx。")
+        rules = [parse_rollup(text) for text in rollups]
+        if xlsx_path is not None:
+            check_checklist_path(xlsx_path)
+        with Progress("核对草稿", total=len(drafts), unit="份草稿") as progress:
+            batch = check_many(drafts, config_path, sources=dict(source_overrides), year=year,
+                               on_done=lambda path: progress.advance(path.name))
+        batch.rollups = [check_rollup(batch.reports, part, whole) for part, whole in rules]
+        if xlsx_path is not None:
+            _err(f"核对汇总：{write_batch_checklist(batch, xlsx_path)}")
+    for report in batch.reports:
+        click.echo(report.render() + "\n")
+    for path, error in batch.errors:
+        click.echo(f"无法核对 {path}：{error.render()}\n")
+    click.echo(batch.summary())
+    click.get_current_context().exit(batch.exit_code)
 
 
 @contextlib.contextmanager

@@ -31,10 +31,11 @@ import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from drafter.builder import Project, compose_draft, load_project
 from drafter.project.config import Config
+from drafter.project.units import Unit
 from drafter.errors import DraftError
 from drafter.data.figures import Occurrence, json_value
 from drafter.word.manifest import read_manifest
@@ -129,6 +130,8 @@ class CheckReport:
     warnings: list[str] = field(default_factory=list)
     elapsed: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)  # seconds: open, queries, render, compare
+    unit: str | None = None  # the unit of a unit's draft (`build --each`)
+    manifest: dict | None = field(default=None, repr=False)  # as read from the draft
 
     @property
     def mode_label(self) -> str:
@@ -167,7 +170,7 @@ class CheckReport:
 
     def render(self) -> str:
         """The report as `drafter check` prints it."""
-        head = f"核对 {self.draft.name}（{self.year} 年度"
+        head = f"核对 {self.draft.name}（{self.unit + '，' if self.unit else ''}{self.year} 年度"
         if self.built_at:
             head += f"，生成于 {self.built_at.replace('T', ' ')}"
         head += "）"
@@ -355,9 +358,12 @@ def _expected_figures(manifest: dict | None, fresh: list[Occurrence]) -> list[_E
     return out
 
 
-def _parameters(project: Project, manifest: dict | None, warnings: list[str]) -> dict[str, Any]:
-    """The parameters recorded in the draft, typed as `build_parameters` types them."""
+def _parameters(project: Project, manifest: dict | None, warnings: list[str], unit: Unit | None = None) -> dict[str, Any]:
+    """The parameters recorded in the draft, typed as `build_parameters` types them; a
+    unit's draft is checked with its `:unit`."""
     params = build_parameters(project.config)
+    if unit is not None:
+        params["unit"] = unit.name
     if not manifest or not isinstance(manifest.get("parameters"), dict):
         return params
     recorded = dict(manifest["parameters"])
@@ -408,11 +414,14 @@ def check(
     *,
     sources: dict[str, str] | None = None,
     year: int | None = None,
+    runner: Callable[..., RunResult] | None = None,
 ) -> CheckReport:
     """Check a draft against the databases; see the module docstring for what is reported.
 
     `year` is used only when the draft no longer carries its manifest and its title
-    names no year. The draft file is only read.
+    names no year. The draft file is only read. A unit's draft (`build --each`) is checked
+    for the unit its manifest records. `runner` stands in for `run_queries` (a batch check
+    shares query results between drafts).
     """
     started = time.perf_counter()
     timings: dict[str, float] = {}
@@ -434,13 +443,15 @@ def check(
     else:
         year_used, year_from = None, "配置"
 
+    unit = Unit.from_json(manifest.get("unit")) if manifest else None
     project = load_project(config, year=year_used, sources=sources)
     year_used = project.year
     if manifest and manifest.get("agency") and manifest["agency"] != project.config.report.agency:
         warnings.append(f"草稿的发文机关是“{manifest['agency']}”，当前配置是“{project.config.report.agency}”。")
 
     t = time.perf_counter()
-    run = run_queries(project.config, project.queries, params=_parameters(project, manifest, warnings))
+    run = (runner or run_queries)(project.config, project.queries,
+                                  params=_parameters(project, manifest, warnings, unit))
     timings["queries"] = time.perf_counter() - t
     for failure in run.failures:
         warnings.append(f"查询 {failure.spec.name} 失败：{failure.error.message}")
@@ -452,7 +463,7 @@ def check(
             warnings.append(f"查询 {'、'.join(changed_sql)} 的 SQL 自生成草稿以来已修改，数字变化可能来自 SQL。")
 
     t = time.perf_counter()
-    fresh_draft = compose_draft(project, run)
+    fresh_draft = compose_draft(project, run, unit=unit)
     timings["render"] = time.perf_counter() - t
     t = time.perf_counter()
     fresh = scan_document(fresh_draft.document)
@@ -492,6 +503,7 @@ def check(
         has_manifest=manifest is not None,
         built_at=(manifest or {}).get("built_at"), generator=(manifest or {}).get("generator"),
         figures=figures, unbacked=unbacked, warnings=warnings, elapsed=elapsed, timings=timings,
+        unit=unit.name if unit else None, manifest=manifest,
     )
 
 
