@@ -268,12 +268,6 @@ def build(
     timings: dict[str, float] = {}
     started = time.perf_counter()
     project = load_project(config, year=year, sources=sources)
-    requested = Path(output) if output is not None else default_output(project.config)
-    # With --force an existing .docx is replaced: never the Word master itself.
-    check_output_name(requested, (".docx",), "草稿", "--output 草稿.docx",
-                      protected=(project.config.resolve(project.config.templates.master),),
-                      hint="文件名模板见 config.yaml 的 output.filename。")
-    timings["load"] = time.perf_counter() - started
     per_unit = [name for name, spec in project.queries.items() if spec.uses_unit]
     if project.config.units is not None and per_unit:
         raise ConfigError(
@@ -283,6 +277,12 @@ def build(
             hint="用 drafter build --each 为每个单位各生成一份草稿，或 drafter build --unit 单位名称 只生成一份。",
         )
 
+    requested = Path(output) if output is not None else default_output(project.config)
+    # With --force an existing .docx is replaced: never the Word master itself.
+    check_output_name(requested, (".docx",), "草稿", "--output 草稿.docx",
+                      protected=(project.config.resolve(project.config.templates.master),),
+                      hint="文件名模板见 config.yaml 的 output.filename。")
+    timings["load"] = time.perf_counter() - started
     t = time.perf_counter()
     run = run_queries(project.config, project.queries, on_done=on_query_done)
     timings["queries"] = time.perf_counter() - t

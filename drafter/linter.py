@@ -100,19 +100,25 @@ def lint(config_path: str | Path = "config.yaml") -> list[Finding]:
         sources: list[str] | None = list(config.sources)
         parameters: list[str] | None = list(build_parameters(config))
         param_keys = list(config.parameters)
+        if config.units is not None:  # a project drafted per unit: :unit and {{ unit }}
+            parameters = [*parameters, "unit"]
+            unit_names = frozenset({"unit"})
+        units_query = getattr(config.units, "query", None)
     else:
         queries_dir, sections, master = root / "queries", Path("templates/sections"), root / "templates/report.docx"
         sources = parameters = param_keys = None
+    if config is None or config.units is None:
+        unit_names, units_query = frozenset(), None
 
     specs = _lint_queries(queries_dir, sources, parameters, RESERVED_NAMES, findings)
     uses: list[_Use] = []
     templates = _lint_sections(sections, resolve, findings, uses) + _lint_master(master, findings, uses)
     if queries_dir.is_dir():  # else every query name would be reported again as undefined
-        _check_names(uses, specs, param_keys, findings)
+        _check_names(uses, specs, param_keys, findings, unit_names)
     if templates:  # with no template to read, "unused" would only repeat that
         used = {u.name for u in uses}
         for name, spec in specs.items():
-            if name not in used:
+            if name not in used and name != units_query:
                 example = name if spec.returns == "scalar" else f"{name}.列名"
                 findings.append(Finding(
                     f"查询 {name} 没有在任何模板中使用", spec.path, 1,
@@ -357,9 +363,11 @@ def _scan(env, tree, source: str, path: Path, paragraphs, findings: list[Finding
             uses.append(_Use(node.name, None, path, line, where, context, id(node) in printed))
 
 
-def _check_names(uses: list[_Use], specs: dict, param_keys: list[str] | None, findings: list[Finding]) -> None:
+def _check_names(uses: list[_Use], specs: dict, param_keys: list[str] | None, findings: list[Finding],
+                 extra: frozenset[str] = frozenset()) -> None:
     """Every name is a query or a built-in one; every column a query is known to return exists."""
-    known = sorted({*specs, *BUILTIN_NAMES})
+    builtin = BUILTIN_NAMES | extra
+    known = sorted({*specs, *builtin})
     columns = {name: select_columns(spec.sql) for name, spec in specs.items()}
     reported: set[tuple] = set()
     for use in uses:
@@ -367,7 +375,7 @@ def _check_names(uses: list[_Use], specs: dict, param_keys: list[str] | None, fi
         if key in reported:
             continue
         reported.add(key)
-        if use.name not in specs and use.name not in BUILTIN_NAMES:
+        if use.name not in specs and use.name not in builtin:
             close = difflib.get_close_matches(use.name, known, n=3)
             findings.append(Finding(
                 f"模板用到了未定义的名称“{use.name}”", use.path, use.line, use.where,
