@@ -8,6 +8,7 @@ failed build, 2 bad usage or input.
 from __future__ import annotations
 
 import contextlib
+import re
 import functools
 import sys
 import traceback
@@ -94,6 +95,8 @@ source_option = click.option(
 
 # Click's own usage messages, in Chinese (the patterns of click 8).
 _USAGE_IN_CHINESE = [
+    (r"No such option:? '?([^'\s]+?)'?\.? \(Did you mean one of: (.*)\?\)$",
+     lambda m: f"没有选项 {m[1]}，是否想写 {_closest(m[1], re.findall(chr(39) + '([^' + chr(39) + ']+)' + chr(39), m[2]))}？"),
     (r"No such option:? '?([^'\s]+?)'?\.?(?: Did you mean '?([^'\s]+?)'?\?)?(?: \(Possible options: .*\))?$",
      lambda m: f"没有选项 {m[1]}" + (f"，是否想写 {m[2]}？" if m[2] else "。")),
     (r"No such command '([^']+)'\.(?: Did you mean '([^']+)'\?)?$",
@@ -108,8 +111,14 @@ _USAGE_IN_CHINESE = [
 ]
 
 
+def _closest(typed: str, choices: list[str]) -> str:
+    """The one of click's suggestions nearest to what was typed."""
+    import difflib
+
+    return max(choices, key=lambda c: difflib.SequenceMatcher(None, typed, c).ratio()) if choices else ""
+
+
 def _usage_in_chinese(message: str) -> str:
-    import re
 
     for pattern, say in _USAGE_IN_CHINESE:
         match = re.match(pattern, message, re.S)
@@ -277,7 +286,7 @@ def _write_preview(draft: Path) -> None:
 
 
 @main.command()
-@click.argument("drafts", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("drafts", nargs=-1, required=True, metavar="DRAFT", type=click.Path(path_type=Path))
 @config_option
 @click.option("--year", "-y", type=YearType(), default=None,
               help="报告年度：仅在草稿中的清单已被去掉、标题里也看不出年度时使用。")
