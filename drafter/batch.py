@@ -20,12 +20,13 @@ import io
 import os
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from drafter.builder import Project, compose_draft, load_project, _fill
+from drafter.builder import Project, _fill, compose_draft, load_project
 from drafter.data.figures import FigureRegistry
 from drafter.data.runner import QueryFailure, QueryResult, RunResult, build_parameters, run_queries
 from drafter.errors import DataError, DrafterError, OutputError
@@ -72,7 +73,7 @@ def _memoize_compile(env: Any) -> None:
     compile_ = env.compile
     cache: dict[tuple, Any] = {}
 
-    def compile(source, name=None, filename=None, raw=False, defer_init=False):  # noqa: A001
+    def compile(source, name=None, filename=None, raw=False, defer_init=False):
         if raw:
             return compile_(source, name, filename, raw, defer_init)
         key = (source, name, filename, defer_init)

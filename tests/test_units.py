@@ -13,9 +13,9 @@ import re
 import shutil
 import sqlite3
 import zipfile
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from click.testing import CliRunner
@@ -134,7 +134,7 @@ def test_the_shares_of_the_towns_add_up_and_the_rollup_rule_says_so(towns_built)
 
 def test_rollup_is_a_plain_rule_on_values():
     total, difference, ok = rollup({"甲": 3, "乙": Decimal("4.5"), "丙": "2"}, 9.5)
-    assert (total, difference, ok) == (Decimal("9.5"), Decimal("0"), True)
+    assert (total, difference, ok) == (Decimal("9.5"), Decimal(0), True)
     assert rollup({"甲": 3, "乙": 4}, 8) == (Decimal(7), Decimal(-1), False)
     assert rollup({"甲": 3, "乙": 4}, 8, tolerance=1)[2] is True
     with pytest.raises(ValueError, match="乙"):
@@ -196,7 +196,7 @@ def test_batch_check_finds_the_edit_planted_in_one_draft(towns_built, tmp_path):
 
 def _strip_per(config: Path) -> None:
     for sql in (config.parent / "queries").glob("*.sql"):
-        sql.write_text(re.sub(r"^-- per:.*\n", "", sql.read_text(encoding="utf-8"), flags=re.M), encoding="utf-8")
+        sql.write_text(re.sub(r"^-- per:.*\n", "", sql.read_text(encoding="utf-8"), flags=re.MULTILINE), encoding="utf-8")
 
 
 def _manifest_without_timings(path: Path) -> dict:
@@ -346,3 +346,37 @@ def test_default_file_name_gains_the_unit(sample_project):
     config = load_config(sample_project)
     path = unit_output(config, Unit("夏阳街道"))
     assert path.name == "青浦区应急管理局2025年度法治政府建设情况报告（草稿）-夏阳街道.docx"
+
+
+# --------------------------------------------------------------------------- on the servers
+
+@pytest.mark.engines
+@pytest.mark.parametrize("kind", ["postgresql", "mariadb"])
+def test_grouped_queries_on_a_server_give_what_each_unit_s_own_query_gives(kind, towns, towns_built, tmp_path):
+    from servers import scratch_database
+
+    from drafter import sample
+    from drafter.batch import GROUPED, query_kind, run_grouped_queries
+    from drafter.builder import load_project
+    from drafter.data.runner import build_parameters, run_queries
+
+    _, sqlite_result = towns_built
+    with scratch_database(kind) as url:
+        sample.load(url, systems=["hazards", "disaster"], years=(2025,))
+        overrides = {"hazards": url, "disaster": url}
+        project = load_project(towns, sources=overrides)
+        params = build_parameters(project.config)
+        units = _towns_in(towns)
+        specs = {n: s for n, s in project.queries.items() if query_kind(s) == GROUPED}
+        grouped = run_grouped_queries(project.config, specs, params, units)
+        for unit in units:
+            own = run_queries(project.config, specs, params={**params, "unit": unit})
+            for name in specs:
+                assert grouped[name][unit].ok and own.results[name].ok, (name, unit)
+                assert [f.value for f in grouped[name][unit].figures()] == \
+                    [f.value for f in own.results[name].figures()], (name, unit)
+        result = build_units(towns, sources=overrides, directory=tmp_path, jobs=1)
+        assert result.exit_code == 0 and len(result.written) == 12
+        on_sqlite = {o.unit: o.path for o in sqlite_result.outcomes}
+        for outcome in result.outcomes:
+            assert read_paragraphs(outcome.path) == read_paragraphs(on_sqlite[outcome.unit])

@@ -77,9 +77,14 @@ def _inside_subquery(node: exp.Expression, root: exp.Expression) -> bool:
     return False
 
 
-def _own_nodes(root: exp.Expression, kind: type) -> list[exp.Expression]:
+def _own_nodes(root: exp.Expression, kind: type) -> list[Any]:
     """Nodes of `kind` in `root` that are not inside a subquery of it."""
-    return [n for n in root.find_all(kind) if not _inside_subquery(n, root)]
+    found: list[Any] = []
+    node: Any
+    for node in root.find_all(kind):
+        if not _inside_subquery(node, root):
+            found.append(node)
+    return found
 
 
 def _render(tree: exp.Expression, dialect: str | None) -> str:
@@ -114,7 +119,7 @@ def group_sql(sql: str, per: str, dialect: str | None = None) -> GroupedSQL:
     where = tree.args.get("where")
     if not isinstance(condition, exp.EQ) or where is None:
         raise NotGroupable(f":unit 只能用在最外层 WHERE 的 {per} = :unit 条件中")
-    column = condition.left if condition.right is placeholder else condition.right
+    column: Any = condition.left if condition.right is placeholder else condition.right
     wanted = column_name.split(".")
     if not isinstance(column, exp.Column) or column.name.lower() != wanted[-1].lower() or (
             len(wanted) == 2 and column.table.lower() != wanted[0].lower()):
@@ -122,7 +127,7 @@ def group_sql(sql: str, per: str, dialect: str | None = None) -> GroupedSQL:
     parent = condition.parent
     while isinstance(parent, (exp.And, exp.Paren)):
         parent = parent.parent
-    if parent is not where or where.parent is not tree:
+    if parent is not where or where is None or where.parent is not tree:
         raise NotGroupable(f"{per} = :unit 须是最外层 WHERE 中用 AND 连接的一个条件（不能在子查询中或 OR 之下）")
     for key in ("limit", "offset"):
         if tree.args.get(key) is not None:
@@ -137,18 +142,18 @@ def group_sql(sql: str, per: str, dialect: str | None = None) -> GroupedSQL:
     def rewritten(replacement: exp.Expression) -> exp.Select:
         copy = tree.copy()
         target = next(p for p in copy.find_all(exp.Placeholder) if p.name == UNIT_PARAM).parent
+        assert target is not None  # the EQ checked above
         target.replace(replacement)
         return copy
 
     always = exp.EQ(this=exp.Literal.number(1), expression=exp.Literal.number(1))
     never = exp.EQ(this=exp.Literal.number(1), expression=exp.Literal.number(0))
     grouped = rewritten(always)
-    key = column.copy()
     aggregate = any(_own_nodes(p, exp.AggFunc) for p in projections)
     has_group = tree.args.get("group") is not None
-    grouped.select(exp.alias_(key.copy(), KEY_ALIAS), copy=False)
+    grouped.select(exp.alias_(column.copy(), KEY_ALIAS), copy=False)
     if has_group or aggregate:
-        grouped.group_by(key.copy(), copy=False)
+        grouped.group_by(column.copy(), copy=False)
     empty = _render(rewritten(never), read) if aggregate and not has_group else None
     return GroupedSQL(_render(grouped, read), empty)
 
@@ -156,7 +161,7 @@ def group_sql(sql: str, per: str, dialect: str | None = None) -> GroupedSQL:
 def grouping_problems(spec: QuerySpec) -> list[QueryError]:
     """What keeps `spec` (`per:` in its header) from being run once for all units."""
     found = []
-    files = [(spec.path, spec.sql, None)]
+    files: list[tuple[Path, str, str | None]] = [(spec.path, spec.sql, None)]
     files += [(path, path.read_text(encoding="utf-8"), path.name.split(".")[1]) for path in spec.variants.values()]
     for path, sql, dialect in files:
         try:

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from drafter.errors import ConfigError, DrafterError, QueryError
 from drafter.data.figures import Figure, json_value
+from drafter.errors import ConfigError, DrafterError, QueryError
 
 if TYPE_CHECKING:
     from drafter.builder import Project
@@ -43,14 +43,14 @@ class Unit:
     name: str
     attributes: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
-    def context(self) -> "UnitContext":
+    def context(self) -> UnitContext:
         return UnitContext(self.name, self.attributes)
 
     def as_json(self) -> dict[str, Any]:
         return {"name": self.name, "attributes": {k: json_value(v) for k, v in self.attributes.items()}}
 
     @classmethod
-    def from_json(cls, data: Any) -> "Unit | None":
+    def from_json(cls, data: Any) -> Unit | None:
         """The unit a draft's manifest records, or None."""
         if not isinstance(data, dict) or not isinstance(data.get("name"), str):
             return None
@@ -142,7 +142,7 @@ def units_from_list(items: list[Any], path: Path | None = None, lines: Any = Non
     return _unique(units, path, lines(0) if lines else None)
 
 
-def units_from_result(result: "QueryResult") -> list[Unit]:
+def units_from_result(result: QueryResult) -> list[Unit]:
     """Units from the rows of a units query: column `name`, the others attributes."""
     spec = result.spec
     if "name" not in result.columns:
@@ -156,10 +156,10 @@ def units_from_result(result: "QueryResult") -> list[Unit]:
     return _unique(units, spec.path, None)
 
 
-def resolve_units(project: "Project", params: dict[str, Any]) -> tuple[list[Unit], "QueryResult | None"]:
+def resolve_units(project: Project, params: dict[str, Any]) -> tuple[list[Unit], QueryResult | None]:
     """The project's units, and the result of the units query when they come from one."""
+    from drafter.data.runner import QueryFailure, run_queries
     from drafter.project.config import UnitsQuery
-    from drafter.data.runner import run_queries
 
     config = project.config
     declared = config.units
@@ -182,7 +182,7 @@ def resolve_units(project: "Project", params: dict[str, Any]) -> tuple[list[Unit
                          hint="单位查询在生成前运行一次，列出全部单位：文件头写 returns: rows，每行一个单位。")
     run = run_queries(config, {name: spec}, params=params)
     result = run.results[name]
-    if not result.ok:
+    if isinstance(result, QueryFailure):
         error = result.error
         raise DrafterError(f"单位查询 {name} 未能执行，无法得知有哪些单位：{error.message}", path=error.path,
                            line=error.line, cause=error.cause, hint=error.hint) from error

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from drafter.data.figures import json_value
 from drafter.data.runner import QueryFailure, QueryResult, RunResult, run_queries
@@ -51,9 +52,9 @@ class SharedRunner:
                 self.cache[keys[name]] = result
         self.ran += len(missing)
         self.reused += len(specs) - len(missing)
-        result = RunResult({name: self.cache[keys[name]] for name in specs})
-        result.elapsed = time.monotonic() - started
-        return result
+        combined = RunResult({name: self.cache[keys[name]] for name in specs})
+        combined.elapsed = time.monotonic() - started
+        return combined
 
 
 @dataclass
@@ -76,10 +77,11 @@ class BatchCheck:
     def summary(self) -> str:
         """The closing lines of a batch check, in Chinese."""
         with_findings = [r for r in self.reports if r.findings]
-        lines = [f"共核对 {len(self.reports) + len(self.errors)} 份草稿：{len(self.reports) - len(with_findings)} 份全部一致，"
-                 f"{len(with_findings)} 份有发现，{len(self.errors)} 份无法核对；"
-                 f"查询 {self.queries_run} 次（另有 {self.queries_reused} 次与其他草稿相同，未重复查询），"
-                 f"用时 {self.elapsed:.1f} 秒。"]
+        head = (f"共核对 {len(self.reports) + len(self.errors)} 份草稿：{len(self.reports) - len(with_findings)} 份全部一致，"
+                f"{len(with_findings)} 份有发现，{len(self.errors)} 份无法核对；"
+                f"查询 {self.queries_run} 次（另有 {self.queries_reused} 次与其他草稿相同，未重复查询），"
+                f"用时 {self.elapsed:.1f} 秒。")
+        lines = [head]
         for report in with_findings:
             lines.append(f"  有发现：{report.draft.name}（{report.unit + '，' if report.unit else ''}{len(report.findings)} 处）")
         for path, error in self.errors:

@@ -18,9 +18,10 @@ The consistency rules of `rules:` (issue 11) can call `rollup()` for a rule of k
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from drafter.errors import DrafterError
 from drafter.review.checker import CONSISTENT, CheckReport, FigureCheck
@@ -98,6 +99,7 @@ def check_rollup(reports: Iterable[CheckReport], part: str, whole: str, *, toler
         return result
     edited = []
     for report in unit_reports:
+        assert report.unit is not None
         fc = _first(report, part)
         if fc is None:
             result.problems.append(f"{report.draft.name}（{report.unit}）中没有数字 {part}")
