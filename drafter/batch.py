@@ -9,7 +9,8 @@ The queries of a project with units fall into three kinds, each run as seldom as
 The templates are compiled once per worker (`Renderer`) and reused for every unit it
 drafts. Drafts are written as they are made, and a worker keeps one draft in memory at a
 time, so memory does not grow with the number of units. Workers are processes (`jobs`,
-default the number of cores): rendering is Python work that threads would serialise.
+default the number of cores, fewer for a small run): rendering is Python work that threads
+would serialise.
 A unit that fails is reported and the others go on; see `BatchResult`.
 """
 
@@ -294,8 +295,14 @@ class BatchResult:
         return "\n".join(lines)
 
 
-def default_jobs() -> int:
-    return max(1, os.cpu_count() or 1)
+UNITS_PER_PROCESS = 20  # a worker process costs about a second to start: worth it from this many drafts
+
+
+def default_jobs(units: int | None = None) -> int:
+    """The number of cores; for a small run fewer, one process per UNITS_PER_PROCESS units
+    (a worker's start-up would cost more than it saves: see benchmarks/bench_units.py)."""
+    cores = max(1, os.cpu_count() or 1)
+    return cores if units is None else max(1, min(cores, units // UNITS_PER_PROCESS))
 
 
 def build_units(
@@ -349,7 +356,7 @@ def build_units(
 
     built_at = (clock or dt.datetime.now)()
     state = _State(project, params, shared, specs_of[PER_UNIT], folder, force, strict, built_at)
-    workers = max(1, min(jobs or default_jobs(), len(chosen)))
+    workers = max(1, min(jobs or default_jobs(len(chosen)), len(chosen)))
     outcomes: dict[str, UnitOutcome] = {}
 
     def done(outcome: UnitOutcome) -> None:

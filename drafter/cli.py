@@ -180,7 +180,7 @@ def main(debug: bool) -> None:
 @click.option("--unit", "unit_names", multiple=True, metavar="名称",
               help="只生成这个单位的草稿（可多次使用）。")
 @click.option("--jobs", "-j", type=click.IntRange(min=1, max=256), default=None,
-              help="按单位生成时同时渲染的进程数（缺省：CPU 核数）。")
+              help="按单位生成时同时渲染的进程数（缺省：CPU 核数；单位少时每 20 个单位一个进程）。")
 @click.option("--dir", "directory", type=click.Path(path_type=Path), default=None,
               help="按单位生成时草稿写到这个目录（缺省：config.yaml 的 output.dir）。")
 @handle_errors

@@ -8,6 +8,7 @@ user name or password is ever written: sources appear by name only.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 import uuid
@@ -99,6 +100,7 @@ def _parameters(config) -> dict[str, Any]:
     return build_parameters(config)
 
 
+@functools.lru_cache(maxsize=4096)  # a batch of units resolves the same query files for every draft
 def _relative(path: Path, root: Path) -> str:
     try:
         return Path(path).resolve().relative_to(root.resolve()).as_posix()
