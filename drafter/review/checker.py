@@ -37,7 +37,7 @@ from drafter.builder import Project, compose_draft, load_project
 from drafter.project.config import Config
 from drafter.errors import DraftError
 from drafter.data.figures import Occurrence, json_value
-from drafter.word.manifest import read_manifest
+from drafter.word.manifest import Manifest, read_manifest
 from drafter.data.runner import QueryResult, RunResult, build_parameters, run_queries
 from drafter.review.scan import (
     Number,
@@ -331,7 +331,7 @@ class _Expected:
     fresh: Occurrence | None
 
 
-def _expected_figures(manifest: dict | None, fresh: list[Occurrence]) -> list[_Expected]:
+def _expected_figures(manifest: Manifest | None, fresh: list[Occurrence]) -> list[_Expected]:
     if manifest is None:
         return [
             _Expected(o.id, o.ref, o.description, o.part or "", None, None, o.queries,
@@ -342,25 +342,23 @@ def _expected_figures(manifest: dict | None, fresh: list[Occurrence]) -> list[_E
     for occ in fresh:
         by_ref.setdefault(occ.ref, []).append(occ)
     out = []
-    for fig in manifest.get("figures", []):
-        candidates = by_ref.get(fig["ref"], [])
+    for fig in manifest.figures:
+        candidates = by_ref.get(fig.ref, [])
         match = candidates.pop(0) if candidates else None  # the k-th of a ref is the k-th of a ref
-        sources = fig.get("sources", [])
         out.append(_Expected(
-            fig["id"], fig["ref"], fig.get("description", ""), fig.get("part") or "",
-            fig.get("text"), fig.get("value"),
-            list(dict.fromkeys(s["query"] for s in sources)),
-            list(dict.fromkeys(s["source"] for s in sources)), match,
+            fig.id, fig.ref, fig.description, fig.part or "", fig.text, fig.value,
+            list(dict.fromkeys(s.query for s in fig.sources)),
+            list(dict.fromkeys(s.source for s in fig.sources)), match,
         ))
     return out
 
 
-def _parameters(project: Project, manifest: dict | None, warnings: list[str]) -> dict[str, Any]:
+def _parameters(project: Project, manifest: Manifest | None, warnings: list[str]) -> dict[str, Any]:
     """The parameters recorded in the draft, typed as `build_parameters` types them."""
     params = build_parameters(project.config)
-    if not manifest or not isinstance(manifest.get("parameters"), dict):
+    if manifest is None or not manifest.parameters:
         return params
-    recorded = dict(manifest["parameters"])
+    recorded = dict(manifest.parameters)
     changed = []
     for key, value in recorded.items():
         now = params.get(key)
@@ -377,11 +375,11 @@ def _parameters(project: Project, manifest: dict | None, warnings: list[str]) ->
     return params
 
 
-def _sql_for(queries: list[str], manifest: dict | None, run: RunResult) -> str:
+def _sql_for(queries: list[str], manifest: Manifest | None, run: RunResult) -> str:
     texts = []
     for q in queries:
-        entry = (manifest or {}).get("queries", {}).get(q, {})
-        sql = entry.get("sql")
+        entry = manifest.queries.get(q) if manifest is not None else None
+        sql = entry.sql if entry is not None else None
         if sql is None:
             result = run.results.get(q)
             sql = result.sql if isinstance(result, QueryResult) else ""
@@ -423,8 +421,8 @@ def check(
     warnings: list[str] = []
     timings["open"] = time.perf_counter() - started
 
-    if manifest and isinstance(manifest.get("year"), int):
-        year_used, year_from = manifest["year"], "草稿清单"
+    if manifest is not None and manifest.year is not None:
+        year_used, year_from = manifest.year, "草稿清单"
         if year is not None and year != year_used:
             warnings.append(f"草稿记录的年度是 {year_used}，已忽略 --year {year}。")
     elif year is not None:
@@ -436,18 +434,18 @@ def check(
 
     project = load_project(config, year=year_used, sources=sources)
     year_used = project.year
-    if manifest and manifest.get("agency") and manifest["agency"] != project.config.report.agency:
-        warnings.append(f"草稿的发文机关是“{manifest['agency']}”，当前配置是“{project.config.report.agency}”。")
+    if manifest is not None and manifest.agency and manifest.agency != project.config.report.agency:
+        warnings.append(f"草稿的发文机关是“{manifest.agency}”，当前配置是“{project.config.report.agency}”。")
 
     t = time.perf_counter()
     run = run_queries(project.config, project.queries, params=_parameters(project, manifest, warnings))
     timings["queries"] = time.perf_counter() - t
     for failure in run.failures:
         warnings.append(f"查询 {failure.spec.name} 失败：{failure.error.message}")
-    if manifest:
-        changed_sql = [name for name, entry in manifest.get("queries", {}).items()
-                       if isinstance(run.results.get(name), QueryResult) and entry.get("sql_hash")
-                       and entry["sql_hash"] != run.results[name].sql_hash]
+    if manifest is not None:
+        changed_sql = [name for name, entry in manifest.queries.items()
+                       if isinstance(run.results.get(name), QueryResult) and entry.sql_hash
+                       and entry.sql_hash != run.results[name].sql_hash]
         if changed_sql:
             warnings.append(f"查询 {'、'.join(changed_sql)} 的 SQL 自生成草稿以来已修改，数字变化可能来自 SQL。")
 
@@ -490,7 +488,7 @@ def check(
     return CheckReport(
         draft=path, sha256=sha, mode=mode, year=year_used, year_from=year_from,
         has_manifest=manifest is not None,
-        built_at=(manifest or {}).get("built_at"), generator=(manifest or {}).get("generator"),
+        built_at=manifest.built_at if manifest else None, generator=manifest.generator if manifest else None,
         figures=figures, unbacked=unbacked, warnings=warnings, elapsed=elapsed, timings=timings,
     )
 
