@@ -19,8 +19,9 @@ import click
 
 from drafter import __version__
 from drafter.errors import DrafterError
+from drafter.outcome import ExitCode, build_exit_code, lint_exit_code
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = ExitCode.OK, ExitCode.FINDINGS, ExitCode.USAGE
 
 
 class YearType(click.ParamType):
@@ -211,8 +212,7 @@ def build(config_path: Path, year: int | None, output: Path | None, source_overr
         _err(f"审核版（每个数字一条批注）：{reviewer_copy(result.path, force=force)}")
     if preview:
         _write_preview(result.path)
-    if broken:
-        click.get_current_context().exit(EXIT_FINDINGS)
+    click.get_current_context().exit(build_exit_code(result))
 
 
 def _grouped(failures) -> list[tuple[DrafterError, list[str]]]:
@@ -270,7 +270,9 @@ def check(draft: Path, config_path: Path, year: int | None, source_overrides, xl
             from drafter.review.annotate import annotate
 
             _err(f"批注副本：{annotate(report, annotate_path)}")
-    click.echo(report.render())
+    from drafter.review.report_text import render_check
+
+    click.echo(render_check(report))
     click.get_current_context().exit(report.exit_code)
 
 
@@ -375,11 +377,14 @@ def lint(config_path: Path) -> None:
 
     findings = run_lint(config_path)
     for finding in findings:
-        click.echo(finding.render() + "\n")
+        click.echo(("警告：" if finding.severity == "warning" else "") + finding.render() + "\n")
+    warnings = sum(f.severity == "warning" for f in findings)
     if findings:
-        _err(f"发现 {len(findings)} 个问题。")
-        click.get_current_context().exit(EXIT_FINDINGS)
-    _err("未发现问题：配置、查询和模板可以一起使用。")
+        _err(f"发现 {len(findings)} 个问题。" + (f"其中 {warnings} 个是警告，不妨碍生成草稿；其余的要先改正，"
+                                                 "drafter build 会在第一个处停下。" if warnings else ""))
+    else:
+        _err("未发现问题：配置、查询和模板可以一起使用。")
+    click.get_current_context().exit(lint_exit_code(findings))
 
 
 @main.group()

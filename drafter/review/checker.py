@@ -37,6 +37,7 @@ from drafter.builder import Project, compose_draft, load_project
 from drafter.project.config import Config
 from drafter.errors import DraftError
 from drafter.data.figures import Occurrence, json_value
+from drafter.outcome import check_exit_code
 from drafter.word.manifest import Manifest, read_manifest
 from drafter.data.runner import QueryResult, RunResult, build_parameters, run_queries
 from drafter.review.scan import (
@@ -62,7 +63,6 @@ CONTROLS = "controls"
 PARAGRAPHS = "paragraphs"
 MODE_LABELS = {CONTROLS: "内容控件模式", PARAGRAPHS: "段落比对模式（较弱）"}
 
-EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_CHECK = 0, 1, 2
 
 
 @dataclass
@@ -131,10 +131,6 @@ class CheckReport:
     timings: dict[str, float] = field(default_factory=dict)  # seconds: open, queries, render, compare
 
     @property
-    def mode_label(self) -> str:
-        return MODE_LABELS[self.mode]
-
-    @property
     def findings(self) -> list[FigureCheck | UnbackedNumber]:
         """Everything a reviewer should look at, in the order of the draft."""
         found: list[FigureCheck | UnbackedNumber] = [f for f in self.figures if f.finding]
@@ -156,57 +152,7 @@ class CheckReport:
 
     @property
     def exit_code(self) -> int:
-        if any(f.status == UNCHECKED for f in self.figures):
-            return EXIT_CANNOT_CHECK
-        return EXIT_FINDINGS if self.findings else EXIT_OK
-
-    def summary(self) -> str:
-        counts = self.counts()
-        parts = [f"{s} {counts[s]}" for s in STATUSES[:-1] if counts[s] or s == CONSISTENT]
-        return f"{len(self.figures)} 个数字：{'，'.join(parts)}；{UNBACKED} {counts[UNBACKED]} 处。"
-
-    def render(self) -> str:
-        """The report as `drafter check` prints it."""
-        head = f"核对 {self.draft.name}（{self.year} 年度"
-        if self.built_at:
-            head += f"，生成于 {self.built_at.replace('T', ' ')}"
-        head += "）"
-        lines = [head, f"方式：{self.mode_label}"]
-        if self.mode == PARAGRAPHS:
-            lines.append("  草稿中的内容控件或清单已被去掉（WPS、LibreOffice 另存可能如此），"
-                         "只能按段落比对数字，结果仅供参考。")
-        lines += [f"注意：{w}" for w in self.warnings]
-        lines.append(self.summary())
-        for item in self.findings:
-            lines.append("")
-            if isinstance(item, UnbackedNumber):
-                lines.append(f"[{UNBACKED}] {item.text}（{item.part or '正文'}）")
-                lines.append(f"  句子：{item.sentence}")
-            else:
-                lines.append(f"[{item.status}] {item.id} {item.description}（{item.ref}）")
-                if item.part:
-                    lines.append(f"  部分：{item.part}")
-                lines.append(f"  句子：{item.sentence}")
-                lines.append("  " + "　".join(_values(item)))
-            if item.note:
-                lines.append(f"  说明：{item.note}")
-        if not self.findings:
-            lines.append("全部一致。")
-        return "\n".join(lines)
-
-
-def _values(item: FigureCheck) -> list[str]:
-    out = [f"草稿：{_shown(item.draft_text)}"]
-    if item.built_text is not None:
-        out.append(f"生成时：{_shown(item.built_text)}")
-    out.append(f"当前数据：{_shown(item.current_text)}")
-    return out
-
-
-def _shown(text: str | None) -> str:
-    if text is None:
-        return "—"
-    return f"“{text}”" if text else "（空）"
+        return check_exit_code(self)
 
 
 # --------------------------------------------------------------------------- opening the draft
