@@ -344,25 +344,13 @@ def master(config_path: Path, output: Path | None, force: bool) -> None:
     覆盖已有母版（--force）时沿用其开头段；新母版的开头段是通用写法，请在 Word 中改成本单位的。
     """
     from drafter.project.config import load_config
-    from drafter.word.gongwen import DEFAULT_INTRO, build_master, opening_of
-    from drafter.outputs import check_output_name, write_atomically
+    from drafter.word.gongwen import write_master
 
     config = load_config(config_path)
-    target = output or config.resolve(config.templates.master)
-    check_output_name(target, (".docx",), "母版", "--output templates/report.docx")
-    intro = None
-    if target.exists():
-        if not force:
-            raise DrafterError("母版已存在，未覆盖", path=target,
-                               hint="编辑人员可能改过它；确要重新生成请加 --force（原文件会备份为 .bak）。")
-        intro = opening_of(target)
-        backup = target.with_name(target.name + ".bak")
-        write_atomically(backup, lambda tmp: tmp.write_bytes(target.read_bytes()), what="母版备份",
-                         hint="检查磁盘空间和写权限。")
-        _err(f"原母版已备份为 {backup}" + ("；开头段沿用原母版" if intro else ""))
-    write_atomically(target, lambda tmp: build_master(tmp, config.style, intro or DEFAULT_INTRO),
-                     what="母版", hint="检查磁盘空间和写权限；若该文件正在 Word 中打开，请先关闭。")
-    click.echo(str(target))
+    written = write_master(output or config.resolve(config.templates.master), config.style, force=force)
+    if written.backup is not None:
+        _err(f"原母版已备份为 {written.backup}" + ("；开头段沿用原母版" if written.kept_opening else ""))
+    click.echo(str(written.path))
 
 
 @main.command()

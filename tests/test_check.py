@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -32,6 +31,8 @@ from drafter.review.checker import (
 )
 from drafter.review.checklist import write_checklist
 from drafter.cli import main
+from conftest import require_programs
+
 from drafter.review.report_text import mode_label, render_check
 from drafter.word.manifest import read_manifest
 from drafter.review.reading import read_paragraphs
@@ -346,12 +347,7 @@ def test_a_missing_or_unreadable_draft_is_a_draft_error(sample_project, tmp_path
 # --------------------------------------------------------------------------- LibreOffice round trip
 
 def _soffice() -> str:
-    found = shutil.which("soffice") or shutil.which("libreoffice")
-    if found is None:
-        if os.environ.get("DRAFTER_REQUIRE_RENDER") == "1":
-            pytest.fail("DRAFTER_REQUIRE_RENDER=1 but soffice is not installed")
-        pytest.skip("soffice not installed")
-    return found
+    return require_programs("render", "soffice", "libreoffice")
 
 
 def _libreoffice_round_trip(source: Path, out_dir: Path) -> Path:
