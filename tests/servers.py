@@ -25,10 +25,6 @@ SERVERS = {
 }
 
 
-def required() -> bool:
-    return os.environ.get("DRAFTER_REQUIRE_ENGINES") == "1"
-
-
 def unavailable(message: str) -> None:
     """Skip, or fail where the servers are required."""
     skip_or_fail("engines", message)
