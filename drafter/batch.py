@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from drafter.builder import Project, _fill, compose_draft, load_project
+from drafter.builder import Project, compose_draft, fill_setting, load_project, text_setting_values
 from drafter.data.figures import FigureRegistry
 from drafter.data.runner import QueryFailure, QueryResult, RunResult, build_parameters, run_queries
 from drafter.errors import DataError, DrafterError, OutputError
@@ -90,12 +90,14 @@ class Renderer:
     """A project's templates ready for many drafts: section files found, Jinja environments
     made and templates compiled once, the Word master read (and its tags checked) once."""
 
-    def __init__(self, config: Config, *, strict: bool = False) -> None:
+    def __init__(self, project: Project, *, strict: bool = False) -> None:
         from drafter.text.environment import make_environment
         from drafter.text.sections import section_files
         from drafter.word.document import open_master
 
+        config = project.config
         self.config = config
+        self.compiled = project.templates  # section templates the validation pass compiled
         self.files = section_files(config.templates.sections, config.resolve)
         self.master_path = config.resolve(config.templates.master)
         open_master(self.master_path)  # refuses a missing master or broken tags, once
@@ -115,7 +117,7 @@ class Renderer:
         from drafter.word.document import compose
 
         self.registry.use(registry)
-        paragraphs = render_sections(self.sections_env, self.files, context, registry)
+        paragraphs = render_sections(self.sections_env, self.files, context, registry, compiled=self.compiled)
         master = DocxTemplate(io.BytesIO(self.master_bytes))
         master.init_docx()
         document = compose(self.master_path, self.master_env, context, paragraphs, registry, self.config.style,
@@ -148,8 +150,7 @@ def unit_output(config: Config, unit: Unit, directory: Path | None = None) -> Pa
     name); without {{ unit }} in it, the name gains `-<unit>` before `.docx`."""
     template = config.output.filename
     safe = Unit(filename_part(unit.name), unit.attributes)
-    values = {"agency": config.report.agency, "year": config.report.year, "unit": safe.context()}
-    name = _fill(template, values, config, "output.filename")
+    name = fill_setting(template, text_setting_values(config, safe), config, "output.filename")
     if "unit" not in template:
         stem, dot, suffix = name.rpartition(".")
         name = f"{stem}-{safe.name}.{suffix}" if dot else f"{name}-{safe.name}"
@@ -232,7 +233,7 @@ def _work(unit: Unit, grouped: dict[str, QueryResult | QueryFailure]) -> UnitOut
     assert _worker_state is not None
     if _worker_renderer is None:
         try:
-            _worker_renderer = Renderer(_worker_state.project.config, strict=_worker_state.strict)
+            _worker_renderer = Renderer(_worker_state.project, strict=_worker_state.strict)
         except DrafterError as exc:
             return UnitOutcome(unit.name, error=exc.render())
     return draft_unit(_worker_state, _worker_renderer, unit, grouped)
@@ -263,7 +264,9 @@ class BatchResult:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.failed else 0
+        from drafter.outcome import units_exit_code
+
+        return units_exit_code(self)
 
     def stage_seconds(self) -> dict[str, float]:
         """Seconds spent in each stage, summed over the units (workers run side by side)."""
@@ -335,7 +338,7 @@ def build_units(
     chosen = all_units if units is None else pick_units(all_units, units, cfg.path)
     if on_units:
         on_units(len(chosen))
-    renderer = Renderer(cfg, strict=strict)  # template problems stop the run before any draft
+    renderer = Renderer(project, strict=strict)  # template problems stop the run before any draft
     folder = Path(directory) if directory is not None else None
     timings["load"] = time.perf_counter() - started
 
@@ -385,9 +388,12 @@ def _run_in_processes(state: _State, units: list[Unit], for_unit: Callable, work
                       done: Callable[[UnitOutcome], None]) -> None:
     """Units drafted by `workers` processes; at most two units a worker are in flight, so
     the grouped results handed over stay few whatever the number of units."""
+    import dataclasses
     import multiprocessing
 
     context = multiprocessing.get_context("spawn")  # the same on Windows; no fork of a threaded process
+    # Compiled code does not pickle: each worker compiles the section templates once itself.
+    state = dataclasses.replace(state, project=dataclasses.replace(state.project, templates={}))
     pending = iter(units)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
                              initargs=(state,)) as pool:
@@ -406,7 +412,7 @@ def _run_in_processes(state: _State, units: list[Unit], for_unit: Callable, work
                 unit = running.pop(future)
                 try:
                     outcome = future.result()
-                except Exception as exc:  # noqa: BLE001 — a worker that died: the unit failed, the run goes on
+                except Exception as exc:
                     outcome = UnitOutcome(unit.name, error=f"生成时出现内部错误：{type(exc).__name__}: {exc}")
                 done(outcome)
                 submit_next()

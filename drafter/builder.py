@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import CodeType
 from typing import Any, Callable
 
 from jinja2.exceptions import TemplateError as JinjaError
@@ -16,25 +18,21 @@ from drafter.project.config import Config, load_config
 from drafter.word.document import compose, next_free_path, save_atomically
 from drafter.text.environment import make_environment
 from drafter.errors import ConfigError, DataError, DrafterError, QueryError
-from drafter.data.figures import Figure, FigureRegistry, Occurrence, Provenance
+from drafter.data.figures import Figure, FigureRegistry, MissingRow, Occurrence, Provenance
 from drafter.word.gongwen import style_drift
 from drafter.outputs import check_output_name
-from drafter.project.queries import QuerySpec, load_queries, query_problems
+from drafter.project.queries import QuerySpec
+from drafter.project.validation import validate
 from drafter.data.runner import QueryFailure, RunResult, build_parameters, run_queries
 from drafter.text.sections import Paragraph, render_sections, section_files
 
-RESERVED_NAMES = frozenset({
-    "year", "period_start", "period_end", "params", "report", "agency", "signature", "title",
-    "date", "recipient", "doc_number", "attachments", "body", "prev", "unit",
-})
-
-
 @dataclass
 class Project:
-    """A configuration with its queries loaded: everything a build needs but the data."""
+    """A configuration with its queries loaded and validated: everything a build needs but the data."""
 
     config: Config
     queries: dict[str, QuerySpec]
+    templates: dict[Path, CodeType] = field(default_factory=dict)  # compiled by the validation pass
 
     @property
     def year(self) -> int:
@@ -43,55 +41,40 @@ class Project:
 
 def load_project(config: str | Path | Config = "config.yaml", *, year: int | None = None,
                  sources: dict[str, str] | None = None) -> Project:
-    if not isinstance(config, Config):
-        config = load_config(config, year=year, sources=sources)
-    elif year is not None:
-        config = config.with_year(year)
-    try:
-        queries = load_queries(config.resolve(config.queries))
-        sources, parameters = list(config.sources), list(build_parameters(config))
-        if config.units is not None:  # bound per unit by `build --each / --unit`
-            parameters.append("unit")
-        for spec in queries.values():
-            if spec.name in RESERVED_NAMES:
-                raise QueryError(
-                    f"查询名“{spec.name}”与内置名称冲突", path=spec.path,
-                    hint=f"请给文件改名；内置名称：{'、'.join(sorted(RESERVED_NAMES))}。",
-                )
-            for problem in query_problems(spec, sources=sources, parameters=parameters):
-                raise problem
-    except QueryError as exc:
-        # Found before any database is touched: the input is wrong, not the build (exit 2).
-        exc.exit_code = 2
-        raise
-    return Project(config, queries)
+    """The project at `config`, after the one validation pass: stops at the first error-level
+    finding, the same one `drafter lint` lists first (exit code 2, nothing has run)."""
+    validation = validate(config, year=year, sources=sources)
+    validation.raise_first_error()
+    assert validation.config is not None  # a config that did not load is an error finding
+    return Project(validation.config, validation.queries, validation.templates)
 
 
-def _fill(template: str, values: dict[str, Any], config: Config, key: str) -> str:
+def text_setting_values(config: Config, unit: Any = None) -> dict[str, Any]:
+    """What the short text settings (report.title, output.filename) may name: `unit` too in a
+    project drafted per unit (a `drafter.project.units.Unit`, or None while validating)."""
+    values: dict[str, Any] = {"agency": config.report.agency, "year": config.report.year}
+    if unit is not None:
+        values["unit"] = unit.context()
+    return values
+
+
+_SETTINGS_ENV = SandboxedEnvironment(undefined=StrictUndefined)
+
+
+@functools.lru_cache(maxsize=64)
+def _setting_template(template: str) -> Any:
+    return _SETTINGS_ENV.from_string(template)
+
+
+def fill_setting(template: str, values: dict[str, Any], config: Config, key: str) -> str:
     """Render a short text setting such as the title or the output file name."""
-    env = SandboxedEnvironment(undefined=StrictUndefined)
     try:
-        return env.from_string(template).render(values)
+        return _setting_template(template).render(values)
     except JinjaError as exc:
         raise ConfigError(
             f"配置项 {key} 中的模板有误", path=config.path, line=config.line(*key.split(".")),
-            cause=str(exc), hint="此处只能用 {{ agency }} 和 {{ year }}。",
-        ) from None
-
-
-class _MissingRow:
-    """Stands in for a row whose query failed: every column is an empty figure."""
-
-    def __init__(self, spec: QuerySpec):
-        self._spec = spec
-
-    def __getattr__(self, column: str) -> Figure:
-        if column.startswith("_"):
-            raise AttributeError(column)
-        prov = Provenance(self._spec.name, self._spec.source, column)
-        return Figure(None, prov.ref, (prov,), self._spec.description)
-
-    __getitem__ = __getattr__
+            cause=str(exc), hint=f"此处只能用 {'、'.join('{{ ' + k + ' }}' for k in values)}。",
+        ) from exc
 
 
 def _missing_value(spec: QuerySpec) -> Any:
@@ -100,17 +83,14 @@ def _missing_value(spec: QuerySpec) -> Any:
     if spec.returns == "scalar":
         prov = Provenance(spec.name, spec.source, "value")
         return Figure(None, spec.name, (prov,), spec.description)
-    return _MissingRow(spec)
+    return MissingRow(spec.name, spec.source, spec.description)
 
 
 def report_context(config: Config, unit: Any = None) -> dict[str, Any]:
     """Names about the report itself, for the master, the sections and file names; with
     `unit` (a `drafter.project.units.Unit`) also `unit`, for the title too."""
     report = config.report
-    base: dict[str, Any] = {"agency": report.agency, "year": report.year}
-    if unit is not None:
-        base["unit"] = unit.context()
-    title = _fill(report.title, base, config, "report.title")
+    title = fill_setting(report.title, text_setting_values(config, unit), config, "report.title")
     params = build_parameters(config)
     meta = {
         "agency": report.agency,
@@ -123,7 +103,7 @@ def report_context(config: Config, unit: Any = None) -> dict[str, Any]:
     }
     return {
         **meta,
-        **({"unit": base["unit"]} if unit is not None else {}),
+        **({"unit": unit.context()} if unit is not None else {}),
         "year": report.year,
         "period_start": params["period_start"],
         "period_end": params["period_end"],
@@ -140,8 +120,7 @@ def query_context(run: RunResult) -> dict[str, Any]:
 
 
 def default_output(config: Config) -> Path:
-    values = {"agency": config.report.agency, "year": config.report.year}
-    name = _fill(config.output.filename, values, config, "output.filename")
+    name = fill_setting(config.output.filename, text_setting_values(config), config, "output.filename")
     return config.resolve(config.output.dir) / name
 
 
@@ -159,7 +138,7 @@ def compose_draft(project: Project, run: RunResult, *, strict: bool = False, uni
                   renderer: Any = None) -> Draft:
     """The draft in memory. A figure that cannot be computed is a placeholder, or with
     `strict` an error naming the template and line. `unit`: the unit the draft is for;
-    `renderer`: templates compiled once for many drafts (`drafter.batch.Renderer`)."""
+    `renderer`: the templates made ready once for many drafts (`drafter.batch.Renderer`)."""
     config = project.config
     registry = FigureRegistry()
     registry.failed = {f.spec.name: f.error.message for f in run.failures}
@@ -171,7 +150,7 @@ def compose_draft(project: Project, run: RunResult, *, strict: bool = False, uni
         files = section_files(config.templates.sections, config.resolve)
         env = make_environment(registry, search_path=list(dict.fromkeys(f.parent for f in files)),
                                strict=strict)
-        paragraphs = render_sections(env, files, context, registry)
+        paragraphs = render_sections(env, files, context, registry, compiled=project.templates)
         master_env = make_environment(registry, autoescape=True, strict=strict)
         document = compose(config.resolve(config.templates.master), master_env, context, paragraphs,
                            registry, config.style)
@@ -276,13 +255,13 @@ def build(
             path=project.config.path, line=project.config.line("units"),
             hint="用 drafter build --each 为每个单位各生成一份草稿，或 drafter build --unit 单位名称 只生成一份。",
         )
-
     requested = Path(output) if output is not None else default_output(project.config)
     # With --force an existing .docx is replaced: never the Word master itself.
     check_output_name(requested, (".docx",), "草稿", "--output 草稿.docx",
                       protected=(project.config.resolve(project.config.templates.master),),
                       hint="文件名模板见 config.yaml 的 output.filename。")
     timings["load"] = time.perf_counter() - started
+
     t = time.perf_counter()
     run = run_queries(project.config, project.queries, on_done=on_query_done)
     timings["queries"] = time.perf_counter() - t

@@ -29,6 +29,7 @@ from drafter.project.units import Unit, units_from_list
 from drafter.review.batch import check_many
 from drafter.review.checker import CONSISTENT, EDITED, check
 from drafter.review.reading import read_paragraphs
+from drafter.review.report_text import render_check, render_rollup
 from drafter.review.rollup import check_rollup, rollup
 from drafter.word.manifest import read_manifest
 
@@ -109,11 +110,11 @@ def test_each_writes_one_valid_draft_per_unit_with_its_own_figures(towns_built):
             assert "没有居民小区纳入“非改直”改造台账（0个）" in text
         assert "【待补充" not in text
         manifest = read_manifest(__import__("docx").Document(str(path)))
-        assert manifest["unit"]["name"] == outcome.unit
-        assert manifest["parameters"]["unit"] == outcome.unit
-        assert manifest["queries"]["town_screening"]["params"]["unit"] == outcome.unit
-        assert ":unit" in manifest["queries"]["town_screening"]["sql"]  # the unit's own query, as written
-        assert "drafter_unit_key" not in manifest["queries"]["town_screening"]["sql"]
+        assert manifest.unit["name"] == outcome.unit
+        assert manifest.parameters["unit"] == outcome.unit
+        assert manifest.queries["town_screening"].params["unit"] == outcome.unit
+        assert ":unit" in manifest.queries["town_screening"].sql  # the unit's own query, as written
+        assert "drafter_unit_key" not in manifest.queries["town_screening"].sql
         with zipfile.ZipFile(path) as z:
             assert z.testzip() is None
 
@@ -127,7 +128,7 @@ def test_the_shares_of_the_towns_add_up_and_the_rollup_rule_says_so(towns_built)
     assert batch.queries_reused >= 2 * 11  # the town-independent queries ran once, not once a draft
     outcome = check_rollup(batch.reports, "town_screening.screenings", "district_screening.screenings")
     assert outcome.ok and outcome.total == total and len(outcome.parts) == 12
-    assert "一致" in outcome.render()
+    assert "：一致。" in render_rollup(outcome)
     wrong = check_rollup(batch.reports, "town_rescue.teams", "district_screening.screenings")
     assert not wrong.ok and wrong.difference is not None and wrong.difference != 0
 
@@ -148,7 +149,7 @@ def test_check_of_a_unit_draft_reruns_with_its_unit(towns_built):
     assert report.unit == result.outcomes[3].unit
     assert report.exit_code == 0 and all(f.status == CONSISTENT for f in report.figures)
     assert not any("参数" in w for w in report.warnings)  # :unit is the draft's, not a changed parameter
-    assert f"（{report.unit}，2025 年度" in report.render()
+    assert f"（{report.unit}，2025 年度" in render_check(report)
 
 
 def test_batch_check_finds_the_edit_planted_in_one_draft(towns_built, tmp_path):
@@ -162,10 +163,10 @@ def test_batch_check_finds_the_edit_planted_in_one_draft(towns_built, tmp_path):
     victim = Path(drafts[5])
     doc = Document(str(victim))
     manifest = read_manifest(doc)
-    fig = next(f for f in manifest["figures"] if f["ref"] == "town_rescue.members")
-    sdt = next(s for s in doc.element.body.iter(qn("w:sdt")) if control_id(s) == fig["id"])
+    fig = next(f for f in manifest.figures if f.ref == "town_rescue.members")
+    sdt = next(s for s in doc.element.body.iter(qn("w:sdt")) if control_id(s) == fig.id)
     ts = list(sdt.iter(qn("w:t")))
-    ts[0].text = str(int(fig["value"]) + 7)
+    ts[0].text = str(int(fig.value) + 7)
     for t in ts[1:]:
         t.text = ""
     doc.save(str(victim))
@@ -176,7 +177,7 @@ def test_batch_check_finds_the_edit_planted_in_one_draft(towns_built, tmp_path):
     assert cli.exit_code == 1, cli.output
     assert "12 份草稿：11 份全部一致，1 份有发现" in cli.output
     assert f"有发现：{victim.name}" in cli.output
-    assert "[手工修改]" in cli.output and str(int(fig["value"]) + 7) in cli.output
+    assert "[手工修改]" in cli.output and str(int(fig.value) + 7) in cli.output
     assert "汇总核对：各单位 town_screening.screenings 之和" in cli.output and "：一致。" in cli.output
     book = load_workbook(xlsx)
     assert book.sheetnames[0] == "汇总" and len(book.sheetnames) == 13
@@ -202,7 +203,7 @@ def _strip_per(config: Path) -> None:
 def _manifest_without_timings(path: Path) -> dict:
     from docx import Document
 
-    data = read_manifest(Document(str(path)))
+    data = read_manifest(Document(str(path))).model_dump(mode="json")
     for entry in data["queries"].values():
         entry.pop("elapsed_ms", None)
     data.pop("config", None)

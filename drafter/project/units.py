@@ -88,6 +88,25 @@ class UnitContext:
         return f"Unit({self.name!r})"
 
 
+class _ProbeContext(UnitContext):
+    """`unit` while validating the project: any attribute is some text."""
+
+    def __getattr__(self, key: str) -> Any:
+        if key.startswith("_"):
+            raise AttributeError(key)
+        return "属性"
+
+
+class _ProbeUnit(Unit):
+    def context(self) -> UnitContext:
+        return _ProbeContext(self.name, {})
+
+
+def probe_unit() -> Unit:
+    """A unit for checking templates such as `output.filename` before the units are known."""
+    return _ProbeUnit("单位")
+
+
 def filename_part(name: str) -> str:
     """A unit's name as it may stand in a file name: no path separators or reserved characters."""
     cleaned = _NOT_IN_FILENAME.sub("_", name).strip(" .")

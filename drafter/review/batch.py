@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from drafter.data.runner import QueryFailure, QueryResult, RunResult, run_querie
 from drafter.errors import DrafterError
 from drafter.project.config import Config
 from drafter.project.queries import QuerySpec, sql_fingerprint, sql_parameters
-from drafter.review.checker import EXIT_CANNOT_CHECK, EXIT_FINDINGS, EXIT_OK, CheckReport, check
+from drafter.review.checker import CheckReport, check
 
 
 class SharedRunner:
@@ -70,27 +70,12 @@ class BatchCheck:
 
     @property
     def exit_code(self) -> int:
-        codes = [r.exit_code for r in self.reports] + [EXIT_CANNOT_CHECK for _ in self.errors]
-        codes += [EXIT_FINDINGS for r in self.rollups if not r.ok]
-        return max(codes, default=EXIT_OK)
+        from drafter.outcome import batch_check_exit_code
 
-    def summary(self) -> str:
-        """The closing lines of a batch check, in Chinese."""
-        with_findings = [r for r in self.reports if r.findings]
-        head = (f"共核对 {len(self.reports) + len(self.errors)} 份草稿：{len(self.reports) - len(with_findings)} 份全部一致，"
-                f"{len(with_findings)} 份有发现，{len(self.errors)} 份无法核对；"
-                f"查询 {self.queries_run} 次（另有 {self.queries_reused} 次与其他草稿相同，未重复查询），"
-                f"用时 {self.elapsed:.1f} 秒。")
-        lines = [head]
-        for report in with_findings:
-            lines.append(f"  有发现：{report.draft.name}（{report.unit + '，' if report.unit else ''}{len(report.findings)} 处）")
-        for path, error in self.errors:
-            lines.append(f"  无法核对：{path.name}：{error.message}")
-        lines += [r.render() for r in self.rollups]
-        return "\n".join(lines)
+        return batch_check_exit_code(self)
 
 
-def check_many(drafts: list[str | Path], config: str | Path | Config = "config.yaml", *,
+def check_many(drafts: Sequence[str | Path], config: str | Path | Config = "config.yaml", *,
                sources: dict[str, str] | None = None, year: int | None = None,
                on_done: Callable[[Path], None] | None = None) -> BatchCheck:
     """Check every draft of `drafts`; queries shared where their parameters agree."""

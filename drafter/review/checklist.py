@@ -15,6 +15,7 @@ from openpyxl.utils import get_column_letter
 from drafter.review.batch import BatchCheck
 from drafter.review.checker import CONSISTENT, EDITED, REMOVED, STALE, STATUSES, UNBACKED, UNCHECKED, CheckReport
 from drafter.outputs import check_output_name, write_atomically
+from drafter.review.report_text import mode_label, render_rollup
 
 COLUMNS = (  # header, width, wrap
     ("编号", 7, False),
@@ -114,7 +115,7 @@ def _fill_info(info, report: CheckReport) -> None:
         ("年度", report.year),
         ("生成时间", (report.built_at or "—").replace("T", " ")),
         ("生成程序", report.generator or "—"),
-        ("核对方式", report.mode_label),
+        ("核对方式", mode_label(report)),
         *[(status, counts[status]) for status in counts],
         *[("注意", w) for w in report.warnings],
     ):
@@ -154,7 +155,7 @@ def write_batch_checklist(batch: BatchCheck, path: str | Path) -> Path:
         name = _sheet_name(i, report.unit or report.draft.stem, used)
         counts = report.counts()
         verdict = "全部一致" if not report.findings else f"{len(report.findings)} 处发现"
-        summary.append([name, report.draft.name, report.unit or "", report.year, report.mode_label,
+        summary.append([name, report.draft.name, report.unit or "", report.year, mode_label(report),
                         *[counts[s] for s in STATUSES], verdict, "\n".join(report.warnings)])
         _fill_checklist(wb.create_sheet(name), report)
     for draft, error in batch.errors:
@@ -163,7 +164,7 @@ def write_batch_checklist(batch: BatchCheck, path: str | Path) -> Path:
         summary.append([])
         summary.append(["汇总核对"])
         for rollup in batch.rollups:
-            summary.append(["", rollup.render()])
+            summary.append(["", render_rollup(rollup)])
     header_font = Font(bold=True, color="FFFFFF")
     for col in range(1, len(SUMMARY_COLUMNS) + 1):
         cell = summary.cell(row=1, column=col)

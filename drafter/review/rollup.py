@@ -48,16 +48,10 @@ class RollupResult:
     ok: bool = False
     problems: list[str] = field(default_factory=list)  # why it could not be told, or what to know
 
-    def render(self) -> str:
-        head = f"汇总核对：各单位 {self.part} 之和"
-        if self.total is None or self.whole_value is None:
-            return f"{head} 与 {self.whole} 无法比较：" + "；".join(self.problems)
-        verdict = "一致" if self.ok else f"不一致，相差 {_plain(self.difference)}"
-        line = f"{head} {_plain(self.total)}（{len(self.parts)} 个单位），{self.whole} 为 {_plain(self.whole_value)}：{verdict}。"
-        return "\n".join([line, *[f"  注意：{p}" for p in self.problems]])
 
 
-def _plain(value: Any) -> str:
+def plain_number(value: Any) -> str:
+    """A value as the rollup's text shows it: 172436, 1.5 (no exponent, no trailing zeros)."""
     number = _number(value)
     if number is None:
         return str(value)
