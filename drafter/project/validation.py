@@ -256,7 +256,9 @@ _TOKEN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`[^`]*`|--[^\n]*|/\*.*?
 def select_columns(sql: str) -> list[str] | None:
     """The column names of the top-level select list, when every item shows its name
     (`expr AS name`, `t.col`); None when unsure (`*`, an expression without AS)."""
-    depth, items, current, started = 0, [], [], False
+    depth, started = 0, False
+    items: list[str] = []
+    current: list[str] = []
     for tok in _TOKEN.findall(sql):
         if tok.startswith("--") or tok.startswith("/*"):
             continue
@@ -350,7 +352,7 @@ def _lint_master(master: Path, findings: list[Finding], uses: list[_Use]) -> lis
         findings.append(Finding.from_error(exc))
         return []
     paragraphs = master_paragraphs(tpl.docx)
-    broken = [(where, text, tag_problem(text)) for where, text in paragraphs if tag_problem(text)]
+    broken = [(where, text, problem) for where, text in paragraphs if (problem := tag_problem(text))]
     for where, text, problem in broken:
         findings.append(Finding.from_error(master_tag_error(master, where, text, problem)))
     # A broken paragraph is left out, so that the names of the others are still checked.
@@ -362,9 +364,9 @@ def _lint_master(master: Path, findings: list[Finding], uses: list[_Use]) -> lis
     except TemplateSyntaxError as exc:
         if broken:  # most likely the broken tags' doing: reported above
             return [master]
-        where, text = paragraphs[exc.lineno - 1] if exc.lineno and exc.lineno <= len(paragraphs) else (None, "")
-        findings.append(Finding("Word 母版中的模板语法错误", master, where=where, cause=exc.message,
-                                context=f"  > {where} | {text}" if where else None,
+        at, text = paragraphs[exc.lineno - 1] if exc.lineno and exc.lineno <= len(paragraphs) else (None, "")
+        findings.append(Finding("Word 母版中的模板语法错误", master, where=at, cause=exc.message,
+                                context=f"  > {at} | {text}" if at else None,
                                 hint="检查 {{ }} 与 {% %} 是否成对、拼写是否正确；{%p if %} 要有 {%p endif %}。"))
         return [master]
     _scan(env, tree, source, master, paragraphs, findings, uses, extra_names={"body"})
