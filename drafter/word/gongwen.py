@@ -389,12 +389,12 @@ def style_drift(document: DocumentObject, settings: StyleSettings) -> list[str]:
     if legacy is not None:
         lines.append(f"“{LEGACY_BODY}”是旧版 drafter 母版的自定义样式，与 Word、WPS 内置的“正文”（Normal）同名，"
                      f"样式窗格中会有两个“{LEGACY_BODY}”")
-    for (what, key, have, want), names in groups.items():
+    for (what, key, found, want), names in groups.items():
         who = "、".join(names)
         if what == "字号":
-            lines.append(f"{who}的字号是 {float(have) / 2:g} 磅，而 style.{key} 是 {float(want):g} 磅")
+            lines.append(f"{who}的字号是 {float(found) / 2:g} 磅，而 style.{key} 是 {float(want):g} 磅")
             continue
-        have_text = f"是“{have}”" if have else "与中文字体相同"
+        have_text = f"是“{found}”" if found else "与中文字体相同"
         want_text = f"是“{want}”" if want else "未设（应与中文字体相同）"
         lines.append(f"{who}的{what}{have_text}，而 style.{key} {want_text}")
     return lines
@@ -556,8 +556,8 @@ def balance_title(title: str, max_width: float = 20.0) -> list[str]:
             line += ch
             width += w
         return [*out, line]
-    cuts = [0, *best[1], n]
-    return [title[a:b] for a, b in zip(cuts, cuts[1:])]
+    bounds = [0, *best[1], n]
+    return [title[a:b] for a, b in zip(bounds, bounds[1:])]
 
 
 # --------------------------------------------------------------------------- finish
