@@ -21,6 +21,7 @@ A problem that keeps the pass from running at all (no config.yaml) is raised as 
 from __future__ import annotations
 
 import difflib
+import io
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
@@ -262,7 +263,9 @@ _TOKEN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`[^`]*`|--[^\n]*|/\*.*?
 def select_columns(sql: str) -> list[str] | None:
     """The column names of the top-level select list, when every item shows its name
     (`expr AS name`, `t.col`); None when unsure (`*`, an expression without AS)."""
-    depth, items, current, started = 0, [], [], False
+    depth, started = 0, False
+    items: list[str] = []
+    current: list[str] = []
     for tok in _TOKEN.findall(sql):
         if tok.startswith("--") or tok.startswith("/*"):
             continue
@@ -356,7 +359,7 @@ def _lint_master(master: Path, findings: list[Finding], uses: list[_Use]) -> lis
         findings.append(Finding.from_error(exc))
         return []
     paragraphs = master_paragraphs(tpl.docx)
-    broken = [(where, text, tag_problem(text)) for where, text in paragraphs if tag_problem(text)]
+    broken = [(where, text, problem) for where, text in paragraphs if (problem := tag_problem(text))]
     for where, text, problem in broken:
         findings.append(Finding.from_error(master_tag_error(master, where, text, problem)))
     # A broken paragraph is left out, so that the names of the others are still checked.
@@ -368,9 +371,9 @@ def _lint_master(master: Path, findings: list[Finding], uses: list[_Use]) -> lis
     except TemplateSyntaxError as exc:
         if broken:  # most likely the broken tags' doing: reported above
             return [master]
-        where, text = paragraphs[exc.lineno - 1] if exc.lineno and exc.lineno <= len(paragraphs) else (None, "")
-        findings.append(Finding("Word 母版中的模板语法错误", master, where=where, cause=exc.message,
-                                context=f"  > {where} | {text}" if where else None,
+        at, text = paragraphs[exc.lineno - 1] if exc.lineno and exc.lineno <= len(paragraphs) else (None, "")
+        findings.append(Finding("Word 母版中的模板语法错误", master, where=at, cause=exc.message,
+                                context=f"  > {at} | {text}" if at else None,
                                 hint="检查 {{ }} 与 {% %} 是否成对、拼写是否正确；{%p if %} 要有 {%p endif %}。"))
         return [master]
     _scan(env, tree, source, master, paragraphs, findings, uses, extra_names={"body"})
@@ -408,16 +411,17 @@ def _nodes_by_type(tree: nodes.Node) -> defaultdict[type, list[Any]]:
 def compile_tracking(env: Environment, tree: nodes.Template, path: Path) -> tuple[CodeType, set[str]]:
     """The template compiled, as Environment.compile would, and the names it reads from its
     context (what jinja2.meta.find_undeclared_variables tells, from the same one pass)."""
-    generator = _TrackingGenerator(env, path.name, str(path))
+    stream = io.StringIO()
+    generator = _TrackingGenerator(env, path.name, str(path), stream)
     generator.visit(tree)
-    return compile(generator.stream.getvalue(), str(path), "exec"), generator.undeclared
+    return compile(stream.getvalue(), str(path), "exec"), generator.undeclared
 
 
 class _TrackingGenerator(CodeGenerator):
     """Jinja's code generator, remembering every name a frame resolves from the context."""
 
-    def __init__(self, environment: Environment, name: str, filename: str) -> None:
-        super().__init__(environment, name, filename, optimized=environment.optimized)
+    def __init__(self, environment: Environment, name: str, filename: str, stream: io.StringIO) -> None:
+        super().__init__(environment, name, filename, stream, optimized=environment.optimized)
         self.undeclared: set[str] = set()
 
     def enter_frame(self, frame: Frame) -> None:
