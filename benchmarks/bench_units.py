@@ -37,8 +37,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-TOWN_TABLES = {"hazards": ("screening", "ebike_community"),
-               "disaster": ("storage_point", "rescue_team", "info_officer_training")}
+TOWN_TABLES = {
+    "hazards": ("screening", "ebike_community"),
+    "disaster": ("storage_point", "rescue_team", "info_officer_training"),
+}
 
 _BUILD_CHILD = r"""
 import json, sys, time
@@ -181,8 +183,11 @@ def make_bare(config: Path, root: Path) -> None:
             break
     doc.save(str(root / "bare-master.docx"))
     ctx = report_context(project.config, unit)
-    ctx = {k: (v.isoformat() if hasattr(v, "isoformat") else str(v) if k == "unit" else v)
-           for k, v in ctx.items() if k != "report"}
+    ctx = {
+        k: (v.isoformat() if hasattr(v, "isoformat") else str(v) if k == "unit" else v)
+        for k, v in ctx.items()
+        if k != "report"
+    }
     ctx["paragraphs"] = [strip_marks(p.text) for p in draft.paragraphs]
     (root / "bare-context.json").write_text(json.dumps(ctx, ensure_ascii=False), encoding="utf-8")
 
@@ -207,7 +212,8 @@ def postgres_queries(admin_url: str, k: int, config: Path, copies: int) -> dict:
                 db.exec_driver_sql(
                     "INSERT INTO screening (id, enterprise_id, screened_on, town, domain, department) "
                     "SELECT c * 10000000 + mod(id, 10000000), enterprise_id, screened_on, town, domain, department "
-                    f"FROM screening CROSS JOIN generate_series(1, {copies - 1}) AS c")
+                    f"FROM screening CROSS JOIN generate_series(1, {copies - 1}) AS c"
+                )
             for tables in TOWN_TABLES.values():
                 for table in tables:
                     db.exec_driver_sql(f"UPDATE {table} SET town = town || '-' || lpad(mod(id, {k})::text, 2, '0')")
@@ -227,8 +233,12 @@ def main() -> None:
     parser.add_argument("--units", default="10,50,200")
     parser.add_argument("--jobs", default="1,2")
     parser.add_argument("--runs", type=int, default=1, help="runs of each build (the median is shown)")
-    parser.add_argument("--postgres", default=None, metavar="URL",
-                        help="an account that may create databases, e.g. postgresql+psycopg://postgres@127.0.0.1/postgres")
+    parser.add_argument(
+        "--postgres",
+        default=None,
+        metavar="URL",
+        help="an account that may create databases, e.g. postgresql+psycopg://postgres@127.0.0.1/postgres",
+    )
     parser.add_argument("--pg-copies", type=int, default=8, help="copies of the screening rows on PostgreSQL")
     args = parser.parse_args()
     counts = sorted(int(n) for n in args.units.split(","))
@@ -236,12 +246,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="drafter-bench-units-") as tmp:
         root = Path(tmp)
         base, names, k = make_project(root, counts[-1])
-        print(f"synthetic towns: each of the 12 sample towns split {k} ways, {len(names)} names; "
-              f"units listed: {', '.join(map(str, counts))}")
+        print(
+            f"synthetic towns: each of the 12 sample towns split {k} ways, {len(names)} names; "
+            f"units listed: {', '.join(map(str, counts))}"
+        )
         configs = {n: config_for(base, names, n) for n in counts}
 
         builds: dict[tuple[int, int], dict] = {}
-        print(f"\n{'units':>6}{'jobs':>6}{'seconds':>10}{'drafts/s':>10}{'peak RSS':>11}   share: queries / render / write")
+        print(
+            f"\n{'units':>6}{'jobs':>6}{'seconds':>10}{'drafts/s':>10}{'peak RSS':>11}   share: queries / render / write"
+        )
         for n in counts:
             for j in jobs:
                 runs = [_child(_BUILD_CHILD, str(configs[n]), str(j)) for _ in range(args.runs)]
@@ -269,25 +283,35 @@ def main() -> None:
         marginal = (min(t_hi) - min(t_lo)) / (hi - lo)
         best = stage_runs[t_hi.index(min(t_hi))]
         per_draft_stages = {k: v / hi for k, v in best.items()}
-        print(f"\nall queries grouped (the example without its LIMIT query), 1 job, best of 3: {lo} units "
-              f"{min(t_lo):.2f}s, {hi} units {min(t_hi):.2f}s ({hi / min(t_hi):.1f} drafts/s)")
-        print(f"per-draft marginal cost {lo}→{hi} units: {marginal * 1000:.1f} ms (queries "
-              f"{per_draft_stages['queries'] * 1000:.1f}, render {per_draft_stages['render'] * 1000:.1f}, "
-              f"write {per_draft_stages['write'] * 1000:.1f} ms a draft); bare docxtpl render of one draft "
-              f"(precomputed context, best of 3×30): {bare * 1000:.1f} ms; ratio {marginal / bare:.2f}x (anchor ≤ 1.5x)")
+        print(
+            f"\nall queries grouped (the example without its LIMIT query), 1 job, best of 3: {lo} units "
+            f"{min(t_lo):.2f}s, {hi} units {min(t_hi):.2f}s ({hi / min(t_hi):.1f} drafts/s)"
+        )
+        print(
+            f"per-draft marginal cost {lo}→{hi} units: {marginal * 1000:.1f} ms (queries "
+            f"{per_draft_stages['queries'] * 1000:.1f}, render {per_draft_stages['render'] * 1000:.1f}, "
+            f"write {per_draft_stages['write'] * 1000:.1f} ms a draft); bare docxtpl render of one draft "
+            f"(precomputed context, best of 3×30): {bare * 1000:.1f} ms; ratio {marginal / bare:.2f}x (anchor ≤ 1.5x)"
+        )
         if 1 in jobs:
             mem = builds[(hi, 1)]["rss_mib"] / builds[(lo, 1)]["rss_mib"]
-            print(f"peak RSS {hi} vs {lo} units (1 job, one process): {builds[(hi, 1)]['rss_mib']:.1f} vs "
-                  f"{builds[(lo, 1)]['rss_mib']:.1f} MiB, ratio {mem:.2f}x (anchor ≤ 1.5x)")
+            print(
+                f"peak RSS {hi} vs {lo} units (1 job, one process): {builds[(hi, 1)]['rss_mib']:.1f} vs "
+                f"{builds[(lo, 1)]['rss_mib']:.1f} MiB, ratio {mem:.2f}x (anchor ≤ 1.5x)"
+            )
 
         q = _child(_QUERIES_CHILD, str(configs[hi]))
-        print(f"\nSQLite, {q['queries']} grouped queries × {q['units']} units: grouped {q['grouped']:.3f}s, "
-              f"per unit {q['per_unit']:.3f}s, {q['per_unit'] / q['grouped']:.1f}x faster (anchor ≥ 5x)")
+        print(
+            f"\nSQLite, {q['queries']} grouped queries × {q['units']} units: grouped {q['grouped']:.3f}s, "
+            f"per unit {q['per_unit']:.3f}s, {q['per_unit'] / q['grouped']:.1f}x faster (anchor ≥ 5x)"
+        )
         if args.postgres:
             p = postgres_queries(args.postgres, k, configs[hi], args.pg_copies)
-            print(f"PostgreSQL ({p['screening_rows']:,} screening rows, loaded in {p['load_seconds']:.0f}s), "
-                  f"{p['queries']} grouped queries × {p['units']} units: grouped {p['grouped']:.3f}s, per unit "
-                  f"{p['per_unit']:.3f}s, {p['per_unit'] / p['grouped']:.1f}x faster (anchor ≥ 5x)")
+            print(
+                f"PostgreSQL ({p['screening_rows']:,} screening rows, loaded in {p['load_seconds']:.0f}s), "
+                f"{p['queries']} grouped queries × {p['units']} units: grouped {p['grouped']:.3f}s, per unit "
+                f"{p['per_unit']:.3f}s, {p['per_unit'] / p['grouped']:.1f}x faster (anchor ≥ 5x)"
+            )
 
 
 if __name__ == "__main__":

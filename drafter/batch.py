@@ -46,6 +46,7 @@ def query_kind(spec: QuerySpec) -> str:
 
 # -- templates compiled once ----------------------------------------------------------------
 
+
 class _RegistryProxy:
     """Stands for the registry of the draft being rendered in this thread: the Jinja
     environments (and their filters) are made once, the registry changes with each draft."""
@@ -104,8 +105,9 @@ class Renderer:
         self.master_bytes = self.master_path.read_bytes()
         self.registry = _RegistryProxy()
         proxy: Any = self.registry
-        self.sections_env = make_environment(proxy, search_path=list(dict.fromkeys(f.parent for f in self.files)),
-                                             strict=strict)
+        self.sections_env = make_environment(
+            proxy, search_path=list(dict.fromkeys(f.parent for f in self.files)), strict=strict
+        )
         self.master_env = make_environment(proxy, autoescape=True, strict=strict)
         _memoize_compile(self.sections_env)
         _memoize_compile(self.master_env)
@@ -120,12 +122,14 @@ class Renderer:
         paragraphs = render_sections(self.sections_env, self.files, context, registry, compiled=self.compiled)
         master = DocxTemplate(io.BytesIO(self.master_bytes))
         master.init_docx()
-        document = compose(self.master_path, self.master_env, context, paragraphs, registry, self.config.style,
-                           master=master)
+        document = compose(
+            self.master_path, self.master_env, context, paragraphs, registry, self.config.style, master=master
+        )
         return paragraphs, document
 
 
 # -- one unit -------------------------------------------------------------------------------
+
 
 @dataclass
 class UnitOutcome:
@@ -157,8 +161,9 @@ def unit_output(config: Config, unit: Unit, directory: Path | None = None) -> Pa
     folder = directory if directory is not None else config.resolve(config.output.dir)
     path = folder / name
     if folder.resolve() not in path.resolve().parents:
-        raise OutputError(f"单位“{unit.name}”的草稿文件名跳出了输出目录", path=path,
-                          hint="检查 config.yaml 的 output.filename。")
+        raise OutputError(
+            f"单位“{unit.name}”的草稿文件名跳出了输出目录", path=path, hint="检查 config.yaml 的 output.filename。"
+        )
     return path
 
 
@@ -189,8 +194,9 @@ def _one_line(error: DrafterError) -> str:
     return line(error)
 
 
-def draft_unit(state: _State, renderer: Renderer, unit: Unit,
-               grouped: dict[str, QueryResult | QueryFailure]) -> UnitOutcome:
+def draft_unit(
+    state: _State, renderer: Renderer, unit: Unit, grouped: dict[str, QueryResult | QueryFailure]
+) -> UnitOutcome:
     """Query what is the unit's own, render and write its draft; never raises a DrafterError."""
     from drafter.word.document import next_free_path, save_atomically
     from drafter.word.manifest import attach_manifest
@@ -203,8 +209,9 @@ def draft_unit(state: _State, renderer: Renderer, unit: Unit,
             own = run_queries(state.project.config, state.per_unit, params={**state.params, "unit": unit.name}).results
         run = RunResult()
         for name in state.project.queries:
-            run.results[name] = state.shared[name] if name in state.shared else \
-                grouped[name] if name in grouped else own[name]
+            run.results[name] = (
+                state.shared[name] if name in state.shared else grouped[name] if name in grouped else own[name]
+            )
         outcome.timings["queries"] = time.perf_counter() - t
         if state.strict and run.failures:
             raise run.failures[0].error
@@ -241,6 +248,7 @@ def _work(unit: Unit, grouped: dict[str, QueryResult | QueryFailure]) -> UnitOut
 
 # -- the run ----------------------------------------------------------------------------------
 
+
 @dataclass
 class BatchResult:
     year: int
@@ -270,8 +278,11 @@ class BatchResult:
 
     def stage_seconds(self) -> dict[str, float]:
         """Seconds spent in each stage, summed over the units (workers run side by side)."""
-        total = {"queries": self.timings.get("shared_queries", 0.0) + self.timings.get("grouped_queries", 0.0),
-                 "render": 0.0, "write": 0.0}
+        total = {
+            "queries": self.timings.get("shared_queries", 0.0) + self.timings.get("grouped_queries", 0.0),
+            "render": 0.0,
+            "write": 0.0,
+        }
         for o in self.outcomes:
             for key in ("queries", "render", "write"):
                 total[key] += o.timings.get(key, 0.0)
@@ -283,14 +294,19 @@ class BatchResult:
         written = len(self.written)
         not_written = [o for o in self.outcomes if o.path is None]
         incomplete = [o for o in self.outcomes if o.path is not None and o.broken]
-        lines = [f"{self.year} 年度：{n} 个单位，已生成 {written} 份草稿，用时 {self.timings.get('total', 0):.1f} 秒；"
-                 f"【待补充】共 {self.placeholders} 处；失败 {len(not_written)} 个"
-                 + (f"，不完整 {len(incomplete)} 份" if incomplete else "") + "。"]
+        lines = [
+            f"{self.year} 年度：{n} 个单位，已生成 {written} 份草稿，用时 {self.timings.get('total', 0):.1f} 秒；"
+            f"【待补充】共 {self.placeholders} 处；失败 {len(not_written)} 个"
+            + (f"，不完整 {len(incomplete)} 份" if incomplete else "")
+            + "。"
+        ]
         with_placeholders = [o for o in self.outcomes if o.placeholders]
         if with_placeholders:
-            lines.append("有【待补充】的草稿：" + "、".join(f"{o.unit}（{len(o.placeholders)} 处）"
-                                                      for o in with_placeholders[:20])
-                         + (" 等" if len(with_placeholders) > 20 else ""))
+            lines.append(
+                "有【待补充】的草稿："
+                + "、".join(f"{o.unit}（{len(o.placeholders)} 处）" for o in with_placeholders[:20])
+                + (" 等" if len(with_placeholders) > 20 else "")
+            )
         for o in not_written:
             lines.append(f"失败：{o.unit}（未生成草稿）\n  " + (o.error or "").replace("\n", "\n  "))
         for o in incomplete:
@@ -343,7 +359,9 @@ def build_units(
     timings["load"] = time.perf_counter() - started
 
     kinds = {name: query_kind(spec) for name, spec in project.queries.items()}
-    specs_of = {k: {n: project.queries[n] for n, kind in kinds.items() if kind == k} for k in (SHARED, GROUPED, PER_UNIT)}
+    specs_of = {
+        k: {n: project.queries[n] for n, kind in kinds.items() if kind == k} for k in (SHARED, GROUPED, PER_UNIT)
+    }
     t = time.perf_counter()
     shared_specs = dict(specs_of[SHARED])
     shared: dict[str, QueryResult | QueryFailure] = {}
@@ -379,13 +397,18 @@ def build_units(
     timings["drafts"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - started
     return BatchResult(
-        year=project.year, units=chosen, outcomes=[outcomes[u.name] for u in chosen],
-        query_counts={k: len(v) for k, v in specs_of.items()}, jobs=workers, timings=timings,
+        year=project.year,
+        units=chosen,
+        outcomes=[outcomes[u.name] for u in chosen],
+        query_counts={k: len(v) for k, v in specs_of.items()},
+        jobs=workers,
+        timings=timings,
     )
 
 
-def _run_in_processes(state: _State, units: list[Unit], for_unit: Callable, workers: int,
-                      done: Callable[[UnitOutcome], None]) -> None:
+def _run_in_processes(
+    state: _State, units: list[Unit], for_unit: Callable, workers: int, done: Callable[[UnitOutcome], None]
+) -> None:
     """Units drafted by `workers` processes; at most two units a worker are in flight, so
     the grouped results handed over stay few whatever the number of units."""
     import dataclasses
@@ -395,8 +418,9 @@ def _run_in_processes(state: _State, units: list[Unit], for_unit: Callable, work
     # Compiled code does not pickle: each worker compiles the section templates once itself.
     state = dataclasses.replace(state, project=dataclasses.replace(state.project, templates={}))
     pending = iter(units)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
-                             initargs=(state,)) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(state,)
+    ) as pool:
         running: dict[Future, Unit] = {}
 
         def submit_next() -> None:
@@ -418,19 +442,19 @@ def _run_in_processes(state: _State, units: list[Unit], for_unit: Callable, work
                 submit_next()
 
 
-def run_grouped_queries(config: Config, specs: dict[str, QuerySpec], params: dict[str, Any],
-                        units: list[str]) -> dict[str, dict[str, QueryResult | QueryFailure]]:
+def run_grouped_queries(
+    config: Config, specs: dict[str, QuerySpec], params: dict[str, Any], units: list[str]
+) -> dict[str, dict[str, QueryResult | QueryFailure]]:
     """Query name → unit → result: each grouped query run once, sources side by side."""
     from concurrent.futures import ThreadPoolExecutor
 
     from drafter.data.grouping import run_grouped
-    from drafter.data.runner import _at_source, check_sources
+    from drafter.data.runner import _at_source
     from drafter.data.sources import connect, open_engine
     from drafter.errors import SourceError
 
     if not specs:
         return {}
-    check_sources(config, specs)
     by_source: dict[str, list[QuerySpec]] = {}
     for spec in specs.values():
         by_source.setdefault(spec.source, []).append(spec)

@@ -70,16 +70,31 @@ def _expected(towns: Path, town: str, year: int = 2025) -> dict[str, int]:
     with _sample(towns, "hazards") as db:
         screenings, enterprises = db.execute(
             "SELECT COUNT(*), COUNT(DISTINCT enterprise_id) FROM screening WHERE town = ? AND screened_on >= ? "
-            "AND screened_on < ?", (town, start, end)).fetchone()
-        communities = db.execute("SELECT COUNT(*) FROM ebike_community WHERE town = ? AND listed_on >= ? "
-                                 "AND listed_on < ?", (town, start, end)).fetchone()[0]
+            "AND screened_on < ?",
+            (town, start, end),
+        ).fetchone()
+        communities = db.execute(
+            "SELECT COUNT(*) FROM ebike_community WHERE town = ? AND listed_on >= ? AND listed_on < ?",
+            (town, start, end),
+        ).fetchone()[0]
     with _sample(towns, "disaster") as db:
-        teams, members = db.execute("SELECT COUNT(*), COALESCE(SUM(member_count), 0) FROM rescue_team WHERE town = ? "
-                                    "AND filed_on >= ? AND filed_on < ?", (town, start, end)).fetchone()
-        points = db.execute("SELECT COUNT(*) FROM storage_point WHERE town = ? AND confirmed_on >= ? "
-                            "AND confirmed_on < ?", (town, start, end)).fetchone()[0]
-    return {"screenings": screenings, "enterprises": enterprises, "communities": communities, "teams": teams,
-            "members": members, "points": points}
+        teams, members = db.execute(
+            "SELECT COUNT(*), COALESCE(SUM(member_count), 0) FROM rescue_team WHERE town = ? "
+            "AND filed_on >= ? AND filed_on < ?",
+            (town, start, end),
+        ).fetchone()
+        points = db.execute(
+            "SELECT COUNT(*) FROM storage_point WHERE town = ? AND confirmed_on >= ? AND confirmed_on < ?",
+            (town, start, end),
+        ).fetchone()[0]
+    return {
+        "screenings": screenings,
+        "enterprises": enterprises,
+        "communities": communities,
+        "teams": teams,
+        "members": members,
+        "points": points,
+    }
 
 
 def _towns_in(towns: Path) -> list[str]:
@@ -88,6 +103,7 @@ def _towns_in(towns: Path) -> list[str]:
 
 
 # --------------------------------------------------------------------------- --each
+
 
 def test_each_writes_one_valid_draft_per_unit_with_its_own_figures(towns_built):
     towns, result = towns_built
@@ -172,8 +188,19 @@ def test_batch_check_finds_the_edit_planted_in_one_draft(towns_built, tmp_path):
     doc.save(str(victim))
 
     xlsx = tmp_path / "核对汇总.xlsx"
-    cli = CliRunner().invoke(main, ["check", *map(str, drafts), "-c", str(towns), "--xlsx", str(xlsx),
-                                    "--rollup", "town_screening.screenings=district_screening.screenings"])
+    cli = CliRunner().invoke(
+        main,
+        [
+            "check",
+            *map(str, drafts),
+            "-c",
+            str(towns),
+            "--xlsx",
+            str(xlsx),
+            "--rollup",
+            "town_screening.screenings=district_screening.screenings",
+        ],
+    )
     assert cli.exit_code == 1, cli.output
     assert "12 份草稿：11 份全部一致，1 份有发现" in cli.output
     assert f"有发现：{victim.name}" in cli.output
@@ -195,9 +222,12 @@ def test_batch_check_finds_the_edit_planted_in_one_draft(towns_built, tmp_path):
 
 # --------------------------------------------------------------------------- grouped = per unit
 
+
 def _strip_per(config: Path) -> None:
     for sql in (config.parent / "queries").glob("*.sql"):
-        sql.write_text(re.sub(r"^-- per:.*\n", "", sql.read_text(encoding="utf-8"), flags=re.MULTILINE), encoding="utf-8")
+        sql.write_text(
+            re.sub(r"^-- per:.*\n", "", sql.read_text(encoding="utf-8"), flags=re.MULTILINE), encoding="utf-8"
+        )
 
 
 def _manifest_without_timings(path: Path) -> dict:
@@ -229,22 +259,28 @@ def test_group_sql_rewrites_the_unit_condition_into_a_grouping():
     g = group_sql("SELECT COUNT(*) AS n FROM t WHERE d >= :period_start AND town = :unit", "town", "sqlite")
     assert "GROUP BY town" in g.sql and "drafter_unit_key" in g.sql and ":unit" not in g.sql
     assert ":period_start" in g.sql and g.empty_sql is not None and "1 = 0" in g.empty_sql
-    rows = group_sql("SELECT kind, COUNT(*) AS n FROM t WHERE t.town = :unit GROUP BY kind ORDER BY n DESC, kind",
-                     "town", "postgresql")
+    rows = group_sql(
+        "SELECT kind, COUNT(*) AS n FROM t WHERE t.town = :unit GROUP BY kind ORDER BY n DESC, kind",
+        "town",
+        "postgresql",
+    )
     assert "GROUP BY kind, t.town" in rows.sql and rows.empty_sql is None and ":unit" not in rows.sql
     listing = group_sql("SELECT name FROM t WHERE :unit = town ORDER BY name", "town", "mysql")
     assert "GROUP BY" not in listing.sql and listing.empty_sql is None
 
 
-@pytest.mark.parametrize("sql, why", [
-    ("SELECT COUNT(*) FROM t WHERE town = :unit OR x = 1", "OR"),
-    ("SELECT COUNT(*) FROM (SELECT * FROM t WHERE town = :unit) s", "最外层 WHERE"),
-    ("SELECT COUNT(*) FROM t WHERE town = :unit LIMIT 3", "LIMIT"),
-    ("SELECT COUNT(*) FROM t WHERE area = :unit", "per: 写的列"),
-    ("SELECT COUNT(*) FROM t WHERE town = :unit AND town <> :unit", "恰好出现一次"),
-    ("SELECT a FROM t WHERE town = :unit UNION SELECT a FROM u", "UNION"),
-    ("SELECT x, RANK() OVER (ORDER BY x) FROM t WHERE town = :unit", "窗口函数"),
-])
+@pytest.mark.parametrize(
+    "sql, why",
+    [
+        ("SELECT COUNT(*) FROM t WHERE town = :unit OR x = 1", "OR"),
+        ("SELECT COUNT(*) FROM (SELECT * FROM t WHERE town = :unit) s", "最外层 WHERE"),
+        ("SELECT COUNT(*) FROM t WHERE town = :unit LIMIT 3", "LIMIT"),
+        ("SELECT COUNT(*) FROM t WHERE area = :unit", "per: 写的列"),
+        ("SELECT COUNT(*) FROM t WHERE town = :unit AND town <> :unit", "恰好出现一次"),
+        ("SELECT a FROM t WHERE town = :unit UNION SELECT a FROM u", "UNION"),
+        ("SELECT x, RANK() OVER (ORDER BY x) FROM t WHERE town = :unit", "窗口函数"),
+    ],
+)
 def test_group_sql_refuses_what_it_cannot_group_and_says_why(sql, why):
     with pytest.raises(NotGroupable, match=why):
         group_sql(sql, "town", "sqlite")
@@ -255,8 +291,9 @@ def test_a_per_query_that_cannot_be_grouped_is_refused_before_any_draft(towns, t
 
     config = _towns_copy(tmp_path / "p", towns.parent.parent.parent / "x")  # databases are never reached
     sql = config.parent / "queries" / "town_top_domains.sql"
-    sql.write_text(sql.read_text(encoding="utf-8").replace("-- returns: rows", "-- returns: rows\n-- per: town"),
-                   encoding="utf-8")
+    sql.write_text(
+        sql.read_text(encoding="utf-8").replace("-- returns: rows", "-- returns: rows\n-- per: town"), encoding="utf-8"
+    )
     findings = lint(config)
     assert any("不能按单位合并查询" in f.message and "LIMIT" in f.message and f.line == 4 for f in findings)
     cli = CliRunner().invoke(main, ["build", "-c", str(config), "--each"])
@@ -266,19 +303,26 @@ def test_a_per_query_that_cannot_be_grouped_is_refused_before_any_draft(towns, t
 
 # --------------------------------------------------------------------------- failures, names, CLI
 
+
 def test_a_failing_unit_leaves_the_others_written(tmp_path, sample_project):
     config = _towns_copy(tmp_path / "f", sample_project)
     # One row per town that has ebike communities: none for a town without any, which with
     # --strict is a unit that cannot be drafted.
     (config.parent / "queries" / "town_ebike_row.sql").write_text(
         "-- source: hazards\n-- description: 本街镇纳入台账小区（有台账的街镇）\n-- returns: row\n"
-        "SELECT town, COUNT(*) AS n FROM ebike_community WHERE town = :unit GROUP BY town\n", encoding="utf-8")
+        "SELECT town, COUNT(*) AS n FROM ebike_community WHERE town = :unit GROUP BY town\n",
+        encoding="utf-8",
+    )
     section = next((config.parent / "templates" / "sections").glob("*.txt"))
-    section.write_text(section.read_text(encoding="utf-8") + "历年纳入台账小区{{ town_ebike_row.n | num }}个。\n",
-                       encoding="utf-8")
+    section.write_text(
+        section.read_text(encoding="utf-8") + "历年纳入台账小区{{ town_ebike_row.n | num }}个。\n", encoding="utf-8"
+    )
     with _sample(config, "hazards") as db:
-        without = [t for t in _towns_in(config)
-                   if not db.execute("SELECT 1 FROM ebike_community WHERE town = ?", (t,)).fetchone()]
+        without = [
+            t
+            for t in _towns_in(config)
+            if not db.execute("SELECT 1 FROM ebike_community WHERE town = ?", (t,)).fetchone()
+        ]
     assert without  # the sample has a town without ebike communities
     cli = CliRunner().invoke(main, ["build", "-c", str(config), "--each", "--strict", "-j", "1"])
     assert cli.exit_code == 1, cli.output
@@ -314,13 +358,17 @@ def test_a_units_list_with_attributes_reaches_templates_and_file_names(tmp_path,
     config = _towns_copy(tmp_path / "l", sample_project)
     text = config.read_text(encoding="utf-8").replace(
         "units:\n  query: towns",
-        "units:\n  - {name: 金泽镇, kind: 镇, leader: 张三}\n  - {name: 夏阳街道, kind: 街道, leader: 李四}")
-    text = text.replace('filename: "{{ year }}年度{{ unit }}安全生产和防灾减灾工作数据汇总（草稿）.docx"',
-                        'filename: "{{ unit.kind }}-汇总.docx"')
+        "units:\n  - {name: 金泽镇, kind: 镇, leader: 张三}\n  - {name: 夏阳街道, kind: 街道, leader: 李四}",
+    )
+    text = text.replace(
+        'filename: "{{ year }}年度{{ unit }}安全生产和防灾减灾工作数据汇总（草稿）.docx"',
+        'filename: "{{ unit.kind }}-汇总.docx"',
+    )
     config.write_text(text, encoding="utf-8")
     section = next((config.parent / "templates" / "sections").glob("*.txt"))
-    section.write_text(section.read_text(encoding="utf-8") + "联系人：{{ unit.leader }}（{{ unit.name }}）。\n",
-                       encoding="utf-8")
+    section.write_text(
+        section.read_text(encoding="utf-8") + "联系人：{{ unit.leader }}（{{ unit.name }}）。\n", encoding="utf-8"
+    )
     result = build_units(config, jobs=1)
     assert [o.unit for o in result.outcomes] == ["金泽镇", "夏阳街道"]
     assert [o.path.name for o in result.outcomes] == ["镇-汇总.docx", "街道-汇总.docx"]
@@ -351,6 +399,7 @@ def test_default_file_name_gains_the_unit(sample_project):
 
 # --------------------------------------------------------------------------- on the servers
 
+
 @pytest.mark.engines
 @pytest.mark.parametrize("kind", ["postgresql", "mariadb"])
 def test_grouped_queries_on_a_server_give_what_each_unit_s_own_query_gives(kind, towns, towns_built, tmp_path):
@@ -374,8 +423,9 @@ def test_grouped_queries_on_a_server_give_what_each_unit_s_own_query_gives(kind,
             own = run_queries(project.config, specs, params={**params, "unit": unit})
             for name in specs:
                 assert grouped[name][unit].ok and own.results[name].ok, (name, unit)
-                assert [f.value for f in grouped[name][unit].figures()] == \
-                    [f.value for f in own.results[name].figures()], (name, unit)
+                assert [f.value for f in grouped[name][unit].figures()] == [
+                    f.value for f in own.results[name].figures()
+                ], (name, unit)
         result = build_units(towns, sources=overrides, directory=tmp_path, jobs=1)
         assert result.exit_code == 0 and len(result.written) == 12
         on_sqlite = {o.unit: o.path for o in sqlite_result.outcomes}

@@ -48,8 +48,14 @@ from drafter.project.queries import QuerySpec, sql_fingerprint, sql_parameters
 UNIT_PARAM = "unit"
 KEY_ALIAS = "drafter_unit_key"
 
-_SQLGLOT_DIALECTS = {"sqlite": "sqlite", "postgresql": "postgres", "mysql": "mysql", "mariadb": "mysql",
-                     "oracle": "oracle", "mssql": "tsql"}
+_SQLGLOT_DIALECTS = {
+    "sqlite": "sqlite",
+    "postgresql": "postgres",
+    "mysql": "mysql",
+    "mariadb": "mysql",
+    "oracle": "oracle",
+    "mssql": "tsql",
+}
 
 
 class NotGroupable(ValueError):
@@ -113,7 +119,9 @@ def group_sql(sql: str, per: str, dialect: str | None = None) -> GroupedSQL:
         raise NotGroupable("最外层须是一条 SELECT（不能是 UNION 等组合查询）")
     units = [p for p in tree.find_all(exp.Placeholder) if p.name == UNIT_PARAM]
     if len(units) != 1:
-        raise NotGroupable(f"SQL 中 :unit 应恰好出现一次（现在 {len(units)} 次），写在最外层 WHERE 的 {per} = :unit 条件中")
+        raise NotGroupable(
+            f"SQL 中 :unit 应恰好出现一次（现在 {len(units)} 次），写在最外层 WHERE 的 {per} = :unit 条件中"
+        )
     placeholder = units[0]
     condition = placeholder.parent
     where = tree.args.get("where")
@@ -121,8 +129,11 @@ def group_sql(sql: str, per: str, dialect: str | None = None) -> GroupedSQL:
         raise NotGroupable(f":unit 只能用在最外层 WHERE 的 {per} = :unit 条件中")
     column: Any = condition.left if condition.right is placeholder else condition.right
     wanted = column_name.split(".")
-    if not isinstance(column, exp.Column) or column.name.lower() != wanted[-1].lower() or (
-            len(wanted) == 2 and column.table.lower() != wanted[0].lower()):
+    if (
+        not isinstance(column, exp.Column)
+        or column.name.lower() != wanted[-1].lower()
+        or (len(wanted) == 2 and column.table.lower() != wanted[0].lower())
+    ):
         raise NotGroupable(f":unit 须与 per: 写的列比较：{per} = :unit（现在是 {condition.sql()}）")
     parent = condition.parent
     while isinstance(parent, (exp.And, exp.Paren)):
@@ -135,8 +146,9 @@ def group_sql(sql: str, per: str, dialect: str | None = None) -> GroupedSQL:
     projections = tree.expressions
     if any(_own_nodes(p, exp.Window) for p in projections):
         raise NotGroupable("合并查询的 SELECT 中不能有窗口函数（OVER 会跨越全部单位）")
-    if any(isinstance(p, exp.Star) or (isinstance(p, exp.Column) and isinstance(p.this, exp.Star))
-           for p in projections):
+    if any(
+        isinstance(p, exp.Star) or (isinstance(p, exp.Column) and isinstance(p.this, exp.Star)) for p in projections
+    ):
         raise NotGroupable("合并查询不能用 SELECT *：请写出各列")
 
     def rewritten(replacement: exp.Expression) -> exp.Select:
@@ -167,19 +179,24 @@ def grouping_problems(spec: QuerySpec) -> list[QueryError]:
         try:
             group_sql(sql, spec.per or "", dialect)
         except NotGroupable as exc:
-            found.append(QueryError(
-                f"查询 {spec.name} 写了 per: {spec.per}，但不能按单位合并查询：{exc}",
-                path=path, line=spec.line_of("per") if path == spec.path else 1,
-                hint=f"按单位合并的查询写成一个单位的查询：最外层 WHERE 中写 {spec.per} = :unit（与其他条件用 AND 连接）；"
-                     "做不到就删去 per: 这一行，它会逐个单位查询。",
-            ))
+            found.append(
+                QueryError(
+                    f"查询 {spec.name} 写了 per: {spec.per}，但不能按单位合并查询：{exc}",
+                    path=path,
+                    line=spec.line_of("per") if path == spec.path else 1,
+                    hint=f"按单位合并的查询写成一个单位的查询：最外层 WHERE 中写 {spec.per} = :unit（与其他条件用 AND 连接）；"
+                    "做不到就删去 per: 这一行，它会逐个单位查询。",
+                )
+            )
     return found
 
 
 # -- running --------------------------------------------------------------------------------
 
-def run_grouped(conn: Any, spec: QuerySpec, source: str, params: dict[str, Any], units: list[str],
-                timeout: float) -> dict[str, Any]:
+
+def run_grouped(
+    conn: Any, spec: QuerySpec, source: str, params: dict[str, Any], units: list[str], timeout: float
+) -> dict[str, Any]:
     """Unit name → QueryResult | QueryFailure, as `run_query` would give for each unit's own query."""
     from drafter.data.runner import QueryFailure, QueryResult, _shape, run_query
 
@@ -194,8 +211,15 @@ def run_grouped(conn: Any, spec: QuerySpec, source: str, params: dict[str, Any],
     others = {k: v for k, v in params.items() if k != UNIT_PARAM}
 
     def rows_of(query_sql: str) -> tuple[list[str], list[tuple], float]:
-        derived = dataclasses.replace(spec, sql=query_sql, variants={}, returns="rows", path=sql_file,
-                                      sql_line=spec.sql_line if sql_file == spec.path else 1, per=None)
+        derived = dataclasses.replace(
+            spec,
+            sql=query_sql,
+            variants={},
+            returns="rows",
+            path=sql_file,
+            sql_line=spec.sql_line if sql_file == spec.path else 1,
+            per=None,
+        )
         result = run_query(conn, derived, source, others, timeout)
         return result.columns, [tuple(f.value for f in row.figures()) for row in result.value], result.elapsed
 
@@ -233,8 +257,14 @@ def run_grouped(conn: Any, spec: QuerySpec, source: str, params: dict[str, Any],
             out[unit] = QueryFailure(spec, exc)
             continue
         out[unit] = QueryResult(
-            spec=spec, source=source, sql=sql, sql_file=Path(sql_file), sql_hash=sql_fingerprint(sql),
-            params={k: unit_params[k] for k in bound if k in unit_params}, columns=columns, value=value,
+            spec=spec,
+            source=source,
+            sql=sql,
+            sql_file=Path(sql_file),
+            sql_hash=sql_fingerprint(sql),
+            params={k: unit_params[k] for k in bound if k in unit_params},
+            columns=columns,
+            value=value,
             elapsed=elapsed,
         )
     return out

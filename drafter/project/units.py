@@ -117,12 +117,17 @@ def _checked_name(value: Any, where: str, path: Path | None, line: int | None) -
     if isinstance(value, Figure):
         value = value.value
     if isinstance(value, bool) or value is None or not isinstance(value, (str, int)):
-        raise ConfigError(f"{where}的单位名称无效（{value!r}）", path=path, line=line,
-                          hint="单位名称应是文字，如 夏阳街道。")
+        raise ConfigError(
+            f"{where}的单位名称无效（{value!r}）", path=path, line=line, hint="单位名称应是文字，如 夏阳街道。"
+        )
     name = str(value).strip()
     if not name or _CONTROL.search(name) or len(name) > UNIT_NAME_MAX:
-        raise ConfigError(f"{where}的单位名称“{name[:UNIT_NAME_MAX]}”无效", path=path, line=line,
-                          hint=f"单位名称应是 1～{UNIT_NAME_MAX} 个字的文字，不含控制字符。")
+        raise ConfigError(
+            f"{where}的单位名称“{name[:UNIT_NAME_MAX]}”无效",
+            path=path,
+            line=line,
+            hint=f"单位名称应是 1～{UNIT_NAME_MAX} 个字的文字，不含控制字符。",
+        )
     return name
 
 
@@ -133,12 +138,20 @@ def _unique(units: list[Unit], path: Path | None, line: int | None) -> list[Unit
         if key in seen:
             other = seen[key]
             same = "重复" if other == unit.name else f"与“{other}”在文件名中相同"
-            raise ConfigError(f"单位“{unit.name}”{same}", path=path, line=line,
-                              hint="每个单位的名称须唯一（它决定 :unit 和草稿的文件名）。")
+            raise ConfigError(
+                f"单位“{unit.name}”{same}",
+                path=path,
+                line=line,
+                hint="每个单位的名称须唯一（它决定 :unit 和草稿的文件名）。",
+            )
         seen[key] = unit.name
     if not units:
-        raise ConfigError("没有任何单位", path=path, line=line,
-                          hint="在 config.yaml 的 units: 中列出单位，或让 units 查询返回至少一行。")
+        raise ConfigError(
+            "没有任何单位",
+            path=path,
+            line=line,
+            hint="在 config.yaml 的 units: 中列出单位，或让 units 查询返回至少一行。",
+        )
     return units
 
 
@@ -148,13 +161,21 @@ def units_from_list(items: list[Any], path: Path | None = None, lines: Any = Non
         line = lines(i) if lines else None
         if isinstance(item, dict):
             if "name" not in item:
-                raise ConfigError(f"units 第 {i + 1} 项缺少 name", path=path, line=line,
-                                  hint="写成 {name: 单位名称, 属性: 值}，或只写单位名称。")
+                raise ConfigError(
+                    f"units 第 {i + 1} 项缺少 name",
+                    path=path,
+                    line=line,
+                    hint="写成 {name: 单位名称, 属性: 值}，或只写单位名称。",
+                )
             attributes = {str(k): v for k, v in item.items() if k != "name"}
             bad = [k for k in attributes if not k.isidentifier() or k.startswith("_")]
             if bad:
-                raise ConfigError(f"units 第 {i + 1} 项的属性名“{bad[0]}”无效", path=path, line=line,
-                                  hint="属性名用字母、数字和下划线，不以下划线开头，如 kind、code。")
+                raise ConfigError(
+                    f"units 第 {i + 1} 项的属性名“{bad[0]}”无效",
+                    path=path,
+                    line=line,
+                    hint="属性名用字母、数字和下划线，不以下划线开头，如 kind、code。",
+                )
             units.append(Unit(_checked_name(item["name"], f"units 第 {i + 1} 项", path, line), attributes))
         else:
             units.append(Unit(_checked_name(item, f"units 第 {i + 1} 项", path, line)))
@@ -165,8 +186,11 @@ def units_from_result(result: QueryResult) -> list[Unit]:
     """Units from the rows of a units query: column `name`, the others attributes."""
     spec = result.spec
     if "name" not in result.columns:
-        raise QueryError(f"单位查询 {spec.name} 没有 name 列", path=spec.path,
-                         hint="单位查询须返回 name 列（单位名称），如 SELECT town AS name FROM …；其余列是单位的属性。")
+        raise QueryError(
+            f"单位查询 {spec.name} 没有 name 列",
+            path=spec.path,
+            hint="单位查询须返回 name 列（单位名称），如 SELECT town AS name FROM …；其余列是单位的属性。",
+        )
     units = []
     for i, row in enumerate(result.value):
         name = _checked_name(row.name, f"单位查询 {spec.name} 第 {i + 1} 行", spec.path, None)
@@ -183,28 +207,42 @@ def resolve_units(project: Project, params: dict[str, Any]) -> tuple[list[Unit],
     config = project.config
     declared = config.units
     if declared is None:
-        raise ConfigError("config.yaml 中没有声明单位（units:），不能按单位生成", path=config.path,
-                          hint="在 config.yaml 中加上 units: 单位列表，或 units: {query: 查询名}；"
-                               "不分单位的报告直接运行 drafter build。")
+        raise ConfigError(
+            "config.yaml 中没有声明单位（units:），不能按单位生成",
+            path=config.path,
+            hint="在 config.yaml 中加上 units: 单位列表，或 units: {query: 查询名}；"
+            "不分单位的报告直接运行 drafter build。",
+        )
     if not isinstance(declared, UnitsQuery):
         return units_from_list(declared, config.path, lambda i: config.line("units", i)), None
     name = declared.query
     spec = project.queries.get(name)
     if spec is None:
         close = difflib.get_close_matches(name, list(project.queries), n=1)
-        raise ConfigError(f"units 的查询“{name}”不存在", path=config.path, line=config.line("units", "query"),
-                          hint=(f"是否想写“{close[0]}”？" if close else "")
-                          + "写查询目录中某个 .sql 文件的文件名（不含 .sql）。")
+        raise ConfigError(
+            f"units 的查询“{name}”不存在",
+            path=config.path,
+            line=config.line("units", "query"),
+            hint=(f"是否想写“{close[0]}”？" if close else "") + "写查询目录中某个 .sql 文件的文件名（不含 .sql）。",
+        )
     if spec.returns != "rows" or spec.uses_unit:
-        raise QueryError(f"单位查询 {name} 须是 returns: rows 且不用 :unit", path=spec.path,
-                         line=spec.line_of("returns"),
-                         hint="单位查询在生成前运行一次，列出全部单位：文件头写 returns: rows，每行一个单位。")
+        raise QueryError(
+            f"单位查询 {name} 须是 returns: rows 且不用 :unit",
+            path=spec.path,
+            line=spec.line_of("returns"),
+            hint="单位查询在生成前运行一次，列出全部单位：文件头写 returns: rows，每行一个单位。",
+        )
     run = run_queries(config, {name: spec}, params=params)
     result = run.results[name]
     if isinstance(result, QueryFailure):
         error = result.error
-        raise DrafterError(f"单位查询 {name} 未能执行，无法得知有哪些单位：{error.message}", path=error.path,
-                           line=error.line, cause=error.cause, hint=error.hint) from error
+        raise DrafterError(
+            f"单位查询 {name} 未能执行，无法得知有哪些单位：{error.message}",
+            path=error.path,
+            line=error.line,
+            cause=error.cause,
+            hint=error.hint,
+        ) from error
     return units_from_result(result), result
 
 
@@ -217,8 +255,11 @@ def pick_units(units: list[Unit], names: list[str], config_path: Path | None = N
         if unit is None:
             close = difflib.get_close_matches(name, list(by_name), n=3, cutoff=0.4)
             shown = "、".join(list(by_name)[:20]) + ("…" if len(by_name) > 20 else "")
-            raise ConfigError(f"没有名为“{name}”的单位", path=config_path,
-                              hint=(f"是否想写“{'”或“'.join(close)}”？" if close else "") + f"本项目的单位：{shown}。")
+            raise ConfigError(
+                f"没有名为“{name}”的单位",
+                path=config_path,
+                hint=(f"是否想写“{'”或“'.join(close)}”？" if close else "") + f"本项目的单位：{shown}。",
+            )
         if unit not in picked:
             picked.append(unit)
     return picked

@@ -38,11 +38,23 @@ class SharedRunner:
         used = sorted({name for text in texts for name in sql_parameters(text)})
         bound = json.dumps({name: json_value(params.get(name)) for name in used}, sort_keys=True, ensure_ascii=False)
         settings = config.sources.get(spec.source)
-        return (spec.name, spec.source, settings.url if settings else None, spec.returns,
-                tuple(sql_fingerprint(t) for t in texts), bound)
+        return (
+            spec.name,
+            spec.source,
+            settings.url if settings else None,
+            spec.returns,
+            tuple(sql_fingerprint(t) for t in texts),
+            bound,
+        )
 
-    def __call__(self, config: Config, specs: dict[str, QuerySpec], *, params: dict[str, Any],
-                 on_done: Callable[[str], None] | None = None) -> RunResult:
+    def __call__(
+        self,
+        config: Config,
+        specs: dict[str, QuerySpec],
+        *,
+        params: dict[str, Any],
+        on_done: Callable[[str], None] | None = None,
+    ) -> RunResult:
         started = time.monotonic()
         keys = {name: self.key(config, spec, params) for name, spec in specs.items()}
         missing = {name: spec for name, spec in specs.items() if keys[name] not in self.cache}
@@ -75,9 +87,14 @@ class BatchCheck:
         return batch_check_exit_code(self)
 
 
-def check_many(drafts: Sequence[str | Path], config: str | Path | Config = "config.yaml", *,
-               sources: dict[str, str] | None = None, year: int | None = None,
-               on_done: Callable[[Path], None] | None = None) -> BatchCheck:
+def check_many(
+    drafts: Sequence[str | Path],
+    config: str | Path | Config = "config.yaml",
+    *,
+    sources: dict[str, str] | None = None,
+    year: int | None = None,
+    on_done: Callable[[Path], None] | None = None,
+) -> BatchCheck:
     """Check every draft of `drafts`; queries shared where their parameters agree."""
     started = time.perf_counter()
     runner = SharedRunner()

@@ -49,7 +49,6 @@ class RollupResult:
     problems: list[str] = field(default_factory=list)  # why it could not be told, or what to know
 
 
-
 def plain_number(value: Any) -> str:
     """A value as the rollup's text shows it: 172436, 1.5 (no exponent, no trailing zeros)."""
     number = _number(value)
@@ -111,7 +110,9 @@ def check_rollup(reports: Iterable[CheckReport], part: str, whole: str, *, toler
     else:
         distinct = {str(v) for _, v in values}
         if len(distinct) > 1:
-            result.problems.append(f"各草稿中的 {whole} 不同（{'、'.join(sorted(distinct))}），取 {values[0][0].draft.name} 的")
+            result.problems.append(
+                f"各草稿中的 {whole} 不同（{'、'.join(sorted(distinct))}），取 {values[0][0].draft.name} 的"
+            )
         result.whole_value = values[0][1]
     if result.parts and result.whole_value is not None:
         try:
@@ -128,7 +129,9 @@ def parse_rollup(text: str) -> tuple[str, str]:
     """`部分=整体` of `--rollup`, as two figure refs."""
     part, sep, whole = text.partition("=")
     if not sep or not part.strip() or not whole.strip():
-        raise DrafterError(f"--rollup 的写法不对：“{text}”",
-                           hint="写成 各单位的数字=整体的数字，如 --rollup town_screening.screenings=district_screening.screenings"
-                                "（数字的写法见 drafter figures 的“查询”列）。")
+        raise DrafterError(
+            f"--rollup 的写法不对：“{text}”",
+            hint="写成 各单位的数字=整体的数字，如 --rollup town_screening.screenings=district_screening.screenings"
+            "（数字的写法见 drafter figures 的“查询”列）。",
+        )
     return part.strip(), whole.strip()
