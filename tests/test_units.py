@@ -431,3 +431,20 @@ def test_grouped_queries_on_a_server_give_what_each_unit_s_own_query_gives(kind,
         on_sqlite = {o.unit: o.path for o in sqlite_result.outcomes}
         for outcome in result.outcomes:
             assert read_paragraphs(outcome.path) == read_paragraphs(on_sqlite[outcome.unit])
+
+
+def test_the_towns_example_lints_clean_and_progress_counts_units_of_a_total(towns, tmp_path):
+    from drafter.linter import lint
+
+    assert [f.render() for f in lint(towns)] == []
+    totals: list[int] = []
+    done: list[str] = []
+    result = build_units(
+        towns,
+        units=["盈浦街道", "金泽镇"],
+        directory=tmp_path,
+        jobs=1,
+        on_units=totals.append,
+        on_unit_done=lambda o: done.append(o.unit),
+    )
+    assert totals == [2] and done == ["盈浦街道", "金泽镇"] and len(result.written) == 2
