@@ -37,8 +37,17 @@ def test_with_strict_a_zero_denominator_is_an_error_naming_it():
 
 def test_a_comparison_on_a_ratio_without_a_denominator_says_why():
     with pytest.raises(DataError) as info:
-        render("{% if a / b > 0.5 %}多{% endif %}", a=fig(3, "a"), b=fig(0, "b"))
+        render("{% if a / b > 0.5 %}多{% endif %}", strict=True, a=fig(3, "a"), b=fig(0, "b"))
     assert "无法计算（分母 q.b 为 0）" in info.value.message and "{% if 分母 > 0 %}" in info.value.hint
+
+
+def test_without_strict_a_comparison_on_a_figure_without_a_value_poisons_its_sentence():
+    from drafter.text.environment import POISONED
+
+    for template in ("{% if a / b > 0.5 %}多{% else %}少{% endif %}", "{% if n %}有{% endif %}",
+                     "{% if n == 0 %}无{% endif %}", "{{ 1 if n > 2 else 0 }}"):
+        text, _ = render(template, a=fig(3, "a"), b=fig(0, "b"), n=fig(None, "n"))
+        assert POISONED.fullmatch(text), (template, text)  # no branch taken, a mark left instead
 
 
 def test_a_zero_written_in_the_template_is_a_mistake_in_the_template():

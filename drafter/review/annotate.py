@@ -17,7 +17,7 @@ from docx.text.run import Run
 from lxml import etree
 
 from drafter.review.checker import CheckReport, FigureCheck, UnbackedNumber, open_draft
-from drafter.word.document import next_free_path, save_atomically
+from drafter.word.document import save_atomically, save_new
 from drafter.errors import DraftError
 from drafter.word.manifest import read_manifest
 from drafter.outputs import check_output_name
@@ -169,7 +169,6 @@ def reviewer_copy(draft: str | Path, output: str | Path | None = None, *, force:
                          hint="请用 drafter build 重新生成草稿。")
     requested = Path(output) if output is not None else reviewer_path(draft)
     check_annotate_path(draft, requested)
-    path = requested if force else next_free_path(requested)
     figures = {f["id"]: f for f in manifest.get("figures", [])}
     queries = manifest.get("queries", {})
     source_names = manifest.get("sources", {})
@@ -188,8 +187,7 @@ def reviewer_copy(draft: str | Path, output: str | Path | None = None, *, force:
                              f"列 {column}，数据源 {where}")
             lines.append(f"原始值：{fig.get('value')}；写作“{fig.get('text')}”（{fig.get('filter')}）")
             _comment_on_control(document, sdt, "\n".join(lines))
-    save_atomically(document, path)
-    return path
+    return save_new(document, requested, force=force)
 
 
 def _comment_on_control(document, sdt: etree._Element, text: str) -> None:
