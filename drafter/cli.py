@@ -40,15 +40,27 @@ class SourceOverride(click.ParamType):
     def convert(self, value, param, ctx):
         if isinstance(value, tuple):
             return value
+        import re
+
+        from drafter.masking import mask_userinfo, remember
+
         name, sep, url = str(value).partition("=")
-        if not sep or not name.strip() or not url.strip():
-            self.fail(f"“{value}”格式不对，应写成 名称=URL，如 enforcement=postgresql+psycopg://user@host/db",
-                      param, ctx)
+        remember(url if sep else str(value))
+        if not sep or not re.fullmatch(r"[A-Za-z_][\w-]*", name.strip()) or not url.strip():
+            self.fail(f"“{mask_userinfo(str(value))}”格式不对，应写成 名称=URL（名称是 config.yaml 中 sources: 下的名称），"
+                      "如 enforcement=postgresql+psycopg://user@host/db", param, ctx)
         return name.strip(), url.strip()
 
 
 def _err(text: str) -> None:
-    click.echo(text, err=True)
+    from drafter.masking import scrub_known
+
+    click.echo(scrub_known(text), err=True)
+
+
+def _print_traceback() -> None:
+    """--debug: the traceback for a maintainer, passwords masked like everywhere else."""
+    _err(traceback.format_exc().rstrip())
 
 
 def handle_errors(fn: Callable) -> Callable:
@@ -62,7 +74,7 @@ def handle_errors(fn: Callable) -> Callable:
             return fn(*args, **kwargs)
         except DrafterError as exc:
             if debug:
-                traceback.print_exc()
+                _print_traceback()
             _err(f"错误：{exc.render()}")
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
@@ -74,7 +86,7 @@ def handle_errors(fn: Callable) -> Callable:
             raise
         except Exception as exc:  # noqa: BLE001 — a bug in drafter, reported without a traceback
             if debug:
-                traceback.print_exc()
+                _print_traceback()
             _err(f"内部错误：{type(exc).__name__}: {exc}\n处理：请加 --debug 重新运行，并把输出报告给维护者。")
             ctx.exit(EXIT_FINDINGS)
 

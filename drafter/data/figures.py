@@ -30,6 +30,20 @@ POISON_OPEN = "\ue003"  # followed by the id, then POISON_CLOSE
 POISON_CLOSE = "\ue004"
 # Every private-use character drafter gives a meaning to: never accepted from data or config.
 INTERNAL_MARKS = re.compile("[\ue000-\ue01f]")
+
+
+def strip_internal_marks(value: Any) -> Any:
+    """`value` (text from config.yaml, a parameter, a template) without drafter's marker
+    characters, so that nothing but drafter itself can frame a figure; containers too."""
+    if isinstance(value, str):
+        return INTERNAL_MARKS.sub("", value)
+    if isinstance(value, list):
+        return [strip_internal_marks(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(strip_internal_marks(v) for v in value)
+    if isinstance(value, dict):
+        return {strip_internal_marks(k): strip_internal_marks(v) for k, v in value.items()}
+    return value
 MARKED = re.compile(f"{MARK_OPEN}([^{MARK_SEP}]*){MARK_SEP}([^{MARK_CLOSE}]*){MARK_CLOSE}")
 
 

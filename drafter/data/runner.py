@@ -22,7 +22,9 @@ from drafter.project.config import Config
 from drafter.errors import DataError, DrafterError, QueryError, QueryTimeout, SourceError
 from drafter.data.figures import Figure, Provenance, Row, json_value
 from drafter.project.queries import QuerySpec, sql_fingerprint, variant_dialect
-from drafter.data.sources import clear_sqlite_handler, connect, open_engine, sqlite_deadline_handler
+from drafter.data.sources import (
+    clear_sqlite_handler, connect, open_engine, sqlite_deadline_handler, sqlite_file_problem,
+)
 from drafter.project.sql import ParsedSQL, check_select, text_for_sqlalchemy
 
 
@@ -165,6 +167,10 @@ def _database_error(spec: QuerySpec, source: str, sql_file: Path, exc: SQLAlchem
     cause = str(orig if orig is not None else exc).strip()
     if _is_timeout(orig, cause, dialect, deadline_passed):
         return _timed_out(spec, source, sql_file, timeout, cause.splitlines()[0] if cause else None)
+    if dialect == "sqlite":  # the file, not the SQL: corrupt or locked
+        problem = sqlite_file_problem(source, None, cause.splitlines()[0] if cause else "")
+        if problem is not None:
+            return problem
     return QueryError(
         f"查询 {spec.name} 执行出错",
         path=sql_file,

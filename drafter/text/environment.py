@@ -23,9 +23,11 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 from drafter.text import numbers
 from drafter.errors import DataError, DrafterError, TemplateError, numbered_context
 from drafter.data.figures import (
-    INTERNAL_MARKS, MARK_OPEN, POISON_CLOSE, POISON_OPEN, Figure, FigureRegistry, FigureUnavailable, Row,
-    UnknownColumn,
+    MARK_OPEN, POISON_CLOSE, POISON_OPEN, Figure, FigureRegistry, FigureUnavailable, Row, UnknownColumn,
+    strip_internal_marks,
 )
+
+__all__ = ["strip_internal_marks"]
 
 # Filters that format a value as report text, by name.
 FORMAT_FILTERS: dict[str, Callable[..., str]] = {
@@ -60,20 +62,6 @@ def clean_value(value: str) -> str:
     """A database value made safe for its place in a sentence: `clean_text`, without line
     breaks and without the marker characters."""
     return _NOT_IN_A_VALUE.sub("", clean_text(value))
-
-
-def strip_internal_marks(value: Any) -> Any:
-    """`value` (text from config.yaml, a parameter, a template) without drafter's marker
-    characters, so that nothing but drafter itself can frame a figure; containers too."""
-    if isinstance(value, str):
-        return INTERNAL_MARKS.sub("", value)
-    if isinstance(value, list):
-        return [strip_internal_marks(v) for v in value]
-    if isinstance(value, tuple):
-        return tuple(strip_internal_marks(v) for v in value)
-    if isinstance(value, dict):
-        return {strip_internal_marks(k): strip_internal_marks(v) for k, v in value.items()}
-    return value
 
 
 class _Never(Exception):

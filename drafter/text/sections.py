@@ -15,7 +15,7 @@ from typing import Any
 from jinja2 import TemplateSyntaxError
 
 from drafter.errors import TemplateError
-from drafter.data.figures import FigureRegistry, marked_ids, strip_marks
+from drafter.data.figures import FigureRegistry, marked_ids, strip_internal_marks, strip_marks
 
 _CN_DIGITS = "一二三四五六七八九十百零〇"
 _LEVELS = (
@@ -73,8 +73,8 @@ def section_files(sections: Path | list[Path], resolve) -> list[Path]:
 
 
 def read_template(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8-sig")
+    try:  # drafter's marker characters are drafter's alone: never taken from a template's text
+        return strip_internal_marks(path.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError as exc:
         raise TemplateError("模板文件不是 UTF-8 编码", path=path, cause=str(exc),
                             hint="用记事本或编辑器“另存为”UTF-8 编码。") from None
