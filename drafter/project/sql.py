@@ -601,7 +601,7 @@ def analyse(sql: str, dialect: str | None = None) -> ParsedSQL:
                 _, _, more, tree_problems = _tree_facts(statements, sql)
                 functions += [f for f in more if f not in functions]
                 problems.extend(p for p in tree_problems if not any(p.key == q.key for q in problems))
-    problems.sort(key=lambda p: p.offset)
+    problems.sort(key=lambda p: (p.key == "parse", p.offset))  # a specific reason before "cannot parse"
     return ParsedSQL(sql=sql, dialect=parsed_dialect, kind=kind, columns=columns, parameters=parameters,
                      functions=tuple(functions), comments=comments, problems=tuple(problems))
 
