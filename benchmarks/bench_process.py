@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_build import make_project  # noqa: E402
+from bench_build import make_project
 
 _LOAD = r"""
 import statistics, sys, time

@@ -103,7 +103,6 @@ def test_a_temporary_file_of_a_live_build_is_left_alone(tmp_path):
 
 
 def test_a_draft_gets_the_permissions_of_the_umask(sample_project_copy):
-    root = sample_project_copy.parent
     previous = os.umask(0o022)
     try:
         result = CliRunner().invoke(main, ["build", "-c", str(sample_project_copy)])

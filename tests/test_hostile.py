@@ -19,19 +19,19 @@ from __future__ import annotations
 import secrets
 import shutil
 import sqlite3
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from click.testing import CliRunner
+from servers import scratch_database
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
 from drafter.cli import main
 from drafter.project.sql import DENIED_FUNCTIONS, analyse, denied
 from drafter.review.reading import read_paragraphs
-from servers import scratch_database
 
 REPO = Path(__file__).resolve().parents[1]
 OUTFILE = f"/tmp/drafter_hostile_{secrets.token_hex(4)}.txt"

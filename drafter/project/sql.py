@@ -444,7 +444,7 @@ class ParsedSQL:
 _WRITE_NODES: tuple[type, ...] = ()
 
 
-def _write_nodes() -> tuple[type, ...]:
+def _write_nodes() -> tuple[type, ...]:  # the node classes of statements that change something
     global _WRITE_NODES
     if not _WRITE_NODES:
         from sqlglot import exp
@@ -503,7 +503,7 @@ def _tree_facts(statements, sql: str) -> tuple[str | None, tuple[str, ...] | Non
     functions: list[str] = []
     for node in root.walk():
         if isinstance(node, _write_nodes()):
-            word = (str(node.this).split()[0] if isinstance(node, exp.Command) else node.key).upper()
+            word = (str(node.this).split()[0] if isinstance(node, exp.Command) else str(getattr(node, "key", ""))).upper()
             problems.append(Problem(
                 "write", f"查询中含有会修改数据或设置的语句“{word}”，已拒绝执行", _offset_of(node, sql),
                 "drafter 只读取数据：请删去写入、建表、加锁或会话设置语句，只保留 SELECT。"))
@@ -574,7 +574,10 @@ def analyse(sql: str, dialect: str | None = None) -> ParsedSQL:
     comments = tuple(t.text for t in tokens if t.kind == "comment")
 
     order = (SQLGLOT_DIALECT.get(dialect, "postgres"),) if dialect else _PORTABLE_ORDER
-    parsed_dialect, kind, columns, functions = None, None, None, []
+    parsed_dialect: str | None = None
+    kind: str | None = None
+    columns: tuple[str, ...] | None = None
+    functions: list[str] = []
     first_error: BaseException | None = None
     for candidate in order:
         statements, error = _parse(sql, candidate)
