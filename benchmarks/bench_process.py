@@ -1,6 +1,10 @@
 """Benchmark: a whole `drafter build` process on the sample, start to exit, as a user runs it.
 
-    .venv/bin/python benchmarks/bench_process.py [--runs 9]
+    .venv/bin/python benchmarks/bench_process.py [--runs 9] [--baseline DIR]
+
+With --baseline DIR (a checkout of another commit, e.g. `git archive <commit> | tar -x -C DIR`),
+the same build is also run with that tree's drafter (PYTHONPATH=DIR), alternating run by run
+so that both see the same load on a shared machine, and both medians are printed.
 
 Each run is a fresh `python -m drafter.cli build` (interpreter start-up, imports, reading and
 checking the query files, the queries, rendering, writing). Prints the median and the best
@@ -11,6 +15,7 @@ wall time, and separately the time to read and check every query file of the sam
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -23,17 +28,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_build import make_project
 
 _LOAD = r"""
-import statistics, sys, time
+import importlib.util, statistics, sys, time
 from pathlib import Path
-import drafter.project.queries as queries
 from drafter.builder import load_project
+reader = None
+if importlib.util.find_spec("drafter.project.sql") is not None:
+    import drafter.project.sql as reader
 config = Path(sys.argv[1])
 times = []
 for _ in range(int(sys.argv[2])):
-    for name in ("_analyse", "analyse"):  # a fresh process reads every file once: no warm cache
-        cache = getattr(getattr(queries, "sql", None), name, None)
-        if cache is not None and hasattr(cache, "cache_clear"):
-            cache.cache_clear()
+    if reader is not None:  # a fresh process reads every file once: no warm cache
+        reader.analyse.cache_clear()
     start = time.perf_counter()
     load_project(config)
     times.append(time.perf_counter() - start)
@@ -41,26 +46,46 @@ print(statistics.median(times[1:] or times))
 """
 
 
+def _env(tree: str | None) -> dict[str, str]:
+    env = dict(os.environ)
+    if tree:
+        env["PYTHONPATH"] = tree
+    return env
+
+
+def _build(config: Path, out: Path, tree: str | None) -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "drafter.cli", "build", "-c", str(config), "-o", str(out), "--force"],
+                   check=True, capture_output=True, env=_env(tree))
+    return time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument("--baseline", default=None, help="a source tree of drafter to compare with")
     args = parser.parse_args()
+    trees: dict[str, str | None] = {"this tree": None}
+    if args.baseline:
+        trees["baseline"] = str(Path(args.baseline).resolve())
+    walls: dict[str, list[float]] = {name: [] for name in trees}
+    loads: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="drafter-bench-") as tmp:
         project = make_project(Path(tmp))
         config = project / "config.yaml"
-        walls = []
         for i in range(args.runs + 1):
-            start = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "drafter.cli", "build", "-c", str(config),
-                            "-o", str(project / f"p-{i}.docx"), "--force"],
-                           check=True, capture_output=True)
-            if i:  # the first run warms the disk cache and the .pyc files
-                walls.append(time.perf_counter() - start)
-        load = subprocess.run([sys.executable, "-c", _LOAD, str(config), str(args.runs + 1)],
-                              check=True, capture_output=True, text=True)
-    print(f"drafter build (whole process, {args.runs} runs): median {statistics.median(walls):.3f}s, "
-          f"best {min(walls):.3f}s")
-    print(f"reading and checking the query files (load_project): median {float(load.stdout):.4f}s")
+            for name, tree in trees.items():
+                elapsed = _build(config, project / f"p-{i}.docx", tree)
+                if i:  # the first run warms the disk cache and the .pyc files
+                    walls[name].append(elapsed)
+        for name, tree in trees.items():
+            load = subprocess.run([sys.executable, "-c", _LOAD, str(config), str(args.runs + 1)],
+                                  check=True, capture_output=True, text=True, env=_env(tree))
+            loads[name] = float(load.stdout)
+    for name in trees:
+        print(f"{name}: drafter build (whole process, {args.runs} runs): median {statistics.median(walls[name]):.3f}s, "
+              f"best {min(walls[name]):.3f}s; reading and checking the query files (load_project): "
+              f"median {loads[name]:.4f}s")
 
 
 if __name__ == "__main__":

@@ -151,6 +151,7 @@ class Problem:
     line: int | None = None  # 1-based line within the SQL, when known otherwise than by offset
 
 
+_SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"[A-Za-z_\u0080-\uffff][\w$\u0080-\uffff]*")
 _NUMBER = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _DOLLAR_TAG = re.compile(r"\$(?:[A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)?\$")
@@ -208,7 +209,7 @@ def tokenize(sql: str, reading: Reading) -> tuple[list[Token], list[Problem]]:
     while i < n:
         ch = sql[i]
         if ch.isspace():
-            i += 1
+            i = _SPACE.match(sql, i).end()  # type: ignore[union-attr]
             continue
         if ch == "-" and sql.startswith("--", i) and (
                 not reading.dash_needs_space or i + 2 >= n or sql[i + 2].isspace() or ord(sql[i + 2]) < 32):
@@ -558,11 +559,16 @@ def analyse(sql: str, dialect: str | None = None) -> ParsedSQL:
     problems: list[Problem] = []
     primary: tuple[list[Token], list[Problem]] | None = None
     spans: dict[str, tuple] = {}
+    kinds: dict[str, tuple] = {}
     for reading in READINGS:
         tokens, lex_problems = tokenize(sql, reading)
         if reading is POSTGRESQL:
             primary = (tokens, lex_problems)
         spans[reading.name] = _spans(tokens)
+        kinds[reading.name] = tuple(t.kind for t in tokens if t.kind in ("string", "qname", "comment"))
+        if reading is not POSTGRESQL and not lex_problems and spans[reading.name] == spans["postgresql"] \
+                and kinds[reading.name] == kinds["postgresql"]:
+            continue  # the same code as the PostgreSQL reading: the same findings
         for problem in [*lex_problems, *_lexical_problems(sql, reading, tokens)]:
             if not any(p.key == problem.key for p in problems):
                 problems.append(problem)
