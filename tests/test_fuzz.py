@@ -206,7 +206,7 @@ def text_project(tmp_path_factory) -> Path:
 
 
 _GONE = {*range(0x00, 0x09), *range(0x0A, 0x20), 0x85, 0x2028, 0x2029, 0xFFFE, 0xFFFF,
-         0xE000, 0xE001, 0xE002, 0xE010, 0xE011}
+         *range(0xE000, 0xE020)}  # drafter's marker characters: never taken from data
 
 
 def as_read(value: str) -> str:
@@ -217,7 +217,7 @@ def as_read(value: str) -> str:
 TEXTS = st.one_of(
     st.text(max_size=200),
     st.text(alphabet=st.sampled_from(list("&<>\"'\t\n\r\x00\x01\x0b\x1f\x85\u2028\ufffe\ue000\ue001\ue002"
-                                          "\ue010\ue011{}%#法治 ")), max_size=60),
+                                          "\ue003\ue004\ue010\ue011{}%#法治 ")), max_size=60),
     st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1000, max_size=3000),
 )
 

@@ -106,6 +106,25 @@ class GuardedCodeGenerator(CodeGenerator):
                 self.blockvisit(else_, frame)
             self.outdent()
 
+    def visit_Assign(self, node: nodes.Assign, frame: Frame) -> None:
+        """`{% set y = x.n > 0 %}`: a value that cannot be computed is stored as a figure without a
+        value (with the reason), so that where `y` is used a placeholder stands."""
+        value, error = self.temporary_identifier(), self.temporary_identifier()
+        self.writeline("try:")
+        self.indent()
+        self.writeline(f"{value} = ")
+        self.visit(node.node, frame)
+        self.outdent()
+        self.writeline(f"except environment.unavailable_error as {error}:")
+        self.indent()
+        self.writeline(f"{value} = environment.missing_figure({error})")
+        self.outdent()
+        stored = object.__new__(nodes.InternalName)  # Jinja's own node for a name of the compiler
+        stored.name = value
+        stored.lineno = node.lineno
+        stored.environment = node.environment
+        super().visit_Assign(nodes.Assign(node.target, stored, lineno=node.lineno), frame)
+
     def visit_Output(self, node: nodes.Output, frame: Frame) -> None:
         error = self.temporary_identifier()
         self.writeline("try:")
@@ -331,6 +350,12 @@ def make_environment(registry: FigureRegistry, *, autoescape: bool = False,
         poisons[poison_id] = Poison(figure, reason, template, line)
         return poison_mark(poison_id)
 
+    def missing_figure(exc: FigureUnavailable) -> Figure:
+        figure = exc.figure
+        reason = (figure.why or missing_reason(figure, registry)) if figure.missing else exc.message
+        return Figure(None, figure.ref, figure.sources, figure.description, reason)
+
+    env.missing_figure = missing_figure  # type: ignore[attr-defined]
     env.poisons = poisons  # type: ignore[attr-defined]
     env.poison = poison  # type: ignore[attr-defined]
     env.truth = bool  # type: ignore[attr-defined]
