@@ -92,9 +92,36 @@ class _MissingRow:
     __getitem__ = __getattr__
 
 
+class _MissingRows:
+    """Stands in for the rows of a query that failed: a loop over them, their count, a test of
+    them cannot be answered, so the sentence that reads them becomes a placeholder."""
+
+    def __init__(self, spec: QuerySpec):
+        self._spec = spec
+
+    def _unavailable(self) -> Any:
+        prov = Provenance(self._spec.name, self._spec.source, "*")
+        return Figure(None, self._spec.name, (prov,), self._spec.description) > 0  # raises FigureUnavailable
+
+    def __iter__(self):
+        return self._unavailable()
+
+    def __len__(self) -> int:
+        return self._unavailable()
+
+    def __bool__(self) -> bool:
+        return self._unavailable()
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._unavailable()
+
+    def __repr__(self) -> str:
+        return f"MissingRows({self._spec.name})"
+
+
 def _missing_value(spec: QuerySpec) -> Any:
     if spec.returns == "rows":
-        return []
+        return _MissingRows(spec)
     if spec.returns == "scalar":
         prov = Provenance(spec.name, spec.source, "value")
         return Figure(None, spec.name, (prov,), spec.description)

@@ -354,7 +354,7 @@ CATALOGUE = [
     Case("template-null-in-a-condition", lambda p: (
         p.edit("config.yaml", "kind: 行政处罚", "kind: 行政强制"),
         p.edit(SECTION_FILE, "文字。", "{% if cases.fines > 0 %}有罚款。{% endif %}")),
-         ("build",), 0, lambda p: ["2 处【待补充】", f"cases.fines：查询结果为空（NULL）；本段的条件或算式用到了它",
+         ("build",), 0, lambda p: ["2 处【待补充】", "cases.fines：查询结果为空（NULL）；本段的条件或算式用到了它",
                                    f"{p.path(SECTION_FILE)}:4"], new=(draft_2(),), hint=False),
     Case("template-null-in-a-condition-strict", lambda p: (
         p.edit("config.yaml", "kind: 行政处罚", "kind: 行政强制"),

@@ -20,7 +20,6 @@ reaches the screen, a log or a draft.
 from __future__ import annotations
 
 import importlib.util
-import re
 import sqlite3
 import urllib.parse
 from contextlib import contextmanager, suppress

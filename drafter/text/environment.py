@@ -69,7 +69,8 @@ class _Never(Exception):
 
 
 class GuardedCodeGenerator(CodeGenerator):
-    """Jinja's code generator, with every `{% if %}` test and every `{{ … }}` output guarded: a
+    """Jinja's code generator, with every `{% if %}` test, `{% for %}` loop, `{% set %}` and
+    `{{ … }}` output guarded: a
     figure without a value read there (compared, tested, computed) takes no branch and prints
     nothing, and leaves a poison mark instead, which turns its sentence into a placeholder
     (`sections.render_section`). The environment's `unavailable_error` is what is caught."""
@@ -106,6 +107,21 @@ class GuardedCodeGenerator(CodeGenerator):
                 self.blockvisit(else_, frame)
             self.outdent()
 
+    def visit_For(self, node: nodes.For, frame: Frame) -> None:
+        """`{% for r in q %}` over the rows of a query that failed: no line of the loop, a poison mark."""
+        error = self.temporary_identifier()
+        self.writeline("try:")
+        self.indent()
+        self.writeline("pass")
+        super().visit_For(node, frame)
+        self.outdent()
+        self.writeline(f"except environment.unavailable_error as {error}:")
+        self.indent()
+        self.start_write(frame)
+        self.write(f"environment.poison({error}, {node.lineno})")
+        self.end_write(frame)
+        self.outdent()
+
     def visit_Assign(self, node: nodes.Assign, frame: Frame) -> None:
         """`{% set y = x.n > 0 %}`: a value that cannot be computed is stored as a figure without a
         value (with the reason), so that where `y` is used a placeholder stands."""
@@ -125,19 +141,14 @@ class GuardedCodeGenerator(CodeGenerator):
         stored.environment = node.environment
         super().visit_Assign(nodes.Assign(node.target, stored, lineno=node.lineno), frame)
 
-    def visit_Output(self, node: nodes.Output, frame: Frame) -> None:
-        error = self.temporary_identifier()
-        self.writeline("try:")
-        self.indent()
-        self.writeline("pass")
-        super().visit_Output(node, frame)
-        self.outdent()
-        self.writeline(f"except environment.unavailable_error as {error}:")
-        self.indent()
-        self.start_write(frame)
-        self.write(f"environment.poison({error}, {node.lineno})")
-        self.end_write(frame)
-        self.outdent()
+    def _output_child_pre(self, node: nodes.Expr, frame: Frame, finalize) -> None:  # type: ignore[no-untyped-def]
+        # Each `{{ … }}` on its own: the text around it is kept, the expression alone is guarded.
+        self.write("environment.guarded(lambda: ")
+        super()._output_child_pre(node, frame, finalize)
+
+    def _output_child_post(self, node: nodes.Expr, frame: Frame, finalize) -> None:  # type: ignore[no-untyped-def]
+        super()._output_child_post(node, frame, finalize)
+        self.write(f", {node.lineno})")
 
 
 @dataclass
@@ -355,6 +366,14 @@ def make_environment(registry: FigureRegistry, *, autoescape: bool = False,
         reason = (figure.why or missing_reason(figure, registry)) if figure.missing else exc.message
         return Figure(None, figure.ref, figure.sources, figure.description, reason)
 
+    def guarded(evaluate: Callable[[], Any], line: int | None) -> Any:
+        """The text of one `{{ … }}`, or a poison mark when it reads a figure without a value."""
+        try:
+            return evaluate()
+        except env.unavailable_error as exc:  # type: ignore[attr-defined]
+            return poison(exc, line)
+
+    env.guarded = guarded  # type: ignore[attr-defined]
     env.missing_figure = missing_figure  # type: ignore[attr-defined]
     env.poisons = poisons  # type: ignore[attr-defined]
     env.poison = poison  # type: ignore[attr-defined]

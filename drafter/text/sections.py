@@ -156,7 +156,9 @@ def _settle_poisons(env, rendered: str, source: str, registry: FigureRegistry) -
         return lines
     source_lines = source.splitlines()
     out: list[str] = []
-    for line in lines:
+    pending = list(lines)
+    while pending:
+        line = pending.pop(0)
         match = POISONED.search(line)
         if not match:
             out.append(line)
@@ -168,11 +170,10 @@ def _settle_poisons(env, rendered: str, source: str, registry: FigureRegistry) -
             poison.figure, placeholder(poison.figure.ref), "num", placeholder=True,
             reason=f"{poison.reason}；本段的条件或算式用到了它，整段以【待补充】代替",
             template=poison.template, line=poison.line)
-        if block:  # the governed lines are left out; the text after the block stays
+        if block:  # the governed lines are left out; the text after the block is read again
             out.append(mark)
-            rest = POISONED.sub("", line[match.end():])
             _forget(registry, line[:match.start()])
-            out.append(rest)
+            pending.insert(0, line[match.end():])
             continue
         _forget(registry, line)
         prefix = _outline_prefix(strip_marks(POISONED.sub("", line)).strip())
