@@ -89,10 +89,12 @@ def test_a_sentence_over_a_failed_query_is_one_placeholder_and_the_rest_stays(tm
         "各镇：\n{% for r in towns %}\n{{ r.name }}。\n{% endfor %}\n"
         "共{{ towns | length }}镇，另{{ ok }}件。\n"
         "末段{{ ok }}件。\n", encoding="utf-8")
-    paragraphs = render_section(env, template, {"ok": fig(5, "ok"), "n": Figure(None, "q.n", (Provenance("q", "src", "n"),)),
-                                                "towns": _MissingRows(towns)}, registry)
+    missing = Figure(None, "q.n", (Provenance("q", "src", "n"),))
+    paragraphs = render_section(env, template, {"ok": fig(5, "ok"), "n": missing, "towns": _MissingRows(towns)},
+                                registry)
     assert [p.plain for p in paragraphs] == [
-        "一、情况", "6.【待补充：q.n】", "【待补充：q.n】", "各镇：", "【待补充：towns】", "【待补充：towns】", "末段5件。"]
+        "一、情况", "6.【待补充：q.n】", "【待补充：q.n】", "各镇：", "【待补充：towns】", "【待补充：towns】",
+        "末段5件。"]
     assert [p.level for p in paragraphs][:2] == [1, 3]  # the outline number of a replaced paragraph stays
     placeholders = registry.placeholders
     assert [o.ref for o in placeholders] == ["q.n", "q.n", "towns", "towns"]
