@@ -6,7 +6,8 @@ With --baseline DIR (a checkout of another commit, e.g. `git archive <commit> | 
 the same build is also run with that tree's drafter (PYTHONPATH=DIR), alternating run by run
 so that both see the same load on a shared machine, and both medians are printed.
 
-Each run is a fresh `python -m drafter.cli build` (interpreter start-up, imports, reading and
+CPU time (user + system of the build process) is printed beside wall time: on a machine
+shared with other work it varies far less. Each run is a fresh `python -m drafter.cli build` (interpreter start-up, imports, reading and
 checking the query files, the queries, rendering, writing). Prints the median and the best
 wall time, and separately the time to read and check every query file of the sample
 (`load_project`, in-process, median of the runs after a warm-up).
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -53,11 +55,15 @@ def _env(tree: str | None) -> dict[str, str]:
     return env
 
 
-def _build(config: Path, out: Path, tree: str | None) -> float:
+def _build(config: Path, out: Path, tree: str | None) -> tuple[float, float]:
+    """Wall time and CPU time (user + system) of one whole build process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "drafter.cli", "build", "-c", str(config), "-o", str(out), "--force"],
                    check=True, capture_output=True, env=_env(tree))
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main() -> None:
@@ -69,22 +75,25 @@ def main() -> None:
     if args.baseline:
         trees["baseline"] = str(Path(args.baseline).resolve())
     walls: dict[str, list[float]] = {name: [] for name in trees}
+    cpus: dict[str, list[float]] = {name: [] for name in trees}
     loads: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="drafter-bench-") as tmp:
         project = make_project(Path(tmp))
         config = project / "config.yaml"
         for i in range(args.runs + 1):
             for name, tree in trees.items():
-                elapsed = _build(config, project / f"p-{i}.docx", tree)
+                elapsed, cpu = _build(config, project / f"p-{i}.docx", tree)
                 if i:  # the first run warms the disk cache and the .pyc files
                     walls[name].append(elapsed)
+                    cpus[name].append(cpu)
         for name, tree in trees.items():
             load = subprocess.run([sys.executable, "-c", _LOAD, str(config), str(args.runs + 1)],
                                   check=True, capture_output=True, text=True, env=_env(tree))
             loads[name] = float(load.stdout)
     for name in trees:
-        print(f"{name}: drafter build (whole process, {args.runs} runs): median {statistics.median(walls[name]):.3f}s, "
-              f"best {min(walls[name]):.3f}s; reading and checking the query files (load_project): "
+        print(f"{name}: drafter build (whole process, {args.runs} runs): wall median {statistics.median(walls[name]):.3f}s, "
+              f"best {min(walls[name]):.3f}s; CPU median {statistics.median(cpus[name]):.3f}s, "
+              f"best {min(cpus[name]):.3f}s; reading and checking the query files (load_project): "
               f"median {loads[name]:.4f}s")
 
 
