@@ -111,7 +111,7 @@ def _prepare(path: Path) -> Path:
                           hint="换一个有写权限的目录（--output），或检查文件夹权限。") from exc
 
 
-def write_atomically(path: Path, write: Callable[[Path], None], *, what: str, hint: str) -> Path:
+def write_atomically(path: Path, write: Callable[[Path], object], *, what: str, hint: str) -> Path:
     """Call `write(tmp)` for a temporary file beside `path`, then rename it to `path`
     (replacing what was there)."""
     tmp = _prepare(path)
@@ -131,7 +131,7 @@ def numbered(path: Path, n: int) -> Path:
     return path if n == 1 else path.with_name(f"{path.stem}-{n}{path.suffix}")
 
 
-def write_new(path: Path, write: Callable[[Path], None], *, what: str, hint: str, force: bool = False) -> Path:
+def write_new(path: Path, write: Callable[[Path], object], *, what: str, hint: str, force: bool = False) -> Path:
     """Write a new file: `path`, else the first of `x-2`, `x-3` … that nobody has, claimed
     atomically (a hard link of the finished temporary file fails if the name exists), so that
     runs at the same time into one folder never take the same name nor replace each other's

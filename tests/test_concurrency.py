@@ -47,7 +47,8 @@ def test_eight_builds_at_once_leave_eight_drafts_each_printing_its_own(sample_pr
     assert sorted(printed) == drafts  # nothing else, nothing overwritten
     for draft in drafts:
         document = Document(str(draft))
-        assert read_manifest(document)["figures"]  # a whole draft, with its figures
+        manifest = read_manifest(document)
+        assert manifest is not None and manifest.figures  # a whole draft, with its figures
     assert not [p for p in (root / "output").iterdir() if p.name.startswith(".drafter-")]
 
 
@@ -157,12 +158,13 @@ def test_a_failing_system_costs_placeholders_where_its_figures_were_never_the_dr
         assert "修改该文件中的 SQL" not in out  # the file is at fault, not the queries
     manifest = read_manifest(Document(str(project / "draft.docx")))
     full = read_manifest(Document(str(sample_draft)))
-    placeholders = [f for f in manifest["figures"] if f["text"].startswith("【待补充")]
+    assert manifest is not None and full is not None
+    placeholders = [f for f in manifest.figures if (f.text or "").startswith("【待补充")]
     assert placeholders
-    for figure in manifest["figures"]:
-        sources = {s["source"] for s in figure["sources"]}
+    for figure in manifest.figures:
+        sources = {s.source for s in figure.sources}
         # a placeholder where this system's figures were, every other figure as in the full draft
         assert (figure in placeholders) == (system in sources), figure
-    others = [f["text"] for f in full["figures"] if system not in {s["source"] for s in f["sources"]}]
-    kept = [f["text"] for f in manifest["figures"] if f not in placeholders]
+    others = [f.text for f in full.figures if system not in {s.source for s in f.sources}]
+    kept = [f.text for f in manifest.figures if f not in placeholders]
     assert set(kept) <= set(others) and len(kept) >= len(others) * 0.8

@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from drafter.text.environment import make_environment
 from drafter.errors import DataError
@@ -100,3 +102,13 @@ def test_a_sentence_over_a_failed_query_is_one_placeholder_and_the_rest_stays(tm
     assert [o.ref for o in placeholders] == ["q.n", "q.n", "towns", "towns"]
     assert all("数据源“src”连不上" in o.reason and "整段以【待补充】代替" in o.reason for o in placeholders)
     assert [o.text for o in registry if not o.placeholder] == ["5"]  # figures of replaced paragraphs forgotten
+
+
+@given(st.integers(-10**6, 10**6), st.integers(-10**6, 10**6))
+def test_figures_that_compare_equal_hash_alike(a, b):
+    x, y = fig(a, "q.a"), fig(b, "r.b")
+    if x == y:
+        assert hash(x) == hash(y)
+    if x == a:
+        assert hash(x) == hash(a)
+    assert len({x, fig(a, "other.ref")}) == 1

@@ -70,8 +70,9 @@ def test_markers_in_data_and_config_never_make_a_content_control(tmp_path):
     result = CliRunner().invoke(main, ["build", "-c", str(config), "-o", str(draft)])
     assert result.exit_code == 0, result.output
     document = Document(str(draft))
-    figures = read_manifest(document)["figures"]
-    assert [f["text"] for f in figures] == ["甲1999乙", "7"]  # the two figures of the query, no more
+    manifest = read_manifest(document)
+    assert manifest is not None
+    assert [f.text for f in manifest.figures] == ["甲1999乙", "7"]  # the two figures of the query, no more
     with zipfile.ZipFile(draft) as z:
         body = z.read("word/document.xml").decode("utf-8")
     assert body.count("<w:sdt>") == 2

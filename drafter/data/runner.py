@@ -12,7 +12,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
@@ -51,7 +51,7 @@ class QueryResult:
     columns: list[str]
     value: Any  # Figure | Row | list[Row]
     elapsed: float
-    ok: bool = True
+    ok: Literal[True] = True  # `if result.ok` tells a result from a failure
 
     def figures(self) -> list[Figure]:
         if isinstance(self.value, Figure):
@@ -68,7 +68,7 @@ class QueryResult:
 class QueryFailure:
     spec: QuerySpec
     error: DrafterError
-    ok: bool = False
+    ok: Literal[False] = False
 
 
 @dataclass
@@ -221,7 +221,7 @@ def run_query(conn: Connection, spec: QuerySpec, source: str, params: dict[str, 
     except (DBAPIError, SQLAlchemyError) as exc:
         failed_at = clock()
         conn.rollback()
-        raise _database_error(spec, source, sql_file, exc, timeout, dialect, failed_at >= deadline) from None
+        raise _database_error(spec, source, sql_file, exc, timeout, dialect, failed_at >= deadline) from exc
     finally:
         if dialect == "sqlite":
             clear_sqlite_handler(conn)

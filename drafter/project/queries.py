@@ -18,11 +18,13 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from drafter.errors import QueryError
 from drafter.project.sql import ParsedSQL, analyse, error_of
 
-RETURNS = ("scalar", "row", "rows")
+Returns = Literal["scalar", "row", "rows"]
+RETURNS: tuple[Returns, ...] = ("scalar", "row", "rows")
 HEADER_KEYS = ("name", "source", "description", "returns")
 REQUIRED_KEYS = ("source", "description")
 DIALECTS = ("sqlite", "postgresql", "mysql", "mariadb", "oracle", "mssql", "dm", "kingbase")
@@ -37,7 +39,7 @@ class QuerySpec:
     name: str
     source: str
     description: str
-    returns: str
+    returns: Returns
     sql: str
     path: Path
     sql_line: int  # 1-based line of the file where the SQL begins
@@ -98,10 +100,10 @@ def parse_query(path: Path, text: str | None = None) -> QuerySpec:
         except UnicodeDecodeError as exc:
             raise QueryError(
                 "查询文件不是 UTF-8 编码", path=path, cause=str(exc), hint="请用 UTF-8 编码另存该文件。"
-            ) from None
+            ) from exc
         except OSError as exc:
             raise QueryError("查询文件无法读取", path=path, cause=str(exc),
-                             hint="检查文件权限，或它是否正被其他程序独占打开。") from None
+                             hint="检查文件权限，或它是否正被其他程序独占打开。") from exc
     header: dict[str, str] = {}
     header_lines: dict[str, int] = {}
     lines = text.splitlines()

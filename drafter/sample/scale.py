@@ -155,21 +155,26 @@ def _copy_history(engine: Engine, years: list[int], counts: list[int],
                   on_rows: Callable[[int], None] | None) -> None:
     """COPY in one transaction, the primary key dropped meanwhile and built once at the end
     (twice as fast as keeping it up to date row by row; a clash rolls everything back)."""
+    import psycopg
     from psycopg import sql
     from sqlalchemy import inspect
 
     try:
         from psycopg.copy import QueuedLibpqWriter  # sends while Python formats the next chunk
     except ImportError:  # psycopg < 3.1
-        QueuedLibpqWriter = None
+        queued = False
+    else:
+        queued = True
     with engine.begin() as conn:
         pk = inspect(conn).get_pk_constraint("inspection").get("name")
-        with conn.connection.dbapi_connection.cursor() as cursor:
+        raw = conn.connection.dbapi_connection
+        assert isinstance(raw, psycopg.Connection), "the psycopg dialect's own connection"
+        with raw.cursor() as cursor:
             if pk:
                 cursor.execute(sql.SQL("ALTER TABLE inspection DROP CONSTRAINT {}").format(sql.Identifier(pk)))
             statement = f"COPY inspection ({', '.join(_COLUMNS)}) FROM STDIN"
             for year, count in zip(years, counts):
-                writer = QueuedLibpqWriter(cursor) if QueuedLibpqWriter else None
+                writer = QueuedLibpqWriter(cursor) if queued else None
                 with cursor.copy(statement, writer=writer) as copy:
                     for chunk in _copy_lines(year, count):
                         copy.write(chunk)
@@ -223,9 +228,9 @@ def _engine(url: str) -> Engine:
 
     try:
         parsed = with_installed_driver(make_url(url))
-    except ArgumentError:
+    except ArgumentError as exc:
         raise SourceError(f"URL 无法解析：{masked_url(url)}",
-                          hint="URL 形如 postgresql+psycopg://用户@主机:5432/库名 或 mysql+pymysql://用户@主机:3306/库名。") from None
+                          hint="URL 形如 postgresql+psycopg://用户@主机:5432/库名 或 mysql+pymysql://用户@主机:3306/库名。") from exc
     backend = parsed.get_backend_name()
     connect_args: dict = {}
     if backend == "postgresql":
@@ -236,7 +241,7 @@ def _engine(url: str) -> Engine:
         return create_engine(parsed, connect_args=connect_args)
     except (NoSuchModuleError, ImportError) as exc:
         raise SourceError(f"目标数据库所需的驱动未安装（{parsed.drivername}）", cause=str(exc),
-                          hint=DRIVER_HINT) from None
+                          hint=DRIVER_HINT) from exc
 
 
 def load_into(url: str, *, systems: Iterable[str] | None = None, years: Iterable[int] = YEARS,
@@ -276,7 +281,7 @@ def load_into(url: str, *, systems: Iterable[str] | None = None, years: Iterable
         error = _load_error(exc, engine, shown, url)
         if error is None:
             raise
-        raise error from None
+        raise error from exc
     finally:
         engine.dispose()
     report.seconds = time.perf_counter() - started
