@@ -152,6 +152,9 @@ class Problem:
 
 
 _SPACE = re.compile(r"\s+")
+# What the readings disagree on: backslashes, double quotes, dollar quotes, E'…', # comments,
+# [names], block comments (nested or executable), `--` not followed by a space.
+_AMBIGUOUS = re.compile(r"[\\\"$#\[]|/\*|--(?!\s)|(?<![\w$])[eE]'")
 _WORD = re.compile(r"[A-Za-z_\u0080-\uffff][\w$\u0080-\uffff]*")
 _NUMBER = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _DOLLAR_TAG = re.compile(r"\$(?:[A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)?\$")
@@ -552,15 +555,25 @@ def _parse_problem(exc: BaseException, sql: str) -> Problem:
         cause=cause, line=int(line) if line else None)
 
 
-@lru_cache(maxsize=1024)
 def analyse(sql: str, dialect: str | None = None) -> ParsedSQL:
     """Read `sql` once: lexically in every reading, then parsed; `dialect` is the variant's
-    (`postgresql`, `mysql` …) or None for a portable query file."""
+    (`postgresql`, `mysql` …) or None for a portable query file. The result is kept: the guard,
+    lint and the runner asking again get the same reading."""
+    return _analyse(sql, dialect)  # one cache key however it is called (lru_cache tells f(x) from f(x, None))
+
+
+analyse.cache_clear = lambda: _analyse.cache_clear()  # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=1024)
+def _analyse(sql: str, dialect: str | None) -> ParsedSQL:
     problems: list[Problem] = []
     primary: tuple[list[Token], list[Problem]] | None = None
     spans: dict[str, tuple] = {}
     kinds: dict[str, tuple] = {}
-    for reading in READINGS:
+    # Without any character on which the engines disagree, every reading is the PostgreSQL one.
+    readings = READINGS if _AMBIGUOUS.search(sql) else (POSTGRESQL,)
+    for reading in readings:
         tokens, lex_problems = tokenize(sql, reading)
         if reading is POSTGRESQL:
             primary = (tokens, lex_problems)
@@ -600,7 +613,7 @@ def analyse(sql: str, dialect: str | None = None) -> ParsedSQL:
     elif dialect is None:
         # A reading that puts strings and comments elsewhere sees other code: parse it as that engine too.
         seen = {parsed_dialect}
-        for reading in READINGS:
+        for reading in readings:
             other = _READING_DIALECT[reading.name]
             if other in seen or spans[reading.name] == spans["postgresql"]:
                 continue
