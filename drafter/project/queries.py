@@ -263,17 +263,21 @@ def query_problems(spec: QuerySpec, *, sources: list[str], parameters: list[str]
         parsed = analyse(sql, dialect)
         if parsed.problems:
             found.append(error_of(parsed.problems[0], sql, path, first_line))
-        for name in parsed.parameters:
-            if name not in parameters:
-                close = difflib.get_close_matches(name, parameters, n=1)
-                offset = parsed.parameter_offset(name)
-                line = first_line + sql[:offset].count("\n") if offset is not None else None
-                found.append(QueryError(
-                    f"查询 {spec.name} 用到的参数 :{name} 没有定义",
-                    path=path,
-                    line=line,
-                    hint=(f"是否想写“:{close[0]}”？" if close else "")
-                    + f"可用的参数：{'、'.join(':' + p for p in parameters)}；"
-                    "其他参数请写在 config.yaml 的 parameters: 中。",
-                ))
+        found += [undefined_parameter(spec.name, name, path, sql, first_line, parameters, dialect)
+                  for name in parsed.parameters if name not in parameters]
     return found
+
+
+def undefined_parameter(query: str, name: str, path: Path, sql: str, first_line: int,
+                        parameters: list[str], dialect: str | None = None) -> QueryError:
+    """The one message for a `:name` in a query's SQL that no parameter defines."""
+    close = difflib.get_close_matches(name, parameters, n=1)
+    offset = analyse(sql, dialect).parameter_offset(name)
+    line = first_line + sql[:offset].count("\n") if offset is not None else None
+    return QueryError(
+        f"查询 {query} 用到的参数 :{name} 没有定义",
+        path=path,
+        line=line,
+        hint=(f"是否想写“:{close[0]}”？" if close else "")
+        + f"可用的参数：{'、'.join(':' + p for p in parameters)}；其他参数请写在 config.yaml 的 parameters: 中。",
+    )
