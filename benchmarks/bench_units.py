@@ -21,14 +21,14 @@ Prints, each measured in a fresh subprocess:
      in the sample);
   4. peak memory at the largest number of units against the smallest: anchor ≤ 1.5×.
 
-Measured 2026-11-29 on the project's shared machine (2 cores, load average 7–9 from other
-work, so figures vary between runs by up to 2×; the ratios held in every run):
-  drafts/s, 1 job: 3.6 (10 units), 8.7 (50), 7.6 (200; 23.3 with every :unit query grouped);
-  2 jobs were no faster on the loaded machine (1.5, 5.3, 6.8 drafts/s);
-  share of time at 200 units: queries 59% (the example's one per-unit LIMIT query) / render 25% / write 16%;
-  marginal cost a draft, all grouped: 38.5 ms vs bare docxtpl 31.4 ms: 1.23× (other runs 1.43×, 1.58×);
-  peak RSS 200 vs 10 units: 97.5 vs 82.0 MiB, 1.19×;
-  grouped vs per-unit queries at 200 units: SQLite 21×, PostgreSQL (1.38 M screening rows) 29.5×.
+Measured 2026-11-29 on the project's shared machine (2 cores, load average 6–9 from other
+work, so figures vary between runs; four runs, the last after merging main at 9bad24c):
+  drafts/s, 1 job: 3.6–4.2 (10 units), 7.9–8.7 (50), 7.6–8.0 (200; 23–24 with every :unit
+  query grouped); 2 jobs were no faster on the loaded machine (1.2–1.5, 4.9–5.3, 6.8–7.5);
+  share of time at 200 units: queries 58% (the example's one per-unit LIMIT query) / render 25% / write 16%;
+  marginal cost a draft, all grouped: 38.5–38.7 ms vs bare docxtpl 24–31 ms: 1.23×–1.60× (runs: 1.43, 1.58, 1.23, 1.60);
+  peak RSS 200 vs 10 units, one process: 97.5–98.8 vs 82.0–83.4 MiB, 1.18×–1.19×;
+  grouped vs per-unit queries at 200 units: SQLite 21–27×, PostgreSQL (1.38 M screening rows) 12.7–29.5×.
 """
 
 from __future__ import annotations
