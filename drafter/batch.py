@@ -197,7 +197,8 @@ def _one_line(error: DrafterError) -> str:
 def draft_unit(
     state: _State, renderer: Renderer, unit: Unit, grouped: dict[str, QueryResult | QueryFailure]
 ) -> UnitOutcome:
-    """Query what is the unit's own, render and write its draft; never raises a DrafterError."""
+    """Query what is the unit's own, render and write its draft; never raises: what went
+    wrong is the outcome's `error`."""
     from drafter.word.document import next_free_path, save_atomically
     from drafter.word.manifest import attach_manifest
 
@@ -226,6 +227,11 @@ def draft_unit(
         outcome.timings["write"] = time.perf_counter() - t
     except DrafterError as exc:
         outcome.error = exc.render()
+        return outcome
+    except Exception as exc:  # a bug shown for this unit; the other units go on
+        outcome.error = (
+            f"生成时出现内部错误：{type(exc).__name__}: {exc}\n处理：请加 --debug 重新运行，并把输出报告给维护者。"
+        )
         return outcome
     outcome.path, outcome.renamed = path, path != requested
     outcome.figures = len(draft.registry)

@@ -448,3 +448,21 @@ def test_the_towns_example_lints_clean_and_progress_counts_units_of_a_total(town
         on_unit_done=lambda o: done.append(o.unit),
     )
     assert totals == [2] and done == ["盈浦街道", "金泽镇"] and len(result.written) == 2
+
+
+def test_an_unexpected_error_in_one_unit_is_that_unit_s_failure(towns, tmp_path, monkeypatch):
+    import drafter.batch
+
+    real = drafter.batch.compose_draft
+
+    def compose(project, run, **kwargs):
+        if kwargs["unit"].name == "金泽镇":
+            raise RuntimeError("模拟的程序错误")
+        return real(project, run, **kwargs)
+
+    monkeypatch.setattr(drafter.batch, "compose_draft", compose)
+    result = build_units(towns, units=["盈浦街道", "金泽镇", "夏阳街道"], directory=tmp_path, jobs=1)
+    assert [o.unit for o in result.written] == ["盈浦街道", "夏阳街道"]
+    failed = result.failed
+    assert [o.unit for o in failed] == ["金泽镇"] and "RuntimeError: 模拟的程序错误" in (failed[0].error or "")
+    assert result.exit_code == 1 and "失败：金泽镇（未生成草稿）" in result.summary()
