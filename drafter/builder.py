@@ -13,6 +13,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from jinja2 import StrictUndefined
 
 from drafter.project.config import Config, load_config
+from drafter.project.period import Period, PeriodError
 from drafter.word.document import compose, next_free_path, save_atomically
 from drafter.text.environment import make_environment
 from drafter.errors import ConfigError, DataError, DrafterError, QueryError
@@ -25,7 +26,7 @@ from drafter.text.sections import Paragraph, render_sections, section_files
 
 RESERVED_NAMES = frozenset({
     "year", "period_start", "period_end", "params", "report", "agency", "signature", "title",
-    "date", "recipient", "doc_number", "attachments", "body", "prev",
+    "date", "recipient", "doc_number", "attachments", "body", "prev", "last", "period",
 })
 
 
@@ -38,13 +39,19 @@ class Project:
 
     @property
     def year(self) -> int:
-        return self.config.report.year
+        return self.config.period.year
+
+    @property
+    def period(self) -> Period:
+        return self.config.period
 
 
 def load_project(config: str | Path | Config = "config.yaml", *, year: int | None = None,
-                 sources: dict[str, str] | None = None) -> Project:
+                 sources: dict[str, str] | None = None, period: Period | str | None = None) -> Project:
     if not isinstance(config, Config):
-        config = load_config(config, year=year, sources=sources)
+        config = load_config(config, year=year, sources=sources, period=period)
+    elif period is not None:
+        config = config.with_period(period if isinstance(period, Period) else _parse_period(period))
     elif year is not None:
         config = config.with_year(year)
     try:
@@ -65,6 +72,13 @@ def load_project(config: str | Path | Config = "config.yaml", *, year: int | Non
     return Project(config, queries)
 
 
+def _parse_period(text: str) -> Period:
+    try:
+        return Period.parse(text)
+    except PeriodError as exc:
+        raise ConfigError(str(exc), hint="期间写法见 README 的“报告期间”。") from exc
+
+
 def _fill(template: str, values: dict[str, Any], config: Config, key: str) -> str:
     """Render a short text setting such as the title or the output file name."""
     env = SandboxedEnvironment(undefined=StrictUndefined)
@@ -73,7 +87,7 @@ def _fill(template: str, values: dict[str, Any], config: Config, key: str) -> st
     except JinjaError as exc:
         raise ConfigError(
             f"配置项 {key} 中的模板有误", path=config.path, line=config.line(*key.split(".")),
-            cause=str(exc), hint="此处只能用 {{ agency }} 和 {{ year }}。",
+            cause=str(exc), hint="此处只能用 {{ agency }}、{{ year }} 和 {{ period.label }} 等 period 的属性。",
         ) from None
 
 
@@ -104,7 +118,8 @@ def _missing_value(spec: QuerySpec) -> Any:
 def report_context(config: Config) -> dict[str, Any]:
     """Names about the report itself, for the master, the sections and file names."""
     report = config.report
-    base = {"agency": report.agency, "year": report.year}
+    period = config.period
+    base = {"agency": report.agency, "year": period.year, "period": period}
     title = _fill(report.title, base, config, "report.title")
     params = build_parameters(config)
     meta = {
@@ -118,7 +133,8 @@ def report_context(config: Config) -> dict[str, Any]:
     }
     return {
         **meta,
-        "year": report.year,
+        "year": period.year,
+        "period": period,
         "period_start": params["period_start"],
         "period_end": params["period_end"],
         "params": dict(config.parameters),
@@ -134,7 +150,7 @@ def query_context(run: RunResult) -> dict[str, Any]:
 
 
 def default_output(config: Config) -> Path:
-    values = {"agency": config.report.agency, "year": config.report.year}
+    values = {"agency": config.report.agency, "year": config.period.year, "period": config.period}
     name = _fill(config.output.filename, values, config, "output.filename")
     return config.resolve(config.output.dir) / name
 
@@ -183,13 +199,19 @@ def _one_line(error: DrafterError) -> str:
     return line
 
 
-def empty_year_warnings(run: RunResult, year: int) -> list[str]:
-    """One warning when every query that ran gave only 0 or NULL: most likely a year the
-    databases hold nothing for (a mistyped --year), not a year in which nothing happened."""
-    values = [f.value for result in run.results.values() if result.ok for f in result.figures()]
+def empty_year_warnings(run: RunResult, period: Period | int) -> list[str]:
+    """One warning when every query that ran gave only 0 or NULL: most likely a period the
+    databases hold nothing for (a mistyped --year or --period), not one in which nothing happened."""
+    values = [f.value for key, result in run.results.items() if result.ok and key == result.spec.name
+              for f in result.figures()]
     if not values or any(v not in (None, 0) for v in values):
         return []
-    return [f"{year} 年度的查询结果全部为 0 或空：数据库中可能还没有该年度的数据，请核对 --year 或 config.yaml 的 report.year。"]
+    if isinstance(period, int) or period.kind == "year":
+        year = period if isinstance(period, int) else period.year
+        return [f"{year} 年度的查询结果全部为 0 或空：数据库中可能还没有该年度的数据，"
+                "请核对 --year 或 config.yaml 的 report.year。"]
+    return [f"{period.label}的查询结果全部为 0 或空：数据库中可能还没有该期间的数据，"
+            "请核对 --period 或 config.yaml 的 report.period。"]
 
 
 def style_warnings(document: Any, config: Config) -> list[str]:
@@ -237,6 +259,10 @@ class BuildResult:
     def renamed(self) -> bool:
         return self.path != self.requested_path
 
+    @property
+    def period(self) -> Period:
+        return self.project.period
+
 
 def build(
     config: str | Path | Config = "config.yaml",
@@ -244,6 +270,7 @@ def build(
     year: int | None = None,
     output: str | Path | None = None,
     sources: dict[str, str] | None = None,
+    period: Period | str | None = None,
     force: bool = False,
     strict: bool = False,
     clock: Callable[[], dt.datetime] | None = None,
@@ -252,11 +279,12 @@ def build(
     """Run the queries, render the templates and write the draft. Returns where it went.
 
     An existing file is never overwritten unless `force`: the draft goes to the next
-    free name instead. With `strict`, a figure that cannot be computed fails the build.
+    free name instead. With `strict`, a figure that cannot be computed fails the build. `period` (a Period
+    or its written form, `2025Q1`) wins over `year`; without either, the project's default.
     """
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    project = load_project(config, year=year, sources=sources)
+    project = load_project(config, year=year, sources=sources, period=period)
     requested = Path(output) if output is not None else default_output(project.config)
     # With --force an existing .docx is replaced: never the Word master itself.
     check_output_name(requested, (".docx",), "草稿", "--output 草稿.docx",
@@ -273,7 +301,7 @@ def build(
     t = time.perf_counter()
     draft = compose_draft(project, run, strict=strict)
     timings["render"] = time.perf_counter() - t
-    warnings = style_warnings(draft.document, project.config) + empty_year_warnings(run, project.year)
+    warnings = style_warnings(draft.document, project.config) + empty_year_warnings(run, project.period)
 
     built_at = (clock or dt.datetime.now)()
     path = requested if force else next_free_path(requested)

@@ -28,7 +28,10 @@ from drafter.errors import ConfigError, DrafterError, QueryError, TemplateError,
 
 # Names every template may use besides the queries (see build.report_context).
 REPORT_KEYS = ("agency", "signature", "title", "date", "recipient", "doc_number", "attachments")
-BUILTIN_NAMES = frozenset({*REPORT_KEYS, "year", "period_start", "period_end", "params", "report"})
+BUILTIN_NAMES = frozenset({*REPORT_KEYS, "year", "period_start", "period_end", "params", "report", "period"})
+# What a template may read of `period` (drafter/project/period.py).
+PERIOD_KEYS = ("kind", "kind_label", "label", "code", "start", "end", "last_day", "days", "year", "half",
+               "quarter", "month", "prev", "last")
 
 
 @dataclass(frozen=True)
@@ -83,12 +86,14 @@ def lint(config_path: str | Path = "config.yaml") -> list[Finding]:
 
         load_yaml(config_path)  # raises why it cannot be read: missing, a folder, …
     findings: list[Finding] = []
+    problems: list[ConfigError] = []
     try:
-        config = load_config(config_path)
+        config = load_config(config_path, problems=problems)
     except ConfigError as exc:
         # The rest is still checked where the defaults lead, so one pass shows everything.
         findings.append(Finding.from_error(exc))
         config = None
+    findings += [Finding.from_error(p) for p in problems]  # built-in parameters redefined
     root = config_path.resolve().parent
 
     def resolve(p: Path) -> Path:
@@ -387,6 +392,8 @@ def _check_names(uses: list[_Use], specs: dict, param_keys: list[str] | None, fi
             continue
         if use.name == "report":
             allowed: list[str] | None = list(REPORT_KEYS)
+        elif use.name == "period":
+            allowed = list(PERIOD_KEYS)
         elif use.name == "params":
             allowed = param_keys
         elif use.name in specs and specs[use.name].returns in ("row", "rows"):

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from drafter.project.config import Config
+from drafter.project.period import Period
 from drafter.errors import DataError, DrafterError, QueryError, QueryTimeout, SourceError
 from drafter.data.figures import Figure, Provenance, Row, json_value
 from drafter.project.queries import QuerySpec, sql_fingerprint, sql_parameters
@@ -26,15 +27,12 @@ from drafter.data.sources import clear_sqlite_handler, connect, open_engine, sql
 from drafter.project.sqlguard import check_select
 
 
-def build_parameters(config: Config) -> dict[str, Any]:
-    """The bound parameters every query may use."""
-    year = config.report.year
-    params: dict[str, Any] = {
-        "year": year,
-        "period_start": dt.date(year, 1, 1),
-        "period_end": dt.date(year + 1, 1, 1),
-    }
-    params.update(config.parameters)
+def build_parameters(config: Config, period: Period | None = None) -> dict[str, Any]:
+    """The bound parameters every query may use: the period's (:year, :period_start, :period_end,
+    and :half/:quarter/:month where they apply), then config `parameters:` (which may not
+    redefine them). `period` defaults to the configuration's."""
+    params: dict[str, Any] = (period or config.period).parameters()
+    params.update({k: v for k, v in config.parameters.items() if k not in params})
     return params
 
 

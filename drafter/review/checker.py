@@ -35,6 +35,7 @@ from typing import Any
 
 from drafter.builder import Project, compose_draft, load_project
 from drafter.project.config import Config
+from drafter.project.period import Period, PeriodError
 from drafter.errors import DraftError
 from drafter.data.figures import Occurrence, json_value
 from drafter.word.manifest import read_manifest
@@ -120,7 +121,7 @@ class CheckReport:
     sha256: str
     mode: str
     year: int
-    year_from: str
+    year_from: str  # where the period came from: 草稿清单, --period, --year, 标题, 配置
     has_manifest: bool
     built_at: str | None
     generator: str | None
@@ -129,6 +130,11 @@ class CheckReport:
     warnings: list[str] = field(default_factory=list)
     elapsed: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)  # seconds: open, queries, render, compare
+    period: Period | None = None
+
+    @property
+    def period_label(self) -> str:
+        return self.period.label if self.period else f"{self.year}年度"
 
     @property
     def mode_label(self) -> str:
@@ -167,7 +173,7 @@ class CheckReport:
 
     def render(self) -> str:
         """The report as `drafter check` prints it."""
-        head = f"核对 {self.draft.name}（{self.year} 年度"
+        head = f"核对 {self.draft.name}（{self.period_label}"
         if self.built_at:
             head += f"，生成于 {self.built_at.replace('T', ' ')}"
         head += "）"
@@ -233,17 +239,40 @@ def open_draft(path: str | Path):
 
 
 _TITLE_YEAR = re.compile(r"((?:19|20)\d{2})\s*年度")
+_TITLE_RANGE = re.compile(r"((?:19|20)\d{2})年(\d{1,2})月(\d{1,2})日至(?:((?:19|20)\d{2})年)?(\d{1,2})月(\d{1,2})日")
+_TITLE_PERIOD = re.compile(r"((?:19|20)\d{2})\s*年\s*(?:(上|下)半年|第([一二三四])季度|(\d{1,2})\s*月(?!\d|份?\d))")
 
 
 def year_from_title(paragraphs: list[ScannedParagraph]) -> int | None:
     """The report year as the title states it (`…关于2025年度…报告`)."""
+    period = period_from_title(paragraphs)
+    return period.year if period else None
+
+
+def period_from_title(paragraphs: list[ScannedParagraph]) -> Period | None:
+    """The report period as the title states it: 2025年度, 2025年上半年, 2025年第一季度, 2025年3月,
+    2025年1月1日至3月31日 (the label drafter writes)."""
     seen = 0
     for p in paragraphs:
         if not p.text.strip():
             continue
-        match = _TITLE_YEAR.search(normalise(p.text))
-        if match:
-            return int(match.group(1))
+        text = normalise(p.text)
+        try:
+            if match := _TITLE_RANGE.search(text):
+                y1, m1, d1, y2, m2, d2 = match.groups()
+                return Period.of_range(dt.date(int(y1), int(m1), int(d1)),
+                                       dt.date(int(y2 or y1), int(m2), int(d2)))
+            if match := _TITLE_YEAR.search(text):
+                return Period.of_year(int(match.group(1)))
+            if match := _TITLE_PERIOD.search(text):
+                year, half, quarter, month = match.groups()
+                if half:
+                    return Period.of_half(int(year), 1 if half == "上" else 2)
+                if quarter:
+                    return Period.of_quarter(int(year), "一二三四".index(quarter) + 1)
+                return Period.of_month(int(year), int(month))
+        except ValueError:  # 2025年13月: not a period after all
+            pass
         seen += 1
         if seen >= 3:
             break
@@ -408,11 +437,14 @@ def check(
     *,
     sources: dict[str, str] | None = None,
     year: int | None = None,
+    period: Period | str | None = None,
 ) -> CheckReport:
     """Check a draft against the databases; see the module docstring for what is reported.
 
-    `year` is used only when the draft no longer carries its manifest and its title
-    names no year. The draft file is only read.
+    The queries run for the period the draft's manifest records (a draft built before periods
+    existed records its year: a year period). `period` (or `year`) is used only when the draft
+    no longer carries its manifest; then the period its title names, then the configuration's.
+    The draft file is only read.
     """
     started = time.perf_counter()
     timings: dict[str, float] = {}
@@ -423,18 +455,31 @@ def check(
     warnings: list[str] = []
     timings["open"] = time.perf_counter() - started
 
-    if manifest and isinstance(manifest.get("year"), int):
-        year_used, year_from = manifest["year"], "草稿清单"
-        if year is not None and year != year_used:
-            warnings.append(f"草稿记录的年度是 {year_used}，已忽略 --year {year}。")
-    elif year is not None:
-        year_used, year_from = year, "--year"
-    elif (titled := year_from_title(draft)) is not None:
-        year_used, year_from = titled, "标题"
+    if isinstance(period, str):
+        try:
+            period = Period.parse(period)
+        except PeriodError as exc:
+            raise DraftError(str(exc), hint="期间写法见 README 的“报告期间”。") from exc
+    asked = period or (Period.of_year(year) if year is not None else None)
+    recorded = None
+    if manifest:
+        recorded = Period.from_json(manifest.get("period"))
+        if recorded is None and isinstance(manifest.get("year"), int):
+            recorded = Period.of_year(manifest["year"])  # a draft built before periods existed
+    period_used: Period | None
+    if recorded is not None:
+        period_used, year_from = recorded, "草稿清单"
+        if asked is not None and asked != recorded:
+            option = f"--period {asked.code}" if period is not None else f"--year {year}"
+            warnings.append(f"草稿记录的期间是{recorded.label}，已忽略 {option}。")
+    elif asked is not None:
+        period_used, year_from = asked, "--period" if period is not None else "--year"
+    elif (titled := period_from_title(draft)) is not None:
+        period_used, year_from = titled, "标题"
     else:
-        year_used, year_from = None, "配置"
+        period_used, year_from = None, "配置"
 
-    project = load_project(config, year=year_used, sources=sources)
+    project = load_project(config, sources=sources, period=period_used)
     year_used = project.year
     if manifest and manifest.get("agency") and manifest["agency"] != project.config.report.agency:
         warnings.append(f"草稿的发文机关是“{manifest['agency']}”，当前配置是“{project.config.report.agency}”。")
@@ -464,7 +509,7 @@ def check(
         if wanted and sum(1 for j in wanted if j in alignment) < len(wanted) / 3:
             raise DraftError(
                 "草稿中既没有 drafter 的内容控件和清单，段落也与当前模板对不上，无法核对", path=path,
-                hint="请确认这是用本配置生成的草稿（年度可用 --year 指定）；或重新生成草稿后再编辑。",
+                hint="请确认这是用本配置生成的草稿（期间可用 --period 或 --year 指定）；或重新生成草稿后再编辑。",
             )
     if draft_has_controls and manifest is None:
         warnings.append("草稿中的清单已被去掉，无法区分“手工修改”和“数据已变化”。")
@@ -492,6 +537,7 @@ def check(
         has_manifest=manifest is not None,
         built_at=(manifest or {}).get("built_at"), generator=(manifest or {}).get("generator"),
         figures=figures, unbacked=unbacked, warnings=warnings, elapsed=elapsed, timings=timings,
+        period=project.period,
     )
 
 
