@@ -21,6 +21,7 @@ from drafter.data.figures import Figure, FigureRegistry, Occurrence, Provenance
 from drafter.word.gongwen import style_drift
 from drafter.outputs import check_output_name
 from drafter.project.queries import QuerySpec, load_queries, query_problems
+from drafter.data.comparisons import comparison_context, comparison_jobs, referenced, result_value
 from drafter.data.runner import QueryFailure, RunResult, build_parameters, run_queries
 from drafter.text.sections import Paragraph, render_sections, section_files
 
@@ -91,30 +92,6 @@ def _fill(template: str, values: dict[str, Any], config: Config, key: str) -> st
         ) from None
 
 
-class _MissingRow:
-    """Stands in for a row whose query failed: every column is an empty figure."""
-
-    def __init__(self, spec: QuerySpec):
-        self._spec = spec
-
-    def __getattr__(self, column: str) -> Figure:
-        if column.startswith("_"):
-            raise AttributeError(column)
-        prov = Provenance(self._spec.name, self._spec.source, column)
-        return Figure(None, prov.ref, (prov,), self._spec.description)
-
-    __getitem__ = __getattr__
-
-
-def _missing_value(spec: QuerySpec) -> Any:
-    if spec.returns == "rows":
-        return []
-    if spec.returns == "scalar":
-        prov = Provenance(spec.name, spec.source, "value")
-        return Figure(None, spec.name, (prov,), spec.description)
-    return _MissingRow(spec)
-
-
 def report_context(config: Config) -> dict[str, Any]:
     """Names about the report itself, for the master, the sections and file names."""
     report = config.report
@@ -143,10 +120,21 @@ def report_context(config: Config) -> dict[str, Any]:
 
 
 def query_context(run: RunResult) -> dict[str, Any]:
-    return {
-        name: (result.value if result.ok else _missing_value(result.spec))
-        for name, result in run.results.items()
-    }
+    """Every query's result (a stand-in for a failed one) under its name; comparison runs are
+    reached through `prev` and `last` (comparison_context)."""
+    return {name: result_value(result) for name, result in run.current.items()}
+
+
+def run_project(project: Project, *, params: dict[str, Any] | None = None,
+                on_done: Callable[[str], None] | None = None) -> RunResult:
+    """Run the project's queries for its period and, alongside them, the comparison runs
+    (`prev.q`, `last.q`) its templates name. `params` replaces the period's parameters
+    (check: those the draft recorded)."""
+    config = project.config
+    params = build_parameters(config) if params is None else params
+    refs = referenced(config, project.queries)
+    extra = comparison_jobs(project.queries, refs, params, config.period)
+    return run_queries(config, project.queries, params=params, on_done=on_done, extra=extra)
 
 
 def default_output(config: Config) -> Path:
@@ -170,14 +158,15 @@ def compose_draft(project: Project, run: RunResult, *, strict: bool = False) -> 
     `strict` an error naming the template and line."""
     config = project.config
     registry = FigureRegistry()
-    registry.failed = {f.spec.name: f.error.message for f in run.failures}
-    context = {**query_context(run), **report_context(config)}
+    registry.failed = {f.name: f.error.message for f in run.failures}
+    context = {**query_context(run), **report_context(config),
+               **comparison_context(config, project.queries, run)}
     files = section_files(config.templates.sections, config.resolve)
     try:
         env = make_environment(registry, search_path=list(dict.fromkeys(f.parent for f in files)),
-                               strict=strict)
+                               strict=strict, period=config.period)
         paragraphs = render_sections(env, files, context, registry)
-        master_env = make_environment(registry, autoescape=True, strict=strict)
+        master_env = make_environment(registry, autoescape=True, strict=strict, period=config.period)
         document = compose(config.resolve(config.templates.master), master_env, context, paragraphs,
                            registry, config.style)
     except DrafterError as exc:
@@ -293,7 +282,7 @@ def build(
     timings["load"] = time.perf_counter() - started
 
     t = time.perf_counter()
-    run = run_queries(project.config, project.queries, on_done=on_query_done)
+    run = run_project(project, on_done=on_query_done)
     timings["queries"] = time.perf_counter() - t
     if strict and run.failures:
         raise run.failures[0].error

@@ -209,7 +209,7 @@ def build(config_path: Path, year: int | None, period, output: Path | None, sour
     if result.renamed:
         _err(f"注意：{result.requested_path} 已存在，未覆盖，草稿另存为 {result.path.name}（覆盖请加 --force）。")
     for error, names in _grouped(result.failures):
-        which = f"（查询 {'、'.join(names)}）" if len(names) > 1 else ""
+        which = f"（查询 {'、'.join(names)}）" if len(names) > 1 or "." in names[0] else ""
         _err(f"警告{which}：{error.render()}")
     for warning in result.warnings:
         _err(f"警告：{warning}")
@@ -239,7 +239,7 @@ def _grouped(failures) -> list[tuple[DrafterError, list[str]]]:
     """One entry per error: a source that cannot be opened fails all its queries at once."""
     groups: dict[int, tuple[DrafterError, list[str]]] = {}
     for failure in failures:
-        groups.setdefault(id(failure.error), (failure.error, []))[1].append(failure.spec.name)
+        groups.setdefault(id(failure.error), (failure.error, []))[1].append(failure.name)
     return list(groups.values())
 
 

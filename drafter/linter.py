@@ -28,7 +28,9 @@ from drafter.errors import ConfigError, DrafterError, QueryError, TemplateError,
 
 # Names every template may use besides the queries (see build.report_context).
 REPORT_KEYS = ("agency", "signature", "title", "date", "recipient", "doc_number", "attachments")
-BUILTIN_NAMES = frozenset({*REPORT_KEYS, "year", "period_start", "period_end", "params", "report", "period"})
+BUILTIN_NAMES = frozenset({*REPORT_KEYS, "year", "period_start", "period_end", "params", "report", "period",
+                           "prev", "last"})
+COMPARISON_NAMES = ("prev", "last")  # `prev.q.col`: column col of query q over a shifted period
 # What a template may read of `period` (drafter/project/period.py).
 PERIOD_KEYS = ("kind", "kind_label", "label", "code", "start", "end", "last_day", "days", "year", "half",
                "quarter", "month", "prev", "last")
@@ -340,10 +342,26 @@ def _scan(env, tree, source: str, path: Path, paragraphs, findings: list[Finding
         if isinstance(loop.target, nodes.Name) and isinstance(loop.iter, nodes.Name) and loop.iter.name in free:
             loops[loop.target.name] = loop.iter.name
     columns_seen: set[int] = set()
+
+    def key_of(node) -> str | None:
+        if isinstance(node, nodes.Getattr):
+            return node.attr
+        return node.arg.value if isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str) else None
+
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
         base = node.node
-        key = node.attr if isinstance(node, nodes.Getattr) else (
-            node.arg.value if isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str) else None)
+        key = key_of(node)
+        # `prev.q.col`: query q, column col (`prev.period.label` is the shifted period).
+        if (isinstance(base, (nodes.Getattr, nodes.Getitem)) and isinstance(base.node, nodes.Name)
+                and base.node.name in COMPARISON_NAMES and base.node.name in free and key is not None):
+            query = key_of(base)
+            if query is not None and query != "period":
+                line, where, context = place(node.lineno, key)
+                uses.append(_Use(query, key, path, line, where, context))
+        if (isinstance(base, nodes.Name) and base.name in COMPARISON_NAMES and base.name in free
+                and key is not None and key != "period"):
+            line, where, context = place(node.lineno, key)
+            uses.append(_Use(key, None, path, line, where, context))
         if not isinstance(base, nodes.Name) or key is None:
             continue
         if base.name in free:

@@ -33,13 +33,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from drafter.builder import Project, compose_draft, load_project
+from drafter.builder import Project, compose_draft, load_project, run_project
 from drafter.project.config import Config
 from drafter.project.period import Period, PeriodError
 from drafter.errors import DraftError
 from drafter.data.figures import Occurrence, json_value
 from drafter.word.manifest import read_manifest
-from drafter.data.runner import QueryResult, RunResult, build_parameters, run_queries
+from drafter.data.runner import QueryResult, RunResult, build_parameters
 from drafter.review.scan import (
     Number,
     ScannedParagraph,
@@ -485,10 +485,10 @@ def check(
         warnings.append(f"草稿的发文机关是“{manifest['agency']}”，当前配置是“{project.config.report.agency}”。")
 
     t = time.perf_counter()
-    run = run_queries(project.config, project.queries, params=_parameters(project, manifest, warnings))
+    run = run_project(project, params=_parameters(project, manifest, warnings))
     timings["queries"] = time.perf_counter() - t
     for failure in run.failures:
-        warnings.append(f"查询 {failure.spec.name} 失败：{failure.error.message}")
+        warnings.append(f"查询 {failure.name} 失败：{failure.error.message}")
     if manifest:
         changed_sql = [name for name, entry in manifest.get("queries", {}).items()
                        if isinstance(run.results.get(name), QueryResult) and entry.get("sql_hash")

@@ -13,11 +13,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from drafter.builder import compose_draft, load_project
+from drafter.builder import compose_draft, load_project, run_project
 from drafter.project.config import Config
 from drafter.project.period import Period
 from drafter.data.figures import json_value
-from drafter.data.runner import run_queries
 
 FORMATS = ("table", "csv", "json")
 HEADERS = {
@@ -56,7 +55,7 @@ class FigureListing:
 def list_figures(config: str | Path | Config = "config.yaml", *, year: int | None = None,
                  sources: dict[str, str] | None = None, period: Period | str | None = None) -> FigureListing:
     project = load_project(config, year=year, sources=sources, period=period)
-    run = run_queries(project.config, project.queries)
+    run = run_project(project)
     draft = compose_draft(project, run)
     labels = {name: (f"{name}（{s.description}）" if s.description else name)
               for name, s in project.config.sources.items()}

@@ -34,6 +34,8 @@ FORMAT_FILTERS: dict[str, Callable[..., str]] = {
     "month_cn": numbers.month_cn,
     "cn_num": numbers.cn_num,
     "yoy": numbers.yoy,
+    "mom": numbers.mom,
+    "pp": numbers.pp,
 }
 VALUE_FILTERS = ("ratio",)
 
@@ -172,8 +174,8 @@ def _ratio(value: Any, denominator: Any) -> Any:
 def _refuse_whole_results(value: Any) -> None:
     """`{{ staff }}` for a `row` query would print `Row(staff: …)` into the report, and a
     `rows` query `[Row(…), …]`: a template prints one column at a time."""
-    if isinstance(value, Row) or type(value).__name__ == "_MissingRow":
-        query = getattr(value, "_query", None) or getattr(getattr(value, "_spec", None), "name", "?")
+    if isinstance(value, Row) or type(value).__name__ == "MissingRow":
+        query = getattr(value, "_query", None) or getattr(value, "_key", None) or "?"
         columns = "、".join(value.keys()) if isinstance(value, Row) else "见查询文件"
         raise TemplateError(
             f"查询 {query} 返回的是一行多列，不能整个写进报告",
@@ -190,9 +192,19 @@ def _refuse_whole_results(value: Any) -> None:
         )
 
 
+def _yoy_within_year(current: Any, previous: Any, *args: Any, **kwargs: Any) -> str:
+    """`yoy` in a report of less than a year: 持平 is 与上年同期持平."""
+    prefix = args[2] if len(args) > 2 else kwargs.get("prefix", True)
+    if prefix is True and len(args) < 6 and "same" not in kwargs:
+        kwargs["same"] = "与上年同期持平"
+    return numbers.yoy(current, previous, *args, **kwargs)
+
+
 def make_environment(registry: FigureRegistry, *, autoescape: bool = False,
-                     search_path: list[Path] | None = None, strict: bool = False) -> SandboxedEnvironment:
+                     search_path: list[Path] | None = None, strict: bool = False,
+                     period: Any = None) -> SandboxedEnvironment:
     """The Jinja environment of one build; `search_path` serves {% include %} and {% import %}.
+    `period` (the report's Period) words `yoy`'s 持平 for a report of less than a year.
 
     A figure that cannot be computed (NULL, a failed query, text for a number filter) prints
     as a placeholder 【待补充：query.column】 recorded with its reason; with `strict` it is
@@ -230,6 +242,8 @@ def make_environment(registry: FigureRegistry, *, autoescape: bool = False,
 
     env.finalize = finalize
     for name, fn in FORMAT_FILTERS.items():
+        if name == "yoy" and period is not None and getattr(period, "kind", "year") != "year":
+            fn = _yoy_within_year
         env.filters[name] = _format_filter(name, fn, registry, strict)
     env.filters["ratio"] = _ratio
     return env

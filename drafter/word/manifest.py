@@ -45,6 +45,10 @@ def manifest_data(project: "Project", run: "RunResult", registry: FigureRegistry
             "returns": spec.returns,
             "file": _relative(spec.path, root),
         }
+        if result.compare:  # a comparison run (`prev.q`): the query it re-runs, for which period
+            entry.update(query=spec.name, compare=result.compare)
+            if getattr(result, "period", None) is not None:
+                entry["period"] = result.period.to_json()
         if result.ok:
             entry.update(
                 sql=result.sql,
