@@ -36,8 +36,8 @@ from typing import Any
 from drafter.builder import Project, compose_draft, load_project, run_project
 from drafter.project.config import Config
 from drafter.project.period import Period, PeriodError
-from drafter.errors import DraftError
-from drafter.data.figures import Occurrence, json_value
+from drafter.errors import DraftError, DrafterError
+from drafter.data.figures import Occurrence, evaluate, formula_text, json_value
 from drafter.word.manifest import read_manifest
 from drafter.data.runner import QueryResult, RunResult, build_parameters
 from drafter.review.scan import (
@@ -58,6 +58,8 @@ REMOVED = "已删除"
 UNCHECKED = "无法核对"
 UNBACKED = "无来源数字"
 STATUSES = (CONSISTENT, EDITED, STALE, REMOVED, UNCHECKED, UNBACKED)
+
+_UNKNOWN = object()  # no current value for an input
 
 CONTROLS = "controls"
 PARAGRAPHS = "paragraphs"
@@ -358,6 +360,8 @@ class _Expected:
     queries: list[str]
     sources: list[str]
     fresh: Occurrence | None
+    expr: Any = None  # a derived figure's formula, as the manifest recorded it
+    inputs: list[dict] = field(default_factory=list)  # its inputs: {"ref", "value"}
 
 
 def _expected_figures(manifest: dict | None, fresh: list[Occurrence]) -> list[_Expected]:
@@ -380,6 +384,7 @@ def _expected_figures(manifest: dict | None, fresh: list[Occurrence]) -> list[_E
             fig.get("text"), fig.get("value"),
             list(dict.fromkeys(s["query"] for s in sources)),
             list(dict.fromkeys(s["source"] for s in sources)), match,
+            fig.get("expr"), [i for i in fig.get("inputs") or [] if isinstance(i, dict) and "ref" in i],
         ))
     return out
 
@@ -564,6 +569,80 @@ class _Checker:
             sql=_sql_for(exp.queries, self.manifest, self.run),
         )
 
+    # -- derived figures: recomputed from their inputs --------------------------------------------
+    def _current_value(self, ref: str) -> Any:
+        """The raw value the current run gives for `q.col`, `q[3].col` or `prev.q.col`; _UNKNOWN
+        when it has none to give (the query failed, the row or column is gone)."""
+        key, dot, column = ref.rpartition(".")
+        row = None
+        index = re.fullmatch(r"(.*)\[(\d+)\]", key)
+        if index:
+            key, row = index.group(1), int(index.group(2))
+        result = self.run.results.get(key) if dot else None
+        if not isinstance(result, QueryResult):
+            return _UNKNOWN
+        value = result.value
+        try:
+            if isinstance(value, list):
+                value = value[row] if row is not None and row < len(value) else None
+                if value is None:
+                    return _UNKNOWN
+            if hasattr(value, "keys"):  # a Row
+                value = value[column] if column in value.keys() else None
+                if value is None:
+                    return _UNKNOWN
+        except (IndexError, AttributeError):
+            return _UNKNOWN
+        return getattr(value, "value", _UNKNOWN)
+
+    def _recompute(self, exp: _Expected) -> tuple[Any, list[str]] | None:
+        """(the derived figure's value from the current inputs, "ref 旧→新" for each input that
+        changed), or None when it is not derived or an input cannot be had now."""
+        if exp.expr is None or not exp.inputs:
+            return None
+        now: dict[str, Any] = {}
+        for item in exp.inputs:
+            value = self._current_value(item["ref"])
+            if value is _UNKNOWN:
+                return None
+            now[item["ref"]] = value
+        try:
+            value = evaluate(exp.expr, now)
+        except (ValueError, ArithmeticError, DrafterError):
+            return None
+        changed = [f"{i['ref']} {i.get('value')}→{json_value(now[i['ref']])}" for i in exp.inputs
+                   if json_value(now[i["ref"]]) != i.get("value")]
+        return value, changed
+
+    def _inputs_note(self, fc: FigureCheck, exp: _Expected) -> None:
+        """A derived figure whose data changed says which of its inputs did."""
+        if fc.status != STALE:
+            return
+        again = self._recompute(exp)
+        if again and again[1]:
+            fc.note += f"算式 {formula_text(exp.expr)} 的输入变化：{'；'.join(again[1])}。"
+
+    def _judge_by_inputs(self, fc: FigureCheck, exp: _Expected, draft_text: str) -> bool:
+        """A derived figure the current templates no longer print is checked through its recorded
+        formula and inputs; False when that cannot be done (then it cannot be checked)."""
+        again = self._recompute(exp)
+        if again is None or exp.built_text is None:
+            return False
+        value, changed = again
+        fc.draft_text, fc.current_value = draft_text, json_value(value)
+        formula = formula_text(exp.expr)
+        if draft_text != exp.built_text:
+            fc.status = EDITED
+            fc.note = f"当前模板中已没有这个数字；按草稿记录的算式 {formula} 由当前数据重新计算，原始值为 {json_value(value)}。"
+        elif json_value(value) != json_value(exp.built_value):
+            fc.status = STALE
+            fc.note = (f"当前模板中已没有这个数字；按草稿记录的算式 {formula} 由当前数据重新计算，"
+                       f"原始值由 {exp.built_value} 变为 {json_value(value)}（输入变化：{'；'.join(changed)}）。")
+        else:
+            fc.status = CONSISTENT
+            fc.note = f"当前模板中已没有这个数字；按草稿记录的算式 {formula} 由当前数据重新计算，结果不变。"
+        return True
+
     def _failed(self, exp: _Expected) -> str | None:
         for q in exp.queries:
             result = self.run.results.get(q)
@@ -644,10 +723,13 @@ class _Checker:
                 fc.paragraph, fc.span = p.index, (s.start, s.end)
                 fc.sentence = sentence_around(p.text, s.start, s.end)
                 failed = self._failed(exp)
-                if failed:
+                if failed and exp.fresh is None and self._judge_by_inputs(fc, exp, p.text[s.start:s.end]):
+                    pass
+                elif failed:
                     fc.status, fc.draft_text, fc.note = UNCHECKED, p.text[s.start:s.end], failed
                 else:
                     self._judge(fc, p.text[s.start:s.end])
+                    self._inputs_note(fc, exp)
                 if s.split:
                     fc.note += f"同一数字被拆成 {len(s.controls)} 个内容控件、文字重复（LibreOffice 7.4 另存的已知问题）。"
                 if len(nonempty) > 1:
@@ -704,6 +786,7 @@ class _Checker:
                 fc.note = "段落还在，但这个数字已不在原处。"
             else:
                 self._judge(fc, shown)
+                self._inputs_note(fc, exp)
             if fc.span:
                 covered.setdefault(i, []).append(fc.span)
             out.append(fc)

@@ -20,7 +20,7 @@ from docx.opc.part import Part
 from lxml import etree
 
 from drafter import __version__
-from drafter.data.figures import FigureRegistry, json_value
+from drafter.data.figures import FigureRegistry, formula_text, json_value
 
 if TYPE_CHECKING:
     from drafter.builder import Project
@@ -75,6 +75,7 @@ def manifest_data(project: "Project", run: "RunResult", registry: FigureRegistry
                 {"query": s.query, "source": s.source, "column": s.column, "row": s.row}
                 for s in occ.sources
             ],
+            **_derivation(occ),
         }
         for occ in registry
     ]
@@ -90,6 +91,17 @@ def manifest_data(project: "Project", run: "RunResult", registry: FigureRegistry
         "sources": {name: {"description": s.description} for name, s in config.sources.items()},
         "queries": queries,
         "figures": figures,
+    }
+
+
+def _derivation(occ) -> dict[str, Any]:
+    """For a derived figure: its formula (as text and as nested lists) and its inputs' raw values."""
+    if occ.expr is None:
+        return {}
+    return {
+        "formula": formula_text(occ.expr),
+        "expr": json.loads(json.dumps(occ.expr)),
+        "inputs": [{"ref": ref, "value": json_value(value)} for ref, value in occ.inputs],
     }
 
 
