@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -268,3 +269,15 @@ def test_cli_period_option(tmp_path):
     assert data["period"]["label"] == "2025年2月"
     assert [f["value"] for f in data["figures"] if f["ref"] == "checks.checks"] == [
         totals(D(2025, 2, 1), D(2025, 3, 1))[0]]
+
+
+def test_the_sample_annual_draft_is_unchanged(sample_draft, sample_project):
+    """The sample's annual report reads exactly as before periods existed (snapshot of its text)."""
+    from drafter.builder import default_output, load_project
+    from drafter.review.reading import read_paragraphs
+
+    snapshot = (Path(__file__).parent / "data/sample-2025-draft.txt").read_text(encoding="utf-8")
+    assert [p.replace("\n", "\\n") for p in read_paragraphs(sample_draft)] == snapshot.splitlines()
+    project = load_project(sample_project)
+    assert project.period == Period.parse("2025")
+    assert default_output(project.config).name == "青浦区应急管理局2025年度法治政府建设情况报告（草稿）.docx"

@@ -105,7 +105,8 @@ def _master_text(master: Path) -> str:
                            if n.startswith("word/") and n.endswith(".xml"))
     except (OSError, zipfile.BadZipFile, KeyError):
         return ""  # rendering says what is wrong with the master
-    if not any(which.encode() in xml for which in COMPARISONS):
+    # `prev.` / `last[` as a template writes them (not `lastRenderedPageBreak`).
+    if not re.search(rb"\b(?:prev|last)\s*[.\[]", xml):
         return ""
     from drafter.word.document import as_jinja, master_paragraphs, open_master
 
