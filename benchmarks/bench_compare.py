@@ -71,8 +71,9 @@ def _copy(target: Path, databases: Path) -> Path:
 
 
 def _measure(project: Path) -> dict:
-    out = subprocess.run([sys.executable, "-c", _CHILD, str(project)], check=True, capture_output=True,
-                         text=True, cwd=project)
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(project)], check=True, capture_output=True, text=True, cwd=project
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -97,10 +98,14 @@ def main() -> None:
         seconds = [r["seconds"] for r in runs[kind]]
         medians[kind] = statistics.median(seconds)
         first = runs[kind][0]
-        stages = "  ".join(f"{stage} {statistics.median(r['stages'][stage] for r in runs[kind]):.3f}"
-                           for stage in ("load", "queries", "render", "write"))
-        print(f"{label:<16} 中位 {medians[kind]:.3f} s  最快 {min(seconds):.3f} s  查询 {first['queries']} 次  "
-              f"数字 {first['figures']} 个  （各阶段中位，秒：{stages}）")
+        stages = "  ".join(
+            f"{stage} {statistics.median(r['stages'][stage] for r in runs[kind]):.3f}"
+            for stage in ("load", "queries", "render", "write")
+        )
+        print(
+            f"{label:<16} 中位 {medians[kind]:.3f} s  最快 {min(seconds):.3f} s  查询 {first['queries']} 次  "
+            f"数字 {first['figures']} 个  （各阶段中位，秒：{stages}）"
+        )
     ratio = medians["prev"] / medians["plain"]
     print(f"比值 prev / plain = {ratio:.2f}×（目标 ≤ 2×）")
 

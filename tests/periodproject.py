@@ -41,8 +41,14 @@ def month_values(year: int, month: int) -> tuple[int, int, int]:
     return 100 + 7 * n, 20 + n, 18 + n - (n % 3)
 
 
-def make_project(root: Path, *, period: str = "quarter", section: str = SECTION,
-                 extra_queries: dict[str, str] | None = None, parameters: str = "") -> Path:
+def make_project(
+    root: Path,
+    *,
+    period: str = "quarter",
+    section: str = SECTION,
+    extra_queries: dict[str, str] | None = None,
+    parameters: str = "",
+) -> Path:
     """Write the project under `root`; returns its config.yaml."""
     from drafter.word.gongwen import build_master
 

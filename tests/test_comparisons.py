@@ -7,7 +7,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-
 from periodproject import make_project, paragraphs, set_month, totals
 
 from drafter.project.period import Period
@@ -55,7 +54,8 @@ def test_prev_and_last_are_the_same_query_over_the_shifted_periods(project):
     last = totals(dt.date(2025, 1, 1), dt.date(2025, 4, 1))
     assert _body(result.path) == (
         f"本期检查{now[0]}次，同比{_pct_change(now[0], prev[0])}，环比{numbers.mom(now[0], last[0], words='增加')[2:]}；"
-        f"上年同期检查{prev[0]}次，2025年第一季度检查{last[0]}次。")
+        f"上年同期检查{prev[0]}次，2025年第一季度检查{last[0]}次。"
+    )
     assert now[0] > last[0] > prev[0]  # the data make every comparison a distinct number
     rate = next(t for t in paragraphs(result.path) if t.startswith("整改率"))
     expected_pp = numbers.pp(Decimal(now[2]) / now[1], Decimal(prev[2]) / prev[1], prefix="同比")
@@ -77,12 +77,15 @@ def test_prev_and_last_are_the_same_query_over_the_shifted_periods(project):
     assert [s["query"] for s in yoy["sources"]] == ["checks", "prev.checks"]
 
 
-@pytest.mark.parametrize("month, changed", [
-    ((2024, 5), {"prev.checks.checks", "checks.checks|prev.checks.checks"}),  # inside 2024Q2
-    ((2025, 2), {"last.checks.checks", "checks.checks|last.checks.checks"}),  # inside 2025Q1
-    ((2024, 8), set()),  # in neither
-    ((2025, 5), {"checks.checks", "checks.checks|prev.checks.checks", "checks.checks|last.checks.checks"}),
-])
+@pytest.mark.parametrize(
+    "month, changed",
+    [
+        ((2024, 5), {"prev.checks.checks", "checks.checks|prev.checks.checks"}),  # inside 2024Q2
+        ((2025, 2), {"last.checks.checks", "checks.checks|last.checks.checks"}),  # inside 2025Q1
+        ((2024, 8), set()),  # in neither
+        ((2025, 5), {"checks.checks", "checks.checks|prev.checks.checks", "checks.checks|last.checks.checks"}),
+    ],
+)
 def test_a_comparison_figure_changes_exactly_when_its_rows_change(project, month, changed):
     from drafter import build, check
 
@@ -114,8 +117,10 @@ def test_an_unknown_query_after_prev_names_the_line(tmp_path):
     from drafter import build, lint
     from drafter.errors import TemplateError
 
-    config = make_project(tmp_path, section="一、情况\n上年{{ prev.chekcs.checks }}次，{{ checks.checks }}。\n"
-                                              "上期{{ last.checks.nosuch }}。\n")
+    config = make_project(
+        tmp_path,
+        section="一、情况\n上年{{ prev.chekcs.checks }}次，{{ checks.checks }}。\n上期{{ last.checks.nosuch }}。\n",
+    )
     with pytest.raises(TemplateError) as info:
         build(config, period="2025Q1")
     assert info.value.line == 2 and "没有名为“chekcs”的查询" in info.value.message
@@ -135,10 +140,14 @@ def test_lint_accepts_comparisons_and_prev_period(tmp_path):
 def test_a_failed_comparison_run_is_a_placeholder_named_after_it(tmp_path):
     from drafter import build
 
-    sql = ("-- source: main\n-- description: 仅本季度\n-- returns: scalar\n"
-           "SELECT COUNT(*) AS n FROM inspection WHERE day >= :period_start AND day < :period_end AND :quarter <> 4\n"
-           "HAVING COUNT(*) > 0\n")
-    config = make_project(tmp_path, section="一、情况\n本期{{ q }}条，上一期{{ last.q }}条。\n", extra_queries={"q": sql})
+    sql = (
+        "-- source: main\n-- description: 仅本季度\n-- returns: scalar\n"
+        "SELECT COUNT(*) AS n FROM inspection WHERE day >= :period_start AND day < :period_end AND :quarter <> 4\n"
+        "HAVING COUNT(*) > 0\n"
+    )
+    config = make_project(
+        tmp_path, section="一、情况\n本期{{ q }}条，上一期{{ last.q }}条。\n", extra_queries={"q": sql}
+    )
     result = build(config, period="2025Q1")  # last is 2024Q4: the query returns no row
     assert "本期3条，上一期【待补充：last.q】条。" in paragraphs(result.path)
     assert [o.ref for o in result.placeholders] == ["last.q"]
@@ -156,28 +165,32 @@ def test_comparison_runs_are_concurrent_with_the_current_ones(project):
 
 # -- wording -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("call, text", [
-    (lambda: numbers.yoy(112.5, 100), "同比增长12.5%"),
-    (lambda: numbers.yoy(96.8, 100), "同比下降3.2%"),
-    (lambda: numbers.yoy(100, 100), "与上年持平"),
-    (lambda: numbers.yoy(120, 100, words="增加"), "同比增加20%"),
-    (lambda: numbers.yoy(80, 100, words="增加"), "同比减少20%"),
-    (lambda: numbers.yoy(80, 100, words="上升"), "同比下降20%"),
-    (lambda: numbers.yoy(130, 100, words="上升", prefix=False), "上升30%"),
-    (lambda: numbers.yoy(100.4, 100, flat=0.5), "与上年持平"),
-    (lambda: numbers.yoy(100.6, 100, flat=0.5), "同比增长0.6%"),
-    (lambda: numbers.yoy(100.4, 100, flat=0.5, prefix=False), "持平"),
-    (lambda: numbers.yoy(120, 100, fixed=True), "同比增长20.0%"),
-    (lambda: numbers.yoy(120, 100, words="提升/回落"), "同比提升20%"),
-    (lambda: numbers.mom(90, 100), "环比下降10%"),
-    (lambda: numbers.mom(100, 100), "与上期持平"),
-    (lambda: numbers.mom(110, 100, prefix=False, digits=2, fixed=True), "增长10.00%"),
-    (lambda: numbers.pp(Decimal("0.953"), Decimal("0.932")), "提高2.1个百分点"),
-    (lambda: numbers.pp(0.90, 0.95, words="上升", prefix="同比"), "同比下降5个百分点"),
-    (lambda: numbers.pp(0.95, 0.95, prefix="环比"), "环比持平"),
-    (lambda: numbers.pp(0.951, 0.95, flat=0.2), "持平"),
-    (lambda: numbers.pp(0.97, 0.95, fixed=True), "提高2.0个百分点"),
-])
+
+@pytest.mark.parametrize(
+    "call, text",
+    [
+        (lambda: numbers.yoy(112.5, 100), "同比增长12.5%"),
+        (lambda: numbers.yoy(96.8, 100), "同比下降3.2%"),
+        (lambda: numbers.yoy(100, 100), "与上年持平"),
+        (lambda: numbers.yoy(120, 100, words="增加"), "同比增加20%"),
+        (lambda: numbers.yoy(80, 100, words="增加"), "同比减少20%"),
+        (lambda: numbers.yoy(80, 100, words="上升"), "同比下降20%"),
+        (lambda: numbers.yoy(130, 100, words="上升", prefix=False), "上升30%"),
+        (lambda: numbers.yoy(100.4, 100, flat=0.5), "与上年持平"),
+        (lambda: numbers.yoy(100.6, 100, flat=0.5), "同比增长0.6%"),
+        (lambda: numbers.yoy(100.4, 100, flat=0.5, prefix=False), "持平"),
+        (lambda: numbers.yoy(120, 100, fixed=True), "同比增长20.0%"),
+        (lambda: numbers.yoy(120, 100, words="提升/回落"), "同比提升20%"),
+        (lambda: numbers.mom(90, 100), "环比下降10%"),
+        (lambda: numbers.mom(100, 100), "与上期持平"),
+        (lambda: numbers.mom(110, 100, prefix=False, digits=2, fixed=True), "增长10.00%"),
+        (lambda: numbers.pp(Decimal("0.953"), Decimal("0.932")), "提高2.1个百分点"),
+        (lambda: numbers.pp(0.90, 0.95, words="上升", prefix="同比"), "同比下降5个百分点"),
+        (lambda: numbers.pp(0.95, 0.95, prefix="环比"), "环比持平"),
+        (lambda: numbers.pp(0.951, 0.95, flat=0.2), "持平"),
+        (lambda: numbers.pp(0.97, 0.95, fixed=True), "提高2.0个百分点"),
+    ],
+)
 def test_change_wording(call, text):
     assert call() == text
 

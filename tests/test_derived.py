@@ -8,7 +8,6 @@ import json
 from decimal import Decimal
 
 import pytest
-
 from periodproject import make_project, paragraphs, set_month, totals
 
 from drafter.data.figures import Figure, FigureRegistry, Provenance, evaluate, formula_text
@@ -48,19 +47,23 @@ def test_arithmetic_records_formula_and_inputs():
         evaluate(["exec", "x"], {})
 
 
-@pytest.mark.parametrize("source, text", [
-    ("{{ (a / b) | num }}", "284.0646651270207852193995381"),
-    ("{{ (a / b) | num(1) }}", "284.1"),
-    ("{{ (a / b) | round(1) }}", "284.1"),
-    ("{{ (a / b) | round(1, 'floor') }}", "284"),
-    ("{{ (a / b) | round(2) | num(2, fixed=True) }}", "284.06"),
-    ("{{ (b / b * 284) | num(1, fixed=True) }}", "284.0"),
-    ("{{ (a - b) }}、{{ a + b }}、{{ a * 2 }}", "122567、123433、246000"),
-    ("{{ (c / 10) | wan_yuan(2, fixed=True) }}", "25.40万元"),
-    ("{{ (c / c * 0.95) | pct(1, fixed=True) }}", "95.0%"),
-    ("{{ (c / 10) | wan(1, approx=False, fixed=True) }}", "25.4万"), ("{{ (c * 10) | wan(1, approx=False, fixed=True) }}", "2540.0万"),
-    ("{{ '%.1f' | format(a / b) }}次", "284.1次"),
-])
+@pytest.mark.parametrize(
+    "source, text",
+    [
+        ("{{ (a / b) | num }}", "284.0646651270207852193995381"),
+        ("{{ (a / b) | num(1) }}", "284.1"),
+        ("{{ (a / b) | round(1) }}", "284.1"),
+        ("{{ (a / b) | round(1, 'floor') }}", "284"),
+        ("{{ (a / b) | round(2) | num(2, fixed=True) }}", "284.06"),
+        ("{{ (b / b * 284) | num(1, fixed=True) }}", "284.0"),
+        ("{{ (a - b) }}、{{ a + b }}、{{ a * 2 }}", "122567、123433、246000"),
+        ("{{ (c / 10) | wan_yuan(2, fixed=True) }}", "25.40万元"),
+        ("{{ (c / c * 0.95) | pct(1, fixed=True) }}", "95.0%"),
+        ("{{ (c / 10) | wan(1, approx=False, fixed=True) }}", "25.4万"),
+        ("{{ (c * 10) | wan(1, approx=False, fixed=True) }}", "2540.0万"),
+        ("{{ '%.1f' | format(a / b) }}次", "284.1次"),
+    ],
+)
 def test_filters_on_derived_figures(source, text):
     shown, occurrences = render(source, a=fig(123000), b=fig(433, B), c=fig(2540000, Provenance("r", "src", "c")))
     assert shown == text

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from periodproject import make_project, paragraphs, set_month, totals
 
 from drafter.errors import ConfigError
@@ -18,20 +17,35 @@ from drafter.project.period import Period, PeriodError, default_period, latest_e
 D = dt.date
 
 
-@pytest.mark.parametrize("text, kind, start, end, label, code", [
-    ("2025", "year", D(2025, 1, 1), D(2026, 1, 1), "2025年度", "2025"),
-    ("2025H1", "half", D(2025, 1, 1), D(2025, 7, 1), "2025年上半年", "2025H1"),
-    ("2025h2", "half", D(2025, 7, 1), D(2026, 1, 1), "2025年下半年", "2025H2"),
-    ("2025Q1", "quarter", D(2025, 1, 1), D(2025, 4, 1), "2025年第一季度", "2025Q1"),
-    ("2025q4", "quarter", D(2025, 10, 1), D(2026, 1, 1), "2025年第四季度", "2025Q4"),
-    ("2025-03", "month", D(2025, 3, 1), D(2025, 4, 1), "2025年3月", "2025-03"),
-    ("2025-12", "month", D(2025, 12, 1), D(2026, 1, 1), "2025年12月", "2025-12"),
-    ("2025-01-01..2025-03-31", "range", D(2025, 1, 1), D(2025, 4, 1), "2025年1月1日至3月31日",
-     "2025-01-01..2025-03-31"),
-    ("2024-12-01..2025-02-28", "range", D(2024, 12, 1), D(2025, 3, 1), "2024年12月1日至2025年2月28日",
-     "2024-12-01..2025-02-28"),
-    (" ２０２５Ｑ２ ", "quarter", D(2025, 4, 1), D(2025, 7, 1), "2025年第二季度", "2025Q2"),
-])
+@pytest.mark.parametrize(
+    "text, kind, start, end, label, code",
+    [
+        ("2025", "year", D(2025, 1, 1), D(2026, 1, 1), "2025年度", "2025"),
+        ("2025H1", "half", D(2025, 1, 1), D(2025, 7, 1), "2025年上半年", "2025H1"),
+        ("2025h2", "half", D(2025, 7, 1), D(2026, 1, 1), "2025年下半年", "2025H2"),
+        ("2025Q1", "quarter", D(2025, 1, 1), D(2025, 4, 1), "2025年第一季度", "2025Q1"),
+        ("2025q4", "quarter", D(2025, 10, 1), D(2026, 1, 1), "2025年第四季度", "2025Q4"),
+        ("2025-03", "month", D(2025, 3, 1), D(2025, 4, 1), "2025年3月", "2025-03"),
+        ("2025-12", "month", D(2025, 12, 1), D(2026, 1, 1), "2025年12月", "2025-12"),
+        (
+            "2025-01-01..2025-03-31",
+            "range",
+            D(2025, 1, 1),
+            D(2025, 4, 1),
+            "2025年1月1日至3月31日",
+            "2025-01-01..2025-03-31",
+        ),
+        (
+            "2024-12-01..2025-02-28",
+            "range",
+            D(2024, 12, 1),
+            D(2025, 3, 1),
+            "2024年12月1日至2025年2月28日",
+            "2024-12-01..2025-02-28",
+        ),
+        (" ２０２５Ｑ２ ", "quarter", D(2025, 4, 1), D(2025, 7, 1), "2025年第二季度", "2025Q2"),
+    ],
+)
 def test_every_written_form(text, kind, start, end, label, code):
     period = Period.parse(text)
     assert (period.kind, period.start, period.end, period.label, period.code) == (kind, start, end, label, code)
@@ -39,19 +53,22 @@ def test_every_written_form(text, kind, start, end, label, code):
     assert Period.from_json(json.loads(json.dumps(period.to_json()))) == period
 
 
-@pytest.mark.parametrize("text, said", [
-    ("25", "年份应为四位数字"),
-    ("2025Q5", "季度只有 Q1–Q4"),
-    ("2025H3", "半年只有 H1、H2"),
-    ("2025-13", "月份应为 1–12"),
-    ("2025-3-1", "年份应为四位数字"),
-    ("2025-03-31..2025-01-01", "早于开始日"),
-    ("2025-02-30..2025-03-31", "不是有效的日期"),
-    ("20250101..20250331", "YYYY-MM-DD"),
-    ("1800", "超出范围"),
-    ("第一季度", "年份应为四位数字"),
-    ("", "年份应为四位数字"),
-])
+@pytest.mark.parametrize(
+    "text, said",
+    [
+        ("25", "年份应为四位数字"),
+        ("2025Q5", "季度只有 Q1–Q4"),
+        ("2025H3", "半年只有 H1、H2"),
+        ("2025-13", "月份应为 1–12"),
+        ("2025-3-1", "年份应为四位数字"),
+        ("2025-03-31..2025-01-01", "早于开始日"),
+        ("2025-02-30..2025-03-31", "不是有效的日期"),
+        ("20250101..20250331", "YYYY-MM-DD"),
+        ("1800", "超出范围"),
+        ("第一季度", "年份应为四位数字"),
+        ("", "年份应为四位数字"),
+    ],
+)
 def test_bad_forms_say_what_is_wrong_and_list_the_forms(text, said):
     with pytest.raises(PeriodError) as info:
         Period.parse(text)
@@ -62,8 +79,11 @@ def test_bad_forms_say_what_is_wrong_and_list_the_forms(text, said):
 
 
 def test_parameters_of_each_kind():
-    assert Period.parse("2025").parameters() == {"year": 2025, "period_start": D(2025, 1, 1),
-                                                 "period_end": D(2026, 1, 1)}
+    assert Period.parse("2025").parameters() == {
+        "year": 2025,
+        "period_start": D(2025, 1, 1),
+        "period_end": D(2026, 1, 1),
+    }
     assert Period.parse("2025H2").parameters()["half"] == 2
     assert Period.parse("2025Q3").parameters()["quarter"] == 3
     assert "quarter" not in Period.parse("2025-03").parameters()
@@ -72,18 +92,21 @@ def test_parameters_of_each_kind():
     assert ranged == {"year": 2025, "period_start": D(2025, 2, 10), "period_end": D(2025, 2, 21)}
 
 
-@pytest.mark.parametrize("text, prev, last", [
-    ("2025", "2024", "2024"),
-    ("2025H1", "2024H1", "2024H2"),
-    ("2025H2", "2024H2", "2025H1"),
-    ("2025Q1", "2024Q1", "2024Q4"),
-    ("2025Q3", "2024Q3", "2025Q2"),
-    ("2025-01", "2024-01", "2024-12"),
-    ("2025-03", "2024-03", "2025-02"),
-    ("2025-01-01..2025-03-31", "2024-01-01..2024-03-31", "2024-10-01..2024-12-31"),
-    ("2025-02-11..2025-02-20", "2024-02-11..2024-02-20", "2025-02-01..2025-02-10"),
-    ("2024-02-01..2024-02-29", "2023-02-01..2023-02-28", "2024-01-01..2024-01-31"),
-])
+@pytest.mark.parametrize(
+    "text, prev, last",
+    [
+        ("2025", "2024", "2024"),
+        ("2025H1", "2024H1", "2024H2"),
+        ("2025H2", "2024H2", "2025H1"),
+        ("2025Q1", "2024Q1", "2024Q4"),
+        ("2025Q3", "2024Q3", "2025Q2"),
+        ("2025-01", "2024-01", "2024-12"),
+        ("2025-03", "2024-03", "2025-02"),
+        ("2025-01-01..2025-03-31", "2024-01-01..2024-03-31", "2024-10-01..2024-12-31"),
+        ("2025-02-11..2025-02-20", "2024-02-11..2024-02-20", "2025-02-01..2025-02-10"),
+        ("2024-02-01..2024-02-29", "2023-02-01..2023-02-28", "2024-01-01..2024-01-31"),
+    ],
+)
 def test_same_period_a_year_earlier_and_the_period_just_before(text, prev, last):
     period = Period.parse(text)
     assert period.prev == Period.parse(prev)
@@ -106,6 +129,7 @@ def test_default_period_rules():
 
 
 # -- config ------------------------------------------------------------------------------------
+
 
 def test_config_period_kind_and_specific_period(tmp_path):
     from drafter.project.config import load_config
@@ -135,8 +159,9 @@ def test_config_without_year_or_period(tmp_path):
     from drafter.project.config import load_config
 
     config = make_project(tmp_path)
-    config.write_text(config.read_text(encoding="utf-8").replace("  year: 2025\n  period: quarter\n", ""),
-                      encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("  year: 2025\n  period: quarter\n", ""), encoding="utf-8"
+    )
     with pytest.raises(ConfigError) as info:
         load_config(config)
     assert "report.year" in info.value.message and "report.period: quarter" in info.value.hint
@@ -160,12 +185,11 @@ def test_builtin_parameters_cannot_be_redefined(tmp_path, key):
 
 
 def test_a_quarter_parameter_in_a_year_report_says_when_it_exists(tmp_path):
-    from drafter.errors import QueryError
     from drafter.builder import load_project
+    from drafter.errors import QueryError
 
     sql = "-- source: main\n-- description: 本季度\n-- returns: scalar\nSELECT :quarter AS q\n"
-    config = make_project(tmp_path, extra_queries={"q": sql},
-                          section="一、情况\n第{{ q }}季度。\n")
+    config = make_project(tmp_path, extra_queries={"q": sql}, section="一、情况\n第{{ q }}季度。\n")
     assert load_project(config, period="2025Q3").queries["q"].name == "q"
     with pytest.raises(QueryError) as info:
         load_project(config, year=2025)
@@ -174,6 +198,7 @@ def test_a_quarter_parameter_in_a_year_report_says_when_it_exists(tmp_path):
 
 
 # -- end to end --------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("written", ["2025", "2025H2", "2025Q1", "2025-03", "2025-02-10..2025-05-20"])
 def test_build_and_check_each_kind(tmp_path, written):
@@ -187,11 +212,13 @@ def test_build_and_check_each_kind(tmp_path, written):
     assert result.path.name == f"示例市执法局{label}检查通报（草稿）.docx"
     text = [t.replace("\n", "") for t in paragraphs(result.path)]  # a long title is broken into lines
     assert f"示例市执法局关于{label}法治政府建设情况报告" in text  # the default title
-    checks, found, fixed = totals(period.start, period.end)
+    checks, found, _fixed = totals(period.start, period.end)
     body = next(t for t in text if t.startswith(label + "（"))
     first, last = period.start, period.last_day
-    assert body.startswith(f"{label}（{first.year}年{first.month}月{first.day}日至"
-                           f"{last.year}年{last.month}月{last.day}日）共检查{checks}次，发现隐患{found}处")
+    assert body.startswith(
+        f"{label}（{first.year}年{first.month}月{first.day}日至"
+        f"{last.year}年{last.month}月{last.day}日）共检查{checks}次，发现隐患{found}处"
+    )
     assert f"一、{label}检查情况" in text
     report = check(result.path, config)
     assert report.exit_code == 0, report.render()
@@ -268,7 +295,8 @@ def test_cli_period_option(tmp_path):
     data = json.loads(listing.stdout)
     assert data["period"]["label"] == "2025年2月"
     assert [f["value"] for f in data["figures"] if f["ref"] == "checks.checks"] == [
-        totals(D(2025, 2, 1), D(2025, 3, 1))[0]]
+        totals(D(2025, 2, 1), D(2025, 3, 1))[0]
+    ]
 
 
 def test_the_sample_annual_draft_is_unchanged(sample_draft, sample_project):

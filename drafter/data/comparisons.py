@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, TemplateSyntaxError, nodes
 
@@ -47,6 +48,7 @@ def shifted_parameters(params: dict[str, Any], period: Period, which: str) -> di
 
 
 # -- which comparison runs the templates need ---------------------------------------------------
+
 
 def references_in(sources: Iterable[str]) -> dict[str, set[str]]:
     """`{"prev": {query names}, "last": {…}}` that `prev.q` / `last.q` (or `prev["q"]`) name in
@@ -101,8 +103,7 @@ def _master_text(master: Path) -> str:
     """The master's paragraphs as Jinja sees them, read only when its XML mentions a comparison."""
     try:
         with zipfile.ZipFile(master) as package:
-            xml = b"".join(package.read(n) for n in package.namelist()
-                           if n.startswith("word/") and n.endswith(".xml"))
+            xml = b"".join(package.read(n) for n in package.namelist() if n.startswith("word/") and n.endswith(".xml"))
     except (OSError, zipfile.BadZipFile, KeyError):
         return ""  # rendering says what is wrong with the master
     # `prev.` / `last[` as a template writes them (not `lastRenderedPageBreak`).
@@ -117,7 +118,7 @@ def _master_text(master: Path) -> str:
     return "\n".join(as_jinja(text) for _, text in master_paragraphs(tpl.docx))
 
 
-def referenced(config: "Config", specs: dict[str, "QuerySpec"]) -> dict[str, list[str]]:
+def referenced(config: Config, specs: dict[str, QuerySpec]) -> dict[str, list[str]]:
     """The comparison runs the project's templates name, as `{"prev": [q, …], "last": […]}`,
     limited to queries that exist (an unknown name is the template's error, told when it renders)."""
     from drafter.text.sections import section_files
@@ -131,8 +132,9 @@ def referenced(config: "Config", specs: dict[str, "QuerySpec"]) -> dict[str, lis
     return {which: [name for name in specs if name in names] for which, names in found.items()}
 
 
-def comparison_jobs(specs: dict[str, "QuerySpec"], refs: dict[str, list[str]], params: dict[str, Any],
-                    period: Period) -> list[Job]:
+def comparison_jobs(
+    specs: dict[str, QuerySpec], refs: dict[str, list[str]], params: dict[str, Any], period: Period
+) -> list[Job]:
     """One job for each comparison run `refs` names, with the shifted parameters."""
     jobs = []
     for which, names in refs.items():
@@ -140,17 +142,26 @@ def comparison_jobs(specs: dict[str, "QuerySpec"], refs: dict[str, list[str]], p
         other = period.shifted(which)
         for name in names:
             spec = specs[name]
-            jobs.append(Job(f"{which}.{name}", spec, shifted, group=which, period=other,
-                            description=f"{spec.description}（{COMPARISONS[which]}：{other.label}）"))
+            jobs.append(
+                Job(
+                    f"{which}.{name}",
+                    spec,
+                    shifted,
+                    group=which,
+                    period=other,
+                    description=f"{spec.description}（{COMPARISONS[which]}：{other.label}）",
+                )
+            )
     return jobs
 
 
 # -- what templates see ---------------------------------------------------------------------------
 
+
 class MissingRow:
     """Stands in for a row whose query failed: every column is an empty figure named `key.column`."""
 
-    def __init__(self, spec: "QuerySpec", key: str | None = None, description: str | None = None):
+    def __init__(self, spec: QuerySpec, key: str | None = None, description: str | None = None):
         self._spec = spec
         self._key = key or spec.name
         self._description = spec.description if description is None else description
@@ -164,7 +175,7 @@ class MissingRow:
     __getitem__ = __getattr__
 
 
-def missing_value(spec: "QuerySpec", key: str | None = None, description: str | None = None) -> Any:
+def missing_value(spec: QuerySpec, key: str | None = None, description: str | None = None) -> Any:
     """What a template gets for a query that failed."""
     if spec.returns == "rows":
         return []
@@ -189,8 +200,15 @@ class Comparison:
     """`prev` or `last` in a template: `prev.q` is query q's result over the shifted period,
     `prev.period` that period. A run the templates' AST did not show is run when asked for."""
 
-    def __init__(self, which: str, config: "Config", specs: dict[str, "QuerySpec"], run: RunResult,
-                 params: dict[str, Any], period: Period):
+    def __init__(
+        self,
+        which: str,
+        config: Config,
+        specs: dict[str, QuerySpec],
+        run: RunResult,
+        params: dict[str, Any],
+        period: Period,
+    ):
         self._which = which
         self._config = config
         self._specs = specs
@@ -235,13 +253,25 @@ class UnknownComparison(TemplateError):
         )
 
 
-def comparison_context(config: "Config", specs: dict[str, "QuerySpec"], run: RunResult,
-                       params: dict[str, Any] | None = None, period: Period | None = None) -> dict[str, Comparison]:
+def comparison_context(
+    config: Config,
+    specs: dict[str, QuerySpec],
+    run: RunResult,
+    params: dict[str, Any] | None = None,
+    period: Period | None = None,
+) -> dict[str, Comparison]:
     period = period or config.period
     params = run.params if params is None else params
     params = build_parameters(config, period) if params is None else params
     return {which: Comparison(which, config, specs, run, params, period) for which in COMPARISONS}
 
 
-__all__ = ["COMPARISONS", "Comparison", "comparison_context", "comparison_jobs", "referenced",
-           "references_in", "shifted_parameters"]
+__all__ = [
+    "COMPARISONS",
+    "Comparison",
+    "comparison_context",
+    "comparison_jobs",
+    "referenced",
+    "references_in",
+    "shifted_parameters",
+]

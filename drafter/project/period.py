@@ -34,7 +34,9 @@ BUILTIN_PARAMETERS = ("year", "period_start", "period_end", "half", "quarter", "
 
 MIN_YEAR, MAX_YEAR = 1900, 2999
 
-ACCEPTED_FORMS = "2025（年度）、2025H1（上半年）、2025Q1（季度）、2025-03（月）、2025-01-01..2025-03-31（日期范围，含两端）"
+ACCEPTED_FORMS = (
+    "2025（年度）、2025H1（上半年）、2025Q1（季度）、2025-03（月）、2025-01-01..2025-03-31（日期范围，含两端）"
+)
 
 _CN_ORDINAL = {1: "一", 2: "二", 3: "三", 4: "四"}
 
@@ -72,33 +74,33 @@ class Period:
 
     # -- constructors ----------------------------------------------------------------------
     @classmethod
-    def of_year(cls, year: int) -> "Period":
+    def of_year(cls, year: int) -> Period:
         _check_year(year, str(year))
         return cls("year", dt.date(year, 1, 1), dt.date(year + 1, 1, 1))
 
     @classmethod
-    def of_half(cls, year: int, half: int) -> "Period":
+    def of_half(cls, year: int, half: int) -> Period:
         if half not in (1, 2):
             raise PeriodError(f"半年只有 H1、H2，没有 H{half}")
         start = dt.date(_check_year(year, str(year)), 6 * half - 5, 1)
         return cls("half", start, _add_months(start, 6))
 
     @classmethod
-    def of_quarter(cls, year: int, quarter: int) -> "Period":
+    def of_quarter(cls, year: int, quarter: int) -> Period:
         if quarter not in (1, 2, 3, 4):
             raise PeriodError(f"季度只有 Q1–Q4，没有 Q{quarter}")
         start = dt.date(_check_year(year, str(year)), 3 * quarter - 2, 1)
         return cls("quarter", start, _add_months(start, 3))
 
     @classmethod
-    def of_month(cls, year: int, month: int) -> "Period":
+    def of_month(cls, year: int, month: int) -> Period:
         if not 1 <= month <= 12:
             raise PeriodError(f"月份应为 1–12，不是 {month}")
         start = dt.date(_check_year(year, str(year)), month, 1)
         return cls("month", start, _add_months(start, 1))
 
     @classmethod
-    def of_range(cls, first: dt.date, last: dt.date) -> "Period":
+    def of_range(cls, first: dt.date, last: dt.date) -> Period:
         """The days from `first` to `last`, both included."""
         if last < first:
             raise PeriodError(f"日期范围的结束日 {last.isoformat()} 早于开始日 {first.isoformat()}")
@@ -107,7 +109,7 @@ class Period:
         return cls("range", first, last + dt.timedelta(days=1))
 
     @classmethod
-    def of_kind(cls, kind: str, year: int, number: int = 1) -> "Period":
+    def of_kind(cls, kind: str, year: int, number: int = 1) -> Period:
         """The `number`-th period of `kind` in `year` (1 for a year)."""
         if kind == "year":
             return cls.of_year(year)
@@ -120,7 +122,7 @@ class Period:
         raise PeriodError(f"未知的期间类型“{kind}”，可用：{'、'.join(KINDS)}")
 
     @classmethod
-    def parse(cls, text: str) -> "Period":
+    def parse(cls, text: str) -> Period:
         """A period from its written form; PeriodError (in Chinese, listing the forms) otherwise."""
         raw = str(text)
         # Full-width digits and letters typed with a Chinese input method count as their
@@ -134,7 +136,7 @@ class Period:
             raise PeriodError(f"无法识别的期间“{raw}”。可用的写法：{ACCEPTED_FORMS}") from exc
 
     @classmethod
-    def _parse(cls, text: str) -> "Period":
+    def _parse(cls, text: str) -> Period:
         if ".." in text:
             first, _, last = text.partition("..")
             return cls.of_range(_iso_day(first.strip()), _iso_day(last.strip()))
@@ -208,14 +210,14 @@ class Period:
 
     # -- neighbours ---------------------------------------------------------------------------
     @property
-    def prev(self) -> "Period":
+    def prev(self) -> Period:
         """The same period one year earlier (同比)."""
         if self.kind == "range":
             return Period.of_range(_minus_year(self.start), _minus_year(self.last_day))
         return Period(self.kind, _minus_year(self.start), _minus_year(self.end))
 
     @property
-    def last(self) -> "Period":
+    def last(self) -> Period:
         """The period just before (环比): the previous year, half, quarter or month; for a date
         range of whole months, as many months before it; for another range, as many days."""
         if self.kind == "range":
@@ -226,7 +228,7 @@ class Period:
         months = {"year": 12, "half": 6, "quarter": 3, "month": 1}[self.kind]
         return Period(self.kind, _add_months(self.start, -months), self.start)
 
-    def shifted(self, which: str) -> "Period":
+    def shifted(self, which: str) -> Period:
         """`prev` or `last`."""
         if which == "prev":
             return self.prev
@@ -246,11 +248,16 @@ class Period:
         return params
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "code": self.code, "label": self.label,
-                "start": self.start.isoformat(), "end": self.end.isoformat()}
+        return {
+            "kind": self.kind,
+            "code": self.code,
+            "label": self.label,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+        }
 
     @classmethod
-    def from_json(cls, data: Any) -> "Period | None":
+    def from_json(cls, data: Any) -> Period | None:
         """The period a manifest recorded, or None when it recorded none it can read."""
         if not isinstance(data, dict):
             return None
