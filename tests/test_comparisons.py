@@ -209,3 +209,19 @@ def test_yoy_in_a_quarter_says_same_period_and_old_templates_keep_their_wording(
     config = make_project(tmp_path, section=section)
     assert "与上年同期持平；持平。" in paragraphs(build(config, period="2025Q1").path)
     assert "与上年持平；持平。" in paragraphs(build(config, period="2025").path)
+
+
+def test_strict_stops_at_a_failed_comparison_run_and_names_it(tmp_path):
+    from drafter import build
+    from drafter.errors import DataError
+
+    sql = (
+        "-- source: main\n-- description: 仅本季度\n-- returns: scalar\n"
+        "SELECT COUNT(*) AS n FROM inspection WHERE day >= :period_start AND day < :period_end AND :quarter <> 4\n"
+        "HAVING COUNT(*) > 0\n"
+    )
+    config = make_project(tmp_path, section="一、情况\n上一期{{ last.q }}条。\n", extra_queries={"q": sql})
+    with pytest.raises(DataError) as info:
+        build(config, period="2025Q1", strict=True)
+    assert "查询 q 没有返回任何行（last.q：2024年第四季度）" in info.value.message
+    assert not list(config.parent.glob("output/*.docx"))  # no draft written

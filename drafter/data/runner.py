@@ -311,6 +311,9 @@ def _run_source(config: Config, source: str, jobs: list[Job],
                     out[job.key] = run_query(conn, job.spec, source, job.params, settings.timeout,
                                              job=job if job.key != job.spec.name else None)
                 except DrafterError as exc:
+                    if job.key != job.spec.name and job.period is not None:
+                        # This job's own error: say it is the comparison run, over which period.
+                        exc.message += f"（{job.key}：{job.period.label}）"
                     out[job.key] = failed(job, exc)
                 if on_done:
                     on_done(job.key)
