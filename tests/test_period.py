@@ -202,7 +202,7 @@ def test_a_quarter_parameter_in_a_year_report_says_when_it_exists(tmp_path):
 
 @pytest.mark.parametrize("written", ["2025", "2025H2", "2025Q1", "2025-03", "2025-02-10..2025-05-20"])
 def test_build_and_check_each_kind(tmp_path, written):
-    from drafter import build, check
+    from drafter import build, check, lint
 
     config = make_project(tmp_path)
     period = Period.parse(written)
@@ -223,6 +223,7 @@ def test_build_and_check_each_kind(tmp_path, written):
     report = check(result.path, config)
     assert report.exit_code == 0, report.render()
     assert report.period == period and report.year_from == "草稿清单"
+    assert lint(config) == []
     assert report.render().startswith(f"核对 {result.path.name}（{label}")
 
 
