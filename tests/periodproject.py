@@ -90,3 +90,21 @@ def paragraphs(path: Path) -> list[str]:
     from drafter.review.reading import read_paragraphs
 
     return read_paragraphs(path)
+
+
+def manifest_json(path: Path) -> dict:
+    """The draft's manifest as the JSON it stores."""
+    from docx import Document
+
+    from drafter.word.manifest import read_manifest
+
+    manifest = read_manifest(Document(str(path)))
+    assert manifest is not None
+    return manifest.model_dump(mode="json", exclude_unset=True)
+
+
+def rendered(report) -> str:
+    """The check report as `drafter check` prints it."""
+    from drafter.review.report_text import render_check
+
+    return render_check(report)

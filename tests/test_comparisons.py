@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from periodproject import make_project, paragraphs, set_month, totals
+from periodproject import make_project, manifest_json, paragraphs, rendered, set_month, totals
 
 from drafter.project.period import Period
 from drafter.text import numbers
@@ -43,10 +43,8 @@ def _body(path) -> str:
 
 
 def test_prev_and_last_are_the_same_query_over_the_shifted_periods(project):
-    from docx import Document
 
     from drafter import build
-    from drafter.word.manifest import read_manifest
 
     result = build(project, period="2025Q2")
     now = totals(dt.date(2025, 4, 1), dt.date(2025, 7, 1))
@@ -61,7 +59,7 @@ def test_prev_and_last_are_the_same_query_over_the_shifted_periods(project):
     expected_pp = numbers.pp(Decimal(now[2]) / now[1], Decimal(prev[2]) / prev[1], prefix="同比")
     assert rate.endswith(f"，{expected_pp}。") and "个百分点" in expected_pp
 
-    manifest = read_manifest(Document(str(result.path)))
+    manifest = manifest_json(result.path)
     queries = manifest["queries"]
     # Only the comparison runs a template names: `other` is never run for prev/last.
     assert sorted(queries) == ["checks", "last.checks", "other", "prev.checks"]
@@ -94,21 +92,19 @@ def test_a_comparison_figure_changes_exactly_when_its_rows_change(project, month
     set_month(project, *month, checks=5)
     report = check(draft, project)
     stale = {f.ref for f in report.figures if f.status == "数据已变化"}
-    assert stale == changed, report.render()
+    assert stale == changed, rendered(report)
     assert all(f.status in ("一致", "数据已变化") for f in report.figures)
 
 
 def test_a_reference_the_ast_cannot_see_is_run_when_asked(tmp_path):
-    from docx import Document
 
     from drafter import build, check
-    from drafter.word.manifest import read_manifest
 
     section = "一、情况\n{% set earlier = prev %}上年同期{{ earlier.checks.visits }}条，{{ earlier.period.label }}。\n"
     config = make_project(tmp_path, section=section)
     result = build(config, period="2025-03")
     assert "上年同期1条，2024年3月。" in paragraphs(result.path)
-    manifest = read_manifest(Document(str(result.path)))
+    manifest = manifest_json(result.path)
     assert manifest["queries"]["prev.checks"]["params"]["period_start"] == "2024-03-01"
     assert check(result.path, config).exit_code == 0
 
@@ -122,11 +118,11 @@ def test_an_unknown_query_after_prev_names_the_line(tmp_path):
         section="一、情况\n上年{{ prev.chekcs.checks }}次，{{ checks.checks }}。\n上期{{ last.checks.nosuch }}。\n",
     )
     with pytest.raises(TemplateError) as info:
-        build(config, period="2025Q1")
-    assert info.value.line == 2 and "没有名为“chekcs”的查询" in info.value.message
+        build(config, period="2025Q1")  # stopped by the validation pass, as lint reports it
+    assert info.value.line == 2 and "prev.chekcs：没有名为“chekcs”的查询" in info.value.message
     assert "prev.checks" in info.value.hint
     findings = {(f.line, f.message) for f in lint(config)}
-    assert (2, "模板用到了未定义的名称“chekcs”") in findings
+    assert (2, "prev.chekcs：没有名为“chekcs”的查询") in findings
     assert (3, "查询 checks 没有“nosuch”这一列") in findings
 
 

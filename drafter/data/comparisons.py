@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, TemplateSyntaxError, nodes
 
-from drafter.data.figures import Figure, Provenance
+from drafter.data.figures import Figure, MissingRow, Provenance
 from drafter.data.runner import Job, QueryFailure, QueryResult, RunResult, build_parameters, run_jobs
 from drafter.errors import TemplateError
 from drafter.project.period import Period
@@ -158,32 +158,16 @@ def comparison_jobs(
 # -- what templates see ---------------------------------------------------------------------------
 
 
-class MissingRow:
-    """Stands in for a row whose query failed: every column is an empty figure named `key.column`."""
-
-    def __init__(self, spec: QuerySpec, key: str | None = None, description: str | None = None):
-        self._spec = spec
-        self._key = key or spec.name
-        self._description = spec.description if description is None else description
-
-    def __getattr__(self, column: str) -> Figure:
-        if column.startswith("_"):
-            raise AttributeError(column)
-        prov = Provenance(self._key, self._spec.source, column)
-        return Figure(None, prov.ref, (prov,), self._description)
-
-    __getitem__ = __getattr__
-
-
 def missing_value(spec: QuerySpec, key: str | None = None, description: str | None = None) -> Any:
-    """What a template gets for a query that failed."""
+    """What a template gets for a query that failed (named `key`, `prev.q` for a comparison run)."""
+    name = key or spec.name
+    description = spec.description if description is None else description
     if spec.returns == "rows":
         return []
     if spec.returns == "scalar":
-        name = key or spec.name
         prov = Provenance(name, spec.source, "value")
-        return Figure(None, name, (prov,), spec.description if description is None else description)
-    return MissingRow(spec, key, description)
+        return Figure(None, name, (prov,), description)
+    return MissingRow(name, spec.source, description)
 
 
 def result_value(result: QueryResult | QueryFailure) -> Any:

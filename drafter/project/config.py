@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from drafter.errors import ConfigError, numbered_context
-from drafter.project.period import BUILTIN_PARAMETERS, KINDS, Period, PeriodError, default_period
+from drafter.project.period import KINDS, Period, PeriodError, default_period
 from drafter.word.gongwen import StyleSettings
 from drafter.project.yamlfile import Location, line_of, load_yaml
 
@@ -292,7 +292,7 @@ def _check_url(name: str, url: str, config: "Config") -> None:
             cause=str(exc).replace(url, masked),
             hint="URL 形如 sqlite:///sample/x.db 或 postgresql+psycopg://用户@主机:5432/库名；"
             "密码用 ${环境变量} 写。",
-        ) from None
+        ) from exc
 
 
 def _resolve_sqlite(url: str, root: Path) -> str:
@@ -344,14 +344,12 @@ def load_config(
     environ: dict[str, str] | None = None,
     period: Period | str | None = None,
     today: dt.date | None = None,
-    problems: list[ConfigError] | None = None,
 ) -> Config:
     """Read and validate a configuration; `year`, `period` and `sources` come from the command line.
 
     The period is `period`, else the year period `year`, else the project's default
     (`default_period` of `report.period` and `report.year`, relative to `today`). A key of
-    `parameters:` that redefines a built-in parameter is an error; with a `problems` list
-    (lint) such errors are appended there instead of raised.
+    `parameters:` that redefines a built-in parameter is reported by the validation pass.
     """
     path = Path(path)
     environ = os.environ if environ is None else environ
@@ -370,15 +368,11 @@ def load_config(
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        raise _validation_error(exc, path, lines, text) from None
+        raise _validation_error(exc, path, lines, text) from exc
     config = config.model_copy(update={"path": path.resolve(), "lines": lines})
     for name, source in config.sources.items():
         _check_url(name, source.url, config)
         source.url = _resolve_sqlite(source.url, config.root)
-    for problem in builtin_parameter_problems(config, text):
-        if problems is None:
-            raise problem
-        problems.append(problem)
     if config.report.year is None and config.report.period is None:
         line = config.line("report")
         raise ConfigError(
@@ -401,18 +395,3 @@ def load_config(
         except PeriodError as exc:
             raise ConfigError(str(exc), path=path, line=line, hint="期间写法见 README 的“报告期间”。") from exc
     return config.with_period(period)
-
-
-def builtin_parameter_problems(config: Config, text: str = "") -> list[ConfigError]:
-    """`parameters:` keys that would silently replace a parameter the period binds."""
-    out = []
-    for key in config.parameters:
-        if key in BUILTIN_PARAMETERS:
-            line = config.line("parameters", key)
-            out.append(ConfigError(
-                f"parameters: 中的“{key}”与内置参数同名，不能重新定义",
-                path=config.path, line=line, context=numbered_context(text, line) if line and text else None,
-                hint=f"内置参数 {'、'.join(':' + p for p in BUILTIN_PARAMETERS)} 由报告期间给出"
-                "（--period、--year 或 report.period）；请删去该项，或给它另起一个名字。",
-            ))
-    return out
