@@ -12,7 +12,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
@@ -47,7 +47,7 @@ class QueryResult:
     columns: list[str]
     value: Any  # Figure | Row | list[Row]
     elapsed: float
-    ok: bool = True
+    ok: Literal[True] = True  # `if result.ok` tells a result from a failure
     key: str = ""  # `q`, or `prev.q` / `last.q` for a comparison run (drafter/data/comparisons.py)
     period: Period | None = None  # the period the parameters are of, for a comparison run
 
@@ -75,7 +75,7 @@ class QueryResult:
 class QueryFailure:
     spec: QuerySpec
     error: DrafterError
-    ok: bool = False
+    ok: Literal[False] = False
     key: str = ""
 
     @property
@@ -98,7 +98,7 @@ class RunResult:
         return [r for r in self.results.values() if not r.ok]
 
     @property
-    def current(self) -> dict[str, "QueryResult | QueryFailure"]:
+    def current(self) -> dict[str, QueryResult | QueryFailure]:
         """The results of the report's own period (no comparison runs), by query name."""
         return {k: r for k, r in self.results.items() if r.compare is None}
 
@@ -222,7 +222,7 @@ def _cut_short(conn: Connection, result) -> tuple[str, str] | None:
 
 
 def run_query(conn: Connection, spec: QuerySpec, source: str, params: dict[str, Any], timeout: float,
-              clock: Callable[[], float] = time.monotonic, job: "Job | None" = None) -> QueryResult:
+              clock: Callable[[], float] = time.monotonic, job: Job | None = None) -> QueryResult:
     dialect = conn.dialect.name
     backend = conn.engine.url.get_backend_name()
     sql, sql_file = spec.sql_for(backend if backend in spec.variants else dialect)
