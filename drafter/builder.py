@@ -114,13 +114,17 @@ def query_context(run: RunResult) -> dict[str, Any]:
 
 
 def run_project(project: Project, *, params: dict[str, Any] | None = None,
-                on_done: Callable[[str], None] | None = None) -> RunResult:
+                on_done: Callable[[str], None] | None = None,
+                also: dict[str, list[str]] | None = None) -> RunResult:
     """Run the project's queries for its period and, alongside them, the comparison runs
-    (`prev.q`, `last.q`) its templates name. `params` replaces the period's parameters
-    (check: those the draft recorded)."""
+    (`prev.q`, `last.q`) its templates name, and those `also` names (check: the ones the draft
+    recorded, so a figure the templates no longer print is still checked). `params` replaces the
+    period's parameters (check: those the draft recorded)."""
     config = project.config
     params = build_parameters(config) if params is None else params
     refs = referenced(config, project.queries)
+    for which, names in (also or {}).items():
+        refs[which] = list(dict.fromkeys([*refs.get(which, []), *(n for n in names if n in project.queries)]))
     extra = comparison_jobs(project.queries, refs, params, config.period)
     return run_queries(config, project.queries, params=params, on_done=on_done, extra=extra)
 

@@ -432,7 +432,11 @@ def check(
         warnings.append(f"草稿的发文机关是“{manifest.agency}”，当前配置是“{project.config.report.agency}”。")
 
     t = time.perf_counter()
-    run = run_project(project, params=_parameters(project, manifest, warnings))
+    recorded_runs: dict[str, list[str]] = {}
+    for entry in (manifest.queries.values() if manifest is not None else []):
+        if entry.compare and entry.query:
+            recorded_runs.setdefault(entry.compare, []).append(entry.query)
+    run = run_project(project, params=_parameters(project, manifest, warnings), also=recorded_runs)
     timings["queries"] = time.perf_counter() - t
     for failure in run.failures:
         warnings.append(f"查询 {failure.name} 失败：{failure.error.message}")
