@@ -171,7 +171,7 @@ def _has_drawing(p: etree._Element) -> bool:
     return next(p.iter(_DRAWING, _PICT), None) is not None
 
 
-def _source_entries(manifest: dict[str, Any] | None, config: "Config | None") -> dict[str, dict[str, Any]]:
+def _source_entries(manifest: dict[str, Any] | None, config: Config | None) -> dict[str, dict[str, Any]]:
     from drafter.data.sources import masked_url
 
     out: dict[str, dict[str, Any]] = {}
@@ -204,8 +204,8 @@ def _figure_entries(manifest: dict[str, Any] | None) -> dict[str, dict[str, Any]
     return out
 
 
-def draft_view(document, manifest: dict[str, Any] | None, *, config: "Config | None" = None,
-               report: "CheckReport | None" = None, title: str | None = None) -> DraftView:
+def draft_view(document, manifest: dict[str, Any] | None, *, config: Config | None = None,
+               report: CheckReport | None = None, title: str | None = None) -> DraftView:
     """The page model of an opened draft (python-docx Document) and its manifest.
 
     With `report` (a check of this very draft), each figure carries its status, the
@@ -291,7 +291,7 @@ def draft_view(document, manifest: dict[str, Any] | None, *, config: "Config | N
     )
 
 
-def view_of_file(path: str | Path, *, config: "Config | None" = None, report: "CheckReport | None" = None) -> DraftView:
+def view_of_file(path: str | Path, *, config: Config | None = None, report: CheckReport | None = None) -> DraftView:
     """The page model of a draft file (opened read-only, as `check` opens it)."""
     from drafter.review.checker import open_draft
     from drafter.word.manifest import read_manifest
@@ -300,7 +300,7 @@ def view_of_file(path: str | Path, *, config: "Config | None" = None, report: "C
     return draft_view(document, read_manifest(document), config=config, report=report)
 
 
-def view_of_project(config: "str | Path | Config" = "config.yaml", *, year: int | None = None,
+def view_of_project(config: str | Path | Config = "config.yaml", *, year: int | None = None,
                     sources: dict[str, str] | None = None) -> DraftView:
     """The page model of the draft a build would write now, composed in memory (nothing is written)."""
     import datetime as dt

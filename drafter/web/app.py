@@ -24,9 +24,10 @@ import logging
 import secrets
 import shutil
 import urllib.parse
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile

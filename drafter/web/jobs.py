@@ -15,9 +15,10 @@ import secrets
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from drafter.errors import ConfigError, DrafterError
 from drafter.web.uploads import private_dir
@@ -194,7 +195,7 @@ class Workspace:
             job.error = exc.render()
             job.state = "failed"
             job.stage = "失败"
-        except Exception as exc:  # noqa: BLE001 — told to the page in Chinese, logged in full
+        except Exception as exc:
             log.exception("build %s failed", job.id)
             job.error = f"起草时出现内部错误，未能完成（{type(exc).__name__}）。请把服务器终端中的信息报告给维护者。"
             job.state = "failed"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 

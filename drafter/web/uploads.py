@@ -56,7 +56,7 @@ def inspect_docx(data: bytes, name: str = "上传的文件", limits: UploadLimit
     """Raise DraftError (a message for the uploader) unless `data` is a .docx safe to open."""
     mb = limits.max_bytes / 1024 / 1024
     if len(data) > limits.max_bytes:
-        raise _refuse(f"超过 {mb:g} MB，不予接收", name, hint=f"草稿一般只有几十 KB；请确认文件，或压缩其中的图片后再上传。")
+        raise _refuse(f"超过 {mb:g} MB，不予接收", name, hint="草稿一般只有几十 KB；请确认文件，或压缩其中的图片后再上传。")
     if not data:
         raise _refuse("是空文件", name)
     if not data.startswith(ZIP_MAGIC):
@@ -116,6 +116,9 @@ def _read_capped(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, lim
 
 
 def _check_xml(content: bytes, part: str, name: str) -> None:
+    if b"<!DOCTYPE" in content[:65536].upper() or b"<\0!\0D\0O\0C\0T\0Y\0P\0E" in content[:65536].upper():
+        raise _refuse("含有 XML 文档类型声明（DTD/实体），Word 从不写这种内容，不予打开", name, cause=part,
+                      hint="请上传由 Word 或 WPS 保存的草稿。")
     try:
         tree = etree.fromstring(content, _parser()).getroottree()
     except etree.XMLSyntaxError as exc:
