@@ -125,6 +125,7 @@
   var job = document.getElementById("job");
   if (job && job.getAttribute("data-state") === "running") {
     var url = job.getAttribute("data-status-url");
+    var started = Date.now();
     var poll = function () {
       fetch(url, { credentials: "same-origin", cache: "no-store" }).then(function (r) { return r.json(); }).then(function (s) {
         if (s.state !== "running") { location.reload(); return; }
@@ -134,10 +135,10 @@
         if (stage) stage.textContent = s.stage;
         var count = document.getElementById("job-count");
         if (count) count.textContent = s.done + "/" + (s.total || "?");
-        setTimeout(poll, 300);
+        setTimeout(poll, Date.now() - started < 5000 ? 120 : 600);  /* quick at first, gently later */
       }).catch(function () { setTimeout(poll, 1500); });
     };
-    setTimeout(poll, 200);
+    setTimeout(poll, 80);
   }
   var forms = document.querySelectorAll("form[method=post]");
   for (var f = 0; f < forms.length; f++) {
