@@ -42,7 +42,7 @@ def sample_project(root: Path) -> Path:
 
 
 def fetch(url: str) -> bytes:
-    with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 — our own loopback server
+    with urllib.request.urlopen(url, timeout=30) as response:
         return response.read()
 
 

@@ -410,3 +410,15 @@ def test_drafts_written_by_the_server_stay_out_of_the_project(client, sample_pro
     before = sorted(p.name for p in Path(sample_project).parent.rglob("*.docx"))
     build(client)
     assert sorted(p.name for p in Path(sample_project).parent.rglob("*.docx")) == before
+
+
+def test_old_builds_are_forgotten_with_their_files(client):
+    space = client.app.state.workspace
+    space.keep = 1
+    first = build(client)
+    first_folder = space.jobs[first["id"]].folder
+    build(client)
+    build(client)
+    assert first["id"] not in space.jobs and not first_folder.exists()
+    assert client.get(first["download"]).status_code == 404
+    assert len([j for j in space.jobs.values() if j.state == "done"]) <= 2

@@ -242,7 +242,7 @@ def draft_view(document, manifest: dict[str, Any] | None, *, config: Config | No
             marks.setdefault(u.paragraph, []).append((u.span[0], u.span[1], ident))
         unbacked_ids = {id(u): f"n{n}" for n, u in enumerate(report.unbacked, start=1)}
         for item in report.findings:
-            ident = unbacked_ids.get(id(item)) or getattr(item, "id", "")
+            ident = unbacked_ids.get(id(item)) or str(getattr(item, "id", ""))
             fc = figures.get(ident, {}).get("check", {})
             findings.append(FindingView(
                 anchor=ident, status=item.status, label=item.label, sentence=item.sentence,

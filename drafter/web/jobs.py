@@ -103,10 +103,11 @@ class CheckRecord:
 class Workspace:
     """The server's state; thread-safe."""
 
-    def __init__(self, config: Path, root: Path | None = None, *, max_jobs: int = 50) -> None:
+    def __init__(self, config: Path, root: Path | None = None, *, max_jobs: int = 50, keep: int = 100) -> None:
         self.config = config
         self.root = root or private_dir(prefix="drafter-serve-")
         self.max_jobs = max_jobs
+        self.keep = keep  # finished builds and checks kept (with their files); older ones are removed
         self.jobs: dict[str, Job] = {}
         self.checks: dict[str, CheckRecord] = {}
         self.downloads: dict[str, Download] = {}
@@ -145,6 +146,24 @@ class Workspace:
     def add_check(self, record: CheckRecord) -> None:
         with self._lock:
             self.checks[record.id] = record
+            self._prune()
+
+    def _prune(self) -> None:
+        """Forget the oldest finished builds and checks beyond `keep`, and delete their files
+        (a long-running server does not fill the disk). Called with the lock held."""
+        for records in (self.jobs, self.checks):
+            finished = [k for k, r in records.items() if getattr(r, "state", "done") != "running"]
+            for key in finished[:max(0, len(finished) - self.keep)]:
+                record = records.pop(key)
+                gone: set[str] = {d for d in (getattr(record, "download", None), getattr(record, "checklist", None),
+                                              getattr(record, "annotated", None)) if isinstance(d, str)}
+                folders = {self.downloads[d].path.parent for d in gone if d in self.downloads}
+                folders |= {record.folder} if isinstance(record, Job) else set()
+                for d in gone:
+                    self.downloads.pop(d, None)
+                for folder in folders:
+                    if folder.parent == self.root:
+                        shutil.rmtree(folder, ignore_errors=True)
 
     # ------------------------------------------------------------------ builds
 
@@ -158,6 +177,7 @@ class Workspace:
             running = sum(1 for j in self.jobs.values() if j.state == "running")
             if running >= self.max_jobs:
                 raise DrafterError("同时进行的起草太多，请稍后再试", hint=f"最多同时 {self.max_jobs} 个。")
+            self._prune()
             job = Job(new_id(), period.strip(), self.folder())
             self.jobs[job.id] = job
         thread = threading.Thread(target=self._run_build, args=(job, build_function, arguments),
