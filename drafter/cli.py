@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import sys
+import re
 import traceback
 from pathlib import Path
 from typing import Callable
@@ -47,6 +48,14 @@ class SourceOverride(click.ParamType):
         return name.strip(), url.strip()
 
 
+_URL_PASSWORD = re.compile(r"(\w[\w+.-]*://[^\s:/@'\"]*:)[^\s@'\"]+@")
+
+
+def _print_traceback() -> None:
+    """--debug: the whole chain of causes, with any password inside a URL masked."""
+    sys.stderr.write(_URL_PASSWORD.sub(r"\1***@", traceback.format_exc()))
+
+
 def _err(text: str) -> None:
     click.echo(text, err=True)
 
@@ -62,7 +71,7 @@ def handle_errors(fn: Callable) -> Callable:
             return fn(*args, **kwargs)
         except DrafterError as exc:
             if debug:
-                traceback.print_exc()
+                _print_traceback()
             _err(f"错误：{exc.render()}")
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
@@ -74,7 +83,7 @@ def handle_errors(fn: Callable) -> Callable:
             raise
         except Exception as exc:  # noqa: BLE001 — a bug in drafter, reported without a traceback
             if debug:
-                traceback.print_exc()
+                _print_traceback()
             _err(f"内部错误：{type(exc).__name__}: {exc}\n处理：请加 --debug 重新运行，并把输出报告给维护者。")
             ctx.exit(EXIT_FINDINGS)
 

@@ -228,7 +228,7 @@ def open_draft(path: str | Path):
         document = Document(io.BytesIO(data))
     except Exception as exc:  # noqa: BLE001 — python-docx raises several kinds for a bad package
         raise DraftError("无法作为 Word 文档打开", path=path, cause=f"{type(exc).__name__}: {exc}",
-                         hint="确认这是 Word 文档（不是 Excel 等其他 Office 文件）；可用 Word 打开后另存一次。") from None
+                         hint="确认这是 Word 文档（不是 Excel 等其他 Office 文件）；可用 Word 打开后另存一次。") from exc
     return document, hashlib.sha256(data).hexdigest()
 
 
