@@ -422,3 +422,16 @@ def test_old_builds_are_forgotten_with_their_files(client):
     assert first["id"] not in space.jobs and not first_folder.exists()
     assert client.get(first["download"]).status_code == 404
     assert len([j for j in space.jobs.values() if j.state == "done"]) <= 2
+
+
+def test_rule_findings_of_the_validation_are_shown_with_the_draft(sample_project_copy, tmp_path):
+    extra = sample_project_copy.parent / "queries" / "unused_total.sql"
+    extra.write_text("-- source: enforcement\n-- description: 未使用的查询\n-- returns: scalar\n"
+                     "SELECT COUNT(*) FROM inspection\n", encoding="utf-8")
+    app = create_app(sample_project_copy, allowed_hosts=("testserver",), workspace=private_dir(tmp_path))
+    with TestClient(app, raise_server_exceptions=False) as c:
+        status = build(c)
+        assert status["state"] == "done"
+        [finding] = [m for m in status["messages"] if m["level"] == "finding"]
+        assert "查询 unused_total 没有在任何模板中使用" in finding["text"] and "unused_total.sql" in finding["text"]
+        assert "规则检查" in c.get(f"/jobs/{status['id']}").text

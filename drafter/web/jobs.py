@@ -186,13 +186,20 @@ class Workspace:
         return job
 
     def _run_build(self, job: Job, build_function: Callable[..., Any], arguments: dict[str, Any]) -> None:
-        from drafter.builder import default_output, load_project
+        from drafter.builder import default_output
+        from drafter.project.validation import validate
 
         try:
-            project = load_project(self.config, **arguments)
-            job.total = len(project.queries)
+            # The one validation pass the build makes too: its errors stop the build with the same
+            # message; its warnings (rule findings, such as a query no template uses) are shown.
+            validation = validate(self.config, **arguments)
+            validation.raise_first_error()
+            assert validation.config is not None
+            findings = [{"level": "finding", "text": f"规则检查：{f.render()}"}
+                        for f in validation.findings if f.severity != "error"]
+            job.total = len(validation.queries)
             job.stage = "查询数据库"
-            output = job.folder / default_output(project.config).name
+            output = job.folder / default_output(validation.config).name
 
             def advance(_name: str) -> None:
                 job.done += 1
@@ -203,7 +210,7 @@ class Workspace:
             job.draft = result.path
             job.year = result.year
             job.figure_count = len(result.registry)
-            job.messages = build_messages(result)
+            job.messages = build_messages(result) + findings
             job.placeholders = [
                 {"ref": occ.ref, "id": occ.id, "reason": occ.reason or "", "where": occ.where}
                 for occ in result.placeholders
