@@ -435,3 +435,15 @@ def test_rule_findings_of_the_validation_are_shown_with_the_draft(sample_project
         [finding] = [m for m in status["messages"] if m["level"] == "finding"]
         assert "查询 unused_total 没有在任何模板中使用" in finding["text"] and "unused_total.sql" in finding["text"]
         assert "规则检查" in c.get(f"/jobs/{status['id']}").text
+
+
+def test_form_fields_other_than_the_period_go_to_a_library_that_takes_them():
+    from drafter.web.jobs import form_arguments
+
+    def by_unit(config, *, year=None, unit=None):
+        return None
+
+    assert form_arguments({"period": "2024", "unit": " 青浦 "}, by_unit) == {"year": 2024, "unit": "青浦"}
+    assert form_arguments({"period": "", "unit": ""}, by_unit) == {}
+    with pytest.raises(ConfigError, match="不支持按“unit”起草"):
+        form_arguments({"unit": "x"}, lambda config, *, year=None: None)

@@ -191,7 +191,8 @@ def create_app(config: str | Path = "config.yaml", *, max_upload: int = MAX_UPLO
             raise HTTPException(403, "表单已过期或来源不明（缺少有效的 CSRF 令牌）。请刷新页面后重试。")
         return form
 
-    def build_fields(info: dict[str, Any], period: str = "") -> list[FormField]:
+    def build_fields(info: dict[str, Any], period: str = "", **_other: str) -> list[FormField]:
+        """The 起草 form. A project with units adds one FormField("unit", …, choices=…) here."""
         return [FormField("period", "报告期", period, placeholder=str(info["year"]),
                           help=f"留空即按 config.yaml 的设定（{info['year']} 年度）；或写四位年份，如 2024。")]
 
@@ -210,13 +211,13 @@ def create_app(config: str | Path = "config.yaml", *, max_upload: int = MAX_UPLO
 
     async def start_build(request: Request) -> Response:
         form = await verified_form(request)
-        period = str(form.get("period") or "")[:40]
+        info = project_info()
+        values = {f.name: str(form.get(f.name) or "")[:40] for f in build_fields(info)}
         try:
-            job = space.start_build(period)
+            job = space.start_build(values)
         except DrafterError as exc:
-            info = project_info()
             return page(request, "build.html", "build", status_code=400, info=info, error=exc,
-                        fields=build_fields(info, period), jobs=[])
+                        fields=build_fields(info, **values), jobs=[])
         return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 
     async def job_page(request: Request) -> Response:

@@ -49,6 +49,28 @@ def period_arguments(text: str, build_function: Callable[..., Any]) -> dict[str,
     return {"year": int(text)}
 
 
+def form_arguments(values: dict[str, str], build_function: Callable[..., Any]) -> dict[str, Any]:
+    """The build's keyword arguments for the 起草 form: the period as `period_arguments` reads
+    it, any other field (a unit, where the project has units) by its name, given as typed to a
+    library that takes it; the library validates the values."""
+    values = dict(values)
+    arguments = period_arguments(values.pop("period", ""), build_function)
+    accepted = inspect.signature(build_function).parameters
+    for name, text in values.items():
+        if not (text or "").strip():
+            continue
+        if name not in accepted:
+            raise ConfigError(f"这个版本的 drafter 不支持按“{name}”起草", hint="留空该项后重试。")
+        arguments[name] = text.strip()
+    return arguments
+
+
+def accepted_by(function: Callable[..., Any], arguments: dict[str, Any]) -> dict[str, Any]:
+    """The arguments `function` takes."""
+    parameters = inspect.signature(function).parameters
+    return {k: v for k, v in arguments.items() if k in parameters}
+
+
 @dataclass
 class Download:
     path: Path
@@ -167,12 +189,13 @@ class Workspace:
 
     # ------------------------------------------------------------------ builds
 
-    def start_build(self, period: str, build_function: Callable[..., Any] | None = None) -> Job:
-        """Validate the period, then build in a background thread; the job to poll."""
+    def start_build(self, values: dict[str, str], build_function: Callable[..., Any] | None = None) -> Job:
+        """Read the form's values (period, …), then build in a background thread; the job to poll."""
         from drafter import build as library_build
 
         build_function = build_function or library_build
-        arguments = period_arguments(period, build_function)
+        arguments = form_arguments(values, build_function)
+        period = values.get("period", "")
         with self._lock:
             running = sum(1 for j in self.jobs.values() if j.state == "running")
             if running >= self.max_jobs:
@@ -192,7 +215,7 @@ class Workspace:
         try:
             # The one validation pass the build makes too: its errors stop the build with the same
             # message; its warnings (rule findings, such as a query no template uses) are shown.
-            validation = validate(self.config, **arguments)
+            validation = validate(self.config, **accepted_by(validate, arguments))
             validation.raise_first_error()
             assert validation.config is not None
             findings = [{"level": "finding", "text": f"规则检查：{f.render()}"}
