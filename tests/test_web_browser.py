@@ -124,7 +124,7 @@ def test_upload_a_non_docx_or_a_zip_bomb_and_see_the_message(site, driver, tmp_p
         screenshot(driver, tmp_path, "web-check-refused")
 
 
-def test_filter_the_figures(site, driver, tmp_path):
+def test_filter_the_figures_and_download_what_is_shown(site, driver, downloads, tmp_path):
     driver.get(site + "/figures")
     rows = by_css(driver, "#figures-table tbody tr")
     assert len(rows) >= 79
@@ -134,6 +134,11 @@ def test_filter_the_figures(site, driver, tmp_path):
     assert all("officer_trips" in t for t in shown)
     assert visible(driver, "#figure-count").text == str(len(shown))
     screenshot(driver, tmp_path, "web-figures")
+    link = visible(driver, "#csv-link")
+    assert link.get_attribute("href").endswith("/figures.csv?q=officer_trips")
+    link.click()
+    csv = downloaded(downloads, ".csv").read_text(encoding="utf-8-sig").strip().splitlines()
+    assert csv[0].startswith("编号,") and len(csv) == len(shown) + 1
 
 
 def test_the_self_contained_preview_file_works_offline(driver, sample_project, sample_draft, tmp_path):

@@ -164,6 +164,12 @@
         if (ok) shown++;
       }
       if (counter) counter.textContent = shown;
+      var link = document.getElementById("csv-link");  /* the CSV holds what the table shows */
+      if (link) {
+        var u = new URL(link.href);
+        if (filter.value.trim()) u.searchParams.set("q", filter.value.trim()); else u.searchParams.delete("q");
+        link.href = u.toString();
+      }
     };
     filter.addEventListener("input", apply);
   }
