@@ -447,3 +447,13 @@ def test_form_fields_other_than_the_period_go_to_a_library_that_takes_them():
     assert form_arguments({"period": "", "unit": ""}, by_unit) == {}
     with pytest.raises(ConfigError, match="不支持按“unit”起草"):
         form_arguments({"unit": "x"}, lambda config, *, year=None: None)
+
+
+def test_a_zip_whose_headers_lie_about_sizes_is_refused(tmp_path):
+    from webfiles import lying_zip
+
+    data = lying_zip(tmp_path / "liar.docx").read_bytes()
+    assert len(data) < 100_000
+    with pytest.raises(DraftError) as caught:
+        inspect_docx(data, "liar.docx")
+    assert "压缩炸弹" in caught.value.message or "已损坏" in caught.value.message

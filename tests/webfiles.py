@@ -69,3 +69,24 @@ def laughs_docx(draft: Path, target: Path) -> Path:
         body = body.replace(b"<w:t>", b"<w:t>&i;", 1)
         return head + sep + b"<!DOCTYPE w:document [" + entities + b"]>" + body
     return with_document_xml(draft, target, rewrite)
+
+
+def lying_zip(target: Path, size: int = 8 * 1024 * 1024, declared: int = 100) -> Path:
+    """A zip whose word/document.xml inflates to `size` bytes but whose headers declare `declared`."""
+    import struct
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="x"/>')
+        z.writestr("word/document.xml", b"\0" * size)
+    data = bytearray(buffer.getvalue())
+    name = b"word/document.xml"
+    for signature, size_at in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        at = 0
+        while (at := data.find(signature, at)) >= 0:
+            name_at = at + (30 if signature == b"PK\x03\x04" else 46)
+            if data[name_at:name_at + len(name)] == name:
+                struct.pack_into("<I", data, at + size_at, declared)
+            at += 4
+    target.write_bytes(bytes(data))
+    return target
