@@ -457,3 +457,15 @@ def test_a_zip_whose_headers_lie_about_sizes_is_refused(tmp_path):
     with pytest.raises(DraftError) as caught:
         inspect_docx(data, "liar.docx")
     assert "压缩炸弹" in caught.value.message or "已损坏" in caught.value.message
+
+
+def test_an_app_that_never_serves_leaves_no_folder_behind(sample_project, tmp_path, monkeypatch):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    app = create_app(sample_project, allowed_hosts=("testserver",))
+    assert not list(tmp_path.iterdir())
+    with TestClient(app) as c:
+        build(c)
+        assert [p.name.startswith("drafter-serve-") for p in tmp_path.iterdir()] == [True]
+    assert not list(tmp_path.iterdir())

@@ -127,16 +127,25 @@ class Workspace:
 
     def __init__(self, config: Path, root: Path | None = None, *, max_jobs: int = 50, keep: int = 100) -> None:
         self.config = config
-        self.root = root or private_dir(prefix="drafter-serve-")
+        self._root = root  # made on first use, so an app that never serves leaves nothing behind
         self.max_jobs = max_jobs
         self.keep = keep  # finished builds and checks kept (with their files); older ones are removed
         self.jobs: dict[str, Job] = {}
         self.checks: dict[str, CheckRecord] = {}
         self.downloads: dict[str, Download] = {}
         self._lock = threading.Lock()
+        self._root_lock = threading.Lock()
+
+    @property
+    def root(self) -> Path:
+        with self._root_lock:
+            if self._root is None:
+                self._root = private_dir(prefix="drafter-serve-")
+            return self._root
 
     def close(self) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)
+        if self._root is not None:
+            shutil.rmtree(self._root, ignore_errors=True)
 
     def folder(self) -> Path:
         return private_dir(self.root, prefix="")

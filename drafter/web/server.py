@@ -45,4 +45,7 @@ def serve(config: str | Path = "config.yaml", *, host: str = "127.0.0.1", port: 
         echo(warning)
     shown = f"[{host}]" if ":" in host else host
     echo(f"drafter 网页界面：http://{shown}:{port}/ （按 Ctrl+C 停止）")
-    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False, proxy_headers=False)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False, proxy_headers=False)
+    finally:
+        app.state.workspace.close()  # also when the server never got to its shutdown
