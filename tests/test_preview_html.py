@@ -138,3 +138,80 @@ def test_text_from_queries_cannot_become_markup(sample_project_copy, tmp_path):
     assert "<script>alert(1)" not in html and "<b>全年" not in html
     data = json.loads(DATA.search(html).group(1))
     assert data["queries"]["inspections"]["description"].startswith("</script><script>alert(1)")
+
+
+def tiny_png() -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\0\xff\0\0\xff\0\0" * 2)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+CHART_XML = (
+    '<c:chartSpace xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart" '
+    'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"><c:chart>'
+    '<c:title><c:tx><c:rich><a:p><a:r><a:t>各街镇检查家次</a:t></a:r></a:p></c:rich></c:tx></c:title>'
+    '<c:plotArea><c:barChart><c:ser><c:tx><c:strRef><c:strCache><c:pt idx="0"><c:v>检查家次</c:v></c:pt>'
+    '</c:strCache></c:strRef></c:tx><c:cat><c:strRef><c:strCache><c:pt idx="1"><c:v>徐泾镇</c:v></c:pt>'
+    '<c:pt idx="0"><c:v>赵巷镇</c:v></c:pt></c:strCache></c:strRef></c:cat><c:val><c:numRef><c:numCache>'
+    '<c:pt idx="0"><c:v>120</c:v></c:pt><c:pt idx="1"><c:v>95</c:v></c:pt></c:numCache></c:numRef></c:val>'
+    '</c:ser></c:barChart></c:plotArea></c:chart></c:chartSpace>'
+)
+
+
+def add_chart(doc) -> None:
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+    from docx.oxml import parse_xml
+
+    part = Part(PackURI("/word/charts/chart1.xml"),
+                "application/vnd.openxmlformats-officedocument.drawingml.chart+xml", CHART_XML.encode(),
+                doc.part.package)
+    rid = doc.part.relate_to(part, "http://schemas.openxmlformats.org/officeDocument/2006/relationships/chart")
+    run = parse_xml(
+        '<w:r xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:drawing><wp:inline '
+        'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing">'
+        '<wp:extent cx="5000000" cy="3000000"/><wp:docPr id="99" name="图表 1"/>'
+        '<a:graphic xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
+        '<a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/chart">'
+        '<c:chart xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart" '
+        f'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" r:id="{rid}"/>'
+        '</a:graphicData></a:graphic></wp:inline></w:drawing></w:r>')
+    doc.add_paragraph()._p.append(run)
+
+
+def test_pictures_are_shown_and_charts_as_their_data(sample_draft, tmp_path):
+    import io
+
+    from drafter.review.pageview import DrawingView
+
+    doc = Document(str(sample_draft))
+    doc.add_picture(io.BytesIO(tiny_png()))
+    add_chart(doc)
+    path = tmp_path / "drawings.docx"
+    doc.save(str(path))
+    view = view_of_file(path)
+    drawings: list[DrawingView] = [d for b in view.blocks if isinstance(b, ParagraphView) for d in b.drawings]
+    assert [d.kind for d in drawings] == ["image", "chart"]
+    assert drawings[0].data_uri and drawings[0].data_uri.startswith("data:image/png;base64,iVBOR")
+    chart = drawings[1]
+    assert (chart.chart_type, chart.title, chart.categories) == ("柱状图", "各街镇检查家次", ["赵巷镇", "徐泾镇"])
+    assert chart.series == [("检查家次", ["120", "95"])]
+    html = standalone_preview(view)
+    assert '<img class="picture" src="data:image/png;base64,' in html
+    assert "［柱状图：各街镇检查家次］" in html and "<th>赵巷镇</th><td>120</td>" in html
+
+
+def test_a_draft_with_a_chart_passes_the_upload_inspection(sample_draft, tmp_path):
+    from drafter.web.uploads import inspect_docx
+
+    doc = Document(str(sample_draft))
+    add_chart(doc)
+    path = tmp_path / "chart.docx"
+    doc.save(str(path))
+    inspect_docx(path.read_bytes(), "chart.docx")

@@ -59,11 +59,23 @@ class Segment:
 
 
 @dataclass
+class DrawingView:
+    """A picture (shown inline) or a Word chart (shown as its data) in a paragraph."""
+
+    kind: str  # image, chart, other
+    title: str = ""
+    data_uri: str | None = None  # image: the picture itself, when small enough and of a safe type
+    chart_type: str = ""
+    categories: list[str] = field(default_factory=list)
+    series: list[tuple[str, list[str]]] = field(default_factory=list)  # name, values by category
+
+
+@dataclass
 class ParagraphView:
     index: int  # as scan_document indexes it: the place a check finding names
     kind: str  # title, h1..h4, body, recipient, signature, date, attachment, docnumber
     segments: list[Segment]
-    chart: bool = False  # the paragraph holds a drawing (a chart or picture)
+    drawings: list[DrawingView] = field(default_factory=list)  # pictures and charts in the paragraph
 
     @property
     def text(self) -> str:
@@ -171,6 +183,78 @@ def _has_drawing(p: etree._Element) -> bool:
     return next(p.iter(_DRAWING, _PICT), None) is not None
 
 
+_A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+_C = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_WP = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})  # no SVG: it can hold script
+MAX_IMAGE = 1024 * 1024  # bytes; a bigger picture is named, not embedded, to keep the page light
+CHART_TYPES = {"barChart": "柱状图", "bar3DChart": "柱状图", "lineChart": "折线图", "line3DChart": "折线图",
+               "pieChart": "饼图", "pie3DChart": "饼图", "doughnutChart": "圆环图", "areaChart": "面积图",
+               "scatterChart": "散点图", "radarChart": "雷达图"}
+
+
+def _drawings(p: etree._Element, part: Any) -> list[DrawingView]:
+    out: list[DrawingView] = []
+    for drawing in p.iter(_DRAWING, _PICT):
+        doc_pr = next(drawing.iter(f"{{{_WP}}}docPr"), None)
+        title = ""
+        if doc_pr is not None:
+            title = doc_pr.get("title") or doc_pr.get("descr") or ""
+        chart = next(drawing.iter(f"{{{_C}}}chart"), None)
+        blip = next(drawing.iter(f"{{{_A}}}blip"), None)
+        target = None
+        rel_id = (chart.get(f"{{{_R}}}id") if chart is not None
+                  else blip.get(f"{{{_R}}}embed") if blip is not None else None)
+        if rel_id and rel_id in part.rels and not part.rels[rel_id].is_external:
+            target = part.rels[rel_id].target_part
+        if chart is not None and target is not None:
+            out.append(_chart(target.blob, title))
+        elif blip is not None and target is not None:
+            view = DrawingView("image", title)
+            blob, content_type = target.blob, getattr(target, "content_type", "")
+            if content_type in IMAGE_TYPES and len(blob) <= MAX_IMAGE:
+                import base64
+
+                view.data_uri = f"data:{content_type};base64,{base64.b64encode(blob).decode('ascii')}"
+            out.append(view)
+        else:
+            out.append(DrawingView("other", title))
+    return out
+
+
+def _chart(blob: bytes, title: str) -> DrawingView:
+    """A Word chart part read as data: its type, title, categories and series."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    try:
+        root = etree.fromstring(blob, parser)
+    except etree.XMLSyntaxError:
+        return DrawingView("chart", title)
+    view = DrawingView("chart", title)
+    plot = next(root.iter(f"{{{_C}}}plotArea"), None)
+    if plot is None:
+        return view
+    kind = next((etree.QName(el).localname for el in plot if etree.QName(el).localname in CHART_TYPES), "")
+    view.chart_type = CHART_TYPES.get(kind, "")
+    chart_title = next(root.iter(f"{{{_C}}}title"), None)
+    if chart_title is not None and not view.title:
+        view.title = "".join(t.text or "" for t in chart_title.iter(f"{{{_A}}}t"))
+
+    def points(el: etree._Element | None) -> list[str]:
+        if el is None:
+            return []
+        pts = sorted(el.iter(f"{{{_C}}}pt"), key=lambda pt: int(pt.get("idx", "0") or 0))
+        return [(pt.findtext(f"{{{_C}}}v") or "") for pt in pts]
+
+    for ser in plot.iter(f"{{{_C}}}ser"):
+        tx = ser.find(f"{{{_C}}}tx")
+        name = "".join(v.text or "" for v in tx.iter(f"{{{_C}}}v")) if tx is not None else ""
+        if not view.categories:
+            view.categories = points(ser.find(f"{{{_C}}}cat"))
+        view.series.append((name, points(ser.find(f"{{{_C}}}val"))))
+    return view
+
+
 def _source_entries(manifest: dict[str, Any] | None, config: Config | None) -> dict[str, dict[str, Any]]:
     from drafter.data.sources import masked_url
 
@@ -257,7 +341,7 @@ def draft_view(document, manifest: dict[str, Any] | None, *, config: Config | No
         if p is None:
             return None
         return ParagraphView(p.index, _kind(el, names), _segments(p, marks.get(p.index, []), statuses),
-                             chart=_has_drawing(el))
+                             drawings=_drawings(el, document.part) if _has_drawing(el) else [])
 
     blocks: list[ParagraphView | TableView] = []
     for child in document.element.body:
