@@ -469,3 +469,28 @@ def test_an_app_that_never_serves_leaves_no_folder_behind(sample_project, tmp_pa
         build(c)
         assert [p.name.startswith("drafter-serve-") for p in tmp_path.iterdir()] == [True]
     assert not list(tmp_path.iterdir())
+
+
+def test_drafts_in_the_output_folder_can_be_previewed(sample_project_copy, sample_draft, tmp_path):
+    import shutil
+
+    output = sample_project_copy.parent / "output"
+    output.mkdir(exist_ok=True)
+    shutil.copy(sample_draft, output / "旧草稿.docx")
+    (output / "坏的.docx").write_bytes(b"not a zip")
+    (output / "~$旧草稿.docx").write_bytes(b"word lock file")
+    app = create_app(sample_project_copy, allowed_hosts=("testserver",), workspace=private_dir(tmp_path))
+    with TestClient(app, raise_server_exceptions=False) as c:
+        page = c.get("/preview").text
+        assert "选择要预览的草稿" in page and "旧草稿.docx" in page and "~$" not in page
+        links = {name: href for href, name in re.findall(r'<a href="(/preview/file/[^"]+)">([^<]+)</a>', page)}
+        assert set(links) == {"旧草稿.docx", "坏的.docx"}
+        assert links["旧草稿.docx"] in c.get("/preview").text  # the same id each time
+        preview = c.get(links["旧草稿.docx"])
+        assert preview.status_code == 200 and "inspections.officer_trips" in preview.text
+        bad = c.get(links["坏的.docx"])
+        assert bad.status_code == 400 and "不是 .docx 文件" in bad.text and str(output) not in bad.text
+        assert c.get("/preview/file/" + "x" * 22).status_code == 404
+        status = build(c)
+        assert c.get("/preview", follow_redirects=False).headers["location"] == status["preview"]
+        assert "其他草稿" in c.get(status["preview"]).text

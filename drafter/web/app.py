@@ -234,11 +234,59 @@ def create_app(config: str | Path = "config.yaml", *, max_upload: int = MAX_UPLO
 
     # ------------------------------------------------------------------ 预览
 
+    def other_drafts(info: dict[str, Any]) -> list[dict[str, str]]:
+        """Drafts to preview: this session's builds, then the .docx files in the project's output
+        folder (newest first), each by an opaque id."""
+        import datetime as dt
+
+        out = [{"href": f"/preview/{job.id}", "text": job.draft.name, "note": "本次起草"}
+               for job in reversed(list(space.jobs.values())) if job.state == "done" and job.draft is not None]
+        config = info["config"]
+        if config is not None:
+            folder = config.resolve(config.output.dir)
+            try:
+                files = [f for f in folder.glob("*.docx") if f.is_file() and not f.name.startswith(("~$", "."))]
+            except OSError:
+                files = []
+            files.sort(key=lambda f: f.stat().st_mtime, reverse=True)
+            for f in files[:20]:
+                when = dt.datetime.fromtimestamp(f.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+                out.append({"href": f"/preview/file/{space.offer_existing(f, DOCX)}", "text": f.name,
+                            "note": f"输出目录，{when}"})
+        return out
+
     async def preview_latest(request: Request) -> Response:
         job = space.latest_job()
         if job is None:
-            return page(request, "preview.html", "preview", view=None)
+            info = project_info()
+            return page(request, "preview.html", "preview", info=info, view=None, others=other_drafts(info))
         return RedirectResponse(f"/preview/{job.id}", status_code=303)
+
+    async def preview_file(request: Request) -> Response:
+        from starlette.concurrency import run_in_threadpool
+
+        from drafter.review.pageview import view_of_file
+
+        found = space.download(request.path_params["file"])
+        if found is None or found.media_type != DOCX:
+            raise HTTPException(404, "找不到这份草稿（文件可能已被移走）。")
+        info = project_info()
+        def view_of(path: Path) -> Any:
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise DraftError("无法读取这份草稿", cause=str(exc), hint="文件可能已被移走或正在被占用。") from exc
+            inspect_docx(data, path.name, limits)  # a file in the output folder is opened as carefully as an upload
+            return view_of_file(path, config=info["config"])
+
+        try:
+            view = await run_in_threadpool(view_of, found.path)
+        except DrafterError as exc:
+            return page(request, "error.html", "preview", status_code=400, heading="无法预览这份草稿",
+                        message=exc.message, hint=exc.hint)
+        links = [{"href": f"/download/{request.path_params['file']}", "text": "下载草稿", "id": "download-link"}]
+        return page(request, "preview.html", "preview", info=info, view=view, heading=view.title, links=links,
+                    others=other_drafts(info))
 
     async def preview_job(request: Request) -> Response:
         from starlette.concurrency import run_in_threadpool
@@ -251,7 +299,8 @@ def create_app(config: str | Path = "config.yaml", *, max_upload: int = MAX_UPLO
         info = project_info()
         view = await run_in_threadpool(view_of_file, job.draft, config=info["config"])
         links = [{"href": f"/download/{job.download}", "text": "下载草稿", "id": "download-link"}]
-        return page(request, "preview.html", "preview", info=info, view=view, heading=view.title, links=links)
+        return page(request, "preview.html", "preview", info=info, view=view, heading=view.title, links=links,
+                    others=other_drafts(info))
 
     # ------------------------------------------------------------------ 核对
 
@@ -404,6 +453,7 @@ def create_app(config: str | Path = "config.yaml", *, max_upload: int = MAX_UPLO
         Route("/jobs/{job:str}/status", job_status, methods=["GET"]),
         Route("/preview", preview_latest, methods=["GET"]),
         Route("/preview/{job:str}", preview_job, methods=["GET"]),
+        Route("/preview/file/{file:str}", preview_file, methods=["GET"]),
         Route("/check", check_page, methods=["GET"]),
         Route("/check", run_check, methods=["POST"]),
         Route("/check/{check:str}", check_result, methods=["GET"]),

@@ -156,6 +156,17 @@ class Workspace:
             self.downloads[ident] = Download(path, filename, media_type)
         return ident
 
+    def offer_existing(self, path: Path, media_type: str) -> str:
+        """The id of a file the project already has (a draft in its output folder): the same id
+        each time it is listed."""
+        with self._lock:
+            for ident, found in self.downloads.items():
+                if found.path == path and found.media_type == media_type:
+                    return ident
+            ident = new_id()
+            self.downloads[ident] = Download(path, path.name, media_type)
+            return ident
+
     def download(self, ident: str) -> Download | None:
         with self._lock:
             found = self.downloads.get(ident)
