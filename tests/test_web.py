@@ -494,3 +494,20 @@ def test_drafts_in_the_output_folder_can_be_previewed(sample_project_copy, sampl
         status = build(c)
         assert c.get("/preview", follow_redirects=False).headers["location"] == status["preview"]
         assert "其他草稿" in c.get(status["preview"]).text
+
+
+def test_the_check_takes_a_period_only_for_a_draft_that_lost_its_own(client, sample_draft, tmp_path):
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+    doc = Document(str(sample_draft))
+    for rel_id, rel in list(doc.part.rels.items()):
+        if rel.reltype == RT.CUSTOM_XML:
+            del doc.part.rels[rel_id]
+    path = tmp_path / "no-manifest.docx"
+    doc.save(str(path))
+    r = client.post("/check", data={"csrf_token": token(client, "/check"), "period": "2025"},
+                    files={"draft": ("no-manifest.docx", path.read_bytes(), "application/octet-stream")})
+    assert r.status_code == 200 and "84 个数字：一致 84" in r.text
+    r = client.post("/check", data={"csrf_token": token(client, "/check"), "period": "二〇二五"},
+                    files={"draft": ("no-manifest.docx", path.read_bytes(), "application/octet-stream")})
+    assert r.status_code == 400 and "不是有效的报告年度" in r.text

@@ -42,7 +42,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from drafter.errors import DrafterError, DraftError
 from drafter.web import pages
-from drafter.web.jobs import CSV, DOCX, XLSX, CheckRecord, Workspace, new_id
+from drafter.web.jobs import CSV, DOCX, XLSX, CheckRecord, Workspace, new_id, period_arguments
 from drafter.web.uploads import MAX_UPLOAD, UploadLimits, display_name, inspect_docx, private_dir
 
 log = logging.getLogger("drafter.web")
@@ -198,7 +198,6 @@ def create_app(config: str | Path = "config.yaml", *, max_upload: int = MAX_UPLO
 
     def figure_listing(period: str) -> Any:
         from drafter.review.listing import list_figures
-        from drafter.web.jobs import period_arguments
 
         return list_figures(settings.config, **period_arguments(period, list_figures))
 
@@ -325,15 +324,16 @@ def create_app(config: str | Path = "config.yaml", *, max_upload: int = MAX_UPLO
                 return refused(DraftError("没有选择文件", hint="请选择要核对的 .docx 草稿后再点“核对”。"))
             name = display_name(upload.filename)
             data = await upload.read(max_upload + 1)
+            period = str(form.get("period") or "")[:40]
         finally:
             await form.close()
         try:
-            record = await run_in_threadpool(check_upload, data, name)
+            record = await run_in_threadpool(check_upload, data, name, period)
         except DrafterError as exc:
             return refused(exc)
         return RedirectResponse(f"/check/{record.id}", status_code=303)
 
-    def check_upload(data: bytes, name: str) -> CheckRecord:
+    def check_upload(data: bytes, name: str, period: str = "") -> CheckRecord:
         """Inspect, check, write the two reviewer files; the upload itself is deleted."""
         from drafter import check
         from drafter.review.annotate import annotate
@@ -349,7 +349,7 @@ def create_app(config: str | Path = "config.yaml", *, max_upload: int = MAX_UPLO
             draft.write_bytes(data)
             draft.chmod(0o600)
             try:
-                report = check(draft, settings.config)
+                report = check(draft, settings.config, **period_arguments(period, check))
                 checklist = write_checklist(report, out_dir / "checklist.xlsx")
                 annotated = annotate(report, out_dir / "annotated.docx")
                 view = view_of_file(draft, config=project_info()["config"], report=report)
