@@ -98,6 +98,7 @@ def test_upload_a_draft_with_a_planted_edit_and_see_the_hand_edit(site, driver, 
     assert "手工修改 1" in summary.text
     finding = visible(driver, ".finding a")
     assert "手工修改" in finding.text
+    screenshot(driver, tmp_path, "web-check-findings")
     finding.click()  # the finding leads to its figure in the preview, and its panel
     figure = visible(driver, f"#fig-{fid}")
     assert figure.text == "1500" and "st-edited" in figure.get_attribute("class")
