@@ -397,6 +397,7 @@ def test_serve_warns_when_the_host_is_not_loopback(sample_project, monkeypatch):
 
     calls = []
     monkeypatch.setattr("uvicorn.run", lambda app, **kw: calls.append(kw))
+    monkeypatch.setattr(server, "check_address", lambda host, port: None)  # 8000 may be taken on this machine
     result = CliRunner().invoke(main, ["serve", "-c", str(sample_project), "--host", "0.0.0.0", "--port", "8765"])
     assert result.exit_code == 0, result.output
     assert "警告：服务监听在 0.0.0.0" in result.output and calls[0]["host"] == "0.0.0.0" and calls[0]["port"] == 8765
@@ -511,3 +512,19 @@ def test_the_check_takes_a_period_only_for_a_draft_that_lost_its_own(client, sam
     r = client.post("/check", data={"csrf_token": token(client, "/check"), "period": "二〇二五"},
                     files={"draft": ("no-manifest.docx", path.read_bytes(), "application/octet-stream")})
     assert r.status_code == 400 and "不是有效的报告年度" in r.text
+
+
+def test_serve_on_a_port_in_use_says_so_in_chinese(sample_project):
+    import socket
+
+    from click.testing import CliRunner
+
+    from drafter.cli import main
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, ["serve", "-c", str(sample_project), "--port", str(port)])
+    assert result.exit_code == 2 and f"无法在 127.0.0.1:{port} 上启动服务" in result.output
+    assert f"--port {port + 1}" in result.output and "Traceback" not in result.output
