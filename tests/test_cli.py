@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from docx import Document
+
+from conftest import require_programs
 
 from drafter.cli import main
 
@@ -114,10 +115,7 @@ def test_master_refuses_a_name_that_is_not_a_docx(tmp_path):
 
 @pytest.mark.render
 def test_build_preview_writes_png_pages_beside_the_draft(tmp_path):
-    if not shutil.which("soffice"):
-        if os.environ.get("DRAFTER_REQUIRE_RENDER") == "1":
-            pytest.fail("LibreOffice (soffice) is required in CI")
-        pytest.skip("LibreOffice is not installed")
+    require_programs("render", "soffice")
     from drafter.sample import create_sqlite
 
     shutil.copy(REPO / "config.yaml", tmp_path / "config.yaml")

@@ -12,7 +12,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
@@ -49,7 +49,7 @@ class QueryResult:
     columns: list[str]
     value: Any  # Figure | Row | list[Row]
     elapsed: float
-    ok: bool = True
+    ok: Literal[True] = True  # `if result.ok` tells a result from a failure
 
     def figures(self) -> list[Figure]:
         if isinstance(self.value, Figure):
@@ -66,7 +66,7 @@ class QueryResult:
 class QueryFailure:
     spec: QuerySpec
     error: DrafterError
-    ok: bool = False
+    ok: Literal[False] = False
 
 
 @dataclass

@@ -18,11 +18,13 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from drafter.errors import QueryError
 from drafter.project.sqlguard import check_select
 
-RETURNS = ("scalar", "row", "rows")
+Returns = Literal["scalar", "row", "rows"]
+RETURNS: tuple[Returns, ...] = ("scalar", "row", "rows")
 HEADER_KEYS = ("name", "source", "description", "returns")
 REQUIRED_KEYS = ("source", "description")
 DIALECTS = ("sqlite", "postgresql", "mysql", "mariadb", "oracle", "mssql", "dm", "kingbase")
@@ -38,7 +40,7 @@ class QuerySpec:
     name: str
     source: str
     description: str
-    returns: str
+    returns: Returns
     sql: str
     path: Path
     sql_line: int  # 1-based line of the file where the SQL begins

@@ -37,7 +37,8 @@ from drafter.builder import Project, compose_draft, load_project
 from drafter.project.config import Config
 from drafter.errors import DraftError
 from drafter.data.figures import Occurrence, json_value
-from drafter.word.manifest import read_manifest
+from drafter.outcome import check_exit_code
+from drafter.word.manifest import Manifest, read_manifest
 from drafter.data.runner import QueryResult, RunResult, build_parameters, run_queries
 from drafter.review.scan import (
     Number,
@@ -62,7 +63,6 @@ CONTROLS = "controls"
 PARAGRAPHS = "paragraphs"
 MODE_LABELS = {CONTROLS: "内容控件模式", PARAGRAPHS: "段落比对模式（较弱）"}
 
-EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_CHECK = 0, 1, 2
 
 
 @dataclass
@@ -131,10 +131,6 @@ class CheckReport:
     timings: dict[str, float] = field(default_factory=dict)  # seconds: open, queries, render, compare
 
     @property
-    def mode_label(self) -> str:
-        return MODE_LABELS[self.mode]
-
-    @property
     def findings(self) -> list[FigureCheck | UnbackedNumber]:
         """Everything a reviewer should look at, in the order of the draft."""
         found: list[FigureCheck | UnbackedNumber] = [f for f in self.figures if f.finding]
@@ -156,57 +152,7 @@ class CheckReport:
 
     @property
     def exit_code(self) -> int:
-        if any(f.status == UNCHECKED for f in self.figures):
-            return EXIT_CANNOT_CHECK
-        return EXIT_FINDINGS if self.findings else EXIT_OK
-
-    def summary(self) -> str:
-        counts = self.counts()
-        parts = [f"{s} {counts[s]}" for s in STATUSES[:-1] if counts[s] or s == CONSISTENT]
-        return f"{len(self.figures)} 个数字：{'，'.join(parts)}；{UNBACKED} {counts[UNBACKED]} 处。"
-
-    def render(self) -> str:
-        """The report as `drafter check` prints it."""
-        head = f"核对 {self.draft.name}（{self.year} 年度"
-        if self.built_at:
-            head += f"，生成于 {self.built_at.replace('T', ' ')}"
-        head += "）"
-        lines = [head, f"方式：{self.mode_label}"]
-        if self.mode == PARAGRAPHS:
-            lines.append("  草稿中的内容控件或清单已被去掉（WPS、LibreOffice 另存可能如此），"
-                         "只能按段落比对数字，结果仅供参考。")
-        lines += [f"注意：{w}" for w in self.warnings]
-        lines.append(self.summary())
-        for item in self.findings:
-            lines.append("")
-            if isinstance(item, UnbackedNumber):
-                lines.append(f"[{UNBACKED}] {item.text}（{item.part or '正文'}）")
-                lines.append(f"  句子：{item.sentence}")
-            else:
-                lines.append(f"[{item.status}] {item.id} {item.description}（{item.ref}）")
-                if item.part:
-                    lines.append(f"  部分：{item.part}")
-                lines.append(f"  句子：{item.sentence}")
-                lines.append("  " + "　".join(_values(item)))
-            if item.note:
-                lines.append(f"  说明：{item.note}")
-        if not self.findings:
-            lines.append("全部一致。")
-        return "\n".join(lines)
-
-
-def _values(item: FigureCheck) -> list[str]:
-    out = [f"草稿：{_shown(item.draft_text)}"]
-    if item.built_text is not None:
-        out.append(f"生成时：{_shown(item.built_text)}")
-    out.append(f"当前数据：{_shown(item.current_text)}")
-    return out
-
-
-def _shown(text: str | None) -> str:
-    if text is None:
-        return "—"
-    return f"“{text}”" if text else "（空）"
+        return check_exit_code(self)
 
 
 # --------------------------------------------------------------------------- opening the draft
@@ -331,7 +277,7 @@ class _Expected:
     fresh: Occurrence | None
 
 
-def _expected_figures(manifest: dict | None, fresh: list[Occurrence]) -> list[_Expected]:
+def _expected_figures(manifest: Manifest | None, fresh: list[Occurrence]) -> list[_Expected]:
     if manifest is None:
         return [
             _Expected(o.id, o.ref, o.description, o.part or "", None, None, o.queries,
@@ -342,25 +288,23 @@ def _expected_figures(manifest: dict | None, fresh: list[Occurrence]) -> list[_E
     for occ in fresh:
         by_ref.setdefault(occ.ref, []).append(occ)
     out = []
-    for fig in manifest.get("figures", []):
-        candidates = by_ref.get(fig["ref"], [])
+    for fig in manifest.figures:
+        candidates = by_ref.get(fig.ref, [])
         match = candidates.pop(0) if candidates else None  # the k-th of a ref is the k-th of a ref
-        sources = fig.get("sources", [])
         out.append(_Expected(
-            fig["id"], fig["ref"], fig.get("description", ""), fig.get("part") or "",
-            fig.get("text"), fig.get("value"),
-            list(dict.fromkeys(s["query"] for s in sources)),
-            list(dict.fromkeys(s["source"] for s in sources)), match,
+            fig.id, fig.ref, fig.description, fig.part or "", fig.text, fig.value,
+            list(dict.fromkeys(s.query for s in fig.sources)),
+            list(dict.fromkeys(s.source for s in fig.sources)), match,
         ))
     return out
 
 
-def _parameters(project: Project, manifest: dict | None, warnings: list[str]) -> dict[str, Any]:
+def _parameters(project: Project, manifest: Manifest | None, warnings: list[str]) -> dict[str, Any]:
     """The parameters recorded in the draft, typed as `build_parameters` types them."""
     params = build_parameters(project.config)
-    if not manifest or not isinstance(manifest.get("parameters"), dict):
+    if manifest is None or not manifest.parameters:
         return params
-    recorded = dict(manifest["parameters"])
+    recorded = dict(manifest.parameters)
     changed = []
     for key, value in recorded.items():
         now = params.get(key)
@@ -377,11 +321,11 @@ def _parameters(project: Project, manifest: dict | None, warnings: list[str]) ->
     return params
 
 
-def _sql_for(queries: list[str], manifest: dict | None, run: RunResult) -> str:
+def _sql_for(queries: list[str], manifest: Manifest | None, run: RunResult) -> str:
     texts = []
     for q in queries:
-        entry = (manifest or {}).get("queries", {}).get(q, {})
-        sql = entry.get("sql")
+        entry = manifest.queries.get(q) if manifest is not None else None
+        sql = entry.sql if entry is not None else None
         if sql is None:
             result = run.results.get(q)
             sql = result.sql if isinstance(result, QueryResult) else ""
@@ -423,8 +367,8 @@ def check(
     warnings: list[str] = []
     timings["open"] = time.perf_counter() - started
 
-    if manifest and isinstance(manifest.get("year"), int):
-        year_used, year_from = manifest["year"], "草稿清单"
+    if manifest is not None and manifest.year is not None:
+        year_used, year_from = manifest.year, "草稿清单"
         if year is not None and year != year_used:
             warnings.append(f"草稿记录的年度是 {year_used}，已忽略 --year {year}。")
     elif year is not None:
@@ -436,18 +380,18 @@ def check(
 
     project = load_project(config, year=year_used, sources=sources)
     year_used = project.year
-    if manifest and manifest.get("agency") and manifest["agency"] != project.config.report.agency:
-        warnings.append(f"草稿的发文机关是“{manifest['agency']}”，当前配置是“{project.config.report.agency}”。")
+    if manifest is not None and manifest.agency and manifest.agency != project.config.report.agency:
+        warnings.append(f"草稿的发文机关是“{manifest.agency}”，当前配置是“{project.config.report.agency}”。")
 
     t = time.perf_counter()
     run = run_queries(project.config, project.queries, params=_parameters(project, manifest, warnings))
     timings["queries"] = time.perf_counter() - t
     for failure in run.failures:
         warnings.append(f"查询 {failure.spec.name} 失败：{failure.error.message}")
-    if manifest:
-        changed_sql = [name for name, entry in manifest.get("queries", {}).items()
-                       if isinstance(run.results.get(name), QueryResult) and entry.get("sql_hash")
-                       and entry["sql_hash"] != run.results[name].sql_hash]
+    if manifest is not None:
+        changed_sql = [name for name, entry in manifest.queries.items()
+                       if isinstance(now := run.results.get(name), QueryResult) and entry.sql_hash
+                       and entry.sql_hash != now.sql_hash]
         if changed_sql:
             warnings.append(f"查询 {'、'.join(changed_sql)} 的 SQL 自生成草稿以来已修改，数字变化可能来自 SQL。")
 
@@ -490,13 +434,15 @@ def check(
     return CheckReport(
         draft=path, sha256=sha, mode=mode, year=year_used, year_from=year_from,
         has_manifest=manifest is not None,
-        built_at=(manifest or {}).get("built_at"), generator=(manifest or {}).get("generator"),
+        built_at=manifest.built_at if manifest else None, generator=manifest.generator if manifest else None,
         figures=figures, unbacked=unbacked, warnings=warnings, elapsed=elapsed, timings=timings,
     )
 
 
 class _Checker:
-    def __init__(self, project, manifest, run, draft, fresh, alignment, fresh_at):
+    def __init__(self, project: Project, manifest: Manifest | None, run: RunResult, draft: list[ScannedParagraph],
+                 fresh: list[ScannedParagraph], alignment: dict[int, int],
+                 fresh_at: dict[str, tuple[int, tuple[int, int]]]) -> None:
         self.project = project
         self.manifest = manifest
         self.run = run
@@ -614,6 +560,7 @@ class _Checker:
                     fc.sentence = sentence_around(p.text, s.start, s.end)
                     fc.note = "内容控件还在，但其中的文字已删空。"
                 elif i is not None:  # its paragraph is still there: say where it stood
+                    assert j is not None and fspan is not None, "i is the draft paragraph aligned to j"
                     da, db = map_span(self.fresh[j].text, self.draft[i].text, *fspan, matcher=self._matcher(j, i))
                     fc.paragraph, fc.span = i, ((da, db) if db > da else None)
                     fc.sentence = sentence_around(self.draft[i].text, da, db)
@@ -621,6 +568,7 @@ class _Checker:
                 else:
                     fc.paragraph = self._anchor_for_missing(j, i)
                     if j is not None:
+                        assert fspan is not None, "a fresh paragraph j comes with the figure's span in it"
                         fc.sentence = "（按当前模板）" + sentence_around(self.fresh[j].text, *fspan)
                     fc.note = "内容控件和所在段落都已不在草稿中。"
             out.append(fc)
@@ -638,6 +586,7 @@ class _Checker:
                 fc.status, fc.note = UNCHECKED, failed or "当前模板中已没有这个数字，段落比对模式下无法定位。"
                 out.append(fc)
                 continue
+            assert fspan is not None, "a fresh paragraph j comes with the figure's span in it"
             if i is None:
                 fc.status = REMOVED
                 fc.paragraph = self._anchor_for_missing(j, i)

@@ -20,8 +20,7 @@ from drafter.errors import DrafterError, TemplateError
 from drafter.data.figures import FigureRegistry
 from drafter.word.gongwen import STYLE_FOR_LEVEL, StyleSettings, body_style_name, ensure_styles, finish
 from drafter.outputs import write_atomically
-from drafter.word.oxml import highlight_placeholders, strip_all_marks, wrap_figures
-from drafter.review.reading import paragraph_text
+from drafter.word.oxml import highlight_placeholders, paragraph_text, strip_all_marks, wrap_figures
 from drafter.text.sections import Paragraph
 
 BODY_MARK = "\ue010drafter-body\ue011"
@@ -59,15 +58,11 @@ _DELIMITER = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}")
 _CLOSER = {"{{": "}}", "{%": "%}", "{#": "#}"}
 
 
-def _text_of(p) -> str:
-    return "".join(t.text or "" for t in p.iter(qn("w:t")))
-
-
 def master_paragraphs(document: DocumentObject) -> list[tuple[str, str]]:
     """(where, text) of every paragraph of the master, text joined over its runs as docxtpl
     joins a tag that Word split into runs: body paragraphs as 第 N 段 (tables included),
     then the paragraphs of each header and footer."""
-    out = [(f"第 {n} 段", _text_of(p)) for n, p in enumerate(document.element.body.iter(qn("w:p")), 1)]
+    out = [(f"第 {n} 段", paragraph_text(p, breaks=False)) for n, p in enumerate(document.element.body.iter(qn("w:p")), 1)]
     for rel in document.part.rels.values():
         kind = "页眉" if rel.reltype == RT.HEADER else "页脚" if rel.reltype == RT.FOOTER else None
         if kind is None or rel.is_external:
@@ -75,7 +70,7 @@ def master_paragraphs(document: DocumentObject) -> list[tuple[str, str]]:
         element = getattr(rel.target_part, "element", None)
         if element is None:
             continue
-        out += [(f"{kind}第 {n} 段", _text_of(p)) for n, p in enumerate(element.iter(qn("w:p")), 1)]
+        out += [(f"{kind}第 {n} 段", paragraph_text(p, breaks=False)) for n, p in enumerate(element.iter(qn("w:p")), 1)]
     return out
 
 

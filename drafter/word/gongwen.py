@@ -51,6 +51,7 @@ from lxml import etree
 from pydantic import BaseModel, ConfigDict, Field
 
 from drafter.data.figures import MARKED
+from drafter.word.oxml import paragraph_text
 
 __all__ = [
     "STYLE_FOR_LEVEL",
@@ -574,10 +575,6 @@ def _paragraph_style(p: etree._Element, names: dict[str, str]) -> str | None:
     return names.get(ps.get(qn("w:val"))) if ps is not None else None
 
 
-def _raw_text(p: etree._Element) -> str:
-    return "".join(t.text or "" for t in p.iter(_W_T))
-
-
 def _set_indent(p: etree._Element, settings: StyleSettings, *, left: float | None = None,
                 right: float | None = None, first: float | None = None,
                 hanging: float | None = None) -> None:
@@ -621,7 +618,7 @@ def _place_closing(paragraphs: list[tuple[etree._Element, str | None]], settings
     date = next((p for p, name in reversed(paragraphs) if name == DATE), None)
     if sig is None or date is None:
         return
-    sig_text, date_text = _raw_text(sig), _raw_text(date)
+    sig_text, date_text = paragraph_text(sig, breaks=False), paragraph_text(date, breaks=False)
     if not visible(sig_text).strip() or not visible(date_text).strip():
         return
     sig_right, date_right = closing_indents(sig_text, date_text)
@@ -631,7 +628,7 @@ def _place_closing(paragraphs: list[tuple[etree._Element, str | None]], settings
     # and the last line of text above go with it.
     _keep_with_next(sig)
     before = sig.getprevious()
-    while before is not None and before.tag == _W_P and not visible(_raw_text(before)).strip():
+    while before is not None and before.tag == _W_P and not visible(paragraph_text(before, breaks=False)).strip():
         _keep_with_next(before)
         before = before.getprevious()
     if before is not None and before.tag == _W_P:
@@ -742,7 +739,7 @@ def _indent_attachments(paragraphs: list[tuple[etree._Element, str | None]], set
     for p, name in paragraphs:
         if name != ATTACHMENT:
             continue
-        text = visible(_raw_text(p))
+        text = visible(paragraph_text(p, breaks=False))
         lead = label if text.startswith(label) else ""
         m = number.match(text[len(lead):])
         num_w = text_width(m.group(1)) if m else 0.0
@@ -998,6 +995,34 @@ def main(argv: Iterable[str] | None = None) -> int:
     build_master(target, intro=SAMPLE_INTRO)  # the sample project's master
     print(f"已生成 Word 母版：{target}")
     return 0
+
+
+@dataclass
+class MasterWritten:
+    path: Path
+    backup: Path | None  # the master it replaced, kept as `.bak`
+    kept_opening: bool  # the opening paragraph of the replaced master was carried over
+
+
+def write_master(target: Path, settings: StyleSettings, *, force: bool = False) -> MasterWritten:
+    """Write the default 公文 master to `target`. An existing master may hold an editor's work:
+    it is replaced only with `force`, after a `.bak` copy, keeping its opening paragraph."""
+    from drafter.errors import DrafterError
+    from drafter.outputs import check_output_name, write_atomically
+
+    check_output_name(target, (".docx",), "母版", "--output templates/report.docx")
+    intro, backup = None, None
+    if target.exists():
+        if not force:
+            raise DrafterError("母版已存在，未覆盖", path=target,
+                               hint="编辑人员可能改过它；确要重新生成请加 --force（原文件会备份为 .bak）。")
+        intro = opening_of(target)
+        backup = target.with_name(target.name + ".bak")
+        write_atomically(backup, lambda tmp: tmp.write_bytes(target.read_bytes()), what="母版备份",
+                         hint="检查磁盘空间和写权限。")
+    write_atomically(target, lambda tmp: build_master(tmp, settings, intro or DEFAULT_INTRO),
+                     what="母版", hint="检查磁盘空间和写权限；若该文件正在 Word 中打开，请先关闭。")
+    return MasterWritten(target, backup, intro is not None)
 
 
 if __name__ == "__main__":
