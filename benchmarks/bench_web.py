@@ -98,12 +98,18 @@ def main() -> None:
     print(f"drafter serve on the sample ({args.runs} runs after one warm-up)")
     print(f"  起草 pressed → download link shown (Chromium): {ms(clicks)}")
     print(f"  drafter.build called directly:                {ms(direct)}")
-    print(f"  web layer's share (median):                   {(statistics.median(clicks) - statistics.median(direct)) * 1000:.0f} ms")
+    print(
+        f"  web layer's share (median):                   {(statistics.median(clicks) - statistics.median(direct)) * 1000:.0f} ms"
+    )
     print(f"Preview page weight ({figures} figures), anchor < {ANCHOR_BYTES // 1024} KiB:")
-    print(f"  HTML {len(html) / 1024:.1f} KiB + CSS {len(css) / 1024:.1f} KiB + JS {len(js) / 1024:.1f} KiB"
-          f" = {page / 1024:.1f} KiB ({page / ANCHOR_BYTES:.0%} of the anchor)")
-    print(f"  drafter preview --html (one file):            {len(standalone) / 1024:.1f} KiB"
-          f" ({len(standalone) / ANCHOR_BYTES:.0%} of the anchor)")
+    print(
+        f"  HTML {len(html) / 1024:.1f} KiB + CSS {len(css) / 1024:.1f} KiB + JS {len(js) / 1024:.1f} KiB"
+        f" = {page / 1024:.1f} KiB ({page / ANCHOR_BYTES:.0%} of the anchor)"
+    )
+    print(
+        f"  drafter preview --html (one file):            {len(standalone) / 1024:.1f} KiB"
+        f" ({len(standalone) / ANCHOR_BYTES:.0%} of the anchor)"
+    )
 
 
 if __name__ == "__main__":

@@ -21,9 +21,18 @@ import pytest
 
 CHROMIUM = os.environ.get("DRAFTER_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("DRAFTER_CHROMEDRIVER", "/usr/bin/chromedriver")
-FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--window-size=1366,900", "--lang=zh-CN"]
+FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1366,900",
+    "--lang=zh-CN",
+]
 
 
 def required() -> bool:
@@ -79,10 +88,15 @@ def chromium(profile: Path, downloads: Path) -> Iterator[object]:
     for flag in FLAGS:
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={profile}")
-    options.add_experimental_option("prefs", {
-        "download.default_directory": str(downloads), "download.prompt_for_download": False,
-        "safebrowsing.enabled": False, "intl.accept_languages": "zh-CN,zh",
-    })
+    options.add_experimental_option(
+        "prefs",
+        {
+            "download.default_directory": str(downloads),
+            "download.prompt_for_download": False,
+            "safebrowsing.enabled": False,
+            "intl.accept_languages": "zh-CN,zh",
+        },
+    )
     driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
     try:
         driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
@@ -105,9 +119,11 @@ def wait_for(predicate, timeout: float = 30, what: str = "condition"):
 
 def downloaded(folder: Path, suffix: str, timeout: float = 30) -> Path:
     """The one finished download ending in `suffix`."""
+
     def done():
         files = [p for p in folder.iterdir() if p.name.endswith(suffix)]
         return files[0] if files and not any(folder.glob("*.crdownload")) else None
+
     return wait_for(done, timeout, f"a {suffix} download")
 
 

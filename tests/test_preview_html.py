@@ -31,10 +31,10 @@ def test_preview_html_of_a_draft_is_one_file_with_every_figure_clickable(sample_
     html = out.read_text(encoding="utf-8")
     manifest = read_manifest(Document(str(sample_draft)))
     shown = dict(FIGURE.findall(html))
-    assert shown == {f["id"]: f["text"] for f in manifest["figures"]}
-    assert "<style>" in html and "<script>" in html and "src=" not in html and "href=\"/" not in html
+    assert shown == {f.id: f.text for f in manifest.figures}
+    assert "<style>" in html and "<script>" in html and "src=" not in html and 'href="/' not in html
     data = json.loads(DATA.search(html).group(1))
-    assert data["figures"]["f001"]["ref"] == manifest["figures"][0]["ref"]
+    assert data["figures"]["f001"]["ref"] == manifest.figures[0].ref
     assert all("sql" in q for q in data["queries"].values())
     assert len(out.read_bytes()) < 1024 * 1024  # opens instantly: the issue's anchor
 
@@ -89,8 +89,7 @@ def test_tables_keep_their_cells_and_figures(sample_draft, tmp_path):
     assert '<table class="draft-table">' in standalone_preview(view)
 
 
-def test_after_a_check_each_figure_carries_its_status_and_findings_point_at_it(sample_project, sample_draft,
-                                                                            tmp_path):
+def test_after_a_check_each_figure_carries_its_status_and_findings_point_at_it(sample_project, sample_draft, tmp_path):
     from webfiles import planted_edit
 
     edited = tmp_path / "e.docx"
@@ -119,8 +118,13 @@ def test_in_paragraph_mode_findings_are_located_by_their_span(sample_project, sa
     report = check(path, sample_project)
     assert report.mode == "paragraphs"
     view = view_of_file(path, report=report)
-    marked = [(s.text, s.status) for b in view.blocks if isinstance(b, ParagraphView) for s in b.segments
-              if s.status and s.status != "一致"]
+    marked = [
+        (s.text, s.status)
+        for b in view.blocks
+        if isinstance(b, ParagraphView)
+        for s in b.segments
+        if s.status and s.status != "一致"
+    ]
     assert marked == [("1500", "手工修改")]
     assert [f.status for f in view.findings] == ["手工修改"] and view.findings[0].anchor in view.figures
     assert sum(1 for b in view.blocks if isinstance(b, ParagraphView) for s in b.segments if s.figure) >= 79
@@ -129,7 +133,8 @@ def test_in_paragraph_mode_findings_are_located_by_their_span(sample_project, sa
 def test_text_from_queries_cannot_become_markup(sample_project_copy, tmp_path):
     query = sample_project_copy.parent / "queries" / "enforcement" / "inspections.sql"
     text = query.read_text(encoding="utf-8").replace(
-        "-- description: 全年执法检查", "-- description: </script><script>alert(1)</script><b>全年执法检查", 1)
+        "-- description: 全年执法检查", "-- description: </script><script>alert(1)</script><b>全年执法检查", 1
+    )
     query.write_text(text, encoding="utf-8")
     out = tmp_path / "x.html"
     result = run("preview", "--html", str(out), "-c", str(sample_project_copy))
@@ -155,12 +160,12 @@ def tiny_png() -> bytes:
 CHART_XML = (
     '<c:chartSpace xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart" '
     'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"><c:chart>'
-    '<c:title><c:tx><c:rich><a:p><a:r><a:t>各街镇检查家次</a:t></a:r></a:p></c:rich></c:tx></c:title>'
+    "<c:title><c:tx><c:rich><a:p><a:r><a:t>各街镇检查家次</a:t></a:r></a:p></c:rich></c:tx></c:title>"
     '<c:plotArea><c:barChart><c:ser><c:tx><c:strRef><c:strCache><c:pt idx="0"><c:v>检查家次</c:v></c:pt>'
     '</c:strCache></c:strRef></c:tx><c:cat><c:strRef><c:strCache><c:pt idx="1"><c:v>徐泾镇</c:v></c:pt>'
     '<c:pt idx="0"><c:v>赵巷镇</c:v></c:pt></c:strCache></c:strRef></c:cat><c:val><c:numRef><c:numCache>'
     '<c:pt idx="0"><c:v>120</c:v></c:pt><c:pt idx="1"><c:v>95</c:v></c:pt></c:numCache></c:numRef></c:val>'
-    '</c:ser></c:barChart></c:plotArea></c:chart></c:chartSpace>'
+    "</c:ser></c:barChart></c:plotArea></c:chart></c:chartSpace>"
 )
 
 
@@ -169,9 +174,12 @@ def add_chart(doc) -> None:
     from docx.opc.part import Part
     from docx.oxml import parse_xml
 
-    part = Part(PackURI("/word/charts/chart1.xml"),
-                "application/vnd.openxmlformats-officedocument.drawingml.chart+xml", CHART_XML.encode(),
-                doc.part.package)
+    part = Part(
+        PackURI("/word/charts/chart1.xml"),
+        "application/vnd.openxmlformats-officedocument.drawingml.chart+xml",
+        CHART_XML.encode(),
+        doc.part.package,
+    )
     rid = doc.part.relate_to(part, "http://schemas.openxmlformats.org/officeDocument/2006/relationships/chart")
     run = parse_xml(
         '<w:r xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:drawing><wp:inline '
@@ -181,7 +189,8 @@ def add_chart(doc) -> None:
         '<a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/chart">'
         '<c:chart xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart" '
         f'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" r:id="{rid}"/>'
-        '</a:graphicData></a:graphic></wp:inline></w:drawing></w:r>')
+        "</a:graphicData></a:graphic></wp:inline></w:drawing></w:r>"
+    )
     doc.add_paragraph()._p.append(run)
 
 

@@ -50,8 +50,12 @@ def build(client: TestClient, period: str = "") -> dict:
 
 
 def upload(client: TestClient, name: str, data: bytes, **kw):
-    return client.post("/check", data={"csrf_token": token(client, "/check")},
-                       files={"draft": (name, data, "application/octet-stream")}, **kw)
+    return client.post(
+        "/check",
+        data={"csrf_token": token(client, "/check")},
+        files={"draft": (name, data, "application/octet-stream")},
+        **kw,
+    )
 
 
 def strong(html: str) -> list[str]:
@@ -59,6 +63,7 @@ def strong(html: str) -> list[str]:
 
 
 # --------------------------------------------------------------------------- 起草
+
 
 def test_the_build_page_offers_the_period_field_and_a_csrf_token(client):
     r = client.get("/")
@@ -113,7 +118,8 @@ def test_a_build_for_another_year_and_a_bad_period(client):
 
 def test_a_build_that_fails_shows_the_libraries_message(sample_project_copy, tmp_path):
     (sample_project_copy.parent / "templates" / "sections" / "01_intro.txt").write_text(
-        "{{ no_such_query.n }}\n", encoding="utf-8")
+        "{{ no_such_query.n }}\n", encoding="utf-8"
+    )
     app = create_app(sample_project_copy, allowed_hosts=("testserver",), workspace=private_dir(tmp_path))
     with TestClient(app, raise_server_exceptions=False) as c:
         status = build(c)
@@ -141,6 +147,7 @@ def test_placeholders_and_warnings_are_shown_after_the_build(sample_project_copy
 
 
 # --------------------------------------------------------------------------- 预览
+
 
 def test_the_preview_shows_every_figure_with_its_source_and_sql(client):
     assert "还没有草稿可预览" in client.get("/preview").text
@@ -176,6 +183,7 @@ def test_a_password_of_a_source_never_reaches_a_page(sample_project_copy, sample
 
 # --------------------------------------------------------------------------- 核对
 
+
 def test_an_uploaded_draft_with_a_planted_edit_shows_the_hand_edit_on_that_figure(client, sample_draft, tmp_path):
     edited = tmp_path / "edited.docx"
     fid = planted_edit(sample_draft, edited, "inspections.hazards_found", "1500")
@@ -206,12 +214,15 @@ def test_the_upload_is_deleted_after_the_check(client, sample_draft):
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700
 
 
-@pytest.mark.parametrize("name,data,message", [
-    ("notes.txt", "这不是 Word 文件".encode(), "不是 .docx 文件"),
-    ("empty.docx", b"", "是空文件"),
-    ("", b"", "没有选择文件"),  # what a browser sends when no file was chosen
-    ("broken.docx", b"PK\x03\x04" + b"\0" * 100, "已损坏"),
-])
+@pytest.mark.parametrize(
+    "name,data,message",
+    [
+        ("notes.txt", "这不是 Word 文件".encode(), "不是 .docx 文件"),
+        ("empty.docx", b"", "是空文件"),
+        ("", b"", "没有选择文件"),  # what a browser sends when no file was chosen
+        ("broken.docx", b"PK\x03\x04" + b"\0" * 100, "已损坏"),
+    ],
+)
 def test_a_non_docx_upload_gets_a_clear_message(client, name, data, message):
     r = upload(client, name, data)
     assert r.status_code == 400 and message in r.text and "Traceback" not in r.text
@@ -246,8 +257,9 @@ def test_entity_expansion_is_refused(client, sample_draft, tmp_path):
 
 
 def test_an_oversize_upload_is_refused_with_the_limit(sample_project, tmp_path):
-    app = create_app(sample_project, allowed_hosts=("testserver",), max_upload=64 * 1024,
-                     workspace=private_dir(tmp_path))
+    app = create_app(
+        sample_project, allowed_hosts=("testserver",), max_upload=64 * 1024, workspace=private_dir(tmp_path)
+    )
     with TestClient(app, raise_server_exceptions=False) as c:
         r = upload(c, "big.docx", b"PK\x03\x04" + b"x" * 200 * 1024)
         assert r.status_code == 413 and "超过 0.0625 MB" in r.text
@@ -264,6 +276,7 @@ def test_a_docx_that_is_not_a_drafter_draft_cannot_be_checked(client, tmp_path):
 
 
 # --------------------------------------------------------------------------- 数字
+
 
 def test_the_figures_page_lists_filters_and_downloads_csv(client):
     page = client.get("/figures").text
@@ -284,6 +297,7 @@ def test_the_figures_page_lists_filters_and_downloads_csv(client):
 
 # --------------------------------------------------------------------------- the door
 
+
 @pytest.mark.parametrize("route", ["/build", "/check"])
 def test_a_post_without_the_csrf_token_is_refused(client, route):
     client.get("/")
@@ -303,11 +317,21 @@ def test_a_foreign_host_header_is_refused(client):
     assert client.get("/", headers={"host": "evil.example"}).status_code == 400
 
 
-@pytest.mark.parametrize("path", [
-    "/download/..%2F..%2F..%2Fetc%2Fpasswd", "/download/../../etc/passwd", "/download/%2Fetc%2Fpasswd",
-    "/static/..%2F..%2F..%2F..%2Fetc%2Fpasswd", "/static/../app.py", "/jobs/..%2Fconfig.yaml",
-    "/preview/..%2F..%2Fconfig.yaml", "/check/..%2Fx", "/download/", "/download/config.yaml",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/download/..%2F..%2F..%2Fetc%2Fpasswd",
+        "/download/../../etc/passwd",
+        "/download/%2Fetc%2Fpasswd",
+        "/static/..%2F..%2F..%2F..%2Fetc%2Fpasswd",
+        "/static/../app.py",
+        "/jobs/..%2Fconfig.yaml",
+        "/preview/..%2F..%2Fconfig.yaml",
+        "/check/..%2Fx",
+        "/download/",
+        "/download/config.yaml",
+    ],
+)
 def test_no_request_parameter_reaches_the_filesystem(client, path):
     build(client)
     r = client.get(path)
@@ -336,6 +360,7 @@ def test_a_wrong_method_and_an_internal_error_answer_in_chinese(client, monkeypa
 
 
 # --------------------------------------------------------------------------- pieces
+
 
 def test_inspect_docx_limits_entries_and_total_size(sample_draft):
     data = sample_draft.read_bytes()
@@ -427,8 +452,10 @@ def test_old_builds_are_forgotten_with_their_files(client):
 
 def test_rule_findings_of_the_validation_are_shown_with_the_draft(sample_project_copy, tmp_path):
     extra = sample_project_copy.parent / "queries" / "unused_total.sql"
-    extra.write_text("-- source: enforcement\n-- description: 未使用的查询\n-- returns: scalar\n"
-                     "SELECT COUNT(*) FROM inspection\n", encoding="utf-8")
+    extra.write_text(
+        "-- source: enforcement\n-- description: 未使用的查询\n-- returns: scalar\nSELECT COUNT(*) FROM inspection\n",
+        encoding="utf-8",
+    )
     app = create_app(sample_project_copy, allowed_hosts=("testserver",), workspace=private_dir(tmp_path))
     with TestClient(app, raise_server_exceptions=False) as c:
         status = build(c)
@@ -506,11 +533,17 @@ def test_the_check_takes_a_period_only_for_a_draft_that_lost_its_own(client, sam
             del doc.part.rels[rel_id]
     path = tmp_path / "no-manifest.docx"
     doc.save(str(path))
-    r = client.post("/check", data={"csrf_token": token(client, "/check"), "period": "2025"},
-                    files={"draft": ("no-manifest.docx", path.read_bytes(), "application/octet-stream")})
+    r = client.post(
+        "/check",
+        data={"csrf_token": token(client, "/check"), "period": "2025"},
+        files={"draft": ("no-manifest.docx", path.read_bytes(), "application/octet-stream")},
+    )
     assert r.status_code == 200 and "84 个数字：一致 84" in r.text
-    r = client.post("/check", data={"csrf_token": token(client, "/check"), "period": "二〇二五"},
-                    files={"draft": ("no-manifest.docx", path.read_bytes(), "application/octet-stream")})
+    r = client.post(
+        "/check",
+        data={"csrf_token": token(client, "/check"), "period": "二〇二五"},
+        files={"draft": ("no-manifest.docx", path.read_bytes(), "application/octet-stream")},
+    )
     assert r.status_code == 400 and "不是有效的报告年度" in r.text
 
 

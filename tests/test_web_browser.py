@@ -24,8 +24,9 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def site(sample_project, tmp_path_factory):
-    app = create_app(sample_project, allowed_hosts=("127.0.0.1",),
-                     workspace=private_dir(tmp_path_factory.mktemp("web-workspace")))
+    app = create_app(
+        sample_project, allowed_hosts=("127.0.0.1",), workspace=private_dir(tmp_path_factory.mktemp("web-workspace"))
+    )
     with running_server(app) as url:
         yield url
 
@@ -48,12 +49,11 @@ def by_css(driver, selector: str):
 
 
 def visible(driver, selector: str):
-    return wait_for(lambda: next((e for e in by_css(driver, selector) if e.is_displayed()), None),
-                    what=selector)
+    return wait_for(lambda: next((e for e in by_css(driver, selector) if e.is_displayed()), None), what=selector)
 
 
 def figure_id(draft: Path, ref: str) -> str:
-    return next(f["id"] for f in read_manifest(Document(str(draft)))["figures"] if f["ref"] == ref)
+    return next(f.id for f in read_manifest(Document(str(draft))).figures if f.ref == ref)
 
 
 def test_build_and_download_a_draft(site, driver, downloads, tmp_path):

@@ -16,7 +16,7 @@ from drafter.word.manifest import read_manifest
 def planted_edit(draft: Path, target: Path, ref: str, text: str) -> str:
     """A copy of `draft` where the figure printing `ref` reads `text`; returns the figure's id."""
     doc = Document(str(draft))
-    fid = next(f["id"] for f in read_manifest(doc)["figures"] if f["ref"] == ref)
+    fid = next(f.id for f in read_manifest(doc).figures if f.ref == ref)
     sdt = next(s for s in doc.element.body.iter(qn("w:sdt")) if control_id(s) == fid)
     ts = list(sdt.iter(qn("w:t")))
     ts[0].text = text
@@ -52,22 +52,27 @@ def with_document_xml(draft: Path, target: Path, rewrite) -> Path:
 
 def xxe_docx(draft: Path, target: Path) -> Path:
     """The draft with an external entity reading /etc/passwd into its first text."""
+
     def rewrite(xml: bytes) -> bytes:
         head, sep, body = xml.partition(b"?>")
         doctype = b'<!DOCTYPE w:document [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
         body = body.replace(b"<w:t>", b"<w:t>&xxe;", 1)
         return head + sep + doctype + body
+
     return with_document_xml(draft, target, rewrite)
 
 
 def laughs_docx(draft: Path, target: Path) -> Path:
     """The draft with a billion-laughs entity expansion in its first text."""
+
     def rewrite(xml: bytes) -> bytes:
         head, sep, body = xml.partition(b"?>")
         entities = b'<!ENTITY a "ha">' + b"".join(
-            b'<!ENTITY %s "%s">' % (bytes([98 + i]), (b"&" + bytes([97 + i]) + b";") * 10) for i in range(8))
+            b'<!ENTITY %s "%s">' % (bytes([98 + i]), (b"&" + bytes([97 + i]) + b";") * 10) for i in range(8)
+        )
         body = body.replace(b"<w:t>", b"<w:t>&i;", 1)
         return head + sep + b"<!DOCTYPE w:document [" + entities + b"]>" + body
+
     return with_document_xml(draft, target, rewrite)
 
 
@@ -85,7 +90,7 @@ def lying_zip(target: Path, size: int = 8 * 1024 * 1024, declared: int = 100) ->
         at = 0
         while (at := data.find(signature, at)) >= 0:
             name_at = at + (30 if signature == b"PK\x03\x04" else 46)
-            if data[name_at:name_at + len(name)] == name:
+            if data[name_at : name_at + len(name)] == name:
                 struct.pack_into("<I", data, at + size_at, declared)
             at += 4
     target.write_bytes(bytes(data))

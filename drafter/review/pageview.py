@@ -28,6 +28,7 @@ from drafter.review.scan import ScannedParagraph, scan_document
 if TYPE_CHECKING:
     from drafter.project.config import Config
     from drafter.review.checker import CheckReport
+    from drafter.word.manifest import Manifest
 
 _TBL, _TR, _TC, _P = qn("w:tbl"), qn("w:tr"), qn("w:tc"), qn("w:p")
 _PPR, _PSTYLE, _VAL = qn("w:pPr"), qn("w:pStyle"), qn("w:val")
@@ -36,13 +37,18 @@ _SECT_PR = qn("w:sectPr")
 
 # Word style names (as the master names them) → kind of paragraph on the page.
 STYLE_KINDS = {
-    "公文标题": "title", "Title": "title",
+    "公文标题": "title",
+    "Title": "title",
     "发文字号": "docnumber",
     "主送机关": "recipient",
-    "一级标题": "h1", "heading 1": "h1",
-    "二级标题": "h2", "heading 2": "h2",
-    "三级标题": "h3", "heading 3": "h3",
-    "四级标题": "h4", "heading 4": "h4",
+    "一级标题": "h1",
+    "heading 1": "h1",
+    "二级标题": "h2",
+    "heading 2": "h2",
+    "三级标题": "h3",
+    "heading 3": "h3",
+    "四级标题": "h4",
+    "heading 4": "h4",
     "附件说明": "attachment",
     "署名": "signature",
     "成文日期": "date",
@@ -150,7 +156,7 @@ def _split_placeholders(text: str, figure: str | None, status: str | None) -> li
     pos = 0
     for m in PLACEHOLDER.finditer(text):
         if m.start() > pos:
-            out.append(Segment(text[pos:m.start()], figure, status))
+            out.append(Segment(text[pos : m.start()], figure, status))
         out.append(Segment(m.group(), figure, status, placeholder=True))
         pos = m.end()
     if pos < len(text) or not out:
@@ -158,8 +164,7 @@ def _split_placeholders(text: str, figure: str | None, status: str | None) -> li
     return out
 
 
-def _segments(p: ScannedParagraph, marks: list[tuple[int, int, str]],
-              statuses: dict[str, str]) -> list[Segment]:
+def _segments(p: ScannedParagraph, marks: list[tuple[int, int, str]], statuses: dict[str, str]) -> list[Segment]:
     """The paragraph's text cut at its figure controls and at the located findings."""
     spans = sorted([(s.start, s.end, s.id) for s in p.figures] + marks)
     chosen: list[tuple[int, int, str]] = []
@@ -189,9 +194,18 @@ _R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _WP = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})  # no SVG: it can hold script
 MAX_IMAGE = 1024 * 1024  # bytes; a bigger picture is named, not embedded, to keep the page light
-CHART_TYPES = {"barChart": "柱状图", "bar3DChart": "柱状图", "lineChart": "折线图", "line3DChart": "折线图",
-               "pieChart": "饼图", "pie3DChart": "饼图", "doughnutChart": "圆环图", "areaChart": "面积图",
-               "scatterChart": "散点图", "radarChart": "雷达图"}
+CHART_TYPES = {
+    "barChart": "柱状图",
+    "bar3DChart": "柱状图",
+    "lineChart": "折线图",
+    "line3DChart": "折线图",
+    "pieChart": "饼图",
+    "pie3DChart": "饼图",
+    "doughnutChart": "圆环图",
+    "areaChart": "面积图",
+    "scatterChart": "散点图",
+    "radarChart": "雷达图",
+}
 
 
 def _drawings(p: etree._Element, part: Any) -> list[DrawingView]:
@@ -204,8 +218,9 @@ def _drawings(p: etree._Element, part: Any) -> list[DrawingView]:
         chart = next(drawing.iter(f"{{{_C}}}chart"), None)
         blip = next(drawing.iter(f"{{{_A}}}blip"), None)
         target = None
-        rel_id = (chart.get(f"{{{_R}}}id") if chart is not None
-                  else blip.get(f"{{{_R}}}embed") if blip is not None else None)
+        rel_id = (
+            chart.get(f"{{{_R}}}id") if chart is not None else blip.get(f"{{{_R}}}embed") if blip is not None else None
+        )
         if rel_id and rel_id in part.rels and not part.rels[rel_id].is_external:
             target = part.rels[rel_id].target_part
         if chart is not None and target is not None:
@@ -270,8 +285,11 @@ def _source_entries(manifest: dict[str, Any] | None, config: Config | None) -> d
 
 def _query_entries(manifest: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
     keep = ("source", "description", "returns", "file", "sql", "sql_file", "params", "error")
-    return {name: {k: entry[k] for k in keep if k in entry}
-            for name, entry in ((manifest or {}).get("queries") or {}).items() if isinstance(entry, dict)}
+    return {
+        name: {k: entry[k] for k in keep if k in entry}
+        for name, entry in ((manifest or {}).get("queries") or {}).items()
+        if isinstance(entry, dict)
+    }
 
 
 def _figure_entries(manifest: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
@@ -280,20 +298,33 @@ def _figure_entries(manifest: dict[str, Any] | None) -> dict[str, dict[str, Any]
         if not isinstance(fig, dict) or not isinstance(fig.get("id"), str):
             continue
         out[fig["id"]] = {
-            "id": fig["id"], "ref": fig.get("ref", ""), "text": fig.get("text", ""), "value": fig.get("value"),
-            "filter": fig.get("filter", ""), "part": fig.get("part") or "", "placeholder": bool(fig.get("placeholder")),
+            "id": fig["id"],
+            "ref": fig.get("ref", ""),
+            "text": fig.get("text", ""),
+            "value": fig.get("value"),
+            "filter": fig.get("filter", ""),
+            "part": fig.get("part") or "",
+            "placeholder": bool(fig.get("placeholder")),
             "description": fig.get("description", ""),
             "sources": [s for s in fig.get("sources") or [] if isinstance(s, dict)],
         }
     return out
 
 
-def draft_view(document, manifest: dict[str, Any] | None, *, config: Config | None = None,
-               report: CheckReport | None = None, title: str | None = None) -> DraftView:
+def draft_view(
+    document,
+    manifest: Manifest | dict[str, Any] | None,
+    *,
+    config: Config | None = None,
+    report: CheckReport | None = None,
+    title: str | None = None,
+) -> DraftView:
     """The page model of an opened draft (python-docx Document) and its manifest.
 
     With `report` (a check of this very draft), each figure carries its status, the
     numbers without a source are marked where they stand, and `findings` lists them."""
+    if manifest is not None and not isinstance(manifest, dict):  # the Manifest model: read as its JSON
+        manifest = manifest.model_dump(mode="json")
     scanned = scan_document(document)
     by_element = {id(p.element): p for p in scanned}
     names = _style_names(document)
@@ -307,41 +338,89 @@ def draft_view(document, manifest: dict[str, Any] | None, *, config: Config | No
         control_spans = {(p.index, s.id) for p in scanned for s in p.figures}
         for f in report.figures:
             statuses[f.id] = f.status
-            entry = figures.setdefault(f.id, {
-                "id": f.id, "ref": f.ref, "text": f.built_text or "", "value": json_value(f.built_value), "filter": "",
-                "part": f.part, "placeholder": False, "description": f.description,
-                "sources": [{"query": q, "source": "", "column": "", "row": None} for q in f.queries],
-            })
-            entry["check"] = {"status": f.status, "draft": f.draft_text, "built": f.built_text,
-                              "current": f.current_text, "current_value": json_value(f.current_value), "note": f.note.strip()}
+            entry = figures.setdefault(
+                f.id,
+                {
+                    "id": f.id,
+                    "ref": f.ref,
+                    "text": f.built_text or "",
+                    "value": json_value(f.built_value),
+                    "filter": "",
+                    "part": f.part,
+                    "placeholder": False,
+                    "description": f.description,
+                    "sources": [{"query": q, "source": "", "column": "", "row": None} for q in f.queries],
+                },
+            )
+            entry["check"] = {
+                "status": f.status,
+                "draft": f.draft_text,
+                "built": f.built_text,
+                "current": f.current_text,
+                "current_value": json_value(f.current_value),
+                "note": f.note.strip(),
+            }
             if f.paragraph is not None and f.span is not None and (f.paragraph, f.id) not in control_spans:
                 marks.setdefault(f.paragraph, []).append((f.span[0], f.span[1], f.id))
         for n, u in enumerate(report.unbacked, start=1):
             ident = f"n{n}"
             statuses[ident] = u.status
-            figures[ident] = {"id": ident, "ref": "", "text": u.text, "value": None, "filter": "", "part": u.part,
-                              "placeholder": False, "description": "正文中的数字，没有查询支持", "sources": [],
-                              "check": {"status": u.status, "draft": u.text, "built": None, "current": None,
-                                        "current_value": None, "note": u.note.strip()}}
+            figures[ident] = {
+                "id": ident,
+                "ref": "",
+                "text": u.text,
+                "value": None,
+                "filter": "",
+                "part": u.part,
+                "placeholder": False,
+                "description": "正文中的数字，没有查询支持",
+                "sources": [],
+                "check": {
+                    "status": u.status,
+                    "draft": u.text,
+                    "built": None,
+                    "current": None,
+                    "current_value": None,
+                    "note": u.note.strip(),
+                },
+            }
             marks.setdefault(u.paragraph, []).append((u.span[0], u.span[1], ident))
         unbacked_ids = {id(u): f"n{n}" for n, u in enumerate(report.unbacked, start=1)}
         for item in report.findings:
             ident = unbacked_ids.get(id(item)) or str(getattr(item, "id", ""))
             fc = figures.get(ident, {}).get("check", {})
-            findings.append(FindingView(
-                anchor=ident, status=item.status, label=item.label, sentence=item.sentence,
-                draft_text=fc.get("draft"), built_text=fc.get("built"), current_text=fc.get("current"),
-                note=item.note.strip(),
-            ))
-        check = {"summary": report.summary(), "mode": report.mode_label, "counts": report.counts(),
-                 "warnings": list(report.warnings), "year": report.year}
+            findings.append(
+                FindingView(
+                    anchor=ident,
+                    status=item.status,
+                    label=item.label,
+                    sentence=item.sentence,
+                    draft_text=fc.get("draft"),
+                    built_text=fc.get("built"),
+                    current_text=fc.get("current"),
+                    note=item.note.strip(),
+                )
+            )
+        from drafter.review.report_text import mode_label, summary
+
+        check = {
+            "summary": summary(report),
+            "mode": mode_label(report),
+            "counts": report.counts(),
+            "warnings": list(report.warnings),
+            "year": report.year,
+        }
 
     def paragraph(el: etree._Element) -> ParagraphView | None:
         p = by_element.get(id(el))
         if p is None:
             return None
-        return ParagraphView(p.index, _kind(el, names), _segments(p, marks.get(p.index, []), statuses),
-                             drawings=_drawings(el, document.part) if _has_drawing(el) else [])
+        return ParagraphView(
+            p.index,
+            _kind(el, names),
+            _segments(p, marks.get(p.index, []), statuses),
+            drawings=_drawings(el, document.part) if _has_drawing(el) else [],
+        )
 
     blocks: list[ParagraphView | TableView] = []
     for child in document.element.body:
@@ -367,11 +446,18 @@ def draft_view(document, manifest: dict[str, Any] | None, *, config: Config | No
         title = next((b.text for b in blocks if isinstance(b, ParagraphView) and b.kind == "title"), "")
         title = title or next((b.text for b in blocks if isinstance(b, ParagraphView) and b.text.strip()), "草稿")
     return DraftView(
-        title=title, year=(manifest or {}).get("year", report.year if report else ""),
-        agency=(manifest or {}).get("agency", ""), built_at=(manifest or {}).get("built_at"),
-        generator=(manifest or {}).get("generator"), blocks=blocks, figures=figures,
-        queries=_query_entries(manifest), sources=_source_entries(manifest, config),
-        has_manifest=manifest is not None, check=check, findings=findings,
+        title=title,
+        year=(manifest or {}).get("year", report.year if report else ""),
+        agency=(manifest or {}).get("agency", ""),
+        built_at=(manifest or {}).get("built_at"),
+        generator=(manifest or {}).get("generator"),
+        blocks=blocks,
+        figures=figures,
+        queries=_query_entries(manifest),
+        sources=_source_entries(manifest, config),
+        has_manifest=manifest is not None,
+        check=check,
+        findings=findings,
     )
 
 
@@ -384,8 +470,9 @@ def view_of_file(path: str | Path, *, config: Config | None = None, report: Chec
     return draft_view(document, read_manifest(document), config=config, report=report)
 
 
-def view_of_project(config: str | Path | Config = "config.yaml", *, year: int | None = None,
-                    sources: dict[str, str] | None = None) -> DraftView:
+def view_of_project(
+    config: str | Path | Config = "config.yaml", *, year: int | None = None, sources: dict[str, str] | None = None
+) -> DraftView:
     """The page model of the draft a build would write now, composed in memory (nothing is written)."""
     import datetime as dt
 

@@ -51,8 +51,10 @@ CSRF_COOKIE = "drafter_csrf"
 CSRF_FIELD = "csrf_token"
 FORM_OVERHEAD = 64 * 1024  # multipart boundaries and the token, on top of the file
 SECURITY_HEADERS = {
-    "content-security-policy": ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-                                "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+    "content-security-policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
     "x-content-type-options": "nosniff",
     "x-frame-options": "DENY",
     "referrer-policy": "no-referrer",
@@ -145,8 +147,13 @@ class Settings:
     workspace: Path | None = None
 
 
-def create_app(config: str | Path = "config.yaml", *, max_upload: int = MAX_UPLOAD,
-               allowed_hosts: tuple[str, ...] | None = None, workspace: Path | None = None) -> Starlette:
+def create_app(
+    config: str | Path = "config.yaml",
+    *,
+    max_upload: int = MAX_UPLOAD,
+    allowed_hosts: tuple[str, ...] | None = None,
+    workspace: Path | None = None,
+) -> Starlette:
     """The application for the project whose config.yaml is `config`."""
     settings = Settings(Path(config).resolve(), max_upload=max_upload, workspace=workspace)
     if allowed_hosts is not None:
@@ -193,8 +200,15 @@ def create_app(config: str | Path = "config.yaml", *, max_upload: int = MAX_UPLO
 
     def build_fields(info: dict[str, Any], period: str = "", **_other: str) -> list[FormField]:
         """The 起草 form. A project with units adds one FormField("unit", …, choices=…) here."""
-        return [FormField("period", "报告期", period, placeholder=str(info["year"]),
-                          help=f"留空即按 config.yaml 的设定（{info['year']} 年度）；或写四位年份，如 2024。")]
+        return [
+            FormField(
+                "period",
+                "报告期",
+                period,
+                placeholder=str(info["year"]),
+                help=f"留空即按 config.yaml 的设定（{info['year']} 年度）；或写四位年份，如 2024。",
+            )
+        ]
 
     def figure_listing(period: str) -> Any:
         from drafter.review.listing import list_figures
@@ -205,8 +219,14 @@ def create_app(config: str | Path = "config.yaml", *, max_upload: int = MAX_UPLO
 
     async def build_page(request: Request) -> Response:
         info = project_info()
-        return page(request, "build.html", "build", info=info, fields=build_fields(info),
-                    jobs=list(reversed(list(space.jobs.values())))[:20])
+        return page(
+            request,
+            "build.html",
+            "build",
+            info=info,
+            fields=build_fields(info),
+            jobs=list(reversed(list(space.jobs.values())))[:20],
+        )
 
     async def start_build(request: Request) -> Response:
         form = await verified_form(request)
@@ -215,8 +235,16 @@ def create_app(config: str | Path = "config.yaml", *, max_upload: int = MAX_UPLO
         try:
             job = space.start_build(values)
         except DrafterError as exc:
-            return page(request, "build.html", "build", status_code=400, info=info, error=exc,
-                        fields=build_fields(info, **values), jobs=[])
+            return page(
+                request,
+                "build.html",
+                "build",
+                status_code=400,
+                info=info,
+                error=exc,
+                fields=build_fields(info, **values),
+                jobs=[],
+            )
         return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 
     async def job_page(request: Request) -> Response:
@@ -238,8 +266,11 @@ def create_app(config: str | Path = "config.yaml", *, max_upload: int = MAX_UPLO
         folder (newest first), each by an opaque id."""
         import datetime as dt
 
-        out = [{"href": f"/preview/{job.id}", "text": job.draft.name, "note": "本次起草"}
-               for job in reversed(list(space.jobs.values())) if job.state == "done" and job.draft is not None]
+        out = [
+            {"href": f"/preview/{job.id}", "text": job.draft.name, "note": "本次起草"}
+            for job in reversed(list(space.jobs.values()))
+            if job.state == "done" and job.draft is not None
+        ]
         config = info["config"]
         if config is not None:
             folder = config.resolve(config.output.dir)
@@ -250,8 +281,13 @@ def create_app(config: str | Path = "config.yaml", *, max_upload: int = MAX_UPLO
             files.sort(key=lambda f: f.stat().st_mtime, reverse=True)
             for f in files[:20]:
                 when = dt.datetime.fromtimestamp(f.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
-                out.append({"href": f"/preview/file/{space.offer_existing(f, DOCX)}", "text": f.name,
-                            "note": f"输出目录，{when}"})
+                out.append(
+                    {
+                        "href": f"/preview/file/{space.offer_existing(f, DOCX)}",
+                        "text": f.name,
+                        "note": f"输出目录，{when}",
+                    }
+                )
         return out
 
     async def preview_latest(request: Request) -> Response:
@@ -270,6 +306,7 @@ def create_app(config: str | Path = "config.yaml", *, max_upload: int = MAX_UPLO
         if found is None or found.media_type != DOCX:
             raise HTTPException(404, "找不到这份草稿（文件可能已被移走）。")
         info = project_info()
+
         def view_of(path: Path) -> Any:
             try:
                 data = path.read_bytes()
@@ -281,11 +318,26 @@ def create_app(config: str | Path = "config.yaml", *, max_upload: int = MAX_UPLO
         try:
             view = await run_in_threadpool(view_of, found.path)
         except DrafterError as exc:
-            return page(request, "error.html", "preview", status_code=400, heading="无法预览这份草稿",
-                        message=exc.message, hint=exc.hint)
+            return page(
+                request,
+                "error.html",
+                "preview",
+                status_code=400,
+                heading="无法预览这份草稿",
+                message=exc.message,
+                hint=exc.hint,
+            )
         links = [{"href": f"/download/{request.path_params['file']}", "text": "下载草稿", "id": "download-link"}]
-        return page(request, "preview.html", "preview", info=info, view=view, heading=view.title, links=links,
-                    others=other_drafts(info))
+        return page(
+            request,
+            "preview.html",
+            "preview",
+            info=info,
+            view=view,
+            heading=view.title,
+            links=links,
+            others=other_drafts(info),
+        )
 
     async def preview_job(request: Request) -> Response:
         from starlette.concurrency import run_in_threadpool
@@ -298,8 +350,16 @@ def create_app(config: str | Path = "config.yaml", *, max_upload: int = MAX_UPLO
         info = project_info()
         view = await run_in_threadpool(view_of_file, job.draft, config=info["config"])
         links = [{"href": f"/download/{job.download}", "text": "下载草稿", "id": "download-link"}]
-        return page(request, "preview.html", "preview", info=info, view=view, heading=view.title, links=links,
-                    others=other_drafts(info))
+        return page(
+            request,
+            "preview.html",
+            "preview",
+            info=info,
+            view=view,
+            heading=view.title,
+            links=links,
+            others=other_drafts(info),
+        )
 
     # ------------------------------------------------------------------ 核对
 
@@ -310,14 +370,20 @@ def create_app(config: str | Path = "config.yaml", *, max_upload: int = MAX_UPLO
         from starlette.concurrency import run_in_threadpool
 
         def refused(error: DrafterError, status: int = 400) -> Response:
-            return page(request, "check.html", "check", status_code=status, error=error,
-                        max_mb=f"{max_upload / 1024 / 1024:g}")
+            return page(
+                request, "check.html", "check", status_code=status, error=error, max_mb=f"{max_upload / 1024 / 1024:g}"
+            )
 
         try:
             form = await verified_form(request)
         except BodyTooLarge:
-            return refused(DraftError(f"上传的文件超过 {max_upload / 1024 / 1024:g} MB，不予接收",
-                                      hint="草稿一般只有几十 KB；请确认选择的文件。"), 413)
+            return refused(
+                DraftError(
+                    f"上传的文件超过 {max_upload / 1024 / 1024:g} MB，不予接收",
+                    hint="草稿一般只有几十 KB；请确认选择的文件。",
+                ),
+                413,
+            )
         try:
             upload = form.get("draft")
             if not isinstance(upload, UploadFile) or not upload.filename:
@@ -395,9 +461,22 @@ def create_app(config: str | Path = "config.yaml", *, max_upload: int = MAX_UPLO
         query = {k: v for k, v in (("period", period), ("q", q)) if v}
         csv_query = ("?" + urllib.parse.urlencode(query)) if query else ""
         columns = ["id", "part", "text", "value", "ref", "sources", "description", "filter"]
-        return page(request, "figures.html", "figures", info=info, listing=listing, rows=rows, error=error,
-                    period=period, q=q, default_period=info["year"], headers=HEADERS, columns=columns,
-                    csv_query=csv_query, status_code=400 if error else 200)
+        return page(
+            request,
+            "figures.html",
+            "figures",
+            info=info,
+            listing=listing,
+            rows=rows,
+            error=error,
+            period=period,
+            q=q,
+            default_period=info["year"],
+            headers=HEADERS,
+            columns=columns,
+            csv_query=csv_query,
+            status_code=400 if error else 200,
+        )
 
     async def figures_csv(request: Request) -> Response:
         from starlette.concurrency import run_in_threadpool
@@ -409,8 +488,15 @@ def create_app(config: str | Path = "config.yaml", *, max_upload: int = MAX_UPLO
         try:
             listing = await run_in_threadpool(figure_listing, period)
         except DrafterError as exc:
-            return page(request, "error.html", "figures", status_code=400, heading="无法列出数字",
-                        message=exc.message, hint=exc.hint)
+            return page(
+                request,
+                "error.html",
+                "figures",
+                status_code=400,
+                heading="无法列出数字",
+                message=exc.message,
+                hint=exc.hint,
+            )
         shown = FigureListing(listing.year, listing.agency, _filtered(listing.figures, q), listing.failures)
         name = f"{listing.agency}{listing.year}年度报告数字.csv"
         # A BOM so that Excel on Windows reads the Chinese text as UTF-8.
@@ -429,21 +515,43 @@ def create_app(config: str | Path = "config.yaml", *, max_upload: int = MAX_UPLO
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         headings = {403: "请求被拒绝", 404: "找不到页面", 405: "不支持的请求方式", 413: "上传的文件太大"}
-        detail = exc.detail if isinstance(exc.detail, str) and not exc.detail.isascii() else {
-            404: "没有这个页面。", 405: "这个地址不接受这种请求。"}.get(exc.status_code, "请求无法处理。")
-        return page(request, "error.html", "", status_code=exc.status_code,
-                    heading=headings.get(exc.status_code, "请求无法处理"), message=detail, hint=None)
+        detail = (
+            exc.detail
+            if isinstance(exc.detail, str) and not exc.detail.isascii()
+            else {404: "没有这个页面。", 405: "这个地址不接受这种请求。"}.get(exc.status_code, "请求无法处理。")
+        )
+        return page(
+            request,
+            "error.html",
+            "",
+            status_code=exc.status_code,
+            heading=headings.get(exc.status_code, "请求无法处理"),
+            message=detail,
+            hint=None,
+        )
 
     async def server_error(request: Request, exc: Exception) -> Response:
         log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
-        html = pages.render("error.html", active="", agency="", heading="服务器内部错误",
-                            message="处理请求时出现内部错误，未能完成。",
-                            hint="请稍后重试；若一再出现，请把运行 drafter serve 的终端中的信息报告给维护者。")
+        html = pages.render(
+            "error.html",
+            active="",
+            agency="",
+            heading="服务器内部错误",
+            message="处理请求时出现内部错误，未能完成。",
+            hint="请稍后重试；若一再出现，请把运行 drafter serve 的终端中的信息报告给维护者。",
+        )
         return HTMLResponse(html, status_code=500)
 
     async def too_large(request: Request, exc: Exception) -> Response:
-        return page(request, "error.html", "", status_code=413, heading="上传的文件太大",
-                    message=f"请求超过 {max_upload / 1024 / 1024:g} MB，不予接收。", hint=None)
+        return page(
+            request,
+            "error.html",
+            "",
+            status_code=413,
+            heading="上传的文件太大",
+            message=f"请求超过 {max_upload / 1024 / 1024:g} MB，不予接收。",
+            hint=None,
+        )
 
     static = StaticFiles(packages=[("drafter.web", "static")])
     routes = [
@@ -467,6 +575,7 @@ def create_app(config: str | Path = "config.yaml", *, max_upload: int = MAX_UPLO
         Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts)),
         Middleware(BodyLimit, limit=max_upload + FORM_OVERHEAD),
     ]
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         try:
@@ -475,7 +584,9 @@ def create_app(config: str | Path = "config.yaml", *, max_upload: int = MAX_UPLO
             space.close()  # drafts, checklists and annotated copies of this session
 
     app = Starlette(
-        routes=routes, middleware=middleware, lifespan=lifespan,
+        routes=routes,
+        middleware=middleware,
+        lifespan=lifespan,
         exception_handlers={HTTPException: http_error, BodyTooLarge: too_large, Exception: server_error},
     )
     app.state.workspace = space
@@ -489,8 +600,19 @@ def _filtered(rows: list[Any], q: str) -> list[Any]:
         return list(rows)
     out = []
     for row in rows:
-        text = " ".join(str(v) for v in (row.id, row.part, row.text, row.value, row.ref, " ".join(row.sources),
-                                         row.description, row.filter)).lower()
+        text = " ".join(
+            str(v)
+            for v in (
+                row.id,
+                row.part,
+                row.text,
+                row.value,
+                row.ref,
+                " ".join(row.sources),
+                row.description,
+                row.filter,
+            )
+        ).lower()
         if all(w in text for w in words):
             out.append(row)
     return out

@@ -101,12 +101,20 @@ class Job:
 
     def status(self) -> dict[str, Any]:
         return {
-            "id": self.id, "state": self.state, "stage": self.stage, "done": self.done, "total": self.total,
+            "id": self.id,
+            "state": self.state,
+            "stage": self.stage,
+            "done": self.done,
+            "total": self.total,
             "elapsed": round(self.elapsed if self.elapsed is not None else time.perf_counter() - self.started, 1),
-            "error": self.error, "messages": self.messages, "placeholders": self.placeholders,
+            "error": self.error,
+            "messages": self.messages,
+            "placeholders": self.placeholders,
             "download": f"/download/{self.download}" if self.download else None,
             "preview": f"/preview/{self.id}" if self.state == "done" else None,
-            "filename": self.draft.name if self.draft else None, "year": self.year, "figures": self.figure_count,
+            "filename": self.draft.name if self.draft else None,
+            "year": self.year,
+            "figures": self.figure_count,
         }
 
 
@@ -195,10 +203,17 @@ class Workspace:
         (a long-running server does not fill the disk). Called with the lock held."""
         for records in (self.jobs, self.checks):
             finished = [k for k, r in records.items() if getattr(r, "state", "done") != "running"]
-            for key in finished[:max(0, len(finished) - self.keep)]:
+            for key in finished[: max(0, len(finished) - self.keep)]:
                 record = records.pop(key)
-                gone: set[str] = {d for d in (getattr(record, "download", None), getattr(record, "checklist", None),
-                                              getattr(record, "annotated", None)) if isinstance(d, str)}
+                gone: set[str] = {
+                    d
+                    for d in (
+                        getattr(record, "download", None),
+                        getattr(record, "checklist", None),
+                        getattr(record, "annotated", None),
+                    )
+                    if isinstance(d, str)
+                }
                 folders = {self.downloads[d].path.parent for d in gone if d in self.downloads}
                 folders |= {record.folder} if isinstance(record, Job) else set()
                 for d in gone:
@@ -223,8 +238,12 @@ class Workspace:
             self._prune()
             job = Job(new_id(), period.strip(), self.folder())
             self.jobs[job.id] = job
-        thread = threading.Thread(target=self._run_build, args=(job, build_function, arguments),
-                                  name=f"drafter-build-{job.id[:6]}", daemon=True)
+        thread = threading.Thread(
+            target=self._run_build,
+            args=(job, build_function, arguments),
+            name=f"drafter-build-{job.id[:6]}",
+            daemon=True,
+        )
         thread.start()
         return job
 
@@ -238,8 +257,11 @@ class Workspace:
             validation = validate(self.config, **accepted_by(validate, arguments))
             validation.raise_first_error()
             assert validation.config is not None
-            findings = [{"level": "finding", "text": f"规则检查：{f.render()}"}
-                        for f in validation.findings if f.severity != "error"]
+            findings = [
+                {"level": "finding", "text": f"规则检查：{f.render()}"}
+                for f in validation.findings
+                if f.severity != "error"
+            ]
             job.total = len(validation.queries)
             job.stage = "查询数据库"
             output = job.folder / default_output(validation.config).name
@@ -289,10 +311,18 @@ def build_messages(result: Any) -> list[dict[str, str]]:
         text = finding.render() if hasattr(finding, "render") else str(finding)
         messages.append({"level": "finding", "text": text})
     if result.placeholders:
-        messages.append({"level": "placeholder",
-                         "text": f"草稿中有 {len(result.placeholders)} 处【待补充】（已黄色标出），补齐数据后重新起草，或由编辑填写。"})
+        messages.append(
+            {
+                "level": "placeholder",
+                "text": f"草稿中有 {len(result.placeholders)} 处【待补充】（已黄色标出），补齐数据后重新起草，或由编辑填写。",
+            }
+        )
     broken = result.broken_queries
     if broken:
-        messages.append({"level": "error",
-                         "text": f"草稿已生成但不完整：{len(broken)} 条查询出错（见上面的警告），其数字以【待补充】占位。"})
+        messages.append(
+            {
+                "level": "error",
+                "text": f"草稿已生成但不完整：{len(broken)} 条查询出错（见上面的警告），其数字以【待补充】占位。",
+            }
+        )
     return messages

@@ -20,16 +20,24 @@ from drafter.outputs import check_output_name, write_atomically
 from drafter.review.pageview import DraftView
 
 STATUS_CLASSES = {
-    "一致": "ok", "手工修改": "edited", "数据已变化": "stale", "已删除": "removed",
-    "无法核对": "unchecked", "无来源数字": "unbacked",
+    "一致": "ok",
+    "手工修改": "edited",
+    "数据已变化": "stale",
+    "已删除": "removed",
+    "无法核对": "unchecked",
+    "无来源数字": "unbacked",
 }
 KIND_TAGS = {"title": "h1", "h1": "h2", "h2": "h3", "h3": "p", "h4": "p"}
 
 
 @functools.lru_cache(maxsize=1)
 def environment() -> Environment:
-    env = Environment(loader=PackageLoader("drafter.web", "templates"), autoescape=select_autoescape(["html"]),
-                      trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=PackageLoader("drafter.web", "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.globals.update(version=__version__, status_classes=STATUS_CLASSES, kind_tags=KIND_TAGS)
     return env
 

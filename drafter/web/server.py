@@ -29,8 +29,10 @@ def allowed_hosts(host: str) -> tuple[str, ...]:
 def exposure_warning(host: str) -> str | None:
     if is_loopback(host):
         return None
-    return (f"警告：服务监听在 {host}，本机以外的电脑也能打开这些页面、起草和核对草稿（页面中有查询的 SQL 和数据）。"
-            "只在可信的内部网络中这样做；仅本机使用时去掉 --host（缺省 127.0.0.1）。")
+    return (
+        f"警告：服务监听在 {host}，本机以外的电脑也能打开这些页面、起草和核对草稿（页面中有查询的 SQL 和数据）。"
+        "只在可信的内部网络中这样做；仅本机使用时去掉 --host（缺省 127.0.0.1）。"
+    )
 
 
 def check_address(host: str, port: int) -> None:
@@ -42,21 +44,32 @@ def check_address(host: str, port: int) -> None:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        raise DrafterError(f"无法识别监听地址“{host}”", cause=str(exc),
-                           hint="仅本机使用时不写 --host；否则写本机的 IP 地址，如 --host 0.0.0.0。") from exc
+        raise DrafterError(
+            f"无法识别监听地址“{host}”",
+            cause=str(exc),
+            hint="仅本机使用时不写 --host；否则写本机的 IP 地址，如 --host 0.0.0.0。",
+        ) from exc
     family, _, _, _, address = infos[0]
     with socket.socket(family, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(address)
         except OSError as exc:
-            raise DrafterError(f"无法在 {host}:{port} 上启动服务（端口可能已被占用）", cause=str(exc),
-                               hint=f"换一个端口，如 drafter serve --port {port + 1 if port < 65535 else 8001}；"
-                                    "或先关闭占用该端口的程序（可能是另一个 drafter serve）。") from exc
+            raise DrafterError(
+                f"无法在 {host}:{port} 上启动服务（端口可能已被占用）",
+                cause=str(exc),
+                hint=f"换一个端口，如 drafter serve --port {port + 1 if port < 65535 else 8001}；"
+                "或先关闭占用该端口的程序（可能是另一个 drafter serve）。",
+            ) from exc
 
 
-def serve(config: str | Path = "config.yaml", *, host: str = "127.0.0.1", port: int = 8000,
-          echo: Callable[[str], None] = print) -> None:
+def serve(
+    config: str | Path = "config.yaml",
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    echo: Callable[[str], None] = print,
+) -> None:
     import uvicorn
 
     from drafter.web.app import create_app

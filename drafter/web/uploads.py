@@ -48,15 +48,23 @@ def _refuse(message: str, name: str, *, cause: str | None = None, hint: str = NO
 
 
 def _parser() -> etree.XMLParser:
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-                           huge_tree=False, remove_comments=False)
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=False,
+    )
 
 
 def inspect_docx(data: bytes, name: str = "上传的文件", limits: UploadLimits = UploadLimits()) -> None:
     """Raise DraftError (a message for the uploader) unless `data` is a .docx safe to open."""
     mb = limits.max_bytes / 1024 / 1024
     if len(data) > limits.max_bytes:
-        raise _refuse(f"超过 {mb:g} MB，不予接收", name, hint="草稿一般只有几十 KB；请确认文件，或压缩其中的图片后再上传。")
+        raise _refuse(
+            f"超过 {mb:g} MB，不予接收", name, hint="草稿一般只有几十 KB；请确认文件，或压缩其中的图片后再上传。"
+        )
     if not data:
         raise _refuse("是空文件", name)
     if not data.startswith(ZIP_MAGIC):
@@ -71,8 +79,11 @@ def inspect_docx(data: bytes, name: str = "上传的文件", limits: UploadLimit
         names = {i.filename for i in infos}
         missing = [p for p in REQUIRED_PARTS if p not in names]
         if missing:
-            raise _refuse("不是 Word 文档（缺少 " + "、".join(missing) + "）", name,
-                          hint="可能是其他 Office 文件（如 Excel）或普通 zip 压缩包。" + NOT_DOCX_HINT)
+            raise _refuse(
+                "不是 Word 文档（缺少 " + "、".join(missing) + "）",
+                name,
+                hint="可能是其他 Office 文件（如 Excel）或普通 zip 压缩包。" + NOT_DOCX_HINT,
+            )
         total = 0
         for info in infos:
             if info.is_dir():
@@ -97,19 +108,23 @@ def _check_directory(infos: list[zipfile.ZipInfo], name: str, limits: UploadLimi
         if total > limits.max_total:
             raise _refuse(f"解压后超过 {limits.max_total // 1024 // 1024} MB", name, hint=bomb_hint)
         if info.file_size > RATIO_FLOOR and info.file_size > limits.max_ratio * max(info.compress_size, 1):
-            raise _refuse(f"中的部件 {info.filename} 压缩比异常（{info.file_size // max(info.compress_size, 1)} 倍）",
-                          name, hint=bomb_hint)
+            raise _refuse(
+                f"中的部件 {info.filename} 压缩比异常（{info.file_size // max(info.compress_size, 1)} 倍）",
+                name,
+                hint=bomb_hint,
+            )
 
 
-def _read_capped(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits: UploadLimits,
-                 used: int) -> bytes:
+def _read_capped(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits: UploadLimits, used: int) -> bytes:
     """The entry's bytes, never more than it declares nor than the total allows."""
     cap = min(info.file_size, limits.max_total - used)
     try:
         with archive.open(info) as stream:
             content = stream.read(cap + 1)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
-        raise _refuse("已损坏，无法作为 .docx 打开", name, cause=f"{info.filename}: {type(exc).__name__}: {exc}") from exc
+        raise _refuse(
+            "已损坏，无法作为 .docx 打开", name, cause=f"{info.filename}: {type(exc).__name__}: {exc}"
+        ) from exc
     if len(content) > cap:
         raise _refuse("的部件大小与声明不符（疑似“压缩炸弹”）", name, cause=info.filename)
     return content
@@ -117,15 +132,23 @@ def _read_capped(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, lim
 
 def _check_xml(content: bytes, part: str, name: str) -> None:
     if b"<!DOCTYPE" in content[:65536].upper() or b"<\0!\0D\0O\0C\0T\0Y\0P\0E" in content[:65536].upper():
-        raise _refuse("含有 XML 文档类型声明（DTD/实体），Word 从不写这种内容，不予打开", name, cause=part,
-                      hint="请上传由 Word 或 WPS 保存的草稿。")
+        raise _refuse(
+            "含有 XML 文档类型声明（DTD/实体），Word 从不写这种内容，不予打开",
+            name,
+            cause=part,
+            hint="请上传由 Word 或 WPS 保存的草稿。",
+        )
     try:
         tree = etree.fromstring(content, _parser()).getroottree()
     except etree.XMLSyntaxError as exc:
         raise _refuse("中的 XML 已损坏", name, cause=f"{part}: {exc}") from exc
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
-        raise _refuse("含有 XML 文档类型声明（DTD/实体），Word 从不写这种内容，不予打开", name, cause=part,
-                      hint="请上传由 Word 或 WPS 保存的草稿。")
+        raise _refuse(
+            "含有 XML 文档类型声明（DTD/实体），Word 从不写这种内容，不予打开",
+            name,
+            cause=part,
+            hint="请上传由 Word 或 WPS 保存的草稿。",
+        )
 
 
 def private_dir(parent: str | Path | None = None, prefix: str = "drafter-") -> Path:
