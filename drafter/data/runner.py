@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from drafter.project.config import Config
 from drafter.errors import DataError, DrafterError, QueryError, QueryTimeout, SourceError
 from drafter.data.figures import Figure, Provenance, Row, json_value
-from drafter.project.queries import QuerySpec, sql_fingerprint, sql_parameters
+from drafter.project.queries import QuerySpec, sql_fingerprint, sql_parameters, undefined_parameter
 from drafter.data.sources import clear_sqlite_handler, connect, open_engine, sqlite_deadline_handler
 from drafter.project.sqlguard import check_select
 
@@ -84,12 +84,8 @@ def _bind(spec: QuerySpec, sql: str, sql_file: Path, params: dict[str, Any], dia
     the form its driver takes."""
     bound = {}
     for name in sql_parameters(sql):
-        if name not in params:
-            raise QueryError(
-                f"查询 {spec.name} 用到的参数 :{name} 没有定义",
-                path=sql_file,
-                hint=f"可用的参数：{'、'.join(':' + p for p in params)}；其他参数请写在 config.yaml 的 parameters: 中。",
-            )
+        if name not in params:  # validation refuses this before any query runs; params can still differ
+            raise undefined_parameter(spec.name, name, sql_file, sql, 1, list(params))
         value = params[name]
         if dialect == "sqlite" and isinstance(value, (dt.date, dt.datetime)):
             value = value.isoformat()  # SQLite keeps dates as ISO text
@@ -282,26 +278,10 @@ def _at_source(exc: SourceError, config: Config, source: str) -> None:
         exc.line = config.line("sources", source)
 
 
-def check_sources(config: Config, specs: dict[str, QuerySpec]) -> None:
-    """Every query names a configured source."""
-    for spec in specs.values():
-        if spec.source not in config.sources:
-            import difflib
-
-            close = difflib.get_close_matches(spec.source, list(config.sources), n=1)
-            raise QueryError(
-                f"查询 {spec.name} 的数据源“{spec.source}”未在 config.yaml 的 sources: 中配置",
-                path=spec.path,
-                line=1,
-                hint=(f"是否想写“{close[0]}”？" if close else "")
-                + f"已配置的数据源：{'、'.join(config.sources) or '（无）'}。",
-            )
-
-
 def run_queries(config: Config, specs: dict[str, QuerySpec], *, params: dict[str, Any] | None = None,
                 on_done: Callable[[str], None] | None = None) -> RunResult:
-    """Run `specs`, grouping by source; sources run concurrently, at most `config.concurrency`."""
-    check_sources(config, specs)
+    """Run `specs`, grouping by source; sources run concurrently, at most `config.concurrency`.
+    The project is validated already (load_project): sources and parameters are known."""
     params = build_parameters(config) if params is None else params
     by_source: dict[str, list[QuerySpec]] = {}
     for spec in specs.values():

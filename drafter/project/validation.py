@@ -21,6 +21,7 @@ A problem that keeps the pass from running at all (no config.yaml) is raised as 
 from __future__ import annotations
 
 import difflib
+import io
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
@@ -404,16 +405,17 @@ def _nodes_by_type(tree: nodes.Node) -> defaultdict[type, list[Any]]:
 def compile_tracking(env: Environment, tree: nodes.Template, path: Path) -> tuple[CodeType, set[str]]:
     """The template compiled, as Environment.compile would, and the names it reads from its
     context (what jinja2.meta.find_undeclared_variables tells, from the same one pass)."""
-    generator = _TrackingGenerator(env, path.name, str(path))
+    stream = io.StringIO()
+    generator = _TrackingGenerator(env, path.name, str(path), stream)
     generator.visit(tree)
-    return compile(generator.stream.getvalue(), str(path), "exec"), generator.undeclared
+    return compile(stream.getvalue(), str(path), "exec"), generator.undeclared
 
 
 class _TrackingGenerator(CodeGenerator):
     """Jinja's code generator, remembering every name a frame resolves from the context."""
 
-    def __init__(self, environment: Environment, name: str, filename: str) -> None:
-        super().__init__(environment, name, filename, optimized=environment.optimized)
+    def __init__(self, environment: Environment, name: str, filename: str, stream: io.StringIO) -> None:
+        super().__init__(environment, name, filename, stream, optimized=environment.optimized)
         self.undeclared: set[str] = set()
 
     def enter_frame(self, frame: Frame) -> None:
