@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from drafter.builder import Project, compose_draft, fill_setting, load_project, text_setting_values
+from drafter.data.comparisons import comparison_jobs, referenced
 from drafter.data.figures import FigureRegistry
 from drafter.data.runner import QueryFailure, QueryResult, RunResult, build_parameters, run_queries
 from drafter.errors import DataError, DrafterError, OutputError
@@ -105,10 +106,11 @@ class Renderer:
         self.master_bytes = self.master_path.read_bytes()
         self.registry = _RegistryProxy()
         proxy: Any = self.registry
+        # The same environments as compose_draft makes for one draft.
         self.sections_env = make_environment(
-            proxy, search_path=list(dict.fromkeys(f.parent for f in self.files)), strict=strict
+            proxy, search_path=list(dict.fromkeys(f.parent for f in self.files)), strict=strict, period=config.period
         )
-        self.master_env = make_environment(proxy, autoescape=True, strict=strict)
+        self.master_env = make_environment(proxy, autoescape=True, strict=strict, sentences=False, period=config.period)
         _memoize_compile(self.sections_env)
         _memoize_compile(self.master_env)
 
@@ -171,8 +173,9 @@ def unit_output(config: Config, unit: Unit, directory: Path | None = None) -> Pa
 class _State:
     project: Project
     params: dict[str, Any]
-    shared: dict[str, QueryResult | QueryFailure]
+    shared: dict[str, QueryResult | QueryFailure]  # by job key: comparison runs of shared queries too
     per_unit: dict[str, QuerySpec]
+    unit_refs: dict[str, list[str]]  # comparison runs (prev/last) of the queries that use :unit
     directory: Path | None
     force: bool
     strict: bool
@@ -205,14 +208,19 @@ def draft_unit(
     outcome = UnitOutcome(unit.name)
     try:
         t = time.perf_counter()
+        config = state.project.config
+        params = {**state.params, "unit": unit.name}
         own: dict[str, QueryResult | QueryFailure] = {}
-        if state.per_unit:
-            own = run_queries(state.project.config, state.per_unit, params={**state.params, "unit": unit.name}).results
-        run = RunResult()
-        for name in state.project.queries:
+        if state.per_unit or any(state.unit_refs.values()):  # its own queries, and comparison runs of any
+            extra = comparison_jobs(state.project.queries, state.unit_refs, params, config.period)
+            own = run_queries(config, state.per_unit, params=params, extra=extra).results
+        run = RunResult(params=params)
+        for name in state.project.queries:  # the queries in file order, then the comparison runs
             run.results[name] = (
                 state.shared[name] if name in state.shared else grouped[name] if name in grouped else own[name]
             )
+        for source in (state.shared, own):
+            run.results.update({key: result for key, result in source.items() if key not in run.results})
         outcome.timings["queries"] = time.perf_counter() - t
         if state.strict and run.failures:
             raise run.failures[0].error
@@ -335,6 +343,7 @@ def build_units(
     *,
     units: list[str] | None = None,
     year: int | None = None,
+    period: Any = None,
     sources: dict[str, str] | None = None,
     directory: str | Path | None = None,
     force: bool = False,
@@ -353,7 +362,7 @@ def build_units(
     """
     started = time.perf_counter()
     timings: dict[str, float] = {}
-    project = load_project(config, year=year, sources=sources)
+    project = load_project(config, year=year, sources=sources, period=period)
     cfg = project.config
     params = build_parameters(cfg)
     all_units, units_result = resolve_units(project, params)
@@ -374,15 +383,21 @@ def build_units(
     if units_result is not None and units_result.spec.name in shared_specs:
         shared[units_result.spec.name] = units_result  # already run, for the list of units
         del shared_specs[units_result.spec.name]
-    if shared_specs:
-        shared.update(run_queries(cfg, shared_specs, params=params).results)
+    # Comparison runs (`prev.q`, `last.q`) the templates name: with the shared queries once, with
+    # the queries that use :unit for each unit (a comparison run is not grouped).
+    refs = referenced(cfg, project.queries)
+    shared_refs = {which: [n for n in names if n in specs_of[SHARED]] for which, names in refs.items()}
+    unit_refs = {which: [n for n in names if n not in specs_of[SHARED]] for which, names in refs.items()}
+    extra = comparison_jobs(project.queries, shared_refs, params, cfg.period)
+    if shared_specs or extra:
+        shared.update(run_queries(cfg, shared_specs, params=params, extra=extra).results)
     timings["shared_queries"] = time.perf_counter() - t
     t = time.perf_counter()
     grouped = run_grouped_queries(cfg, specs_of[GROUPED], params, [u.name for u in chosen])
     timings["grouped_queries"] = time.perf_counter() - t
 
     built_at = (clock or dt.datetime.now)()
-    state = _State(project, params, shared, specs_of[PER_UNIT], folder, force, strict, built_at)
+    state = _State(project, params, shared, specs_of[PER_UNIT], unit_refs, folder, force, strict, built_at)
     workers = max(1, min(jobs or default_jobs(len(chosen)), len(chosen)))
     outcomes: dict[str, UnitOutcome] = {}
 

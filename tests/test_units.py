@@ -165,7 +165,7 @@ def test_check_of_a_unit_draft_reruns_with_its_unit(towns_built):
     assert report.unit == result.outcomes[3].unit
     assert report.exit_code == 0 and all(f.status == CONSISTENT for f in report.figures)
     assert not any("参数" in w for w in report.warnings)  # :unit is the draft's, not a changed parameter
-    assert f"（{report.unit}，2025 年度" in render_check(report)
+    assert f"（{report.unit}，2025年度" in render_check(report)
 
 
 def test_batch_check_finds_the_edit_planted_in_one_draft(towns_built, tmp_path):
@@ -466,3 +466,24 @@ def test_an_unexpected_error_in_one_unit_is_that_unit_s_failure(towns, tmp_path,
     failed = result.failed
     assert [o.unit for o in failed] == ["金泽镇"] and "RuntimeError: 模拟的程序错误" in (failed[0].error or "")
     assert result.exit_code == 1 and "失败：金泽镇（未生成草稿）" in result.summary()
+
+
+def test_templates_compiled_once_render_what_a_single_build_renders(towns_built):
+    """The batch Renderer (environments made once, compiled code reused) against compose_draft
+    making its environments for one draft: the same Word body."""
+    from drafter.batch import Renderer
+    from drafter.builder import compose_draft, load_project
+    from drafter.data.runner import build_parameters, run_queries
+    from drafter.project.units import resolve_units
+
+    towns, _ = towns_built
+    project = load_project(towns)
+    params = build_parameters(project.config)
+    unit = resolve_units(project, params)[0][4]
+    run = run_queries(project.config, project.queries, params={**params, "unit": unit.name})
+    renderer = Renderer(project)
+    for _ in range(2):  # the second time from the compiled code
+        batch = compose_draft(project, run, unit=unit, renderer=renderer)
+        single = compose_draft(project, run, unit=unit)
+        assert batch.document.element.xml == single.document.element.xml
+        assert [o.text for o in batch.registry] == [o.text for o in single.registry]

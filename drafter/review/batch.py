@@ -16,16 +16,17 @@ from pathlib import Path
 from typing import Any
 
 from drafter.data.figures import json_value
-from drafter.data.runner import QueryFailure, QueryResult, RunResult, run_queries
+from drafter.data.runner import Job, QueryFailure, QueryResult, RunResult, run_jobs
 from drafter.errors import DrafterError
 from drafter.project.config import Config
-from drafter.project.queries import QuerySpec, sql_fingerprint, sql_parameters
+from drafter.project.queries import sql_fingerprint, sql_parameters
 from drafter.review.checker import CheckReport, check
 
 
 class SharedRunner:
-    """`run_queries` that remembers: a query run again with the same SQL, source and
-    parameters gives the result it gave before instead of asking the database again."""
+    """`run_jobs` that remembers: a query run again with the same SQL, source and parameters
+    (a comparison run included) gives the result it gave before instead of asking the
+    database again."""
 
     def __init__(self) -> None:
         self.cache: dict[tuple, QueryResult | QueryFailure] = {}
@@ -33,12 +34,16 @@ class SharedRunner:
         self.reused = 0  # queries answered from the cache
 
     @staticmethod
-    def key(config: Config, spec: QuerySpec, params: dict[str, Any]) -> tuple:
+    def key(config: Config, job: Job) -> tuple:
+        spec = job.spec
         texts = [spec.sql] + [p.read_text(encoding="utf-8") for p in sorted(spec.variants.values())]
         used = sorted({name for text in texts for name in sql_parameters(text)})
-        bound = json.dumps({name: json_value(params.get(name)) for name in used}, sort_keys=True, ensure_ascii=False)
+        bound = json.dumps(
+            {name: json_value(job.params.get(name)) for name in used}, sort_keys=True, ensure_ascii=False
+        )
         settings = config.sources.get(spec.source)
         return (
+            job.key,
             spec.name,
             spec.source,
             settings.url if settings else None,
@@ -47,24 +52,17 @@ class SharedRunner:
             bound,
         )
 
-    def __call__(
-        self,
-        config: Config,
-        specs: dict[str, QuerySpec],
-        *,
-        params: dict[str, Any],
-        on_done: Callable[[str], None] | None = None,
-    ) -> RunResult:
+    def __call__(self, config: Config, jobs: list[Job], *, on_done: Callable[[str], None] | None = None) -> RunResult:
         started = time.monotonic()
-        keys = {name: self.key(config, spec, params) for name, spec in specs.items()}
-        missing = {name: spec for name, spec in specs.items() if keys[name] not in self.cache}
+        keys = {job.key: self.key(config, job) for job in jobs}
+        missing = [job for job in jobs if keys[job.key] not in self.cache]
         if missing:
-            run = run_queries(config, missing, params=params, on_done=on_done)
-            for name, result in run.results.items():
-                self.cache[keys[name]] = result
+            run = run_jobs(config, missing, on_done=on_done)
+            for key, result in run.results.items():
+                self.cache[keys[key]] = result
         self.ran += len(missing)
-        self.reused += len(specs) - len(missing)
-        combined = RunResult({name: self.cache[keys[name]] for name in specs})
+        self.reused += len(jobs) - len(missing)
+        combined = RunResult({job.key: self.cache[keys[job.key]] for job in jobs})
         combined.elapsed = time.monotonic() - started
         return combined
 
@@ -93,6 +91,7 @@ def check_many(
     *,
     sources: dict[str, str] | None = None,
     year: int | None = None,
+    period: Any = None,
     on_done: Callable[[Path], None] | None = None,
 ) -> BatchCheck:
     """Check every draft of `drafts`; queries shared where their parameters agree."""
@@ -102,7 +101,7 @@ def check_many(
     for draft in drafts:
         path = Path(draft)
         try:
-            batch.reports.append(check(path, config, sources=sources, year=year, runner=runner))
+            batch.reports.append(check(path, config, sources=sources, year=year, period=period, runner=runner))
         except DrafterError as exc:
             batch.errors.append((path, exc))
         if on_done:

@@ -112,7 +112,7 @@ def _fill_info(info, report: CheckReport) -> None:
     for key, value in (
         ("草稿", report.draft.name),
         *([("单位", report.unit)] if report.unit else []),
-        ("年度", report.year),
+        ("期间", report.period_label),
         ("生成时间", (report.built_at or "—").replace("T", " ")),
         ("生成程序", report.generator or "—"),
         ("核对方式", mode_label(report)),
@@ -127,7 +127,7 @@ def _fill_info(info, report: CheckReport) -> None:
 
 
 _SHEET_FORBIDDEN = str.maketrans({c: "_" for c in "[]:*?/\\'"})
-SUMMARY_COLUMNS = ("工作表", "草稿", "单位", "年度", "核对方式", *[s for s in STATUSES], "结论", "注意")
+SUMMARY_COLUMNS = ("工作表", "草稿", "单位", "期间", "核对方式", *[s for s in STATUSES], "结论", "注意")
 
 
 def _sheet_name(index: int, report_name: str, used: set[str]) -> str:
@@ -155,7 +155,7 @@ def write_batch_checklist(batch: BatchCheck, path: str | Path) -> Path:
         name = _sheet_name(i, report.unit or report.draft.stem, used)
         counts = report.counts()
         verdict = "全部一致" if not report.findings else f"{len(report.findings)} 处发现"
-        summary.append([name, report.draft.name, report.unit or "", report.year, mode_label(report),
+        summary.append([name, report.draft.name, report.unit or "", report.period_label, mode_label(report),
                         *[counts[s] for s in STATUSES], verdict, "\n".join(report.warnings)])
         _fill_checklist(wb.create_sheet(name), report)
     for draft, error in batch.errors:
