@@ -271,6 +271,7 @@ class BatchResult:
     query_counts: dict[str, int]  # kind → number of queries of that kind
     jobs: int
     timings: dict[str, float] = field(default_factory=dict)
+    period_label: str = ""  # 2025年度, 2025年第三季度 …
 
     @property
     def written(self) -> list[UnitOutcome]:
@@ -309,7 +310,7 @@ class BatchResult:
         not_written = [o for o in self.outcomes if o.path is None]
         incomplete = [o for o in self.outcomes if o.path is not None and o.broken]
         lines = [
-            f"{self.year} 年度：{n} 个单位，已生成 {written} 份草稿，用时 {self.timings.get('total', 0):.1f} 秒；"
+            f"{self.period_label}：{n} 个单位，已生成 {written} 份草稿，用时 {self.timings.get('total', 0):.1f} 秒；"
             f"【待补充】共 {self.placeholders} 处；失败 {len(not_written)} 个"
             + (f"，不完整 {len(incomplete)} 份" if incomplete else "")
             + "。"
@@ -419,6 +420,7 @@ def build_units(
     timings["total"] = time.perf_counter() - started
     return BatchResult(
         year=project.year,
+        period_label=project.period.label,
         units=chosen,
         outcomes=[outcomes[u.name] for u in chosen],
         query_counts={k: len(v) for k, v in specs_of.items()},

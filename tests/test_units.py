@@ -343,7 +343,7 @@ def test_unit_picks_one_and_an_unknown_name_gets_a_did_you_mean(towns, tmp_path)
     cli = CliRunner().invoke(main, ["build", "-c", str(towns), "--unit", "朱家角镇", "--dir", str(out)])
     assert cli.exit_code == 0, cli.output
     assert [p.name for p in out.iterdir()] == ["2025年度朱家角镇安全生产和防灾减灾工作数据汇总（草稿）.docx"]
-    assert "已生成 1 份草稿" in cli.output
+    assert "2025年度：1 个单位，已生成 1 份草稿" in cli.output
     bad = CliRunner().invoke(main, ["build", "-c", str(towns), "--unit", "朱家角"])
     assert bad.exit_code == 2 and "没有名为“朱家角”的单位" in bad.output and "是否想写“朱家角镇”" in bad.output
 
