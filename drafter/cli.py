@@ -330,26 +330,28 @@ def figures(config_path: Path, year: int | None, source_overrides, fmt: str, out
 def master(config_path: Path, output: Path | None, force: bool) -> None:
     """按配置中的 style（字体等）生成默认的 Word 母版（公文格式）。
 
-    覆盖已有母版（--force）时沿用其开头段；新母版的开头段是通用写法，请在 Word 中改成本单位的。
+    母版只有样式、标题、主送机关、附件、署名和日期，不含文字：开头段和结尾语写在 templates/sections/
+    的文本文件中。覆盖旧版 drafter 生成的、含开头段和“特此报告。”的母版（--force）时，沿用这两段。
     """
     from drafter.project.config import load_config
-    from drafter.word.gongwen import DEFAULT_INTRO, build_master, opening_of
+    from drafter.word.gongwen import build_master, kept_text
     from drafter.outputs import check_output_name, write_atomically
 
     config = load_config(config_path)
     target = output or config.resolve(config.templates.master)
     check_output_name(target, (".docx",), "母版", "--output templates/report.docx")
-    intro = None
+    intro: tuple[str, ...] = ()
+    closing: tuple[str, ...] = ()
     if target.exists():
         if not force:
             raise DrafterError("母版已存在，未覆盖", path=target,
                                hint="编辑人员可能改过它；确要重新生成请加 --force（原文件会备份为 .bak）。")
-        intro = opening_of(target)
+        intro, closing = kept_text(target)
         backup = target.with_name(target.name + ".bak")
         write_atomically(backup, lambda tmp: tmp.write_bytes(target.read_bytes()), what="母版备份",
                          hint="检查磁盘空间和写权限。")
         _err(f"原母版已备份为 {backup}" + ("；开头段沿用原母版" if intro else ""))
-    write_atomically(target, lambda tmp: build_master(tmp, config.style, intro or DEFAULT_INTRO),
+    write_atomically(target, lambda tmp: build_master(tmp, config.style, intro, closing),
                      what="母版", hint="检查磁盘空间和写权限；若该文件正在 Word 中打开，请先关闭。")
     click.echo(str(target))
 

@@ -41,6 +41,9 @@ class ReportSettings(_Model):
     date: dt.date | None = Field(None, description="成文日期；缺省为报告年度的 12 月 31 日")
     recipient: str | None = Field(None, description="主送机关（可选）")
     doc_number: str | None = Field(None, description="发文字号（可选），如 ×应急〔2026〕11号")
+    signer: str | list[str] | None = Field(
+        None, description="签发人（上行文，可选）：有则发文字号居左、签发人居右同处一行（GB/T 9704 §7.2.4）"
+    )
     attachments: list[str] = Field(default_factory=list, description="附件名称（可选）")
 
 
