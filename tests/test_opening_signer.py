@@ -27,10 +27,13 @@ def _office(root: Path, report_extra: str = "") -> Path:
         conn.executemany("INSERT INTO cases (opened) VALUES (?)", [("2026-01-05",), ("2026-03-01",)])
     (root / "config.yaml").write_text(
         "report:\n  agency: 东河区司法局\n  year: 2026\n" + report_extra + "sources:\n  cases: sqlite:///cases.db\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (root / "queries/cases.sql").write_text(
         "-- source: cases\n-- description: 全年案件\n-- returns: scalar\n"
-        "SELECT COUNT(*) AS n FROM cases WHERE opened >= :period_start AND opened < :period_end\n", encoding="utf-8")
+        "SELECT COUNT(*) AS n FROM cases WHERE opened >= :period_start AND opened < :period_end\n",
+        encoding="utf-8",
+    )
     (root / "templates/sections/0-开头.txt").write_text("现将{{ year }}年工作情况报告如下。\n", encoding="utf-8")
     (root / "templates/sections/1-工作.txt").write_text("一、主要工作\n全年办理案件{{ cases }}件。\n", encoding="utf-8")
     (root / "templates/sections/9-结尾.txt").write_text("特此报告。\n", encoding="utf-8")
@@ -71,8 +74,9 @@ class TestOpeningAndClosing:
 
     def test_an_edited_opening_file_changes_the_draft(self, tmp_path):
         config = _office(tmp_path / "office")
-        (config.parent / "templates/sections/0-开头.txt").write_text("今年以来，我局案件{{ cases }}件。\n",
-                                                                   encoding="utf-8")
+        (config.parent / "templates/sections/0-开头.txt").write_text(
+            "今年以来，我局案件{{ cases }}件。\n", encoding="utf-8"
+        )
         result = build(config, output=tmp_path / "d.docx")
         text = [p for p in read_paragraphs(result.path) if p.strip()]
         assert text[1] == "今年以来，我局案件2件。"  # a figure in the opening is a figure like any other

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from drafter.data.spreadsheets import is_spreadsheet
 from drafter.errors import ConfigError, numbered_context
 from drafter.word.gongwen import StyleSettings
 from drafter.project.yamlfile import Location, line_of, load_yaml
@@ -48,7 +49,7 @@ class ReportSettings(_Model):
 
 
 class SourceSettings(_Model):
-    url: str = Field(description="SQLAlchemy 连接 URL，可用 ${环境变量}")
+    url: str = Field(description="SQLAlchemy 连接 URL（可用 ${环境变量}），或 .xlsx 工作簿、.csv 文件、放 .csv 的文件夹的路径")
     timeout: float = Field(60.0, gt=0, description="单个查询的超时（秒）")
     description: str | None = Field(None, description="系统名称，供报告和检查结果显示")
 
@@ -333,6 +334,9 @@ def load_config(
         raise _validation_error(exc, path, lines, text) from None
     config = config.model_copy(update={"path": path.resolve(), "lines": lines})
     for name, source in config.sources.items():
+        if is_spreadsheet(source.url):  # an .xlsx workbook, a .csv file or a folder of them
+            source.url = str(config.resolve(Path(source.url.strip())).resolve())
+            continue
         _check_url(name, source.url, config)
         source.url = _resolve_sqlite(source.url, config.root)
     if year is not None:

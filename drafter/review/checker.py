@@ -451,6 +451,9 @@ def check(
         if changed_sql:
             warnings.append(f"查询 {'、'.join(changed_sql)} 的 SQL 自生成草稿以来已修改，数字变化可能来自 SQL。")
 
+    if manifest:
+        warnings += changed_spreadsheets(manifest, run)
+
     t = time.perf_counter()
     fresh_draft = compose_draft(project, run)
     timings["render"] = time.perf_counter() - t
@@ -493,6 +496,24 @@ def check(
         built_at=(manifest or {}).get("built_at"), generator=(manifest or {}).get("generator"),
         figures=figures, unbacked=unbacked, warnings=warnings, elapsed=elapsed, timings=timings,
     )
+
+
+def changed_spreadsheets(manifest: dict, run: RunResult) -> list[str]:
+    """A line for each spreadsheet source whose file differs from the one the draft was built from."""
+    now: dict[str, str] = {}
+    for result in run.results.values():
+        digest = getattr(result, "source_hash", None)
+        if result.ok and digest:
+            now[result.source] = digest
+    lines = []
+    for name, info in (manifest.get("sources") or {}).items():
+        if not isinstance(info, dict) or not info.get("sha256") or name not in now:
+            continue
+        if info["sha256"] != now[name]:
+            shown = info.get("file") or name
+            lines.append(f"数据源“{name}”的表格文件 {shown} 自生成草稿以来已修改（内容指纹不同），"
+                         "下面的数字按修改后的文件核对。")
+    return lines
 
 
 class _Checker:

@@ -82,10 +82,22 @@ def manifest_data(project: "Project", run: "RunResult", registry: FigureRegistry
         "agency": config.report.agency,
         "config": _relative(config.path, root),
         "parameters": {k: json_value(v) for k, v in _parameters(config).items()},
-        "sources": {name: {"description": s.description} for name, s in config.sources.items()},
+        "sources": _sources(config, run),
         "queries": queries,
         "figures": figures,
     }
+
+
+def _sources(config, run: "RunResult") -> dict[str, Any]:
+    """Each source by name and description; a spreadsheet also by its file (relative to the
+    project) and the SHA-256 of the bytes the build read, so that `check` sees it changed."""
+    out: dict[str, Any] = {name: {"description": s.description} for name, s in config.sources.items()}
+    for result in run.results.values():
+        digest = getattr(result, "source_hash", None)
+        if result.ok and digest and result.source in out:
+            out[result.source]["sha256"] = digest
+            out[result.source]["file"] = _relative(Path(config.sources[result.source].url), config.root)
+    return out
 
 
 def _parameters(config) -> dict[str, Any]:

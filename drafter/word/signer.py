@@ -28,12 +28,34 @@ SIGNER_LABEL = "签发人："
 _W_P, _W_R, _W_T = qn("w:p"), qn("w:r"), qn("w:t")
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 # Children of w:pPr that come after w:tabs and w:ind, in schema order (CT_PPrBase).
-_AFTER_TABS = ("w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct",
-               "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing",
-               "w:ind", "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc",
-               "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId",
-               "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
-_AFTER_IND = _AFTER_TABS[_AFTER_TABS.index("w:ind") + 1:]
+_AFTER_TABS = (
+    "w:suppressAutoHyphens",
+    "w:kinsoku",
+    "w:wordWrap",
+    "w:overflowPunct",
+    "w:topLinePunct",
+    "w:autoSpaceDE",
+    "w:autoSpaceDN",
+    "w:bidi",
+    "w:adjustRightInd",
+    "w:snapToGrid",
+    "w:spacing",
+    "w:ind",
+    "w:contextualSpacing",
+    "w:mirrorIndents",
+    "w:suppressOverlap",
+    "w:jc",
+    "w:textDirection",
+    "w:textAlignment",
+    "w:textboxTightWrap",
+    "w:outlineLvl",
+    "w:divId",
+    "w:cnfStyle",
+    "w:rPr",
+    "w:sectPr",
+    "w:pPrChange",
+)
+_AFTER_IND = _AFTER_TABS[_AFTER_TABS.index("w:ind") + 1 :]
 
 
 def _style_id(document: DocumentObject, name: str) -> str | None:
@@ -73,7 +95,7 @@ def _left_with_right_tab(p: etree._Element, settings: StyleSettings) -> None:
     tab.set(qn("w:val"), "right")
     tab.set(qn("w:pos"), str(settings.type_width - unit))
     tabs.append(tab)
-    _insert_in_order(ppr, tabs, _AFTER_TABS[_AFTER_TABS.index("w:suppressAutoHyphens"):])
+    _insert_in_order(ppr, tabs, _AFTER_TABS[_AFTER_TABS.index("w:suppressAutoHyphens") :])
     ind = OxmlElement("w:ind")
     ind.set(qn("w:left"), str(unit))
     ind.set(qn("w:leftChars"), "100")
@@ -84,7 +106,7 @@ def _left_with_right_tab(p: etree._Element, settings: StyleSettings) -> None:
     _insert_in_order(ppr, ind, _AFTER_IND)
     jc = OxmlElement("w:jc")
     jc.set(qn("w:val"), "left")
-    _insert_in_order(ppr, jc, _AFTER_TABS[_AFTER_TABS.index("w:jc") + 1:])
+    _insert_in_order(ppr, jc, _AFTER_TABS[_AFTER_TABS.index("w:jc") + 1 :])
 
 
 def _run(text: str | None, template: etree._Element | None, east_asian: str | None = None) -> etree._Element:
