@@ -191,6 +191,22 @@ class Row:
         return f"Row({self._query}: {', '.join(self._columns)})"
 
 
+class MissingRow:
+    """Stands in for the row of a query that failed: every column is a figure without a value."""
+
+    def __init__(self, query: str, source: str, description: str = ""):
+        # Private names: any public attribute would hide a column of the same name.
+        self._query, self._source, self._description = query, source, description
+
+    def __getattr__(self, column: str) -> Figure:
+        if column.startswith("_"):
+            raise AttributeError(column)
+        prov = Provenance(self._query, self._source, column)
+        return Figure(None, prov.ref, (prov,), self._description)
+
+    __getitem__ = __getattr__
+
+
 class UnknownColumn(AttributeError):
     """A template asked for a column the query does not return."""
 
