@@ -80,9 +80,19 @@ def _expected(rows=ROWS):
 
 
 class TestPaths:
-    def test_a_path_is_a_spreadsheet_and_a_url_is_not(self):
-        assert is_spreadsheet("data/台账.xlsx") and is_spreadsheet("data/csv") and is_spreadsheet("D:\\台账.xlsx")
+    def test_a_path_is_a_spreadsheet_and_a_url_is_not(self, tmp_path):
+        (tmp_path / "csv").mkdir()
+        assert is_spreadsheet("data/台账.xlsx") and is_spreadsheet("导出.CSV") and is_spreadsheet("旧台账.xls")
+        assert is_spreadsheet("csv", tmp_path) and is_spreadsheet(str(tmp_path / "csv"))
         assert not is_spreadsheet("sqlite:///x.db") and not is_spreadsheet("postgresql+psycopg://u@h/db")
+        # Neither a spreadsheet's name nor a folder that exists: a mistyped URL, told as one (exit 2).
+        assert not is_spreadsheet("office database", tmp_path) and not is_spreadsheet("csv2", tmp_path)
+
+    def test_a_folder_that_does_not_exist_is_a_url_that_cannot_be_parsed(self, tmp_path):
+        config = _project(tmp_path, "导出", SQL)
+        result = CliRunner().invoke(main, ["build", "-c", str(config)])
+        assert result.exit_code == 2
+        assert "数据源“ledger”的 URL 无法解析：导出" in result.output and "放 .csv 文件的已有文件夹" in result.output
 
 
 class TestWorkbook:

@@ -61,13 +61,20 @@ _TABLES_ATTR = "drafter_tables"
 _PATH_ATTR = "drafter_spreadsheet"
 
 
-def is_spreadsheet(url: str) -> bool:
-    """Whether a source's `url:` is a spreadsheet path rather than a database URL.
-
-    Any value without `scheme://` is a path: a workbook, a CSV file or a folder of CSV
-    files (an old `.xls` is a path too, refused when opened with what to do).
-    """
-    return not _URL_SCHEME.match(url.strip())
+def is_spreadsheet(url: str, root: Path | None = None) -> bool:
+    """Whether a source's `url:` is a spreadsheet path rather than a database URL: no
+    `scheme://`, and either the name of a workbook or CSV file (`.xlsx`, `.xlsm`, `.csv`, and
+    the old `.xls`/`.et`/`.ods`, refused when opened with what to do) or a folder that exists
+    (relative to `root`). Anything else is a URL, and a mistyped one is told as such."""
+    text = url.strip()
+    if not text or _URL_SCHEME.match(text):
+        return False
+    path = Path(text)
+    if path.suffix.lower() in SPREADSHEET_SUFFIXES + _OLD_FORMATS:
+        return True
+    if root is not None and not path.is_absolute():
+        path = root / path
+    return path.is_dir()
 
 
 # --------------------------------------------------------------------------- tables

@@ -261,7 +261,7 @@ def _check_url(name: str, url: str, config: "Config") -> None:
             line=config.line("sources", name, "url"),
             cause=str(exc).replace(url, masked),
             hint="URL 形如 sqlite:///sample/x.db 或 postgresql+psycopg://用户@主机:5432/库名；"
-            "密码用 ${环境变量} 写。",
+            "密码用 ${环境变量} 写。表格写路径：data/台账.xlsx、data/导出.csv，或放 .csv 文件的已有文件夹。",
         ) from None
 
 
@@ -334,7 +334,7 @@ def load_config(
         raise _validation_error(exc, path, lines, text) from None
     config = config.model_copy(update={"path": path.resolve(), "lines": lines})
     for name, source in config.sources.items():
-        if is_spreadsheet(source.url):  # an .xlsx workbook, a .csv file or a folder of them
+        if is_spreadsheet(source.url, config.root):  # an .xlsx workbook, a .csv file or a folder of them
             source.url = str(config.resolve(Path(source.url.strip())).resolve())
             continue
         _check_url(name, source.url, config)
