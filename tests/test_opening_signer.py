@@ -8,6 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import docx
+import pytest
 from docx.oxml.ns import qn
 
 from drafter import build
@@ -129,3 +130,37 @@ class TestSigner:
         texts = [p.text for p in document.paragraphs]
         assert texts[0] == "\t签发人：王明" and texts[1] == ""
         assert texts[2].replace("\n", "").startswith("东河区司法局关于")
+
+
+@pytest.mark.render
+def test_the_signer_line_renders_left_and_right_in_their_faces(tmp_path):
+    """On LibreOffice's page: 发文字号 starts one character inside the left edge of the type
+    area, the signer's name ends one character inside the right edge, on one line; the name
+    in a 楷体 face, 签发人 in a 仿宋 face."""
+    import os
+    import shutil
+
+    import pdfplumber
+
+    from drafter.word.preview import render_pdf
+
+    if shutil.which("soffice") is None:
+        if os.environ.get("DRAFTER_REQUIRE_RENDER") == "1":
+            pytest.fail("DRAFTER_REQUIRE_RENDER=1 but soffice is not installed")
+        pytest.skip("LibreOffice is not installed")
+    config = _office(tmp_path / "office", "  doc_number: 东司〔2026〕3号\n  signer: 王明\n")
+    draft = build(config, output=tmp_path / "d.docx").path
+    with pdfplumber.open(str(render_pdf(draft, tmp_path / "pdf"))) as pdf:
+        chars = [c for c in pdf.pages[0].chars if c["text"].strip()]
+    mm = 72 / 25.4
+    left, right, char = 28 * mm, (210 - 26) * mm, 16
+    line = sorted(
+        (c for c in chars if abs(c["bottom"] - next(x for x in chars if x["text"] == "签")["bottom"]) < 2),
+        key=lambda c: c["x0"],
+    )
+    text = "".join(c["text"] for c in line)
+    assert text == "东司〔2026〕3号签发人：王明"
+    assert line[0]["x0"] == pytest.approx(left + char, abs=0.3 * char)
+    assert line[-1]["x1"] == pytest.approx(right - char, abs=0.3 * char)
+    faces = {c["text"]: c["fontname"] for c in line}
+    assert "Kai" in faces["王"] and "Kai" not in faces["签"]
