@@ -27,10 +27,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from drafter.data.runner import run_query
-from drafter.data.sources import open_engine
-from drafter.project.config import SourceSettings
-from drafter.project.queries import parse_query
+from drafter.data.runner import run_query  # noqa: E402
+from drafter.data.sources import open_engine  # noqa: E402
+from drafter.project.config import SourceSettings  # noqa: E402
+from drafter.project.queries import parse_query  # noqa: E402
 
 HEADER = ["检查编号", "检查日期", "检查单位", "检查对象", "对象类型", "发现问题数", "责令整改"]
 UNITS = ["清河分局", "白沙分局", "松岭分局", "临江分局", "开发区分局"]

@@ -153,10 +153,7 @@ def test_detection_rates_cases_and_kinds(text, data):
 
     kinds = sorted(by_kind, key=lambda k: (-by_kind[k][0], k))
     assert (
-        "；".join(
-            f"{k}检查{by_kind[k][0]}次，问题检出率{_pct(by_kind[k][1], by_kind[k][0])}" for k in kinds
-        )
-        + "。"
+        "；".join(f"{k}检查{by_kind[k][0]}次，问题检出率{_pct(by_kind[k][1], by_kind[k][0])}" for k in kinds) + "。"
         in text
     )
 

@@ -121,8 +121,8 @@ class TestWorkbook:
         assert f"全年检查{n}条，共{times}次，罚款{fine:g}元。" in read_paragraphs(result.path)
         assert book.read_bytes() == before  # only read
         manifest = read_manifest(docx.Document(str(result.path)))
-        assert manifest["sources"]["ledger"]["file"] == "data/台账.xlsx"
-        assert manifest["sources"]["ledger"]["sha256"] == load_tables(book)[1]
+        assert manifest.sources["ledger"].file == "data/台账.xlsx"
+        assert manifest.sources["ledger"].sha256 == load_tables(book)[1]
 
     def test_the_path_is_relative_to_config_yaml_not_the_working_directory(self, tmp_path, monkeypatch):
         _workbook(tmp_path / "台账.xlsx")
@@ -139,7 +139,7 @@ class TestWorkbook:
 
         event.listen(engine, "connect", _session_setup("ledger", "sqlite", 5))
         with engine.connect() as conn:
-            with pytest.raises(Exception, match="readonly|read-only|query_only"):
+            with pytest.raises(Exception, match=r"readonly|read-only|query_only"):
                 conn.execute(text("DELETE FROM 检查记录"))
             assert conn.execute(text("SELECT COUNT(*) FROM 检查记录")).scalar() == 4
         engine.dispose()
@@ -213,7 +213,7 @@ class TestCsvFolder:
 
     def test_a_folder_without_csv_files(self, tmp_path):
         (tmp_path / "empty").mkdir()
-        with pytest.raises(SourceError, match="没有 .csv 文件"):
+        with pytest.raises(SourceError, match=r"没有 \.csv 文件"):
             load_tables(tmp_path / "empty")
 
 
@@ -313,4 +313,4 @@ def test_a_sqlite_database_source_has_no_content_hash(tmp_path):
     config = _project(tmp_path, "sqlite:///x.db", SQL)
     result = build(config, output=tmp_path / "d.docx")
     manifest = read_manifest(docx.Document(str(result.path)))
-    assert "sha256" not in manifest["sources"]["ledger"]
+    assert manifest.sources["ledger"].sha256 is None and manifest.sources["ledger"].file is None

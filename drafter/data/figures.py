@@ -112,7 +112,8 @@ class Figure:
     def __gt__(self, o): return _num(self) > _plain(self._cmp_value(o))
     def __ge__(self, o): return _num(self) >= _plain(self._cmp_value(o))
     def __bool__(self): return bool(self.value)
-    def __hash__(self): return hash((self.ref, self.value))
+    # Equal figures (and a figure equal to a number) hash alike: `==` compares values only.
+    def __hash__(self): return hash(self.value)
     def __int__(self): return int(_num(self))
     def __float__(self): return float(_num(self))
 
@@ -172,8 +173,8 @@ class Row:
             raise AttributeError(name)
         try:
             return self._columns[name]
-        except KeyError:
-            raise UnknownColumn(self._query, name, list(self._columns)) from None
+        except KeyError as exc:
+            raise UnknownColumn(self._query, name, list(self._columns)) from exc
 
     def __getitem__(self, name: str) -> Figure:
         return self.__getattr__(name)

@@ -217,7 +217,7 @@ def run_query(conn: Connection, spec: QuerySpec, source: str, params: dict[str, 
         conn.rollback()
         sheet_error = missing_table_error(conn.engine, spec.name, sql_file, str(getattr(exc, "orig", None) or exc))
         raise sheet_error or _database_error(spec, source, sql_file, exc, timeout, dialect,
-                                             failed_at >= deadline) from None
+                                             failed_at >= deadline) from exc
     finally:
         if dialect == "sqlite":
             clear_sqlite_handler(conn)

@@ -262,7 +262,7 @@ def _check_url(name: str, url: str, config: "Config") -> None:
             cause=str(exc).replace(url, masked),
             hint="URL 形如 sqlite:///sample/x.db 或 postgresql+psycopg://用户@主机:5432/库名；"
             "密码用 ${环境变量} 写。表格写路径：data/台账.xlsx、data/导出.csv，或放 .csv 文件的已有文件夹。",
-        ) from None
+        ) from exc
 
 
 def _resolve_sqlite(url: str, root: Path) -> str:
@@ -331,7 +331,7 @@ def load_config(
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        raise _validation_error(exc, path, lines, text) from None
+        raise _validation_error(exc, path, lines, text) from exc
     config = config.model_copy(update={"path": path.resolve(), "lines": lines})
     for name, source in config.sources.items():
         if is_spreadsheet(source.url, config.root):  # an .xlsx workbook, a .csv file or a folder of them

@@ -197,13 +197,19 @@ def init_project(
     from drafter.outputs import write_atomically
     from drafter.word.gongwen import build_master
 
+    def text(content: str) -> Callable[[Path], None]:
+        def write(path: Path) -> None:
+            path.write_text(content, encoding="utf-8")
+
+        return write
+
     files: list[tuple[str, Callable[[Path], None]]] = [
-        ("config.yaml", lambda p: p.write_text(_config_text(agency, period, title, today), encoding="utf-8")),
+        ("config.yaml", text(_config_text(agency, period, title, today))),
         ("templates/report.docx", lambda p: build_master(p)),
-        ("templates/sections/0-开头.txt", lambda p: p.write_text(OPENING, encoding="utf-8")),
-        ("templates/sections/1-主要工作.txt", lambda p: p.write_text(SECTION, encoding="utf-8")),
-        ("templates/sections/9-结尾.txt", lambda p: p.write_text(_closing(title) + "\n", encoding="utf-8")),
-        ("queries/items.sql", lambda p: p.write_text(QUERY, encoding="utf-8")),
+        ("templates/sections/0-开头.txt", text(OPENING)),
+        ("templates/sections/1-主要工作.txt", text(SECTION)),
+        ("templates/sections/9-结尾.txt", text(_closing(title) + "\n")),
+        ("queries/items.sql", text(QUERY)),
         (EXAMPLE_SOURCE, lambda p: _write_workbook(p, today)),
     ]
     result = InitResult(root)

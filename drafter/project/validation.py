@@ -63,11 +63,13 @@ class Finding:
     severity: Severity = "error"
     column: int | None = None
     kind: type[DrafterError] = field(default=TemplateError, compare=False, repr=False)
+    # The error a finding was made from, kept so that --debug shows its chain of causes.
+    error: DrafterError | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def from_error(cls, exc: DrafterError) -> "Finding":
         return cls(exc.message, exc.path, exc.line, exc.where, exc.hint, exc.cause, exc.context,
-                   column=exc.column, kind=type(exc))
+                   column=exc.column, kind=type(exc), error=exc)
 
     def location(self) -> str:
         return location_of(self.path, self.line, self.column, where=self.where)
@@ -80,6 +82,8 @@ class Finding:
         yet, so the exit code is 2 whatever the kind."""
         error = self.kind(self.message, path=self.path, line=self.line, column=self.column, where=self.where,
                           hint=self.hint, cause=self.cause, context=self.context)
+        if self.error is not None:  # the same words, with the underlying cause chained
+            error.__cause__ = self.error.__cause__
         error.exit_code = 2
         return error
 

@@ -170,23 +170,23 @@ def reviewer_copy(draft: str | Path, output: str | Path | None = None, *, force:
     requested = Path(output) if output is not None else reviewer_path(draft)
     check_annotate_path(draft, requested)
     path = requested if force else next_free_path(requested)
-    figures = {f["id"]: f for f in manifest.get("figures", [])}
-    queries = manifest.get("queries", {})
-    source_names = manifest.get("sources", {})
+    figures = {f.id: f for f in manifest.figures}
     for p in body_paragraphs(document):
         spans = [(kind, el, cid) for kind, el, cid in walk(p) if kind == "open"]
         for _, sdt, cid in spans:
             fig = figures.get(cid)
             if fig is None:
                 continue
-            lines = [f"{cid} {fig.get('description', '')}"]
-            for src in fig.get("sources", []):
-                desc = source_names.get(src["source"], {}).get("description")
-                where = f"{src['source']}（{desc}）" if desc else src["source"]
-                column = src["column"] + (f"，第 {src['row'] + 1} 行" if src.get("row") is not None else "")
-                lines.append(f"查询 {src['query']}（{queries.get(src['query'], {}).get('file', '')}），"
+            lines = [f"{cid} {fig.description}"]
+            for src in fig.sources:
+                source = manifest.sources.get(src.source)
+                desc = source.description if source is not None else None
+                where = f"{src.source}（{desc}）" if desc else src.source
+                column = src.column + (f"，第 {src.row + 1} 行" if src.row is not None else "")
+                query = manifest.queries.get(src.query)
+                lines.append(f"查询 {src.query}（{query.file if query is not None else ''}），"
                              f"列 {column}，数据源 {where}")
-            lines.append(f"原始值：{fig.get('value')}；写作“{fig.get('text')}”（{fig.get('filter')}）")
+            lines.append(f"原始值：{fig.value}；写作“{fig.text}”（{fig.filter}）")
             _comment_on_control(document, sdt, "\n".join(lines))
     save_atomically(document, path)
     return path

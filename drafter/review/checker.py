@@ -37,7 +37,8 @@ from drafter.builder import Project, compose_draft, load_project
 from drafter.project.config import Config
 from drafter.errors import DraftError
 from drafter.data.figures import Occurrence, json_value
-from drafter.word.manifest import read_manifest
+from drafter.outcome import check_exit_code
+from drafter.word.manifest import Manifest, read_manifest
 from drafter.data.runner import QueryResult, RunResult, build_parameters, run_queries
 from drafter.review.scan import (
     Number,
@@ -62,7 +63,6 @@ CONTROLS = "controls"
 PARAGRAPHS = "paragraphs"
 MODE_LABELS = {CONTROLS: "内容控件模式", PARAGRAPHS: "段落比对模式（较弱）"}
 
-EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_CHECK = 0, 1, 2
 
 
 @dataclass
@@ -131,10 +131,6 @@ class CheckReport:
     timings: dict[str, float] = field(default_factory=dict)  # seconds: open, queries, render, compare
 
     @property
-    def mode_label(self) -> str:
-        return MODE_LABELS[self.mode]
-
-    @property
     def findings(self) -> list[FigureCheck | UnbackedNumber]:
         """Everything a reviewer should look at, in the order of the draft."""
         found: list[FigureCheck | UnbackedNumber] = [f for f in self.figures if f.finding]
@@ -156,57 +152,7 @@ class CheckReport:
 
     @property
     def exit_code(self) -> int:
-        if any(f.status == UNCHECKED for f in self.figures):
-            return EXIT_CANNOT_CHECK
-        return EXIT_FINDINGS if self.findings else EXIT_OK
-
-    def summary(self) -> str:
-        counts = self.counts()
-        parts = [f"{s} {counts[s]}" for s in STATUSES[:-1] if counts[s] or s == CONSISTENT]
-        return f"{len(self.figures)} 个数字：{'，'.join(parts)}；{UNBACKED} {counts[UNBACKED]} 处。"
-
-    def render(self) -> str:
-        """The report as `drafter check` prints it."""
-        head = f"核对 {self.draft.name}（{self.year} 年度"
-        if self.built_at:
-            head += f"，生成于 {self.built_at.replace('T', ' ')}"
-        head += "）"
-        lines = [head, f"方式：{self.mode_label}"]
-        if self.mode == PARAGRAPHS:
-            lines.append("  草稿中的内容控件或清单已被去掉（WPS、LibreOffice 另存可能如此），"
-                         "只能按段落比对数字，结果仅供参考。")
-        lines += [f"注意：{w}" for w in self.warnings]
-        lines.append(self.summary())
-        for item in self.findings:
-            lines.append("")
-            if isinstance(item, UnbackedNumber):
-                lines.append(f"[{UNBACKED}] {item.text}（{item.part or '正文'}）")
-                lines.append(f"  句子：{item.sentence}")
-            else:
-                lines.append(f"[{item.status}] {item.id} {item.description}（{item.ref}）")
-                if item.part:
-                    lines.append(f"  部分：{item.part}")
-                lines.append(f"  句子：{item.sentence}")
-                lines.append("  " + "　".join(_values(item)))
-            if item.note:
-                lines.append(f"  说明：{item.note}")
-        if not self.findings:
-            lines.append("全部一致。")
-        return "\n".join(lines)
-
-
-def _values(item: FigureCheck) -> list[str]:
-    out = [f"草稿：{_shown(item.draft_text)}"]
-    if item.built_text is not None:
-        out.append(f"生成时：{_shown(item.built_text)}")
-    out.append(f"当前数据：{_shown(item.current_text)}")
-    return out
-
-
-def _shown(text: str | None) -> str:
-    if text is None:
-        return "—"
-    return f"“{text}”" if text else "（空）"
+        return check_exit_code(self)
 
 
 # --------------------------------------------------------------------------- opening the draft
@@ -228,7 +174,7 @@ def open_draft(path: str | Path):
         document = Document(io.BytesIO(data))
     except Exception as exc:  # noqa: BLE001 — python-docx raises several kinds for a bad package
         raise DraftError("无法作为 Word 文档打开", path=path, cause=f"{type(exc).__name__}: {exc}",
-                         hint="确认这是 Word 文档（不是 Excel 等其他 Office 文件）；可用 Word 打开后另存一次。") from None
+                         hint="确认这是 Word 文档（不是 Excel 等其他 Office 文件）；可用 Word 打开后另存一次。") from exc
     return document, hashlib.sha256(data).hexdigest()
 
 
@@ -331,7 +277,7 @@ class _Expected:
     fresh: Occurrence | None
 
 
-def _expected_figures(manifest: dict | None, fresh: list[Occurrence]) -> list[_Expected]:
+def _expected_figures(manifest: Manifest | None, fresh: list[Occurrence]) -> list[_Expected]:
     if manifest is None:
         return [
             _Expected(o.id, o.ref, o.description, o.part or "", None, None, o.queries,
@@ -342,25 +288,23 @@ def _expected_figures(manifest: dict | None, fresh: list[Occurrence]) -> list[_E
     for occ in fresh:
         by_ref.setdefault(occ.ref, []).append(occ)
     out = []
-    for fig in manifest.get("figures", []):
-        candidates = by_ref.get(fig["ref"], [])
+    for fig in manifest.figures:
+        candidates = by_ref.get(fig.ref, [])
         match = candidates.pop(0) if candidates else None  # the k-th of a ref is the k-th of a ref
-        sources = fig.get("sources", [])
         out.append(_Expected(
-            fig["id"], fig["ref"], fig.get("description", ""), fig.get("part") or "",
-            fig.get("text"), fig.get("value"),
-            list(dict.fromkeys(s["query"] for s in sources)),
-            list(dict.fromkeys(s["source"] for s in sources)), match,
+            fig.id, fig.ref, fig.description, fig.part or "", fig.text, fig.value,
+            list(dict.fromkeys(s.query for s in fig.sources)),
+            list(dict.fromkeys(s.source for s in fig.sources)), match,
         ))
     return out
 
 
-def _parameters(project: Project, manifest: dict | None, warnings: list[str]) -> dict[str, Any]:
+def _parameters(project: Project, manifest: Manifest | None, warnings: list[str]) -> dict[str, Any]:
     """The parameters recorded in the draft, typed as `build_parameters` types them."""
     params = build_parameters(project.config)
-    if not manifest or not isinstance(manifest.get("parameters"), dict):
+    if manifest is None or not manifest.parameters:
         return params
-    recorded = dict(manifest["parameters"])
+    recorded = dict(manifest.parameters)
     changed = []
     for key, value in recorded.items():
         now = params.get(key)
@@ -377,11 +321,11 @@ def _parameters(project: Project, manifest: dict | None, warnings: list[str]) ->
     return params
 
 
-def _sql_for(queries: list[str], manifest: dict | None, run: RunResult) -> str:
+def _sql_for(queries: list[str], manifest: Manifest | None, run: RunResult) -> str:
     texts = []
     for q in queries:
-        entry = (manifest or {}).get("queries", {}).get(q, {})
-        sql = entry.get("sql")
+        entry = manifest.queries.get(q) if manifest is not None else None
+        sql = entry.sql if entry is not None else None
         if sql is None:
             result = run.results.get(q)
             sql = result.sql if isinstance(result, QueryResult) else ""
@@ -423,8 +367,8 @@ def check(
     warnings: list[str] = []
     timings["open"] = time.perf_counter() - started
 
-    if manifest and isinstance(manifest.get("year"), int):
-        year_used, year_from = manifest["year"], "草稿清单"
+    if manifest is not None and manifest.year is not None:
+        year_used, year_from = manifest.year, "草稿清单"
         if year is not None and year != year_used:
             warnings.append(f"草稿记录的年度是 {year_used}，已忽略 --year {year}。")
     elif year is not None:
@@ -436,18 +380,18 @@ def check(
 
     project = load_project(config, year=year_used, sources=sources)
     year_used = project.year
-    if manifest and manifest.get("agency") and manifest["agency"] != project.config.report.agency:
-        warnings.append(f"草稿的发文机关是“{manifest['agency']}”，当前配置是“{project.config.report.agency}”。")
+    if manifest is not None and manifest.agency and manifest.agency != project.config.report.agency:
+        warnings.append(f"草稿的发文机关是“{manifest.agency}”，当前配置是“{project.config.report.agency}”。")
 
     t = time.perf_counter()
     run = run_queries(project.config, project.queries, params=_parameters(project, manifest, warnings))
     timings["queries"] = time.perf_counter() - t
     for failure in run.failures:
         warnings.append(f"查询 {failure.spec.name} 失败：{failure.error.message}")
-    if manifest:
-        changed_sql = [name for name, entry in manifest.get("queries", {}).items()
-                       if isinstance(run.results.get(name), QueryResult) and entry.get("sql_hash")
-                       and entry["sql_hash"] != run.results[name].sql_hash]
+    if manifest is not None:
+        changed_sql = [name for name, entry in manifest.queries.items()
+                       if isinstance(run.results.get(name), QueryResult) and entry.sql_hash
+                       and entry.sql_hash != run.results[name].sql_hash]
         if changed_sql:
             warnings.append(f"查询 {'、'.join(changed_sql)} 的 SQL 自生成草稿以来已修改，数字变化可能来自 SQL。")
 
@@ -493,12 +437,12 @@ def check(
     return CheckReport(
         draft=path, sha256=sha, mode=mode, year=year_used, year_from=year_from,
         has_manifest=manifest is not None,
-        built_at=(manifest or {}).get("built_at"), generator=(manifest or {}).get("generator"),
+        built_at=manifest.built_at if manifest else None, generator=manifest.generator if manifest else None,
         figures=figures, unbacked=unbacked, warnings=warnings, elapsed=elapsed, timings=timings,
     )
 
 
-def changed_spreadsheets(manifest: dict, run: RunResult) -> list[str]:
+def changed_spreadsheets(manifest: Manifest, run: RunResult) -> list[str]:
     """A line for each spreadsheet source whose file differs from the one the draft was built from."""
     now: dict[str, str] = {}
     for result in run.results.values():
@@ -506,13 +450,11 @@ def changed_spreadsheets(manifest: dict, run: RunResult) -> list[str]:
         if result.ok and digest:
             now[result.source] = digest
     lines = []
-    for name, info in (manifest.get("sources") or {}).items():
-        if not isinstance(info, dict) or not info.get("sha256") or name not in now:
+    for name, info in manifest.sources.items():
+        if not info.sha256 or name not in now or info.sha256 == now[name]:
             continue
-        if info["sha256"] != now[name]:
-            shown = info.get("file") or name
-            lines.append(f"数据源“{name}”的表格文件 {shown} 自生成草稿以来已修改（内容指纹不同），"
-                         "下面的数字按修改后的文件核对。")
+        lines.append(f"数据源“{name}”的表格文件 {info.file or name} 自生成草稿以来已修改（内容指纹不同），"
+                     "下面的数字按修改后的文件核对。")
     return lines
 
 

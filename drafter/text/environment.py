@@ -154,7 +154,7 @@ def _call(fn, name: str, value: Any, args: list, kwargs: dict, ref: str | None) 
             f"{what}不能用过滤器 {name} 格式化",
             cause=str(exc),
             hint="检查查询返回的是否是数字，或换用合适的过滤器（见 README 的过滤器一览）。",
-        ) from None
+        ) from exc
 
 
 def _ratio(value: Any, denominator: Any) -> Any:

@@ -44,7 +44,7 @@ def open_master(path: Path, *, check_tags: bool = True) -> DocxTemplate:
     except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
         raise TemplateError("Word 母版无法作为 Word 文档打开", path=path, cause=f"{type(exc).__name__}: {exc}",
                             hint="母版须是 Word 文档（不是 Excel 等其他文件）：用 Word 打开并另存为 .docx，"
-                                 "或用 drafter master 重新生成。") from None
+                                 "或用 drafter master 重新生成。") from exc
     if check_tags:
         check_master_tags(tpl.docx, path)
     return tpl
@@ -184,7 +184,7 @@ def fill_master(master_path: Path, env, context: dict[str, Any]) -> DocumentObje
         tpl.render({**context, "body": BODY_MARK}, jinja_env=env, autoescape=True)
     except (JinjaError, DrafterError, TypeError, ValueError, ArithmeticError, AttributeError) as exc:
         names = sorted({*(k for k in context if not k.startswith("_")), "body"})
-        raise _master_error(exc, master_path, master, names) from None
+        raise _master_error(exc, master_path, master, names) from exc
     return tpl.docx
 
 
