@@ -306,6 +306,18 @@ class TestBadWorkbooks:
         result = CliRunner().invoke(main, ["lint", "-c", str(config)])
         assert result.exit_code == 0, result.output
 
+    def test_lint_reads_the_workbook_and_names_the_cell(self, tmp_path):
+        _sheet(tmp_path / "台账.xlsx", [["区", None, "次数"], ["东城区", 3, 4]])
+        config = _project(tmp_path, "台账.xlsx", SQL)
+        result = CliRunner().invoke(main, ["lint", "-c", str(config)])
+        assert result.exit_code == 1
+        assert (
+            f"{tmp_path / '台账.xlsx'}: 数据源“ledger”：台账.xlsx 的工作表“检查记录”的表头 B1 是空的" in result.output
+        )
+        (tmp_path / "台账.xlsx").unlink()
+        missing = CliRunner().invoke(main, ["lint", "-c", str(config)])
+        assert missing.exit_code == 1 and "数据源“ledger”：找不到数据源文件" in missing.output
+
 
 def test_a_sqlite_database_source_has_no_content_hash(tmp_path):
     with sqlite3.connect(tmp_path / "x.db") as conn:

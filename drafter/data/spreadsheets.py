@@ -51,6 +51,7 @@ __all__ = [
     "load_tables",
     "missing_table_error",
     "open_spreadsheet",
+    "spreadsheet_problems",
 ]
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".csv")
@@ -498,6 +499,21 @@ def load_tables(path: Path) -> tuple[list[Table], str]:
             )
         seen[key] = table
     return tables, digest.hexdigest()
+
+
+def spreadsheet_problems(config: Any) -> list[SourceError]:
+    """What keeps each spreadsheet source of a configuration from being read (for lint): a
+    missing file, an unreadable workbook, a sheet without a proper header."""
+    problems = []
+    for name, source in config.sources.items():
+        if not is_spreadsheet(source.url):
+            continue
+        try:
+            load_tables(Path(source.url))
+        except SourceError as exc:
+            exc.message = f"数据源“{name}”：{exc.message}"
+            problems.append(exc)
+    return problems
 
 
 def _quote(name: str) -> str:
