@@ -265,6 +265,32 @@ class TestBadWorkbooks:
         assert strict.exit_code == 1 and "有两列同名“区”" in strict.output
         assert not (tmp_path / "e.docx").exists()
 
+    def test_a_formula_without_a_stored_result_is_refused_naming_its_cell(self, tmp_path):
+        book = _sheet(tmp_path / "台账.xlsx", [["区", "次数", "合计"], ["东城区", 3, "=B2*2"]])
+        with pytest.raises(SourceError) as info:
+            load_tables(book)
+        assert "工作表“检查记录”单元格 C2 是公式，但文件中没有保存它的计算结果" in info.value.render()
+        assert "打开后保存一次" in info.value.render()
+
+    def test_a_formula_with_its_stored_result_reads_as_the_result(self, tmp_path):
+        import zipfile
+
+        book = _sheet(tmp_path / "台账.xlsx", [["区", "次数", "合计"], ["东城区", 3, "=B2*2"]])
+        # As Excel saves it: the formula and its cached value.
+        with zipfile.ZipFile(book) as z:
+            parts = {n: z.read(n) for n in z.namelist()}
+        sheet = "xl/worksheets/sheet1.xml"
+        assert b"<f>B2*2</f>" in parts[sheet]
+        parts[sheet] = (
+            parts[sheet]
+            .replace(b"<f>B2*2</f><v></v>", b"<f>B2*2</f><v>6</v>")
+            .replace(b"<f>B2*2</f></c>", b"<f>B2*2</f><v>6</v></c>")
+        )
+        with zipfile.ZipFile(book, "w") as z:
+            for name, data in parts.items():
+                z.writestr(name, data)
+        assert load_tables(book)[0][0].rows == [["东城区", 3, 6]]
+
     def test_a_sheet_a_query_needs_is_missing(self, tmp_path):
         _workbook(tmp_path / "台账.xlsx")
         config = _project(tmp_path, "台账.xlsx", SQL.replace("FROM 检查记录", "FROM 检查台账"))

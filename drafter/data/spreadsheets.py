@@ -300,22 +300,47 @@ def _workbook_tables(path: Path, data: bytes) -> list[Table]:
 _MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Za-z]{1,3}\d+(?::[A-Za-z]{1,3}\d+)?)"')
 
 
-def _merged_ranges(package: zipfile.ZipFile, sheet_path: str | None) -> list[tuple[str, int, int, int, int]]:
+def _sheet_xml(package: zipfile.ZipFile, sheet_path: str | None) -> bytes:
+    if not sheet_path:
+        return b""
+    try:
+        return package.read(sheet_path.lstrip("/"))
+    except KeyError:
+        return b""
+
+
+def _merged_ranges(xml: bytes) -> list[tuple[str, int, int, int, int]]:
     """(ref, min_col, min_row, max_col, max_row) of each merged range of a sheet, from its XML."""
     from openpyxl.utils.cell import range_boundaries
 
-    if not sheet_path:
-        return []
-    try:
-        xml = package.read(sheet_path.lstrip("/"))
-    except KeyError:
-        return []
     out = []
     for match in _MERGE_CELL.finditer(xml):
         ref = match.group(1).decode("ascii").upper()
         min_col, min_row, max_col, max_row = range_boundaries(ref)
         out.append((ref, min_col, min_row, max_col or min_col, max_row or min_row))
     return out
+
+
+_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_REF = re.compile(rb'\br="([A-Za-z]{1,3}\d+)"')
+
+
+def _formula_without_value(xml: bytes) -> str | None:
+    """The first cell holding a formula whose result the file does not store (a workbook a
+    program wrote and no spreadsheet application saved): it would read as empty."""
+    if b"<f" not in xml and b":f" not in xml:
+        return None
+    for match in _CELL.finditer(xml):
+        inner = match.group(2) or b""
+        # No stored result: no <v>, or an empty one in a cell that is not a text result (t="str").
+        if (
+            re.search(rb"<(?:\w+:)?f\b", inner)
+            and not re.search(rb"<(?:\w+:)?v>[^<]", inner)
+            and not re.search(rb'\bt="(?:str|e)"', match.group(1))
+        ):
+            ref = _REF.search(match.group(1))
+            return ref.group(1).decode("ascii").upper() if ref else "?"
+    return None
 
 
 def _sheet_table(path: Path, ws: Any, package: zipfile.ZipFile) -> Table | None:
@@ -334,7 +359,16 @@ def _sheet_table(path: Path, ws: Any, package: zipfile.ZipFile) -> Table | None:
     def cell(i: int, row: int = 1) -> str:
         return f"{_letters(i)}{row}"
 
-    for ref, min_col, min_row, max_col, max_row in _merged_ranges(package, getattr(ws, "_worksheet_path", None)):
+    xml = _sheet_xml(package, getattr(ws, "_worksheet_path", None))
+    formula = _formula_without_value(xml)
+    if formula is not None:
+        raise SourceError(
+            f"{path.name} 的{where}单元格 {formula} 是公式，但文件中没有保存它的计算结果",
+            path=path,
+            hint="这样的工作簿多由程序生成、未在 Excel 中保存过，公式读出来是空的：用 Excel 或 WPS 打开后保存一次"
+            "（会算出并保存公式的结果），或把公式改成数值。",
+        )
+    for ref, min_col, min_row, max_col, max_row in _merged_ranges(xml):
         if min_row <= 1:
             raise SourceError(
                 f"{path.name} 的{where}表头有合并单元格 {ref}",
