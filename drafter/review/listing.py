@@ -13,10 +13,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from drafter.builder import compose_draft, load_project
+from drafter.builder import compose_draft, load_project, run_project
 from drafter.project.config import Config
+from drafter.project.period import Period
 from drafter.data.figures import json_value
-from drafter.data.runner import run_queries
 
 FORMATS = ("table", "csv", "json")
 HEADERS = {
@@ -45,12 +45,17 @@ class FigureListing:
     agency: str
     figures: list[FigureRow]
     failures: list[str] = field(default_factory=list)  # one message a failed query
+    period: Period | None = None
+
+    @property
+    def label(self) -> str:
+        return self.period.label if self.period else f"{self.year}年度"
 
 
 def list_figures(config: str | Path | Config = "config.yaml", *, year: int | None = None,
-                 sources: dict[str, str] | None = None) -> FigureListing:
-    project = load_project(config, year=year, sources=sources)
-    run = run_queries(project.config, project.queries)
+                 sources: dict[str, str] | None = None, period: Period | str | None = None) -> FigureListing:
+    project = load_project(config, year=year, sources=sources, period=period)
+    run = run_project(project)
     draft = compose_draft(project, run)
     labels = {name: (f"{name}（{s.description}）" if s.description else name)
               for name, s in project.config.sources.items()}
@@ -64,11 +69,13 @@ def list_figures(config: str | Path | Config = "config.yaml", *, year: int | Non
         for occ in draft.registry
     ]
     failures = [f.error.render() for f in run.failures]
-    return FigureListing(project.year, project.config.report.agency, rows, failures)
+    return FigureListing(project.year, project.config.report.agency, rows, failures, project.period)
 
 
 def to_json(listing: FigureListing) -> str:
-    return json.dumps(asdict(listing), ensure_ascii=False, indent=1)
+    data = asdict(listing)
+    data["period"] = listing.period.to_json() if listing.period else None
+    return json.dumps(data, ensure_ascii=False, indent=1)
 
 
 def to_csv(listing: FigureListing) -> str:
@@ -90,7 +97,7 @@ def to_table(listing: FigureListing):
     """A rich Table for the terminal: the part by its number, sources by name, long values cut."""
     from rich.table import Table
 
-    table = Table(title=f"{listing.agency} {listing.year} 年度报告中的数字（{len(listing.figures)} 个）",
+    table = Table(title=f"{listing.agency} {listing.label}报告中的数字（{len(listing.figures)} 个）",
                   header_style="bold")
     table.add_column(HEADERS["id"], style="dim", no_wrap=True)
     table.add_column(HEADERS["part"], no_wrap=True)
