@@ -392,8 +392,8 @@ def master(config_path: Path, output: Path | None, force: bool) -> None:
 @main.command()
 @click.argument("directory", type=click.Path(path_type=Path))
 @click.option("--agency", required=True, help="发文机关名称，如 某某区市场监督管理局。")
-@click.option("--period", "period_kind", type=click.Choice(["year"]), default="year", show_default=True,
-              help="报告期间类型。")
+@click.option("--period", "period_kind", type=click.Choice(["year", "half", "quarter", "month"]), default="year",
+              show_default=True, help="报告期间类型：year 年度、half 半年、quarter 季度、month 月。")
 @click.option("--title", default=None,
               help="文件名称，接在“机关关于期间”之后，如 执法检查情况通报（缺省：工作情况的报告）；"
                    "也可写含 {{ }} 的完整标题模板。")
