@@ -450,6 +450,7 @@ _LEXICON = (
 )
 _DOC_KINDS = ("情况报告", "报告", "情况通报", "通报", "通知", "意见", "方案", "请示", "总结", "计划", "规划", "办法",
               "规定", "批复", "决定", "要点", "函")
+_PERIOD_LABEL = re.compile(r"\d{4}年(?:第[一二三四]季度|[上下]半年|\d{1,2}月|度)")
 _OPENING = "（《“‘〈【「(["
 _CLOSING = "，。、；：？！）》”’〉】」),.;:?!%"
 
@@ -466,6 +467,10 @@ def _break_costs(text: str) -> list[float]:
             edge[m.start()] = edge[m.end()] = True
             for i in range(m.start() + 1, m.end()):
                 inside[i] = True
+    for m in _PERIOD_LABEL.finditer(text):  # 2025年第一季度, 2025年上半年, 2025年3月: one word
+        edge[m.start()] = edge[m.end()] = True
+        for i in range(m.start() + 1, m.end()):
+            inside[i] = True
     depth = 0
     quoted = [False] * (n + 1)
     for i, ch in enumerate(text):
