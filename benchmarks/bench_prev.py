@@ -9,7 +9,7 @@ Two copies of the sample project over the same sample databases (`drafter sample
 run over 2024 (`prev.q.col` for a row query, `prev.q` for a scalar, `prev.q | length` for rows).
 Each build runs in a fresh process after a warm-up build; the runs alternate between the two.
 
-    .venv/bin/python benchmarks/bench_compare.py [--runs 5]
+    .venv/bin/python benchmarks/bench_prev.py [--runs 5]
 
 Prints per build: median and best wall time, the query stage, the number of queries run, and
 the ratio prev / plain.
@@ -83,7 +83,7 @@ def main() -> None:
     args = parser.parse_args()
     from drafter.sample import create_sqlite
 
-    with tempfile.TemporaryDirectory(prefix="bench-compare-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="bench-prev-") as tmp:
         root = Path(tmp)
         create_sqlite(root / "databases")
         plain = _copy(root / "plain", root / "databases")

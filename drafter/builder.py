@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import CodeType
 from typing import Any, Callable
 
 from jinja2.exceptions import TemplateError as JinjaError
@@ -13,7 +15,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from jinja2 import StrictUndefined
 
 from drafter.project.config import Config
-from drafter.project.period import Period, PeriodError
+from drafter.project.period import Period
 from drafter.word.document import compose, next_free_path, save_atomically
 from drafter.text.environment import make_environment
 from drafter.errors import ConfigError, DataError, DrafterError
@@ -32,6 +34,7 @@ class Project:
 
     config: Config
     queries: dict[str, QuerySpec]
+    templates: dict[Path, CodeType] = field(default_factory=dict)  # compiled by the validation pass
 
     @property
     def year(self) -> int:
@@ -50,17 +53,7 @@ def load_project(config: str | Path | Config = "config.yaml", *, year: int | Non
     validation = validate(config, year=year, sources=sources, period=period)
     validation.raise_first_error()
     assert validation.config is not None  # a config that did not load is an error finding
-    return Project(validation.config, validation.queries)
-
-
-def parse_period(text: str) -> Period:
-    """A period written on the command line or in an API call; a ConfigError when it is not one."""
-    try:
-        return Period.parse(text)
-    except PeriodError as exc:
-        exc_error = ConfigError(str(exc), hint="期间写法见 README 的“报告期间”。")
-        exc_error.exit_code = 2
-        raise exc_error from exc
+    return Project(validation.config, validation.queries, validation.templates)
 
 
 def text_setting_values(config: Config) -> dict[str, Any]:
@@ -68,11 +61,18 @@ def text_setting_values(config: Config) -> dict[str, Any]:
     return {"agency": config.report.agency, "year": config.period.year, "period": config.period}
 
 
+_SETTINGS_ENV = SandboxedEnvironment(undefined=StrictUndefined)
+
+
+@functools.lru_cache(maxsize=64)
+def _setting_template(template: str) -> Any:
+    return _SETTINGS_ENV.from_string(template)
+
+
 def fill_setting(template: str, values: dict[str, Any], config: Config, key: str) -> str:
     """Render a short text setting such as the title or the output file name."""
-    env = SandboxedEnvironment(undefined=StrictUndefined)
     try:
-        return env.from_string(template).render(values)
+        return _setting_template(template).render(values)
     except JinjaError as exc:
         raise ConfigError(
             f"配置项 {key} 中的模板有误", path=config.path, line=config.line(*key.split(".")),
@@ -115,13 +115,17 @@ def query_context(run: RunResult) -> dict[str, Any]:
 
 
 def run_project(project: Project, *, params: dict[str, Any] | None = None,
-                on_done: Callable[[str], None] | None = None) -> RunResult:
+                on_done: Callable[[str], None] | None = None,
+                also: dict[str, list[str]] | None = None) -> RunResult:
     """Run the project's queries for its period and, alongside them, the comparison runs
-    (`prev.q`, `last.q`) its templates name. `params` replaces the period's parameters
-    (check: those the draft recorded)."""
+    (`prev.q`, `last.q`) its templates name, and those `also` names (check: the ones the draft
+    recorded, so a figure the templates no longer print is still checked). `params` replaces the
+    period's parameters (check: those the draft recorded)."""
     config = project.config
     params = build_parameters(config) if params is None else params
     refs = referenced(config, project.queries)
+    for which, names in (also or {}).items():
+        refs[which] = list(dict.fromkeys([*refs.get(which, []), *(n for n in names if n in project.queries)]))
     extra = comparison_jobs(project.queries, refs, params, config.period)
     return run_queries(config, project.queries, params=params, on_done=on_done, extra=extra)
 
@@ -153,7 +157,7 @@ def compose_draft(project: Project, run: RunResult, *, strict: bool = False) -> 
     try:
         env = make_environment(registry, search_path=list(dict.fromkeys(f.parent for f in files)),
                                strict=strict, period=config.period)
-        paragraphs = render_sections(env, files, context, registry)
+        paragraphs = render_sections(env, files, context, registry, compiled=project.templates)
         master_env = make_environment(registry, autoescape=True, strict=strict, period=config.period)
         document = compose(config.resolve(config.templates.master), master_env, context, paragraphs,
                            registry, config.style)

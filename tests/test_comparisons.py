@@ -221,3 +221,23 @@ def test_strict_stops_at_a_failed_comparison_run_and_names_it(tmp_path):
         build(config, period="2025Q1", strict=True)
     assert "查询 q 没有返回任何行（last.q：2024年第四季度）" in info.value.message
     assert not list(config.parent.glob("output/*.docx"))  # no draft written
+
+
+def test_a_comparison_in_the_word_master_is_found_before_the_queries_run(tmp_path):
+    from docx import Document
+
+    from drafter import build
+    from drafter.builder import load_project
+    from drafter.data.comparisons import referenced
+
+    config = make_project(tmp_path, section="一、情况\n本期{{ checks.checks }}次。\n")
+    master = config.parent / "templates/report.docx"
+    document = Document(str(master))
+    document.add_paragraph("上年同期检查{{ prev.checks.checks }}次。")
+    document.save(str(master))
+    project = load_project(config, period="2025Q1")
+    assert referenced(project.config, project.queries) == {"prev": ["checks"], "last": []}
+    result = build(config, period="2025Q1")
+    prev = totals(dt.date(2024, 1, 1), dt.date(2024, 4, 1))[0]
+    assert f"上年同期检查{prev}次。" in paragraphs(result.path)
+    assert "prev.checks" in result.run.results

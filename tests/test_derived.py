@@ -147,3 +147,27 @@ def test_a_round_that_is_not_a_number_of_digits_names_the_line(tmp_path):
     with pytest.raises(TemplateError) as info:
         build(config, period="2025Q1")
     assert info.value.line == 2 and "round" in info.value.message
+
+
+def test_a_derived_figure_over_a_comparison_is_checked_after_the_template_drops_it(tmp_path):
+    from drafter import build, check
+
+    section = "一、情况\n比上年同期多检查{{ checks.checks - prev.checks.checks }}次。\n"
+    config = make_project(tmp_path, section=section)
+    draft = build(config, period="2025Q1").path
+    template = config.parent / "templates/sections/1-检查.txt"
+    template.write_text("一、情况\n共检查{{ checks.checks }}次。\n", encoding="utf-8")
+    set_month(config, 2024, 2, checks=1)  # the prior year's rows: an input of the difference
+    [diff] = [f for f in check(draft, config).figures if f.ref == "(checks.checks-prev.checks.checks)"]
+    assert diff.status == "数据已变化", diff.note
+    assert "prev.checks.checks" in diff.note and "按草稿记录的算式 checks.checks - prev.checks.checks" in diff.note
+
+
+def test_figures_json_lists_the_formula(tmp_path):
+    from drafter.review.listing import list_figures, to_json
+
+    config = make_project(tmp_path, section=SECTION)
+    data = json.loads(to_json(list_figures(config, period="2025Q1")))
+    formulas = {f["ref"]: f["formula"] for f in data["figures"]}
+    assert formulas["((checks.found/checks.checks)*100)"] == "checks.found / checks.checks * 100"
+    assert formulas["checks.checks"] == ""

@@ -63,6 +63,8 @@ def references_in(sources: Iterable[str]) -> dict[str, set[str]]:
         except TemplateSyntaxError:
             continue
         for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+            if not isinstance(node, (nodes.Getattr, nodes.Getitem)):
+                continue
             base = node.node
             if not (isinstance(base, nodes.Name) and base.name in COMPARISONS and base.ctx == "load"):
                 continue

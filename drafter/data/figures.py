@@ -92,7 +92,7 @@ class Figure:
         return self.expr[0] != "ref"
 
     def _derive(self, value: Any, ref: str, sources: tuple[Provenance, ...], expr: Expr,
-                inputs: tuple[tuple[str, Any], ...], why: str | None = None) -> "Figure":
+                inputs: tuple[tuple[str, Any], ...], why: str | None = None) -> Figure:
         return Figure(value, ref, sources, self.description, why, expr, inputs)
 
     # -- arithmetic gives derived figures -------------------------------------------------
@@ -129,7 +129,7 @@ class Figure:
     def __truediv__(self, o): return self._combine(o, "/", _divide)
     def __rtruediv__(self, o): return self._rcombine(o, "/", _divide)
 
-    def rounded(self, digits: int = 0, method: str = "common") -> "Figure":
+    def rounded(self, digits: int = 0, method: str = "common") -> Figure:
         """`| round(digits)`: a derived figure rounded half-up (`common`), down (`floor`) or up
         (`ceil`) to `digits` decimals, exactly (Decimal, never binary floats)."""
         if isinstance(digits, bool) or not isinstance(digits, int) or not 0 <= digits <= 20:

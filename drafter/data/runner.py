@@ -12,7 +12,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
@@ -22,7 +22,7 @@ from drafter.project.config import Config
 from drafter.project.period import Period
 from drafter.errors import DataError, DrafterError, QueryError, QueryTimeout, SourceError
 from drafter.data.figures import Figure, Provenance, Row, json_value
-from drafter.project.queries import QuerySpec, sql_fingerprint, sql_parameters
+from drafter.project.queries import QuerySpec, sql_fingerprint, sql_parameters, undefined_parameter
 from drafter.data.spreadsheets import engine_hash, missing_table_error
 from drafter.data.sources import clear_sqlite_handler, connect, open_engine, sqlite_deadline_handler
 from drafter.project.sqlguard import check_select
@@ -48,7 +48,7 @@ class QueryResult:
     columns: list[str]
     value: Any  # Figure | Row | list[Row]
     elapsed: float
-    ok: bool = True
+    ok: Literal[True] = True  # `if result.ok` tells a result from a failure
     source_hash: str | None = None  # SHA-256 of a spreadsheet source's file(s), as read
     key: str = ""  # `q`, or `prev.q` / `last.q` for a comparison run (drafter/data/comparisons.py)
     period: Period | None = None  # the period the parameters are of, for a comparison run
@@ -77,7 +77,7 @@ class QueryResult:
 class QueryFailure:
     spec: QuerySpec
     error: DrafterError
-    ok: bool = False
+    ok: Literal[False] = False
     key: str = ""
 
     @property
@@ -100,7 +100,7 @@ class RunResult:
         return [r for r in self.results.values() if not r.ok]
 
     @property
-    def current(self) -> dict[str, "QueryResult | QueryFailure"]:
+    def current(self) -> dict[str, QueryResult | QueryFailure]:
         """The results of the report's own period (no comparison runs), by query name."""
         return {k: r for k, r in self.results.items() if r.compare is None}
 
@@ -110,12 +110,8 @@ def _bind(spec: QuerySpec, sql: str, sql_file: Path, params: dict[str, Any], dia
     the form its driver takes."""
     bound = {}
     for name in sql_parameters(sql):
-        if name not in params:
-            raise QueryError(
-                f"查询 {spec.name} 用到的参数 :{name} 没有定义",
-                path=sql_file,
-                hint=f"可用的参数：{'、'.join(':' + p for p in params)}；其他参数请写在 config.yaml 的 parameters: 中。",
-            )
+        if name not in params:  # validation refuses this before any query runs; params can still differ
+            raise undefined_parameter(spec.name, name, sql_file, sql, 1, list(params))
         value = params[name]
         if dialect == "sqlite" and isinstance(value, (dt.date, dt.datetime)):
             value = value.isoformat()  # SQLite keeps dates as ISO text
@@ -224,7 +220,7 @@ def _cut_short(conn: Connection, result) -> tuple[str, str] | None:
 
 
 def run_query(conn: Connection, spec: QuerySpec, source: str, params: dict[str, Any], timeout: float,
-              clock: Callable[[], float] = time.monotonic, job: "Job | None" = None) -> QueryResult:
+              clock: Callable[[], float] = time.monotonic, job: Job | None = None) -> QueryResult:
     dialect = conn.dialect.name
     backend = conn.engine.url.get_backend_name()
     sql, sql_file = spec.sql_for(backend if backend in spec.variants else dialect)
@@ -341,32 +337,16 @@ def _at_source(exc: SourceError, config: Config, source: str) -> None:
         exc.line = config.line("sources", source)
 
 
-def check_sources(config: Config, specs: dict[str, QuerySpec]) -> None:
-    """Every query names a configured source."""
-    for spec in specs.values():
-        if spec.source not in config.sources:
-            import difflib
-
-            close = difflib.get_close_matches(spec.source, list(config.sources), n=1)
-            raise QueryError(
-                f"查询 {spec.name} 的数据源“{spec.source}”未在 config.yaml 的 sources: 中配置",
-                path=spec.path,
-                line=1,
-                hint=(f"是否想写“{close[0]}”？" if close else "")
-                + f"已配置的数据源：{'、'.join(config.sources) or '（无）'}。",
-            )
-
-
 def run_queries(config: Config, specs: dict[str, QuerySpec], *, params: dict[str, Any] | None = None,
                 on_done: Callable[[str], None] | None = None, extra: list[Job] | None = None) -> RunResult:
     """Run `specs` with `params` (default: the configuration's period), and the `extra` jobs
-    (comparison runs, drafter/data/comparisons.py) alongside them.
+    (comparison runs, drafter/data/comparisons.py) alongside them. The project is validated
+    already (load_project): sources and parameters are known.
 
     Jobs are grouped by source (and comparison): each group runs its queries one after another
     on one connection; groups run concurrently, at most `config.concurrency` at a time.
     `results` holds the queries in file order, then the extra jobs in their order.
     """
-    check_sources(config, specs)
     params = build_parameters(config) if params is None else params
     jobs = [Job(spec.name, spec, params) for spec in specs.values()] + list(extra or [])
     run = run_jobs(config, jobs, on_done=on_done)

@@ -11,10 +11,12 @@ import datetime as dt
 import difflib
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -141,7 +143,7 @@ class Config(_Model):
         """The same configuration for the year `year` (a year period)."""
         return self.with_period(Period.of_year(year))
 
-    def with_period(self, period: Period) -> "Config":
+    def with_period(self, period: Period) -> Config:
         """The same configuration for another period; a configured date moves with its year."""
         if self.resolved_period == period and self.report.year == period.year:
             return self
@@ -215,7 +217,7 @@ _EXPECTED = {
 }
 
 
-def _expected(error: dict) -> str | None:
+def _expected(error: ErrorDetails) -> str | None:
     kind = error["type"]
     ctx = error.get("ctx") or {}
     if kind == "less_than_equal":
@@ -229,7 +231,7 @@ def _expected(error: dict) -> str | None:
     return _EXPECTED.get(kind.split("_")[0])
 
 
-def _where(error: dict, lines: dict) -> tuple:
+def _where(error: ErrorDetails, lines: dict) -> tuple:
     """The error's location as written in the file: `parameters.a.str` (one arm of a union)
     is really `parameters.a`. A missing key keeps its full location."""
     loc = tuple(error["loc"])
@@ -244,7 +246,7 @@ def _where(error: dict, lines: dict) -> tuple:
 def _validation_error(exc: ValidationError, path: Path, lines: dict, text: str) -> ConfigError:
     # One error per place in the file (a union reports each of its arms), unknown keys
     # first: `yeer:` is also a missing `year`, and the unknown key is what to fix.
-    errors: dict[tuple, dict] = {}
+    errors: dict[tuple, ErrorDetails] = {}
     arms: dict[tuple, int] = {}
     for error in exc.errors():
         where = _where(error, lines)
@@ -345,7 +347,7 @@ def load_config(
     *,
     year: int | None = None,
     sources: dict[str, str] | None = None,
-    environ: dict[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
     period: Period | str | None = None,
     today: dt.date | None = None,
 ) -> Config:

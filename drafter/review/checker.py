@@ -37,7 +37,7 @@ from drafter.builder import Project, compose_draft, load_project, run_project
 from drafter.project.config import Config
 from drafter.project.period import Period, PeriodError
 from drafter.errors import DraftError, DrafterError
-from drafter.data.figures import Occurrence, evaluate, formula_text, json_value
+from drafter.data.figures import Figure, Occurrence, Row, evaluate, formula_text, json_value
 from drafter.outcome import check_exit_code
 from drafter.word.manifest import Manifest, read_manifest
 from drafter.data.runner import QueryResult, RunResult, build_parameters
@@ -432,14 +432,18 @@ def check(
         warnings.append(f"草稿的发文机关是“{manifest.agency}”，当前配置是“{project.config.report.agency}”。")
 
     t = time.perf_counter()
-    run = run_project(project, params=_parameters(project, manifest, warnings))
+    recorded_runs: dict[str, list[str]] = {}
+    for entry in (manifest.queries.values() if manifest is not None else []):
+        if entry.compare and entry.query:
+            recorded_runs.setdefault(entry.compare, []).append(entry.query)
+    run = run_project(project, params=_parameters(project, manifest, warnings), also=recorded_runs)
     timings["queries"] = time.perf_counter() - t
     for failure in run.failures:
         warnings.append(f"查询 {failure.name} 失败：{failure.error.message}")
     if manifest is not None:
         changed_sql = [name for name, entry in manifest.queries.items()
-                       if isinstance(run.results.get(name), QueryResult) and entry.sql_hash
-                       and entry.sql_hash != run.results[name].sql_hash]
+                       if isinstance(now := run.results.get(name), QueryResult) and entry.sql_hash
+                       and entry.sql_hash != now.sql_hash]
         if changed_sql:
             warnings.append(f"查询 {'、'.join(changed_sql)} 的 SQL 自生成草稿以来已修改，数字变化可能来自 SQL。")
 
@@ -508,7 +512,9 @@ def changed_spreadsheets(manifest: Manifest, run: RunResult) -> list[str]:
 
 
 class _Checker:
-    def __init__(self, project, manifest, run, draft, fresh, alignment, fresh_at):
+    def __init__(self, project: Project, manifest: Manifest | None, run: RunResult, draft: list[ScannedParagraph],
+                 fresh: list[ScannedParagraph], alignment: dict[int, int],
+                 fresh_at: dict[str, tuple[int, tuple[int, int]]]) -> None:
         self.project = project
         self.manifest = manifest
         self.run = run
@@ -543,18 +549,15 @@ class _Checker:
         if not isinstance(result, QueryResult):
             return _UNKNOWN
         value = result.value
-        try:
-            if isinstance(value, list):
-                value = value[row] if row is not None and row < len(value) else None
-                if value is None:
-                    return _UNKNOWN
-            if hasattr(value, "keys"):  # a Row
-                value = value[column] if column in value.keys() else None
-                if value is None:
-                    return _UNKNOWN
-        except (IndexError, AttributeError):
-            return _UNKNOWN
-        return getattr(value, "value", _UNKNOWN)
+        if isinstance(value, list):
+            if row is None or not 0 <= row < len(value):
+                return _UNKNOWN
+            value = value[row]
+        if isinstance(value, Row):
+            if column not in value:
+                return _UNKNOWN
+            value = value[column]
+        return value.value if isinstance(value, Figure) else _UNKNOWN
 
     def _recompute(self, exp: _Expected) -> tuple[Any, list[str]] | None:
         """(the derived figure's value from the current inputs, "ref 旧→新" for each input that
@@ -703,6 +706,7 @@ class _Checker:
                     fc.sentence = sentence_around(p.text, s.start, s.end)
                     fc.note = "内容控件还在，但其中的文字已删空。"
                 elif i is not None:  # its paragraph is still there: say where it stood
+                    assert j is not None and fspan is not None, "i is the draft paragraph aligned to j"
                     da, db = map_span(self.fresh[j].text, self.draft[i].text, *fspan, matcher=self._matcher(j, i))
                     fc.paragraph, fc.span = i, ((da, db) if db > da else None)
                     fc.sentence = sentence_around(self.draft[i].text, da, db)
@@ -710,6 +714,7 @@ class _Checker:
                 else:
                     fc.paragraph = self._anchor_for_missing(j, i)
                     if j is not None:
+                        assert fspan is not None, "a fresh paragraph j comes with the figure's span in it"
                         fc.sentence = "（按当前模板）" + sentence_around(self.fresh[j].text, *fspan)
                     fc.note = "内容控件和所在段落都已不在草稿中。"
             out.append(fc)
@@ -727,6 +732,7 @@ class _Checker:
                 fc.status, fc.note = UNCHECKED, failed or "当前模板中已没有这个数字，段落比对模式下无法定位。"
                 out.append(fc)
                 continue
+            assert fspan is not None, "a fresh paragraph j comes with the figure's span in it"
             if i is None:
                 fc.status = REMOVED
                 fc.paragraph = self._anchor_for_missing(j, i)

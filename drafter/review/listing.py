@@ -16,7 +16,7 @@ from typing import Any
 from drafter.builder import compose_draft, load_project, run_project
 from drafter.project.config import Config
 from drafter.project.period import Period
-from drafter.data.figures import json_value
+from drafter.data.figures import formula_text, json_value
 
 FORMATS = ("table", "csv", "json")
 HEADERS = {
@@ -37,6 +37,7 @@ class FigureRow:
     description: str
     filter: str
     placeholder: bool
+    formula: str = ""  # a derived figure's formula over its inputs (`a.x / b.y * 100`)
 
 
 @dataclass
@@ -65,6 +66,7 @@ def list_figures(config: str | Path | Config = "config.yaml", *, year: int | Non
             queries=occ.queries,
             sources=[labels.get(s, s) for s in dict.fromkeys(p.source for p in occ.sources)],
             description=occ.description, filter=occ.filter, placeholder=occ.placeholder,
+            formula=formula_text(occ.expr) if occ.expr is not None else "",
         )
         for occ in draft.registry
     ]

@@ -13,7 +13,8 @@ import sys
 import traceback
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable
+from types import FrameType
+from typing import Any, Callable, Literal, cast
 
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import SecurityError, TemplateAssertionError, TemplateError as JinjaError
@@ -81,7 +82,7 @@ def _merge_args(figure: Figure, args: tuple, kwargs: dict) -> Figure:
 
 def template_position() -> tuple[str | None, int | None]:
     """The template file and line Jinja is executing now (for a placeholder's listing)."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         template = frame.f_globals.get("__jinja_template__")
         if template is not None:
@@ -182,7 +183,9 @@ def _round(value: Any, precision: int = 0, method: str = "common") -> Any:
                                 hint="写成 round(位数)，位数 0–20；可加 method='floor' 或 'ceil'。") from exc
     from jinja2.filters import do_round
 
-    return do_round(value, precision, method)
+    if method not in ("common", "ceil", "floor"):
+        raise TemplateError("round 的参数有误", cause=f"method {method!r}", hint="method 只能是 'common'、'floor' 或 'ceil'。")
+    return do_round(value, precision, cast(Literal["common", "ceil", "floor"], method))
 
 
 def _format_text(registry: FigureRegistry, strict: bool) -> Callable[..., str]:
@@ -336,7 +339,7 @@ def template_error(exc: BaseException, path: Path, source: str, context: dict[st
                 exc.context = numbered_context(source, exc.line, 0, focus=ref if "." in ref else None)
         return exc
     if isinstance(exc, TemplateSyntaxError):
-        line = exc.lineno
+        line: int | None = exc.lineno
         message = "模板语法错误"
         hint = "检查 {{ }} 与 {% %} 是否成对、拼写是否正确。"
         wide = re.search(r"unexpected char '(.)'", exc.message or "")

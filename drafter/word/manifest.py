@@ -139,8 +139,9 @@ def manifest_data(project: "Project", run: "RunResult", registry: FigureRegistry
                            file=_relative(spec.path, root))
         if result.compare:  # a comparison run (`prev.q`): the query it re-runs, for which period
             entry = entry.model_copy(update=dict(query=spec.name, compare=result.compare))
-            if getattr(result, "period", None) is not None:
-                entry.period = result.period.to_json()
+            period = getattr(result, "period", None)
+            if isinstance(period, Period):
+                entry.period = period.to_json()
         if result.ok:
             entry = entry.model_copy(update=dict(
                 sql=result.sql,
