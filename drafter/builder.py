@@ -16,7 +16,7 @@ from jinja2 import StrictUndefined
 
 from drafter.project.config import Config
 from drafter.project.period import Period
-from drafter.word.document import compose, next_free_path, save_atomically
+from drafter.word.document import compose, save_new
 from drafter.text.environment import make_environment
 from drafter.errors import ConfigError, DataError, DrafterError
 from drafter.data.figures import FigureRegistry, Occurrence
@@ -158,7 +158,8 @@ def compose_draft(project: Project, run: RunResult, *, strict: bool = False) -> 
         env = make_environment(registry, search_path=list(dict.fromkeys(f.parent for f in files)),
                                strict=strict, period=config.period)
         paragraphs = render_sections(env, files, context, registry, compiled=project.templates)
-        master_env = make_environment(registry, autoescape=True, strict=strict, period=config.period)
+        master_env = make_environment(registry, autoescape=True, strict=strict, sentences=False,
+                                      period=config.period)
         document = compose(config.resolve(config.templates.master), master_env, context, paragraphs,
                            registry, config.style)
     except DrafterError as exc:
@@ -285,13 +286,12 @@ def build(
     warnings = style_warnings(draft.document, project.config) + empty_year_warnings(run, project.period)
 
     built_at = (clock or dt.datetime.now)()
-    path = requested if force else next_free_path(requested)
 
     t = time.perf_counter()
     from drafter.word.manifest import attach_manifest
 
     attach_manifest(draft.document, project, run, draft.registry, built_at)
-    save_atomically(draft.document, path)
+    path = save_new(draft.document, requested, force=force)
     timings["write"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - started
     return BuildResult(

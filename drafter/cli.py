@@ -63,23 +63,25 @@ class SourceOverride(click.ParamType):
     def convert(self, value, param, ctx):
         if isinstance(value, tuple):
             return value
+        from drafter.masking import mask_userinfo, remember
+
         name, sep, url = str(value).partition("=")
-        if not sep or not name.strip() or not url.strip():
-            self.fail(f"“{value}”格式不对，应写成 名称=URL，如 enforcement=postgresql+psycopg://user@host/db",
-                      param, ctx)
+        remember(url if sep else str(value))
+        if not sep or not re.fullmatch(r"[A-Za-z_][\w-]*", name.strip()) or not url.strip():
+            self.fail(f"“{mask_userinfo(str(value))}”格式不对，应写成 名称=URL（名称是 config.yaml 中 sources: 下的名称），"
+                      "如 enforcement=postgresql+psycopg://user@host/db", param, ctx)
         return name.strip(), url.strip()
 
 
-_URL_PASSWORD = re.compile(r"(\w[\w+.-]*://[^\s:/@'\"]*:)[^\s@'\"]+@")
+def _err(text: str) -> None:
+    from drafter.masking import scrub_known
+
+    click.echo(scrub_known(text), err=True)
 
 
 def _print_traceback() -> None:
-    """--debug: the whole chain of causes, with any password inside a URL masked."""
-    sys.stderr.write(_URL_PASSWORD.sub(r"\1***@", traceback.format_exc()))
-
-
-def _err(text: str) -> None:
-    click.echo(text, err=True)
+    """--debug: the traceback for a maintainer, passwords masked like everywhere else."""
+    _err(traceback.format_exc().rstrip())
 
 
 def handle_errors(fn: Callable) -> Callable:
@@ -191,6 +193,8 @@ def main(debug: bool) -> None:
       drafter check 草稿.docx  核对修改过的草稿与数据库是否一致
       drafter figures         列出报告中的全部数字及其来源
       drafter lint            检查配置、查询和模板（不连数据库）
+      drafter sources         检查各数据源：只读、时限、账号权限
+      drafter serve           启动本机网页界面（起草、预览、核对、数字）
     """
 
 
@@ -416,6 +420,53 @@ def init(directory: Path, agency: str, period_kind: str, title: str | None, forc
 
 @main.command()
 @config_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="监听地址。缺省只允许本机访问；改成其他地址时，同一网络中的电脑都能打开（会有警告）。")
+@click.option("--port", "-p", type=click.IntRange(1, 65535), default=8000, show_default=True, help="端口。")
+@handle_errors
+def serve(config_path: Path, host: str, port: int) -> None:
+    """启动本机网页界面：起草、预览（点击数字看来源）、核对编辑过的草稿、数字清单。"""
+    from drafter.project.config import load_config
+    from drafter.web.server import serve as run_server
+
+    load_config(config_path)  # a broken config.yaml is told here, not on every page
+    run_server(config_path, host=host, port=port, echo=_err)
+
+
+@main.command()
+@click.argument("draft", type=click.Path(path_type=Path), required=False)
+@click.option("--html", "html_path", type=click.Path(path_type=Path), required=True,
+              help="写出的网页文件（.html）：一个文件，样式和脚本都在其中，可随草稿发送。")
+@config_option
+@year_option
+@source_option
+@handle_errors
+def preview(draft: Path | None, html_path: Path, config_path: Path, year: int | None, source_overrides) -> None:
+    """把草稿写成一个可离线打开的网页：公文层级、每个数字高亮，点击可看查询、数据源、SQL、参数和原始值。
+
+    不给草稿时，按当前配置和数据库在内存中起草（不写 .docx）再生成网页。
+    """
+    from drafter.outputs import check_output_name
+    from drafter.review.pageview import view_of_file, view_of_project
+    from drafter.web.pages import write_standalone
+
+    check_output_name(html_path, (".html", ".htm"), "预览网页", "--html 预览.html")
+    if draft is None:
+        view = view_of_project(config_path, year=year, sources=dict(source_overrides))
+    else:
+        config = None
+        if config_path.exists():  # the project adds masked source URLs; a draft alone is enough
+            from drafter.project.config import load_config
+
+            config = load_config(config_path, sources=dict(source_overrides))
+        view = view_of_file(draft, config=config)
+    written = write_standalone(view, html_path)
+    _err(f"预览网页：{len(view.figures)} 个数字" + (f"，{view.placeholder_count} 处【待补充】" if view.placeholder_count else ""))
+    click.echo(str(written))
+
+
+@main.command()
+@config_option
 @handle_errors
 def lint(config_path: Path) -> None:
     """检查配置、查询和模板（不查询数据库），一次列出全部问题，各注明文件和行。
@@ -434,6 +485,26 @@ def lint(config_path: Path) -> None:
     else:
         _err("未发现问题：配置、查询和模板可以一起使用。")
     click.get_current_context().exit(lint_exit_code(findings))
+
+
+@main.command()
+@config_option
+@source_option
+@handle_errors
+def sources(config_path: Path, source_overrides) -> None:
+    """列出每个数据源：URL（密码遮住）、数据库及版本、会话是否只读、查询时限、账号能否写入或是否超级用户。
+
+    账号能写或是超级用户时给出警告，附只读账号的 GRANT 语句。退出码：0 全部正常，1 有警告或连不上。
+    """
+    from drafter.data.inspect import inspect_sources, render_reports
+
+    reports = inspect_sources(config_path, sources=dict(source_overrides))
+    click.echo(render_reports(reports))
+    bad = [r for r in reports if not r.ok]
+    if bad:
+        _err(f"{len(bad)} 个数据源需要处理：{'、'.join(r.name for r in bad)}。")
+        click.get_current_context().exit(EXIT_FINDINGS)
+    _err(f"{len(reports)} 个数据源均已连上，会话只读，账号只能读取。")
 
 
 @main.group()
