@@ -439,9 +439,11 @@ def serve(config_path: Path, host: str, port: int) -> None:
               help="写出的网页文件（.html）：一个文件，样式和脚本都在其中，可随草稿发送。")
 @config_option
 @year_option
+@period_option
 @source_option
 @handle_errors
-def preview(draft: Path | None, html_path: Path, config_path: Path, year: int | None, source_overrides) -> None:
+def preview(draft: Path | None, html_path: Path, config_path: Path, year: int | None, period,
+            source_overrides) -> None:
     """把草稿写成一个可离线打开的网页：公文层级、每个数字高亮，点击可看查询、数据源、SQL、参数和原始值。
 
     不给草稿时，按当前配置和数据库在内存中起草（不写 .docx）再生成网页。
@@ -452,7 +454,8 @@ def preview(draft: Path | None, html_path: Path, config_path: Path, year: int | 
 
     check_output_name(html_path, (".html", ".htm"), "预览网页", "--html 预览.html")
     if draft is None:
-        view = view_of_project(config_path, year=year, sources=dict(source_overrides))
+        period = _one_period(year, period)
+        view = view_of_project(config_path, year=year, period=period, sources=dict(source_overrides))
     else:
         config = None
         if config_path.exists():  # the project adds masked source URLs; a draft alone is enough
