@@ -146,6 +146,22 @@ def test_the_reader_lets_ordinary_queries_through(case_id, sql, count, engines):
     assert parsed.columns and len(parsed.columns) == 1
 
 
+def test_a_parameter_with_a_postgresql_cast_is_told_how_to_write_it():
+    [problem] = analyse("SELECT COUNT(*) AS n FROM t WHERE d >= :period_start::date").problems
+    assert ":period_start" in problem.message and "CAST(:period_start AS 类型)" in problem.hint
+    assert not analyse("SELECT x::date AS n FROM t WHERE d >= CAST(:period_start AS date)").problems
+
+
+def test_text_for_sqlalchemy_escapes_colons_only_inside_strings_and_comments():
+    from drafter.project.sql import text_for_sqlalchemy
+
+    sql = "SELECT ':x' AS a -- :y\nFROM t WHERE b = :year"
+    assert text_for_sqlalchemy(sql, "postgresql") == "SELECT '\\:x' AS a -- \\:y\nFROM t WHERE b = :year"
+    from sqlalchemy import text
+
+    assert list(text(text_for_sqlalchemy(sql, "sqlite"))._bindparams) == ["year"]
+
+
 def test_one_parse_gives_columns_parameters_functions_and_comments():
     parsed = analyse("-- counts\nSELECT COUNT(*) AS n, pg_catalog.upper(x) AS u, \"Lower\"(y) AS l /* c2 */\n"
                      "FROM t WHERE a >= :period_start AND a < :period_end AND b = ':nope' AND c::text = :year")

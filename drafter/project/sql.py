@@ -378,6 +378,12 @@ def _lexical_problems(sql: str, reading: Reading, tokens: list[Token]) -> list[P
             found.append(Problem(
                 "lock", f"查询中有加锁子句“{clause}”（会锁住业务系统正在用的行），已拒绝执行{note}", tok.start,
                 "drafter 只读取数据：删去 FOR UPDATE / FOR SHARE / LOCK IN SHARE MODE。"))
+        elif (tok.kind == "punct" and tok.text == ":" and after is not None and after.kind == "word"
+              and after.start == tok.end and k + 2 < len(code) and code[k + 2].text == "::"
+              and code[k + 2].start == after.end):
+            found.append(Problem(
+                "parameter_cast", f"参数 :{after.text} 后紧跟 ::类型，不会被当作参数{note}", tok.start,
+                f"写成 CAST(:{after.text} AS 类型)；:{after.text}::类型 这种写法，SQLAlchemy 不会把 :{after.text} 换成参数值。"))
         elif tok.kind == "var" and after is not None and after.text == ":=":
             found.append(Problem(
                 "variable", f"查询中给会话变量赋值（{tok.text} :=），已拒绝执行{note}", tok.start,
