@@ -475,7 +475,7 @@ def _parse(sql: str, dialect: str):
         return [s for s in sqlglot.parse(sql, read=dialect) if s is not None], None
     except (ParseError, TokenError) as exc:
         return None, exc
-    except Exception as exc:  # noqa: BLE001 — hostile SQL must never crash drafter: what the parser
+    except Exception as exc:
         return None, exc  # cannot read is refused with its words, like a syntax error
 
 
