@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
+from servers import scratch_database, server_user
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
 from drafter.cli import main
 from drafter.data.inspect import inspect_sources
-from servers import scratch_database, server_user
 
 PASSWORD = "Ro-Only_7x"
 

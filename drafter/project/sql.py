@@ -475,7 +475,7 @@ def _parse(sql: str, dialect: str):
         return [s for s in sqlglot.parse(sql, read=dialect) if s is not None], None
     except (ParseError, TokenError) as exc:
         return None, exc
-    except Exception as exc:
+    except Exception as exc:  # hostile SQL must never crash drafter: what the parser
         return None, exc  # cannot read is refused with its words, like a syntax error
 
 
@@ -568,8 +568,6 @@ def analyse(sql: str, dialect: str | None = None) -> ParsedSQL:
     return _analyse(sql, dialect)  # one cache key however it is called (lru_cache tells f(x) from f(x, None))
 
 
-analyse.cache_clear = lambda: _analyse.cache_clear()  # type: ignore[attr-defined]
-
 
 @lru_cache(maxsize=1024)
 def _analyse(sql: str, dialect: str | None) -> ParsedSQL:
@@ -632,6 +630,13 @@ def _analyse(sql: str, dialect: str | None) -> ParsedSQL:
     problems.sort(key=lambda p: (p.key == "parse", p.offset))  # a specific reason before "cannot parse"
     return ParsedSQL(sql=sql, dialect=parsed_dialect, kind=kind, columns=columns, parameters=parameters,
                      functions=tuple(functions), comments=comments, problems=tuple(problems))
+
+
+def _cache_clear() -> None:
+    _analyse.cache_clear()
+
+
+analyse.cache_clear = _cache_clear  # type: ignore[attr-defined]
 
 
 def error_of(problem: Problem, sql: str, path: Path, first_line: int = 1) -> QueryError:
