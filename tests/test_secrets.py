@@ -78,3 +78,37 @@ def test_markers_in_data_and_config_never_make_a_content_control(tmp_path):
     assert body.count("<w:sdt>") == 2
     assert not any(ch in body for ch in "\ue000\ue001\ue002\ue003\ue004")
     assert "丙9123丁" in body and "f001888" in body  # the text stays, as text
+
+
+def test_a_failing_source_with_a_password_leaves_it_out_of_checklist_and_annotated_copy(sample_draft, sample_project,
+                                                                                         tmp_path):
+    url = f"postgresql+psycopg://report:{PASSWORD}@127.0.0.1:1/office"
+    xlsx, annotated = tmp_path / "核对清单.xlsx", tmp_path / "批注.docx"
+    result = CliRunner().invoke(main, ["check", str(sample_draft), "-c", str(sample_project), "-s", f"office={url}",
+                                       "--xlsx", str(xlsx), "--annotate", str(annotated)])
+    assert result.exit_code == 2, result.output
+    assert PASSWORD not in result.output and "report:***@127.0.0.1" in result.output
+    for written in (xlsx, annotated):
+        assert written.exists(), result.output
+        with zipfile.ZipFile(written) as z:
+            parts = [z.read(n) for n in z.namelist()]
+        assert not [p for p in parts if PASSWORD.encode() in p]
+        assert any(b"127.0.0.1" in p for p in parts)  # the reason is there, masked
+
+
+@pytest.mark.engines
+@pytest.mark.parametrize("kind", ["postgresql", "mariadb"])
+def test_a_refused_login_has_its_own_message(tmp_path, kind):
+    from servers import SERVERS
+    from sqlalchemy.engine import make_url
+
+    server = make_url(SERVERS[kind])
+    url = server.set(username="drafter_nobody", password=PASSWORD, database="postgres" if kind == "postgresql"
+                     else "mysql").render_as_string(hide_password=False)
+    config = _project(tmp_path / "p", "sqlite:///dept.db")
+    draft = tmp_path / "draft.docx"
+    result = CliRunner().invoke(main, ["build", "-c", str(config), "-o", str(draft), "-s", f"dept={url}"])
+    assert result.exit_code == 1, result.output
+    assert "数据源“dept”拒绝登录" in result.output and "用户名或密码不对" in result.output
+    assert PASSWORD not in result.output and "drafter_nobody:***@" in result.output
+    assert draft.exists()  # the draft is written, with placeholders
