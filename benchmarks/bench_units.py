@@ -193,7 +193,7 @@ def make_bare(config: Path, root: Path) -> None:
     doc.save(str(root / "bare-master.docx"))
     ctx = report_context(project.config, unit)
     ctx = {
-        k: (v.isoformat() if hasattr(v, "isoformat") else str(v) if k == "unit" else v)
+        k: (v.isoformat() if hasattr(v, "isoformat") else str(v) if k in ("unit", "period") else v)
         for k, v in ctx.items()
         if k != "report"
     }
