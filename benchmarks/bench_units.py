@@ -21,14 +21,16 @@ Prints, each measured in a fresh subprocess:
      in the sample);
   4. peak memory at the largest number of units against the smallest: anchor ≤ 1.5×.
 
-Measured 2026-11-29 on the project's shared machine (2 cores, load average 6–9 from other
-work, so figures vary between runs; four runs, the last after merging main at 9bad24c):
-  drafts/s, 1 job: 3.6–4.2 (10 units), 7.9–8.7 (50), 7.6–8.0 (200; 23–24 with every :unit
-  query grouped); 2 jobs were no faster on the loaded machine (1.2–1.5, 4.9–5.3, 6.8–7.5);
+Measured 2026-11-29 on the project's shared machine (2 cores, load average 5–9 from other
+work, so figures vary between runs; five runs, the last after merging main at f632bca):
+  drafts/s, 1 job: 3.6–12.2 (10 units), 7.9–24.8 (50), 7.6–13.2 (200; 23–41 with every :unit
+  query grouped); 2 jobs were no faster on the loaded machine;
   share of time at 200 units: queries 58% (the example's one per-unit LIMIT query) / render 25% / write 16%;
-  marginal cost a draft, all grouped: 38.5–38.7 ms vs bare docxtpl 24–31 ms: 1.23×–1.60× (runs: 1.43, 1.58, 1.23, 1.60);
-  peak RSS 200 vs 10 units, one process: 97.5–98.8 vs 82.0–83.4 MiB, 1.18×–1.19×;
-  grouped vs per-unit queries at 200 units: SQLite 21–27×, PostgreSQL (1.38 M screening rows) 12.7–29.5×.
+  marginal cost a draft, all grouped, vs a bare docxtpl render: 1.43×, 1.58×, 1.23×, 1.60×, 1.99×
+  (last run, least loaded: 22.5 ms = queries 2.1 + render 12.4 + write 9.4, bare 11.3 ms): the
+  ≤ 1.5× anchor is met in two runs of five, not reliably;
+  peak RSS 200 vs 10 units, one process: 1.05×–1.20×;
+  grouped vs per-unit queries at 200 units: SQLite 18–27×, PostgreSQL (1.38 M screening rows) 12.7–29.5×.
 """
 
 from __future__ import annotations
