@@ -128,8 +128,8 @@ def render_section(env, path: Path, context: dict[str, Any], registry: FigureReg
         raise template_error(exc, path, source, context, filename) from exc
     part = path.stem
     paragraphs = []
-    for line in _settle_poisons(env, rendered, source, registry):
-        text = line.strip()
+    for rendered_line in _settle_poisons(env, rendered, source, registry):
+        text = rendered_line.strip()
         if not text:
             continue
         level = outline_level(text)
