@@ -116,6 +116,16 @@ class Figure:
     def __int__(self): return int(_num(self))
     def __float__(self): return float(_num(self))
 
+    def __iter__(self):
+        query = self.sources[0].query if self.sources else self.ref
+        from drafter.errors import TemplateError
+
+        raise TemplateError(
+            f"{self.ref} 是一个值，不能逐行循环",
+            hint=f"{{% for r in … %}} 只能用于文件头写 returns: rows 的查询；查询 {query} 返回一个值或一行，"
+            f"请直接写 {{{{ {self.ref} }}}}，或把查询改为 returns: rows。",
+        )
+
     def __repr__(self) -> str:
         return f"Figure({self.ref}={self.value!r})"
 
@@ -179,7 +189,13 @@ class Row:
         return self.__getattr__(name)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._columns)
+        from drafter.errors import TemplateError
+
+        raise TemplateError(
+            f"查询 {self._query} 返回一行，不能逐行循环",
+            hint=f"{{% for r in … %}} 只能用于文件头写 returns: rows 的查询；一行的查询请直接写 "
+            f"{{{{ {self._query}.列名 }}}}（列：{'、'.join(self._columns)}），或把查询改为 returns: rows。",
+        )
 
     def keys(self) -> list[str]:
         return list(self._columns)
@@ -217,6 +233,12 @@ class Occurrence:
     reason: str | None = None  # why a placeholder stands here instead of the figure
     template: str | None = None  # the template file (and line) that printed it, when known
     line: int | None = None
+    cell: dict[str, Any] | None = None  # in a table: {"table": 1, "row": 3, "key": "…", "column": "…"}
+
+    @property
+    def cell_label(self) -> str:
+        """`表1 第3行（徐泾镇）“检查家次”` for a figure in a table, else ''."""
+        return cell_label(self.cell)
 
     @property
     def where(self) -> str:
@@ -239,6 +261,10 @@ class FigureRegistry:
     # Queries that failed in this build, by name, with the reason: a placeholder for one
     # of their figures says why.
     failed: dict[str, str] = field(default_factory=dict)
+
+    # Tables (drafter.text.blocks.TableBlock) and charts (drafter.text.charts.ChartSpec) of the build.
+    tables: list[Any] = field(default_factory=list)
+    charts: list[Any] = field(default_factory=list)
 
     def record(self, figure: Figure, text: str, filter_name: str, placeholder: bool = False, *,
                reason: str | None = None, template: str | None = None, line: int | None = None) -> str:
@@ -285,6 +311,14 @@ class FigureRegistry:
 
     def __iter__(self) -> Iterator[Occurrence]:
         return iter(self.occurrences.values())
+
+
+def cell_label(cell: dict[str, Any] | None) -> str:
+    """`表1 第3行（徐泾镇）“检查家次”` from a figure's table position."""
+    if not cell:
+        return ""
+    key = cell.get("key") or ""
+    return f"表{cell.get('table')} 第{cell.get('row')}行{f'（{key}）' if key else ''}“{cell.get('column', '')}”"
 
 
 def strip_marks(text: str) -> str:

@@ -35,7 +35,7 @@ FORMAT_FILTERS: dict[str, Callable[..., str]] = {
     "cn_num": numbers.cn_num,
     "yoy": numbers.yoy,
 }
-VALUE_FILTERS = ("ratio",)
+VALUE_FILTERS = ("ratio", "top", "cn_sep", "join_cn")
 
 # Characters XML 1.0 cannot hold; database text may carry them.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -48,7 +48,7 @@ def clean_text(value: str) -> str:
 
 # A template line is one paragraph, and drafter's own marker characters frame each figure:
 # database text keeps neither, or it would split its paragraph or pose as a figure.
-_NOT_IN_A_VALUE = re.compile("[\n\r\x85\u2028\u2029\ue000-\ue002\ue010\ue011]")
+_NOT_IN_A_VALUE = re.compile("[\n\r\x85\u2028\u2029\ue000-\ue002\ue010\ue011\ue020-\ue023]")
 
 
 def clean_value(value: str) -> str:
@@ -232,6 +232,13 @@ def make_environment(registry: FigureRegistry, *, autoescape: bool = False,
     for name, fn in FORMAT_FILTERS.items():
         env.filters[name] = _format_filter(name, fn, registry, strict)
     env.filters["ratio"] = _ratio
+    from drafter.text.charts import make_chart_function
+    from drafter.text.lists import cn_sep, make_join_cn, top
+
+    env.filters["top"] = top
+    env.filters["cn_sep"] = cn_sep
+    env.filters["join_cn"] = make_join_cn(registry, finalize)
+    env.globals["chart"] = make_chart_function(registry)
     return env
 
 
