@@ -107,6 +107,9 @@ def lint(config_path: str | Path = "config.yaml") -> list[Finding]:
     specs = _lint_queries(queries_dir, sources, parameters, RESERVED_NAMES, findings)
     uses: list[_Use] = []
     templates = _lint_sections(sections, resolve, findings, uses) + _lint_master(master, findings, uses)
+    # Appendices switched off are checked too: switching one on should not reveal mistakes.
+    for appendix in config.templates.appendices if config is not None else []:
+        templates += _lint_sections([appendix.file], resolve, findings, uses)
     if queries_dir.is_dir():  # else every query name would be reported again as undefined
         _check_names(uses, specs, param_keys, findings)
     if templates:  # with no template to read, "unused" would only repeat that
@@ -330,10 +333,14 @@ def _scan(env, tree, source: str, path: Path, paragraphs, findings: list[Finding
     env.tests.update({n.name: bool for n in tree.find_all(nodes.Test) if n.name not in env.tests})
     free = meta.find_undeclared_variables(tree) - set(extra_names) - set(env.globals)
     # `{% for row in q %}`: `row.column` is a column of q.
-    loops: dict[str, str] = {}
+    # Each use of a loop variable belongs to its own loop (two loops may both call theirs `r`).
+    loops: dict[int, str] = {}
     for loop in tree.find_all(nodes.For):
         if isinstance(loop.target, nodes.Name) and isinstance(loop.iter, nodes.Name) and loop.iter.name in free:
-            loops[loop.target.name] = loop.iter.name
+            for part in loop.body:
+                for name_node in part.find_all(nodes.Name):
+                    if name_node.name == loop.target.name:
+                        loops[id(name_node)] = loop.iter.name
     columns_seen: set[int] = set()
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
         base = node.node
@@ -343,8 +350,8 @@ def _scan(env, tree, source: str, path: Path, paragraphs, findings: list[Finding
             continue
         if base.name in free:
             name = base.name
-        elif base.name in loops:
-            name = loops[base.name]
+        elif id(base) in loops:
+            name = loops[id(base)]
         else:
             continue
         columns_seen.add(id(base))

@@ -265,6 +265,11 @@ class FigureRegistry:
     # Tables (drafter.text.blocks.TableBlock) and charts (drafter.text.charts.ChartSpec) of the build.
     tables: list[Any] = field(default_factory=list)
     charts: list[Any] = field(default_factory=list)
+    # Render-order id → document-order id, once `renumber` ran (table blocks keep the old ids).
+    renamed: dict[str, str] = field(default_factory=dict)
+
+    def current_id(self, occ_id: str) -> str:
+        return self.renamed.get(occ_id, occ_id)
 
     def record(self, figure: Figure, text: str, filter_name: str, placeholder: bool = False, *,
                reason: str | None = None, template: str | None = None, line: int | None = None) -> str:
@@ -300,6 +305,8 @@ class FigureRegistry:
             occ.id = new
             renamed[new] = occ
         self.occurrences = renamed
+        self.renamed = {first: mapping.get(now, now) for first, now in self.renamed.items()} if self.renamed \
+            else dict(mapping)
         return mapping
 
     @property

@@ -33,12 +33,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from docx.oxml.ns import qn
+
 from drafter.builder import Project, compose_draft, load_project
 from drafter.project.config import Config
 from drafter.errors import DraftError
-from drafter.data.figures import Occurrence, json_value
+from drafter.data.figures import Occurrence, cell_label, json_value
 from drafter.word.manifest import read_manifest
 from drafter.data.runner import QueryResult, RunResult, build_parameters, run_queries
+from drafter.review.tables import (
+    TableFinding,
+    align_cells,
+    chart_findings,
+    draft_tables,
+    structural_label,
+    table_findings,
+)
 from drafter.review.scan import (
     Number,
     ScannedParagraph,
@@ -86,10 +96,12 @@ class FigureCheck:
     note: str = ""
     paragraph: int | None = None  # index of the draft paragraph, for annotations
     span: tuple[int, int] | None = None  # where in that paragraph's text; None: the whole paragraph
+    cell: str = ""  # in a table: 表1 第3行（徐泾镇）“检查家次”
+    row_removed: bool = False  # its whole table row was deleted: the row's finding covers it
 
     @property
     def finding(self) -> bool:
-        return self.status != CONSISTENT
+        return self.status != CONSISTENT and not self.row_removed
 
     @property
     def label(self) -> str:
@@ -108,6 +120,7 @@ class UnbackedNumber:
     note: str = ""
     status: str = UNBACKED
     finding: bool = True
+    cell: str = ""  # in a table: where
 
     @property
     def label(self) -> str:
@@ -129,16 +142,18 @@ class CheckReport:
     warnings: list[str] = field(default_factory=list)
     elapsed: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)  # seconds: open, queries, render, compare
+    tables: list[TableFinding] = field(default_factory=list)  # rows added or deleted, tables and charts changed
 
     @property
     def mode_label(self) -> str:
         return MODE_LABELS[self.mode]
 
     @property
-    def findings(self) -> list[FigureCheck | UnbackedNumber]:
+    def findings(self) -> list[FigureCheck | UnbackedNumber | TableFinding]:
         """Everything a reviewer should look at, in the order of the draft."""
-        found: list[FigureCheck | UnbackedNumber] = [f for f in self.figures if f.finding]
+        found: list[FigureCheck | UnbackedNumber | TableFinding] = [f for f in self.figures if f.finding]
         found += self.unbacked
+        found += self.tables
 
         def where(item):
             para = item.paragraph if item.paragraph is not None else 10**9
@@ -163,7 +178,8 @@ class CheckReport:
     def summary(self) -> str:
         counts = self.counts()
         parts = [f"{s} {counts[s]}" for s in STATUSES[:-1] if counts[s] or s == CONSISTENT]
-        return f"{len(self.figures)} 个数字：{'，'.join(parts)}；{UNBACKED} {counts[UNBACKED]} 处。"
+        tables = f"；表格和图表 {len(self.tables)} 处" if self.tables else ""
+        return f"{len(self.figures)} 个数字：{'，'.join(parts)}；{UNBACKED} {counts[UNBACKED]} 处{tables}。"
 
     def render(self) -> str:
         """The report as `drafter check` prints it."""
@@ -179,14 +195,20 @@ class CheckReport:
         lines.append(self.summary())
         for item in self.findings:
             lines.append("")
-            if isinstance(item, UnbackedNumber):
+            if isinstance(item, TableFinding):
+                lines.append(f"[{item.status}] {item.text}")
+                lines.append(f"  表题：{item.sentence}")
+            elif isinstance(item, UnbackedNumber):
                 lines.append(f"[{UNBACKED}] {item.text}（{item.part or '正文'}）")
-                lines.append(f"  句子：{item.sentence}")
+                lines.append(f"  {'位置' if item.cell else '句子'}：{item.cell or item.sentence}")
             else:
                 lines.append(f"[{item.status}] {item.id} {item.description}（{item.ref}）")
                 if item.part:
                     lines.append(f"  部分：{item.part}")
-                lines.append(f"  句子：{item.sentence}")
+                if item.cell:
+                    lines.append(f"  位置：{item.cell}")
+                else:
+                    lines.append(f"  句子：{item.sentence}")
                 lines.append("  " + "　".join(_values(item)))
             if item.note:
                 lines.append(f"  说明：{item.note}")
@@ -329,28 +351,43 @@ class _Expected:
     queries: list[str]
     sources: list[str]
     fresh: Occurrence | None
+    cell: dict | None = None
+
+
+def _cell_key(cell: dict) -> tuple:
+    return (cell.get("table"), cell.get("key"), cell.get("column"))
 
 
 def _expected_figures(manifest: dict | None, fresh: list[Occurrence]) -> list[_Expected]:
     if manifest is None:
         return [
             _Expected(o.id, o.ref, o.description, o.part or "", None, None, o.queries,
-                      list(dict.fromkeys(s.source for s in o.sources)), o)
+                      list(dict.fromkeys(s.source for s in o.sources)), o, o.cell)
             for o in fresh
         ]
     by_ref: dict[str, list[Occurrence]] = {}
+    by_cell: dict[tuple, list[Occurrence]] = {}
     for occ in fresh:
         by_ref.setdefault(occ.ref, []).append(occ)
+        if occ.cell:
+            by_cell.setdefault(_cell_key(occ.cell), []).append(occ)
+    claimed: set[str] = set()
     out = []
     for fig in manifest.get("figures", []):
-        candidates = by_ref.get(fig["ref"], [])
-        match = candidates.pop(0) if candidates else None  # the k-th of a ref is the k-th of a ref
+        cell = fig.get("cell")
+        if cell:  # a table's figure is the one at the same table, row key and column now
+            candidates = [o for o in by_cell.get(_cell_key(cell), []) if o.id not in claimed]
+        else:
+            candidates = [o for o in by_ref.get(fig["ref"], []) if o.id not in claimed and not o.cell]
+        match = candidates[0] if candidates else None  # the k-th of a ref is the k-th of a ref
+        if match is not None:
+            claimed.add(match.id)
         sources = fig.get("sources", [])
         out.append(_Expected(
             fig["id"], fig["ref"], fig.get("description", ""), fig.get("part") or "",
             fig.get("text"), fig.get("value"),
             list(dict.fromkeys(s["query"] for s in sources)),
-            list(dict.fromkeys(s["source"] for s in sources)), match,
+            list(dict.fromkeys(s["source"] for s in sources)), match, cell,
         ))
     return out
 
@@ -456,7 +493,7 @@ def check(
     timings["render"] = time.perf_counter() - t
     t = time.perf_counter()
     fresh = scan_document(fresh_draft.document)
-    alignment = align_paragraphs([p.text for p in draft], [p.text for p in fresh])
+    alignment = _alignment(draft, fresh, document, fresh_draft.document)
     draft_has_controls = any(p.figures for p in draft)
     mode = CONTROLS if manifest is not None and draft_has_controls else PARAGRAPHS
     if mode == PARAGRAPHS:
@@ -475,11 +512,34 @@ def check(
             fresh_at.setdefault(span.id, (p.index, (span.start, span.end)))
     expected = _expected_figures(manifest, list(fresh_draft.registry))
     checker = _Checker(project, manifest, run, draft, fresh, alignment, fresh_at)
+    checker.fresh_tables = {t.number for t in fresh_draft.registry.tables}
     if mode == CONTROLS:
         figures, covered = checker.by_controls(expected)
     else:
         figures, covered = checker.by_paragraphs(expected)
     unbacked = checker.unbacked(covered, figures)
+    tables, row_figures, added_rows = table_findings(
+        manifest if mode == CONTROLS else None, fresh_draft.registry, draft, document.element.body,
+        {"stale": STALE, "removed": REMOVED, "edited": EDITED})
+    tables += chart_findings(manifest, fresh_draft.registry, document, STALE, REMOVED)
+    for fc in figures:
+        if fc.id in row_figures and fc.status == REMOVED:
+            fc.row_removed = True
+            fc.note += "所在的行已删除（见该行的发现）。"
+    d_tables, positions = draft_tables(draft, document.element.body)
+    for item in unbacked:
+        if item.paragraph in positions:
+            item.cell = structural_label(d_tables, positions[item.paragraph])
+    typed = [n for n in unbacked if n.paragraph in added_rows]
+    unbacked = [n for n in unbacked if n.paragraph not in added_rows]
+    for finding in tables:
+        rows_typed = [n.text for n in typed if finding.paragraph is not None and n.paragraph is not None
+                      and _same_row(draft, document.element.body, finding.paragraph, n.paragraph)]
+        if rows_typed:
+            finding.note += f"行中的数字：{'、'.join(rows_typed)}。"
+    for fc in figures:
+        if not fc.cell and fc.paragraph in positions:
+            fc.cell = structural_label(d_tables, positions[fc.paragraph])
     waiting = [f.id for f in figures if f.draft_text and f.draft_text.startswith("【待补充")]
     if waiting:  # consistent with the data, yet not a figure a final text can carry
         warnings.append(f"草稿中仍有 {len(waiting)} 处【待补充】（{'、'.join(waiting[:10])}"
@@ -491,8 +551,32 @@ def check(
         draft=path, sha256=sha, mode=mode, year=year_used, year_from=year_from,
         has_manifest=manifest is not None,
         built_at=(manifest or {}).get("built_at"), generator=(manifest or {}).get("generator"),
-        figures=figures, unbacked=unbacked, warnings=warnings, elapsed=elapsed, timings=timings,
+        figures=figures, unbacked=unbacked, warnings=warnings, elapsed=elapsed, timings=timings, tables=tables,
     )
+
+
+def _alignment(draft: list[ScannedParagraph], fresh: list[ScannedParagraph], draft_doc, fresh_doc) -> dict[int, int]:
+    """Fresh → draft paragraph index: text paragraphs by difflib, table cells by table, row and column
+    (a long table would otherwise be thousands of look-alike paragraphs for difflib)."""
+    cells, draft_cells, fresh_cells = align_cells(draft, fresh, draft_doc.element.body, fresh_doc.element.body)
+    d_rest = [p for p in draft if p.index not in draft_cells]
+    f_rest = [p for p in fresh if p.index not in fresh_cells]
+    pairs = align_paragraphs([p.text for p in d_rest], [p.text for p in f_rest])
+    alignment = {f_rest[f].index: d_rest[d].index for f, d in pairs.items()}
+    alignment.update(cells)
+    return alignment
+
+
+def _same_row(draft: list[ScannedParagraph], body, a: int, b: int) -> bool:
+    tr_a = _row_of(draft[a].element)
+    return tr_a is not None and tr_a is _row_of(draft[b].element)
+
+
+def _row_of(p):
+    parent = p.getparent()
+    while parent is not None and parent.tag != qn("w:tr"):
+        parent = parent.getparent()
+    return parent
 
 
 class _Checker:
@@ -504,6 +588,7 @@ class _Checker:
         self.fresh: list[ScannedParagraph] = fresh
         self.alignment: dict[int, int] = alignment  # fresh → draft
         self.fresh_at = fresh_at
+        self.fresh_tables: set[int] = set()
         self._matchers: dict[tuple[int, int], difflib.SequenceMatcher] = {}
 
     # -- shared ------------------------------------------------------------------------------
@@ -515,7 +600,7 @@ class _Checker:
             current_text=None if fresh is None else fresh.text,
             built_value=exp.built_value, current_value=None if fresh is None else json_value(fresh.value),
             queries=exp.queries, sources=[_source_label(s, self.project) for s in exp.sources],
-            sql=_sql_for(exp.queries, self.manifest, self.run),
+            sql=_sql_for(exp.queries, self.manifest, self.run), cell=cell_label(exp.cell),
         )
 
     def _failed(self, exp: _Expected) -> str | None:
@@ -598,7 +683,14 @@ class _Checker:
                 fc.paragraph, fc.span = p.index, (s.start, s.end)
                 fc.sentence = sentence_around(p.text, s.start, s.end)
                 failed = self._failed(exp)
-                if failed:
+                if exp.fresh is None and exp.cell and exp.cell.get("table") in self.fresh_tables \
+                        and not (failed or "").startswith("查询"):
+                    fc.draft_text = p.text[s.start:s.end]
+                    if fc.draft_text != fc.built_text:
+                        fc.status, fc.note = EDITED, "数据也已变化：当前数据中已没有这一行。"
+                    else:
+                        fc.status, fc.note = STALE, "当前数据中已没有这一行（见该表的发现）。"
+                elif failed:
                     fc.status, fc.draft_text, fc.note = UNCHECKED, p.text[s.start:s.end], failed
                 else:
                     self._judge(fc, p.text[s.start:s.end])

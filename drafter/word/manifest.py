@@ -71,6 +71,7 @@ def manifest_data(project: "Project", run: "RunResult", registry: FigureRegistry
                 {"query": s.query, "source": s.source, "column": s.column, "row": s.row}
                 for s in occ.sources
             ],
+            **({"cell": occ.cell} if occ.cell else {}),
         }
         for occ in registry
     ]
@@ -85,7 +86,32 @@ def manifest_data(project: "Project", run: "RunResult", registry: FigureRegistry
         "sources": {name: {"description": s.description} for name, s in config.sources.items()},
         "queries": queries,
         "figures": figures,
+        **blocks_manifest(registry),
     }
+
+
+def blocks_manifest(registry: FigureRegistry) -> dict[str, Any]:
+    """The tables (rows by key, with their cell texts and figure ids) and charts (their data)
+    of a build, for `check` to tell added, deleted and changed rows."""
+    from drafter.data.figures import marked_ids, strip_marks
+
+    out: dict[str, Any] = {}
+    if registry.tables:
+        tables = []
+        for table in registry.tables:
+            rows = []
+            for r, row in enumerate(table.rows):
+                rows.append({
+                    "key": table.key(r),
+                    "cells": [strip_marks(c) for c in row],
+                    "figures": [registry.current_id(i) for c in row for i in marked_ids(c)],
+                })
+            tables.append({"number": table.number, "title": strip_marks(table.title), "part": table.part,
+                           "columns": table.columns, "rows": rows})
+        out["tables"] = tables
+    if registry.charts:
+        out["charts"] = [c.manifest() for c in registry.charts if c.number]
+    return out
 
 
 def _parameters(config) -> dict[str, Any]:

@@ -49,13 +49,13 @@ def _attr(value: str) -> str:
 
 
 def _style_xml(name: str, style_id: str, face: str, latin: str, size: float, jc: str, *,
-               keep_next: bool = False, bold: bool = False) -> etree._Element:
+               keep_next: bool = False, bold: bool = False, before: int = 0) -> etree._Element:
     half = round(size * 2)
     return parse_xml(
         f'<w:style {nsdecls("w")} w:type="paragraph" w:customStyle="1" w:styleId="{style_id}">'
         f'<w:name w:val="{_attr(name)}"/><w:qFormat/>'
         f'<w:pPr>{"<w:keepNext/>" if keep_next else ""}<w:widowControl w:val="0"/><w:snapToGrid w:val="0"/>'
-        f'<w:spacing w:before="0" w:after="0" w:line="240" w:lineRule="auto"/>'
+        f'<w:spacing w:before="{before}" w:after="0" w:line="240" w:lineRule="auto"/>'
         f'<w:ind w:left="0" w:right="0" w:firstLine="0" w:firstLineChars="0"/><w:jc w:val="{jc}"/></w:pPr>'
         f'<w:rPr><w:rFonts w:ascii="{_attr(latin)}" w:hAnsi="{_attr(latin)}" w:eastAsia="{_attr(face)}" '
         f'w:cs="{_attr(latin)}"/>{"<w:b/>" if bold else ""}<w:spacing w:val="0"/><w:kern w:val="0"/>'
@@ -82,7 +82,8 @@ def ensure_table_styles(document: DocumentObject, settings: StyleSettings) -> di
         if name in have:
             out[name] = have[name]
             continue
-        styles_el.append(_style_xml(name, _IDS[name], face, latin, size, jc, keep_next=keep))
+        before = 240 if name == TITLE_STYLE else 0  # a line's air above a table's title
+        styles_el.append(_style_xml(name, _IDS[name], face, latin, size, jc, keep_next=keep, before=before))
         out[name] = _IDS[name]
     return out
 
