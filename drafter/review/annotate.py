@@ -17,7 +17,9 @@ from docx.text.run import Run
 from lxml import etree
 
 from drafter.review.checker import CheckReport, FigureCheck, UnbackedNumber, open_draft
+from drafter.review.tables import TableFinding
 from drafter.word.document import next_free_path, save_atomically
+from drafter.data.figures import cell_label
 from drafter.errors import DraftError
 from drafter.word.manifest import read_manifest
 from drafter.outputs import check_output_name
@@ -109,11 +111,15 @@ def _comment(document, p: etree._Element, span: tuple[int, int] | None, text: st
     _add_comment(document, *_anchor(p, span), text)
 
 
-def _finding_text(item: FigureCheck | UnbackedNumber) -> str:
-    if isinstance(item, UnbackedNumber):
-        lines = [f"【无来源数字】“{item.text}”不来自任何查询，也不是模板原有的文字，请核实出处。"]
+def _finding_text(item: FigureCheck | UnbackedNumber | TableFinding) -> str:
+    if isinstance(item, TableFinding):
+        lines = [f"【{item.status}】{item.text}"]
+    elif isinstance(item, UnbackedNumber):
+        lines = [f"【无来源数字】“{item.text}”不来自任何查询，也不是模板原有的文字，请核实出处。",
+                 *([f"位置：{item.cell}"] if item.cell else [])]
     else:
         lines = [f"【{item.status}】{item.id} {item.description}",
+                 *([f"位置：{item.cell}"] if item.cell else []),
                  f"查询：{'、'.join(item.queries)}（{item.ref}）；数据源：{'、'.join(item.sources)}"]
         values = [f"草稿：{_q(item.draft_text)}"]
         if item.built_text is not None:
@@ -180,6 +186,8 @@ def reviewer_copy(draft: str | Path, output: str | Path | None = None, *, force:
             if fig is None:
                 continue
             lines = [f"{cid} {fig.get('description', '')}"]
+            if fig.get("cell"):
+                lines.append(f"位置：{cell_label(fig['cell'])}")
             for src in fig.get("sources", []):
                 desc = source_names.get(src["source"], {}).get("description")
                 where = f"{src['source']}（{desc}）" if desc else src["source"]

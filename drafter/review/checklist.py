@@ -19,6 +19,7 @@ COLUMNS = (  # header, width, wrap
     ("编号", 7, False),
     ("部分", 18, True),
     ("句子", 60, True),
+    ("位置", 26, True),
     ("草稿中的值", 14, True),
     ("生成时的值", 14, True),
     ("当前值", 14, True),
@@ -46,7 +47,7 @@ def rows(report: CheckReport) -> list[list[str]]:
     out = []
     for f in report.figures:
         out.append([
-            f.id, f.part, f.sentence,
+            f.id, f.part, f.sentence, f.cell,
             "" if f.draft_text is None else f.draft_text,
             "" if f.built_text is None else f.built_text,
             "" if f.current_text is None else f.current_text,
@@ -54,7 +55,9 @@ def rows(report: CheckReport) -> list[list[str]]:
             "、".join(f.sources), f.sql,
         ])
     for n in report.unbacked:
-        out.append(["", n.part, n.sentence, n.text, "", "", UNBACKED, n.note, "", "", ""])
+        out.append(["", n.part, n.sentence, n.cell, n.text, "", "", UNBACKED, n.note, "", "", ""])
+    for t in report.tables:
+        out.append(["", t.part, t.sentence, t.text, "", "", "", t.status, t.note, "", "", ""])
     return out
 
 
