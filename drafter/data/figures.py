@@ -267,6 +267,8 @@ class FigureRegistry:
     charts: list[Any] = field(default_factory=list)
     # Render-order id → document-order id, once `renumber` ran (table blocks keep the old ids).
     renamed: dict[str, str] = field(default_factory=dict)
+    # Tables waiting to be built once the figures are numbered: (placeholder paragraph, TableBlock).
+    pending_tables: list[Any] = field(default_factory=list)
 
     def current_id(self, occ_id: str) -> str:
         return self.renamed.get(occ_id, occ_id)
@@ -297,7 +299,8 @@ class FigureRegistry:
         the order a reader meets the figures in.
         """
         seen = list(dict.fromkeys(i for i in order if i in self.occurrences))
-        rest = [i for i in self.occurrences if i not in set(seen)]
+        seen_set = set(seen)
+        rest = [i for i in self.occurrences if i not in seen_set]
         mapping = {old: f"f{n:03d}" for n, old in enumerate([*seen, *rest], start=1)}
         renamed: dict[str, Occurrence] = {}
         for old, new in mapping.items():

@@ -22,7 +22,7 @@ from drafter.errors import DrafterError, TemplateError
 from drafter.data.figures import FigureRegistry
 from drafter.word.gongwen import STYLE_FOR_LEVEL, StyleSettings, body_style_name, ensure_styles, finish
 from drafter.outputs import write_atomically
-from drafter.word.oxml import highlight_placeholders, strip_all_marks, wrap_figures
+from drafter.word.oxml import highlight_placeholders, number_in_document_order, strip_all_marks, wrap_figures
 from drafter.review.reading import paragraph_text
 from drafter.text.sections import Block
 
@@ -221,12 +221,15 @@ def insert_blocks(document: DocumentObject, blocks: list[Block], before, setting
     table_styles = None
     for block in blocks:
         if isinstance(block, (TableBlock, ChartBlock)):
-            from drafter.word.tables import ensure_table_styles, table_elements
+            from drafter.word.tables import ensure_table_styles, table_heading, table_placeholder
 
             table_styles = table_styles or ensure_table_styles(document, settings)
             if isinstance(block, TableBlock):
-                for el in table_elements(block, registry, table_styles, settings):
+                for el in table_heading(block, table_styles):
                     before.addprevious(el)
+                placeholder = table_placeholder(block)
+                before.addprevious(placeholder)
+                registry.pending_tables.append((placeholder, block))
             else:
                 _insert_chart(document, block, before, table_styles, settings)
             continue
@@ -317,8 +320,15 @@ def compose(master_path: Path, env, context: dict[str, Any], paragraphs: list[Bl
     insert_body(document, paragraphs, master_path, settings, registry)
     append_appendices(document, appendices or [], settings, registry)
     finish(document, settings)
-    wrap_figures(document.element.body, registry)
-    highlight_placeholders(document.element.body, registry)
+    body = document.element.body
+    number_in_document_order(body, registry)
+    if registry.pending_tables:
+        from drafter.word.tables import build_tables, ensure_table_styles
+
+        build_tables(registry.pending_tables, registry, ensure_table_styles(document, settings), settings, body)
+        registry.pending_tables = []
+    wrap_figures(body, registry, renumber=False)
+    highlight_placeholders(body, registry)
     for part in (*[s.header for s in document.sections], *[s.footer for s in document.sections]):
         strip_all_marks(part._element)
     return document

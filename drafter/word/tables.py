@@ -12,8 +12,10 @@ A table (`drafter.text.blocks.TableBlock`) becomes:
   no first-line indent), numbers right-aligned, the first column's text left-aligned and
   other text centred, unless the separator line sets a column's alignment.
 
-Every figure in a cell stays marked text here; `wrap_figures` puts it in its content
-control like any other. A chart becomes a picture paragraph (style 图) and its caption
+A table first stands as a placeholder paragraph holding its figures' marks, so that figures
+are numbered in reading order with the rest; then it is written as one XML string with each
+cell's figure already in its content control (as `wrap_figures` would make it), which keeps
+a 10,000-row table fast. A chart becomes a picture paragraph (style 图) and its caption
 `图1　…` (style 图题) below it.
 """
 
@@ -152,7 +154,51 @@ def _cell_align(table: TableBlock, registry: FigureRegistry, row: int, column: i
     return "center"
 
 
-def _tc(width: int, style_id: str, text: str, jc: str, span: int = 1, vmerge: str | None = None) -> str:
+TABLE_SDT_BASE = 0x2E000000  # content-control ids of table cells (wrap_figures counts from 0x2D000000)
+
+
+class CellWriter:
+    """Cell paragraphs as XML text, each figure already in its content control (tag, alias and
+    hidden bookmark as `wrap_figures` writes them), so a 10,000-row table is one parse."""
+
+    def __init__(self, registry: FigureRegistry, bookmark_base: int):
+        self.registry = registry
+        self.bookmark = bookmark_base
+        self.count = 0
+
+    def runs(self, text: str) -> str:
+        from drafter.word.oxml import figure_alias, figure_bookmark, figure_tag
+
+        out, pos = [], 0
+        for m in MARKED.finditer(text):
+            if m.start() > pos:
+                out.append(_run(text[pos:m.start()]))
+            occ_id = self.registry.current_id(m.group(1))
+            occ = self.registry.occurrences.get(occ_id)
+            if occ is None:
+                out.append(_run(m.group(2)))
+            else:
+                self.count += 1
+                self.bookmark += 1
+                highlight = '<w:rPr><w:highlight w:val="yellow"/></w:rPr>' if occ.placeholder else ""
+                out.append(
+                    f'<w:sdt><w:sdtPr>{highlight}<w:alias w:val="{_attr(figure_alias(occ.description, occ_id))}"/>'
+                    f'<w:tag w:val="{_attr(figure_tag(occ_id, occ.ref))}"/><w:id w:val="{TABLE_SDT_BASE + self.count}"/>'
+                    f'</w:sdtPr><w:sdtContent><w:bookmarkStart w:id="{self.bookmark}" '
+                    f'w:name="{figure_bookmark(occ_id)}"/><w:r>{highlight}<w:t xml:space="preserve">{escape(m.group(2))}'
+                    f'</w:t></w:r><w:bookmarkEnd w:id="{self.bookmark}"/></w:sdtContent></w:sdt>')
+            pos = m.end()
+        if pos < len(text):
+            out.append(_run(text[pos:]))
+        return "".join(out)
+
+
+def _run(text: str) -> str:
+    return f'<w:r><w:t xml:space="preserve">{escape(text)}</w:t></w:r>' if text else ""
+
+
+def _tc(cells: CellWriter, width: int, style_id: str, text: str, jc: str, span: int = 1,
+        vmerge: str | None = None) -> str:
     pr = f'<w:tcW w:w="{width}" w:type="dxa"/>'
     if span > 1:
         pr += f'<w:gridSpan w:val="{span}"/>'
@@ -161,11 +207,13 @@ def _tc(width: int, style_id: str, text: str, jc: str, span: int = 1, vmerge: st
     elif vmerge == "continue":
         pr += "<w:vMerge/>"
     pr += '<w:vAlign w:val="center"/>'
-    body = "" if vmerge == "continue" else text
-    return f"<w:tc><w:tcPr>{pr}</w:tcPr>{paragraph_xml(style_id, body, jc)}</w:tc>"
+    body = "" if vmerge == "continue" else cells.runs(text)
+    return (f'<w:tc><w:tcPr>{pr}</w:tcPr><w:p><w:pPr><w:pStyle w:val="{style_id}"/><w:jc w:val="{jc}"/></w:pPr>'
+            f"{body}</w:p></w:tc>")
 
 
-def table_xml(table: TableBlock, registry: FigureRegistry, styles: dict[str, str], settings: StyleSettings) -> str:
+def table_xml(table: TableBlock, registry: FigureRegistry, styles: dict[str, str], settings: StyleSettings,
+              cells: CellWriter) -> str:
     """The `w:tbl` of a table, as one string (parsed once: a 10,000-row table stays fast)."""
     total = settings.type_width
     widths = column_widths(table, total)
@@ -184,26 +232,47 @@ def table_xml(table: TableBlock, registry: FigureRegistry, styles: dict[str, str
         parts.append(f"<w:tr><w:trPr><w:cantSplit/>{_ROW_HEIGHT}<w:tblHeader/></w:trPr>")
         for g in groups:
             width = sum(widths[g["col"]:g["col"] + g["span"]])
-            parts.append(_tc(width, header_style, g["text"], "center", g["span"], g["vmerge"]))
+            parts.append(_tc(cells, width, header_style, g["text"], "center", g["span"], g["vmerge"]))
         parts.append("</w:tr>")
     for r, row in enumerate(table.rows):
         parts.append(f"<w:tr><w:trPr><w:cantSplit/>{_ROW_HEIGHT}</w:trPr>")
         for c, text in enumerate(row):
-            parts.append(_tc(widths[c], text_style, text, _cell_align(table, registry, r, c, text)))
+            parts.append(_tc(cells, widths[c], text_style, text, _cell_align(table, registry, r, c, text)))
         parts.append("</w:tr>")
     parts.append("</w:tbl>")
     return "".join(parts)
 
 
-def table_elements(table: TableBlock, registry: FigureRegistry, styles: dict[str, str],
-                   settings: StyleSettings) -> list[etree._Element]:
-    """Title line, unit line (if any) and the table, in order."""
+TABLE_PLACEHOLDER = "\ue012drafter-table\ue013"
+
+
+def table_heading(table: TableBlock, styles: dict[str, str]) -> list[etree._Element]:
+    """The title line and the unit line (if any) of a table."""
     out = [parse_xml(f'<w:p {nsdecls("w")}>' + paragraph_xml(styles[TITLE_STYLE], f"{table.label}\u3000{table.title}")[5:])]
     if table.unit:
         out.append(parse_xml(f'<w:p {nsdecls("w")}>' + paragraph_xml(styles[UNIT_STYLE], f"单位：{table.unit}")[5:]))
-    out.append(etree.fromstring(table_xml(table, registry, styles, settings).encode("utf-8"),
-                                parser=_PARSER))
     return out
+
+
+def table_placeholder(table: TableBlock) -> etree._Element:
+    """A paragraph standing where the table goes, holding the table's figure marks in reading
+    order, so that figures are numbered in the order of the draft before the table is built."""
+    marks = "".join(m.group() for row in (*table.header, *table.rows) for cell in row for m in MARKED.finditer(cell))
+    return parse_xml(f'<w:p {nsdecls("w")}><w:r><w:t xml:space="preserve">{escape(TABLE_PLACEHOLDER + marks)}'
+                     f"</w:t></w:r></w:p>")
+
+
+def build_tables(pending: list[tuple[etree._Element, TableBlock]], registry: FigureRegistry,
+                 styles: dict[str, str], settings: StyleSettings, body: etree._Element) -> None:
+    """Replace each placeholder by its table (run after the figures were numbered)."""
+    if not pending:
+        return
+    ids = [int(b.get(qn("w:id"))) for b in body.iter(qn("w:bookmarkStart")) if (b.get(qn("w:id")) or "").isdigit()]
+    cells = CellWriter(registry, max(ids, default=0) + 1_000_000)
+    for placeholder, table in pending:
+        tbl = etree.fromstring(table_xml(table, registry, styles, settings, cells).encode("utf-8"), parser=_PARSER)
+        placeholder.addprevious(tbl)
+        placeholder.getparent().remove(placeholder)
 
 
 def _oxml_parser() -> etree.XMLParser:
