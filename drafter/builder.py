@@ -12,6 +12,7 @@ from jinja2.exceptions import TemplateError as JinjaError
 from jinja2.sandbox import SandboxedEnvironment
 from jinja2 import StrictUndefined
 
+from drafter.lowgc import paused_gc
 from drafter.project.config import Config, load_config
 from drafter.word.document import compose, next_free_path, save_atomically
 from drafter.text.environment import make_environment
@@ -271,6 +272,7 @@ class BuildResult:
         return self.path != self.requested_path
 
 
+@paused_gc
 def build(
     config: str | Path | Config = "config.yaml",
     *,

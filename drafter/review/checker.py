@@ -35,6 +35,7 @@ from typing import Any
 
 from docx.oxml.ns import qn
 
+from drafter.lowgc import paused_gc
 from drafter.builder import Project, compose_draft, load_project
 from drafter.project.config import Config
 from drafter.errors import DraftError
@@ -439,6 +440,7 @@ def _part_of(paragraphs: list[ScannedParagraph], index: int) -> str:
     return ""
 
 
+@paused_gc
 def check(
     draft_path: str | Path,
     config: str | Path | Config = "config.yaml",
@@ -493,7 +495,8 @@ def check(
     timings["render"] = time.perf_counter() - t
     t = time.perf_counter()
     fresh = scan_document(fresh_draft.document)
-    alignment = _alignment(draft, fresh, document, fresh_draft.document)
+    drafted = draft_tables(draft, document.element.body)
+    alignment = _alignment(draft, fresh, drafted, draft_tables(fresh, fresh_draft.document.element.body))
     draft_has_controls = any(p.figures for p in draft)
     mode = CONTROLS if manifest is not None and draft_has_controls else PARAGRAPHS
     if mode == PARAGRAPHS:
@@ -518,15 +521,15 @@ def check(
     else:
         figures, covered = checker.by_paragraphs(expected)
     unbacked = checker.unbacked(covered, figures)
+    d_tables, positions = drafted
     tables, row_figures, added_rows = table_findings(
-        manifest if mode == CONTROLS else None, fresh_draft.registry, draft, document.element.body,
+        manifest if mode == CONTROLS else None, fresh_draft.registry, d_tables,
         {"stale": STALE, "removed": REMOVED, "edited": EDITED})
     tables += chart_findings(manifest, fresh_draft.registry, document, STALE, REMOVED)
     for fc in figures:
         if fc.id in row_figures and fc.status == REMOVED:
             fc.row_removed = True
             fc.note += "所在的行已删除（见该行的发现）。"
-    d_tables, positions = draft_tables(draft, document.element.body)
     for item in unbacked:
         if item.paragraph in positions:
             item.cell = structural_label(d_tables, positions[item.paragraph])
@@ -555,10 +558,10 @@ def check(
     )
 
 
-def _alignment(draft: list[ScannedParagraph], fresh: list[ScannedParagraph], draft_doc, fresh_doc) -> dict[int, int]:
+def _alignment(draft: list[ScannedParagraph], fresh: list[ScannedParagraph], drafted, freshly) -> dict[int, int]:
     """Fresh → draft paragraph index: text paragraphs by difflib, table cells by table, row and column
     (a long table would otherwise be thousands of look-alike paragraphs for difflib)."""
-    cells, draft_cells, fresh_cells = align_cells(draft, fresh, draft_doc.element.body, fresh_doc.element.body)
+    cells, draft_cells, fresh_cells = align_cells(drafted, freshly)
     d_rest = [p for p in draft if p.index not in draft_cells]
     f_rest = [p for p in fresh if p.index not in fresh_cells]
     pairs = align_paragraphs([p.text for p in d_rest], [p.text for p in f_rest])

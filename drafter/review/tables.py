@@ -108,22 +108,21 @@ def structural_label(tables: list[DraftTable], pos: CellPosition) -> str:
     return f"表格{pos.table + 1} 第{row}行 第{pos.column + 1}列" + (f"“{head}”" if head else "")
 
 
-def align_cells(draft: list[ScannedParagraph], fresh: list[ScannedParagraph], draft_body: etree._Element,
-                fresh_body: etree._Element) -> tuple[dict[int, int], set[int], set[int]]:
+def align_cells(drafted: tuple[list[DraftTable], dict[int, CellPosition]],
+                fresh: tuple[list[DraftTable], dict[int, CellPosition]]) -> tuple[dict[int, int], set[int], set[int]]:
     """Fresh paragraph → draft paragraph for cell paragraphs: tables paired in order, rows by
     their first cell's text where it is unique (else by place), columns by place. Also the
-    indexes of all cell paragraphs of each side, which the paragraph alignment leaves out."""
-    d_tables, d_pos = draft_tables(draft, draft_body)
-    f_tables, f_pos = draft_tables(fresh, fresh_body)
+    indexes of all cell paragraphs of each side, which the paragraph alignment leaves out.
+    `drafted` and `fresh` are what `draft_tables` gives for each side."""
+    (d_tables, d_pos), (f_tables, f_pos) = drafted, fresh
     pairs: dict[int, int] = {}
     for dt, ft in zip(d_tables, f_tables):
         d_keys = _row_keys(dt)
+        d_by_key = {k: r for r, k in d_keys.items()}
         f_keys = _row_keys(ft)
         for fr in range(len(ft.rows)):
             key = f_keys.get(fr)
-            dr = None
-            if key is not None:
-                dr = next((r for r, k in d_keys.items() if k == key), None)
+            dr = d_by_key.get(key) if key is not None else None
             if dr is None and fr < len(dt.rows) and (fr in ft.header_rows) == (fr in dt.header_rows) \
                     and d_keys.get(fr) is None:
                 dr = fr
@@ -151,8 +150,8 @@ def _row_keys(table: DraftTable) -> dict[int, str]:
 
 # --------------------------------------------------------------------------- findings
 
-def table_findings(manifest: dict[str, Any] | None, fresh_registry, draft: list[ScannedParagraph],
-                   draft_body: etree._Element, statuses: dict[str, str]) -> tuple[list[TableFinding], set[str], set[int]]:
+def table_findings(manifest: dict[str, Any] | None, fresh_registry, d_tables: list[DraftTable],
+                   statuses: dict[str, str]) -> tuple[list[TableFinding], set[str], set[int]]:
     """Row and table findings; the ids of figures whose whole row was deleted (each of them is
     covered by the row's finding); the draft paragraphs of rows added by hand."""
     if not manifest or not manifest.get("tables"):
@@ -161,7 +160,6 @@ def table_findings(manifest: dict[str, Any] | None, fresh_registry, draft: list[
     out: list[TableFinding] = []
     covered: set[str] = set()
     added_paragraphs: set[int] = set()
-    d_tables, _ = draft_tables(draft, draft_body)
     fresh_tables = {t.number: t for t in getattr(fresh_registry, "tables", [])}
     for entry in manifest["tables"]:
         number, title = entry.get("number"), entry.get("title", "")
@@ -171,7 +169,7 @@ def table_findings(manifest: dict[str, Any] | None, fresh_registry, draft: list[
         # The draft's table: the one holding most of this table's figures.
         best, best_count = None, 0
         for dt in d_tables:
-            count = sum(1 for r in dt.body_rows() for i in dt.row_figures(r) if i in ids)
+            count = sum(1 for r in dt.body_rows() for i in dt.row_figures(r) if i in ids) if ids else 0
             if count > best_count:
                 best, best_count = dt, count
         anchor = _first_paragraph(best) if best is not None else None
@@ -181,14 +179,14 @@ def table_findings(manifest: dict[str, Any] | None, fresh_registry, draft: list[
             covered |= ids
         elif best is not None:
             present: dict[str, int] = {}
-            for r in best.body_rows():
+            body_rows = best.body_rows()
+            for position, r in enumerate(body_rows, 1):
                 figures = best.row_figures(r)
                 mine = [i for i in figures if i in ids]
                 text = "".join(best.row_text(r, c) for c in range(len(best.rows[r])))
                 copied = mine and all(present.get(i) is not None for i in mine)
                 if (not mine or copied) and text:
                     key = best.row_text(r, 0)
-                    position = best.body_rows().index(r) + 1
                     note = "这一行不来自查询，是手工加入的" + ("（复制了另一行的数字）" if copied else "") + \
                         "；核实其数字的出处，或在模板/查询中加上这一行后重新生成。"
                     first = next((p for cell in best.rows[r] for p in cell), None)

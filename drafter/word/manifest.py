@@ -181,6 +181,9 @@ def _is_manifest(blob: bytes) -> bool:
     return MANIFEST_NS.encode() in blob[:400]
 
 
+_HUGE = etree.XMLParser(huge_tree=True, resolve_entities=False, no_network=True)
+
+
 def read_manifest(document) -> dict[str, Any] | None:
     """The manifest of a draft opened with python-docx, or None when it was stripped."""
     package = document.part.package
@@ -191,7 +194,7 @@ def read_manifest(document) -> dict[str, Any] | None:
         if not _is_manifest(blob):
             continue
         try:
-            el = etree.fromstring(blob)
+            el = etree.fromstring(blob, parser=_HUGE)  # a long table's manifest exceeds libxml2's 10 MB text limit
             return json.loads(el.text or "")
         except (etree.XMLSyntaxError, json.JSONDecodeError):
             return None

@@ -133,7 +133,9 @@ def column_widths(table: TableBlock, total: int) -> list[int]:
             need[c] = max(need[c], min(text_width(strip_marks(text)), 8.0))
     for row in table.rows:
         for c, text in enumerate(row):
-            need[c] = max(need[c], min(text_width(strip_marks(text)), 16.0))
+            plain = strip_marks(text)
+            if len(plain) > need[c]:  # a text is never wider than its length: most cells need no measuring
+                need[c] = max(need[c], min(text_width(plain), 16.0))
     want = [w * char + 2 * _CELL_MARGIN for w in need]
     scale = total / sum(want)
     widths = [int(w * scale) for w in want]
