@@ -413,7 +413,9 @@ def test_a_number_typed_into_a_cell_without_control_is_unbacked_with_its_place(p
     report = check(edit.save(), project)
     unbacked = [f for f in report.findings if f.status == UNBACKED]
     assert [u.text for u in unbacked] == ["77"]
-    assert unbacked[0].cell.startswith("表格") and "第1行" in unbacked[0].cell
+    first = db_rows(project, "SELECT case_source FROM case_file WHERE filed_on >= '2025-01-01' AND filed_on < "
+                             "'2026-01-01' GROUP BY case_source ORDER BY COUNT(*) DESC, case_source")[0][0]
+    assert unbacked[0].cell == f"表3 第1行（{first}）“其中重大案件”"
 
 
 # --------------------------------------------------------------------------- bad input
@@ -505,3 +507,77 @@ def test_rendered_tables_fit_the_type_area_and_repeat_their_header(draft, tmp_pa
             if "企业" in words and "出动人员" in words:
                 header_pages.append(page.page_number)
     assert len(header_pages) >= 2  # the 60-row table runs onto a second page, header repeated
+
+
+# --------------------------------------------------------------------------- the Word master, manifests, charts
+
+def test_a_table_row_loop_in_the_word_master_is_traced_and_located(project, tmp_path):
+    target = tmp_path / "master"
+    shutil.copytree(project.parent, target)
+    master = target / "templates/report.docx"
+    doc = Document(str(master))
+    body_p = next(p for p in doc.paragraphs if p.text == "{{ body }}")
+    table = doc.add_table(rows=4, cols=2)
+    for (r, c), text in {(0, 0): "案件来源", (0, 1): "立案", (1, 0): "{%tr for r in cases_by_source %}",
+                         (2, 0): "{{ r.case_source }}", (2, 1): "{{ r.cases }}", (3, 0): "{%tr endfor %}"}.items():
+        table.cell(r, c).text = text
+    body_p._p.addnext(table._tbl)
+    doc.save(str(master))
+    draft = build(target / "config.yaml", output=target / "m.docx").path
+    built = Document(str(draft))
+    master_table = next(t for t in built.tables if cell_text(t.rows[0].cells[0]) == "案件来源")
+    rows = [[cell_text(c) for c in r.cells] for r in master_table.rows]
+    expected = db_rows(project, "SELECT case_source, COUNT(*) FROM case_file WHERE filed_on >= '2025-01-01' AND "
+                                "filed_on < '2026-01-01' GROUP BY case_source ORDER BY COUNT(*) DESC, case_source")
+    assert rows[1:] == [[a, str(b)] for a, b in expected]
+    sdt = list(master_table.rows[2]._tr.iter(qn("w:sdt")))[1]
+    next(sdt.iter(qn("w:t"))).text = "1000"
+    built.save(str(tmp_path / "edited.docx"))
+    report = check(tmp_path / "edited.docx", target / "config.yaml")
+    [finding] = report.findings
+    assert finding.status == EDITED and finding.draft_text == "1000"
+    assert finding.cell == "第2个表格 第2行 第2列“立案”"
+
+
+def test_a_manifest_over_ten_megabytes_is_read_back(tmp_path):
+    from drafter.word.manifest import write_manifest
+
+    doc = Document()
+    data = {"figures": [{"id": f"f{i:05d}", "text": "数" * 200} for i in range(30_000)]}
+    write_manifest(doc, data)
+    doc.save(str(tmp_path / "big.docx"))
+    assert read_manifest(Document(str(tmp_path / "big.docx"))) == data
+
+
+@pytest.mark.parametrize("kind", ["bar", "line", "pie"])
+def test_each_kind_of_chart_draws_a_deterministic_picture(kind):
+    from drafter.text.charts import ChartSpec
+    from drafter.word.charts import render_png
+
+    spec = ChartSpec(kind=kind, title="t", query="q", x="a", y=["n"], names=["检查家次"], unit="家次",
+                     labels=["危险化学品", "工贸", "有限空间"], values=[[12.0, 30.0, 7.0]])
+    one, two = render_png(spec, 156), render_png(spec, 156)
+    assert one == two and one[:8] == b"\x89PNG\r\n\x1a\n"
+    width = int.from_bytes(one[16:20], "big")
+    assert width == round(156 / 25.4 * 200)
+
+
+def test_a_pie_of_two_columns_is_refused_with_file_and_line(project, tmp_path):
+    error = _build_with(project, tmp_path, "五、附表\n\n{{ chart(cases_by_source, \"pie\", x=\"case_source\", "
+                                           "y=[\"cases\", \"major_cases\"]) }}\n")
+    assert error.line == 3 and "饼图只能有一个数值列" in error.message
+
+
+def test_join_cn_and_top_on_plain_rows():
+    from drafter.data.figures import Figure, Provenance, Row
+    from drafter.text.lists import top
+
+    def row(i, name, n):
+        prov = Provenance("q", "s", "n", i)
+        return Row("q", {"name": Figure(name, f"q[{i}].name", (prov,)), "n": Figure(n, f"q[{i}].n", (prov,))})
+
+    rows = [row(0, "甲", 3), row(1, "乙", 9), row(2, "丙", None), row(3, "丁", 9)]
+    assert [r.name.value for r in top(rows, 3, "n")] == ["乙", "丁", "甲"]  # ties keep the query's order
+    assert [r.name.value for r in top(rows, 2)] == ["甲", "乙"]
+    with pytest.raises(TemplateError):
+        top(rows, 2, "name")

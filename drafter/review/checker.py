@@ -47,7 +47,7 @@ from drafter.review.tables import (
     align_cells,
     chart_findings,
     draft_tables,
-    structural_label,
+    located_label,
     table_findings,
 )
 from drafter.review.scan import (
@@ -522,9 +522,10 @@ def check(
         figures, covered = checker.by_paragraphs(expected)
     unbacked = checker.unbacked(covered, figures)
     d_tables, positions = drafted
+    known: dict[int, tuple[int, list[str]]] = {}
     tables, row_figures, added_rows = table_findings(
         manifest if mode == CONTROLS else None, fresh_draft.registry, d_tables,
-        {"stale": STALE, "removed": REMOVED, "edited": EDITED})
+        {"stale": STALE, "removed": REMOVED, "edited": EDITED}, known)
     tables += chart_findings(manifest, fresh_draft.registry, document, STALE, REMOVED)
     for fc in figures:
         if fc.id in row_figures and fc.status == REMOVED:
@@ -532,7 +533,7 @@ def check(
             fc.note += "所在的行已删除（见该行的发现）。"
     for item in unbacked:
         if item.paragraph in positions:
-            item.cell = structural_label(d_tables, positions[item.paragraph])
+            item.cell = located_label(d_tables, positions[item.paragraph], known)
     typed = [n for n in unbacked if n.paragraph in added_rows]
     unbacked = [n for n in unbacked if n.paragraph not in added_rows]
     for finding in tables:
@@ -542,7 +543,7 @@ def check(
             finding.note += f"行中的数字：{'、'.join(rows_typed)}。"
     for fc in figures:
         if not fc.cell and fc.paragraph in positions:
-            fc.cell = structural_label(d_tables, positions[fc.paragraph])
+            fc.cell = located_label(d_tables, positions[fc.paragraph], known)
     waiting = [f.id for f in figures if f.draft_text and f.draft_text.startswith("【待补充")]
     if waiting:  # consistent with the data, yet not a figure a final text can carry
         warnings.append(f"草稿中仍有 {len(waiting)} 处【待补充】（{'、'.join(waiting[:10])}"

@@ -98,14 +98,28 @@ def draft_tables(paragraphs: list[ScannedParagraph], body: etree._Element) -> tu
     return tables, positions
 
 
-def structural_label(tables: list[DraftTable], pos: CellPosition) -> str:
-    """`表格2 第3行 第2列“家次”` for a cell of a table drafter did not record (the Word master's)."""
+def located_label(tables: list[DraftTable], pos: CellPosition, known: dict[int, tuple[int, list[str]]]) -> str:
+    """`表3 第1行（事故调查）“其中重大案件”` in a table drafter recorded (`known`: draft table index →
+    (number, column labels)), else the table's place in the draft (`structural_label`)."""
+    if pos.table not in known or pos.header:
+        return structural_label(tables, pos)
+    number, columns = known[pos.table]
     table = tables[pos.table]
-    headers = sorted(table.header_rows) or [0]
-    head = table.row_text(headers[-1], pos.column) if headers[-1] < len(table.rows) else ""
     body = table.body_rows()
     row = body.index(pos.row) + 1 if pos.row in body else pos.row + 1
-    return f"表格{pos.table + 1} 第{row}行 第{pos.column + 1}列" + (f"“{head}”" if head else "")
+    key = table.row_text(pos.row, 0)
+    column = columns[pos.column] if pos.column < len(columns) else f"第{pos.column + 1}列"
+    return f"表{number} 第{row}行" + (f"（{key}）" if key else "") + f"“{column}”"
+
+
+def structural_label(tables: list[DraftTable], pos: CellPosition) -> str:
+    """`第2个表格 第3行 第2列“家次”` for a cell of a table drafter did not record (the Word master's)."""
+    table = tables[pos.table]
+    headers = sorted(table.header_rows) or [0]  # no repeated header row: the first row is the header
+    head = table.row_text(headers[-1], pos.column) if headers[-1] < len(table.rows) else ""
+    body = [r for r in range(len(table.rows)) if r not in headers]
+    row = body.index(pos.row) + 1 if pos.row in body else pos.row + 1
+    return f"第{pos.table + 1}个表格 第{row}行 第{pos.column + 1}列" + (f"“{head}”" if head else "")
 
 
 def align_cells(drafted: tuple[list[DraftTable], dict[int, CellPosition]],
@@ -151,9 +165,12 @@ def _row_keys(table: DraftTable) -> dict[int, str]:
 # --------------------------------------------------------------------------- findings
 
 def table_findings(manifest: dict[str, Any] | None, fresh_registry, d_tables: list[DraftTable],
-                   statuses: dict[str, str]) -> tuple[list[TableFinding], set[str], set[int]]:
+                   statuses: dict[str, str],
+                   known: dict[int, tuple[int, list[str]]] | None = None) -> tuple[list[TableFinding], set[str], set[int]]:
     """Row and table findings; the ids of figures whose whole row was deleted (each of them is
-    covered by the row's finding); the draft paragraphs of rows added by hand."""
+    covered by the row's finding); the draft paragraphs of rows added by hand. `known` is
+    filled with draft table index → (table number, column labels) of the tables found."""
+    known = {} if known is None else known
     if not manifest or not manifest.get("tables"):
         return [], set(), set()
     stale, removed, edited = statuses["stale"], statuses["removed"], statuses["edited"]
@@ -178,6 +195,7 @@ def table_findings(manifest: dict[str, Any] | None, fresh_registry, d_tables: li
                                     part=entry.get("part", "")))
             covered |= ids
         elif best is not None:
+            known[best.index] = (number, list(entry.get("columns", [])))
             present: dict[str, int] = {}
             body_rows = best.body_rows()
             for position, r in enumerate(body_rows, 1):
