@@ -581,3 +581,24 @@ def test_join_cn_and_top_on_plain_rows():
     assert [r.name.value for r in top(rows, 2)] == ["甲", "乙"]
     with pytest.raises(TemplateError):
         top(rows, 2, "name")
+
+
+def test_paragraph_mode_finds_an_edited_cell_in_a_stripped_draft(project, draft, tmp_path):
+    doc = Document(str(draft))
+    for sdt in list(doc.element.body.iter(qn("w:sdt"))):  # what an office suite that drops controls leaves
+        parent, index = sdt.getparent(), sdt.getparent().index(sdt)
+        for k, child in enumerate(list(sdt.find(qn("w:sdtContent")))):
+            parent.insert(index + k, child)
+        parent.remove(sdt)
+    for rel_id, rel in list(doc.part.rels.items()):
+        if rel.reltype.endswith("/customXml"):
+            del doc.part.rels[rel_id]
+    table = table_titled(doc, "行政处罚案件来源")[0]
+    t = next(table.rows[1].cells[1]._tc.iter(qn("w:t")))
+    t.text = "500"
+    doc.save(str(tmp_path / "stripped.docx"))
+    report = check(tmp_path / "stripped.docx", project)
+    assert report.mode == "paragraphs"
+    [finding] = report.findings
+    assert finding.status == EDITED and finding.draft_text == "500"
+    assert finding.cell.startswith("表3 第1行")
