@@ -25,6 +25,7 @@ from drafter.errors import TemplateError
 from drafter.review.annotate import annotate
 from drafter.review.checker import CONSISTENT, EDITED, REMOVED, STALE, UNBACKED
 from drafter.review.checklist import write_checklist
+from drafter.review.report_text import render_check, summary
 from drafter.review.reading import paragraph_text
 from drafter.review.scan import control_id, run_text
 from drafter.review.tables import TableFinding
@@ -200,7 +201,7 @@ def test_a_table_spans_the_type_area_exactly(draft):
 
 def test_every_cell_figure_is_a_traced_control_with_its_table_row_and_column(draft):
     doc, _ = tables_of(draft)
-    manifest = read_manifest(doc)
+    manifest = read_manifest(doc).model_dump(mode="json")
     figures = {f["id"]: f for f in manifest["figures"]}
     table, title = table_titled(doc, "分行业领域执法检查情况")
     number = int(re.match(r"表(\d+)", title).group(1))
@@ -262,8 +263,8 @@ def test_a_chart_is_a_picture_across_the_type_area_with_its_caption_and_data(pro
     assert shapes[0].width == round(StyleSettings().type_width * 635)  # twips → EMU
     texts = [paragraph_text(p) for p in doc.element.body.iter(qn("w:p"))]
     assert "图1\u3000各行业领域检查家次" in texts
-    chart = read_manifest(doc)["charts"][0]
-    assert chart["rows"] == [[r[0], r[1]] for r in db_rows(project, BY_INDUSTRY)]
+    chart = read_manifest(doc).charts[0]
+    assert chart.rows == [[r[0], r[1]] for r in db_rows(project, BY_INDUSTRY)]
     blob = shapes[0]._inline.graphic.graphicData.pic.blipFill.blip.embed
     image = doc.part.related_parts[blob].blob
     assert image[:8] == b"\x89PNG\r\n\x1a\n" and b"tIME" not in image and b"Software" not in image
@@ -324,7 +325,7 @@ def test_an_edited_cell_is_named_by_table_row_and_column(project, draft, tmp_pat
     [finding] = report.findings
     assert finding.status == EDITED and finding.draft_text == "999" and finding.built_text == old
     assert finding.cell == f"表2 第2行（{key}）“执法检查·检查企业”"
-    assert f"位置：表2 第2行（{key}）“执法检查·检查企业”" in report.render()
+    assert f"位置：表2 第2行（{key}）“执法检查·检查企业”" in render_check(report)
     ws = load_workbook(write_checklist(report, tmp_path / "c.xlsx"))["核对清单"]
     header = [c.value for c in ws[1]]
     row_values = [dict(zip(header, (c.value for c in r))) for r in ws.iter_rows(min_row=2)]
@@ -346,7 +347,7 @@ def test_a_row_deleted_by_hand_is_one_finding(project, draft, tmp_path):
     assert isinstance(finding, TableFinding) and finding.status == REMOVED
     assert finding.text == f"表2 第3行（{key}） 已删除"
     assert sum(1 for f in report.figures if f.status == REMOVED) == 5  # counted, covered by the row
-    assert "表格和图表 1 处" in report.summary() and report.exit_code == 1
+    assert "表格和图表 1 处" in summary(report) and report.exit_code == 1
 
 
 def test_a_row_added_by_hand_is_a_finding_and_its_numbers_are_not_reported_twice(project, draft, tmp_path):
@@ -540,10 +541,10 @@ def test_a_table_row_loop_in_the_word_master_is_traced_and_located(project, tmp_
 
 
 def test_a_manifest_over_ten_megabytes_is_read_back(tmp_path):
-    from drafter.word.manifest import write_manifest
+    from drafter.word.manifest import FigureEntry, Manifest, write_manifest
 
     doc = Document()
-    data = {"figures": [{"id": f"f{i:05d}", "text": "数" * 200} for i in range(30_000)]}
+    data = Manifest(figures=[FigureEntry(id=f"f{i:05d}", ref="q.n", text="数" * 200) for i in range(30_000)])
     write_manifest(doc, data)
     doc.save(str(tmp_path / "big.docx"))
     assert read_manifest(Document(str(tmp_path / "big.docx"))) == data

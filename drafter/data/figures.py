@@ -112,7 +112,8 @@ class Figure:
     def __gt__(self, o): return _num(self) > _plain(self._cmp_value(o))
     def __ge__(self, o): return _num(self) >= _plain(self._cmp_value(o))
     def __bool__(self): return bool(self.value)
-    def __hash__(self): return hash((self.ref, self.value))
+    # Equal figures (and a figure equal to a number) hash alike: `==` compares values only.
+    def __hash__(self): return hash(self.value)
     def __int__(self): return int(_num(self))
     def __float__(self): return float(_num(self))
 
@@ -182,8 +183,8 @@ class Row:
             raise AttributeError(name)
         try:
             return self._columns[name]
-        except KeyError:
-            raise UnknownColumn(self._query, name, list(self._columns)) from None
+        except KeyError as exc:
+            raise UnknownColumn(self._query, name, list(self._columns)) from exc
 
     def __getitem__(self, name: str) -> Figure:
         return self.__getattr__(name)
@@ -205,6 +206,22 @@ class Row:
 
     def __repr__(self) -> str:
         return f"Row({self._query}: {', '.join(self._columns)})"
+
+
+class MissingRow:
+    """Stands in for the row of a query that failed: every column is a figure without a value."""
+
+    def __init__(self, query: str, source: str, description: str = ""):
+        # Private names: any public attribute would hide a column of the same name.
+        self._query, self._source, self._description = query, source, description
+
+    def __getattr__(self, column: str) -> Figure:
+        if column.startswith("_"):
+            raise AttributeError(column)
+        prov = Provenance(self._query, self._source, column)
+        return Figure(None, prov.ref, (prov,), self._description)
+
+    __getitem__ = __getattr__
 
 
 class UnknownColumn(AttributeError):
@@ -323,10 +340,12 @@ class FigureRegistry:
         return iter(self.occurrences.values())
 
 
-def cell_label(cell: dict[str, Any] | None) -> str:
+def cell_label(cell: Any) -> str:
     """`表1 第3行（徐泾镇）“检查家次”` from a figure's table position."""
     if not cell:
         return ""
+    if not isinstance(cell, dict):  # the manifest's CellRef
+        cell = cell.model_dump()
     key = cell.get("key") or ""
     return f"表{cell.get('table')} 第{cell.get('row')}行{f'（{key}）' if key else ''}“{cell.get('column', '')}”"
 

@@ -16,10 +16,10 @@ from docx.oxml.ns import qn
 from docx.text.run import Run
 from lxml import etree
 
+from drafter.data.figures import cell_label
 from drafter.review.checker import CheckReport, FigureCheck, UnbackedNumber, open_draft
 from drafter.review.tables import TableFinding
 from drafter.word.document import next_free_path, save_atomically
-from drafter.data.figures import cell_label
 from drafter.errors import DraftError
 from drafter.word.manifest import read_manifest
 from drafter.outputs import check_output_name
@@ -176,25 +176,25 @@ def reviewer_copy(draft: str | Path, output: str | Path | None = None, *, force:
     requested = Path(output) if output is not None else reviewer_path(draft)
     check_annotate_path(draft, requested)
     path = requested if force else next_free_path(requested)
-    figures = {f["id"]: f for f in manifest.get("figures", [])}
-    queries = manifest.get("queries", {})
-    source_names = manifest.get("sources", {})
+    figures = {f.id: f for f in manifest.figures}
     for p in body_paragraphs(document):
         spans = [(kind, el, cid) for kind, el, cid in walk(p) if kind == "open"]
         for _, sdt, cid in spans:
             fig = figures.get(cid)
             if fig is None:
                 continue
-            lines = [f"{cid} {fig.get('description', '')}"]
-            if fig.get("cell"):
-                lines.append(f"位置：{cell_label(fig['cell'])}")
-            for src in fig.get("sources", []):
-                desc = source_names.get(src["source"], {}).get("description")
-                where = f"{src['source']}（{desc}）" if desc else src["source"]
-                column = src["column"] + (f"，第 {src['row'] + 1} 行" if src.get("row") is not None else "")
-                lines.append(f"查询 {src['query']}（{queries.get(src['query'], {}).get('file', '')}），"
+            lines = [f"{cid} {fig.description}"]
+            if fig.cell is not None:
+                lines.append(f"位置：{cell_label(fig.cell)}")
+            for src in fig.sources:
+                source = manifest.sources.get(src.source)
+                desc = source.description if source is not None else None
+                where = f"{src.source}（{desc}）" if desc else src.source
+                column = src.column + (f"，第 {src.row + 1} 行" if src.row is not None else "")
+                query = manifest.queries.get(src.query)
+                lines.append(f"查询 {src.query}（{query.file if query is not None else ''}），"
                              f"列 {column}，数据源 {where}")
-            lines.append(f"原始值：{fig.get('value')}；写作“{fig.get('text')}”（{fig.get('filter')}）")
+            lines.append(f"原始值：{fig.value}；写作“{fig.text}”（{fig.filter}）")
             _comment_on_control(document, sdt, "\n".join(lines))
     save_atomically(document, path)
     return path

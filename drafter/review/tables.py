@@ -16,6 +16,7 @@ from docx.oxml.ns import qn
 from lxml import etree
 
 from drafter.review.scan import ScannedParagraph
+from drafter.word.manifest import Manifest
 
 _TBL, _TR, _TC, _P = qn("w:tbl"), qn("w:tr"), qn("w:tc"), qn("w:p")
 _TR_PR, _TBL_HEADER, _GRID_SPAN, _VAL = qn("w:trPr"), qn("w:tblHeader"), qn("w:gridSpan"), qn("w:val")
@@ -164,25 +165,25 @@ def _row_keys(table: DraftTable) -> dict[int, str]:
 
 # --------------------------------------------------------------------------- findings
 
-def table_findings(manifest: dict[str, Any] | None, fresh_registry, d_tables: list[DraftTable],
+def table_findings(manifest: Manifest | None, fresh_registry, d_tables: list[DraftTable],
                    statuses: dict[str, str],
                    known: dict[int, tuple[int, list[str]]] | None = None) -> tuple[list[TableFinding], set[str], set[int]]:
     """Row and table findings; the ids of figures whose whole row was deleted (each of them is
     covered by the row's finding); the draft paragraphs of rows added by hand. `known` is
     filled with draft table index → (table number, column labels) of the tables found."""
     known = {} if known is None else known
-    if not manifest or not manifest.get("tables"):
+    if not manifest or not manifest.tables:
         return [], set(), set()
     stale, removed, edited = statuses["stale"], statuses["removed"], statuses["edited"]
     out: list[TableFinding] = []
     covered: set[str] = set()
     added_paragraphs: set[int] = set()
     fresh_tables = {t.number: t for t in getattr(fresh_registry, "tables", [])}
-    for entry in manifest["tables"]:
-        number, title = entry.get("number"), entry.get("title", "")
+    for entry in manifest.tables:
+        number, title, part = entry.number, entry.title, entry.part
         label = f"表{number}"
-        rows = entry.get("rows", [])
-        ids = {i for row in rows for i in row.get("figures", [])}
+        rows = entry.rows
+        ids = {i for row in rows for i in row.figures}
         # The draft's table: the one holding most of this table's figures.
         best, best_count = None, 0
         for dt in d_tables:
@@ -191,11 +192,10 @@ def table_findings(manifest: dict[str, Any] | None, fresh_registry, d_tables: li
                 best, best_count = dt, count
         anchor = _first_paragraph(best) if best is not None else None
         if best is None and ids:
-            out.append(TableFinding(removed, label, title, f"{label} 已不在草稿中（整个表格被删除）",
-                                    part=entry.get("part", "")))
+            out.append(TableFinding(removed, label, title, f"{label} 已不在草稿中（整个表格被删除）", part=part))
             covered |= ids
         elif best is not None:
-            known[best.index] = (number, list(entry.get("columns", [])))
+            known[best.index] = (number, list(entry.columns))
             present: dict[str, int] = {}
             body_rows = best.body_rows()
             for position, r in enumerate(body_rows, 1):
@@ -209,26 +209,25 @@ def table_findings(manifest: dict[str, Any] | None, fresh_registry, d_tables: li
                         "；核实其数字的出处，或在模板/查询中加上这一行后重新生成。"
                     first = next((p for cell in best.rows[r] for p in cell), None)
                     out.append(TableFinding(edited, label, title, f"{label} 新增第{position}行" +
-                                            (f"（{key}）" if key else ""), note=note, part=entry.get("part", ""),
+                                            (f"（{key}）" if key else ""), note=note, part=part,
                                             paragraph=first.index if first else None))
                     added_paragraphs |= {p.index for cell in best.rows[r] for p in cell}
                 for i in mine:
                     present.setdefault(i, r)
             for n, row in enumerate(rows, 1):
-                figures = row.get("figures", [])
+                figures = row.figures
                 if figures and not any(i in present for i in figures):
-                    key = row.get("key", "")
+                    key = row.key
                     out.append(TableFinding(
                         removed, label, title, f"{label} 第{n}行" + (f"（{key}）" if key else "") + " 已删除",
-                        note=f"生成时这一行是：{' | '.join(row.get('cells', []))}。确认是有意删去。",
-                        part=entry.get("part", ""), paragraph=anchor))
+                        note=f"生成时这一行是：{' | '.join(row.cells)}。确认是有意删去。", part=part, paragraph=anchor))
                     covered |= set(figures)
         fresh = fresh_tables.get(number)
         if fresh is not None:
-            note = _row_difference([r.get("key", "") for r in rows], [fresh.key(i) for i in range(len(fresh.rows))])
+            note = _row_difference([r.key for r in rows], [fresh.key(i) for i in range(len(fresh.rows))])
             if note:
-                out.append(TableFinding(stale, label, title, f"{label} 的行与当前数据不同", note=note,
-                                        part=entry.get("part", ""), paragraph=anchor))
+                out.append(TableFinding(stale, label, title, f"{label} 的行与当前数据不同", note=note, part=part,
+                                        paragraph=anchor))
     return out, covered, added_paragraphs
 
 
@@ -256,23 +255,23 @@ def _row_difference(built: list[str], current: list[str]) -> str:
     return "；".join(parts) + f"（生成时 {len(built)} 行，当前 {len(current)} 行）。重新生成草稿可更新此表。"
 
 
-def chart_findings(manifest: dict[str, Any] | None, fresh_registry, document, stale: str,
+def chart_findings(manifest: Manifest | None, fresh_registry, document, stale: str,
                    removed: str) -> list[TableFinding]:
     """A chart whose rows changed since the draft was built (数据已变化), or whose picture is gone."""
-    if not manifest or not manifest.get("charts"):
+    if not manifest or not manifest.charts:
         return []
     fresh = {c.number: c for c in getattr(fresh_registry, "charts", []) if c.number}
     names = {el.get("name") for el in document.element.body.iter(qn("wp:docPr"))}
     out = []
-    for entry in manifest["charts"]:
-        number, title = entry.get("number"), entry.get("title", "")
+    for entry in manifest.charts:
+        number, title = entry.number, entry.title
         label = f"图{number}"
-        if f"drafter:chart{number}" not in names and entry.get("rows"):
+        if f"drafter:chart{number}" not in names and entry.rows:
             out.append(TableFinding(removed, label, title, f"{label} 已不在草稿中", note="图表图片已被删除。"))
         current = fresh.get(number)
         if current is None:
             continue
-        built_rows = [list(r) for r in entry.get("rows", [])]
+        built_rows = [list(r) for r in entry.rows]
         now_rows = current.manifest()["rows"]
         if built_rows != now_rows:
             built = {str(r[0]): r[1:] for r in built_rows}

@@ -96,7 +96,7 @@ def read_template(path: Path) -> str:
         return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise TemplateError("模板文件不是 UTF-8 编码", path=path, cause=str(exc),
-                            hint="用记事本或编辑器“另存为”UTF-8 编码。") from None
+                            hint="用记事本或编辑器“另存为”UTF-8 编码。") from exc
 
 
 # `｛｛ x ｝｝` typed with a Chinese input method is no tag: it would be printed as it stands.
@@ -136,12 +136,12 @@ def render_section(env, path: Path, context: dict[str, Any], registry: FigureReg
     try:
         code = env.compile(mark_table_lines(source), name=path.name, filename=filename)
     except TemplateSyntaxError as exc:
-        raise template_error(exc, path, source, context, filename) from None
+        raise template_error(exc, path, source, context, filename) from exc
     template = env.template_class.from_code(env, code, env.make_globals(None))
     try:
         rendered = template.render(context)
     except Exception as exc:  # noqa: BLE001 — translated into a message about the template
-        raise template_error(exc, path, source, context, filename) from None
+        raise template_error(exc, path, source, context, filename) from exc
     part = path.stem
     blocks: list[Block] = []
     tables = TableParser(path, source, registry)
