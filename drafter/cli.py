@@ -158,6 +158,7 @@ def main(debug: bool) -> None:
 
     \b
     常用命令：
+      drafter init 文件夹 --agency 机关名称   新建一个项目
       drafter sample create   生成示例数据库（sample/*.db）
       drafter build           生成草稿 .docx
       drafter check 草稿.docx  核对修改过的草稿与数据库是否一致
@@ -341,7 +342,8 @@ def figures(config_path: Path, year: int | None, source_overrides, fmt: str, out
 def master(config_path: Path, output: Path | None, force: bool) -> None:
     """按配置中的 style（字体等）生成默认的 Word 母版（公文格式）。
 
-    覆盖已有母版（--force）时沿用其开头段；新母版的开头段是通用写法，请在 Word 中改成本单位的。
+    母版只有样式、标题、主送机关、附件、署名和日期，不含文字：开头段和结尾语写在 templates/sections/
+    的文本文件中。覆盖旧版 drafter 生成的、含开头段和“特此报告。”的母版（--force）时，沿用这两段。
     """
     from drafter.project.config import load_config
     from drafter.word.gongwen import write_master
@@ -351,6 +353,31 @@ def master(config_path: Path, output: Path | None, force: bool) -> None:
     if written.backup is not None:
         _err(f"原母版已备份为 {written.backup}" + ("；开头段沿用原母版" if written.kept_opening else ""))
     click.echo(str(written.path))
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--agency", required=True, help="发文机关名称，如 某某区市场监督管理局。")
+@click.option("--period", "period_kind", type=click.Choice(["year"]), default="year", show_default=True,
+              help="报告期间类型。")
+@click.option("--title", default=None,
+              help="文件名称，接在“机关关于期间”之后，如 执法检查情况通报（缺省：工作情况的报告）；"
+                   "也可写含 {{ }} 的完整标题模板。")
+@click.option("--force", is_flag=True, help="文件夹不是空的也写入：只补上缺少的文件，已有的文件一个也不改。")
+@handle_errors
+def init(directory: Path, agency: str, period_kind: str, title: str | None, force: bool) -> None:
+    """新建一个项目：配置、公文母版、开头段和结尾语、一个部分、一条查询和一个示例台账（Excel）。
+
+    写好后进入该文件夹运行 drafter build 即可生成草稿，drafter lint 检查；再把示例台账换成本单位的数据。
+    """
+    from drafter.project.scaffold import init_project
+
+    result = init_project(directory, agency=agency, period=period_kind, title=title, force=force)
+    for path in result.written:
+        click.echo(str(path))
+    for path in result.kept:
+        _err(f"已存在，未改动：{path}")
+    _err(f"已新建项目 {directory}（{len(result.written)} 个文件）。下一步：cd {directory} && drafter build")
 
 
 @main.command()

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from drafter.project.queries import QuerySpec
 
 # The names of the report itself (see builder.report_context), under `report.` and on their own.
-REPORT_KEYS = ("agency", "signature", "title", "date", "recipient", "doc_number", "attachments")
+REPORT_KEYS = ("agency", "signature", "title", "date", "recipient", "doc_number", "signer", "attachments")
 # Bound for every query and given to every template; `parameters:` cannot redefine them.
 PERIOD_PARAMETERS = ("year", "period_start", "period_end")
 # Every name a template may use besides the queries.

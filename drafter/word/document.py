@@ -321,6 +321,11 @@ def compose(master_path: Path, env, context: dict[str, Any], paragraphs: list[Bl
     insert_body(document, paragraphs, master_path, settings, registry)
     append_appendices(document, appendices or [], settings, registry)
     finish(document, settings)
+    signers = (context.get("report") or {}).get("signer")
+    if signers:
+        from drafter.word.signer import lay_out_signer
+
+        lay_out_signer(document, settings, signers)
     body = document.element.body
     number_in_document_order(body, registry)
     if registry.pending_tables:
