@@ -603,3 +603,81 @@ def test_paragraph_mode_finds_an_edited_cell_in_a_stripped_draft(project, draft,
     [finding] = report.findings
     assert finding.status == EDITED and finding.draft_text == "500"
     assert finding.cell.startswith("表3 第1行")
+
+
+def test_a_table_right_after_a_line_ending_in_a_block_tag_is_still_a_table(project, tmp_path):
+    target = tmp_path / "joined"
+    shutil.copytree(project.parent, target)
+    (target / "templates/sections/5-数据附表.txt").write_text(
+        "五、附表\n共有{% if case_totals.cases > 0 %}案件{% endif %}\n表：来源\n| 来源 | 立案 |\n"
+        "{% for r in cases_by_source %}\n| {{ r.case_source }} | {{ r.cases }} |\n{% endfor %}\n", encoding="utf-8")
+    draft = build(target / "config.yaml", output=target / "j.docx").path
+    doc = Document(str(draft))
+    table, title = table_titled(doc, "来源")
+    assert title == "表1\u3000来源" and cell_text(table.rows[0].cells[0]) == "来源"
+    assert "共有案件" in [paragraph_text(p) for p in doc.element.body.iter(qn("w:p"))]
+
+
+# --------------------------------------------------------------------------- the bulletin example
+
+BULLETIN = Path(__file__).resolve().parents[1] / "examples/bulletin"
+
+
+@pytest.fixture(scope="module")
+def bulletin(tmp_path_factory):
+    target = tmp_path_factory.mktemp("bulletin-tables") / "bulletin"
+    shutil.copytree(BULLETIN, target, ignore=shutil.ignore_patterns("output", "__pycache__"))
+    result = build(target / "config.yaml", output=target / "draft.docx", force=True)
+    return target / "config.yaml", result.path
+
+
+def _bulletin_counts():
+    import datetime as dt
+    from collections import Counter, defaultdict
+
+    import openpyxl
+
+    wb = openpyxl.load_workbook(BULLETIN / "data/执法检查台账.xlsx")
+
+    def day(v):
+        return v.date() if isinstance(v, dt.datetime) else v
+
+    rows = [r for r in wb["检查记录"].iter_rows(min_row=2, values_only=True) if day(r[1]).year == 2025]
+    planned: dict[str, int] = defaultdict(int)
+    for unit, month, n in wb["检查计划"].iter_rows(min_row=2, values_only=True):
+        if day(month).year == 2025:
+            planned[unit] += n
+    done = Counter(r[2] for r in rows)
+    problems = Counter(r[4] for r in rows if r[5] > 0)
+    return planned, done, problems
+
+
+def test_the_bulletin_has_a_table_by_unit_a_top_five_and_a_chart(bulletin):
+    from fractions import Fraction
+
+    from drafter.text.numbers import pct, ratio
+
+    config, draft = bulletin
+    planned, done, problems = _bulletin_counts()
+    doc = Document(str(draft))
+    table, title = table_titled(doc, "各分局执法检查计划完成情况")
+    assert title == "表1\u30002025年各分局执法检查计划完成情况"
+    ranked = sorted(planned, key=lambda u: (-Fraction(done[u], planned[u]), u))
+    rows = [[cell_text(c) for c in r.cells] for r in table.rows]
+    assert rows[0] == ["分局", "计划检查", "完成检查", "计划完成率", "排名"]
+    assert rows[1:-1] == [[u, str(planned[u]), str(done[u]), pct(ratio(done[u], planned[u]), 1), str(k)]
+                          for k, u in enumerate(ranked, 1)]
+    total_plan, total_done = sum(planned.values()), sum(done.values())
+    assert rows[-1] == ["合计", str(total_plan), str(total_done), pct(ratio(total_done, total_plan), 1), "—"]
+    five = sorted(problems, key=lambda k: -problems[k])[:5]
+    sentence = next(paragraph_text(p) for p in doc.element.body.iter(qn("w:p"))
+                    if paragraph_text(p).startswith("发现问题的检查次数居前五位"))
+    listed = re.findall(r"([^、和为（]+)（(\d+)次）", sentence)
+    assert [(k, int(n)) for k, n in listed] == [(k, problems[k]) for k in five]
+    assert "、" in sentence and f"和{five[-1]}（" in sentence
+    chart = read_manifest(doc).charts[0]
+    assert chart.title == "2025年各分局计划和完成检查次数"
+    assert chart.rows == [[u, planned[u], done[u]] for u in ranked]
+    assert len(doc.inline_shapes) == 1
+    report = check(draft, config)
+    assert report.findings == [] and sum(1 for f in report.figures if f.cell.startswith("表1")) == 5 * 5 + 3  # names too

@@ -292,9 +292,11 @@ def line_of(text: str) -> tuple[int | None, str]:
 
 
 def split_marked_rows(text: str) -> list[str]:
-    """One rendered line may hold several rows (a loop written on one line): split at the marks."""
+    """One rendered line may hold several rows (a loop written on one line), or end a paragraph
+    and start a table (a `{% endif %}` at the end of the line before swallows its line break):
+    split at the marks."""
     starts = [m.start() for m in _LINE_MARK.finditer(text)]
-    if len(starts) <= 1:
+    if not starts or (len(starts) == 1 and not text[:starts[0]].strip()):
         return [text]
     pieces = [text[:starts[0]]] if text[:starts[0]].strip() else []
     for a, b in zip(starts, [*starts[1:], len(text)]):

@@ -84,7 +84,7 @@ def ensure_table_styles(document: DocumentObject, settings: StyleSettings) -> di
         if name in have:
             out[name] = have[name]
             continue
-        before = 240 if name == TITLE_STYLE else 0  # a line's air above a table's title
+        before = 240 if name in (TITLE_STYLE, PICTURE_STYLE) else 0  # air above a table title or a chart
         styles_el.append(_style_xml(name, _IDS[name], face, latin, size, jc, keep_next=keep, before=before))
         out[name] = _IDS[name]
     return out
