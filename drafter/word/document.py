@@ -335,8 +335,13 @@ def compose(master_path: Path, env, context: dict[str, Any], paragraphs: list[Bl
         registry.pending_tables = []
     wrap_figures(body, registry, renumber=False)
     highlight_placeholders(body, registry)
-    for part in (*[s.header for s in document.sections], *[s.footer for s in document.sections]):
-        strip_all_marks(part._element)
+    # Headers and footers through the package's relationships: a section's `.header` would add a
+    # definition where there is none, and finds its predecessor by an XPath over the whole body.
+    for rel in document.part.rels.values():
+        if rel.reltype in (RT.HEADER, RT.FOOTER) and not rel.is_external:
+            element = getattr(rel.target_part, "element", None)
+            if element is not None:
+                strip_all_marks(element)
     return document
 
 
