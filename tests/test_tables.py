@@ -25,8 +25,8 @@ from drafter.errors import TemplateError
 from drafter.review.annotate import annotate
 from drafter.review.checker import CONSISTENT, EDITED, REMOVED, STALE, UNBACKED
 from drafter.review.checklist import write_checklist
-from drafter.review.report_text import render_check, summary
 from drafter.review.reading import paragraph_text
+from drafter.review.report_text import render_check, summary
 from drafter.review.scan import control_id, run_text
 from drafter.review.tables import TableFinding
 from drafter.text.blocks import mark_table_lines, split_cells
@@ -288,7 +288,7 @@ def test_no_cjk_font_names_what_to_install(monkeypatch):
 
     charts.cjk_font.cache_clear()
     monkeypatch.setattr(font_manager.fontManager, "ttflist", [])
-    monkeypatch.setattr(charts, "_fontconfig_files", lambda: [])
+    monkeypatch.setattr(charts, "_fontconfig_files", list)
     try:
         with pytest.raises(charts.ChartError) as info:
             charts.cjk_font()
@@ -318,7 +318,7 @@ def test_an_edited_cell_is_named_by_table_row_and_column(project, draft, tmp_pat
     table = edit.table("分行业领域执法检查情况")
     row = table.rows[3]  # the second body row
     key = cell_text(row.cells[0])
-    sdt = list(row.cells[1]._tc.iter(qn("w:sdt")))[0]
+    sdt = next(iter(row.cells[1]._tc.iter(qn("w:sdt"))))
     old = "".join(run_text(r) for r in sdt.iter(qn("w:r")))
     next(sdt.iter(qn("w:t"))).text = "999"
     report = check(edit.save(), project)
@@ -405,7 +405,7 @@ def test_an_unchanged_draft_with_tables_is_consistent(project, draft):
 def test_a_number_typed_into_a_cell_without_control_is_unbacked_with_its_place(project, draft, tmp_path):
     edit = Edit(draft, tmp_path)
     table = edit.table("行政处罚案件来源")
-    sdt = list(table.rows[1].cells[2]._tc.iter(qn("w:sdt")))[0]
+    sdt = next(iter(table.rows[1].cells[2]._tc.iter(qn("w:sdt"))))
     r, t = OxmlElement("w:r"), OxmlElement("w:t")
     t.text = "77"
     r.append(t)

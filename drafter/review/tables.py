@@ -10,7 +10,6 @@ ids), and so are charts (`charts`: their rows).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from docx.oxml.ns import qn
 from lxml import etree

@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from drafter.data.figures import MARKED, FigureRegistry, marked_ids, strip_marks
 from drafter.errors import TemplateError, numbered_context
@@ -87,7 +87,7 @@ def mark_table_lines(source: str) -> str:
         lead = _LEADING_TAGS.match(line)
         at = lead.end() if lead else 0
         rest = line[at:]
-        if rest.startswith("|") or rest.startswith("｜") or TABLE_TITLE.match(rest):
+        if rest.startswith(("|", "｜")) or TABLE_TITLE.match(rest):
             line = f"{line[:at]}{LINE_OPEN}{n}{LINE_CLOSE}{rest}"
         out.append(line)
     return "".join(out)
@@ -144,7 +144,7 @@ class TableBlock:
 
 @dataclass
 class ChartBlock:
-    spec: "ChartSpec"
+    spec: ChartSpec
     part: str
     path: Path
     line: int | None
@@ -157,7 +157,9 @@ class ChartBlock:
 
 def split_cells(text: str) -> list[str]:
     """The cells of a table line: `|` outside figures separates (a `|` in database text does not)."""
-    cells, current, pos = [], [], 0
+    cells: list[str] = []
+    current: list[str] = []
+    pos = 0
     for m in MARKED.finditer(text):
         _split_plain(text[pos:m.start()], cells, current)
         current.append(m.group())
@@ -234,7 +236,7 @@ class TableParser:
     def _set_header(self) -> None:
         table = self.table
         assert table is not None
-        first_cells, first_line = self.pending_header[0]
+        first_cells, _first_line = self.pending_header[0]
         for cells, line in self.pending_header[1:]:
             if len(cells) != len(first_cells):
                 raise self.error(

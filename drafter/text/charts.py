@@ -13,9 +13,10 @@ chart whose data changed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 from drafter.data.figures import Figure, FigureRegistry, Row, json_value, strip_marks
 from drafter.errors import TemplateError

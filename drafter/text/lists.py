@@ -15,8 +15,9 @@ and number is a figure of the query, in its own content control.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 from drafter.data.figures import Figure, FigureRegistry, Row
 from drafter.errors import TemplateError

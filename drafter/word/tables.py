@@ -144,11 +144,12 @@ def column_widths(table: TableBlock, total: int) -> list[int]:
 
 
 def _cell_align(table: TableBlock, registry: FigureRegistry, row: int, column: int, text: str) -> str:
-    if table.aligns and table.aligns[column]:
-        return table.aligns[column]
+    fixed = table.aligns[column] if table.aligns else None
+    if fixed:
+        return fixed
     plain = strip_marks(text).strip()
     figures = [registry.occurrences.get(m.group(1)) for m in MARKED.finditer(text)]
-    if figures and all(o is not None and o.filter != "text" for o in figures) or \
+    if (figures and all(o is not None and o.filter != "text" for o in figures)) or \
             (plain and _NUMERIC.match(plain.replace(" ", ""))):
         return "right"
     if column == 0:
