@@ -13,10 +13,10 @@ from jinja2.sandbox import SandboxedEnvironment
 from jinja2 import StrictUndefined
 
 from drafter.lowgc import paused_gc
-from drafter.project.config import Config, load_config
+from drafter.project.config import Config
 from drafter.word.document import compose, next_free_path, save_atomically
 from drafter.text.environment import make_environment
-from drafter.errors import ConfigError, DataError, DrafterError, QueryError
+from drafter.errors import ConfigError, DataError, DrafterError
 from drafter.data.figures import Figure, FigureRegistry, MissingRow, Occurrence, Provenance
 from drafter.word.gongwen import style_drift
 from drafter.outputs import check_output_name
