@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from types import CodeType
 from typing import Any, Union
 
 from jinja2 import TemplateSyntaxError
@@ -125,18 +126,21 @@ def wide_tag_error(path: Path, source: str, line: int, mark: str) -> TemplateErr
     )
 
 
-def render_section(env, path: Path, context: dict[str, Any], registry: FigureRegistry) -> list[Block]:
-    """Render one section file into blocks: paragraphs, tables and charts."""
+def render_section(env, path: Path, context: dict[str, Any], registry: FigureRegistry,
+                   code: CodeType | None = None) -> list[Block]:
+    """Render one section file into blocks: paragraphs, tables and charts (from `code` when it
+    was compiled already, from the source with its table lines marked)."""
     from drafter.text.environment import template_error
 
     source = read_template(path)
     for line, mark in wide_tags(source)[:1]:
         raise wide_tag_error(path, source, line, mark)
     filename = str(path)
-    try:
-        code = env.compile(mark_table_lines(source), name=path.name, filename=filename)
-    except TemplateSyntaxError as exc:
-        raise template_error(exc, path, source, context, filename) from exc
+    if code is None:
+        try:
+            code = env.compile(mark_table_lines(source), name=path.name, filename=filename)
+        except TemplateSyntaxError as exc:
+            raise template_error(exc, path, source, context, filename) from exc
     template = env.template_class.from_code(env, code, env.make_globals(None))
     try:
         rendered = template.render(context)
@@ -198,12 +202,13 @@ def render_section(env, path: Path, context: dict[str, Any], registry: FigureReg
 
 
 def render_sections(env, files: list[Path], context: dict[str, Any], registry: FigureRegistry,
-                    first_numbers: tuple[int, int] = (0, 0)) -> list[Block]:
+                    first_numbers: tuple[int, int] = (0, 0), *,
+                    compiled: dict[Path, CodeType] | None = None) -> list[Block]:
     """The blocks of all `files`; tables and charts numbered in order after `first_numbers`
-    (tables, charts) already used."""
+    (tables, charts) already used; `compiled` holds code the validation pass compiled."""
     blocks: list[Block] = []
     for path in files:
-        blocks.extend(render_section(env, path, context, registry))
+        blocks.extend(render_section(env, path, context, registry, (compiled or {}).get(path)))
     number_blocks(blocks, registry, first_numbers)
     return blocks
 
