@@ -449,7 +449,7 @@ _LEXICON = (
     "进一步", "全面", "深化", "改革", "印发", "落实", "下一步", "安排", "决定", "办法", "规定", "请示", "批复", "纲要", "中华人民共和国",
     "检查", "通报", "季度", "上半年", "下半年",
 )
-# The last character of a place or an office (青浦区, 某某市, 司法局, 统计局): a name keeps its
+# The last character of a place or an office (某某区, 某某市, 司法局, 统计局): a name keeps its
 # suffix, and a line may well end after it.
 _NAME_SUFFIXES = "省市区县旗镇乡村局厅委办署院所处科"
 _DOC_KINDS = ("情况报告", "报告", "情况通报", "通报", "通知", "意见", "方案", "请示", "总结", "计划", "规划", "办法",
