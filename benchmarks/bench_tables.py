@@ -116,8 +116,10 @@ def make_database(path: Path, rows: int) -> None:
     con = sqlite3.connect(path)
     with con:
         con.execute("CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT, a INTEGER, b INTEGER, c INTEGER)")
-        con.executemany("INSERT INTO item VALUES (?, ?, ?, ?, ?)",
-                        [(i, f"单位{i:05d}", (i * 37) % 1000, (i * 91) % 5000, (i * 13) % 97) for i in range(rows)])
+        con.executemany(
+            "INSERT INTO item VALUES (?, ?, ?, ?, ?)",
+            [(i, f"单位{i:05d}", (i * 37) % 1000, (i * 91) % 5000, (i * 13) % 97) for i in range(rows)],
+        )
     con.close()
 
 
@@ -128,8 +130,9 @@ def make_project(root: Path, db: Path) -> Path:
     (root / "queries/items.sql").write_text(QUERY, encoding="utf-8")
     (root / "templates/sections/1-附表.txt").write_text(SECTION, encoding="utf-8")
     config = root / "config.yaml"
-    config.write_text(f"report:\n  agency: 基准测试局\n  year: 2025\nsources:\n  bench: sqlite:///{db}\n",
-                      encoding="utf-8")
+    config.write_text(
+        f"report:\n  agency: 基准测试局\n  year: 2025\nsources:\n  bench: sqlite:///{db}\n", encoding="utf-8"
+    )
     return config
 
 
@@ -166,18 +169,26 @@ def main() -> int:
         checked = _run(_CHECK, str(draft), str(config), str(args.runs))
 
     t_base, t_build, t_check = (statistics.median(r["times"]) for r in (base, built, checked))
-    print(f"{args.rows} 行 × 4 列的附表（drafter：{built['figures']} 个数字，每格一个内容控件；"
-          f"草稿 {built['size_mib']:.1f} MiB），中位数，{args.runs} 次：")
+    print(
+        f"{args.rows} 行 × 4 列的附表（drafter：{built['figures']} 个数字，每格一个内容控件；"
+        f"草稿 {built['size_mib']:.1f} MiB），中位数，{args.runs} 次："
+    )
     print(f"{'':24}{'用时 (s)':>10}{'峰值 RSS (MiB)':>16}{'对比':>22}")
     print(f"{'docxtpl {%tr for %}':24}{t_base:>10.2f}{base['rss_mib']:>16.0f}{'基准':>22}")
-    print(f"{'drafter build':24}{t_build:>10.2f}{built['rss_mib']:>16.0f}"
-          f"{f'{t_build / t_base:.2f}× docxtpl（目标 ≤2×）':>22}")
-    print(f"{'drafter check':24}{t_check:>10.2f}{checked['rss_mib']:>16.0f}"
-          f"{f'{t_check / t_build:.2f}× build（目标 ≤2×）':>22}")
+    print(
+        f"{'drafter build':24}{t_build:>10.2f}{built['rss_mib']:>16.0f}"
+        f"{f'{t_build / t_base:.2f}× docxtpl（目标 ≤2×）':>22}"
+    )
+    print(
+        f"{'drafter check':24}{t_check:>10.2f}{checked['rss_mib']:>16.0f}"
+        f"{f'{t_check / t_build:.2f}× build（目标 ≤2×）':>22}"
+    )
     print("build 各阶段：" + "，".join(f"{k} {v:.2f}s" for k, v in built["stages"].items()))
     print("check 各阶段：" + "，".join(f"{k} {v:.2f}s" for k, v in checked["stages"].items()))
-    print(f"check 发现 {checked['findings']} 处（应为 0）；峰值内存目标 < 300 MiB："
-          f"build {'达到' if built['rss_mib'] < 300 else '未达到'}，check {'达到' if checked['rss_mib'] < 300 else '未达到'}。")
+    print(
+        f"check 发现 {checked['findings']} 处（应为 0）；峰值内存目标 < 300 MiB："
+        f"build {'达到' if built['rss_mib'] < 300 else '未达到'}，check {'达到' if checked['rss_mib'] < 300 else '未达到'}。"
+    )
     return 0
 
 

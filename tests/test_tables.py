@@ -98,9 +98,11 @@ def db_rows(project: Path, sql: str) -> list[tuple]:
         con.close()
 
 
-BY_INDUSTRY = ("SELECT industry, COUNT(*), SUM(officer_count), SUM(hazards_found), SUM(hazards_cleared) "
-               "FROM inspection WHERE inspected_on >= '2025-01-01' AND inspected_on < '2026-01-01' "
-               "GROUP BY industry ORDER BY COUNT(*) DESC, industry")
+BY_INDUSTRY = (
+    "SELECT industry, COUNT(*), SUM(officer_count), SUM(hazards_found), SUM(hazards_cleared) "
+    "FROM inspection WHERE inspected_on >= '2025-01-01' AND inspected_on < '2026-01-01' "
+    "GROUP BY industry ORDER BY COUNT(*) DESC, industry"
+)
 
 
 def cell_text(cell) -> str:
@@ -126,15 +128,19 @@ def table_titled(doc, title_part: str):
 
 # --------------------------------------------------------------------------- reading the tables back
 
+
 def test_a_table_reads_back_with_its_cells_from_the_query(project, draft):
     doc, _ = tables_of(draft)
     table, title = table_titled(doc, "分行业领域执法检查情况")
     assert re.fullmatch(r"表\d+\u30002025年分行业领域执法检查情况", title)
     rows = [[cell_text(c) for c in r.cells] for r in table.rows]
     expected = db_rows(project, BY_INDUSTRY)
-    assert rows[2:2 + len(expected)] == [[str(v) for v in row] for row in expected]
-    totals = db_rows(project, "SELECT COUNT(*), SUM(officer_count), SUM(hazards_found), SUM(hazards_cleared) "
-                              "FROM inspection WHERE inspected_on >= '2025-01-01' AND inspected_on < '2026-01-01'")[0]
+    assert rows[2 : 2 + len(expected)] == [[str(v) for v in row] for row in expected]
+    totals = db_rows(
+        project,
+        "SELECT COUNT(*), SUM(officer_count), SUM(hazards_found), SUM(hazards_cleared) "
+        "FROM inspection WHERE inspected_on >= '2025-01-01' AND inspected_on < '2026-01-01'",
+    )[0]
     assert rows[-1] == ["合计", *map(str, totals)]
     unit = paragraph_text(table._tbl.getprevious())
     assert unit == "单位：家次、人次、项"
@@ -151,7 +157,12 @@ def test_a_two_line_header_merges_across_and_down(draft):
     down = [tc.find(f"{qn('w:tcPr')}/{qn('w:vMerge')}") for tc in second.findall(qn("w:tc"))]
     assert down[0] is not None and down[0].get(qn("w:val")) in (None, "continue")
     assert tcs[0].find(f"{qn('w:tcPr')}/{qn('w:vMerge')}").get(qn("w:val")) == "restart"
-    assert [paragraph_text(tc).strip() for tc in second.findall(qn("w:tc"))][1:] == ["检查企业", "出动人员", "发现", "消除"]
+    assert [paragraph_text(tc).strip() for tc in second.findall(qn("w:tc"))][1:] == [
+        "检查企业",
+        "出动人员",
+        "发现",
+        "消除",
+    ]
     # python-docx sees the merged grid: the top-left cell spans both header rows
     assert table.cell(0, 0)._tc is table.cell(1, 0)._tc
     assert table.cell(0, 1)._tc is table.cell(0, 2)._tc
@@ -222,12 +233,15 @@ def test_every_cell_figure_is_a_traced_control_with_its_table_row_and_column(dra
 
 def test_tables_are_numbered_in_the_order_of_the_draft(draft):
     doc, _ = tables_of(draft)
-    titles = [paragraph_text(p) for p in doc.element.body.iter(qn("w:p")) if re.match(r"表\d+\u3000", paragraph_text(p))]
+    titles = [
+        paragraph_text(p) for p in doc.element.body.iter(qn("w:p")) if re.match(r"表\d+\u3000", paragraph_text(p))
+    ]
     assert [t.split("\u3000")[0] for t in titles] == ["表1", "表2", "表3"]
     assert "检查次数较多的企业" in titles[0]  # the body's table, then the appendix's
 
 
 # --------------------------------------------------------------------------- lists
+
 
 def test_cn_sep_punctuates_one_two_and_many_items():
     class Loop:
@@ -255,6 +269,7 @@ def test_a_ranked_sentence_and_numbered_paragraphs_come_from_the_rows(project, d
 
 
 # --------------------------------------------------------------------------- charts
+
 
 def test_a_chart_is_a_picture_across_the_type_area_with_its_caption_and_data(project, draft):
     doc = Document(str(draft))
@@ -299,6 +314,7 @@ def test_no_cjk_font_names_what_to_install(monkeypatch):
 
 
 # --------------------------------------------------------------------------- check on tables
+
 
 class Edit:
     def __init__(self, draft: Path, tmp_path: Path):
@@ -382,9 +398,11 @@ def test_a_table_whose_query_returns_other_rows_is_stale_with_the_rows_that_diff
     draft = project_copy.parent / "tables.docx"
     con = sqlite3.connect(project_copy.parent / "sample/enforcement.db")
     with con:
-        con.execute("INSERT INTO inspection (id, inspection_no, enterprise_id, enterprise_name, industry, inspected_on, "
-                    "is_key_enterprise, officer_count, hazards_found, hazards_cleared) VALUES "
-                    "(990001, 'X-1', '91310000XXXXXXXX01', '测试企业', '消防安全', '2025-06-01', 0, 2, 1, 1)")
+        con.execute(
+            "INSERT INTO inspection (id, inspection_no, enterprise_id, enterprise_name, industry, inspected_on, "
+            "is_key_enterprise, officer_count, hazards_found, hazards_cleared) VALUES "
+            "(990001, 'X-1', '91310000XXXXXXXX01', '测试企业', '消防安全', '2025-06-01', 0, 2, 1, 1)"
+        )
     con.close()
     report = check(draft, project_copy)
     tables = [f for f in report.findings if isinstance(f, TableFinding)]
@@ -414,12 +432,16 @@ def test_a_number_typed_into_a_cell_without_control_is_unbacked_with_its_place(p
     report = check(edit.save(), project)
     unbacked = [f for f in report.findings if f.status == UNBACKED]
     assert [u.text for u in unbacked] == ["77"]
-    first = db_rows(project, "SELECT case_source FROM case_file WHERE filed_on >= '2025-01-01' AND filed_on < "
-                             "'2026-01-01' GROUP BY case_source ORDER BY COUNT(*) DESC, case_source")[0][0]
+    first = db_rows(
+        project,
+        "SELECT case_source FROM case_file WHERE filed_on >= '2025-01-01' AND filed_on < "
+        "'2026-01-01' GROUP BY case_source ORDER BY COUNT(*) DESC, case_source",
+    )[0][0]
     assert unbacked[0].cell == f"表3 第1行（{first}）“其中重大案件”"
 
 
 # --------------------------------------------------------------------------- bad input
+
 
 def _build_with(project: Path, tmp_path: Path, section: str):
     target = tmp_path / "bad"
@@ -431,14 +453,22 @@ def _build_with(project: Path, tmp_path: Path, section: str):
 
 
 def test_a_row_with_the_wrong_number_of_cells_names_file_and_line(project, tmp_path):
-    error = _build_with(project, tmp_path, "表：测试\n| 甲 | 乙 |\n{% for r in cases_by_source %}\n"
-                                           "| {{ r.case_source }} | {{ r.cases }} | {{ r.major_cases }} |\n{% endfor %}\n")
+    error = _build_with(
+        project,
+        tmp_path,
+        "表：测试\n| 甲 | 乙 |\n{% for r in cases_by_source %}\n"
+        "| {{ r.case_source }} | {{ r.cases }} | {{ r.major_cases }} |\n{% endfor %}\n",
+    )
     assert error.path.name == "5-数据附表.txt" and error.line == 4
     assert "3 格" in error.message and "表头有 2 格" in error.message
 
 
 def test_a_loop_over_a_scalar_query_names_file_and_line(project, tmp_path):
-    error = _build_with(project, tmp_path, "五、附表\n表：测试\n| 甲 |\n{% for r in triggered_supervision %}\n| {{ r }} |\n{% endfor %}\n")
+    error = _build_with(
+        project,
+        tmp_path,
+        "五、附表\n表：测试\n| 甲 |\n{% for r in triggered_supervision %}\n| {{ r }} |\n{% endfor %}\n",
+    )
     assert error.path.name == "5-数据附表.txt" and error.line == 4
     assert "不能逐行循环" in error.message and "returns: rows" in error.hint
 
@@ -449,8 +479,9 @@ def test_a_loop_over_a_one_row_query_names_file_and_line(project, tmp_path):
 
 
 def test_a_chart_over_a_text_column_names_file_and_line(project, tmp_path):
-    error = _build_with(project, tmp_path,
-                        "五、附表\n{{ chart(cases_by_source, \"bar\", x=\"cases\", y=\"case_source\", title=\"t\") }}\n")
+    error = _build_with(
+        project, tmp_path, '五、附表\n{{ chart(cases_by_source, "bar", x="cases", y="case_source", title="t") }}\n'
+    )
     assert error.path.name == "5-数据附表.txt" and error.line == 2
     assert "不是数字" in error.message and "case_source" in error.message
 
@@ -478,6 +509,7 @@ def test_a_bar_in_database_text_does_not_split_a_cell():
 
 
 # --------------------------------------------------------------------------- rendering
+
 
 @pytest.mark.render
 def test_rendered_tables_fit_the_type_area_and_repeat_their_header(draft, tmp_path):
@@ -512,6 +544,7 @@ def test_rendered_tables_fit_the_type_area_and_repeat_their_header(draft, tmp_pa
 
 # --------------------------------------------------------------------------- the Word master, manifests, charts
 
+
 def test_a_table_row_loop_in_the_word_master_is_traced_and_located(project, tmp_path):
     target = tmp_path / "master"
     shutil.copytree(project.parent, target)
@@ -519,8 +552,14 @@ def test_a_table_row_loop_in_the_word_master_is_traced_and_located(project, tmp_
     doc = Document(str(master))
     body_p = next(p for p in doc.paragraphs if p.text == "{{ body }}")
     table = doc.add_table(rows=4, cols=2)
-    for (r, c), text in {(0, 0): "案件来源", (0, 1): "立案", (1, 0): "{%tr for r in cases_by_source %}",
-                         (2, 0): "{{ r.case_source }}", (2, 1): "{{ r.cases }}", (3, 0): "{%tr endfor %}"}.items():
+    for (r, c), text in {
+        (0, 0): "案件来源",
+        (0, 1): "立案",
+        (1, 0): "{%tr for r in cases_by_source %}",
+        (2, 0): "{{ r.case_source }}",
+        (2, 1): "{{ r.cases }}",
+        (3, 0): "{%tr endfor %}",
+    }.items():
         table.cell(r, c).text = text
     body_p._p.addnext(table._tbl)
     doc.save(str(master))
@@ -528,8 +567,11 @@ def test_a_table_row_loop_in_the_word_master_is_traced_and_located(project, tmp_
     built = Document(str(draft))
     master_table = next(t for t in built.tables if cell_text(t.rows[0].cells[0]) == "案件来源")
     rows = [[cell_text(c) for c in r.cells] for r in master_table.rows]
-    expected = db_rows(project, "SELECT case_source, COUNT(*) FROM case_file WHERE filed_on >= '2025-01-01' AND "
-                                "filed_on < '2026-01-01' GROUP BY case_source ORDER BY COUNT(*) DESC, case_source")
+    expected = db_rows(
+        project,
+        "SELECT case_source, COUNT(*) FROM case_file WHERE filed_on >= '2025-01-01' AND "
+        "filed_on < '2026-01-01' GROUP BY case_source ORDER BY COUNT(*) DESC, case_source",
+    )
     assert rows[1:] == [[a, str(b)] for a, b in expected]
     sdt = list(master_table.rows[2]._tr.iter(qn("w:sdt")))[1]
     next(sdt.iter(qn("w:t"))).text = "1000"
@@ -555,8 +597,17 @@ def test_each_kind_of_chart_draws_a_deterministic_picture(kind):
     from drafter.text.charts import ChartSpec
     from drafter.word.charts import render_png
 
-    spec = ChartSpec(kind=kind, title="t", query="q", x="a", y=["n"], names=["检查家次"], unit="家次",
-                     labels=["危险化学品", "工贸", "有限空间"], values=[[12.0, 30.0, 7.0]])
+    spec = ChartSpec(
+        kind=kind,
+        title="t",
+        query="q",
+        x="a",
+        y=["n"],
+        names=["检查家次"],
+        unit="家次",
+        labels=["危险化学品", "工贸", "有限空间"],
+        values=[[12.0, 30.0, 7.0]],
+    )
     one, two = render_png(spec, 156), render_png(spec, 156)
     assert one == two and one[:8] == b"\x89PNG\r\n\x1a\n"
     width = int.from_bytes(one[16:20], "big")
@@ -564,8 +615,11 @@ def test_each_kind_of_chart_draws_a_deterministic_picture(kind):
 
 
 def test_a_pie_of_two_columns_is_refused_with_file_and_line(project, tmp_path):
-    error = _build_with(project, tmp_path, "五、附表\n\n{{ chart(cases_by_source, \"pie\", x=\"case_source\", "
-                                           "y=[\"cases\", \"major_cases\"]) }}\n")
+    error = _build_with(
+        project,
+        tmp_path,
+        '五、附表\n\n{{ chart(cases_by_source, "pie", x="case_source", y=["cases", "major_cases"]) }}\n',
+    )
     assert error.line == 3 and "饼图只能有一个数值列" in error.message
 
 
@@ -610,7 +664,9 @@ def test_a_table_right_after_a_line_ending_in_a_block_tag_is_still_a_table(proje
     shutil.copytree(project.parent, target)
     (target / "templates/sections/5-数据附表.txt").write_text(
         "五、附表\n共有{% if case_totals.cases > 0 %}案件{% endif %}\n表：来源\n| 来源 | 立案 |\n"
-        "{% for r in cases_by_source %}\n| {{ r.case_source }} | {{ r.cases }} |\n{% endfor %}\n", encoding="utf-8")
+        "{% for r in cases_by_source %}\n| {{ r.case_source }} | {{ r.cases }} |\n{% endfor %}\n",
+        encoding="utf-8",
+    )
     draft = build(target / "config.yaml", output=target / "j.docx").path
     doc = Document(str(draft))
     table, title = table_titled(doc, "来源")
@@ -665,13 +721,17 @@ def test_the_bulletin_has_a_table_by_unit_a_top_five_and_a_chart(bulletin):
     ranked = sorted(planned, key=lambda u: (-Fraction(done[u], planned[u]), u))
     rows = [[cell_text(c) for c in r.cells] for r in table.rows]
     assert rows[0] == ["分局", "计划检查", "完成检查", "计划完成率", "排名"]
-    assert rows[1:-1] == [[u, str(planned[u]), str(done[u]), pct(ratio(done[u], planned[u]), 1), str(k)]
-                          for k, u in enumerate(ranked, 1)]
+    assert rows[1:-1] == [
+        [u, str(planned[u]), str(done[u]), pct(ratio(done[u], planned[u]), 1), str(k)] for k, u in enumerate(ranked, 1)
+    ]
     total_plan, total_done = sum(planned.values()), sum(done.values())
     assert rows[-1] == ["合计", str(total_plan), str(total_done), pct(ratio(total_done, total_plan), 1), "—"]
     five = sorted(problems, key=lambda k: -problems[k])[:5]
-    sentence = next(paragraph_text(p) for p in doc.element.body.iter(qn("w:p"))
-                    if paragraph_text(p).startswith("发现问题的检查次数居前五位"))
+    sentence = next(
+        paragraph_text(p)
+        for p in doc.element.body.iter(qn("w:p"))
+        if paragraph_text(p).startswith("发现问题的检查次数居前五位")
+    )
     listed = re.findall(r"([^、和为（]+)（(\d+)次）", sentence)
     assert [(k, int(n)) for k, n in listed] == [(k, problems[k]) for k in five]
     assert "、" in sentence and f"和{five[-1]}（" in sentence
@@ -680,4 +740,6 @@ def test_the_bulletin_has_a_table_by_unit_a_top_five_and_a_chart(bulletin):
     assert chart.rows == [[u, planned[u], done[u]] for u in ranked]
     assert len(doc.inline_shapes) == 1
     report = check(draft, config)
-    assert report.findings == [] and sum(1 for f in report.figures if f.cell.startswith("表1")) == 5 * 5 + 3  # names too
+    assert (
+        report.findings == [] and sum(1 for f in report.figures if f.cell.startswith("表1")) == 5 * 5 + 3
+    )  # names too

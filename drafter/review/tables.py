@@ -72,7 +72,9 @@ class DraftTable:
         return [r for r in range(len(self.rows)) if r not in self.header_rows]
 
 
-def draft_tables(paragraphs: list[ScannedParagraph], body: etree._Element) -> tuple[list[DraftTable], dict[int, CellPosition]]:
+def draft_tables(
+    paragraphs: list[ScannedParagraph], body: etree._Element
+) -> tuple[list[DraftTable], dict[int, CellPosition]]:
     """The tables of a scanned draft and the cell position of every paragraph in one."""
     by_element = {id(p.element): p for p in paragraphs}
     tables: list[DraftTable] = []
@@ -122,8 +124,9 @@ def structural_label(tables: list[DraftTable], pos: CellPosition) -> str:
     return f"第{pos.table + 1}个表格 第{row}行 第{pos.column + 1}列" + (f"“{head}”" if head else "")
 
 
-def align_cells(drafted: tuple[list[DraftTable], dict[int, CellPosition]],
-                fresh: tuple[list[DraftTable], dict[int, CellPosition]]) -> tuple[dict[int, int], set[int], set[int]]:
+def align_cells(
+    drafted: tuple[list[DraftTable], dict[int, CellPosition]], fresh: tuple[list[DraftTable], dict[int, CellPosition]]
+) -> tuple[dict[int, int], set[int], set[int]]:
     """Fresh paragraph → draft paragraph for cell paragraphs: tables paired in order, rows by
     their first cell's text where it is unique (else by place), columns by place. Also the
     indexes of all cell paragraphs of each side, which the paragraph alignment leaves out.
@@ -137,8 +140,12 @@ def align_cells(drafted: tuple[list[DraftTable], dict[int, CellPosition]],
         for fr in range(len(ft.rows)):
             key = f_keys.get(fr)
             dr = d_by_key.get(key) if key is not None else None
-            if dr is None and fr < len(dt.rows) and (fr in ft.header_rows) == (fr in dt.header_rows) \
-                    and d_keys.get(fr) is None:
+            if (
+                dr is None
+                and fr < len(dt.rows)
+                and (fr in ft.header_rows) == (fr in dt.header_rows)
+                and d_keys.get(fr) is None
+            ):
                 dr = fr
             if dr is None:
                 continue
@@ -164,9 +171,14 @@ def _row_keys(table: DraftTable) -> dict[int, str]:
 
 # --------------------------------------------------------------------------- findings
 
-def table_findings(manifest: Manifest | None, fresh_registry, d_tables: list[DraftTable],
-                   statuses: dict[str, str],
-                   known: dict[int, tuple[int, list[str]]] | None = None) -> tuple[list[TableFinding], set[str], set[int]]:
+
+def table_findings(
+    manifest: Manifest | None,
+    fresh_registry,
+    d_tables: list[DraftTable],
+    statuses: dict[str, str],
+    known: dict[int, tuple[int, list[str]]] | None = None,
+) -> tuple[list[TableFinding], set[str], set[int]]:
     """Row and table findings; the ids of figures whose whole row was deleted (each of them is
     covered by the row's finding); the draft paragraphs of rows added by hand. `known` is
     filled with draft table index → (table number, column labels) of the tables found."""
@@ -204,12 +216,23 @@ def table_findings(manifest: Manifest | None, fresh_registry, d_tables: list[Dra
                 copied = mine and all(present.get(i) is not None for i in mine)
                 if (not mine or copied) and text:
                     key = best.row_text(r, 0)
-                    note = "这一行不来自查询，是手工加入的" + ("（复制了另一行的数字）" if copied else "") + \
-                        "；核实其数字的出处，或在模板/查询中加上这一行后重新生成。"
+                    note = (
+                        "这一行不来自查询，是手工加入的"
+                        + ("（复制了另一行的数字）" if copied else "")
+                        + "；核实其数字的出处，或在模板/查询中加上这一行后重新生成。"
+                    )
                     first = next((p for cell in best.rows[r] for p in cell), None)
-                    out.append(TableFinding(edited, label, title, f"{label} 新增第{position}行" +
-                                            (f"（{key}）" if key else ""), note=note, part=part,
-                                            paragraph=first.index if first else None))
+                    out.append(
+                        TableFinding(
+                            edited,
+                            label,
+                            title,
+                            f"{label} 新增第{position}行" + (f"（{key}）" if key else ""),
+                            note=note,
+                            part=part,
+                            paragraph=first.index if first else None,
+                        )
+                    )
                     added_paragraphs |= {p.index for cell in best.rows[r] for p in cell}
                 for i in mine:
                     present.setdefault(i, r)
@@ -217,16 +240,27 @@ def table_findings(manifest: Manifest | None, fresh_registry, d_tables: list[Dra
                 figures = row.figures
                 if figures and not any(i in present for i in figures):
                     key = row.key
-                    out.append(TableFinding(
-                        removed, label, title, f"{label} 第{n}行" + (f"（{key}）" if key else "") + " 已删除",
-                        note=f"生成时这一行是：{' | '.join(row.cells)}。确认是有意删去。", part=part, paragraph=anchor))
+                    out.append(
+                        TableFinding(
+                            removed,
+                            label,
+                            title,
+                            f"{label} 第{n}行" + (f"（{key}）" if key else "") + " 已删除",
+                            note=f"生成时这一行是：{' | '.join(row.cells)}。确认是有意删去。",
+                            part=part,
+                            paragraph=anchor,
+                        )
+                    )
                     covered |= set(figures)
         fresh = fresh_tables.get(number)
         if fresh is not None:
             note = _row_difference([r.key for r in rows], [fresh.key(i) for i in range(len(fresh.rows))])
             if note:
-                out.append(TableFinding(stale, label, title, f"{label} 的行与当前数据不同", note=note, part=part,
-                                        paragraph=anchor))
+                out.append(
+                    TableFinding(
+                        stale, label, title, f"{label} 的行与当前数据不同", note=note, part=part, paragraph=anchor
+                    )
+                )
     return out, covered, added_paragraphs
 
 
@@ -254,8 +288,7 @@ def _row_difference(built: list[str], current: list[str]) -> str:
     return "；".join(parts) + f"（生成时 {len(built)} 行，当前 {len(current)} 行）。重新生成草稿可更新此表。"
 
 
-def chart_findings(manifest: Manifest | None, fresh_registry, document, stale: str,
-                   removed: str) -> list[TableFinding]:
+def chart_findings(manifest: Manifest | None, fresh_registry, document, stale: str, removed: str) -> list[TableFinding]:
     """A chart whose rows changed since the draft was built (数据已变化), or whose picture is gone."""
     if not manifest or not manifest.charts:
         return []
@@ -278,9 +311,13 @@ def chart_findings(manifest: Manifest | None, fresh_registry, document, stale: s
             changed = [k for k in now if k in built and built[k] != now[k]]
             note = _row_difference(list(built), list(now)) or ""
             if changed:
-                detail = "；".join(f"“{k}” {'/'.join(map(str, built[k]))}→{'/'.join(map(str, now[k]))}"
-                                  for k in changed[:10])
+                detail = "；".join(
+                    f"“{k}” {'/'.join(map(str, built[k]))}→{'/'.join(map(str, now[k]))}" for k in changed[:10]
+                )
                 note = (note + " " if note else "") + f"数值不同：{detail}。"
-            out.append(TableFinding(stale, label, title, f"{label} 的数据与当前数据不同", note=note.strip() +
-                                    "重新生成草稿可更新此图。"))
+            out.append(
+                TableFinding(
+                    stale, label, title, f"{label} 的数据与当前数据不同", note=note.strip() + "重新生成草稿可更新此图。"
+                )
+            )
     return out

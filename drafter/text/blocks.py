@@ -161,7 +161,7 @@ def split_cells(text: str) -> list[str]:
     current: list[str] = []
     pos = 0
     for m in MARKED.finditer(text):
-        _split_plain(text[pos:m.start()], cells, current)
+        _split_plain(text[pos : m.start()], cells, current)
         current.append(m.group())
         pos = m.end()
     _split_plain(text[pos:], cells, current)
@@ -184,8 +184,9 @@ def _split_plain(text: str, cells: list[str], current: list[str]) -> None:
 
 
 def _error(message: str, path: Path, source: str, line: int | None, hint: str) -> TemplateError:
-    return TemplateError(message, path=path, line=line,
-                         context=numbered_context(source, line, 0) if line else None, hint=hint)
+    return TemplateError(
+        message, path=path, line=line, context=numbered_context(source, line, 0) if line else None, hint=hint
+    )
 
 
 class TableParser:
@@ -201,8 +202,9 @@ class TableParser:
         return _error(message, self.path, self.source, line, hint)
 
     def start(self, title: str, line: int, part: str) -> None:
-        self.table = TableBlock(title=title, unit=None, header=[], rows=[], aligns=[], part=part,
-                                path=self.path, line=line)
+        self.table = TableBlock(
+            title=title, unit=None, header=[], rows=[], aligns=[], part=part, path=self.path, line=line
+        )
         self.separator_seen = False
         self.pending_header = []
 
@@ -210,13 +212,14 @@ class TableParser:
         table = self.table
         if table is None:
             raise self.error(
-                "表格行前面缺少表题", line,
-                "表格的第一行写“表：表题”（如 表：各街镇执法检查情况），下一行可写“单位：…”，再写以 | 开头的各行。")
+                "表格行前面缺少表题",
+                line,
+                "表格的第一行写“表：表题”（如 表：各街镇执法检查情况），下一行可写“单位：…”，再写以 | 开头的各行。",
+            )
         cells = split_cells(text)
         if all(_SEPARATOR_CELL.match(strip_marks(c).replace(" ", "")) for c in cells) and cells:
             if self.separator_seen or table.rows:
-                raise self.error("表格中多了一条分隔行（|---|）", line,
-                                 "分隔行只写一条，放在表头和数据行之间。")
+                raise self.error("表格中多了一条分隔行（|---|）", line, "分隔行只写一条，放在表头和数据行之间。")
             if not self.pending_header:
                 raise self.error("分隔行（|---|）前面没有表头", line, "先写表头行，如 | 街镇 | 检查家次 |。")
             if len(self.pending_header) > 3:
@@ -240,8 +243,10 @@ class TableParser:
         for cells, line in self.pending_header[1:]:
             if len(cells) != len(first_cells):
                 raise self.error(
-                    f"表头各行的格数不同：第一行 {len(first_cells)} 格，这一行 {len(cells)} 格", line,
-                    "两行表头要写成同样多的格：上一行合并的格写相同的文字，如 | 街镇 | 检查 | 检查 |。")
+                    f"表头各行的格数不同：第一行 {len(first_cells)} 格，这一行 {len(cells)} 格",
+                    line,
+                    "两行表头要写成同样多的格：上一行合并的格写相同的文字，如 | 街镇 | 检查 | 检查 |。",
+                )
         table.header = [c for c, _ in self.pending_header]
         table.aligns = [None] * len(first_cells)
         self.pending_header = []
@@ -251,9 +256,11 @@ class TableParser:
         assert table is not None
         if len(cells) != table.width:
             raise self.error(
-                f"表格行有 {len(cells)} 格，而表头有 {table.width} 格", line,
+                f"表格行有 {len(cells)} 格，而表头有 {table.width} 格",
+                line,
                 "每行的格数要与表头相同，格与格之间用 | 分隔（查询数据中的 | 不会分格）；"
-                "合并的表头格在两行表头中各写一次相同的文字。")
+                "合并的表头格在两行表头中各写一次相同的文字。",
+            )
 
     def finish(self) -> TableBlock | None:
         """The table being collected, complete; None if none."""
@@ -270,8 +277,11 @@ class TableParser:
                 table.rows.append(cells)
                 table.row_lines.append(line)
         if not table.header:
-            raise self.error("表格只有表题，没有表头和数据行", table.line,
-                             "在“表：…”之下写表头行（| 列名 | 列名 |），再写数据行；数据行可用 {% for r in 查询名 %} 循环生成。")
+            raise self.error(
+                "表格只有表题，没有表头和数据行",
+                table.line,
+                "在“表：…”之下写表头行（| 列名 | 列名 |），再写数据行；数据行可用 {% for r in 查询名 %} 循环生成。",
+            )
         self.table = None
         return table
 
@@ -298,9 +308,9 @@ def split_marked_rows(text: str) -> list[str]:
     and start a table (a `{% endif %}` at the end of the line before swallows its line break):
     split at the marks."""
     starts = [m.start() for m in _LINE_MARK.finditer(text)]
-    if not starts or (len(starts) == 1 and not text[:starts[0]].strip()):
+    if not starts or (len(starts) == 1 and not text[: starts[0]].strip()):
         return [text]
-    pieces = [text[:starts[0]]] if text[:starts[0]].strip() else []
+    pieces = [text[: starts[0]]] if text[: starts[0]].strip() else []
     for a, b in zip(starts, [*starts[1:], len(text)]):
         pieces.append(text[a:b])
     return pieces

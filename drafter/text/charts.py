@@ -44,8 +44,13 @@ class ChartSpec:
 
     def manifest(self) -> dict[str, Any]:
         return {
-            "number": self.number, "title": self.title, "kind": self.kind, "query": self.query,
-            "x": self.x, "y": self.y, "unit": self.unit,
+            "number": self.number,
+            "title": self.title,
+            "kind": self.kind,
+            "query": self.query,
+            "x": self.x,
+            "y": self.y,
+            "unit": self.unit,
             "rows": [[json_value(v) for v in row] for row in self.raw],
         }
 
@@ -55,47 +60,76 @@ def _number(fig: Figure, column: str, query: str) -> float:
     if value is None:
         raise TemplateError(
             f"图表数据中 {fig.ref} 为空（NULL），无法画图",
-            hint=f"在查询 {query} 的 SQL 中用 COALESCE({column}, 0)，或排除这些行。")
+            hint=f"在查询 {query} 的 SQL 中用 COALESCE({column}, 0)，或排除这些行。",
+        )
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
         raise TemplateError(
             f"图表的数值列“{column}”不是数字：{fig.ref} 的值是“{value}”",
-            hint=f"y= 要写查询 {query} 中返回数字的列；文字列（如名称）请写在 x= 中。")
+            hint=f"y= 要写查询 {query} 中返回数字的列；文字列（如名称）请写在 x= 中。",
+        )
     return float(value)
 
 
 def make_chart_function(registry: FigureRegistry) -> Callable[..., str]:
-    def chart(rows: Any, kind: str = "bar", x: str | None = None, y: str | list[str] | None = None,
-              title: str = "", unit: str = "", names: list[str] | None = None) -> str:
+    def chart(
+        rows: Any,
+        kind: str = "bar",
+        x: str | None = None,
+        y: str | list[str] | None = None,
+        title: str = "",
+        unit: str = "",
+        names: list[str] | None = None,
+    ) -> str:
         if kind not in KINDS:
-            raise TemplateError(f"未知的图表类型“{kind}”",
-                                hint=f"可用的类型：{'、'.join(f'{k}（{v}）' for k, v in KINDS.items())}。")
+            raise TemplateError(
+                f"未知的图表类型“{kind}”", hint=f"可用的类型：{'、'.join(f'{k}（{v}）' for k, v in KINDS.items())}。"
+            )
         if isinstance(rows, Figure):
-            raise TemplateError(f"图表要用 returns: rows 查询的结果，{rows.ref} 只是一个值",
-                                hint="在查询文件头写 returns: rows，让查询每行返回一个类别和它的数值。")
+            raise TemplateError(
+                f"图表要用 returns: rows 查询的结果，{rows.ref} 只是一个值",
+                hint="在查询文件头写 returns: rows，让查询每行返回一个类别和它的数值。",
+            )
         if isinstance(rows, Row):
-            raise TemplateError(f"图表要用 returns: rows 查询的结果，查询 {rows._query} 只返回一行",
-                                hint="在查询文件头写 returns: rows，让查询每行返回一个类别和它的数值。")
+            raise TemplateError(
+                f"图表要用 returns: rows 查询的结果，查询 {rows._query} 只返回一行",
+                hint="在查询文件头写 returns: rows，让查询每行返回一个类别和它的数值。",
+            )
         if not isinstance(rows, (list, tuple)):
-            raise TemplateError("图表的第一个参数要是 returns: rows 查询的结果",
-                                hint='如 {{ chart(查询名, "bar", x="名称列", y="数值列", title="图题") }}。')
+            raise TemplateError(
+                "图表的第一个参数要是 returns: rows 查询的结果",
+                hint='如 {{ chart(查询名, "bar", x="名称列", y="数值列", title="图题") }}。',
+            )
         if not x or not y:
-            raise TemplateError("图表要写 x=（类别所在的列）和 y=（数值所在的列）",
-                                hint='如 {{ chart(查询名, "bar", x="industry", y="inspections", title="各行业检查家次") }}。')
+            raise TemplateError(
+                "图表要写 x=（类别所在的列）和 y=（数值所在的列）",
+                hint='如 {{ chart(查询名, "bar", x="industry", y="inspections", title="各行业检查家次") }}。',
+            )
         ys = [y] if isinstance(y, str) else list(y)
         if kind == "pie" and len(ys) != 1:
             raise TemplateError("饼图只能有一个数值列", hint='写成 y="列名"；多个数值列请用 "bar" 或 "line"。')
         series_names = list(names) if names else list(ys)
         if len(series_names) != len(ys):
-            raise TemplateError(f"names 有 {len(series_names)} 个名称，而 y 有 {len(ys)} 列",
-                                hint="names 与 y 一一对应，如 y=[\"a\", \"b\"], names=[\"检查家次\", \"发现隐患\"]。")
+            raise TemplateError(
+                f"names 有 {len(series_names)} 个名称，而 y 有 {len(ys)} 列",
+                hint='names 与 y 一一对应，如 y=["a", "b"], names=["检查家次", "发现隐患"]。',
+            )
         query = rows[0]._query if rows and isinstance(rows[0], Row) else ""
-        spec = ChartSpec(kind=kind, title=strip_marks(str(title)), query=query, x=x, y=ys,
-                         names=[str(n) for n in series_names], unit=str(unit),
-                         values=[[] for _ in ys])
+        spec = ChartSpec(
+            kind=kind,
+            title=strip_marks(str(title)),
+            query=query,
+            x=x,
+            y=ys,
+            names=[str(n) for n in series_names],
+            unit=str(unit),
+            values=[[] for _ in ys],
+        )
         for row in rows:
             if not isinstance(row, Row):
-                raise TemplateError("图表的第一个参数要是 returns: rows 查询的结果",
-                                    hint='如 {{ chart(查询名, "bar", x="名称列", y="数值列") }}。')
+                raise TemplateError(
+                    "图表的第一个参数要是 returns: rows 查询的结果",
+                    hint='如 {{ chart(查询名, "bar", x="名称列", y="数值列") }}。',
+                )
             label_fig = row[x]
             label = "" if label_fig.value is None else str(label_fig.value)
             spec.labels.append(label)

@@ -20,9 +20,21 @@ DPI = 200
 HEIGHT_RATIO = 0.6  # height ÷ width
 # Faces tried first, in order; any other face fontconfig lists for Chinese comes after.
 PREFERRED = (
-    "Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN", "Noto Serif CJK SC", "Source Han Serif SC",
-    "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Microsoft YaHei", "SimHei", "SimSun", "FangSong",
-    "AR PL UMing CN", "AR PL UKai CN", "Noto Sans CJK TC", "Noto Sans CJK JP",
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "Noto Serif CJK SC",
+    "Source Han Serif SC",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "Microsoft YaHei",
+    "SimHei",
+    "SimSun",
+    "FangSong",
+    "AR PL UMing CN",
+    "AR PL UKai CN",
+    "Noto Sans CJK TC",
+    "Noto Sans CJK JP",
 )
 
 
@@ -36,8 +48,9 @@ def _fontconfig_files() -> list[str]:
     if not fc_list:
         return []
     try:
-        out = subprocess.run([fc_list, ":lang=zh", "file"], capture_output=True, text=True, timeout=20,
-                             check=False).stdout
+        out = subprocess.run(
+            [fc_list, ":lang=zh", "file"], capture_output=True, text=True, timeout=20, check=False
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return []
     return sorted({line.strip().rstrip(":") for line in out.splitlines() if line.strip()})
@@ -70,7 +83,7 @@ def cjk_font() -> str:
     raise ChartError(
         "这台电脑上没有能显示中文的字体，无法画图表",
         hint="安装中文字体后重试：Debian/Ubuntu 上运行 sudo apt-get install fonts-noto-cjk"
-             "（或 fonts-wqy-zenhei）；Windows 自带的黑体、宋体即可。",
+        "（或 fonts-wqy-zenhei）；Windows 自带的黑体、宋体即可。",
     )
 
 
@@ -88,10 +101,15 @@ def render_png(spec: ChartSpec, width_mm: float) -> bytes:
 
     family = cjk_font()
     width_in = width_mm / 25.4
-    with matplotlib.rc_context({
-        "font.family": [family], "font.size": 11, "axes.unicode_minus": False,
-        "svg.hashsalt": "drafter", "path.simplify": True,
-    }):
+    with matplotlib.rc_context(
+        {
+            "font.family": [family],
+            "font.size": 11,
+            "axes.unicode_minus": False,
+            "svg.hashsalt": "drafter",
+            "path.simplify": True,
+        }
+    ):
         fig = Figure(figsize=(width_in, width_in * HEIGHT_RATIO), dpi=DPI)
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
@@ -100,11 +118,19 @@ def render_png(spec: ChartSpec, width_mm: float) -> bytes:
         if spec.kind == "pie":
             values = spec.values[0]
             if any(v < 0 for v in values):
-                raise ChartError(f"饼图“{spec.title}”的数据中有负数，无法画饼图",
-                                 hint="饼图的各部分应是非负的数；有负数时请改用 \"bar\"。")
+                raise ChartError(
+                    f"饼图“{spec.title}”的数据中有负数，无法画饼图",
+                    hint='饼图的各部分应是非负的数；有负数时请改用 "bar"。',
+                )
             if sum(values) > 0:
-                ax.pie(values, labels=labels, autopct=lambda p: f"{p:.1f}%", startangle=90, counterclock=False,
-                       wedgeprops={"linewidth": 0.8, "edgecolor": "white"})
+                ax.pie(
+                    values,
+                    labels=labels,
+                    autopct=lambda p: f"{p:.1f}%",
+                    startangle=90,
+                    counterclock=False,
+                    wedgeprops={"linewidth": 0.8, "edgecolor": "white"},
+                )
             ax.axis("equal")
         else:
             n = len(spec.values)
@@ -119,8 +145,9 @@ def render_png(spec: ChartSpec, width_mm: float) -> bytes:
                     ax.plot(positions, series, marker="o", label=spec.names[k])
                     if len(labels) <= 20:
                         for p, v in zip(positions, series):
-                            ax.annotate(_fmt(v), (p, v), textcoords="offset points", xytext=(0, 5),
-                                        ha="center", fontsize=9)
+                            ax.annotate(
+                                _fmt(v), (p, v), textcoords="offset points", xytext=(0, 5), ha="center", fontsize=9
+                            )
             ax.set_xticks(positions)
             rotate = len(labels) > 6 or max((len(t) for t in labels), default=0) * len(labels) > 40
             ax.set_xticklabels(labels, rotation=30 if rotate else 0, ha="right" if rotate else "center")

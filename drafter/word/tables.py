@@ -37,8 +37,12 @@ TABLE_SIZE = 14.0  # 4号: table text, header and unit line
 TITLE_STYLE, UNIT_STYLE, HEADER_STYLE, TEXT_STYLE = "表题", "表格单位", "表头", "表格文字"
 PICTURE_STYLE, CAPTION_STYLE = "图", "图题"
 _IDS = {
-    TITLE_STYLE: "DrafterTableTitle", UNIT_STYLE: "DrafterTableUnit", HEADER_STYLE: "DrafterTableHeader",
-    TEXT_STYLE: "DrafterTableText", PICTURE_STYLE: "DrafterPicture", CAPTION_STYLE: "DrafterCaption",
+    TITLE_STYLE: "DrafterTableTitle",
+    UNIT_STYLE: "DrafterTableUnit",
+    HEADER_STYLE: "DrafterTableHeader",
+    TEXT_STYLE: "DrafterTableText",
+    PICTURE_STYLE: "DrafterPicture",
+    CAPTION_STYLE: "DrafterCaption",
 }
 _CELL_MARGIN = 80  # twips, left and right inside each cell
 _ROW_HEIGHT = '<w:trHeight w:val="454" w:hRule="atLeast"/>'  # 8 mm at least: a 4号 line with air around it
@@ -50,8 +54,18 @@ def _attr(value: str) -> str:
     return escape(value, {'"': "&quot;"})
 
 
-def _style_xml(name: str, style_id: str, face: str, latin: str, size: float, jc: str, *,
-               keep_next: bool = False, bold: bool = False, before: int = 0) -> etree._Element:
+def _style_xml(
+    name: str,
+    style_id: str,
+    face: str,
+    latin: str,
+    size: float,
+    jc: str,
+    *,
+    keep_next: bool = False,
+    bold: bool = False,
+    before: int = 0,
+) -> etree._Element:
     half = round(size * 2)
     return parse_xml(
         f'<w:style {nsdecls("w")} w:type="paragraph" w:customStyle="1" w:styleId="{style_id}">'
@@ -91,8 +105,11 @@ def ensure_table_styles(document: DocumentObject, settings: StyleSettings) -> di
 
 
 def paragraph_xml(style_id: str, text: str, jc: str | None = None, *, page_break: bool = False) -> str:
-    ppr = f'<w:pStyle w:val="{style_id}"/>' + ("<w:pageBreakBefore/>" if page_break else "") + \
-        (f'<w:jc w:val="{jc}"/>' if jc else "")
+    ppr = (
+        f'<w:pStyle w:val="{style_id}"/>'
+        + ("<w:pageBreakBefore/>" if page_break else "")
+        + (f'<w:jc w:val="{jc}"/>' if jc else "")
+    )
     run = f'<w:r><w:t xml:space="preserve">{escape(text)}</w:t></w:r>' if text else ""
     return f"<w:p><w:pPr>{ppr}</w:pPr>{run}</w:p>"
 
@@ -149,8 +166,9 @@ def _cell_align(table: TableBlock, registry: FigureRegistry, row: int, column: i
         return fixed
     plain = strip_marks(text).strip()
     figures = [registry.occurrences.get(m.group(1)) for m in MARKED.finditer(text)]
-    if (figures and all(o is not None and o.filter != "text" for o in figures)) or \
-            (plain and _NUMERIC.match(plain.replace(" ", ""))):
+    if (figures and all(o is not None and o.filter != "text" for o in figures)) or (
+        plain and _NUMERIC.match(plain.replace(" ", ""))
+    ):
         return "right"
     if column == 0:
         return "center" if table.is_total(row) else "left"
@@ -175,7 +193,7 @@ class CellWriter:
         out, pos = [], 0
         for m in MARKED.finditer(text):
             if m.start() > pos:
-                out.append(_run(text[pos:m.start()]))
+                out.append(_run(text[pos : m.start()]))
             occ_id = self.registry.current_id(m.group(1))
             occ = self.registry.occurrences.get(occ_id)
             if occ is None:
@@ -189,7 +207,8 @@ class CellWriter:
                     f'<w:tag w:val="{_attr(figure_tag(occ_id, occ.ref))}"/><w:id w:val="{TABLE_SDT_BASE + self.count}"/>'
                     f'</w:sdtPr><w:sdtContent><w:bookmarkStart w:id="{self.bookmark}" '
                     f'w:name="{figure_bookmark(occ_id)}"/><w:r>{highlight}<w:t xml:space="preserve">{escape(m.group(2))}'
-                    f'</w:t></w:r><w:bookmarkEnd w:id="{self.bookmark}"/></w:sdtContent></w:sdt>')
+                    f'</w:t></w:r><w:bookmarkEnd w:id="{self.bookmark}"/></w:sdtContent></w:sdt>'
+                )
             pos = m.end()
         if pos < len(text):
             out.append(_run(text[pos:]))
@@ -200,8 +219,9 @@ def _run(text: str) -> str:
     return f'<w:r><w:t xml:space="preserve">{escape(text)}</w:t></w:r>' if text else ""
 
 
-def _tc(cells: CellWriter, width: int, style_id: str, text: str, jc: str, span: int = 1,
-        vmerge: str | None = None) -> str:
+def _tc(
+    cells: CellWriter, width: int, style_id: str, text: str, jc: str, span: int = 1, vmerge: str | None = None
+) -> str:
     pr = f'<w:tcW w:w="{width}" w:type="dxa"/>'
     if span > 1:
         pr += f'<w:gridSpan w:val="{span}"/>'
@@ -211,12 +231,15 @@ def _tc(cells: CellWriter, width: int, style_id: str, text: str, jc: str, span: 
         pr += "<w:vMerge/>"
     pr += '<w:vAlign w:val="center"/>'
     body = "" if vmerge == "continue" else cells.runs(text)
-    return (f'<w:tc><w:tcPr>{pr}</w:tcPr><w:p><w:pPr><w:pStyle w:val="{style_id}"/><w:jc w:val="{jc}"/></w:pPr>'
-            f"{body}</w:p></w:tc>")
+    return (
+        f'<w:tc><w:tcPr>{pr}</w:tcPr><w:p><w:pPr><w:pStyle w:val="{style_id}"/><w:jc w:val="{jc}"/></w:pPr>'
+        f"{body}</w:p></w:tc>"
+    )
 
 
-def table_xml(table: TableBlock, registry: FigureRegistry, styles: dict[str, str], settings: StyleSettings,
-              cells: CellWriter) -> str:
+def table_xml(
+    table: TableBlock, registry: FigureRegistry, styles: dict[str, str], settings: StyleSettings, cells: CellWriter
+) -> str:
     """The `w:tbl` of a table, as one string (parsed once: a 10,000-row table stays fast)."""
     total = settings.type_width
     widths = column_widths(table, total)
@@ -234,7 +257,7 @@ def table_xml(table: TableBlock, registry: FigureRegistry, styles: dict[str, str
     for groups in _header_groups(table.header):
         parts.append(f"<w:tr><w:trPr><w:cantSplit/>{_ROW_HEIGHT}<w:tblHeader/></w:trPr>")
         for g in groups:
-            width = sum(widths[g["col"]:g["col"] + g["span"]])
+            width = sum(widths[g["col"] : g["col"] + g["span"]])
             parts.append(_tc(cells, width, header_style, g["text"], "center", g["span"], g["vmerge"]))
         parts.append("</w:tr>")
     for r, row in enumerate(table.rows):
@@ -251,9 +274,11 @@ TABLE_PLACEHOLDER = "\ue012drafter-table\ue013"
 
 def table_heading(table: TableBlock, styles: dict[str, str]) -> list[etree._Element]:
     """The title line and the unit line (if any) of a table."""
-    out = [parse_xml(f'<w:p {nsdecls("w")}>' + paragraph_xml(styles[TITLE_STYLE], f"{table.label}\u3000{table.title}")[5:])]
+    out = [
+        parse_xml(f"<w:p {nsdecls('w')}>" + paragraph_xml(styles[TITLE_STYLE], f"{table.label}\u3000{table.title}")[5:])
+    ]
     if table.unit:
-        out.append(parse_xml(f'<w:p {nsdecls("w")}>' + paragraph_xml(styles[UNIT_STYLE], f"单位：{table.unit}")[5:]))
+        out.append(parse_xml(f"<w:p {nsdecls('w')}>" + paragraph_xml(styles[UNIT_STYLE], f"单位：{table.unit}")[5:]))
     return out
 
 
@@ -261,12 +286,18 @@ def table_placeholder(table: TableBlock) -> etree._Element:
     """A paragraph standing where the table goes, holding the table's figure marks in reading
     order, so that figures are numbered in the order of the draft before the table is built."""
     marks = "".join(m.group() for row in (*table.header, *table.rows) for cell in row for m in MARKED.finditer(cell))
-    return parse_xml(f'<w:p {nsdecls("w")}><w:r><w:t xml:space="preserve">{escape(TABLE_PLACEHOLDER + marks)}'
-                     f"</w:t></w:r></w:p>")
+    return parse_xml(
+        f'<w:p {nsdecls("w")}><w:r><w:t xml:space="preserve">{escape(TABLE_PLACEHOLDER + marks)}</w:t></w:r></w:p>'
+    )
 
 
-def build_tables(pending: list[tuple[etree._Element, TableBlock]], registry: FigureRegistry,
-                 styles: dict[str, str], settings: StyleSettings, body: etree._Element) -> None:
+def build_tables(
+    pending: list[tuple[etree._Element, TableBlock]],
+    registry: FigureRegistry,
+    styles: dict[str, str],
+    settings: StyleSettings,
+    body: etree._Element,
+) -> None:
     """Replace each placeholder by its table (run after the figures were numbered)."""
     if not pending:
         return
