@@ -743,3 +743,26 @@ def test_the_bulletin_has_a_table_by_unit_a_top_five_and_a_chart(bulletin):
     assert (
         report.findings == [] and sum(1 for f in report.figures if f.cell.startswith("表1")) == 5 * 5 + 3
     )  # names too
+
+
+def test_a_table_in_an_included_template_is_a_table(project, tmp_path):
+    target = tmp_path / "included"
+    shutil.copytree(project.parent, target)
+    (target / "templates/sections/_表格.txt").write_text(
+        "表：来源\n| 来源 | 立案 |\n{% for r in cases_by_source %}\n| {{ r.case_source }} | {{ r.cases }} |\n{% endfor %}\n",
+        encoding="utf-8",
+    )
+    (target / "templates/sections/5-数据附表.txt").write_text('五、附表\n{% include "_表格.txt" %}\n', encoding="utf-8")
+    config = target / "config.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text.replace("sections: templates/sections", "sections: [templates/sections/5-数据附表.txt]"), encoding="utf-8"
+    )
+    draft = build(config, output=target / "i.docx").path
+    table, title = table_titled(Document(str(draft)), "来源")
+    assert title == "表1\u3000来源" and len(table.rows) == 1 + len(
+        db_rows(
+            project,
+            "SELECT DISTINCT case_source FROM case_file WHERE filed_on >= '2025-01-01' AND filed_on < '2026-01-01'",
+        )
+    )

@@ -208,6 +208,17 @@ def _refuse_whole_results(value: Any) -> None:
         raise whole_result_error(rows[0]._query if rows else None, "rows", rows[0].keys() if rows else None)
 
 
+class _TableLinesLoader(FileSystemLoader):
+    """Included section templates get their table lines marked as the including one does
+    (drafter.text.blocks.mark_table_lines), so a table may stand in an included file."""
+
+    def get_source(self, environment: Any, template: str) -> tuple[str, str | None, Callable[[], bool] | None]:
+        from drafter.text.blocks import mark_table_lines
+
+        source, filename, uptodate = super().get_source(environment, template)
+        return mark_table_lines(source), filename, uptodate
+
+
 def make_environment(registry: FigureRegistry, *, autoescape: bool = False,
                      search_path: list[Path] | None = None, strict: bool = False) -> SandboxedEnvironment:
     """The Jinja environment of one build; `search_path` serves {% include %} and {% import %}.
@@ -219,7 +230,7 @@ def make_environment(registry: FigureRegistry, *, autoescape: bool = False,
     # Immutable: a template can neither reach Python internals nor change what the others see
     # (`report.update(…)`, `list.append(…)`).
     env = ImmutableSandboxedEnvironment(
-        loader=FileSystemLoader([str(p) for p in search_path]) if search_path else None,
+        loader=_TableLinesLoader([str(p) for p in search_path]) if search_path else None,
         undefined=StrictUndefined,
         autoescape=autoescape,
         keep_trailing_newline=True,
