@@ -212,7 +212,7 @@ class _TableLinesLoader(FileSystemLoader):
     """Included section templates get their table lines marked as the including one does
     (drafter.text.blocks.mark_table_lines), so a table may stand in an included file."""
 
-    def get_source(self, environment: Any, template: str) -> tuple[str, str | None, Callable[[], bool] | None]:
+    def get_source(self, environment: Any, template: str) -> tuple[str, str, Callable[[], bool]]:
         from drafter.text.blocks import mark_table_lines
 
         source, filename, uptodate = super().get_source(environment, template)
