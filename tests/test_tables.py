@@ -766,3 +766,16 @@ def test_a_table_in_an_included_template_is_a_table(project, tmp_path):
             "SELECT DISTINCT case_source FROM case_file WHERE filed_on >= '2025-01-01' AND filed_on < '2026-01-01'",
         )
     )
+
+
+def test_a_deleted_table_and_a_deleted_chart_are_findings(project, draft, tmp_path):
+    edit = Edit(draft, tmp_path)
+    table = edit.table("行政处罚案件来源")
+    table._tbl.getparent().remove(table._tbl)
+    picture = next(p for p in edit.doc.element.body.iter(qn("w:p")) if list(p.iter(qn("w:drawing"))))
+    picture.getparent().remove(picture)
+    report = check(edit.save(), project)
+    tables = {f.table: f for f in report.findings if isinstance(f, TableFinding)}
+    assert tables["表3"].status == REMOVED and "整个表格被删除" in tables["表3"].text
+    assert tables["图1"].status == REMOVED and tables["图1"].text == "图1 已不在草稿中"
+    assert not [f for f in report.findings if not isinstance(f, TableFinding)]  # covered by the table's finding
