@@ -16,7 +16,7 @@ from jinja2 import StrictUndefined
 
 from drafter.lowgc import paused_gc
 from drafter.project.config import Config
-from drafter.word.document import compose, next_free_path, save_atomically
+from drafter.word.document import compose, save_new
 from drafter.text.environment import make_environment
 from drafter.errors import ConfigError, DataError, DrafterError
 from drafter.data.figures import Figure, FigureRegistry, MissingRow, Occurrence, Provenance
@@ -75,9 +75,36 @@ def fill_setting(template: str, values: dict[str, Any], config: Config, key: str
         ) from exc
 
 
+class _MissingRows:
+    """Stands in for the rows of a query that failed: a loop over them, their count, a test of
+    them cannot be answered, so the sentence that reads them becomes a placeholder."""
+
+    def __init__(self, spec: QuerySpec):
+        self._spec = spec
+
+    def _unavailable(self) -> Any:
+        prov = Provenance(self._spec.name, self._spec.source, "*")
+        return Figure(None, self._spec.name, (prov,), self._spec.description) > 0  # raises FigureUnavailable
+
+    def __iter__(self):
+        return self._unavailable()
+
+    def __len__(self) -> int:
+        return self._unavailable()
+
+    def __bool__(self) -> bool:
+        return self._unavailable()
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._unavailable()
+
+    def __repr__(self) -> str:
+        return f"MissingRows({self._spec.name})"
+
+
 def _missing_value(spec: QuerySpec) -> Any:
     if spec.returns == "rows":
-        return []
+        return _MissingRows(spec)
     if spec.returns == "scalar":
         prov = Provenance(spec.name, spec.source, "value")
         return Figure(None, spec.name, (prov,), spec.description)
@@ -150,7 +177,7 @@ def compose_draft(project: Project, run: RunResult, *, strict: bool = False) -> 
                                strict=strict)
         paragraphs = render_sections(env, files, context, registry, compiled=project.templates)
         appendices = _render_appendices(project, env, context, registry, paragraphs)
-        master_env = make_environment(registry, autoescape=True, strict=strict)
+        master_env = make_environment(registry, autoescape=True, strict=strict, sentences=False)
         document = compose(config.resolve(config.templates.master), master_env, context, paragraphs,
                            registry, config.style, appendices)
     except DrafterError as exc:
@@ -290,13 +317,12 @@ def build(
     warnings = style_warnings(draft.document, project.config) + empty_year_warnings(run, project.year)
 
     built_at = (clock or dt.datetime.now)()
-    path = requested if force else next_free_path(requested)
 
     t = time.perf_counter()
     from drafter.word.manifest import attach_manifest
 
     attach_manifest(draft.document, project, run, draft.registry, built_at)
-    save_atomically(draft.document, path)
+    path = save_new(draft.document, requested, force=force)
     timings["write"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - started
     return BuildResult(

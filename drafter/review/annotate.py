@@ -19,7 +19,7 @@ from lxml import etree
 from drafter.data.figures import cell_label
 from drafter.review.checker import CheckReport, FigureCheck, UnbackedNumber, open_draft
 from drafter.review.tables import TableFinding
-from drafter.word.document import next_free_path, save_atomically
+from drafter.word.document import save_atomically, save_new
 from drafter.errors import DraftError
 from drafter.word.manifest import read_manifest
 from drafter.outputs import check_output_name
@@ -176,7 +176,6 @@ def reviewer_copy(draft: str | Path, output: str | Path | None = None, *, force:
                          hint="请用 drafter build 重新生成草稿。")
     requested = Path(output) if output is not None else reviewer_path(draft)
     check_annotate_path(draft, requested)
-    path = requested if force else next_free_path(requested)
     figures = {f.id: f for f in manifest.figures}
     for p in body_paragraphs(document):
         spans = [(kind, el, cid) for kind, el, cid in walk(p) if kind == "open" and cid is not None]
@@ -197,8 +196,7 @@ def reviewer_copy(draft: str | Path, output: str | Path | None = None, *, force:
                              f"列 {column}，数据源 {where}")
             lines.append(f"原始值：{fig.value}；写作“{fig.text}”（{fig.filter}）")
             _comment_on_control(document, sdt, "\n".join(lines))
-    save_atomically(document, path)
-    return path
+    return save_new(document, requested, force=force)
 
 
 def _comment_on_control(document, sdt: etree._Element, text: str) -> None:

@@ -44,6 +44,7 @@ LINE_OPEN = "\ue020"  # followed by the template line number, then LINE_CLOSE
 LINE_CLOSE = "\ue021"
 CHART_OPEN = "\ue022"  # followed by the chart's index in the registry, then CHART_CLOSE
 CHART_CLOSE = "\ue023"
+_OWN_MARKS = re.compile("[\ue020-\ue023]")
 _LINE_MARK = re.compile(f"{LINE_OPEN}(\\d+){LINE_CLOSE}")
 _CHART_MARK = re.compile(f"{CHART_OPEN}(\\d+){CHART_CLOSE}")
 
@@ -78,6 +79,7 @@ def mark_table_lines(source: str) -> str:
     """The template with an invisible line-number mark before every line that starts a table
     row (`|`, possibly after `{% … %}` tags) or a table title (`表：`). A line that continues
     a tag (`{{ x` then `| wan }}`) is left alone."""
+    source = _OWN_MARKS.sub("", source)  # only drafter makes these marks
     out = []
     inside = _inside_tag_at_line_starts(source)
     for n, line in enumerate(source.splitlines(keepends=True), 1):

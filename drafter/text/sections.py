@@ -18,7 +18,7 @@ from typing import Any, Union
 from jinja2 import TemplateSyntaxError
 
 from drafter.errors import TemplateError
-from drafter.data.figures import FigureRegistry, marked_ids, strip_marks
+from drafter.data.figures import FigureRegistry, marked_ids, strip_internal_marks, strip_marks
 from drafter.text.blocks import (
     TABLE_TITLE,
     TABLE_UNIT,
@@ -93,8 +93,8 @@ def section_files(sections: Path | list[Path], resolve) -> list[Path]:
 
 
 def read_template(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8-sig")
+    try:  # drafter's marker characters are drafter's alone: never taken from a template's text
+        return strip_internal_marks(path.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError as exc:
         raise TemplateError("模板文件不是 UTF-8 编码", path=path, cause=str(exc),
                             hint="用记事本或编辑器“另存为”UTF-8 编码。") from exc
@@ -156,7 +156,7 @@ def render_section(env, path: Path, context: dict[str, Any], registry: FigureReg
             blocks.append(table)
             registry.tables.append(table)
 
-    for raw_line in rendered.splitlines():
+    for raw_line in _settle_poisons(env, rendered, source, registry):
         for piece in split_marked_rows(raw_line):
             line_no, text = line_of(piece)
             text = text.strip()
@@ -199,6 +199,62 @@ def render_section(env, path: Path, context: dict[str, Any], registry: FigureReg
                     for occ_id in marked_ids(cell):
                         registry.occurrences[occ_id].part = block.part
     return blocks
+
+
+_BLOCK_LINE = re.compile(r"\s*(?:\{%-?.*?-?%\}\s*)+")
+
+
+def _settle_poisons(env, rendered: str, source: str, registry: FigureRegistry) -> list[str]:
+    """The rendered lines, each line (a paragraph) that holds a poison mark replaced by one
+    placeholder 【待补充：…】 recorded with its reason: a condition or an expression of it read
+    a figure without a value, so none of its wording can be trusted. The figures it printed are
+    forgotten. A `{% if %}` alone on its template line stands for the lines it governs: its
+    placeholder is a paragraph of its own, and the text after it is kept."""
+    from drafter.text.environment import POISONED, placeholder
+
+    poisons = getattr(env, "poisons", {})
+    lines = rendered.splitlines()
+    if not poisons or not any(POISONED.search(line) for line in lines):
+        return lines
+    source_lines = source.splitlines()
+    out: list[str] = []
+    pending = list(lines)
+    while pending:
+        line = pending.pop(0)
+        match = POISONED.search(line)
+        if not match:
+            out.append(line)
+            continue
+        poison = poisons[match.group(1)]
+        text_line = source_lines[poison.line - 1] if poison.line and poison.line <= len(source_lines) else ""
+        block = _BLOCK_LINE.fullmatch(text_line) is not None and line.strip().startswith(match.group(0))
+        mark = registry.record(
+            poison.figure, placeholder(poison.figure.ref), "num", placeholder=True,
+            reason=f"{poison.reason}；本段的条件或算式用到了它，整段以【待补充】代替",
+            template=poison.template, line=poison.line)
+        if block:  # the governed lines are left out; the text after the block is read again
+            out.append(mark)
+            _forget(registry, line[:match.start()])
+            pending.insert(0, line[match.end():])
+            continue
+        _forget(registry, line)
+        prefix = _outline_prefix(strip_marks(POISONED.sub("", line)).strip())
+        out.append(prefix + mark)
+    return out
+
+
+def _forget(registry: FigureRegistry, text: str) -> None:
+    for occ_id in marked_ids(text):
+        registry.occurrences.pop(occ_id, None)
+
+
+def _outline_prefix(text: str) -> str:
+    """The outline number a paragraph opens with (`6.`, `（二）`), kept when its text is replaced."""
+    for _, pattern in _LEVELS:
+        match = pattern.match(text)
+        if match:
+            return match.group(0)
+    return ""
 
 
 def render_sections(env, files: list[Path], context: dict[str, Any], registry: FigureRegistry,
