@@ -16,14 +16,16 @@ from jinja2 import StrictUndefined
 
 from drafter.lowgc import paused_gc
 from drafter.project.config import Config
+from drafter.project.period import Period
 from drafter.word.document import compose, save_new
 from drafter.text.environment import make_environment
 from drafter.errors import ConfigError, DataError, DrafterError
-from drafter.data.figures import Figure, FigureRegistry, MissingRow, Occurrence, Provenance
+from drafter.data.figures import FigureRegistry, Occurrence
 from drafter.word.gongwen import style_drift
 from drafter.outputs import check_output_name
 from drafter.project.queries import QuerySpec
 from drafter.project.validation import validate
+from drafter.data.comparisons import comparison_context, comparison_jobs, referenced, result_value
 from drafter.data.runner import QueryFailure, RunResult, build_parameters, run_queries
 from drafter.text.blocks import ChartBlock, TableBlock
 from drafter.text.sections import Block, Paragraph, paragraphs_of, render_sections, section_files
@@ -38,14 +40,19 @@ class Project:
 
     @property
     def year(self) -> int:
-        return self.config.report.year
+        return self.config.period.year
+
+    @property
+    def period(self) -> Period:
+        return self.config.period
 
 
 def load_project(config: str | Path | Config = "config.yaml", *, year: int | None = None,
-                 sources: dict[str, str] | None = None) -> Project:
+                 sources: dict[str, str] | None = None, period: Period | str | None = None) -> Project:
     """The project at `config`, after the one validation pass: stops at the first error-level
-    finding, the same one `drafter lint` lists first (exit code 2, nothing has run)."""
-    validation = validate(config, year=year, sources=sources)
+    finding, the same one `drafter lint` lists first (exit code 2, nothing has run). `period`
+    (a Period or its written form) wins over `year`; without either, the project's default."""
+    validation = validate(config, year=year, sources=sources, period=period)
     validation.raise_first_error()
     assert validation.config is not None  # a config that did not load is an error finding
     return Project(validation.config, validation.queries, validation.templates)
@@ -53,7 +60,7 @@ def load_project(config: str | Path | Config = "config.yaml", *, year: int | Non
 
 def text_setting_values(config: Config) -> dict[str, Any]:
     """What the short text settings (report.title, output.filename) may name."""
-    return {"agency": config.report.agency, "year": config.report.year}
+    return {"agency": config.report.agency, "year": config.period.year, "period": config.period}
 
 
 _SETTINGS_ENV = SandboxedEnvironment(undefined=StrictUndefined)
@@ -71,49 +78,15 @@ def fill_setting(template: str, values: dict[str, Any], config: Config, key: str
     except JinjaError as exc:
         raise ConfigError(
             f"配置项 {key} 中的模板有误", path=config.path, line=config.line(*key.split(".")),
-            cause=str(exc), hint=f"此处只能用 {'、'.join('{{ ' + k + ' }}' for k in values)}。",
+            cause=str(exc), hint=f"此处只能用 {'、'.join('{{ ' + k + ' }}' for k in values)}（period 可写 period.label 等）。",
         ) from exc
 
-
-class _MissingRows:
-    """Stands in for the rows of a query that failed: a loop over them, their count, a test of
-    them cannot be answered, so the sentence that reads them becomes a placeholder."""
-
-    def __init__(self, spec: QuerySpec):
-        self._spec = spec
-
-    def _unavailable(self) -> Any:
-        prov = Provenance(self._spec.name, self._spec.source, "*")
-        return Figure(None, self._spec.name, (prov,), self._spec.description) > 0  # raises FigureUnavailable
-
-    def __iter__(self):
-        return self._unavailable()
-
-    def __len__(self) -> int:
-        return self._unavailable()
-
-    def __bool__(self) -> bool:
-        return self._unavailable()
-
-    def __getitem__(self, index: Any) -> Any:
-        return self._unavailable()
-
-    def __repr__(self) -> str:
-        return f"MissingRows({self._spec.name})"
-
-
-def _missing_value(spec: QuerySpec) -> Any:
-    if spec.returns == "rows":
-        return _MissingRows(spec)
-    if spec.returns == "scalar":
-        prov = Provenance(spec.name, spec.source, "value")
-        return Figure(None, spec.name, (prov,), spec.description)
-    return MissingRow(spec.name, spec.source, spec.description)
 
 
 def report_context(config: Config) -> dict[str, Any]:
     """Names about the report itself, for the master, the sections and file names."""
     report = config.report
+    period = config.period
     title = fill_setting(report.title, text_setting_values(config), config, "report.title")
     params = build_parameters(config)
     meta = {
@@ -128,7 +101,8 @@ def report_context(config: Config) -> dict[str, Any]:
     }
     return {
         **meta,
-        "year": report.year,
+        "year": period.year,
+        "period": period,
         "period_start": params["period_start"],
         "period_end": params["period_end"],
         "params": dict(config.parameters),
@@ -143,10 +117,25 @@ def appendix_titles(config: Config) -> list[str]:
 
 
 def query_context(run: RunResult) -> dict[str, Any]:
-    return {
-        name: (result.value if result.ok else _missing_value(result.spec))
-        for name, result in run.results.items()
-    }
+    """Every query's result (a stand-in for a failed one) under its name; comparison runs are
+    reached through `prev` and `last` (comparison_context)."""
+    return {name: result_value(result) for name, result in run.current.items()}
+
+
+def run_project(project: Project, *, params: dict[str, Any] | None = None,
+                on_done: Callable[[str], None] | None = None,
+                also: dict[str, list[str]] | None = None) -> RunResult:
+    """Run the project's queries for its period and, alongside them, the comparison runs
+    (`prev.q`, `last.q`) its templates name, and those `also` names (check: the ones the draft
+    recorded, so a figure the templates no longer print is still checked). `params` replaces the
+    period's parameters (check: those the draft recorded)."""
+    config = project.config
+    params = build_parameters(config) if params is None else params
+    refs = referenced(config, project.queries)
+    for which, names in (also or {}).items():
+        refs[which] = list(dict.fromkeys([*refs.get(which, []), *(n for n in names if n in project.queries)]))
+    extra = comparison_jobs(project.queries, refs, params, config.period)
+    return run_queries(config, project.queries, params=params, on_done=on_done, extra=extra)
 
 
 def default_output(config: Config) -> Path:
@@ -169,15 +158,17 @@ def compose_draft(project: Project, run: RunResult, *, strict: bool = False) -> 
     `strict` an error naming the template and line."""
     config = project.config
     registry = FigureRegistry()
-    registry.failed = {f.spec.name: f.error.message for f in run.failures}
-    context = {**query_context(run), **report_context(config)}
+    registry.failed = {f.name: f.error.message for f in run.failures}
+    context = {**query_context(run), **report_context(config),
+               **comparison_context(config, project.queries, run)}
     files = section_files(config.templates.sections, config.resolve)
     try:
         env = make_environment(registry, search_path=list(dict.fromkeys(f.parent for f in files)),
-                               strict=strict)
+                               strict=strict, period=config.period)
         paragraphs = render_sections(env, files, context, registry, compiled=project.templates)
         appendices = _render_appendices(project, env, context, registry, paragraphs)
-        master_env = make_environment(registry, autoescape=True, strict=strict, sentences=False)
+        master_env = make_environment(registry, autoescape=True, strict=strict, sentences=False,
+                                      period=config.period)
         document = compose(config.resolve(config.templates.master), master_env, context, paragraphs,
                            registry, config.style, appendices)
     except DrafterError as exc:
@@ -223,13 +214,19 @@ def _one_line(error: DrafterError) -> str:
     return line
 
 
-def empty_year_warnings(run: RunResult, year: int) -> list[str]:
-    """One warning when every query that ran gave only 0 or NULL: most likely a year the
-    databases hold nothing for (a mistyped --year), not a year in which nothing happened."""
-    values = [f.value for result in run.results.values() if result.ok for f in result.figures()]
+def empty_year_warnings(run: RunResult, period: Period | int) -> list[str]:
+    """One warning when every query that ran gave only 0 or NULL: most likely a period the
+    databases hold nothing for (a mistyped --year or --period), not one in which nothing happened."""
+    values = [f.value for key, result in run.results.items() if result.ok and key == result.spec.name
+              for f in result.figures()]
     if not values or any(v not in (None, 0) for v in values):
         return []
-    return [f"{year} 年度的查询结果全部为 0 或空：数据库中可能还没有该年度的数据，请核对 --year 或 config.yaml 的 report.year。"]
+    if isinstance(period, int) or period.kind == "year":
+        year = period if isinstance(period, int) else period.year
+        return [f"{year} 年度的查询结果全部为 0 或空：数据库中可能还没有该年度的数据，"
+                "请核对 --year 或 config.yaml 的 report.year。"]
+    return [f"{period.label}的查询结果全部为 0 或空：数据库中可能还没有该期间的数据，"
+            "请核对 --period 或 config.yaml 的 report.period。"]
 
 
 def style_warnings(document: Any, config: Config) -> list[str]:
@@ -277,6 +274,10 @@ class BuildResult:
     def renamed(self) -> bool:
         return self.path != self.requested_path
 
+    @property
+    def period(self) -> Period:
+        return self.project.period
+
 
 @paused_gc
 def build(
@@ -285,6 +286,7 @@ def build(
     year: int | None = None,
     output: str | Path | None = None,
     sources: dict[str, str] | None = None,
+    period: Period | str | None = None,
     force: bool = False,
     strict: bool = False,
     clock: Callable[[], dt.datetime] | None = None,
@@ -293,11 +295,12 @@ def build(
     """Run the queries, render the templates and write the draft. Returns where it went.
 
     An existing file is never overwritten unless `force`: the draft goes to the next
-    free name instead. With `strict`, a figure that cannot be computed fails the build.
+    free name instead. With `strict`, a figure that cannot be computed fails the build. `period` (a Period
+    or its written form, `2025Q1`) wins over `year`; without either, the project's default.
     """
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    project = load_project(config, year=year, sources=sources)
+    project = load_project(config, year=year, sources=sources, period=period)
     requested = Path(output) if output is not None else default_output(project.config)
     # With --force an existing .docx is replaced: never the Word master itself.
     check_output_name(requested, (".docx",), "草稿", "--output 草稿.docx",
@@ -306,7 +309,7 @@ def build(
     timings["load"] = time.perf_counter() - started
 
     t = time.perf_counter()
-    run = run_queries(project.config, project.queries, on_done=on_query_done)
+    run = run_project(project, on_done=on_query_done)
     timings["queries"] = time.perf_counter() - t
     if strict and run.failures:
         raise run.failures[0].error
@@ -314,7 +317,7 @@ def build(
     t = time.perf_counter()
     draft = compose_draft(project, run, strict=strict)
     timings["render"] = time.perf_counter() - t
-    warnings = style_warnings(draft.document, project.config) + empty_year_warnings(run, project.year)
+    warnings = style_warnings(draft.document, project.config) + empty_year_warnings(run, project.period)
 
     built_at = (clock or dt.datetime.now)()
 
