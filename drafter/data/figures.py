@@ -342,7 +342,12 @@ class Row:
     def __getitem__(self, name: str) -> Figure:
         return self.__getattr__(name)
 
+    def __contains__(self, name: object) -> bool:
+        return name in self._columns
+
     def __iter__(self) -> Iterator[str]:
+        # `{% for r in q %}` over a one-row query would loop over its column names: say what
+        # to write instead (Python code asks `keys()` or `in`).
         from drafter.errors import TemplateError
 
         raise TemplateError(

@@ -196,7 +196,7 @@ def manifest_data(project: "Project", run: "RunResult", registry: FigureRegistry
             entry.error = result.error.message
         queries[name] = entry
     figures = [
-        FigureEntry(
+        _with_cell(FigureEntry(
             id=occ.id,
             ref=occ.ref,
             text=occ.text,
@@ -207,8 +207,7 @@ def manifest_data(project: "Project", run: "RunResult", registry: FigureRegistry
             description=occ.description,
             sources=[SourceRef(query=s.query, source=s.source, column=s.column, row=s.row) for s in occ.sources],
             **_derivation(occ),
-            **({"cell": CellRef(**occ.cell)} if occ.cell else {}),
-        )
+        ), occ)
         for occ in registry
     ]
     return Manifest(
@@ -225,6 +224,14 @@ def manifest_data(project: "Project", run: "RunResult", registry: FigureRegistry
         figures=figures,
         **blocks_manifest(registry),
     )
+
+
+def _with_cell(entry: FigureEntry, occ: Any) -> FigureEntry:
+    """The entry with the figure's table cell, when it stands in a table (set only then, so
+    other figures' JSON stays as it was)."""
+    if occ.cell:
+        entry.cell = CellRef(**occ.cell)
+    return entry
 
 
 def blocks_manifest(registry: FigureRegistry) -> dict[str, Any]:
