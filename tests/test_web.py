@@ -113,7 +113,7 @@ def test_a_build_for_another_year_and_a_bad_period(client):
     status = build(client, "2024")
     assert status["state"] == "done" and status["year"] == 2024 and "2024" in status["filename"]
     r = client.post("/build", data={"csrf_token": token(client), "period": "20x5"})
-    assert r.status_code == 400 and "不是有效的报告年度" in r.text and "20x5" in r.text
+    assert r.status_code == 400 and "无法识别的期间" in r.text and "20x5" in r.text
 
 
 def test_a_build_that_fails_shows_the_libraries_message(sample_project_copy, tmp_path):
@@ -295,7 +295,7 @@ def test_the_figures_page_lists_filters_and_downloads_csv(client):
     assert 2 <= len(csv_some.strip().splitlines()) < rows and "1428" in csv_some
     assert "2024" in client.get("/figures", params={"period": "2024"}).text
     bad = client.get("/figures", params={"period": "abc"})
-    assert bad.status_code == 400 and "不是有效的报告年度" in bad.text
+    assert bad.status_code == 400 and "无法识别的期间" in bad.text
 
 
 # --------------------------------------------------------------------------- the door
@@ -393,7 +393,9 @@ def test_period_arguments_follow_the_library():
         return None
 
     assert period_arguments("", by_year) == {} and period_arguments(" 2024 ", by_year) == {"year": 2024}
-    assert period_arguments("2025-H1", by_period) == {"period": "2025-H1"}
+    assert period_arguments("2025H1", by_period) == {"period": "2025H1"}
+    with pytest.raises(ConfigError, match="无法识别的期间"):
+        period_arguments("2025-H1", by_period)
     with pytest.raises(ConfigError, match="不是有效的报告年度"):
         period_arguments("2025-H1", by_year)
 
@@ -547,7 +549,7 @@ def test_the_check_takes_a_period_only_for_a_draft_that_lost_its_own(client, sam
         data={"csrf_token": token(client, "/check"), "period": "二〇二五"},
         files={"draft": ("no-manifest.docx", path.read_bytes(), "application/octet-stream")},
     )
-    assert r.status_code == 400 and "不是有效的报告年度" in r.text
+    assert r.status_code == 400 and "无法识别的期间" in r.text
 
 
 def test_serve_on_a_port_in_use_says_so_in_chinese(sample_project):

@@ -37,12 +37,18 @@ def new_id() -> str:
 def period_arguments(text: str, build_function: Callable[..., Any]) -> dict[str, Any]:
     """The build's keyword arguments for the period typed in the form.
 
-    Empty: the project's own period. Where the library takes a `period`, the text goes
-    to it unchanged (the library validates it); otherwise it must be a year."""
+    Empty: the project's own period. Where the library takes a `period`, the text must read
+    as one (drafter/project/period.py) and goes to it unchanged; otherwise it must be a year."""
     text = (text or "").strip()
     if not text:
         return {}
     if "period" in inspect.signature(build_function).parameters:
+        from drafter.project.period import Period, PeriodError
+
+        try:  # told on the form at once, not after a build thread has started
+            Period.parse(text)
+        except PeriodError as exc:
+            raise ConfigError(str(exc), hint="留空则按配置的报告期间起草。") from exc
         return {"period": text}
     if not (text.isdigit() and len(text) == 4 and 1900 <= int(text) <= 2999):
         raise ConfigError(f"“{text[:40]}”不是有效的报告年度", hint="请写四位数字的年份，如 2025。")
