@@ -384,8 +384,7 @@ def master(config_path: Path, output: Path | None, force: bool) -> None:
     的文本文件中。覆盖旧版 drafter 生成的、含开头段和“特此报告。”的母版（--force）时，沿用这两段。
     """
     from drafter.project.config import load_config
-    from drafter.word.gongwen import write_master
-
+    from drafter.word.master import write_master
     config = load_config(config_path)
     written = write_master(output or config.resolve(config.templates.master), config.style, force=force)
     if written.backup is not None:
@@ -396,8 +395,8 @@ def master(config_path: Path, output: Path | None, force: bool) -> None:
 @main.command()
 @click.argument("directory", type=click.Path(path_type=Path))
 @click.option("--agency", required=True, help="发文机关名称，如 某某区市场监督管理局。")
-@click.option("--period", "period_kind", type=click.Choice(["year"]), default="year", show_default=True,
-              help="报告期间类型。")
+@click.option("--period", "period_kind", type=click.Choice(["year", "half", "quarter", "month"]), default="year",
+              show_default=True, help="报告期间类型：year 年度、half 半年、quarter 季度、month 月。")
 @click.option("--title", default=None,
               help="文件名称，接在“机关关于期间”之后，如 执法检查情况通报（缺省：工作情况的报告）；"
                    "也可写含 {{ }} 的完整标题模板。")
@@ -439,9 +438,11 @@ def serve(config_path: Path, host: str, port: int) -> None:
               help="写出的网页文件（.html）：一个文件，样式和脚本都在其中，可随草稿发送。")
 @config_option
 @year_option
+@period_option
 @source_option
 @handle_errors
-def preview(draft: Path | None, html_path: Path, config_path: Path, year: int | None, source_overrides) -> None:
+def preview(draft: Path | None, html_path: Path, config_path: Path, year: int | None, period,
+            source_overrides) -> None:
     """把草稿写成一个可离线打开的网页：公文层级、每个数字高亮，点击可看查询、数据源、SQL、参数和原始值。
 
     不给草稿时，按当前配置和数据库在内存中起草（不写 .docx）再生成网页。
@@ -452,7 +453,8 @@ def preview(draft: Path | None, html_path: Path, config_path: Path, year: int | 
 
     check_output_name(html_path, (".html", ".htm"), "预览网页", "--html 预览.html")
     if draft is None:
-        view = view_of_project(config_path, year=year, sources=dict(source_overrides))
+        period = _one_period(year, period)
+        view = view_of_project(config_path, year=year, period=period, sources=dict(source_overrides))
     else:
         config = None
         if config_path.exists():  # the project adds masked source URLs; a draft alone is enough

@@ -12,8 +12,10 @@ import yaml
 from click.testing import CliRunner
 
 from drafter.cli import main
+from drafter.project.period import default_period
 from drafter.project.scaffold import EXAMPLE_SOURCE, example_rows
 from drafter.review.reading import read_paragraphs
+from drafter.text.numbers import date_cn, pct, pp, ratio, yoy
 
 SAMPLE_WORDS = ("青浦", "上海", "应急管理", "法治政府")
 
@@ -41,9 +43,10 @@ def _texts_of(root: Path) -> dict[str, str]:
     return out
 
 
-def test_init_build_lint_check_in_a_new_folder(tmp_path, monkeypatch):
+@pytest.mark.parametrize("kind", ["year", "half", "quarter", "month"])
+def test_init_build_lint_check_in_a_new_folder_for_each_period_kind(tmp_path, monkeypatch, kind):
     project = tmp_path / "新项目"
-    made = _run(["init", str(project), "--agency", "东河区市场监督管理局"])
+    made = _run(["init", str(project), "--agency", "东河区市场监督管理局", "--period", kind])
     assert made.exit_code == 0, made.output
     assert (project / "config.yaml").is_file() and (project / EXAMPLE_SOURCE).is_file()
 
@@ -58,20 +61,30 @@ def test_init_build_lint_check_in_a_new_folder(tmp_path, monkeypatch):
     assert check.exit_code == 0, check.output
     assert "全部一致" in check.output
 
-    # The figures are those of the example 台账, counted here without SQL.
-    year = dt.date.today().year - 1
-    rows = [r for r in example_rows(dt.date.today()) if r[1].year == year]
-    count = {c: sum(r[2] == c for r in rows) for c in ("行政检查", "行政许可", "投诉举报", "咨询服务")}
-    closed = sum(r[4] == "是" for r in rows)
+    # The period is the latest of its kind that has ended; the figures are those of the
+    # example 台账 in it and a year before, counted here without SQL.
+    today = dt.date.today()
+    period = default_period(kind, None, today)
+    rows = example_rows(today)
+
+    def counts(p):
+        inside = [r for r in rows if p.start <= r[1] < p.end]
+        kinds = {c: sum(r[2] == c for r in inside) for c in ("行政检查", "行政许可", "投诉举报", "咨询服务")}
+        return len(inside), kinds, sum(r[4] == "是" for r in inside)
+
+    total, count, closed = counts(period)
+    before, _, closed_before = counts(period.prev)
     text = [p for p in read_paragraphs(draft) if p.strip()]
-    assert text[0].replace("\n", "") == f"东河区市场监督管理局关于{year}年度工作情况的报告"
-    assert text[1] == f"现将{year}年度有关工作情况报告如下。"
+    assert text[0].replace("\n", "") == f"东河区市场监督管理局关于{period.label}工作情况的报告"
+    assert text[1] == f"现将{period.label}有关工作情况报告如下。"
     assert (
-        f"{year}年度，我单位共办理各类事项{len(rows)}件，其中行政检查{count['行政检查']}件、"
+        f"{period.label}，我单位共办理各类事项{total}件，{yoy(total, before)}，其中行政检查{count['行政检查']}件、"
         f"行政许可{count['行政许可']}件、投诉举报{count['投诉举报']}件、咨询服务{count['咨询服务']}件；"
-        f"办结率{closed / len(rows) * 100:.1f}%。"
+        f"办结率{pct(ratio(closed, total), 1, fixed=True)}，"
+        f"{pp(ratio(closed, total), ratio(closed_before, before), prefix='同比')}。"
     ) in text
-    assert text[-3:] == ["特此报告。", "东河区市场监督管理局", f"{year}年12月31日"]
+    assert text[-3:] == ["特此报告。", "东河区市场监督管理局", date_cn(period.last_day)]
+    assert draft.name == f"东河区市场监督管理局{period.label}工作情况报告（草稿）.docx"
 
 
 def test_nothing_of_the_sample_office_is_in_a_new_project(tmp_path, monkeypatch):
@@ -138,7 +151,7 @@ def test_force_adds_what_is_missing_and_overwrites_nothing(tmp_path):
     "args, needle",
     [
         (["--agency", "  "], "发文机关名称不能为空"),
-        (["--agency", "某局", "--period", "decade"], "--period"),
+        (["--agency", "某局", "--period", "decade"], "--period 的值“decade”无效"),
     ],
 )
 def test_bad_arguments(tmp_path, args, needle):

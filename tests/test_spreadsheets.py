@@ -44,8 +44,7 @@ def _workbook(path: Path, rows=ROWS) -> Path:
 
 
 def _project(root: Path, url: str, sql: str) -> Path:
-    from drafter.word.gongwen import build_master
-
+    from drafter.word.master import build_master
     (root / "queries").mkdir(parents=True, exist_ok=True)
     (root / "templates/sections").mkdir(parents=True, exist_ok=True)
     (root / "config.yaml").write_text(
@@ -143,6 +142,27 @@ class TestWorkbook:
                 conn.execute(text("DELETE FROM 检查记录"))
             assert conn.execute(text("SELECT COUNT(*) FROM 检查记录")).scalar() == 4
         engine.dispose()
+
+    def test_a_build_with_comparisons_parses_the_workbook_once(self, tmp_path, monkeypatch):
+        import drafter.data.spreadsheets as spreadsheets
+
+        book = _workbook(tmp_path / "台账.xlsx")
+        config = _project(tmp_path, "台账.xlsx", SQL)
+        (tmp_path / "templates/sections/1-工作.txt").write_text(
+            "全年检查{{ checks.n }}条，上年{{ prev.checks.n }}条，上期{{ last.checks.n }}条。\n", encoding="utf-8"
+        )
+        calls = []
+        parse = spreadsheets._workbook_tables
+        monkeypatch.setattr(spreadsheets, "_workbook_tables", lambda *a: calls.append(a[0]) or parse(*a))
+        result = build(config, output=tmp_path / "d.docx")
+        assert not result.failures
+        assert "全年检查3条，上年1条，上期1条。" in read_paragraphs(result.path)
+        assert len(calls) == 1  # three runs (this year, prev, last), one parse of the same bytes
+        wb = openpyxl.load_workbook(book)
+        wb["检查记录"]["A2"] = "北城区"
+        wb.save(book)
+        build(config, output=tmp_path / "e.docx")
+        assert len(calls) == 2  # changed bytes are read again
 
     def test_merged_cells_below_the_header_give_their_value_to_every_cell(self, tmp_path):
         wb = openpyxl.Workbook()

@@ -688,24 +688,20 @@ def bulletin(tmp_path_factory):
 
 
 def _bulletin_counts():
-    import datetime as dt
+    """Planned and done checks by unit, checks with problems by kind, in the example's default
+    period, counted from the workbook's cells (tests/test_bulletin.py's reader)."""
     from collections import Counter, defaultdict
 
-    import openpyxl
+    from test_bulletin import PERIOD, Cells
 
-    wb = openpyxl.load_workbook(BULLETIN / "data/执法检查台账.xlsx")
-
-    def day(v):
-        return v.date() if isinstance(v, dt.datetime) else v
-
-    rows = [r for r in wb["检查记录"].iter_rows(min_row=2, values_only=True) if day(r[1]).year == 2025]
+    cells = Cells()
+    rows = cells.checks(PERIOD)
     planned: dict[str, int] = defaultdict(int)
-    for unit, month, n in wb["检查计划"].iter_rows(min_row=2, values_only=True):
-        if day(month).year == 2025:
-            planned[unit] += n
+    for unit, _month, n in cells.plan(PERIOD):
+        planned[unit] += n
     done = Counter(r[2] for r in rows)
     problems = Counter(r[4] for r in rows if r[5] > 0)
-    return planned, done, problems
+    return PERIOD, planned, done, problems
 
 
 def test_the_bulletin_has_a_table_by_unit_a_top_five_and_a_chart(bulletin):
@@ -714,18 +710,25 @@ def test_the_bulletin_has_a_table_by_unit_a_top_five_and_a_chart(bulletin):
     from drafter.text.numbers import pct, ratio
 
     config, draft = bulletin
-    planned, done, problems = _bulletin_counts()
+    period, planned, done, problems = _bulletin_counts()
     doc = Document(str(draft))
     table, title = table_titled(doc, "各分局执法检查计划完成情况")
-    assert title == "表1\u30002025年各分局执法检查计划完成情况"
+    assert title == f"表1\u3000{period.label}各分局执法检查计划完成情况"
     ranked = sorted(planned, key=lambda u: (-Fraction(done[u], planned[u]), u))
     rows = [[cell_text(c) for c in r.cells] for r in table.rows]
     assert rows[0] == ["分局", "计划检查", "完成检查", "计划完成率", "排名"]
     assert rows[1:-1] == [
-        [u, str(planned[u]), str(done[u]), pct(ratio(done[u], planned[u]), 1), str(k)] for k, u in enumerate(ranked, 1)
+        [u, str(planned[u]), str(done[u]), pct(ratio(done[u], planned[u]), 1, fixed=True), str(k)]
+        for k, u in enumerate(ranked, 1)
     ]
     total_plan, total_done = sum(planned.values()), sum(done.values())
-    assert rows[-1] == ["合计", str(total_plan), str(total_done), pct(ratio(total_done, total_plan), 1), "—"]
+    assert rows[-1] == [
+        "合计",
+        str(total_plan),
+        str(total_done),
+        pct(ratio(total_done, total_plan), 1, fixed=True),
+        "—",
+    ]
     five = sorted(problems, key=lambda k: -problems[k])[:5]
     sentence = next(
         paragraph_text(p)
@@ -736,7 +739,7 @@ def test_the_bulletin_has_a_table_by_unit_a_top_five_and_a_chart(bulletin):
     assert [(k, int(n)) for k, n in listed] == [(k, problems[k]) for k in five]
     assert "、" in sentence and f"和{five[-1]}（" in sentence
     chart = read_manifest(doc).charts[0]
-    assert chart.title == "2025年各分局计划和完成检查次数"
+    assert chart.title == f"{period.label}各分局计划和完成检查次数"
     assert chart.rows == [[u, planned[u], done[u]] for u in ranked]
     assert len(doc.inline_shapes) == 1
     report = check(draft, config)

@@ -23,11 +23,11 @@ from drafter.project.period import Period
 from drafter.errors import DataError, DrafterError, QueryError, QueryTimeout, SourceError
 from drafter.data.figures import Figure, Provenance, Row, json_value
 from drafter.project.queries import QuerySpec, sql_fingerprint, undefined_parameter, variant_dialect
+from drafter.data.spreadsheets import engine_hash, missing_table_error
 from drafter.data.sources import (
     clear_sqlite_handler, connect, open_engine, sqlite_deadline_handler, sqlite_file_problem,
 )
 from drafter.project.sql import ParsedSQL, check_select, text_for_sqlalchemy
-from drafter.data.spreadsheets import engine_hash, missing_table_error
 
 
 def build_parameters(config: Config, period: Period | None = None) -> dict[str, Any]:

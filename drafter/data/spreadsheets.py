@@ -30,8 +30,10 @@ import hashlib
 import io
 import re
 import sqlite3
+import threading
 import warnings
 import zipfile
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -504,14 +506,43 @@ def load_tables(path: Path) -> tuple[list[Table], str]:
             path=path,
             hint="数据库请写 SQLAlchemy URL（如 sqlite:///data/x.db），表格请写 .xlsx 或 .csv 的路径。",
         )
-    tables: list[Table] = []
+    contents = [(f, f.read_bytes()) for f in _files(path)]
     digest = hashlib.sha256()
-    for f in _files(path):
-        data = f.read_bytes()
+    for f, data in contents:
         if path.is_dir():
             digest.update(f.name.encode("utf-8") + b"\0" + hashlib.sha256(data).digest())
         else:
             digest.update(data)
+    key = (str(path.resolve()), digest.hexdigest())
+    # A build opens a source once for the current period and once for each comparison (prev,
+    # last), in parallel threads: the same bytes are parsed once, the others wait for it.
+    with _lock_for(key[0]):
+        cached = _PARSED.get(key)
+        if cached is not None:
+            _PARSED.move_to_end(key)
+            return cached, key[1]
+        tables = _parse(path, contents)
+        _PARSED[key] = tables
+        while len(_PARSED) > _PARSED_MAX:
+            _PARSED.popitem(last=False)
+    return tables, key[1]
+
+
+_PARSED: OrderedDict[tuple[str, str], list[Table]] = OrderedDict()  # (file, SHA-256) → its tables
+_PARSED_MAX = 8
+_LOCKS: dict[str, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def _lock_for(path: str) -> threading.Lock:
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(path, threading.Lock())
+
+
+def _parse(path: Path, contents: list[tuple[Path, bytes]]) -> list[Table]:
+    """The tables of the files read (`contents`), checked: one name a table."""
+    tables: list[Table] = []
+    for f, data in contents:
         if f.suffix.lower() == ".csv":
             table = _csv_table(f, data)
             if table is not None:
@@ -532,7 +563,7 @@ def load_tables(path: Path) -> tuple[list[Table], str]:
                 hint="查询按名称找表，表名须各不相同：改掉其中一个。",
             )
         seen[key] = table
-    return tables, digest.hexdigest()
+    return tables
 
 
 def spreadsheet_problems(config: Any) -> list[SourceError]:

@@ -25,11 +25,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from drafter.errors import DrafterError
+from drafter.project.period import KINDS
 
 __all__ = ["PERIOD_KINDS", "InitResult", "example_rows", "init_project"]
 
-# The period kinds `drafter init --period` takes.
-PERIOD_KINDS: tuple[str, ...] = ("year",)
+# The period kinds `drafter init --period` takes: those a project may default to.
+PERIOD_KINDS: tuple[str, ...] = KINDS
+_KIND_WORDS = {"year": "年度", "half": "半年", "quarter": "季度", "month": "月度"}
+_LABEL_EXAMPLES = {"year": "2025年度", "half": "2025年上半年", "quarter": "2025年第一季度", "month": "2025年3月"}
+_PERIOD_EXAMPLES = {"year": "2025", "half": "2025H1", "quarter": "2025Q1", "month": "2025-03"}
 
 EXAMPLE_SOURCE = "data/示例台账.xlsx"
 EXAMPLE_SHEET = "办理记录"
@@ -52,7 +56,7 @@ def _yaml_str(text: str) -> str:
 def _title_templates(title: str | None) -> tuple[str, str]:
     """(report.title, output.filename) from `--title`: a document name such as 执法检查情况通报
     (put after 〈机关〉关于〈期间〉), or a whole title template with {{ … }}."""
-    label = "{{ year }}年度"
+    label = "{{ period.label }}"
     if title and "{{" in title:
         return title, "{{ agency }}" + label + "报告（草稿）.docx"
     name = (title or "工作情况的报告").strip()
@@ -70,17 +74,18 @@ def _closing(title: str | None) -> str:
 
 def _config_text(agency: str, period: str, title: str | None, today: dt.date) -> str:
     title_template, filename = _title_templates(title)
-    year = today.year - 1
+    example = _PERIOD_EXAMPLES[period]
     return f"""# drafter 配置文件（由 drafter init 生成）。相对路径都以本文件所在目录为准。
 # 改动后运行 drafter lint 检查，再运行 drafter build 生成草稿；完整说明见 drafter 的 README。
 
 report:
   agency: {_yaml_str(agency)}        # 发文机关：用于标题、署名和文件名
-  year: {year}                       # 报告年度；drafter build --year {year - 1} 可临时改
-  # period 类型：{period}
-  title: {_yaml_str(title_template)}   # 标题：可用 {{{{ agency }}}} {{{{ year }}}}
+  period: {period}                   # {_KIND_WORDS[period]}报告（year 年度 / half 半年 / quarter 季度 / month 月）：
+                                   # 缺省写到今天已经结束的最近一期；drafter build --period {example} 可指定一期
+  # year: {today.year - 1}                      # 写上年份时，取该年中已经结束的最近一期
+  title: {_yaml_str(title_template)}   # 标题：可用 {{{{ agency }}}} 和 {{{{ period.label }}}}（如 {_LABEL_EXAMPLES[period]}）
   # signature: {_yaml_str(agency)}   # 署名（缺省同 agency）
-  # date: {year}-12-31               # 成文日期（缺省为报告期间的最后一天）
+  # date: {today.isoformat()}               # 成文日期（缺省为报告期间的最后一天）
   # recipient: 主送机关名称          # 主送机关（可选）
   # doc_number: ×〔{today.year}〕1号    # 发文字号（可选）
   # signer: 签发人姓名               # 签发人（上行文，可选）：发文字号居左、签发人居右同处一行
@@ -105,12 +110,13 @@ output:
 """
 
 
-OPENING = "现将{{ year }}年度有关工作情况报告如下。\n"
+OPENING = "现将{{ period.label }}有关工作情况报告如下。\n"
 
 SECTION = """{# 一行是 Word 中的一段；行首的“一、”“（一）”“1.”决定标题层级。{{ 查询名.列名 }} 是来自查询的数字，
-   查询在 queries/ 下（items.sql 即 items）；过滤器如 pct(1)、wan 见 README。这段说明不会印进草稿。 #}
+   查询在 queries/ 下（items.sql 即 items）；prev.查询名.列名 是上年同期的，last.查询名.列名 是上一期的。
+   过滤器 yoy（同比）、pct（百分数）、pp（百分点）等见 README。这段说明不会印进草稿。 #}
 一、主要工作情况
-{{ year }}年度，我单位共办理各类事项{{ items.total }}件，其中行政检查{{ items.inspections }}件、行政许可{{ items.permits }}件、投诉举报{{ items.complaints }}件、咨询服务{{ items.consultations }}件；办结率{{ items.closed | ratio(items.total) | pct(1) }}。
+{{ period.label }}，我单位共办理各类事项{{ items.total }}件，{{ items.total | yoy(prev.items.total) }}，其中行政检查{{ items.inspections }}件、行政许可{{ items.permits }}件、投诉举报{{ items.complaints }}件、咨询服务{{ items.consultations }}件；办结率{{ (items.closed / items.total) | pct(1, fixed=True) }}，{{ (items.closed / items.total) | pp(prev.items.closed / prev.items.total, prefix="同比") }}。
 二、下一步工作安排
 （在此写下一步的工作安排。）
 """
@@ -195,8 +201,7 @@ def init_project(
             hint="换一个新文件夹；或加 --force 只补上缺少的文件（已有的文件一个也不改）。",
         )
     from drafter.outputs import write_atomically
-    from drafter.word.gongwen import build_master
-
+    from drafter.word.master import build_master
     def text(content: str) -> Callable[[Path], None]:
         def write(path: Path) -> None:
             path.write_text(content, encoding="utf-8")
