@@ -98,6 +98,7 @@ class Renderer:
         from drafter.word.document import open_master
 
         config = project.config
+        self.project = project
         self.config = config
         self.compiled = project.templates  # section templates the validation pass compiled
         self.files = section_files(config.templates.sections, config.resolve)
@@ -121,13 +122,16 @@ class Renderer:
         from drafter.word.document import compose
 
         self.registry.use(registry)
-        paragraphs = render_sections(self.sections_env, self.files, context, registry, compiled=self.compiled)
+        from drafter.builder import _render_appendices
+
+        blocks = render_sections(self.sections_env, self.files, context, registry, compiled=self.compiled)
+        appendices = _render_appendices(self.project, self.sections_env, context, registry, blocks)
         master = DocxTemplate(io.BytesIO(self.master_bytes))
         master.init_docx()
         document = compose(
-            self.master_path, self.master_env, context, paragraphs, registry, self.config.style, master=master
+            self.master_path, self.master_env, context, blocks, registry, self.config.style, appendices, master=master
         )
-        return paragraphs, document
+        return blocks, document
 
 
 # -- one unit -------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from drafter.review.checker import (
     UnbackedNumber,
 )
 from drafter.review.rollup import RollupResult, plain_number
+from drafter.review.tables import TableFinding
 
 
 def mode_label(report: CheckReport) -> str:
@@ -24,7 +25,8 @@ def mode_label(report: CheckReport) -> str:
 def summary(report: CheckReport) -> str:
     counts = report.counts()
     parts = [f"{s} {counts[s]}" for s in STATUSES[:-1] if counts[s] or s == CONSISTENT]
-    return f"{len(report.figures)} 个数字：{'，'.join(parts)}；{UNBACKED} {counts[UNBACKED]} 处。"
+    tables = f"；表格和图表 {len(report.tables)} 处" if report.tables else ""
+    return f"{len(report.figures)} 个数字：{'，'.join(parts)}；{UNBACKED} {counts[UNBACKED]} 处{tables}。"
 
 
 def render_check(report: CheckReport) -> str:
@@ -41,14 +43,20 @@ def render_check(report: CheckReport) -> str:
     lines.append(summary(report))
     for item in report.findings:
         lines.append("")
-        if isinstance(item, UnbackedNumber):
+        if isinstance(item, TableFinding):
+            lines.append(f"[{item.status}] {item.text}")
+            lines.append(f"  表题：{item.sentence}")
+        elif isinstance(item, UnbackedNumber):
             lines.append(f"[{UNBACKED}] {item.text}（{item.part or '正文'}）")
-            lines.append(f"  句子：{item.sentence}")
+            lines.append(f"  {'位置' if item.cell else '句子'}：{item.cell or item.sentence}")
         else:
             lines.append(f"[{item.status}] {item.id} {item.description}（{item.ref}）")
             if item.part:
                 lines.append(f"  部分：{item.part}")
-            lines.append(f"  句子：{item.sentence}")
+            if item.cell:
+                lines.append(f"  位置：{item.cell}")
+            else:
+                lines.append(f"  句子：{item.sentence}")
             lines.append("  " + "　".join(_values(item)))
         if item.note:
             lines.append(f"  说明：{item.note}")
