@@ -159,7 +159,7 @@ def compose_draft(project: Project, run: RunResult, *, strict: bool = False) -> 
     files = section_files(config.templates.sections, config.resolve)
     try:
         env = make_environment(registry, search_path=list(dict.fromkeys(f.parent for f in files)),
-                               strict=strict)
+                               strict=strict, trace=True)
         paragraphs = render_sections(env, files, context, registry)
         master_env = make_environment(registry, autoescape=True, strict=strict)
         document = compose(config.resolve(config.templates.master), master_env, context, paragraphs,

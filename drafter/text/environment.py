@@ -48,7 +48,7 @@ def clean_text(value: str) -> str:
 
 # A template line is one paragraph, and drafter's own marker characters frame each figure:
 # database text keeps neither, or it would split its paragraph or pose as a figure.
-_NOT_IN_A_VALUE = re.compile("[\n\r\x85\u2028\u2029\ue000-\ue002\ue010\ue011]")
+_NOT_IN_A_VALUE = re.compile("[\n\r\x85\u2028\u2029\ue000-\ue005\ue010\ue011]")
 
 
 def clean_value(value: str) -> str:
@@ -190,17 +190,34 @@ def _refuse_whole_results(value: Any) -> None:
         )
 
 
+class TracingEnvironment(ImmutableSandboxedEnvironment):
+    """The sandbox whose templates have their conditions over figures traced
+    (drafter.text.wording), when it has a tracer."""
+
+    tracer: Any = None
+
+    def _parse(self, source, name, filename):  # type: ignore[no-untyped-def]
+        tree = super()._parse(source, name, filename)
+        if self.tracer is not None:
+            from drafter.text.wording import instrument
+
+            self.tracer.conditions.update(instrument(tree, name, self))
+        return tree
+
+
 def make_environment(registry: FigureRegistry, *, autoescape: bool = False,
-                     search_path: list[Path] | None = None, strict: bool = False) -> SandboxedEnvironment:
+                     search_path: list[Path] | None = None, strict: bool = False,
+                     trace: bool = False) -> SandboxedEnvironment:
     """The Jinja environment of one build; `search_path` serves {% include %} and {% import %}.
 
     A figure that cannot be computed (NULL, a failed query, text for a number filter) prints
     as a placeholder 【待补充：query.column】 recorded with its reason; with `strict` it is
-    an error naming the template and line instead.
+    an error naming the template and line instead. With `trace`, every condition over figures
+    is recorded in `registry.wordings` and its output framed by wording markers.
     """
     # Immutable: a template can neither reach Python internals nor change what the others see
     # (`report.update(…)`, `list.append(…)`).
-    env = ImmutableSandboxedEnvironment(
+    env = TracingEnvironment(
         loader=FileSystemLoader([str(p) for p in search_path]) if search_path else None,
         undefined=StrictUndefined,
         autoescape=autoescape,
@@ -229,6 +246,11 @@ def make_environment(registry: FigureRegistry, *, autoescape: bool = False,
         return value
 
     env.finalize = finalize
+    if trace:
+        from drafter.text.wording import Tracer
+
+        env.tracer = Tracer(registry, finalize)
+        env.globals.update(env.tracer.globals())
     for name, fn in FORMAT_FILTERS.items():
         env.filters[name] = _format_filter(name, fn, registry, strict)
     env.filters["ratio"] = _ratio

@@ -15,7 +15,7 @@ from typing import Any
 from jinja2 import TemplateSyntaxError
 
 from drafter.errors import TemplateError
-from drafter.data.figures import FigureRegistry, marked_ids, strip_marks
+from drafter.data.figures import WORD_CLOSE, WORDING_MARK, FigureRegistry, marked_ids, strip_marks, strip_wording_marks
 
 _CN_DIGITS = "一二三四五六七八九十百零〇"
 _LEVELS = (
@@ -119,23 +119,39 @@ def render_section(env, path: Path, context: dict[str, Any], registry: FigureReg
     except TemplateSyntaxError as exc:
         raise template_error(exc, path, source, context, filename) from None
     template = env.template_class.from_code(env, code, env.make_globals(None))
+    tracer = getattr(env, "tracer", None)
+    if tracer is not None:
+        from drafter.text.wording import note_query_names
+
+        note_query_names(tracer, context)
     try:
         rendered = template.render(context)
     except Exception as exc:  # noqa: BLE001 — translated into a message about the template
         raise template_error(exc, path, source, context, filename) from None
     part = path.stem
-    paragraphs = []
+    paragraphs: list[Paragraph] = []
+    carry = ""  # wording markers of a line without text of its own, for the next paragraph
     for line in rendered.splitlines():
         text = line.strip()
         if not text:
             continue
-        level = outline_level(text)
+        if not strip_wording_marks(text).strip():
+            marks = [m.group(0) for m in WORDING_MARK.finditer(text)]
+            if paragraphs and not carry and all(m[0] == WORD_CLOSE for m in marks):
+                paragraphs[-1].text += "".join(marks)  # a wording ends with the paragraph before
+            else:
+                carry += "".join(marks)
+            continue
+        text, carry = carry + text, ""
+        level = outline_level(strip_wording_marks(text))
         text = _normalise_outline(text, level)
         if level == 1:
             part = strip_marks(text)
         paragraphs.append(Paragraph(level, text, part))
         for occ_id in marked_ids(text):
             registry.occurrences[occ_id].part = part
+    if carry and paragraphs:
+        paragraphs[-1].text += carry
     return paragraphs
 
 
@@ -143,4 +159,36 @@ def render_sections(env, files: list[Path], context: dict[str, Any], registry: F
     paragraphs: list[Paragraph] = []
     for path in files:
         paragraphs.extend(render_section(env, path, context, registry))
+    if registry.wordings:
+        wording_texts(paragraphs, registry)
     return paragraphs
+
+
+def wording_texts(paragraphs: list[Paragraph], registry: FigureRegistry) -> None:
+    """Fill in each wording's plain text (paragraphs joined by a line break) and part."""
+    texts: dict[str, list[str]] = {}
+    live: list[str] = []
+    for para in paragraphs:
+        for wid in live:
+            texts[wid].append("")
+        pos = 0
+        for m in WORDING_MARK.finditer(para.text):
+            chunk = strip_marks(para.text[pos:m.start()])
+            for wid in live:
+                texts[wid][-1] += chunk
+            wid = m.group(2)
+            if m.group(1) == WORD_CLOSE:
+                if wid in live:
+                    live.remove(wid)
+            else:
+                live.append(wid)
+                texts[wid] = [""]
+                if wid in registry.wordings:
+                    registry.wordings[wid].part = para.part
+            pos = m.end()
+        chunk = strip_marks(para.text[pos:])
+        for wid in live:
+            texts[wid][-1] += chunk
+    for wid, parts in texts.items():
+        if wid in registry.wordings:
+            registry.wordings[wid].text = "\n".join(parts)

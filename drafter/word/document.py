@@ -20,7 +20,7 @@ from drafter.errors import DrafterError, TemplateError
 from drafter.data.figures import FigureRegistry
 from drafter.word.gongwen import STYLE_FOR_LEVEL, StyleSettings, body_style_name, ensure_styles, finish
 from drafter.outputs import write_atomically
-from drafter.word.oxml import highlight_placeholders, strip_all_marks, wrap_figures
+from drafter.word.oxml import highlight_placeholders, mark_wordings, strip_all_marks, wrap_figures
 from drafter.review.reading import paragraph_text
 from drafter.text.sections import Paragraph
 
@@ -221,6 +221,7 @@ def compose(master_path: Path, env, context: dict[str, Any], paragraphs: list[Pa
     document = fill_master(master_path, env, context)
     insert_body(document, paragraphs, master_path, settings)
     finish(document, settings)
+    mark_wordings(document.element.body)
     wrap_figures(document.element.body, registry)
     highlight_placeholders(document.element.body, registry)
     for part in (*[s.header for s in document.sections], *[s.footer for s in document.sections]):

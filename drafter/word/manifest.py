@@ -67,6 +67,7 @@ def manifest_data(project: "Project", run: "RunResult", registry: FigureRegistry
             "part": occ.part,
             "placeholder": occ.placeholder,
             "description": occ.description,
+            "wording": occ.wording,
             "sources": [
                 {"query": s.query, "source": s.source, "column": s.column, "row": s.row}
                 for s in occ.sources
@@ -85,6 +86,24 @@ def manifest_data(project: "Project", run: "RunResult", registry: FigureRegistry
         "sources": {name: {"description": s.description} for name, s in config.sources.items()},
         "queries": queries,
         "figures": figures,
+        "wordings": [wording_entry(w) for w in registry.wordings.values()],
+    }
+
+
+def wording_entry(w) -> dict[str, Any]:
+    """A traced wording (drafter.data.figures.Wording) as the manifest keeps it."""
+    return {
+        "id": w.id,
+        "cid": w.cid,
+        "conditions": w.conditions,
+        "branch": w.branch,
+        "label": w.label,
+        "reads": [{"ref": ref, "value": json_value(value)} for ref, value in w.reads],
+        "text": w.text,
+        "part": w.part,
+        "parent": w.parent,
+        "template": w.template,
+        "line": w.line,
     }
 
 
