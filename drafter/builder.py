@@ -147,6 +147,7 @@ class Draft:
     registry: FigureRegistry
     paragraphs: list[Paragraph]
     context: dict[str, Any]
+    conditions: dict[str, Any] = field(default_factory=dict)  # traced conditions by cid (text.wording)
 
 
 def compose_draft(project: Project, run: RunResult, *, strict: bool = False) -> Draft:
@@ -170,7 +171,8 @@ def compose_draft(project: Project, run: RunResult, *, strict: bool = False) -> 
             exc.context = "\n".join(filter(None, [exc.context, "这些查询未能执行，可能就是原因：", *failed]))
             exc.hint = "先按上面列出的原因修正这些查询或数据源。" + (exc.hint or "")
         raise
-    return Draft(document, registry, paragraphs, context)
+    tracer = getattr(env, "tracer", None)
+    return Draft(document, registry, paragraphs, context, dict(tracer.conditions) if tracer else {})
 
 
 def _one_line(error: DrafterError) -> str:

@@ -22,6 +22,7 @@ from drafter.errors import DraftError
 from drafter.word.manifest import read_manifest
 from drafter.outputs import check_output_name
 from drafter.review.scan import body_paragraphs, run_text, walk
+from drafter.review.wordings import WordingCheck
 
 AUTHOR = "drafter"
 INITIALS = "d"
@@ -109,7 +110,19 @@ def _comment(document, p: etree._Element, span: tuple[int, int] | None, text: st
     _add_comment(document, *_anchor(p, span), text)
 
 
-def _finding_text(item: FigureCheck | UnbackedNumber) -> str:
+def wording_comment(item: WordingCheck) -> str:
+    """A comment on a wording whose condition now takes another branch."""
+    lines = [f"【{item.status}】{item.id} 条件“{item.condition}”（{item.where}）"]
+    lines += [line.strip() for line in item.lines()[1:]]
+    if item.note.strip():
+        lines.append(item.note.strip())
+    lines.append("请按数据现在给出的措辞改写这句，或核实后保留。")
+    return "\n".join(lines)
+
+
+def _finding_text(item: FigureCheck | UnbackedNumber | WordingCheck) -> str:
+    if isinstance(item, WordingCheck):
+        return wording_comment(item)
     if isinstance(item, UnbackedNumber):
         lines = [f"【无来源数字】“{item.text}”不来自任何查询，也不是模板原有的文字，请核实出处。"]
     else:

@@ -48,7 +48,9 @@ from drafter.review.scan import (
     scan_document,
     sentence_around,
     unmatched,
+    wording_ranges,
 )
+from drafter.review.wordings import REWORDED, WordingCheck, compare_wordings
 
 CONSISTENT = "一致"
 EDITED = "手工修改"
@@ -56,7 +58,7 @@ STALE = "数据已变化"
 REMOVED = "已删除"
 UNCHECKED = "无法核对"
 UNBACKED = "无来源数字"
-STATUSES = (CONSISTENT, EDITED, STALE, REMOVED, UNCHECKED, UNBACKED)
+STATUSES = (CONSISTENT, EDITED, STALE, REMOVED, UNCHECKED, REWORDED, UNBACKED)
 
 CONTROLS = "controls"
 PARAGRAPHS = "paragraphs"
@@ -129,16 +131,20 @@ class CheckReport:
     warnings: list[str] = field(default_factory=list)
     elapsed: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)  # seconds: open, queries, render, compare
+    wordings: list[WordingCheck] = field(default_factory=list)
+    rules: list[Any] = field(default_factory=list)  # drafter.review.rules.RuleFinding, on current data
+    fixed_numbers: list[Any] = field(default_factory=list)  # drafter.review.literals.Literal to confirm
 
     @property
     def mode_label(self) -> str:
         return MODE_LABELS[self.mode]
 
     @property
-    def findings(self) -> list[FigureCheck | UnbackedNumber]:
+    def findings(self) -> list[FigureCheck | UnbackedNumber | WordingCheck]:
         """Everything a reviewer should look at, in the order of the draft."""
-        found: list[FigureCheck | UnbackedNumber] = [f for f in self.figures if f.finding]
+        found: list[FigureCheck | UnbackedNumber | WordingCheck] = [f for f in self.figures if f.finding]
         found += self.unbacked
+        found += [w for w in self.wordings if w.finding]
 
         def where(item):
             para = item.paragraph if item.paragraph is not None else 10**9
@@ -151,6 +157,7 @@ class CheckReport:
         counts = {s: 0 for s in STATUSES}
         for f in self.figures:
             counts[f.status] += 1
+        counts[REWORDED] = sum(1 for w in self.wordings if w.status == REWORDED)
         counts[UNBACKED] = len(self.unbacked)
         return counts
 
@@ -158,12 +165,17 @@ class CheckReport:
     def exit_code(self) -> int:
         if any(f.status == UNCHECKED for f in self.figures):
             return EXIT_CANNOT_CHECK
-        return EXIT_FINDINGS if self.findings else EXIT_OK
+        return EXIT_FINDINGS if self.findings or self.rules else EXIT_OK
 
     def summary(self) -> str:
         counts = self.counts()
-        parts = [f"{s} {counts[s]}" for s in STATUSES[:-1] if counts[s] or s == CONSISTENT]
-        return f"{len(self.figures)} 个数字：{'，'.join(parts)}；{UNBACKED} {counts[UNBACKED]} 处。"
+        parts = [f"{s} {counts[s]}" for s in STATUSES[:-2] if counts[s] or s == CONSISTENT]
+        text = f"{len(self.figures)} 个数字：{'，'.join(parts)}；{UNBACKED} {counts[UNBACKED]} 处。"
+        if self.wordings:
+            text += f"条件措辞 {len(self.wordings)} 处：{REWORDED} {counts[REWORDED]} 处。"
+        if self.rules:
+            text += f"一致性规则未通过 {len(self.rules)} 条。"
+        return text
 
     def render(self) -> str:
         """The report as `drafter check` prints it."""
@@ -182,6 +194,11 @@ class CheckReport:
             if isinstance(item, UnbackedNumber):
                 lines.append(f"[{UNBACKED}] {item.text}（{item.part or '正文'}）")
                 lines.append(f"  句子：{item.sentence}")
+            elif isinstance(item, WordingCheck):
+                lines.append(f"[{REWORDED}] {item.id} 条件“{item.condition}”（{item.where}）")
+                if item.part:
+                    lines.append(f"  部分：{item.part}")
+                lines += item.lines()
             else:
                 lines.append(f"[{item.status}] {item.id} {item.description}（{item.ref}）")
                 if item.part:
@@ -190,7 +207,15 @@ class CheckReport:
                 lines.append("  " + "　".join(_values(item)))
             if item.note:
                 lines.append(f"  说明：{item.note}")
-        if not self.findings:
+        for finding in self.rules:
+            lines.append("")
+            lines += finding.report_lines()
+        if self.fixed_numbers:
+            lines.append("")
+            lines.append(f"模板中写死的数字 {len(self.fixed_numbers)} 处（每期请确认；确认不变的可在 config.yaml 的 "
+                         "fixed_numbers: 中登记）：")
+            lines += [f"  {n.render()}" for n in self.fixed_numbers]
+        if not self.findings and not self.rules:
             lines.append("全部一致。")
         return "\n".join(lines)
 
@@ -329,28 +354,48 @@ class _Expected:
     queries: list[str]
     sources: list[str]
     fresh: Occurrence | None
+    wording: str | None = None  # the built wording it was printed in
 
 
-def _expected_figures(manifest: dict | None, fresh: list[Occurrence]) -> list[_Expected]:
+def _expected_figures(manifest: dict | None, fresh: list[Occurrence], fresh_wordings: dict | None = None,
+                      dropped: dict | None = None) -> list[_Expected]:
     if manifest is None:
         return [
             _Expected(o.id, o.ref, o.description, o.part or "", None, None, o.queries,
                       list(dict.fromkeys(s.source for s in o.sources)), o)
             for o in fresh
         ]
+    fresh_wordings, dropped = fresh_wordings or {}, dropped or {}
+    built_cid = {w.get("id"): w.get("cid") for w in manifest.get("wordings", [])}
     by_ref: dict[str, list[Occurrence]] = {}
+    by_place: dict[tuple[str, str | None], list[Occurrence]] = {}
     for occ in fresh:
         by_ref.setdefault(occ.ref, []).append(occ)
+        cid = fresh_wordings[occ.wording].cid if occ.wording in fresh_wordings else None
+        by_place.setdefault((occ.ref, cid), []).append(occ)
+    used: set[str] = set()
+
+    def first(candidates: list[Occurrence]) -> Occurrence | None:
+        while candidates and candidates[0].id in used:
+            candidates.pop(0)
+        return candidates.pop(0) if candidates else None
+
     out = []
     for fig in manifest.get("figures", []):
-        candidates = by_ref.get(fig["ref"], [])
-        match = candidates.pop(0) if candidates else None  # the k-th of a ref is the k-th of a ref
+        # The k-th of a ref in the same conditional wording (or outside any) is the k-th of that ref
+        # there now; a figure of a wording whose branch changed may have no counterpart.
+        wording = fig.get("wording")
+        match = first(by_place.get((fig["ref"], built_cid.get(wording)), []))
+        if match is None and wording not in dropped:
+            match = first(by_ref.get(fig["ref"], []))
+        if match is not None:
+            used.add(match.id)
         sources = fig.get("sources", [])
         out.append(_Expected(
             fig["id"], fig["ref"], fig.get("description", ""), fig.get("part") or "",
             fig.get("text"), fig.get("value"),
             list(dict.fromkeys(s["query"] for s in sources)),
-            list(dict.fromkeys(s["source"] for s in sources)), match,
+            list(dict.fromkeys(s["source"] for s in sources)), match, wording,
         ))
     return out
 
@@ -473,12 +518,22 @@ def check(
     for p in fresh:
         for span in p.figures:
             fresh_at.setdefault(span.id, (p.index, (span.start, span.end)))
-    expected = _expected_figures(manifest, list(fresh_draft.registry))
-    checker = _Checker(project, manifest, run, draft, fresh, alignment, fresh_at)
+    wording = compare_wordings(manifest, fresh_draft.registry.wordings, fresh_draft.conditions, draft, fresh,
+                               alignment, wording_ranges(document) if mode == CONTROLS else {},
+                               wording_ranges(fresh_draft.document))
+    warnings += wording.warnings
+    expected = _expected_figures(manifest, list(fresh_draft.registry), fresh_draft.registry.wordings,
+                                 wording.dropped)
+    if manifest is None:  # a figure the changed wording now gives is told by its 措辞已变化
+        changed = wording.changed_now(fresh_draft.registry.wordings)
+        expected = [e for e in expected if not (e.fresh and e.fresh.wording in changed)]
+    checker = _Checker(project, manifest, run, draft, fresh, alignment, fresh_at, wording.dropped)
     if mode == CONTROLS:
         figures, covered = checker.by_controls(expected)
     else:
         figures, covered = checker.by_paragraphs(expected)
+    for index, spans in wording.covered.items():
+        covered.setdefault(index, []).extend(spans)
     unbacked = checker.unbacked(covered, figures)
     waiting = [f.id for f in figures if f.draft_text and f.draft_text.startswith("【待补充")]
     if waiting:  # consistent with the data, yet not a figure a final text can carry
@@ -492,11 +547,13 @@ def check(
         has_manifest=manifest is not None,
         built_at=(manifest or {}).get("built_at"), generator=(manifest or {}).get("generator"),
         figures=figures, unbacked=unbacked, warnings=warnings, elapsed=elapsed, timings=timings,
+        wordings=wording.checks,
     )
 
 
 class _Checker:
-    def __init__(self, project, manifest, run, draft, fresh, alignment, fresh_at):
+    def __init__(self, project, manifest, run, draft, fresh, alignment, fresh_at, dropped=None):
+        self.dropped: dict[str, WordingCheck] = dropped or {}
         self.project = project
         self.manifest = manifest
         self.run = run
@@ -525,9 +582,23 @@ class _Checker:
                 return f"当前查询目录中没有查询 {q}"
             if not result.ok:
                 return f"查询 {q} 失败：{result.error.message}"
-        if exp.fresh is None:
+        if exp.fresh is None and exp.wording not in self.dropped:
             return "当前模板中已没有这个数字"
         return None
+
+    def _dropped(self, fc: FigureCheck, exp: _Expected) -> None:
+        """A figure of a wording whose condition now takes another branch: the data no longer
+        print it (数据已变化), unless an editor changed it (手工修改)."""
+        wc = self.dropped.get(exp.wording or "")
+        if wc is None or exp.fresh is not None:
+            return
+        fc.current_text = None
+        now = f"“{wc.current_text}”" if wc.current_text else "（无文字）"
+        say = f"条件“{wc.condition}”现在取另一分支（{wc.id} {REWORDED}），数据现在给出的措辞{now}中没有这个数字。"
+        if fc.status == EDITED:
+            fc.note = say
+        elif fc.status in (STALE, CONSISTENT):
+            fc.status, fc.note = STALE, say
 
     def _fresh_place(self, exp: _Expected) -> tuple[int | None, int | None, tuple[int, int] | None]:
         """(fresh paragraph, aligned draft paragraph, span in the fresh paragraph)."""
@@ -602,6 +673,7 @@ class _Checker:
                     fc.status, fc.draft_text, fc.note = UNCHECKED, p.text[s.start:s.end], failed
                 else:
                     self._judge(fc, p.text[s.start:s.end])
+                    self._dropped(fc, exp)
                 if s.split:
                     fc.note += f"同一数字被拆成 {len(s.controls)} 个内容控件、文字重复（LibreOffice 7.4 另存的已知问题）。"
                 if len(nonempty) > 1:
@@ -634,6 +706,23 @@ class _Checker:
             fc = self._base(exp, CONSISTENT)
             j, i, fspan = self._fresh_place(exp)
             failed = self._failed(exp)
+            wc = self.dropped.get(exp.wording or "")
+            if j is None and wc is not None and not failed:
+                # Its wording changed branch: look for it where the draft's wording stands.
+                fc.paragraph = wc.paragraph
+                text = self.draft[wc.paragraph].text if wc.paragraph is not None else ""
+                a, b = wc.span or (0, len(text))
+                at = text.find(exp.built_text or "\0", a, b) if exp.built_text else -1
+                if at >= 0:
+                    fc.span = (at, at + len(exp.built_text or ""))
+                    fc.sentence = sentence_around(text, *fc.span)
+                    self._judge(fc, exp.built_text or "")
+                else:
+                    fc.sentence = wc.sentence
+                    fc.draft_text, fc.status = "", STALE
+                self._dropped(fc, exp)
+                out.append(fc)
+                continue
             if j is None:
                 fc.status, fc.note = UNCHECKED, failed or "当前模板中已没有这个数字，段落比对模式下无法定位。"
                 out.append(fc)

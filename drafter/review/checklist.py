@@ -13,6 +13,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from drafter.review.checker import CONSISTENT, EDITED, REMOVED, STALE, UNBACKED, UNCHECKED, CheckReport
+from drafter.review.wordings import REWORDED, reads_text
 from drafter.outputs import check_output_name, write_atomically
 
 COLUMNS = (  # header, width, wrap
@@ -36,6 +37,7 @@ _FILLS = {
     REMOVED: "F8CBAD",
     UNCHECKED: "D9D9D9",
     UNBACKED: "DDEBF7",
+    REWORDED: "FFD966",
 }
 _HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 _THIN = Side(style="thin", color="BFBFBF")
@@ -55,6 +57,15 @@ def rows(report: CheckReport) -> list[list[str]]:
         ])
     for n in report.unbacked:
         out.append(["", n.part, n.sentence, n.text, "", "", UNBACKED, n.note, "", "", ""])
+    for w in report.wordings:  # one row a conditional wording: the branch in the draft and now
+        built = f"{w.built_label}：{w.built_text}" if w.built_label is not None else ""
+        note = "；".join(filter(None, [f"条件 {w.condition}（{w.where}）",
+                                       f"生成时 {reads_text(w.built_reads)}" if w.built_reads else "",
+                                       f"当前 {reads_text(w.current_reads)}", w.note.strip()]))
+        out.append([w.id, w.part, w.sentence, w.draft_text or "", built, f"{w.current_label}：{w.current_text}",
+                    w.status, note, "", "", ""])
+    for r in report.rules:
+        out.append(["", "", r.message, "", "", r.values_text(), "规则未通过", r.detail, r.rule, "", r.sql or ""])
     return out
 
 
