@@ -220,6 +220,7 @@ class BuildResult:
     built_at: dt.datetime
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # one message each, for the user
+    rules: Any = None  # drafter.review.rules.RuleRun: the consistency rules on this build's figures
 
     @property
     def placeholders(self) -> list[Occurrence]:
@@ -264,6 +265,9 @@ def build(
     check_output_name(requested, (".docx",), "草稿", "--output 草稿.docx",
                       protected=(project.config.resolve(project.config.templates.master),),
                       hint="文件名模板见 config.yaml 的 output.filename。")
+    from drafter.project.rules import load_rules
+
+    ruleset = load_rules(project.config)  # a mistake in a rule is told before any query runs
     timings["load"] = time.perf_counter() - started
 
     t = time.perf_counter()
@@ -275,7 +279,25 @@ def build(
     t = time.perf_counter()
     draft = compose_draft(project, run, strict=strict)
     timings["render"] = time.perf_counter() - t
-    warnings = style_warnings(draft.document, project.config) + empty_year_warnings(run, project.year)
+    empty_year = empty_year_warnings(run, project.year)
+    warnings = style_warnings(draft.document, project.config) + empty_year
+    rule_run = None
+    if ruleset and not empty_year:  # rules over a year without data would only repeat that warning
+        from drafter.review.rules import run_project_rules
+
+        t = time.perf_counter()
+        rule_run = run_project_rules(project, run, draft.context, draft.registry, ruleset)
+        timings["rules"] = time.perf_counter() - t
+        if rule_run.skipped:
+            warnings.append(f"{len(rule_run.skipped)} 条一致性规则未能核对：\n" +
+                            "\n".join(f"  - {line}" for line in rule_run.skipped))
+        if strict and rule_run.findings:
+            raise DataError(
+                f"一致性规则未通过 {len(rule_run.findings)} 条，--strict 模式下不生成草稿",
+                cause="\n".join(f.warning() for f in rule_run.findings),
+                hint="核实数据或修正查询；确属正常的，改规则（config.yaml 的 rules: 或 rules/ 下的文件）；"
+                     "去掉 --strict 则照常生成草稿，未通过的规则列为警告。",
+            )
 
     built_at = (clock or dt.datetime.now)()
     path = requested if force else next_free_path(requested)
@@ -283,12 +305,13 @@ def build(
     t = time.perf_counter()
     from drafter.word.manifest import attach_manifest
 
-    attach_manifest(draft.document, project, run, draft.registry, built_at)
+    attach_manifest(draft.document, project, run, draft.registry, built_at,
+                    [f.to_json() for f in rule_run.findings] if rule_run else None)
     save_atomically(draft.document, path)
     timings["write"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - started
     return BuildResult(
         path=path, year=project.year, project=project, run=run, registry=draft.registry,
         paragraphs=draft.paragraphs, requested_path=requested, built_at=built_at, timings=timings,
-        warnings=warnings,
+        warnings=warnings, rules=rule_run,
     )

@@ -184,6 +184,10 @@ def build(config_path: Path, year: int | None, output: Path | None, source_overr
         _err(f"警告{which}：{error.render()}")
     for warning in result.warnings:
         _err(f"警告：{warning}")
+    if result.rules is not None and result.rules.findings:
+        _err(f"一致性规则未通过 {len(result.rules.findings)} 条（--strict 时不生成草稿）：")
+        for finding in result.rules.findings:
+            _err(f"警告：规则{finding.warning()}")
     _err(f"已生成 {result.year} 年度草稿，共 {len(result.registry)} 个数字，用时 {result.timings['total']:.1f} 秒。")
     if result.placeholders:
         _err(f"草稿中有 {len(result.placeholders)} 处【待补充】（已黄色标出；补齐后重新生成，或用 --strict 让它们报错）：")
@@ -367,10 +371,28 @@ def lint(config_path: Path) -> None:
     findings = run_lint(config_path)
     for finding in findings:
         click.echo(finding.render() + "\n")
+    _print_literals(config_path)
     if findings:
         _err(f"发现 {len(findings)} 个问题。")
         click.get_current_context().exit(EXIT_FINDINGS)
     _err("未发现问题：配置、查询和模板可以一起使用。")
+
+
+def _print_literals(config_path: Path) -> None:
+    """Numbers written in the templates' own text, for an editor to confirm each period (not problems)."""
+    from drafter.errors import DrafterError as _Error
+    from drafter.project.config import load_config
+    from drafter.review.literals import template_literals
+
+    try:
+        literals = template_literals(load_config(config_path))
+    except _Error:
+        return  # lint has reported why the configuration cannot be read
+    if literals:
+        click.echo(f"请确认：模板中写死的数字 {len(literals)} 处（不来自查询，每期核实；确认不变的登记在 "
+                   "config.yaml 的 fixed_numbers: 中即不再列出）：")
+        for literal in literals:
+            click.echo(f"  {literal.render()}")
 
 
 @main.group()

@@ -118,7 +118,45 @@ def lint(config_path: str | Path = "config.yaml") -> list[Finding]:
                     f"查询 {name} 没有在任何模板中使用", spec.path, 1,
                     hint=f"在模板中用 {{{{ {example} }}}} 写出它的数字；不再需要就删去该文件。",
                 ))
+    if config is not None:
+        _lint_rules(config, specs, findings)
     return sorted(findings, key=_order)
+
+
+def _lint_rules(config, specs: dict, findings: list[Finding]) -> None:
+    """The consistency rules load, name only known queries, and their SQL tests are one SELECT."""
+    from jinja2.exceptions import TemplateSyntaxError as JinjaSyntaxError
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    from drafter.project.rules import load_rules
+    from drafter.project.sqlguard import check_select
+
+    try:
+        ruleset = load_rules(config)
+    except DrafterError as exc:
+        findings.append(Finding.from_error(exc))
+        return
+    env = ImmutableSandboxedEnvironment()
+    for rule in ruleset.rules:
+        for expression in rule.expressions():
+            try:
+                tree = env.parse(f"{{{{ {expression} }}}}")
+            except JinjaSyntaxError as exc:
+                findings.append(Finding(f"规则“{rule.name}”中的“{expression}”写法有误", rule.path, rule.line,
+                                        cause=exc.message, hint="写成模板中的写法，如 查询名.列名 或 a.x + a.y。"))
+                continue
+            for name in dict.fromkeys(n.name for n in tree.find_all(nodes.Name)):
+                if name not in specs and name not in BUILTIN_NAMES:
+                    close = difflib.get_close_matches(name, list(specs), n=1)
+                    findings.append(Finding(
+                        f"规则“{rule.name}”用到了未定义的查询“{name}”", rule.path, rule.line,
+                        hint=(f"是否想写“{close[0]}”？" if close else "") + "规则中的名称是查询名（queries/ 下的文件名）。",
+                    ))
+    for spec in ruleset.sql_tests:
+        try:
+            check_select(spec.sql, spec.path, spec.sql_line)
+        except DrafterError as exc:
+            findings.append(Finding.from_error(exc))
 
 
 def _order(finding: Finding) -> tuple:

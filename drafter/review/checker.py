@@ -484,8 +484,12 @@ def check(
     if manifest and manifest.get("agency") and manifest["agency"] != project.config.report.agency:
         warnings.append(f"草稿的发文机关是“{manifest['agency']}”，当前配置是“{project.config.report.agency}”。")
 
+    from drafter.project.rules import load_rules
+
+    ruleset = load_rules(project.config)
     t = time.perf_counter()
-    run = run_queries(project.config, project.queries, params=_parameters(project, manifest, warnings))
+    params = _parameters(project, manifest, warnings)
+    run = run_queries(project.config, project.queries, params=params)
     timings["queries"] = time.perf_counter() - t
     for failure in run.failures:
         warnings.append(f"查询 {failure.spec.name} 失败：{failure.error.message}")
@@ -540,6 +544,18 @@ def check(
         warnings.append(f"草稿中仍有 {len(waiting)} 处【待补充】（{'、'.join(waiting[:10])}"
                         f"{' 等' if len(waiting) > 10 else ''}），定稿前需补齐数据后重新生成，或由编辑填写。")
     timings["compare"] = time.perf_counter() - t
+    rule_findings = []
+    if ruleset:
+        from drafter.review.rules import run_project_rules
+
+        t = time.perf_counter()
+        rule_run = run_project_rules(project, run, fresh_draft.context, fresh_draft.registry, ruleset, params)
+        rule_findings = rule_run.findings
+        warnings += rule_run.skipped
+        timings["rules"] = time.perf_counter() - t
+    from drafter.review.literals import template_literals
+
+    literals = template_literals(project.config)
     elapsed = time.perf_counter() - started
 
     return CheckReport(
@@ -547,7 +563,7 @@ def check(
         has_manifest=manifest is not None,
         built_at=(manifest or {}).get("built_at"), generator=(manifest or {}).get("generator"),
         figures=figures, unbacked=unbacked, warnings=warnings, elapsed=elapsed, timings=timings,
-        wordings=wording.checks,
+        wordings=wording.checks, rules=rule_findings, fixed_numbers=literals,
     )
 
 

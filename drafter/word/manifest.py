@@ -33,7 +33,7 @@ _DS_NS = "http://schemas.openxmlformats.org/officeDocument/2006/customXml"
 
 
 def manifest_data(project: "Project", run: "RunResult", registry: FigureRegistry,
-                  built_at: dt.datetime) -> dict[str, Any]:
+                  built_at: dt.datetime, rules: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     config = project.config
     root = config.root
     queries: dict[str, Any] = {}
@@ -87,6 +87,7 @@ def manifest_data(project: "Project", run: "RunResult", registry: FigureRegistry
         "queries": queries,
         "figures": figures,
         "wordings": [wording_entry(w) for w in registry.wordings.values()],
+        "rules": rules or [],
     }
 
 
@@ -163,8 +164,8 @@ def write_manifest(document, data: dict[str, Any]) -> None:
 
 
 def attach_manifest(document, project: "Project", run: "RunResult", registry: FigureRegistry,
-                    built_at: dt.datetime) -> dict[str, Any]:
-    data = manifest_data(project, run, registry, built_at)
+                    built_at: dt.datetime, rules: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    data = manifest_data(project, run, registry, built_at, rules)
     write_manifest(document, data)
     return data
 
