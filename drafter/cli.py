@@ -151,6 +151,7 @@ def main(debug: bool) -> None:
       drafter sample create   生成示例数据库（sample/*.db）
       drafter build           生成草稿 .docx
       drafter check 草稿.docx  核对修改过的草稿与数据库是否一致
+      drafter refresh 草稿.docx  数据变了：写出数字更新过的副本（保留编辑的修改）
       drafter figures         列出报告中的全部数字及其来源
       drafter lint            检查配置、查询和模板（不连数据库）
     """
@@ -267,6 +268,34 @@ def check(draft: Path, config_path: Path, year: int | None, source_overrides, xl
             _err(f"批注副本：{annotate(report, annotate_path)}")
     click.echo(report.render())
     click.get_current_context().exit(report.exit_code)
+
+
+@main.command()
+@click.argument("draft", type=click.Path(path_type=Path))
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
+              help="更新后的副本写到哪里（缺省：草稿旁的“…（更新）.docx”）；原草稿不会被改动。")
+@config_option
+@source_option
+@click.option("--force", is_flag=True, help="输出文件已存在时直接覆盖（缺省：另存为 -2、-3 …）。")
+@handle_errors
+def refresh(draft: Path, output: Path | None, config_path: Path, source_overrides, force: bool) -> None:
+    """数据变了、草稿已经改过时：写出一份数字更新过的副本。
+
+    数据已变化的数字在内容控件里换成当前的数，编辑改过的文字和格式不动；手工改过的数字保留并加批注；
+    条件措辞变了的句子不改写，加批注给出数据现在对应的措辞。副本的清单同时更新，之后 drafter check
+    只会报出这些加了批注的地方。退出码：0 已写出且无需处理，1 已写出、有加批注待处理的地方，2 无法更新。
+    """
+    from drafter.review.refresh import refresh as run_refresh
+
+    with _check_could_not_run():
+        result = run_refresh(draft, output, config_path, sources=dict(source_overrides), force=force)
+    if result.renamed:
+        _err(f"注意：{result.requested_path} 已存在，未覆盖，另存为 {result.path.name}（覆盖请加 --force）。")
+    for warning in result.report.warnings:
+        _err(f"注意：{warning}")
+    _err(result.summary())
+    click.echo(str(result.path))
+    click.get_current_context().exit(EXIT_FINDINGS if result.flagged else EXIT_OK)
 
 
 @contextlib.contextmanager

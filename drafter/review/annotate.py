@@ -201,8 +201,34 @@ def reviewer_copy(draft: str | Path, output: str | Path | None = None, *, force:
                              f"列 {column}，数据源 {where}")
             lines.append(f"原始值：{fig.get('value')}；写作“{fig.get('text')}”（{fig.get('filter')}）")
             _comment_on_control(document, sdt, "\n".join(lines))
+    _comment_rules(document, manifest)
     save_atomically(document, path)
     return path
+
+
+def _comment_rules(document, manifest: dict) -> None:
+    """A comment for each consistency rule the build's figures failed, on the first figure it
+    names that the draft prints (else on the first paragraph of the body)."""
+    from drafter.review.rules import RuleFinding
+
+    findings = [RuleFinding.from_json(r) for r in manifest.get("rules", [])]
+    if not findings:
+        return
+    controls: dict[str, etree._Element] = {}
+    for p in body_paragraphs(document):
+        for kind, sdt, cid in walk(p):
+            if kind == "open" and cid not in controls:
+                controls[cid] = sdt
+    by_ref: dict[str, str] = {}
+    for fig in manifest.get("figures", []):
+        by_ref.setdefault(fig.get("ref", ""), fig.get("id", ""))
+    paragraphs = [p for p in body_paragraphs(document) if "".join(p.itertext()).strip()]
+    for finding in findings:
+        target = next((controls[by_ref[r]] for r in finding.refs if by_ref.get(r) in controls), None)
+        if target is not None:
+            _comment_on_control(document, target, finding.comment())
+        elif paragraphs:
+            _comment(document, paragraphs[0], None, finding.comment())
 
 
 def _comment_on_control(document, sdt: etree._Element, text: str) -> None:

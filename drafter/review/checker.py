@@ -134,6 +134,7 @@ class CheckReport:
     wordings: list[WordingCheck] = field(default_factory=list)
     rules: list[Any] = field(default_factory=list)  # drafter.review.rules.RuleFinding, on current data
     fixed_numbers: list[Any] = field(default_factory=list)  # drafter.review.literals.Literal to confirm
+    run: Any = field(default=None, repr=False)  # the queries as run now (for refresh)
 
     @property
     def mode_label(self) -> str:
@@ -563,7 +564,7 @@ def check(
         has_manifest=manifest is not None,
         built_at=(manifest or {}).get("built_at"), generator=(manifest or {}).get("generator"),
         figures=figures, unbacked=unbacked, warnings=warnings, elapsed=elapsed, timings=timings,
-        wordings=wording.checks, rules=rule_findings, fixed_numbers=literals,
+        wordings=wording.checks, rules=rule_findings, fixed_numbers=literals, run=run,
     )
 
 
