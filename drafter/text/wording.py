@@ -85,6 +85,8 @@ def expression_text(node: nodes.Node) -> str:
         return f"not {expression_text(node.node)}"
     if isinstance(node, nodes.Neg):
         return f"-{expression_text(node.node)}"
+    if isinstance(node, (nodes.And, nodes.Or)):
+        return f"{expression_text(node.left)} {node.operator} {expression_text(node.right)}"
     if isinstance(node, nodes.BinExpr):
         return f"({expression_text(node.left)} {node.operator} {expression_text(node.right)})"
     if isinstance(node, (nodes.Filter, nodes.Test)):
@@ -104,7 +106,8 @@ def expression_text(node: nodes.Node) -> str:
 
 
 def _names(node: nodes.Node) -> list[str]:
-    return list(dict.fromkeys(n.name for n in node.find_all(nodes.Name)))
+    found = [node] if isinstance(node, nodes.Name) else []
+    return list(dict.fromkeys(n.name for n in [*found, *node.find_all(nodes.Name)]))
 
 
 # ------------------------------------------------------------------ what a branch writes
