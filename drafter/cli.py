@@ -188,7 +188,7 @@ def build(config_path: Path, year: int | None, output: Path | None, source_overr
     if result.rules is not None and result.rules.findings:
         _err(f"一致性规则未通过 {len(result.rules.findings)} 条（--strict 时不生成草稿）：")
         for finding in result.rules.findings:
-            _err(f"警告：规则{finding.warning()}")
+            _err(f"警告：{finding.warning()}")
     _err(f"已生成 {result.year} 年度草稿，共 {len(result.registry)} 个数字，用时 {result.timings['total']:.1f} 秒。")
     if result.placeholders:
         _err(f"草稿中有 {len(result.placeholders)} 处【待补充】（已黄色标出；补齐后重新生成，或用 --strict 让它们报错）：")

@@ -48,7 +48,8 @@ class RuleFinding:
         return lines
 
     def warning(self) -> str:
-        return "\n".join(self.report_lines())[len(f"[{FAILED}] "):]
+        lines = [f"规则“{self.rule}”（{KIND_LABELS.get(self.kind, self.kind)}，{self.where}）未通过：{self.message}"]
+        return "\n".join(lines + self.report_lines()[2:])
 
     def comment(self) -> str:
         return "\n".join([f"【{FAILED}】{self.rule}（{self.where}）", self.message,
@@ -100,6 +101,13 @@ def _evaluate(expression: str, context: dict[str, Any]) -> tuple[Any, Any]:
     return value, Decimal(str(plain)) if isinstance(plain, float) else Decimal(plain)
 
 
+def _number(value: Any) -> Any:
+    """A value for a finding's list of figures: an int when whole, else as JSON keeps it."""
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return int(value)
+    return json_value(value)
+
+
 def _fmt(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
@@ -144,7 +152,7 @@ def check_rule(rule: Rule, context: dict[str, Any], registry: FigureRegistry | N
         figures = [(str(s["total"]), total), *parts]
         return RuleFinding(rule.name, rule.kind,
                            f"合计 {s['total']} 为 {_fmt(total)}，各部分之和为 {_fmt(added)}，相差 {_fmt(total - added)}。",
-                           [(r, json_value(v)) for r, v in figures], rule.where, rule.description)
+                           [(r, _number(v)) for r, v in figures], rule.where, rule.description)
     if rule.kind == "rate":
         _, rate = _evaluate(s["rate"], context)
         _, num = _evaluate(s["numerator"], context)
@@ -164,7 +172,7 @@ def check_rule(rule: Rule, context: dict[str, Any], registry: FigureRegistry | N
         return RuleFinding(rule.name, rule.kind,
                            f"比率 {s['rate']} 为 {_fmt(rate)}{unit}，而 {s['numerator']} ÷ {s['denominator']} = "
                            f"{_fmt(_round(quotient, digits))}{unit}（按 {digits} 位小数比较）。",
-                           [(r, json_value(v)) for r, v in figures], rule.where, rule.description)
+                           [(r, _number(v)) for r, v in figures], rule.where, rule.description)
     if rule.kind == "bounds":
         _, value = _evaluate(s["figure"], context)
         figures: list[tuple[str, Any]] = [(s["figure"], value)]
@@ -184,7 +192,7 @@ def check_rule(rule: Rule, context: dict[str, Any], registry: FigureRegistry | N
         if not problems:
             return None
         return RuleFinding(rule.name, rule.kind, f"{s['figure']} 为 {_fmt(value)}，{'，'.join(problems)}。",
-                           [(r, json_value(v)) for r, v in figures], rule.where, rule.description)
+                           [(r, _number(v)) for r, v in figures], rule.where, rule.description)
     if rule.kind == "prior":
         if prior is None:
             raise _Missing("上一期的数据未能查询")
@@ -200,7 +208,7 @@ def check_rule(rule: Rule, context: dict[str, Any], registry: FigureRegistry | N
         return RuleFinding(rule.name, rule.kind,
                            f"{s['figure']} 为 {_fmt(value)}，上年同期为 {_fmt(before)}，{sign} "
                            f"{_fmt(_round(abs(change), 1))}%，超出 ±{_fmt(within)}%。",
-                           [(s["figure"], json_value(value)), (f"上年 {s['figure']}", json_value(before))],
+                           [(s["figure"], _number(value)), (f"上年 {s['figure']}", _number(before))],
                            rule.where, rule.description)
     raise ValueError(rule.kind)
 
