@@ -164,6 +164,10 @@ def annotate(report: CheckReport, output: str | Path) -> Path:
         if p is None:
             continue
         _comment(document, p, item.span, _finding_text(item))
+    if report.rules:
+        manifest = read_manifest(document) or {}
+        _comment_rules(document, {"figures": manifest.get("figures", []),
+                                  "rules": [r.to_json() for r in report.rules]})
     save_atomically(document, output)
     return output
 

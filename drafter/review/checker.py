@@ -553,6 +553,8 @@ def check(
         rule_run = run_project_rules(project, run, fresh_draft.context, fresh_draft.registry, ruleset, params)
         rule_findings = rule_run.findings
         warnings += rule_run.skipped
+        if rule_run.no_prior:
+            warnings.append(f"数据库中没有上一期的数据，{len(rule_run.no_prior)} 条与上年比的规则未核对。")
         timings["rules"] = time.perf_counter() - t
     from drafter.review.literals import template_literals
 

@@ -53,6 +53,7 @@ class RefreshResult:
     kept: list[FigureCheck] = field(default_factory=list)  # edited by hand: kept, flagged
     dropped: list[FigureCheck] = field(default_factory=list)  # printed in a wording the data no longer choose
     reworded: list[WordingCheck] = field(default_factory=list)
+    rules: list[Any] = field(default_factory=list)  # rules the current data fail: commented
 
     @property
     def renamed(self) -> bool:
@@ -60,7 +61,7 @@ class RefreshResult:
 
     @property
     def flagged(self) -> int:
-        return len(self.kept) + len(self.dropped) + len(self.reworded)
+        return len(self.kept) + len(self.dropped) + len(self.reworded) + len(self.rules)
 
     def summary(self) -> str:
         parts = [f"更新数字 {len(self.updated)} 个"]
@@ -70,6 +71,8 @@ class RefreshResult:
             parts.append(f"措辞已变化 {len(self.reworded)} 处（未改写，已加批注给出现在的措辞）")
         if self.dropped:
             parts.append(f"随条件变化不再出现的数字 {len(self.dropped)} 个（已加批注）")
+        if self.rules:
+            parts.append(f"一致性规则未通过 {len(self.rules)} 条（已加批注）")
         return "；".join(parts) + "。"
 
 
@@ -190,6 +193,12 @@ def refresh(
     for entry in manifest.get("wordings", []):
         if entry.get("id") in reads:
             entry["reads"] = [{"ref": r, "value": json_value(v)} for r, v in reads[entry["id"]]]
+    manifest["rules"] = [r.to_json() for r in report.rules]
+    if report.rules:
+        from drafter.review.annotate import _comment_rules
+
+        _comment_rules(document, manifest)
+        result.rules = list(report.rules)
     now = (clock or dt.datetime.now)()
     manifest["refreshed_at"] = now.isoformat(timespec="seconds")
     manifest["refreshed_from"] = draft.name

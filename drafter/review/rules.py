@@ -17,7 +17,7 @@ from jinja2 import StrictUndefined
 from jinja2.exceptions import TemplateError as JinjaError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from drafter.data.figures import Figure, FigureRegistry, json_value
+from drafter.data.figures import Figure, FigureRegistry, Row, json_value
 from drafter.errors import DrafterError
 from drafter.project.rules import KIND_LABELS, Rule, RuleSet
 
@@ -76,6 +76,7 @@ class RuleRun:
     findings: list[RuleFinding] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # rules that could not be evaluated, and why
     passed: int = 0
+    no_prior: list[str] = field(default_factory=list)  # prior-period rules with no data a year earlier
 
 
 class _Missing(Exception):
@@ -223,7 +224,11 @@ def run_rules(ruleset: RuleSet, context: dict[str, Any], *, registry: FigureRegi
     """
     out = RuleRun()
     prior_context = prior() if prior is not None and ruleset.needs_prior else None
+    prior_empty = prior_context is not None and not _has_data(prior_context)
     for rule in ruleset.rules:
+        if rule.kind == "prior" and prior_empty:  # the databases hold nothing a year earlier
+            out.no_prior.append(rule.name)
+            continue
         try:
             finding = check_rule(rule, context, registry, prior_context)
         except _Missing as exc:
@@ -254,6 +259,17 @@ def run_rules(ruleset: RuleSet, context: dict[str, Any], *, registry: FigureRegi
                 [], where, "\n".join(lines) + more, sql=result.sql,
             ))
     return out
+
+
+def _has_data(context: dict[str, Any]) -> bool:
+    """Whether any figure of a query context is other than 0 or NULL."""
+    for value in context.values():
+        rows = value if isinstance(value, list) else [value]
+        for item in rows:
+            figures = [item] if isinstance(item, Figure) else item.figures() if isinstance(item, Row) else []
+            if any(f.value not in (None, 0) for f in figures):
+                return True
+    return False
 
 
 def prior_parameters(params: dict[str, Any]) -> dict[str, Any]:
