@@ -16,22 +16,17 @@ from drafter.project.config import Config, load_config
 from drafter.word.document import compose, next_free_path, save_atomically
 from drafter.text.environment import make_environment
 from drafter.errors import ConfigError, DataError, DrafterError, QueryError
-from drafter.data.figures import Figure, FigureRegistry, Occurrence, Provenance
+from drafter.data.figures import Figure, FigureRegistry, MissingRow, Occurrence, Provenance
 from drafter.word.gongwen import style_drift
 from drafter.outputs import check_output_name
-from drafter.project.queries import QuerySpec, load_queries, query_problems
+from drafter.project.queries import QuerySpec
+from drafter.project.validation import validate
 from drafter.data.runner import QueryFailure, RunResult, build_parameters, run_queries
 from drafter.text.sections import Paragraph, render_sections, section_files
 
-RESERVED_NAMES = frozenset({
-    "year", "period_start", "period_end", "params", "report", "agency", "signature", "title",
-    "date", "recipient", "doc_number", "attachments", "body", "prev",
-})
-
-
 @dataclass
 class Project:
-    """A configuration with its queries loaded: everything a build needs but the data."""
+    """A configuration with its queries loaded and validated: everything a build needs but the data."""
 
     config: Config
     queries: dict[str, QuerySpec]
@@ -43,29 +38,20 @@ class Project:
 
 def load_project(config: str | Path | Config = "config.yaml", *, year: int | None = None,
                  sources: dict[str, str] | None = None) -> Project:
-    if not isinstance(config, Config):
-        config = load_config(config, year=year, sources=sources)
-    elif year is not None:
-        config = config.with_year(year)
-    try:
-        queries = load_queries(config.resolve(config.queries))
-        sources, parameters = list(config.sources), list(build_parameters(config))
-        for spec in queries.values():
-            if spec.name in RESERVED_NAMES:
-                raise QueryError(
-                    f"查询名“{spec.name}”与内置名称冲突", path=spec.path,
-                    hint=f"请给文件改名；内置名称：{'、'.join(sorted(RESERVED_NAMES))}。",
-                )
-            for problem in query_problems(spec, sources=sources, parameters=parameters):
-                raise problem
-    except QueryError as exc:
-        # Found before any database is touched: the input is wrong, not the build (exit 2).
-        exc.exit_code = 2
-        raise
-    return Project(config, queries)
+    """The project at `config`, after the one validation pass: stops at the first error-level
+    finding, the same one `drafter lint` lists first (exit code 2, nothing has run)."""
+    validation = validate(config, year=year, sources=sources)
+    validation.raise_first_error()
+    assert validation.config is not None  # a config that did not load is an error finding
+    return Project(validation.config, validation.queries)
 
 
-def _fill(template: str, values: dict[str, Any], config: Config, key: str) -> str:
+def text_setting_values(config: Config) -> dict[str, Any]:
+    """What the short text settings (report.title, output.filename) may name."""
+    return {"agency": config.report.agency, "year": config.report.year}
+
+
+def fill_setting(template: str, values: dict[str, Any], config: Config, key: str) -> str:
     """Render a short text setting such as the title or the output file name."""
     env = SandboxedEnvironment(undefined=StrictUndefined)
     try:
@@ -73,23 +59,8 @@ def _fill(template: str, values: dict[str, Any], config: Config, key: str) -> st
     except JinjaError as exc:
         raise ConfigError(
             f"配置项 {key} 中的模板有误", path=config.path, line=config.line(*key.split(".")),
-            cause=str(exc), hint="此处只能用 {{ agency }} 和 {{ year }}。",
-        ) from None
-
-
-class _MissingRow:
-    """Stands in for a row whose query failed: every column is an empty figure."""
-
-    def __init__(self, spec: QuerySpec):
-        self._spec = spec
-
-    def __getattr__(self, column: str) -> Figure:
-        if column.startswith("_"):
-            raise AttributeError(column)
-        prov = Provenance(self._spec.name, self._spec.source, column)
-        return Figure(None, prov.ref, (prov,), self._spec.description)
-
-    __getitem__ = __getattr__
+            cause=str(exc), hint=f"此处只能用 {'、'.join('{{ ' + k + ' }}' for k in values)}。",
+        ) from exc
 
 
 def _missing_value(spec: QuerySpec) -> Any:
@@ -98,14 +69,13 @@ def _missing_value(spec: QuerySpec) -> Any:
     if spec.returns == "scalar":
         prov = Provenance(spec.name, spec.source, "value")
         return Figure(None, spec.name, (prov,), spec.description)
-    return _MissingRow(spec)
+    return MissingRow(spec.name, spec.source, spec.description)
 
 
 def report_context(config: Config) -> dict[str, Any]:
     """Names about the report itself, for the master, the sections and file names."""
     report = config.report
-    base = {"agency": report.agency, "year": report.year}
-    title = _fill(report.title, base, config, "report.title")
+    title = fill_setting(report.title, text_setting_values(config), config, "report.title")
     params = build_parameters(config)
     meta = {
         "agency": report.agency,
@@ -134,8 +104,7 @@ def query_context(run: RunResult) -> dict[str, Any]:
 
 
 def default_output(config: Config) -> Path:
-    values = {"agency": config.report.agency, "year": config.report.year}
-    name = _fill(config.output.filename, values, config, "output.filename")
+    name = fill_setting(config.output.filename, text_setting_values(config), config, "output.filename")
     return config.resolve(config.output.dir) / name
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import sys
+import re
 import traceback
 from pathlib import Path
 from typing import Callable
@@ -18,8 +19,9 @@ import click
 
 from drafter import __version__
 from drafter.errors import DrafterError
+from drafter.outcome import ExitCode, build_exit_code, lint_exit_code
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = ExitCode.OK, ExitCode.FINDINGS, ExitCode.USAGE
 
 
 class YearType(click.ParamType):
@@ -47,6 +49,14 @@ class SourceOverride(click.ParamType):
         return name.strip(), url.strip()
 
 
+_URL_PASSWORD = re.compile(r"(\w[\w+.-]*://[^\s:/@'\"]*:)[^\s@'\"]+@")
+
+
+def _print_traceback() -> None:
+    """--debug: the whole chain of causes, with any password inside a URL masked."""
+    sys.stderr.write(_URL_PASSWORD.sub(r"\1***@", traceback.format_exc()))
+
+
 def _err(text: str) -> None:
     click.echo(text, err=True)
 
@@ -62,7 +72,7 @@ def handle_errors(fn: Callable) -> Callable:
             return fn(*args, **kwargs)
         except DrafterError as exc:
             if debug:
-                traceback.print_exc()
+                _print_traceback()
             _err(f"错误：{exc.render()}")
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
@@ -74,7 +84,7 @@ def handle_errors(fn: Callable) -> Callable:
             raise
         except Exception as exc:  # noqa: BLE001 — a bug in drafter, reported without a traceback
             if debug:
-                traceback.print_exc()
+                _print_traceback()
             _err(f"内部错误：{type(exc).__name__}: {exc}\n处理：请加 --debug 重新运行，并把输出报告给维护者。")
             ctx.exit(EXIT_FINDINGS)
 
@@ -207,8 +217,7 @@ def build(config_path: Path, year: int | None, output: Path | None, source_overr
         _err(f"审核版（每个数字一条批注）：{reviewer_copy(result.path, force=force)}")
     if preview:
         _write_preview(result.path)
-    if broken:
-        click.get_current_context().exit(EXIT_FINDINGS)
+    click.get_current_context().exit(build_exit_code(result))
 
 
 def _grouped(failures) -> list[tuple[DrafterError, list[str]]]:
@@ -266,7 +275,9 @@ def check(draft: Path, config_path: Path, year: int | None, source_overrides, xl
             from drafter.review.annotate import annotate
 
             _err(f"批注副本：{annotate(report, annotate_path)}")
-    click.echo(report.render())
+    from drafter.review.report_text import render_check
+
+    click.echo(render_check(report))
     click.get_current_context().exit(report.exit_code)
 
 
@@ -366,25 +377,13 @@ def master(config_path: Path, output: Path | None, force: bool) -> None:
     覆盖已有母版（--force）时沿用其开头段；新母版的开头段是通用写法，请在 Word 中改成本单位的。
     """
     from drafter.project.config import load_config
-    from drafter.word.gongwen import DEFAULT_INTRO, build_master, opening_of
-    from drafter.outputs import check_output_name, write_atomically
+    from drafter.word.gongwen import write_master
 
     config = load_config(config_path)
-    target = output or config.resolve(config.templates.master)
-    check_output_name(target, (".docx",), "母版", "--output templates/report.docx")
-    intro = None
-    if target.exists():
-        if not force:
-            raise DrafterError("母版已存在，未覆盖", path=target,
-                               hint="编辑人员可能改过它；确要重新生成请加 --force（原文件会备份为 .bak）。")
-        intro = opening_of(target)
-        backup = target.with_name(target.name + ".bak")
-        write_atomically(backup, lambda tmp: tmp.write_bytes(target.read_bytes()), what="母版备份",
-                         hint="检查磁盘空间和写权限。")
-        _err(f"原母版已备份为 {backup}" + ("；开头段沿用原母版" if intro else ""))
-    write_atomically(target, lambda tmp: build_master(tmp, config.style, intro or DEFAULT_INTRO),
-                     what="母版", hint="检查磁盘空间和写权限；若该文件正在 Word 中打开，请先关闭。")
-    click.echo(str(target))
+    written = write_master(output or config.resolve(config.templates.master), config.style, force=force)
+    if written.backup is not None:
+        _err(f"原母版已备份为 {written.backup}" + ("；开头段沿用原母版" if written.kept_opening else ""))
+    click.echo(str(written.path))
 
 
 @main.command()
@@ -399,12 +398,15 @@ def lint(config_path: Path) -> None:
 
     findings = run_lint(config_path)
     for finding in findings:
-        click.echo(finding.render() + "\n")
+        click.echo(("警告：" if finding.severity == "warning" else "") + finding.render() + "\n")
+    warnings = sum(f.severity == "warning" for f in findings)
     _print_literals(config_path)
     if findings:
-        _err(f"发现 {len(findings)} 个问题。")
-        click.get_current_context().exit(EXIT_FINDINGS)
-    _err("未发现问题：配置、查询和模板可以一起使用。")
+        _err(f"发现 {len(findings)} 个问题。" + (f"其中 {warnings} 个是警告，不妨碍生成草稿；其余的要先改正，"
+                                                 "drafter build 会在第一个处停下。" if warnings else ""))
+    else:
+        _err("未发现问题：配置、查询和模板可以一起使用。")
+    click.get_current_context().exit(lint_exit_code(findings))
 
 
 def _print_literals(config_path: Path) -> None:

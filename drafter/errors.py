@@ -32,6 +32,7 @@ class DrafterError(Exception):
         path: str | Path | None = None,
         line: int | None = None,
         column: int | None = None,
+        where: str | None = None,
         hint: str | None = None,
         cause: str | None = None,
         context: str | None = None,
@@ -41,20 +42,14 @@ class DrafterError(Exception):
         self.path = Path(path) if path is not None else None
         self.line = line
         self.column = column
+        self.where = where  # a place that is not a line: `第 5 段` of the Word master
         self.hint = hint
         self.cause = cause
         self.context = context
 
     def location(self) -> str:
-        """`file:line:column` as far as known."""
-        if self.path is None:
-            return ""
-        loc = str(self.path)
-        if self.line is not None:
-            loc += f":{self.line}"
-            if self.column is not None:
-                loc += f":{self.column}"
-        return loc
+        """`file:line:column` (or `file（第 N 段）`) as far as known."""
+        return location_of(self.path, self.line, self.column, where=self.where)
 
     def render(self) -> str:
         """The full message a user sees, on a few lines."""
@@ -94,6 +89,18 @@ class OutputError(DrafterError):
 
 class DraftError(DrafterError):
     pass
+
+
+def location_of(path: Path | None, line: int | None, column: int | None = None, *, where: str | None = None) -> str:
+    """Where a problem is, as every message names it: `file:line[:column]`, or `file（where）`
+    for a place that has no line (a paragraph of the Word master)."""
+    if path is None:
+        return ""
+    if where:
+        return f"{path}（{where}）"
+    if line is None:
+        return str(path)
+    return f"{path}:{line}" + (f":{column}" if column is not None else "")
 
 
 def render_message(location: str, message: str, context: str | None, cause: str | None,

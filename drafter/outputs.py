@@ -36,19 +36,19 @@ def write_atomically(path: Path, write: Callable[[Path], None], *, what: str, hi
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError("无法创建输出目录", path=path.parent, cause=str(exc),
-                          hint="换一个有写权限的目录（--output），或检查磁盘空间。") from None
+                          hint="换一个有写权限的目录（--output），或检查磁盘空间。") from exc
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=".drafter-", suffix=path.suffix + ".tmp", dir=path.parent)
     except OSError as exc:
         raise OutputError("输出目录不可写", path=path.parent, cause=str(exc),
-                          hint="换一个有写权限的目录（--output），或检查文件夹权限。") from None
+                          hint="换一个有写权限的目录（--output），或检查文件夹权限。") from exc
     os.close(fd)
     tmp = Path(tmp_name)
     try:
         write(tmp)
         os.replace(tmp, path)
     except OSError as exc:
-        raise OutputError(f"{what}写入失败，未留下不完整的文件", path=path, cause=str(exc), hint=hint) from None
+        raise OutputError(f"{what}写入失败，未留下不完整的文件", path=path, cause=str(exc), hint=hint) from exc
     finally:
         if tmp.exists():
             tmp.unlink()

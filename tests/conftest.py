@@ -6,12 +6,38 @@ that changes databases or files copies it first (`sample_project_copy`).
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+
+# The optional tiers: what each needs, and the variable under which its absence fails
+# instead of skipping (.ci/run sets them all).
+TIERS = {
+    "engines": "DRAFTER_REQUIRE_ENGINES",  # the PostgreSQL and MariaDB servers
+    "render": "DRAFTER_REQUIRE_RENDER",  # LibreOffice (soffice) and pdftoppm
+}
+
+
+def skip_or_fail(tier: str, message: str) -> None:
+    """Where a tier's tool or server is missing: skip, or fail where CI requires the tier."""
+    variable = TIERS[tier]
+    if os.environ.get(variable) == "1":
+        pytest.fail(f"{variable}=1 but {message}")
+    pytest.skip(message)
+
+
+def require_programs(tier: str, *names: str) -> str:
+    """The path of the first of `names` found on PATH; else skip or fail (see skip_or_fail)."""
+    for name in names:
+        found = shutil.which(name)
+        if found:
+            return found
+    skip_or_fail(tier, f"{' / '.join(names)} not installed")
+    raise AssertionError("unreachable")
 
 
 def copy_shipped_project(target: Path) -> Path:

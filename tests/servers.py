@@ -13,7 +13,7 @@ import secrets
 from contextlib import contextmanager
 from typing import Iterator
 
-import pytest
+from conftest import skip_or_fail
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
@@ -25,15 +25,9 @@ SERVERS = {
 }
 
 
-def required() -> bool:
-    return os.environ.get("DRAFTER_REQUIRE_ENGINES") == "1"
-
-
 def unavailable(message: str) -> None:
     """Skip, or fail where the servers are required."""
-    if required():
-        pytest.fail(f"DRAFTER_REQUIRE_ENGINES=1 but {message}")
-    pytest.skip(message)
+    skip_or_fail("engines", message)
 
 
 def admin_engine(kind: str) -> Engine:

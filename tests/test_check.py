@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -32,6 +31,9 @@ from drafter.review.checker import (
 )
 from drafter.review.checklist import write_checklist
 from drafter.cli import main
+from conftest import require_programs
+
+from drafter.review.report_text import mode_label, render_check
 from drafter.word.manifest import read_manifest
 from drafter.review.reading import read_paragraphs
 from drafter.review.scan import control_id, counted_numbers, numbers, run_text, sentence_around
@@ -45,7 +47,7 @@ class Edit:
     def __init__(self, draft: Path, tmp_path: Path, name: str = "edited.docx"):
         self.path = tmp_path / name
         self.doc = Document(str(draft))
-        self.manifest = read_manifest(self.doc)
+        self.manifest = read_manifest(self.doc).model_dump(mode="json", exclude_unset=True)
 
     def id_of(self, ref: str) -> str:
         return next(f["id"] for f in self.manifest["figures"] if f["ref"] == ref)
@@ -120,7 +122,7 @@ def test_the_sample_2025_draft_tags_at_least_79_figures_each_findable_without_it
     assert [b for b in bookmarks if b.startswith("_drafter_f")] == [f"_drafter_{control_id(s)}" for s in sdts]
     # rich-text controls: LibreOffice repeats the text of plain-text ones that mix digits and Chinese
     assert not any(s.find(f"{qn('w:sdtPr')}/{qn('w:text')}") is not None for s in sdts)
-    manifest = read_manifest(doc)
+    manifest = read_manifest(doc).model_dump(mode="json", exclude_unset=True)
     assert [f["id"] for f in manifest["figures"]] == [control_id(s) for s in sdts]
     assert manifest["built_at"] and manifest["generator"].startswith("drafter ")
     first = manifest["figures"][0]
@@ -132,12 +134,12 @@ def test_the_sample_2025_draft_tags_at_least_79_figures_each_findable_without_it
 
 def test_an_untouched_draft_checks_clean(sample_project, sample_draft):
     report = check(sample_draft, sample_project)
-    assert report.mode == "controls" and report.mode_label == "内容控件模式"
+    assert report.mode == "controls" and mode_label(report) == "内容控件模式"
     assert report.year == 2025 and report.year_from == "草稿清单"
     assert len(report.figures) >= 79
     assert {f.status for f in report.figures} == {CONSISTENT}
     assert report.unbacked == [] and report.findings == [] and report.exit_code == 0
-    assert "全部一致" in report.render() and "内容控件模式" in report.render()
+    assert "全部一致" in render_check(report) and "内容控件模式" in render_check(report)
 
 
 def test_check_only_reads_the_draft(sample_project, sample_draft, tmp_path):
@@ -214,7 +216,7 @@ def drop_two_petitions(config: Path) -> None:
 
 def test_rows_changed_after_the_build_are_stale_data(sample_project_copy):
     draft = sample_project_copy.parent / "draft-2025.docx"
-    built = {f["ref"]: f for f in read_manifest(Document(str(draft)))["figures"]}
+    built = {f["ref"]: f for f in read_manifest(Document(str(draft))).model_dump(mode="json", exclude_unset=True)["figures"]}
     drop_two_petitions(sample_project_copy)
     report = check(draft, sample_project_copy)
     stale = findings_by_status(report)
@@ -257,7 +259,7 @@ def test_a_query_that_fails_now_leaves_its_figures_unchecked(sample_project, sam
     unchecked = [f for f in report.figures if f.status == UNCHECKED]
     assert unchecked and all(f.sources == ["licensing（行政审批系统）"] for f in unchecked)
     assert all(f.note.startswith("查询 hazchem_permits 失败") for f in unchecked)
-    assert report.exit_code == 2 and "查询 hazchem_permits 失败" in report.render()
+    assert report.exit_code == 2 and "查询 hazchem_permits 失败" in render_check(report)
 
 
 def test_when_the_report_cannot_be_rendered_without_a_source_the_check_cannot_run(
@@ -274,7 +276,7 @@ def test_a_draft_without_controls_or_manifest_checks_in_paragraph_mode(sample_pr
     edit.strip_controls()
     edit.strip_manifest()
     report = check(edit.save(), sample_project)
-    assert report.mode == "paragraphs" and "段落比对模式（较弱）" in report.render()
+    assert report.mode == "paragraphs" and "段落比对模式（较弱）" in render_check(report)
     assert report.year == 2025 and report.year_from == "标题"
     assert {f.status for f in report.figures} == {CONSISTENT} and report.unbacked == []
     assert report.exit_code == 0
@@ -346,12 +348,7 @@ def test_a_missing_or_unreadable_draft_is_a_draft_error(sample_project, tmp_path
 # --------------------------------------------------------------------------- LibreOffice round trip
 
 def _soffice() -> str:
-    found = shutil.which("soffice") or shutil.which("libreoffice")
-    if found is None:
-        if os.environ.get("DRAFTER_REQUIRE_RENDER") == "1":
-            pytest.fail("DRAFTER_REQUIRE_RENDER=1 but soffice is not installed")
-        pytest.skip("soffice not installed")
-    return found
+    return require_programs("render", "soffice", "libreoffice")
 
 
 def _libreoffice_round_trip(source: Path, out_dir: Path) -> Path:
@@ -375,7 +372,7 @@ def test_a_draft_saved_by_libreoffice_still_checks_clean_and_names_the_mode(samp
     assert read_manifest(doc) is not None  # … but kept the manifest and the bookmarks
     assert read_paragraphs(converted) == read_paragraphs(sample_draft)
     report = check(converted, sample_project)
-    assert report.mode == "controls" and "方式：内容控件模式" in report.render()
+    assert report.mode == "controls" and "方式：内容控件模式" in render_check(report)
     assert report.findings == [] and report.exit_code == 0
 
 

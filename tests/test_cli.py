@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from docx import Document
+
+from conftest import require_programs
 
 from drafter.cli import main
 
@@ -114,10 +115,7 @@ def test_master_refuses_a_name_that_is_not_a_docx(tmp_path):
 
 @pytest.mark.render
 def test_build_preview_writes_png_pages_beside_the_draft(tmp_path):
-    if not shutil.which("soffice"):
-        if os.environ.get("DRAFTER_REQUIRE_RENDER") == "1":
-            pytest.fail("LibreOffice (soffice) is required in CI")
-        pytest.skip("LibreOffice is not installed")
+    require_programs("render", "soffice")
     from drafter.sample import create_sqlite
 
     shutil.copy(REPO / "config.yaml", tmp_path / "config.yaml")
@@ -130,3 +128,18 @@ def test_build_preview_writes_png_pages_beside_the_draft(tmp_path):
     pages = sorted((tmp_path / "d-预览").glob("*.png"))
     assert len(pages) >= 5
     assert pages[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_debug_shows_the_chained_cause_with_the_password_masked(tmp_path, monkeypatch):
+    """--debug prints the whole chain (the driver's own error included); a password in a URL
+    never appears, here a source that cannot be parsed."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "config.yaml").write_text(
+        "report:\n  agency: 某局\n  year: 2025\nsources:\n  office:\n    url: 'postgresql+psycopg://u:s3cr3t@h:notaport/db'\n",
+        encoding="utf-8")
+    result = CliRunner().invoke(main, ["--debug", "lint"])
+    result_build = CliRunner().invoke(main, ["--debug", "build"])
+    for r in (result, result_build):
+        assert "s3cr3t" not in r.output
+    assert "The above exception was the direct cause" in result_build.output
+    assert "ValueError" in result_build.output or "ArgumentError" in result_build.output

@@ -50,7 +50,7 @@ def _figures(draft: Path) -> list[tuple]:
             return Decimal(value)
         return value
 
-    manifest = read_manifest(Document(str(draft)))
+    manifest = read_manifest(Document(str(draft))).model_dump(mode="json", exclude_unset=True)
     return [(f["ref"], exact(f["value"]), f["text"]) for f in manifest["figures"]]
 
 

@@ -628,7 +628,7 @@ def test_a_folder_named_like_a_query_is_not_a_query(project):
 
 
 @pytest.mark.parametrize("expression, needles", [
-    ("{{ cases }}", ["查询 cases 返回的是一行多列，不能整个写进报告", "{{ cases.列名 }}", "n、fines"]),
+    ("{{ cases }}", ["查询 cases 返回的是一行多列，不能整个写进报告", "{{ cases.n }}", "n、fines"]),
     ("{{ attachments }}", ["全部结果", "{% for r in 查询名 %}"]),
 ], ids=["row", "list"])
 def test_a_whole_result_printed_is_refused_not_written_as_python(project, expression, needles):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from drafter.text.environment import make_environment
 from drafter.errors import DataError
@@ -58,3 +60,13 @@ def test_a_null_stays_a_null_whatever_it_is_divided_by():
     _, registry = render("{{ a | ratio(b) | pct }}", a=fig(None, "a"), b=fig(0, "b"))
     [occ] = list(registry)
     assert occ.placeholder and occ.reason == "查询结果为空（NULL）"
+
+
+@given(st.integers(-10**6, 10**6), st.integers(-10**6, 10**6))
+def test_figures_that_compare_equal_hash_alike(a, b):
+    x, y = fig(a, "q.a"), fig(b, "r.b")
+    if x == y:
+        assert hash(x) == hash(y)
+    if x == a:
+        assert hash(x) == hash(a)
+    assert len({x, fig(a, "other.ref")}) == 1

@@ -11,7 +11,7 @@ from docx import Document
 
 from drafter import Finding, lint
 from drafter.cli import main
-from drafter.linter import select_columns
+from drafter.project.validation import select_columns
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -214,8 +214,8 @@ def test_a_whole_row_or_list_of_rows_printed_is_a_finding(project):
     edit(section, "罚款{{ checks.fines | wan_yuan }}", "罚款{{ checks }}，各镇{{ by_town }}")
     findings = lint(project)
     messages = {f.message: f for f in findings}
-    row = messages["查询 checks 返回一行多列，不能整个写进报告"]
-    rows = messages["查询 by_town 返回多行，不能整个写进报告"]
+    row = messages["查询 checks 返回的是一行多列，不能整个写进报告"]
+    rows = messages["模板直接输出了查询 by_town 的全部结果"]
     assert row.path == section and row.line == 2 and "{{ checks.checks }}" in row.hint
     assert rows.line == 2 and "{% for r in by_town %}" in rows.hint
     assert not [f for f in findings if "total" in f.message]  # a scalar printed whole is fine

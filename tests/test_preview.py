@@ -12,7 +12,6 @@ so a line of pure Chinese text is where 28 characters a line shows).
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 import statistics
 import struct
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import jinja2
 import pytest
+from conftest import require_programs
 from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 from docxtpl import DocxTemplate
@@ -61,12 +61,8 @@ def test_it_maps_every_default_face_to_an_installed_family():
 # --------------------------------------------------------------------------- rendering
 
 def _require_render() -> None:
-    missing = [name for name in ("soffice", "pdftoppm") if shutil.which(name) is None]
-    if missing:
-        message = f"{', '.join(missing)} not installed"
-        if os.environ.get("DRAFTER_REQUIRE_RENDER") == "1":
-            pytest.fail(f"DRAFTER_REQUIRE_RENDER=1 but {message}")
-        pytest.skip(message)
+    require_programs("render", "soffice")
+    require_programs("render", "pdftoppm")
 
 
 BODY_TEXT = [

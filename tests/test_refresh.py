@@ -58,7 +58,7 @@ def control_texts(path: Path) -> dict[str, str]:
 
 
 def ids(draft: Path) -> dict[str, str]:
-    return {f["ref"]: f["id"] for f in read_manifest(Document(str(draft)))["figures"]}
+    return {f.ref: f.id for f in read_manifest(Document(str(draft))).figures}
 
 
 def edited_draft(project: Path, target: Path) -> tuple[Path, str]:
@@ -109,7 +109,7 @@ def test_refresh_updates_changed_figures_keeps_edits_and_check_on_the_copy_flags
     report = check(result.path, project)
     assert [(f.status, f.id) for f in report.findings] == [(EDITED, fid)]
     manifest = read_manifest(Document(str(result.path)))
-    assert manifest["refreshed_from"] == "edited.docx" and manifest["refreshed_at"]
+    assert manifest.refreshed_from == "edited.docx" and manifest.refreshed_at
 
 
 def test_a_changed_wording_is_commented_with_the_new_wording_not_rewritten(sample_project_copy, tmp_path):

@@ -113,7 +113,7 @@ def test_the_sample_ships_rules_of_every_kind_but_sum_and_they_pass_on_its_data(
     ruleset = load_rules(load_config(sample_project))
     kinds = {r.kind for r in ruleset.rules}
     assert {"bounds", "prior"} <= kinds and len(ruleset.sql_tests) >= 3
-    assert read_manifest(Document(str(sample_draft)))["rules"] == []
+    assert read_manifest(Document(str(sample_draft))).rules == []
     report = check(sample_draft, sample_project)
     assert report.rules == [] and report.exit_code == 0
     assert lint(sample_project) == []
@@ -138,7 +138,7 @@ def test_data_that_break_a_rule_are_a_warning_at_build_an_error_under_strict_and
     bounds, rows = result.rules.findings
     assert "inspections.hazards_cleared 为 961，大于上限 inspections.hazards_found（861）" in bounds.message
     assert "20 行不符合" in rows.message and rows.detail.count("hazards_cleared = ") == 20
-    assert [r["rule"] for r in read_manifest(Document(str(result.path)))["rules"]] == names
+    assert [r["rule"] for r in read_manifest(Document(str(result.path))).rules] == names
 
     with pytest.raises(DataError) as info:
         build(project, output=tmp_path / "strict.docx", strict=True)

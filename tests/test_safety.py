@@ -154,7 +154,7 @@ def test_the_word_master_is_sandboxed_too(project):
     document.save(str(master))
     result = build(project)
     assert result.exit_code == 2, result.output
-    assert f"{master}: Word 母版第 20 段访问了不允许访问的内容，已阻止" in result.output
+    assert f"{master}（第 20 段）: 模板访问了不允许访问的内容，已阻止" in result.output
     assert "> 第 20 段 | {{ title.__class__ }}" in result.output
     assert "Traceback" not in result.output
 
@@ -173,7 +173,7 @@ def test_hostile_database_text_reads_back_as_text_and_the_draft_stays_whole(proj
             shown[key] = value
     assert shown == {key: seen for key, (_, seen) in HOSTILE_TEXT.items()}
     # The raw values are kept exactly in the draft's manifest, for `drafter check`.
-    manifest = read_manifest(Document(str(draft)))
+    manifest = read_manifest(Document(str(draft))).model_dump(mode="json", exclude_unset=True)
     raw = {f["value"] for f in manifest["figures"] if isinstance(f["value"], str)}
     assert {v for v, _ in HOSTILE_TEXT.values()} <= raw
     # Text posing as a figure marker made no content control of its own.
@@ -229,7 +229,7 @@ def test_a_hostile_parameter_arrives_as_data_and_the_table_survives(project):
     assert f"{HOSTILE_PARAMETER}检查1次。" in text  # matched the one row holding that very text
     with sqlite3.connect(project.parent / "data/market.db") as conn:
         assert conn.execute("SELECT COUNT(*) FROM inspection").fetchone() == (3,)
-    manifest = read_manifest(Document(str(project.parent / "d.docx")))
+    manifest = read_manifest(Document(str(project.parent / "d.docx"))).model_dump(mode="json", exclude_unset=True)
     ran = manifest["queries"]["town_checks"]
     assert ran["params"] == {"town": HOSTILE_PARAMETER}
     # The SQL that ran is the file's text, the value bound to its placeholder, never spliced in.

@@ -25,7 +25,7 @@ from drafter.review.checker import CONSISTENT, STALE, UNCHECKED
 from drafter.review.wordings import REWORDED
 from drafter.text.environment import make_environment
 from drafter.text.wording import expression_text, note_query_names
-from drafter.word.manifest import read_manifest
+from drafter.word.manifest import Manifest, read_manifest
 
 SECTION = "1-主要举措和工作成效.txt"
 
@@ -40,7 +40,7 @@ def sql(project: Path, db: str, statement: str, *params) -> int:
 
 def wording_by_condition(draft: Path) -> dict[str, dict]:
     manifest = read_manifest(Document(str(draft)))
-    return {"；".join(w["conditions"]): w for w in manifest["wordings"]}
+    return {"；".join(w.conditions): w for w in manifest.wordings}
 
 
 def findings(report) -> list[tuple[str, str]]:
@@ -51,8 +51,8 @@ def findings(report) -> list[tuple[str, str]]:
 
 def test_the_sample_draft_records_each_condition_over_figures_with_its_branch_and_marks_its_text(sample_draft):
     doc = Document(str(sample_draft))
-    wordings = read_manifest(doc)["wordings"]
-    conditions = [w["conditions"][0] for w in wordings]
+    wordings = read_manifest(doc).wordings
+    conditions = [w.conditions[0] for w in wordings]
     assert conditions == [
         "hazard_screening.major_rectified == hazard_screening.major",
         "flood_response_levels.level_i > 0",
@@ -62,24 +62,24 @@ def test_the_sample_draft_records_each_condition_over_figures_with_its_branch_an
         "science_ambassadors.honoured > 0",
     ]
     first = wordings[0]
-    assert (first["label"], first["text"]) == ("如果", "全部完成整改")
-    assert {r["ref"]: r["value"] for r in first["reads"]} == {"hazard_screening.major_rectified": 225,
-                                                              "hazard_screening.major": 225}
-    assert wordings[1]["text"] == "" and wordings[1]["label"].startswith("（条件均不成立")
-    assert wordings[3]["text"] == "无纠错或败诉案件"
+    assert (first.label, first.text) == ("如果", "全部完成整改")
+    assert {r.ref: r.value for r in first.reads} == {"hazard_screening.major_rectified": 225,
+                                                     "hazard_screening.major": 225}
+    assert wordings[1].text == "" and wordings[1].label.startswith("（条件均不成立")
+    assert wordings[3].text == "无纠错或败诉案件"
     # the text is marked in the draft by a bookmark range, which holds what the manifest says
     names = [b.get(qn("w:name")) for b in doc.element.body.iter(qn("w:bookmarkStart"))]
-    assert [n for n in names if n.startswith("_drafter_w")] == [f"_drafter_{w['id']}" for w in wordings]
+    assert [n for n in names if n.startswith("_drafter_w")] == [f"_drafter_{w.id}" for w in wordings]
     from drafter.review.scan import scan_document, wording_ranges
 
     paragraphs = scan_document(doc)
     for w in wordings:
-        r = wording_ranges(doc)[w["id"]]
+        r = wording_ranges(doc)[w.id]
         a, b = r.span_in(r.start[0], len(paragraphs[r.start[0]].text))
-        assert paragraphs[r.start[0]].text[a:b] == w["text"]
+        assert paragraphs[r.start[0]].text[a:b] == w.text
     # figures printed inside a wording name it
-    inside = [f for f in read_manifest(doc)["figures"] if f["wording"]]
-    assert {f["ref"] for f in inside} >= {"science_ambassadors.honoured", "legal_proceedings.pending_first_instance"}
+    inside = [f for f in read_manifest(doc).figures if f.wording]
+    assert {f.ref for f in inside} >= {"science_ambassadors.honoured", "legal_proceedings.pending_first_instance"}
 
 
 def test_an_unchanged_draft_checks_every_wording_consistent(sample_project, sample_draft):
@@ -96,7 +96,7 @@ def test_a_corrected_case_flips_no_corrected_or_lost_cases_only(sample_project_c
                "UPDATE legal_proceeding SET outcome = '撤销' WHERE id = (SELECT MIN(id) FROM legal_proceeding "
                "WHERE filed_on >= '2025-01-01' AND concluded_on IS NOT NULL AND concluded_on < '2026-01-01')") == 1
     report = check(draft, sample_project_copy)
-    assert findings(report) == [(REWORDED, wording_by_condition(draft)["legal_proceedings.corrected_or_lost == 0"]["id"])]
+    assert findings(report) == [(REWORDED, wording_by_condition(draft)["legal_proceedings.corrected_or_lost == 0"].id)]
     found = report.findings[0]
     assert found.draft_text == "无纠错或败诉案件" and found.current_text == "纠错或败诉案件1起"
     assert "无纠错或败诉案件" in found.sentence and "行政诉讼" in found.sentence
@@ -112,7 +112,7 @@ def test_an_unrectified_major_hazard_flips_all_rectified_only(sample_project_cop
                "UPDATE hazard SET rectified_on = NULL WHERE id = (SELECT MIN(id) FROM hazard "
                "WHERE is_major = 1 AND found_on >= '2025-01-01' AND found_on < '2026-01-01')") == 1
     report = check(draft, sample_project_copy)
-    wid = wording_by_condition(draft)["hazard_screening.major_rectified == hazard_screening.major"]["id"]
+    wid = wording_by_condition(draft)["hazard_screening.major_rectified == hazard_screening.major"].id
     assert findings(report) == [(REWORDED, wid)]
     assert report.findings[0].draft_text == "全部完成整改"
     assert report.findings[0].current_text == "已完成整改224处"
@@ -124,7 +124,7 @@ def test_a_new_level_i_response_flips_the_empty_sentence_only(sample_project_cop
         "INSERT INTO response_level_change (id, response_id, response_level, effective_at) "
         "SELECT MAX(id) + 1, MAX(response_id), 'Ⅰ', '2025-07-30 10:00:00.000000' FROM response_level_change")
     report = check(draft, sample_project_copy)
-    wid = wording_by_condition(draft)["flood_response_levels.level_i > 0"]["id"]
+    wid = wording_by_condition(draft)["flood_response_levels.level_i > 0"].id
     assert findings(report) == [(REWORDED, wid)]
     found = report.findings[0]
     assert found.draft_text == "" and found.current_text == "，Ⅰ级响应1次"
@@ -145,7 +145,7 @@ def test_a_figure_that_drops_out_with_its_condition_is_stale_never_uncheckable(s
     draft = sample_project_copy.parent / "draft-2025.docx"
     assert sql(sample_project_copy, db, statement) >= 1
     report = check(draft, sample_project_copy)
-    wid = wording_by_condition(draft)[condition]["id"]
+    wid = wording_by_condition(draft)[condition].id
     reworded = [w.id for w in report.wordings if w.finding]
     assert reworded == [wid]
     dropped = [f for f in report.figures if f.ref == ref]
@@ -276,11 +276,11 @@ def test_an_older_draft_without_wordings_in_its_manifest_is_still_checked(sample
 
     draft = sample_project_copy.parent / "draft-2025.docx"
     doc = Document(str(draft))
-    manifest = read_manifest(doc)
-    del manifest["wordings"]
-    for fig in manifest["figures"]:
+    data = read_manifest(doc).model_dump(mode="json", exclude_unset=True)
+    del data["wordings"], data["rules"]
+    for fig in data["figures"]:
         del fig["wording"]
-    write_manifest(doc, manifest)
+    write_manifest(doc, Manifest.model_validate(data))
     old = tmp_path / "old.docx"
     doc.save(str(old))
     shutil.copy(old, tmp_path / "copy.docx")

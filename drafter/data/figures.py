@@ -140,7 +140,8 @@ class Figure:
     def __gt__(self, o): _note(self, o); return _num(self) > _plain(self._cmp_value(o))  # noqa: E702
     def __ge__(self, o): _note(self, o); return _num(self) >= _plain(self._cmp_value(o))  # noqa: E702
     def __bool__(self): _note(self); return bool(self.value)  # noqa: E702
-    def __hash__(self): return hash((self.ref, self.value))
+    # Equal figures (and a figure equal to a number) hash alike: `==` compares values only.
+    def __hash__(self): return hash(self.value)
     def __int__(self): _note(self); return int(_num(self))  # noqa: E702
     def __float__(self): _note(self); return float(_num(self))  # noqa: E702
 
@@ -200,8 +201,8 @@ class Row:
             raise AttributeError(name)
         try:
             return self._columns[name]
-        except KeyError:
-            raise UnknownColumn(self._query, name, list(self._columns)) from None
+        except KeyError as exc:
+            raise UnknownColumn(self._query, name, list(self._columns)) from exc
 
     def __getitem__(self, name: str) -> Figure:
         return self.__getattr__(name)
@@ -217,6 +218,22 @@ class Row:
 
     def __repr__(self) -> str:
         return f"Row({self._query}: {', '.join(self._columns)})"
+
+
+class MissingRow:
+    """Stands in for the row of a query that failed: every column is a figure without a value."""
+
+    def __init__(self, query: str, source: str, description: str = ""):
+        # Private names: any public attribute would hide a column of the same name.
+        self._query, self._source, self._description = query, source, description
+
+    def __getattr__(self, column: str) -> Figure:
+        if column.startswith("_"):
+            raise AttributeError(column)
+        prov = Provenance(self._query, self._source, column)
+        return Figure(None, prov.ref, (prov,), self._description)
+
+    __getitem__ = __getattr__
 
 
 class UnknownColumn(AttributeError):

@@ -213,7 +213,7 @@ def run_query(conn: Connection, spec: QuerySpec, source: str, params: dict[str, 
     except (DBAPIError, SQLAlchemyError) as exc:
         failed_at = clock()
         conn.rollback()
-        raise _database_error(spec, source, sql_file, exc, timeout, dialect, failed_at >= deadline) from None
+        raise _database_error(spec, source, sql_file, exc, timeout, dialect, failed_at >= deadline) from exc
     finally:
         if dialect == "sqlite":
             clear_sqlite_handler(conn)

@@ -128,12 +128,12 @@ def open_engine(name: str, settings: SourceSettings) -> Engine:
     """
     try:
         url = make_url(settings.url)
-    except ArgumentError:
+    except ArgumentError as exc:
         raise SourceError(
             f"数据源“{name}”的 URL 无法解析：{masked_url(settings.url)}",
             hint="URL 形如 postgresql+psycopg://用户@主机:5432/库名、mysql+pymysql://用户@主机:3306/库名"
                  " 或 sqlite:///sample/x.db；密码中的 @ : / 等字符要写成 %40 %3A %2F。",
-        ) from None
+        ) from exc
     url = with_installed_driver(url)
     connect_args: dict = {}
     target: str | URL = url
@@ -142,11 +142,11 @@ def open_engine(name: str, settings: SourceSettings) -> Engine:
             and not url.database.startswith("file:"):
         try:
             target = _sqlite_readonly_url(url.database)
-        except FileNotFoundError:
+        except FileNotFoundError as exc:
             raise SourceError(
                 f"数据源“{name}”的 SQLite 文件不存在：{url.database}",
                 hint="先运行 drafter sample create 生成示例库，或在 config.yaml 中改正路径。",
-            ) from None
+            ) from exc
     elif backend == "postgresql":
         # TCP keepalives: a server that vanishes mid-query (a cut network) is noticed in about a minute.
         connect_args = {"connect_timeout": CONNECT_TIMEOUT, "application_name": APPLICATION_NAME,
@@ -164,12 +164,12 @@ def open_engine(name: str, settings: SourceSettings) -> Engine:
             f"数据源“{name}”所需的数据库驱动未安装（{url.drivername}）",
             cause=scrub(str(exc), settings.url),
             hint=DRIVER_HINT,
-        ) from None
+        ) from exc
     except (ArgumentError, ImportError, SQLAlchemyError) as exc:
         raise SourceError(
             f"数据源“{name}”无法创建连接（{masked_url(settings.url)}）",
             cause=scrub(str(exc), settings.url),
-        ) from None
+        ) from exc
     event.listen(engine, "connect", _session_setup(name, backend, settings.timeout))
     return engine
 
@@ -202,7 +202,7 @@ def _session_setup(name: str, backend: str, timeout: float) -> Callable:
                 f"数据源“{name}”已连上，但未能设为只读或设置查询时限，为安全起见不执行任何查询",
                 cause=str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__,
                 hint="确认数据库版本（MySQL 需 5.7.8 以上，MariaDB 需 10.1 以上）；如确有困难，请联系维护者。",
-            ) from None
+            ) from exc
         cursor.close()
         if backend in ("postgresql", "mysql", "mariadb"):
             dbapi_conn.commit()  # SET inside a transaction that is later rolled back would be undone
@@ -227,7 +227,7 @@ def connect(name: str, engine: Engine, settings: SourceSettings) -> Iterator[Con
             f"无法连接数据源“{name}”（{masked_url(settings.url)}）",
             cause=scrub(cause, settings.url),
             hint="检查服务器是否在运行、地址端口和账号是否正确；密码请用环境变量提供。",
-        ) from None
+        ) from exc
     try:
         yield conn
     finally:

@@ -264,7 +264,7 @@ def _check_url(name: str, url: str, config: "Config") -> None:
             cause=str(exc).replace(url, masked),
             hint="URL 形如 sqlite:///sample/x.db 或 postgresql+psycopg://用户@主机:5432/库名；"
             "密码用 ${环境变量} 写。",
-        ) from None
+        ) from exc
 
 
 def _resolve_sqlite(url: str, root: Path) -> str:
@@ -333,7 +333,7 @@ def load_config(
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        raise _validation_error(exc, path, lines, text) from None
+        raise _validation_error(exc, path, lines, text) from exc
     config = config.model_copy(update={"path": path.resolve(), "lines": lines})
     for name, source in config.sources.items():
         _check_url(name, source.url, config)

@@ -89,10 +89,10 @@ def parse_query(path: Path, text: str | None = None) -> QuerySpec:
         except UnicodeDecodeError as exc:
             raise QueryError(
                 "查询文件不是 UTF-8 编码", path=path, cause=str(exc), hint="请用 UTF-8 编码另存该文件。"
-            ) from None
+            ) from exc
         except OSError as exc:
             raise QueryError("查询文件无法读取", path=path, cause=str(exc),
-                             hint="检查文件权限，或它是否正被其他程序独占打开。") from None
+                             hint="检查文件权限，或它是否正被其他程序独占打开。") from exc
     header: dict[str, str] = {}
     header_lines: dict[str, int] = {}
     lines = text.splitlines()

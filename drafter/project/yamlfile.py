@@ -38,32 +38,32 @@ def load_yaml(path: Path) -> tuple[Any, dict[Location, int], str]:
     """Parse `path`; return (data, key locations, text). Errors name the line."""
     try:
         text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    except FileNotFoundError as exc:
         raise ConfigError(
             "找不到配置文件",
             path=path,
             hint="请确认路径，或在项目目录下运行；可用 --config 指定配置文件。",
-        ) from None
-    except IsADirectoryError:
+        ) from exc
+    except IsADirectoryError as exc:
         raise ConfigError(
             "这是一个文件夹，不是配置文件",
             path=path,
             hint="用 --config 指定文件本身，例如 --config 项目目录/config.yaml。",
-        ) from None
+        ) from exc
     except OSError as exc:
         raise ConfigError(
             "配置文件无法读取",
             path=path,
             cause=str(exc),
             hint="检查文件权限，或它是否正被其他程序独占打开。",
-        ) from None
+        ) from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(
             "配置文件不是 UTF-8 编码",
             path=path,
             cause=str(exc),
             hint="请用 UTF-8 编码另存该文件。",
-        ) from None
+        ) from exc
     try:
         loader = _Loader(text)
         try:
@@ -93,7 +93,7 @@ def load_yaml(path: Path) -> tuple[Any, dict[Location, int], str]:
             cause=f"{exc.problem or exc.context}",
             context=numbered_context(text, line) if line else None,
             hint=hint,
-        ) from None
+        ) from exc
     lines: dict[Location, int] = {}
     if node is not None:
         _line_map(node, (), lines)

@@ -165,9 +165,8 @@ def annotate(report: CheckReport, output: str | Path) -> Path:
             continue
         _comment(document, p, item.span, _finding_text(item))
     if report.rules:
-        manifest = read_manifest(document) or {}
-        _comment_rules(document, {"figures": manifest.get("figures", []),
-                                  "rules": [r.to_json() for r in report.rules]})
+        manifest = read_manifest(document)
+        _comment_rules(document, [r.to_json() for r in report.rules], manifest.figures if manifest else [])
     save_atomically(document, output)
     return output
 
@@ -187,35 +186,35 @@ def reviewer_copy(draft: str | Path, output: str | Path | None = None, *, force:
     requested = Path(output) if output is not None else reviewer_path(draft)
     check_annotate_path(draft, requested)
     path = requested if force else next_free_path(requested)
-    figures = {f["id"]: f for f in manifest.get("figures", [])}
-    queries = manifest.get("queries", {})
-    source_names = manifest.get("sources", {})
+    figures = {f.id: f for f in manifest.figures}
     for p in body_paragraphs(document):
         spans = [(kind, el, cid) for kind, el, cid in walk(p) if kind == "open"]
         for _, sdt, cid in spans:
             fig = figures.get(cid)
             if fig is None:
                 continue
-            lines = [f"{cid} {fig.get('description', '')}"]
-            for src in fig.get("sources", []):
-                desc = source_names.get(src["source"], {}).get("description")
-                where = f"{src['source']}（{desc}）" if desc else src["source"]
-                column = src["column"] + (f"，第 {src['row'] + 1} 行" if src.get("row") is not None else "")
-                lines.append(f"查询 {src['query']}（{queries.get(src['query'], {}).get('file', '')}），"
+            lines = [f"{cid} {fig.description}"]
+            for src in fig.sources:
+                source = manifest.sources.get(src.source)
+                desc = source.description if source is not None else None
+                where = f"{src.source}（{desc}）" if desc else src.source
+                column = src.column + (f"，第 {src.row + 1} 行" if src.row is not None else "")
+                query = manifest.queries.get(src.query)
+                lines.append(f"查询 {src.query}（{query.file if query is not None else ''}），"
                              f"列 {column}，数据源 {where}")
-            lines.append(f"原始值：{fig.get('value')}；写作“{fig.get('text')}”（{fig.get('filter')}）")
+            lines.append(f"原始值：{fig.value}；写作“{fig.text}”（{fig.filter}）")
             _comment_on_control(document, sdt, "\n".join(lines))
-    _comment_rules(document, manifest)
+    _comment_rules(document, manifest.rules, manifest.figures)
     save_atomically(document, path)
     return path
 
 
-def _comment_rules(document, manifest: dict) -> None:
+def _comment_rules(document, rules: list[dict], figures: list) -> None:
     """A comment for each consistency rule the build's figures failed, on the first figure it
     names that the draft prints (else on the first paragraph of the body)."""
     from drafter.review.rules import RuleFinding
 
-    findings = [RuleFinding.from_json(r) for r in manifest.get("rules", [])]
+    findings = [RuleFinding.from_json(r) for r in rules]
     if not findings:
         return
     controls: dict[str, etree._Element] = {}
@@ -224,8 +223,8 @@ def _comment_rules(document, manifest: dict) -> None:
             if kind == "open" and cid not in controls:
                 controls[cid] = sdt
     by_ref: dict[str, str] = {}
-    for fig in manifest.get("figures", []):
-        by_ref.setdefault(fig.get("ref", ""), fig.get("id", ""))
+    for fig in figures:
+        by_ref.setdefault(fig.ref, fig.id)
     paragraphs = [p for p in body_paragraphs(document) if "".join(p.itertext()).strip()]
     for finding in findings:
         target = next((controls[by_ref[r]] for r in finding.refs if by_ref.get(r) in controls), None)

@@ -37,7 +37,8 @@ from drafter.builder import Project, compose_draft, load_project
 from drafter.project.config import Config
 from drafter.errors import DraftError
 from drafter.data.figures import Occurrence, json_value
-from drafter.word.manifest import read_manifest
+from drafter.outcome import check_exit_code
+from drafter.word.manifest import Manifest, read_manifest
 from drafter.data.runner import QueryResult, RunResult, build_parameters, run_queries
 from drafter.review.scan import (
     Number,
@@ -64,7 +65,6 @@ CONTROLS = "controls"
 PARAGRAPHS = "paragraphs"
 MODE_LABELS = {CONTROLS: "内容控件模式", PARAGRAPHS: "段落比对模式（较弱）"}
 
-EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_CHECK = 0, 1, 2
 
 
 @dataclass
@@ -137,10 +137,6 @@ class CheckReport:
     run: Any = field(default=None, repr=False)  # the queries as run now (for refresh)
 
     @property
-    def mode_label(self) -> str:
-        return MODE_LABELS[self.mode]
-
-    @property
     def findings(self) -> list[FigureCheck | UnbackedNumber | WordingCheck]:
         """Everything a reviewer should look at, in the order of the draft."""
         found: list[FigureCheck | UnbackedNumber | WordingCheck] = [f for f in self.figures if f.finding]
@@ -164,75 +160,13 @@ class CheckReport:
 
     @property
     def exit_code(self) -> int:
-        if any(f.status == UNCHECKED for f in self.figures):
-            return EXIT_CANNOT_CHECK
-        return EXIT_FINDINGS if self.findings or self.rules else EXIT_OK
-
-    def summary(self) -> str:
-        counts = self.counts()
-        parts = [f"{s} {counts[s]}" for s in STATUSES[:-2] if counts[s] or s == CONSISTENT]
-        text = f"{len(self.figures)} 个数字：{'，'.join(parts)}；{UNBACKED} {counts[UNBACKED]} 处。"
-        if self.wordings:
-            text += f"条件措辞 {len(self.wordings)} 处：{REWORDED} {counts[REWORDED]} 处。"
-        if self.rules:
-            text += f"一致性规则未通过 {len(self.rules)} 条。"
-        return text
+        return check_exit_code(self)
 
     def render(self) -> str:
-        """The report as `drafter check` prints it."""
-        head = f"核对 {self.draft.name}（{self.year} 年度"
-        if self.built_at:
-            head += f"，生成于 {self.built_at.replace('T', ' ')}"
-        head += "）"
-        lines = [head, f"方式：{self.mode_label}"]
-        if self.mode == PARAGRAPHS:
-            lines.append("  草稿中的内容控件或清单已被去掉（WPS、LibreOffice 另存可能如此），"
-                         "只能按段落比对数字，结果仅供参考。")
-        lines += [f"注意：{w}" for w in self.warnings]
-        lines.append(self.summary())
-        for item in self.findings:
-            lines.append("")
-            if isinstance(item, UnbackedNumber):
-                lines.append(f"[{UNBACKED}] {item.text}（{item.part or '正文'}）")
-                lines.append(f"  句子：{item.sentence}")
-            elif isinstance(item, WordingCheck):
-                lines.append(f"[{REWORDED}] {item.id} 条件“{item.condition}”（{item.where}）")
-                if item.part:
-                    lines.append(f"  部分：{item.part}")
-                lines += item.lines()
-            else:
-                lines.append(f"[{item.status}] {item.id} {item.description}（{item.ref}）")
-                if item.part:
-                    lines.append(f"  部分：{item.part}")
-                lines.append(f"  句子：{item.sentence}")
-                lines.append("  " + "　".join(_values(item)))
-            if item.note:
-                lines.append(f"  说明：{item.note}")
-        for finding in self.rules:
-            lines.append("")
-            lines += finding.report_lines()
-        if self.fixed_numbers:
-            lines.append("")
-            lines.append(f"模板中写死的数字 {len(self.fixed_numbers)} 处（每期请确认；确认不变的可在 config.yaml 的 "
-                         "fixed_numbers: 中登记）：")
-            lines += [f"  {n.render()}" for n in self.fixed_numbers]
-        if not self.findings and not self.rules:
-            lines.append("全部一致。")
-        return "\n".join(lines)
+        """The report as `drafter check` prints it (drafter/review/report_text.py)."""
+        from drafter.review.report_text import render_check
 
-
-def _values(item: FigureCheck) -> list[str]:
-    out = [f"草稿：{_shown(item.draft_text)}"]
-    if item.built_text is not None:
-        out.append(f"生成时：{_shown(item.built_text)}")
-    out.append(f"当前数据：{_shown(item.current_text)}")
-    return out
-
-
-def _shown(text: str | None) -> str:
-    if text is None:
-        return "—"
-    return f"“{text}”" if text else "（空）"
+        return render_check(self)
 
 
 # --------------------------------------------------------------------------- opening the draft
@@ -254,7 +188,7 @@ def open_draft(path: str | Path):
         document = Document(io.BytesIO(data))
     except Exception as exc:  # noqa: BLE001 — python-docx raises several kinds for a bad package
         raise DraftError("无法作为 Word 文档打开", path=path, cause=f"{type(exc).__name__}: {exc}",
-                         hint="确认这是 Word 文档（不是 Excel 等其他 Office 文件）；可用 Word 打开后另存一次。") from None
+                         hint="确认这是 Word 文档（不是 Excel 等其他 Office 文件）；可用 Word 打开后另存一次。") from exc
     return document, hashlib.sha256(data).hexdigest()
 
 
@@ -358,7 +292,7 @@ class _Expected:
     wording: str | None = None  # the built wording it was printed in
 
 
-def _expected_figures(manifest: dict | None, fresh: list[Occurrence], fresh_wordings: dict | None = None,
+def _expected_figures(manifest: Manifest | None, fresh: list[Occurrence], fresh_wordings: dict | None = None,
                       dropped: dict | None = None) -> list[_Expected]:
     if manifest is None:
         return [
@@ -367,7 +301,7 @@ def _expected_figures(manifest: dict | None, fresh: list[Occurrence], fresh_word
             for o in fresh
         ]
     fresh_wordings, dropped = fresh_wordings or {}, dropped or {}
-    built_cid = {w.get("id"): w.get("cid") for w in manifest.get("wordings", [])}
+    built_cid = {w.id: w.cid for w in manifest.wordings}
     by_ref: dict[str, list[Occurrence]] = {}
     by_place: dict[tuple[str, str | None], list[Occurrence]] = {}
     for occ in fresh:
@@ -382,31 +316,29 @@ def _expected_figures(manifest: dict | None, fresh: list[Occurrence], fresh_word
         return candidates.pop(0) if candidates else None
 
     out = []
-    for fig in manifest.get("figures", []):
+    for fig in manifest.figures:
         # The k-th of a ref in the same conditional wording (or outside any) is the k-th of that ref
         # there now; a figure of a wording whose branch changed may have no counterpart.
-        wording = fig.get("wording")
-        match = first(by_place.get((fig["ref"], built_cid.get(wording)), []))
+        wording = getattr(fig, "wording", None)
+        match = first(by_place.get((fig.ref, built_cid.get(wording)), []))
         if match is None and wording not in dropped:
-            match = first(by_ref.get(fig["ref"], []))
+            match = first(by_ref.get(fig.ref, []))
         if match is not None:
             used.add(match.id)
-        sources = fig.get("sources", [])
         out.append(_Expected(
-            fig["id"], fig["ref"], fig.get("description", ""), fig.get("part") or "",
-            fig.get("text"), fig.get("value"),
-            list(dict.fromkeys(s["query"] for s in sources)),
-            list(dict.fromkeys(s["source"] for s in sources)), match, wording,
+            fig.id, fig.ref, fig.description, fig.part or "", fig.text, fig.value,
+            list(dict.fromkeys(s.query for s in fig.sources)),
+            list(dict.fromkeys(s.source for s in fig.sources)), match, wording,
         ))
     return out
 
 
-def _parameters(project: Project, manifest: dict | None, warnings: list[str]) -> dict[str, Any]:
+def _parameters(project: Project, manifest: Manifest | None, warnings: list[str]) -> dict[str, Any]:
     """The parameters recorded in the draft, typed as `build_parameters` types them."""
     params = build_parameters(project.config)
-    if not manifest or not isinstance(manifest.get("parameters"), dict):
+    if manifest is None or not manifest.parameters:
         return params
-    recorded = dict(manifest["parameters"])
+    recorded = dict(manifest.parameters)
     changed = []
     for key, value in recorded.items():
         now = params.get(key)
@@ -423,11 +355,11 @@ def _parameters(project: Project, manifest: dict | None, warnings: list[str]) ->
     return params
 
 
-def _sql_for(queries: list[str], manifest: dict | None, run: RunResult) -> str:
+def _sql_for(queries: list[str], manifest: Manifest | None, run: RunResult) -> str:
     texts = []
     for q in queries:
-        entry = (manifest or {}).get("queries", {}).get(q, {})
-        sql = entry.get("sql")
+        entry = manifest.queries.get(q) if manifest is not None else None
+        sql = entry.sql if entry is not None else None
         if sql is None:
             result = run.results.get(q)
             sql = result.sql if isinstance(result, QueryResult) else ""
@@ -469,8 +401,8 @@ def check(
     warnings: list[str] = []
     timings["open"] = time.perf_counter() - started
 
-    if manifest and isinstance(manifest.get("year"), int):
-        year_used, year_from = manifest["year"], "草稿清单"
+    if manifest is not None and manifest.year is not None:
+        year_used, year_from = manifest.year, "草稿清单"
         if year is not None and year != year_used:
             warnings.append(f"草稿记录的年度是 {year_used}，已忽略 --year {year}。")
     elif year is not None:
@@ -482,8 +414,8 @@ def check(
 
     project = load_project(config, year=year_used, sources=sources)
     year_used = project.year
-    if manifest and manifest.get("agency") and manifest["agency"] != project.config.report.agency:
-        warnings.append(f"草稿的发文机关是“{manifest['agency']}”，当前配置是“{project.config.report.agency}”。")
+    if manifest is not None and manifest.agency and manifest.agency != project.config.report.agency:
+        warnings.append(f"草稿的发文机关是“{manifest.agency}”，当前配置是“{project.config.report.agency}”。")
 
     from drafter.project.rules import load_rules
 
@@ -494,10 +426,10 @@ def check(
     timings["queries"] = time.perf_counter() - t
     for failure in run.failures:
         warnings.append(f"查询 {failure.spec.name} 失败：{failure.error.message}")
-    if manifest:
-        changed_sql = [name for name, entry in manifest.get("queries", {}).items()
-                       if isinstance(run.results.get(name), QueryResult) and entry.get("sql_hash")
-                       and entry["sql_hash"] != run.results[name].sql_hash]
+    if manifest is not None:
+        changed_sql = [name for name, entry in manifest.queries.items()
+                       if isinstance(run.results.get(name), QueryResult) and entry.sql_hash
+                       and entry.sql_hash != run.results[name].sql_hash]
         if changed_sql:
             warnings.append(f"查询 {'、'.join(changed_sql)} 的 SQL 自生成草稿以来已修改，数字变化可能来自 SQL。")
 
@@ -564,7 +496,7 @@ def check(
     return CheckReport(
         draft=path, sha256=sha, mode=mode, year=year_used, year_from=year_from,
         has_manifest=manifest is not None,
-        built_at=(manifest or {}).get("built_at"), generator=(manifest or {}).get("generator"),
+        built_at=manifest.built_at if manifest else None, generator=manifest.generator if manifest else None,
         figures=figures, unbacked=unbacked, warnings=warnings, elapsed=elapsed, timings=timings,
         wordings=wording.checks, rules=rule_findings, fixed_numbers=literals, run=run,
     )

@@ -15,6 +15,7 @@ from openpyxl.utils import get_column_letter
 from drafter.review.checker import CONSISTENT, EDITED, REMOVED, STALE, UNBACKED, UNCHECKED, CheckReport
 from drafter.review.wordings import REWORDED, reads_text
 from drafter.outputs import check_output_name, write_atomically
+from drafter.review.report_text import mode_label
 
 COLUMNS = (  # header, width, wrap
     ("编号", 7, False),
@@ -148,7 +149,7 @@ def write_checklist(report: CheckReport, path: str | Path) -> Path:
         ("年度", report.year),
         ("生成时间", (report.built_at or "—").replace("T", " ")),
         ("生成程序", report.generator or "—"),
-        ("核对方式", report.mode_label),
+        ("核对方式", mode_label(report)),
         *[(status, counts[status]) for status in counts],
         *[("注意", w) for w in report.warnings],
     ):

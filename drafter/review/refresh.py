@@ -36,7 +36,7 @@ from drafter.review.checker import CONSISTENT, CONTROLS, EDITED, STALE, CheckRep
 from drafter.review.scan import body_paragraphs, scan_document
 from drafter.review.wordings import WordingCheck
 from drafter.word.document import next_free_path, save_atomically
-from drafter.word.manifest import read_manifest, write_manifest
+from drafter.word.manifest import ReadEntry, read_manifest, write_manifest
 
 _T, _R, _RPR, _SDT_CONTENT = qn("w:t"), qn("w:r"), qn("w:rPr"), qn("w:sdtContent")
 _TAB, _BR, _CR = qn("w:tab"), qn("w:br"), qn("w:cr")
@@ -146,7 +146,10 @@ def refresh(
     document, sha = open_draft(draft)
     if sha != report.sha256:
         raise DraftError("草稿在核对过程中被改动过", path=draft, hint="请关闭编辑后重新运行 drafter refresh。")
-    manifest = read_manifest(document) or {}
+    manifest = read_manifest(document)
+    if manifest is None:  # the controls are there but not the record of what they held
+        raise DraftError("草稿中的清单已被去掉，无法就地更新数字", path=draft,
+                         hint="用 drafter check 核对后手工修改，或重新生成草稿。")
     controls: dict[str, list[etree._Element]] = {}
     for p in scan_document(document):
         for span in p.figures:
@@ -162,15 +165,15 @@ def refresh(
                 _comment(document, anchor, wc.span, wording_comment(wc))
             result.reworded.append(wc)
 
-    figures = {f.get("id"): f for f in manifest.get("figures", [])}
+    figures = {f.id: f for f in manifest.figures}
     for fc in report.figures:
         entry = figures.get(fc.id)
         found = controls.get(fc.id)
         if fc.status == STALE and fc.current_text is not None and found:
             _set_text(found, fc.current_text, fc.current_text.startswith("【待补充"))
             if entry is not None:
-                entry.update(text=fc.current_text, value=fc.current_value,
-                             placeholder=fc.current_text.startswith("【待补充"))
+                entry.text, entry.value = fc.current_text, fc.current_value
+                entry.placeholder = fc.current_text.startswith("【待补充")
             result.updated.append(fc)
         elif fc.status == STALE and found:  # its wording changed branch: flagged, not deleted
             _comment_on_control(document, found[0], _dropped_comment(fc))
@@ -179,29 +182,29 @@ def refresh(
             _comment_on_control(document, found[0], _edited_comment(fc))
             result.kept.append(fc)
         elif fc.status == CONSISTENT and entry is not None and fc.current_value is not None:
-            entry["value"] = fc.current_value  # the same text from another raw value
+            entry.value = fc.current_value  # the same text from another raw value
 
     # The manifest now says what the copy holds: queries as run now, wordings whose branch still
     # holds with the values read now; changed wordings and hand edits keep their built record.
     run = report.run
-    for name, query in manifest.get("queries", {}).items():
+    for name, query in manifest.queries.items():
         current = run.results.get(name) if run is not None else None
         if current is not None and current.ok:
-            query.update(sql=current.sql, sql_hash=current.sql_hash, params=current.json_params(),
-                         columns=current.columns)
+            query.sql, query.sql_hash, query.params = current.sql, current.sql_hash, current.json_params()
+            query.columns = current.columns
     reads = {w.id: w.current_reads for w in report.wordings if not w.finding}
-    for entry in manifest.get("wordings", []):
-        if entry.get("id") in reads:
-            entry["reads"] = [{"ref": r, "value": json_value(v)} for r, v in reads[entry["id"]]]
-    manifest["rules"] = [r.to_json() for r in report.rules]
+    for wording in manifest.wordings:
+        if wording.id in reads:
+            wording.reads = [ReadEntry(ref=r, value=json_value(v)) for r, v in reads[wording.id]]
+    manifest.rules = [r.to_json() for r in report.rules]
     if report.rules:
         from drafter.review.annotate import _comment_rules
 
-        _comment_rules(document, manifest)
+        _comment_rules(document, manifest.rules, manifest.figures)
         result.rules = list(report.rules)
     now = (clock or dt.datetime.now)()
-    manifest["refreshed_at"] = now.isoformat(timespec="seconds")
-    manifest["refreshed_from"] = draft.name
+    manifest.refreshed_at = now.isoformat(timespec="seconds")
+    manifest.refreshed_from = draft.name
     write_manifest(document, manifest)
 
     result.path = requested if force else next_free_path(requested)

@@ -103,7 +103,7 @@ class WordingResult:
         return changed
 
 
-def compare_wordings(manifest: dict | None, fresh_wordings: dict, conditions: dict, draft: list, fresh: list,
+def compare_wordings(manifest: Any, fresh_wordings: dict, conditions: dict, draft: list, fresh: list,
                      alignment: dict[int, int], draft_ranges: dict, fresh_ranges: dict) -> WordingResult:
     """Compare the draft's wordings with the fresh render's (see the module docstring)."""
     from drafter.review.scan import sentence_around
@@ -124,35 +124,34 @@ def compare_wordings(manifest: dict | None, fresh_wordings: dict, conditions: di
         seen[fw.cid] = k + 1
         by_key[(fw.cid, k)] = fw
 
-    if manifest is None or "wordings" not in manifest:
+    if manifest is None or not manifest.has_wordings:
         _without_manifest(result, fresh_wordings, conditions, draft, fresh, alignment, fresh_place)
         return result
 
     seen.clear()
-    for bw in manifest.get("wordings", []):
-        cid = bw.get("cid", "")
+    for bw in manifest.wordings:
+        cid = bw.cid
         k = seen.get(cid, 0)
         seen[cid] = k + 1
         fw = by_key.get((cid, k))
-        parent = result.dropped.get(bw.get("parent") or "")
+        parent = result.dropped.get(bw.parent or "")
         if parent is not None:
-            result.dropped[bw["id"]] = parent
+            result.dropped[bw.id] = parent
             continue
-        built_reads = [(r.get("ref", ""), r.get("value")) for r in bw.get("reads", [])]
+        built_reads = [(r.ref, r.value) for r in bw.reads]
         if fw is None:
-            result.warnings.append(f"草稿中的条件措辞 {bw['id']}（{bw.get('template')}:{bw.get('line')}）"
-                                   "在当前模板中已找不到，未核对。")
+            result.warnings.append(f"草稿中的条件措辞 {bw.id}（{bw.template}:{bw.line}）在当前模板中已找不到，未核对。")
             continue
         wc = WordingCheck(
-            id=bw["id"], cid=cid, status=CONSISTENT, part=bw.get("part") or fw.part or "",
-            condition="；".join(bw.get("conditions") or fw.conditions), sentence="",
-            draft_text=None, built_text=bw.get("text"), current_text=fw.text,
-            built_label=bw.get("label"), current_label=fw.label, built_reads=built_reads,
+            id=bw.id, cid=cid, status=CONSISTENT, part=bw.part or fw.part or "",
+            condition="；".join(bw.conditions or fw.conditions), sentence="",
+            draft_text=None, built_text=bw.text, current_text=fw.text,
+            built_label=bw.label, current_label=fw.label, built_reads=built_reads,
             current_reads=[(ref, json_value(v)) for ref, v in fw.reads], template=fw.template, line=fw.line,
             fresh_id=fw.id,
         )
         # Where it stands in the draft: its bookmark, else its place in the aligned paragraph.
-        r = draft_ranges.get(bw["id"])
+        r = draft_ranges.get(bw.id)
         j, fspan = fresh_place(fw)
         if r is not None:
             i = r.start[0]
@@ -165,7 +164,7 @@ def compare_wordings(manifest: dict | None, fresh_wordings: dict, conditions: di
             i = alignment.get(j) if j is not None else None
             span = None
             if i is not None:
-                built = bw.get("text") or ""
+                built = bw.text or ""
                 at = draft[i].text.find(built) if built else -1
                 if at >= 0:
                     span = (at, at + len(built))
@@ -182,9 +181,9 @@ def compare_wordings(manifest: dict | None, fresh_wordings: dict, conditions: di
             wc.sentence = sentence_around(draft[i].text, a, b)
         if j is not None and fspan is not None:
             wc.current_sentence = sentence_around(fresh[j].text, *fspan)
-        if bw.get("branch") != fw.branch:
+        if bw.branch != fw.branch:
             wc.status = REWORDED
-            result.dropped[bw["id"]] = wc
+            result.dropped[bw.id] = wc
             if i is not None and wc.span:
                 result.covered.setdefault(i, []).append(wc.span)
             if wc.draft_text is not None and wc.built_text is not None and wc.draft_text != wc.built_text:

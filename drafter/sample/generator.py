@@ -28,7 +28,10 @@ class Gen:
         if year not in TARGETS:
             raise ValueError(f"no sample targets for {year}; years with targets: {sorted(TARGETS)}")
         self.year = year
-        self.t = TARGETS[year]
+        # Counts (and money in whole 元) as ints for range() and sampling; the one figure with
+        # a fraction (response hours) is read from `exact`.
+        self.exact = TARGETS[year]
+        self.t: dict[str, int] = {k: v for k, v in self.exact.items() if isinstance(v, int)}
         self.rng = random.Random(f"drafter-sample/{system}/{year}")
         self.first = dt.date(year, 1, 1)
         self.last = dt.date(year, 12, 31)
@@ -515,7 +518,7 @@ def disaster(g: Gen) -> dict[str, Rows]:
         levels.append([low, high])
     levels += [[lv] for lv in _LEVELS for _ in range(counts[lv])]
     rng.shuffle(levels)
-    half_hours = g.spread(int(t["response_hours"] * 2), len(levels), lo=2, hi=96)
+    half_hours = g.spread(int(g.exact["response_hours"] * 2), len(levels), lo=2, hi=96)
     responses, changes = [], []
     for steps, halves in zip(levels, half_hours):
         start = g.at(g.day((5, 20), (10, 10), workday=False), (0, 24))

@@ -223,9 +223,9 @@ def _engine(url: str) -> Engine:
 
     try:
         parsed = with_installed_driver(make_url(url))
-    except ArgumentError:
+    except ArgumentError as exc:
         raise SourceError(f"URL 无法解析：{masked_url(url)}",
-                          hint="URL 形如 postgresql+psycopg://用户@主机:5432/库名 或 mysql+pymysql://用户@主机:3306/库名。") from None
+                          hint="URL 形如 postgresql+psycopg://用户@主机:5432/库名 或 mysql+pymysql://用户@主机:3306/库名。") from exc
     backend = parsed.get_backend_name()
     connect_args: dict = {}
     if backend == "postgresql":
@@ -236,7 +236,7 @@ def _engine(url: str) -> Engine:
         return create_engine(parsed, connect_args=connect_args)
     except (NoSuchModuleError, ImportError) as exc:
         raise SourceError(f"目标数据库所需的驱动未安装（{parsed.drivername}）", cause=str(exc),
-                          hint=DRIVER_HINT) from None
+                          hint=DRIVER_HINT) from exc
 
 
 def load_into(url: str, *, systems: Iterable[str] | None = None, years: Iterable[int] = YEARS,
@@ -276,7 +276,7 @@ def load_into(url: str, *, systems: Iterable[str] | None = None, years: Iterable
         error = _load_error(exc, engine, shown, url)
         if error is None:
             raise
-        raise error from None
+        raise error from exc
     finally:
         engine.dispose()
     report.seconds = time.perf_counter() - started

@@ -11,6 +11,7 @@ import difflib
 import re
 import sys
 import traceback
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
 
@@ -20,7 +21,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 
 from drafter.text import numbers
 from drafter.errors import DataError, DrafterError, TemplateError, numbered_context
-from drafter.data.figures import MARK_OPEN, Figure, FigureRegistry, Row, UnknownColumn
+from drafter.data.figures import MARK_OPEN, Figure, FigureRegistry, MissingRow, Row, UnknownColumn
 
 # Filters that format a value as report text, by name.
 FORMAT_FILTERS: dict[str, Callable[..., str]] = {
@@ -153,7 +154,7 @@ def _call(fn, name: str, value: Any, args: list, kwargs: dict, ref: str | None) 
             f"{what}不能用过滤器 {name} 格式化",
             cause=str(exc),
             hint="检查查询返回的是否是数字，或换用合适的过滤器（见 README 的过滤器一览）。",
-        ) from None
+        ) from exc
 
 
 def _ratio(value: Any, denominator: Any) -> Any:
@@ -169,25 +170,41 @@ def _ratio(value: Any, denominator: Any) -> Any:
     return numbers.ratio(value, denominator)
 
 
+def blocked_access_error(path: Path | None, line: int | None, context: str | None, cause: str) -> TemplateError:
+    """The one message for a template reaching for Python internals (`x.__class__`, a
+    method that changes data): said by the validation pass and by the sandbox."""
+    return TemplateError("模板访问了不允许访问的内容，已阻止", path=path, line=line, context=context, cause=cause,
+                         hint="模板只能读取查询结果、过滤器和内置名称，不能访问 Python 内部属性，也不能修改数据。")
+
+
+def whole_result_error(query: str | None, returns: str, columns: list[str] | None) -> TemplateError:
+    """The one message for a template that prints a query's whole result (`{{ staff }}` for
+    a `row` or `rows` query): said by the validation pass, and by a render that meets one."""
+    if returns == "row":
+        shown = "、".join(columns) if columns else "见查询文件"
+        return TemplateError(
+            f"查询 {query} 返回的是一行多列，不能整个写进报告",
+            hint=f"写出要用的列，例如 {{{{ {query}.{columns[0] if columns else '列名'} }}}}；查询 {query} 的列：{shown}。"
+            "只有一个值的查询请在文件头写 returns: scalar。",
+        )
+    column = columns[0] if columns else "列名"
+    return TemplateError(
+        f"模板直接输出了{'查询 ' + query + ' 的' if query else '一组值（可能是 returns: rows 查询的）'}全部结果",
+        hint=f"多行结果要逐行写出：{{% for r in {query or '查询名'} %}}{{{{ r.{column} }}}}{{% endfor %}}；"
+        f"或只取一个值：{{{{ {query or '查询名'}[0].{column} }}}}。",
+    )
+
+
 def _refuse_whole_results(value: Any) -> None:
     """`{{ staff }}` for a `row` query would print `Row(staff: …)` into the report, and a
     `rows` query `[Row(…), …]`: a template prints one column at a time."""
-    if isinstance(value, Row) or type(value).__name__ == "_MissingRow":
-        query = getattr(value, "_query", None) or getattr(getattr(value, "_spec", None), "name", "?")
-        columns = "、".join(value.keys()) if isinstance(value, Row) else "见查询文件"
-        raise TemplateError(
-            f"查询 {query} 返回的是一行多列，不能整个写进报告",
-            hint=f"写出要用的列，例如 {{{{ {query}.列名 }}}}；查询 {query} 的列：{columns}。"
-            "只有一个值的查询请在文件头写 returns: scalar。",
-        )
+    if isinstance(value, Row):
+        raise whole_result_error(value._query, "row", value.keys())
+    if isinstance(value, MissingRow):
+        raise whole_result_error(value._query, "row", None)
     if isinstance(value, (list, tuple, dict)):
         rows = [v for v in value if isinstance(v, Row)] if not isinstance(value, dict) else []
-        query = rows[0]._query if rows else None
-        raise TemplateError(
-            f"模板直接输出了{'查询 ' + query + ' 的' if query else '一组值（可能是 returns: rows 查询的）'}全部结果",
-            hint="多行结果要逐行写出：{% for r in 查询名 %}{{ r.列名 }}{% endfor %}；"
-            "或只取一个值：{{ 查询名[0].列名 }}。",
-        )
+        raise whole_result_error(rows[0]._query if rows else None, "rows", rows[0].keys() if rows else None)
 
 
 class TracingEnvironment(ImmutableSandboxedEnvironment):
@@ -233,7 +250,7 @@ def make_environment(registry: FigureRegistry, *, autoescape: bool = False,
                 return _unavailable(registry, value, value.ref, "num", missing_reason(value, registry), strict)
             if isinstance(value.value, str):
                 return registry.record(value, clean_value(value.value), "text")
-            if isinstance(value.value, (int, float)) or type(value.value).__name__ == "Decimal":
+            if isinstance(value.value, (int, float, Decimal)):
                 try:  # a bool, NaN or infinity is no number a report can print
                     text = numbers.num(value.value)
                 except (TypeError, ValueError, ArithmeticError) as exc:
@@ -321,9 +338,7 @@ def template_error(exc: BaseException, path: Path, source: str, context: dict[st
         )
     hidden = re.search(r"has no attribute '(_[^']*)'", str(exc)) if isinstance(exc, UndefinedError) else None
     if isinstance(exc, SecurityError) or hidden:  # `x.__self__`: a private name, found or not
-        return TemplateError("模板访问了不允许访问的内容，已阻止", path=path, line=line,
-                             context=context_lines, cause=str(exc),
-                             hint="模板只能读取查询结果、过滤器和内置名称，不能访问 Python 内部属性，也不能修改数据。")
+        return blocked_access_error(path, line, context_lines, str(exc))
     if isinstance(exc, UndefinedError):
         match = re.search(r"'([^']+)' is undefined", str(exc))
         if match:

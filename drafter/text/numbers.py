@@ -45,8 +45,8 @@ def to_decimal(v) -> Decimal:
     elif isinstance(v, str):  # some drivers return NUMERIC as text
         try:
             d = Decimal(v.strip())
-        except InvalidOperation:
-            raise _refuse(v) from None
+        except InvalidOperation as exc:
+            raise _refuse(v) from exc
     else:
         raise _refuse(v)
     if not d.is_finite():

@@ -77,7 +77,7 @@ def read_template(path: Path) -> str:
         return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise TemplateError("模板文件不是 UTF-8 编码", path=path, cause=str(exc),
-                            hint="用记事本或编辑器“另存为”UTF-8 编码。") from None
+                            hint="用记事本或编辑器“另存为”UTF-8 编码。") from exc
 
 
 # `｛｛ x ｝｝` typed with a Chinese input method is no tag: it would be printed as it stands.
@@ -117,7 +117,7 @@ def render_section(env, path: Path, context: dict[str, Any], registry: FigureReg
     try:
         code = env.compile(source, name=path.name, filename=filename)
     except TemplateSyntaxError as exc:
-        raise template_error(exc, path, source, context, filename) from None
+        raise template_error(exc, path, source, context, filename) from exc
     template = env.template_class.from_code(env, code, env.make_globals(None))
     tracer = getattr(env, "tracer", None)
     if tracer is not None:
@@ -127,7 +127,7 @@ def render_section(env, path: Path, context: dict[str, Any], registry: FigureReg
     try:
         rendered = template.render(context)
     except Exception as exc:  # noqa: BLE001 — translated into a message about the template
-        raise template_error(exc, path, source, context, filename) from None
+        raise template_error(exc, path, source, context, filename) from exc
     part = path.stem
     paragraphs: list[Paragraph] = []
     carry = ""  # wording markers of a line without text of its own, for the next paragraph

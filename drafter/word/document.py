@@ -44,7 +44,7 @@ def open_master(path: Path, *, check_tags: bool = True) -> DocxTemplate:
     except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
         raise TemplateError("Word 母版无法作为 Word 文档打开", path=path, cause=f"{type(exc).__name__}: {exc}",
                             hint="母版须是 Word 文档（不是 Excel 等其他文件）：用 Word 打开并另存为 .docx，"
-                                 "或用 drafter master 重新生成。") from None
+                                 "或用 drafter master 重新生成。") from exc
     if check_tags:
         check_master_tags(tpl.docx, path)
     return tpl
@@ -112,18 +112,21 @@ def tag_problem(text: str) -> str | None:
     return f"“{opened}”之后缺少“{_CLOSER[opened]}”" if opened else None
 
 
+def master_tag_error(path: Path, where: str, text: str, problem: str) -> TemplateError:
+    """The one message for a master paragraph whose tags do not open and close in it."""
+    return TemplateError(
+        f"Word 母版的模板标记不完整：{problem}", path=path, where=where, context=f"  > {where} | {text}",
+        hint="在 Word 中改正该段的标记：写成完整的 {{ 名称 }} 或 {% … %}，一个标记从头到尾写在同一段里，中间不要回车。",
+    )
+
+
 def check_master_tags(document: DocumentObject, path: Path) -> None:
     """Refuse a master whose tags do not open and close within one paragraph: docxtpl would
     otherwise swallow the text up to the next closing mark without a word."""
     for where, text in master_paragraphs(document):
         problem = tag_problem(text)
         if problem:
-            raise TemplateError(
-                f"Word 母版{where}的模板标记不完整：{problem}", path=path,
-                context=f"  > {where} | {text}",
-                hint="在 Word 中改正该段的标记：写成完整的 {{ 名称 }} 或 {% … %}，"
-                     "一个标记从头到尾写在同一段里，中间不要回车。",
-            )
+            raise master_tag_error(path, where, text, problem)
 
 
 def _where_in_master(document: DocumentObject | None, name: str, attribute: bool = False) -> list[tuple[str, str]]:
@@ -151,22 +154,20 @@ def _master_error(exc: BaseException, path: Path, document: DocumentObject | Non
             name = match.group(1)
             spots = _where_in_master(document, name)
             close = difflib.get_close_matches(name, names or [], n=3)
-            where = spots[0][0] if spots else ""
             return TemplateError(
-                f"Word 母版{where}用到了未定义的名称“{name}”", path=path, cause=str(exc),
+                f"模板用到了未定义的名称“{name}”", path=path, where=spots[0][0] if spots else None, cause=str(exc),
                 context="\n".join(f"  > {w} | {t}" for w, t in spots[:3]) or None,
                 hint=(f"是否想写“{'”或“'.join(close)}”？" if close else "")
                 + "母版中可用查询名和 title、year、agency、signature、date 等内置名称。",
             )
     if isinstance(exc, SecurityError):
+        from drafter.text.environment import blocked_access_error
+
         match = re.search(r"attribute '([^']+)'", str(exc))
         spots = _where_in_master(document, match.group(1), attribute=True) if match else []
-        where = spots[0][0] if spots else ""
-        return TemplateError(
-            f"Word 母版{where}访问了不允许访问的内容，已阻止", path=path, cause=str(exc),
-            context="\n".join(f"  > {w} | {t}" for w, t in spots[:3]) or None,
-            hint="母版只能读取查询结果、过滤器和内置名称，不能访问 Python 内部属性，也不能修改数据。",
-        )
+        error = blocked_access_error(path, None, "\n".join(f"  > {w} | {t}" for w, t in spots[:3]) or None, str(exc))
+        error.where = spots[0][0] if spots else None
+        return error
     lines = [line.strip() for line in getattr(exc, "docx_context", []) if line.strip()]
     context = "\n".join(f"  | {line}" for line in lines[:7]) or None
     return TemplateError(
@@ -183,7 +184,7 @@ def fill_master(master_path: Path, env, context: dict[str, Any]) -> DocumentObje
         tpl.render({**context, "body": BODY_MARK}, jinja_env=env, autoescape=True)
     except (JinjaError, DrafterError, TypeError, ValueError, ArithmeticError, AttributeError) as exc:
         names = sorted({*(k for k in context if not k.startswith("_")), "body"})
-        raise _master_error(exc, master_path, master, names) from None
+        raise _master_error(exc, master_path, master, names) from exc
     return tpl.docx
 
 

@@ -1000,5 +1000,33 @@ def main(argv: Iterable[str] | None = None) -> int:
     return 0
 
 
+@dataclass
+class MasterWritten:
+    path: Path
+    backup: Path | None  # the master it replaced, kept as `.bak`
+    kept_opening: bool  # the opening paragraph of the replaced master was carried over
+
+
+def write_master(target: Path, settings: StyleSettings, *, force: bool = False) -> MasterWritten:
+    """Write the default 公文 master to `target`. An existing master may hold an editor's work:
+    it is replaced only with `force`, after a `.bak` copy, keeping its opening paragraph."""
+    from drafter.errors import DrafterError
+    from drafter.outputs import check_output_name, write_atomically
+
+    check_output_name(target, (".docx",), "母版", "--output templates/report.docx")
+    intro, backup = None, None
+    if target.exists():
+        if not force:
+            raise DrafterError("母版已存在，未覆盖", path=target,
+                               hint="编辑人员可能改过它；确要重新生成请加 --force（原文件会备份为 .bak）。")
+        intro = opening_of(target)
+        backup = target.with_name(target.name + ".bak")
+        write_atomically(backup, lambda tmp: tmp.write_bytes(target.read_bytes()), what="母版备份",
+                         hint="检查磁盘空间和写权限。")
+    write_atomically(target, lambda tmp: build_master(tmp, settings, intro or DEFAULT_INTRO),
+                     what="母版", hint="检查磁盘空间和写权限；若该文件正在 Word 中打开，请先关闭。")
+    return MasterWritten(target, backup, intro is not None)
+
+
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -3,6 +3,10 @@
 Stored as a custom XML part (`customXml/itemN.xml`), which Word, WPS and
 LibreOffice keep through edits. Its one element holds JSON. No connection URL,
 user name or password is ever written: sources appear by name only.
+
+The JSON is a versioned pydantic model (`Manifest`): a draft written by this release or an
+earlier one reads back into it, fields a later release adds are kept, and a manifest that
+does not fit is treated as absent rather than trusted.
 """
 
 from __future__ import annotations
@@ -12,12 +16,13 @@ import json
 import re
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
 from docx.opc.part import Part
 from lxml import etree
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from drafter import __version__
 from drafter.data.figures import FigureRegistry, json_value
@@ -32,80 +37,166 @@ _ITEM_PROPS_CT = "application/vnd.openxmlformats-officedocument.customXmlPropert
 _DS_NS = "http://schemas.openxmlformats.org/officeDocument/2006/customXml"
 
 
+class _Entry(BaseModel):
+    # Fields written by a later release are kept, not refused: a newer draft still checks.
+    model_config = ConfigDict(extra="allow")
+
+
+class SourceRef(_Entry):
+    """One input of a figure: a column (and, for a `rows` query, a row) of a query."""
+
+    query: str
+    source: str
+    column: str
+    row: int | None = None
+
+
+class FigureEntry(_Entry):
+    """A figure as printed in the draft, with its raw value and where it came from."""
+
+    id: str
+    ref: str
+    text: str | None = None
+    value: Any = None
+    filter: str | None = None
+    part: str | None = None
+    placeholder: bool = False
+    description: str = ""
+    sources: list[SourceRef] = Field(default_factory=list)
+    wording: str | None = None  # the conditional wording (`w001`) it was printed in
+
+
+class QueryEntry(_Entry):
+    """A query as it ran (SQL, parameters, columns), or the error it failed with."""
+
+    source: str
+    description: str = ""
+    returns: Literal["scalar", "row", "rows"] = "row"
+    file: str = ""
+    sql: str | None = None
+    sql_hash: str | None = None
+    sql_file: str | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+    columns: list[str] = Field(default_factory=list)
+    elapsed_ms: float | None = None
+    error: str | None = None
+
+
+class SourceEntry(_Entry):
+    description: str | None = None
+
+
+class ReadEntry(_Entry):
+    """A figure a condition read, and its raw value."""
+
+    ref: str
+    value: Any = None
+
+
+class WordingEntry(_Entry):
+    """A wording a template condition over figures chose (drafter/text/wording.py): the condition,
+    the figures it read, the branch taken, the text it produced (marked by bookmark `_drafter_<id>`)."""
+
+    id: str
+    cid: str
+    conditions: list[str] = Field(default_factory=list)
+    branch: int = 0
+    label: str = ""
+    reads: list[ReadEntry] = Field(default_factory=list)
+    text: str = ""
+    part: str | None = None
+    parent: str | None = None
+    template: str | None = None
+    line: int | None = None
+
+
+class Manifest(_Entry):
+    """Everything a draft records about how it was made."""
+
+    format: int = FORMAT_VERSION
+    generator: str = ""
+    built_at: str | None = None
+    year: int | None = None
+    agency: str | None = None
+    config: str | None = None
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    sources: dict[str, SourceEntry] = Field(default_factory=dict)
+    queries: dict[str, QueryEntry] = Field(default_factory=dict)
+    figures: list[FigureEntry] = Field(default_factory=list)
+    # Traced wordings (absent from drafts of releases before them), consistency rules the build's
+    # figures failed, and when `drafter refresh` last brought the figures up to date.
+    wordings: list[WordingEntry] = Field(default_factory=list)
+    rules: list[dict[str, Any]] = Field(default_factory=list)
+    refreshed_at: str | None = None
+    refreshed_from: str | None = None
+
+    @property
+    def has_wordings(self) -> bool:
+        return "wordings" in self.model_fields_set
+
+    def figure(self, figure_id: str) -> FigureEntry | None:
+        return next((f for f in self.figures if f.id == figure_id), None)
+
+
 def manifest_data(project: "Project", run: "RunResult", registry: FigureRegistry,
-                  built_at: dt.datetime, rules: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+                  built_at: dt.datetime, rules: list[dict[str, Any]] | None = None) -> Manifest:
     config = project.config
     root = config.root
-    queries: dict[str, Any] = {}
+    queries: dict[str, QueryEntry] = {}
     for name, result in run.results.items():
         spec = result.spec
-        entry: dict[str, Any] = {
-            "source": spec.source,
-            "description": spec.description,
-            "returns": spec.returns,
-            "file": _relative(spec.path, root),
-        }
+        entry = QueryEntry(source=spec.source, description=spec.description, returns=spec.returns,
+                           file=_relative(spec.path, root))
         if result.ok:
-            entry.update(
+            entry = entry.model_copy(update=dict(
                 sql=result.sql,
                 sql_hash=result.sql_hash,
                 sql_file=_relative(result.sql_file, root),
                 params=result.json_params(),
                 columns=result.columns,
                 elapsed_ms=round(result.elapsed * 1000, 3),
-            )
+            ))
         else:
-            entry["error"] = result.error.message
+            entry.error = result.error.message
         queries[name] = entry
     figures = [
-        {
-            "id": occ.id,
-            "ref": occ.ref,
-            "text": occ.text,
-            "value": json_value(occ.value),
-            "filter": occ.filter,
-            "part": occ.part,
-            "placeholder": occ.placeholder,
-            "description": occ.description,
-            "wording": occ.wording,
-            "sources": [
-                {"query": s.query, "source": s.source, "column": s.column, "row": s.row}
-                for s in occ.sources
-            ],
-        }
+        FigureEntry(
+            id=occ.id,
+            ref=occ.ref,
+            text=occ.text,
+            value=json_value(occ.value),
+            filter=occ.filter,
+            part=occ.part,
+            placeholder=occ.placeholder,
+            description=occ.description,
+            wording=occ.wording,
+            sources=[SourceRef(query=s.query, source=s.source, column=s.column, row=s.row) for s in occ.sources],
+        )
         for occ in registry
     ]
-    return {
-        "format": FORMAT_VERSION,
-        "generator": f"drafter {__version__}",
-        "built_at": built_at.isoformat(timespec="seconds"),
-        "year": config.report.year,
-        "agency": config.report.agency,
-        "config": _relative(config.path, root),
-        "parameters": {k: json_value(v) for k, v in _parameters(config).items()},
-        "sources": {name: {"description": s.description} for name, s in config.sources.items()},
-        "queries": queries,
-        "figures": figures,
-        "wordings": [wording_entry(w) for w in registry.wordings.values()],
-        "rules": rules or [],
-    }
+    return Manifest(
+        format=FORMAT_VERSION,
+        generator=f"drafter {__version__}",
+        built_at=built_at.isoformat(timespec="seconds"),
+        year=config.report.year,
+        agency=config.report.agency,
+        config=_relative(config.path, root),
+        parameters={k: json_value(v) for k, v in _parameters(config).items()},
+        sources={name: SourceEntry(description=s.description) for name, s in config.sources.items()},
+        queries=queries,
+        figures=figures,
+        wordings=[wording_entry(w) for w in registry.wordings.values()],
+        rules=rules or [],
+    )
 
 
-def wording_entry(w) -> dict[str, Any]:
+def wording_entry(w) -> WordingEntry:
     """A traced wording (drafter.data.figures.Wording) as the manifest keeps it."""
-    return {
-        "id": w.id,
-        "cid": w.cid,
-        "conditions": w.conditions,
-        "branch": w.branch,
-        "label": w.label,
-        "reads": [{"ref": ref, "value": json_value(value)} for ref, value in w.reads],
-        "text": w.text,
-        "part": w.part,
-        "parent": w.parent,
-        "template": w.template,
-        "line": w.line,
-    }
+    return WordingEntry(
+        id=w.id, cid=w.cid, conditions=w.conditions, branch=w.branch, label=w.label,
+        reads=[ReadEntry(ref=ref, value=json_value(value)) for ref, value in w.reads],
+        text=w.text, part=w.part, parent=w.parent, template=w.template, line=w.line,
+    )
 
 
 def _parameters(config) -> dict[str, Any]:
@@ -124,12 +215,13 @@ def _relative(path: Path, root: Path) -> str:
 _XML_UNSAFE = re.compile("[\ud800-\udfff\ufffe\uffff]")
 
 
-def _manifest_xml(data: dict[str, Any]) -> bytes:
+def _manifest_xml(data: Manifest) -> bytes:
     el = etree.Element(f"{{{MANIFEST_NS}}}manifest", nsmap={"drafter": MANIFEST_NS})
     el.set("format", str(FORMAT_VERSION))
     # JSON escapes control characters; the two noncharacters (and lone surrogates) XML cannot
     # hold either are escaped the same way, so database text of any kind fits.
-    el.text = _XML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(data, ensure_ascii=False, indent=1))
+    text = json.dumps(data.model_dump(mode="json", exclude_unset=True), ensure_ascii=False, indent=1)
+    el.text = _XML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
     return etree.tostring(el, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
@@ -149,7 +241,7 @@ def _next_item_number(package) -> int:
     return n
 
 
-def write_manifest(document, data: dict[str, Any]) -> None:
+def write_manifest(document, data: Manifest) -> None:
     """Attach `data` to `document` as a custom XML part, replacing an older manifest."""
     doc_part = document.part
     for rel_id, rel in list(doc_part.rels.items()):
@@ -164,7 +256,7 @@ def write_manifest(document, data: dict[str, Any]) -> None:
 
 
 def attach_manifest(document, project: "Project", run: "RunResult", registry: FigureRegistry,
-                    built_at: dt.datetime, rules: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+                    built_at: dt.datetime, rules: list[dict[str, Any]] | None = None) -> Manifest:
     data = manifest_data(project, run, registry, built_at, rules)
     write_manifest(document, data)
     return data
@@ -174,8 +266,9 @@ def _is_manifest(blob: bytes) -> bool:
     return MANIFEST_NS.encode() in blob[:400]
 
 
-def read_manifest(document) -> dict[str, Any] | None:
-    """The manifest of a draft opened with python-docx, or None when it was stripped."""
+def read_manifest(document) -> Manifest | None:
+    """The manifest of a draft opened with python-docx, or None when it was stripped (or
+    damaged: a manifest that does not read as one is not trusted)."""
     package = document.part.package
     for part in package.iter_parts():
         if not str(part.partname).startswith("/customXml/item"):
@@ -184,8 +277,8 @@ def read_manifest(document) -> dict[str, Any] | None:
         if not _is_manifest(blob):
             continue
         try:
-            el = etree.fromstring(blob)
-            return json.loads(el.text or "")
-        except (etree.XMLSyntaxError, json.JSONDecodeError):
+            el = etree.fromstring(blob, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+            return Manifest.model_validate_json(el.text or "")
+        except (etree.XMLSyntaxError, ValidationError):
             return None
     return None

@@ -118,9 +118,9 @@ def render_pdf(docx_path: Path, outdir: Path, *, timeout: float = 180.0) -> Path
         try:
             done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout,
                                   stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired:
+        except subprocess.TimeoutExpired as exc:
             raise PreviewUnavailable(f"LibreOffice 转换超时（{timeout:g} 秒）：{docx_path.name}",
-                                     hint="关闭其他 LibreOffice 窗口后重试；或加大超时。") from None
+                                     hint="关闭其他 LibreOffice 窗口后重试；或加大超时。") from exc
         produced = work / f"{docx_path.stem}.pdf"
         if done.returncode != 0 or not produced.is_file():
             detail = (done.stderr or done.stdout or "").strip()[-500:]
@@ -145,8 +145,8 @@ def render_pngs(docx_path: Path, outdir: Path, dpi: int = 96, *, timeout: float 
         try:
             done = subprocess.run([pdftoppm, "-png", "-r", str(dpi), str(pdf), str(outdir / stem)],
                                   capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired:
-            raise PreviewUnavailable(f"pdftoppm 超时（{timeout:g} 秒）", hint="页数过多时请降低分辨率。") from None
+        except subprocess.TimeoutExpired as exc:
+            raise PreviewUnavailable(f"pdftoppm 超时（{timeout:g} 秒）", hint="页数过多时请降低分辨率。") from exc
         if done.returncode != 0:
             raise PreviewUnavailable(f"pdftoppm 失败：{done.stderr.strip()[-300:]}", hint="检查 poppler-utils 是否完整。")
     # pdftoppm pads page numbers to the width of the page count: -01, -02 …; name them -1, -2 ….

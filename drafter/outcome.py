@@ -1,0 +1,45 @@
+"""Exit codes, decided here for every command.
+
+    0  success: the draft is written and complete, lint found nothing, check found all consistent
+    1  the command ran and left something to act on: an incomplete draft (a query failed),
+       lint findings, check findings, a draft that could not be written
+    2  the input is wrong or the command could not run: usage, config.yaml, a query file,
+       a template, the Word master; a draft that cannot be checked
+
+A DrafterError carries its own code (`exit_code`, 2 unless its kind says otherwise); the
+functions below decide the code of a command that returned.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import TYPE_CHECKING, Sequence
+
+if TYPE_CHECKING:
+    from drafter.builder import BuildResult
+    from drafter.project.validation import Finding
+    from drafter.review.checker import CheckReport
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    FINDINGS = 1
+    USAGE = 2
+
+
+def build_exit_code(result: BuildResult) -> ExitCode:
+    """A draft with placeholders for missing data is done; one whose queries failed is not."""
+    return ExitCode.FINDINGS if result.broken_queries else ExitCode.OK
+
+
+def lint_exit_code(findings: Sequence[Finding]) -> ExitCode:
+    return ExitCode.FINDINGS if findings else ExitCode.OK
+
+
+def check_exit_code(report: CheckReport) -> ExitCode:
+    """A figure that could not be checked makes the whole check inconclusive."""
+    from drafter.review.checker import UNCHECKED
+
+    if any(f.status == UNCHECKED for f in report.figures):
+        return ExitCode.USAGE
+    return ExitCode.FINDINGS if report.findings or report.rules else ExitCode.OK

@@ -1,0 +1,586 @@
+"""The one validation pass: config.yaml, the queries and the templates checked together,
+without a database.
+
+`validate` loads a project into its model (config, query specs, the templates' parsed
+trees and the names they use) and runs every static check over it once. `lint` reports all
+its findings; `build`, `check` and `figures` stop at the first error-level one, so a command
+can never accept what lint refuses or the other way round. Each finding has its file and line
+(for the Word master, its paragraph):
+
+- config.yaml loads (YAML, keys, types, environment variables);
+- every query file has a complete header, a unique name that is not a built-in one,
+  a configured source, parameters that something defines, and one read-only SELECT;
+- every template parses, uses only known filters, and names only queries and built-in
+  names; where a query's select list names its columns (`AS name`), a template uses only
+  those columns (best effort: a query whose columns cannot be told is not checked);
+- every query is used by some template; the master's tags open and close in one paragraph.
+
+A problem that keeps the pass from running at all (no config.yaml) is raised as a DrafterError.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator, Literal
+
+from jinja2 import TemplateSyntaxError, meta, nodes
+
+from drafter.errors import (ConfigError, DrafterError, QueryError, TemplateError, excerpt, location_of,
+                            numbered_context, render_message)
+
+if TYPE_CHECKING:
+    from drafter.project.config import Config
+    from drafter.project.queries import QuerySpec
+
+# The names of the report itself (see builder.report_context), under `report.` and on their own.
+REPORT_KEYS = ("agency", "signature", "title", "date", "recipient", "doc_number", "attachments")
+# Bound for every query and given to every template; `parameters:` cannot redefine them.
+PERIOD_PARAMETERS = ("year", "period_start", "period_end")
+# Every name a template may use besides the queries.
+BUILTIN_NAMES = frozenset({*REPORT_KEYS, *PERIOD_PARAMETERS, "params", "report"})
+# Names a query file may not take: the built-ins, the master's `body`, and `prev` (kept for
+# the previous period's figures).
+RESERVED_NAMES = BUILTIN_NAMES | {"body", "prev"}
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem: what is wrong, where, and what to do. An error stops build, check and
+    figures; a warning (a query no template uses) is only reported by lint."""
+
+    message: str
+    path: Path | None = None
+    line: int | None = None
+    where: str | None = None  # a place that is not a line: `第 5 段` of the Word master
+    hint: str | None = None
+    cause: str | None = None
+    context: str | None = None
+    severity: Severity = "error"
+    column: int | None = None
+    kind: type[DrafterError] = field(default=TemplateError, compare=False, repr=False)
+    # The error a finding was made from, kept so that --debug shows its chain of causes.
+    error: DrafterError | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def from_error(cls, exc: DrafterError) -> "Finding":
+        return cls(exc.message, exc.path, exc.line, exc.where, exc.hint, exc.cause, exc.context,
+                   column=exc.column, kind=type(exc), error=exc)
+
+    def location(self) -> str:
+        return location_of(self.path, self.line, self.column, where=self.where)
+
+    def render(self) -> str:
+        return render_message(self.location(), self.message, self.context, self.cause, self.hint)
+
+    def to_error(self) -> DrafterError:
+        """The finding as the error a command stops with: the input is wrong and nothing ran
+        yet, so the exit code is 2 whatever the kind."""
+        error = self.kind(self.message, path=self.path, line=self.line, column=self.column, where=self.where,
+                          hint=self.hint, cause=self.cause, context=self.context)
+        if self.error is not None:  # the same words, with the underlying cause chained
+            error.__cause__ = self.error.__cause__
+        error.exit_code = 2
+        return error
+
+
+@dataclass
+class Validation:
+    """A project read into its model, with every finding of the one validation pass."""
+
+    config_path: Path
+    config: Config | None
+    queries: dict[str, QuerySpec]
+    findings: list[Finding]
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    def raise_first_error(self) -> None:
+        """Stop as lint would report it: the first error-level finding, in lint's order."""
+        if self.errors:
+            raise self.errors[0].to_error()
+
+
+@dataclass
+class _Use:
+    """A name or a `name.column` a template uses, and where."""
+
+    name: str
+    column: str | None
+    path: Path
+    line: int | None
+    where: str | None
+    context: str | None
+    printed: bool = False  # `{{ name }}` on its own: a whole result written into the report
+    direct: bool = True  # `q.column` on the query itself, not on a loop variable over its rows
+
+
+def validate(config: str | Path | Config = "config.yaml", *, year: int | None = None,
+             sources: dict[str, str] | None = None) -> Validation:
+    """Read the project at `config` (a path, or a Config already loaded) and check it whole.
+
+    A config.yaml that does not load is one finding; the rest is still checked where the
+    defaults lead, so one pass shows everything. Only a config file that cannot be read at
+    all (missing, a folder) is raised."""
+    from drafter.project.config import Config, load_config
+
+    findings: list[Finding] = []
+    if isinstance(config, Config):
+        config_path = config.path
+        loaded: Config | None = config.with_year(year) if year is not None else config
+    else:
+        config_path = Path(config)
+        if not config_path.is_file():
+            from drafter.project.yamlfile import load_yaml
+
+            load_yaml(config_path)  # raises why it cannot be read: missing, a folder, …
+        try:
+            loaded = load_config(config_path, year=year, sources=sources)
+        except ConfigError as exc:
+            findings.append(Finding.from_error(exc))
+            loaded = None
+    root = config_path.resolve().parent
+
+    def resolve(p: Path) -> Path:
+        return p if p.is_absolute() else root / p
+
+    if loaded is not None:
+        from drafter.data.runner import build_parameters
+
+        _check_config(loaded, findings)
+        queries_dir = resolve(loaded.queries)
+        sections, master = loaded.templates.sections, resolve(loaded.templates.master)
+        source_names: list[str] | None = list(loaded.sources)
+        parameters: list[str] | None = list(build_parameters(loaded))
+        param_keys: list[str] | None = list(loaded.parameters)
+    else:
+        queries_dir, sections, master = root / "queries", Path("templates/sections"), root / "templates/report.docx"
+        source_names = parameters = param_keys = None
+
+    specs = _lint_queries(queries_dir, source_names, parameters, findings)
+    uses: list[_Use] = []
+    templates = _lint_sections(sections, resolve, findings, uses) + _lint_master(master, findings, uses)
+    if queries_dir.is_dir():  # else every query name would be reported again as undefined
+        _check_names(uses, specs, param_keys, findings)
+    if templates:  # with no template to read, "unused" would only repeat that
+        used = {u.name for u in uses}
+        for name, spec in specs.items():
+            if name not in used:
+                if spec.returns == "rows":
+                    how = f"{{% for r in {name} %}}{{{{ r.列名 }}}}{{% endfor %}} 逐行写出它的数字"
+                else:
+                    how = f"{{{{ {name if spec.returns == 'scalar' else name + '.列名'} }}}} 写出它的数字"
+                findings.append(Finding(
+                    f"查询 {name} 没有在任何模板中使用", spec.path, 1, severity="warning", kind=QueryError,
+                    hint=f"在模板中用 {how}；不再需要就删去该文件。",
+                ))
+    if loaded is not None:
+        _lint_rules(loaded, specs, findings)
+    config_file = config_path.resolve()
+    findings.sort(key=lambda f: (f.path is None or f.path.resolve() != config_file, *_order(f)))
+    return Validation(config_path, loaded, specs, findings)
+
+
+def _lint_rules(config: Config, specs: dict[str, QuerySpec], findings: list[Finding]) -> None:
+    """The consistency rules (drafter/project/rules.py) load, name only known queries, and their
+    SQL data tests are one read-only SELECT."""
+    from jinja2.exceptions import TemplateSyntaxError as JinjaSyntaxError
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    from drafter.project.rules import load_rules
+    from drafter.project.sqlguard import check_select
+
+    try:
+        ruleset = load_rules(config)
+    except DrafterError as exc:
+        findings.append(Finding.from_error(exc))
+        return
+    env = ImmutableSandboxedEnvironment()
+    for rule in ruleset.rules:
+        for expression in rule.expressions():
+            try:
+                tree = env.parse(f"{{{{ {expression} }}}}")
+            except JinjaSyntaxError as exc:
+                findings.append(Finding(f"规则“{rule.name}”中的“{expression}”写法有误", rule.path, rule.line,
+                                        cause=exc.message, hint="写成模板中的写法，如 查询名.列名 或 a.x + a.y。",
+                                        kind=ConfigError))
+                continue
+            for name in dict.fromkeys(n.name for n in tree.find_all(nodes.Name)):
+                if name not in specs and name not in BUILTIN_NAMES:
+                    close = difflib.get_close_matches(name, list(specs), n=1)
+                    findings.append(Finding(
+                        f"规则“{rule.name}”用到了未定义的查询“{name}”", rule.path, rule.line, kind=ConfigError,
+                        hint=(f"是否想写“{close[0]}”？" if close else "") + "规则中的名称是查询名（queries/ 下的文件名）。",
+                    ))
+    for spec in ruleset.sql_tests:
+        try:
+            check_select(spec.sql, spec.path, spec.sql_line)
+        except DrafterError as exc:
+            findings.append(Finding.from_error(exc))
+
+
+def _order(finding: Finding) -> tuple:
+    """File by file, then line by line (paragraph by paragraph in the master)."""
+    number = re.search(r"\d+", finding.where or "")
+    return (str(finding.path or ""), finding.where is not None and not finding.where.startswith("第"),
+            finding.line or (int(number.group()) if number else 0))
+
+
+# -- config.yaml ----------------------------------------------------------------------------
+
+def _check_config(config: Config, findings: list[Finding]) -> None:
+    """What config.yaml loads fine but no build could use: a parameter that redefines a
+    built-in one, a title or file name template naming what it cannot see."""
+    from drafter.builder import fill_setting, text_setting_values
+
+    for key in config.parameters:
+        if key in PERIOD_PARAMETERS:
+            findings.append(Finding(
+                f"parameters: 中的“{key}”与内置参数重名", config.path, config.line("parameters", key),
+                kind=ConfigError,
+                hint=f"{'、'.join(':' + p for p in PERIOD_PARAMETERS)} 由 drafter 按报告年度绑定，不能在 parameters: "
+                "中重新定义；年度用 report.year 或 --year 指定，其他参数请换一个名字。"))
+    values = text_setting_values(config)
+    for key, template in (("report.title", config.report.title), ("output.filename", config.output.filename)):
+        try:
+            fill_setting(template, values, config, key)
+        except ConfigError as exc:
+            findings.append(Finding.from_error(exc))
+
+
+# -- queries --------------------------------------------------------------------------------
+
+def _lint_queries(directory: Path, sources: list[str] | None, parameters: list[str] | None,
+                  findings: list[Finding]) -> dict[str, QuerySpec]:
+    from drafter.project.queries import query_problems, scan_queries
+    from drafter.project.sqlguard import check_select
+
+    specs, problems = scan_queries(directory)
+    findings.extend(Finding.from_error(e) for e in problems)
+    for spec in specs.values():
+        if spec.name in RESERVED_NAMES:
+            findings.append(Finding(
+                f"查询名“{spec.name}”与内置名称冲突", spec.path, 1, kind=QueryError,
+                hint=f"请给文件改名；内置名称：{'、'.join(sorted(RESERVED_NAMES))}。"))
+        if sources is None or parameters is None:  # config.yaml did not load: both are unknown
+            for path, sql, first in [(spec.path, spec.sql, spec.sql_line),
+                                     *[(p, p.read_text(encoding="utf-8"), 1) for p in spec.variants.values()]]:
+                try:
+                    check_select(sql, path, first)
+                except QueryError as exc:
+                    findings.append(Finding.from_error(exc))
+            continue
+        findings.extend(Finding.from_error(e) for e in query_problems(spec, sources=sources, parameters=parameters))
+    return specs
+
+
+_IDENT = r'(?:"([^"]+)"|`([^`]+)`|\[([^\]]+)\]|([A-Za-z_\u4e00-\u9fff][\w\u4e00-\u9fff]*))'
+_ALIAS = re.compile(rf"\bAS\s+{_IDENT}\s*$", re.IGNORECASE)
+_COLUMN_REF = re.compile(rf"^(?:{_IDENT}\s*\.\s*)*{_IDENT}$")
+_TOKEN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`[^`]*`|--[^\n]*|/\*.*?\*/|[(),]|\w+|\s+|.", re.S)
+
+
+def select_columns(sql: str) -> list[str] | None:
+    """The column names of the top-level select list, when every item shows its name
+    (`expr AS name`, `t.col`); None when unsure (`*`, an expression without AS)."""
+    depth, items, current, started = 0, [], [], False
+    for tok in _TOKEN.findall(sql):
+        if tok.startswith("--") or tok.startswith("/*"):
+            continue
+        upper = tok.upper()
+        if depth == 0 and not started:
+            if upper == "SELECT":
+                started = True
+            elif tok == "(":
+                depth += 1
+            continue
+        if not started:
+            depth += tok == "("
+            depth -= tok == ")"
+            continue
+        if tok == "(":
+            depth += 1
+        elif tok == ")":
+            depth -= 1
+            if depth < 0:
+                break
+        elif depth == 0 and upper in ("FROM", "UNION", "EXCEPT", "INTERSECT", "WHERE", "GROUP",
+                                      "ORDER", "LIMIT", "HAVING", "WINDOW", "FETCH", "OFFSET"):
+            break
+        elif depth == 0 and tok == ",":
+            items.append("".join(current).strip())
+            current = []
+            continue
+        current.append(tok)
+    items.append("".join(current).strip())
+    if not started:
+        return None
+    names = []
+    for item in items:
+        item = re.sub(r"^(?:DISTINCT|ALL)\s+", "", item, flags=re.IGNORECASE)
+        match = _ALIAS.search(item) or _COLUMN_REF.match(item)
+        if not match or item.endswith("*"):
+            return None
+        names.append(next(g for g in reversed(match.groups()) if g) if match.re is _ALIAS
+                     else next(g for g in match.groups()[-4:] if g))
+    return names
+
+
+# -- templates ------------------------------------------------------------------------------
+
+def _environment():
+    from drafter.text.environment import make_environment
+    from drafter.data.figures import FigureRegistry
+
+    return make_environment(FigureRegistry())
+
+
+def _lint_sections(sections, resolve, findings: list[Finding], uses: list[_Use]) -> list[Path]:
+    from drafter.text.sections import read_template, section_files, wide_tag_error, wide_tags
+
+    try:
+        files = section_files(sections, resolve)
+    except TemplateError as exc:
+        findings.append(Finding.from_error(exc))
+        return []
+    env = _environment()
+    seen: set[Path] = set()
+    pending = list(files)
+    while pending:
+        path = pending.pop(0)
+        if path in seen or not path.is_file():
+            continue
+        seen.add(path)
+        try:
+            source = read_template(path)
+        except TemplateError as exc:
+            findings.append(Finding.from_error(exc))
+            continue
+        findings += [Finding.from_error(wide_tag_error(path, source, line, mark))
+                     for line, mark in wide_tags(source)]
+        tree = _parse(env, source, path, findings)
+        if tree is None:
+            continue
+        for included in _included(tree):
+            pending.append(path.parent / included)
+        _scan(env, tree, source, path, None, findings, uses)
+    return files
+
+
+def _lint_master(master: Path, findings: list[Finding], uses: list[_Use]) -> list[Path]:
+    from drafter.word.document import as_jinja, master_paragraphs, master_tag_error, open_master, tag_problem
+
+    try:
+        tpl = open_master(master, check_tags=False)
+    except TemplateError as exc:
+        findings.append(Finding.from_error(exc))
+        return []
+    paragraphs = master_paragraphs(tpl.docx)
+    broken = [(where, text, tag_problem(text)) for where, text in paragraphs if tag_problem(text)]
+    for where, text, problem in broken:
+        findings.append(Finding.from_error(master_tag_error(master, where, text, problem)))
+    # A broken paragraph is left out, so that the names of the others are still checked.
+    bad = {where for where, _, _ in broken}
+    source = "\n".join("" if where in bad else as_jinja(text) for where, text in paragraphs)
+    env = _environment()
+    try:
+        tree = env.parse(source)
+    except TemplateSyntaxError as exc:
+        if broken:  # most likely the broken tags' doing: reported above
+            return [master]
+        where, text = paragraphs[exc.lineno - 1] if exc.lineno and exc.lineno <= len(paragraphs) else (None, "")
+        findings.append(Finding("Word 母版中的模板语法错误", master, where=where, cause=exc.message,
+                                context=f"  > {where} | {text}" if where else None,
+                                hint="检查 {{ }} 与 {% %} 是否成对、拼写是否正确；{%p if %} 要有 {%p endif %}。"))
+        return [master]
+    _scan(env, tree, source, master, paragraphs, findings, uses, extra_names={"body"})
+    return [master]
+
+
+def _parse(env, source: str, path: Path, findings: list[Finding]):
+    from drafter.text.environment import template_error
+
+    try:
+        tree = env.parse(source, name=path.name, filename=str(path))
+    except TemplateSyntaxError as exc:
+        findings.append(Finding.from_error(template_error(exc, path, source, {}, str(path))))
+        return None
+    return tree
+
+
+def _included(tree) -> Iterator[str]:
+    for node in tree.find_all((nodes.Include, nodes.Import, nodes.FromImport)):
+        if isinstance(node.template, nodes.Const) and isinstance(node.template.value, str):
+            yield node.template.value
+
+
+def _scan(env, tree, source: str, path: Path, paragraphs, findings: list[Finding], uses: list[_Use],
+          extra_names: frozenset | set = frozenset()) -> None:
+    """Record the names and columns `tree` uses; report unknown filters."""
+    from drafter.text.environment import FORMAT_FILTERS, VALUE_FILTERS
+
+    def place(line: int | None, focus: str) -> tuple[int | None, str | None, str | None]:
+        """Line, paragraph and the text shown for a finding about `focus` (a long line is cut
+        down to the part around it)."""
+        if paragraphs is not None:  # the master: a line of `source` is one paragraph
+            if line and line <= len(paragraphs):
+                where, text = paragraphs[line - 1]
+                return None, where, f"  > {where} | {excerpt(text, focus)}"
+            return None, None, None
+        return line, None, numbered_context(source, line, 0, focus=focus) if line else None
+
+    for node in tree.find_all(nodes.Filter):
+        if node.name not in env.filters:
+            line, where, context = place(node.lineno, node.name)
+            ours = [*FORMAT_FILTERS, *VALUE_FILTERS]
+            close = difflib.get_close_matches(node.name, ours, n=2)
+            findings.append(Finding(
+                f"未知的过滤器“{node.name}”", path, line, where,
+                hint=(f"是否想写“{'”或“'.join(close)}”？" if close else "") + f"可用的过滤器：{'、'.join(ours)}。",
+                context=context))
+
+    for node in tree.find_all(nodes.Test):
+        if node.name not in env.tests:
+            line, where, context = place(node.lineno, node.name)
+            findings.append(Finding(f"未知的判断“is {node.name}”", path, line, where, context=context,
+                                    hint="可用的判断如 is defined、is none、is number；见 Jinja 文档。"))
+    # Jinja's own analysis compiles the template: let it pass over the unknowns reported above.
+    env.filters.update({n.name: str for n in tree.find_all(nodes.Filter) if n.name not in env.filters})
+    env.tests.update({n.name: bool for n in tree.find_all(nodes.Test) if n.name not in env.tests})
+    free = meta.find_undeclared_variables(tree) - set(extra_names) - set(env.globals)
+    columns_seen: set[int] = set()
+
+    def visit(node: nodes.Node, loops: dict[str, str]) -> None:
+        """Record `name.column` uses; `loops` maps the loop variables in scope to the query
+        they iterate over, so `{% for r in a %}` and `{% for r in b %}` each see their own."""
+        if isinstance(node, nodes.For):
+            visit(node.iter, loops)
+            inner = dict(loops)
+            for target in node.target.find_all(nodes.Name):
+                inner.pop(target.name, None)
+            if isinstance(node.target, nodes.Name) and isinstance(node.iter, nodes.Name) and node.iter.name in free:
+                inner[node.target.name] = node.iter.name
+            for child in [*node.body, *([node.test] if node.test else [])]:
+                visit(child, inner)
+            for child in node.else_:
+                visit(child, loops)
+            return
+        if (isinstance(node, nodes.Call) and isinstance(node.node, nodes.Getattr)
+                and node.node.attr in _MUTATING_METHODS):
+            from drafter.text.environment import blocked_access_error
+
+            line, where, context = place(node.lineno, node.node.attr)
+            findings.append(replace(Finding.from_error(blocked_access_error(
+                path, line, context, f"access to attribute '{node.node.attr}' of a mutable object is unsafe")),
+                where=where))
+            return
+        if isinstance(node, nodes.Getattr) and node.attr.startswith("_"):
+            from drafter.text.environment import blocked_access_error
+
+            before = len(findings)
+            visit(node.node, loops)  # `''.__class__.__mro__`: the innermost is named, as the sandbox does
+            if len(findings) > before:
+                return
+            line, where, context = place(node.lineno, node.attr)
+            findings.append(replace(Finding.from_error(blocked_access_error(
+                path, line, context, f"access to attribute '{node.attr}' is unsafe")), where=where))
+            return
+        if isinstance(node, (nodes.Getattr, nodes.Getitem)) and isinstance(node.node, nodes.Name):
+            base = node.node
+            key = node.attr if isinstance(node, nodes.Getattr) else (
+                node.arg.value if isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str) else None)
+            name = loops.get(base.name) or (base.name if base.name in free else None)
+            if key is not None and name is not None:
+                columns_seen.add(id(base))
+                line, where, context = place(node.lineno, key)
+                uses.append(_Use(name, key, path, line, where, context, direct=base.name not in loops))
+        for child in node.iter_child_nodes():
+            visit(child, loops)
+
+    visit(tree, {})
+    printed = {id(child) for output in tree.find_all(nodes.Output) for child in output.nodes}
+    for node in tree.find_all(nodes.Name):
+        if node.ctx == "load" and node.name in free and id(node) not in columns_seen:
+            line, where, context = place(node.lineno, node.name)
+            uses.append(_Use(node.name, None, path, line, where, context, id(node) in printed))
+
+
+# Methods that change a list, dict or set: the immutable sandbox refuses them at render time.
+_MUTATING_METHODS = frozenset({
+    "append", "extend", "insert", "pop", "remove", "reverse", "sort", "clear", "popitem", "setdefault",
+    "update", "add", "discard", "difference_update", "intersection_update", "symmetric_difference_update",
+})
+
+# What a template may read of a scalar query's Figure besides printing it.
+_FIGURE_ATTRIBUTES = frozenset({"value", "missing", "description"})
+
+
+def _check_names(uses: list[_Use], specs: dict[str, QuerySpec], param_keys: list[str] | None,
+                 findings: list[Finding]) -> None:
+    """Every name is a query or a built-in one; every column a query is known to return exists."""
+    known = sorted({*specs, *BUILTIN_NAMES})
+    columns = {name: select_columns(spec.sql) for name, spec in specs.items()}
+    reported: set[tuple] = set()
+    for use in uses:
+        key = (use.path, use.line, use.where, use.name, use.column)
+        if key in reported:
+            continue
+        reported.add(key)
+        if use.name not in specs and use.name not in BUILTIN_NAMES:
+            close = difflib.get_close_matches(use.name, known, n=3)
+            findings.append(Finding(
+                f"模板用到了未定义的名称“{use.name}”", use.path, use.line, use.where,
+                hint=(f"是否想写“{'”或“'.join(close)}”？" if close else "")
+                + "模板里的名称是查询名（queries/ 下的文件名）或 year、report 等内置名称。",
+                context=use.context))
+            continue
+        if use.column is None:
+            if use.printed and use.name in specs and specs[use.name].returns in ("row", "rows"):
+                from drafter.text.environment import whole_result_error
+
+                error = whole_result_error(use.name, specs[use.name].returns, columns[use.name])
+                findings.append(Finding(error.message, use.path, use.line, use.where, error.hint,
+                                        context=use.context))
+            continue
+        spec = specs.get(use.name)
+        if spec is not None and use.direct and spec.returns in ("rows", "scalar"):
+            if spec.returns == "rows":
+                findings.append(Finding(
+                    f"查询 {use.name} 返回多行，不能直接写 {use.name}.{use.column}", use.path, use.line, use.where,
+                    context=use.context,
+                    hint=f"逐行写出：{{% for r in {use.name} %}}{{{{ r.{use.column} }}}}{{% endfor %}}；"
+                    "只要一行时，把查询的 returns: 改成 row。"))
+            elif use.column not in _FIGURE_ATTRIBUTES:
+                findings.append(Finding(
+                    f"查询 {use.name} 返回一个值（scalar），没有“{use.column}”这一列", use.path, use.line, use.where,
+                    context=use.context,
+                    hint=f"直接写 {{{{ {use.name} }}}}；要返回多列，把查询的 returns: 改成 row。"))
+            continue
+        if use.name == "report":
+            allowed: list[str] | None = list(REPORT_KEYS)
+        elif use.name == "params":
+            allowed = param_keys
+        elif use.name in specs and specs[use.name].returns in ("row", "rows"):
+            allowed = columns[use.name]
+        else:
+            allowed = None
+        if allowed is None or use.column in allowed or use.column.lower() in {a.lower() for a in allowed}:
+            continue
+        close = difflib.get_close_matches(use.column, allowed, n=2)
+        if use.name in specs:
+            message = f"查询 {use.name} 没有“{use.column}”这一列"
+            known_part = f"查询 {use.name} 返回的列：{'、'.join(allowed)}。"
+        else:
+            message = f"{use.name} 中没有“{use.column}”"
+            known_part = (f"{use.name} 中有：{'、'.join(allowed)}。" if allowed
+                          else "config.yaml 的 parameters: 中还没有参数。")
+        findings.append(Finding(
+            message, use.path, use.line, use.where,
+            hint=(f"是否想写“{use.name}.{close[0]}”？" if close else "") + known_part,
+            context=use.context))

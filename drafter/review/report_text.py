@@ -1,0 +1,80 @@
+"""The check report as `drafter check` prints it: text made from a CheckReport, kept out of
+the data class so the web page, the checklist and the terminal each lay it out their own way."""
+
+from __future__ import annotations
+
+from drafter.review.checker import (CONSISTENT, MODE_LABELS, PARAGRAPHS, STATUSES, UNBACKED, CheckReport,
+                                    FigureCheck, UnbackedNumber)
+from drafter.review.wordings import REWORDED, WordingCheck
+
+
+def mode_label(report: CheckReport) -> str:
+    return MODE_LABELS[report.mode]
+
+
+def summary(report: CheckReport) -> str:
+    counts = report.counts()
+    parts = [f"{s} {counts[s]}" for s in STATUSES[:-1] if s != REWORDED and (counts[s] or s == CONSISTENT)]
+    text = f"{len(report.figures)} 个数字：{'，'.join(parts)}；{UNBACKED} {counts[UNBACKED]} 处。"
+    if report.wordings:
+        text += f"条件措辞 {len(report.wordings)} 处：{REWORDED} {counts[REWORDED]} 处。"
+    if report.rules:
+        text += f"一致性规则未通过 {len(report.rules)} 条。"
+    return text
+
+
+def render_check(report: CheckReport) -> str:
+    """The report as `drafter check` prints it."""
+    head = f"核对 {report.draft.name}（{report.year} 年度"
+    if report.built_at:
+        head += f"，生成于 {report.built_at.replace('T', ' ')}"
+    head += "）"
+    lines = [head, f"方式：{mode_label(report)}"]
+    if report.mode == PARAGRAPHS:
+        lines.append("  草稿中的内容控件或清单已被去掉（WPS、LibreOffice 另存可能如此），"
+                     "只能按段落比对数字，结果仅供参考。")
+    lines += [f"注意：{w}" for w in report.warnings]
+    lines.append(summary(report))
+    for item in report.findings:
+        lines.append("")
+        if isinstance(item, UnbackedNumber):
+            lines.append(f"[{UNBACKED}] {item.text}（{item.part or '正文'}）")
+            lines.append(f"  句子：{item.sentence}")
+        elif isinstance(item, WordingCheck):
+            lines.append(f"[{REWORDED}] {item.id} 条件“{item.condition}”（{item.where}）")
+            if item.part:
+                lines.append(f"  部分：{item.part}")
+            lines += item.lines()
+        else:
+            lines.append(f"[{item.status}] {item.id} {item.description}（{item.ref}）")
+            if item.part:
+                lines.append(f"  部分：{item.part}")
+            lines.append(f"  句子：{item.sentence}")
+            lines.append("  " + "　".join(_values(item)))
+        if item.note:
+            lines.append(f"  说明：{item.note}")
+    for finding in report.rules:
+        lines.append("")
+        lines += finding.report_lines()
+    if report.fixed_numbers:
+        lines.append("")
+        lines.append(f"模板中写死的数字 {len(report.fixed_numbers)} 处（每期请确认；确认不变的可在 config.yaml 的 "
+                     "fixed_numbers: 中登记）：")
+        lines += [f"  {n.render()}" for n in report.fixed_numbers]
+    if not report.findings and not report.rules:
+        lines.append("全部一致。")
+    return "\n".join(lines)
+
+
+def _values(item: FigureCheck) -> list[str]:
+    out = [f"草稿：{_shown(item.draft_text)}"]
+    if item.built_text is not None:
+        out.append(f"生成时：{_shown(item.built_text)}")
+    out.append(f"当前数据：{_shown(item.current_text)}")
+    return out
+
+
+def _shown(text: str | None) -> str:
+    if text is None:
+        return "—"
+    return f"“{text}”" if text else "（空）"

@@ -1,0 +1,92 @@
+"""The manifest as a typed, versioned model: drafts of earlier releases still read and check.
+
+tests/data/draft-format1.docx was written by drafter 0.1.0 (manifest format 1, before the
+manifest was a pydantic model) from the project of tests/small_project.py at a fixed time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from docx import Document
+from lxml import etree
+
+from drafter import build, check
+from drafter.word.manifest import MANIFEST_NS, FigureEntry, Manifest, read_manifest, write_manifest
+from small_project import write_small_project
+
+FIXTURE = Path(__file__).parent / "data" / "draft-format1.docx"
+BUILT_AT = dt.datetime(2026, 1, 5, 9, 30)
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    from drafter.word.gongwen import build_master
+
+    build_master(tmp_path / "master.docx")
+    return write_small_project(tmp_path / "project", tmp_path / "master.docx")
+
+
+def stored_json(draft: Path) -> dict:
+    with zipfile.ZipFile(draft) as z:
+        for name in z.namelist():
+            blob = z.read(name)
+            if name.startswith("customXml/item") and MANIFEST_NS.encode() in blob[:400]:
+                return json.loads(etree.fromstring(blob).text)
+    raise AssertionError("no manifest")
+
+
+def test_a_draft_of_format_1_reads_into_the_model():
+    manifest = read_manifest(Document(str(FIXTURE)))
+    assert isinstance(manifest, Manifest) and manifest.format == 1
+    assert manifest.year == 2025 and manifest.agency == "测试市统计局"
+    assert manifest.generator == "drafter 0.1.0" and manifest.built_at == "2026-01-05T09:30:00"
+    first = manifest.figures[0]
+    assert isinstance(first, FigureEntry) and first.ref == "cases.n" and first.value == 2
+    assert manifest.queries["cases"].params["kind"] == "行政处罚"
+
+
+def test_a_draft_of_format_1_still_checks_clean(project, tmp_path):
+    draft = tmp_path / "old.docx"
+    shutil.copy(FIXTURE, draft)
+    report = check(draft, config=project)
+    assert report.mode == "controls"
+    assert report.exit_code == 0 and report.findings == []
+    assert len(report.figures) == len(read_manifest(Document(str(FIXTURE))).figures) == 13
+
+
+def test_a_new_draft_stores_the_same_json_as_format_1(project, tmp_path):
+    """The model changed how the code reads the manifest, not what a draft stores."""
+    result = build(project, output=tmp_path / "new.docx", clock=lambda: BUILT_AT)
+    new, old = stored_json(result.path), stored_json(FIXTURE)
+    new.pop("generator"), old.pop("generator")
+    for q in (*new["queries"].values(), *old["queries"].values()):
+        q.pop("elapsed_ms")
+    assert new == old
+
+
+def test_fields_of_a_later_release_are_kept_and_a_damaged_manifest_is_not_trusted(tmp_path):
+    document = Document(str(FIXTURE))
+    manifest = read_manifest(document)
+    later = Manifest.model_validate({**manifest.model_dump(mode="json", exclude_unset=True),
+                                     "format": 9, "period": {"kind": "quarter"}})
+    write_manifest(document, later)
+    document.save(str(tmp_path / "later.docx"))
+    again = read_manifest(Document(str(tmp_path / "later.docx")))
+    assert again.format == 9 and again.model_extra == {"period": {"kind": "quarter"}}
+
+    damaged = tmp_path / "damaged.docx"
+    with zipfile.ZipFile(tmp_path / "later.docx") as src, zipfile.ZipFile(damaged, "w") as dst:
+        for item in src.infolist():
+            blob = src.read(item)
+            if item.filename.startswith("customXml/item") and MANIFEST_NS.encode() in blob[:400]:
+                el = etree.fromstring(blob)
+                el.text = json.dumps({**json.loads(el.text), "figures": "not a list"})
+                blob = etree.tostring(el, xml_declaration=True, encoding="UTF-8", standalone=True)
+            dst.writestr(item, blob)
+    assert read_manifest(Document(str(damaged))) is None
