@@ -240,7 +240,18 @@ def build(
     timings["load"] = time.perf_counter() - started
 
     t = time.perf_counter()
-    run = run_queries(project.config, project.queries, on_done=on_query_done)
+    extra_specs, params_for = {}, {}
+    if ruleset:  # the rules' own queries run with the report's, on the same connections
+        from drafter.review.rules import rule_queries
+
+        extra_specs, params_for = rule_queries(ruleset, project, build_parameters(project.config))
+    run = run_queries(project.config, {**project.queries, **extra_specs}, on_done=on_query_done,
+                      params_for=params_for)
+    rule_results: dict[str, Any] = {}
+    if extra_specs:
+        from drafter.review.rules import split_run
+
+        run, rule_results = split_run(run, project.queries)
     timings["queries"] = time.perf_counter() - t
     if strict and run.failures:
         raise run.failures[0].error
@@ -255,7 +266,7 @@ def build(
         from drafter.review.rules import run_project_rules
 
         t = time.perf_counter()
-        rule_run = run_project_rules(project, run, draft.context, draft.registry, ruleset)
+        rule_run = run_project_rules(project, draft.context, draft.registry, ruleset, rule_results)
         timings["rules"] = time.perf_counter() - t
         if rule_run.skipped:
             warnings.append(f"{len(rule_run.skipped)} 条一致性规则未能核对：\n" +

@@ -17,7 +17,8 @@ from drafter.errors import ConfigError, DataError
 from drafter.linter import lint
 from drafter.project.config import load_config
 from drafter.project.rules import load_rules, parse_rule
-from drafter.review.rules import _Missing, check_rule, prior_parameters
+from drafter.data.runner import prior_parameters
+from drafter.review.rules import _Missing, check_rule
 from drafter.word.manifest import read_manifest
 
 

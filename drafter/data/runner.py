@@ -7,6 +7,7 @@ them, while a strict build stops at the first).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -242,7 +243,8 @@ def run_query(conn: Connection, spec: QuerySpec, source: str, params: dict[str, 
 
 
 def _run_source(config: Config, source: str, specs: list[QuerySpec], params: dict[str, Any],
-                on_done: Callable[[str], None] | None) -> dict[str, QueryResult | QueryFailure]:
+                on_done: Callable[[str], None] | None,
+                params_for: dict[str, dict[str, Any]] | None = None) -> dict[str, QueryResult | QueryFailure]:
     settings = config.sources[source]
     out: dict[str, QueryResult | QueryFailure] = {}
     try:
@@ -258,7 +260,8 @@ def _run_source(config: Config, source: str, specs: list[QuerySpec], params: dic
         with connect(source, engine, settings) as conn:
             for spec in specs:
                 try:
-                    out[spec.name] = run_query(conn, spec, source, params, settings.timeout)
+                    bound = (params_for or {}).get(spec.name, params)
+                    out[spec.name] = run_query(conn, spec, source, bound, settings.timeout)
                 except DrafterError as exc:
                     out[spec.name] = QueryFailure(spec, exc)
                 if on_done:
@@ -299,8 +302,12 @@ def check_sources(config: Config, specs: dict[str, QuerySpec]) -> None:
 
 
 def run_queries(config: Config, specs: dict[str, QuerySpec], *, params: dict[str, Any] | None = None,
-                on_done: Callable[[str], None] | None = None) -> RunResult:
-    """Run `specs`, grouping by source; sources run concurrently, at most `config.concurrency`."""
+                on_done: Callable[[str], None] | None = None,
+                params_for: dict[str, dict[str, Any]] | None = None) -> RunResult:
+    """Run `specs`, grouping by source; sources run concurrently, at most `config.concurrency`.
+
+    `params_for` gives some specs (by name) their own parameters: the consistency rules' re-runs
+    of a query over the prior period (drafter/review/rules.py), on the same connection."""
     check_sources(config, specs)
     params = build_parameters(config) if params is None else params
     by_source: dict[str, list[QuerySpec]] = {}
@@ -310,7 +317,8 @@ def run_queries(config: Config, specs: dict[str, QuerySpec], *, params: dict[str
     run = RunResult()
     workers = max(1, min(config.concurrency, len(by_source)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="drafter-source") as pool:
-        futures = [pool.submit(_run_source, config, src, group, params, on_done) for src, group in by_source.items()]
+        futures = [pool.submit(_run_source, config, src, group, params, on_done, params_for)
+                   for src, group in by_source.items()]
         collected: dict[str, QueryResult | QueryFailure] = {}
         for future in futures:
             collected.update(future.result())
@@ -318,3 +326,42 @@ def run_queries(config: Config, specs: dict[str, QuerySpec], *, params: dict[str
     run.results = {name: collected[name] for name in specs}
     run.elapsed = time.monotonic() - started
     return run
+
+
+# -- the prior period, for the consistency rules ---------------------------------------------------
+
+PRIOR = "prev"
+
+
+def prior_parameters(params: dict[str, Any]) -> dict[str, Any]:
+    """The bound parameters of the same period one year earlier (:year, :period_start, :period_end)."""
+    def back(d: Any) -> Any:
+        if isinstance(d, dt.date):
+            try:
+                return d.replace(year=d.year - 1)
+            except ValueError:  # 29 February
+                return d.replace(year=d.year - 1, day=28)
+        return d
+
+    shifted = dict(params)
+    if isinstance(shifted.get("year"), int):
+        shifted["year"] -= 1
+    for key in ("period_start", "period_end"):
+        if key in shifted:
+            shifted[key] = back(shifted[key])
+    return shifted
+
+
+def prior_period_runs(specs: dict[str, QuerySpec], names: list[str],
+                      params: dict[str, Any]) -> tuple[dict[str, QuerySpec], dict[str, dict[str, Any]]]:
+    """Queries `names` again over the same period one year earlier, as specs named `prev.q` with
+    their own parameters, to run with the others (`run_queries(…, params_for=…)`). Issue 12's
+    comparisons (`prev.q` in templates) are the general form; this is the rules' own until they
+    share it."""
+    shifted = prior_parameters(params)
+    out: dict[str, QuerySpec] = {}
+    for name in names:
+        if name in specs:
+            key = f"{PRIOR}.{name}"
+            out[key] = dataclasses.replace(specs[name], name=key)
+    return out, {key: shifted for key in out}

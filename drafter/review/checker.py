@@ -422,7 +422,14 @@ def check(
     ruleset = load_rules(project.config)
     t = time.perf_counter()
     params = _parameters(project, manifest, warnings)
-    run = run_queries(project.config, project.queries, params=params)
+    extra_specs, params_for, rule_results = {}, {}, {}
+    if ruleset:  # the rules' own queries run with the report's, on the same connections
+        from drafter.review.rules import rule_queries, split_run
+
+        extra_specs, params_for = rule_queries(ruleset, project, params)
+    run = run_queries(project.config, {**project.queries, **extra_specs}, params=params, params_for=params_for)
+    if extra_specs:
+        run, rule_results = split_run(run, project.queries)
     timings["queries"] = time.perf_counter() - t
     for failure in run.failures:
         warnings.append(f"查询 {failure.spec.name} 失败：{failure.error.message}")
@@ -482,7 +489,7 @@ def check(
         from drafter.review.rules import run_project_rules
 
         t = time.perf_counter()
-        rule_run = run_project_rules(project, run, fresh_draft.context, fresh_draft.registry, ruleset, params)
+        rule_run = run_project_rules(project, fresh_draft.context, fresh_draft.registry, ruleset, rule_results)
         rule_findings = rule_run.findings
         warnings += rule_run.skipped
         if rule_run.no_prior:

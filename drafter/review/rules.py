@@ -8,7 +8,6 @@ draft's manifest, so the reviewer's copy (`build --comments`) carries a Word com
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Callable
@@ -272,38 +271,6 @@ def _has_data(context: dict[str, Any]) -> bool:
     return False
 
 
-def prior_parameters(params: dict[str, Any]) -> dict[str, Any]:
-    """The bound parameters of the same period one year earlier (year, period_start, period_end)."""
-    shifted = dict(params)
-
-    def back(d: Any) -> Any:
-        if isinstance(d, dt.date):
-            try:
-                return d.replace(year=d.year - 1)
-            except ValueError:  # 29 February
-                return d.replace(year=d.year - 1, day=28)
-        return d
-
-    if isinstance(shifted.get("year"), int):
-        shifted["year"] -= 1
-    for key in ("period_start", "period_end"):
-        if key in shifted:
-            shifted[key] = back(shifted[key])
-    return shifted
-
-
-def rerun_prior_period(project, params: dict[str, Any], names: set[str] | None = None) -> dict[str, Any]:
-    """The query context of the same period one year earlier, for the prior-period rules: the
-    queries `names` (all when None) re-run with `prior_parameters`. (Issue 12's `prev`
-    comparison runs the same re-run for templates; this is the rules' own, until they share it.)"""
-    from drafter.builder import query_context
-    from drafter.data.runner import run_queries
-
-    specs = {n: s for n, s in project.queries.items() if names is None or n in names}
-    run = run_queries(project.config, specs, params=prior_parameters(params))
-    return query_context(run)
-
-
 def referenced_queries(ruleset: RuleSet, kind: str | None = None) -> set[str]:
     """The query names the rules' figure expressions name (of one kind, or all)."""
     from jinja2 import nodes
@@ -321,17 +288,49 @@ def referenced_queries(ruleset: RuleSet, kind: str | None = None) -> set[str]:
     return names
 
 
-def run_project_rules(project, run, context: dict[str, Any], registry: FigureRegistry | None, ruleset: RuleSet,
-                      params: dict[str, Any] | None = None) -> RuleRun:
-    """The rules of a build or check: `context` is its query context, `params` its parameters."""
-    from drafter.data.runner import build_parameters, run_queries
+SQL_TEST = "rules/"  # a SQL data test's name in a run, beside the queries'
 
-    params = build_parameters(project.config) if params is None else params
+
+def rule_queries(ruleset: RuleSet, project, params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The queries the rules add to a build's or check's own run, so that they share its one
+    connection a source: each SQL data test as `rules/<name>`, and the queries the prior-period
+    rules name re-run a year earlier as `prev.<name>` (with their parameters, the second value)."""
+    import dataclasses
+
+    from drafter.data.runner import prior_period_runs
+
+    specs = {f"{SQL_TEST}{s.name}": dataclasses.replace(s, name=f"{SQL_TEST}{s.name}") for s in ruleset.sql_tests}
+    prior: dict[str, Any] = {}
+    params_for: dict[str, Any] = {}
+    if ruleset.needs_prior:
+        names = [n for n in project.queries if n in referenced_queries(ruleset, "prior")]
+        prior, params_for = prior_period_runs(project.queries, names, params)
+    return {**specs, **prior}, params_for
+
+
+def split_run(run, names) -> tuple[Any, dict[str, Any]]:
+    """(the run of the queries `names`, the results of the rules' own queries) of one combined run."""
+    from drafter.data.runner import RunResult
+
+    own = RunResult(results={k: v for k, v in run.results.items() if k in names}, elapsed=run.elapsed)
+    return own, {k: v for k, v in run.results.items() if k not in names}
+
+
+def run_project_rules(project, context: dict[str, Any], registry: FigureRegistry | None, ruleset: RuleSet,
+                      extra: dict[str, Any]) -> RuleRun:
+    """The rules of a build or check on its query `context`; `extra` holds the results of the
+    rules' own queries (`rule_queries`) from the same run."""
+    from drafter.builder import _missing_value
+    from drafter.data.runner import PRIOR
 
     def prior() -> dict[str, Any]:
-        return rerun_prior_period(project, params, referenced_queries(ruleset, "prior"))
+        out: dict[str, Any] = {}
+        for key, result in extra.items():
+            if key.startswith(f"{PRIOR}."):
+                out[key[len(PRIOR) + 1:]] = result.value if result.ok else _missing_value(result.spec)
+        return out
 
     def sql_results() -> dict[str, Any]:
-        return run_queries(project.config, {s.name: s for s in ruleset.sql_tests}, params=params).results
+        return {key[len(SQL_TEST):]: result for key, result in extra.items() if key.startswith(SQL_TEST)}
 
     return run_rules(ruleset, context, registry=registry, prior=prior, sql_results=sql_results)

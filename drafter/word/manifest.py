@@ -169,7 +169,7 @@ def manifest_data(project: "Project", run: "RunResult", registry: FigureRegistry
             part=occ.part,
             placeholder=occ.placeholder,
             description=occ.description,
-            wording=occ.wording,
+            **({"wording": occ.wording} if occ.wording else {}),
             sources=[SourceRef(query=s.query, source=s.source, column=s.column, row=s.row) for s in occ.sources],
         )
         for occ in registry
@@ -186,7 +186,7 @@ def manifest_data(project: "Project", run: "RunResult", registry: FigureRegistry
         queries=queries,
         figures=figures,
         wordings=[wording_entry(w) for w in registry.wordings.values()],
-        rules=rules or [],
+        **({"rules": rules} if rules else {}),
     )
 
 
