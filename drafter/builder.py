@@ -240,7 +240,8 @@ def build(
     timings["load"] = time.perf_counter() - started
 
     t = time.perf_counter()
-    extra_specs, params_for = {}, {}
+    extra_specs: dict[str, Any] = {}
+    params_for: dict[str, Any] = {}
     if ruleset:  # the rules' own queries run with the report's, on the same connections
         from drafter.review.rules import rule_queries
 

@@ -9,8 +9,8 @@ from click.testing import CliRunner
 
 from drafter import check
 from drafter.cli import main
-from drafter.review.literals import StaleFixed, literals_in, template_literals
 from drafter.project.config import load_config
+from drafter.review.literals import StaleFixed, literals_in, template_literals
 
 
 def listed(source: str, fixed: list[str] | None = None) -> list[str]:

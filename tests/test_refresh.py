@@ -95,7 +95,7 @@ def test_refresh_updates_changed_figures_keeps_edits_and_check_on_the_copy_flags
     assert [f.id for f in result.kept] == [fid] and result.reworded == []
 
     texts, refs = control_texts(result.path), ids(project.parent / "draft-2025.docx")
-    for *_, ref, old, new in CHANGES:
+    for *_, ref, _old, new in CHANGES:
         assert texts[refs[ref]] == new
     assert texts[fid] == "870"  # the hand edit is kept …
     comments = [c.text for c in Document(str(result.path)).comments]

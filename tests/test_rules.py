@@ -13,11 +13,11 @@ from docx import Document
 from drafter import build, check
 from drafter.cli import main
 from drafter.data.figures import Figure, FigureRegistry, Provenance, Row
+from drafter.data.runner import prior_parameters
 from drafter.errors import ConfigError, DataError
 from drafter.linter import lint
 from drafter.project.config import load_config
 from drafter.project.rules import load_rules, parse_rule
-from drafter.data.runner import prior_parameters
 from drafter.review.rules import _Missing, check_rule
 from drafter.word.manifest import read_manifest
 

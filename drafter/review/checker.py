@@ -422,7 +422,9 @@ def check(
     ruleset = load_rules(project.config)
     t = time.perf_counter()
     params = _parameters(project, manifest, warnings)
-    extra_specs, params_for, rule_results = {}, {}, {}
+    extra_specs: dict[str, Any] = {}
+    params_for: dict[str, Any] = {}
+    rule_results: dict[str, Any] = {}
     if ruleset:  # the rules' own queries run with the report's, on the same connections
         from drafter.review.rules import rule_queries, split_run
 

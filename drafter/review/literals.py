@@ -54,10 +54,7 @@ def _blank_tags(source: str) -> str:
 
 
 def _is_date(line: str, start: int, end: int) -> bool:
-    for m in _DOTTED_DATE.finditer(line):
-        if m.start() <= start and end <= m.end():
-            return True
-    return False
+    return any(m.start() <= start and end <= m.end() for m in _DOTTED_DATE.finditer(line))
 
 
 def _around(text: str, start: int, end: int, width: int = 14) -> str:

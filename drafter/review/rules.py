@@ -8,9 +8,10 @@ draft's manifest, so the reviewer's copy (`build --comments`) carries a Word com
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Callable
+from typing import Any
 
 from jinja2 import StrictUndefined
 from jinja2.exceptions import TemplateError as JinjaError
@@ -60,7 +61,7 @@ class RuleFinding:
                 "detail": self.detail, "figures": [{"ref": r, "value": json_value(v)} for r, v in self.figures]}
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "RuleFinding":
+    def from_json(cls, data: dict[str, Any]) -> RuleFinding:
         return cls(data.get("rule", ""), data.get("kind", ""), data.get("message", ""),
                    [(f.get("ref", ""), f.get("value")) for f in data.get("figures", [])],
                    data.get("where", ""), data.get("detail", ""))
@@ -149,15 +150,15 @@ def check_rule(rule: Rule, context: dict[str, Any], registry: FigureRegistry | N
         tolerance = Decimal(str(s.get("tolerance", 0)))
         if abs(total - added) <= tolerance:
             return None
-        figures = [(str(s["total"]), total), *parts]
+        summed = [(str(s["total"]), total), *parts]
         return RuleFinding(rule.name, rule.kind,
                            f"合计 {s['total']} 为 {_fmt(total)}，各部分之和为 {_fmt(added)}，相差 {_fmt(total - added)}。",
-                           [(r, _number(v)) for r, v in figures], rule.where, rule.description)
+                           [(r, _number(v)) for r, v in summed], rule.where, rule.description)
     if rule.kind == "rate":
         _, rate = _evaluate(s["rate"], context)
         _, num = _evaluate(s["numerator"], context)
         _, den = _evaluate(s["denominator"], context)
-        figures = [(s["rate"], rate), (s["numerator"], num), (s["denominator"], den)]
+        rated = [(s["rate"], rate), (s["numerator"], num), (s["denominator"], den)]
         if den == 0:
             raise _Missing(f"分母 {s['denominator']} 为 0")
         shown = _shown_digits(s["rate"], registry)
@@ -172,7 +173,7 @@ def check_rule(rule: Rule, context: dict[str, Any], registry: FigureRegistry | N
         return RuleFinding(rule.name, rule.kind,
                            f"比率 {s['rate']} 为 {_fmt(rate)}{unit}，而 {s['numerator']} ÷ {s['denominator']} = "
                            f"{_fmt(_round(quotient, digits))}{unit}（按 {digits} 位小数比较）。",
-                           [(r, _number(v)) for r, v in figures], rule.where, rule.description)
+                           [(r, _number(v)) for r, v in rated], rule.where, rule.description)
     if rule.kind == "bounds":
         _, value = _evaluate(s["figure"], context)
         figures: list[tuple[str, Any]] = [(s["figure"], value)]

@@ -168,7 +168,7 @@ def compare_wordings(manifest: Any, fresh_wordings: dict, conditions: dict, draf
                 at = draft[i].text.find(built) if built else -1
                 if at >= 0:
                     span = (at, at + len(built))
-                elif fspan is not None:
+                elif fspan is not None and j is not None:
                     from drafter.review.checker import map_span
 
                     span = map_span(fresh[j].text, draft[i].text, *fspan)
@@ -224,5 +224,5 @@ def _without_manifest(result: WordingResult, fresh_wordings: dict, conditions: d
             if fspan is not None:
                 wc.current_sentence = sentence_around(fresh[j].text, *fspan)
             result.checks.append(wc)
-            result.covered.setdefault(i, []).append(wc.span)
+            result.covered.setdefault(i, []).append((match.start(), match.end()))
             break

@@ -156,10 +156,10 @@ def _frame(cid: str, branch: int, body: list[nodes.Node], lineno: int) -> list[n
     ]
 
 
-def _traced_test(cid: str, index: int, test: nodes.Expr, lineno: int) -> nodes.Expr:
+def _traced_test(cid: str, index: int, test: nodes.Node, lineno: int) -> nodes.Expr:
     names = nodes.List([_const(n, lineno) for n in _names(test)], lineno=lineno)
     begin = _call(BEGIN, _const(cid, lineno), _const(index, lineno), lineno=lineno)
-    return _call(END, begin, test, names, lineno=lineno)
+    return _call(END, begin, test, names, lineno=lineno)  # type: ignore[arg-type]
 
 
 def instrument(tree: nodes.Template, template: str | None, env) -> dict[str, Condition]:
