@@ -204,3 +204,17 @@ def test_a_libreoffice_saved_draft_refreshes_too(sample_project_copy, tmp_path):
     assert "落实13个区镇级防汛物资储备点位" in text and "全年共出动执法人员1429人次" in text
     report = check(result.path, project)
     assert [(f.status, f.id) for f in report.findings] == [(EDITED, fid)]
+
+
+def test_every_other_finding_is_commented_on_the_copy_too(sample_project_copy, tmp_path):
+    project = sample_project_copy
+    doc = Document(str(project.parent / "draft-2025.docx"))
+    for t in doc.element.body.iter(qn("w:t")):
+        if t.text and "举办“" in t.text:
+            t.text = t.text.replace("举办“", "另有37家企业参加，举办“", 1)
+            break
+    doc.save(str(tmp_path / "typed.docx"))
+    result = refresh(tmp_path / "typed.docx", tmp_path / "r.docx", project)
+    assert [item.text for item in result.other] == ["37"] and result.flagged == 1
+    comments = [c.text for c in Document(str(result.path)).comments]
+    assert len(comments) == 1 and "【无来源数字】“37”" in comments[0]

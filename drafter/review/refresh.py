@@ -9,6 +9,8 @@ checks the draft (drafter.review.checker) and writes a copy in which
   giving what the data now say;
 - a wording whose condition now takes another branch (措辞已变化) is not rewritten but flagged by
   a Word comment giving the wording the data now give, and so is a figure that drops out with it;
+  every other finding of the check (a number without a source, a deleted figure, a failed rule)
+  is commented as `check --annotate` would;
 - the manifest records the new texts and values, so `check` on the copy finds only the flagged
   items.
 
@@ -31,8 +33,9 @@ from drafter.data.figures import json_value
 from drafter.errors import DraftError
 from drafter.outputs import check_output_name
 from drafter.project.config import Config
-from drafter.review.annotate import _comment, _comment_on_control, wording_comment
-from drafter.review.checker import CONSISTENT, CONTROLS, EDITED, STALE, CheckReport, FigureCheck, check, open_draft
+from drafter.review.annotate import _comment, _comment_on_control, _finding_text, wording_comment
+from drafter.review.checker import (CONSISTENT, CONTROLS, EDITED, REMOVED, STALE, CheckReport, FigureCheck,
+                                    UnbackedNumber, check, open_draft)
 from drafter.review.scan import body_paragraphs, scan_document
 from drafter.review.wordings import WordingCheck
 from drafter.word.document import next_free_path, save_atomically
@@ -54,6 +57,7 @@ class RefreshResult:
     dropped: list[FigureCheck] = field(default_factory=list)  # printed in a wording the data no longer choose
     reworded: list[WordingCheck] = field(default_factory=list)
     rules: list[Any] = field(default_factory=list)  # rules the current data fail: commented
+    other: list[Any] = field(default_factory=list)  # numbers without a source, deleted figures: commented
 
     @property
     def renamed(self) -> bool:
@@ -61,7 +65,7 @@ class RefreshResult:
 
     @property
     def flagged(self) -> int:
-        return len(self.kept) + len(self.dropped) + len(self.reworded) + len(self.rules)
+        return len(self.kept) + len(self.dropped) + len(self.reworded) + len(self.rules) + len(self.other)
 
     def summary(self) -> str:
         parts = [f"更新数字 {len(self.updated)} 个"]
@@ -73,6 +77,8 @@ class RefreshResult:
             parts.append(f"随条件变化不再出现的数字 {len(self.dropped)} 个（已加批注）")
         if self.rules:
             parts.append(f"一致性规则未通过 {len(self.rules)} 条（已加批注）")
+        if self.other:
+            parts.append(f"其他发现（无来源数字、已删除的数字）{len(self.other)} 处（已加批注，未改动）")
         return "；".join(parts) + "。"
 
 
@@ -156,14 +162,21 @@ def refresh(
             controls.setdefault(span.id, span.controls)
     result = RefreshResult(draft, requested, requested, report)
 
-    # Comments on wordings first: they are placed by character offsets of the draft as it is.
+    # Comments placed by character offsets go first, while the draft's text is as checked: changed
+    # wordings, numbers typed without a source, figures whose control an editor deleted.
     paragraphs = body_paragraphs(document)
-    for wc in report.wordings:
-        if wc.finding:
-            anchor = paragraphs[wc.paragraph] if wc.paragraph is not None else (paragraphs[0] if paragraphs else None)
-            if anchor is not None:
-                _comment(document, anchor, wc.span, wording_comment(wc))
-            result.reworded.append(wc)
+    for item in report.findings:
+        if isinstance(item, WordingCheck):
+            text = wording_comment(item)
+            result.reworded.append(item)
+        elif isinstance(item, UnbackedNumber) or item.status == REMOVED:
+            text = _finding_text(item)
+            result.other.append(item)
+        else:
+            continue
+        anchor = paragraphs[item.paragraph] if item.paragraph is not None else (paragraphs[0] if paragraphs else None)
+        if anchor is not None:
+            _comment(document, anchor, item.span, text)
 
     figures = {f.id: f for f in manifest.figures}
     for fc in report.figures:
