@@ -286,3 +286,69 @@ def test_an_older_draft_without_wordings_in_its_manifest_is_still_checked(sample
     shutil.copy(old, tmp_path / "copy.docx")
     report = check(old, sample_project_copy)
     assert report.exit_code == 0 and report.findings == []
+
+
+# --------------------------------------------------------------------------- elif, inline, loops, a whole paragraph
+
+CONDITIONAL_SECTION = """\
+一、{{ year }}年主要工作
+全年办理案件{{ cases.n }}件，{% if cases.n > 5 %}数量较多{% elif cases.n > 0 %}数量不多{% else %}没有案件{% endif %}，{{ '罚款较重' if cases.fines > 10000 else '罚款较轻' }}。
+{% for r in by_kind %}{{ r.kind }}{{ r.n }}件{% if r.n > 1 %}（多件）{% endif %}；{% endfor %}
+{% if total > 10 %}
+累计案件已超过十件，共{{ total }}件。
+{% endif %}
+"""
+
+
+@pytest.fixture
+def conditional_project(tmp_path) -> Path:
+    from small_project import SECTION_FILE, write_small_project
+
+    from drafter.word.gongwen import build_master
+
+    build_master(tmp_path / "master.docx")
+    config = write_small_project(tmp_path / "project", tmp_path / "master.docx")
+    (config.parent / SECTION_FILE).write_text(CONDITIONAL_SECTION, encoding="utf-8")
+    return config
+
+
+def test_elif_inline_loop_and_paragraph_conditions_in_a_built_draft_are_checked(conditional_project, tmp_path):
+    from drafter import build
+
+    from drafter.review.refresh import refresh
+
+    result = build(conditional_project, output=tmp_path / "d.docx")
+    manifest = read_manifest(Document(str(result.path)))
+    assert [(w.conditions, w.label, w.text) for w in manifest.wordings] == [
+        (["cases.n > 5", "cases.n > 0"], "否则如果 1", "数量不多"),
+        (["cases.fines > 10000"], "如果", "罚款较重"),
+        (["r.n > 1"], "如果", "（多件）"),
+        (["r.n > 1"], "（条件均不成立，无文字）", ""),
+        (["total > 10"], "（条件均不成立，无文字）", ""),
+    ]
+    assert check(result.path, conditional_project).findings == []
+
+    con = sqlite3.connect(conditional_project.parent / "data" / "office.db")
+    with con:
+        con.executemany("INSERT INTO cases (kind, opened_on, fine) VALUES ('行政处罚', '2025-09-01', ?)",
+                        [(100,)] * 7)
+    con.close()
+    report = check(result.path, conditional_project)
+    changed = [(w.condition, w.draft_text, w.current_text) for w in report.wordings if w.finding]
+    assert changed == [("cases.n > 5；cases.n > 0", "数量不多", "数量较多"),
+                       ("total > 10", "", "累计案件已超过十件，共11件。")]
+    assert {f.status for f in report.findings} == {REWORDED, STALE}
+    # the whole paragraph the data now give is not a stray paragraph, nor its number a stray number
+    assert report.unbacked == []
+
+    stripped = _strip(result.path, tmp_path / "stripped.docx", manifest=True)
+    weak = check(stripped, conditional_project)
+    assert [(w.condition, w.current_text) for w in weak.wordings if w.finding] == [
+        ("cases.n > 5；cases.n > 0", "数量较多"), ("total > 10", "累计案件已超过十件，共11件。")]
+
+    copy = refresh(result.path, tmp_path / "r.docx", conditional_project)
+    stale = sorted(f.ref for f in report.figures if f.status == STALE)
+    assert len(copy.reworded) == 2 and sorted(f.ref for f in copy.updated) == stale
+    assert "cases.n" in stale
+    after = check(copy.path, conditional_project)
+    assert [item.status for item in after.findings] == [REWORDED, REWORDED]
