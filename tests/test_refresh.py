@@ -218,3 +218,26 @@ def test_every_other_finding_is_commented_on_the_copy_too(sample_project_copy, t
     assert [item.text for item in result.other] == ["37"] and result.flagged == 1
     comments = [c.text for c in Document(str(result.path)).comments]
     assert len(comments) == 1 and "【无来源数字】“37”" in comments[0]
+
+
+@pytest.mark.render
+def test_a_libreoffice_saved_draft_keeps_its_wordings(sample_project_copy, tmp_path):
+    from test_check import _libreoffice_round_trip
+
+    from drafter.review.scan import wording_ranges
+
+    project = sample_project_copy
+    converted = _libreoffice_round_trip(project.parent / "draft-2025.docx", tmp_path / "lo")
+    ranges = wording_ranges(Document(str(converted)))
+    assert sorted(ranges) == [w.id for w in read_manifest(Document(str(converted))).wordings]
+    con = sqlite3.connect(project.parent / "sample" / "office.db")
+    with con:
+        con.execute("UPDATE legal_proceeding SET outcome = '撤销' WHERE id = (SELECT MIN(id) FROM legal_proceeding "
+                    "WHERE filed_on >= '2025-01-01' AND concluded_on < '2026-01-01')")
+    con.close()
+    report = check(converted, project)
+    assert report.mode == "controls"
+    assert [(item.status, item.draft_text) for item in report.findings] == [(REWORDED, "无纠错或败诉案件")]
+    result = refresh(converted, tmp_path / "r.docx", project)
+    comments = [c.text for c in Document(str(result.path)).comments]
+    assert len(result.reworded) == 1 and len(comments) == 1 and "纠错或败诉案件1起" in comments[0]
