@@ -174,3 +174,15 @@ def test_rules_in_config_yaml_and_lint_names_an_unknown_query(sample_project_cop
     findings = lint(config)
     assert [f.message for f in findings] == ["规则“拼错的查询”用到了未定义的查询“inspectoins”"]
     assert findings[0].line == text.count("\n") + 3 and "inspections" in findings[0].hint
+
+
+def test_lint_names_a_column_a_rule_reads_that_its_query_does_not_return(sample_project_copy):
+    rules = sample_project_copy.parent / "rules" / "额外.yaml"
+    rules.write_text("- name: 列名拼错\n  figure: inspections.hazard_found\n  max: inspections.hazards_found\n",
+                     encoding="utf-8")
+    [finding] = lint(sample_project_copy)
+    assert finding.message == "规则“列名拼错”用到了查询 inspections 没有的列“hazard_found”"
+    assert (finding.path, finding.line) == (rules, 1) and "inspections.hazards_found" in finding.hint
+    with pytest.raises(Exception) as info:  # build stops before any query runs, naming the rule's file
+        build(sample_project_copy, output=sample_project_copy.parent / "x.docx")
+    assert getattr(info.value, "exit_code", None) == 2 and "hazard_found" in info.value.message

@@ -218,6 +218,17 @@ def _lint_rules(config: Config, specs: dict[str, QuerySpec], findings: list[Find
                         f"规则“{rule.name}”用到了未定义的查询“{name}”", rule.path, rule.line, kind=ConfigError,
                         hint=(f"是否想写“{close[0]}”？" if close else "") + "规则中的名称是查询名（queries/ 下的文件名）。",
                     ))
+            for node in tree.find_all(nodes.Getattr):
+                spec = specs.get(node.node.name) if isinstance(node.node, nodes.Name) else None
+                columns = select_columns(spec.sql) if spec is not None else None
+                if columns is not None and node.attr not in columns:
+                    close = difflib.get_close_matches(node.attr, columns, n=1)
+                    findings.append(Finding(
+                        f"规则“{rule.name}”用到了查询 {spec.name} 没有的列“{node.attr}”", rule.path, rule.line,
+                        kind=ConfigError,
+                        hint=(f"是否想写“{spec.name}.{close[0]}”？" if close else "")
+                        + f"查询 {spec.name} 返回的列：{'、'.join(columns)}。",
+                    ))
     for spec in ruleset.sql_tests:
         try:
             check_select(spec.sql, spec.path, spec.sql_line)
