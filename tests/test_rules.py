@@ -135,22 +135,26 @@ def test_data_that_break_a_rule_are_a_warning_at_build_an_error_under_strict_and
                                  "(SELECT id FROM inspection WHERE inspected_on >= '2025-01-01' LIMIT 20)")
     result = build(project, output=tmp_path / "d.docx")
     names = [f.rule for f in result.rules.findings]
-    assert names == ["执法检查消除的隐患不超过发现的隐患", "inspection_cleared_more_than_found"]
-    bounds, rows = result.rules.findings
+    assert names == ["执法检查消除的隐患不超过发现的隐患", *["inspection_cleared_more_than_found"] * 20]
+    bounds, first, *rows = result.rules.findings
     assert "inspections.hazards_cleared 为 961，大于上限 inspections.hazards_found（861）" in bounds.message
-    assert "20 行不符合" in rows.message and rows.detail.count("hazards_cleared = ") == 20
+    # the SQL data test: every failing row is a finding with its values
+    assert first.message.startswith("消除隐患数多于发现隐患数的检查记录（第 1 行，共 20 行）：id = ")
+    assert all(dict(f.figures)["hazards_cleared"] == dict(f.figures)["hazards_found"] + 5 for f in [first, *rows])
+    assert first.where == "rules/inspection_cleared_more_than_found.sql"
     assert [r["rule"] for r in read_manifest(Document(str(result.path))).rules] == names
 
     with pytest.raises(DataError) as info:
         build(project, output=tmp_path / "strict.docx", strict=True)
-    assert "一致性规则未通过 2 条" in info.value.message and not (tmp_path / "strict.docx").exists()
+    assert "一致性规则未通过 21 条" in info.value.message and not (tmp_path / "strict.docx").exists()
 
     out = CliRunner().invoke(main, ["build", "-c", str(project), "-o", str(tmp_path / "cli.docx"), "--comments"])
     assert out.exit_code == 0, out.output
-    assert "一致性规则未通过 2 条" in out.output and "警告：规则“执法检查消除的隐患不超过发现的隐患”" in out.output
+    assert "一致性规则未通过 21 条" in out.output and "警告：规则“执法检查消除的隐患不超过发现的隐患”" in out.output
     reviewer = Document(str(tmp_path / "cli（审核版）.docx"))
     rule_comments = [c.text for c in reviewer.comments if "【规则未通过】" in c.text]
     assert len(rule_comments) == 2 and any("inspections.hazards_cleared = 961" in c for c in rule_comments)
+    assert "（第 20 行，共 20 行）" in rule_comments[1]  # a SQL data test's rows in one comment
 
     report = check(project.parent / "draft-2025.docx", project)
     assert [f.rule for f in report.rules] == names and report.exit_code == 1
@@ -186,3 +190,21 @@ def test_lint_names_a_column_a_rule_reads_that_its_query_does_not_return(sample_
     with pytest.raises(Exception) as info:  # build stops before any query runs, naming the rule's file
         build(sample_project_copy, output=sample_project_copy.parent / "x.docx")
     assert getattr(info.value, "exit_code", None) == 2 and "hazard_found" in info.value.message
+
+
+def test_a_sql_data_test_lists_twenty_rows_then_counts_the_rest():
+    from drafter.review.rules import run_rules
+    from drafter.project.rules import RuleSet
+
+    class Result:
+        ok, sql = True, "SELECT …"
+        value = [row("t", id=n, bad=1) for n in range(25)]
+
+    class Spec:
+        name, description, source = "bad_rows", "不合格的记录", "office"
+        path = Path("rules/bad_rows.sql")
+
+    ruleset = RuleSet(sql_tests=[Spec()])  # type: ignore[list-item]
+    out = run_rules(ruleset, {}, sql_results=lambda: {"bad_rows": Result()})
+    assert len(out.findings) == 21 and out.findings[0].figures == [("id", 0), ("bad", 1)]
+    assert "另有 5 行不符合" in out.findings[-1].message

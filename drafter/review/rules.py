@@ -22,6 +22,7 @@ from drafter.errors import DrafterError
 from drafter.project.rules import KIND_LABELS, Rule, RuleSet
 
 FAILED = "规则未通过"
+SQL_ROWS_SHOWN = 20  # rows of a SQL data test reported one by one; the rest are counted
 
 
 @dataclass
@@ -251,13 +252,19 @@ def run_rules(ruleset: RuleSet, context: dict[str, Any], *, registry: FigureRegi
             if not rows:
                 out.passed += 1
                 continue
-            shown = rows[:20]
-            lines = ["；".join(f"{c} = {json_value(f.value)}" for c, f in zip(r.keys(), r.figures())) for r in shown]
-            more = f"\n……另有 {len(rows) - len(shown)} 行" if len(rows) > len(shown) else ""
-            out.findings.append(RuleFinding(
-                spec.name, "sql", f"{spec.description}：{len(rows)} 行不符合（数据源 {spec.source}）。",
-                [], where, "\n".join(lines) + more, sql=result.sql,
-            ))
+            # dbt's way: every row the query returns is a record that fails the test
+            for index, r in enumerate(rows[:SQL_ROWS_SHOWN], start=1):
+                values = [(c, json_value(f.value)) for c, f in zip(r.keys(), r.figures())]
+                out.findings.append(RuleFinding(
+                    spec.name, "sql", f"{spec.description}（第 {index} 行，共 {len(rows)} 行）：" +
+                    "；".join(f"{c} = {v}" for c, v in values),
+                    values, where, sql=result.sql,
+                ))
+            if len(rows) > SQL_ROWS_SHOWN:
+                out.findings.append(RuleFinding(
+                    spec.name, "sql", f"{spec.description}：另有 {len(rows) - SQL_ROWS_SHOWN} 行不符合，未逐行列出"
+                    f"（共 {len(rows)} 行；可把 {where} 中的 SQL 复制到数据库客户端查看）。", [], where, sql=result.sql,
+                ))
     return out
 
 
