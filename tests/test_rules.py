@@ -193,8 +193,8 @@ def test_lint_names_a_column_a_rule_reads_that_its_query_does_not_return(sample_
 
 
 def test_a_sql_data_test_lists_twenty_rows_then_counts_the_rest():
-    from drafter.review.rules import run_rules
     from drafter.project.rules import RuleSet
+    from drafter.review.rules import run_rules
 
     class Result:
         ok, sql = True, "SELECT …"
