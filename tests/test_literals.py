@@ -53,3 +53,8 @@ def test_lint_lists_them_without_failing_and_check_reports_them(sample_project, 
     report = check(sample_draft, sample_project)
     assert report.exit_code == 0 and "模板中写死的数字" in report.render()
     assert any(lit.text == "26" for lit in report.fixed_numbers)
+
+
+def test_a_template_comment_marks_its_literals_fixed():
+    source = "{# fixed: 1+17+12、26个重点领域 #}\n建立“1+17+12”监管模式，对26个重点领域、10个街镇开展排查。\n"
+    assert listed(source) == ["10"]

@@ -7,9 +7,10 @@ outside the `{{ }}` / `{% %}` / `{# #}` tags that is not a year, a date (`2025�
 period (`drafter lint`, and the end of `drafter check`'s report).
 
 A literal confirmed to stay (a model's name such as “1+17+12”, a hotline “12345”) is entered in
-config.yaml under `fixed_numbers:` as the text around it appears in the template; every number
-inside an occurrence of that text is then no longer listed. An entry found in no template is
-listed too, so the list does not go stale.
+config.yaml under `fixed_numbers:` as the text around it appears in the template, or marked in
+the template itself by a comment `{# fixed: 1+17+12 #}` (several separated by 、); every number
+inside an occurrence of that text is then no longer listed. A `fixed_numbers:` entry found in no
+template is listed too, so the list does not go stale.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from drafter.review.scan import is_incidental, numbers
 _TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 _BLANK = "\u241f"  # keeps offsets and stops digits from joining across a tag
 _DOTTED_DATE = re.compile(r"\d{1,2}[·・]\d{1,2}")
+# `{# fixed: 1+17+12 #}` in a template: that text's numbers are reviewed and stay each period.
+_FIXED_COMMENT = re.compile(r"\{#-?\s*(?:fixed|固定)\s*[:：]\s*(.+?)\s*-?#\}")
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,8 @@ def literals_in(source: str, path: Path, fixed: list[str]) -> tuple[list[Literal
     """(the numbers of `source`'s own text, the `fixed` entries that occur in it)."""
     found: list[Literal] = []
     used: set[str] = set()
+    marked = [text for m in _FIXED_COMMENT.finditer(source) for text in re.split(r"[、,，]\s*", m.group(1)) if text]
+    fixed = [*fixed, *marked]
     for n, (raw, line) in enumerate(zip(source.splitlines(), _blank_tags(source).splitlines()), start=1):
         text = line.replace(_BLANK, " ")
         stripped = text.lstrip()
