@@ -148,9 +148,18 @@ def _const(value: Any, lineno: int) -> nodes.Const:
     return nodes.Const(value, lineno=lineno)
 
 
-def _frame(cid: str, branch: int, body: list[nodes.Node], lineno: int) -> list[nodes.Node]:
+def _info(condition: Condition) -> dict[str, Any]:
+    """A condition as the compiled template carries it (a constant), so that the code renders the
+    same wherever it was compiled (the validation pass compiles the templates a build renders)."""
+    return {"cid": condition.cid, "template": condition.template, "line": condition.line, "tests": condition.tests,
+            "labels": condition.labels, "patterns": condition.patterns, "texts": condition.texts}
+
+
+def _frame(condition: Condition, branch: int, body: list[nodes.Node], lineno: int) -> list[nodes.Node]:
+    cid = condition.cid
     return [
-        nodes.Output([_call(OPEN, _const(cid, lineno), _const(branch, lineno), lineno=lineno)], lineno=lineno),
+        nodes.Output([_call(OPEN, _const(cid, lineno), _const(branch, lineno), _const(_info(condition), lineno),
+                            lineno=lineno)], lineno=lineno),
         *body,
         nodes.Output([_call(CLOSE, _const(cid, lineno), lineno=lineno)], lineno=lineno),
     ]
@@ -181,7 +190,8 @@ def instrument(tree: nodes.Template, template: str | None, env) -> dict[str, Con
                                     [None, None], ["…" if t else "" for t in texts])
         expr.test = _traced_test(cid, 0, expr.test, line)
         expr.expr1, expr.expr2 = (
-            nodes.Concat([_call(OPEN, _const(cid, line), _const(b, line), lineno=line),
+            nodes.Concat([_call(OPEN, _const(cid, line), _const(b, line), _const(_info(conditions[cid]), line),
+                                lineno=line),
                           _call(FINAL, given[b], lineno=line),
                           _call(CLOSE, _const(cid, line), lineno=line)], lineno=line)
             for b in (0, 1)
@@ -199,11 +209,12 @@ def instrument(tree: nodes.Template, template: str | None, env) -> dict[str, Con
         conditions[cid] = Condition(cid, template, line, [expression_text(t) for t in tests], labels,
                                     [_pattern(t) for t in texts], [t.replace(_WILD, "…") for t in texts])
         node.test = _traced_test(cid, 0, node.test, line)
-        node.body = _frame(cid, 0, node.body, line)
+        condition = conditions[cid]
+        node.body = _frame(condition, 0, node.body, line)
         for n, elif_ in enumerate(node.elif_, start=1):
             elif_.test = _traced_test(cid, n, elif_.test, elif_.lineno)
-            elif_.body = _frame(cid, n, elif_.body, elif_.lineno)
-        node.else_ = _frame(cid, len(tests), node.else_, line)
+            elif_.body = _frame(condition, n, elif_.body, elif_.lineno)
+        node.else_ = _frame(condition, len(tests), node.else_, line)
     tree.set_environment(env)
     return conditions
 
@@ -258,7 +269,9 @@ class Tracer:
     def _context_value(self, name: str) -> Any:
         return self.context.get(name)
 
-    def open(self, cid: str, branch: int) -> str:
+    def open(self, cid: str, branch: int, info: dict[str, Any] | None = None) -> str:
+        if info is not None and cid not in self.conditions:
+            self.conditions[cid] = Condition(**info)
         pending = self._pending.pop(cid, None)
         if pending is None or not pending.reads:
             self._open.append((cid, None))
