@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import CodeType
 from typing import Any, Callable
 
 from jinja2.exceptions import TemplateError as JinjaError
 from jinja2.sandbox import SandboxedEnvironment
 from jinja2 import StrictUndefined
 
-from drafter.project.config import Config, load_config
+from drafter.project.config import Config
 from drafter.word.document import compose, next_free_path, save_atomically
 from drafter.text.environment import make_environment
-from drafter.errors import ConfigError, DataError, DrafterError, QueryError
+from drafter.errors import ConfigError, DataError, DrafterError
 from drafter.data.figures import Figure, FigureRegistry, MissingRow, Occurrence, Provenance
 from drafter.word.gongwen import style_drift
 from drafter.outputs import check_output_name
@@ -30,6 +32,7 @@ class Project:
 
     config: Config
     queries: dict[str, QuerySpec]
+    templates: dict[Path, CodeType] = field(default_factory=dict)  # compiled by the validation pass
 
     @property
     def year(self) -> int:
@@ -43,7 +46,7 @@ def load_project(config: str | Path | Config = "config.yaml", *, year: int | Non
     validation = validate(config, year=year, sources=sources)
     validation.raise_first_error()
     assert validation.config is not None  # a config that did not load is an error finding
-    return Project(validation.config, validation.queries)
+    return Project(validation.config, validation.queries, validation.templates)
 
 
 def text_setting_values(config: Config) -> dict[str, Any]:
@@ -51,11 +54,18 @@ def text_setting_values(config: Config) -> dict[str, Any]:
     return {"agency": config.report.agency, "year": config.report.year}
 
 
+_SETTINGS_ENV = SandboxedEnvironment(undefined=StrictUndefined)
+
+
+@functools.lru_cache(maxsize=64)
+def _setting_template(template: str) -> Any:
+    return _SETTINGS_ENV.from_string(template)
+
+
 def fill_setting(template: str, values: dict[str, Any], config: Config, key: str) -> str:
     """Render a short text setting such as the title or the output file name."""
-    env = SandboxedEnvironment(undefined=StrictUndefined)
     try:
-        return env.from_string(template).render(values)
+        return _setting_template(template).render(values)
     except JinjaError as exc:
         raise ConfigError(
             f"配置项 {key} 中的模板有误", path=config.path, line=config.line(*key.split(".")),
@@ -130,7 +140,7 @@ def compose_draft(project: Project, run: RunResult, *, strict: bool = False) -> 
     try:
         env = make_environment(registry, search_path=list(dict.fromkeys(f.parent for f in files)),
                                strict=strict, trace=True)
-        paragraphs = render_sections(env, files, context, registry)
+        paragraphs = render_sections(env, files, context, registry, compiled=project.templates)
         master_env = make_environment(registry, autoescape=True, strict=strict)
         document = compose(config.resolve(config.templates.master), master_env, context, paragraphs,
                            registry, config.style)

@@ -119,7 +119,7 @@ def render_message(location: str, message: str, context: str | None, cause: str 
 def excerpt(text: str, focus: str | None, before: int = 30, after: int = 50) -> str:
     """A long line cut down to the part around the first `focus` in it, `…` where cut."""
     at = text.find(focus) if focus else -1
-    if at < 0 or len(text) <= before + after + len(focus or ""):
+    if not focus or at < 0 or len(text) <= before + after + len(focus):
         return text
     start = max(0, at - before)
     end = min(len(text), at + len(focus) + after)

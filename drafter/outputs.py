@@ -30,7 +30,7 @@ def check_output_name(path: Path, suffixes: tuple[str, ...], what: str, example:
                               hint=f"换一个文件名，例如 {example}；{other.name} 没有被改动。")
 
 
-def write_atomically(path: Path, write: Callable[[Path], None], *, what: str, hint: str) -> Path:
+def write_atomically(path: Path, write: Callable[[Path], object], *, what: str, hint: str) -> Path:
     """Call `write(tmp)` for a temporary file beside `path`, then rename it to `path`."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -467,6 +467,17 @@ class TestTitleLines:
     def test_it_breaks_a_long_title_into_balanced_lines(self, title, lines):
         assert balance_title(title, 20) == lines
 
+    @pytest.mark.parametrize(("title", "first"), [
+        ("杭州市西湖区市场监督管理局关于2025年第一季度执法检查情况的通报", "杭州市西湖区市场监督管理局"),
+        ("嘉兴市南湖区统计局关于2025年3月统计执法检查情况的通报", "嘉兴市南湖区统计局"),
+    ])
+    def test_a_place_or_office_it_has_never_seen_keeps_its_suffix(self, title, first):
+        """No word list of place names: 区、市、局 … stay with the name before them."""
+        lines = balance_title(title, 20)
+        assert lines[0] == first and "".join(lines) == title
+        for line in lines[1:]:
+            assert line[0] not in "省市区县镇乡局厅委办"
+
     def test_it_never_breaks_a_number_or_before_closing_punctuation(self):
         for title in ("上海市青浦区应急管理局关于2025年度安全生产工作和法治政府建设情况的报告",
                       "青浦区应急管理局关于落实《中华人民共和国安全生产法》情况和下一步工作安排的报告"):

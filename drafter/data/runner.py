@@ -13,7 +13,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from drafter.project.config import Config
 from drafter.errors import DataError, DrafterError, QueryError, QueryTimeout, SourceError
 from drafter.data.figures import Figure, Provenance, Row, json_value
-from drafter.project.queries import QuerySpec, sql_fingerprint, sql_parameters
+from drafter.project.queries import QuerySpec, sql_fingerprint, sql_parameters, undefined_parameter
 from drafter.data.sources import clear_sqlite_handler, connect, open_engine, sqlite_deadline_handler
 from drafter.project.sqlguard import check_select
 
@@ -50,7 +50,7 @@ class QueryResult:
     columns: list[str]
     value: Any  # Figure | Row | list[Row]
     elapsed: float
-    ok: bool = True
+    ok: Literal[True] = True  # `if result.ok` tells a result from a failure
 
     def figures(self) -> list[Figure]:
         if isinstance(self.value, Figure):
@@ -67,7 +67,7 @@ class QueryResult:
 class QueryFailure:
     spec: QuerySpec
     error: DrafterError
-    ok: bool = False
+    ok: Literal[False] = False
 
 
 @dataclass
@@ -85,12 +85,8 @@ def _bind(spec: QuerySpec, sql: str, sql_file: Path, params: dict[str, Any], dia
     the form its driver takes."""
     bound = {}
     for name in sql_parameters(sql):
-        if name not in params:
-            raise QueryError(
-                f"查询 {spec.name} 用到的参数 :{name} 没有定义",
-                path=sql_file,
-                hint=f"可用的参数：{'、'.join(':' + p for p in params)}；其他参数请写在 config.yaml 的 parameters: 中。",
-            )
+        if name not in params:  # validation refuses this before any query runs; params can still differ
+            raise undefined_parameter(spec.name, name, sql_file, sql, 1, list(params))
         value = params[name]
         if dialect == "sqlite" and isinstance(value, (dt.date, dt.datetime)):
             value = value.isoformat()  # SQLite keeps dates as ISO text
@@ -285,30 +281,14 @@ def _at_source(exc: SourceError, config: Config, source: str) -> None:
         exc.line = config.line("sources", source)
 
 
-def check_sources(config: Config, specs: dict[str, QuerySpec]) -> None:
-    """Every query names a configured source."""
-    for spec in specs.values():
-        if spec.source not in config.sources:
-            import difflib
-
-            close = difflib.get_close_matches(spec.source, list(config.sources), n=1)
-            raise QueryError(
-                f"查询 {spec.name} 的数据源“{spec.source}”未在 config.yaml 的 sources: 中配置",
-                path=spec.path,
-                line=1,
-                hint=(f"是否想写“{close[0]}”？" if close else "")
-                + f"已配置的数据源：{'、'.join(config.sources) or '（无）'}。",
-            )
-
-
 def run_queries(config: Config, specs: dict[str, QuerySpec], *, params: dict[str, Any] | None = None,
                 on_done: Callable[[str], None] | None = None,
                 params_for: dict[str, dict[str, Any]] | None = None) -> RunResult:
     """Run `specs`, grouping by source; sources run concurrently, at most `config.concurrency`.
+    The project is validated already (load_project): sources and parameters are known.
 
     `params_for` gives some specs (by name) their own parameters: the consistency rules' re-runs
     of a query over the prior period (drafter/review/rules.py), on the same connection."""
-    check_sources(config, specs)
     params = build_parameters(config) if params is None else params
     by_source: dict[str, list[QuerySpec]] = {}
     for spec in specs.values():

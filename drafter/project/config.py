@@ -11,10 +11,12 @@ import datetime as dt
 import difflib
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -183,7 +185,7 @@ _EXPECTED = {
 }
 
 
-def _expected(error: dict) -> str | None:
+def _expected(error: ErrorDetails) -> str | None:
     kind = error["type"]
     ctx = error.get("ctx") or {}
     if kind == "less_than_equal":
@@ -197,7 +199,7 @@ def _expected(error: dict) -> str | None:
     return _EXPECTED.get(kind.split("_")[0])
 
 
-def _where(error: dict, lines: dict) -> tuple:
+def _where(error: ErrorDetails, lines: dict) -> tuple:
     """The error's location as written in the file: `parameters.a.str` (one arm of a union)
     is really `parameters.a`. A missing key keeps its full location."""
     loc = tuple(error["loc"])
@@ -212,7 +214,7 @@ def _where(error: dict, lines: dict) -> tuple:
 def _validation_error(exc: ValidationError, path: Path, lines: dict, text: str) -> ConfigError:
     # One error per place in the file (a union reports each of its arms), unknown keys
     # first: `yeer:` is also a missing `year`, and the unknown key is what to fix.
-    errors: dict[tuple, dict] = {}
+    errors: dict[tuple, ErrorDetails] = {}
     arms: dict[tuple, int] = {}
     for error in exc.errors():
         where = _where(error, lines)
@@ -313,7 +315,7 @@ def load_config(
     *,
     year: int | None = None,
     sources: dict[str, str] | None = None,
-    environ: dict[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> Config:
     """Read and validate a configuration; `year` and `sources` come from the command line."""
     path = Path(path)

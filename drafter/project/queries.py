@@ -18,11 +18,13 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from drafter.errors import QueryError
 from drafter.project.sqlguard import check_select
 
-RETURNS = ("scalar", "row", "rows")
+Returns = Literal["scalar", "row", "rows"]
+RETURNS: tuple[Returns, ...] = ("scalar", "row", "rows")
 HEADER_KEYS = ("name", "source", "description", "returns")
 REQUIRED_KEYS = ("source", "description")
 DIALECTS = ("sqlite", "postgresql", "mysql", "mariadb", "oracle", "mssql", "dm", "kingbase")
@@ -38,7 +40,7 @@ class QuerySpec:
     name: str
     source: str
     description: str
-    returns: str
+    returns: Returns
     sql: str
     path: Path
     sql_line: int  # 1-based line of the file where the SQL begins
@@ -242,17 +244,21 @@ def query_problems(spec: QuerySpec, *, sources: list[str], parameters: list[str]
             check_select(sql, path, first_line)
         except QueryError as exc:
             found.append(exc)
-        for name in sql_parameters(sql):
-            if name not in parameters:
-                close = difflib.get_close_matches(name, parameters, n=1)
-                line = next((first_line + i for i, text in enumerate(sql.splitlines())
-                             if re.search(rf"(?<![:\w]):{name}\b", text)), None)
-                found.append(QueryError(
-                    f"查询 {spec.name} 用到的参数 :{name} 没有定义",
-                    path=path,
-                    line=line,
-                    hint=(f"是否想写“:{close[0]}”？" if close else "")
-                    + f"可用的参数：{'、'.join(':' + p for p in parameters)}；"
-                    "其他参数请写在 config.yaml 的 parameters: 中。",
-                ))
+        found += [undefined_parameter(spec.name, name, path, sql, first_line, parameters)
+                  for name in sql_parameters(sql) if name not in parameters]
     return found
+
+
+def undefined_parameter(query: str, name: str, path: Path, sql: str, first_line: int,
+                        parameters: list[str]) -> QueryError:
+    """The one message for a `:name` in a query's SQL that no parameter defines."""
+    close = difflib.get_close_matches(name, parameters, n=1)
+    line = next((first_line + i for i, text in enumerate(sql.splitlines())
+                 if re.search(rf"(?<![:\w]):{name}\b", text)), None)
+    return QueryError(
+        f"查询 {query} 用到的参数 :{name} 没有定义",
+        path=path,
+        line=line,
+        hint=(f"是否想写“:{close[0]}”？" if close else "")
+        + f"可用的参数：{'、'.join(':' + p for p in parameters)}；其他参数请写在 config.yaml 的 parameters: 中。",
+    )

@@ -21,12 +21,16 @@ A problem that keeps the pass from running at all (no config.yaml) is raised as 
 from __future__ import annotations
 
 import difflib
+import io
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import CodeType
 from typing import TYPE_CHECKING, Any, Iterator, Literal
 
-from jinja2 import TemplateSyntaxError, meta, nodes
+from jinja2 import Environment, TemplateSyntaxError, nodes
+from jinja2.compiler import CodeGenerator, Frame
 
 from drafter.errors import (ConfigError, DrafterError, QueryError, TemplateError, excerpt, location_of,
                             numbered_context, render_message)
@@ -96,6 +100,8 @@ class Validation:
     config: Config | None
     queries: dict[str, QuerySpec]
     findings: list[Finding]
+    # The section templates (and those they include), compiled once: build renders this code.
+    templates: dict[Path, CodeType] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Finding]:
@@ -165,7 +171,9 @@ def validate(config: str | Path | Config = "config.yaml", *, year: int | None = 
 
     specs = _lint_queries(queries_dir, source_names, parameters, findings)
     uses: list[_Use] = []
-    templates = _lint_sections(sections, resolve, findings, uses) + _lint_master(master, findings, uses)
+    compiled: dict[Path, CodeType] = {}
+    templates = (_lint_sections(sections, resolve, findings, uses, compiled)
+                 + _lint_master(master, findings, uses))
     if queries_dir.is_dir():  # else every query name would be reported again as undefined
         _check_names(uses, specs, param_keys, findings)
     if templates:  # with no template to read, "unused" would only repeat that
@@ -184,7 +192,7 @@ def validate(config: str | Path | Config = "config.yaml", *, year: int | None = 
         _lint_rules(loaded, specs, findings)
     config_file = config_path.resolve()
     findings.sort(key=lambda f: (f.path is None or f.path.resolve() != config_file, *_order(f)))
-    return Validation(config_path, loaded, specs, findings)
+    return Validation(config_path, loaded, specs, findings, compiled)
 
 
 def _lint_rules(config: Config, specs: dict[str, QuerySpec], findings: list[Finding]) -> None:
@@ -300,7 +308,9 @@ _TOKEN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`[^`]*`|--[^\n]*|/\*.*?
 def select_columns(sql: str) -> list[str] | None:
     """The column names of the top-level select list, when every item shows its name
     (`expr AS name`, `t.col`); None when unsure (`*`, an expression without AS)."""
-    depth, items, current, started = 0, [], [], False
+    depth, started = 0, False
+    items: list[str] = []
+    current: list[str] = []
     for tok in _TOKEN.findall(sql):
         if tok.startswith("--") or tok.startswith("/*"):
             continue
@@ -345,14 +355,17 @@ def select_columns(sql: str) -> list[str] | None:
 
 # -- templates ------------------------------------------------------------------------------
 
-def _environment():
+def _environment(trace: bool = False):
     from drafter.text.environment import make_environment
     from drafter.data.figures import FigureRegistry
 
-    return make_environment(FigureRegistry())
+    # Section templates are parsed with their conditions over figures traced
+    # (drafter/text/wording.py): the code compiled here is the code build renders.
+    return make_environment(FigureRegistry(), trace=trace)
 
 
-def _lint_sections(sections, resolve, findings: list[Finding], uses: list[_Use]) -> list[Path]:
+def _lint_sections(sections, resolve, findings: list[Finding], uses: list[_Use],
+                   compiled: dict[Path, CodeType]) -> list[Path]:
     from drafter.text.sections import read_template, section_files, wide_tag_error, wide_tags
 
     try:
@@ -360,7 +373,7 @@ def _lint_sections(sections, resolve, findings: list[Finding], uses: list[_Use])
     except TemplateError as exc:
         findings.append(Finding.from_error(exc))
         return []
-    env = _environment()
+    env = _environment(trace=True)
     seen: set[Path] = set()
     pending = list(files)
     while pending:
@@ -380,7 +393,7 @@ def _lint_sections(sections, resolve, findings: list[Finding], uses: list[_Use])
             continue
         for included in _included(tree):
             pending.append(path.parent / included)
-        _scan(env, tree, source, path, None, findings, uses)
+        _scan(env, tree, source, path, None, findings, uses, compiled=compiled)
     return files
 
 
@@ -393,7 +406,7 @@ def _lint_master(master: Path, findings: list[Finding], uses: list[_Use]) -> lis
         findings.append(Finding.from_error(exc))
         return []
     paragraphs = master_paragraphs(tpl.docx)
-    broken = [(where, text, tag_problem(text)) for where, text in paragraphs if tag_problem(text)]
+    broken = [(where, text, problem) for where, text in paragraphs if (problem := tag_problem(text))]
     for where, text, problem in broken:
         findings.append(Finding.from_error(master_tag_error(master, where, text, problem)))
     # A broken paragraph is left out, so that the names of the others are still checked.
@@ -405,9 +418,9 @@ def _lint_master(master: Path, findings: list[Finding], uses: list[_Use]) -> lis
     except TemplateSyntaxError as exc:
         if broken:  # most likely the broken tags' doing: reported above
             return [master]
-        where, text = paragraphs[exc.lineno - 1] if exc.lineno and exc.lineno <= len(paragraphs) else (None, "")
-        findings.append(Finding("Word 母版中的模板语法错误", master, where=where, cause=exc.message,
-                                context=f"  > {where} | {text}" if where else None,
+        at, text = paragraphs[exc.lineno - 1] if exc.lineno and exc.lineno <= len(paragraphs) else (None, "")
+        findings.append(Finding("Word 母版中的模板语法错误", master, where=at, cause=exc.message,
+                                context=f"  > {at} | {text}" if at else None,
                                 hint="检查 {{ }} 与 {% %} 是否成对、拼写是否正确；{%p if %} 要有 {%p endif %}。"))
         return [master]
     _scan(env, tree, source, master, paragraphs, findings, uses, extra_names={"body"})
@@ -431,10 +444,47 @@ def _included(tree) -> Iterator[str]:
             yield node.template.value
 
 
+def _nodes_by_type(tree: nodes.Node) -> defaultdict[type, list[Any]]:
+    """Every node of `tree`, by its type, from one walk (each find_all would walk it again)."""
+    found: defaultdict[type, list[Any]] = defaultdict(list)
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        found[type(node)].append(node)
+        stack.extend(reversed(list(node.iter_child_nodes())))
+    return found
+
+
+def compile_tracking(env: Environment, tree: nodes.Template, path: Path) -> tuple[CodeType, set[str]]:
+    """The template compiled, as Environment.compile would, and the names it reads from its
+    context (what jinja2.meta.find_undeclared_variables tells, from the same one pass)."""
+    stream = io.StringIO()
+    generator = _TrackingGenerator(env, path.name, str(path), stream)
+    generator.visit(tree)
+    return compile(stream.getvalue(), str(path), "exec"), generator.undeclared
+
+
+class _TrackingGenerator(CodeGenerator):
+    """Jinja's code generator, remembering every name a frame resolves from the context."""
+
+    def __init__(self, environment: Environment, name: str, filename: str, stream: io.StringIO) -> None:
+        super().__init__(environment, name, filename, stream, optimized=environment.optimized)
+        self.undeclared: set[str] = set()
+
+    def enter_frame(self, frame: Frame) -> None:
+        super().enter_frame(frame)
+        for action, param in frame.symbols.loads.values():
+            if action == "resolve" and param not in self.environment.globals:
+                self.undeclared.add(param)
+
+
 def _scan(env, tree, source: str, path: Path, paragraphs, findings: list[Finding], uses: list[_Use],
-          extra_names: frozenset | set = frozenset()) -> None:
-    """Record the names and columns `tree` uses; report unknown filters."""
+          extra_names: frozenset | set = frozenset(), compiled: dict[Path, CodeType] | None = None) -> None:
+    """Record the names and columns `tree` uses; report unknown filters. Where the template
+    is clean, its compiled code goes into `compiled`."""
     from drafter.text.environment import FORMAT_FILTERS, VALUE_FILTERS
+
+    found_before = len(findings)
 
     def place(line: int | None, focus: str) -> tuple[int | None, str | None, str | None]:
         """Line, paragraph and the text shown for a finding about `focus` (a long line is cut
@@ -446,7 +496,8 @@ def _scan(env, tree, source: str, path: Path, paragraphs, findings: list[Finding
             return None, None, None
         return line, None, numbered_context(source, line, 0, focus=focus) if line else None
 
-    for node in tree.find_all(nodes.Filter):
+    found = _nodes_by_type(tree)
+    for node in found[nodes.Filter]:
         if node.name not in env.filters:
             line, where, context = place(node.lineno, node.name)
             ours = [*FORMAT_FILTERS, *VALUE_FILTERS]
@@ -456,15 +507,18 @@ def _scan(env, tree, source: str, path: Path, paragraphs, findings: list[Finding
                 hint=(f"是否想写“{'”或“'.join(close)}”？" if close else "") + f"可用的过滤器：{'、'.join(ours)}。",
                 context=context))
 
-    for node in tree.find_all(nodes.Test):
+    for node in found[nodes.Test]:
         if node.name not in env.tests:
             line, where, context = place(node.lineno, node.name)
             findings.append(Finding(f"未知的判断“is {node.name}”", path, line, where, context=context,
                                     hint="可用的判断如 is defined、is none、is number；见 Jinja 文档。"))
-    # Jinja's own analysis compiles the template: let it pass over the unknowns reported above.
-    env.filters.update({n.name: str for n in tree.find_all(nodes.Filter) if n.name not in env.filters})
-    env.tests.update({n.name: bool for n in tree.find_all(nodes.Test) if n.name not in env.tests})
-    free = meta.find_undeclared_variables(tree) - set(extra_names) - set(env.globals)
+    # Compiling checks filter and test names: let it pass over the unknowns reported above.
+    env.filters.update({n.name: str for n in found[nodes.Filter] if n.name not in env.filters})
+    env.tests.update({n.name: bool for n in found[nodes.Test] if n.name not in env.tests})
+    code, undeclared = compile_tracking(env, tree, path)
+    if compiled is not None and len(findings) == found_before:
+        compiled[path] = code  # the build renders this code: its templates are parsed and compiled once
+    free = undeclared - set(extra_names) - set(env.globals)
     columns_seen: set[int] = set()
 
     def visit(node: nodes.Node, loops: dict[str, str]) -> None:
@@ -515,8 +569,8 @@ def _scan(env, tree, source: str, path: Path, paragraphs, findings: list[Finding
             visit(child, loops)
 
     visit(tree, {})
-    printed = {id(child) for output in tree.find_all(nodes.Output) for child in output.nodes}
-    for node in tree.find_all(nodes.Name):
+    printed = {id(child) for output in found[nodes.Output] for child in output.nodes}
+    for node in found[nodes.Name]:
         if node.ctx == "load" and node.name in free and id(node) not in columns_seen:
             line, where, context = place(node.lineno, node.name)
             uses.append(_Use(node.name, None, path, line, where, context, id(node) in printed))

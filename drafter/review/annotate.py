@@ -64,7 +64,8 @@ def _split(r: etree._Element, at: int) -> etree._Element | None:
     return right
 
 
-def _anchor(p: etree._Element, span: tuple[int, int] | None):
+def _anchor(p: etree._Element, span: tuple[int, int] | None) -> tuple[
+        etree._Element, etree._Element, etree._Element | None, etree._Element | None]:
     """(first run, last run, control around the first or None, control around the last or None)."""
     runs = _runs(p)
     if span is not None and span[1] > span[0]:
@@ -91,7 +92,7 @@ def _anchor(p: etree._Element, span: tuple[int, int] | None):
 def _add_comment(document, first, last, first_sdt, last_sdt, text: str) -> None:
     """Comment on the runs `first`…`last`; where a run is inside a figure control, the
     comment's range markers go around the control, keeping its content clean."""
-    comment = document.add_comment([Run(first, None), Run(last, None)], text=text, author=AUTHOR,
+    comment = document.add_comment([Run(first, document), Run(last, document)], text=text, author=AUTHOR,
                                    initials=INITIALS)
     cid = str(comment.comment_id)
     if first_sdt is not None:
@@ -188,7 +189,7 @@ def reviewer_copy(draft: str | Path, output: str | Path | None = None, *, force:
     path = requested if force else next_free_path(requested)
     figures = {f.id: f for f in manifest.figures}
     for p in body_paragraphs(document):
-        spans = [(kind, el, cid) for kind, el, cid in walk(p) if kind == "open"]
+        spans = [(kind, el, cid) for kind, el, cid in walk(p) if kind == "open" and cid is not None]
         for _, sdt, cid in spans:
             fig = figures.get(cid)
             if fig is None:

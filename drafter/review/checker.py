@@ -437,8 +437,8 @@ def check(
         warnings.append(f"查询 {failure.spec.name} 失败：{failure.error.message}")
     if manifest is not None:
         changed_sql = [name for name, entry in manifest.queries.items()
-                       if isinstance(run.results.get(name), QueryResult) and entry.sql_hash
-                       and entry.sql_hash != run.results[name].sql_hash]
+                       if isinstance(now := run.results.get(name), QueryResult) and entry.sql_hash
+                       and entry.sql_hash != now.sql_hash]
         if changed_sql:
             warnings.append(f"查询 {'、'.join(changed_sql)} 的 SQL 自生成草稿以来已修改，数字变化可能来自 SQL。")
 
@@ -512,7 +512,10 @@ def check(
 
 
 class _Checker:
-    def __init__(self, project, manifest, run, draft, fresh, alignment, fresh_at, dropped=None):
+    def __init__(self, project: Project, manifest: Manifest | None, run: RunResult, draft: list[ScannedParagraph],
+                 fresh: list[ScannedParagraph], alignment: dict[int, int],
+                 fresh_at: dict[str, tuple[int, tuple[int, int]]],
+                 dropped: dict[str, WordingCheck] | None = None) -> None:
         self.dropped: dict[str, WordingCheck] = dropped or {}
         self.project = project
         self.manifest = manifest
@@ -646,6 +649,7 @@ class _Checker:
                     fc.sentence = sentence_around(p.text, s.start, s.end)
                     fc.note = "内容控件还在，但其中的文字已删空。"
                 elif i is not None:  # its paragraph is still there: say where it stood
+                    assert j is not None and fspan is not None, "i is the draft paragraph aligned to j"
                     da, db = map_span(self.fresh[j].text, self.draft[i].text, *fspan, matcher=self._matcher(j, i))
                     fc.paragraph, fc.span = i, ((da, db) if db > da else None)
                     fc.sentence = sentence_around(self.draft[i].text, da, db)
@@ -653,6 +657,7 @@ class _Checker:
                 else:
                     fc.paragraph = self._anchor_for_missing(j, i)
                     if j is not None:
+                        assert fspan is not None, "a fresh paragraph j comes with the figure's span in it"
                         fc.sentence = "（按当前模板）" + sentence_around(self.fresh[j].text, *fspan)
                     fc.note = "内容控件和所在段落都已不在草稿中。"
             out.append(fc)
@@ -687,6 +692,7 @@ class _Checker:
                 fc.status, fc.note = UNCHECKED, failed or "当前模板中已没有这个数字，段落比对模式下无法定位。"
                 out.append(fc)
                 continue
+            assert fspan is not None, "a fresh paragraph j comes with the figure's span in it"
             if i is None:
                 fc.status = REMOVED
                 fc.paragraph = self._anchor_for_missing(j, i)

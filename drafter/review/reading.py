@@ -12,23 +12,11 @@ from pathlib import Path
 from docx import Document
 from docx.oxml.ns import qn
 
+from drafter.word.oxml import paragraph_text
+
+__all__ = ["draft_text", "paragraph_text", "read_paragraphs"]
+
 _P = qn("w:p")
-_T = qn("w:t")
-_TAB = qn("w:tab")
-_BR = qn("w:br")
-
-
-def paragraph_text(p_element) -> str:
-    """All visible text of one ``w:p``, content controls included."""
-    parts = []
-    for el in p_element.iter(_T, _TAB, _BR):
-        if el.tag == _T:
-            parts.append(el.text or "")
-        elif el.tag == _TAB:
-            parts.append("\t")
-        else:
-            parts.append("\n")
-    return "".join(parts)
 
 
 def read_paragraphs(path: str | Path) -> list[str]:

@@ -132,6 +132,7 @@ def scan_paragraph(p: etree._Element, index: int) -> ScannedParagraph:
             text_parts.append(t)
             pos += len(t)
         elif kind == "open":
+            assert cid is not None, "walk() opens a figure with its id"
             open_at[id(el)] = (cid, pos)
         else:
             cid, start = open_at.pop(id(el))

@@ -47,7 +47,7 @@ def load(engine_or_url: Engine | str, systems: Iterable[str] | None = None,
     database. Loading the same year twice fails on the primary keys.
     """
     own = isinstance(engine_or_url, str)
-    engine = create_engine(engine_or_url) if own else engine_or_url
+    engine = create_engine(engine_or_url) if isinstance(engine_or_url, str) else engine_or_url
     names = list(systems) if systems is not None else list(SYSTEMS)
     unknown = [s for s in names if s not in SYSTEMS]
     if unknown:
@@ -93,7 +93,11 @@ def _insert(conn: Connection, table: Table, rows: Rows) -> None:
             batch = [tuple(_sqlite_value(row[c]) for c in columns) for row in rows[start:start + CHUNK]]
             conn.exec_driver_sql(sql, batch)
     elif dialect == "postgresql" and driver == "psycopg":
-        with conn.connection.dbapi_connection.cursor() as cursor:
+        import psycopg
+
+        raw = conn.connection.dbapi_connection
+        assert isinstance(raw, psycopg.Connection), "the psycopg dialect's own connection"
+        with raw.cursor() as cursor:
             with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(tuple(row[c] for c in columns))

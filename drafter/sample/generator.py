@@ -192,7 +192,7 @@ def enforcement(g: Gen) -> dict[str, Rows]:
     # Cases: from inspections, accident investigations, and complaints (the rest reviewed).
     others = t["reviewed_cases"] - t["enforcement_cases"] - t["accident_cases"]
     sources = (["执法检查"] * t["enforcement_cases"] + ["事故调查"] * t["accident_cases"] + ["举报核查"] * others)
-    cases = []
+    cases: Rows = []
     for source in sources:
         f = rng.choice(pool[:2400])
         cases.append({"enterprise_id": f.uscc, "enterprise_name": f.name, "case_source": source,
@@ -205,7 +205,7 @@ def enforcement(g: Gen) -> dict[str, Rows]:
                  + rng.sample([c for c in cases if c["case_source"] == "事故调查"], t["accident_cases_penalised"])
                  + [c for c in cases if c["case_source"] == "举报核查"])
     major = rng.sample([c for c in penalised if c["case_source"] != "举报核查"], t["major_cases_discussed"])
-    discussions = []
+    discussions: Rows = []
     for c in major:  # a major case is discussed at a meeting held after filing, decided after that
         c["is_major"] = 1
         later = [m for m in meetings if m["held_on"] >= c["filed_on"] + dt.timedelta(days=7)] or meetings[-1:]
@@ -218,7 +218,7 @@ def enforcement(g: Gen) -> dict[str, Rows]:
     for c in penalised:
         c.setdefault("decided_on", g.after(c["filed_on"], 15, 60))
 
-    decisions = []
+    decisions: Rows = []
     fines = {
         "执法检查": iter(g.money(t["enforcement_case_fines"], t["enforcement_cases"], 5000, 1000)),
         "举报核查": iter(g.money(rng.randint(10, 30) * 1000 * others, others, 3000, 1000)),
@@ -248,7 +248,7 @@ def enforcement(g: Gen) -> dict[str, Rows]:
     # 法制审核: every case reviewed at two to four stages, one opinion a stage.
     stages_by_count = {2: ("立案", "处罚决定"), 3: ("立案", "处罚呈批", "处罚决定"),
                        4: ("立案", "处罚呈批", "处罚决定", "结案")}
-    reviews = []
+    reviews: Rows = []
     for c, k in zip(cases, g.spread(t["review_opinions"], len(cases), lo=2, hi=4)):
         end = c.get("decided_on") or g.after(c["filed_on"], 20, 60)
         span = max((end - c["filed_on"]).days, 0)
@@ -269,7 +269,7 @@ def enforcement(g: Gen) -> dict[str, Rows]:
     # Non-filing decisions and first-violation waivers; waivers discussed collectively.
     kinds = ["不予立案"] * t["non_filing_decisions"] + ["首违不罚"] * t["first_violation_waivers"]
     amounts = g.money(t["waived_amount"], len(kinds), 2000, 1000)
-    waivers = []
+    waivers: Rows = []
     for kind, amount in zip(kinds, amounts):
         f = rng.choice(other_firms)
         waivers.append({"enterprise_id": f.uscc, "enterprise_name": f.name, "waiver_type": kind,
@@ -290,10 +290,10 @@ def enforcement(g: Gen) -> dict[str, Rows]:
 
     triggered = []
     for _ in range(t["triggered_supervision"]):
-        d = g.day((1, 1), (12, 28), workday=False)
+        on = g.day((1, 1), (12, 28), workday=False)
         triggered.append({"enterprise_id": rng.choice(pool[:2400]).uscc,
                           "trigger_type": rng.choice(("许可超期", "许可超期", "备案超期", "隐患逾期")),
-                          "triggered_at": g.at(d, (0, 24)), "handled_on": g.after(d, 0, 3)})
+                          "triggered_at": g.at(on, (0, 24)), "handled_on": g.after(on, 0, 3)})
     g.ids(_by_date(triggered, "handled_on"))
 
     compliance = []
@@ -318,14 +318,14 @@ def enforcement(g: Gen) -> dict[str, Rows]:
                             "accident_on": accident_on, "assessed_on": g.day((3, 1), (10, 31))})
     g.ids(_by_date(assessments, "assessed_on"))
     per_firm = g.spread(t["assessment_hazards"], len(assessments), lo=2, hi=15)
-    findings = []
+    findings: Rows = []
     for a, k in zip(assessments, per_firm):
         for _ in range(k):
             findings.append({"assessment_id": a["id"], "found_on": a["assessed_on"],
                              "description": rng.choice(_ASSESSMENT_FINDINGS), "rectified_on": None})
-    for f, fixed in zip(findings, g.chosen(len(findings), t["assessment_hazards_rectified"])):
+    for h, fixed in zip(findings, g.chosen(len(findings), t["assessment_hazards_rectified"])):
         if fixed:
-            f["rectified_on"] = g.after(f["found_on"], 5, 45)
+            h["rectified_on"] = g.after(h["found_on"], 5, 45)
     g.ids(_by_date(findings, "found_on"))
 
     profiled = rng.sample(pool[:3000], t["profiled_enterprises"])
@@ -375,7 +375,7 @@ def hazards(g: Gen) -> dict[str, Rows]:
     n = t["screenings"]
     choice, choices = rng.choice, rng.choices
     base = year * 1_000_000
-    screenings = [
+    screenings: Rows = [
         {"id": base + i + 1, "enterprise_id": firm, "screened_on": d, "town": town, "domain": domain,
          "department": dept}
         for i, (d, firm, town, domain, dept) in enumerate(zip(
@@ -392,7 +392,7 @@ def hazards(g: Gen) -> dict[str, Rows]:
     open_major = rng.sample([i for i in late if major[i]], major_open)
     open_minor = rng.sample([i for i in late if not major[i]], open_total - major_open)
     still_open = set(open_major) | set(open_minor)
-    hazard_rows = []
+    hazard_rows: Rows = []
     for i, j in enumerate(found_in):
         s = screenings[j]
         hazard_rows.append({
@@ -427,7 +427,7 @@ def hazards(g: Gen) -> dict[str, Rows]:
     g.ids(_by_date(communities, "listed_on"))
     community_ids = [c["id"] for c in communities]
     k = t["zombie_bikes"]
-    removals = [{"community_id": c, "removed_on": d}
+    removals: Rows = [{"community_id": c, "removed_on": d}
                 for c, d in zip(choices(community_ids, k=k), choices(days, k=k))]
     g.ids(_by_date(removals, "removed_on"))
     for r in removals:
@@ -443,7 +443,7 @@ def hazards(g: Gen) -> dict[str, Rows]:
     managers = g.spread(t["ciie_safety_managers"], rounds, hi=4)
     staff = g.spread(t["ciie_patrol_staff"], rounds, lo=2, hi=20)
     ciie_found = g.spread(t["ciie_hazards"], rounds, hi=30)
-    patrols = [{"patrolled_on": g.day(*_CIIE[p], workday=False), "phase": p, "area": choice(_CIIE_AREAS),
+    patrols: Rows = [{"patrolled_on": g.day(*_CIIE[p], workday=False), "phase": p, "area": choice(_CIIE_AREAS),
                 "officer_count": officers[i], "safety_manager_count": managers[i],
                 "patrol_staff_count": staff[i], "hazards_found": ciie_found[i],
                 "hazards_rectified": ciie_found[i]} for i, p in enumerate(phases)]
@@ -468,7 +468,7 @@ def licensing(g: Gen) -> dict[str, Rows]:
     online = g.chosen(n, t["permits_online"])
     on_time = g.chosen(n, t["permits_on_time"])
     first_pass = g.chosen(n, t["permits_first_pass"])
-    rows = []
+    rows: Rows = []
     for i in range(n):
         f = rng.choice(pool)
         received = g.day((1, 2), (11, 20) if on_time[i] else (10, 31))
@@ -519,7 +519,8 @@ def disaster(g: Gen) -> dict[str, Rows]:
     levels += [[lv] for lv in _LEVELS for _ in range(counts[lv])]
     rng.shuffle(levels)
     half_hours = g.spread(int(g.exact["response_hours"] * 2), len(levels), lo=2, hi=96)
-    responses, changes = [], []
+    responses: Rows = []
+    changes: Rows = []
     for steps, halves in zip(levels, half_hours):
         start = g.at(g.day((5, 20), (10, 10), workday=False), (0, 24))
         hours = Decimal(halves) / 2
@@ -537,7 +538,7 @@ def disaster(g: Gen) -> dict[str, Rows]:
                             "effective_at": moment.replace(second=0, microsecond=0)})
     g.ids(changes)
 
-    points = [{"point_name": f"青浦区防汛物资储备仓库（{n}号库）", "tier": "区级", "town": "盈浦街道"} for n in (1, 2)]
+    points: Rows = [{"point_name": f"青浦区防汛物资储备仓库（{n}号库）", "tier": "区级", "town": "盈浦街道"} for n in (1, 2)]
     towns = list(names.TOWNS)
     rng.shuffle(towns)
     points += [{"point_name": f"{town}防汛物资储备点", "tier": "镇级", "town": town}
@@ -661,7 +662,7 @@ def office(g: Gen) -> dict[str, Rows]:
 
     n = t["petitions"]
     closed = g.chosen(n, t["petitions_closed"])
-    petitions = [{"channel": rng.choice(("来信", "来访", "网上信访")), "subject": rng.choice(_SUBJECTS),
+    petitions: Rows = [{"channel": rng.choice(("来信", "来访", "网上信访")), "subject": rng.choice(_SUBJECTS),
                   "received_on": g.day((1, 2), (12, 20)), "closed_on": None, "substantiated": 0}
                  for _ in range(n)]
     for p, is_closed in zip(petitions, closed):
@@ -679,7 +680,7 @@ def office(g: Gen) -> dict[str, Rows]:
                for p, a in zip(rewarded, g.money(t["reward_amount"], len(rewarded), 500, 100))]
     g.ids(_by_date(rewards, "paid_on"))
 
-    proceedings = []
+    proceedings: Rows = []
     for k in range(t["reconsiderations"]):
         filed = g.day((1, 5), (10, 31))
         proceedings.append({"proceeding_kind": "行政复议", "instance": None, "filed_on": filed,

@@ -58,7 +58,7 @@ def enterprises() -> tuple[Enterprise, ...]:
     rng = random.Random("drafter-sample/enterprises")
     seen_codes: set[str] = set()
     seen_names: set[str] = set()
-    out = []
+    out: list[Enterprise] = []
     while len(out) < 24000:
         code = uscc(rng)
         town = rng.choice(TOWNS)

@@ -155,21 +155,26 @@ def _copy_history(engine: Engine, years: list[int], counts: list[int],
                   on_rows: Callable[[int], None] | None) -> None:
     """COPY in one transaction, the primary key dropped meanwhile and built once at the end
     (twice as fast as keeping it up to date row by row; a clash rolls everything back)."""
+    import psycopg
     from psycopg import sql
     from sqlalchemy import inspect
 
     try:
         from psycopg.copy import QueuedLibpqWriter  # sends while Python formats the next chunk
     except ImportError:  # psycopg < 3.1
-        QueuedLibpqWriter = None
+        queued = False
+    else:
+        queued = True
     with engine.begin() as conn:
         pk = inspect(conn).get_pk_constraint("inspection").get("name")
-        with conn.connection.dbapi_connection.cursor() as cursor:
+        raw = conn.connection.dbapi_connection
+        assert isinstance(raw, psycopg.Connection), "the psycopg dialect's own connection"
+        with raw.cursor() as cursor:
             if pk:
                 cursor.execute(sql.SQL("ALTER TABLE inspection DROP CONSTRAINT {}").format(sql.Identifier(pk)))
             statement = f"COPY inspection ({', '.join(_COLUMNS)}) FROM STDIN"
             for year, count in zip(years, counts):
-                writer = QueuedLibpqWriter(cursor) if QueuedLibpqWriter else None
+                writer = QueuedLibpqWriter(cursor) if queued else None
                 with cursor.copy(statement, writer=writer) as copy:
                     for chunk in _copy_lines(year, count):
                         copy.write(chunk)

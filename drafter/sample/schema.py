@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Column, Date, DateTime, Integer, MetaData, Numeric, SmallInteger, String, Table
 
 # Keeps Chinese text intact on MariaDB whatever the server's default charset.
-_TABLE_ARGS = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_unicode_ci"}
+_MYSQL_CHARSET, _MYSQL_COLLATE = "utf8mb4", "utf8mb4_unicode_ci"
 
 
 def _id() -> Column:
@@ -53,7 +53,7 @@ class System:
     def table(self, name: str, comment: str, year_column: str, *columns: Column) -> Table:
         """A table whose rows belong to the year of their `year_column`."""
         table = Table(name, self.metadata, _id(), *columns, comment=comment, info={"year_column": year_column},
-                      **_TABLE_ARGS)
+                      mysql_charset=_MYSQL_CHARSET, mysql_collate=_MYSQL_COLLATE)
         if year_column not in table.columns:
             raise ValueError(f"{name}: no column {year_column}")
         return table

@@ -13,6 +13,7 @@ import sys
 import traceback
 from decimal import Decimal
 from pathlib import Path
+from types import FrameType
 from typing import Any, Callable
 
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateSyntaxError, UndefinedError
@@ -78,7 +79,7 @@ def _merge_args(figure: Figure, args: tuple, kwargs: dict) -> Figure:
 
 def template_position() -> tuple[str | None, int | None]:
     """The template file and line Jinja is executing now (for a placeholder's listing)."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         template = frame.f_globals.get("__jinja_template__")
         if template is not None:
@@ -303,7 +304,7 @@ def template_error(exc: BaseException, path: Path, source: str, context: dict[st
                 exc.context = numbered_context(source, exc.line, 0, focus=ref if "." in ref else None)
         return exc
     if isinstance(exc, TemplateSyntaxError):
-        line = exc.lineno
+        line: int | None = exc.lineno
         message = "模板语法错误"
         hint = "检查 {{ }} 与 {% %} 是否成对、拼写是否正确。"
         wide = re.search(r"unexpected char '(.)'", exc.message or "")

@@ -75,6 +75,7 @@ def _check_digits(digits) -> int:
 def _shift(d: Decimal, places: int) -> Decimal:
     """d × 10**places, exactly: only the exponent moves (scaleb would round to the context)."""
     sign, digits, exponent = d.as_tuple()
+    assert isinstance(exponent, int), "only finite numbers (to_decimal) reach here"
     return Decimal((sign, digits, exponent + places))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from types import CodeType
 from typing import Any
 
 from jinja2 import TemplateSyntaxError
@@ -106,18 +107,20 @@ def wide_tag_error(path: Path, source: str, line: int, mark: str) -> TemplateErr
     )
 
 
-def render_section(env, path: Path, context: dict[str, Any], registry: FigureRegistry) -> list[Paragraph]:
-    """Render one section file into paragraphs."""
+def render_section(env, path: Path, context: dict[str, Any], registry: FigureRegistry,
+                   code: CodeType | None = None) -> list[Paragraph]:
+    """Render one section file into paragraphs (from `code` when it was compiled already)."""
     from drafter.text.environment import template_error
 
     source = read_template(path)
     for line, mark in wide_tags(source)[:1]:
         raise wide_tag_error(path, source, line, mark)
     filename = str(path)
-    try:
-        code = env.compile(source, name=path.name, filename=filename)
-    except TemplateSyntaxError as exc:
-        raise template_error(exc, path, source, context, filename) from exc
+    if code is None:
+        try:
+            code = env.compile(source, name=path.name, filename=filename)
+        except TemplateSyntaxError as exc:
+            raise template_error(exc, path, source, context, filename) from exc
     template = env.template_class.from_code(env, code, env.make_globals(None))
     tracer = getattr(env, "tracer", None)
     if tracer is not None:
@@ -155,10 +158,12 @@ def render_section(env, path: Path, context: dict[str, Any], registry: FigureReg
     return paragraphs
 
 
-def render_sections(env, files: list[Path], context: dict[str, Any], registry: FigureRegistry) -> list[Paragraph]:
+def render_sections(env, files: list[Path], context: dict[str, Any], registry: FigureRegistry, *,
+                    compiled: dict[Path, CodeType] | None = None) -> list[Paragraph]:
+    """Render the section files in order; `compiled` holds code the validation pass compiled."""
     paragraphs: list[Paragraph] = []
     for path in files:
-        paragraphs.extend(render_section(env, path, context, registry))
+        paragraphs.extend(render_section(env, path, context, registry, (compiled or {}).get(path)))
     if registry.wordings:
         wording_texts(paragraphs, registry)
     return paragraphs

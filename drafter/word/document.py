@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 import zipfile
 from pathlib import Path
@@ -20,8 +19,7 @@ from drafter.errors import DrafterError, TemplateError
 from drafter.data.figures import FigureRegistry
 from drafter.word.gongwen import STYLE_FOR_LEVEL, StyleSettings, body_style_name, ensure_styles, finish
 from drafter.outputs import write_atomically
-from drafter.word.oxml import highlight_placeholders, mark_wordings, strip_all_marks, wrap_figures
-from drafter.review.reading import paragraph_text
+from drafter.word.oxml import highlight_placeholders, mark_wordings, paragraph_text, strip_all_marks, wrap_figures
 from drafter.text.sections import Paragraph
 
 BODY_MARK = "\ue010drafter-body\ue011"
@@ -59,15 +57,11 @@ _DELIMITER = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}")
 _CLOSER = {"{{": "}}", "{%": "%}", "{#": "#}"}
 
 
-def _text_of(p) -> str:
-    return "".join(t.text or "" for t in p.iter(qn("w:t")))
-
-
 def master_paragraphs(document: DocumentObject) -> list[tuple[str, str]]:
     """(where, text) of every paragraph of the master, text joined over its runs as docxtpl
     joins a tag that Word split into runs: body paragraphs as 第 N 段 (tables included),
     then the paragraphs of each header and footer."""
-    out = [(f"第 {n} 段", _text_of(p)) for n, p in enumerate(document.element.body.iter(qn("w:p")), 1)]
+    out = [(f"第 {n} 段", paragraph_text(p, breaks=False)) for n, p in enumerate(document.element.body.iter(qn("w:p")), 1)]
     for rel in document.part.rels.values():
         kind = "页眉" if rel.reltype == RT.HEADER else "页脚" if rel.reltype == RT.FOOTER else None
         if kind is None or rel.is_external:
@@ -75,7 +69,7 @@ def master_paragraphs(document: DocumentObject) -> list[tuple[str, str]]:
         element = getattr(rel.target_part, "element", None)
         if element is None:
             continue
-        out += [(f"{kind}第 {n} 段", _text_of(p)) for n, p in enumerate(element.iter(qn("w:p")), 1)]
+        out += [(f"{kind}第 {n} 段", paragraph_text(p, breaks=False)) for n, p in enumerate(element.iter(qn("w:p")), 1)]
     return out
 
 
@@ -143,35 +137,27 @@ def _where_in_master(document: DocumentObject | None, name: str, attribute: bool
     return found
 
 
-def _master_error(exc: BaseException, path: Path, document: DocumentObject | None = None,
-                  names: list[str] | None = None) -> DrafterError:
+def _master_error(exc: BaseException, path: Path, document: DocumentObject | None,
+                  context: dict[str, Any]) -> DrafterError:
+    """A render error of the master in the words the sections get (one translator,
+    text/environment.template_error), placed at the master's paragraph instead of a line."""
+    from drafter.text.environment import template_error
+
     if isinstance(exc, DrafterError):
         exc.path = exc.path or path
         return exc
-    if isinstance(exc, UndefinedError):
-        match = re.search(r"'([^']+)' is undefined", str(exc))
-        if match:
-            name = match.group(1)
-            spots = _where_in_master(document, name)
-            close = difflib.get_close_matches(name, names or [], n=3)
-            return TemplateError(
-                f"模板用到了未定义的名称“{name}”", path=path, where=spots[0][0] if spots else None, cause=str(exc),
-                context="\n".join(f"  > {w} | {t}" for w, t in spots[:3]) or None,
-                hint=(f"是否想写“{'”或“'.join(close)}”？" if close else "")
-                + "母版中可用查询名和 title、year、agency、signature、date 等内置名称。",
-            )
-    if isinstance(exc, SecurityError):
-        from drafter.text.environment import blocked_access_error
-
-        match = re.search(r"attribute '([^']+)'", str(exc))
-        spots = _where_in_master(document, match.group(1), attribute=True) if match else []
-        error = blocked_access_error(path, None, "\n".join(f"  > {w} | {t}" for w, t in spots[:3]) or None, str(exc))
-        error.where = spots[0][0] if spots else None
+    if isinstance(exc, (UndefinedError, SecurityError)):
+        error = template_error(exc, path, "", context, filename=f"<master {path}>")
+        named = re.search(r"'([^']+)' is undefined|attribute '([^']+)'", str(exc))
+        spots = _where_in_master(document, named.group(1) or named.group(2), attribute=not named.group(1)) \
+            if named else []
+        error.line, error.where = None, spots[0][0] if spots else None
+        error.context = "\n".join(f"  > {w} | {t}" for w, t in spots[:3]) or None
         return error
     lines = [line.strip() for line in getattr(exc, "docx_context", []) if line.strip()]
-    context = "\n".join(f"  | {line}" for line in lines[:7]) or None
     return TemplateError(
-        "Word 母版中的模板标记有误", path=path, cause=f"{type(exc).__name__}: {exc}", context=context,
+        "Word 母版中的模板标记有误", path=path, cause=f"{type(exc).__name__}: {exc}",
+        context="\n".join(f"  | {line}" for line in lines[:7]) or None,
         hint="在 Word 中检查 {{ }} 和 {% %} 标记：名称拼写、是否成对；标记中间不要换行或改字体。",
     )
 
@@ -183,8 +169,7 @@ def fill_master(master_path: Path, env, context: dict[str, Any]) -> DocumentObje
     try:
         tpl.render({**context, "body": BODY_MARK}, jinja_env=env, autoescape=True)
     except (JinjaError, DrafterError, TypeError, ValueError, ArithmeticError, AttributeError) as exc:
-        names = sorted({*(k for k in context if not k.startswith("_")), "body"})
-        raise _master_error(exc, master_path, master, names) from exc
+        raise _master_error(exc, master_path, master, {**context, "body": BODY_MARK}) from exc
     return tpl.docx
 
 

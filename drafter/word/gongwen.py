@@ -51,6 +51,7 @@ from lxml import etree
 from pydantic import BaseModel, ConfigDict, Field
 
 from drafter.data.figures import MARKED
+from drafter.word.oxml import paragraph_text
 
 __all__ = [
     "STYLE_FOR_LEVEL",
@@ -388,12 +389,12 @@ def style_drift(document: DocumentObject, settings: StyleSettings) -> list[str]:
     if legacy is not None:
         lines.append(f"“{LEGACY_BODY}”是旧版 drafter 母版的自定义样式，与 Word、WPS 内置的“正文”（Normal）同名，"
                      f"样式窗格中会有两个“{LEGACY_BODY}”")
-    for (what, key, have, want), names in groups.items():
+    for (what, key, found, want), names in groups.items():
         who = "、".join(names)
         if what == "字号":
-            lines.append(f"{who}的字号是 {float(have) / 2:g} 磅，而 style.{key} 是 {float(want):g} 磅")
+            lines.append(f"{who}的字号是 {float(found) / 2:g} 磅，而 style.{key} 是 {float(want):g} 磅")
             continue
-        have_text = f"是“{have}”" if have else "与中文字体相同"
+        have_text = f"是“{found}”" if found else "与中文字体相同"
         want_text = f"是“{want}”" if want else "未设（应与中文字体相同）"
         lines.append(f"{who}的{what}{have_text}，而 style.{key} {want_text}")
     return lines
@@ -444,12 +445,18 @@ _LEXICON = (
     "管理局", "管理", "人民政府", "委员会", "办公室", "安全生产", "依法行政", "行政执法", "执法",
     "实施", "意见", "通知", "方案", "总结", "计划", "规划", "要点", "责任", "分工", "推进", "加强",
     "进一步", "全面", "深化", "改革", "印发", "落实", "下一步", "安排", "决定", "办法", "规定", "请示", "批复", "纲要", "中华人民共和国",
-    "上海市", "青浦区", "区", "市", "局",
 )
+# The last character of a place or an office (青浦区, 某某市, 司法局, 统计局): a name keeps its
+# suffix, and a line may well end after it.
+_NAME_SUFFIXES = "省市区县旗镇乡村局厅委办署院所处科"
 _DOC_KINDS = ("情况报告", "报告", "通知", "意见", "方案", "请示", "总结", "计划", "规划", "办法",
               "规定", "批复", "决定", "要点", "函")
 _OPENING = "（《“‘〈【「(["
 _CLOSING = "，。、；：？！）》”’〉】」),.;:?!%"
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
 
 
 def _break_costs(text: str) -> list[float]:
@@ -486,6 +493,10 @@ def _break_costs(text: str) -> list[float]:
         elif text.startswith("的", i):
             c = min(c, 2.0)
         elif prev == "的":
+            c = min(c, 1.0)
+        if ch in _NAME_SUFFIXES and _is_cjk(prev) and not inside[i]:
+            c = max(c, 8.0)
+        elif prev in _NAME_SUFFIXES and i >= 2 and _is_cjk(text[i - 2]) and not inside[i]:
             c = min(c, 1.0)
         if prev == "度" and i >= 2 and text[i - 2] == "年":
             c = min(c, 0.5)
@@ -555,8 +566,8 @@ def balance_title(title: str, max_width: float = 20.0) -> list[str]:
             line += ch
             width += w
         return [*out, line]
-    cuts = [0, *best[1], n]
-    return [title[a:b] for a, b in zip(cuts, cuts[1:])]
+    bounds = [0, *best[1], n]
+    return [title[a:b] for a, b in zip(bounds, bounds[1:])]
 
 
 # --------------------------------------------------------------------------- finish
@@ -572,10 +583,6 @@ def _style_names(document: DocumentObject) -> dict[str, str]:
 def _paragraph_style(p: etree._Element, names: dict[str, str]) -> str | None:
     ps = p.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
     return names.get(ps.get(qn("w:val"))) if ps is not None else None
-
-
-def _raw_text(p: etree._Element) -> str:
-    return "".join(t.text or "" for t in p.iter(_W_T))
 
 
 def _set_indent(p: etree._Element, settings: StyleSettings, *, left: float | None = None,
@@ -621,7 +628,7 @@ def _place_closing(paragraphs: list[tuple[etree._Element, str | None]], settings
     date = next((p for p, name in reversed(paragraphs) if name == DATE), None)
     if sig is None or date is None:
         return
-    sig_text, date_text = _raw_text(sig), _raw_text(date)
+    sig_text, date_text = paragraph_text(sig, breaks=False), paragraph_text(date, breaks=False)
     if not visible(sig_text).strip() or not visible(date_text).strip():
         return
     sig_right, date_right = closing_indents(sig_text, date_text)
@@ -631,7 +638,7 @@ def _place_closing(paragraphs: list[tuple[etree._Element, str | None]], settings
     # and the last line of text above go with it.
     _keep_with_next(sig)
     before = sig.getprevious()
-    while before is not None and before.tag == _W_P and not visible(_raw_text(before)).strip():
+    while before is not None and before.tag == _W_P and not visible(paragraph_text(before, breaks=False)).strip():
         _keep_with_next(before)
         before = before.getprevious()
     if before is not None and before.tag == _W_P:
@@ -742,7 +749,7 @@ def _indent_attachments(paragraphs: list[tuple[etree._Element, str | None]], set
     for p, name in paragraphs:
         if name != ATTACHMENT:
             continue
-        text = visible(_raw_text(p))
+        text = visible(paragraph_text(p, breaks=False))
         lead = label if text.startswith(label) else ""
         m = number.match(text[len(lead):])
         num_w = text_width(m.group(1)) if m else 0.0

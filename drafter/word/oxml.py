@@ -26,6 +26,21 @@ from lxml import etree
 
 from drafter.data.figures import MARK_CLOSE, MARK_OPEN, MARK_SEP, MARKED, WORD_CLOSE, WORDING_MARK, FigureRegistry
 
+_W_T, _W_TAB, _W_BR = qn("w:t"), qn("w:tab"), qn("w:br")
+
+
+def paragraph_text(p_element: etree._Element, *, breaks: bool = True) -> str:
+    """All visible text of one `w:p`, content controls included. With `breaks`, a tab and a
+    line break read as `\t` and `\n`, as a reader sees them; without, only the runs' text
+    joined, as docxtpl joins a tag that Word split into runs."""
+    parts = []
+    for el in p_element.iter(_W_T, _W_TAB, _W_BR) if breaks else p_element.iter(_W_T):
+        if el.tag == _W_T:
+            parts.append(el.text or "")
+        else:
+            parts.append("\t" if el.tag == _W_TAB else "\n")
+    return "".join(parts)
+
 TAG_PREFIX = "drafter:"
 _SDT_ID_BASE = 0x2D000000  # any 32-bit value unique in the document
 

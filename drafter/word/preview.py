@@ -152,9 +152,9 @@ def render_pngs(docx_path: Path, outdir: Path, dpi: int = 96, *, timeout: float 
     # pdftoppm pads page numbers to the width of the page count: -01, -02 …; name them -1, -2 ….
     pages = []
     for png in outdir.glob(f"{stem}-*.png"):
-        number = png.stem[len(stem) + 1:]
-        if number.isdigit():
-            pages.append((int(number), png))
+        suffix = png.stem[len(stem) + 1:]
+        if suffix.isdigit():
+            pages.append((int(suffix), png))
     result = []
     for number, png in sorted(pages):
         target = png.with_name(f"{stem}-{number}.png")
