@@ -74,14 +74,26 @@ def make_project(root: Path) -> tuple[Path, Path]:
     create_sqlite(project / "sample")
     draft = build(project / "config.yaml", output=project / "draft.docx").path
     changes = [
-        ("office", "DELETE FROM study_session WHERE id = (SELECT MIN(id) FROM study_session "
-                   "WHERE held_on >= '2025-01-01' AND session_kind IN ('中心组学习', '中心组扩大学习'))"),
-        ("disaster", "DELETE FROM storage_point WHERE id = (SELECT MIN(id) FROM storage_point "
-                     "WHERE confirmed_on >= '2025-01-01' AND tier IN ('区级', '镇级'))"),
-        ("enforcement", "UPDATE inspection SET officer_count = officer_count + 1 WHERE id = "
-                        "(SELECT MIN(id) FROM inspection WHERE inspected_on >= '2025-01-01')"),
-        ("office", "UPDATE legal_proceeding SET outcome = '撤销' WHERE id = (SELECT MIN(id) FROM legal_proceeding "
-                   "WHERE filed_on >= '2025-01-01' AND concluded_on < '2026-01-01')"),
+        (
+            "office",
+            "DELETE FROM study_session WHERE id = (SELECT MIN(id) FROM study_session "
+            "WHERE held_on >= '2025-01-01' AND session_kind IN ('中心组学习', '中心组扩大学习'))",
+        ),
+        (
+            "disaster",
+            "DELETE FROM storage_point WHERE id = (SELECT MIN(id) FROM storage_point "
+            "WHERE confirmed_on >= '2025-01-01' AND tier IN ('区级', '镇级'))",
+        ),
+        (
+            "enforcement",
+            "UPDATE inspection SET officer_count = officer_count + 1 WHERE id = "
+            "(SELECT MIN(id) FROM inspection WHERE inspected_on >= '2025-01-01')",
+        ),
+        (
+            "office",
+            "UPDATE legal_proceeding SET outcome = '撤销' WHERE id = (SELECT MIN(id) FROM legal_proceeding "
+            "WHERE filed_on >= '2025-01-01' AND concluded_on < '2026-01-01')",
+        ),
     ]
     for db, statement in changes:
         con = sqlite3.connect(project / "sample" / f"{db}.db")
@@ -92,8 +104,13 @@ def make_project(root: Path) -> tuple[Path, Path]:
 
 
 def measure(what: str, config: Path, draft: Path, out: Path, runs: int) -> dict:
-    proc = subprocess.run([sys.executable, "-c", _CHILD, what, str(config), str(draft), str(out), str(runs)],
-                          capture_output=True, text=True, check=True, cwd=REPO)
+    proc = subprocess.run(
+        [sys.executable, "-c", _CHILD, what, str(config), str(draft), str(out), str(runs)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+    )
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -103,15 +120,19 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="drafter-bench-refresh-") as tmp:
         config, draft = make_project(Path(tmp))
-        rows = {what: measure(what, config, draft, Path(tmp) / f"{what}.docx", args.runs)
-                for what in ("build", "check", "refresh")}
+        rows = {
+            what: measure(what, config, draft, Path(tmp) / f"{what}.docx", args.runs)
+            for what in ("build", "check", "refresh")
+        }
     anchor = statistics.median(rows["build"]["times"])
     print(f"sample 2025 draft, {args.runs} runs each (fresh process, after one warm-up)")
     print(f"{'command':<8} {'median s':>9} {'best s':>8} {'× build':>8} {'py peak MiB':>12} {'RSS MiB':>8}")
     for what, row in rows.items():
         median = statistics.median(row["times"])
-        print(f"{what:<8} {median:>9.3f} {min(row['times']):>8.3f} {median / anchor:>8.2f} "
-              f"{row['py_peak_mib']:>12.1f} {row['rss_mib']:>8.1f}")
+        print(
+            f"{what:<8} {median:>9.3f} {min(row['times']):>8.3f} {median / anchor:>8.2f} "
+            f"{row['py_peak_mib']:>12.1f} {row['rss_mib']:>8.1f}"
+        )
     print(f"check: {rows['check']['counts']}; stages {rows['check']['stages']}")
     print(f"refresh: {rows['refresh']['summary']}")
 

@@ -19,9 +19,11 @@ def listed(source: str, fixed: list[str] | None = None) -> list[str]:
 
 
 def test_years_dates_outline_numbers_titles_and_tags_are_not_listed():
-    source = ("{#- 2 注释里的数字 -#}\n"
-              "1.{{ year }}年以来，2024年、3月5日、“6·8”强降雨，学习《2035年远景目标》，{{ x.n | approx(100) }}家。\n"
-              "（1）完成{{ a.b }}项。\n")
+    source = (
+        "{#- 2 注释里的数字 -#}\n"
+        "1.{{ year }}年以来，2024年、3月5日、“6·8”强降雨，学习《2035年远景目标》，{{ x.n | approx(100) }}家。\n"
+        "（1）完成{{ a.b }}项。\n"
+    )
     assert listed(source) == []
 
 
@@ -35,8 +37,9 @@ def test_counts_written_in_the_text_are_listed_once_a_literal_with_their_line():
 def test_a_literal_marked_fixed_is_not_listed_and_a_stale_mark_is(sample_project_copy):
     config = sample_project_copy
     text = config.read_text(encoding="utf-8")
-    config.write_text(text.replace("fixed_numbers:\n", "fixed_numbers:\n  - 26个重点领域\n  - 已删去的100项\n"),
-                      encoding="utf-8")
+    config.write_text(
+        text.replace("fixed_numbers:\n", "fixed_numbers:\n  - 26个重点领域\n  - 已删去的100项\n"), encoding="utf-8"
+    )
     out = template_literals(load_config(config))
     texts = [getattr(x, "text", None) for x in out]
     assert "26" not in texts and "1+17+12" in texts

@@ -27,12 +27,30 @@ from drafter.review.wordings import REWORDED
 from drafter.word.manifest import read_manifest
 
 CHANGES = [  # (database, statement, the figure it changes, its text before → after)
-    ("office", "DELETE FROM study_session WHERE id = (SELECT MIN(id) FROM study_session WHERE held_on >= '2025-01-01' "
-               "AND session_kind IN ('中心组学习', '中心组扩大学习'))", "theory_study.sessions", "12", "11"),
-    ("disaster", "DELETE FROM storage_point WHERE id = (SELECT MIN(id) FROM storage_point WHERE confirmed_on >= "
-                 "'2025-01-01' AND tier IN ('区级', '镇级'))", "storage_points.district_town", "14", "13"),
-    ("enforcement", "UPDATE inspection SET officer_count = officer_count + 1 WHERE id = (SELECT MIN(id) FROM "
-                    "inspection WHERE inspected_on >= '2025-01-01')", "inspections.officer_trips", "1428", "1429"),
+    (
+        "office",
+        "DELETE FROM study_session WHERE id = (SELECT MIN(id) FROM study_session WHERE held_on >= '2025-01-01' "
+        "AND session_kind IN ('中心组学习', '中心组扩大学习'))",
+        "theory_study.sessions",
+        "12",
+        "11",
+    ),
+    (
+        "disaster",
+        "DELETE FROM storage_point WHERE id = (SELECT MIN(id) FROM storage_point WHERE confirmed_on >= "
+        "'2025-01-01' AND tier IN ('区级', '镇级'))",
+        "storage_points.district_town",
+        "14",
+        "13",
+    ),
+    (
+        "enforcement",
+        "UPDATE inspection SET officer_count = officer_count + 1 WHERE id = (SELECT MIN(id) FROM "
+        "inspection WHERE inspected_on >= '2025-01-01')",
+        "inspections.officer_trips",
+        "1428",
+        "1429",
+    ),
 ]
 
 
@@ -81,7 +99,8 @@ def edited_draft(project: Path, target: Path) -> tuple[Path, str]:
 
 
 def test_refresh_updates_changed_figures_keeps_edits_and_check_on_the_copy_flags_only_the_hand_edit(
-        sample_project_copy, tmp_path):
+    sample_project_copy, tmp_path
+):
     project = sample_project_copy
     draft, fid = edited_draft(project, tmp_path / "edited.docx")
     before = sha(draft)
@@ -115,10 +134,18 @@ def test_refresh_updates_changed_figures_keeps_edits_and_check_on_the_copy_flags
 def test_a_changed_wording_is_commented_with_the_new_wording_not_rewritten(sample_project_copy, tmp_path):
     project = sample_project_copy
     draft = project.parent / "draft-2025.docx"
-    sql(project, "office", "UPDATE legal_proceeding SET outcome = '撤销' WHERE id = (SELECT MIN(id) FROM "
-                           "legal_proceeding WHERE filed_on >= '2025-01-01' AND concluded_on < '2026-01-01')")
-    sql(project, "office", "DELETE FROM study_session WHERE id = (SELECT MIN(id) FROM study_session "
-                           "WHERE held_on >= '2025-01-01' AND session_kind IN ('中心组学习', '中心组扩大学习'))")
+    sql(
+        project,
+        "office",
+        "UPDATE legal_proceeding SET outcome = '撤销' WHERE id = (SELECT MIN(id) FROM "
+        "legal_proceeding WHERE filed_on >= '2025-01-01' AND concluded_on < '2026-01-01')",
+    )
+    sql(
+        project,
+        "office",
+        "DELETE FROM study_session WHERE id = (SELECT MIN(id) FROM study_session "
+        "WHERE held_on >= '2025-01-01' AND session_kind IN ('中心组学习', '中心组扩大学习'))",
+    )
     result = refresh(draft, None, project)
     assert result.path == draft.with_name("draft-2025（更新）.docx")
     assert [f.ref for f in result.updated] == ["theory_study.sessions"] and len(result.reworded) == 1
@@ -232,8 +259,10 @@ def test_a_libreoffice_saved_draft_keeps_its_wordings(sample_project_copy, tmp_p
     assert sorted(ranges) == [w.id for w in read_manifest(Document(str(converted))).wordings]
     con = sqlite3.connect(project.parent / "sample" / "office.db")
     with con:
-        con.execute("UPDATE legal_proceeding SET outcome = '撤销' WHERE id = (SELECT MIN(id) FROM legal_proceeding "
-                    "WHERE filed_on >= '2025-01-01' AND concluded_on < '2026-01-01')")
+        con.execute(
+            "UPDATE legal_proceeding SET outcome = '撤销' WHERE id = (SELECT MIN(id) FROM legal_proceeding "
+            "WHERE filed_on >= '2025-01-01' AND concluded_on < '2026-01-01')"
+        )
     con.close()
     report = check(converted, project)
     assert report.mode == "controls"

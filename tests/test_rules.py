@@ -30,22 +30,36 @@ def rule(**spec):
     return parse_rule(spec, Path("config.yaml"), 7, 0)
 
 
-CONTEXT = {"q": row("q", total=10, a=4, b=6, done=927, all=1000, rate=0.927, pct=92.7, n=50, cap=40),
-           "z": row("z", zero=0, empty=None)}
+CONTEXT = {
+    "q": row("q", total=10, a=4, b=6, done=927, all=1000, rate=0.927, pct=92.7, n=50, cap=40),
+    "z": row("z", zero=0, empty=None),
+}
 
 
-@pytest.mark.parametrize("spec, fails", [
-    ({"name": "合计", "total": "q.total", "parts": ["q.a", "q.b"]}, False),
-    ({"name": "合计", "total": "q.total", "parts": ["q.a", "q.a"]}, True),
-    ({"name": "合计（容差）", "total": "q.total", "parts": ["q.a", "q.a"], "tolerance": 2}, False),
-    ({"name": "比率", "rate": "q.rate", "numerator": "q.done", "denominator": "q.all"}, False),
-    ({"name": "比率", "rate": "q.rate", "numerator": "q.a", "denominator": "q.all"}, True),
-    ({"name": "百分数", "rate": "q.pct", "numerator": "q.done", "denominator": "q.all", "percent": True,
-      "digits": 1}, False),
-    ({"name": "范围", "figure": "q.n", "min": 0, "max": 100}, False),
-    ({"name": "范围", "figure": "q.n", "max": "q.cap"}, True),
-    ({"name": "范围", "figure": "q.a + q.b", "min": "q.total"}, False),
-])
+@pytest.mark.parametrize(
+    "spec, fails",
+    [
+        ({"name": "合计", "total": "q.total", "parts": ["q.a", "q.b"]}, False),
+        ({"name": "合计", "total": "q.total", "parts": ["q.a", "q.a"]}, True),
+        ({"name": "合计（容差）", "total": "q.total", "parts": ["q.a", "q.a"], "tolerance": 2}, False),
+        ({"name": "比率", "rate": "q.rate", "numerator": "q.done", "denominator": "q.all"}, False),
+        ({"name": "比率", "rate": "q.rate", "numerator": "q.a", "denominator": "q.all"}, True),
+        (
+            {
+                "name": "百分数",
+                "rate": "q.pct",
+                "numerator": "q.done",
+                "denominator": "q.all",
+                "percent": True,
+                "digits": 1,
+            },
+            False,
+        ),
+        ({"name": "范围", "figure": "q.n", "min": 0, "max": 100}, False),
+        ({"name": "范围", "figure": "q.n", "max": "q.cap"}, True),
+        ({"name": "范围", "figure": "q.a + q.b", "min": "q.total"}, False),
+    ],
+)
 def test_each_rule_kind_passes_and_fails_on_crafted_figures(spec, fails):
     finding = check_rule(rule(**spec), CONTEXT)
     assert (finding is not None) == fails
@@ -83,9 +97,9 @@ def test_prior_period_rule_uses_the_same_query_a_year_earlier():
         check_rule(spec, CONTEXT, prior={"q": row("q", n=0)})
     import datetime as dt
 
-    assert prior_parameters({"year": 2025, "period_start": dt.date(2025, 1, 1), "period_end": dt.date(2026, 1, 1),
-                             "x": 1}) == {"year": 2024, "period_start": dt.date(2024, 1, 1),
-                                          "period_end": dt.date(2025, 1, 1), "x": 1}
+    assert prior_parameters(
+        {"year": 2025, "period_start": dt.date(2025, 1, 1), "period_end": dt.date(2026, 1, 1), "x": 1}
+    ) == {"year": 2024, "period_start": dt.date(2024, 1, 1), "period_end": dt.date(2025, 1, 1), "x": 1}
 
 
 def test_a_figure_without_value_skips_the_rule_instead_of_failing_it():
@@ -95,13 +109,16 @@ def test_a_figure_without_value_skips_the_rule_instead_of_failing_it():
         check_rule(rule(name="零", rate="q.rate", numerator="q.a", denominator="z.zero"), CONTEXT)
 
 
-@pytest.mark.parametrize("spec, message", [
-    ({"name": "x", "figure": "q.n", "maximum": 3}, "不认识的键“maximum”"),
-    ({"name": "x", "total": "q.total"}, "缺少 parts"),
-    ({"name": "x", "figure": "q.n"}, "缺少 min 或 max"),
-    ({"name": "x"}, "没有写检查什么"),
-    ({"name": "x", "figure": "q.n", "within": "三成"}, "within 应是百分数"),
-])
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ({"name": "x", "figure": "q.n", "maximum": 3}, "不认识的键“maximum”"),
+        ({"name": "x", "total": "q.total"}, "缺少 parts"),
+        ({"name": "x", "figure": "q.n"}, "缺少 min 或 max"),
+        ({"name": "x"}, "没有写检查什么"),
+        ({"name": "x", "figure": "q.n", "within": "三成"}, "within 应是百分数"),
+    ],
+)
 def test_a_mistyped_rule_is_an_error_naming_file_and_line(spec, message):
     with pytest.raises(ConfigError) as info:
         rule(**spec)
@@ -109,6 +126,7 @@ def test_a_mistyped_rule_is_an_error_naming_file_and_line(spec, message):
 
 
 # --------------------------------------------------------------------------- the sample's rules
+
 
 def test_the_sample_ships_rules_of_every_kind_but_sum_and_they_pass_on_its_data(sample_project, sample_draft):
     ruleset = load_rules(load_config(sample_project))
@@ -128,11 +146,16 @@ def _sql(project: Path, db: str, statement: str) -> None:
 
 
 def test_data_that_break_a_rule_are_a_warning_at_build_an_error_under_strict_and_a_finding_at_check(
-        sample_project_copy, tmp_path):
+    sample_project_copy, tmp_path
+):
     project = sample_project_copy
     # 20 inspections whose cleared hazards exceed the hazards found: a bounds rule and a SQL test fail
-    _sql(project, "enforcement", "UPDATE inspection SET hazards_cleared = hazards_found + 5 WHERE id IN "
-                                 "(SELECT id FROM inspection WHERE inspected_on >= '2025-01-01' LIMIT 20)")
+    _sql(
+        project,
+        "enforcement",
+        "UPDATE inspection SET hazards_cleared = hazards_found + 5 WHERE id IN "
+        "(SELECT id FROM inspection WHERE inspected_on >= '2025-01-01' LIMIT 20)",
+    )
     result = build(project, output=tmp_path / "d.docx")
     names = [f.rule for f in result.rules.findings]
     assert names == ["执法检查消除的隐患不超过发现的隐患", *["inspection_cleared_more_than_found"] * 20]
@@ -173,8 +196,9 @@ def test_a_prior_period_rule_reports_a_jump_from_last_year(sample_project_copy, 
 def test_rules_in_config_yaml_and_lint_names_an_unknown_query(sample_project_copy):
     config = sample_project_copy
     text = config.read_text(encoding="utf-8")
-    config.write_text(text + "\nrules:\n  - name: 拼错的查询\n    figure: inspectoins.inspections\n    max: 1000\n",
-                      encoding="utf-8")
+    config.write_text(
+        text + "\nrules:\n  - name: 拼错的查询\n    figure: inspectoins.inspections\n    max: 1000\n", encoding="utf-8"
+    )
     findings = lint(config)
     assert [f.message for f in findings] == ["规则“拼错的查询”用到了未定义的查询“inspectoins”"]
     assert findings[0].line == text.count("\n") + 3 and "inspections" in findings[0].hint
@@ -182,8 +206,9 @@ def test_rules_in_config_yaml_and_lint_names_an_unknown_query(sample_project_cop
 
 def test_lint_names_a_column_a_rule_reads_that_its_query_does_not_return(sample_project_copy):
     rules = sample_project_copy.parent / "rules" / "额外.yaml"
-    rules.write_text("- name: 列名拼错\n  figure: inspections.hazard_found\n  max: inspections.hazards_found\n",
-                     encoding="utf-8")
+    rules.write_text(
+        "- name: 列名拼错\n  figure: inspections.hazard_found\n  max: inspections.hazards_found\n", encoding="utf-8"
+    )
     [finding] = lint(sample_project_copy)
     assert finding.message == "规则“列名拼错”用到了查询 inspections 没有的列“hazard_found”"
     assert (finding.path, finding.line) == (rules, 1) and "inspections.hazards_found" in finding.hint

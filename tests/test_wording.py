@@ -49,6 +49,7 @@ def findings(report) -> list[tuple[str, str]]:
 
 # --------------------------------------------------------------------------- the draft records its wordings
 
+
 def test_the_sample_draft_records_each_condition_over_figures_with_its_branch_and_marks_its_text(sample_draft):
     doc = Document(str(sample_draft))
     wordings = read_manifest(doc).wordings
@@ -63,8 +64,10 @@ def test_the_sample_draft_records_each_condition_over_figures_with_its_branch_an
     ]
     first = wordings[0]
     assert (first.label, first.text) == ("如果", "全部完成整改")
-    assert {r.ref: r.value for r in first.reads} == {"hazard_screening.major_rectified": 225,
-                                                     "hazard_screening.major": 225}
+    assert {r.ref: r.value for r in first.reads} == {
+        "hazard_screening.major_rectified": 225,
+        "hazard_screening.major": 225,
+    }
     assert wordings[1].text == "" and wordings[1].label.startswith("（条件均不成立")
     assert wordings[3].text == "无纠错或败诉案件"
     # the text is marked in the draft by a bookmark range, which holds what the manifest says
@@ -90,11 +93,18 @@ def test_an_unchanged_draft_checks_every_wording_consistent(sample_project, samp
 
 # --------------------------------------------------------------------------- one flip a conditional sentence
 
+
 def test_a_corrected_case_flips_no_corrected_or_lost_cases_only(sample_project_copy):
     draft = sample_project_copy.parent / "draft-2025.docx"
-    assert sql(sample_project_copy, "office",
-               "UPDATE legal_proceeding SET outcome = '撤销' WHERE id = (SELECT MIN(id) FROM legal_proceeding "
-               "WHERE filed_on >= '2025-01-01' AND concluded_on IS NOT NULL AND concluded_on < '2026-01-01')") == 1
+    assert (
+        sql(
+            sample_project_copy,
+            "office",
+            "UPDATE legal_proceeding SET outcome = '撤销' WHERE id = (SELECT MIN(id) FROM legal_proceeding "
+            "WHERE filed_on >= '2025-01-01' AND concluded_on IS NOT NULL AND concluded_on < '2026-01-01')",
+        )
+        == 1
+    )
     report = check(draft, sample_project_copy)
     assert findings(report) == [(REWORDED, wording_by_condition(draft)["legal_proceedings.corrected_or_lost == 0"].id)]
     found = report.findings[0]
@@ -108,9 +118,15 @@ def test_a_corrected_case_flips_no_corrected_or_lost_cases_only(sample_project_c
 
 def test_an_unrectified_major_hazard_flips_all_rectified_only(sample_project_copy):
     draft = sample_project_copy.parent / "draft-2025.docx"
-    assert sql(sample_project_copy, "hazards",
-               "UPDATE hazard SET rectified_on = NULL WHERE id = (SELECT MIN(id) FROM hazard "
-               "WHERE is_major = 1 AND found_on >= '2025-01-01' AND found_on < '2026-01-01')") == 1
+    assert (
+        sql(
+            sample_project_copy,
+            "hazards",
+            "UPDATE hazard SET rectified_on = NULL WHERE id = (SELECT MIN(id) FROM hazard "
+            "WHERE is_major = 1 AND found_on >= '2025-01-01' AND found_on < '2026-01-01')",
+        )
+        == 1
+    )
     report = check(draft, sample_project_copy)
     wid = wording_by_condition(draft)["hazard_screening.major_rectified == hazard_screening.major"].id
     assert findings(report) == [(REWORDED, wid)]
@@ -120,9 +136,12 @@ def test_an_unrectified_major_hazard_flips_all_rectified_only(sample_project_cop
 
 def test_a_new_level_i_response_flips_the_empty_sentence_only(sample_project_copy):
     draft = sample_project_copy.parent / "draft-2025.docx"
-    sql(sample_project_copy, "disaster",
+    sql(
+        sample_project_copy,
+        "disaster",
         "INSERT INTO response_level_change (id, response_id, response_level, effective_at) "
-        "SELECT MAX(id) + 1, MAX(response_id), 'Ⅰ', '2025-07-30 10:00:00.000000' FROM response_level_change")
+        "SELECT MAX(id) + 1, MAX(response_id), 'Ⅰ', '2025-07-30 10:00:00.000000' FROM response_level_change",
+    )
     report = check(draft, sample_project_copy)
     wid = wording_by_condition(draft)["flood_response_levels.level_i > 0"].id
     assert findings(report) == [(REWORDED, wid)]
@@ -131,17 +150,33 @@ def test_a_new_level_i_response_flips_the_empty_sentence_only(sample_project_cop
     assert "Ⅱ级响应" in found.sentence
 
 
-@pytest.mark.parametrize("db, statement, condition, ref", [
-    ("office", "UPDATE legal_proceeding SET concluded_on = '2025-12-30', outcome = '驳回' "
-               "WHERE filed_on >= '2025-01-01' AND filed_on < '2026-01-01' AND concluded_on IS NULL",
-     "legal_proceedings.pending_first_instance > 0", "legal_proceedings.pending_first_instance"),
-    ("office", "DELETE FROM court_appearance WHERE heard_on >= '2025-01-01' AND heard_on < '2026-01-01'",
-     "court_appearances.hearings > 0", "(court_appearances.head_appeared/court_appearances.hearings)"),
-    ("office", "UPDATE science_ambassador SET honour = NULL WHERE selected_on >= '2025-01-01'",
-     "science_ambassadors.honoured > 0", "science_ambassadors.honoured"),
-])
-def test_a_figure_that_drops_out_with_its_condition_is_stale_never_uncheckable(sample_project_copy, db, statement,
-                                                                              condition, ref):
+@pytest.mark.parametrize(
+    "db, statement, condition, ref",
+    [
+        (
+            "office",
+            "UPDATE legal_proceeding SET concluded_on = '2025-12-30', outcome = '驳回' "
+            "WHERE filed_on >= '2025-01-01' AND filed_on < '2026-01-01' AND concluded_on IS NULL",
+            "legal_proceedings.pending_first_instance > 0",
+            "legal_proceedings.pending_first_instance",
+        ),
+        (
+            "office",
+            "DELETE FROM court_appearance WHERE heard_on >= '2025-01-01' AND heard_on < '2026-01-01'",
+            "court_appearances.hearings > 0",
+            "(court_appearances.head_appeared/court_appearances.hearings)",
+        ),
+        (
+            "office",
+            "UPDATE science_ambassador SET honour = NULL WHERE selected_on >= '2025-01-01'",
+            "science_ambassadors.honoured > 0",
+            "science_ambassadors.honoured",
+        ),
+    ],
+)
+def test_a_figure_that_drops_out_with_its_condition_is_stale_never_uncheckable(
+    sample_project_copy, db, statement, condition, ref
+):
     draft = sample_project_copy.parent / "draft-2025.docx"
     assert sql(sample_project_copy, db, statement) >= 1
     report = check(draft, sample_project_copy)
@@ -159,10 +194,16 @@ def test_a_figure_that_drops_out_with_its_condition_is_stale_never_uncheckable(s
 def test_a_change_that_touches_nothing_in_the_draft_is_all_consistent(sample_project_copy):
     draft = sample_project_copy.parent / "draft-2025.docx"
     # one ordinary hazard more still open: 67321 → 67320 rectified, still “6.7万余” and 98.74%
-    assert sql(sample_project_copy, "hazards",
-               "UPDATE hazard SET rectified_on = NULL WHERE id = (SELECT MIN(id) FROM hazard "
-               "WHERE is_major = 0 AND found_on >= '2025-01-01' AND found_on < '2026-01-01' "
-               "AND rectified_on IS NOT NULL)") == 1
+    assert (
+        sql(
+            sample_project_copy,
+            "hazards",
+            "UPDATE hazard SET rectified_on = NULL WHERE id = (SELECT MIN(id) FROM hazard "
+            "WHERE is_major = 0 AND found_on >= '2025-01-01' AND found_on < '2026-01-01' "
+            "AND rectified_on IS NOT NULL)",
+        )
+        == 1
+    )
     report = check(draft, sample_project_copy)
     assert report.findings == [] and report.rules == [] and report.exit_code == 0
     assert "全部一致" in report.render()
@@ -170,6 +211,7 @@ def test_a_change_that_touches_nothing_in_the_draft_is_all_consistent(sample_pro
 
 
 # --------------------------------------------------------------------------- the weaker mode
+
 
 def _strip(draft: Path, target: Path, manifest: bool) -> Path:
     doc = Document(str(draft))
@@ -192,8 +234,12 @@ def _strip(draft: Path, target: Path, manifest: bool) -> Path:
 def test_paragraph_mode_reports_a_changed_wording_too(sample_project_copy, keep_manifest):
     project = sample_project_copy
     stripped = _strip(project.parent / "draft-2025.docx", project.parent / "stripped.docx", keep_manifest)
-    sql(project, "office", "UPDATE legal_proceeding SET outcome = '撤销' WHERE id = (SELECT MIN(id) FROM "
-                           "legal_proceeding WHERE filed_on >= '2025-01-01' AND concluded_on < '2026-01-01')")
+    sql(
+        project,
+        "office",
+        "UPDATE legal_proceeding SET outcome = '撤销' WHERE id = (SELECT MIN(id) FROM "
+        "legal_proceeding WHERE filed_on >= '2025-01-01' AND concluded_on < '2026-01-01')",
+    )
     sql(project, "office", "UPDATE science_ambassador SET honour = NULL WHERE selected_on >= '2025-01-01'")
     report = check(stripped, project)
     assert report.mode == "paragraphs"
@@ -215,8 +261,12 @@ def test_annotate_and_checklist_show_a_changed_wording(sample_project_copy, tmp_
     from drafter.review.checklist import write_checklist
 
     project = sample_project_copy
-    sql(project, "office", "UPDATE legal_proceeding SET outcome = '撤销' WHERE id = (SELECT MIN(id) FROM "
-                           "legal_proceeding WHERE filed_on >= '2025-01-01' AND concluded_on < '2026-01-01')")
+    sql(
+        project,
+        "office",
+        "UPDATE legal_proceeding SET outcome = '撤销' WHERE id = (SELECT MIN(id) FROM "
+        "legal_proceeding WHERE filed_on >= '2025-01-01' AND concluded_on < '2026-01-01')",
+    )
     report = check(project.parent / "draft-2025.docx", project)
     annotated = Document(str(annotate(report, tmp_path / "批注.docx")))
     comments = [c.text for c in annotated.comments]
@@ -228,6 +278,7 @@ def test_annotate_and_checklist_show_a_changed_wording(sample_project_copy, tmp_
 
 # --------------------------------------------------------------------------- the tracing itself
 
+
 def _render(template: str, **columns):
     registry = FigureRegistry()
     env = make_environment(registry, trace=True)
@@ -238,9 +289,12 @@ def _render(template: str, **columns):
 
 
 def test_elif_else_inline_and_nested_conditions_are_traced_with_the_branch_taken():
-    text, reg = _render("{% if q.a > 5 %}多{% elif q.a > 0 %}少{% if q.b %}且{{ q.b }}{% endif %}{% else %}无{% endif %}"
-                        "；{{ '有' if q.b else '没有' }}；{% if year > 2000 %}不记{% endif %}；{% if rows %}行{% endif %}",
-                        a=3, b=2)
+    text, reg = _render(
+        "{% if q.a > 5 %}多{% elif q.a > 0 %}少{% if q.b %}且{{ q.b }}{% endif %}{% else %}无{% endif %}"
+        "；{{ '有' if q.b else '没有' }}；{% if year > 2000 %}不记{% endif %}；{% if rows %}行{% endif %}",
+        a=3,
+        b=2,
+    )
     ws = list(reg.wordings.values())
     assert [(w.conditions, w.label) for w in ws] == [
         (["q.a > 5", "q.a > 0"], "否则如果 1"),
@@ -314,7 +368,6 @@ def conditional_project(tmp_path) -> Path:
 
 def test_elif_inline_loop_and_paragraph_conditions_in_a_built_draft_are_checked(conditional_project, tmp_path):
     from drafter import build
-
     from drafter.review.refresh import refresh
 
     result = build(conditional_project, output=tmp_path / "d.docx")
@@ -330,13 +383,14 @@ def test_elif_inline_loop_and_paragraph_conditions_in_a_built_draft_are_checked(
 
     con = sqlite3.connect(conditional_project.parent / "data" / "office.db")
     with con:
-        con.executemany("INSERT INTO cases (kind, opened_on, fine) VALUES ('行政处罚', '2025-09-01', ?)",
-                        [(100,)] * 7)
+        con.executemany("INSERT INTO cases (kind, opened_on, fine) VALUES ('行政处罚', '2025-09-01', ?)", [(100,)] * 7)
     con.close()
     report = check(result.path, conditional_project)
     changed = [(w.condition, w.draft_text, w.current_text) for w in report.wordings if w.finding]
-    assert changed == [("cases.n > 5；cases.n > 0", "数量不多", "数量较多"),
-                       ("total > 10", "", "累计案件已超过十件，共11件。")]
+    assert changed == [
+        ("cases.n > 5；cases.n > 0", "数量不多", "数量较多"),
+        ("total > 10", "", "累计案件已超过十件，共11件。"),
+    ]
     assert {f.status for f in report.findings} == {REWORDED, STALE}
     # the whole paragraph the data now give is not a stray paragraph, nor its number a stray number
     assert report.unbacked == []
@@ -344,7 +398,9 @@ def test_elif_inline_loop_and_paragraph_conditions_in_a_built_draft_are_checked(
     stripped = _strip(result.path, tmp_path / "stripped.docx", manifest=True)
     weak = check(stripped, conditional_project)
     assert [(w.condition, w.current_text) for w in weak.wordings if w.finding] == [
-        ("cases.n > 5；cases.n > 0", "数量较多"), ("total > 10", "累计案件已超过十件，共11件。")]
+        ("cases.n > 5；cases.n > 0", "数量较多"),
+        ("total > 10", "累计案件已超过十件，共11件。"),
+    ]
 
     copy = refresh(result.path, tmp_path / "r.docx", conditional_project)
     stale = sorted(f.ref for f in report.figures if f.status == STALE)

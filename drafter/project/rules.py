@@ -34,10 +34,29 @@ KINDS = {
     "bounds": ("figure",),
     "prior": ("figure", "within"),
 }
-KIND_LABELS = {"sum": "合计等于各部分之和", "rate": "比率等于计数之商", "bounds": "数字在范围内",
-               "prior": "与上年相比变化不超过", "sql": "SQL 数据检验"}
-_KEYS = {"name", "description", "total", "parts", "tolerance", "rate", "numerator", "denominator", "digits",
-         "percent", "figure", "min", "max", "within"}
+KIND_LABELS = {
+    "sum": "合计等于各部分之和",
+    "rate": "比率等于计数之商",
+    "bounds": "数字在范围内",
+    "prior": "与上年相比变化不超过",
+    "sql": "SQL 数据检验",
+}
+_KEYS = {
+    "name",
+    "description",
+    "total",
+    "parts",
+    "tolerance",
+    "rate",
+    "numerator",
+    "denominator",
+    "digits",
+    "percent",
+    "figure",
+    "min",
+    "max",
+    "within",
+}
 RULES_DIR = "rules"
 
 
@@ -92,8 +111,7 @@ def parse_rule(item: Any, path: Path, line: int | None, index: int) -> Rule:
         raise _error("规则应写成键值对（name:、figure: 等）", path, line, "每条规则以“- name: 规则名”开头。")
     unknown = [k for k in item if k not in _KEYS]
     if unknown:
-        raise _error(f"规则中有不认识的键“{unknown[0]}”", path, line,
-                     f"可用的键：{'、'.join(sorted(_KEYS))}。")
+        raise _error(f"规则中有不认识的键“{unknown[0]}”", path, line, f"可用的键：{'、'.join(sorted(_KEYS))}。")
     name = str(item.get("name") or f"规则 {index + 1}")
     if "total" in item or "parts" in item:
         kind = "sum"
@@ -104,9 +122,13 @@ def parse_rule(item: Any, path: Path, line: int | None, index: int) -> Rule:
     elif "figure" in item:
         kind = "bounds"
     else:
-        raise _error(f"规则“{name}”没有写检查什么", path, line,
-                     "写 total/parts（合计）、rate/numerator/denominator（比率）、figure/min/max（范围）"
-                     "或 figure/within（与上年比）之一。")
+        raise _error(
+            f"规则“{name}”没有写检查什么",
+            path,
+            line,
+            "写 total/parts（合计）、rate/numerator/denominator（比率）、figure/min/max（范围）"
+            "或 figure/within（与上年比）之一。",
+        )
     missing = [k for k in KINDS[kind] if item.get(k) in (None, "", [])]
     if kind == "bounds" and item.get("min") is None and item.get("max") is None:
         missing.append("min 或 max")
@@ -149,7 +171,9 @@ def load_rules(config) -> RuleSet:
         if items is None:
             continue
         if not isinstance(items, list):
-            raise _error("规则文件应是一个列表（每条规则以“- name:”开头）", path, 1, "参照 config.yaml 中 rules: 的写法。")
+            raise _error(
+                "规则文件应是一个列表（每条规则以“- name:”开头）", path, 1, "参照 config.yaml 中 rules: 的写法。"
+            )
         for i, item in enumerate(items):
             ruleset.rules.append(parse_rule(item, path, line_of(lines, (*prefix, i)), i))
     from drafter.data.runner import build_parameters

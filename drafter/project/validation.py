@@ -229,7 +229,7 @@ def _lint_rules(config: Config, specs: dict[str, QuerySpec], findings: list[Find
             for node in tree.find_all(nodes.Getattr):
                 spec = specs.get(node.node.name) if isinstance(node.node, nodes.Name) else None
                 columns = select_columns(spec.sql) if spec is not None else None
-                if columns is not None and node.attr not in columns:
+                if spec is not None and columns is not None and node.attr not in columns:
                     close = difflib.get_close_matches(node.attr, columns, n=1)
                     findings.append(Finding(
                         f"规则“{rule.name}”用到了查询 {spec.name} 没有的列“{node.attr}”", rule.path, rule.line,

@@ -221,7 +221,7 @@ def _comment_rules(document, rules: list[dict], figures: list) -> None:
     controls: dict[str, etree._Element] = {}
     for p in body_paragraphs(document):
         for kind, sdt, cid in walk(p):
-            if kind == "open" and cid not in controls:
+            if kind == "open" and cid is not None and cid not in controls:
                 controls[cid] = sdt
     by_ref: dict[str, str] = {}
     for fig in figures:

@@ -319,8 +319,8 @@ def _expected_figures(manifest: Manifest | None, fresh: list[Occurrence], fresh_
     for fig in manifest.figures:
         # The k-th of a ref in the same conditional wording (or outside any) is the k-th of that ref
         # there now; a figure of a wording whose branch changed may have no counterpart.
-        wording = getattr(fig, "wording", None)
-        match = first(by_place.get((fig.ref, built_cid.get(wording)), []))
+        wording: str | None = getattr(fig, "wording", None)
+        match = first(by_place.get((fig.ref, built_cid.get(wording or "")), []))
         if match is None and wording not in dropped:
             match = first(by_ref.get(fig.ref, []))
         if match is not None:

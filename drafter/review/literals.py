@@ -85,7 +85,7 @@ def literals_in(source: str, path: Path, fixed: list[str]) -> tuple[list[Literal
             local = type(number)(number.text, number.value, number.start - offset, number.end - offset)
             if is_incidental(stripped, local) or _is_date(line, number.start, number.end):
                 continue
-            if kept and line[kept[-1][1]:number.start] in ("+", "＋"):  # “1+17+12” is one literal
+            if kept and line[kept[-1][1] : number.start] in ("+", "＋"):  # “1+17+12” is one literal
                 kept[-1] = (kept[-1][0], number.end)
             else:
                 kept.append((number.start, number.end))

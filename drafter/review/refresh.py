@@ -34,8 +34,18 @@ from drafter.errors import DraftError
 from drafter.outputs import check_output_name
 from drafter.project.config import Config
 from drafter.review.annotate import _comment, _comment_on_control, _finding_text, wording_comment
-from drafter.review.checker import (CONSISTENT, CONTROLS, EDITED, REMOVED, STALE, CheckReport, FigureCheck,
-                                    UnbackedNumber, check, open_draft)
+from drafter.review.checker import (
+    CONSISTENT,
+    CONTROLS,
+    EDITED,
+    REMOVED,
+    STALE,
+    CheckReport,
+    FigureCheck,
+    UnbackedNumber,
+    check,
+    open_draft,
+)
 from drafter.review.scan import body_paragraphs, scan_document
 from drafter.review.wordings import WordingCheck
 from drafter.word.document import next_free_path, save_atomically
@@ -117,8 +127,10 @@ def _set_text(controls: list[etree._Element], text: str, placeholder: bool) -> N
 
 
 def _edited_comment(fc: FigureCheck) -> str:
-    lines = [f"【{EDITED}，已保留】{fc.id} {fc.description}",
-             f"草稿：“{fc.draft_text}”；生成时：“{fc.built_text}”；当前数据：“{fc.current_text or '—'}”"]
+    lines = [
+        f"【{EDITED}，已保留】{fc.id} {fc.description}",
+        f"草稿：“{fc.draft_text}”；生成时：“{fc.built_text}”；当前数据：“{fc.current_text or '—'}”",
+    ]
     if fc.note.strip():
         lines.append(fc.note.strip())
     lines.append("刷新时没有改动这个数字：请核实改动的依据。")
@@ -141,12 +153,14 @@ def refresh(
     """Write a refreshed copy of `draft` (see the module docstring); returns where it went."""
     draft = Path(draft)
     requested = Path(output) if output is not None else refreshed_path(draft)
-    check_output_name(requested, (".docx",), "更新后的草稿", "-o 草稿（更新）.docx", protected=(draft,),
-                      hint="原草稿不会被改动。")
+    check_output_name(
+        requested, (".docx",), "更新后的草稿", "-o 草稿（更新）.docx", protected=(draft,), hint="原草稿不会被改动。"
+    )
     report = check(draft, config, sources=sources)
     if report.mode != CONTROLS:
         raise DraftError(
-            "草稿中的内容控件或清单已被去掉，无法就地更新数字", path=draft,
+            "草稿中的内容控件或清单已被去掉，无法就地更新数字",
+            path=draft,
             hint="用 drafter check 核对（段落比对模式）后手工修改，或重新生成草稿。",
         )
     document, sha = open_draft(draft)
@@ -154,8 +168,11 @@ def refresh(
         raise DraftError("草稿在核对过程中被改动过", path=draft, hint="请关闭编辑后重新运行 drafter refresh。")
     manifest = read_manifest(document)
     if manifest is None:  # the controls are there but not the record of what they held
-        raise DraftError("草稿中的清单已被去掉，无法就地更新数字", path=draft,
-                         hint="用 drafter check 核对后手工修改，或重新生成草稿。")
+        raise DraftError(
+            "草稿中的清单已被去掉，无法就地更新数字",
+            path=draft,
+            hint="用 drafter check 核对后手工修改，或重新生成草稿。",
+        )
     controls: dict[str, list[etree._Element]] = {}
     for p in scan_document(document):
         for span in p.figures:

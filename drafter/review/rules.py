@@ -41,7 +41,10 @@ class RuleFinding:
         return "，".join(f"{ref} = {value}" for ref, value in self.figures)
 
     def report_lines(self) -> list[str]:
-        lines = [f"[{FAILED}] {self.rule}（{KIND_LABELS.get(self.kind, self.kind)}，{self.where}）", f"  {self.message}"]
+        lines = [
+            f"[{FAILED}] {self.rule}（{KIND_LABELS.get(self.kind, self.kind)}，{self.where}）",
+            f"  {self.message}",
+        ]
         if self.figures and self.kind != "sql":
             lines.append(f"  数字：{self.values_text()}")
         if self.detail:
@@ -53,19 +56,35 @@ class RuleFinding:
         return "\n".join(lines + self.report_lines()[2:])
 
     def comment(self) -> str:
-        return "\n".join([f"【{FAILED}】{self.rule}（{self.where}）", self.message,
-                          *([f"数字：{self.values_text()}"] if self.figures and self.kind != "sql" else []),
-                          *([self.detail] if self.detail else [])])
+        return "\n".join(
+            [
+                f"【{FAILED}】{self.rule}（{self.where}）",
+                self.message,
+                *([f"数字：{self.values_text()}"] if self.figures and self.kind != "sql" else []),
+                *([self.detail] if self.detail else []),
+            ]
+        )
 
     def to_json(self) -> dict[str, Any]:
-        return {"rule": self.rule, "kind": self.kind, "message": self.message, "where": self.where,
-                "detail": self.detail, "figures": [{"ref": r, "value": json_value(v)} for r, v in self.figures]}
+        return {
+            "rule": self.rule,
+            "kind": self.kind,
+            "message": self.message,
+            "where": self.where,
+            "detail": self.detail,
+            "figures": [{"ref": r, "value": json_value(v)} for r, v in self.figures],
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RuleFinding:
-        return cls(data.get("rule", ""), data.get("kind", ""), data.get("message", ""),
-                   [(f.get("ref", ""), f.get("value")) for f in data.get("figures", [])],
-                   data.get("where", ""), data.get("detail", ""))
+        return cls(
+            data.get("rule", ""),
+            data.get("kind", ""),
+            data.get("message", ""),
+            [(f.get("ref", ""), f.get("value")) for f in data.get("figures", [])],
+            data.get("where", ""),
+            data.get("detail", ""),
+        )
 
     @property
     def refs(self) -> list[str]:
@@ -139,8 +158,9 @@ def _round(value: Decimal, digits: int) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
 
 
-def check_rule(rule: Rule, context: dict[str, Any], registry: FigureRegistry | None = None,
-               prior: dict[str, Any] | None = None) -> RuleFinding | None:
+def check_rule(
+    rule: Rule, context: dict[str, Any], registry: FigureRegistry | None = None, prior: dict[str, Any] | None = None
+) -> RuleFinding | None:
     """The finding of one rule, or None when the figures satisfy it. Raises _Missing when a
     figure it reads has no value."""
     s = rule.spec
@@ -152,9 +172,14 @@ def check_rule(rule: Rule, context: dict[str, Any], registry: FigureRegistry | N
         if abs(total - added) <= tolerance:
             return None
         summed = [(str(s["total"]), total), *parts]
-        return RuleFinding(rule.name, rule.kind,
-                           f"合计 {s['total']} 为 {_fmt(total)}，各部分之和为 {_fmt(added)}，相差 {_fmt(total - added)}。",
-                           [(r, _number(v)) for r, v in summed], rule.where, rule.description)
+        return RuleFinding(
+            rule.name,
+            rule.kind,
+            f"合计 {s['total']} 为 {_fmt(total)}，各部分之和为 {_fmt(added)}，相差 {_fmt(total - added)}。",
+            [(r, _number(v)) for r, v in summed],
+            rule.where,
+            rule.description,
+        )
     if rule.kind == "rate":
         _, rate = _evaluate(s["rate"], context)
         _, num = _evaluate(s["numerator"], context)
@@ -171,10 +196,15 @@ def check_rule(rule: Rule, context: dict[str, Any], registry: FigureRegistry | N
         if _round(quotient, digits) == _round(rate, digits):
             return None
         unit = "%" if percent else ""
-        return RuleFinding(rule.name, rule.kind,
-                           f"比率 {s['rate']} 为 {_fmt(rate)}{unit}，而 {s['numerator']} ÷ {s['denominator']} = "
-                           f"{_fmt(_round(quotient, digits))}{unit}（按 {digits} 位小数比较）。",
-                           [(r, _number(v)) for r, v in rated], rule.where, rule.description)
+        return RuleFinding(
+            rule.name,
+            rule.kind,
+            f"比率 {s['rate']} 为 {_fmt(rate)}{unit}，而 {s['numerator']} ÷ {s['denominator']} = "
+            f"{_fmt(_round(quotient, digits))}{unit}（按 {digits} 位小数比较）。",
+            [(r, _number(v)) for r, v in rated],
+            rule.where,
+            rule.description,
+        )
     if rule.kind == "bounds":
         _, value = _evaluate(s["figure"], context)
         figures: list[tuple[str, Any]] = [(s["figure"], value)]
@@ -193,8 +223,14 @@ def check_rule(rule: Rule, context: dict[str, Any], registry: FigureRegistry | N
                 problems.append(f"大于上限 {label}（{_fmt(high)}）")
         if not problems:
             return None
-        return RuleFinding(rule.name, rule.kind, f"{s['figure']} 为 {_fmt(value)}，{'，'.join(problems)}。",
-                           [(r, _number(v)) for r, v in figures], rule.where, rule.description)
+        return RuleFinding(
+            rule.name,
+            rule.kind,
+            f"{s['figure']} 为 {_fmt(value)}，{'，'.join(problems)}。",
+            [(r, _number(v)) for r, v in figures],
+            rule.where,
+            rule.description,
+        )
     if rule.kind == "prior":
         if prior is None:
             raise _Missing("上一期的数据未能查询")
@@ -207,17 +243,26 @@ def check_rule(rule: Rule, context: dict[str, Any], registry: FigureRegistry | N
         if abs(change) <= within:
             return None
         sign = "增长" if change > 0 else "下降"
-        return RuleFinding(rule.name, rule.kind,
-                           f"{s['figure']} 为 {_fmt(value)}，上年同期为 {_fmt(before)}，{sign} "
-                           f"{_fmt(_round(abs(change), 1))}%，超出 ±{_fmt(within)}%。",
-                           [(s["figure"], _number(value)), (f"上年 {s['figure']}", _number(before))],
-                           rule.where, rule.description)
+        return RuleFinding(
+            rule.name,
+            rule.kind,
+            f"{s['figure']} 为 {_fmt(value)}，上年同期为 {_fmt(before)}，{sign} "
+            f"{_fmt(_round(abs(change), 1))}%，超出 ±{_fmt(within)}%。",
+            [(s["figure"], _number(value)), (f"上年 {s['figure']}", _number(before))],
+            rule.where,
+            rule.description,
+        )
     raise ValueError(rule.kind)
 
 
-def run_rules(ruleset: RuleSet, context: dict[str, Any], *, registry: FigureRegistry | None = None,
-              prior: Callable[[], dict[str, Any] | None] | None = None,
-              sql_results: Callable[[], dict[str, Any]] | None = None) -> RuleRun:
+def run_rules(
+    ruleset: RuleSet,
+    context: dict[str, Any],
+    *,
+    registry: FigureRegistry | None = None,
+    prior: Callable[[], dict[str, Any] | None] | None = None,
+    sql_results: Callable[[], dict[str, Any]] | None = None,
+) -> RuleRun:
     """Every rule of `ruleset` on the figures of `context` (a build's query context).
 
     `prior` gives the context of the same queries one year earlier (asked only when a prior
@@ -255,16 +300,29 @@ def run_rules(ruleset: RuleSet, context: dict[str, Any], *, registry: FigureRegi
             # dbt's way: every row the query returns is a record that fails the test
             for index, r in enumerate(rows[:SQL_ROWS_SHOWN], start=1):
                 values = [(c, json_value(f.value)) for c, f in zip(r.keys(), r.figures())]
-                out.findings.append(RuleFinding(
-                    spec.name, "sql", f"{spec.description}（第 {index} 行，共 {len(rows)} 行）：" +
-                    "；".join(f"{c} = {v}" for c, v in values),
-                    values, where, sql=result.sql,
-                ))
+                out.findings.append(
+                    RuleFinding(
+                        spec.name,
+                        "sql",
+                        f"{spec.description}（第 {index} 行，共 {len(rows)} 行）："
+                        + "；".join(f"{c} = {v}" for c, v in values),
+                        values,
+                        where,
+                        sql=result.sql,
+                    )
+                )
             if len(rows) > SQL_ROWS_SHOWN:
-                out.findings.append(RuleFinding(
-                    spec.name, "sql", f"{spec.description}：另有 {len(rows) - SQL_ROWS_SHOWN} 行不符合，未逐行列出"
-                    f"（共 {len(rows)} 行；可把 {where} 中的 SQL 复制到数据库客户端查看）。", [], where, sql=result.sql,
-                ))
+                out.findings.append(
+                    RuleFinding(
+                        spec.name,
+                        "sql",
+                        f"{spec.description}：另有 {len(rows) - SQL_ROWS_SHOWN} 行不符合，未逐行列出"
+                        f"（共 {len(rows)} 行；可把 {where} 中的 SQL 复制到数据库客户端查看）。",
+                        [],
+                        where,
+                        sql=result.sql,
+                    )
+                )
     return out
 
 
@@ -324,8 +382,9 @@ def split_run(run, names) -> tuple[Any, dict[str, Any]]:
     return own, {k: v for k, v in run.results.items() if k not in names}
 
 
-def run_project_rules(project, context: dict[str, Any], registry: FigureRegistry | None, ruleset: RuleSet,
-                      extra: dict[str, Any]) -> RuleRun:
+def run_project_rules(
+    project, context: dict[str, Any], registry: FigureRegistry | None, ruleset: RuleSet, extra: dict[str, Any]
+) -> RuleRun:
     """The rules of a build or check on its query `context`; `extra` holds the results of the
     rules' own queries (`rule_queries`) from the same run."""
     from drafter.builder import _missing_value
@@ -335,10 +394,10 @@ def run_project_rules(project, context: dict[str, Any], registry: FigureRegistry
         out: dict[str, Any] = {}
         for key, result in extra.items():
             if key.startswith(f"{PRIOR}."):
-                out[key[len(PRIOR) + 1:]] = result.value if result.ok else _missing_value(result.spec)
+                out[key[len(PRIOR) + 1 :]] = result.value if result.ok else _missing_value(result.spec)
         return out
 
     def sql_results() -> dict[str, Any]:
-        return {key[len(SQL_TEST):]: result for key, result in extra.items() if key.startswith(SQL_TEST)}
+        return {key[len(SQL_TEST) :]: result for key, result in extra.items() if key.startswith(SQL_TEST)}
 
     return run_rules(ruleset, context, registry=registry, prior=prior, sql_results=sql_results)

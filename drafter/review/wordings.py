@@ -103,8 +103,16 @@ class WordingResult:
         return changed
 
 
-def compare_wordings(manifest: Any, fresh_wordings: dict, conditions: dict, draft: list, fresh: list,
-                     alignment: dict[int, int], draft_ranges: dict, fresh_ranges: dict) -> WordingResult:
+def compare_wordings(
+    manifest: Any,
+    fresh_wordings: dict,
+    conditions: dict,
+    draft: list,
+    fresh: list,
+    alignment: dict[int, int],
+    draft_ranges: dict,
+    fresh_ranges: dict,
+) -> WordingResult:
     """Compare the draft's wordings with the fresh render's (see the module docstring)."""
     from drafter.review.scan import sentence_around
 
@@ -143,11 +151,21 @@ def compare_wordings(manifest: Any, fresh_wordings: dict, conditions: dict, draf
             result.warnings.append(f"草稿中的条件措辞 {bw.id}（{bw.template}:{bw.line}）在当前模板中已找不到，未核对。")
             continue
         wc = WordingCheck(
-            id=bw.id, cid=cid, status=CONSISTENT, part=bw.part or fw.part or "",
-            condition="；".join(bw.conditions or fw.conditions), sentence="",
-            draft_text=None, built_text=bw.text, current_text=fw.text,
-            built_label=bw.label, current_label=fw.label, built_reads=built_reads,
-            current_reads=[(ref, json_value(v)) for ref, v in fw.reads], template=fw.template, line=fw.line,
+            id=bw.id,
+            cid=cid,
+            status=CONSISTENT,
+            part=bw.part or fw.part or "",
+            condition="；".join(bw.conditions or fw.conditions),
+            sentence="",
+            draft_text=None,
+            built_text=bw.text,
+            current_text=fw.text,
+            built_label=bw.label,
+            current_label=fw.label,
+            built_reads=built_reads,
+            current_reads=[(ref, json_value(v)) for ref, v in fw.reads],
+            template=fw.template,
+            line=fw.line,
             fresh_id=fw.id,
         )
         # Where it stands in the draft: its bookmark, else its place in the aligned paragraph.
@@ -157,8 +175,7 @@ def compare_wordings(manifest: Any, fresh_wordings: dict, conditions: dict, draf
             i = r.start[0]
             span = r.span_in(i, len(draft[i].text))
             end = r.end or r.start
-            pieces = [draft[n].text[slice(*(r.span_in(n, len(draft[n].text)) or (0, 0)))]
-                      for n in range(i, end[0] + 1)]
+            pieces = [draft[n].text[slice(*(r.span_in(n, len(draft[n].text)) or (0, 0)))] for n in range(i, end[0] + 1)]
             wc.draft_text = "\n".join(pieces)
         else:
             i = alignment.get(j) if j is not None else None
@@ -173,7 +190,7 @@ def compare_wordings(manifest: Any, fresh_wordings: dict, conditions: dict, draf
 
                     span = map_span(fresh[j].text, draft[i].text, *fspan)
                 if span is not None:
-                    wc.draft_text = draft[i].text[span[0]:span[1]]
+                    wc.draft_text = draft[i].text[span[0] : span[1]]
         if i is not None:
             wc.paragraph = i
             a, b = span or (0, 0)
@@ -192,8 +209,15 @@ def compare_wordings(manifest: Any, fresh_wordings: dict, conditions: dict, draf
     return result
 
 
-def _without_manifest(result: WordingResult, fresh_wordings: dict, conditions: dict, draft: list, fresh: list,
-                      alignment: dict[int, int], fresh_place) -> None:
+def _without_manifest(
+    result: WordingResult,
+    fresh_wordings: dict,
+    conditions: dict,
+    draft: list,
+    fresh: list,
+    alignment: dict[int, int],
+    fresh_place,
+) -> None:
     from drafter.review.scan import sentence_around
 
     for fw in fresh_wordings.values():
@@ -213,11 +237,22 @@ def _without_manifest(result: WordingResult, fresh_wordings: dict, conditions: d
             if match is None:
                 continue
             wc = WordingCheck(
-                id=fw.id, cid=fw.cid, status=REWORDED, part=fw.part or "", condition=fw.condition,
-                sentence=sentence_around(text, match.start(), match.end()), draft_text=match.group(),
-                built_text=None, current_text=fw.text, built_label=None, current_label=fw.label,
-                current_reads=[(ref, json_value(v)) for ref, v in fw.reads], template=fw.template,
-                line=fw.line, paragraph=i, span=(match.start(), match.end()),
+                id=fw.id,
+                cid=fw.cid,
+                status=REWORDED,
+                part=fw.part or "",
+                condition=fw.condition,
+                sentence=sentence_around(text, match.start(), match.end()),
+                draft_text=match.group(),
+                built_text=None,
+                current_text=fw.text,
+                built_label=None,
+                current_label=fw.label,
+                current_reads=[(ref, json_value(v)) for ref, v in fw.reads],
+                template=fw.template,
+                line=fw.line,
+                paragraph=i,
+                span=(match.start(), match.end()),
                 note=f"草稿没有生成记录：按模板文字判断，草稿中是“{condition.labels[b]}”分支的措辞。",
                 fresh_id=fw.id,
             )

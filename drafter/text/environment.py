@@ -214,7 +214,7 @@ class TracingEnvironment(ImmutableSandboxedEnvironment):
 
     tracer: Any = None
 
-    def _parse(self, source, name, filename):  # type: ignore[no-untyped-def]
+    def _parse(self, source: str, name: str | None, filename: str | None) -> Any:
         tree = super()._parse(source, name, filename)
         if self.tracer is not None:
             from drafter.text.wording import instrument

@@ -122,8 +122,19 @@ def _branch_text(body: list[nodes.Node]) -> str:
         if isinstance(node, nodes.Output):
             for child in node.nodes:
                 out.append(child.data if isinstance(child, nodes.TemplateData) else _WILD)
-        elif isinstance(node, (nodes.If, nodes.For, nodes.With, nodes.Scope, nodes.FilterBlock, nodes.Macro,
-                               nodes.CallBlock, nodes.Include)):
+        elif isinstance(
+            node,
+            (
+                nodes.If,
+                nodes.For,
+                nodes.With,
+                nodes.Scope,
+                nodes.FilterBlock,
+                nodes.Macro,
+                nodes.CallBlock,
+                nodes.Include,
+            ),
+        ):
             out.append(_WILD)
     return "".join(out)
 
@@ -140,6 +151,7 @@ def _pattern(text: str) -> str | None:
 
 # ------------------------------------------------------------------ rewriting the tree
 
+
 def _call(name: str, *args: nodes.Expr, lineno: int) -> nodes.Call:
     return nodes.Call(nodes.Name(name, "load", lineno=lineno), list(args), [], None, None, lineno=lineno)
 
@@ -151,15 +163,24 @@ def _const(value: Any, lineno: int) -> nodes.Const:
 def _info(condition: Condition) -> dict[str, Any]:
     """A condition as the compiled template carries it (a constant), so that the code renders the
     same wherever it was compiled (the validation pass compiles the templates a build renders)."""
-    return {"cid": condition.cid, "template": condition.template, "line": condition.line, "tests": condition.tests,
-            "labels": condition.labels, "patterns": condition.patterns, "texts": condition.texts}
+    return {
+        "cid": condition.cid,
+        "template": condition.template,
+        "line": condition.line,
+        "tests": condition.tests,
+        "labels": condition.labels,
+        "patterns": condition.patterns,
+        "texts": condition.texts,
+    }
 
 
 def _frame(condition: Condition, branch: int, body: list[nodes.Node], lineno: int) -> list[nodes.Node]:
     cid = condition.cid
     return [
-        nodes.Output([_call(OPEN, _const(cid, lineno), _const(branch, lineno), _const(_info(condition), lineno),
-                            lineno=lineno)], lineno=lineno),
+        nodes.Output(
+            [_call(OPEN, _const(cid, lineno), _const(branch, lineno), _const(_info(condition), lineno), lineno=lineno)],
+            lineno=lineno,
+        ),
         *body,
         nodes.Output([_call(CLOSE, _const(cid, lineno), lineno=lineno)], lineno=lineno),
     ]
@@ -179,21 +200,31 @@ def instrument(tree: nodes.Template, template: str | None, env) -> dict[str, Con
     ifs = [n for n in tree.find_all(nodes.If) if id(n) not in elifs]
     outputs = list(tree.find_all(nodes.Output))
 
-    for k, out in enumerate((o, i, c) for o in outputs for i, c in enumerate(o.nodes)
-                            if isinstance(c, nodes.CondExpr)):
+    for k, out in enumerate((o, i, c) for o in outputs for i, c in enumerate(o.nodes) if isinstance(c, nodes.CondExpr)):
         output, index, expr = out
         line = expr.lineno
         cid = f"{name}:{line}:e{k + 1}"
         given = [expr.expr1, expr.expr2 if expr.expr2 is not None else _const("", line)]
         texts = [_WILD, _WILD if expr.expr2 is not None else ""]
-        conditions[cid] = Condition(cid, template, line, [expression_text(expr.test)], [IF_LABEL, ELSE_LABEL],
-                                    [None, None], ["…" if t else "" for t in texts])
+        conditions[cid] = Condition(
+            cid,
+            template,
+            line,
+            [expression_text(expr.test)],
+            [IF_LABEL, ELSE_LABEL],
+            [None, None],
+            ["…" if t else "" for t in texts],
+        )
         expr.test = _traced_test(cid, 0, expr.test, line)
         expr.expr1, expr.expr2 = (
-            nodes.Concat([_call(OPEN, _const(cid, line), _const(b, line), _const(_info(conditions[cid]), line),
-                                lineno=line),
-                          _call(FINAL, given[b], lineno=line),
-                          _call(CLOSE, _const(cid, line), lineno=line)], lineno=line)
+            nodes.Concat(
+                [
+                    _call(OPEN, _const(cid, line), _const(b, line), _const(_info(conditions[cid]), line), lineno=line),
+                    _call(FINAL, given[b], lineno=line),
+                    _call(CLOSE, _const(cid, line), lineno=line),
+                ],
+                lineno=line,
+            )
             for b in (0, 1)
         )
         output.nodes[index] = expr
@@ -203,11 +234,21 @@ def instrument(tree: nodes.Template, template: str | None, env) -> dict[str, Con
         cid = f"{name}:{line}:i{k + 1}"
         tests = [node.test, *(e.test for e in node.elif_)]
         bodies = [node.body, *(e.body for e in node.elif_), node.else_]
-        labels = [IF_LABEL, *(f"{ELIF_LABEL} {n}" for n in range(1, len(node.elif_) + 1)),
-                  ELSE_LABEL if node.else_ else NONE_LABEL]
+        labels = [
+            IF_LABEL,
+            *(f"{ELIF_LABEL} {n}" for n in range(1, len(node.elif_) + 1)),
+            ELSE_LABEL if node.else_ else NONE_LABEL,
+        ]
         texts = [_branch_text(b) for b in bodies]
-        conditions[cid] = Condition(cid, template, line, [expression_text(t) for t in tests], labels,
-                                    [_pattern(t) for t in texts], [t.replace(_WILD, "…") for t in texts])
+        conditions[cid] = Condition(
+            cid,
+            template,
+            line,
+            [expression_text(t) for t in tests],
+            labels,
+            [_pattern(t) for t in texts],
+            [t.replace(_WILD, "…") for t in texts],
+        )
         node.test = _traced_test(cid, 0, node.test, line)
         condition = conditions[cid]
         node.body = _frame(condition, 0, node.body, line)
@@ -220,6 +261,7 @@ def instrument(tree: nodes.Template, template: str | None, env) -> dict[str, Con
 
 
 # ------------------------------------------------------------------ at render time
+
 
 @dataclass
 class _Pending:
@@ -259,8 +301,11 @@ class Tracer:
         pending = self._pending.setdefault(cid, _Pending())
         entries = [(fig.ref, json_value(fig.value)) for fig in read]
         if not entries:  # `{% if some_rows %}`: a rows query decides by its length
-            entries = [(f"{n}|length", len(self._context_value(n))) for n in names
-                       if n in self.query_names and isinstance(self._context_value(n), list)]
+            entries = [
+                (f"{n}|length", len(self._context_value(n)))
+                for n in names
+                if n in self.query_names and isinstance(self._context_value(n), list)
+            ]
         for entry in entries:
             if entry not in pending.reads:
                 pending.reads.append(entry)
@@ -281,9 +326,14 @@ class Tracer:
         wid = f"w{len(self.registry.wordings) + 1:03d}"
         tests = condition.tests if condition else []
         self.registry.wordings[wid] = Wording(
-            id=wid, cid=cid, conditions=[tests[i] for i in pending.tests if i < len(tests)],
-            branch=branch, labels=condition.labels if condition else [], reads=pending.reads,
-            template=condition.template if condition else None, line=condition.line if condition else None,
+            id=wid,
+            cid=cid,
+            conditions=[tests[i] for i in pending.tests if i < len(tests)],
+            branch=branch,
+            labels=condition.labels if condition else [],
+            reads=pending.reads,
+            template=condition.template if condition else None,
+            line=condition.line if condition else None,
             parent=self.registry.current_wording,
         )
         self._open.append((cid, wid))
@@ -303,5 +353,6 @@ class Tracer:
 def note_query_names(tracer: Tracer, context: dict[str, Any]) -> None:
     """The names of the context that hold query results (a test naming one reads data)."""
     tracer.context = context
-    tracer.query_names = frozenset(k for k, v in context.items()
-                                   if isinstance(v, (Figure, Row, list)) or type(v).__name__ == "_MissingRow")
+    tracer.query_names = frozenset(
+        k for k, v in context.items() if isinstance(v, (Figure, Row, list)) or type(v).__name__ == "_MissingRow"
+    )

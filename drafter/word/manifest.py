@@ -174,7 +174,7 @@ def manifest_data(project: "Project", run: "RunResult", registry: FigureRegistry
         )
         for occ in registry
     ]
-    return Manifest(
+    data = Manifest(
         format=FORMAT_VERSION,
         generator=f"drafter {__version__}",
         built_at=built_at.isoformat(timespec="seconds"),
@@ -186,8 +186,10 @@ def manifest_data(project: "Project", run: "RunResult", registry: FigureRegistry
         queries=queries,
         figures=figures,
         wordings=[wording_entry(w) for w in registry.wordings.values()],
-        **({"rules": rules} if rules else {}),
     )
+    if rules:  # only where there are some: a clean draft stores what format 1 stored, plus its wordings
+        data.rules = rules
+    return data
 
 
 def wording_entry(w) -> WordingEntry:
