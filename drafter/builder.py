@@ -15,14 +15,16 @@ from jinja2.sandbox import SandboxedEnvironment
 from jinja2 import StrictUndefined
 
 from drafter.project.config import Config
+from drafter.project.period import Period
 from drafter.word.document import compose, next_free_path, save_atomically
 from drafter.text.environment import make_environment
 from drafter.errors import ConfigError, DataError, DrafterError
-from drafter.data.figures import Figure, FigureRegistry, MissingRow, Occurrence, Provenance
+from drafter.data.figures import FigureRegistry, Occurrence
 from drafter.word.gongwen import style_drift
 from drafter.outputs import check_output_name
 from drafter.project.queries import QuerySpec
 from drafter.project.validation import validate
+from drafter.data.comparisons import comparison_context, comparison_jobs, referenced, result_value
 from drafter.data.runner import QueryFailure, RunResult, build_parameters, run_queries
 from drafter.text.sections import Paragraph, render_sections, section_files
 
@@ -36,14 +38,19 @@ class Project:
 
     @property
     def year(self) -> int:
-        return self.config.report.year
+        return self.config.period.year
+
+    @property
+    def period(self) -> Period:
+        return self.config.period
 
 
 def load_project(config: str | Path | Config = "config.yaml", *, year: int | None = None,
-                 sources: dict[str, str] | None = None) -> Project:
+                 sources: dict[str, str] | None = None, period: Period | str | None = None) -> Project:
     """The project at `config`, after the one validation pass: stops at the first error-level
-    finding, the same one `drafter lint` lists first (exit code 2, nothing has run)."""
-    validation = validate(config, year=year, sources=sources)
+    finding, the same one `drafter lint` lists first (exit code 2, nothing has run). `period`
+    (a Period or its written form) wins over `year`; without either, the project's default."""
+    validation = validate(config, year=year, sources=sources, period=period)
     validation.raise_first_error()
     assert validation.config is not None  # a config that did not load is an error finding
     return Project(validation.config, validation.queries, validation.templates)
@@ -51,7 +58,7 @@ def load_project(config: str | Path | Config = "config.yaml", *, year: int | Non
 
 def text_setting_values(config: Config) -> dict[str, Any]:
     """What the short text settings (report.title, output.filename) may name."""
-    return {"agency": config.report.agency, "year": config.report.year}
+    return {"agency": config.report.agency, "year": config.period.year, "period": config.period}
 
 
 _SETTINGS_ENV = SandboxedEnvironment(undefined=StrictUndefined)
@@ -69,22 +76,15 @@ def fill_setting(template: str, values: dict[str, Any], config: Config, key: str
     except JinjaError as exc:
         raise ConfigError(
             f"配置项 {key} 中的模板有误", path=config.path, line=config.line(*key.split(".")),
-            cause=str(exc), hint=f"此处只能用 {'、'.join('{{ ' + k + ' }}' for k in values)}。",
+            cause=str(exc), hint=f"此处只能用 {'、'.join('{{ ' + k + ' }}' for k in values)}（period 可写 period.label 等）。",
         ) from exc
 
-
-def _missing_value(spec: QuerySpec) -> Any:
-    if spec.returns == "rows":
-        return []
-    if spec.returns == "scalar":
-        prov = Provenance(spec.name, spec.source, "value")
-        return Figure(None, spec.name, (prov,), spec.description)
-    return MissingRow(spec.name, spec.source, spec.description)
 
 
 def report_context(config: Config) -> dict[str, Any]:
     """Names about the report itself, for the master, the sections and file names."""
     report = config.report
+    period = config.period
     title = fill_setting(report.title, text_setting_values(config), config, "report.title")
     params = build_parameters(config)
     meta = {
@@ -98,7 +98,8 @@ def report_context(config: Config) -> dict[str, Any]:
     }
     return {
         **meta,
-        "year": report.year,
+        "year": period.year,
+        "period": period,
         "period_start": params["period_start"],
         "period_end": params["period_end"],
         "params": dict(config.parameters),
@@ -107,10 +108,31 @@ def report_context(config: Config) -> dict[str, Any]:
 
 
 def query_context(run: RunResult) -> dict[str, Any]:
-    return {
-        name: (result.value if result.ok else _missing_value(result.spec))
-        for name, result in run.results.items()
-    }
+    """Every query's result (a stand-in for a failed one) under its name; comparison runs are
+    reached through `prev` and `last` (comparison_context)."""
+    return {name: result_value(result) for name, result in run.current.items()}
+
+
+def run_project(project: Project, *, params: dict[str, Any] | None = None,
+                on_done: Callable[[str], None] | None = None,
+                also: dict[str, list[str]] | None = None, ruleset: Any = None) -> RunResult:
+    """Run the project's queries for its period and, alongside them, the comparison runs
+    (`prev.q`, `last.q`) its templates name, and those `also` names (check: the ones the draft
+    recorded, so a figure the templates no longer print is still checked). `params` replaces the
+    period's parameters (check: those the draft recorded). With a `ruleset`, the consistency
+    rules' SQL data tests and prior-period re-runs run alongside (group of the report's own)."""
+    config = project.config
+    params = build_parameters(config) if params is None else params
+    refs = referenced(config, project.queries)
+    for which, names in (also or {}).items():
+        refs[which] = list(dict.fromkeys([*refs.get(which, []), *(n for n in names if n in project.queries)]))
+    extra = comparison_jobs(project.queries, refs, params, config.period)
+    if ruleset:  # the consistency rules' own queries, on the same connections (drafter/review/rules.py)
+        from drafter.review.rules import rule_jobs, take_rule_tests
+
+        extra += rule_jobs(ruleset, project, refs, params)
+        return take_rule_tests(run_queries(config, project.queries, params=params, on_done=on_done, extra=extra))
+    return run_queries(config, project.queries, params=params, on_done=on_done, extra=extra)
 
 
 def default_output(config: Config) -> Path:
@@ -134,14 +156,15 @@ def compose_draft(project: Project, run: RunResult, *, strict: bool = False) -> 
     `strict` an error naming the template and line."""
     config = project.config
     registry = FigureRegistry()
-    registry.failed = {f.spec.name: f.error.message for f in run.failures}
-    context = {**query_context(run), **report_context(config)}
+    registry.failed = {f.name: f.error.message for f in run.failures}
+    context = {**query_context(run), **report_context(config),
+               **comparison_context(config, project.queries, run)}
     files = section_files(config.templates.sections, config.resolve)
     try:
         env = make_environment(registry, search_path=list(dict.fromkeys(f.parent for f in files)),
-                               strict=strict, trace=True)
+                               strict=strict, period=config.period, trace=True)
         paragraphs = render_sections(env, files, context, registry, compiled=project.templates)
-        master_env = make_environment(registry, autoescape=True, strict=strict)
+        master_env = make_environment(registry, autoescape=True, strict=strict, period=config.period)
         document = compose(config.resolve(config.templates.master), master_env, context, paragraphs,
                            registry, config.style)
     except DrafterError as exc:
@@ -164,13 +187,19 @@ def _one_line(error: DrafterError) -> str:
     return line
 
 
-def empty_year_warnings(run: RunResult, year: int) -> list[str]:
-    """One warning when every query that ran gave only 0 or NULL: most likely a year the
-    databases hold nothing for (a mistyped --year), not a year in which nothing happened."""
-    values = [f.value for result in run.results.values() if result.ok for f in result.figures()]
+def empty_year_warnings(run: RunResult, period: Period | int) -> list[str]:
+    """One warning when every query that ran gave only 0 or NULL: most likely a period the
+    databases hold nothing for (a mistyped --year or --period), not one in which nothing happened."""
+    values = [f.value for key, result in run.results.items() if result.ok and key == result.spec.name
+              for f in result.figures()]
     if not values or any(v not in (None, 0) for v in values):
         return []
-    return [f"{year} 年度的查询结果全部为 0 或空：数据库中可能还没有该年度的数据，请核对 --year 或 config.yaml 的 report.year。"]
+    if isinstance(period, int) or period.kind == "year":
+        year = period if isinstance(period, int) else period.year
+        return [f"{year} 年度的查询结果全部为 0 或空：数据库中可能还没有该年度的数据，"
+                "请核对 --year 或 config.yaml 的 report.year。"]
+    return [f"{period.label}的查询结果全部为 0 或空：数据库中可能还没有该期间的数据，"
+            "请核对 --period 或 config.yaml 的 report.period。"]
 
 
 def style_warnings(document: Any, config: Config) -> list[str]:
@@ -219,6 +248,10 @@ class BuildResult:
     def renamed(self) -> bool:
         return self.path != self.requested_path
 
+    @property
+    def period(self) -> Period:
+        return self.project.period
+
 
 def build(
     config: str | Path | Config = "config.yaml",
@@ -226,6 +259,7 @@ def build(
     year: int | None = None,
     output: str | Path | None = None,
     sources: dict[str, str] | None = None,
+    period: Period | str | None = None,
     force: bool = False,
     strict: bool = False,
     clock: Callable[[], dt.datetime] | None = None,
@@ -234,11 +268,12 @@ def build(
     """Run the queries, render the templates and write the draft. Returns where it went.
 
     An existing file is never overwritten unless `force`: the draft goes to the next
-    free name instead. With `strict`, a figure that cannot be computed fails the build.
+    free name instead. With `strict`, a figure that cannot be computed fails the build. `period` (a Period
+    or its written form, `2025Q1`) wins over `year`; without either, the project's default.
     """
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    project = load_project(config, year=year, sources=sources)
+    project = load_project(config, year=year, sources=sources, period=period)
     requested = Path(output) if output is not None else default_output(project.config)
     # With --force an existing .docx is replaced: never the Word master itself.
     check_output_name(requested, (".docx",), "草稿", "--output 草稿.docx",
@@ -250,19 +285,7 @@ def build(
     timings["load"] = time.perf_counter() - started
 
     t = time.perf_counter()
-    extra_specs: dict[str, Any] = {}
-    params_for: dict[str, Any] = {}
-    if ruleset:  # the rules' own queries run with the report's, on the same connections
-        from drafter.review.rules import rule_queries
-
-        extra_specs, params_for = rule_queries(ruleset, project, build_parameters(project.config))
-    run = run_queries(project.config, {**project.queries, **extra_specs}, on_done=on_query_done,
-                      params_for=params_for)
-    rule_results: dict[str, Any] = {}
-    if extra_specs:
-        from drafter.review.rules import split_run
-
-        run, rule_results = split_run(run, project.queries)
+    run = run_project(project, on_done=on_query_done, ruleset=ruleset)
     timings["queries"] = time.perf_counter() - t
     if strict and run.failures:
         raise run.failures[0].error
@@ -270,14 +293,14 @@ def build(
     t = time.perf_counter()
     draft = compose_draft(project, run, strict=strict)
     timings["render"] = time.perf_counter() - t
-    empty_year = empty_year_warnings(run, project.year)
+    empty_year = empty_year_warnings(run, project.period)
     warnings = style_warnings(draft.document, project.config) + empty_year
     rule_run = None
-    if ruleset and not empty_year:  # rules over a year without data would only repeat that warning
+    if ruleset and not empty_year:  # rules over a period without data would only repeat that warning
         from drafter.review.rules import run_project_rules
 
         t = time.perf_counter()
-        rule_run = run_project_rules(project, draft.context, draft.registry, ruleset, rule_results)
+        rule_run = run_project_rules(draft.context, draft.registry, ruleset, run)
         timings["rules"] = time.perf_counter() - t
         if rule_run.skipped:
             warnings.append(f"{len(rule_run.skipped)} 条一致性规则未能核对：\n" +

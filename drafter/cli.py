@@ -36,6 +36,27 @@ class YearType(click.ParamType):
         return int(text)
 
 
+class PeriodType(click.ParamType):
+    name = "期间"
+
+    def convert(self, value, param, ctx):
+        from drafter.project.period import Period, PeriodError
+
+        if isinstance(value, Period):
+            return value
+        try:
+            return Period.parse(str(value))
+        except PeriodError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+def _one_period(year, period):
+    """`--period`, or `--year` as the short form of a year period; not both."""
+    if year is not None and period is not None:
+        raise click.UsageError("--year 和 --period 只能用一个（--year 2025 就是 --period 2025）")
+    return period
+
+
 class SourceOverride(click.ParamType):
     name = "名称=URL"
 
@@ -95,7 +116,13 @@ config_option = click.option(
     "--config", "-c", "config_path", type=click.Path(path_type=Path), default=Path("config.yaml"),
     show_default=True, help="配置文件路径。",
 )
-year_option = click.option("--year", "-y", type=YearType(), default=None, help="报告年度（缺省取配置中的 year）。")
+year_option = click.option("--year", "-y", type=YearType(), default=None,
+                           help="报告年度，即 --period 年份的简写（缺省取配置中的期间）。")
+period_option = click.option(
+    "--period", "-p", type=PeriodType(), default=None,
+    help="报告期间：2025（年度）、2025H1（半年）、2025Q1（季度）、2025-03（月）、"
+         "2025-01-01..2025-03-31（日期范围）；缺省按 config.yaml 的 report.period / report.year。",
+)
 source_option = click.option(
     "--source", "-s", "source_overrides", type=SourceOverride(), multiple=True,
     help="临时改写数据源：名称=URL，可多次使用（也可用环境变量 DRAFTER_SOURCE_<名称>）。",
@@ -154,7 +181,7 @@ class _DrafterGroup(click.Group):
 @click.version_option(__version__, "--version", "-V", message="drafter %(version)s")
 @click.option("--debug", is_flag=True, help="出错时显示完整的技术细节（traceback）。")
 def main(debug: bool) -> None:
-    """drafter：从部门数据库生成年度法治政府建设情况报告的 Word 草稿。
+    """drafter：从部门数据库生成年度、季度、月度等统计报告的 Word 草稿。
 
     \b
     常用命令：
@@ -170,6 +197,7 @@ def main(debug: bool) -> None:
 @main.command()
 @config_option
 @year_option
+@period_option
 @click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
               help="输出文件路径（缺省：output/ 下以报告命名）。")
 @source_option
@@ -179,19 +207,20 @@ def main(debug: bool) -> None:
 @click.option("--comments", is_flag=True,
               help="另外写出审核版（草稿旁的“…（审核版）.docx”）：每个数字一条批注，注明查询和原始值。")
 @handle_errors
-def build(config_path: Path, year: int | None, output: Path | None, source_overrides, force: bool,
+def build(config_path: Path, year: int | None, period, output: Path | None, source_overrides, force: bool,
           strict: bool, preview: bool, comments: bool) -> None:
     """生成报告草稿（.docx），并输出其路径。"""
     from drafter.builder import build as run_build
     from drafter.progress import Progress
 
+    period = _one_period(year, period)
     with Progress("查询数据库") as progress:  # only on a terminal, and only after a moment
-        result = run_build(config_path, year=year, output=output, sources=dict(source_overrides),
+        result = run_build(config_path, year=year, period=period, output=output, sources=dict(source_overrides),
                            force=force, strict=strict, on_query_done=progress.advance)
     if result.renamed:
         _err(f"注意：{result.requested_path} 已存在，未覆盖，草稿另存为 {result.path.name}（覆盖请加 --force）。")
     for error, names in _grouped(result.failures):
-        which = f"（查询 {'、'.join(names)}）" if len(names) > 1 else ""
+        which = f"（查询 {'、'.join(names)}）" if len(names) > 1 or "." in names[0] else ""
         _err(f"警告{which}：{error.render()}")
     for warning in result.warnings:
         _err(f"警告：{warning}")
@@ -199,7 +228,7 @@ def build(config_path: Path, year: int | None, output: Path | None, source_overr
         _err(f"一致性规则未通过 {len(result.rules.findings)} 条（--strict 时不生成草稿）：")
         for finding in result.rules.findings:
             _err(f"警告：{finding.warning()}")
-    _err(f"已生成 {result.year} 年度草稿，共 {len(result.registry)} 个数字，用时 {result.timings['total']:.1f} 秒。")
+    _err(f"已生成{result.period.label}草稿，共 {len(result.registry)} 个数字，用时 {result.timings['total']:.1f} 秒。")
     if result.placeholders:
         _err(f"草稿中有 {len(result.placeholders)} 处【待补充】（已黄色标出；补齐后重新生成，或用 --strict 让它们报错）：")
         for occ in result.placeholders:
@@ -224,7 +253,7 @@ def _grouped(failures) -> list[tuple[DrafterError, list[str]]]:
     """One entry per error: a source that cannot be opened fails all its queries at once."""
     groups: dict[int, tuple[DrafterError, list[str]]] = {}
     for failure in failures:
-        groups.setdefault(id(failure.error), (failure.error, []))[1].append(failure.spec.name)
+        groups.setdefault(id(failure.error), (failure.error, []))[1].append(failure.name)
     return list(groups.values())
 
 
@@ -243,16 +272,18 @@ def _write_preview(draft: Path) -> None:
 @click.argument("draft", type=click.Path(path_type=Path))
 @config_option
 @click.option("--year", "-y", type=YearType(), default=None,
-              help="报告年度：仅在草稿中的清单已被去掉、标题里也看不出年度时使用。")
+              help="报告年度：仅在草稿中的清单已被去掉、标题里也看不出期间时使用。")
+@click.option("--period", "-p", type=PeriodType(), default=None,
+              help="报告期间（写法同 build）：仅在草稿中的清单已被去掉、标题里也看不出期间时使用。")
 @source_option
 @click.option("--xlsx", "xlsx_path", type=click.Path(path_type=Path), default=None,
               help="另外写出核对清单（Excel，每个数字一行）。")
 @click.option("--annotate", "annotate_path", type=click.Path(path_type=Path), default=None,
               help="另外写出带批注的草稿副本（每个发现一条 Word 批注）；原草稿不会被改动。")
 @handle_errors
-def check(draft: Path, config_path: Path, year: int | None, source_overrides, xlsx_path: Path | None,
+def check(draft: Path, config_path: Path, year: int | None, period, source_overrides, xlsx_path: Path | None,
           annotate_path: Path | None) -> None:
-    """核对编辑过的草稿：按草稿记录的年度和参数重新查询，逐个数字报告一致、手工修改、数据已变化、已删除，以及无来源数字。
+    """核对编辑过的草稿：按草稿记录的期间和参数重新查询，逐个数字报告一致、手工修改、数据已变化、已删除，以及无来源数字。
 
     退出码：0 全部一致，1 有需要处理的发现，2 无法核对。
     """
@@ -260,13 +291,14 @@ def check(draft: Path, config_path: Path, year: int | None, source_overrides, xl
     from drafter.review.checker import check as run_check
     from drafter.review.checklist import check_checklist_path
 
+    period = _one_period(year, period)
     with _check_could_not_run():
         # A wrong output name is told before the databases are queried.
         if xlsx_path is not None:
             check_checklist_path(xlsx_path)
         if annotate_path is not None:
             check_annotate_path(draft, annotate_path)
-        report = run_check(draft, config_path, sources=dict(source_overrides), year=year)
+        report = run_check(draft, config_path, sources=dict(source_overrides), year=year, period=period)
         if xlsx_path is not None:
             from drafter.review.checklist import write_checklist
 
@@ -327,13 +359,14 @@ def _check_could_not_run():
 @main.command()
 @config_option
 @year_option
+@period_option
 @source_option
 @click.option("--format", "-f", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
               show_default=True, help="输出格式：table 表格、csv 或 json。")
 @click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
               help="写到文件而不是屏幕，文件名以 .csv / .json / .txt 结尾，与 --format 一致（csv 带 BOM，Excel 可直接打开）。")
 @handle_errors
-def figures(config_path: Path, year: int | None, source_overrides, fmt: str, output: Path | None) -> None:
+def figures(config_path: Path, year: int | None, period, source_overrides, fmt: str, output: Path | None) -> None:
     """列出报告中的全部数字：编号、所在部分、文字、原始值、查询和数据源（不写草稿）。"""
     from drafter.review.listing import list_figures, render
     from drafter.outputs import check_output_name, write_atomically
@@ -341,7 +374,8 @@ def figures(config_path: Path, year: int | None, source_overrides, fmt: str, out
     suffix = {"csv": ".csv", "json": ".json", "table": ".txt"}[fmt]
     if output is not None:
         check_output_name(output, (suffix,), "数字清单", f"-f {fmt} -o 数字清单{suffix}")
-    listing = list_figures(config_path, year=year, sources=dict(source_overrides))
+    period = _one_period(year, period)
+    listing = list_figures(config_path, year=year, period=period, sources=dict(source_overrides))
     for failure in listing.failures:
         _err(f"警告：{failure}")
     shown = render(listing, fmt)

@@ -45,7 +45,7 @@ def test_figures_prints_json_csv_and_a_table(sample_project):
 
     out = runner.invoke(main, ["figures", "-c", str(sample_project)])
     assert out.exit_code == 0 and "f001" in out.output and "300余" in out.output
-    assert "青浦区应急管理局 2025 年度报告中的数字" in out.output
+    assert "青浦区应急管理局 2025年度报告中的数字" in out.output
 
 
 def test_figures_of_another_year_and_to_a_file_excel_opens(sample_project, tmp_path):

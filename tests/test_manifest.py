@@ -65,6 +65,9 @@ def test_a_new_draft_stores_the_same_json_as_format_1(project, tmp_path):
     result = build(project, output=tmp_path / "new.docx", clock=lambda: BUILT_AT)
     new, old = stored_json(result.path), stored_json(FIXTURE)
     new.pop("generator"), old.pop("generator")
+    # Issue 12 adds the period next to the year (format 1 still: an addition older readers ignore).
+    assert new.pop("period") == {"kind": "year", "code": "2025", "label": "2025年度", "start": "2025-01-01",
+                                 "end": "2026-01-01"}
     for q in (*new["queries"].values(), *old["queries"].values()):
         q.pop("elapsed_ms")
     # Added since, without changing what was there: the traced wordings (this project's templates
@@ -78,11 +81,11 @@ def test_fields_of_a_later_release_are_kept_and_a_damaged_manifest_is_not_truste
     document = Document(str(FIXTURE))
     manifest = read_manifest(document)
     later = Manifest.model_validate({**manifest.model_dump(mode="json", exclude_unset=True),
-                                     "format": 9, "period": {"kind": "quarter"}})
+                                     "format": 9, "reviewed": {"by": "办公室"}})
     write_manifest(document, later)
     document.save(str(tmp_path / "later.docx"))
     again = read_manifest(Document(str(tmp_path / "later.docx")))
-    assert again.format == 9 and again.model_extra == {"period": {"kind": "quarter"}}
+    assert again.format == 9 and again.model_extra == {"reviewed": {"by": "办公室"}}
 
     damaged = tmp_path / "damaged.docx"
     with zipfile.ZipFile(tmp_path / "later.docx") as src, zipfile.ZipFile(damaged, "w") as dst:

@@ -13,7 +13,6 @@ from docx import Document
 from drafter import build, check
 from drafter.cli import main
 from drafter.data.figures import Figure, FigureRegistry, Provenance, Row
-from drafter.data.runner import prior_parameters
 from drafter.errors import ConfigError, DataError
 from drafter.linter import lint
 from drafter.project.config import load_config
@@ -95,11 +94,7 @@ def test_prior_period_rule_uses_the_same_query_a_year_earlier():
     assert finding is not None and "增长 100%" in finding.message and "超出 ±30%" in finding.message
     with pytest.raises(_Missing):
         check_rule(spec, CONTEXT, prior={"q": row("q", n=0)})
-    import datetime as dt
 
-    assert prior_parameters(
-        {"year": 2025, "period_start": dt.date(2025, 1, 1), "period_end": dt.date(2026, 1, 1), "x": 1}
-    ) == {"year": 2024, "period_start": dt.date(2024, 1, 1), "period_end": dt.date(2025, 1, 1), "x": 1}
 
 
 def test_a_figure_without_value_skips_the_rule_instead_of_failing_it():

@@ -18,7 +18,7 @@ import datetime as dt
 import difflib
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal
 from typing import Any, Iterator
 
 from drafter.errors import DataError
@@ -78,18 +78,34 @@ def _exact(value: Any) -> Any:
     return value
 
 
-class Figure:
-    """A value plus provenance. Behaves like its value in comparisons and arithmetic."""
+# A figure's formula, as nested tuples (JSON lists in the manifest):
+#   ("ref", "q.col")                 a value of a query (a leaf)
+#   ("const", "1000")                a number written in the template
+#   ("+" | "-" | "*" | "/", a, b)    arithmetic on two formulas
+#   ("round", a, digits, method)     `| round(digits)` (method common = half-up, floor, ceil)
+Expr = tuple
 
-    __slots__ = ("value", "ref", "sources", "description", "why")
+
+class Figure:
+    """A value plus provenance. Behaves like its value in comparisons and arithmetic.
+
+    A figure computed from others (`a / b * 1000`, `x | round(1)`) is *derived*: `expr` is its
+    formula over the leaves it was computed from and `inputs` the leaves' refs and raw values,
+    so the manifest records both and `check` recomputes it from the current inputs (`evaluate`).
+    """
+
+    __slots__ = ("value", "ref", "sources", "description", "why", "expr", "inputs")
 
     def __init__(self, value: Any, ref: str, sources: tuple[Provenance, ...], description: str = "",
-                 why: str | None = None):
+                 why: str | None = None, expr: Expr | None = None,
+                 inputs: tuple[tuple[str, Any], ...] | None = None):
         self.value = _exact(value)
         self.ref = ref
         self.sources = sources
         self.description = description
         self.why = why  # why a derived figure has no value (a zero denominator in the data)
+        self.expr: Expr = expr if expr is not None else ("ref", ref)
+        self.inputs: tuple[tuple[str, Any], ...] = inputs if inputs is not None else ((ref, self.value),)
 
     @classmethod
     def from_column(cls, value: Any, prov: Provenance, description: str = "") -> "Figure":
@@ -99,26 +115,38 @@ class Figure:
     def missing(self) -> bool:
         return self.value is None
 
+    @property
+    def derived(self) -> bool:
+        return self.expr[0] != "ref"
+
+    def _derive(self, value: Any, ref: str, sources: tuple[Provenance, ...], expr: Expr,
+                inputs: tuple[tuple[str, Any], ...], why: str | None = None) -> Figure:
+        return Figure(value, ref, sources, self.description, why, expr, inputs)
+
     # -- arithmetic gives derived figures -------------------------------------------------
     def _combine(self, other: Any, op: str, fn) -> "Figure":
         if isinstance(other, Figure):
             ref = f"({self.ref}{op}{other.ref})"
             sources = self.sources + tuple(s for s in other.sources if s not in self.sources)
+            expr = (op, self.expr, other.expr)
+            inputs = _joined(self.inputs, other.inputs)
             if self.missing or other.missing:
-                return Figure(None, ref, sources, self.description, self.why or other.why)
+                return self._derive(None, ref, sources, expr, inputs, self.why or other.why)
             if op == "/" and _num(other) == 0:  # the data's zero: the figure cannot be computed
-                return Figure(None, ref, sources, self.description, f"分母 {other.ref} 为 0")
-            return Figure(fn(_num(self), _num(other)), ref, sources, self.description)
+                return self._derive(None, ref, sources, expr, inputs, f"分母 {other.ref} 为 0")
+            return self._derive(fn(_num(self), _num(other)), ref, sources, expr, inputs)
+        expr = (op, self.expr, ("const", _const(other)))
         value = None if self.missing else fn(_num(self), _plain(other))
-        return Figure(value, f"({self.ref}{op}{other})", self.sources, self.description, self.why)
+        return self._derive(value, f"({self.ref}{op}{other})", self.sources, expr, self.inputs, self.why)
 
     def _rcombine(self, other: Any, op: str, fn) -> "Figure":
         ref = f"({other}{op}{self.ref})"
+        expr = (op, ("const", _const(other)), self.expr)
         if self.missing:
-            return Figure(None, ref, self.sources, self.description, self.why)
+            return self._derive(None, ref, self.sources, expr, self.inputs, self.why)
         if op == "/" and _num(self) == 0:
-            return Figure(None, ref, self.sources, self.description, f"分母 {self.ref} 为 0")
-        return Figure(fn(_plain(other), _num(self)), ref, self.sources, self.description)
+            return self._derive(None, ref, self.sources, expr, self.inputs, f"分母 {self.ref} 为 0")
+        return self._derive(fn(_plain(other), _num(self)), ref, self.sources, expr, self.inputs)
 
     def __add__(self, o): return self._combine(o, "+", lambda a, b: a + b)
     def __radd__(self, o): return self._rcombine(o, "+", lambda a, b: a + b)
@@ -128,6 +156,21 @@ class Figure:
     def __rmul__(self, o): return self._rcombine(o, "*", lambda a, b: a * b)
     def __truediv__(self, o): return self._combine(o, "/", _divide)
     def __rtruediv__(self, o): return self._rcombine(o, "/", _divide)
+
+    def rounded(self, digits: int = 0, method: str = "common") -> Figure:
+        """`| round(digits)`: a derived figure rounded half-up (`common`), down (`floor`) or up
+        (`ceil`) to `digits` decimals, exactly (Decimal, never binary floats)."""
+        if isinstance(digits, bool) or not isinstance(digits, int) or not 0 <= digits <= 20:
+            raise ValueError(f"round takes 0 to 20 digits, got {digits!r}")
+        if method not in _ROUNDING:
+            raise ValueError(f"round's method is common, floor or ceil, not {method!r}")
+        ref = f"round({self.ref},{digits})" if method == "common" else f"round({self.ref},{digits},{method})"
+        expr = ("round", self.expr, digits, method)
+        if self.missing:
+            return self._derive(None, ref, self.sources, expr, self.inputs, self.why)
+        value = Decimal(_num(self)).quantize(Decimal(1).scaleb(-digits), rounding=_ROUNDING[method],
+                                             context=Context(prec=200))
+        return self._derive(value, ref, self.sources, expr, self.inputs)
 
     # -- comparisons use the value ----------------------------------------------------------
     def _cmp_value(self, other: Any) -> Any:
@@ -147,6 +190,74 @@ class Figure:
 
     def __repr__(self) -> str:
         return f"Figure({self.ref}={self.value!r})"
+
+
+_ROUNDING = {"common": ROUND_HALF_UP, "floor": ROUND_FLOOR, "ceil": ROUND_CEILING}
+
+
+def _joined(a: tuple[tuple[str, Any], ...], b: tuple[tuple[str, Any], ...]) -> tuple[tuple[str, Any], ...]:
+    seen = {ref for ref, _ in a}
+    return a + tuple((ref, v) for ref, v in b if ref not in seen)
+
+
+def _const(value: Any) -> str:
+    """A number written in a template, as the formula records it."""
+    plain = _plain(value)
+    if isinstance(plain, bool) or not isinstance(plain, (int, Decimal)):
+        raise DataError(f"“{value}”不是数字，不能与数字相加减乘除", hint="检查模板中的算式。")
+    return str(plain)
+
+
+def evaluate(expr: Any, values: dict[str, Any]) -> Any:
+    """The value of a formula (as recorded in a manifest: nested lists) over `values` (ref →
+    raw value), computed exactly as the build computes it. None when an input has no value or a
+    denominator is 0; ValueError for a formula that is not one drafter writes."""
+    return _evaluate(expr, values).value
+
+
+def formula_text(expr: Any) -> str:
+    """A formula as people read it: `q.fixed / q.found * 100`, `round(q.a / q.b * 1000, 1)`."""
+    def text(e: Any, outer: int) -> str:
+        kind = e[0]
+        if kind in ("ref", "const"):
+            return str(e[1])
+        if kind == "round":
+            extra = "" if e[3] == "common" else f", {e[3]!r}"
+            return f"round({text(e[1], 0)}, {e[2]}{extra})"
+        rank = 1 if kind in "+-" else 2
+        left = text(e[1], rank)
+        right = text(e[2], rank + 1)  # a - (b - c), a / (b * c): the right side keeps its brackets
+        shown = f"{left} {kind} {right}"
+        return f"({shown})" if rank < outer else shown
+
+    return text(expr, 0)
+
+
+def _evaluate(expr: Any, values: dict[str, Any]) -> Any:
+    if not isinstance(expr, (list, tuple)) or not expr:
+        raise ValueError(f"not a formula: {expr!r}")
+    kind = expr[0]
+    if kind == "ref" and len(expr) == 2 and isinstance(expr[1], str):
+        if expr[1] not in values:
+            raise ValueError(f"no value for {expr[1]}")
+        return Figure(values[expr[1]], expr[1], ())
+    if kind == "const" and len(expr) == 2 and isinstance(expr[1], str):
+        number = Decimal(expr[1])
+        return int(number) if number == number.to_integral_value() and "." not in expr[1] else number
+    if kind == "round" and len(expr) == 4:
+        inner = _evaluate(expr[1], values)
+        if not isinstance(inner, Figure):
+            raise ValueError("round of a constant")
+        return inner.rounded(expr[2], expr[3])
+    if kind in ("+", "-", "*", "/") and len(expr) == 3:
+        left, right = _evaluate(expr[1], values), _evaluate(expr[2], values)
+        op = {"+": "__add__", "-": "__sub__", "*": "__mul__", "/": "__truediv__"}[kind]
+        if isinstance(left, Figure):
+            return getattr(left, op)(right)
+        if isinstance(right, Figure):
+            return getattr(right, "__r" + op[2:])(left)
+        raise ValueError("arithmetic on two constants")
+    raise ValueError(f"not a formula: {expr!r}")
 
 
 def _plain(value: Any) -> Any:
@@ -263,6 +374,8 @@ class Occurrence:
     template: str | None = None  # the template file (and line) that printed it, when known
     line: int | None = None
     wording: str | None = None  # the conditional wording (`w001`) this figure was printed in
+    expr: Expr | None = None  # the formula of a derived figure; None for a query's own value
+    inputs: tuple[tuple[str, Any], ...] = ()  # a derived figure's inputs: (ref, raw value)
 
     @property
     def where(self) -> str:
@@ -339,6 +452,8 @@ class FigureRegistry:
             template=template,
             line=line,
             wording=self.current_wording,
+            expr=figure.expr if figure.derived else None,
+            inputs=figure.inputs if figure.derived else (),
         )
         return f"{MARK_OPEN}{occ_id}{MARK_SEP}{text}{MARK_CLOSE}"
 

@@ -7,7 +7,6 @@ them, while a strict build stops at the first).
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +19,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from drafter.project.config import Config
+from drafter.project.period import Period
 from drafter.errors import DataError, DrafterError, QueryError, QueryTimeout, SourceError
 from drafter.data.figures import Figure, Provenance, Row, json_value
 from drafter.project.queries import QuerySpec, sql_fingerprint, sql_parameters, undefined_parameter
@@ -27,15 +27,12 @@ from drafter.data.sources import clear_sqlite_handler, connect, open_engine, sql
 from drafter.project.sqlguard import check_select
 
 
-def build_parameters(config: Config) -> dict[str, Any]:
-    """The bound parameters every query may use."""
-    year = config.report.year
-    params: dict[str, Any] = {
-        "year": year,
-        "period_start": dt.date(year, 1, 1),
-        "period_end": dt.date(year + 1, 1, 1),
-    }
-    params.update(config.parameters)
+def build_parameters(config: Config, period: Period | None = None) -> dict[str, Any]:
+    """The bound parameters every query may use: the period's (:year, :period_start, :period_end,
+    and :half/:quarter/:month where they apply), then config `parameters:` (which may not
+    redefine them). `period` defaults to the configuration's."""
+    params: dict[str, Any] = (period or config.period).parameters()
+    params.update({k: v for k, v in config.parameters.items() if k not in params})
     return params
 
 
@@ -51,6 +48,17 @@ class QueryResult:
     value: Any  # Figure | Row | list[Row]
     elapsed: float
     ok: Literal[True] = True  # `if result.ok` tells a result from a failure
+    key: str = ""  # `q`, or `prev.q` / `last.q` for a comparison run (drafter/data/comparisons.py)
+    period: Period | None = None  # the period the parameters are of, for a comparison run
+
+    @property
+    def name(self) -> str:
+        return self.key or self.spec.name
+
+    @property
+    def compare(self) -> str | None:
+        """`prev` or `last` for a comparison run, else None."""
+        return self.key.split(".", 1)[0] if self.key and self.key != self.spec.name else None
 
     def figures(self) -> list[Figure]:
         if isinstance(self.value, Figure):
@@ -68,16 +76,34 @@ class QueryFailure:
     spec: QuerySpec
     error: DrafterError
     ok: Literal[False] = False
+    key: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.key or self.spec.name
+
+    @property
+    def compare(self) -> str | None:
+        return self.key.split(".", 1)[0] if self.key and self.key != self.spec.name else None
 
 
 @dataclass
 class RunResult:
     results: dict[str, QueryResult | QueryFailure] = field(default_factory=dict)
     elapsed: float = 0.0
+    params: dict[str, Any] | None = None  # the report period's parameters the queries ran with
+    # The consistency rules' SQL data tests (drafter/review/rules.py), run with the queries and kept
+    # apart from them: no template sees them, no manifest records them.
+    rule_tests: dict[str, "QueryResult | QueryFailure"] = field(default_factory=dict)
 
     @property
     def failures(self) -> list[QueryFailure]:
         return [r for r in self.results.values() if not r.ok]
+
+    @property
+    def current(self) -> dict[str, QueryResult | QueryFailure]:
+        """The results of the report's own period (no comparison runs), by query name."""
+        return {k: r for k, r in self.results.items() if r.compare is None}
 
 
 def _bind(spec: QuerySpec, sql: str, sql_file: Path, params: dict[str, Any], dialect: str) -> dict[str, Any]:
@@ -94,14 +120,19 @@ def _bind(spec: QuerySpec, sql: str, sql_file: Path, params: dict[str, Any], dia
     return bound
 
 
-def _shape(spec: QuerySpec, source: str, columns: list[str], rows: list[tuple], sql_file: Path) -> Any:
-    """Turn raw rows into the Figure / Row / list[Row] that `returns:` promises."""
+def _shape(spec: QuerySpec, source: str, columns: list[str], rows: list[tuple], sql_file: Path,
+           key: str | None = None, description: str | None = None) -> Any:
+    """Turn raw rows into the Figure / Row / list[Row] that `returns:` promises; figures are
+    named `key` (`prev.q` for a comparison run) instead of the query's name when given."""
+    name = key or spec.name
+    description = spec.description if description is None else description
+
     def row_of(values: tuple, index: int | None) -> Row:
         figs = {
-            col: Figure.from_column(v, Provenance(spec.name, source, col, index), spec.description)
+            col: Figure.from_column(v, Provenance(name, source, col, index), description)
             for col, v in zip(columns, values)
         }
-        return Row(spec.name, figs, spec.description)
+        return Row(name, figs, description)
 
     if spec.returns == "rows":
         return [row_of(r, i) for i, r in enumerate(rows)]
@@ -125,7 +156,7 @@ def _shape(spec: QuerySpec, source: str, columns: list[str], rows: list[tuple], 
                 path=sql_file,
                 hint="scalar 查询只能返回一列；多列请改为 returns: row。",
             )
-        return Figure.from_column(rows[0][0], Provenance(spec.name, source, columns[0]), spec.description)
+        return Figure.from_column(rows[0][0], Provenance(name, source, columns[0]), description)
     return row_of(rows[0], None)
 
 
@@ -190,7 +221,7 @@ def _cut_short(conn: Connection, result) -> tuple[str, str] | None:
 
 
 def run_query(conn: Connection, spec: QuerySpec, source: str, params: dict[str, Any], timeout: float,
-              clock: Callable[[], float] = time.monotonic) -> QueryResult:
+              clock: Callable[[], float] = time.monotonic, job: Job | None = None) -> QueryResult:
     dialect = conn.dialect.name
     backend = conn.engine.url.get_backend_name()
     sql, sql_file = spec.sql_for(backend if backend in spec.variants else dialect)
@@ -224,7 +255,9 @@ def run_query(conn: Connection, spec: QuerySpec, source: str, params: dict[str, 
     if cut:
         raise QueryError(f"查询 {spec.name} 的结果不完整（数据库截断了结果，只给出警告），未采用",
                          path=sql_file, cause=cut[0], hint=cut[1])
-    value = _shape(spec, source, columns, rows, sql_file)
+    key = job.key if job is not None else ""
+    description = job.description if job is not None else None
+    value = _shape(spec, source, columns, rows, sql_file, key or None, description)
     return QueryResult(
         spec=spec,
         source=source,
@@ -235,40 +268,61 @@ def run_query(conn: Connection, spec: QuerySpec, source: str, params: dict[str, 
         columns=columns,
         value=value,
         elapsed=elapsed,
+        key=key,
+        period=job.period if job is not None else None,
     )
 
 
-def _run_source(config: Config, source: str, specs: list[QuerySpec], params: dict[str, Any],
-                on_done: Callable[[str], None] | None,
-                params_for: dict[str, dict[str, Any]] | None = None) -> dict[str, QueryResult | QueryFailure]:
+@dataclass(frozen=True)
+class Job:
+    """One query to run: the query itself (key = its name) or a comparison run of it
+    (key `prev.q`, the parameters of the shifted period)."""
+
+    key: str
+    spec: QuerySpec
+    params: dict[str, Any] = field(compare=False, hash=False)
+    group: str = ""  # jobs of one source and one group share a connection
+    period: Period | None = None
+    description: str | None = None  # what reviewers see; None: the query's
+
+
+def _run_source(config: Config, source: str, jobs: list[Job],
+                on_done: Callable[[str], None] | None) -> dict[str, QueryResult | QueryFailure]:
     settings = config.sources[source]
     out: dict[str, QueryResult | QueryFailure] = {}
+
+    def failed(job: Job, exc: DrafterError) -> QueryFailure:
+        return QueryFailure(job.spec, exc, key=job.key if job.key != job.spec.name else "")
+
     try:
         engine = open_engine(source, settings)
     except SourceError as exc:
         _at_source(exc, config, source)
-        for spec in specs:
-            out[spec.name] = QueryFailure(spec, exc)
+        for job in jobs:
+            out[job.key] = failed(job, exc)
             if on_done:
-                on_done(spec.name)
+                on_done(job.key)
         return out
     try:
         with connect(source, engine, settings) as conn:
-            for spec in specs:
+            for job in jobs:
                 try:
-                    bound = (params_for or {}).get(spec.name, params)
-                    out[spec.name] = run_query(conn, spec, source, bound, settings.timeout)
+                    out[job.key] = run_query(conn, job.spec, source, job.params, settings.timeout,
+                                             job=job if job.key != job.spec.name else None)
                 except DrafterError as exc:
-                    out[spec.name] = QueryFailure(spec, exc)
+                    if job.key != job.spec.name and job.period is not None:
+                        # This job's own error: say it is the comparison run, over which period.
+                        exc.message += f"（{job.key}：{job.period.label}）"
+                    out[job.key] = failed(job, exc)
                 if on_done:
-                    on_done(spec.name)
+                    on_done(job.key)
     except SourceError as exc:
         _at_source(exc, config, source)
-        for spec in specs:
-            if spec.name not in out:
-                out[spec.name] = QueryFailure(spec, exc)
+        for job in jobs:
+            if job.key not in out:
+                out[job.key] = failed(job, exc)
                 if on_done:
-                    on_done(spec.name)
+                    on_done(job.key)
     finally:
         engine.dispose()
     return out
@@ -282,66 +336,38 @@ def _at_source(exc: SourceError, config: Config, source: str) -> None:
 
 
 def run_queries(config: Config, specs: dict[str, QuerySpec], *, params: dict[str, Any] | None = None,
-                on_done: Callable[[str], None] | None = None,
-                params_for: dict[str, dict[str, Any]] | None = None) -> RunResult:
-    """Run `specs`, grouping by source; sources run concurrently, at most `config.concurrency`.
-    The project is validated already (load_project): sources and parameters are known.
+                on_done: Callable[[str], None] | None = None, extra: list[Job] | None = None) -> RunResult:
+    """Run `specs` with `params` (default: the configuration's period), and the `extra` jobs
+    (comparison runs, drafter/data/comparisons.py) alongside them.
 
-    `params_for` gives some specs (by name) their own parameters: the consistency rules' re-runs
-    of a query over the prior period (drafter/review/rules.py), on the same connection."""
+    Jobs are grouped by source (and comparison): each group runs its queries one after another
+    on one connection; groups run concurrently, at most `config.concurrency` at a time.
+    `results` holds the queries in file order, then the extra jobs in their order.
+    The project is validated already (load_project): sources and parameters are known.
+    """
     params = build_parameters(config) if params is None else params
-    by_source: dict[str, list[QuerySpec]] = {}
-    for spec in specs.values():
-        by_source.setdefault(spec.source, []).append(spec)
-    started = time.monotonic()
-    run = RunResult()
-    workers = max(1, min(config.concurrency, len(by_source)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="drafter-source") as pool:
-        futures = [pool.submit(_run_source, config, src, group, params, on_done, params_for)
-                   for src, group in by_source.items()]
-        collected: dict[str, QueryResult | QueryFailure] = {}
-        for future in futures:
-            collected.update(future.result())
-    # Keep the order of the query files, whatever order the sources finished in.
-    run.results = {name: collected[name] for name in specs}
-    run.elapsed = time.monotonic() - started
+    jobs = [Job(spec.name, spec, params) for spec in specs.values()] + list(extra or [])
+    run = run_jobs(config, jobs, on_done=on_done)
+    run.params = params
     return run
 
 
-# -- the prior period, for the consistency rules ---------------------------------------------------
-
-PRIOR = "prev"
-
-
-def prior_parameters(params: dict[str, Any]) -> dict[str, Any]:
-    """The bound parameters of the same period one year earlier (:year, :period_start, :period_end)."""
-    def back(d: Any) -> Any:
-        if isinstance(d, dt.date):
-            try:
-                return d.replace(year=d.year - 1)
-            except ValueError:  # 29 February
-                return d.replace(year=d.year - 1, day=28)
-        return d
-
-    shifted = dict(params)
-    if isinstance(shifted.get("year"), int):
-        shifted["year"] -= 1
-    for key in ("period_start", "period_end"):
-        if key in shifted:
-            shifted[key] = back(shifted[key])
-    return shifted
-
-
-def prior_period_runs(specs: dict[str, QuerySpec], names: list[str],
-                      params: dict[str, Any]) -> tuple[dict[str, QuerySpec], dict[str, dict[str, Any]]]:
-    """Queries `names` again over the same period one year earlier, as specs named `prev.q` with
-    their own parameters, to run with the others (`run_queries(…, params_for=…)`). Issue 12's
-    comparisons (`prev.q` in templates) are the general form; this is the rules' own until they
-    share it."""
-    shifted = prior_parameters(params)
-    out: dict[str, QuerySpec] = {}
-    for name in names:
-        if name in specs:
-            key = f"{PRIOR}.{name}"
-            out[key] = dataclasses.replace(specs[name], name=key)
-    return out, {key: shifted for key in out}
+def run_jobs(config: Config, jobs: list[Job], *, on_done: Callable[[str], None] | None = None) -> RunResult:
+    """Run `jobs` (see run_queries); results keyed by job key, in the order of `jobs`."""
+    groups: dict[tuple[str, str], list[Job]] = {}
+    for job in jobs:
+        groups.setdefault((job.spec.source, job.group), []).append(job)
+    started = time.monotonic()
+    run = RunResult()
+    collected: dict[str, QueryResult | QueryFailure] = {}
+    if groups:
+        workers = max(1, min(config.concurrency, len(groups)))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="drafter-source") as pool:
+            futures = [pool.submit(_run_source, config, source, group, on_done)
+                       for (source, _), group in groups.items()]
+            for future in futures:
+                collected.update(future.result())
+    # Keep the order of the jobs, whatever order the sources finished in.
+    run.results = {job.key: collected[job.key] for job in jobs}
+    run.elapsed = time.monotonic() - started
+    return run

@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from drafter.errors import ConfigError, numbered_context
+from drafter.project.period import KINDS, Period, PeriodError, default_period
 from drafter.word.gongwen import StyleSettings
 from drafter.project.yamlfile import Location, line_of, load_yaml
 
@@ -34,16 +35,36 @@ class _Model(BaseModel):
 
 class ReportSettings(_Model):
     agency: str = Field(description="发文机关（用于标题和文件名）")
-    year: int = Field(description="报告年度", ge=1900, le=2999)
+    year: int | None = Field(None, description="报告年度（其他期间：所在年度）", ge=1900, le=2999)
+    period: str | None = Field(
+        None, description="期间类型 year/half/quarter/month，或一个具体期间（2025Q1、2025-03 …）；缺省 year"
+    )
     signature: str | None = Field(None, description="发文机关署名；缺省同 agency")
     title: str = Field(
-        "{{ agency }}关于{{ year }}年度法治政府建设情况报告",
-        description="标题，可用 {{ agency }} {{ year }}",
+        "{{ agency }}关于{{ period.label }}法治政府建设情况报告",
+        description="标题，可用 {{ agency }} {{ year }} {{ period.label }}",
     )
-    date: dt.date | None = Field(None, description="成文日期；缺省为报告年度的 12 月 31 日")
+    date: dt.date | None = Field(None, description="成文日期；缺省为报告期间的最后一天")
     recipient: str | None = Field(None, description="主送机关（可选）")
     doc_number: str | None = Field(None, description="发文字号（可选），如 ×应急〔2026〕11号")
     attachments: list[str] = Field(default_factory=list, description="附件名称（可选）")
+
+    @field_validator("period", mode="before")
+    @classmethod
+    def _period_text(cls, value: Any) -> Any:
+        # `period: 2025` is read by YAML as a number.
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @field_validator("period")
+    @classmethod
+    def _known_period(cls, value: str | None) -> str | None:
+        if value is None or value.strip() in KINDS:
+            return None if value is None else value.strip()
+        try:
+            Period.parse(value)
+        except PeriodError as exc:
+            raise ValueError(f"应为期间类型（{'、'.join(KINDS)}）或一个具体期间。{exc}") from exc
+        return value
 
 
 class SourceSettings(_Model):
@@ -62,8 +83,8 @@ class TemplateSettings(_Model):
 class OutputSettings(_Model):
     dir: Path = Field(Path("output"), description="草稿输出目录")
     filename: str = Field(
-        "{{ agency }}{{ year }}年度法治政府建设情况报告（草稿）.docx",
-        description="草稿文件名，可用 {{ agency }} {{ year }}",
+        "{{ agency }}{{ period.label }}法治政府建设情况报告（草稿）.docx",
+        description="草稿文件名，可用 {{ agency }} {{ year }} {{ period.label }}",
     )
 
 
@@ -88,6 +109,8 @@ class Config(_Model):
     # Not from YAML: where the file was, for resolving relative paths and for messages.
     path: Path = Field(Path(DEFAULT_CONFIG), exclude=True)
     lines: dict[Any, int] = Field(default_factory=dict, exclude=True, repr=False)
+    # The period this configuration reports on, once resolved (load_config, with_period).
+    resolved_period: Period | None = Field(None, exclude=True)
 
     @field_validator("sources", mode="before")
     @classmethod
@@ -108,21 +131,32 @@ class Config(_Model):
         return line_of(self.lines, loc)
 
     @property
+    def period(self) -> Period:
+        """The report period: set by load_config (command line, else `report.period`/`report.year`)."""
+        if self.resolved_period is not None:
+            return self.resolved_period
+        return default_period(self.report.period, self.report.year)
+
+    @property
     def report_date(self) -> dt.date:
-        return self.report.date or dt.date(self.report.year, 12, 31)
+        return self.report.date or self.period.last_day
 
     def with_year(self, year: int) -> "Config":
-        """The same configuration for another year; a configured date moves with it."""
-        if year == self.report.year:
+        """The same configuration for the year `year` (a year period)."""
+        return self.with_period(Period.of_year(year))
+
+    def with_period(self, period: Period) -> Config:
+        """The same configuration for another period; a configured date moves with its year."""
+        if self.resolved_period == period and self.report.year == period.year:
             return self
         date = self.report.date
-        if date is not None:
+        if date is not None and self.report.year is not None and period.year != self.report.year:
             try:
-                date = date.replace(year=year)
+                date = date.replace(year=date.year + period.year - self.report.year)
             except ValueError:  # 29 February
-                date = date.replace(year=year, day=28)
-        report = self.report.model_copy(update={"year": year, "date": date})
-        return self.model_copy(update={"report": report})
+                date = date.replace(year=date.year + period.year - self.report.year, day=28)
+        report = self.report.model_copy(update={"year": period.year, "date": date})
+        return self.model_copy(update={"report": report, "resolved_period": period})
 
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-(.*?))?\}")
@@ -316,8 +350,15 @@ def load_config(
     year: int | None = None,
     sources: dict[str, str] | None = None,
     environ: Mapping[str, str] | None = None,
+    period: Period | str | None = None,
+    today: dt.date | None = None,
 ) -> Config:
-    """Read and validate a configuration; `year` and `sources` come from the command line."""
+    """Read and validate a configuration; `year`, `period` and `sources` come from the command line.
+
+    The period is `period`, else the year period `year`, else the project's default
+    (`default_period` of `report.period` and `report.year`, relative to `today`). A key of
+    `parameters:` that redefines a built-in parameter is reported by the validation pass.
+    """
     path = Path(path)
     environ = os.environ if environ is None else environ
     data, lines, text = load_yaml(path)
@@ -340,6 +381,25 @@ def load_config(
     for name, source in config.sources.items():
         _check_url(name, source.url, config)
         source.url = _resolve_sqlite(source.url, config.root)
-    if year is not None:
-        config = config.with_year(year)
-    return config
+    if config.report.year is None and config.report.period is None:
+        line = config.line("report")
+        raise ConfigError(
+            "缺少必填的配置项“report.year”", path=path, line=line,
+            context=numbered_context(text, line) if line else None,
+            hint="年度报告写 report.year: 2025；季度、月度等报告写 report.period: quarter（或 half、month），"
+            "也可写一个具体期间，如 report.period: 2025Q1。",
+        )
+    if period is None and year is not None:
+        period = Period.of_year(year)
+    if isinstance(period, str):
+        try:
+            period = Period.parse(period)
+        except PeriodError as exc:
+            raise ConfigError(str(exc), hint="期间写法见 README 的“报告期间”。") from exc
+    if period is None:
+        line = config.line("report", "period")
+        try:
+            period = default_period(config.report.period, config.report.year, today)
+        except PeriodError as exc:
+            raise ConfigError(str(exc), path=path, line=line, hint="期间写法见 README 的“报告期间”。") from exc
+    return config.with_period(period)

@@ -255,10 +255,14 @@ def undefined_parameter(query: str, name: str, path: Path, sql: str, first_line:
     close = difflib.get_close_matches(name, parameters, n=1)
     line = next((first_line + i for i, text in enumerate(sql.splitlines())
                  if re.search(rf"(?<![:\w]):{name}\b", text)), None)
+    kind = {"half": ("半年", "2025H1", "half"), "quarter": ("季度", "2025Q1", "quarter"),
+            "month": ("月", "2025-03", "month")}.get(name)
     return QueryError(
-        f"查询 {query} 用到的参数 :{name} 没有定义",
+        f"查询 {query} 用到的参数 :{name} 没有定义" + (f"（:{name} 只在报告期间是{kind[0]}时才有）" if kind else ""),
         path=path,
         line=line,
-        hint=(f"是否想写“:{close[0]}”？" if close else "")
+        hint=(f"用 --period {kind[1]} 或 config.yaml 的 report.period: {kind[2]}；"
+              "或改用 :period_start、:period_end，它们对任何期间都有。" if kind else "")
+        + (f"是否想写“:{close[0]}”？" if close and not kind else "")
         + f"可用的参数：{'、'.join(':' + p for p in parameters)}；其他参数请写在 config.yaml 的 parameters: 中。",
     )

@@ -34,6 +34,7 @@ from jinja2.compiler import CodeGenerator, Frame
 
 from drafter.errors import (ConfigError, DrafterError, QueryError, TemplateError, excerpt, location_of,
                             numbered_context, render_message)
+from drafter.project.period import BUILTIN_PARAMETERS, Period, PeriodError
 
 if TYPE_CHECKING:
     from drafter.project.config import Config
@@ -41,13 +42,19 @@ if TYPE_CHECKING:
 
 # The names of the report itself (see builder.report_context), under `report.` and on their own.
 REPORT_KEYS = ("agency", "signature", "title", "date", "recipient", "doc_number", "attachments")
-# Bound for every query and given to every template; `parameters:` cannot redefine them.
-PERIOD_PARAMETERS = ("year", "period_start", "period_end")
-# Every name a template may use besides the queries.
-BUILTIN_NAMES = frozenset({*REPORT_KEYS, *PERIOD_PARAMETERS, "params", "report"})
-# Names a query file may not take: the built-ins, the master's `body`, and `prev` (kept for
-# the previous period's figures).
-RESERVED_NAMES = BUILTIN_NAMES | {"body", "prev"}
+# Bound for the queries by the report period (:half/:quarter/:month for a period of that kind);
+# `parameters:` cannot redefine them.
+PERIOD_PARAMETERS = BUILTIN_PARAMETERS
+# Every name a template may use besides the queries: `period` (a Period), `prev` and `last`
+# (the same queries over the period a year earlier and the period just before).
+COMPARISON_NAMES = ("prev", "last")
+BUILTIN_NAMES = frozenset({*REPORT_KEYS, "year", "period_start", "period_end", "params", "report", "period",
+                           *COMPARISON_NAMES})
+# What a template may read of `period` (drafter/project/period.py).
+PERIOD_KEYS = ("kind", "kind_label", "label", "code", "start", "end", "last_day", "days", "year", "half",
+               "quarter", "month", "prev", "last")
+# Names a query file may not take: the built-ins and the master's `body`.
+RESERVED_NAMES = BUILTIN_NAMES | {"body"}
 
 Severity = Literal["error", "warning"]
 
@@ -125,11 +132,14 @@ class _Use:
     context: str | None
     printed: bool = False  # `{{ name }}` on its own: a whole result written into the report
     direct: bool = True  # `q.column` on the query itself, not on a loop variable over its rows
+    via: str | None = None  # `prev` / `last`: the query named after a comparison
 
 
 def validate(config: str | Path | Config = "config.yaml", *, year: int | None = None,
-             sources: dict[str, str] | None = None) -> Validation:
-    """Read the project at `config` (a path, or a Config already loaded) and check it whole.
+             sources: dict[str, str] | None = None, period: Period | str | None = None) -> Validation:
+    """Read the project at `config` (a path, or a Config already loaded) and check it whole,
+    for `period` (a Period or its written form), else the year period `year`, else the
+    project's default period.
 
     A config.yaml that does not load is one finding; the rest is still checked where the
     defaults lead, so one pass shows everything. Only a config file that cannot be read at
@@ -137,9 +147,20 @@ def validate(config: str | Path | Config = "config.yaml", *, year: int | None = 
     from drafter.project.config import Config, load_config
 
     findings: list[Finding] = []
+    if isinstance(period, str):
+        try:
+            period = Period.parse(period)
+        except PeriodError as exc:
+            error = ConfigError(str(exc), hint="期间写法见 README 的“报告期间”。")
+            error.exit_code = 2
+            raise error from exc
     if isinstance(config, Config):
         config_path = config.path
-        loaded: Config | None = config.with_year(year) if year is not None else config
+        loaded: Config | None = config
+        if period is not None:
+            loaded = config.with_period(period)
+        elif year is not None:
+            loaded = config.with_year(year)
     else:
         config_path = Path(config)
         if not config_path.is_file():
@@ -147,7 +168,7 @@ def validate(config: str | Path | Config = "config.yaml", *, year: int | None = 
 
             load_yaml(config_path)  # raises why it cannot be read: missing, a folder, …
         try:
-            loaded = load_config(config_path, year=year, sources=sources)
+            loaded = load_config(config_path, year=year, sources=sources, period=period)
         except ConfigError as exc:
             findings.append(Finding.from_error(exc))
             loaded = None
@@ -263,8 +284,9 @@ def _check_config(config: Config, findings: list[Finding]) -> None:
             findings.append(Finding(
                 f"parameters: 中的“{key}”与内置参数重名", config.path, config.line("parameters", key),
                 kind=ConfigError,
-                hint=f"{'、'.join(':' + p for p in PERIOD_PARAMETERS)} 由 drafter 按报告年度绑定，不能在 parameters: "
-                "中重新定义；年度用 report.year 或 --year 指定，其他参数请换一个名字。"))
+                hint=f"{'、'.join(':' + p for p in PERIOD_PARAMETERS)} 由 drafter 按报告期间绑定，不能在 parameters: "
+                "中重新定义；期间用 --period、--year 或 config.yaml 的 report.period / report.year 指定，"
+                "其他参数请换一个名字。"))
     values = text_setting_values(config)
     for key, template in (("report.title", config.report.title), ("output.filename", config.output.filename)):
         try:
@@ -556,6 +578,20 @@ def _scan(env, tree, source: str, path: Path, paragraphs, findings: list[Finding
             findings.append(replace(Finding.from_error(blocked_access_error(
                 path, line, context, f"access to attribute '{node.attr}' is unsafe")), where=where))
             return
+        if (isinstance(node, (nodes.Getattr, nodes.Getitem)) and isinstance(node.node, (nodes.Getattr, nodes.Getitem))
+                and isinstance(node.node.node, nodes.Name) and node.node.node.name in COMPARISON_NAMES
+                and node.node.node.name in free):
+            # `prev.q.col`: column col of query q (over the shifted period); `prev.period.label` is no query.
+            query, key = _key_of(node.node), _key_of(node)
+            if query is not None and key is not None and query != "period":
+                line, where, context = place(node.lineno, key)
+                uses.append(_Use(query, key, path, line, where, context, via=node.node.node.name))
+        if (isinstance(node, (nodes.Getattr, nodes.Getitem)) and isinstance(node.node, nodes.Name)
+                and node.node.name in COMPARISON_NAMES and node.node.name in free):
+            query = _key_of(node)
+            if query is not None and query != "period":
+                line, where, context = place(node.lineno, query)
+                uses.append(_Use(query, None, path, line, where, context, id(node) in printed, via=node.node.name))
         if isinstance(node, (nodes.Getattr, nodes.Getitem)) and isinstance(node.node, nodes.Name):
             base = node.node
             key = node.attr if isinstance(node, nodes.Getattr) else (
@@ -568,12 +604,19 @@ def _scan(env, tree, source: str, path: Path, paragraphs, findings: list[Finding
         for child in node.iter_child_nodes():
             visit(child, loops)
 
-    visit(tree, {})
     printed = {id(child) for output in found[nodes.Output] for child in output.nodes}
+    visit(tree, {})
     for node in found[nodes.Name]:
         if node.ctx == "load" and node.name in free and id(node) not in columns_seen:
             line, where, context = place(node.lineno, node.name)
             uses.append(_Use(node.name, None, path, line, where, context, id(node) in printed))
+
+
+def _key_of(node: nodes.Getattr | nodes.Getitem) -> str | None:
+    """`x.key` or `x["key"]`: the key; None for a computed one."""
+    if isinstance(node, nodes.Getattr):
+        return node.attr
+    return node.arg.value if isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str) else None
 
 
 # Methods that change a list, dict or set: the immutable sandbox refuses them at render time.
@@ -597,6 +640,15 @@ def _check_names(uses: list[_Use], specs: dict[str, QuerySpec], param_keys: list
         if key in reported:
             continue
         reported.add(key)
+        if use.via is not None and use.name not in specs:
+            close = difflib.get_close_matches(use.name, list(specs), n=1)
+            findings.append(Finding(
+                f"{use.via}.{use.name}：没有名为“{use.name}”的查询", use.path, use.line, use.where,
+                hint=(f"是否想写“{use.via}.{close[0]}”？" if close else "")
+                + f"{use.via} 后面写查询名，如 {{{{ {use.via}.查询名.列名 }}}}（同一查询在"
+                + ("上年同期" if use.via == "prev" else "上一期") + "的结果）。",
+                context=use.context))
+            continue
         if use.name not in specs and use.name not in BUILTIN_NAMES:
             close = difflib.get_close_matches(use.name, known, n=3)
             findings.append(Finding(
@@ -629,6 +681,8 @@ def _check_names(uses: list[_Use], specs: dict[str, QuerySpec], param_keys: list
             continue
         if use.name == "report":
             allowed: list[str] | None = list(REPORT_KEYS)
+        elif use.name == "period":
+            allowed = list(PERIOD_KEYS)
         elif use.name == "params":
             allowed = param_keys
         elif use.name in specs and specs[use.name].returns in ("row", "rows"):

@@ -33,13 +33,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from drafter.builder import Project, compose_draft, load_project
+from drafter.builder import Project, compose_draft, load_project, run_project
 from drafter.project.config import Config
-from drafter.errors import DraftError
-from drafter.data.figures import Occurrence, json_value
+from drafter.project.period import Period, PeriodError
+from drafter.errors import DraftError, DrafterError
+from drafter.data.figures import Figure, Occurrence, Row, evaluate, formula_text, json_value
 from drafter.outcome import check_exit_code
 from drafter.word.manifest import Manifest, read_manifest
-from drafter.data.runner import QueryResult, RunResult, build_parameters, run_queries
+from drafter.data.runner import QueryResult, RunResult, build_parameters
 from drafter.review.scan import (
     Number,
     ScannedParagraph,
@@ -60,6 +61,8 @@ REMOVED = "已删除"
 UNCHECKED = "无法核对"
 UNBACKED = "无来源数字"
 STATUSES = (CONSISTENT, EDITED, STALE, REMOVED, UNCHECKED, REWORDED, UNBACKED)
+
+_UNKNOWN = object()  # no current value for an input
 
 CONTROLS = "controls"
 PARAGRAPHS = "paragraphs"
@@ -122,7 +125,7 @@ class CheckReport:
     sha256: str
     mode: str
     year: int
-    year_from: str
+    year_from: str  # where the period came from: 草稿清单, --period, --year, 标题, 配置
     has_manifest: bool
     built_at: str | None
     generator: str | None
@@ -135,6 +138,11 @@ class CheckReport:
     rules: list[Any] = field(default_factory=list)  # drafter.review.rules.RuleFinding, on current data
     fixed_numbers: list[Any] = field(default_factory=list)  # drafter.review.literals.Literal to confirm
     run: Any = field(default=None, repr=False)  # the queries as run now (for refresh)
+    period: Period | None = None
+
+    @property
+    def period_label(self) -> str:
+        return self.period.label if self.period else f"{self.year}年度"
 
     @property
     def findings(self) -> list[FigureCheck | UnbackedNumber | WordingCheck]:
@@ -193,17 +201,40 @@ def open_draft(path: str | Path):
 
 
 _TITLE_YEAR = re.compile(r"((?:19|20)\d{2})\s*年度")
+_TITLE_RANGE = re.compile(r"((?:19|20)\d{2})年(\d{1,2})月(\d{1,2})日至(?:((?:19|20)\d{2})年)?(\d{1,2})月(\d{1,2})日")
+_TITLE_PERIOD = re.compile(r"((?:19|20)\d{2})\s*年\s*(?:(上|下)半年|第([一二三四])季度|(\d{1,2})\s*月(?!\d|份?\d))")
 
 
 def year_from_title(paragraphs: list[ScannedParagraph]) -> int | None:
     """The report year as the title states it (`…关于2025年度…报告`)."""
+    period = period_from_title(paragraphs)
+    return period.year if period else None
+
+
+def period_from_title(paragraphs: list[ScannedParagraph]) -> Period | None:
+    """The report period as the title states it: 2025年度, 2025年上半年, 2025年第一季度, 2025年3月,
+    2025年1月1日至3月31日 (the label drafter writes)."""
     seen = 0
     for p in paragraphs:
         if not p.text.strip():
             continue
-        match = _TITLE_YEAR.search(normalise(p.text))
-        if match:
-            return int(match.group(1))
+        text = normalise(p.text)
+        try:
+            if match := _TITLE_RANGE.search(text):
+                y1, m1, d1, y2, m2, d2 = match.groups()
+                return Period.of_range(dt.date(int(y1), int(m1), int(d1)),
+                                       dt.date(int(y2 or y1), int(m2), int(d2)))
+            if match := _TITLE_YEAR.search(text):
+                return Period.of_year(int(match.group(1)))
+            if match := _TITLE_PERIOD.search(text):
+                year, half, quarter, month = match.groups()
+                if half:
+                    return Period.of_half(int(year), 1 if half == "上" else 2)
+                if quarter:
+                    return Period.of_quarter(int(year), "一二三四".index(quarter) + 1)
+                return Period.of_month(int(year), int(month))
+        except ValueError:  # 2025年13月: not a period after all
+            pass
         seen += 1
         if seen >= 3:
             break
@@ -290,6 +321,8 @@ class _Expected:
     sources: list[str]
     fresh: Occurrence | None
     wording: str | None = None  # the built wording it was printed in
+    expr: Any = None  # a derived figure's formula, as the manifest recorded it
+    inputs: list[dict] = field(default_factory=list)  # its inputs: {"ref", "value"}
 
 
 def _expected_figures(manifest: Manifest | None, fresh: list[Occurrence], fresh_wordings: dict | None = None,
@@ -328,7 +361,8 @@ def _expected_figures(manifest: Manifest | None, fresh: list[Occurrence], fresh_
         out.append(_Expected(
             fig.id, fig.ref, fig.description, fig.part or "", fig.text, fig.value,
             list(dict.fromkeys(s.query for s in fig.sources)),
-            list(dict.fromkeys(s.source for s in fig.sources)), match, wording,
+            list(dict.fromkeys(s.source for s in fig.sources)), match, wording=wording,
+            expr=fig.expr, inputs=[i for i in fig.inputs if isinstance(i, dict) and "ref" in i],
         ))
     return out
 
@@ -386,11 +420,14 @@ def check(
     *,
     sources: dict[str, str] | None = None,
     year: int | None = None,
+    period: Period | str | None = None,
 ) -> CheckReport:
     """Check a draft against the databases; see the module docstring for what is reported.
 
-    `year` is used only when the draft no longer carries its manifest and its title
-    names no year. The draft file is only read.
+    The queries run for the period the draft's manifest records (a draft built before periods
+    existed records its year: a year period). `period` (or `year`) is used only when the draft
+    no longer carries its manifest; then the period its title names, then the configuration's.
+    The draft file is only read.
     """
     started = time.perf_counter()
     timings: dict[str, float] = {}
@@ -401,18 +438,29 @@ def check(
     warnings: list[str] = []
     timings["open"] = time.perf_counter() - started
 
-    if manifest is not None and manifest.year is not None:
-        year_used, year_from = manifest.year, "草稿清单"
-        if year is not None and year != year_used:
-            warnings.append(f"草稿记录的年度是 {year_used}，已忽略 --year {year}。")
-    elif year is not None:
-        year_used, year_from = year, "--year"
-    elif (titled := year_from_title(draft)) is not None:
-        year_used, year_from = titled, "标题"
+    if isinstance(period, str):
+        try:
+            period = Period.parse(period)
+        except PeriodError as exc:
+            raise DraftError(str(exc), hint="期间写法见 README 的“报告期间”。") from exc
+    asked = period or (Period.of_year(year) if year is not None else None)
+    recorded = None
+    if manifest is not None:
+        recorded = manifest.report_period()  # a draft built before periods records its year
+    period_used: Period | None
+    if recorded is not None:
+        period_used, year_from = recorded, "草稿清单"
+        if asked is not None and asked != recorded:
+            option = f"--period {asked.code}" if period is not None else f"--year {year}"
+            warnings.append(f"草稿记录的期间是{recorded.label}，已忽略 {option}。")
+    elif asked is not None:
+        period_used, year_from = asked, "--period" if period is not None else "--year"
+    elif (titled := period_from_title(draft)) is not None:
+        period_used, year_from = titled, "标题"
     else:
-        year_used, year_from = None, "配置"
+        period_used, year_from = None, "配置"
 
-    project = load_project(config, year=year_used, sources=sources)
+    project = load_project(config, sources=sources, period=period_used)
     year_used = project.year
     if manifest is not None and manifest.agency and manifest.agency != project.config.report.agency:
         warnings.append(f"草稿的发文机关是“{manifest.agency}”，当前配置是“{project.config.report.agency}”。")
@@ -421,20 +469,15 @@ def check(
 
     ruleset = load_rules(project.config)
     t = time.perf_counter()
-    params = _parameters(project, manifest, warnings)
-    extra_specs: dict[str, Any] = {}
-    params_for: dict[str, Any] = {}
-    rule_results: dict[str, Any] = {}
-    if ruleset:  # the rules' own queries run with the report's, on the same connections
-        from drafter.review.rules import rule_queries, split_run
-
-        extra_specs, params_for = rule_queries(ruleset, project, params)
-    run = run_queries(project.config, {**project.queries, **extra_specs}, params=params, params_for=params_for)
-    if extra_specs:
-        run, rule_results = split_run(run, project.queries)
+    recorded_runs: dict[str, list[str]] = {}
+    for entry in (manifest.queries.values() if manifest is not None else []):
+        if entry.compare and entry.query:
+            recorded_runs.setdefault(entry.compare, []).append(entry.query)
+    run = run_project(project, params=_parameters(project, manifest, warnings), also=recorded_runs,
+                      ruleset=ruleset)
     timings["queries"] = time.perf_counter() - t
     for failure in run.failures:
-        warnings.append(f"查询 {failure.spec.name} 失败：{failure.error.message}")
+        warnings.append(f"查询 {failure.name} 失败：{failure.error.message}")
     if manifest is not None:
         changed_sql = [name for name, entry in manifest.queries.items()
                        if isinstance(now := run.results.get(name), QueryResult) and entry.sql_hash
@@ -455,7 +498,7 @@ def check(
         if wanted and sum(1 for j in wanted if j in alignment) < len(wanted) / 3:
             raise DraftError(
                 "草稿中既没有 drafter 的内容控件和清单，段落也与当前模板对不上，无法核对", path=path,
-                hint="请确认这是用本配置生成的草稿（年度可用 --year 指定）；或重新生成草稿后再编辑。",
+                hint="请确认这是用本配置生成的草稿（期间可用 --period 或 --year 指定）；或重新生成草稿后再编辑。",
             )
     if draft_has_controls and manifest is None:
         warnings.append("草稿中的清单已被去掉，无法区分“手工修改”和“数据已变化”。")
@@ -491,7 +534,7 @@ def check(
         from drafter.review.rules import run_project_rules
 
         t = time.perf_counter()
-        rule_run = run_project_rules(project, fresh_draft.context, fresh_draft.registry, ruleset, rule_results)
+        rule_run = run_project_rules(fresh_draft.context, fresh_draft.registry, ruleset, run)
         rule_findings = rule_run.findings
         warnings += rule_run.skipped
         if rule_run.no_prior:
@@ -508,6 +551,7 @@ def check(
         built_at=manifest.built_at if manifest else None, generator=manifest.generator if manifest else None,
         figures=figures, unbacked=unbacked, warnings=warnings, elapsed=elapsed, timings=timings,
         wordings=wording.checks, rules=rule_findings, fixed_numbers=literals, run=run,
+        period=project.period,
     )
 
 
@@ -537,6 +581,77 @@ class _Checker:
             queries=exp.queries, sources=[_source_label(s, self.project) for s in exp.sources],
             sql=_sql_for(exp.queries, self.manifest, self.run),
         )
+
+    # -- derived figures: recomputed from their inputs --------------------------------------------
+    def _current_value(self, ref: str) -> Any:
+        """The raw value the current run gives for `q.col`, `q[3].col` or `prev.q.col`; _UNKNOWN
+        when it has none to give (the query failed, the row or column is gone)."""
+        key, dot, column = ref.rpartition(".")
+        row = None
+        index = re.fullmatch(r"(.*)\[(\d+)\]", key)
+        if index:
+            key, row = index.group(1), int(index.group(2))
+        result = self.run.results.get(key) if dot else None
+        if not isinstance(result, QueryResult):
+            return _UNKNOWN
+        value = result.value
+        if isinstance(value, list):
+            if row is None or not 0 <= row < len(value):
+                return _UNKNOWN
+            value = value[row]
+        if isinstance(value, Row):
+            if column not in value:
+                return _UNKNOWN
+            value = value[column]
+        return value.value if isinstance(value, Figure) else _UNKNOWN
+
+    def _recompute(self, exp: _Expected) -> tuple[Any, list[str]] | None:
+        """(the derived figure's value from the current inputs, "ref 旧→新" for each input that
+        changed), or None when it is not derived or an input cannot be had now."""
+        if exp.expr is None or not exp.inputs:
+            return None
+        now: dict[str, Any] = {}
+        for item in exp.inputs:
+            value = self._current_value(item["ref"])
+            if value is _UNKNOWN:
+                return None
+            now[item["ref"]] = value
+        try:
+            value = evaluate(exp.expr, now)
+        except (ValueError, ArithmeticError, DrafterError):
+            return None
+        changed = [f"{i['ref']} {i.get('value')}→{json_value(now[i['ref']])}" for i in exp.inputs
+                   if json_value(now[i["ref"]]) != i.get("value")]
+        return value, changed
+
+    def _inputs_note(self, fc: FigureCheck, exp: _Expected) -> None:
+        """A derived figure whose data changed says which of its inputs did."""
+        if fc.status != STALE:
+            return
+        again = self._recompute(exp)
+        if again and again[1]:
+            fc.note += f"算式 {formula_text(exp.expr)} 的输入变化：{'；'.join(again[1])}。"
+
+    def _judge_by_inputs(self, fc: FigureCheck, exp: _Expected, draft_text: str) -> bool:
+        """A derived figure the current templates no longer print is checked through its recorded
+        formula and inputs; False when that cannot be done (then it cannot be checked)."""
+        again = self._recompute(exp)
+        if again is None or exp.built_text is None:
+            return False
+        value, changed = again
+        fc.draft_text, fc.current_value = draft_text, json_value(value)
+        formula = formula_text(exp.expr)
+        if draft_text != exp.built_text:
+            fc.status = EDITED
+            fc.note = f"当前模板中已没有这个数字；按草稿记录的算式 {formula} 由当前数据重新计算，原始值为 {json_value(value)}。"
+        elif json_value(value) != json_value(exp.built_value):
+            fc.status = STALE
+            fc.note = (f"当前模板中已没有这个数字；按草稿记录的算式 {formula} 由当前数据重新计算，"
+                       f"原始值由 {exp.built_value} 变为 {json_value(value)}（输入变化：{'；'.join(changed)}）。")
+        else:
+            fc.status = CONSISTENT
+            fc.note = f"当前模板中已没有这个数字；按草稿记录的算式 {formula} 由当前数据重新计算，结果不变。"
+        return True
 
     def _failed(self, exp: _Expected) -> str | None:
         for q in exp.queries:
@@ -632,11 +747,14 @@ class _Checker:
                 fc.paragraph, fc.span = p.index, (s.start, s.end)
                 fc.sentence = sentence_around(p.text, s.start, s.end)
                 failed = self._failed(exp)
-                if failed:
+                if failed and exp.fresh is None and self._judge_by_inputs(fc, exp, p.text[s.start:s.end]):
+                    pass
+                elif failed:
                     fc.status, fc.draft_text, fc.note = UNCHECKED, p.text[s.start:s.end], failed
                 else:
                     self._judge(fc, p.text[s.start:s.end])
                     self._dropped(fc, exp)
+                    self._inputs_note(fc, exp)
                 if s.split:
                     fc.note += f"同一数字被拆成 {len(s.controls)} 个内容控件、文字重复（LibreOffice 7.4 另存的已知问题）。"
                 if len(nonempty) > 1:
@@ -713,6 +831,7 @@ class _Checker:
                 fc.note = "段落还在，但这个数字已不在原处。"
             else:
                 self._judge(fc, shown)
+                self._inputs_note(fc, exp)
             if fc.span:
                 covered.setdefault(i, []).append(fc.span)
             out.append(fc)

@@ -146,7 +146,7 @@ def write_checklist(report: CheckReport, path: str | Path) -> Path:
     counts = report.counts()
     for key, value in (
         ("草稿", report.draft.name),
-        ("年度", report.year),
+        ("期间", report.period_label),
         ("生成时间", (report.built_at or "—").replace("T", " ")),
         ("生成程序", report.generator or "—"),
         ("核对方式", mode_label(report)),

@@ -13,10 +13,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from drafter.builder import compose_draft, load_project
+from drafter.builder import compose_draft, load_project, run_project
 from drafter.project.config import Config
-from drafter.data.figures import json_value
-from drafter.data.runner import run_queries
+from drafter.project.period import Period
+from drafter.data.figures import formula_text, json_value
 
 FORMATS = ("table", "csv", "json")
 HEADERS = {
@@ -37,6 +37,7 @@ class FigureRow:
     description: str
     filter: str
     placeholder: bool
+    formula: str = ""  # a derived figure's formula over its inputs (`a.x / b.y * 100`)
 
 
 @dataclass
@@ -45,12 +46,17 @@ class FigureListing:
     agency: str
     figures: list[FigureRow]
     failures: list[str] = field(default_factory=list)  # one message a failed query
+    period: Period | None = None
+
+    @property
+    def label(self) -> str:
+        return self.period.label if self.period else f"{self.year}年度"
 
 
 def list_figures(config: str | Path | Config = "config.yaml", *, year: int | None = None,
-                 sources: dict[str, str] | None = None) -> FigureListing:
-    project = load_project(config, year=year, sources=sources)
-    run = run_queries(project.config, project.queries)
+                 sources: dict[str, str] | None = None, period: Period | str | None = None) -> FigureListing:
+    project = load_project(config, year=year, sources=sources, period=period)
+    run = run_project(project)
     draft = compose_draft(project, run)
     labels = {name: (f"{name}（{s.description}）" if s.description else name)
               for name, s in project.config.sources.items()}
@@ -60,15 +66,18 @@ def list_figures(config: str | Path | Config = "config.yaml", *, year: int | Non
             queries=occ.queries,
             sources=[labels.get(s, s) for s in dict.fromkeys(p.source for p in occ.sources)],
             description=occ.description, filter=occ.filter, placeholder=occ.placeholder,
+            formula=formula_text(occ.expr) if occ.expr is not None else "",
         )
         for occ in draft.registry
     ]
     failures = [f.error.render() for f in run.failures]
-    return FigureListing(project.year, project.config.report.agency, rows, failures)
+    return FigureListing(project.year, project.config.report.agency, rows, failures, project.period)
 
 
 def to_json(listing: FigureListing) -> str:
-    return json.dumps(asdict(listing), ensure_ascii=False, indent=1)
+    data = asdict(listing)
+    data["period"] = listing.period.to_json() if listing.period else None
+    return json.dumps(data, ensure_ascii=False, indent=1)
 
 
 def to_csv(listing: FigureListing) -> str:
@@ -90,7 +99,7 @@ def to_table(listing: FigureListing):
     """A rich Table for the terminal: the part by its number, sources by name, long values cut."""
     from rich.table import Table
 
-    table = Table(title=f"{listing.agency} {listing.year} 年度报告中的数字（{len(listing.figures)} 个）",
+    table = Table(title=f"{listing.agency} {listing.label}报告中的数字（{len(listing.figures)} 个）",
                   header_style="bold")
     table.add_column(HEADERS["id"], style="dim", no_wrap=True)
     table.add_column(HEADERS["part"], no_wrap=True)

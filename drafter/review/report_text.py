@@ -25,7 +25,7 @@ def summary(report: CheckReport) -> str:
 
 def render_check(report: CheckReport) -> str:
     """The report as `drafter check` prints it."""
-    head = f"核对 {report.draft.name}（{report.year} 年度"
+    head = f"核对 {report.draft.name}（{report.period_label}"
     if report.built_at:
         head += f"，生成于 {report.built_at.replace('T', ' ')}"
     head += "）"

@@ -354,50 +354,55 @@ def referenced_queries(ruleset: RuleSet, kind: str | None = None) -> set[str]:
     return names
 
 
-SQL_TEST = "rules/"  # a SQL data test's name in a run, beside the queries'
+SQL_TEST = "rules/"  # a SQL data test's key in a run, beside the queries'
 
 
-def rule_queries(ruleset: RuleSet, project, params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The queries the rules add to a build's or check's own run, so that they share its one
-    connection a source: each SQL data test as `rules/<name>`, and the queries the prior-period
-    rules name re-run a year earlier as `prev.<name>` (with their parameters, the second value)."""
-    import dataclasses
+def rule_jobs(ruleset: RuleSet, project: Any, refs: dict[str, list[str]], params: dict[str, Any]) -> list[Any]:
+    """The queries the rules add to a build's or check's run, on the report's own connections:
+    each SQL data test (`rules/<name>`), and each query a prior-period rule names re-run over the
+    same period a year earlier as issue 12's comparison run `prev.<q>` (unless the templates
+    already ask for it)."""
+    from drafter.data.comparisons import COMPARISONS, shifted_parameters
+    from drafter.data.runner import Job
 
-    from drafter.data.runner import prior_period_runs
-
-    specs = {f"{SQL_TEST}{s.name}": dataclasses.replace(s, name=f"{SQL_TEST}{s.name}") for s in ruleset.sql_tests}
-    prior: dict[str, Any] = {}
-    params_for: dict[str, Any] = {}
+    jobs = [Job(f"{SQL_TEST}{spec.name}", spec, params) for spec in ruleset.sql_tests]
     if ruleset.needs_prior:
-        names = [n for n in project.queries if n in referenced_queries(ruleset, "prior")]
-        prior, params_for = prior_period_runs(project.queries, names, params)
-    return {**specs, **prior}, params_for
+        period = project.config.period
+        shifted, other = shifted_parameters(params, period, "prev"), period.shifted("prev")
+        wanted = referenced_queries(ruleset, "prior")
+        for name, spec in project.queries.items():
+            if name in wanted and name not in refs.get("prev", []):
+                jobs.append(Job(f"prev.{name}", spec, shifted, period=other,
+                                description=f"{spec.description}（{COMPARISONS['prev']}：{other.label}）"))
+    return jobs
 
 
-def split_run(run, names) -> tuple[Any, dict[str, Any]]:
-    """(the run of the queries `names`, the results of the rules' own queries) of one combined run."""
-    from drafter.data.runner import RunResult
-
-    own = RunResult(results={k: v for k, v in run.results.items() if k in names}, elapsed=run.elapsed)
-    return own, {k: v for k, v in run.results.items() if k not in names}
+def take_rule_tests(run: Any) -> Any:
+    """Move the SQL data tests' results out of `run.results` into `run.rule_tests` (by test name)."""
+    for key in [k for k in run.results if k.startswith(SQL_TEST)]:
+        run.rule_tests[key[len(SQL_TEST) :]] = run.results.pop(key)
+    return run
 
 
 def run_project_rules(
-    project, context: dict[str, Any], registry: FigureRegistry | None, ruleset: RuleSet, extra: dict[str, Any]
+    context: dict[str, Any], registry: FigureRegistry | None, ruleset: RuleSet, run: Any
 ) -> RuleRun:
-    """The rules of a build or check on its query `context`; `extra` holds the results of the
-    rules' own queries (`rule_queries`) from the same run."""
-    from drafter.builder import _missing_value
-    from drafter.data.runner import PRIOR
+    """The rules of a build or check on its query `context` (which holds `prev`, issue 12's
+    comparison with the same period a year earlier), the SQL data tests' results from `run`."""
 
     def prior() -> dict[str, Any]:
+        comparison = context.get("prev")
+        if comparison is None:
+            return {}
         out: dict[str, Any] = {}
-        for key, result in extra.items():
-            if key.startswith(f"{PRIOR}."):
-                out[key[len(PRIOR) + 1 :]] = result.value if result.ok else _missing_value(result.spec)
+        for name in referenced_queries(ruleset, "prior"):
+            try:
+                out[name] = getattr(comparison, name)
+            except DrafterError:  # not a query: lint names it; the rule is told it cannot be checked
+                continue
         return out
 
     def sql_results() -> dict[str, Any]:
-        return {key[len(SQL_TEST) :]: result for key, result in extra.items() if key.startswith(SQL_TEST)}
+        return dict(run.rule_tests)
 
     return run_rules(ruleset, context, registry=registry, prior=prior, sql_results=sql_results)

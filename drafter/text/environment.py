@@ -14,7 +14,7 @@ import traceback
 from decimal import Decimal
 from pathlib import Path
 from types import FrameType
-from typing import Any, Callable
+from typing import Any, Callable, Literal, cast
 
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import SecurityError, TemplateAssertionError, TemplateError as JinjaError
@@ -36,8 +36,10 @@ FORMAT_FILTERS: dict[str, Callable[..., str]] = {
     "month_cn": numbers.month_cn,
     "cn_num": numbers.cn_num,
     "yoy": numbers.yoy,
+    "mom": numbers.mom,
+    "pp": numbers.pp,
 }
-VALUE_FILTERS = ("ratio",)
+VALUE_FILTERS = ("ratio", "round")
 
 # Characters XML 1.0 cannot hold; database text may carry them.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -74,7 +76,8 @@ def _merge_args(figure: Figure, args: tuple, kwargs: dict) -> Figure:
         return figure
     sources = figure.sources + tuple(s for a in extra for s in a.sources if s not in figure.sources)
     refs = ",".join(a.ref for a in extra)
-    return Figure(figure.value, f"{figure.ref}|{refs}", sources, figure.description, figure.why)
+    return Figure(figure.value, f"{figure.ref}|{refs}", sources, figure.description, figure.why,
+                  figure.expr if figure.derived else None, figure.inputs if figure.derived else None)
 
 
 def template_position() -> tuple[str | None, int | None]:
@@ -163,12 +166,52 @@ def _ratio(value: Any, denominator: Any) -> Any:
     if isinstance(value, Figure) or isinstance(denominator, Figure):
         if not isinstance(value, Figure):
             return denominator.__rtruediv__(value)
-        if (isinstance(denominator, Figure) and denominator.missing) or value.missing:
-            return Figure(None, f"({value.ref}/{getattr(denominator, 'ref', denominator)})",
-                          value.sources + getattr(denominator, "sources", ()), value.description,
-                          value.why or getattr(denominator, "why", None))
-        return value / denominator
+        if value.missing and not isinstance(denominator, (Figure, int, float, Decimal)):
+            return Figure(None, f"({value.ref}/{denominator})", value.sources, value.description, value.why)
+        return value / denominator  # a figure without a value on either side gives one without a value
     return numbers.ratio(value, denominator)
+
+
+def _round(value: Any, precision: int = 0, method: str = "common") -> Any:
+    """`| round(n)`: on a figure, a derived figure rounded half-up (Decimal) that keeps its
+    provenance; on a plain number, Jinja's own round."""
+    if isinstance(value, Figure):
+        try:
+            return value.rounded(precision, method)
+        except ValueError as exc:
+            raise TemplateError("round 的参数有误", cause=str(exc),
+                                hint="写成 round(位数)，位数 0–20；可加 method='floor' 或 'ceil'。") from exc
+    from jinja2.filters import do_round
+
+    if method not in ("common", "ceil", "floor"):
+        raise TemplateError("round 的参数有误", cause=f"method {method!r}", hint="method 只能是 'common'、'floor' 或 'ceil'。")
+    return do_round(value, precision, cast(Literal["common", "ceil", "floor"], method))
+
+
+def _format_text(registry: FigureRegistry, strict: bool) -> Callable[..., str]:
+    """`"%.1f" | format(x.n)`: a figure among the arguments is recorded, so the text it makes
+    is still a figure of the draft (better: `x.n | num(1)`, which rounds exactly)."""
+    from jinja2.filters import do_format
+
+    def apply(text: Any, *args: Any, **kwargs: Any) -> str:
+        figures = [a for a in (*args, *kwargs.values()) if isinstance(a, Figure)]
+        plain_args = [_plain(a) for a in args]
+        plain_kwargs = {k: _plain(v) for k, v in kwargs.items()}
+        if not figures:
+            return do_format(text, *plain_args, **plain_kwargs)
+        figure = _merge_args(figures[0], tuple(figures[1:]), {})
+        missing = [f for f in figures if f.missing]
+        if missing:
+            return _unavailable(registry, figure, figures[0].ref, "format", missing_reason(missing[0], registry),
+                                strict)
+        try:
+            shown = do_format(text, *[float(a) if isinstance(a, Decimal) else a for a in plain_args], **plain_kwargs)
+        except (TypeError, ValueError) as exc:
+            raise TemplateError("format 的格式与参数不符", cause=str(exc),
+                                hint="数字请用 num(位数) 等过滤器，如 {{ x.n | num(1) }}。") from exc
+        return registry.record(figure, clean_value(shown), "format")
+
+    return apply
 
 
 def blocked_access_error(path: Path | None, line: int | None, context: str | None, cause: str) -> TemplateError:
@@ -208,6 +251,14 @@ def _refuse_whole_results(value: Any) -> None:
         raise whole_result_error(rows[0]._query if rows else None, "rows", rows[0].keys() if rows else None)
 
 
+def _yoy_within_year(current: Any, previous: Any, *args: Any, **kwargs: Any) -> str:
+    """`yoy` in a report of less than a year: 持平 is 与上年同期持平."""
+    prefix = args[2] if len(args) > 2 else kwargs.get("prefix", True)
+    if prefix is True and len(args) < 6 and "same" not in kwargs:
+        kwargs["same"] = "与上年同期持平"
+    return numbers.yoy(current, previous, *args, **kwargs)
+
+
 class TracingEnvironment(ImmutableSandboxedEnvironment):
     """The sandbox whose templates have their conditions over figures traced
     (drafter.text.wording), when it has a tracer."""
@@ -225,8 +276,9 @@ class TracingEnvironment(ImmutableSandboxedEnvironment):
 
 def make_environment(registry: FigureRegistry, *, autoescape: bool = False,
                      search_path: list[Path] | None = None, strict: bool = False,
-                     trace: bool = False) -> SandboxedEnvironment:
+                     period: Any = None, trace: bool = False) -> SandboxedEnvironment:
     """The Jinja environment of one build; `search_path` serves {% include %} and {% import %}.
+    `period` (the report's Period) words `yoy`'s 持平 for a report of less than a year.
 
     A figure that cannot be computed (NULL, a failed query, text for a number filter) prints
     as a placeholder 【待补充：query.column】 recorded with its reason; with `strict` it is
@@ -270,8 +322,12 @@ def make_environment(registry: FigureRegistry, *, autoescape: bool = False,
         env.tracer = Tracer(registry, finalize)
         env.globals.update(env.tracer.globals())
     for name, fn in FORMAT_FILTERS.items():
+        if name == "yoy" and period is not None and getattr(period, "kind", "year") != "year":
+            fn = _yoy_within_year
         env.filters[name] = _format_filter(name, fn, registry, strict)
     env.filters["ratio"] = _ratio
+    env.filters["round"] = _round
+    env.filters["format"] = _format_text(registry, strict)
     return env
 
 

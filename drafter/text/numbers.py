@@ -66,6 +66,17 @@ def _plain(d: Decimal) -> str:
     return "0" if text in ("-0", "") else text
 
 
+def _fixed(d: Decimal, digits: int) -> str:
+    """A value already rounded to `digits` decimals, written with all of them: 25.40, 95.0."""
+    text = format(d, f".{digits}f")
+    return text[1:] if text.startswith("-") and not d else text
+
+
+def _written(d: Decimal, digits: int, fixed: bool) -> str:
+    """`_plain`, or with `fixed` every one of the `digits` decimals (a column of numbers)."""
+    return _fixed(d, digits) if fixed and digits else _plain(d)
+
+
 def _check_digits(digits) -> int:
     if isinstance(digits, bool) or not isinstance(digits, int) or not 0 <= digits <= _MAX_DIGITS:
         raise ValueError(f"digits must be an integer from 0 to {_MAX_DIGITS}, got {digits!r}")
@@ -91,17 +102,24 @@ def _signed(d: Decimal, fmt) -> str:
     return "-" + fmt(-d) if d < 0 else fmt(d)
 
 
-def num(v) -> str:
-    """1428 → "1428"; Decimal("26.10") → "26.1"; Decimal("1E+3") → "1000"."""
-    return _plain(to_decimal(v))
+def num(v, digits: int | None = None, fixed: bool = False) -> str:
+    """1428 → "1428"; Decimal("26.10") → "26.1"; Decimal("1E+3") → "1000";
+    284.0646, 1 → "284.1" (rounded half-up); 284.0123, 1 → "284"; 284.0123, 1, fixed=True → "284.0"."""
+    d = to_decimal(v)
+    if digits is None:
+        return _plain(d)
+    digits = _check_digits(digits)
+    return _written(_round(d, 0, digits, ROUND_HALF_UP), digits, fixed)
 
 
-def wan(v, digits: int = 0, approx: bool = True) -> str:
-    """172436 → "17万余"; 68123, 1 → "6.8万余"; 24000, 1, approx=False → "2.4万".
+def wan(v, digits: int = 0, approx: bool = True, fixed: bool = False) -> str:
+    """172436 → "17万余"; 68123, 1 → "6.8万余"; 24000, 1, approx=False → "2.4万";
+    240000, 1, approx=False, fixed=True → "24.0万".
 
     With `approx`, the value is cut (floored) to `digits` decimals of the unit and 余
     says that something was cut; without, it is rounded half-up and nothing is added.
     1亿 and more use 亿; under 1万 the value is written out as `num` writes it.
+    `fixed` keeps trailing zeros of the decimals (for a column of numbers).
     """
     d = to_decimal(v)
     digits = _check_digits(digits)
@@ -116,7 +134,7 @@ def wan(v, digits: int = 0, approx: bool = True) -> str:
             shift, word = -8, "亿"
             shown = _round(x, shift, digits, rounding)
         cut = approx and shown != _shift(x, shift)
-        return _plain(shown) + word + ("余" if cut else "")
+        return _written(shown, digits, fixed) + word + ("余" if cut else "")
 
     return _signed(d, fmt)
 
@@ -140,19 +158,23 @@ def approx(v, unit: int | None = None) -> str:
     return _signed(d, fmt)
 
 
-def pct(v, digits: int = 2) -> str:
-    """A ratio as a percentage: 0.98740 → "98.74%"; 1 → "100%"; 0.92698, 1 → "92.7%"."""
-    return _plain(_round(to_decimal(v), 2, _check_digits(digits), ROUND_HALF_UP)) + "%"
+def pct(v, digits: int = 2, fixed: bool = False) -> str:
+    """A ratio as a percentage: 0.98740 → "98.74%"; 1 → "100%"; 0.92698, 1 → "92.7%";
+    0.95, 1, fixed=True → "95.0%"."""
+    digits = _check_digits(digits)
+    return _written(_round(to_decimal(v), 2, digits, ROUND_HALF_UP), digits, fixed) + "%"
 
 
-def wan_yuan(v, digits: int = 4) -> str:
-    """Money in 元 written in 万元: 11872100 → "1187.21万元"; 8942845 → "894.2845万元"."""
-    return _plain(_round(to_decimal(v), -4, _check_digits(digits), ROUND_HALF_UP)) + "万元"
+def wan_yuan(v, digits: int = 4, fixed: bool = False) -> str:
+    """Money in 元 written in 万元: 11872100 → "1187.21万元"; 8942845 → "894.2845万元";
+    254000, 2, fixed=True → "25.40万元"."""
+    digits = _check_digits(digits)
+    return _written(_round(to_decimal(v), -4, digits, ROUND_HALF_UP), digits, fixed) + "万元"
 
 
-def yuan(v) -> str:
-    """5000 → "5000元"; Decimal("5000.50") → "5000.5元"."""
-    return num(v) + "元"
+def yuan(v, digits: int | None = None, fixed: bool = False) -> str:
+    """5000 → "5000元"; Decimal("5000.50") → "5000.5元"; 5000.5, 2, fixed=True → "5000.50元"."""
+    return num(v, digits, fixed) + "元"
 
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ].+)?")
@@ -223,17 +245,89 @@ def ratio(a, b) -> Decimal:
     return Context(prec=28).divide(to_decimal(a), den)
 
 
-def yoy(current, previous, digits: int = 1) -> str:
-    """"同比增长12.5%" / "同比下降3.2%" / "与上年持平" against last year's value."""
-    cur, prev = to_decimal(current), to_decimal(previous)
+# Words for a change up / down, by the first (or written as "上/下").
+CHANGE_WORDS = {"增长": ("增长", "下降"), "增加": ("增加", "减少"), "上升": ("上升", "下降"),
+                "提高": ("提高", "降低")}
+
+
+def _change_words(words: str) -> tuple[str, str]:
+    if not isinstance(words, str):
+        raise _refuse(words, "words such as 增长 or 增加/减少")
+    if "/" in words:
+        up, _, down = words.partition("/")
+        if up.strip() and down.strip():
+            return up.strip(), down.strip()
+    if words in CHANGE_WORDS:
+        return CHANGE_WORDS[words]
+    raise ValueError(f"words must be one of {'、'.join(CHANGE_WORDS)} or 'up/down', got {words!r}")
+
+
+def _rounded_units(value: Fraction, digits: int) -> int:
+    """|value| in units of 10**-digits, rounded half-up exactly (never rounded twice)."""
+    scaled = abs(value) * 10**digits
+    q, r = divmod(scaled.numerator, scaled.denominator)
+    return q + (2 * r >= scaled.denominator)
+
+
+def _prefix(prefix, default: str) -> str:
+    if prefix is True:
+        return default
+    if prefix is False or prefix is None:
+        return ""
+    if isinstance(prefix, str):
+        return prefix
+    raise _refuse(prefix, "true, false or a word")
+
+
+def _change(delta: Fraction, digits: int, words: str, prefix: str, flat, fixed: bool, unit: str,
+            same: str) -> str:
     digits = _check_digits(digits)
+    up, down = _change_words(words)
+    tolerance = Fraction(to_decimal(flat))
+    units = _rounded_units(delta, digits)
+    if units == 0 or abs(delta) <= tolerance:
+        return same
+    shown = Decimal(f"{units}E-{digits}")
+    return prefix + (up if delta > 0 else down) + _written(shown, digits, fixed) + unit
+
+
+def yoy(current, previous, digits: int = 1, words: str = "增长", prefix=True, flat=0, fixed: bool = False,
+        same: str | None = None) -> str:
+    """Against the same period a year earlier: "同比增长12.5%" / "同比下降3.2%" / "与上年持平".
+
+    `words`: 增长 (增长/下降), 增加 (增加/减少), 上升 (上升/下降), 提高 (提高/降低) or "上/下";
+    `prefix`: True "同比", False none, or a word of your own; `flat`: a change of at most this
+    many per cent is 持平 (a change that rounds to 0 always is); `fixed` keeps trailing zeros;
+    `same`: the wording for 持平 (缺省 与上年持平, or 持平 without a prefix).
+    """
+    return _relative_change(current, previous, digits, words, _prefix(prefix, "同比"), flat, fixed,
+                            same if same is not None else ("与上年持平" if prefix is True else "持平"))
+
+
+def mom(current, previous, digits: int = 1, words: str = "增长", prefix=True, flat=0, fixed: bool = False,
+        same: str | None = None) -> str:
+    """Against the period just before: "环比增长12.5%" / "环比下降3.2%" / "与上期持平"; options as `yoy`."""
+    return _relative_change(current, previous, digits, words, _prefix(prefix, "环比"), flat, fixed,
+                            same if same is not None else ("与上期持平" if prefix is True else "持平"))
+
+
+def _relative_change(current, previous, digits, words, prefix, flat, fixed, same) -> str:
+    cur, prev = to_decimal(current), to_decimal(previous)
     if prev == 0:
-        raise ValueError("a year-on-year change needs a previous value other than 0")
+        raise ValueError("a relative change needs a previous value other than 0")
     # |cur - prev| / |prev| as a percentage, rounded half-up in exact fractions: a
     # quotient like 12.4499… is never rounded twice (to 28 digits, then to 1) into 12.5.
-    change = abs(Fraction(cur) - Fraction(prev)) / abs(Fraction(prev)) * 100 * 10**digits
-    q, r = divmod(change.numerator, change.denominator)
-    q += 2 * r >= change.denominator
-    if q == 0:
-        return "与上年持平"
-    return ("同比增长" if cur > prev else "同比下降") + _plain(Decimal(f"{q}E-{digits}")) + "%"
+    change = (Fraction(cur) - Fraction(prev)) / abs(Fraction(prev)) * 100
+    return _change(change, digits, words, prefix, flat, fixed, "%", same)
+
+
+def pp(current, previous, digits: int = 1, words: str = "提高", prefix="", flat=0, fixed: bool = False,
+       same: str | None = None) -> str:
+    """The change of a rate in 个百分点: 0.953, 0.932 → "提高2.1个百分点"; both are ratios (as
+    `pct` takes them). Options as `yoy`; `prefix` is none unless given ("同比", "环比");
+    a change within `flat` percentage points is 持平 (with the prefix: 同比持平)."""
+    cur, prev = to_decimal(current), to_decimal(previous)
+    delta = (Fraction(cur) - Fraction(prev)) * 100
+    lead = _prefix(prefix, "")
+    return _change(delta, digits, words, lead, flat, fixed, "个百分点",
+                   same if same is not None else f"{lead}持平")

@@ -445,10 +445,12 @@ _LEXICON = (
     "管理局", "管理", "人民政府", "委员会", "办公室", "安全生产", "依法行政", "行政执法", "执法",
     "实施", "意见", "通知", "方案", "总结", "计划", "规划", "要点", "责任", "分工", "推进", "加强",
     "进一步", "全面", "深化", "改革", "印发", "落实", "下一步", "安排", "决定", "办法", "规定", "请示", "批复", "纲要", "中华人民共和国",
+    "第一季度", "第二季度", "第三季度", "第四季度", "季度", "上半年", "下半年", "半年",  # period labels
 )
 # The last character of a place or an office (青浦区, 某某市, 司法局, 统计局): a name keeps its
 # suffix, and a line may well end after it.
 _NAME_SUFFIXES = "省市区县旗镇乡村局厅委办署院所处科"
+_PERIOD_LABEL = re.compile(r"\d{4}年(?:度|[上下]半年|第[一二三四]季度|\d{1,2}月)")
 _DOC_KINDS = ("情况报告", "报告", "通知", "意见", "方案", "请示", "总结", "计划", "规划", "办法",
               "规定", "批复", "决定", "要点", "函")
 _OPENING = "（《“‘〈【「(["
@@ -471,6 +473,11 @@ def _break_costs(text: str) -> list[float]:
             edge[m.start()] = edge[m.end()] = True
             for i in range(m.start() + 1, m.end()):
                 inside[i] = True
+    # A period label (2025年第二季度, 2025年上半年, 2025年3月) is never split.
+    label = [False] * (n + 1)
+    for m in _PERIOD_LABEL.finditer(text):
+        for i in range(m.start() + 1, m.end()):
+            label[i] = True
     depth = 0
     quoted = [False] * (n + 1)
     for i, ch in enumerate(text):
@@ -498,7 +505,7 @@ def _break_costs(text: str) -> list[float]:
             c = max(c, 8.0)
         elif prev in _NAME_SUFFIXES and i >= 2 and _is_cjk(text[i - 2]) and not inside[i]:
             c = min(c, 1.0)
-        if prev == "度" and i >= 2 and text[i - 2] == "年":
+        if prev == "度" and i >= 2 and text[i - 2] in "年季":  # after 2025年度, 2025年第一季度
             c = min(c, 0.5)
         if any(text.endswith(kind) and i == n - len(kind) for kind in _DOC_KINDS):
             c = min(c, 1.0)
@@ -510,6 +517,8 @@ def _break_costs(text: str) -> list[float]:
         if (prev.isascii() and prev.isalnum()) and (ch.isascii() and ch.isalnum() or ch in "年月日%.．"):
             c = math.inf
         if prev in ".．" and ch.isdigit():
+            c = math.inf
+        if label[i]:
             c = math.inf
         cost[i] = c
     return cost

@@ -25,7 +25,8 @@ from lxml import etree
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from drafter import __version__
-from drafter.data.figures import FigureRegistry, json_value
+from drafter.data.figures import FigureRegistry, formula_text, json_value
+from drafter.project.period import Period
 
 if TYPE_CHECKING:
     from drafter.builder import Project
@@ -64,6 +65,11 @@ class FigureEntry(_Entry):
     description: str = ""
     sources: list[SourceRef] = Field(default_factory=list)
     wording: str | None = None  # the conditional wording (`w001`) it was printed in
+    # A derived figure (arithmetic on figures): its formula as people read it, as nested lists
+    # (drafter.data.figures.evaluate), and the raw values of its inputs [{"ref", "value"}].
+    formula: str | None = None
+    expr: list[Any] | None = None
+    inputs: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class QueryEntry(_Entry):
@@ -80,6 +86,10 @@ class QueryEntry(_Entry):
     columns: list[str] = Field(default_factory=list)
     elapsed_ms: float | None = None
     error: str | None = None
+    # A comparison run (`prev.q`, `last.q`): the query it re-runs, which comparison, its period.
+    query: str | None = None
+    compare: Literal["prev", "last"] | None = None
+    period: dict[str, Any] | None = None
 
 
 class SourceEntry(_Entry):
@@ -117,6 +127,7 @@ class Manifest(_Entry):
     generator: str = ""
     built_at: str | None = None
     year: int | None = None
+    period: dict[str, Any] | None = None  # Period.to_json(); a draft made before periods has only `year`
     agency: str | None = None
     config: str | None = None
     parameters: dict[str, Any] = Field(default_factory=dict)
@@ -137,6 +148,17 @@ class Manifest(_Entry):
     def figure(self, figure_id: str) -> FigureEntry | None:
         return next((f for f in self.figures if f.id == figure_id), None)
 
+    def report_period(self) -> Period | None:
+        """The period the draft was built for: as recorded, else (a draft made before periods)
+        its year; None when it records neither."""
+        recorded = Period.from_json(self.period)
+        if recorded is None and isinstance(self.year, int):
+            try:
+                recorded = Period.of_year(self.year)
+            except ValueError:
+                return None
+        return recorded
+
 
 def manifest_data(project: "Project", run: "RunResult", registry: FigureRegistry,
                   built_at: dt.datetime, rules: list[dict[str, Any]] | None = None) -> Manifest:
@@ -147,6 +169,11 @@ def manifest_data(project: "Project", run: "RunResult", registry: FigureRegistry
         spec = result.spec
         entry = QueryEntry(source=spec.source, description=spec.description, returns=spec.returns,
                            file=_relative(spec.path, root))
+        if result.compare:  # a comparison run (`prev.q`): the query it re-runs, for which period
+            entry = entry.model_copy(update=dict(query=spec.name, compare=result.compare))
+            period = getattr(result, "period", None)
+            if isinstance(period, Period):
+                entry.period = period.to_json()
         if result.ok:
             entry = entry.model_copy(update=dict(
                 sql=result.sql,
@@ -171,6 +198,7 @@ def manifest_data(project: "Project", run: "RunResult", registry: FigureRegistry
             description=occ.description,
             **({"wording": occ.wording} if occ.wording else {}),
             sources=[SourceRef(query=s.query, source=s.source, column=s.column, row=s.row) for s in occ.sources],
+            **_derivation(occ),
         )
         for occ in registry
     ]
@@ -178,7 +206,8 @@ def manifest_data(project: "Project", run: "RunResult", registry: FigureRegistry
         format=FORMAT_VERSION,
         generator=f"drafter {__version__}",
         built_at=built_at.isoformat(timespec="seconds"),
-        year=config.report.year,
+        year=config.period.year,
+        period=config.period.to_json(),
         agency=config.report.agency,
         config=_relative(config.path, root),
         parameters={k: json_value(v) for k, v in _parameters(config).items()},
@@ -199,6 +228,17 @@ def wording_entry(w) -> WordingEntry:
         reads=[ReadEntry(ref=ref, value=json_value(value)) for ref, value in w.reads],
         text=w.text, part=w.part, parent=w.parent, template=w.template, line=w.line,
     )
+
+
+def _derivation(occ) -> dict[str, Any]:
+    """For a derived figure: its formula (as text and as nested lists) and its inputs' raw values."""
+    if occ.expr is None:
+        return {}
+    return {
+        "formula": formula_text(occ.expr),
+        "expr": json.loads(json.dumps(occ.expr)),
+        "inputs": [{"ref": ref, "value": json_value(value)} for ref, value in occ.inputs],
+    }
 
 
 def _parameters(config) -> dict[str, Any]:
