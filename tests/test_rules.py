@@ -96,7 +96,6 @@ def test_prior_period_rule_uses_the_same_query_a_year_earlier():
         check_rule(spec, CONTEXT, prior={"q": row("q", n=0)})
 
 
-
 def test_a_figure_without_value_skips_the_rule_instead_of_failing_it():
     with pytest.raises(_Missing):
         check_rule(rule(name="空", figure="z.empty", max=1), CONTEXT)

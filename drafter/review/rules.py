@@ -372,8 +372,15 @@ def rule_jobs(ruleset: RuleSet, project: Any, refs: dict[str, list[str]], params
         wanted = referenced_queries(ruleset, "prior")
         for name, spec in project.queries.items():
             if name in wanted and name not in refs.get("prev", []):
-                jobs.append(Job(f"prev.{name}", spec, shifted, period=other,
-                                description=f"{spec.description}（{COMPARISONS['prev']}：{other.label}）"))
+                jobs.append(
+                    Job(
+                        f"prev.{name}",
+                        spec,
+                        shifted,
+                        period=other,
+                        description=f"{spec.description}（{COMPARISONS['prev']}：{other.label}）",
+                    )
+                )
     return jobs
 
 
@@ -384,9 +391,7 @@ def take_rule_tests(run: Any) -> Any:
     return run
 
 
-def run_project_rules(
-    context: dict[str, Any], registry: FigureRegistry | None, ruleset: RuleSet, run: Any
-) -> RuleRun:
+def run_project_rules(context: dict[str, Any], registry: FigureRegistry | None, ruleset: RuleSet, run: Any) -> RuleRun:
     """The rules of a build or check on its query `context` (which holds `prev`, issue 12's
     comparison with the same period a year earlier), the SQL data tests' results from `run`."""
 

@@ -196,12 +196,14 @@ def manifest_data(project: "Project", run: "RunResult", registry: FigureRegistry
             part=occ.part,
             placeholder=occ.placeholder,
             description=occ.description,
-            **({"wording": occ.wording} if occ.wording else {}),
             sources=[SourceRef(query=s.query, source=s.source, column=s.column, row=s.row) for s in occ.sources],
             **_derivation(occ),
         )
         for occ in registry
     ]
+    for entry, occ in zip(figures, registry):
+        if occ.wording:  # only a figure printed in a conditional wording records it
+            entry.wording = occ.wording
     data = Manifest(
         format=FORMAT_VERSION,
         generator=f"drafter {__version__}",
