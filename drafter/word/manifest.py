@@ -201,9 +201,9 @@ def manifest_data(project: "Project", run: "RunResult", registry: FigureRegistry
         )
         for occ in registry
     ]
-    for entry, occ in zip(figures, registry):
+    for figure_entry, occ in zip(figures, registry):
         if occ.wording:  # only a figure printed in a conditional wording records it
-            entry.wording = occ.wording
+            figure_entry.wording = occ.wording
     data = Manifest(
         format=FORMAT_VERSION,
         generator=f"drafter {__version__}",
