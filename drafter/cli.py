@@ -63,23 +63,25 @@ class SourceOverride(click.ParamType):
     def convert(self, value, param, ctx):
         if isinstance(value, tuple):
             return value
+        from drafter.masking import mask_userinfo, remember
+
         name, sep, url = str(value).partition("=")
-        if not sep or not name.strip() or not url.strip():
-            self.fail(f"“{value}”格式不对，应写成 名称=URL，如 enforcement=postgresql+psycopg://user@host/db",
-                      param, ctx)
+        remember(url if sep else str(value))
+        if not sep or not re.fullmatch(r"[A-Za-z_][\w-]*", name.strip()) or not url.strip():
+            self.fail(f"“{mask_userinfo(str(value))}”格式不对，应写成 名称=URL（名称是 config.yaml 中 sources: 下的名称），"
+                      "如 enforcement=postgresql+psycopg://user@host/db", param, ctx)
         return name.strip(), url.strip()
 
 
-_URL_PASSWORD = re.compile(r"(\w[\w+.-]*://[^\s:/@'\"]*:)[^\s@'\"]+@")
+def _err(text: str) -> None:
+    from drafter.masking import scrub_known
+
+    click.echo(scrub_known(text), err=True)
 
 
 def _print_traceback() -> None:
-    """--debug: the whole chain of causes, with any password inside a URL masked."""
-    sys.stderr.write(_URL_PASSWORD.sub(r"\1***@", traceback.format_exc()))
-
-
-def _err(text: str) -> None:
-    click.echo(text, err=True)
+    """--debug: the traceback for a maintainer, passwords masked like everywhere else."""
+    _err(traceback.format_exc().rstrip())
 
 
 def handle_errors(fn: Callable) -> Callable:
@@ -191,6 +193,7 @@ def main(debug: bool) -> None:
       drafter refresh 草稿.docx  数据变了：写出数字更新过的副本（保留编辑的修改）
       drafter figures         列出报告中的全部数字及其来源
       drafter lint            检查配置、查询和模板（不连数据库）
+      drafter sources         检查各数据源：只读、时限、账号权限
     """
 
 
@@ -441,6 +444,26 @@ def lint(config_path: Path) -> None:
     else:
         _err("未发现问题：配置、查询和模板可以一起使用。")
     click.get_current_context().exit(lint_exit_code(findings))
+
+
+@main.command()
+@config_option
+@source_option
+@handle_errors
+def sources(config_path: Path, source_overrides) -> None:
+    """列出每个数据源：URL（密码遮住）、数据库及版本、会话是否只读、查询时限、账号能否写入或是否超级用户。
+
+    账号能写或是超级用户时给出警告，附只读账号的 GRANT 语句。退出码：0 全部正常，1 有警告或连不上。
+    """
+    from drafter.data.inspect import inspect_sources, render_reports
+
+    reports = inspect_sources(config_path, sources=dict(source_overrides))
+    click.echo(render_reports(reports))
+    bad = [r for r in reports if not r.ok]
+    if bad:
+        _err(f"{len(bad)} 个数据源需要处理：{'、'.join(r.name for r in bad)}。")
+        click.get_current_context().exit(EXIT_FINDINGS)
+    _err(f"{len(reports)} 个数据源均已连上，会话只读，账号只能读取。")
 
 
 def _print_literals(config_path: Path) -> None:

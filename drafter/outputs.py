@@ -9,8 +9,14 @@ project file or the draft being checked.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
-import tempfile
+import re
+import secrets
+import shutil
+import socket
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -30,20 +36,85 @@ def check_output_name(path: Path, suffixes: tuple[str, ...], what: str, example:
                               hint=f"换一个文件名，例如 {example}；{other.name} 没有被改动。")
 
 
-def write_atomically(path: Path, write: Callable[[Path], object], *, what: str, hint: str) -> Path:
-    """Call `write(tmp)` for a temporary file beside `path`, then rename it to `path`."""
+# Temporary files: `.drafter-<host>-<pid>-<random><suffix>.tmp` beside their target, so that a
+# later run recognises one left by a process that died (a SIGKILL, a power cut) and removes it.
+_TMP_PREFIX = ".drafter-"
+_TMP_NAME = re.compile(r"^\.drafter-(?:(?P<host>[A-Za-z0-9_-]+)-(?P<pid>\d+)-)?[A-Za-z0-9_]+.*\.tmp$")
+STALE_AFTER = 60 * 60  # seconds: a temporary file this old is stale whoever made it
+
+
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9_]", "_", socket.gethostname())[:40] or "host"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: a process of another user holds that id
+        return True
+    return True
+
+
+def remove_stale_temporaries(directory: Path, now: float | None = None) -> list[Path]:
+    """Remove drafter's temporary files in `directory` left by a process that no longer runs
+    (same machine), or older than STALE_AFTER (any machine, or an older drafter's); return them."""
+    removed: list[Path] = []
+    now = time.time() if now is None else now
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _TMP_NAME.match(entry.name)
+        if not match or not entry.is_file(follow_symlinks=False):
+            continue
+        try:
+            age = now - entry.stat(follow_symlinks=False).st_mtime
+        except OSError:
+            continue
+        pid = int(match.group("pid")) if match.group("pid") else None
+        dead = pid is not None and match.group("host") == _host() and pid != os.getpid() and not _alive(pid)
+        if dead or age > STALE_AFTER:
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+    return removed
+
+
+def _temporary(path: Path) -> Path:
+    """A new empty file beside `path`, created with the permissions the umask gives (a draft is
+    a document for colleagues, not a secret: mkstemp's 0600 would hide it from them)."""
+    for _ in range(100):
+        tmp = path.with_name(f"{_TMP_PREFIX}{_host()}-{os.getpid()}-{secrets.token_hex(4)}{path.suffix}.tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+        os.close(fd)
+        return tmp
+    raise FileExistsError(path.parent)
+
+
+def _prepare(path: Path) -> Path:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError("无法创建输出目录", path=path.parent, cause=str(exc),
                           hint="换一个有写权限的目录（--output），或检查磁盘空间。") from exc
+    remove_stale_temporaries(path.parent)
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=".drafter-", suffix=path.suffix + ".tmp", dir=path.parent)
+        return _temporary(path)
     except OSError as exc:
         raise OutputError("输出目录不可写", path=path.parent, cause=str(exc),
                           hint="换一个有写权限的目录（--output），或检查文件夹权限。") from exc
-    os.close(fd)
-    tmp = Path(tmp_name)
+
+
+def write_atomically(path: Path, write: Callable[[Path], object], *, what: str, hint: str) -> Path:
+    """Call `write(tmp)` for a temporary file beside `path`, then rename it to `path`
+    (replacing what was there)."""
+    tmp = _prepare(path)
     try:
         write(tmp)
         os.replace(tmp, path)
@@ -53,3 +124,55 @@ def write_atomically(path: Path, write: Callable[[Path], object], *, what: str, 
         if tmp.exists():
             tmp.unlink()
     return path
+
+
+def numbered(path: Path, n: int) -> Path:
+    """`x.docx` for 1, `x-2.docx`, `x-3.docx` … after."""
+    return path if n == 1 else path.with_name(f"{path.stem}-{n}{path.suffix}")
+
+
+def write_new(path: Path, write: Callable[[Path], object], *, what: str, hint: str, force: bool = False) -> Path:
+    """Write a new file: `path`, else the first of `x-2`, `x-3` … that nobody has, claimed
+    atomically (a hard link of the finished temporary file fails if the name exists), so that
+    runs at the same time into one folder never take the same name nor replace each other's
+    file. With `force`, `path` is replaced instead. Returns the path written."""
+    tmp = _prepare(path)
+    try:
+        write(tmp)
+        if force:
+            os.replace(tmp, path)
+            return path
+        n = 1
+        while True:
+            candidate = numbered(path, n)
+            try:
+                _claim(tmp, candidate)
+            except FileExistsError:
+                n += 1
+                continue
+            return candidate
+    except OSError as exc:
+        raise OutputError(f"{what}写入失败，未留下不完整的文件", path=path, cause=str(exc), hint=hint) from exc
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _claim(tmp: Path, target: Path) -> None:
+    """Give the finished `tmp` the name `target` unless that name exists (FileExistsError)."""
+    try:
+        os.link(tmp, target)
+        return
+    except FileExistsError:
+        raise
+    except OSError as exc:  # a file system without hard links (some network shares, FAT)
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK, errno.ENOSYS):
+            raise
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # claimed: nobody else gets this name
+    try:
+        with os.fdopen(fd, "wb") as out, tmp.open("rb") as src:
+            shutil.copyfileobj(src, out)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            target.unlink()
+        raise

@@ -287,16 +287,19 @@ CATALOGUE = [
          ("build",), 2, lambda p: [f"{p.path('queries/total.sql')}:4", "多条语句"]),
     Case("query-that-writes", lambda p: p.write("queries/total.sql", TOTAL_SQL.replace(
         "SELECT COUNT(*) AS total FROM cases", "WITH gone AS (DELETE FROM cases RETURNING id) SELECT COUNT(*) AS total FROM gone")),
-         ("build",), 2, lambda p: [f"{p.path('queries/total.sql')}:4", "会修改数据的关键字“DELETE”", "只读取数据"]),
+         ("build",), 2, lambda p: [f"{p.path('queries/total.sql')}:4", "会修改数据或设置的语句“DELETE”", "只读取数据"]),
+    # SQL the parser cannot read is refused before any database is opened (exit 2).
+    Case("query-sql-syntax-error", _set("queries/cases.sql", "WHERE kind", "WHERE WHERE kind"), ("build",), 2,
+         lambda p: [f"{p.path('queries/cases.sql')}:6", "查询的 SQL 无法解析", "原因：", "方言变体"]),
     # A query the database refuses leaves the draft incomplete: written, said so, exit 1.
-    Case("query-sql-syntax-error", _set("queries/cases.sql", "WHERE kind", "WHERE WHERE kind"), ("build",), 1,
-         lambda p: ["警告：", str(p.path("queries/cases.sql")), "查询 cases 执行出错", 'near "WHERE": syntax error',
+    Case("query-sql-unknown-column", _set("queries/cases.sql", "WHERE kind", "WHERE kindd"), ("build",), 1,
+         lambda p: ["警告：", str(p.path("queries/cases.sql")), "查询 cases 执行出错", "no such column: kindd",
                     "【待补充】", "cases.n：查询 cases 执行出错（见上面的警告）", f"{p.path(SECTION_FILE)}:2",
                     "草稿已生成但不完整：1 条查询出错"],
          new=(draft_2(),)),
-    Case("query-sql-syntax-error-strict", _set("queries/cases.sql", "WHERE kind", "WHERE WHERE kind"),
+    Case("query-sql-unknown-column-strict", _set("queries/cases.sql", "WHERE kind", "WHERE kindd"),
          ("build", "--strict"), 1,
-         lambda p: [str(p.path("queries/cases.sql")), "查询 cases 执行出错", '原因：near "WHERE": syntax error']),
+         lambda p: [str(p.path("queries/cases.sql")), "查询 cases 执行出错", "原因：no such column: kindd"]),
     Case("query-unknown-table-strict", _set("queries/total.sql", "FROM cases", "FROM casez"),
          ("build", "--strict"), 1, lambda p: [str(p.path("queries/total.sql")), "原因：no such table: casez"]),
     Case("query-no-rows", _set("queries/total.sql", "SELECT COUNT(*) AS total FROM cases WHERE",
@@ -347,15 +350,26 @@ CATALOGUE = [
          ("build",), 2, lambda p: [f"{p.path(SECTION_FILE)}:2", "已经格式化", "只用一个格式过滤器"]),
     Case("template-division-by-zero", _set(SECTION_FILE, "{{ cases.n }}", "{{ (cases.n / 0) | pct }}"),
          ("build",), 1, lambda p: [f"{p.path(SECTION_FILE)}:2", "除数为 0"]),
+    # A condition over a figure without a value: its sentence becomes 【待补充】, the draft is written.
     Case("template-null-in-a-condition", lambda p: (
         p.edit("config.yaml", "kind: 行政处罚", "kind: 行政强制"),
         p.edit(SECTION_FILE, "文字。", "{% if cases.fines > 0 %}有罚款。{% endif %}")),
-         ("build",), 1, lambda p: [f"{p.path(SECTION_FILE)}:4", "cases.fines 没有值", "COALESCE"]),
+         ("build",), 0, lambda p: ["2 处【待补充】", "cases.fines：查询结果为空（NULL）；本段的条件或算式用到了它",
+                                   f"{p.path(SECTION_FILE)}:4"], new=(draft_2(),), hint=False),
+    Case("template-null-in-a-condition-strict", lambda p: (
+        p.edit("config.yaml", "kind: 行政处罚", "kind: 行政强制"),
+        p.edit(SECTION_FILE, "文字。", "{% if cases.fines > 0 %}有罚款。{% endif %}")),
+         ("build", "--strict"), 1, lambda p: [f"{p.path(SECTION_FILE)}:2", "数字 cases.fines 无法计算", "--strict"]),
     Case("template-condition-on-a-failed-query", lambda p: (
         (p.root / "data/office.db").unlink(),
         p.edit(SECTION_FILE, "文字。", "{% if cases.n > 0 %}有案件。{% endif %}")),
-         ("figures",), 1, lambda p: [f"{p.path(SECTION_FILE)}:4", "cases.n 没有值", "这些查询未能执行，可能就是原因：",
-                                     f"{_cfg(p)}:5: 数据源“office”的 SQLite 文件不存在"]),
+         ("build",), 1, lambda p: [f"{_cfg(p)}:5: 数据源“office”的 SQLite 文件不存在", "4 处【待补充】",
+                                   "cases.n：数据源“office”的 SQLite 文件不存在", "本段的条件或算式用到了它",
+                                   f"{p.path(SECTION_FILE)}:4", "草稿已生成但不完整"], new=(draft_2(),)),
+    Case("template-condition-on-a-failed-query-strict", lambda p: (
+        (p.root / "data/office.db").unlink(),
+        p.edit(SECTION_FILE, "文字。", "{% if cases.n > 0 %}有案件。{% endif %}")),
+         ("build", "--strict"), 1, lambda p: [f"{_cfg(p)}:5: 数据源“office”的 SQLite 文件不存在"]),
     Case("template-folder-missing", _set("config.yaml", "parameters:", "templates:\n  sections: teile\nparameters:"),
          ("build",), 2, lambda p: [str(p.path("teile")), "找不到分部分模板目录"]),
     Case("template-not-utf8", lambda p: p.write(SECTION_FILE, SECTION, encoding="gbk"), ("build",), 2,
@@ -577,7 +591,7 @@ def test_an_unwritable_folder_is_said_and_nothing_is_written(project, monkeypatc
     def refuse(*args, **kwargs):
         raise PermissionError(errno.EACCES, "Permission denied", kwargs.get("dir"))
 
-    monkeypatch.setattr(outputs.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(outputs, "_temporary", refuse)
     before = snapshot(project.root)
     result = drafter(project, "build", "--force")
     assert_one_message(result, 1, str(project.root / "output"), "输出目录不可写", "Permission denied")

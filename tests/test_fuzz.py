@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from drafter.text import numbers
-from drafter.text.environment import FORMAT_FILTERS, make_environment
+from drafter.text.environment import POISONED, FORMAT_FILTERS, make_environment
 from drafter.errors import DataError, DrafterError
 from drafter.data.figures import MARKED, Figure, FigureRegistry, Provenance
 
@@ -143,6 +143,10 @@ def test_a_ratio_of_two_figures_prints_a_percentage_or_a_placeholder_or_a_drafte
         text = template.render(a=figure(a), b=Figure(b, "q.d", (Provenance("q", "src", "d"),)), d=digits)
     except DrafterError:
         return  # a value arithmetic refuses (text, a bool, NaN): named for the user
+    if POISONED.fullmatch(text):  # such a value in an expression: its sentence becomes 【待补充】
+        [poison] = env.poisons.values()
+        assert poison.figure.ref in ("q.c", "q.d") and not list(registry)
+        return
     [occ] = list(registry)
     assert MARKED.fullmatch(text).group(2) == occ.text
     if a is not None and isinstance(b, (int, float, Decimal)) and not isinstance(b, bool) and b == 0:
@@ -206,7 +210,7 @@ def text_project(tmp_path_factory) -> Path:
 
 
 _GONE = {*range(0x00, 0x09), *range(0x0A, 0x20), 0x85, 0x2028, 0x2029, 0xFFFE, 0xFFFF,
-         0xE000, 0xE001, 0xE002, 0xE010, 0xE011}
+         *range(0xE000, 0xE020)}  # drafter's marker characters: never taken from data
 
 
 def as_read(value: str) -> str:
@@ -217,7 +221,7 @@ def as_read(value: str) -> str:
 TEXTS = st.one_of(
     st.text(max_size=200),
     st.text(alphabet=st.sampled_from(list("&<>\"'\t\n\r\x00\x01\x0b\x1f\x85\u2028\ufffe\ue000\ue001\ue002"
-                                          "\ue010\ue011{}%#法治 ")), max_size=60),
+                                          "\ue003\ue004\ue010\ue011{}%#法治 ")), max_size=60),
     st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1000, max_size=3000),
 )
 

@@ -192,7 +192,7 @@ REFUSED = [
     ("SELECT 'a\\'' AS n; DELETE FROM t; -- '", "多条语句"),  # MySQL: \' escapes
     ("SELECT 'a\\' AS n; DELETE FROM t; -- '", "多条语句"),  # PostgreSQL: \ is a character
     ("SELECT $$'$$ AS n; DELETE FROM t; --'", "多条语句"),  # PostgreSQL dollar quoting
-    ("SELECT 1 AS n /*! ; DELETE FROM t */", "多条语句"),  # MySQL runs /*! … */
+    ("SELECT 1 AS n /*! ; DELETE FROM t */", "可执行注释"),  # MySQL runs /*! … */
     ("SELECT 1 --1; DELETE FROM t", "多条语句"),  # MySQL: --1 is not a comment
 ]
 

@@ -322,7 +322,7 @@ def test_expression_text_writes_conditions_back_as_written():
 def test_database_text_cannot_pose_as_a_wording_marker(sample_project_copy):
     from drafter.text.environment import clean_value
 
-    assert clean_value("a\ue003w001\ue005b\ue004w001\ue005") == "aw001bw001"
+    assert clean_value("a\ue005w001\ue007b\ue006w001\ue007") == "aw001bw001"
 
 
 def test_an_older_draft_without_wordings_in_its_manifest_is_still_checked(sample_project_copy, tmp_path):

@@ -165,7 +165,9 @@ def missing_value(spec: QuerySpec, key: str | None = None, description: str | No
     name = key or spec.name
     description = spec.description if description is None else description
     if spec.returns == "rows":
-        return []
+        from drafter.builder import _MissingRows  # a loop or test over them makes their sentence a placeholder
+
+        return _MissingRows(spec)
     if spec.returns == "scalar":
         prov = Provenance(name, spec.source, "value")
         return Figure(None, name, (prov,), description)

@@ -26,13 +26,32 @@ from drafter.errors import DataError
 MARK_OPEN = "\ue000"  # followed by the occurrence id, then MARK_SEP
 MARK_SEP = "\ue001"
 MARK_CLOSE = "\ue002"
+# A sentence that cannot be written: a condition or an expression read a figure without a value.
+POISON_OPEN = "\ue003"  # followed by the id, then POISON_CLOSE
+POISON_CLOSE = "\ue004"
+# Every private-use character drafter gives a meaning to: never accepted from data or config.
+INTERNAL_MARKS = re.compile("[\ue000-\ue01f]")
+
+
+def strip_internal_marks(value: Any) -> Any:
+    """`value` (text from config.yaml, a parameter, a template) without drafter's marker
+    characters, so that nothing but drafter itself can frame a figure; containers too."""
+    if isinstance(value, str):
+        return INTERNAL_MARKS.sub("", value)
+    if isinstance(value, list):
+        return [strip_internal_marks(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(strip_internal_marks(v) for v in value)
+    if isinstance(value, dict):
+        return {strip_internal_marks(k): strip_internal_marks(v) for k, v in value.items()}
+    return value
 MARKED = re.compile(f"{MARK_OPEN}([^{MARK_SEP}]*){MARK_SEP}([^{MARK_CLOSE}]*){MARK_CLOSE}")
 
 # Wording produced by a template condition over figures is framed the same way:
 # WORD_OPEN id WORD_END … WORD_CLOSE id WORD_END (ids in both, so wordings may nest).
-WORD_OPEN = "\ue003"
-WORD_CLOSE = "\ue004"
-WORD_END = "\ue005"
+WORD_OPEN = "\ue005"
+WORD_CLOSE = "\ue006"
+WORD_END = "\ue007"
 WORDING_MARK = re.compile(f"([{WORD_OPEN}{WORD_CLOSE}])(w\\d+){WORD_END}")
 
 # The figures a template condition reads while it is evaluated (see drafter.text.wording).
@@ -123,6 +142,12 @@ class Figure:
                 inputs: tuple[tuple[str, Any], ...], why: str | None = None) -> Figure:
         return Figure(value, ref, sources, self.description, why, expr, inputs)
 
+    def _must_have_value(self, other: Any = None) -> None:
+        """A comparison or a truth test over a figure without a value has no answer."""
+        for fig in (self, other):
+            if isinstance(fig, Figure) and fig.missing:
+                _num(fig)
+
     # -- arithmetic gives derived figures -------------------------------------------------
     def _combine(self, other: Any, op: str, fn) -> "Figure":
         if isinstance(other, Figure):
@@ -176,13 +201,24 @@ class Figure:
     def _cmp_value(self, other: Any) -> Any:
         return other.value if isinstance(other, Figure) else other
 
-    def __eq__(self, o): _note(self, o); return self.value == self._cmp_value(o)  # noqa: E702
-    def __ne__(self, o): _note(self, o); return self.value != self._cmp_value(o)  # noqa: E702
+    def __eq__(self, o):
+        _note(self, o)
+        self._must_have_value(o)
+        return self.value == self._cmp_value(o)
+
+    def __ne__(self, o):
+        _note(self, o)
+        self._must_have_value(o)
+        return self.value != self._cmp_value(o)
+
     def __lt__(self, o): _note(self, o); return _num(self) < _plain(self._cmp_value(o))  # noqa: E702
     def __le__(self, o): _note(self, o); return _num(self) <= _plain(self._cmp_value(o))  # noqa: E702
     def __gt__(self, o): _note(self, o); return _num(self) > _plain(self._cmp_value(o))  # noqa: E702
     def __ge__(self, o): _note(self, o); return _num(self) >= _plain(self._cmp_value(o))  # noqa: E702
-    def __bool__(self): _note(self); return bool(self.value)  # noqa: E702
+    def __bool__(self):
+        _note(self)
+        self._must_have_value()
+        return bool(self.value)
     # Equal figures (and a figure equal to a number) hash alike: `==` compares values only.
     def __hash__(self): return hash(self.value)
     def __int__(self): _note(self); return int(_num(self))  # noqa: E702
@@ -266,27 +302,35 @@ def _plain(value: Any) -> Any:
     return value
 
 
+class FigureUnavailable(DataError):
+    """A template compared, tested or computed with a figure that has no usable value."""
+
+    def __init__(self, message: str, *, figure: Figure, hint: str) -> None:
+        super().__init__(message, hint=hint)
+        self.figure = figure
+
+
 def _num(fig: Figure) -> Any:
     value = fig.value
     if value is None and fig.why:
-        raise DataError(
-            f"{fig.ref} 无法计算（{fig.why}），不能参与比较或计算",
+        raise FigureUnavailable(
+            figure=fig, message=f"{fig.ref} 无法计算（{fig.why}），不能参与比较或计算",
             hint="检查数据，或在模板中先用 {% if 分母 > 0 %} 判断。",
         )
     if value is None:
-        raise DataError(
-            f"{fig.ref} 没有值（查询返回了 NULL，或查询未能执行），不能参与比较或计算",
+        raise FigureUnavailable(
+            figure=fig, message=f"{fig.ref} 没有值（查询返回了 NULL，或查询未能执行），不能参与比较或计算",
             hint="若前面有该查询失败的警告，先修正查询；若是 NULL，在 SQL 中写 COALESCE(列, 0)，或检查数据。",
         )
     if isinstance(value, bool) or not isinstance(value, (int, Decimal, float)):
-        raise DataError(
-            f"{fig.ref} 的值“{value}”不是数字，不能参与计算",
+        raise FigureUnavailable(
+            figure=fig, message=f"{fig.ref} 的值“{value}”不是数字，不能参与计算",
             hint="检查查询：该列应返回数字。",
         )
     plain = _plain(value)
     if isinstance(plain, Decimal) and not plain.is_finite():
-        raise DataError(
-            f"{fig.ref} 的值“{value}”不是有限的数，不能参与计算",
+        raise FigureUnavailable(
+            figure=fig, message=f"{fig.ref} 的值“{value}”不是有限的数，不能参与计算",
             hint="数据库返回了 NaN 或无穷大：检查数据，或在 SQL 中排除这些值。",
         )
     return plain
@@ -434,11 +478,13 @@ class FigureRegistry:
     # Queries that failed in this build, by name, with the reason: a placeholder for one
     # of their figures says why.
     failed: dict[str, str] = field(default_factory=dict)
+    issued: int = 0  # occurrences ever recorded: ids stay unique when some are forgotten
 
     def record(self, figure: Figure, text: str, filter_name: str, placeholder: bool = False, *,
                reason: str | None = None, template: str | None = None, line: int | None = None) -> str:
         """Remember an occurrence and return its text wrapped in markers."""
-        occ_id = f"f{len(self.occurrences) + 1:03d}"
+        self.issued = max(self.issued, len(self.occurrences)) + 1
+        occ_id = f"f{self.issued:03d}"
         self.occurrences[occ_id] = Occurrence(
             id=occ_id,
             ref=figure.ref,

@@ -22,9 +22,11 @@ from drafter.project.config import Config
 from drafter.project.period import Period
 from drafter.errors import DataError, DrafterError, QueryError, QueryTimeout, SourceError
 from drafter.data.figures import Figure, Provenance, Row, json_value
-from drafter.project.queries import QuerySpec, sql_fingerprint, sql_parameters, undefined_parameter
-from drafter.data.sources import clear_sqlite_handler, connect, open_engine, sqlite_deadline_handler
-from drafter.project.sqlguard import check_select
+from drafter.project.queries import QuerySpec, sql_fingerprint, undefined_parameter, variant_dialect
+from drafter.data.sources import (
+    clear_sqlite_handler, connect, open_engine, sqlite_deadline_handler, sqlite_file_problem,
+)
+from drafter.project.sql import ParsedSQL, check_select, text_for_sqlalchemy
 
 
 def build_parameters(config: Config, period: Period | None = None) -> dict[str, Any]:
@@ -106,13 +108,13 @@ class RunResult:
         return {k: r for k, r in self.results.items() if r.compare is None}
 
 
-def _bind(spec: QuerySpec, sql: str, sql_file: Path, params: dict[str, Any], dialect: str) -> dict[str, Any]:
-    """The parameters `sql` (the query's file or the dialect variant that runs) uses, in
+def _bind(spec: QuerySpec, parsed: ParsedSQL, sql_file: Path, params: dict[str, Any], dialect: str) -> dict[str, Any]:
+    """The parameters the SQL that runs (the query's file or its dialect variant) uses, in
     the form its driver takes."""
     bound = {}
-    for name in sql_parameters(sql):
+    for name in parsed.parameters:
         if name not in params:  # validation refuses this before any query runs; params can still differ
-            raise undefined_parameter(spec.name, name, sql_file, sql, 1, list(params))
+            raise undefined_parameter(spec.name, name, sql_file, parsed.sql, 1, list(params))
         value = params[name]
         if dialect == "sqlite" and isinstance(value, (dt.date, dt.datetime)):
             value = value.isoformat()  # SQLite keeps dates as ISO text
@@ -193,6 +195,10 @@ def _database_error(spec: QuerySpec, source: str, sql_file: Path, exc: SQLAlchem
     cause = str(orig if orig is not None else exc).strip()
     if _is_timeout(orig, cause, dialect, deadline_passed):
         return _timed_out(spec, source, sql_file, timeout, cause.splitlines()[0] if cause else None)
+    if dialect == "sqlite":  # the file, not the SQL: corrupt or locked
+        problem = sqlite_file_problem(source, None, cause.splitlines()[0] if cause else "")
+        if problem is not None:
+            return problem
     return QueryError(
         f"查询 {spec.name} 执行出错",
         path=sql_file,
@@ -225,14 +231,16 @@ def run_query(conn: Connection, spec: QuerySpec, source: str, params: dict[str, 
     dialect = conn.dialect.name
     backend = conn.engine.url.get_backend_name()
     sql, sql_file = spec.sql_for(backend if backend in spec.variants else dialect)
-    check_select(sql, sql_file, spec.sql_line if sql_file == spec.path else 1)
-    bound = _bind(spec, sql, sql_file, params, dialect)
+    portable = sql_file == spec.path
+    parsed = check_select(sql, sql_file, spec.sql_line if portable else 1,
+                          None if portable else variant_dialect(sql_file))
+    bound = _bind(spec, parsed, sql_file, params, dialect)
     started = clock()
     deadline = started + timeout
     try:
         if dialect == "sqlite":  # the servers got their time limit when the connection was opened
             sqlite_deadline_handler(conn, deadline, clock)
-        result = conn.execute(text(sql), bound)
+        result = conn.execute(text(text_for_sqlalchemy(sql, backend)), bound)
         columns = list(result.keys())
         # A row or scalar query needs two rows at most to tell that it returned too many.
         rows = [tuple(r) for r in result.fetchall()] if spec.returns == "rows" else [tuple(r) for r in result.fetchmany(2)]

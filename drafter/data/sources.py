@@ -20,7 +20,6 @@ reaches the screen, a log or a draft.
 from __future__ import annotations
 
 import importlib.util
-import re
 import sqlite3
 import urllib.parse
 from contextlib import contextmanager, suppress
@@ -32,54 +31,14 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from drafter.project.config import SourceSettings
 from drafter.errors import SourceError
+from drafter.masking import masked_url, scrub, secrets_of
+from drafter.project.config import SourceSettings
+
+__all__ = ["masked_url", "scrub", "secrets_of", "open_engine", "connect", "connection_error"]
 
 CONNECT_TIMEOUT = 5  # seconds; an unreachable server must fail fast
 APPLICATION_NAME = "drafter"  # how a PostgreSQL DBA sees drafter's sessions (pg_stat_activity)
-
-# Query-string keys whose values are secrets (psycopg accepts ?password=…, some drivers ?pwd=…).
-_SECRET_KEYS = re.compile(r"pass|pwd|secret|token|credential|key$", re.IGNORECASE)
-# user:password@ in a string SQLAlchemy cannot parse.
-_USERINFO = re.compile(r"(//[^:/@?#\s]*:)[^@\s]*@")
-
-
-def masked_url(url: str | URL) -> str:
-    """The URL as it may be shown: password and secret query values replaced by ***."""
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        text = _USERINFO.sub(r"\1***@", str(url))
-        return re.sub(r"(?i)((?:pass\w*|pwd|secret|token)=)[^&\s]*", r"\1***", text)
-    query = {k: ("***" if _SECRET_KEYS.search(k) else v) for k, v in parsed.query.items()}
-    return parsed.set(query=query).render_as_string(hide_password=True)
-
-
-def secrets_of(url: str | URL) -> list[str]:
-    """The secret parts of `url` (password, secret query values), decoded and as written."""
-    found: list[str] = []
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        match = _USERINFO.search(str(url))
-        if match:
-            found.append(str(url)[match.end(1):match.end() - 1])
-    else:
-        if parsed.password:
-            found.append(str(parsed.password))
-        for key, value in parsed.query.items():
-            if _SECRET_KEYS.search(key):
-                found.extend([value] if isinstance(value, str) else list(value))
-    found += [urllib.parse.quote(s, safe="") for s in found]
-    return sorted({s for s in found if s}, key=len, reverse=True)
-
-
-def scrub(text: str, url: str | URL) -> str:
-    """`text` (a driver's message) with every secret of `url` replaced by ***."""
-    for secret in secrets_of(url):
-        text = text.replace(secret, "***")
-    return text
-
 
 def _sqlite_readonly_url(database: str) -> URL:
     """A `file:` URI with mode=ro, so SQLite itself refuses writes.
@@ -214,20 +173,106 @@ def _session_setup(name: str, backend: str, timeout: float) -> Callable:
     return setup
 
 
+# What a failed connection (or a first read) means, by the words of the driver: each gets its
+# own message naming the source and what to do.
+_SQLITE_CORRUPT = ("file is not a database", "database disk image is malformed", "file is encrypted")
+_SQLITE_LOCKED = ("database is locked", "database table is locked")
+_LOGIN_REFUSED = ("password authentication failed", "access denied for user", "authentication failed",
+                  "no pg_hba.conf entry", "role \"", "no password supplied", "password is required")
+_NO_DATABASE = ("database \"", "unknown database")
+_UNREACHABLE = ("connection refused", "could not translate host name", "name or service not known",
+                "timeout expired", "timed out", "no route to host", "network is unreachable",
+                "can't connect to", "unknown mysql server host", "could not connect to server",
+                "connection to server at", "lost connection to mysql server at 'handshake", "temporary failure in name")
+
+
+def sqlite_file_problem(name: str, database: str | None, cause: str) -> SourceError | None:
+    """The message for a SQLite file that is corrupt, not a database, or locked; None otherwise."""
+    low = cause.lower()
+    where = f"：{database}" if database else ""
+    if any(w in low for w in _SQLITE_CORRUPT):
+        return SourceError(
+            f"数据源“{name}”的 SQLite 文件已损坏或不是 SQLite 数据库{where}",
+            cause=cause,
+            hint="该文件可能在复制时被截断，或被换成了别的文件：从业务系统重新导出，或从备份恢复；"
+                 "示例库可用 drafter sample create --force 重新生成。查询本身不需要修改。",
+        )
+    if any(w in low for w in _SQLITE_LOCKED):
+        return SourceError(
+            f"数据源“{name}”的 SQLite 文件被其他程序锁住，暂时读不了{where}",
+            cause=cause,
+            hint="另一个程序（业务系统、数据导入）正在写这个文件：等它写完后重新生成；"
+                 "或把文件复制一份，在 config.yaml 中让 drafter 读副本。查询本身不需要修改。",
+        )
+    return None
+
+
+def connection_error(name: str, settings: SourceSettings, cause: str) -> SourceError:
+    """The message for a connection that failed: refused login, no such database, a server
+    that does not answer, a SQLite file that cannot be read, or anything else."""
+    cause = scrub(cause, settings.url)
+    shown = masked_url(settings.url)
+    low = cause.lower()
+    try:
+        database = make_url(settings.url).database
+    except ArgumentError:
+        database = None
+    if make_url_backend(settings.url) == "sqlite":
+        problem = sqlite_file_problem(name, database, cause)
+        if problem is not None:
+            return problem
+    if any(w in low for w in _NO_DATABASE) and ("does not exist" in low or "unknown database" in low):
+        return SourceError(
+            f"数据源“{name}”的服务器上没有这个数据库（{shown}）",
+            cause=cause,
+            hint="核对 URL 最后的库名（区分大小写）；或请数据库管理员确认该库已建好、该账号可以访问。",
+        )
+    if any(w in low for w in _LOGIN_REFUSED):
+        return SourceError(
+            f"数据源“{name}”拒绝登录（{shown}）：用户名或密码不对，或该账号不许从本机连接",
+            cause=cause,
+            hint="核对 URL 中的用户名；密码写在环境变量里（URL 中的 ${变量名}），确认运行前已 export 且没有多余的空格；"
+                 "仍不行请数据库管理员确认该账号存在、可从本机登录（PostgreSQL 的 pg_hba.conf，MySQL 的 用户@主机）。",
+        )
+    if any(w in low for w in _UNREACHABLE):
+        return SourceError(
+            f"无法连接数据源“{name}”（{shown}）：服务器没有应答",
+            cause=cause,
+            hint="检查服务器是否在运行、URL 中的地址和端口是否正确、本机到服务器的网络和防火墙是否放行；"
+                 f"drafter 等待 {CONNECT_TIMEOUT} 秒后放弃。",
+        )
+    return SourceError(
+        f"无法连接数据源“{name}”（{shown}）",
+        cause=cause,
+        hint="检查服务器是否在运行、地址端口和账号是否正确；密码请用环境变量提供。",
+    )
+
+
+def make_url_backend(url: str) -> str | None:
+    try:
+        return make_url(url).get_backend_name()
+    except ArgumentError:
+        return None
+
+
 @contextmanager
 def connect(name: str, engine: Engine, settings: SourceSettings) -> Iterator[Connection]:
-    """One connection for all queries of a source; failures name the source, never the password."""
+    """One connection for all queries of a source; failures name the source and what went
+    wrong, never the password. A SQLite file is read once at once (its schema), so that a
+    corrupt or locked file is told as such, not as an error in the first query's SQL."""
     try:
         conn = engine.connect()
+        if engine.dialect.name == "sqlite":
+            try:
+                conn.exec_driver_sql("SELECT COUNT(*) FROM sqlite_master").scalar()
+            except SQLAlchemyError:
+                conn.close()
+                raise
     except SQLAlchemyError as exc:
         orig = getattr(exc, "orig", None) or exc
         lines = str(orig).strip().splitlines()
         cause = lines[0] if lines else type(orig).__name__
-        raise SourceError(
-            f"无法连接数据源“{name}”（{masked_url(settings.url)}）",
-            cause=scrub(cause, settings.url),
-            hint="检查服务器是否在运行、地址端口和账号是否正确；密码请用环境变量提供。",
-        ) from exc
+        raise connection_error(name, settings, cause) from exc
     try:
         yield conn
     finally:

@@ -22,6 +22,8 @@ from sqlalchemy.exc import ArgumentError
 
 from drafter.errors import ConfigError, numbered_context
 from drafter.project.period import KINDS, Period, PeriodError, default_period
+from drafter.data.figures import strip_internal_marks
+from drafter.masking import mask_userinfo, remember, scrub
 from drafter.word.gongwen import StyleSettings
 from drafter.project.yamlfile import Location, line_of, load_yaml
 
@@ -292,12 +294,12 @@ def _check_url(name: str, url: str, config: "Config") -> None:
         make_url(url)
     except (ArgumentError, ValueError) as exc:  # ValueError: a port that is not a number
         # The URL may hold a password; it cannot be parsed, so mask anything like `:secret@`.
-        masked = re.sub(r"(//[^:/@]*:)[^@]*@", r"\1***@", url)
+        masked = mask_userinfo(url)
         raise ConfigError(
             f"数据源“{name}”的 URL 无法解析：{masked}",
             path=config.path,
             line=config.line("sources", name, "url"),
-            cause=str(exc).replace(url, masked),
+            cause=scrub(str(exc).replace(url, masked), url),
             hint="URL 形如 sqlite:///sample/x.db 或 postgresql+psycopg://用户@主机:5432/库名；"
             "密码用 ${环境变量} 写。",
         ) from exc
@@ -372,6 +374,9 @@ def load_config(
             hint="参照项目自带的 config.yaml 编写。",
         )
     data = _expand_env(data, (), path, lines, environ)
+    # Text from the file or the environment never carries drafter's figure markers (U+E000…):
+    # a parameter or a title cannot pose as a figure in the draft. URLs are left as written.
+    data = {k: (v if k == "sources" else strip_internal_marks(v)) for k, v in data.items()}
     _apply_source_overrides(data, sources or {}, environ)
     try:
         config = Config.model_validate(data)
@@ -379,6 +384,7 @@ def load_config(
         raise _validation_error(exc, path, lines, text) from exc
     config = config.model_copy(update={"path": path.resolve(), "lines": lines})
     for name, source in config.sources.items():
+        remember(source.url)  # masked wherever it turns up: messages, logs, --debug tracebacks
         _check_url(name, source.url, config)
         source.url = _resolve_sqlite(source.url, config.root)
     if config.report.year is None and config.report.period is None:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Literal
 
 from drafter.errors import QueryError
-from drafter.project.sqlguard import check_select
+from drafter.project.sql import ParsedSQL, analyse, error_of
 
 Returns = Literal["scalar", "row", "rows"]
 RETURNS: tuple[Returns, ...] = ("scalar", "row", "rows")
@@ -30,7 +30,6 @@ REQUIRED_KEYS = ("source", "description")
 DIALECTS = ("sqlite", "postgresql", "mysql", "mariadb", "oracle", "mssql", "dm", "kingbase")
 
 _HEADER_LINE = re.compile(r"^--\s*([A-Za-z_]+)\s*[:：]\s*(.*?)\s*$")  # ：typed with a Chinese input method
-_PARAM = re.compile(r"(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)")
 
 
 @dataclass(frozen=True)
@@ -61,26 +60,36 @@ class QuerySpec:
         return variant.read_text(encoding="utf-8"), variant
 
     @property
+    def parsed(self) -> ParsedSQL:
+        """The portable SQL as read once (`drafter.project.sql`): columns, parameters, functions."""
+        return analyse(self.sql)
+
+    def parsed_for(self, dialect: str) -> tuple[ParsedSQL, Path]:
+        """The SQL that runs on `dialect`, read as that dialect when it is a variant, and its file."""
+        sql, path = self.sql_for(dialect)
+        return analyse(sql, variant_dialect(path) if path != self.path else None), path
+
+    @property
     def parameters(self) -> list[str]:
         """Names of the bound parameters the portable SQL uses, in order of first use."""
-        return sql_parameters(self.sql)
+        return list(self.parsed.parameters)
 
 
-def sql_parameters(sql: str) -> list[str]:
+def sql_parameters(sql: str, dialect: str | None = None) -> list[str]:
     """Names of the bound parameters (`:name`) `sql` uses, in order of first use."""
-    return list(dict.fromkeys(_PARAM.findall(_strip_comments_and_strings(sql))))
+    return list(analyse(sql, dialect).parameters)
+
+
+def variant_dialect(path: Path) -> str | None:
+    """The dialect of a variant file `x.postgresql.sql`, else None."""
+    variant = _variant_of(path)
+    return variant[1] if variant else None
 
 
 def sql_fingerprint(sql: str) -> str:
     """SHA-256 of the SQL with whitespace folded, so a reformatted query keeps its hash."""
     folded = " ".join(sql.split())
     return hashlib.sha256(folded.encode("utf-8")).hexdigest()
-
-
-def _strip_comments_and_strings(sql: str) -> str:
-    sql = re.sub(r"'(?:[^']|'')*'", "''", sql)
-    sql = re.sub(r"--[^\n]*", "", sql)
-    return re.sub(r"/\*.*?\*/", "", sql, flags=re.S)
 
 
 def parse_query(path: Path, text: str | None = None) -> QuerySpec:
@@ -223,6 +232,19 @@ def load_queries(directory: Path) -> dict[str, QuerySpec]:
     return specs
 
 
+def sql_files(spec: QuerySpec) -> list[tuple[Path, str, int, str | None]]:
+    """(file, SQL, first line of the SQL, dialect) of the query file and each dialect variant."""
+    files: list[tuple[Path, str, int, str | None]] = [(spec.path, spec.sql, spec.sql_line, None)]
+    for dialect, path in spec.variants.items():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise QueryError("方言变体文件无法读取", path=path, cause=str(exc),
+                             hint="请用 UTF-8 编码保存该文件，并检查文件权限。") from exc
+        files.append((path, text, 1, dialect))
+    return files
+
+
 def query_problems(spec: QuerySpec, *, sources: list[str], parameters: list[str]) -> list[QueryError]:
     """What is wrong with `spec` that can be told without a database: a source that is not
     configured, a parameter nothing defines, SQL that is not one read-only SELECT (the
@@ -237,24 +259,21 @@ def query_problems(spec: QuerySpec, *, sources: list[str], parameters: list[str]
             hint=(f"是否想写“{close[0]}”？" if close else "")
             + f"已配置的数据源：{'、'.join(sources) or '（无）'}。",
         ))
-    files = [(spec.path, spec.sql, spec.sql_line)]
-    files += [(p, p.read_text(encoding="utf-8"), 1) for p in spec.variants.values()]
-    for path, sql, first_line in files:
-        try:
-            check_select(sql, path, first_line)
-        except QueryError as exc:
-            found.append(exc)
-        found += [undefined_parameter(spec.name, name, path, sql, first_line, parameters)
-                  for name in sql_parameters(sql) if name not in parameters]
+    for path, sql, first_line, dialect in sql_files(spec):
+        parsed = analyse(sql, dialect)
+        if parsed.problems:
+            found.append(error_of(parsed.problems[0], sql, path, first_line))
+        found += [undefined_parameter(spec.name, name, path, sql, first_line, parameters, dialect)
+                  for name in parsed.parameters if name not in parameters]
     return found
 
 
 def undefined_parameter(query: str, name: str, path: Path, sql: str, first_line: int,
-                        parameters: list[str]) -> QueryError:
+                        parameters: list[str], dialect: str | None = None) -> QueryError:
     """The one message for a `:name` in a query's SQL that no parameter defines."""
     close = difflib.get_close_matches(name, parameters, n=1)
-    line = next((first_line + i for i, text in enumerate(sql.splitlines())
-                 if re.search(rf"(?<![:\w]):{name}\b", text)), None)
+    offset = analyse(sql, dialect).parameter_offset(name)
+    line = first_line + sql[:offset].count("\n") if offset is not None else None
     kind = {"half": ("半年", "2025H1", "half"), "quarter": ("季度", "2025Q1", "quarter"),
             "month": ("月", "2025-03", "month")}.get(name)
     return QueryError(

@@ -30,11 +30,12 @@ from types import CodeType
 from typing import TYPE_CHECKING, Any, Iterator, Literal
 
 from jinja2 import Environment, TemplateSyntaxError, nodes
-from jinja2.compiler import CodeGenerator, Frame
+from jinja2.compiler import Frame
 
 from drafter.errors import (ConfigError, DrafterError, QueryError, TemplateError, excerpt, location_of,
                             numbered_context, render_message)
 from drafter.project.period import BUILTIN_PARAMETERS, Period, PeriodError
+from drafter.text.environment import GuardedCodeGenerator
 
 if TYPE_CHECKING:
     from drafter.project.config import Config
@@ -249,7 +250,8 @@ def _lint_rules(config: Config, specs: dict[str, QuerySpec], findings: list[Find
                     ))
             for node in tree.find_all(nodes.Getattr):
                 spec = specs.get(node.node.name) if isinstance(node.node, nodes.Name) else None
-                columns = select_columns(spec.sql) if spec is not None else None
+                parsed = spec.parsed.columns if spec is not None else None
+                columns = list(parsed) if parsed is not None else None
                 if spec is not None and columns is not None and node.attr not in columns:
                     close = difflib.get_close_matches(node.attr, columns, n=1)
                     findings.append(Finding(
@@ -299,8 +301,8 @@ def _check_config(config: Config, findings: list[Finding]) -> None:
 
 def _lint_queries(directory: Path, sources: list[str] | None, parameters: list[str] | None,
                   findings: list[Finding]) -> dict[str, QuerySpec]:
-    from drafter.project.queries import query_problems, scan_queries
-    from drafter.project.sqlguard import check_select
+    from drafter.project.queries import query_problems, scan_queries, sql_files
+    from drafter.project.sql import check_select
 
     specs, problems = scan_queries(directory)
     findings.extend(Finding.from_error(e) for e in problems)
@@ -310,69 +312,14 @@ def _lint_queries(directory: Path, sources: list[str] | None, parameters: list[s
                 f"查询名“{spec.name}”与内置名称冲突", spec.path, 1, kind=QueryError,
                 hint=f"请给文件改名；内置名称：{'、'.join(sorted(RESERVED_NAMES))}。"))
         if sources is None or parameters is None:  # config.yaml did not load: both are unknown
-            for path, sql, first in [(spec.path, spec.sql, spec.sql_line),
-                                     *[(p, p.read_text(encoding="utf-8"), 1) for p in spec.variants.values()]]:
+            for path, sql, first, dialect in sql_files(spec):
                 try:
-                    check_select(sql, path, first)
+                    check_select(sql, path, first, dialect)
                 except QueryError as exc:
                     findings.append(Finding.from_error(exc))
             continue
         findings.extend(Finding.from_error(e) for e in query_problems(spec, sources=sources, parameters=parameters))
     return specs
-
-
-_IDENT = r'(?:"([^"]+)"|`([^`]+)`|\[([^\]]+)\]|([A-Za-z_\u4e00-\u9fff][\w\u4e00-\u9fff]*))'
-_ALIAS = re.compile(rf"\bAS\s+{_IDENT}\s*$", re.IGNORECASE)
-_COLUMN_REF = re.compile(rf"^(?:{_IDENT}\s*\.\s*)*{_IDENT}$")
-_TOKEN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`[^`]*`|--[^\n]*|/\*.*?\*/|[(),]|\w+|\s+|.", re.S)
-
-
-def select_columns(sql: str) -> list[str] | None:
-    """The column names of the top-level select list, when every item shows its name
-    (`expr AS name`, `t.col`); None when unsure (`*`, an expression without AS)."""
-    depth, started = 0, False
-    items: list[str] = []
-    current: list[str] = []
-    for tok in _TOKEN.findall(sql):
-        if tok.startswith("--") or tok.startswith("/*"):
-            continue
-        upper = tok.upper()
-        if depth == 0 and not started:
-            if upper == "SELECT":
-                started = True
-            elif tok == "(":
-                depth += 1
-            continue
-        if not started:
-            depth += tok == "("
-            depth -= tok == ")"
-            continue
-        if tok == "(":
-            depth += 1
-        elif tok == ")":
-            depth -= 1
-            if depth < 0:
-                break
-        elif depth == 0 and upper in ("FROM", "UNION", "EXCEPT", "INTERSECT", "WHERE", "GROUP",
-                                      "ORDER", "LIMIT", "HAVING", "WINDOW", "FETCH", "OFFSET"):
-            break
-        elif depth == 0 and tok == ",":
-            items.append("".join(current).strip())
-            current = []
-            continue
-        current.append(tok)
-    items.append("".join(current).strip())
-    if not started:
-        return None
-    names = []
-    for item in items:
-        item = re.sub(r"^(?:DISTINCT|ALL)\s+", "", item, flags=re.IGNORECASE)
-        match = _ALIAS.search(item) or _COLUMN_REF.match(item)
-        if not match or item.endswith("*"):
-            return None
-        names.append(next(g for g in reversed(match.groups()) if g) if match.re is _ALIAS
-                     else next(g for g in match.groups()[-4:] if g))
-    return names
 
 
 # -- templates ------------------------------------------------------------------------------
@@ -486,7 +433,7 @@ def compile_tracking(env: Environment, tree: nodes.Template, path: Path) -> tupl
     return compile(stream.getvalue(), str(path), "exec"), generator.undeclared
 
 
-class _TrackingGenerator(CodeGenerator):
+class _TrackingGenerator(GuardedCodeGenerator):
     """Jinja's code generator, remembering every name a frame resolves from the context."""
 
     def __init__(self, environment: Environment, name: str, filename: str, stream: io.StringIO) -> None:
@@ -633,7 +580,7 @@ def _check_names(uses: list[_Use], specs: dict[str, QuerySpec], param_keys: list
                  findings: list[Finding]) -> None:
     """Every name is a query or a built-in one; every column a query is known to return exists."""
     known = sorted({*specs, *BUILTIN_NAMES})
-    columns = {name: select_columns(spec.sql) for name, spec in specs.items()}
+    columns = {name: list(c) if (c := spec.parsed.columns) is not None else None for name, spec in specs.items()}
     reported: set[tuple] = set()
     for use in uses:
         key = (use.path, use.line, use.where, use.name, use.column)

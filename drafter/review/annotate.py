@@ -17,7 +17,7 @@ from docx.text.run import Run
 from lxml import etree
 
 from drafter.review.checker import CheckReport, FigureCheck, UnbackedNumber, open_draft
-from drafter.word.document import next_free_path, save_atomically
+from drafter.word.document import save_atomically, save_new
 from drafter.errors import DraftError
 from drafter.word.manifest import read_manifest
 from drafter.outputs import check_output_name
@@ -186,7 +186,6 @@ def reviewer_copy(draft: str | Path, output: str | Path | None = None, *, force:
                          hint="请用 drafter build 重新生成草稿。")
     requested = Path(output) if output is not None else reviewer_path(draft)
     check_annotate_path(draft, requested)
-    path = requested if force else next_free_path(requested)
     figures = {f.id: f for f in manifest.figures}
     for p in body_paragraphs(document):
         spans = [(kind, el, cid) for kind, el, cid in walk(p) if kind == "open" and cid is not None]
@@ -206,8 +205,7 @@ def reviewer_copy(draft: str | Path, output: str | Path | None = None, *, force:
             lines.append(f"原始值：{fig.value}；写作“{fig.text}”（{fig.filter}）")
             _comment_on_control(document, sdt, "\n".join(lines))
     _comment_rules(document, manifest.rules, manifest.figures)
-    save_atomically(document, path)
-    return path
+    return save_new(document, requested, force=force)
 
 
 def _comment_rules(document, rules: list[dict], figures: list) -> None:

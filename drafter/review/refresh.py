@@ -48,7 +48,7 @@ from drafter.review.checker import (
 )
 from drafter.review.scan import body_paragraphs, scan_document
 from drafter.review.wordings import WordingCheck
-from drafter.word.document import next_free_path, save_atomically
+from drafter.word.document import save_new
 from drafter.word.manifest import ReadEntry, read_manifest, write_manifest
 
 _T, _R, _RPR, _SDT_CONTENT = qn("w:t"), qn("w:r"), qn("w:rPr"), qn("w:sdtContent")
@@ -237,6 +237,5 @@ def refresh(
     manifest.refreshed_from = draft.name
     write_manifest(document, manifest)
 
-    result.path = requested if force else next_free_path(requested)
-    save_atomically(document, result.path)
+    result.path = save_new(document, requested, force=force)
     return result

@@ -11,18 +11,25 @@ import difflib
 import re
 import sys
 import traceback
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from types import FrameType
 from typing import Any, Callable, Literal, cast
 
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateSyntaxError, UndefinedError
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateSyntaxError, UndefinedError, nodes
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError, TemplateAssertionError, TemplateError as JinjaError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 
 from drafter.text import numbers
 from drafter.errors import DataError, DrafterError, TemplateError, numbered_context
-from drafter.data.figures import MARK_OPEN, Figure, FigureRegistry, MissingRow, Row, UnknownColumn
+from drafter.data.figures import (
+    MARK_OPEN, POISON_CLOSE, POISON_OPEN, Figure, FigureRegistry, FigureUnavailable, MissingRow, Row, UnknownColumn,
+    strip_internal_marks,
+)
+
+__all__ = ["strip_internal_marks"]
 
 # Filters that format a value as report text, by name.
 FORMAT_FILTERS: dict[str, Callable[..., str]] = {
@@ -52,13 +59,117 @@ def clean_text(value: str) -> str:
 
 # A template line is one paragraph, and drafter's own marker characters frame each figure:
 # database text keeps neither, or it would split its paragraph or pose as a figure.
-_NOT_IN_A_VALUE = re.compile("[\n\r\x85\u2028\u2029\ue000-\ue005\ue010\ue011]")
+_NOT_IN_A_VALUE = re.compile("[\n\r\x85\u2028\u2029\ue000-\ue01f]")
 
 
 def clean_value(value: str) -> str:
     """A database value made safe for its place in a sentence: `clean_text`, without line
     breaks and without the marker characters."""
     return _NOT_IN_A_VALUE.sub("", clean_text(value))
+
+
+class _Never(Exception):
+    """Caught nowhere: with --strict (and in the Word master) a figure without a value is an error."""
+
+
+class GuardedCodeGenerator(CodeGenerator):
+    """Jinja's code generator, with every `{% if %}` test, `{% for %}` loop, `{% set %}` and
+    `{{ … }}` output guarded: a
+    figure without a value read there (compared, tested, computed) takes no branch and prints
+    nothing, and leaves a poison mark instead, which turns its sentence into a placeholder
+    (`sections.render_section`). The environment's `unavailable_error` is what is caught."""
+
+    def visit_If(self, node: nodes.If, frame: Frame) -> None:
+        self._guarded_if(node.lineno, node.test, node.body, list(node.elif_), node.else_, frame.soft())
+
+    def _guarded_if(self, lineno: int, test: nodes.Expr, body: list, elifs: list, else_: list, frame: Frame) -> None:
+        truth, error = self.temporary_identifier(), self.temporary_identifier()
+        self.writeline("try:")
+        self.indent()
+        self.writeline(f"{truth} = environment.truth(")
+        self.visit(test, frame)
+        self.write(")")
+        self.outdent()
+        self.writeline(f"except environment.unavailable_error as {error}:")
+        self.indent()
+        self.writeline(f"{truth} = None")
+        self.start_write(frame)
+        self.write(f"environment.poison({error}, {lineno})")
+        self.end_write(frame)
+        self.outdent()
+        self.writeline(f"if {truth}:")
+        self.indent()
+        self.blockvisit(body, frame)
+        self.outdent()
+        if elifs or else_:
+            self.writeline(f"elif {truth} is not None:")
+            self.indent()
+            if elifs:
+                first = elifs[0]
+                self._guarded_if(first.lineno, first.test, first.body, elifs[1:], else_, frame)
+            else:
+                self.blockvisit(else_, frame)
+            self.outdent()
+
+    def visit_For(self, node: nodes.For, frame: Frame) -> None:
+        """`{% for r in q %}` over the rows of a query that failed: no line of the loop, a poison mark."""
+        error = self.temporary_identifier()
+        self.writeline("try:")
+        self.indent()
+        self.writeline("pass")
+        super().visit_For(node, frame)
+        self.outdent()
+        self.writeline(f"except environment.unavailable_error as {error}:")
+        self.indent()
+        self.start_write(frame)
+        self.write(f"environment.poison({error}, {node.lineno})")
+        self.end_write(frame)
+        self.outdent()
+
+    def visit_Assign(self, node: nodes.Assign, frame: Frame) -> None:
+        """`{% set y = x.n > 0 %}`: a value that cannot be computed is stored as a figure without a
+        value (with the reason), so that where `y` is used a placeholder stands."""
+        value, error = self.temporary_identifier(), self.temporary_identifier()
+        self.writeline("try:")
+        self.indent()
+        self.writeline(f"{value} = ")
+        self.visit(node.node, frame)
+        self.outdent()
+        self.writeline(f"except environment.unavailable_error as {error}:")
+        self.indent()
+        self.writeline(f"{value} = environment.missing_figure({error})")
+        self.outdent()
+        stored = object.__new__(nodes.InternalName)  # Jinja's own node for a name of the compiler
+        stored.name = value
+        stored.lineno = node.lineno
+        stored.environment = node.environment
+        super().visit_Assign(nodes.Assign(node.target, stored, lineno=node.lineno), frame)
+
+    def _output_child_pre(self, node: nodes.Expr, frame: Frame, finalize) -> None:  # type: ignore[no-untyped-def]
+        # Each `{{ … }}` on its own: the text around it is kept, the expression alone is guarded.
+        self.write("environment.guarded(lambda: ")
+        super()._output_child_pre(node, frame, finalize)
+
+    def _output_child_post(self, node: nodes.Expr, frame: Frame, finalize) -> None:  # type: ignore[no-untyped-def]
+        super()._output_child_post(node, frame, finalize)
+        self.write(f", {node.lineno})")
+
+
+@dataclass
+class Poison:
+    """A sentence that could not be written: the figure it needed and why."""
+
+    figure: Figure
+    reason: str
+    template: str | None
+    line: int | None
+
+
+def poison_mark(poison_id: str) -> str:
+    return f"{POISON_OPEN}{poison_id}{POISON_CLOSE}"
+
+
+POISONED = re.compile(f"{POISON_OPEN}([^{POISON_CLOSE}]*){POISON_CLOSE}")
 
 
 def placeholder(ref: str) -> str:
@@ -259,8 +370,12 @@ def _yoy_within_year(current: Any, previous: Any, *args: Any, **kwargs: Any) -> 
     return numbers.yoy(current, previous, *args, **kwargs)
 
 
-class TracingEnvironment(ImmutableSandboxedEnvironment):
-    """The sandbox whose templates have their conditions over figures traced
+class _GuardedEnvironment(ImmutableSandboxedEnvironment):
+    code_generator_class = GuardedCodeGenerator
+
+
+class TracingEnvironment(_GuardedEnvironment):
+    """The guarded sandbox whose templates have their conditions over figures traced
     (drafter.text.wording), when it has a tracer."""
 
     tracer: Any = None
@@ -276,14 +391,17 @@ class TracingEnvironment(ImmutableSandboxedEnvironment):
 
 def make_environment(registry: FigureRegistry, *, autoescape: bool = False,
                      search_path: list[Path] | None = None, strict: bool = False,
-                     period: Any = None, trace: bool = False) -> SandboxedEnvironment:
+                     period: Any = None, trace: bool = False, sentences: bool = True) -> SandboxedEnvironment:
     """The Jinja environment of one build; `search_path` serves {% include %} and {% import %}.
     `period` (the report's Period) words `yoy`'s 持平 for a report of less than a year.
 
     A figure that cannot be computed (NULL, a failed query, text for a number filter) prints
     as a placeholder 【待补充：query.column】 recorded with its reason; with `strict` it is
-    an error naming the template and line instead. With `trace`, every condition over figures
-    is recorded in `registry.wordings` and its output framed by wording markers.
+    an error naming the template and line instead. A condition or an expression that reads
+    such a figure (compares it, tests it, computes with it) makes its whole sentence a
+    placeholder when `sentences` (the section templates: see `sections.render_section`),
+    else (the Word master) a placeholder where it stood. With `trace`, every condition over
+    figures is recorded in `registry.wordings` and its output framed by wording markers.
     """
     # Immutable: a template can neither reach Python internals nor change what the others see
     # (`report.update(…)`, `list.append(…)`).
@@ -316,6 +434,37 @@ def make_environment(registry: FigureRegistry, *, autoescape: bool = False,
         return value
 
     env.finalize = finalize
+    poisons: dict[str, Poison] = {}
+
+    def poison(exc: FigureUnavailable, line: int | None) -> str:
+        """Record a sentence that cannot be written; its mark in the rendered text."""
+        template, _ = template_position()
+        figure = exc.figure
+        reason = (figure.why or missing_reason(figure, registry)) if figure.missing else exc.message
+        if not sentences:
+            return _unavailable(registry, figure, figure.ref, "num", reason, strict)
+        poison_id = f"p{len(poisons) + 1}"
+        poisons[poison_id] = Poison(figure, reason, template, line)
+        return poison_mark(poison_id)
+
+    def missing_figure(exc: FigureUnavailable) -> Figure:
+        figure = exc.figure
+        reason = (figure.why or missing_reason(figure, registry)) if figure.missing else exc.message
+        return Figure(None, figure.ref, figure.sources, figure.description, reason)
+
+    def guarded(evaluate: Callable[[], Any], line: int | None) -> Any:
+        """The text of one `{{ … }}`, or a poison mark when it reads a figure without a value."""
+        try:
+            return evaluate()
+        except env.unavailable_error as exc:  # type: ignore[attr-defined]
+            return poison(exc, line)
+
+    env.guarded = guarded  # type: ignore[attr-defined]
+    env.missing_figure = missing_figure  # type: ignore[attr-defined]
+    env.poisons = poisons  # type: ignore[attr-defined]
+    env.poison = poison  # type: ignore[attr-defined]
+    env.truth = bool  # type: ignore[attr-defined]
+    env.unavailable_error = _Never if strict else FigureUnavailable  # type: ignore[attr-defined]
     if trace:
         from drafter.text.wording import Tracer
 

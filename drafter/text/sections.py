@@ -16,7 +16,8 @@ from typing import Any
 from jinja2 import TemplateSyntaxError
 
 from drafter.errors import TemplateError
-from drafter.data.figures import WORD_CLOSE, WORDING_MARK, FigureRegistry, marked_ids, strip_marks, strip_wording_marks
+from drafter.data.figures import (WORD_CLOSE, WORDING_MARK, FigureRegistry, marked_ids, strip_internal_marks,
+                                    strip_marks, strip_wording_marks)
 
 _CN_DIGITS = "一二三四五六七八九十百零〇"
 _LEVELS = (
@@ -74,8 +75,8 @@ def section_files(sections: Path | list[Path], resolve) -> list[Path]:
 
 
 def read_template(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8-sig")
+    try:  # drafter's marker characters are drafter's alone: never taken from a template's text
+        return strip_internal_marks(path.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError as exc:
         raise TemplateError("模板文件不是 UTF-8 编码", path=path, cause=str(exc),
                             hint="用记事本或编辑器“另存为”UTF-8 编码。") from exc
@@ -134,7 +135,7 @@ def render_section(env, path: Path, context: dict[str, Any], registry: FigureReg
     part = path.stem
     paragraphs: list[Paragraph] = []
     carry = ""  # wording markers of a line without text of its own, for the next paragraph
-    for line in rendered.splitlines():
+    for line in _settle_poisons(env, rendered, source, registry):
         text = line.strip()
         if not text:
             continue
@@ -156,6 +157,68 @@ def render_section(env, path: Path, context: dict[str, Any], registry: FigureReg
     if carry and paragraphs:
         paragraphs[-1].text += carry
     return paragraphs
+
+
+_BLOCK_LINE = re.compile(r"\s*(?:\{%-?.*?-?%\}\s*)+")
+
+
+def _settle_poisons(env, rendered: str, source: str, registry: FigureRegistry) -> list[str]:
+    """The rendered lines, each line (a paragraph) that holds a poison mark replaced by one
+    placeholder 【待补充：…】 recorded with its reason: a condition or an expression of it read
+    a figure without a value, so none of its wording can be trusted. The figures it printed are
+    forgotten. A `{% if %}` alone on its template line stands for the lines it governs: its
+    placeholder is a paragraph of its own, and the text after it is kept."""
+    from drafter.text.environment import POISONED, placeholder
+
+    poisons = getattr(env, "poisons", {})
+    lines = rendered.splitlines()
+    if not poisons or not any(POISONED.search(line) for line in lines):
+        return lines
+    source_lines = source.splitlines()
+    out: list[str] = []
+    pending = list(lines)
+    while pending:
+        line = pending.pop(0)
+        match = POISONED.search(line)
+        if not match:
+            out.append(line)
+            continue
+        poison = poisons[match.group(1)]
+        text_line = source_lines[poison.line - 1] if poison.line and poison.line <= len(source_lines) else ""
+        block = _BLOCK_LINE.fullmatch(text_line) is not None and line.strip().startswith(match.group(0))
+        mark = registry.record(
+            poison.figure, placeholder(poison.figure.ref), "num", placeholder=True,
+            reason=f"{poison.reason}；本段的条件或算式用到了它，整段以【待补充】代替",
+            template=poison.template, line=poison.line)
+        if block:  # the governed lines are left out; the text after the block is read again
+            out.append(mark + _wording_marks(line[:match.start()]))
+            _forget(registry, line[:match.start()])
+            pending.insert(0, line[match.end():])
+            continue
+        _forget(registry, line)
+        prefix = _outline_prefix(strip_marks(POISONED.sub("", line)).strip())
+        out.append(prefix + mark + _wording_marks(line))
+    return out
+
+
+def _wording_marks(text: str) -> str:
+    """The wording markers of a line replaced by a placeholder, kept so that every wording that
+    opens also closes (drafter/text/wording.py)."""
+    return "".join(m.group(0) for m in WORDING_MARK.finditer(text))
+
+
+def _forget(registry: FigureRegistry, text: str) -> None:
+    for occ_id in marked_ids(text):
+        registry.occurrences.pop(occ_id, None)
+
+
+def _outline_prefix(text: str) -> str:
+    """The outline number a paragraph opens with (`6.`, `（二）`), kept when its text is replaced."""
+    for _, pattern in _LEVELS:
+        match = pattern.match(text)
+        if match:
+            return match.group(0)
+    return ""
 
 
 def render_sections(env, files: list[Path], context: dict[str, Any], registry: FigureRegistry, *,

@@ -18,7 +18,7 @@ from jinja2.exceptions import SecurityError, TemplateError as JinjaError, Undefi
 from drafter.errors import DrafterError, TemplateError
 from drafter.data.figures import FigureRegistry
 from drafter.word.gongwen import STYLE_FOR_LEVEL, StyleSettings, body_style_name, ensure_styles, finish
-from drafter.outputs import write_atomically
+from drafter.outputs import write_atomically, write_new
 from drafter.word.oxml import highlight_placeholders, mark_wordings, paragraph_text, strip_all_marks, wrap_figures
 from drafter.text.sections import Paragraph
 
@@ -225,6 +225,13 @@ def next_free_path(path: Path) -> Path:
         if not candidate.exists():
             return candidate
         n += 1
+
+
+def save_new(document: DocumentObject, path: Path, *, force: bool = False) -> Path:
+    """Write a new draft at `path`, else at the next free `-2`, `-3` … claimed atomically, so
+    that builds at the same time never share a name; with `force`, replace `path`."""
+    return write_new(path, lambda tmp: document.save(str(tmp)), what="草稿", force=force,
+                     hint="检查磁盘空间和写权限；若该文件正在 Word 中打开，请先关闭。")
 
 
 def save_atomically(document: DocumentObject, path: Path) -> None:

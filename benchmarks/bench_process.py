@@ -1,0 +1,106 @@
+"""Benchmark: a whole `drafter build` process on the sample, start to exit, as a user runs it.
+
+    .venv/bin/python benchmarks/bench_process.py [--runs 9] [--baseline DIR]
+
+With --baseline DIR (a checkout of another commit, e.g. `git archive <commit> | tar -x -C DIR`),
+the same build is also run with that tree's drafter (PYTHONPATH=DIR), alternating run by run
+so that both see the same load on a shared machine, and both medians are printed.
+
+CPU time (user + system of the build process) is printed beside wall time: on a machine
+shared with other work it varies far less. Each run is a fresh `python -m drafter.cli build` (interpreter start-up, imports, reading and
+checking the query files, the queries, rendering, writing). Prints the median and the best
+wall time, and separately the time to read and check every query file of the sample
+(`load_project`, in-process, median of the runs after a warm-up).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_build import make_project
+
+_LOAD = r"""
+import importlib.util, statistics, sys, time
+import drafter
+print(drafter.__file__, file=sys.stderr)
+from pathlib import Path
+from drafter.builder import load_project
+reader = None
+if importlib.util.find_spec("drafter.project.sql") is not None:
+    import drafter.project.sql as reader
+config = Path(sys.argv[1])
+times = []
+for _ in range(int(sys.argv[2])):
+    if reader is not None:  # a fresh process reads every file once: no warm cache
+        reader.analyse.cache_clear()
+    start = time.perf_counter()
+    load_project(config)
+    times.append(time.perf_counter() - start)
+print(statistics.median(times[1:] or times))
+"""
+
+
+def _env(tree: str | None) -> dict[str, str]:
+    env = dict(os.environ)
+    if tree:
+        env["PYTHONPATH"] = tree
+    return env
+
+
+def _build(config: Path, out: Path, tree: str | None) -> tuple[float, float]:
+    """Wall time and CPU time (user + system) of one whole build process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    # cwd: `python -m` puts the working directory first on sys.path, before PYTHONPATH
+    subprocess.run([sys.executable, "-m", "drafter.cli", "build", "-c", str(config), "-o", str(out), "--force"],
+                   check=True, capture_output=True, env=_env(tree), cwd=config.parent)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument("--baseline", default=None, help="a source tree of drafter to compare with")
+    args = parser.parse_args()
+    trees: dict[str, str | None] = {"this tree": None}
+    if args.baseline:
+        trees["baseline"] = str(Path(args.baseline).resolve())
+    walls: dict[str, list[float]] = {name: [] for name in trees}
+    cpus: dict[str, list[float]] = {name: [] for name in trees}
+    loads: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="drafter-bench-") as tmp:
+        project = make_project(Path(tmp))
+        config = project / "config.yaml"
+        for i in range(args.runs + 1):
+            for name, tree in trees.items():
+                elapsed, cpu = _build(config, project / f"p-{i}.docx", tree)
+                if i:  # the first run warms the disk cache and the .pyc files
+                    walls[name].append(elapsed)
+                    cpus[name].append(cpu)
+        for name, tree in trees.items():
+            load = subprocess.run([sys.executable, "-c", _LOAD, str(config), str(args.runs + 1)],
+                                  check=True, capture_output=True, text=True, env=_env(tree), cwd=config.parent)
+            loads[name] = float(load.stdout)
+            origin = load.stderr.strip().splitlines()[0]
+            assert tree is None or origin.startswith(tree), f"{name} ran {origin}, not {tree}"
+    for name in trees:
+        print(f"{name}: drafter build (whole process, {args.runs} runs): wall median {statistics.median(walls[name]):.3f}s, "
+              f"best {min(walls[name]):.3f}s; CPU median {statistics.median(cpus[name]):.3f}s, "
+              f"best {min(cpus[name]):.3f}s; reading and checking the query files (load_project): "
+              f"median {loads[name]:.4f}s")
+
+
+if __name__ == "__main__":
+    main()
