@@ -19,7 +19,7 @@ from drafter.project.period import Period
 from drafter.word.document import compose, save_new
 from drafter.text.environment import make_environment
 from drafter.errors import ConfigError, DataError, DrafterError
-from drafter.data.figures import Figure, FigureRegistry, MissingRow, Occurrence, Provenance
+from drafter.data.figures import FigureRegistry, Occurrence
 from drafter.word.gongwen import style_drift
 from drafter.outputs import check_output_name
 from drafter.project.queries import QuerySpec
@@ -79,41 +79,6 @@ def fill_setting(template: str, values: dict[str, Any], config: Config, key: str
             cause=str(exc), hint=f"此处只能用 {'、'.join('{{ ' + k + ' }}' for k in values)}（period 可写 period.label 等）。",
         ) from exc
 
-
-class _MissingRows:
-    """Stands in for the rows of a query that failed: a loop over them, their count, a test of
-    them cannot be answered, so the sentence that reads them becomes a placeholder."""
-
-    def __init__(self, spec: QuerySpec):
-        self._spec = spec
-
-    def _unavailable(self) -> Any:
-        prov = Provenance(self._spec.name, self._spec.source, "*")
-        return Figure(None, self._spec.name, (prov,), self._spec.description) > 0  # raises FigureUnavailable
-
-    def __iter__(self):
-        return self._unavailable()
-
-    def __len__(self) -> int:
-        return self._unavailable()
-
-    def __bool__(self) -> bool:
-        return self._unavailable()
-
-    def __getitem__(self, index: Any) -> Any:
-        return self._unavailable()
-
-    def __repr__(self) -> str:
-        return f"MissingRows({self._spec.name})"
-
-
-def _missing_value(spec: QuerySpec) -> Any:
-    if spec.returns == "rows":
-        return _MissingRows(spec)
-    if spec.returns == "scalar":
-        prov = Provenance(spec.name, spec.source, "value")
-        return Figure(None, spec.name, (prov,), spec.description)
-    return MissingRow(spec.name, spec.source, spec.description)
 
 
 def report_context(config: Config) -> dict[str, Any]:
@@ -199,8 +164,8 @@ def compose_draft(project: Project, run: RunResult, *, strict: bool = False) -> 
         env = make_environment(registry, search_path=list(dict.fromkeys(f.parent for f in files)),
                                strict=strict, period=config.period, trace=True)
         paragraphs = render_sections(env, files, context, registry, compiled=project.templates)
-        master_env = make_environment(registry, autoescape=True, strict=strict, period=config.period,
-                                      sentences=False)
+        master_env = make_environment(registry, autoescape=True, strict=strict, sentences=False,
+                                      period=config.period)
         document = compose(config.resolve(config.templates.master), master_env, context, paragraphs,
                            registry, config.style)
     except DrafterError as exc:

@@ -194,6 +194,7 @@ def main(debug: bool) -> None:
       drafter figures         列出报告中的全部数字及其来源
       drafter lint            检查配置、查询和模板（不连数据库）
       drafter sources         检查各数据源：只读、时限、账号权限
+      drafter serve           启动本机网页界面（起草、预览、核对、数字）
     """
 
 
@@ -421,6 +422,53 @@ def master(config_path: Path, output: Path | None, force: bool) -> None:
     if written.backup is not None:
         _err(f"原母版已备份为 {written.backup}" + ("；开头段沿用原母版" if written.kept_opening else ""))
     click.echo(str(written.path))
+
+
+@main.command()
+@config_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="监听地址。缺省只允许本机访问；改成其他地址时，同一网络中的电脑都能打开（会有警告）。")
+@click.option("--port", "-p", type=click.IntRange(1, 65535), default=8000, show_default=True, help="端口。")
+@handle_errors
+def serve(config_path: Path, host: str, port: int) -> None:
+    """启动本机网页界面：起草、预览（点击数字看来源）、核对编辑过的草稿、数字清单。"""
+    from drafter.project.config import load_config
+    from drafter.web.server import serve as run_server
+
+    load_config(config_path)  # a broken config.yaml is told here, not on every page
+    run_server(config_path, host=host, port=port, echo=_err)
+
+
+@main.command()
+@click.argument("draft", type=click.Path(path_type=Path), required=False)
+@click.option("--html", "html_path", type=click.Path(path_type=Path), required=True,
+              help="写出的网页文件（.html）：一个文件，样式和脚本都在其中，可随草稿发送。")
+@config_option
+@year_option
+@source_option
+@handle_errors
+def preview(draft: Path | None, html_path: Path, config_path: Path, year: int | None, source_overrides) -> None:
+    """把草稿写成一个可离线打开的网页：公文层级、每个数字高亮，点击可看查询、数据源、SQL、参数和原始值。
+
+    不给草稿时，按当前配置和数据库在内存中起草（不写 .docx）再生成网页。
+    """
+    from drafter.outputs import check_output_name
+    from drafter.review.pageview import view_of_file, view_of_project
+    from drafter.web.pages import write_standalone
+
+    check_output_name(html_path, (".html", ".htm"), "预览网页", "--html 预览.html")
+    if draft is None:
+        view = view_of_project(config_path, year=year, sources=dict(source_overrides))
+    else:
+        config = None
+        if config_path.exists():  # the project adds masked source URLs; a draft alone is enough
+            from drafter.project.config import load_config
+
+            config = load_config(config_path, sources=dict(source_overrides))
+        view = view_of_file(draft, config=config)
+    written = write_standalone(view, html_path)
+    _err(f"预览网页：{len(view.figures)} 个数字" + (f"，{view.placeholder_count} 处【待补充】" if view.placeholder_count else ""))
+    click.echo(str(written))
 
 
 @main.command()

@@ -74,15 +74,12 @@ def test_a_null_stays_a_null_whatever_it_is_divided_by():
 def test_a_sentence_over_a_failed_query_is_one_placeholder_and_the_rest_stays(tmp_path):
     """The issue's promise: a failing source costs placeholders, never the draft — a condition,
     a loop, a `set` or an expression over its figures turns that paragraph into 【待补充】."""
-    from drafter.builder import _MissingRows
-    from drafter.project.queries import QuerySpec
+    from drafter.data.figures import MissingRows
     from drafter.text.sections import render_section
 
     registry = FigureRegistry()
     registry.failed = {"q": "数据源“src”连不上", "towns": "数据源“src”连不上"}
     env = make_environment(registry)
-    towns = QuerySpec(name="towns", source="src", description="各镇", returns="rows", sql="SELECT 1",
-                      path=tmp_path / "towns.sql", sql_line=1)
     template = tmp_path / "1.txt"
     template.write_text(
         "一、情况\n"
@@ -92,7 +89,7 @@ def test_a_sentence_over_a_failed_query_is_one_placeholder_and_the_rest_stays(tm
         "共{{ towns | length }}镇，另{{ ok }}件。\n"
         "末段{{ ok }}件。\n", encoding="utf-8")
     missing = Figure(None, "q.n", (Provenance("q", "src", "n"),))
-    paragraphs = render_section(env, template, {"ok": fig(5, "ok"), "n": missing, "towns": _MissingRows(towns)},
+    paragraphs = render_section(env, template, {"ok": fig(5, "ok"), "n": missing, "towns": MissingRows("towns", "src", "各镇")},
                                 registry)
     assert [p.plain for p in paragraphs] == [
         "一、情况", "6.【待补充：q.n】", "【待补充：q.n】", "各镇：", "【待补充：towns】", "【待补充：towns】",

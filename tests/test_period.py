@@ -312,11 +312,17 @@ def test_the_sample_annual_draft_is_unchanged(sample_draft, sample_project):
     assert default_output(project.config).name == "青浦区应急管理局2025年度法治政府建设情况报告（草稿）.docx"
 
 
-@pytest.mark.parametrize("title, lines", [
-    ("示例市执法局关于2025年第二季度法治政府建设情况报告", ["示例市执法局关于2025年第二季度", "法治政府建设情况报告"]),
-    ("某市应急管理局2025年第三季度执法检查情况通报", ["某市应急管理局", "2025年第三季度执法检查情况通报"]),
-    ("示例市执法局关于2025年上半年法治政府建设情况报告", ["示例市执法局关于2025年上半年", "法治政府建设情况报告"]),
-])
+@pytest.mark.parametrize(
+    "title, lines",
+    [
+        (
+            "示例市执法局关于2025年第二季度法治政府建设情况报告",
+            ["示例市执法局关于2025年第二季度", "法治政府建设情况报告"],
+        ),
+        ("某市应急管理局2025年第三季度执法检查情况通报", ["某市应急管理局", "2025年第三季度执法检查情况通报"]),
+        ("示例市执法局关于2025年上半年法治政府建设情况报告", ["示例市执法局关于2025年上半年", "法治政府建设情况报告"]),
+    ],
+)
 def test_a_long_title_never_splits_its_period_label(title, lines):
     from drafter.word.gongwen import balance_title
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, TemplateSyntaxError, nodes
 
-from drafter.data.figures import Figure, MissingRow, Provenance
+from drafter.data.figures import Figure, MissingRow, MissingRows, Provenance
 from drafter.data.runner import Job, QueryFailure, QueryResult, RunResult, build_parameters, run_jobs
 from drafter.errors import TemplateError
 from drafter.project.period import Period
@@ -165,9 +165,7 @@ def missing_value(spec: QuerySpec, key: str | None = None, description: str | No
     name = key or spec.name
     description = spec.description if description is None else description
     if spec.returns == "rows":
-        from drafter.builder import _MissingRows  # a loop or test over them makes their sentence a placeholder
-
-        return _MissingRows(spec)
+        return MissingRows(name, spec.source, description)
     if spec.returns == "scalar":
         prov = Provenance(name, spec.source, "value")
         return Figure(None, name, (prov,), description)

@@ -134,6 +134,12 @@ class Figure:
     def missing(self) -> bool:
         return self.value is None
 
+    def _must_have_value(self, other: Any = None) -> None:
+        """A comparison or a truth test over a figure without a value has no answer."""
+        for fig in (self, other):
+            if isinstance(fig, Figure) and fig.missing:
+                _num(fig)
+
     @property
     def derived(self) -> bool:
         return self.expr[0] != "ref"
@@ -141,12 +147,6 @@ class Figure:
     def _derive(self, value: Any, ref: str, sources: tuple[Provenance, ...], expr: Expr,
                 inputs: tuple[tuple[str, Any], ...], why: str | None = None) -> Figure:
         return Figure(value, ref, sources, self.description, why, expr, inputs)
-
-    def _must_have_value(self, other: Any = None) -> None:
-        """A comparison or a truth test over a figure without a value has no answer."""
-        for fig in (self, other):
-            if isinstance(fig, Figure) and fig.missing:
-                _num(fig)
 
     # -- arithmetic gives derived figures -------------------------------------------------
     def _combine(self, other: Any, op: str, fn) -> "Figure":
@@ -389,6 +389,33 @@ class MissingRow:
         return Figure(None, prov.ref, (prov,), self._description)
 
     __getitem__ = __getattr__
+
+
+class MissingRows:
+    """Stands in for the rows of a query that failed: a loop over them, their count, a test of
+    them cannot be answered, so the sentence that reads them becomes a placeholder."""
+
+    def __init__(self, query: str, source: str, description: str = ""):
+        self._query, self._source, self._description = query, source, description
+
+    def _unavailable(self) -> Any:
+        prov = Provenance(self._query, self._source, "*")
+        return Figure(None, self._query, (prov,), self._description) > 0  # raises FigureUnavailable
+
+    def __iter__(self) -> Any:
+        return self._unavailable()
+
+    def __len__(self) -> int:
+        return self._unavailable()
+
+    def __bool__(self) -> bool:
+        return self._unavailable()
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._unavailable()
+
+    def __repr__(self) -> str:
+        return f"MissingRows({self._query})"
 
 
 class UnknownColumn(AttributeError):

@@ -346,7 +346,8 @@ def _at_source(exc: SourceError, config: Config, source: str) -> None:
 def run_queries(config: Config, specs: dict[str, QuerySpec], *, params: dict[str, Any] | None = None,
                 on_done: Callable[[str], None] | None = None, extra: list[Job] | None = None) -> RunResult:
     """Run `specs` with `params` (default: the configuration's period), and the `extra` jobs
-    (comparison runs, drafter/data/comparisons.py) alongside them.
+    (comparison runs, drafter/data/comparisons.py) alongside them. The project is validated
+    already (load_project): sources and parameters are known.
 
     Jobs are grouped by source (and comparison): each group runs its queries one after another
     on one connection; groups run concurrently, at most `config.concurrency` at a time.

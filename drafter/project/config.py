@@ -21,9 +21,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from drafter.errors import ConfigError, numbered_context
-from drafter.project.period import KINDS, Period, PeriodError, default_period
 from drafter.data.figures import strip_internal_marks
 from drafter.masking import mask_userinfo, remember, scrub
+from drafter.project.period import KINDS, Period, PeriodError, default_period
 from drafter.word.gongwen import StyleSettings
 from drafter.project.yamlfile import Location, line_of, load_yaml
 

@@ -274,6 +274,7 @@ def undefined_parameter(query: str, name: str, path: Path, sql: str, first_line:
     close = difflib.get_close_matches(name, parameters, n=1)
     offset = analyse(sql, dialect).parameter_offset(name)
     line = first_line + sql[:offset].count("\n") if offset is not None else None
+    # :half / :quarter / :month exist only for a period of that kind (drafter/project/period.py).
     kind = {"half": ("半年", "2025H1", "half"), "quarter": ("季度", "2025Q1", "quarter"),
             "month": ("月", "2025-03", "month")}.get(name)
     return QueryError(

@@ -34,8 +34,8 @@ from jinja2.compiler import Frame
 
 from drafter.errors import (ConfigError, DrafterError, QueryError, TemplateError, excerpt, location_of,
                             numbered_context, render_message)
-from drafter.project.period import BUILTIN_PARAMETERS, Period, PeriodError
 from drafter.text.environment import GuardedCodeGenerator
+from drafter.project.period import BUILTIN_PARAMETERS, Period, PeriodError
 
 if TYPE_CHECKING:
     from drafter.project.config import Config

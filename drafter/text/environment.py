@@ -362,16 +362,16 @@ def _refuse_whole_results(value: Any) -> None:
         raise whole_result_error(rows[0]._query if rows else None, "rows", rows[0].keys() if rows else None)
 
 
+class _GuardedEnvironment(ImmutableSandboxedEnvironment):
+    code_generator_class = GuardedCodeGenerator
+
+
 def _yoy_within_year(current: Any, previous: Any, *args: Any, **kwargs: Any) -> str:
     """`yoy` in a report of less than a year: 持平 is 与上年同期持平."""
     prefix = args[2] if len(args) > 2 else kwargs.get("prefix", True)
     if prefix is True and len(args) < 6 and "same" not in kwargs:
         kwargs["same"] = "与上年同期持平"
     return numbers.yoy(current, previous, *args, **kwargs)
-
-
-class _GuardedEnvironment(ImmutableSandboxedEnvironment):
-    code_generator_class = GuardedCodeGenerator
 
 
 class TracingEnvironment(_GuardedEnvironment):
@@ -391,7 +391,7 @@ class TracingEnvironment(_GuardedEnvironment):
 
 def make_environment(registry: FigureRegistry, *, autoescape: bool = False,
                      search_path: list[Path] | None = None, strict: bool = False,
-                     period: Any = None, trace: bool = False, sentences: bool = True) -> SandboxedEnvironment:
+                     sentences: bool = True, period: Any = None, trace: bool = False) -> SandboxedEnvironment:
     """The Jinja environment of one build; `search_path` serves {% include %} and {% import %}.
     `period` (the report's Period) words `yoy`'s 持平 for a report of less than a year.
 

@@ -447,10 +447,11 @@ _LEXICON = (
     "进一步", "全面", "深化", "改革", "印发", "落实", "下一步", "安排", "决定", "办法", "规定", "请示", "批复", "纲要", "中华人民共和国",
     "第一季度", "第二季度", "第三季度", "第四季度", "季度", "上半年", "下半年", "半年",  # period labels
 )
+# A period label (drafter/project/period.py) is never split across title lines.
+_PERIOD_LABEL = re.compile(r"\d{4}年(?:度|[上下]半年|第[一二三四]季度|\d{1,2}月)")
 # The last character of a place or an office (青浦区, 某某市, 司法局, 统计局): a name keeps its
 # suffix, and a line may well end after it.
 _NAME_SUFFIXES = "省市区县旗镇乡村局厅委办署院所处科"
-_PERIOD_LABEL = re.compile(r"\d{4}年(?:度|[上下]半年|第[一二三四]季度|\d{1,2}月)")
 _DOC_KINDS = ("情况报告", "报告", "通知", "意见", "方案", "请示", "总结", "计划", "规划", "办法",
               "规定", "批复", "决定", "要点", "函")
 _OPENING = "（《“‘〈【「(["

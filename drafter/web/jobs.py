@@ -1,0 +1,328 @@
+"""What the server keeps between requests: builds in progress, files to download, checks done.
+
+Every file the server writes lives in one private workspace (mode 0700, removed
+when the server stops), each build or check in its own subfolder, so two people
+pressing 起草 at once get two drafts. A file is handed out by an opaque random id
+mapped here to its path: no request parameter ever names a path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import logging
+import secrets
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from drafter.errors import ConfigError, DrafterError
+from drafter.web.uploads import private_dir
+
+log = logging.getLogger("drafter.web")
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv; charset=utf-8"
+
+
+def new_id() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def period_arguments(text: str, build_function: Callable[..., Any]) -> dict[str, Any]:
+    """The build's keyword arguments for the period typed in the form.
+
+    Empty: the project's own period. Where the library takes a `period`, the text goes
+    to it unchanged (the library validates it); otherwise it must be a year."""
+    text = (text or "").strip()
+    if not text:
+        return {}
+    if "period" in inspect.signature(build_function).parameters:
+        return {"period": text}
+    if not (text.isdigit() and len(text) == 4 and 1900 <= int(text) <= 2999):
+        raise ConfigError(f"“{text[:40]}”不是有效的报告年度", hint="请写四位数字的年份，如 2025。")
+    return {"year": int(text)}
+
+
+def form_arguments(values: dict[str, str], build_function: Callable[..., Any]) -> dict[str, Any]:
+    """The build's keyword arguments for the 起草 form: the period as `period_arguments` reads
+    it, any other field (a unit, where the project has units) by its name, given as typed to a
+    library that takes it; the library validates the values."""
+    values = dict(values)
+    arguments = period_arguments(values.pop("period", ""), build_function)
+    accepted = inspect.signature(build_function).parameters
+    for name, text in values.items():
+        if not (text or "").strip():
+            continue
+        if name not in accepted:
+            raise ConfigError(f"这个版本的 drafter 不支持按“{name}”起草", hint="留空该项后重试。")
+        arguments[name] = text.strip()
+    return arguments
+
+
+def accepted_by(function: Callable[..., Any], arguments: dict[str, Any]) -> dict[str, Any]:
+    """The arguments `function` takes."""
+    parameters = inspect.signature(function).parameters
+    return {k: v for k, v in arguments.items() if k in parameters}
+
+
+@dataclass
+class Download:
+    path: Path
+    filename: str  # what the browser saves it as
+    media_type: str
+
+
+@dataclass
+class Job:
+    """One build started from the 起草 page."""
+
+    id: str
+    period: str
+    folder: Path
+    state: str = "running"  # running, done, failed
+    stage: str = "准备"
+    done: int = 0
+    total: int = 0
+    started: float = field(default_factory=time.perf_counter)
+    elapsed: float | None = None
+    error: str | None = None  # the message shown when the build failed
+    messages: list[dict[str, str]] = field(default_factory=list)  # level, text
+    placeholders: list[dict[str, str]] = field(default_factory=list)
+    download: str | None = None  # id of the draft's download
+    draft: Path | None = None
+    year: Any = None
+    figure_count: int = 0
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "state": self.state,
+            "stage": self.stage,
+            "done": self.done,
+            "total": self.total,
+            "elapsed": round(self.elapsed if self.elapsed is not None else time.perf_counter() - self.started, 1),
+            "error": self.error,
+            "messages": self.messages,
+            "placeholders": self.placeholders,
+            "download": f"/download/{self.download}" if self.download else None,
+            "preview": f"/preview/{self.id}" if self.state == "done" else None,
+            "filename": self.draft.name if self.draft else None,
+            "year": self.year,
+            "figures": self.figure_count,
+        }
+
+
+@dataclass
+class CheckRecord:
+    """One uploaded draft, checked: its page and the two reviewer files."""
+
+    id: str
+    name: str
+    view: Any  # DraftView
+    checklist: str | None = None  # download ids
+    annotated: str | None = None
+    created: dt.datetime = field(default_factory=dt.datetime.now)
+
+
+class Workspace:
+    """The server's state; thread-safe."""
+
+    def __init__(self, config: Path, root: Path | None = None, *, max_jobs: int = 50, keep: int = 100) -> None:
+        self.config = config
+        self._root = root  # made on first use, so an app that never serves leaves nothing behind
+        self.max_jobs = max_jobs
+        self.keep = keep  # finished builds and checks kept (with their files); older ones are removed
+        self.jobs: dict[str, Job] = {}
+        self.checks: dict[str, CheckRecord] = {}
+        self.downloads: dict[str, Download] = {}
+        self._lock = threading.Lock()
+        self._root_lock = threading.Lock()
+
+    @property
+    def root(self) -> Path:
+        with self._root_lock:
+            if self._root is None:
+                self._root = private_dir(prefix="drafter-serve-")
+            return self._root
+
+    def close(self) -> None:
+        if self._root is not None:
+            shutil.rmtree(self._root, ignore_errors=True)
+
+    def folder(self) -> Path:
+        return private_dir(self.root, prefix="")
+
+    def offer(self, path: Path, filename: str, media_type: str) -> str:
+        ident = new_id()
+        with self._lock:
+            self.downloads[ident] = Download(path, filename, media_type)
+        return ident
+
+    def offer_existing(self, path: Path, media_type: str) -> str:
+        """The id of a file the project already has (a draft in its output folder): the same id
+        each time it is listed."""
+        with self._lock:
+            for ident, found in self.downloads.items():
+                if found.path == path and found.media_type == media_type:
+                    return ident
+            ident = new_id()
+            self.downloads[ident] = Download(path, path.name, media_type)
+            return ident
+
+    def download(self, ident: str) -> Download | None:
+        with self._lock:
+            found = self.downloads.get(ident)
+        return found if found is not None and found.path.is_file() else None
+
+    def job(self, ident: str) -> Job | None:
+        with self._lock:
+            return self.jobs.get(ident)
+
+    def latest_job(self) -> Job | None:
+        with self._lock:
+            done = [j for j in self.jobs.values() if j.state == "done"]
+        return done[-1] if done else None
+
+    def check_record(self, ident: str) -> CheckRecord | None:
+        with self._lock:
+            return self.checks.get(ident)
+
+    def add_check(self, record: CheckRecord) -> None:
+        with self._lock:
+            self.checks[record.id] = record
+            self._prune()
+
+    def _prune(self) -> None:
+        """Forget the oldest finished builds and checks beyond `keep`, and delete their files
+        (a long-running server does not fill the disk). Called with the lock held."""
+        for records in (self.jobs, self.checks):
+            finished = [k for k, r in records.items() if getattr(r, "state", "done") != "running"]
+            for key in finished[: max(0, len(finished) - self.keep)]:
+                record = records.pop(key)
+                gone: set[str] = {
+                    d
+                    for d in (
+                        getattr(record, "download", None),
+                        getattr(record, "checklist", None),
+                        getattr(record, "annotated", None),
+                    )
+                    if isinstance(d, str)
+                }
+                folders = {self.downloads[d].path.parent for d in gone if d in self.downloads}
+                folders |= {record.folder} if isinstance(record, Job) else set()
+                for d in gone:
+                    self.downloads.pop(d, None)
+                for folder in folders:
+                    if folder.parent == self.root:
+                        shutil.rmtree(folder, ignore_errors=True)
+
+    # ------------------------------------------------------------------ builds
+
+    def start_build(self, values: dict[str, str], build_function: Callable[..., Any] | None = None) -> Job:
+        """Read the form's values (period, …), then build in a background thread; the job to poll."""
+        from drafter import build as library_build
+
+        build_function = build_function or library_build
+        arguments = form_arguments(values, build_function)
+        period = values.get("period", "")
+        with self._lock:
+            running = sum(1 for j in self.jobs.values() if j.state == "running")
+            if running >= self.max_jobs:
+                raise DrafterError("同时进行的起草太多，请稍后再试", hint=f"最多同时 {self.max_jobs} 个。")
+            self._prune()
+            job = Job(new_id(), period.strip(), self.folder())
+            self.jobs[job.id] = job
+        thread = threading.Thread(
+            target=self._run_build,
+            args=(job, build_function, arguments),
+            name=f"drafter-build-{job.id[:6]}",
+            daemon=True,
+        )
+        thread.start()
+        return job
+
+    def _run_build(self, job: Job, build_function: Callable[..., Any], arguments: dict[str, Any]) -> None:
+        from drafter.builder import default_output
+        from drafter.project.validation import validate
+
+        try:
+            # The one validation pass the build makes too: its errors stop the build with the same
+            # message; its warnings (rule findings, such as a query no template uses) are shown.
+            validation = validate(self.config, **accepted_by(validate, arguments))
+            validation.raise_first_error()
+            assert validation.config is not None
+            findings = [
+                {"level": "finding", "text": f"规则检查：{f.render()}"}
+                for f in validation.findings
+                if f.severity != "error"
+            ]
+            job.total = len(validation.queries)
+            job.stage = "查询数据库"
+            output = job.folder / default_output(validation.config).name
+
+            def advance(_name: str) -> None:
+                job.done += 1
+                if job.done >= job.total:
+                    job.stage = "生成文档"
+
+            result = build_function(self.config, output=output, on_query_done=advance, **arguments)
+            job.draft = result.path
+            job.year = result.year
+            job.figure_count = len(result.registry)
+            job.messages = build_messages(result) + findings
+            job.placeholders = [
+                {"ref": occ.ref, "id": occ.id, "reason": occ.reason or "", "where": occ.where}
+                for occ in result.placeholders
+            ]
+            job.download = self.offer(result.path, result.path.name, DOCX)
+            job.stage = "完成"
+            job.state = "done"
+        except DrafterError as exc:
+            job.error = exc.render()
+            job.state = "failed"
+            job.stage = "失败"
+        except Exception as exc:
+            log.exception("build %s failed", job.id)
+            job.error = f"起草时出现内部错误，未能完成（{type(exc).__name__}）。请把服务器终端中的信息报告给维护者。"
+            job.state = "failed"
+            job.stage = "失败"
+        finally:
+            job.elapsed = time.perf_counter() - job.started
+
+
+def build_messages(result: Any) -> list[dict[str, str]]:
+    """The build's messages as `drafter build` prints them: failures, warnings, findings."""
+    messages: list[dict[str, str]] = []
+    groups: dict[int, tuple[DrafterError, list[str]]] = {}
+    for failure in result.failures:
+        groups.setdefault(id(failure.error), (failure.error, []))[1].append(failure.spec.name)
+    for error, names in groups.values():
+        which = f"（查询 {'、'.join(names)}）" if len(names) > 1 else ""
+        messages.append({"level": "warning", "text": f"警告{which}：{error.render()}"})
+    for warning in result.warnings:
+        messages.append({"level": "warning", "text": f"警告：{warning}"})
+    for finding in getattr(result, "findings", None) or []:  # rule findings, where the library has them
+        text = finding.render() if hasattr(finding, "render") else str(finding)
+        messages.append({"level": "finding", "text": text})
+    if result.placeholders:
+        messages.append(
+            {
+                "level": "placeholder",
+                "text": f"草稿中有 {len(result.placeholders)} 处【待补充】（已黄色标出），补齐数据后重新起草，或由编辑填写。",
+            }
+        )
+    broken = result.broken_queries
+    if broken:
+        messages.append(
+            {
+                "level": "error",
+                "text": f"草稿已生成但不完整：{len(broken)} 条查询出错（见上面的警告），其数字以【待补充】占位。",
+            }
+        )
+    return messages
