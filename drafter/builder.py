@@ -130,8 +130,15 @@ def run_project(project: Project, *, params: dict[str, Any] | None = None,
     if ruleset:  # the consistency rules' own queries, on the same connections (drafter/review/rules.py)
         from drafter.review.rules import rule_jobs, take_rule_tests
 
-        extra += rule_jobs(ruleset, project, refs, params)
-        return take_rule_tests(run_queries(config, project.queries, params=params, on_done=on_done, extra=extra))
+        own = rule_jobs(ruleset, project, refs, params)
+        keys = {job.key for job in own}
+
+        def report(key: str) -> None:  # progress counts the report's queries, not the rules' own
+            if on_done is not None and key not in keys:
+                on_done(key)
+
+        return take_rule_tests(run_queries(config, project.queries, params=params, on_done=report,
+                                           extra=[*extra, *own]))
     return run_queries(config, project.queries, params=params, on_done=on_done, extra=extra)
 
 
