@@ -239,6 +239,11 @@ class BuildResult:
     rules: Any = None  # drafter.review.rules.RuleRun: the consistency rules on this build's figures
 
     @property
+    def findings(self) -> list[Any]:
+        """The consistency rules this build's figures fail (drafter/review/rules.py)."""
+        return list(self.rules.findings) if self.rules is not None else []
+
+    @property
     def placeholders(self) -> list[Occurrence]:
         return self.registry.placeholders
 

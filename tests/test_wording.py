@@ -408,3 +408,20 @@ def test_elif_inline_loop_and_paragraph_conditions_in_a_built_draft_are_checked(
     assert "cases.n" in stale
     after = check(copy.path, conditional_project)
     assert [item.status for item in after.findings] == [REWORDED, REWORDED]
+
+
+def test_the_preview_page_lists_a_changed_wording_with_the_wording_the_data_now_give(sample_project_copy):
+    from drafter.review.pageview import view_of_file
+
+    draft = sample_project_copy.parent / "draft-2025.docx"
+    sql(
+        sample_project_copy,
+        "office",
+        "UPDATE legal_proceeding SET outcome = '撤销' WHERE id = (SELECT MIN(id) FROM "
+        "legal_proceeding WHERE filed_on >= '2025-01-01' AND concluded_on < '2026-01-01')",
+    )
+    report = check(draft, sample_project_copy)
+    view = view_of_file(draft, report=report)
+    [finding] = view.findings
+    assert finding.status == REWORDED and finding.current_text == "纠错或败诉案件1起"
+    assert finding.draft_text == "无纠错或败诉案件" and "无纠错或败诉案件" in finding.sentence

@@ -55,6 +55,10 @@ class RuleFinding:
         lines = [f"规则“{self.rule}”（{KIND_LABELS.get(self.kind, self.kind)}，{self.where}）未通过：{self.message}"]
         return "\n".join(lines + self.report_lines()[2:])
 
+    def render(self) -> str:
+        """One message, as `drafter build` prints it after 警告：."""
+        return self.warning()
+
     def comment(self) -> str:
         return "\n".join(
             [
