@@ -62,8 +62,13 @@ def _build(config: Path, out: Path, tree: str | None) -> tuple[float, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     # cwd: `python -m` puts the working directory first on sys.path, before PYTHONPATH
-    subprocess.run([sys.executable, "-m", "drafter.cli", "build", "-c", str(config), "-o", str(out), "--force"],
-                   check=True, capture_output=True, env=_env(tree), cwd=config.parent)
+    subprocess.run(
+        [sys.executable, "-m", "drafter.cli", "build", "-c", str(config), "-o", str(out), "--force"],
+        check=True,
+        capture_output=True,
+        env=_env(tree),
+        cwd=config.parent,
+    )
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -90,16 +95,24 @@ def main() -> None:
                     walls[name].append(elapsed)
                     cpus[name].append(cpu)
         for name, tree in trees.items():
-            load = subprocess.run([sys.executable, "-c", _LOAD, str(config), str(args.runs + 1)],
-                                  check=True, capture_output=True, text=True, env=_env(tree), cwd=config.parent)
+            load = subprocess.run(
+                [sys.executable, "-c", _LOAD, str(config), str(args.runs + 1)],
+                check=True,
+                capture_output=True,
+                text=True,
+                env=_env(tree),
+                cwd=config.parent,
+            )
             loads[name] = float(load.stdout)
             origin = load.stderr.strip().splitlines()[0]
             assert tree is None or origin.startswith(tree), f"{name} ran {origin}, not {tree}"
     for name in trees:
-        print(f"{name}: drafter build (whole process, {args.runs} runs): wall median {statistics.median(walls[name]):.3f}s, "
-              f"best {min(walls[name]):.3f}s; CPU median {statistics.median(cpus[name]):.3f}s, "
-              f"best {min(cpus[name]):.3f}s; reading and checking the query files (load_project): "
-              f"median {loads[name]:.4f}s")
+        print(
+            f"{name}: drafter build (whole process, {args.runs} runs): wall median {statistics.median(walls[name]):.3f}s, "
+            f"best {min(walls[name]):.3f}s; CPU median {statistics.median(cpus[name]):.3f}s, "
+            f"best {min(cpus[name]):.3f}s; reading and checking the query files (load_project): "
+            f"median {loads[name]:.4f}s"
+        )
 
 
 if __name__ == "__main__":

@@ -94,6 +94,7 @@ def report_context(config: Config) -> dict[str, Any]:
         "date": config.report_date,
         "recipient": report.recipient,
         "doc_number": report.doc_number,
+        "signer": [report.signer] if isinstance(report.signer, str) else list(report.signer or []),
         "attachments": list(report.attachments),
     }
     return {

@@ -187,6 +187,7 @@ def main(debug: bool) -> None:
 
     \b
     常用命令：
+      drafter init 文件夹 --agency 机关名称   新建一个项目
       drafter sample create   生成示例数据库（sample/*.db）
       drafter build           生成草稿 .docx
       drafter check 草稿.docx  核对修改过的草稿与数据库是否一致
@@ -412,7 +413,8 @@ def figures(config_path: Path, year: int | None, period, source_overrides, fmt: 
 def master(config_path: Path, output: Path | None, force: bool) -> None:
     """按配置中的 style（字体等）生成默认的 Word 母版（公文格式）。
 
-    覆盖已有母版（--force）时沿用其开头段；新母版的开头段是通用写法，请在 Word 中改成本单位的。
+    母版只有样式、标题、主送机关、附件、署名和日期，不含文字：开头段和结尾语写在 templates/sections/
+    的文本文件中。覆盖旧版 drafter 生成的、含开头段和“特此报告。”的母版（--force）时，沿用这两段。
     """
     from drafter.project.config import load_config
     from drafter.word.gongwen import write_master
@@ -422,6 +424,31 @@ def master(config_path: Path, output: Path | None, force: bool) -> None:
     if written.backup is not None:
         _err(f"原母版已备份为 {written.backup}" + ("；开头段沿用原母版" if written.kept_opening else ""))
     click.echo(str(written.path))
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--agency", required=True, help="发文机关名称，如 某某区市场监督管理局。")
+@click.option("--period", "period_kind", type=click.Choice(["year", "half", "quarter", "month"]), default="year",
+              show_default=True, help="报告期间类型：year 年度、half 半年、quarter 季度、month 月。")
+@click.option("--title", default=None,
+              help="文件名称，接在“机关关于期间”之后，如 执法检查情况通报（缺省：工作情况的报告）；"
+                   "也可写含 {{ }} 的完整标题模板。")
+@click.option("--force", is_flag=True, help="文件夹不是空的也写入：只补上缺少的文件，已有的文件一个也不改。")
+@handle_errors
+def init(directory: Path, agency: str, period_kind: str, title: str | None, force: bool) -> None:
+    """新建一个项目：配置、公文母版、开头段和结尾语、一个部分、一条查询和一个示例台账（Excel）。
+
+    写好后进入该文件夹运行 drafter build 即可生成草稿，drafter lint 检查；再把示例台账换成本单位的数据。
+    """
+    from drafter.project.scaffold import init_project
+
+    result = init_project(directory, agency=agency, period=period_kind, title=title, force=force)
+    for path in result.written:
+        click.echo(str(path))
+    for path in result.kept:
+        _err(f"已存在，未改动：{path}")
+    _err(f"已新建项目 {directory}（{len(result.written)} 个文件）。下一步：cd {directory} && drafter build")
 
 
 @main.command()
@@ -445,9 +472,11 @@ def serve(config_path: Path, host: str, port: int) -> None:
               help="写出的网页文件（.html）：一个文件，样式和脚本都在其中，可随草稿发送。")
 @config_option
 @year_option
+@period_option
 @source_option
 @handle_errors
-def preview(draft: Path | None, html_path: Path, config_path: Path, year: int | None, source_overrides) -> None:
+def preview(draft: Path | None, html_path: Path, config_path: Path, year: int | None, period,
+            source_overrides) -> None:
     """把草稿写成一个可离线打开的网页：公文层级、每个数字高亮，点击可看查询、数据源、SQL、参数和原始值。
 
     不给草稿时，按当前配置和数据库在内存中起草（不写 .docx）再生成网页。
@@ -458,7 +487,8 @@ def preview(draft: Path | None, html_path: Path, config_path: Path, year: int | 
 
     check_output_name(html_path, (".html", ".htm"), "预览网页", "--html 预览.html")
     if draft is None:
-        view = view_of_project(config_path, year=year, sources=dict(source_overrides))
+        period = _one_period(year, period)
+        view = view_of_project(config_path, year=year, period=period, sources=dict(source_overrides))
     else:
         config = None
         if config_path.exists():  # the project adds masked source URLs; a draft alone is enough

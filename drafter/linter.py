@@ -3,6 +3,7 @@ database. `build`, `check` and `figures` stop at the first error-level finding o
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from drafter.project.validation import Finding, validate
@@ -12,5 +13,13 @@ __all__ = ["Finding", "lint"]
 
 def lint(config_path: str | Path = "config.yaml") -> list[Finding]:
     """Every problem of the project at `config_path`, config.yaml first, then file by file
-    and line by line; [] when it is clean."""
-    return validate(config_path).findings
+    and line by line; [] when it is clean. Spreadsheet sources (files of the project, not
+    databases) are read too: a workbook build could not use is a warning (a build would
+    draft its figures as placeholders, as for a database it cannot reach)."""
+    validation = validate(config_path)
+    findings = list(validation.findings)
+    if validation.config is not None:
+        from drafter.data.spreadsheets import spreadsheet_problems
+
+        findings += [replace(Finding.from_error(e), severity="warning") for e in spreadsheet_problems(validation.config)]
+    return findings

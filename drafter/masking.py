@@ -20,7 +20,9 @@ from sqlalchemy.exc import ArgumentError
 SECRET_KEYS = re.compile(r"pass|pwd|secret|token|credential|key$", re.IGNORECASE)
 _SECRET_QUERY = re.compile(r"(?i)((?:[\w.-]*(?:pass|pwd|secret|token|credential)[\w.-]*|[\w.-]*key)=)[^&\s'\"]*")
 # scheme:, up to three slashes, a user, `:`, the password up to the last `@` before the host.
-_USERINFO = re.compile(r"(?P<head>\b[A-Za-z][\w+.-]*:/{0,3}[^\s:/@'\"]*:)(?P<secret>[^\s'\"]*)@(?=[^\s@'\"]*(?:[\s'\"]|$))")
+_USERINFO = re.compile(
+    r"(?P<head>\b[A-Za-z][\w+.-]*:/{0,3}[^\s:/@'\"]*:)(?P<secret>[^\s'\"]*)@(?=[^\s@'\"]*(?:[\s'\"]|$))"
+)
 
 _KNOWN: set[str] = set()
 

@@ -32,8 +32,9 @@ SYSTEMS = ("enforcement", "hazards", "licensing", "disaster", "office")
 
 
 def _drafter(*args: str, cwd: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "drafter.cli", *args], cwd=cwd, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "drafter.cli", *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def test_eight_builds_at_once_leave_eight_drafts_each_printing_its_own(sample_project_copy):
@@ -68,8 +69,9 @@ def test_a_build_killed_while_writing_leaves_a_temporary_file_the_next_build_rem
         f"sys.argv = ['drafter', 'build', '-c', {str(sample_project_copy)!r}]\n"
         "main()\n"
     )
-    process = subprocess.Popen([sys.executable, "-c", hang], cwd=root, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-c", hang], cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         deadline = time.monotonic() + 120
         while not (out.is_dir() and [p for p in out.iterdir() if p.name.startswith(".drafter-")]):
@@ -116,6 +118,7 @@ def test_a_draft_gets_the_permissions_of_the_umask(sample_project_copy):
 
 # -- a failing source costs placeholders, never the draft -------------------------------------
 
+
 def _break(db: Path, fault: str):
     """Make `db` missing, corrupt or locked; returns what must stay open while it is locked."""
     if fault == "missing":
@@ -139,7 +142,8 @@ MESSAGES = {
 @pytest.mark.parametrize("fault", list(MESSAGES))
 @pytest.mark.parametrize("system", SYSTEMS)
 def test_a_failing_system_costs_placeholders_where_its_figures_were_never_the_draft(
-        sample_project, sample_draft, tmp_path, system, fault):
+    sample_project, sample_draft, tmp_path, system, fault
+):
     project = tmp_path / "project"
     top = sample_project.parent
     shutil.copytree(top, project, ignore=lambda d, names: [n for n in names if Path(d) == top and n.endswith(".docx")])

@@ -21,7 +21,6 @@ from pydantic import ValidationError
 
 from drafter.data.figures import MARK_CLOSE, MARK_OPEN, MARK_SEP
 from drafter.word.gongwen import (
-    SAMPLE_INTRO,
     STYLE_FOR_LEVEL,
     STYLE_NAMES,
     StyleSettings,
@@ -47,7 +46,7 @@ def w(name: str) -> str:
 @pytest.fixture(scope="module")
 def master(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("master") / "report.docx"
-    build_master(path, intro=SAMPLE_INTRO)  # as `python -m drafter.word.gongwen` writes the sample's
+    build_master(path)  # as `python -m drafter.word.gongwen` writes the sample's
     return path
 
 
@@ -256,20 +255,29 @@ class TestMasterTemplate:
             assert text.count("{{") == text.count("}}") and text.count("{%") == text.count("%}"), text
 
     def test_it_renders_the_plain_report(self, master):
+        # No wording of its own: the opening paragraph and 特此报告。 are section text.
         rows = texts_and_styles(render_master(master))
         assert rows == [
             ("青浦区应急管理局关于2025年度法治政府建设情况报告", "公文标题"),
             ("", "Normal"),
-            ("按照《法治政府建设实施纲要（2021—2025年）》《上海法治政府建设规划（2021—2025年）》"
-             "和《青浦法治政府建设规划（2021—2025年）》部署要求，根据《2025年青浦区法治政府建设工作要点与"
-             "责任分工》，我局及时总结2025年法治政府建设工作，统筹谋划2026年推进法治政府建设各项措施，"
-             "现将相关情况报告如下。", "Normal"),
             ("正文在此", "Normal"),
-            ("特此报告。", "Normal"),
             ("", "Normal"),
             ("上海市青浦区应急管理局", "署名"),
             ("2025年12月31日", "成文日期"),
         ]
+
+    def test_it_keeps_an_opening_and_closing_given_to_it(self, tmp_path):
+        path = tmp_path / "old.docx"
+        build_master(path, intro=("按照有关要求，现将", "{{ year }}", "年情况报告如下。"), closing=("特此报告。",))
+        rows = texts_and_styles(render_master(path))
+        assert rows[2:5] == [("按照有关要求，现将2025年情况报告如下。", "Normal"), ("正文在此", "Normal"),
+                             ("特此报告。", "Normal")]
+        from drafter.word.gongwen import kept_text
+
+        assert kept_text(path) == (("按照有关要求，现将{{ year }}年情况报告如下。",), ("特此报告。",))
+        assert kept_text(master_path := tmp_path / "new.docx") == ((), ())  # no file: nothing to keep
+        build_master(master_path)
+        assert kept_text(master_path) == ((), ())
 
     def test_it_renders_the_optional_lines(self, master):
         rows = texts_and_styles(render_master(master, recipient="区委依法治区办", doc_number="青应急〔2026〕1号",
@@ -277,7 +285,7 @@ class TestMasterTemplate:
         assert rows[:5] == [("青应急〔2026〕1号", "发文字号"), ("", "Normal"),
                             ("青浦区应急管理局关于2025年度法治政府建设情况报告", "公文标题"), ("", "Normal"),
                             ("区委依法治区办：", "主送机关")]
-        assert rows[-7:] == [("特此报告。", "Normal"), ("", "Normal"), ("附件：1.数据汇总表", "附件说明"),
+        assert rows[-7:] == [("正文在此", "Normal"), ("", "Normal"), ("附件：1.数据汇总表", "附件说明"),
                              ("2.执法案件清单", "附件说明"), ("", "Normal"), ("上海市青浦区应急管理局", "署名"),
                              ("2025年12月31日", "成文日期")]
 
@@ -463,6 +471,10 @@ class TestTitleLines:
          ["上海市青浦区人民政府办公室", "关于印发《青浦区2026年法治政府", "建设工作要点与责任分工》的通知"]),
         ("青浦区应急管理局关于落实《中华人民共和国安全生产法》情况和下一步工作安排的报告",
          ["青浦区应急管理局关于落实", "《中华人民共和国安全生产法》", "情况和下一步工作安排的报告"]),
+        # A period label (2025年第四季度, 2025年上半年) is one word.
+        ("云川市市场监督管理局关于2025年第四季度全市执法检查情况的通报",
+         ["云川市市场监督管理局", "关于2025年第四季度全市执法检查情况的通报"]),
+        ("东河区市场监督管理局关于2025年上半年工作情况的报告", ["东河区市场监督管理局", "关于2025年上半年工作情况的报告"]),
     ])
     def test_it_breaks_a_long_title_into_balanced_lines(self, title, lines):
         assert balance_title(title, 20) == lines

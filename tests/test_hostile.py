@@ -42,16 +42,20 @@ HOSTILE: list[tuple[str, str, str]] = [
     ("mariadb-comment-outfile", f"SELECT COUNT(*) AS n FROM t /*M! INTO OUTFILE '{OUTFILE}' */", "可执行注释"),
     ("mysql-comment-outfile", f"SELECT COUNT(*) AS n FROM t /*! INTO OUTFILE '{OUTFILE}' */", "可执行注释"),
     ("versioned-comment", "SELECT COUNT(*) AS n FROM t /*!50000 ; DELETE FROM t */", "可执行注释"),
-    ("set-statement-comment", "/*M! SET STATEMENT max_statement_time=0 FOR */ SELECT COUNT(*) AS n FROM t", "可执行注释"),
+    (
+        "set-statement-comment",
+        "/*M! SET STATEMENT max_statement_time=0 FOR */ SELECT COUNT(*) AS n FROM t",
+        "可执行注释",
+    ),
     ("optimizer-hint", "SELECT /*+ MAX_EXECUTION_TIME(0) */ COUNT(*) AS n FROM t", "优化器提示"),
     ("set-statement", "SET STATEMENT max_statement_time=0 FOR SELECT COUNT(*) AS n FROM t", "SELECT 或 WITH"),
     # quoted, qualified, hidden function names (PostgreSQL)
     ("quoted-terminate", 'SELECT "pg_terminate_backend"(pid) AS n FROM pg_stat_activity', "PG_TERMINATE_BACKEND"),
     ("quoted-cancel", 'SELECT "pg_cancel_backend"(pid) AS n FROM pg_stat_activity', "PG_CANCEL_BACKEND"),
     ("qualified-set-config", "SELECT pg_catalog.set_config('statement_timeout', '0', false) AS n", "SET_CONFIG"),
-    ("quoted-qualified-set-config", 'SELECT "pg_catalog" . "set_config" (\'x.y\', \'1\', false) AS n', "SET_CONFIG"),
+    ("quoted-qualified-set-config", "SELECT \"pg_catalog\" . \"set_config\" ('x.y', '1', false) AS n", "SET_CONFIG"),
     ("lo-import", "SELECT lo_import('/etc/passwd') AS n", "LO_IMPORT"),
-    ("quoted-lo-import", 'SELECT "lo_import"(\'/etc/passwd\') AS n', "LO_IMPORT"),
+    ("quoted-lo-import", "SELECT \"lo_import\"('/etc/passwd') AS n", "LO_IMPORT"),
     ("lo-from-bytea", "SELECT lo_from_bytea(0, 'x') AS n", "LO_FROM_BYTEA"),
     ("lo-export", f"SELECT lo_export(1, '{OUTFILE}') AS n", "LO_EXPORT"),
     ("stat-reset", "SELECT pg_stat_reset() IS NULL AS n", "PG_STAT_RESET"),
@@ -66,8 +70,11 @@ HOSTILE: list[tuple[str, str, str]] = [
     ("nextval", "SELECT nextval('s') AS n", "NEXTVAL"),
     ("setval", "SELECT setval('s', 1000) AS n", "SETVAL"),
     ("advisory-lock", "SELECT pg_advisory_lock(42) IS NULL AS n", "PG_ADVISORY_LOCK"),
-    ("query-to-xml", "SELECT query_to_xml('SELECT pg_terminate_backend(1)', true, true, '') IS NULL AS n",
-     "QUERY_TO_XML"),
+    (
+        "query-to-xml",
+        "SELECT query_to_xml('SELECT pg_terminate_backend(1)', true, true, '') IS NULL AS n",
+        "QUERY_TO_XML",
+    ),
     ("reload-conf", "SELECT pg_reload_conf() AS n", "PG_RELOAD_CONF"),
     # MySQL / MariaDB functions
     ("load-file", "SELECT LENGTH(LOAD_FILE('/etc/hostname')) AS n", "LOAD_FILE"),
@@ -114,10 +121,18 @@ ACCEPTED: list[tuple[str, str, int, tuple[str, ...]]] = [
     ("alias-load", "SELECT COUNT(*) AS load FROM t", 3, ("sqlite", "postgresql")),
     ("alias-load-quoted", "SELECT COUNT(*) AS `load` FROM t", 3, ("sqlite", "mariadb")),
     ("alias-do", "SELECT COUNT(a) AS do FROM t", 3, ("sqlite", "postgresql", "mariadb")),
-    ("write-words-in-a-string", "SELECT COUNT(*) AS n FROM t WHERE comment <> 'DELETE FROM t; DROP TABLE t'", 3,
-     ("sqlite", "postgresql", "mariadb")),
-    ("colon-in-a-string", "SELECT COUNT(*) AS n FROM t WHERE comment <> ':not_a_parameter' AND a <= :year", 3,
-     ("sqlite", "postgresql", "mariadb")),
+    (
+        "write-words-in-a-string",
+        "SELECT COUNT(*) AS n FROM t WHERE comment <> 'DELETE FROM t; DROP TABLE t'",
+        3,
+        ("sqlite", "postgresql", "mariadb"),
+    ),
+    (
+        "colon-in-a-string",
+        "SELECT COUNT(*) AS n FROM t WHERE comment <> ':not_a_parameter' AND a <= :year",
+        3,
+        ("sqlite", "postgresql", "mariadb"),
+    ),
     ("sleep-as-a-column-word", "SELECT COUNT(*) AS sleep_hours FROM t", 3, ("sqlite", "postgresql", "mariadb")),
 ]
 
@@ -125,8 +140,19 @@ ACCEPTED: list[tuple[str, str, int, tuple[str, ...]]] = [
 def test_the_catalogue_is_large_enough_and_every_engine_has_its_deny_list():
     assert len(HOSTILE) >= 40 and len(HOSTILE) * 3 >= 120
     assert set(DENIED_FUNCTIONS) >= {"PostgreSQL、人大金仓", "MySQL、MariaDB", "SQLite"}
-    for name in ("pg_terminate_backend", "PG_STAT_RESET_SHARED", "lo_unlink", "dblink_exec", "pg_sleep_until",
-                 "load_file", "get_lock", "benchmark", "load_extension", "readfile", "writefile"):
+    for name in (
+        "pg_terminate_backend",
+        "PG_STAT_RESET_SHARED",
+        "lo_unlink",
+        "dblink_exec",
+        "pg_sleep_until",
+        "load_file",
+        "get_lock",
+        "benchmark",
+        "load_extension",
+        "readfile",
+        "writefile",
+    ):
         assert denied(name), name
     for name in ("count", "sum", "coalesce", "comment", "load", "do", "sleep_hours", "pg_size_pretty"):
         assert not denied(name), name
@@ -146,9 +172,27 @@ def test_the_reader_lets_ordinary_queries_through(case_id, sql, count, engines):
     assert parsed.columns and len(parsed.columns) == 1
 
 
+def test_a_parameter_with_a_postgresql_cast_is_told_how_to_write_it():
+    [problem] = analyse("SELECT COUNT(*) AS n FROM t WHERE d >= :period_start::date").problems
+    assert ":period_start" in problem.message and "CAST(:period_start AS 类型)" in problem.hint
+    assert not analyse("SELECT x::date AS n FROM t WHERE d >= CAST(:period_start AS date)").problems
+
+
+def test_text_for_sqlalchemy_escapes_colons_only_inside_strings_and_comments():
+    from drafter.project.sql import text_for_sqlalchemy
+
+    sql = "SELECT ':x' AS a -- :y\nFROM t WHERE b = :year"
+    assert text_for_sqlalchemy(sql, "postgresql") == "SELECT '\\:x' AS a -- \\:y\nFROM t WHERE b = :year"
+    from sqlalchemy import text
+
+    assert list(text(text_for_sqlalchemy(sql, "sqlite"))._bindparams) == ["year"]
+
+
 def test_one_parse_gives_columns_parameters_functions_and_comments():
-    parsed = analyse("-- counts\nSELECT COUNT(*) AS n, pg_catalog.upper(x) AS u, \"Lower\"(y) AS l /* c2 */\n"
-                     "FROM t WHERE a >= :period_start AND a < :period_end AND b = ':nope' AND c::text = :year")
+    parsed = analyse(
+        '-- counts\nSELECT COUNT(*) AS n, pg_catalog.upper(x) AS u, "Lower"(y) AS l /* c2 */\n'
+        "FROM t WHERE a >= :period_start AND a < :period_end AND b = ':nope' AND c::text = :year"
+    )
     assert parsed.kind == "select" and parsed.columns == ("n", "u", "l")
     assert parsed.parameters == ("period_start", "period_end", "year")
     assert {"count", "pg_catalog.upper", "lower"} <= set(parsed.functions)
@@ -157,12 +201,14 @@ def test_one_parse_gives_columns_parameters_functions_and_comments():
 
 # -- against the engines: refused before anything reaches the server, nothing changed --------------
 
+
 def _project(root: Path) -> Path:
     (root / "queries").mkdir(parents=True)
     (root / "templates/sections").mkdir(parents=True)
     (root / "config.yaml").write_text(
         "report: {agency: 测试局, year: 2025}\nsources:\n  dept:\n    url: sqlite:///dept.db\n    timeout: 3\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (root / "templates/sections/1.txt").write_text("一、情况\n共{{ q }}条。\n", encoding="utf-8")
     shutil.copy(REPO / "templates/report.docx", root / "templates/report.docx")
     return root / "config.yaml"
@@ -204,29 +250,39 @@ def _state(kind: str, url: str) -> dict:
     """What a hostile query could have changed on the server."""
     engine = create_engine(url, poolclass=NullPool)
     with engine.connect() as conn:
-        state = {"rows": conn.exec_driver_sql("SELECT COUNT(*) FROM t").scalar(),
-                 "max": conn.exec_driver_sql("SELECT MAX(a) FROM t").scalar()}
+        state = {
+            "rows": conn.exec_driver_sql("SELECT COUNT(*) FROM t").scalar(),
+            "max": conn.exec_driver_sql("SELECT MAX(a) FROM t").scalar(),
+        }
         if kind == "postgresql":
             state["sequence"] = tuple(conn.exec_driver_sql("SELECT last_value, is_called FROM s").first())
             state["settings"] = conn.exec_driver_sql(
                 "SELECT string_agg(name || '=' || setting, ',' ORDER BY name) FROM pg_settings "
-                "WHERE name IN ('statement_timeout', 'default_transaction_read_only', 'log_statement')").scalar()
+                "WHERE name IN ('statement_timeout', 'default_transaction_read_only', 'log_statement')"
+            ).scalar()
             state["stats_reset"] = conn.exec_driver_sql(
-                "SELECT stats_reset FROM pg_stat_database WHERE datname = current_database()").scalar()
+                "SELECT stats_reset FROM pg_stat_database WHERE datname = current_database()"
+            ).scalar()
             state["advisory"] = conn.exec_driver_sql(
-                "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory'").scalar()
+                "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory'"
+            ).scalar()
             state["large_objects"] = conn.exec_driver_sql("SELECT COUNT(*) FROM pg_largeobject_metadata").scalar()
         elif kind == "mariadb":
-            state["settings"] = tuple(conn.exec_driver_sql(
-                "SELECT @@global.max_statement_time, @@global.read_only, @@global.general_log").first())
+            state["settings"] = tuple(
+                conn.exec_driver_sql(
+                    "SELECT @@global.max_statement_time, @@global.read_only, @@global.general_log"
+                ).first()
+            )
             state["locks"] = conn.exec_driver_sql("SELECT IS_USED_LOCK('drafter')").scalar()
     engine.dispose()
     return state
 
 
-ENGINES = [pytest.param("sqlite", id="sqlite"),
-           pytest.param("postgresql", id="postgresql", marks=pytest.mark.engines),
-           pytest.param("mariadb", id="mariadb", marks=pytest.mark.engines)]
+ENGINES = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgresql", id="postgresql", marks=pytest.mark.engines),
+    pytest.param("mariadb", id="mariadb", marks=pytest.mark.engines),
+]
 
 
 @pytest.mark.parametrize("kind", ENGINES)

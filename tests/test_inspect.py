@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
+from servers import scratch_database, server_user
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
 from drafter.cli import main
 from drafter.data.inspect import inspect_sources
-from servers import scratch_database, server_user
 
 PASSWORD = "Ro-Only_7x"
 
@@ -24,16 +24,16 @@ def test_the_sample_sources_are_read_only_sqlite_files(sample_project):
 
 
 def test_a_missing_file_is_told_and_exits_1(sample_project, tmp_path):
-    result = CliRunner().invoke(main, ["sources", "-c", str(sample_project), "-s",
-                                       f"office=sqlite:///{tmp_path / 'gone.db'}"])
+    result = CliRunner().invoke(
+        main, ["sources", "-c", str(sample_project), "-s", f"office=sqlite:///{tmp_path / 'gone.db'}"]
+    )
     assert result.exit_code == 1
     assert "数据源“office”的 SQLite 文件不存在" in result.stdout and "需要处理：office" in result.stderr
 
 
 @pytest.mark.engines
 @pytest.mark.parametrize("kind", ["postgresql", "mariadb"])
-def test_an_account_that_could_write_is_warned_with_the_grants_and_a_select_only_one_is_not(
-        sample_project, kind):
+def test_an_account_that_could_write_is_warned_with_the_grants_and_a_select_only_one_is_not(sample_project, kind):
     with scratch_database(kind) as url:
         engine = create_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
         with engine.connect() as conn:
@@ -42,8 +42,9 @@ def test_an_account_that_could_write_is_warned_with_the_grants_and_a_select_only
         admin = inspect_sources(sample_project, sources={"office": url})
         [office] = [r for r in admin if r.name == "office"]
         assert office.read_only is True and office.superuser and office.can_write
-        assert office.time_limit and ("statement_timeout = 30s" in office.time_limit
-                                      or "max_statement_time = 30" in office.time_limit)
+        assert office.time_limit and (
+            "statement_timeout = 30s" in office.time_limit or "max_statement_time = 30" in office.time_limit
+        )
         assert office.engine == ("PostgreSQL" if kind == "postgresql" else "MariaDB")
         [warning] = office.warnings
         assert "超级用户" in warning and "GRANT SELECT ON" in warning and "drafter_report" in warning

@@ -155,7 +155,7 @@ def test_the_master_is_checked_paragraph_by_paragraph(project):
     found = [(where(f, project.parent), f.message) for f in lint(project)]
     assert found == [
         ("templates/report.docx（第 5 段）", "Word 母版的模板标记不完整：“{{”之后缺少“}}”"),
-        ("templates/report.docx（第 20 段）", "模板用到了未定义的名称“signatur”"),
+        ("templates/report.docx（第 18 段）", "模板用到了未定义的名称“signatur”"),
     ]
 
 

@@ -154,8 +154,8 @@ def test_the_word_master_is_sandboxed_too(project):
     document.save(str(master))
     result = build(project)
     assert result.exit_code == 2, result.output
-    assert f"{master}（第 20 段）: 模板访问了不允许访问的内容，已阻止" in result.output
-    assert "> 第 20 段 | {{ title.__class__ }}" in result.output
+    assert f"{master}（第 18 段）: 模板访问了不允许访问的内容，已阻止" in result.output
+    assert "> 第 18 段 | {{ title.__class__ }}" in result.output
     assert "Traceback" not in result.output
 
 

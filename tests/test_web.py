@@ -113,7 +113,7 @@ def test_a_build_for_another_year_and_a_bad_period(client):
     status = build(client, "2024")
     assert status["state"] == "done" and status["year"] == 2024 and "2024" in status["filename"]
     r = client.post("/build", data={"csrf_token": token(client), "period": "20x5"})
-    assert r.status_code == 400 and "不是有效的报告年度" in r.text and "20x5" in r.text
+    assert r.status_code == 400 and "不是有效的报告期间" in r.text and "20x5" in r.text
 
 
 def test_a_build_that_fails_shows_the_libraries_message(sample_project_copy, tmp_path):
@@ -295,7 +295,7 @@ def test_the_figures_page_lists_filters_and_downloads_csv(client):
     assert 2 <= len(csv_some.strip().splitlines()) < rows and "1428" in csv_some
     assert "2024" in client.get("/figures", params={"period": "2024"}).text
     bad = client.get("/figures", params={"period": "abc"})
-    assert bad.status_code == 400 and "不是有效的报告年度" in bad.text
+    assert bad.status_code == 400 and "不是有效的报告期间" in bad.text
 
 
 # --------------------------------------------------------------------------- the door
@@ -393,7 +393,11 @@ def test_period_arguments_follow_the_library():
         return None
 
     assert period_arguments("", by_year) == {} and period_arguments(" 2024 ", by_year) == {"year": 2024}
-    assert period_arguments("2025-H1", by_period) == {"period": "2025-H1"}
+    from drafter.project.period import Period
+
+    assert period_arguments(" 2025H1 ", by_period) == {"period": Period.parse("2025H1")}
+    with pytest.raises(ConfigError, match="不是有效的报告期间"):
+        period_arguments("2025-H1", by_period)  # read before any build starts
     with pytest.raises(ConfigError, match="不是有效的报告年度"):
         period_arguments("2025-H1", by_year)
 
@@ -547,7 +551,7 @@ def test_the_check_takes_a_period_only_for_a_draft_that_lost_its_own(client, sam
         data={"csrf_token": token(client, "/check"), "period": "二〇二五"},
         files={"draft": ("no-manifest.docx", path.read_bytes(), "application/octet-stream")},
     )
-    assert r.status_code == 400 and "不是有效的报告年度" in r.text
+    assert r.status_code == 400 and "不是有效的报告期间" in r.text
 
 
 def test_serve_on_a_port_in_use_says_so_in_chinese(sample_project):
@@ -564,3 +568,19 @@ def test_serve_on_a_port_in_use_says_so_in_chinese(sample_project):
         result = CliRunner().invoke(main, ["serve", "-c", str(sample_project), "--port", str(port)])
     assert result.exit_code == 2 and f"无法在 127.0.0.1:{port} 上启动服务" in result.output
     assert f"--port {port + 1}" in result.output and "Traceback" not in result.output
+
+
+def test_a_quarterly_project_is_drafted_and_shown_by_its_period(tmp_path):
+    from periodproject import make_project
+
+    config = make_project(tmp_path / "q")
+    app = create_app(config, allowed_hosts=("testserver",), workspace=private_dir(tmp_path))
+    with TestClient(app) as c:
+        assert "2025Q1" in c.get("/").text  # the form shows the written forms of a period
+        status = build(c, "2025Q1")
+        assert status["state"] == "done" and status["label"] == "2025年第一季度", status
+        assert status["filename"] == "示例市执法局2025年第一季度检查通报（草稿）.docx"
+        assert "已生成2025年第一季度草稿" in c.get(f"/jobs/{status['id']}").text
+        assert "2025年第一季度" in c.get(status["preview"]).text
+        page = c.get("/figures", params={"period": "2025-03"}).text
+        assert "示例市执法局 2025年3月报告中的数字" in page

@@ -39,7 +39,9 @@ chmod a-w {database}    # 或：把文件复制一份给 drafter 读，业务系
 }
 _WRITE_GRANTS = re.compile(
     r"\b(ALL PRIVILEGES|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|INDEX|FILE|SUPER|GRANT OPTION|EVENT|TRIGGER|"
-    r"EXECUTE|CREATE ROUTINE|ALTER ROUTINE|LOCK TABLES|SHUTDOWN|PROCESS|RELOAD|CREATE USER)\b", re.IGNORECASE)
+    r"EXECUTE|CREATE ROUTINE|ALTER ROUTINE|LOCK TABLES|SHUTDOWN|PROCESS|RELOAD|CREATE USER)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -64,8 +66,9 @@ class SourceReport:
         return self.error is None and not self.warnings
 
 
-def inspect_sources(config: str | Path | Config = "config.yaml", *,
-                    sources: dict[str, str] | None = None) -> list[SourceReport]:
+def inspect_sources(
+    config: str | Path | Config = "config.yaml", *, sources: dict[str, str] | None = None
+) -> list[SourceReport]:
     """Connect to every configured source as a build does, and report what it is."""
     from drafter.data.sources import connect, open_engine
 
@@ -87,8 +90,11 @@ def inspect_sources(config: str | Path | Config = "config.yaml", *,
             report.error = exc
         except SQLAlchemyError as exc:
             orig = getattr(exc, "orig", None) or exc
-            report.error = SourceError(f"数据源“{name}”已连上，但查询其设置时出错", cause=str(orig).splitlines()[0],
-                                       hint="该账号可能无权读取系统视图；请数据库管理员核对其权限。")
+            report.error = SourceError(
+                f"数据源“{name}”已连上，但查询其设置时出错",
+                cause=str(orig).splitlines()[0],
+                hint="该账号可能无权读取系统视图；请数据库管理员核对其权限。",
+            )
         finally:
             engine.dispose()
         reports.append(report)
@@ -111,7 +117,9 @@ def _inspect(conn: Connection, settings: SourceSettings, report: SourceReport) -
         report.engine = conn.dialect.name
         info = conn.dialect.server_version_info
         report.version = ".".join(map(str, info)) if info else None
-        report.warnings.append("drafter 不为这种数据库设置只读会话和时限：请务必使用只有 SELECT 权限的账号，并在数据库侧限制查询时长。")
+        report.warnings.append(
+            "drafter 不为这种数据库设置只读会话和时限：请务必使用只有 SELECT 权限的账号，并在数据库侧限制查询时长。"
+        )
         return
     problems = []
     if report.read_only is False:
@@ -124,7 +132,8 @@ def _inspect(conn: Connection, settings: SourceSettings, report: SourceReport) -
     if problems:
         report.warnings.append(
             "；".join(problems) + "。drafter 自己只读，但业务库请给它一个只有 SELECT 权限的账号，"
-            "例如（由数据库管理员执行）：\n" + "\n".join(f"    {line}" for line in grants.splitlines()))
+            "例如（由数据库管理员执行）：\n" + "\n".join(f"    {line}" for line in grants.splitlines())
+        )
 
 
 def _postgresql(conn: Connection, report: SourceReport) -> None:
@@ -133,7 +142,8 @@ def _postgresql(conn: Connection, report: SourceReport) -> None:
     report.read_only = conn.exec_driver_sql("SHOW transaction_read_only").scalar() == "on"
     report.time_limit = f"statement_timeout = {conn.exec_driver_sql('SHOW statement_timeout').scalar()}"
     row = conn.exec_driver_sql(
-        "SELECT rolsuper, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = current_user").first()
+        "SELECT rolsuper, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = current_user"
+    ).first()
     report.superuser = bool(row and row[0])
     privileges = []
     if row and row[1]:
@@ -142,16 +152,26 @@ def _postgresql(conn: Connection, report: SourceReport) -> None:
         privileges.append("CREATEDB")
     if conn.exec_driver_sql("SELECT has_database_privilege(current_database(), 'CREATE')").scalar():
         privileges.append("在本库建模式（CREATE）")
-    tables = conn.exec_driver_sql(
-        "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
-        "AND left(n.nspname, 8) <> 'pg_toast' AND (has_table_privilege(c.oid, 'INSERT') "
-        "OR has_table_privilege(c.oid, 'UPDATE') OR has_table_privilege(c.oid, 'DELETE') "
-        "OR has_table_privilege(c.oid, 'TRUNCATE')) ORDER BY 1 LIMIT 6").scalars().all()
+    tables = (
+        conn.exec_driver_sql(
+            "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+            "AND left(n.nspname, 8) <> 'pg_toast' AND (has_table_privilege(c.oid, 'INSERT') "
+            "OR has_table_privilege(c.oid, 'UPDATE') OR has_table_privilege(c.oid, 'DELETE') "
+            "OR has_table_privilege(c.oid, 'TRUNCATE')) ORDER BY 1 LIMIT 6"
+        )
+        .scalars()
+        .all()
+    )
     privileges += [f"写表 {t}" for t in tables]
-    schemas = conn.exec_driver_sql(
-        "SELECT nspname FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema') "
-        "AND left(nspname, 3) <> 'pg_' AND has_schema_privilege(oid, 'CREATE') ORDER BY 1 LIMIT 3").scalars().all()
+    schemas = (
+        conn.exec_driver_sql(
+            "SELECT nspname FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema') "
+            "AND left(nspname, 3) <> 'pg_' AND has_schema_privilege(oid, 'CREATE') ORDER BY 1 LIMIT 3"
+        )
+        .scalars()
+        .all()
+    )
     privileges += [f"在模式 {s} 中建表" for s in schemas]
     report.write_privileges = privileges
     report.can_write = bool(privileges) or report.superuser
@@ -205,6 +225,7 @@ def _sqlite(conn: Connection, settings: SourceSettings, report: SourceReport) ->
 
 def render_reports(reports: list[SourceReport]) -> str:
     """The reports as text for the terminal."""
+
     def yes(value: bool | None, true: str, false: str) -> str:
         return "未知" if value is None else true if value else false
 
@@ -220,8 +241,8 @@ def render_reports(reports: list[SourceReport]) -> str:
             f"  数据库：{r.engine or '未知'} {r.version or ''}".rstrip(),
             f"  会话只读：{yes(r.read_only, '是', '否')}",
             f"  查询时限：{r.time_limit or 'drafter 未设置'}",
-            f"  账号可写：{yes(r.can_write, '是', '否')}" + (f"（{'、'.join(r.write_privileges[:6])}）"
-                                                         if r.write_privileges else ""),
+            f"  账号可写：{yes(r.can_write, '是', '否')}"
+            + (f"（{'、'.join(r.write_privileges[:6])}）" if r.write_privileges else ""),
             f"  超级用户：{yes(r.superuser, '是', '否')}",
         ]
         lines += [f"  警告：{w}" for w in r.warnings]

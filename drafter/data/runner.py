@@ -23,6 +23,7 @@ from drafter.project.period import Period
 from drafter.errors import DataError, DrafterError, QueryError, QueryTimeout, SourceError
 from drafter.data.figures import Figure, Provenance, Row, json_value
 from drafter.project.queries import QuerySpec, sql_fingerprint, undefined_parameter, variant_dialect
+from drafter.data.spreadsheets import engine_hash, missing_table_error
 from drafter.data.sources import (
     clear_sqlite_handler, connect, open_engine, sqlite_deadline_handler, sqlite_file_problem,
 )
@@ -50,6 +51,7 @@ class QueryResult:
     value: Any  # Figure | Row | list[Row]
     elapsed: float
     ok: Literal[True] = True  # `if result.ok` tells a result from a failure
+    source_hash: str | None = None  # SHA-256 of a spreadsheet source's file(s), as read
     key: str = ""  # `q`, or `prev.q` / `last.q` for a comparison run (drafter/data/comparisons.py)
     period: Period | None = None  # the period the parameters are of, for a comparison run
 
@@ -249,7 +251,9 @@ def run_query(conn: Connection, spec: QuerySpec, source: str, params: dict[str, 
     except (DBAPIError, SQLAlchemyError) as exc:
         failed_at = clock()
         conn.rollback()
-        raise _database_error(spec, source, sql_file, exc, timeout, dialect, failed_at >= deadline) from exc
+        sheet_error = missing_table_error(conn.engine, spec.name, sql_file, str(getattr(exc, "orig", None) or exc))
+        raise sheet_error or _database_error(spec, source, sql_file, exc, timeout, dialect,
+                                             failed_at >= deadline) from exc
     finally:
         if dialect == "sqlite":
             clear_sqlite_handler(conn)
@@ -276,6 +280,7 @@ def run_query(conn: Connection, spec: QuerySpec, source: str, params: dict[str, 
         columns=columns,
         value=value,
         elapsed=elapsed,
+        source_hash=engine_hash(conn.engine),
         key=key,
         period=job.period if job is not None else None,
     )

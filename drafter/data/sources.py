@@ -31,6 +31,7 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
+from drafter.data.spreadsheets import is_spreadsheet, open_spreadsheet
 from drafter.errors import SourceError
 from drafter.masking import masked_url, scrub, secrets_of
 from drafter.project.config import SourceSettings
@@ -83,8 +84,13 @@ def open_engine(name: str, settings: SourceSettings) -> Engine:
     """An engine for source `name` whose connections are read-only and time-limited.
 
     Nothing is connected yet. Each `engine.connect()` opens one new connection
-    (no pool): a build connects to each source once.
+    (no pool): a build connects to each source once. A spreadsheet source (a path, not a
+    URL) is read now into an in-memory SQLite copy (spreadsheets.py).
     """
+    if is_spreadsheet(settings.url):
+        engine = open_spreadsheet(name, Path(settings.url))
+        event.listen(engine, "connect", _session_setup(name, "sqlite", settings.timeout))
+        return engine
     try:
         url = make_url(settings.url)
     except ArgumentError as exc:

@@ -20,6 +20,7 @@ from pydantic_core import ErrorDetails
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from drafter.data.spreadsheets import is_spreadsheet
 from drafter.errors import ConfigError, numbered_context
 from drafter.data.figures import strip_internal_marks
 from drafter.masking import mask_userinfo, remember, scrub
@@ -49,6 +50,9 @@ class ReportSettings(_Model):
     date: dt.date | None = Field(None, description="成文日期；缺省为报告期间的最后一天")
     recipient: str | None = Field(None, description="主送机关（可选）")
     doc_number: str | None = Field(None, description="发文字号（可选），如 ×应急〔2026〕11号")
+    signer: str | list[str] | None = Field(
+        None, description="签发人（上行文，可选）：有则发文字号居左、签发人居右同处一行（GB/T 9704 §7.2.4）"
+    )
     attachments: list[str] = Field(default_factory=list, description="附件名称（可选）")
 
     @field_validator("period", mode="before")
@@ -70,7 +74,7 @@ class ReportSettings(_Model):
 
 
 class SourceSettings(_Model):
-    url: str = Field(description="SQLAlchemy 连接 URL，可用 ${环境变量}")
+    url: str = Field(description="SQLAlchemy 连接 URL（可用 ${环境变量}），或 .xlsx 工作簿、.csv 文件、放 .csv 的文件夹的路径")
     timeout: float = Field(60.0, gt=0, description="单个查询的超时（秒）")
     description: str | None = Field(None, description="系统名称，供报告和检查结果显示")
 
@@ -301,7 +305,7 @@ def _check_url(name: str, url: str, config: "Config") -> None:
             line=config.line("sources", name, "url"),
             cause=scrub(str(exc).replace(url, masked), url),
             hint="URL 形如 sqlite:///sample/x.db 或 postgresql+psycopg://用户@主机:5432/库名；"
-            "密码用 ${环境变量} 写。",
+            "密码用 ${环境变量} 写。表格写路径：data/台账.xlsx、data/导出.csv，或放 .csv 文件的已有文件夹。",
         ) from exc
 
 
@@ -385,6 +389,9 @@ def load_config(
     config = config.model_copy(update={"path": path.resolve(), "lines": lines})
     for name, source in config.sources.items():
         remember(source.url)  # masked wherever it turns up: messages, logs, --debug tracebacks
+        if is_spreadsheet(source.url, config.root):  # an .xlsx workbook, a .csv file or a folder of them
+            source.url = str(config.resolve(Path(source.url.strip())).resolve())
+            continue
         _check_url(name, source.url, config)
         source.url = _resolve_sqlite(source.url, config.root)
     if config.report.year is None and config.report.period is None:

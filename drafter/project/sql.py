@@ -56,25 +56,81 @@ logging.getLogger("sqlglot").propagate = False
 # case, quoted or not, and every part of a schema-qualified name is looked at.
 DENIED_FUNCTIONS: dict[str, tuple[str, ...]] = {
     "PostgreSQL、人大金仓": (
-        "pg_terminate_backend", "pg_cancel_backend", "pg_signal_backend", "set_config", "pg_reload_conf",
-        "pg_rotate_logfile", "pg_promote", "pg_switch_wal", "pg_create_*", "pg_drop_replication_slot",
-        "pg_replication_*", "pg_logical_*", "pg_backup_*", "pg_start_backup", "pg_stop_backup",
-        "pg_wal_replay_*", "pg_log_backend_memory_contexts", "pg_import_system_collations",
-        "pg_read_file", "pg_read_binary_file", "pg_ls_*", "pg_stat_file", "pg_file_*", "pg_logdir_ls",
-        "lo_*", "loread", "lowrite", "pg_stat_reset*", "pg_stat_statements_reset", "dblink*",
-        "pg_sleep*", "nextval", "setval", "pg_advisory_*", "pg_try_advisory_*", "pg_notify",
-        "txid_current", "pg_current_xact_id", "query_to_xml*", "cursor_to_xml*", "ts_stat",
+        "pg_terminate_backend",
+        "pg_cancel_backend",
+        "pg_signal_backend",
+        "set_config",
+        "pg_reload_conf",
+        "pg_rotate_logfile",
+        "pg_promote",
+        "pg_switch_wal",
+        "pg_create_*",
+        "pg_drop_replication_slot",
+        "pg_replication_*",
+        "pg_logical_*",
+        "pg_backup_*",
+        "pg_start_backup",
+        "pg_stop_backup",
+        "pg_wal_replay_*",
+        "pg_log_backend_memory_contexts",
+        "pg_import_system_collations",
+        "pg_read_file",
+        "pg_read_binary_file",
+        "pg_ls_*",
+        "pg_stat_file",
+        "pg_file_*",
+        "pg_logdir_ls",
+        "lo_*",
+        "loread",
+        "lowrite",
+        "pg_stat_reset*",
+        "pg_stat_statements_reset",
+        "dblink*",
+        "pg_sleep*",
+        "nextval",
+        "setval",
+        "pg_advisory_*",
+        "pg_try_advisory_*",
+        "pg_notify",
+        "txid_current",
+        "pg_current_xact_id",
+        "query_to_xml*",
+        "cursor_to_xml*",
+        "ts_stat",
     ),
     "MySQL、MariaDB": (
-        "load_file", "sleep", "benchmark", "get_lock", "release_lock", "release_all_locks",
-        "master_pos_wait", "source_pos_wait", "master_gtid_wait", "wait_for_executed_gtid_set",
-        "wait_until_sql_thread_after_gtids", "last_insert_id", "nextval", "setval", "lastval",
-        "sys_exec", "sys_eval",
+        "load_file",
+        "sleep",
+        "benchmark",
+        "get_lock",
+        "release_lock",
+        "release_all_locks",
+        "master_pos_wait",
+        "source_pos_wait",
+        "master_gtid_wait",
+        "wait_for_executed_gtid_set",
+        "wait_until_sql_thread_after_gtids",
+        "last_insert_id",
+        "nextval",
+        "setval",
+        "lastval",
+        "sys_exec",
+        "sys_eval",
     ),
     "SQLite": ("load_extension", "readfile", "writefile", "edit", "fsdir", "fts3_tokenizer"),
     "Oracle、达梦、SQL Server": (
-        "dbms_lock", "dbms_session", "dbms_pipe", "dbms_sql", "dbms_xmlgen", "dbms_scheduler",
-        "dbms_java", "utl_*", "xp_*", "openrowset", "opendatasource", "openquery",
+        "dbms_lock",
+        "dbms_session",
+        "dbms_pipe",
+        "dbms_sql",
+        "dbms_xmlgen",
+        "dbms_scheduler",
+        "dbms_java",
+        "utl_*",
+        "xp_*",
+        "openrowset",
+        "opendatasource",
+        "openquery",
     ),
 }
 _DENIED = re.compile(
@@ -116,19 +172,22 @@ POSTGRESQL = Reading("postgresql", "", dollar_quotes=True, e_strings=True, neste
 MYSQL = Reading(
     "mysql",
     "（按 MySQL/MariaDB 的读法：反斜杠转义引号、# 和“-- ”是注释、/*! */ 中的内容会执行）",
-    backslash_single=True, double_quoted_string=True, backslash_double=True, hash_comments=True,
+    backslash_single=True,
+    double_quoted_string=True,
+    backslash_double=True,
+    hash_comments=True,
     dash_needs_space=True,
 )
 MYSQL_ANSI = Reading(
     "mysql_ansi",
     "（按 MySQL/MariaDB 在 ANSI_QUOTES、NO_BACKSLASH_ESCAPES 模式下的读法）",
-    hash_comments=True, dash_needs_space=True,
+    hash_comments=True,
+    dash_needs_space=True,
 )
 SQLITE = Reading("sqlite", "（按 SQLite 的读法：[名称] 是带引号的名称）", brackets=True)
 READINGS = (POSTGRESQL, MYSQL, MYSQL_ANSI, SQLITE)
 # The reading of the engine that runs a statement: where `text()` must leave strings alone.
-_READING_OF = {"postgresql": POSTGRESQL, "kingbase": POSTGRESQL, "mysql": MYSQL, "mariadb": MYSQL,
-               "sqlite": SQLITE}
+_READING_OF = {"postgresql": POSTGRESQL, "kingbase": POSTGRESQL, "mysql": MYSQL, "mariadb": MYSQL, "sqlite": SQLITE}
 
 
 @dataclass(frozen=True)
@@ -205,17 +264,25 @@ def tokenize(sql: str, reading: Reading) -> tuple[list[Token], list[Problem]]:
     i, n = 0, len(sql)
 
     def unclosed(what: str, at: int) -> None:
-        problems.append(Problem(
-            "unclosed", f"查询中的{what}没有闭合{reading.note}", at,
-            "检查引号和 /* */ 是否成对；字符串中的引号写两遍（'it''s'），不要用反斜杠转义。"))
+        problems.append(
+            Problem(
+                "unclosed",
+                f"查询中的{what}没有闭合{reading.note}",
+                at,
+                "检查引号和 /* */ 是否成对；字符串中的引号写两遍（'it''s'），不要用反斜杠转义。",
+            )
+        )
 
     while i < n:
         ch = sql[i]
         if ch.isspace():
             i = _SPACE.match(sql, i).end()  # type: ignore[union-attr]
             continue
-        if ch == "-" and sql.startswith("--", i) and (
-                not reading.dash_needs_space or i + 2 >= n or sql[i + 2].isspace() or ord(sql[i + 2]) < 32):
+        if (
+            ch == "-"
+            and sql.startswith("--", i)
+            and (not reading.dash_needs_space or i + 2 >= n or sql[i + 2].isspace() or ord(sql[i + 2]) < 32)
+        ):
             end = sql.find("\n", i)
             end = n if end < 0 else end
             tokens.append(Token("comment", sql[i:end], i, end))
@@ -230,10 +297,15 @@ def tokenize(sql: str, reading: Reading) -> tuple[list[Token], list[Problem]]:
         if ch == "/" and sql.startswith("/*", i):
             for opener, shown in _OPENERS:
                 if sql.startswith(opener, i):
-                    problems.append(Problem(
-                        "executable", f"查询中有可执行注释或优化器提示“{shown}”，已拒绝执行（MySQL/MariaDB 会执行 /*! */ 和 /*M! */ "
-                        "中的内容，/*+ */ 可以改变时限等设置）", i,
-                        "删去这段注释：查询文件中的注释只能是普通注释（-- 或 /* */）。"))
+                    problems.append(
+                        Problem(
+                            "executable",
+                            f"查询中有可执行注释或优化器提示“{shown}”，已拒绝执行（MySQL/MariaDB 会执行 /*! */ 和 /*M! */ "
+                            "中的内容，/*+ */ 可以改变时限等设置）",
+                            i,
+                            "删去这段注释：查询文件中的注释只能是普通注释（-- 或 /* */）。",
+                        )
+                    )
                     break
             end = _scan_comment(sql, i, reading.nested_comments)
             if end < 0:
@@ -244,15 +316,19 @@ def tokenize(sql: str, reading: Reading) -> tuple[list[Token], list[Problem]]:
             continue
         if ch == "'":
             backslash = reading.backslash_single or (
-                reading.e_strings and bool(tokens) and tokens[-1].end == i and tokens[-1].kind == "word"
-                and tokens[-1].text in ("E", "e"))
+                reading.e_strings
+                and bool(tokens)
+                and tokens[-1].end == i
+                and tokens[-1].kind == "word"
+                and tokens[-1].text in ("E", "e")
+            )
             end = _scan_quoted(sql, i, "'", backslash)
             if end < 0:
                 unclosed("字符串（单引号）", i)
                 break
             if backslash and not reading.backslash_single:  # E'…': the E belongs to the string
                 prefix = tokens.pop()
-                tokens.append(Token("string", sql[prefix.start:end], prefix.start, end))
+                tokens.append(Token("string", sql[prefix.start : end], prefix.start, end))
             else:
                 tokens.append(Token("string", sql[i:end], i, end))
             i = end
@@ -278,7 +354,7 @@ def tokenize(sql: str, reading: Reading) -> tuple[list[Token], list[Problem]]:
             if end < 0:
                 unclosed("方括号", i)
                 break
-            tokens.append(Token("qname", sql[i:end + 1], i, end + 1))
+            tokens.append(Token("qname", sql[i : end + 1], i, end + 1))
             i = end + 1
             continue
         if ch == "$" and reading.dollar_quotes and not (i and (sql[i - 1].isalnum() or sql[i - 1] in "_$")):
@@ -293,12 +369,15 @@ def tokenize(sql: str, reading: Reading) -> tuple[list[Token], list[Problem]]:
                 i = end
                 continue
         if ch == ":" and i + 1 < n and (sql[i + 1] == ":" or sql[i + 1] == "="):
-            tokens.append(Token("punct", sql[i:i + 2], i, i + 2))
+            tokens.append(Token("punct", sql[i : i + 2], i, i + 2))
             i += 2
             continue
         if ch == ":":
-            param = _PARAM.match(sql, i) if not (i and (sql[i - 1] == "\\" or sql[i - 1].isalnum()
-                                                         or sql[i - 1] == "_")) else None
+            param = (
+                _PARAM.match(sql, i)
+                if not (i and (sql[i - 1] == "\\" or sql[i - 1].isalnum() or sql[i - 1] == "_"))
+                else None
+            )
             if param:
                 tokens.append(Token("param", param.group(1), i, param.end()))
                 i = param.end()
@@ -335,12 +414,57 @@ def _unquote(token: Token) -> str:
     return token.text
 
 
-_CALL_NOT = frozenset({
-    "in", "exists", "as", "over", "filter", "values", "using", "on", "and", "or", "not", "when", "then", "else",
-    "from", "join", "select", "where", "by", "with", "any", "all", "some", "between", "is", "like", "case",
-    "union", "except", "intersect", "lateral", "within", "group", "having", "recursive", "materialized",
-    "distinct", "limit", "offset", "row", "rows", "array", "into", "returning", "set", "table", "end",
-})
+_CALL_NOT = frozenset(
+    {
+        "in",
+        "exists",
+        "as",
+        "over",
+        "filter",
+        "values",
+        "using",
+        "on",
+        "and",
+        "or",
+        "not",
+        "when",
+        "then",
+        "else",
+        "from",
+        "join",
+        "select",
+        "where",
+        "by",
+        "with",
+        "any",
+        "all",
+        "some",
+        "between",
+        "is",
+        "like",
+        "case",
+        "union",
+        "except",
+        "intersect",
+        "lateral",
+        "within",
+        "group",
+        "having",
+        "recursive",
+        "materialized",
+        "distinct",
+        "limit",
+        "offset",
+        "row",
+        "rows",
+        "array",
+        "into",
+        "returning",
+        "set",
+        "table",
+        "end",
+    }
+)
 _LOCK_AFTER_FOR = frozenset({"update", "share", "no", "key"})
 _STATEMENT_START = frozenset({"select", "with"})
 
@@ -352,36 +476,82 @@ def _lexical_problems(sql: str, reading: Reading, tokens: list[Token]) -> list[P
     code = [t for t in tokens if t.kind != "comment"]
     note = reading.note
     for k, tok in enumerate(code):
-        if tok.kind == "punct" and tok.text == ";" and any(not (t.kind == "punct" and t.text == ";")
-                                                           for t in code[k + 1:]):
-            found.append(Problem(
-                "statements", f"查询文件中有多条语句（分号后还有内容）{note}", tok.start,
-                "一个查询文件只能有一条 SELECT 语句；其余的请拆到各自的文件中。"))
+        if (
+            tok.kind == "punct"
+            and tok.text == ";"
+            and any(not (t.kind == "punct" and t.text == ";") for t in code[k + 1 :])
+        ):
+            found.append(
+                Problem(
+                    "statements",
+                    f"查询文件中有多条语句（分号后还有内容）{note}",
+                    tok.start,
+                    "一个查询文件只能有一条 SELECT 语句；其余的请拆到各自的文件中。",
+                )
+            )
             code = code[:k]
             break
     first = next((t for t in code if not (t.kind == "punct" and t.text == "(")), None)
     if first is None or first.kind != "word" or first.text.lower() not in _STATEMENT_START:
         shown = first.text[:20] if first is not None else (sql.strip()[:10] or "空")
-        found.append(Problem(
-            "first_word", f"查询必须以 SELECT 或 WITH 开头，这里是“{shown}”{note}", first.start if first else 0,
-            "drafter 只读取数据：查询文件里只能写一条 SELECT（或 WITH … SELECT）语句。"))
+        found.append(
+            Problem(
+                "first_word",
+                f"查询必须以 SELECT 或 WITH 开头，这里是“{shown}”{note}",
+                first.start if first else 0,
+                "drafter 只读取数据：查询文件里只能写一条 SELECT（或 WITH … SELECT）语句。",
+            )
+        )
     for k, tok in enumerate(code):
         word = tok.text.lower() if tok.kind == "word" else ""
         after = code[k + 1] if k + 1 < len(code) else None
         after_word = after.text.lower() if after is not None and after.kind == "word" else ""
         if word in ("into", "outfile", "dumpfile"):
-            found.append(Problem(
-                "into", f"查询中有 SELECT … {tok.text.upper()}（把结果写进表、变量或服务器上的文件），已拒绝执行{note}",
-                tok.start, "drafter 只读取数据：删去 INTO 子句，结果由 drafter 取回。"))
+            found.append(
+                Problem(
+                    "into",
+                    f"查询中有 SELECT … {tok.text.upper()}（把结果写进表、变量或服务器上的文件），已拒绝执行{note}",
+                    tok.start,
+                    "drafter 只读取数据：删去 INTO 子句，结果由 drafter 取回。",
+                )
+            )
         elif (word == "for" and after_word in _LOCK_AFTER_FOR) or (word == "lock" and after_word == "in"):
-            clause = " ".join(t.text.upper() for t in code[k:k + 4] if t.kind == "word")
-            found.append(Problem(
-                "lock", f"查询中有加锁子句“{clause}”（会锁住业务系统正在用的行），已拒绝执行{note}", tok.start,
-                "drafter 只读取数据：删去 FOR UPDATE / FOR SHARE / LOCK IN SHARE MODE。"))
+            clause = " ".join(t.text.upper() for t in code[k : k + 4] if t.kind == "word")
+            found.append(
+                Problem(
+                    "lock",
+                    f"查询中有加锁子句“{clause}”（会锁住业务系统正在用的行），已拒绝执行{note}",
+                    tok.start,
+                    "drafter 只读取数据：删去 FOR UPDATE / FOR SHARE / LOCK IN SHARE MODE。",
+                )
+            )
+        elif (
+            tok.kind == "punct"
+            and tok.text == ":"
+            and after is not None
+            and after.kind == "word"
+            and after.start == tok.end
+            and k + 2 < len(code)
+            and code[k + 2].text == "::"
+            and code[k + 2].start == after.end
+        ):
+            found.append(
+                Problem(
+                    "parameter_cast",
+                    f"参数 :{after.text} 后紧跟 ::类型，不会被当作参数{note}",
+                    tok.start,
+                    f"写成 CAST(:{after.text} AS 类型)；:{after.text}::类型 这种写法，SQLAlchemy 不会把 :{after.text} 换成参数值。",
+                )
+            )
         elif tok.kind == "var" and after is not None and after.text == ":=":
-            found.append(Problem(
-                "variable", f"查询中给会话变量赋值（{tok.text} :=），已拒绝执行{note}", tok.start,
-                "drafter 只读取数据：不要在查询中设置变量，改用子查询或 WITH。"))
+            found.append(
+                Problem(
+                    "variable",
+                    f"查询中给会话变量赋值（{tok.text} :=），已拒绝执行{note}",
+                    tok.start,
+                    "drafter 只读取数据：不要在查询中设置变量，改用子查询或 WITH。",
+                )
+            )
         elif tok.kind in ("word", "qname", "string") and after is not None and after.text == "(":
             if tok.kind == "word" and word in _CALL_NOT:
                 continue
@@ -401,9 +571,12 @@ def _lexical_problems(sql: str, reading: Reading, tokens: list[Token]) -> list[P
 def _denied_problem(name: str, part: str, offset: int, note: str = "") -> Problem:
     shown = name.upper() if name.lower().endswith(part.lower()) else f"{name.upper()}（{part.upper()}）"
     return Problem(
-        "function", f"查询中调用了被禁止的函数“{shown}”（改变会话或序列、影响其他连接、读写服务器文件、连接其他服务器、"
-        f"加锁或等待），已拒绝执行{note}", offset,
-        "drafter 只读取数据：删去该函数调用（被禁止的函数见 README“只读，始终如此”）。")
+        "function",
+        f"查询中调用了被禁止的函数“{shown}”（改变会话或序列、影响其他连接、读写服务器文件、连接其他服务器、"
+        f"加锁或等待），已拒绝执行{note}",
+        offset,
+        "drafter 只读取数据：删去该函数调用（被禁止的函数见 README“只读，始终如此”）。",
+    )
 
 
 def _spans(tokens: list[Token]) -> tuple[tuple[int, int], ...]:
@@ -414,8 +587,16 @@ def _spans(tokens: list[Token]) -> tuple[tuple[int, int], ...]:
 # -- the parse --------------------------------------------------------------------------------
 
 # Dialect of a variant file (or a source's backend) → sqlglot's dialect.
-SQLGLOT_DIALECT = {"postgresql": "postgres", "kingbase": "postgres", "mysql": "mysql", "mariadb": "mysql",
-                   "sqlite": "sqlite", "oracle": "oracle", "dm": "oracle", "mssql": "tsql"}
+SQLGLOT_DIALECT = {
+    "postgresql": "postgres",
+    "kingbase": "postgres",
+    "mysql": "mysql",
+    "mariadb": "mysql",
+    "sqlite": "sqlite",
+    "oracle": "oracle",
+    "dm": "oracle",
+    "mssql": "tsql",
+}
 _PORTABLE_ORDER = ("postgres", "mysql", "sqlite", "oracle", "tsql")
 _READING_DIALECT = {"postgresql": "postgres", "mysql": "mysql", "mysql_ansi": "mysql", "sqlite": "sqlite"}
 
@@ -453,10 +634,38 @@ def _write_nodes() -> tuple[type, ...]:  # the node classes of statements that c
     if not _WRITE_NODES:
         from sqlglot import exp
 
-        _WRITE_NODES = tuple(getattr(exp, name) for name in (
-            "DML", "DDL", "Insert", "Update", "Delete", "Merge", "Create", "Drop", "Alter", "Command", "Set",
-            "Pragma", "Copy", "TruncateTable", "Transaction", "Commit", "Rollback", "LoadData", "Use", "Kill",
-            "Grant", "Revoke", "Analyze", "Cache", "Uncache", "Refresh") if hasattr(exp, name))
+        _WRITE_NODES = tuple(
+            getattr(exp, name)
+            for name in (
+                "DML",
+                "DDL",
+                "Insert",
+                "Update",
+                "Delete",
+                "Merge",
+                "Create",
+                "Drop",
+                "Alter",
+                "Command",
+                "Set",
+                "Pragma",
+                "Copy",
+                "TruncateTable",
+                "Transaction",
+                "Commit",
+                "Rollback",
+                "LoadData",
+                "Use",
+                "Kill",
+                "Grant",
+                "Revoke",
+                "Analyze",
+                "Cache",
+                "Uncache",
+                "Refresh",
+            )
+            if hasattr(exp, name)
+        )
     return _WRITE_NODES
 
 
@@ -469,7 +678,7 @@ def _parse(sql: str, dialect: str):
         return [s for s in sqlglot.parse(sql, read=dialect) if s is not None], None
     except (ParseError, TokenError) as exc:
         return None, exc
-    except Exception as exc:  # noqa: BLE001 — hostile SQL must never crash drafter: what the parser
+    except Exception as exc:  # hostile SQL must never crash drafter: what the parser
         return None, exc  # cannot read is refused with its words, like a syntax error
 
 
@@ -491,8 +700,14 @@ def _tree_facts(statements, sql: str) -> tuple[str | None, tuple[str, ...] | Non
 
     problems: list[Problem] = []
     if len(statements) != 1:
-        problems.append(Problem("statements", "查询文件中有多条语句（分号后还有内容）", 0,
-                                "一个查询文件只能有一条 SELECT 语句；其余的请拆到各自的文件中。"))
+        problems.append(
+            Problem(
+                "statements",
+                "查询文件中有多条语句（分号后还有内容）",
+                0,
+                "一个查询文件只能有一条 SELECT 语句；其余的请拆到各自的文件中。",
+            )
+        )
         if not statements:
             return None, None, [], problems
     root = statements[0]
@@ -502,21 +717,46 @@ def _tree_facts(statements, sql: str) -> tuple[str | None, tuple[str, ...] | Non
     kind = query.key if isinstance(query, (exp.Select, exp.SetOperation)) else None
     if kind is None:
         word = root.key.upper() if not isinstance(root, exp.Command) else str(root.this).upper()
-        problems.append(Problem("first_word", f"查询必须以 SELECT 或 WITH 开头，这里是“{word}”", 0,
-                                "drafter 只读取数据：查询文件里只能写一条 SELECT（或 WITH … SELECT）语句。"))
+        problems.append(
+            Problem(
+                "first_word",
+                f"查询必须以 SELECT 或 WITH 开头，这里是“{word}”",
+                0,
+                "drafter 只读取数据：查询文件里只能写一条 SELECT（或 WITH … SELECT）语句。",
+            )
+        )
     functions: list[str] = []
     for node in root.walk():
         if isinstance(node, _write_nodes()):
-            word = (str(node.this).split()[0] if isinstance(node, exp.Command) else str(getattr(node, "key", ""))).upper()
-            problems.append(Problem(
-                "write", f"查询中含有会修改数据或设置的语句“{word}”，已拒绝执行", _offset_of(node, sql),
-                "drafter 只读取数据：请删去写入、建表、加锁或会话设置语句，只保留 SELECT。"))
+            word = (
+                str(node.this).split()[0] if isinstance(node, exp.Command) else str(getattr(node, "key", ""))
+            ).upper()
+            problems.append(
+                Problem(
+                    "write",
+                    f"查询中含有会修改数据或设置的语句“{word}”，已拒绝执行",
+                    _offset_of(node, sql),
+                    "drafter 只读取数据：请删去写入、建表、加锁或会话设置语句，只保留 SELECT。",
+                )
+            )
         elif isinstance(node, exp.Into):
-            problems.append(Problem("into", "查询中有 SELECT … INTO（把结果写进表、变量或文件），已拒绝执行",
-                                    _offset_of(node, sql), "drafter 只读取数据：删去 INTO 子句，结果由 drafter 取回。"))
+            problems.append(
+                Problem(
+                    "into",
+                    "查询中有 SELECT … INTO（把结果写进表、变量或文件），已拒绝执行",
+                    _offset_of(node, sql),
+                    "drafter 只读取数据：删去 INTO 子句，结果由 drafter 取回。",
+                )
+            )
         elif isinstance(node, exp.Lock):
-            problems.append(Problem("lock", "查询中有加锁子句（FOR UPDATE / FOR SHARE），已拒绝执行", _offset_of(node, sql),
-                                    "drafter 只读取数据：删去 FOR UPDATE / FOR SHARE / LOCK IN SHARE MODE。"))
+            problems.append(
+                Problem(
+                    "lock",
+                    "查询中有加锁子句（FOR UPDATE / FOR SHARE），已拒绝执行",
+                    _offset_of(node, sql),
+                    "drafter 只读取数据：删去 FOR UPDATE / FOR SHARE / LOCK IN SHARE MODE。",
+                )
+            )
         elif isinstance(node, exp.Func) and not isinstance(node, (exp.Binary, exp.Case, exp.If)):
             name = _function_name(node)
             functions.append(name)
@@ -549,10 +789,14 @@ def _parse_problem(exc: BaseException, sql: str) -> Problem:
     description = errors[0].get("description") if errors else None
     cause = str(description or exc).splitlines()[0][:300]
     return Problem(
-        "parse", "查询的 SQL 无法解析", 0,
+        "parse",
+        "查询的 SQL 无法解析",
+        0,
         "检查括号、逗号和引号是否成对，关键字和函数名是否拼写正确；查询文件只能是一条 SELECT（或 WITH … SELECT）语句。"
         "只有某种数据库才认的写法，请放在方言变体（如 名称.postgresql.sql）中。",
-        cause=cause, line=int(line) if line else None)
+        cause=cause,
+        line=int(line) if line else None,
+    )
 
 
 def analyse(sql: str, dialect: str | None = None) -> ParsedSQL:
@@ -560,9 +804,6 @@ def analyse(sql: str, dialect: str | None = None) -> ParsedSQL:
     (`postgresql`, `mysql` …) or None for a portable query file. The result is kept: the guard,
     lint and the runner asking again get the same reading."""
     return _analyse(sql, dialect)  # one cache key however it is called (lru_cache tells f(x) from f(x, None))
-
-
-analyse.cache_clear = lambda: _analyse.cache_clear()  # type: ignore[attr-defined]
 
 
 @lru_cache(maxsize=1024)
@@ -579,8 +820,12 @@ def _analyse(sql: str, dialect: str | None) -> ParsedSQL:
             primary = (tokens, lex_problems)
         spans[reading.name] = _spans(tokens)
         kinds[reading.name] = tuple(t.kind for t in tokens if t.kind in ("string", "qname", "comment"))
-        if reading is not POSTGRESQL and not lex_problems and spans[reading.name] == spans["postgresql"] \
-                and kinds[reading.name] == kinds["postgresql"]:
+        if (
+            reading is not POSTGRESQL
+            and not lex_problems
+            and spans[reading.name] == spans["postgresql"]
+            and kinds[reading.name] == kinds["postgresql"]
+        ):
             continue  # the same code as the PostgreSQL reading: the same findings
         for problem in [*lex_problems, *_lexical_problems(sql, reading, tokens)]:
             if not any(p.key == problem.key for p in problems):
@@ -624,13 +869,28 @@ def _analyse(sql: str, dialect: str | None) -> ParsedSQL:
                 functions += [f for f in more if f not in functions]
                 problems.extend(p for p in tree_problems if not any(p.key == q.key for q in problems))
     problems.sort(key=lambda p: (p.key == "parse", p.offset))  # a specific reason before "cannot parse"
-    return ParsedSQL(sql=sql, dialect=parsed_dialect, kind=kind, columns=columns, parameters=parameters,
-                     functions=tuple(functions), comments=comments, problems=tuple(problems))
+    return ParsedSQL(
+        sql=sql,
+        dialect=parsed_dialect,
+        kind=kind,
+        columns=columns,
+        parameters=parameters,
+        functions=tuple(functions),
+        comments=comments,
+        problems=tuple(problems),
+    )
+
+
+def _cache_clear() -> None:
+    _analyse.cache_clear()
+
+
+analyse.cache_clear = _cache_clear  # type: ignore[attr-defined]
 
 
 def error_of(problem: Problem, sql: str, path: Path, first_line: int = 1) -> QueryError:
     """The QueryError a user sees for `problem`, at its line of the query file."""
-    line = first_line + (problem.line - 1 if problem.line else sql[:problem.offset].count("\n"))
+    line = first_line + (problem.line - 1 if problem.line else sql[: problem.offset].count("\n"))
     return QueryError(problem.message, path=path, line=line, cause=problem.cause, hint=problem.hint)
 
 
@@ -652,7 +912,7 @@ def text_for_sqlalchemy(sql: str, backend: str) -> str:
     last = 0
     for tok in tokens:
         if tok.kind in ("string", "comment", "qname") and ":" in tok.text:
-            out.append(sql[last:tok.start])
+            out.append(sql[last : tok.start])
             out.append(_PARAM.sub(lambda m: "\\" + m.group(0), tok.text))
             last = tok.end
     out.append(sql[last:])

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from drafter.project.queries import QuerySpec
 
 # The names of the report itself (see builder.report_context), under `report.` and on their own.
-REPORT_KEYS = ("agency", "signature", "title", "date", "recipient", "doc_number", "attachments")
+REPORT_KEYS = ("agency", "signature", "title", "date", "recipient", "doc_number", "signer", "attachments")
 # Bound for the queries by the report period (:half/:quarter/:month for a period of that kind);
 # `parameters:` cannot redefine them.
 PERIOD_PARAMETERS = BUILTIN_PARAMETERS

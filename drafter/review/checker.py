@@ -485,6 +485,9 @@ def check(
         if changed_sql:
             warnings.append(f"查询 {'、'.join(changed_sql)} 的 SQL 自生成草稿以来已修改，数字变化可能来自 SQL。")
 
+    if manifest:
+        warnings += changed_spreadsheets(manifest, run)
+
     t = time.perf_counter()
     fresh_draft = compose_draft(project, run)
     timings["render"] = time.perf_counter() - t
@@ -553,6 +556,22 @@ def check(
         wordings=wording.checks, rules=rule_findings, fixed_numbers=literals, run=run,
         period=project.period,
     )
+
+
+def changed_spreadsheets(manifest: Manifest, run: RunResult) -> list[str]:
+    """A line for each spreadsheet source whose file differs from the one the draft was built from."""
+    now: dict[str, str] = {}
+    for result in run.results.values():
+        digest = getattr(result, "source_hash", None)
+        if result.ok and digest:
+            now[result.source] = digest
+    lines = []
+    for name, info in manifest.sources.items():
+        if not info.sha256 or name not in now or info.sha256 == now[name]:
+            continue
+        lines.append(f"数据源“{name}”的表格文件 {info.file or name} 自生成草稿以来已修改（内容指纹不同），"
+                     "下面的数字按修改后的文件核对。")
+    return lines
 
 
 class _Checker:

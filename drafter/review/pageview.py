@@ -122,6 +122,7 @@ class DraftView:
     has_manifest: bool
     check: dict[str, Any] | None = None  # summary after a check
     findings: list[FindingView] = field(default_factory=list)
+    period_label: str = ""  # 2025年度, 2025年第一季度 (a draft made before periods: its year)
 
     @property
     def placeholder_count(self) -> int:
@@ -458,7 +459,20 @@ def draft_view(
         has_manifest=manifest is not None,
         check=check,
         findings=findings,
+        period_label=_period_label(manifest, report),
     )
+
+
+def _period_label(manifest: dict[str, Any] | None, report: CheckReport | None) -> str:
+    from drafter.project.period import Period
+
+    recorded = Period.from_json((manifest or {}).get("period"))
+    if recorded is not None:
+        return recorded.label
+    if report is not None and report.period is not None:
+        return report.period.label
+    year = (manifest or {}).get("year")
+    return f"{year}年度" if year else ""
 
 
 def view_of_file(path: str | Path, *, config: Config | None = None, report: CheckReport | None = None) -> DraftView:
@@ -471,17 +485,20 @@ def view_of_file(path: str | Path, *, config: Config | None = None, report: Chec
 
 
 def view_of_project(
-    config: str | Path | Config = "config.yaml", *, year: int | None = None, sources: dict[str, str] | None = None
+    config: str | Path | Config = "config.yaml",
+    *,
+    year: int | None = None,
+    sources: dict[str, str] | None = None,
+    period: Any = None,
 ) -> DraftView:
     """The page model of the draft a build would write now, composed in memory (nothing is written)."""
     import datetime as dt
 
-    from drafter.builder import compose_draft, load_project
-    from drafter.data.runner import run_queries
+    from drafter.builder import compose_draft, load_project, run_project
     from drafter.word.manifest import attach_manifest
 
-    project = load_project(config, year=year, sources=sources)
-    run = run_queries(project.config, project.queries)
+    project = load_project(config, year=year, sources=sources, period=period)
+    run = run_project(project)  # the comparison runs (prev, last) alongside, as a build runs them
     draft = compose_draft(project, run)
     manifest = attach_manifest(draft.document, project, run, draft.registry, dt.datetime.now())
     return draft_view(draft.document, manifest, config=project.config)

@@ -82,7 +82,7 @@ class GuardedCodeGenerator(CodeGenerator):
     def visit_If(self, node: nodes.If, frame: Frame) -> None:
         self._guarded_if(node.lineno, node.test, node.body, list(node.elif_), node.else_, frame.soft())
 
-    def _guarded_if(self, lineno: int, test: nodes.Expr, body: list, elifs: list, else_: list, frame: Frame) -> None:
+    def _guarded_if(self, lineno: int, test: nodes.Node, body: list, elifs: list, else_: list, frame: Frame) -> None:
         truth, error = self.temporary_identifier(), self.temporary_identifier()
         self.writeline("try:")
         self.indent()
@@ -145,12 +145,12 @@ class GuardedCodeGenerator(CodeGenerator):
         stored.environment = node.environment
         super().visit_Assign(nodes.Assign(node.target, stored, lineno=node.lineno), frame)
 
-    def _output_child_pre(self, node: nodes.Expr, frame: Frame, finalize) -> None:  # type: ignore[no-untyped-def]
+    def _output_child_pre(self, node: nodes.Expr, frame: Frame, finalize) -> None:
         # Each `{{ … }}` on its own: the text around it is kept, the expression alone is guarded.
         self.write("environment.guarded(lambda: ")
         super()._output_child_pre(node, frame, finalize)
 
-    def _output_child_post(self, node: nodes.Expr, frame: Frame, finalize) -> None:  # type: ignore[no-untyped-def]
+    def _output_child_post(self, node: nodes.Expr, frame: Frame, finalize) -> None:
         super()._output_child_post(node, frame, finalize)
         self.write(f", {node.lineno})")
 

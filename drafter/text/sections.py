@@ -135,8 +135,8 @@ def render_section(env, path: Path, context: dict[str, Any], registry: FigureReg
     part = path.stem
     paragraphs: list[Paragraph] = []
     carry = ""  # wording markers of a line without text of its own, for the next paragraph
-    for line in _settle_poisons(env, rendered, source, registry):
-        text = line.strip()
+    for rendered_line in _settle_poisons(env, rendered, source, registry):
+        text = rendered_line.strip()
         if not text:
             continue
         if not strip_wording_marks(text).strip():

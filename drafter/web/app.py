@@ -169,9 +169,15 @@ def create_app(
 
         try:
             cfg = load_config(settings.config)
-            return {"agency": cfg.report.agency, "year": cfg.report.year, "config": cfg}
+            return {
+                "agency": cfg.report.agency,
+                "year": cfg.report.year,
+                "config": cfg,
+                "period_label": cfg.period.label,
+                "period_code": cfg.period.code,
+            }
         except DrafterError:
-            return {"agency": "", "year": "", "config": None}
+            return {"agency": "", "year": "", "config": None, "period_label": "", "period_code": ""}
 
     def page(request: Request, template: str, active: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         token = request.cookies.get(CSRF_COOKIE)
@@ -205,8 +211,9 @@ def create_app(
                 "period",
                 "报告期",
                 period,
-                placeholder=str(info["year"]),
-                help=f"留空即按 config.yaml 的设定（{info['year']} 年度）；或写四位年份，如 2024。",
+                placeholder=str(info.get("period_code") or info["year"]),
+                help=f"留空即按 config.yaml 的设定（{info.get('period_label') or info['year']}）；"
+                "或写期间，如 2024（年度）、2025H1、2025Q1、2025-03、2025-01-01..2025-03-31。",
             )
         ]
 
@@ -497,8 +504,10 @@ def create_app(
                 message=exc.message,
                 hint=exc.hint,
             )
-        shown = FigureListing(listing.year, listing.agency, _filtered(listing.figures, q), listing.failures)
-        name = f"{listing.agency}{listing.year}年度报告数字.csv"
+        shown = FigureListing(
+            listing.year, listing.agency, _filtered(listing.figures, q), listing.failures, listing.period
+        )
+        name = f"{listing.agency}{listing.label}报告数字.csv"
         # A BOM so that Excel on Windows reads the Chinese text as UTF-8.
         return Response("\ufeff" + to_csv(shown), media_type=CSV, headers=_attachment(name))
 

@@ -37,13 +37,23 @@ def new_id() -> str:
 def period_arguments(text: str, build_function: Callable[..., Any]) -> dict[str, Any]:
     """The build's keyword arguments for the period typed in the form.
 
-    Empty: the project's own period. Where the library takes a `period`, the text goes
-    to it unchanged (the library validates it); otherwise it must be a year."""
+    Empty: the project's own period. Where the library takes a `period` (2025, 2025H1, 2025Q1,
+    2025-03, a date range), it is read here, so a mistyped one is refused with the form;
+    otherwise it must be a year."""
     text = (text or "").strip()
     if not text:
         return {}
     if "period" in inspect.signature(build_function).parameters:
-        return {"period": text}
+        from drafter.project.period import Period, PeriodError
+
+        try:
+            return {"period": Period.parse(text)}
+        except PeriodError as exc:
+            raise ConfigError(
+                f"“{text[:40]}”不是有效的报告期间",
+                cause=str(exc),
+                hint="写法如 2025（年度）、2025H1、2025Q1、2025-03 或 2025-01-01..2025-03-31。",
+            ) from exc
     if not (text.isdigit() and len(text) == 4 and 1900 <= int(text) <= 2999):
         raise ConfigError(f"“{text[:40]}”不是有效的报告年度", hint="请写四位数字的年份，如 2025。")
     return {"year": int(text)}
@@ -97,6 +107,7 @@ class Job:
     download: str | None = None  # id of the draft's download
     draft: Path | None = None
     year: Any = None
+    label: str = ""  # the period's label: 2025年度, 2025年第一季度
     figure_count: int = 0
 
     def status(self) -> dict[str, Any]:
@@ -114,6 +125,7 @@ class Job:
             "preview": f"/preview/{self.id}" if self.state == "done" else None,
             "filename": self.draft.name if self.draft else None,
             "year": self.year,
+            "label": self.label,
             "figures": self.figure_count,
         }
 
@@ -274,6 +286,7 @@ class Workspace:
             result = build_function(self.config, output=output, on_query_done=advance, **arguments)
             job.draft = result.path
             job.year = result.year
+            job.label = result.period.label
             job.figure_count = len(result.registry)
             job.messages = build_messages(result) + findings
             job.placeholders = [

@@ -207,6 +207,11 @@ def compose(master_path: Path, env, context: dict[str, Any], paragraphs: list[Pa
     document = fill_master(master_path, env, context)
     insert_body(document, paragraphs, master_path, settings)
     finish(document, settings)
+    signers = (context.get("report") or {}).get("signer")
+    if signers:
+        from drafter.word.signer import lay_out_signer
+
+        lay_out_signer(document, settings, signers)
     mark_wordings(document.element.body)
     wrap_figures(document.element.body, registry)
     highlight_placeholders(document.element.body, registry)

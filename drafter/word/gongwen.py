@@ -2,8 +2,9 @@
 
 Three entry points, in the order a build meets them:
 
-- `build_master(path, settings, intro)` writes a Word master (`python -m drafter.word.gongwen`
-  the sample's `templates/report.docx`, `drafter master` a neutral one for any office)
+- `build_master(path, settings)` writes a Word master (`python -m drafter.word.gongwen`
+  the sample's `templates/report.docx`, `drafter master` and `drafter init` the same for any
+  office: a master holds no wording, the opening and closing are section text)
   (A4, margins, document grid, odd/even page numbers, the docxtpl paragraphs);
 - `ensure_styles(document, settings)` adds the named styles a draft needs to a
   document that lacks them (a user's own master), never changing existing ones but
@@ -58,6 +59,7 @@ __all__ = [
     "STYLE_NAMES",
     "StyleSettings",
     "build_master",
+    "kept_text",
     "opening_of",
     "body_style_name",
     "ensure_styles",
@@ -445,15 +447,17 @@ _LEXICON = (
     "管理局", "管理", "人民政府", "委员会", "办公室", "安全生产", "依法行政", "行政执法", "执法",
     "实施", "意见", "通知", "方案", "总结", "计划", "规划", "要点", "责任", "分工", "推进", "加强",
     "进一步", "全面", "深化", "改革", "印发", "落实", "下一步", "安排", "决定", "办法", "规定", "请示", "批复", "纲要", "中华人民共和国",
+    "检查", "通报",
     "第一季度", "第二季度", "第三季度", "第四季度", "季度", "上半年", "下半年", "半年",  # period labels
 )
 # A period label (drafter/project/period.py) is never split across title lines.
 _PERIOD_LABEL = re.compile(r"\d{4}年(?:度|[上下]半年|第[一二三四]季度|\d{1,2}月)")
-# The last character of a place or an office (青浦区, 某某市, 司法局, 统计局): a name keeps its
+# The last character of a place or an office (某某区, 某某市, 司法局, 统计局): a name keeps its
 # suffix, and a line may well end after it.
 _NAME_SUFFIXES = "省市区县旗镇乡村局厅委办署院所处科"
-_DOC_KINDS = ("情况报告", "报告", "通知", "意见", "方案", "请示", "总结", "计划", "规划", "办法",
+_DOC_KINDS = ("情况报告", "报告", "情况通报", "通报", "通知", "意见", "方案", "请示", "总结", "计划", "规划", "办法",
               "规定", "批复", "决定", "要点", "函")
+_PERIOD_LABEL = re.compile(r"\d{4}年(?:第[一二三四]季度|[上下]半年|\d{1,2}月|度)")
 _OPENING = "（《“‘〈【「(["
 _CLOSING = "，。、；：？！）》”’〉】」),.;:?!%"
 
@@ -912,47 +916,43 @@ def _add(document: DocumentObject, style: str, *parts: str) -> DocxParagraph:
     return p
 
 
-# The opening paragraph, split so that each docxtpl tag is one run. The sample master
-# (templates/report.docx) carries the reference report's own opening, which cites
-# Shanghai's and Qingpu's plans; a master made for any other office by `drafter master`
-# opens neutrally, for its editors to fill in the documents they report against.
-SAMPLE_INTRO = (
-    "按照《法治政府建设实施纲要（2021—2025年）》《上海法治政府建设规划（2021—2025年）》"
-    "和《青浦法治政府建设规划（2021—2025年）》部署要求，根据《",
-    "{{ year }}",
-    "年青浦区法治政府建设工作要点与责任分工》，我局及时总结",
-    "{{ year }}",
-    "年法治政府建设工作，统筹谋划",
-    "{{ year + 1 }}",
-    "年推进法治政府建设各项措施，现将相关情况报告如下。",
-)
-DEFAULT_INTRO = (
-    "按照法治政府建设有关部署要求，我单位及时总结",
-    "{{ year }}",
-    "年法治政府建设工作，统筹谋划",
-    "{{ year + 1 }}",
-    "年推进法治政府建设各项措施，现将相关情况报告如下。",
-)
+# A master holds no wording of its own: the opening paragraph and the closing line
+# (特此报告。) are section text (templates/sections/0-开头.txt, 9-结尾.txt), which editors
+# change without Word. A master an older drafter made may still carry them around
+# `{{ body }}`; `kept_text` reads them so that a master rebuilt for new styles keeps them.
+_TAG_LINES = ("{{ title }}", "{{ recipient }}：", "{{ doc_number }}")
 
 
-def opening_of(path: Path) -> tuple[str, ...] | None:
-    """The opening paragraph of an existing master (the text just before `{{ body }}`),
-    so that a master rebuilt for new styles keeps what its editors wrote; None if none."""
+def kept_text(path: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The opening paragraph (just before `{{ body }}`) and the closing line (just after it)
+    of an existing master, each () when there is none or the file is no Word master."""
     try:
         paragraphs = [p.text.strip() for p in docx.Document(str(path)).paragraphs]
     except Exception:  # noqa: BLE001 — not a Word file: there is nothing to keep
-        return None
+        return (), ()
     if "{{ body }}" not in paragraphs:
-        return None
-    before = [t for t in paragraphs[:paragraphs.index("{{ body }}")] if t and not t.startswith("{%")]
-    if not before or before[-1] in ("{{ title }}", "{{ recipient }}：", "{{ doc_number }}"):
-        return None
-    return (before[-1],)
+        return (), ()
+    at = paragraphs.index("{{ body }}")
+    before = [t for t in paragraphs[:at] if t and not t.startswith("{%")]
+    opening = (before[-1],) if before and before[-1] not in _TAG_LINES else ()
+    after = paragraphs[at + 1:at + 2]
+    closing = (after[0],) if after and after[0] and "{" not in after[0] else ()
+    return opening, closing
+
+
+def opening_of(path: Path) -> tuple[str, ...] | None:
+    """The opening paragraph of an existing master, or None if it has none."""
+    return kept_text(path)[0] or None
 
 
 def build_master(path: Path, settings: StyleSettings = StyleSettings(),
-                 intro: tuple[str, ...] = DEFAULT_INTRO) -> None:
-    """Write the default Word master (a docxtpl template) to `path`, opening with `intro`."""
+                 intro: tuple[str, ...] = (), closing: tuple[str, ...] = ()) -> None:
+    """Write the default Word master (a docxtpl template) to `path`.
+
+    The master holds the 公文 styles, the page, the title, recipient and attachment lines,
+    signature and date around `{{ body }}`; an `intro` or `closing` (kept from an older
+    master) is written before or after the body.
+    """
     document = docx.Document()
     _clean_defaults(document, settings)
     ensure_styles(document, settings)
@@ -970,9 +970,11 @@ def build_master(path: Path, settings: StyleSettings = StyleSettings(),
     _add(document, BODY, "{%p if recipient %}")
     _add(document, RECIPIENT, "{{ recipient }}", "：")
     _add(document, BODY, "{%p endif %}")
-    _add(document, BODY, *intro)
+    if intro:
+        _add(document, BODY, *intro)
     _add(document, BODY, "{{ body }}")
-    _add(document, BODY, "特此报告。")
+    if closing:
+        _add(document, BODY, *closing)
     _add(document, BODY, "{%p if attachments %}")
     _add(document, BODY)
     _add(document, BODY, "{%p for name in attachments %}")
@@ -986,7 +988,7 @@ def build_master(path: Path, settings: StyleSettings = StyleSettings(),
     _add(document, DATE, "{{ date | date_cn }}")
 
     props = document.core_properties
-    props.title = "法治政府建设情况报告（母版）"
+    props.title = "公文母版"
     props.author = "drafter"
     props.comments = "drafter 默认母版：公文格式（GB/T 9704-2012）。双花括号和花括号百分号之间是模板标记。"
     props.language = "zh-CN"
@@ -1012,7 +1014,7 @@ def _reproducible_zip(data: bytes) -> bytes:
 def main(argv: Iterable[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     target = Path(args[0]) if args else Path("templates/report.docx")
-    build_master(target, intro=SAMPLE_INTRO)  # the sample project's master
+    build_master(target)  # the sample project's master: its opening and closing are section text
     print(f"已生成 Word 母版：{target}")
     return 0
 
@@ -1026,23 +1028,27 @@ class MasterWritten:
 
 def write_master(target: Path, settings: StyleSettings, *, force: bool = False) -> MasterWritten:
     """Write the default 公文 master to `target`. An existing master may hold an editor's work:
-    it is replaced only with `force`, after a `.bak` copy, keeping its opening paragraph."""
+    it is replaced only with `force`, after a `.bak` copy, keeping an opening paragraph and
+    closing line it holds (masters of older drafters; new ones hold no wording)."""
     from drafter.errors import DrafterError
     from drafter.outputs import check_output_name, write_atomically
 
     check_output_name(target, (".docx",), "母版", "--output templates/report.docx")
-    intro, backup = None, None
+    intro: tuple[str, ...] = ()
+    closing: tuple[str, ...] = ()
+    backup = None
     if target.exists():
         if not force:
             raise DrafterError("母版已存在，未覆盖", path=target,
                                hint="编辑人员可能改过它；确要重新生成请加 --force（原文件会备份为 .bak）。")
-        intro = opening_of(target)
+        # A master an older drafter made holds the opening and 特此报告。: they are kept.
+        intro, closing = kept_text(target)
         backup = target.with_name(target.name + ".bak")
         write_atomically(backup, lambda tmp: tmp.write_bytes(target.read_bytes()), what="母版备份",
                          hint="检查磁盘空间和写权限。")
-    write_atomically(target, lambda tmp: build_master(tmp, settings, intro or DEFAULT_INTRO),
+    write_atomically(target, lambda tmp: build_master(tmp, settings, intro, closing),
                      what="母版", hint="检查磁盘空间和写权限；若该文件正在 Word 中打开，请先关闭。")
-    return MasterWritten(target, backup, intro is not None)
+    return MasterWritten(target, backup, bool(intro))
 
 
 if __name__ == "__main__":

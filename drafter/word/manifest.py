@@ -94,6 +94,9 @@ class QueryEntry(_Entry):
 
 class SourceEntry(_Entry):
     description: str | None = None
+    # A spreadsheet source: its file (relative to the project) and the SHA-256 of what the build read.
+    file: str | None = None
+    sha256: str | None = None
 
 
 class ReadEntry(_Entry):
@@ -213,7 +216,7 @@ def manifest_data(project: "Project", run: "RunResult", registry: FigureRegistry
         agency=config.report.agency,
         config=_relative(config.path, root),
         parameters={k: json_value(v) for k, v in _parameters(config).items()},
-        sources={name: SourceEntry(description=s.description) for name, s in config.sources.items()},
+        sources=_sources(config, run),
         queries=queries,
         figures=figures,
         wordings=[wording_entry(w) for w in registry.wordings.values()],
@@ -230,6 +233,18 @@ def wording_entry(w) -> WordingEntry:
         reads=[ReadEntry(ref=ref, value=json_value(value)) for ref, value in w.reads],
         text=w.text, part=w.part, parent=w.parent, template=w.template, line=w.line,
     )
+
+
+def _sources(config, run: "RunResult") -> dict[str, SourceEntry]:
+    """Each source by name and description; a spreadsheet also by its file (relative to the
+    project) and the SHA-256 of the bytes the build read, so that `check` sees it changed."""
+    out = {name: SourceEntry(description=s.description) for name, s in config.sources.items()}
+    for result in run.results.values():
+        digest = getattr(result, "source_hash", None)
+        if result.ok and digest and result.source in out:
+            out[result.source].sha256 = digest
+            out[result.source].file = _relative(Path(config.sources[result.source].url), config.root)
+    return out
 
 
 def _derivation(occ) -> dict[str, Any]:
