@@ -20,7 +20,7 @@ from drafter.word.document import compose, save_new
 from drafter.text.environment import make_environment
 from drafter.errors import ConfigError, DataError, DrafterError
 from drafter.data.figures import FigureRegistry, Occurrence
-from drafter.word.gongwen import style_drift
+from drafter.word.styles import style_drift
 from drafter.outputs import check_output_name
 from drafter.project.queries import QuerySpec
 from drafter.project.validation import validate

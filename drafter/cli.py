@@ -417,8 +417,7 @@ def master(config_path: Path, output: Path | None, force: bool) -> None:
     的文本文件中。覆盖旧版 drafter 生成的、含开头段和“特此报告。”的母版（--force）时，沿用这两段。
     """
     from drafter.project.config import load_config
-    from drafter.word.gongwen import write_master
-
+    from drafter.word.master import write_master
     config = load_config(config_path)
     written = write_master(output or config.resolve(config.templates.master), config.style, force=force)
     if written.backup is not None:

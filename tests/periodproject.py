@@ -50,8 +50,7 @@ def make_project(
     parameters: str = "",
 ) -> Path:
     """Write the project under `root`; returns its config.yaml."""
-    from drafter.word.gongwen import build_master
-
+    from drafter.word.master import build_master
     (root / "queries").mkdir(parents=True)
     (root / "templates/sections").mkdir(parents=True)
     (root / "data").mkdir()

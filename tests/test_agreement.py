@@ -19,8 +19,7 @@ from small_project import SECTION_FILE, write_small_project
 
 @pytest.fixture(scope="module")
 def master(tmp_path_factory) -> Path:
-    from drafter.word.gongwen import build_master
-
+    from drafter.word.master import build_master
     path = tmp_path_factory.mktemp("master") / "report.docx"
     build_master(path)
     return path

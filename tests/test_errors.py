@@ -134,8 +134,7 @@ def write_project(root: Path, master: Path) -> Project:
 @pytest.fixture(scope="session")
 def base_project(tmp_path_factory) -> Path:
     """The small project, built once: its output/ holds the draft of an earlier build."""
-    from drafter.word.gongwen import build_master
-
+    from drafter.word.master import build_master
     master = tmp_path_factory.mktemp("master") / "report.docx"
     build_master(master)
     project = write_project(tmp_path_factory.mktemp("errors") / "project", master)

@@ -194,8 +194,7 @@ SECTION = "一、{{ year }}年主要工作\n备注：{{ note }}。\n"
 
 @pytest.fixture(scope="module")
 def text_project(tmp_path_factory) -> Path:
-    from drafter.word.gongwen import build_master
-
+    from drafter.word.master import build_master
     root = tmp_path_factory.mktemp("fuzz-text")
     (root / "queries").mkdir()
     (root / "templates/sections").mkdir(parents=True)

@@ -20,19 +20,11 @@ from lxml import etree
 from pydantic import ValidationError
 
 from drafter.data.figures import MARK_CLOSE, MARK_OPEN, MARK_SEP
-from drafter.word.gongwen import (
-    STYLE_FOR_LEVEL,
-    STYLE_NAMES,
-    StyleSettings,
-    balance_title,
-    body_style_name,
-    build_master,
-    closing_indents,
-    ensure_styles,
-    finish,
-    style_drift,
-    text_width,
-)
+from drafter.word.layout import finish
+from drafter.word.master import build_master
+from drafter.word.style import StyleSettings
+from drafter.word.styles import STYLE_FOR_LEVEL, STYLE_NAMES, body_style_name, ensure_styles, style_drift
+from drafter.word.titles import balance_title, closing_indents, text_width
 from drafter.review.reading import paragraph_text
 
 REPO = Path(__file__).resolve().parents[1]
@@ -46,7 +38,7 @@ def w(name: str) -> str:
 @pytest.fixture(scope="module")
 def master(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("master") / "report.docx"
-    build_master(path)  # as `python -m drafter.word.gongwen` writes the sample's
+    build_master(path)  # as `python -m drafter.word.master` writes the sample's
     return path
 
 
@@ -272,8 +264,7 @@ class TestMasterTemplate:
         rows = texts_and_styles(render_master(path))
         assert rows[2:5] == [("按照有关要求，现将2025年情况报告如下。", "Normal"), ("正文在此", "Normal"),
                              ("特此报告。", "Normal")]
-        from drafter.word.gongwen import kept_text
-
+        from drafter.word.master import kept_text
         assert kept_text(path) == (("按照有关要求，现将{{ year }}年情况报告如下。",), ("特此报告。",))
         assert kept_text(master_path := tmp_path / "new.docx") == ((), ())  # no file: nothing to keep
         build_master(master_path)

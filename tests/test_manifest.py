@@ -26,8 +26,7 @@ BUILT_AT = dt.datetime(2026, 1, 5, 9, 30)
 
 @pytest.fixture
 def project(tmp_path) -> Path:
-    from drafter.word.gongwen import build_master
-
+    from drafter.word.master import build_master
     build_master(tmp_path / "master.docx")
     return write_small_project(tmp_path / "project", tmp_path / "master.docx")
 

@@ -25,7 +25,9 @@ from docx.text.paragraph import Paragraph
 from docxtpl import DocxTemplate
 
 from drafter.word import preview
-from drafter.word.gongwen import STYLE_FOR_LEVEL, StyleSettings, ensure_styles, finish
+from drafter.word.styles import STYLE_FOR_LEVEL, ensure_styles
+from drafter.word.style import StyleSettings
+from drafter.word.layout import finish
 from drafter.word.preview import PreviewUnavailable, fontconfig_text, render_pdf, render_pngs
 from drafter.review.reading import paragraph_text
 

@@ -25,7 +25,7 @@ from drafter.errors import ConfigError, numbered_context
 from drafter.data.figures import strip_internal_marks
 from drafter.masking import mask_userinfo, remember, scrub
 from drafter.project.period import KINDS, Period, PeriodError, default_period
-from drafter.word.gongwen import StyleSettings
+from drafter.word.style import StyleSettings
 from drafter.project.yamlfile import Location, line_of, load_yaml
 
 DEFAULT_CONFIG = "config.yaml"

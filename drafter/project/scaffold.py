@@ -201,8 +201,7 @@ def init_project(
             hint="换一个新文件夹；或加 --force 只补上缺少的文件（已有的文件一个也不改）。",
         )
     from drafter.outputs import write_atomically
-    from drafter.word.gongwen import build_master
-
+    from drafter.word.master import build_master
     def text(content: str) -> Callable[[Path], None]:
         def write(path: Path) -> None:
             path.write_text(content, encoding="utf-8")

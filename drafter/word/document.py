@@ -17,7 +17,9 @@ from jinja2.exceptions import SecurityError, TemplateError as JinjaError, Undefi
 
 from drafter.errors import DrafterError, TemplateError
 from drafter.data.figures import FigureRegistry
-from drafter.word.gongwen import STYLE_FOR_LEVEL, StyleSettings, body_style_name, ensure_styles, finish
+from drafter.word.styles import STYLE_FOR_LEVEL, body_style_name, ensure_styles
+from drafter.word.style import StyleSettings
+from drafter.word.layout import finish
 from drafter.outputs import write_atomically, write_new
 from drafter.word.oxml import highlight_placeholders, mark_wordings, paragraph_text, strip_all_marks, wrap_figures
 from drafter.text.sections import Paragraph

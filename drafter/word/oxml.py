@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Iterable
 
 from docx.enum.text import WD_COLOR_INDEX
 from docx.oxml import OxmlElement
@@ -27,6 +28,18 @@ from lxml import etree
 from drafter.data.figures import MARK_CLOSE, MARK_OPEN, MARK_SEP, MARKED, WORD_CLOSE, WORDING_MARK, FigureRegistry
 
 _W_T, _W_TAB, _W_BR = qn("w:t"), qn("w:tab"), qn("w:br")
+
+
+def w_element(tag: str, children: Iterable[etree._Element | None] = (), **attributes: str | int) -> etree._Element:
+    """`<w:tag w:a="…">children</w:tag>`, built with lxml (values escaped by it); a None child is
+    left out, so optional parts can be written in place."""
+    element = OxmlElement(f"w:{tag}")
+    for name, value in attributes.items():
+        element.set(qn(f"w:{name}"), str(value))
+    for child in children:
+        if child is not None:
+            element.append(child)
+    return element
 
 
 def paragraph_text(p_element: etree._Element, *, breaks: bool = True) -> str:

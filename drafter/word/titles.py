@@ -1,0 +1,190 @@
+"""Text widths as a 公文 page counts them (a digit or Latin letter is half a character) and
+balanced title lines (§7.3.3): a long title is split where its words allow, by a general
+rule for names of places and offices, 梯形 or 菱形."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+import unicodedata
+
+from drafter.data.figures import MARKED
+
+MARKER_CHARS = re.compile("[\ue000-\ue0ff]")
+
+
+def visible(text: str) -> str:
+    """Text as a reader sees it: figure markers replaced by the figure's text."""
+    return MARKER_CHARS.sub("", MARKED.sub(lambda m: m.group(2), text))
+
+
+def char_width(ch: str) -> float:
+    """Width in characters: CJK and full-width marks 1; digits, Latin letters and spaces ½."""
+    if unicodedata.east_asian_width(ch) in ("W", "F", "A"):
+        return 1.0
+    return 0.5
+
+
+def text_width(text: str) -> float:
+    """GB/T 9704 counting: `2025年12月31日` is 7 characters wide."""
+    return sum(char_width(ch) for ch in visible(text))
+
+
+def closing_indents(signature: str, date: str) -> tuple[float, float]:
+    """Right indents (in characters) of the signature and the date, no seal (§7.3.5.1).
+
+    The signature stands right with two characters' space, the date on the next line
+    with its first character two characters right of the signature's first character.
+    When that would leave the date less than two characters from the margin (a date
+    longer than the signature, or nearly as long), the date stands right with two
+    characters' space and the signature moves left to keep the two-character step.
+    """
+    w_sig, w_date = text_width(signature.strip()), text_width(date.strip())
+    date_right = max(2.0, w_sig - w_date)
+    sig_right = date_right + w_date + 2.0 - w_sig
+    return sig_right, date_right
+
+
+# --------------------------------------------------------------------------- title lines
+
+# Words a title line should not split; longer entries first is not required.
+_LEXICON = (
+    "法治政府", "法治", "政府", "建设", "情况", "报告", "工作", "年度", "关于", "应急管理局", "应急管理",
+    "管理局", "管理", "人民政府", "委员会", "办公室", "安全生产", "依法行政", "行政执法", "执法",
+    "实施", "意见", "通知", "方案", "总结", "计划", "规划", "要点", "责任", "分工", "推进", "加强",
+    "进一步", "全面", "深化", "改革", "印发", "落实", "下一步", "安排", "决定", "办法", "规定", "请示", "批复", "纲要", "中华人民共和国",
+    "检查", "通报",
+    "第一季度", "第二季度", "第三季度", "第四季度", "季度", "上半年", "下半年", "半年",  # period labels
+)
+# A period label (drafter/project/period.py) is never split across title lines.
+_PERIOD_LABEL = re.compile(r"\d{4}年(?:度|[上下]半年|第[一二三四]季度|\d{1,2}月)")
+# The last character of a place or an office (某某区, 某某市, 司法局, 统计局): a name keeps its
+# suffix, and a line may well end after it.
+_NAME_SUFFIXES = "省市区县旗镇乡村局厅委办署院所处科"
+_DOC_KINDS = ("情况报告", "报告", "情况通报", "通报", "通知", "意见", "方案", "请示", "总结", "计划", "规划", "办法",
+              "规定", "批复", "决定", "要点", "函")
+_OPENING = "（《“‘〈【「(["
+_CLOSING = "，。、；：？！）》”’〉】」),.;:?!%"
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+def _break_costs(text: str) -> list[float]:
+    """cost[i]: cost of starting a new line before text[i] (i = 1 … len-1); inf where forbidden."""
+    n = len(text)
+    cost = [math.inf] + [3.0] * (n - 1)
+    # Known words: splitting inside costs much, at their edges little.
+    inside = [False] * (n + 1)
+    edge = [False] * (n + 1)
+    for word in _LEXICON:
+        for m in re.finditer(re.escape(word), text):
+            edge[m.start()] = edge[m.end()] = True
+            for i in range(m.start() + 1, m.end()):
+                inside[i] = True
+    # A period label (2025年第二季度, 2025年上半年, 2025年3月) is never split.
+    label = [False] * (n + 1)
+    for m in _PERIOD_LABEL.finditer(text):
+        for i in range(m.start() + 1, m.end()):
+            label[i] = True
+    depth = 0
+    quoted = [False] * (n + 1)
+    for i, ch in enumerate(text):
+        if ch in "《“‘（〈":
+            depth += 1
+        elif ch in "》”’）〉" and depth:
+            depth -= 1
+        quoted[i + 1] = depth > 0
+    for i in range(1, n):
+        prev, ch = text[i - 1], text[i]
+        c = 3.0
+        if edge[i]:
+            c = 1.0
+        if inside[i]:
+            c = 8.0
+        if text.startswith("关于", i):
+            c = 0.0
+        elif text.endswith("关于", 0, i):
+            c = 6.0  # 关于 leads what follows it
+        elif text.startswith("的", i):
+            c = min(c, 2.0)
+        elif prev == "的":
+            c = min(c, 1.0)
+        if ch in _NAME_SUFFIXES and _is_cjk(prev) and not inside[i]:
+            c = max(c, 8.0)
+        elif prev in _NAME_SUFFIXES and i >= 2 and _is_cjk(text[i - 2]) and not inside[i]:
+            c = min(c, 1.0)
+        if prev == "度" and i >= 2 and text[i - 2] in "年季":  # after 2025年度, 2025年第一季度
+            c = min(c, 0.5)
+        if any(text.endswith(kind) and i == n - len(kind) for kind in _DOC_KINDS):
+            c = min(c, 1.0)
+        if quoted[i]:
+            c += 5.0
+        if ch in _CLOSING or prev in _OPENING:
+            c = math.inf
+        # Digits, Latin words and a number with its unit stay together.
+        if (prev.isascii() and prev.isalnum()) and (ch.isascii() and ch.isalnum() or ch in "年月日%.．"):
+            c = math.inf
+        if prev in ".．" and ch.isdigit():
+            c = math.inf
+        if label[i]:
+            c = math.inf
+        cost[i] = c
+    return cost
+
+
+def _shape_cost(widths: list[float]) -> float:
+    """Balanced lines; two lines 上短下长 (梯形), three or more longest in the middle (菱形) or growing."""
+    mean = sum(widths) / len(widths)
+    cost = 0.5 * sum(abs(w - mean) for w in widths)
+    if len(widths) == 2:
+        if widths[0] > widths[1] + 0.5:
+            cost += 2.0
+    else:
+        growing = all(a <= b + 0.5 for a, b in zip(widths, widths[1:]))
+        peak = widths.index(max(widths))
+        diamond = all(a <= b + 0.5 for a, b in zip(widths[:peak], widths[1:peak + 1])) and all(
+            a + 0.5 >= b for a, b in zip(widths[peak:], widths[peak + 1:]))
+        if not (growing or diamond):
+            cost += 2.0
+    return cost
+
+
+def balance_title(title: str, max_width: float = 20.0) -> list[str]:
+    """Split a long title into balanced lines of at most `max_width` characters, words kept whole."""
+    title = title.strip()
+    total = text_width(title)
+    if total <= max_width or len(title) < 2:
+        return [title]
+    widths = [char_width(ch) for ch in title]
+    costs = _break_costs(title)
+    prefix = [0.0]
+    for w in widths:
+        prefix.append(prefix[-1] + w)
+    n = len(title)
+    lines_needed = math.ceil(total / max_width)
+    candidates = [i for i in range(1, n) if not math.isinf(costs[i])]
+    best: tuple[float, tuple[int, ...]] | None = None
+    for lines in range(lines_needed, min(lines_needed + 1, n) + 1):
+        # Titles are short: try every set of break positions (a few thousand at most).
+        for breaks in itertools.combinations(candidates, lines - 1):
+            cuts = (0, *breaks, n)
+            line_widths = [prefix[b] - prefix[a] for a, b in zip(cuts, cuts[1:])]
+            if max(line_widths) > max_width:
+                continue
+            cost = sum(costs[i] for i in breaks) + _shape_cost(line_widths) + 4.0 * (lines - lines_needed)
+            if best is None or cost < best[0]:
+                best = (cost, breaks)
+    if best is None:  # nothing fits with words whole: cut by width alone
+        out, line, width = [], "", 0.0
+        for ch, w in zip(title, widths):
+            if width + w > max_width:
+                out.append(line)
+                line, width = "", 0.0
+            line += ch
+            width += w
+        return [*out, line]
+    bounds = [0, *best[1], n]
+    return [title[a:b] for a, b in zip(bounds, bounds[1:])]
