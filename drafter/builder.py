@@ -14,6 +14,7 @@ from jinja2.exceptions import TemplateError as JinjaError
 from jinja2.sandbox import SandboxedEnvironment
 from jinja2 import StrictUndefined
 
+from drafter.lowgc import paused_gc
 from drafter.project.config import Config
 from drafter.project.period import Period
 from drafter.word.document import compose, save_new
@@ -26,7 +27,8 @@ from drafter.project.queries import QuerySpec
 from drafter.project.validation import validate
 from drafter.data.comparisons import comparison_context, comparison_jobs, referenced, result_value
 from drafter.data.runner import QueryFailure, RunResult, build_parameters, run_queries
-from drafter.text.sections import Paragraph, render_sections, section_files
+from drafter.text.blocks import ChartBlock, TableBlock
+from drafter.text.sections import Block, Paragraph, paragraphs_of, render_sections, section_files
 
 @dataclass
 class Project:
@@ -95,7 +97,7 @@ def report_context(config: Config) -> dict[str, Any]:
         "recipient": report.recipient,
         "doc_number": report.doc_number,
         "signer": [report.signer] if isinstance(report.signer, str) else list(report.signer or []),
-        "attachments": list(report.attachments),
+        "attachments": [*report.attachments, *appendix_titles(config)],
     }
     return {
         **meta,
@@ -106,6 +108,12 @@ def report_context(config: Config) -> dict[str, Any]:
         "params": dict(config.parameters),
         "report": meta,
     }
+
+
+def appendix_titles(config: Config) -> list[str]:
+    """The titles of the appendices switched on, as the `附件：` line lists them."""
+    return [fill_setting(a.title, text_setting_values(config), config, "templates.appendices")
+            for a in config.templates.appendices if a.enabled]
 
 
 def query_context(run: RunResult) -> dict[str, Any]:
@@ -172,10 +180,11 @@ def compose_draft(project: Project, run: RunResult, *, strict: bool = False) -> 
         env = make_environment(registry, search_path=list(dict.fromkeys(f.parent for f in files)),
                                strict=strict, period=config.period, trace=True)
         paragraphs = render_sections(env, files, context, registry, compiled=project.templates)
+        appendices = _render_appendices(project, env, context, registry, paragraphs)
         master_env = make_environment(registry, autoescape=True, strict=strict, sentences=False,
                                       period=config.period)
         document = compose(config.resolve(config.templates.master), master_env, context, paragraphs,
-                           registry, config.style)
+                           registry, config.style, appendices)
     except DrafterError as exc:
         if run.failures:  # a template needed a figure of a failed query: say which failed
             failed = list(dict.fromkeys(f"  - {_one_line(f.error)}" for f in run.failures))[:5]
@@ -183,7 +192,31 @@ def compose_draft(project: Project, run: RunResult, *, strict: bool = False) -> 
             exc.hint = "先按上面列出的原因修正这些查询或数据源。" + (exc.hint or "")
         raise
     tracer = getattr(env, "tracer", None)
-    return Draft(document, registry, paragraphs, context, dict(tracer.conditions) if tracer else {})
+    return Draft(document, registry, paragraphs_of(paragraphs), context, dict(tracer.conditions) if tracer else {})
+
+
+def _render_appendices(project: Project, env, context: dict[str, Any], registry: FigureRegistry,
+                       body: list[Block]) -> list[tuple[str, list[Block]]]:
+    """The appendices switched on, each (title, blocks); tables and charts numbered after the body's."""
+    config = project.config
+    enabled = [a for a in config.templates.appendices if a.enabled]
+    if not enabled:
+        return []
+    numbers = (sum(isinstance(b, TableBlock) for b in body), sum(isinstance(b, ChartBlock) for b in body))
+    out = []
+    for appendix, title in zip(enabled, appendix_titles(config)):
+        files = section_files([appendix.file], config.resolve)
+        blocks = render_sections(env, files, context, registry, numbers)
+        numbers = (numbers[0] + sum(isinstance(b, TableBlock) for b in blocks),
+                   numbers[1] + sum(isinstance(b, ChartBlock) for b in blocks))
+        for block in blocks:
+            if isinstance(block, (Paragraph, TableBlock, ChartBlock)):
+                block.part = f"附件：{title}"
+        for occ in registry:
+            if occ.part == files[0].stem:
+                occ.part = f"附件：{title}"
+        out.append((title, blocks))
+    return out
 
 
 def _one_line(error: DrafterError) -> str:
@@ -267,6 +300,7 @@ class BuildResult:
         return self.project.period
 
 
+@paused_gc
 def build(
     config: str | Path | Config = "config.yaml",
     *,

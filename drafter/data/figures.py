@@ -224,6 +224,16 @@ class Figure:
     def __int__(self): _note(self); return int(_num(self))  # noqa: E702
     def __float__(self): _note(self); return float(_num(self))  # noqa: E702
 
+    def __iter__(self):
+        query = self.sources[0].query if self.sources else self.ref
+        from drafter.errors import TemplateError
+
+        raise TemplateError(
+            f"{self.ref} 是一个值，不能逐行循环",
+            hint=f"{{% for r in … %}} 只能用于文件头写 returns: rows 的查询；查询 {query} 返回一个值或一行，"
+            f"请直接写 {{{{ {self.ref} }}}}，或把查询改为 returns: rows。",
+        )
+
     def __repr__(self) -> str:
         return f"Figure({self.ref}={self.value!r})"
 
@@ -362,8 +372,19 @@ class Row:
     def __getitem__(self, name: str) -> Figure:
         return self.__getattr__(name)
 
+    def __contains__(self, name: object) -> bool:
+        return name in self._columns
+
     def __iter__(self) -> Iterator[str]:
-        return iter(self._columns)
+        # `{% for r in q %}` over a one-row query would loop over its column names: say what
+        # to write instead (Python code asks `keys()` or `in`).
+        from drafter.errors import TemplateError
+
+        raise TemplateError(
+            f"查询 {self._query} 返回一行，不能逐行循环",
+            hint=f"{{% for r in … %}} 只能用于文件头写 returns: rows 的查询；一行的查询请直接写 "
+            f"{{{{ {self._query}.列名 }}}}（列：{'、'.join(self._columns)}），或把查询改为 returns: rows。",
+        )
 
     def keys(self) -> list[str]:
         return list(self._columns)
@@ -447,6 +468,12 @@ class Occurrence:
     wording: str | None = None  # the conditional wording (`w001`) this figure was printed in
     expr: Expr | None = None  # the formula of a derived figure; None for a query's own value
     inputs: tuple[tuple[str, Any], ...] = ()  # a derived figure's inputs: (ref, raw value)
+    cell: dict[str, Any] | None = None  # in a table: {"table": 1, "row": 3, "key": "…", "column": "…"}
+
+    @property
+    def cell_label(self) -> str:
+        """`表1 第3行（徐泾镇）“检查家次”` for a figure in a table, else ''."""
+        return cell_label(self.cell)
 
     @property
     def where(self) -> str:
@@ -507,6 +534,17 @@ class FigureRegistry:
     failed: dict[str, str] = field(default_factory=dict)
     issued: int = 0  # occurrences ever recorded: ids stay unique when some are forgotten
 
+    # Tables (drafter.text.blocks.TableBlock) and charts (drafter.text.charts.ChartSpec) of the build.
+    tables: list[Any] = field(default_factory=list)
+    charts: list[Any] = field(default_factory=list)
+    # Render-order id → document-order id, once `renumber` ran (table blocks keep the old ids).
+    renamed: dict[str, str] = field(default_factory=dict)
+    # Tables waiting to be built once the figures are numbered: (placeholder paragraph, TableBlock).
+    pending_tables: list[Any] = field(default_factory=list)
+
+    def current_id(self, occ_id: str) -> str:
+        return self.renamed.get(occ_id, occ_id)
+
     def record(self, figure: Figure, text: str, filter_name: str, placeholder: bool = False, *,
                reason: str | None = None, template: str | None = None, line: int | None = None) -> str:
         """Remember an occurrence and return its text wrapped in markers."""
@@ -541,7 +579,8 @@ class FigureRegistry:
         the order a reader meets the figures in.
         """
         seen = list(dict.fromkeys(i for i in order if i in self.occurrences))
-        rest = [i for i in self.occurrences if i not in set(seen)]
+        seen_set = set(seen)
+        rest = [i for i in self.occurrences if i not in seen_set]
         mapping = {old: f"f{n:03d}" for n, old in enumerate([*seen, *rest], start=1)}
         renamed: dict[str, Occurrence] = {}
         for old, new in mapping.items():
@@ -549,6 +588,8 @@ class FigureRegistry:
             occ.id = new
             renamed[new] = occ
         self.occurrences = renamed
+        self.renamed = {first: mapping.get(now, now) for first, now in self.renamed.items()} if self.renamed \
+            else dict(mapping)
         return mapping
 
     @property
@@ -560,6 +601,16 @@ class FigureRegistry:
 
     def __iter__(self) -> Iterator[Occurrence]:
         return iter(self.occurrences.values())
+
+
+def cell_label(cell: Any) -> str:
+    """`表1 第3行（徐泾镇）“检查家次”` from a figure's table position."""
+    if not cell:
+        return ""
+    if not isinstance(cell, dict):  # the manifest's CellRef
+        cell = cell.model_dump()
+    key = cell.get("key") or ""
+    return f"表{cell.get('table')} 第{cell.get('row')}行{f'（{key}）' if key else ''}“{cell.get('column', '')}”"
 
 
 def strip_marks(text: str) -> str:

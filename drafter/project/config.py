@@ -79,10 +79,19 @@ class SourceSettings(_Model):
     description: str | None = Field(None, description="系统名称，供报告和检查结果显示")
 
 
+class AppendixSettings(_Model):
+    file: Path = Field(description="附件的文本模板（写法同分部分模板，可含表格、图表）")
+    title: str = Field(description="附件标题，可用 {{ agency }} {{ year }}；也写进正文后的“附件：”说明")
+    enabled: bool = Field(True, description="false 时不附上（模板仍由 drafter lint 检查）")
+
+
 class TemplateSettings(_Model):
     master: Path = Field(Path("templates/report.docx"), description="Word 母版（docxtpl）")
     sections: Path | list[Path] = Field(
         Path("templates/sections"), description="分部分文本模板：目录（按文件名排序）或文件列表"
+    )
+    appendices: list[AppendixSettings] = Field(
+        default_factory=list, description="附件（可选）：草稿末尾另起一页，每项一个附件模板"
     )
 
 

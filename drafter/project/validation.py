@@ -196,6 +196,9 @@ def validate(config: str | Path | Config = "config.yaml", *, year: int | None = 
     compiled: dict[Path, CodeType] = {}
     templates = (_lint_sections(sections, resolve, findings, uses, compiled)
                  + _lint_master(master, findings, uses))
+    # Appendices switched off are checked too: switching one on should not reveal mistakes.
+    for appendix in loaded.templates.appendices if loaded is not None else []:
+        templates += _lint_sections([appendix.file], resolve, findings, uses, compiled)
     if queries_dir.is_dir():  # else every query name would be reported again as undefined
         _check_names(uses, specs, param_keys, findings)
     if templates:  # with no template to read, "unused" would only repeat that
@@ -335,6 +338,7 @@ def _environment(trace: bool = False):
 
 def _lint_sections(sections, resolve, findings: list[Finding], uses: list[_Use],
                    compiled: dict[Path, CodeType]) -> list[Path]:
+    from drafter.text.blocks import mark_table_lines
     from drafter.text.sections import read_template, section_files, wide_tag_error, wide_tags
 
     try:
@@ -357,7 +361,8 @@ def _lint_sections(sections, resolve, findings: list[Finding], uses: list[_Use],
             continue
         findings += [Finding.from_error(wide_tag_error(path, source, line, mark))
                      for line, mark in wide_tags(source)]
-        tree = _parse(env, source, path, findings)
+        # Parsed as the build renders it: table lines carry their line-number marks (text only).
+        tree = _parse(env, source, path, findings, text=mark_table_lines(source))
         if tree is None:
             continue
         for included in _included(tree):
@@ -396,11 +401,13 @@ def _lint_master(master: Path, findings: list[Finding], uses: list[_Use]) -> lis
     return [master]
 
 
-def _parse(env, source: str, path: Path, findings: list[Finding]):
+def _parse(env, source: str, path: Path, findings: list[Finding], text: str | None = None):
+    """The template's tree (of `text`, the source as rendered, when given); a finding if it
+    does not parse, shown against `source`."""
     from drafter.text.environment import template_error
 
     try:
-        tree = env.parse(source, name=path.name, filename=str(path))
+        tree = env.parse(source if text is None else text, name=path.name, filename=str(path))
     except TemplateSyntaxError as exc:
         findings.append(Finding.from_error(template_error(exc, path, source, {}, str(path))))
         return None

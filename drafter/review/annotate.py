@@ -16,7 +16,9 @@ from docx.oxml.ns import qn
 from docx.text.run import Run
 from lxml import etree
 
+from drafter.data.figures import cell_label
 from drafter.review.checker import CheckReport, FigureCheck, UnbackedNumber, open_draft
+from drafter.review.tables import TableFinding
 from drafter.word.document import save_atomically, save_new
 from drafter.errors import DraftError
 from drafter.word.manifest import read_manifest
@@ -121,13 +123,17 @@ def wording_comment(item: WordingCheck) -> str:
     return "\n".join(lines)
 
 
-def _finding_text(item: FigureCheck | UnbackedNumber | WordingCheck) -> str:
+def _finding_text(item: FigureCheck | UnbackedNumber | TableFinding | WordingCheck) -> str:
     if isinstance(item, WordingCheck):
         return wording_comment(item)
-    if isinstance(item, UnbackedNumber):
-        lines = [f"【无来源数字】“{item.text}”不来自任何查询，也不是模板原有的文字，请核实出处。"]
+    if isinstance(item, TableFinding):
+        lines = [f"【{item.status}】{item.text}"]
+    elif isinstance(item, UnbackedNumber):
+        lines = [f"【无来源数字】“{item.text}”不来自任何查询，也不是模板原有的文字，请核实出处。",
+                 *([f"位置：{item.cell}"] if item.cell else [])]
     else:
         lines = [f"【{item.status}】{item.id} {item.description}",
+                 *([f"位置：{item.cell}"] if item.cell else []),
                  f"查询：{'、'.join(item.queries)}（{item.ref}）；数据源：{'、'.join(item.sources)}"]
         values = [f"草稿：{_q(item.draft_text)}"]
         if item.built_text is not None:
@@ -194,6 +200,8 @@ def reviewer_copy(draft: str | Path, output: str | Path | None = None, *, force:
             if fig is None:
                 continue
             lines = [f"{cid} {fig.description}"]
+            if fig.cell is not None:
+                lines.append(f"位置：{cell_label(fig.cell)}")
             for src in fig.sources:
                 source = manifest.sources.get(src.source)
                 desc = source.description if source is not None else None

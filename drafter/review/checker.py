@@ -33,14 +33,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from docx.oxml.ns import qn
+
+from drafter.lowgc import paused_gc
 from drafter.builder import Project, compose_draft, load_project, run_project
 from drafter.project.config import Config
 from drafter.project.period import Period, PeriodError
 from drafter.errors import DraftError, DrafterError
-from drafter.data.figures import Figure, Occurrence, Row, evaluate, formula_text, json_value
+from drafter.data.figures import Figure, Occurrence, Row, cell_label, evaluate, formula_text, json_value
 from drafter.outcome import check_exit_code
 from drafter.word.manifest import Manifest, read_manifest
 from drafter.data.runner import QueryResult, RunResult, build_parameters
+from drafter.review.tables import (
+    TableFinding,
+    align_cells,
+    chart_findings,
+    draft_tables,
+    located_label,
+    table_findings,
+)
 from drafter.review.scan import (
     Number,
     ScannedParagraph,
@@ -91,10 +102,12 @@ class FigureCheck:
     note: str = ""
     paragraph: int | None = None  # index of the draft paragraph, for annotations
     span: tuple[int, int] | None = None  # where in that paragraph's text; None: the whole paragraph
+    cell: str = ""  # in a table: 表1 第3行（徐泾镇）“检查家次”
+    row_removed: bool = False  # its whole table row was deleted: the row's finding covers it
 
     @property
     def finding(self) -> bool:
-        return self.status != CONSISTENT
+        return self.status != CONSISTENT and not self.row_removed
 
     @property
     def label(self) -> str:
@@ -113,6 +126,7 @@ class UnbackedNumber:
     note: str = ""
     status: str = UNBACKED
     finding: bool = True
+    cell: str = ""  # in a table: where
 
     @property
     def label(self) -> str:
@@ -138,6 +152,7 @@ class CheckReport:
     rules: list[Any] = field(default_factory=list)  # drafter.review.rules.RuleFinding, on current data
     fixed_numbers: list[Any] = field(default_factory=list)  # drafter.review.literals.Literal to confirm
     run: Any = field(default=None, repr=False)  # the queries as run now (for refresh)
+    tables: list[TableFinding] = field(default_factory=list)  # rows added or deleted, tables and charts changed
     period: Period | None = None
 
     @property
@@ -145,10 +160,11 @@ class CheckReport:
         return self.period.label if self.period else f"{self.year}年度"
 
     @property
-    def findings(self) -> list[FigureCheck | UnbackedNumber | WordingCheck]:
+    def findings(self) -> list[FigureCheck | UnbackedNumber | TableFinding | WordingCheck]:
         """Everything a reviewer should look at, in the order of the draft."""
-        found: list[FigureCheck | UnbackedNumber | WordingCheck] = [f for f in self.figures if f.finding]
+        found: list[FigureCheck | UnbackedNumber | TableFinding | WordingCheck] = [f for f in self.figures if f.finding]
         found += self.unbacked
+        found += self.tables
         found += [w for w in self.wordings if w.finding]
 
         def where(item):
@@ -323,6 +339,11 @@ class _Expected:
     wording: str | None = None  # the built wording it was printed in
     expr: Any = None  # a derived figure's formula, as the manifest recorded it
     inputs: list[dict] = field(default_factory=list)  # its inputs: {"ref", "value"}
+    cell: dict | None = None
+
+
+def _cell_key(cell: dict) -> tuple:
+    return (cell.get("table"), cell.get("key"), cell.get("column"))
 
 
 def _expected_figures(manifest: Manifest | None, fresh: list[Occurrence], fresh_wordings: dict | None = None,
@@ -330,39 +351,42 @@ def _expected_figures(manifest: Manifest | None, fresh: list[Occurrence], fresh_
     if manifest is None:
         return [
             _Expected(o.id, o.ref, o.description, o.part or "", None, None, o.queries,
-                      list(dict.fromkeys(s.source for s in o.sources)), o)
+                      list(dict.fromkeys(s.source for s in o.sources)), o, cell=o.cell)
             for o in fresh
         ]
     fresh_wordings, dropped = fresh_wordings or {}, dropped or {}
     built_cid = {w.id: w.cid for w in manifest.wordings}
     by_ref: dict[str, list[Occurrence]] = {}
     by_place: dict[tuple[str, str | None], list[Occurrence]] = {}
+    by_cell: dict[tuple, list[Occurrence]] = {}
     for occ in fresh:
         by_ref.setdefault(occ.ref, []).append(occ)
         cid = fresh_wordings[occ.wording].cid if occ.wording in fresh_wordings else None
         by_place.setdefault((occ.ref, cid), []).append(occ)
-    used: set[str] = set()
-
-    def first(candidates: list[Occurrence]) -> Occurrence | None:
-        while candidates and candidates[0].id in used:
-            candidates.pop(0)
-        return candidates.pop(0) if candidates else None
-
+        if occ.cell:
+            by_cell.setdefault(_cell_key(occ.cell), []).append(occ)
+    claimed: set[str] = set()
     out = []
     for fig in manifest.figures:
+        cell = fig.cell.model_dump() if fig.cell is not None else None
         # The k-th of a ref in the same conditional wording (or outside any) is the k-th of that ref
         # there now; a figure of a wording whose branch changed may have no counterpart.
         wording: str | None = getattr(fig, "wording", None)
-        match = first(by_place.get((fig.ref, built_cid.get(wording or "")), []))
-        if match is None and wording not in dropped:
-            match = first(by_ref.get(fig.ref, []))
+        if cell:  # a table's figure is the one at the same table, row key and column now
+            candidates = [o for o in by_cell.get(_cell_key(cell), []) if o.id not in claimed]
+        else:
+            candidates = [o for o in by_place.get((fig.ref, built_cid.get(wording or "")), [])
+                          if o.id not in claimed and not o.cell]
+            if not candidates and wording not in dropped:
+                candidates = [o for o in by_ref.get(fig.ref, []) if o.id not in claimed and not o.cell]
+        match = candidates[0] if candidates else None  # the k-th of a ref is the k-th of a ref
         if match is not None:
-            used.add(match.id)
+            claimed.add(match.id)
         out.append(_Expected(
             fig.id, fig.ref, fig.description, fig.part or "", fig.text, fig.value,
             list(dict.fromkeys(s.query for s in fig.sources)),
             list(dict.fromkeys(s.source for s in fig.sources)), match, wording=wording,
-            expr=fig.expr, inputs=[i for i in fig.inputs if isinstance(i, dict) and "ref" in i],
+            expr=fig.expr, inputs=[i for i in fig.inputs if isinstance(i, dict) and "ref" in i], cell=cell,
         ))
     return out
 
@@ -414,6 +438,7 @@ def _part_of(paragraphs: list[ScannedParagraph], index: int) -> str:
     return ""
 
 
+@paused_gc
 def check(
     draft_path: str | Path,
     config: str | Path | Config = "config.yaml",
@@ -493,7 +518,8 @@ def check(
     timings["render"] = time.perf_counter() - t
     t = time.perf_counter()
     fresh = scan_document(fresh_draft.document)
-    alignment = align_paragraphs([p.text for p in draft], [p.text for p in fresh])
+    drafted = draft_tables(draft, document.element.body)
+    alignment = _alignment(draft, fresh, drafted, draft_tables(fresh, fresh_draft.document.element.body))
     draft_has_controls = any(p.figures for p in draft)
     mode = CONTROLS if manifest is not None and draft_has_controls else PARAGRAPHS
     if mode == PARAGRAPHS:
@@ -520,6 +546,7 @@ def check(
         changed = wording.changed_now(fresh_draft.registry.wordings)
         expected = [e for e in expected if not (e.fresh and e.fresh.wording in changed)]
     checker = _Checker(project, manifest, run, draft, fresh, alignment, fresh_at, wording.dropped)
+    checker.fresh_tables = {t.number for t in fresh_draft.registry.tables}
     if mode == CONTROLS:
         figures, covered = checker.by_controls(expected)
     else:
@@ -527,6 +554,29 @@ def check(
     for index, spans in wording.covered.items():
         covered.setdefault(index, []).extend(spans)
     unbacked = checker.unbacked(covered, figures)
+    d_tables, positions = drafted
+    known: dict[int, tuple[int, list[str]]] = {}
+    tables, row_figures, added_rows = table_findings(
+        manifest if mode == CONTROLS else None, fresh_draft.registry, d_tables,
+        {"stale": STALE, "removed": REMOVED, "edited": EDITED}, known)
+    tables += chart_findings(manifest, fresh_draft.registry, document, STALE, REMOVED)
+    for fc in figures:
+        if fc.id in row_figures and fc.status == REMOVED:
+            fc.row_removed = True
+            fc.note += "所在的行已删除（见该行的发现）。"
+    for item in unbacked:
+        if item.paragraph in positions:
+            item.cell = located_label(d_tables, positions[item.paragraph], known)
+    typed = [n for n in unbacked if n.paragraph in added_rows]
+    unbacked = [n for n in unbacked if n.paragraph not in added_rows]
+    for finding in tables:
+        rows_typed = [n.text for n in typed if finding.paragraph is not None and n.paragraph is not None
+                      and _same_row(draft, document.element.body, finding.paragraph, n.paragraph)]
+        if rows_typed:
+            finding.note += f"行中的数字：{'、'.join(rows_typed)}。"
+    for fc in figures:
+        if not fc.cell and fc.paragraph in positions:
+            fc.cell = located_label(d_tables, positions[fc.paragraph], known)
     waiting = [f.id for f in figures if f.draft_text and f.draft_text.startswith("【待补充")]
     if waiting:  # consistent with the data, yet not a figure a final text can carry
         warnings.append(f"草稿中仍有 {len(waiting)} 处【待补充】（{'、'.join(waiting[:10])}"
@@ -552,10 +602,34 @@ def check(
         draft=path, sha256=sha, mode=mode, year=year_used, year_from=year_from,
         has_manifest=manifest is not None,
         built_at=manifest.built_at if manifest else None, generator=manifest.generator if manifest else None,
-        figures=figures, unbacked=unbacked, warnings=warnings, elapsed=elapsed, timings=timings,
+        figures=figures, unbacked=unbacked, warnings=warnings, elapsed=elapsed, timings=timings, tables=tables,
         wordings=wording.checks, rules=rule_findings, fixed_numbers=literals, run=run,
         period=project.period,
     )
+
+
+def _alignment(draft: list[ScannedParagraph], fresh: list[ScannedParagraph], drafted, freshly) -> dict[int, int]:
+    """Fresh → draft paragraph index: text paragraphs by difflib, table cells by table, row and column
+    (a long table would otherwise be thousands of look-alike paragraphs for difflib)."""
+    cells, draft_cells, fresh_cells = align_cells(drafted, freshly)
+    d_rest = [p for p in draft if p.index not in draft_cells]
+    f_rest = [p for p in fresh if p.index not in fresh_cells]
+    pairs = align_paragraphs([p.text for p in d_rest], [p.text for p in f_rest])
+    alignment = {f_rest[f].index: d_rest[d].index for f, d in pairs.items()}
+    alignment.update(cells)
+    return alignment
+
+
+def _same_row(draft: list[ScannedParagraph], body, a: int, b: int) -> bool:
+    tr_a = _row_of(draft[a].element)
+    return tr_a is not None and tr_a is _row_of(draft[b].element)
+
+
+def _row_of(p):
+    parent = p.getparent()
+    while parent is not None and parent.tag != qn("w:tr"):
+        parent = parent.getparent()
+    return parent
 
 
 def changed_spreadsheets(manifest: Manifest, run: RunResult) -> list[str]:
@@ -587,6 +661,7 @@ class _Checker:
         self.fresh: list[ScannedParagraph] = fresh
         self.alignment: dict[int, int] = alignment  # fresh → draft
         self.fresh_at = fresh_at
+        self.fresh_tables: set[int] = set()
         self._matchers: dict[tuple[int, int], difflib.SequenceMatcher] = {}
 
     # -- shared ------------------------------------------------------------------------------
@@ -598,7 +673,7 @@ class _Checker:
             current_text=None if fresh is None else fresh.text,
             built_value=exp.built_value, current_value=None if fresh is None else json_value(fresh.value),
             queries=exp.queries, sources=[_source_label(s, self.project) for s in exp.sources],
-            sql=_sql_for(exp.queries, self.manifest, self.run),
+            sql=_sql_for(exp.queries, self.manifest, self.run), cell=cell_label(exp.cell),
         )
 
     # -- derived figures: recomputed from their inputs --------------------------------------------
@@ -766,7 +841,14 @@ class _Checker:
                 fc.paragraph, fc.span = p.index, (s.start, s.end)
                 fc.sentence = sentence_around(p.text, s.start, s.end)
                 failed = self._failed(exp)
-                if failed and exp.fresh is None and self._judge_by_inputs(fc, exp, p.text[s.start:s.end]):
+                if exp.fresh is None and exp.cell and exp.cell.get("table") in self.fresh_tables \
+                        and not (failed or "").startswith("查询"):
+                    fc.draft_text = p.text[s.start:s.end]
+                    if fc.draft_text != fc.built_text:
+                        fc.status, fc.note = EDITED, "数据也已变化：当前数据中已没有这一行。"
+                    else:
+                        fc.status, fc.note = STALE, "当前数据中已没有这一行（见该表的发现）。"
+                elif failed and exp.fresh is None and self._judge_by_inputs(fc, exp, p.text[s.start:s.end]):
                     pass
                 elif failed:
                     fc.status, fc.draft_text, fc.note = UNCHECKED, p.text[s.start:s.end], failed

@@ -29,6 +29,7 @@ COLUMNS = (  # header, width, wrap
     ("查询", 24, True),
     ("数据源", 20, True),
     ("SQL", 70, True),
+    ("位置", 26, True),  # in a table: 表1 第3行（key）“column”
 )
 
 _FILLS = {
@@ -54,10 +55,12 @@ def rows(report: CheckReport) -> list[list[str]]:
             "" if f.built_text is None else f.built_text,
             "" if f.current_text is None else f.current_text,
             f.status, f.note.strip(), "、".join(f.queries) + (f"\n{f.ref}" if f.ref else ""),
-            "、".join(f.sources), f.sql,
+            "、".join(f.sources), f.sql, f.cell,
         ])
     for n in report.unbacked:
-        out.append(["", n.part, n.sentence, n.text, "", "", UNBACKED, n.note, "", "", ""])
+        out.append(["", n.part, n.sentence, n.text, "", "", UNBACKED, n.note, "", "", "", n.cell])
+    for t in report.tables:
+        out.append(["", t.part, t.sentence, "", "", "", t.status, t.note, "", "", "", t.text])
     return out
 
 

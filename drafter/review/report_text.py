@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from drafter.review.checker import (CONSISTENT, MODE_LABELS, PARAGRAPHS, STATUSES, UNBACKED, CheckReport,
                                     FigureCheck, UnbackedNumber)
+from drafter.review.tables import TableFinding
 from drafter.review.wordings import REWORDED, WordingCheck
 
 
@@ -15,7 +16,8 @@ def mode_label(report: CheckReport) -> str:
 def summary(report: CheckReport) -> str:
     counts = report.counts()
     parts = [f"{s} {counts[s]}" for s in STATUSES[:-1] if s != REWORDED and (counts[s] or s == CONSISTENT)]
-    text = f"{len(report.figures)} 个数字：{'，'.join(parts)}；{UNBACKED} {counts[UNBACKED]} 处。"
+    tables = f"；表格和图表 {len(report.tables)} 处" if report.tables else ""
+    text = f"{len(report.figures)} 个数字：{'，'.join(parts)}；{UNBACKED} {counts[UNBACKED]} 处{tables}。"
     if report.wordings:
         text += f"条件措辞 {len(report.wordings)} 处：{REWORDED} {counts[REWORDED]} 处。"
     if report.rules:
@@ -37,9 +39,12 @@ def render_check(report: CheckReport) -> str:
     lines.append(summary(report))
     for item in report.findings:
         lines.append("")
-        if isinstance(item, UnbackedNumber):
+        if isinstance(item, TableFinding):
+            lines.append(f"[{item.status}] {item.text}")
+            lines.append(f"  表题：{item.sentence}")
+        elif isinstance(item, UnbackedNumber):
             lines.append(f"[{UNBACKED}] {item.text}（{item.part or '正文'}）")
-            lines.append(f"  句子：{item.sentence}")
+            lines.append(f"  {'位置' if item.cell else '句子'}：{item.cell or item.sentence}")
         elif isinstance(item, WordingCheck):
             lines.append(f"[{REWORDED}] {item.id} 条件“{item.condition}”（{item.where}）")
             if item.part:
@@ -49,7 +54,10 @@ def render_check(report: CheckReport) -> str:
             lines.append(f"[{item.status}] {item.id} {item.description}（{item.ref}）")
             if item.part:
                 lines.append(f"  部分：{item.part}")
-            lines.append(f"  句子：{item.sentence}")
+            if item.cell:
+                lines.append(f"  位置：{item.cell}")
+            else:
+                lines.append(f"  句子：{item.sentence}")
             lines.append("  " + "　".join(_values(item)))
         if item.note:
             lines.append(f"  说明：{item.note}")

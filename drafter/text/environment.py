@@ -46,7 +46,7 @@ FORMAT_FILTERS: dict[str, Callable[..., str]] = {
     "mom": numbers.mom,
     "pp": numbers.pp,
 }
-VALUE_FILTERS = ("ratio", "round")
+VALUE_FILTERS = ("ratio", "round", "top", "cn_sep", "join_cn")
 
 # Characters XML 1.0 cannot hold; database text may carry them.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -59,7 +59,7 @@ def clean_text(value: str) -> str:
 
 # A template line is one paragraph, and drafter's own marker characters frame each figure:
 # database text keeps neither, or it would split its paragraph or pose as a figure.
-_NOT_IN_A_VALUE = re.compile("[\n\r\x85\u2028\u2029\ue000-\ue01f]")
+_NOT_IN_A_VALUE = re.compile("[\n\r\x85\u2028\u2029\ue000-\ue023]")
 
 
 def clean_value(value: str) -> str:
@@ -362,6 +362,17 @@ def _refuse_whole_results(value: Any) -> None:
         raise whole_result_error(rows[0]._query if rows else None, "rows", rows[0].keys() if rows else None)
 
 
+class _TableLinesLoader(FileSystemLoader):
+    """Included section templates get their table lines marked as the including one does
+    (drafter.text.blocks.mark_table_lines), so a table may stand in an included file."""
+
+    def get_source(self, environment: Any, template: str) -> tuple[str, str, Callable[[], bool]]:
+        from drafter.text.blocks import mark_table_lines
+
+        source, filename, uptodate = super().get_source(environment, template)
+        return mark_table_lines(source), filename, uptodate
+
+
 class _GuardedEnvironment(ImmutableSandboxedEnvironment):
     code_generator_class = GuardedCodeGenerator
 
@@ -406,7 +417,7 @@ def make_environment(registry: FigureRegistry, *, autoescape: bool = False,
     # Immutable: a template can neither reach Python internals nor change what the others see
     # (`report.update(…)`, `list.append(…)`).
     env = TracingEnvironment(
-        loader=FileSystemLoader([str(p) for p in search_path]) if search_path else None,
+        loader=_TableLinesLoader([str(p) for p in search_path]) if search_path else None,
         undefined=StrictUndefined,
         autoescape=autoescape,
         keep_trailing_newline=True,
@@ -477,6 +488,13 @@ def make_environment(registry: FigureRegistry, *, autoescape: bool = False,
     env.filters["ratio"] = _ratio
     env.filters["round"] = _round
     env.filters["format"] = _format_text(registry, strict)
+    from drafter.text.charts import make_chart_function
+    from drafter.text.lists import cn_sep, make_join_cn, top
+
+    env.filters["top"] = top
+    env.filters["cn_sep"] = cn_sep
+    env.filters["join_cn"] = make_join_cn(registry, finalize)
+    env.globals["chart"] = make_chart_function(registry)
     return env
 
 

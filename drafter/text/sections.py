@@ -3,6 +3,8 @@
 Each file is rendered with Jinja; each non-blank line of the result is one
 paragraph, whose level comes from its leading outline number:
 `一、` 1, `（一）` 2, `1.` 3, `（1）` 4, anything else 0 (body text).
+Lines from `表：` on through the lines starting with `|` make a table, and a line
+holding only `{{ chart(…) }}` a chart (drafter.text.blocks).
 """
 
 from __future__ import annotations
@@ -11,13 +13,27 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from types import CodeType
-from typing import Any
+from typing import Any, Union
 
 from jinja2 import TemplateSyntaxError
 
 from drafter.errors import TemplateError
 from drafter.data.figures import (WORD_CLOSE, WORDING_MARK, FigureRegistry, marked_ids, strip_internal_marks,
                                     strip_marks, strip_wording_marks)
+from drafter.text.blocks import (
+    TABLE_TITLE,
+    TABLE_UNIT,
+    ChartBlock,
+    TableBlock,
+    TableParser,
+    assign_cells,
+    chart_index,
+    has_chart,
+    line_of,
+    mark_table_lines,
+    split_marked_rows,
+    strip_chart,
+)
 
 _CN_DIGITS = "一二三四五六七八九十百零〇"
 _LEVELS = (
@@ -37,6 +53,9 @@ class Paragraph:
     @property
     def plain(self) -> str:
         return strip_marks(self.text)
+
+
+Block = Union[Paragraph, TableBlock, ChartBlock]
 
 
 def outline_level(text: str) -> int:
@@ -109,8 +128,9 @@ def wide_tag_error(path: Path, source: str, line: int, mark: str) -> TemplateErr
 
 
 def render_section(env, path: Path, context: dict[str, Any], registry: FigureRegistry,
-                   code: CodeType | None = None) -> list[Paragraph]:
-    """Render one section file into paragraphs (from `code` when it was compiled already)."""
+                   code: CodeType | None = None) -> list[Block]:
+    """Render one section file into blocks: paragraphs, tables and charts (from `code` when it
+    was compiled already, from the source with its table lines marked)."""
     from drafter.text.environment import template_error
 
     source = read_template(path)
@@ -119,7 +139,7 @@ def render_section(env, path: Path, context: dict[str, Any], registry: FigureReg
     filename = str(path)
     if code is None:
         try:
-            code = env.compile(source, name=path.name, filename=filename)
+            code = env.compile(mark_table_lines(source), name=path.name, filename=filename)
         except TemplateSyntaxError as exc:
             raise template_error(exc, path, source, context, filename) from exc
     template = env.template_class.from_code(env, code, env.make_globals(None))
@@ -133,30 +153,71 @@ def render_section(env, path: Path, context: dict[str, Any], registry: FigureReg
     except Exception as exc:  # noqa: BLE001 — translated into a message about the template
         raise template_error(exc, path, source, context, filename) from exc
     part = path.stem
-    paragraphs: list[Paragraph] = []
+    blocks: list[Block] = []
     carry = ""  # wording markers of a line without text of its own, for the next paragraph
-    for rendered_line in _settle_poisons(env, rendered, source, registry):
-        text = rendered_line.strip()
-        if not text:
-            continue
-        if not strip_wording_marks(text).strip():
-            marks = [m.group(0) for m in WORDING_MARK.finditer(text)]
-            if paragraphs and not carry and all(m[0] == WORD_CLOSE for m in marks):
-                paragraphs[-1].text += "".join(marks)  # a wording ends with the paragraph before
-            else:
-                carry += "".join(marks)
-            continue
-        text, carry = carry + text, ""
-        level = outline_level(strip_wording_marks(text))
-        text = _normalise_outline(text, level)
-        if level == 1:
-            part = strip_marks(text)
-        paragraphs.append(Paragraph(level, text, part))
-        for occ_id in marked_ids(text):
-            registry.occurrences[occ_id].part = part
+    tables = TableParser(path, source, registry)
+
+    def close_table() -> None:
+        table = tables.finish()
+        if table is not None:
+            blocks.append(table)
+            registry.tables.append(table)
+
+    for raw_line in _settle_poisons(env, rendered, source, registry):
+        for piece in split_marked_rows(raw_line):
+            line_no, text = line_of(piece)
+            text = text.strip()
+            if line_no is not None and TABLE_TITLE.match(text):
+                close_table()
+                title = TABLE_TITLE.sub("", text, count=1)
+                tables.start(title, line_no, part)
+                continue
+            if tables.table is not None and not tables.table.header and not tables.pending_header \
+                    and tables.table.unit is None and TABLE_UNIT.match(text):
+                tables.table.unit = TABLE_UNIT.sub("", text, count=1)
+                continue
+            if line_no is not None and (text.startswith("|") or text.startswith("｜")):
+                tables.row(text, line_no)
+                continue
+            if not text:
+                continue
+            if not strip_wording_marks(text).strip():  # wording markers alone on a line
+                marks = [m.group(0) for m in WORDING_MARK.finditer(text)]
+                last = blocks[-1] if blocks else None
+                if isinstance(last, Paragraph) and not carry and all(m[0] == WORD_CLOSE for m in marks):
+                    last.text += "".join(marks)  # a wording ends with the paragraph before
+                else:
+                    carry += "".join(marks)
+                continue
+            text, carry = carry + text, ""
+            close_table()
+            if has_chart(text):
+                index = chart_index(text)
+                if strip_chart(text).strip() or index is None:
+                    raise TemplateError(
+                        "图表要单独写一行", path=path,
+                        hint="把 {{ chart(…) }} 单独写在一行，图题用 title= 给出，说明文字另起一行。")
+                spec = registry.charts[index]
+                blocks.append(ChartBlock(spec, part, path, None))
+                continue
+            level = outline_level(strip_wording_marks(text))
+            text = _normalise_outline(text, level)
+            if level == 1:
+                part = strip_marks(text)
+            blocks.append(Paragraph(level, text, part))
+            for occ_id in marked_ids(text):
+                registry.occurrences[occ_id].part = part
+    close_table()
+    paragraphs = paragraphs_of(blocks)
     if carry and paragraphs:
         paragraphs[-1].text += carry
-    return paragraphs
+    for block in blocks:
+        if isinstance(block, TableBlock):
+            for row in [*block.header, *block.rows]:
+                for cell in row:
+                    for occ_id in marked_ids(cell):
+                        registry.occurrences[occ_id].part = block.part
+    return blocks
 
 
 _BLOCK_LINE = re.compile(r"\s*(?:\{%-?.*?-?%\}\s*)+")
@@ -221,15 +282,36 @@ def _outline_prefix(text: str) -> str:
     return ""
 
 
-def render_sections(env, files: list[Path], context: dict[str, Any], registry: FigureRegistry, *,
-                    compiled: dict[Path, CodeType] | None = None) -> list[Paragraph]:
-    """Render the section files in order; `compiled` holds code the validation pass compiled."""
-    paragraphs: list[Paragraph] = []
+def render_sections(env, files: list[Path], context: dict[str, Any], registry: FigureRegistry,
+                    first_numbers: tuple[int, int] = (0, 0), *,
+                    compiled: dict[Path, CodeType] | None = None) -> list[Block]:
+    """The blocks of all `files`; tables and charts numbered in order after `first_numbers`
+    (tables, charts) already used; `compiled` holds code the validation pass compiled."""
+    blocks: list[Block] = []
     for path in files:
-        paragraphs.extend(render_section(env, path, context, registry, (compiled or {}).get(path)))
+        blocks.extend(render_section(env, path, context, registry, (compiled or {}).get(path)))
+    number_blocks(blocks, registry, first_numbers)
     if registry.wordings:
-        wording_texts(paragraphs, registry)
-    return paragraphs
+        wording_texts(paragraphs_of(blocks), registry)
+    return blocks
+
+
+def number_blocks(blocks: list[Block], registry: FigureRegistry, first: tuple[int, int] = (0, 0)) -> tuple[int, int]:
+    """Number tables 表1, 表2, … and charts 图1, 图2, …; every figure in a table learns its cell."""
+    tables, charts = first
+    for block in blocks:
+        if isinstance(block, TableBlock):
+            tables += 1
+            block.number = tables
+            assign_cells(block, registry)
+        elif isinstance(block, ChartBlock):
+            charts += 1
+            block.number = block.spec.number = charts
+    return tables, charts
+
+
+def paragraphs_of(blocks: list[Block]) -> list[Paragraph]:
+    return [b for b in blocks if isinstance(b, Paragraph)]
 
 
 def wording_texts(paragraphs: list[Paragraph], registry: FigureRegistry) -> None:

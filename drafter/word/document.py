@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from pathlib import Path
@@ -11,6 +12,7 @@ from docx.document import Document as DocumentObject
 from docx.enum.style import WD_STYLE_TYPE
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.exceptions import PackageNotFoundError
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docxtpl import DocxTemplate
 from jinja2.exceptions import SecurityError, TemplateError as JinjaError, UndefinedError
@@ -21,8 +23,8 @@ from drafter.word.styles import STYLE_FOR_LEVEL, body_style_name, ensure_styles
 from drafter.word.style import StyleSettings
 from drafter.word.layout import finish
 from drafter.outputs import write_atomically, write_new
-from drafter.word.oxml import highlight_placeholders, mark_wordings, paragraph_text, strip_all_marks, wrap_figures
-from drafter.text.sections import Paragraph
+from drafter.word.oxml import highlight_placeholders, mark_wordings, number_in_document_order, paragraph_text, strip_all_marks, wrap_figures
+from drafter.text.sections import Block
 
 BODY_MARK = "\ue010drafter-body\ue011"
 
@@ -175,9 +177,10 @@ def fill_master(master_path: Path, env, context: dict[str, Any]) -> DocumentObje
     return tpl.docx
 
 
-def insert_body(document: DocumentObject, paragraphs: list[Paragraph], master_path: Path,
-                settings: StyleSettings) -> None:
-    """Replace the `{{ body }}` paragraph of the master by the rendered sections."""
+def insert_body(document: DocumentObject, paragraphs: list[Block], master_path: Path,
+                settings: StyleSettings, registry: FigureRegistry | None = None) -> None:
+    """Replace the `{{ body }}` paragraph of the master by the rendered sections: paragraphs,
+    tables and charts."""
     body_p = None
     for p in document.element.body.iter(qn("w:p")):
         if BODY_MARK in paragraph_text(p):
@@ -189,36 +192,144 @@ def insert_body(document: DocumentObject, paragraphs: list[Paragraph], master_pa
             hint="在母版正文位置单独起一段，只写 {{ body }}，各部分内容会插在这里。",
         )
     ensure_styles(document, settings)
+    insert_blocks(document, paragraphs, body_p, settings, registry or FigureRegistry())
+    body_p.getparent().remove(body_p)
+
+
+def insert_blocks(document: DocumentObject, blocks: list[Block], before, settings: StyleSettings,
+                  registry: FigureRegistry) -> None:
+    """Insert `blocks` before the element `before`."""
+    from drafter.text.blocks import ChartBlock, TableBlock
+
     # Look each style up once; python-docx would search the styles part per paragraph.
     # Body text is Normal (no pStyle), or the custom 正文 of a master made by an older drafter.
     names = {**STYLE_FOR_LEVEL, 0: body_style_name(document)}
     style_ids = {level: document.styles.get_style_id(name, WD_STYLE_TYPE.PARAGRAPH)
                  for level, name in names.items()}
-    for para in paragraphs:
-        p = body_p.add_p_before()
-        style_id = style_ids.get(para.level, style_ids[0])
+    table_styles = None
+    for block in blocks:
+        if isinstance(block, (TableBlock, ChartBlock)):
+            from drafter.word.tables import ensure_table_styles, table_heading, table_placeholder
+
+            table_styles = table_styles or ensure_table_styles(document, settings)
+            if isinstance(block, TableBlock):
+                for el in table_heading(block, table_styles):
+                    before.addprevious(el)
+                placeholder = table_placeholder(block)
+                before.addprevious(placeholder)
+                registry.pending_tables.append((placeholder, block))
+            else:
+                _insert_chart(document, block, before, table_styles, settings)
+            continue
+        p = before.add_p_before() if hasattr(before, "add_p_before") else _p_before(before)
+        style_id = style_ids.get(block.level, style_ids[0])
         if style_id:
             p.style = style_id
-        p.add_r().text = para.text
-    body_p.getparent().remove(body_p)
+        p.add_r().text = block.text
 
 
-def compose(master_path: Path, env, context: dict[str, Any], paragraphs: list[Paragraph],
-            registry: FigureRegistry, settings: StyleSettings) -> DocumentObject:
+def _p_before(element):
+    p = OxmlElement("w:p")
+    element.addprevious(p)
+    return p
+
+
+def _insert_chart(document: DocumentObject, block, before, styles: dict[str, str], settings: StyleSettings) -> None:
+    """The chart's picture at the type-area width, then its caption 图N　…"""
+    from docx.shared import Twips
+    from docx.text.paragraph import Paragraph as DocxParagraph
+
+    from drafter.word.charts import render_png
+    from drafter.word.tables import CAPTION_STYLE, PICTURE_STYLE
+
+    spec = block.spec
+    caption = f"{block.label}\u3000{spec.title}" if spec.title else block.label
+    p = _p_before(before)
+    p.style = styles[PICTURE_STYLE]
+    if spec.labels:
+        width_mm = settings.type_width / 1440 * 25.4
+        run = DocxParagraph(p, document._body).add_run()
+        run.add_picture(io.BytesIO(render_png(spec, width_mm)), width=Twips(settings.type_width))
+        doc_pr = p.find(".//" + qn("wp:docPr"))
+        if doc_pr is not None:
+            doc_pr.set("name", f"drafter:chart{block.number}")
+            doc_pr.set("descr", caption)
+    else:
+        p.add_r().text = f"【待补充：{block.label} 查询 {spec.query or '（未知）'} 没有返回数据】"
+    c = _p_before(before)
+    c.style = styles[CAPTION_STYLE]
+    c.add_r().text = caption
+
+
+def append_appendices(document: DocumentObject, appendices: list[tuple[str, list[Block]]],
+                      settings: StyleSettings, registry: FigureRegistry) -> None:
+    """Each appendix on a new page after the closing: `附件` (or 附件1, 附件2 …) at the top
+    left in 黑体, its title centred on the third line, then its blocks (GB/T 9704 §8)."""
+    from drafter.word.gongwen import TITLE
+    from drafter.word.tables import ensure_table_styles
+
+    if not appendices:
+        return
+    body = document.element.body
+    sect = body.find(qn("w:sectPr"))
+    end = OxmlElement("w:p")
+    if sect is not None:
+        sect.addprevious(end)
+    else:
+        body.append(end)
+    ensure_table_styles(document, settings)
+    heading_id = document.styles.get_style_id(STYLE_FOR_LEVEL[1], WD_STYLE_TYPE.PARAGRAPH)
+    title_id = document.styles.get_style_id(TITLE, WD_STYLE_TYPE.PARAGRAPH)
+    for n, (title, blocks) in enumerate(appendices, 1):
+        label = "附件" if len(appendices) == 1 else f"附件{n}"
+        head = _p_before(end)
+        head.style = heading_id
+        ppr = head.get_or_add_pPr()
+        ppr.append(OxmlElement("w:pageBreakBefore"))
+        ind = OxmlElement("w:ind")
+        ind.set(qn("w:firstLine"), "0")
+        ind.set(qn("w:firstLineChars"), "0")
+        ppr.append(ind)
+        head.add_r().text = label
+        _p_before(end)
+        t = _p_before(end)
+        t.style = title_id
+        t.add_r().text = title
+        _p_before(end)
+        insert_blocks(document, blocks, end, settings, registry)
+    end.getparent().remove(end)
+
+
+def compose(master_path: Path, env, context: dict[str, Any], paragraphs: list[Block],
+            registry: FigureRegistry, settings: StyleSettings,
+            appendices: list[tuple[str, list[Block]]] | None = None) -> DocumentObject:
     """The finished draft in memory: master filled, body inserted, 公文 layout, figures tagged."""
     document = fill_master(master_path, env, context)
-    insert_body(document, paragraphs, master_path, settings)
+    insert_body(document, paragraphs, master_path, settings, registry)
+    append_appendices(document, appendices or [], settings, registry)
     finish(document, settings)
     signers = (context.get("report") or {}).get("signer")
     if signers:
         from drafter.word.signer import lay_out_signer
 
         lay_out_signer(document, settings, signers)
-    mark_wordings(document.element.body)
-    wrap_figures(document.element.body, registry)
-    highlight_placeholders(document.element.body, registry)
-    for part in (*[s.header for s in document.sections], *[s.footer for s in document.sections]):
-        strip_all_marks(part._element)
+    body = document.element.body
+    mark_wordings(body)
+    number_in_document_order(body, registry)
+    if registry.pending_tables:
+        from drafter.word.tables import build_tables, ensure_table_styles
+
+        build_tables(registry.pending_tables, registry, ensure_table_styles(document, settings), settings, body)
+        registry.pending_tables = []
+    wrap_figures(body, registry, renumber=False)
+    highlight_placeholders(body, registry)
+    # Headers and footers through the package's relationships: a section's `.header` would add a
+    # definition where there is none, and finds its predecessor by an XPath over the whole body.
+    for rel in document.part.rels.values():
+        if rel.reltype in (RT.HEADER, RT.FOOTER) and not rel.is_external:
+            element = getattr(rel.target_part, "element", None)
+            if element is not None:
+                strip_all_marks(element)
     return document
 
 

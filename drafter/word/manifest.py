@@ -52,6 +52,44 @@ class SourceRef(_Entry):
     row: int | None = None
 
 
+class CellRef(_Entry):
+    """Where a figure stands in a table of the draft: 表{table} 第{row}行（{key}）“{column}”."""
+
+    table: int
+    row: int
+    key: str = ""
+    column: str = ""
+
+
+class TableRow(_Entry):
+    key: str = ""
+    cells: list[str] = Field(default_factory=list)
+    figures: list[str] = Field(default_factory=list)  # ids of the row's figures
+
+
+class TableEntry(_Entry):
+    """A table of the draft as built: its rows by key, their texts and figures."""
+
+    number: int
+    title: str = ""
+    part: str = ""
+    columns: list[str] = Field(default_factory=list)
+    rows: list[TableRow] = Field(default_factory=list)
+
+
+class ChartEntry(_Entry):
+    """A chart of the draft as built: its data, one row a category (label, then each value)."""
+
+    number: int
+    title: str = ""
+    kind: str = ""
+    query: str = ""
+    x: str = ""
+    y: list[str] = Field(default_factory=list)
+    unit: str = ""
+    rows: list[list[Any]] = Field(default_factory=list)
+
+
 class FigureEntry(_Entry):
     """A figure as printed in the draft, with its raw value and where it came from."""
 
@@ -70,6 +108,7 @@ class FigureEntry(_Entry):
     formula: str | None = None
     expr: list[Any] | None = None
     inputs: list[dict[str, Any]] = Field(default_factory=list)
+    cell: CellRef | None = None
 
 
 class QueryEntry(_Entry):
@@ -137,6 +176,8 @@ class Manifest(_Entry):
     sources: dict[str, SourceEntry] = Field(default_factory=dict)
     queries: dict[str, QueryEntry] = Field(default_factory=dict)
     figures: list[FigureEntry] = Field(default_factory=list)
+    tables: list[TableEntry] = Field(default_factory=list)
+    charts: list[ChartEntry] = Field(default_factory=list)
     # Traced wordings (absent from drafts of releases before them), consistency rules the build's
     # figures failed, and when `drafter refresh` last brought the figures up to date.
     wordings: list[WordingEntry] = Field(default_factory=list)
@@ -190,7 +231,7 @@ def manifest_data(project: "Project", run: "RunResult", registry: FigureRegistry
             entry.error = result.error.message
         queries[name] = entry
     figures = [
-        FigureEntry(
+        _with_cell(FigureEntry(
             id=occ.id,
             ref=occ.ref,
             text=occ.text,
@@ -201,7 +242,7 @@ def manifest_data(project: "Project", run: "RunResult", registry: FigureRegistry
             description=occ.description,
             sources=[SourceRef(query=s.query, source=s.source, column=s.column, row=s.row) for s in occ.sources],
             **_derivation(occ),
-        )
+        ), occ)
         for occ in registry
     ]
     for figure_entry, occ in zip(figures, registry):
@@ -219,6 +260,7 @@ def manifest_data(project: "Project", run: "RunResult", registry: FigureRegistry
         sources=_sources(config, run),
         queries=queries,
         figures=figures,
+        **blocks_manifest(registry),
         wordings=[wording_entry(w) for w in registry.wordings.values()],
     )
     if rules:  # only where there are some: a clean draft stores what format 1 stored, plus its wordings
@@ -233,6 +275,35 @@ def wording_entry(w) -> WordingEntry:
         reads=[ReadEntry(ref=ref, value=json_value(value)) for ref, value in w.reads],
         text=w.text, part=w.part, parent=w.parent, template=w.template, line=w.line,
     )
+
+
+def _with_cell(entry: FigureEntry, occ: Any) -> FigureEntry:
+    """The entry with the figure's table cell, when it stands in a table (set only then, so
+    other figures' JSON stays as it was)."""
+    if occ.cell:
+        entry.cell = CellRef(**occ.cell)
+    return entry
+
+
+def blocks_manifest(registry: FigureRegistry) -> dict[str, Any]:
+    """The tables (rows by key, with their cell texts and figure ids) and charts (their data)
+    of a build, for `check` to tell added, deleted and changed rows."""
+    from drafter.data.figures import marked_ids, strip_marks
+
+    out: dict[str, Any] = {}
+    if registry.tables:
+        out["tables"] = [
+            TableEntry(
+                number=table.number, title=strip_marks(table.title), part=table.part, columns=table.columns,
+                rows=[TableRow(key=table.key(r), cells=[strip_marks(c) for c in row],
+                               figures=[registry.current_id(i) for c in row for i in marked_ids(c)])
+                      for r, row in enumerate(table.rows)],
+            )
+            for table in registry.tables
+        ]
+    if registry.charts:
+        out["charts"] = [ChartEntry(**c.manifest()) for c in registry.charts if c.number]
+    return out
 
 
 def _sources(config, run: "RunResult") -> dict[str, SourceEntry]:
@@ -278,8 +349,9 @@ def _manifest_xml(data: Manifest) -> bytes:
     el = etree.Element(f"{{{MANIFEST_NS}}}manifest", nsmap={"drafter": MANIFEST_NS})
     el.set("format", str(FORMAT_VERSION))
     # JSON escapes control characters; the two noncharacters (and lone surrogates) XML cannot
-    # hold either are escaped the same way, so database text of any kind fits.
-    text = json.dumps(data.model_dump(mode="json", exclude_unset=True), ensure_ascii=False, indent=1)
+    # hold either are escaped the same way, so database text of any kind fits. Compact: Python's
+    # C encoder only serves dumps without indent (a 10,000-row table's manifest took seconds).
+    text = json.dumps(data.model_dump(mode="json", exclude_unset=True), ensure_ascii=False, separators=(",", ":"))
     el.text = _XML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
     return etree.tostring(el, xml_declaration=True, encoding="UTF-8", standalone=True)
 
@@ -325,6 +397,9 @@ def _is_manifest(blob: bytes) -> bool:
     return MANIFEST_NS.encode() in blob[:400]
 
 
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+
+
 def read_manifest(document) -> Manifest | None:
     """The manifest of a draft opened with python-docx, or None when it was stripped (or
     damaged: a manifest that does not read as one is not trusted)."""
@@ -336,7 +411,8 @@ def read_manifest(document) -> Manifest | None:
         if not _is_manifest(blob):
             continue
         try:
-            el = etree.fromstring(blob, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+            # huge_tree: a long table's manifest is over libxml2's 10 MB limit for one text node
+            el = etree.fromstring(blob, parser=_PARSER)
             return Manifest.model_validate_json(el.text or "")
         except (etree.XMLSyntaxError, ValidationError):
             return None

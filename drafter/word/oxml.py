@@ -120,14 +120,49 @@ def _w(tag: str, **attrs: str) -> etree._Element:
     return el
 
 
+_T, _TAB, _BR, _CR, _RPR = qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr"), qn("w:rPr")
+_PLAIN = re.compile(r"[\t\n]")
+
+
+def _text_of_run(run: etree._Element) -> str:
+    """A run's text as python-docx's `CT_R.text` gives it (tabs and breaks included), read
+    without XPath: a long table has tens of thousands of runs."""
+    parts = []
+    for el in run:
+        tag = el.tag
+        if tag == _T:
+            parts.append(el.text or "")
+        elif tag == _TAB:
+            parts.append("\t")
+        elif tag in (_BR, _CR):
+            parts.append("\n")
+    return "".join(parts)
+
+
+def _set_run_text(run: etree._Element, text: str) -> None:
+    """Set a run's text; plain text into its one w:t directly, anything else through python-docx."""
+    ts = [el for el in run if el.tag != _RPR]
+    if len(ts) == 1 and ts[0].tag == _T and not _PLAIN.search(text):
+        ts[0].text = text
+        ts[0].set(_XML_SPACE, "preserve")
+        return
+    run.text = text
+
+
 def _run_with_text(template_run: etree._Element, text: str) -> etree._Element:
     run = _w("r")
-    rpr = template_run.find(qn("w:rPr"))
+    rpr = template_run.find(_RPR)
     if rpr is not None:
         run.append(copy.deepcopy(rpr))
-    run.text = text  # python-docx's setter: a tab becomes w:tab, a line break w:br
-    for t in run.iter(qn("w:t")):
+    if _PLAIN.search(text):
+        run.text = text  # python-docx's setter: a tab becomes w:tab, a line break w:br
+        for t in run.iter(_T):
+            t.set(_XML_SPACE, "preserve")
+    else:
+        t = _w("t")
+        t.text = text
         t.set(_XML_SPACE, "preserve")
+        run.append(t)
     return run
 
 
@@ -135,7 +170,36 @@ def _marked_runs(root: etree._Element) -> list[etree._Element]:
     """The runs whose text (tabs and breaks included) holds a figure marker. A figure's text
     may hold a tab, which python-docx writes as w:tab between two w:t: a marker can span
     several w:t of its run, never several runs."""
-    return [r for r in root.iter(qn("w:r")) if MARKED.search(r.text or "")]
+    return [r for r in root.iter(qn("w:r")) if MARK_OPEN in _text_of_run(r)]
+
+
+class _Controls:
+    """Makes content controls fast: one prototype per run formatting, deep-copied per figure."""
+
+    def __init__(self) -> None:
+        self._prototypes: dict[bytes | None, etree._Element] = {}
+
+    def make(self, run: etree._Element, text: str, tag: str, alias: str, sdt_id: int,
+             bookmark: tuple[int, str]) -> etree._Element:
+        if _PLAIN.search(text):
+            return content_control(run, text, tag, alias, sdt_id, bookmark)
+        rpr = run.find(_RPR)
+        key = None if rpr is None else etree.tostring(rpr)
+        proto = self._prototypes.get(key)
+        if proto is None:
+            proto = self._prototypes[key] = content_control(run, "x", "t", "a", 0, (0, "b"))
+        sdt = copy.deepcopy(proto)
+        pr = sdt[0]
+        pr.find(qn("w:alias")).set(qn("w:val"), alias)
+        pr.find(qn("w:tag")).set(qn("w:val"), tag)
+        pr.find(qn("w:id")).set(qn("w:val"), str(sdt_id))
+        content = sdt[1]
+        start, r, end = content[0], content[1], content[2]
+        start.set(qn("w:id"), str(bookmark[0]))
+        start.set(qn("w:name"), bookmark[1])
+        end.set(qn("w:id"), str(bookmark[0]))
+        r.find(_T).text = text
+        return sdt
 
 
 def content_control(run: etree._Element, text: str, tag: str, alias: str, sdt_id: int,
@@ -161,7 +225,8 @@ def content_control(run: etree._Element, text: str, tag: str, alias: str, sdt_id
 
 
 def _split_run(run: etree._Element, text: str, registry: FigureRegistry, counter: list[int],
-               bookmark_base: int = 0) -> list[etree._Element]:
+               bookmark_base: int = 0, controls: _Controls | None = None) -> list[etree._Element]:
+    controls = controls or _Controls()
     pieces: list[etree._Element] = []
     pos = 0
     for match in MARKED.finditer(text):
@@ -173,39 +238,44 @@ def _split_run(run: etree._Element, text: str, registry: FigureRegistry, counter
             pieces.append(_run_with_text(run, shown))
         else:
             counter[0] += 1
-            pieces.append(content_control(run, shown, figure_tag(occ_id, occ.ref),
-                                          figure_alias(occ.description, occ_id), _SDT_ID_BASE + counter[0],
-                                          (bookmark_base + counter[0], figure_bookmark(occ_id))))
+            pieces.append(controls.make(run, shown, figure_tag(occ_id, occ.ref),
+                                        figure_alias(occ.description, occ_id), _SDT_ID_BASE + counter[0],
+                                        (bookmark_base + counter[0], figure_bookmark(occ_id))))
         pos = match.end()
     if pos < len(text):
         pieces.append(_run_with_text(run, text[pos:]))
     return pieces
 
 
-def number_in_document_order(root: etree._Element, registry: FigureRegistry) -> None:
-    """Renumber the registry so that f001 is the first figure a reader meets."""
+def number_in_document_order(root: etree._Element, registry: FigureRegistry) -> list[etree._Element]:
+    """Renumber the registry so that f001 is the first figure a reader meets; return the
+    marked runs (in document order)."""
     runs = _marked_runs(root)
-    order = [m.group(1) for r in runs for m in MARKED.finditer(r.text)]
+    texts = [_text_of_run(r) for r in runs]
+    order = [m.group(1) for t in texts for m in MARKED.finditer(t)]
     mapping = registry.renumber(order)
-    for r in runs:
-        renamed = MARKED.sub(lambda m: f"{MARK_OPEN}{mapping.get(m.group(1), m.group(1))}{MARK_SEP}{m.group(2)}{MARK_CLOSE}", r.text)
-        if renamed != r.text:
-            r.text = renamed  # keeps the run's properties
+    for r, text in zip(runs, texts):
+        renamed = MARKED.sub(lambda m: f"{MARK_OPEN}{mapping.get(m.group(1), m.group(1))}{MARK_SEP}{m.group(2)}{MARK_CLOSE}", text)
+        if renamed != text:
+            _set_run_text(r, renamed)  # keeps the run's properties
+    return runs
 
 
-def wrap_figures(root: etree._Element, registry: FigureRegistry) -> int:
-    """Replace every marked figure under `root` by a content control; return how many."""
-    number_in_document_order(root, registry)
+def wrap_figures(root: etree._Element, registry: FigureRegistry, *, renumber: bool = True) -> int:
+    """Replace every marked figure under `root` by a content control; return how many.
+    `renumber=False` when `number_in_document_order` already ran."""
+    runs = number_in_document_order(root, registry) if renumber else _marked_runs(root)
     counter = [0]
     bookmark_ids = [int(b.get(qn("w:id"))) for b in root.iter(qn("w:bookmarkStart"))
                     if (b.get(qn("w:id")) or "").isdigit()]
     bookmark_base = max(bookmark_ids, default=0)
-    for run in _marked_runs(root):
-        text = run.text
+    controls = _Controls()
+    for run in runs:
+        text = _text_of_run(run)
         parent = run.getparent()
         index = parent.index(run)
         parent.remove(run)
-        for offset, piece in enumerate(_split_run(run, text, registry, counter, bookmark_base)):
+        for offset, piece in enumerate(_split_run(run, text, registry, counter, bookmark_base, controls)):
             parent.insert(index + offset, piece)
     return counter[0]
 
@@ -246,13 +316,15 @@ def mark_wordings(root: etree._Element) -> int:
 def strip_all_marks(root: etree._Element) -> None:
     """Remove markers left anywhere (headers, properties) as plain text."""
     for run in _marked_runs(root):
-        run.text = MARKED.sub(lambda m: m.group(2), run.text)
+        _set_run_text(run, MARKED.sub(lambda m: m.group(2), _text_of_run(run)))
 
 
 def highlight_placeholders(root: etree._Element, registry: FigureRegistry) -> int:
     """Mark every 【待补充】 placeholder yellow, so an editor cannot miss it."""
     wanted = {o.id for o in registry.placeholders}
     count = 0
+    if not wanted:
+        return 0
     for sdt in root.iter(qn("w:sdt")):
         tag = sdt.find(f"{qn('w:sdtPr')}/{qn('w:tag')}")
         parsed = parse_tag(tag.get(qn("w:val"), "")) if tag is not None else None

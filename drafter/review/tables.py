@@ -1,0 +1,323 @@
+"""`check` for tables and charts: where a figure stands in a table, rows added or deleted by
+hand, tables and charts whose query now returns other rows.
+
+A draft's tables are read from its `w:tbl` elements: every cell paragraph knows its table
+(in the order of the draft), row and column. Tables drafter wrote are recorded in the
+manifest (`tables`: number, title, columns, and per row its key, cell texts and figure
+ids), and so are charts (`charts`: their rows).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from docx.oxml.ns import qn
+from lxml import etree
+
+from drafter.review.scan import ScannedParagraph
+from drafter.word.manifest import Manifest
+
+_TBL, _TR, _TC, _P = qn("w:tbl"), qn("w:tr"), qn("w:tc"), qn("w:p")
+_TR_PR, _TBL_HEADER, _GRID_SPAN, _VAL = qn("w:trPr"), qn("w:tblHeader"), qn("w:gridSpan"), qn("w:val")
+
+
+@dataclass(frozen=True)
+class CellPosition:
+    table: int  # 0-based, in the order of the draft
+    row: int  # 0-based among all rows of the table
+    column: int  # 0-based grid column
+    header: bool  # a repeated header row
+
+
+@dataclass
+class TableFinding:
+    """A finding about a whole row or table (or a chart)."""
+
+    status: str
+    table: str  # 表1 / 图1
+    title: str
+    text: str  # what is wrong, one line
+    note: str = ""
+    part: str = ""
+    paragraph: int | None = None
+    span: tuple[int, int] | None = None
+    finding: bool = True
+
+    @property
+    def label(self) -> str:
+        return self.text
+
+    @property
+    def sentence(self) -> str:
+        return f"{self.table}　{self.title}" if self.title else self.table
+
+
+@dataclass
+class DraftTable:
+    """One `w:tbl` of a draft: per row, the scanned paragraphs of each cell."""
+
+    index: int
+    element: etree._Element
+    rows: list[list[list[ScannedParagraph]]] = field(default_factory=list)
+    header_rows: set[int] = field(default_factory=set)
+
+    def row_text(self, r: int, c: int) -> str:
+        cells = self.rows[r]
+        return "".join(p.text for p in cells[c]).strip() if c < len(cells) else ""
+
+    def row_figures(self, r: int) -> list[str]:
+        return [span.id for cell in self.rows[r] for p in cell for span in p.figures]
+
+    def body_rows(self) -> list[int]:
+        return [r for r in range(len(self.rows)) if r not in self.header_rows]
+
+
+def draft_tables(
+    paragraphs: list[ScannedParagraph], body: etree._Element
+) -> tuple[list[DraftTable], dict[int, CellPosition]]:
+    """The tables of a scanned draft and the cell position of every paragraph in one."""
+    by_element = {id(p.element): p for p in paragraphs}
+    tables: list[DraftTable] = []
+    positions: dict[int, CellPosition] = {}
+    for t, tbl in enumerate(body.iter(_TBL)):
+        table = DraftTable(t, tbl)
+        for r, tr in enumerate(tbl.iterchildren(_TR)):
+            pr = tr.find(_TR_PR)
+            header = pr is not None and pr.find(_TBL_HEADER) is not None
+            if header:
+                table.header_rows.add(r)
+            cells: list[list[ScannedParagraph]] = []
+            column = 0
+            for tc in tr.iterchildren(_TC):
+                ps = [by_element[id(p)] for p in tc.iter(_P) if id(p) in by_element]
+                for p in ps:
+                    positions.setdefault(p.index, CellPosition(t, r, column, header))
+                cells.append(ps)
+                span = tc.find(f"{qn('w:tcPr')}/{_GRID_SPAN}")
+                column += int(span.get(_VAL, "1")) if span is not None and (span.get(_VAL) or "").isdigit() else 1
+            table.rows.append(cells)
+        tables.append(table)
+    return tables, positions
+
+
+def located_label(tables: list[DraftTable], pos: CellPosition, known: dict[int, tuple[int, list[str]]]) -> str:
+    """`表3 第1行（事故调查）“其中重大案件”` in a table drafter recorded (`known`: draft table index →
+    (number, column labels)), else the table's place in the draft (`structural_label`)."""
+    if pos.table not in known or pos.header:
+        return structural_label(tables, pos)
+    number, columns = known[pos.table]
+    table = tables[pos.table]
+    body = table.body_rows()
+    row = body.index(pos.row) + 1 if pos.row in body else pos.row + 1
+    key = table.row_text(pos.row, 0)
+    column = columns[pos.column] if pos.column < len(columns) else f"第{pos.column + 1}列"
+    return f"表{number} 第{row}行" + (f"（{key}）" if key else "") + f"“{column}”"
+
+
+def structural_label(tables: list[DraftTable], pos: CellPosition) -> str:
+    """`第2个表格 第3行 第2列“家次”` for a cell of a table drafter did not record (the Word master's)."""
+    table = tables[pos.table]
+    headers = sorted(table.header_rows) or [0]  # no repeated header row: the first row is the header
+    head = table.row_text(headers[-1], pos.column) if headers[-1] < len(table.rows) else ""
+    body = [r for r in range(len(table.rows)) if r not in headers]
+    row = body.index(pos.row) + 1 if pos.row in body else pos.row + 1
+    return f"第{pos.table + 1}个表格 第{row}行 第{pos.column + 1}列" + (f"“{head}”" if head else "")
+
+
+def align_cells(
+    drafted: tuple[list[DraftTable], dict[int, CellPosition]], fresh: tuple[list[DraftTable], dict[int, CellPosition]]
+) -> tuple[dict[int, int], set[int], set[int]]:
+    """Fresh paragraph → draft paragraph for cell paragraphs: tables paired in order, rows by
+    their first cell's text where it is unique (else by place), columns by place. Also the
+    indexes of all cell paragraphs of each side, which the paragraph alignment leaves out.
+    `drafted` and `fresh` are what `draft_tables` gives for each side."""
+    (d_tables, d_pos), (f_tables, f_pos) = drafted, fresh
+    pairs: dict[int, int] = {}
+    for dt, ft in zip(d_tables, f_tables):
+        d_keys = _row_keys(dt)
+        d_by_key = {k: r for r, k in d_keys.items()}
+        f_keys = _row_keys(ft)
+        for fr in range(len(ft.rows)):
+            key = f_keys.get(fr)
+            dr = d_by_key.get(key) if key is not None else None
+            if (
+                dr is None
+                and fr < len(dt.rows)
+                and (fr in ft.header_rows) == (fr in dt.header_rows)
+                and d_keys.get(fr) is None
+            ):
+                dr = fr
+            if dr is None:
+                continue
+            for c, cell in enumerate(ft.rows[fr]):
+                if c < len(dt.rows[dr]):
+                    for fp, dp in zip(cell, dt.rows[dr][c]):
+                        pairs[fp.index] = dp.index
+    return pairs, set(d_pos), set(f_pos)
+
+
+def _row_keys(table: DraftTable) -> dict[int, str]:
+    """Row → its first cell's text, for rows whose first cell text is unique in the table."""
+    keys: dict[int, str] = {}
+    seen: dict[str, int] = {}
+    for r in range(len(table.rows)):
+        key = table.row_text(r, 0)
+        if not key:
+            continue
+        seen[key] = seen.get(key, 0) + 1
+        keys[r] = key
+    return {r: k for r, k in keys.items() if seen[k] == 1}
+
+
+# --------------------------------------------------------------------------- findings
+
+
+def table_findings(
+    manifest: Manifest | None,
+    fresh_registry,
+    d_tables: list[DraftTable],
+    statuses: dict[str, str],
+    known: dict[int, tuple[int, list[str]]] | None = None,
+) -> tuple[list[TableFinding], set[str], set[int]]:
+    """Row and table findings; the ids of figures whose whole row was deleted (each of them is
+    covered by the row's finding); the draft paragraphs of rows added by hand. `known` is
+    filled with draft table index → (table number, column labels) of the tables found."""
+    known = {} if known is None else known
+    if not manifest or not manifest.tables:
+        return [], set(), set()
+    stale, removed, edited = statuses["stale"], statuses["removed"], statuses["edited"]
+    out: list[TableFinding] = []
+    covered: set[str] = set()
+    added_paragraphs: set[int] = set()
+    fresh_tables = {t.number: t for t in getattr(fresh_registry, "tables", [])}
+    for entry in manifest.tables:
+        number, title, part = entry.number, entry.title, entry.part
+        label = f"表{number}"
+        rows = entry.rows
+        ids = {i for row in rows for i in row.figures}
+        # The draft's table: the one holding most of this table's figures.
+        best, best_count = None, 0
+        for dt in d_tables:
+            count = sum(1 for r in dt.body_rows() for i in dt.row_figures(r) if i in ids) if ids else 0
+            if count > best_count:
+                best, best_count = dt, count
+        anchor = _first_paragraph(best) if best is not None else None
+        if best is None and ids:
+            out.append(TableFinding(removed, label, title, f"{label} 已不在草稿中（整个表格被删除）", part=part))
+            covered |= ids
+        elif best is not None:
+            known[best.index] = (number, list(entry.columns))
+            present: dict[str, int] = {}
+            body_rows = best.body_rows()
+            for position, r in enumerate(body_rows, 1):
+                figures = best.row_figures(r)
+                mine = [i for i in figures if i in ids]
+                text = "".join(best.row_text(r, c) for c in range(len(best.rows[r])))
+                copied = mine and all(present.get(i) is not None for i in mine)
+                if (not mine or copied) and text:
+                    key = best.row_text(r, 0)
+                    note = (
+                        "这一行不来自查询，是手工加入的"
+                        + ("（复制了另一行的数字）" if copied else "")
+                        + "；核实其数字的出处，或在模板/查询中加上这一行后重新生成。"
+                    )
+                    first = next((p for cell in best.rows[r] for p in cell), None)
+                    out.append(
+                        TableFinding(
+                            edited,
+                            label,
+                            title,
+                            f"{label} 新增第{position}行" + (f"（{key}）" if key else ""),
+                            note=note,
+                            part=part,
+                            paragraph=first.index if first else None,
+                        )
+                    )
+                    added_paragraphs |= {p.index for cell in best.rows[r] for p in cell}
+                for i in mine:
+                    present.setdefault(i, r)
+            for n, row in enumerate(rows, 1):
+                figures = row.figures
+                if figures and not any(i in present for i in figures):
+                    key = row.key
+                    out.append(
+                        TableFinding(
+                            removed,
+                            label,
+                            title,
+                            f"{label} 第{n}行" + (f"（{key}）" if key else "") + " 已删除",
+                            note=f"生成时这一行是：{' | '.join(row.cells)}。确认是有意删去。",
+                            part=part,
+                            paragraph=anchor,
+                        )
+                    )
+                    covered |= set(figures)
+        fresh = fresh_tables.get(number)
+        if fresh is not None:
+            note = _row_difference([r.key for r in rows], [fresh.key(i) for i in range(len(fresh.rows))])
+            if note:
+                out.append(
+                    TableFinding(
+                        stale, label, title, f"{label} 的行与当前数据不同", note=note, part=part, paragraph=anchor
+                    )
+                )
+    return out, covered, added_paragraphs
+
+
+def _first_paragraph(table: DraftTable) -> int | None:
+    for row in table.rows:
+        for cell in row:
+            for p in cell:
+                return p.index
+    return None
+
+
+def _row_difference(built: list[str], current: list[str]) -> str:
+    """`当前数据多出“A”“B”；不再有“C”`, or '' when the rows are the same keys in the same order."""
+    if built == current:
+        return ""
+    more = [k for k in current if k not in built]
+    fewer = [k for k in built if k not in current]
+    parts = []
+    if more:
+        parts.append("当前数据多出" + "".join(f"“{k}”" for k in more[:10]) + (" 等" if len(more) > 10 else ""))
+    if fewer:
+        parts.append("不再有" + "".join(f"“{k}”" for k in fewer[:10]) + (" 等" if len(fewer) > 10 else ""))
+    if not parts:
+        parts.append(f"行的顺序变了：现在依次为{'、'.join(current[:10])}" + (" 等" if len(current) > 10 else ""))
+    return "；".join(parts) + f"（生成时 {len(built)} 行，当前 {len(current)} 行）。重新生成草稿可更新此表。"
+
+
+def chart_findings(manifest: Manifest | None, fresh_registry, document, stale: str, removed: str) -> list[TableFinding]:
+    """A chart whose rows changed since the draft was built (数据已变化), or whose picture is gone."""
+    if not manifest or not manifest.charts:
+        return []
+    fresh = {c.number: c for c in getattr(fresh_registry, "charts", []) if c.number}
+    names = {el.get("name") for el in document.element.body.iter(qn("wp:docPr"))}
+    out = []
+    for entry in manifest.charts:
+        number, title = entry.number, entry.title
+        label = f"图{number}"
+        if f"drafter:chart{number}" not in names and entry.rows:
+            out.append(TableFinding(removed, label, title, f"{label} 已不在草稿中", note="图表图片已被删除。"))
+        current = fresh.get(number)
+        if current is None:
+            continue
+        built_rows = [list(r) for r in entry.rows]
+        now_rows = current.manifest()["rows"]
+        if built_rows != now_rows:
+            built = {str(r[0]): r[1:] for r in built_rows}
+            now = {str(r[0]): r[1:] for r in now_rows}
+            changed = [k for k in now if k in built and built[k] != now[k]]
+            note = _row_difference(list(built), list(now)) or ""
+            if changed:
+                detail = "；".join(
+                    f"“{k}” {'/'.join(map(str, built[k]))}→{'/'.join(map(str, now[k]))}" for k in changed[:10]
+                )
+                note = (note + " " if note else "") + f"数值不同：{detail}。"
+            out.append(
+                TableFinding(
+                    stale, label, title, f"{label} 的数据与当前数据不同", note=note.strip() + "重新生成草稿可更新此图。"
+                )
+            )
+    return out

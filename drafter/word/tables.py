@@ -1,0 +1,324 @@
+"""Tables and charts of the section templates as Word content, in 公文 style.
+
+A table (`drafter.text.blocks.TableBlock`) becomes:
+
+- a title line `表1　…` (style 表题: 黑体, 3号, centred, kept with the table);
+- an optional unit line `单位：…` (style 表格单位: 仿宋, 4号, right-aligned);
+- a real Word table across the whole type area (156 mm on A4 with the standard margins):
+  fixed layout, column widths from the longest text of each column, 0.5 pt single borders;
+  header rows repeated on every page (`w:tblHeader`), in 表头 (黑体, 4号, centred), merged
+  where the template's two-line header says so (`w:gridSpan` across, `w:vMerge` down);
+  body rows in 表格文字 (仿宋, 4号 = 14 pt, single line spacing, off the page's line grid,
+  no first-line indent), numbers right-aligned, the first column's text left-aligned and
+  other text centred, unless the separator line sets a column's alignment.
+
+A table first stands as a placeholder paragraph holding its figures' marks, so that figures
+are numbered in reading order with the rest; then it is written as one XML string with each
+cell's figure already in its content control (as `wrap_figures` would make it), which keeps
+a 10,000-row table fast. A chart becomes a picture paragraph (style 图) and its caption
+`图1　…` (style 图题) below it.
+"""
+
+from __future__ import annotations
+
+import re
+from xml.sax.saxutils import escape
+
+from docx.document import Document as DocumentObject
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
+from lxml import etree
+
+from drafter.data.figures import MARKED, FigureRegistry, strip_marks
+from drafter.text.blocks import TableBlock
+from drafter.word.gongwen import StyleSettings, text_width
+
+TABLE_SIZE = 14.0  # 4号: table text, header and unit line
+TITLE_STYLE, UNIT_STYLE, HEADER_STYLE, TEXT_STYLE = "表题", "表格单位", "表头", "表格文字"
+PICTURE_STYLE, CAPTION_STYLE = "图", "图题"
+_IDS = {
+    TITLE_STYLE: "DrafterTableTitle",
+    UNIT_STYLE: "DrafterTableUnit",
+    HEADER_STYLE: "DrafterTableHeader",
+    TEXT_STYLE: "DrafterTableText",
+    PICTURE_STYLE: "DrafterPicture",
+    CAPTION_STYLE: "DrafterCaption",
+}
+_CELL_MARGIN = 80  # twips, left and right inside each cell
+_ROW_HEIGHT = '<w:trHeight w:val="454" w:hRule="atLeast"/>'  # 8 mm at least: a 4号 line with air around it
+_BORDER = '<w:{0} w:val="single" w:sz="4" w:space="0" w:color="000000"/>'
+_NUMERIC = re.compile(r"^[-+]?\d[\d,]*(?:\.\d+)?(?:%|万余|万|余|亿|万元|元)?$")
+
+
+def _attr(value: str) -> str:
+    return escape(value, {'"': "&quot;"})
+
+
+def _style_xml(
+    name: str,
+    style_id: str,
+    face: str,
+    latin: str,
+    size: float,
+    jc: str,
+    *,
+    keep_next: bool = False,
+    bold: bool = False,
+    before: int = 0,
+) -> etree._Element:
+    half = round(size * 2)
+    return parse_xml(
+        f'<w:style {nsdecls("w")} w:type="paragraph" w:customStyle="1" w:styleId="{style_id}">'
+        f'<w:name w:val="{_attr(name)}"/><w:qFormat/>'
+        f'<w:pPr>{"<w:keepNext/>" if keep_next else ""}<w:widowControl w:val="0"/><w:snapToGrid w:val="0"/>'
+        f'<w:spacing w:before="{before}" w:after="0" w:line="240" w:lineRule="auto"/>'
+        f'<w:ind w:left="0" w:right="0" w:firstLine="0" w:firstLineChars="0"/><w:jc w:val="{jc}"/></w:pPr>'
+        f'<w:rPr><w:rFonts w:ascii="{_attr(latin)}" w:hAnsi="{_attr(latin)}" w:eastAsia="{_attr(face)}" '
+        f'w:cs="{_attr(latin)}"/>{"<w:b/>" if bold else ""}<w:spacing w:val="0"/><w:kern w:val="0"/>'
+        f'<w:sz w:val="{half}"/><w:szCs w:val="{half}"/></w:rPr></w:style>'
+    )
+
+
+def ensure_table_styles(document: DocumentObject, settings: StyleSettings) -> dict[str, str]:
+    """Add the table and chart styles the document lacks (never changing existing ones);
+    return style name → style id."""
+    styles_el = document.styles.element
+    have = {s.name: s.style_id for s in document.styles}
+    heading, body = settings.heading1_font, settings.body_font
+    specs = {
+        TITLE_STYLE: (heading, settings.latin(heading), settings.body_size, "center", True),
+        UNIT_STYLE: (body, settings.latin(body), TABLE_SIZE, "right", True),
+        HEADER_STYLE: (heading, settings.latin(heading), TABLE_SIZE, "center", False),
+        TEXT_STYLE: (body, settings.latin(body), TABLE_SIZE, "left", False),
+        PICTURE_STYLE: (body, settings.latin(body), settings.body_size, "center", True),
+        CAPTION_STYLE: (heading, settings.latin(heading), settings.body_size, "center", False),
+    }
+    out = {}
+    for name, (face, latin, size, jc, keep) in specs.items():
+        if name in have:
+            out[name] = have[name]
+            continue
+        before = 240 if name in (TITLE_STYLE, PICTURE_STYLE) else 0  # air above a table title or a chart
+        styles_el.append(_style_xml(name, _IDS[name], face, latin, size, jc, keep_next=keep, before=before))
+        out[name] = _IDS[name]
+    return out
+
+
+def paragraph_xml(style_id: str, text: str, jc: str | None = None, *, page_break: bool = False) -> str:
+    ppr = (
+        f'<w:pStyle w:val="{style_id}"/>'
+        + ("<w:pageBreakBefore/>" if page_break else "")
+        + (f'<w:jc w:val="{jc}"/>' if jc else "")
+    )
+    run = f'<w:r><w:t xml:space="preserve">{escape(text)}</w:t></w:r>' if text else ""
+    return f"<w:p><w:pPr>{ppr}</w:pPr>{run}</w:p>"
+
+
+def _header_groups(header: list[list[str]]) -> list[list[dict]]:
+    """Per header row: cells as {col, span, text, vmerge} after merging equal neighbours across
+    and equal cells downwards."""
+    rows: list[list[dict]] = []
+    for h, cells in enumerate(header):
+        groups: list[dict] = []
+        for c, text in enumerate(cells):
+            plain = strip_marks(text).strip()
+            last = groups[-1] if groups else None
+            if last is not None and plain and last["plain"] == plain and len(header) > 1 and h < len(header) - 1:
+                last["span"] += 1
+                continue
+            groups.append({"col": c, "span": 1, "text": text, "plain": plain, "vmerge": None})
+        rows.append(groups)
+    for h in range(1, len(rows)):
+        above = {(g["col"], g["span"]): g for g in rows[h - 1]}
+        for g in rows[h]:
+            up = above.get((g["col"], g["span"]))
+            if up is not None and g["plain"] and up["plain"] == g["plain"]:
+                g["vmerge"] = "continue"
+                if up["vmerge"] is None:
+                    up["vmerge"] = "restart"
+    return rows
+
+
+def column_widths(table: TableBlock, total: int) -> list[int]:
+    """Twips per column, summing to `total`: in proportion to each column's longest text
+    (header cells of one column, body cells up to 16 characters), at least two characters."""
+    n = table.width
+    char = round(TABLE_SIZE * 20)
+    need = [2.0] * n
+    for cells in table.header:
+        for c, text in enumerate(cells):
+            need[c] = max(need[c], min(text_width(strip_marks(text)), 8.0))
+    for row in table.rows:
+        for c, text in enumerate(row):
+            plain = strip_marks(text)
+            if len(plain) > need[c]:  # a text is never wider than its length: most cells need no measuring
+                need[c] = max(need[c], min(text_width(plain), 16.0))
+    want = [w * char + 2 * _CELL_MARGIN for w in need]
+    scale = total / sum(want)
+    widths = [int(w * scale) for w in want]
+    widths[-1] += total - sum(widths)
+    return widths
+
+
+def _cell_align(table: TableBlock, registry: FigureRegistry, row: int, column: int, text: str) -> str:
+    fixed = table.aligns[column] if table.aligns else None
+    if fixed:
+        return fixed
+    plain = strip_marks(text).strip()
+    figures = [registry.occurrences.get(m.group(1)) for m in MARKED.finditer(text)]
+    if (figures and all(o is not None and o.filter != "text" for o in figures)) or (
+        plain and _NUMERIC.match(plain.replace(" ", ""))
+    ):
+        return "right"
+    if column == 0:
+        return "center" if table.is_total(row) else "left"
+    return "center"
+
+
+TABLE_SDT_BASE = 0x2E000000  # content-control ids of table cells (wrap_figures counts from 0x2D000000)
+
+
+class CellWriter:
+    """Cell paragraphs as XML text, each figure already in its content control (tag, alias and
+    hidden bookmark as `wrap_figures` writes them), so a 10,000-row table is one parse."""
+
+    def __init__(self, registry: FigureRegistry, bookmark_base: int):
+        self.registry = registry
+        self.bookmark = bookmark_base
+        self.count = 0
+
+    def runs(self, text: str) -> str:
+        from drafter.word.oxml import figure_alias, figure_bookmark, figure_tag
+
+        out, pos = [], 0
+        for m in MARKED.finditer(text):
+            if m.start() > pos:
+                out.append(_run(text[pos : m.start()]))
+            occ_id = self.registry.current_id(m.group(1))
+            occ = self.registry.occurrences.get(occ_id)
+            if occ is None:
+                out.append(_run(m.group(2)))
+            else:
+                self.count += 1
+                self.bookmark += 1
+                highlight = '<w:rPr><w:highlight w:val="yellow"/></w:rPr>' if occ.placeholder else ""
+                out.append(
+                    f'<w:sdt><w:sdtPr>{highlight}<w:alias w:val="{_attr(figure_alias(occ.description, occ_id))}"/>'
+                    f'<w:tag w:val="{_attr(figure_tag(occ_id, occ.ref))}"/><w:id w:val="{TABLE_SDT_BASE + self.count}"/>'
+                    f'</w:sdtPr><w:sdtContent><w:bookmarkStart w:id="{self.bookmark}" '
+                    f'w:name="{figure_bookmark(occ_id)}"/><w:r>{highlight}<w:t xml:space="preserve">{escape(m.group(2))}'
+                    f'</w:t></w:r><w:bookmarkEnd w:id="{self.bookmark}"/></w:sdtContent></w:sdt>'
+                )
+            pos = m.end()
+        if pos < len(text):
+            out.append(_run(text[pos:]))
+        return "".join(out)
+
+
+def _run(text: str) -> str:
+    return f'<w:r><w:t xml:space="preserve">{escape(text)}</w:t></w:r>' if text else ""
+
+
+def _tc(
+    cells: CellWriter, width: int, style_id: str, text: str, jc: str, span: int = 1, vmerge: str | None = None
+) -> str:
+    pr = f'<w:tcW w:w="{width}" w:type="dxa"/>'
+    if span > 1:
+        pr += f'<w:gridSpan w:val="{span}"/>'
+    if vmerge == "restart":
+        pr += '<w:vMerge w:val="restart"/>'
+    elif vmerge == "continue":
+        pr += "<w:vMerge/>"
+    pr += '<w:vAlign w:val="center"/>'
+    body = "" if vmerge == "continue" else cells.runs(text)
+    return (
+        f'<w:tc><w:tcPr>{pr}</w:tcPr><w:p><w:pPr><w:pStyle w:val="{style_id}"/><w:jc w:val="{jc}"/></w:pPr>'
+        f"{body}</w:p></w:tc>"
+    )
+
+
+def table_xml(
+    table: TableBlock, registry: FigureRegistry, styles: dict[str, str], settings: StyleSettings, cells: CellWriter
+) -> str:
+    """The `w:tbl` of a table, as one string (parsed once: a 10,000-row table stays fast)."""
+    total = settings.type_width
+    widths = column_widths(table, total)
+    borders = "".join(_BORDER.format(side) for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
+    parts = [
+        f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblW w:w="{total}" w:type="dxa"/><w:jc w:val="center"/>'
+        f'<w:tblBorders>{borders}</w:tblBorders><w:tblLayout w:type="fixed"/>'
+        f'<w:tblCellMar><w:left w:w="{_CELL_MARGIN}" w:type="dxa"/><w:right w:w="{_CELL_MARGIN}" w:type="dxa"/>'
+        f'</w:tblCellMar><w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" w:lastColumn="0" '
+        f'w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>',
+        "".join(f'<w:gridCol w:w="{w}"/>' for w in widths),
+        "</w:tblGrid>",
+    ]
+    header_style, text_style = styles[HEADER_STYLE], styles[TEXT_STYLE]
+    for groups in _header_groups(table.header):
+        parts.append(f"<w:tr><w:trPr><w:cantSplit/>{_ROW_HEIGHT}<w:tblHeader/></w:trPr>")
+        for g in groups:
+            width = sum(widths[g["col"] : g["col"] + g["span"]])
+            parts.append(_tc(cells, width, header_style, g["text"], "center", g["span"], g["vmerge"]))
+        parts.append("</w:tr>")
+    for r, row in enumerate(table.rows):
+        parts.append(f"<w:tr><w:trPr><w:cantSplit/>{_ROW_HEIGHT}</w:trPr>")
+        for c, text in enumerate(row):
+            parts.append(_tc(cells, widths[c], text_style, text, _cell_align(table, registry, r, c, text)))
+        parts.append("</w:tr>")
+    parts.append("</w:tbl>")
+    return "".join(parts)
+
+
+TABLE_PLACEHOLDER = "\ue012drafter-table\ue013"
+
+
+def table_heading(table: TableBlock, styles: dict[str, str]) -> list[etree._Element]:
+    """The title line and the unit line (if any) of a table."""
+    out = [
+        parse_xml(f"<w:p {nsdecls('w')}>" + paragraph_xml(styles[TITLE_STYLE], f"{table.label}\u3000{table.title}")[5:])
+    ]
+    if table.unit:
+        out.append(parse_xml(f"<w:p {nsdecls('w')}>" + paragraph_xml(styles[UNIT_STYLE], f"单位：{table.unit}")[5:]))
+    return out
+
+
+def table_placeholder(table: TableBlock) -> etree._Element:
+    """A paragraph standing where the table goes, holding the table's figure marks in reading
+    order, so that figures are numbered in the order of the draft before the table is built."""
+    marks = "".join(m.group() for row in (*table.header, *table.rows) for cell in row for m in MARKED.finditer(cell))
+    return parse_xml(
+        f'<w:p {nsdecls("w")}><w:r><w:t xml:space="preserve">{escape(TABLE_PLACEHOLDER + marks)}</w:t></w:r></w:p>'
+    )
+
+
+def build_tables(
+    pending: list[tuple[etree._Element, TableBlock]],
+    registry: FigureRegistry,
+    styles: dict[str, str],
+    settings: StyleSettings,
+    body: etree._Element,
+) -> None:
+    """Replace each placeholder by its table (run after the figures were numbered)."""
+    if not pending:
+        return
+    ids = [int(b.get(qn("w:id"))) for b in body.iter(qn("w:bookmarkStart")) if (b.get(qn("w:id")) or "").isdigit()]
+    cells = CellWriter(registry, max(ids, default=0) + 1_000_000)
+    for placeholder, table in pending:
+        tbl = etree.fromstring(table_xml(table, registry, styles, settings, cells).encode("utf-8"), parser=_PARSER)
+        placeholder.addprevious(tbl)
+        placeholder.getparent().remove(placeholder)
+
+
+def _oxml_parser() -> etree.XMLParser:
+    from docx.oxml.parser import oxml_parser
+
+    return oxml_parser
+
+
+_PARSER = _oxml_parser()
+
+
+def is_table_title(p: etree._Element) -> bool:
+    ppr = p.find(qn("w:pPr"))
+    style = ppr.find(qn("w:pStyle")) if ppr is not None else None
+    return style is not None and style.get(qn("w:val")) == _IDS[TITLE_STYLE]
