@@ -9,6 +9,10 @@ the check are timed.
     .venv/bin/python benchmarks/bench_compare.py --a /path/to/old/.venv/bin/python \\
         --b .venv/bin/python [--runs 9]
 
+Each side builds the sample project of its own checkout (config.yaml, queries/, templates/ beside
+its `drafter` package): the same report as each release ships it, so a change to the sample's files
+(an opening moved into a section template, say) does not stop an older release from running.
+
 Prints, for each side, the median and best wall time of build and of check, and peak RSS.
 """
 
@@ -21,8 +25,6 @@ import statistics
 import subprocess
 import tempfile
 from pathlib import Path
-
-REPO = Path(__file__).resolve().parents[1]
 
 _CHILD = r"""
 import json, sys, time
@@ -44,12 +46,20 @@ print(json.dumps({"build": built, "check": checked, "rss_mib": hwm_kib / 1024,
 """
 
 
+def checkout_of(python: str) -> Path:
+    """The checkout whose `drafter` package `python` imports."""
+    out = subprocess.run([python, "-c", "import drafter; print(drafter.__file__)"], capture_output=True,
+                         text=True, check=True, cwd=tempfile.gettempdir())
+    return Path(out.stdout.strip()).parents[1]
+
+
 def make_project(root: Path, python: str) -> Path:
+    repo = checkout_of(python)
     project = root / "project"
-    project.mkdir()
-    shutil.copy(REPO / "config.yaml", project / "config.yaml")
-    shutil.copytree(REPO / "queries", project / "queries")
-    shutil.copytree(REPO / "templates", project / "templates")
+    project.mkdir(parents=True)
+    shutil.copy(repo / "config.yaml", project / "config.yaml")
+    shutil.copytree(repo / "queries", project / "queries")
+    shutil.copytree(repo / "templates", project / "templates")
     subprocess.run([python, "-c", "import sys; from drafter.sample import create_sqlite; create_sqlite(sys.argv[1])",
                     str(project / "sample")], check=True, cwd=root)
     return project
@@ -69,10 +79,10 @@ def main() -> None:
     args = parser.parse_args()
     results: dict[str, list[dict]] = {"a": [], "b": []}
     with tempfile.TemporaryDirectory(prefix="drafter-compare-") as tmp:
-        project = make_project(Path(tmp), args.b)
+        projects = {side: make_project(Path(tmp) / side, getattr(args, side)) for side in ("a", "b")}
         for _ in range(args.runs):
             for side in ("a", "b"):
-                results[side].append(run_once(getattr(args, side), project))
+                results[side].append(run_once(getattr(args, side), projects[side]))
     print(f"{'':10}{'module':<44}{'build median':>14}{'best':>9}{'check median':>14}{'best':>9}{'peak RSS':>11}")
     for side in ("a", "b"):
         rs = results[side]

@@ -109,7 +109,11 @@ class Renderer:
         proxy: Any = self.registry
         # The same environments as compose_draft makes for one draft.
         self.sections_env = make_environment(
-            proxy, search_path=list(dict.fromkeys(f.parent for f in self.files)), strict=strict, period=config.period
+            proxy,
+            search_path=list(dict.fromkeys(f.parent for f in self.files)),
+            strict=strict,
+            period=config.period,
+            trace=True,
         )
         self.master_env = make_environment(proxy, autoescape=True, strict=strict, sentences=False, period=config.period)
         _memoize_compile(self.sections_env)

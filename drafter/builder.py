@@ -130,17 +130,31 @@ def query_context(run: RunResult) -> dict[str, Any]:
 
 def run_project(project: Project, *, params: dict[str, Any] | None = None,
                 on_done: Callable[[str], None] | None = None,
-                also: dict[str, list[str]] | None = None, runner: Callable[..., RunResult] | None = None) -> RunResult:
+                also: dict[str, list[str]] | None = None, ruleset: Any = None,
+                runner: Callable[..., RunResult] | None = None) -> RunResult:
     """Run the project's queries for its period and, alongside them, the comparison runs
     (`prev.q`, `last.q`) its templates name, and those `also` names (check: the ones the draft
     recorded, so a figure the templates no longer print is still checked). `params` replaces the
-    period's parameters (check: those the draft recorded)."""
+    period's parameters (check: those the draft recorded). With a `ruleset`, the consistency
+    rules' SQL data tests and prior-period re-runs run alongside (group of the report's own)."""
     config = project.config
     params = build_parameters(config) if params is None else params
     refs = referenced(config, project.queries)
     for which, names in (also or {}).items():
         refs[which] = list(dict.fromkeys([*refs.get(which, []), *(n for n in names if n in project.queries)]))
     extra = comparison_jobs(project.queries, refs, params, config.period)
+    if ruleset:  # the consistency rules' own queries, on the same connections (drafter/review/rules.py)
+        from drafter.review.rules import rule_jobs, take_rule_tests
+
+        own = rule_jobs(ruleset, project, refs, params)
+        keys = {job.key for job in own}
+
+        def report(key: str) -> None:  # progress counts the report's queries, not the rules' own
+            if on_done is not None and key not in keys:
+                on_done(key)
+
+        return take_rule_tests(run_queries(config, project.queries, params=params, on_done=report,
+                                           extra=[*extra, *own], runner=runner))
     return run_queries(config, project.queries, params=params, on_done=on_done, extra=extra, runner=runner)
 
 
@@ -157,6 +171,7 @@ class Draft:
     registry: FigureRegistry
     paragraphs: list[Paragraph]
     context: dict[str, Any]
+    conditions: dict[str, Any] = field(default_factory=dict)  # traced conditions by cid (text.wording)
 
 
 def compose_draft(project: Project, run: RunResult, *, strict: bool = False, unit: Any = None,
@@ -172,10 +187,12 @@ def compose_draft(project: Project, run: RunResult, *, strict: bool = False, uni
     try:
         if renderer is not None:
             blocks, document = renderer.render(context, registry)
-            return Draft(document, registry, paragraphs_of(blocks), context)
+            tracer = getattr(renderer.sections_env, "tracer", None)
+            return Draft(document, registry, paragraphs_of(blocks), context,
+                         dict(tracer.conditions) if tracer else {})
         files = section_files(config.templates.sections, config.resolve)
         env = make_environment(registry, search_path=list(dict.fromkeys(f.parent for f in files)),
-                               strict=strict, period=config.period)
+                               strict=strict, period=config.period, trace=True)
         paragraphs = render_sections(env, files, context, registry, compiled=project.templates)
         appendices = _render_appendices(project, env, context, registry, paragraphs)
         master_env = make_environment(registry, autoescape=True, strict=strict, sentences=False,
@@ -188,7 +205,8 @@ def compose_draft(project: Project, run: RunResult, *, strict: bool = False, uni
             exc.context = "\n".join(filter(None, [exc.context, "这些查询未能执行，可能就是原因：", *failed]))
             exc.hint = "先按上面列出的原因修正这些查询或数据源。" + (exc.hint or "")
         raise
-    return Draft(document, registry, paragraphs_of(paragraphs), context)
+    tracer = getattr(env, "tracer", None)
+    return Draft(document, registry, paragraphs_of(paragraphs), context, dict(tracer.conditions) if tracer else {})
 
 
 def _render_appendices(project: Project, env, context: dict[str, Any], registry: FigureRegistry,
@@ -266,6 +284,12 @@ class BuildResult:
     built_at: dt.datetime
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # one message each, for the user
+    rules: Any = None  # drafter.review.rules.RuleRun: the consistency rules on this build's figures
+
+    @property
+    def findings(self) -> list[Any]:
+        """The consistency rules this build's figures fail (drafter/review/rules.py)."""
+        return list(self.rules.findings) if self.rules is not None else []
 
     @property
     def placeholders(self) -> list[Occurrence]:
@@ -325,10 +349,13 @@ def build(
     check_output_name(requested, (".docx",), "草稿", "--output 草稿.docx",
                       protected=(project.config.resolve(project.config.templates.master),),
                       hint="文件名模板见 config.yaml 的 output.filename。")
+    from drafter.project.rules import load_rules
+
+    ruleset = load_rules(project.config)  # a mistake in a rule is told before any query runs
     timings["load"] = time.perf_counter() - started
 
     t = time.perf_counter()
-    run = run_project(project, on_done=on_query_done)
+    run = run_project(project, on_done=on_query_done, ruleset=ruleset)
     timings["queries"] = time.perf_counter() - t
     if strict and run.failures:
         raise run.failures[0].error
@@ -336,19 +363,38 @@ def build(
     t = time.perf_counter()
     draft = compose_draft(project, run, strict=strict)
     timings["render"] = time.perf_counter() - t
-    warnings = style_warnings(draft.document, project.config) + empty_year_warnings(run, project.period)
+    empty_year = empty_year_warnings(run, project.period)
+    warnings = style_warnings(draft.document, project.config) + empty_year
+    rule_run = None
+    if ruleset and not empty_year:  # rules over a period without data would only repeat that warning
+        from drafter.review.rules import run_project_rules
+
+        t = time.perf_counter()
+        rule_run = run_project_rules(draft.context, draft.registry, ruleset, run)
+        timings["rules"] = time.perf_counter() - t
+        if rule_run.skipped:
+            warnings.append(f"{len(rule_run.skipped)} 条一致性规则未能核对：\n" +
+                            "\n".join(f"  - {line}" for line in rule_run.skipped))
+        if strict and rule_run.findings:
+            raise DataError(
+                f"一致性规则未通过 {len(rule_run.findings)} 条，--strict 模式下不生成草稿",
+                cause="\n".join(f.warning() for f in rule_run.findings),
+                hint="核实数据或修正查询；确属正常的，改规则（config.yaml 的 rules: 或 rules/ 下的文件）；"
+                     "去掉 --strict 则照常生成草稿，未通过的规则列为警告。",
+            )
 
     built_at = (clock or dt.datetime.now)()
 
     t = time.perf_counter()
     from drafter.word.manifest import attach_manifest
 
-    attach_manifest(draft.document, project, run, draft.registry, built_at)
+    attach_manifest(draft.document, project, run, draft.registry, built_at,
+                    [f.to_json() for f in rule_run.findings] if rule_run else None)
     path = save_new(draft.document, requested, force=force)
     timings["write"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - started
     return BuildResult(
         path=path, year=project.year, project=project, run=run, registry=draft.registry,
         paragraphs=draft.paragraphs, requested_path=requested, built_at=built_at, timings=timings,
-        warnings=warnings,
+        warnings=warnings, rules=rule_run,
     )

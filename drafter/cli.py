@@ -199,6 +199,7 @@ def main(debug: bool) -> None:
       drafter sample create   生成示例数据库（sample/*.db）
       drafter build           生成草稿 .docx
       drafter check 草稿.docx  核对修改过的草稿与数据库是否一致
+      drafter refresh 草稿.docx  数据变了：写出数字更新过的副本（保留编辑的修改）
       drafter figures         列出报告中的全部数字及其来源
       drafter lint            检查配置、查询和模板（不连数据库）
       drafter sources         检查各数据源：只读、时限、账号权限
@@ -253,6 +254,10 @@ def build(config_path: Path, year: int | None, period, output: Path | None, sour
         _err(f"警告{which}：{error.render()}")
     for warning in result.warnings:
         _err(f"警告：{warning}")
+    if result.rules is not None and result.rules.findings:
+        _err(f"一致性规则未通过 {len(result.rules.findings)} 条（--strict 时不生成草稿）：")
+        for finding in result.rules.findings:
+            _err(f"警告：{finding.warning()}")
     _err(f"已生成{result.period.label}草稿，共 {len(result.registry)} 个数字，用时 {result.timings['total']:.1f} 秒。")
     if result.placeholders:
         _err(f"草稿中有 {len(result.placeholders)} 处【待补充】（已黄色标出；补齐后重新生成，或用 --strict 让它们报错）：")
@@ -407,6 +412,34 @@ def _check_many(drafts: list[Path], config_path: Path, year: int | None, period,
         click.echo(f"无法核对 {path}：{error.render()}\n")
     click.echo(render_batch_summary(batch))
     click.get_current_context().exit(batch.exit_code)
+
+
+@main.command()
+@click.argument("draft", type=click.Path(path_type=Path))
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
+              help="更新后的副本写到哪里（缺省：草稿旁的“…（更新）.docx”）；原草稿不会被改动。")
+@config_option
+@source_option
+@click.option("--force", is_flag=True, help="输出文件已存在时直接覆盖（缺省：另存为 -2、-3 …）。")
+@handle_errors
+def refresh(draft: Path, output: Path | None, config_path: Path, source_overrides, force: bool) -> None:
+    """数据变了、草稿已经改过时：写出一份数字更新过的副本。
+
+    数据已变化的数字在内容控件里换成当前的数，编辑改过的文字和格式不动；手工改过的数字保留并加批注；
+    条件措辞变了的句子不改写，加批注给出数据现在对应的措辞。副本的清单同时更新，之后 drafter check
+    只会报出这些加了批注的地方。退出码：0 已写出且无需处理，1 已写出、有加批注待处理的地方，2 无法更新。
+    """
+    from drafter.review.refresh import refresh as run_refresh
+
+    with _check_could_not_run():
+        result = run_refresh(draft, output, config_path, sources=dict(source_overrides), force=force)
+    if result.renamed:
+        _err(f"注意：{result.requested_path} 已存在，未覆盖，另存为 {result.path.name}（覆盖请加 --force）。")
+    for warning in result.report.warnings:
+        _err(f"注意：{warning}")
+    _err(result.summary())
+    click.echo(str(result.path))
+    click.get_current_context().exit(EXIT_FINDINGS if result.flagged else EXIT_OK)
 
 
 @contextlib.contextmanager
@@ -577,6 +610,7 @@ def lint(config_path: Path) -> None:
     for finding in findings:
         click.echo(("警告：" if finding.severity == "warning" else "") + finding.render() + "\n")
     warnings = sum(f.severity == "warning" for f in findings)
+    _print_literals(config_path)
     if findings:
         _err(f"发现 {len(findings)} 个问题。" + (f"其中 {warnings} 个是警告，不妨碍生成草稿；其余的要先改正，"
                                                  "drafter build 会在第一个处停下。" if warnings else ""))
@@ -603,6 +637,23 @@ def sources(config_path: Path, source_overrides) -> None:
         _err(f"{len(bad)} 个数据源需要处理：{'、'.join(r.name for r in bad)}。")
         click.get_current_context().exit(EXIT_FINDINGS)
     _err(f"{len(reports)} 个数据源均已连上，会话只读，账号只能读取。")
+
+
+def _print_literals(config_path: Path) -> None:
+    """Numbers written in the templates' own text, for an editor to confirm each period (not problems)."""
+    from drafter.errors import DrafterError as _Error
+    from drafter.project.config import load_config
+    from drafter.review.literals import template_literals
+
+    try:
+        literals = template_literals(load_config(config_path))
+    except _Error:
+        return  # lint has reported why the configuration cannot be read
+    if literals:
+        click.echo(f"请确认：模板中写死的数字 {len(literals)} 处（不来自查询，每期核实；确认不变的登记在 "
+                   "config.yaml 的 fixed_numbers: 中即不再列出）：")
+        for literal in literals:
+            click.echo(f"  {literal.render()}")
 
 
 @main.group()

@@ -44,7 +44,7 @@ def check_exit_code(report: CheckReport) -> ExitCode:
 
     if any(f.status == UNCHECKED for f in report.figures):
         return ExitCode.USAGE
-    return ExitCode.FINDINGS if report.findings else ExitCode.OK
+    return ExitCode.FINDINGS if report.findings or report.rules else ExitCode.OK
 
 
 def units_exit_code(result: BatchResult) -> ExitCode:

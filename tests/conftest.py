@@ -41,11 +41,12 @@ def require_programs(tier: str, *names: str) -> str:
 
 
 def copy_shipped_project(target: Path) -> Path:
-    """config.yaml, queries/ and templates/ of the repository in `target`; returns the config path."""
+    """config.yaml, queries/, templates/ and rules/ of the repository in `target`; returns the config path."""
     target.mkdir(parents=True)
     shutil.copy(REPO / "config.yaml", target / "config.yaml")
     shutil.copytree(REPO / "queries", target / "queries")
     shutil.copytree(REPO / "templates", target / "templates")
+    shutil.copytree(REPO / "rules", target / "rules")
     return target / "config.yaml"
 
 

@@ -13,6 +13,7 @@ untouched, and never occur in real report text.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import difflib
 import re
@@ -45,6 +46,33 @@ def strip_internal_marks(value: Any) -> Any:
         return {strip_internal_marks(k): strip_internal_marks(v) for k, v in value.items()}
     return value
 MARKED = re.compile(f"{MARK_OPEN}([^{MARK_SEP}]*){MARK_SEP}([^{MARK_CLOSE}]*){MARK_CLOSE}")
+
+# Wording produced by a template condition over figures is framed the same way:
+# WORD_OPEN id WORD_END … WORD_CLOSE id WORD_END (ids in both, so wordings may nest).
+WORD_OPEN = "\ue005"
+WORD_CLOSE = "\ue006"
+WORD_END = "\ue007"
+WORDING_MARK = re.compile(f"([{WORD_OPEN}{WORD_CLOSE}])(w\\d+){WORD_END}")
+
+# The figures a template condition reads while it is evaluated (see drafter.text.wording).
+_READING: contextvars.ContextVar[list | None] = contextvars.ContextVar("drafter_reading", default=None)
+
+
+def start_reading() -> contextvars.Token:
+    """Begin collecting the figures compared or tested until `stop_reading`."""
+    return _READING.set([])
+
+
+def stop_reading(token: contextvars.Token) -> list["Figure"]:
+    read = _READING.get() or []
+    _READING.reset(token)
+    return read
+
+
+def _note(*values: Any) -> None:
+    reading = _READING.get()
+    if reading is not None:
+        reading.extend(v for v in values if isinstance(v, Figure))
 
 
 @dataclass(frozen=True)
@@ -174,25 +202,27 @@ class Figure:
         return other.value if isinstance(other, Figure) else other
 
     def __eq__(self, o):
+        _note(self, o)
         self._must_have_value(o)
         return self.value == self._cmp_value(o)
 
     def __ne__(self, o):
+        _note(self, o)
         self._must_have_value(o)
         return self.value != self._cmp_value(o)
 
-    def __lt__(self, o): return _num(self) < _plain(self._cmp_value(o))
-    def __le__(self, o): return _num(self) <= _plain(self._cmp_value(o))
-    def __gt__(self, o): return _num(self) > _plain(self._cmp_value(o))
-    def __ge__(self, o): return _num(self) >= _plain(self._cmp_value(o))
+    def __lt__(self, o): _note(self, o); return _num(self) < _plain(self._cmp_value(o))  # noqa: E702
+    def __le__(self, o): _note(self, o); return _num(self) <= _plain(self._cmp_value(o))  # noqa: E702
+    def __gt__(self, o): _note(self, o); return _num(self) > _plain(self._cmp_value(o))  # noqa: E702
+    def __ge__(self, o): _note(self, o); return _num(self) >= _plain(self._cmp_value(o))  # noqa: E702
     def __bool__(self):
+        _note(self)
         self._must_have_value()
         return bool(self.value)
-
     # Equal figures (and a figure equal to a number) hash alike: `==` compares values only.
     def __hash__(self): return hash(self.value)
-    def __int__(self): return int(_num(self))
-    def __float__(self): return float(_num(self))
+    def __int__(self): _note(self); return int(_num(self))  # noqa: E702
+    def __float__(self): _note(self); return float(_num(self))  # noqa: E702
 
     def __iter__(self):
         query = self.sources[0].query if self.sources else self.ref
@@ -435,6 +465,7 @@ class Occurrence:
     reason: str | None = None  # why a placeholder stands here instead of the figure
     template: str | None = None  # the template file (and line) that printed it, when known
     line: int | None = None
+    wording: str | None = None  # the conditional wording (`w001`) this figure was printed in
     expr: Expr | None = None  # the formula of a derived figure; None for a query's own value
     inputs: tuple[tuple[str, Any], ...] = ()  # a derived figure's inputs: (ref, raw value)
     cell: dict[str, Any] | None = None  # in a table: {"table": 1, "row": 3, "key": "…", "column": "…"}
@@ -457,10 +488,46 @@ class Occurrence:
 
 
 @dataclass
+class Wording:
+    """The text one template condition over figures produced: which branch, and why.
+
+    `cid` names the condition in its template (`file:line:kind+ordinal`); the k-th wording of a
+    cid in one build corresponds to the k-th of the same cid in another build of the same
+    templates. `branch` is the index of the branch taken (0 the `if`, 1… the `elif`s, then
+    the `else`, which exists implicitly, empty, when the template wrote none).
+    """
+
+    id: str
+    cid: str
+    conditions: list[str]  # the source text of each test evaluated, in order
+    branch: int
+    labels: list[str]  # a label per branch: 如果、否则如果 1 …、否则
+    reads: list[tuple[str, Any]]  # (ref, raw value) of every figure the tests read
+    template: str | None = None
+    line: int | None = None
+    parent: str | None = None  # the wording this one was printed inside
+    text: str = ""  # the plain text it produced (filled in by the section renderer)
+    part: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.labels[self.branch] if 0 <= self.branch < len(self.labels) else str(self.branch)
+
+    @property
+    def condition(self) -> str:
+        return "；".join(self.conditions)
+
+
+@dataclass
 class FigureRegistry:
     """Every figure occurrence of one build, in the order the templates printed them."""
 
     occurrences: dict[str, Occurrence] = field(default_factory=dict)
+
+    # Conditional wordings of this build (drafter.text.wording), in the order printed, and the
+    # ones open while rendering (None for a condition that read no figure).
+    wordings: dict[str, Wording] = field(default_factory=dict)
+    open_wordings: list[str | None] = field(default_factory=list)
 
     # Queries that failed in this build, by name, with the reason: a placeholder for one
     # of their figures says why.
@@ -495,10 +562,15 @@ class FigureRegistry:
             reason=reason,
             template=template,
             line=line,
+            wording=self.current_wording,
             expr=figure.expr if figure.derived else None,
             inputs=figure.inputs if figure.derived else (),
         )
         return f"{MARK_OPEN}{occ_id}{MARK_SEP}{text}{MARK_CLOSE}"
+
+    @property
+    def current_wording(self) -> str | None:
+        return next((w for w in reversed(self.open_wordings) if w is not None), None)
 
     def renumber(self, order: list[str]) -> dict[str, str]:
         """Give occurrences ids in document order (`order`); return old id → new id.
@@ -542,8 +614,12 @@ def cell_label(cell: Any) -> str:
 
 
 def strip_marks(text: str) -> str:
-    """The text a reader sees: markers removed."""
-    return MARKED.sub(lambda m: m.group(2), text)
+    """The text a reader sees: markers removed (figures' and wordings')."""
+    return WORDING_MARK.sub("", MARKED.sub(lambda m: m.group(2), text))
+
+
+def strip_wording_marks(text: str) -> str:
+    return WORDING_MARK.sub("", text)
 
 
 def marked_ids(text: str) -> list[str]:

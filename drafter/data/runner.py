@@ -96,6 +96,9 @@ class RunResult:
     results: dict[str, QueryResult | QueryFailure] = field(default_factory=dict)
     elapsed: float = 0.0
     params: dict[str, Any] | None = None  # the report period's parameters the queries ran with
+    # The consistency rules' SQL data tests (drafter/review/rules.py), run with the queries and kept
+    # apart from them: no template sees them, no manifest records them.
+    rule_tests: dict[str, "QueryResult | QueryFailure"] = field(default_factory=dict)
 
     @property
     def failures(self) -> list[QueryFailure]:
@@ -356,6 +359,7 @@ def run_queries(config: Config, specs: dict[str, QuerySpec], *, params: dict[str
     on one connection; groups run concurrently, at most `config.concurrency` at a time.
     `results` holds the queries in file order, then the extra jobs in their order. `runner`
     stands in for `run_jobs` (a batch check answers a job it has seen from its cache).
+    The project is validated already (load_project): sources and parameters are known.
     """
     params = build_parameters(config) if params is None else params
     jobs = [Job(spec.name, spec, params) for spec in specs.values()] + list(extra or [])

@@ -118,6 +118,12 @@ class Config(_Model):
     output: OutputSettings = Field(default_factory=OutputSettings)
     style: StyleSettings = Field(default_factory=StyleSettings)
     concurrency: int = Field(4, ge=1, le=32, description="同时查询的数据源个数上限")
+    rules: list[dict[str, Any]] = Field(
+        default_factory=list, description="一致性规则（另可写在 rules/*.yaml，SQL 数据检验写在 rules/*.sql）"
+    )
+    fixed_numbers: list[str] = Field(
+        default_factory=list, description="模板中已确认、每期不变的写死数字（按原文，如 1+17+12）"
+    )
     units: list[str | dict[str, Any]] | UnitsQuery | None = Field(
         None, description="按单位分别生成：单位名称列表（或 {name: …, 属性: …}），或 {query: 查询名}"
     )

@@ -218,9 +218,61 @@ def validate(config: str | Path | Config = "config.yaml", *, year: int | None = 
                     f"查询 {name} 没有在任何模板中使用", spec.path, 1, severity="warning", kind=QueryError,
                     hint=f"在模板中用 {how}；不再需要就删去该文件。",
                 ))
+    if loaded is not None:
+        _lint_rules(loaded, specs, findings)
     config_file = config_path.resolve()
     findings.sort(key=lambda f: (f.path is None or f.path.resolve() != config_file, *_order(f)))
     return Validation(config_path, loaded, specs, findings, compiled)
+
+
+def _lint_rules(config: Config, specs: dict[str, QuerySpec], findings: list[Finding]) -> None:
+    """The consistency rules (drafter/project/rules.py) load, name only known queries, and their
+    SQL data tests are one read-only SELECT."""
+    from jinja2.exceptions import TemplateSyntaxError as JinjaSyntaxError
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    from drafter.project.rules import load_rules
+    from drafter.project.sqlguard import check_select
+
+    try:
+        ruleset = load_rules(config)
+    except DrafterError as exc:
+        findings.append(Finding.from_error(exc))
+        return
+    env = ImmutableSandboxedEnvironment()
+    for rule in ruleset.rules:
+        for expression in rule.expressions():
+            try:
+                tree = env.parse(f"{{{{ {expression} }}}}")
+            except JinjaSyntaxError as exc:
+                findings.append(Finding(f"规则“{rule.name}”中的“{expression}”写法有误", rule.path, rule.line,
+                                        cause=exc.message, hint="写成模板中的写法，如 查询名.列名 或 a.x + a.y。",
+                                        kind=ConfigError))
+                continue
+            for name in dict.fromkeys(n.name for n in tree.find_all(nodes.Name)):
+                if name not in specs and name not in BUILTIN_NAMES:
+                    close = difflib.get_close_matches(name, list(specs), n=1)
+                    findings.append(Finding(
+                        f"规则“{rule.name}”用到了未定义的查询“{name}”", rule.path, rule.line, kind=ConfigError,
+                        hint=(f"是否想写“{close[0]}”？" if close else "") + "规则中的名称是查询名（queries/ 下的文件名）。",
+                    ))
+            for node in tree.find_all(nodes.Getattr):
+                spec = specs.get(node.node.name) if isinstance(node.node, nodes.Name) else None
+                parsed = spec.parsed.columns if spec is not None else None
+                columns = list(parsed) if parsed is not None else None
+                if spec is not None and columns is not None and node.attr not in columns:
+                    close = difflib.get_close_matches(node.attr, columns, n=1)
+                    findings.append(Finding(
+                        f"规则“{rule.name}”用到了查询 {spec.name} 没有的列“{node.attr}”", rule.path, rule.line,
+                        kind=ConfigError,
+                        hint=(f"是否想写“{spec.name}.{close[0]}”？" if close else "")
+                        + f"查询 {spec.name} 返回的列：{'、'.join(columns)}。",
+                    ))
+    for spec in ruleset.sql_tests:
+        try:
+            check_select(spec.sql, spec.path, spec.sql_line)
+        except DrafterError as exc:
+            findings.append(Finding.from_error(exc))
 
 
 def _order(finding: Finding) -> tuple:
@@ -282,11 +334,13 @@ def _lint_queries(directory: Path, sources: list[str] | None, parameters: list[s
 
 # -- templates ------------------------------------------------------------------------------
 
-def _environment():
+def _environment(trace: bool = False):
     from drafter.text.environment import make_environment
     from drafter.data.figures import FigureRegistry
 
-    return make_environment(FigureRegistry())
+    # Section templates are parsed with their conditions over figures traced
+    # (drafter/text/wording.py): the code compiled here is the code build renders.
+    return make_environment(FigureRegistry(), trace=trace)
 
 
 def _lint_sections(sections, resolve, findings: list[Finding], uses: list[_Use],
@@ -299,7 +353,7 @@ def _lint_sections(sections, resolve, findings: list[Finding], uses: list[_Use],
     except TemplateError as exc:
         findings.append(Finding.from_error(exc))
         return []
-    env = _environment()
+    env = _environment(trace=True)
     seen: set[Path] = set()
     pending = list(files)
     while pending:

@@ -24,6 +24,7 @@ from drafter.errors import DraftError
 from drafter.word.manifest import read_manifest
 from drafter.outputs import check_output_name
 from drafter.review.scan import body_paragraphs, run_text, walk
+from drafter.review.wordings import WordingCheck
 
 AUTHOR = "drafter"
 INITIALS = "d"
@@ -112,7 +113,19 @@ def _comment(document, p: etree._Element, span: tuple[int, int] | None, text: st
     _add_comment(document, *_anchor(p, span), text)
 
 
-def _finding_text(item: FigureCheck | UnbackedNumber | TableFinding) -> str:
+def wording_comment(item: WordingCheck) -> str:
+    """A comment on a wording whose condition now takes another branch."""
+    lines = [f"【{item.status}】{item.id} 条件“{item.condition}”（{item.where}）"]
+    lines += [line.strip() for line in item.lines()[1:]]
+    if item.note.strip():
+        lines.append(item.note.strip())
+    lines.append("请按数据现在给出的措辞改写这句，或核实后保留。")
+    return "\n".join(lines)
+
+
+def _finding_text(item: FigureCheck | UnbackedNumber | TableFinding | WordingCheck) -> str:
+    if isinstance(item, WordingCheck):
+        return wording_comment(item)
     if isinstance(item, TableFinding):
         lines = [f"【{item.status}】{item.text}"]
     elif isinstance(item, UnbackedNumber):
@@ -158,6 +171,9 @@ def annotate(report: CheckReport, output: str | Path) -> Path:
         if p is None:
             continue
         _comment(document, p, item.span, _finding_text(item))
+    if report.rules:
+        manifest = read_manifest(document)
+        _comment_rules(document, [r.to_json() for r in report.rules], manifest.figures if manifest else [])
     save_atomically(document, output)
     return output
 
@@ -196,7 +212,40 @@ def reviewer_copy(draft: str | Path, output: str | Path | None = None, *, force:
                              f"列 {column}，数据源 {where}")
             lines.append(f"原始值：{fig.value}；写作“{fig.text}”（{fig.filter}）")
             _comment_on_control(document, sdt, "\n".join(lines))
+    _comment_rules(document, manifest.rules, manifest.figures)
     return save_new(document, requested, force=force)
+
+
+def _comment_rules(document, rules: list[dict], figures: list) -> None:
+    """A comment for each consistency rule the build's figures failed, on the first figure it
+    names that the draft prints (else on the first paragraph of the body)."""
+    from drafter.review.rules import RuleFinding
+
+    findings = [RuleFinding.from_json(r) for r in rules]
+    if not findings:
+        return
+    controls: dict[str, etree._Element] = {}
+    for p in body_paragraphs(document):
+        for kind, sdt, cid in walk(p):
+            if kind == "open" and cid is not None and cid not in controls:
+                controls[cid] = sdt
+    by_ref: dict[str, str] = {}
+    for fig in figures:
+        by_ref.setdefault(fig.ref, fig.id)
+    paragraphs = [p for p in body_paragraphs(document) if "".join(p.itertext()).strip()]
+    sql_rows: dict[str, list[str]] = {}  # a SQL data test's failing rows: one comment a test
+    for finding in findings:
+        if finding.kind == "sql":
+            sql_rows.setdefault(f"【{finding.rule}】{finding.where}", []).append(finding.message)
+            continue
+        target = next((controls[by_ref[r]] for r in finding.refs if by_ref.get(r) in controls), None)
+        if target is not None:
+            _comment_on_control(document, target, finding.comment())
+        elif paragraphs:
+            _comment(document, paragraphs[0], None, finding.comment())
+    for head, messages in sql_rows.items():
+        if paragraphs:
+            _comment(document, paragraphs[0], None, "\n".join([f"【规则未通过】SQL 数据检验 {head}", *messages]))
 
 
 def _comment_on_control(document, sdt: etree._Element, text: str) -> None:

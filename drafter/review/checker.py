@@ -62,7 +62,9 @@ from drafter.review.scan import (
     scan_document,
     sentence_around,
     unmatched,
+    wording_ranges,
 )
+from drafter.review.wordings import REWORDED, WordingCheck, compare_wordings
 
 CONSISTENT = "一致"
 EDITED = "手工修改"
@@ -70,7 +72,7 @@ STALE = "数据已变化"
 REMOVED = "已删除"
 UNCHECKED = "无法核对"
 UNBACKED = "无来源数字"
-STATUSES = (CONSISTENT, EDITED, STALE, REMOVED, UNCHECKED, UNBACKED)
+STATUSES = (CONSISTENT, EDITED, STALE, REMOVED, UNCHECKED, REWORDED, UNBACKED)
 
 _UNKNOWN = object()  # no current value for an input
 
@@ -147,6 +149,10 @@ class CheckReport:
     warnings: list[str] = field(default_factory=list)
     elapsed: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)  # seconds: open, queries, render, compare
+    wordings: list[WordingCheck] = field(default_factory=list)
+    rules: list[Any] = field(default_factory=list)  # drafter.review.rules.RuleFinding, on current data
+    fixed_numbers: list[Any] = field(default_factory=list)  # drafter.review.literals.Literal to confirm
+    run: Any = field(default=None, repr=False)  # the queries as run now (for refresh)
     tables: list[TableFinding] = field(default_factory=list)  # rows added or deleted, tables and charts changed
     period: Period | None = None
     unit: str | None = None  # the unit of a unit's draft (`build --each`)
@@ -156,11 +162,12 @@ class CheckReport:
         return self.period.label if self.period else f"{self.year}年度"
 
     @property
-    def findings(self) -> list[FigureCheck | UnbackedNumber | TableFinding]:
+    def findings(self) -> list[FigureCheck | UnbackedNumber | TableFinding | WordingCheck]:
         """Everything a reviewer should look at, in the order of the draft."""
-        found: list[FigureCheck | UnbackedNumber | TableFinding] = [f for f in self.figures if f.finding]
+        found: list[FigureCheck | UnbackedNumber | TableFinding | WordingCheck] = [f for f in self.figures if f.finding]
         found += self.unbacked
         found += self.tables
+        found += [w for w in self.wordings if w.finding]
 
         def where(item):
             para = item.paragraph if item.paragraph is not None else 10**9
@@ -173,12 +180,19 @@ class CheckReport:
         counts = {s: 0 for s in STATUSES}
         for f in self.figures:
             counts[f.status] += 1
+        counts[REWORDED] = sum(1 for w in self.wordings if w.status == REWORDED)
         counts[UNBACKED] = len(self.unbacked)
         return counts
 
     @property
     def exit_code(self) -> int:
         return check_exit_code(self)
+
+    def render(self) -> str:
+        """The report as `drafter check` prints it (drafter/review/report_text.py)."""
+        from drafter.review.report_text import render_check
+
+        return render_check(self)
 
 
 # --------------------------------------------------------------------------- opening the draft
@@ -324,6 +338,7 @@ class _Expected:
     queries: list[str]
     sources: list[str]
     fresh: Occurrence | None
+    wording: str | None = None  # the built wording it was printed in
     expr: Any = None  # a derived figure's formula, as the manifest recorded it
     inputs: list[dict] = field(default_factory=list)  # its inputs: {"ref", "value"}
     cell: dict | None = None
@@ -333,35 +348,47 @@ def _cell_key(cell: dict) -> tuple:
     return (cell.get("table"), cell.get("key"), cell.get("column"))
 
 
-def _expected_figures(manifest: Manifest | None, fresh: list[Occurrence]) -> list[_Expected]:
+def _expected_figures(manifest: Manifest | None, fresh: list[Occurrence], fresh_wordings: dict | None = None,
+                      dropped: dict | None = None) -> list[_Expected]:
     if manifest is None:
         return [
             _Expected(o.id, o.ref, o.description, o.part or "", None, None, o.queries,
                       list(dict.fromkeys(s.source for s in o.sources)), o, cell=o.cell)
             for o in fresh
         ]
+    fresh_wordings, dropped = fresh_wordings or {}, dropped or {}
+    built_cid = {w.id: w.cid for w in manifest.wordings}
     by_ref: dict[str, list[Occurrence]] = {}
+    by_place: dict[tuple[str, str | None], list[Occurrence]] = {}
     by_cell: dict[tuple, list[Occurrence]] = {}
     for occ in fresh:
         by_ref.setdefault(occ.ref, []).append(occ)
+        cid = fresh_wordings[occ.wording].cid if occ.wording in fresh_wordings else None
+        by_place.setdefault((occ.ref, cid), []).append(occ)
         if occ.cell:
             by_cell.setdefault(_cell_key(occ.cell), []).append(occ)
     claimed: set[str] = set()
     out = []
     for fig in manifest.figures:
         cell = fig.cell.model_dump() if fig.cell is not None else None
+        # The k-th of a ref in the same conditional wording (or outside any) is the k-th of that ref
+        # there now; a figure of a wording whose branch changed may have no counterpart.
+        wording: str | None = getattr(fig, "wording", None)
         if cell:  # a table's figure is the one at the same table, row key and column now
             candidates = [o for o in by_cell.get(_cell_key(cell), []) if o.id not in claimed]
         else:
-            candidates = [o for o in by_ref.get(fig.ref, []) if o.id not in claimed and not o.cell]
+            candidates = [o for o in by_place.get((fig.ref, built_cid.get(wording or "")), [])
+                          if o.id not in claimed and not o.cell]
+            if not candidates and wording not in dropped:
+                candidates = [o for o in by_ref.get(fig.ref, []) if o.id not in claimed and not o.cell]
         match = candidates[0] if candidates else None  # the k-th of a ref is the k-th of a ref
         if match is not None:
             claimed.add(match.id)
         out.append(_Expected(
             fig.id, fig.ref, fig.description, fig.part or "", fig.text, fig.value,
             list(dict.fromkeys(s.query for s in fig.sources)),
-            list(dict.fromkeys(s.source for s in fig.sources)), match,
-            fig.expr, [i for i in fig.inputs if isinstance(i, dict) and "ref" in i], cell=cell,
+            list(dict.fromkeys(s.source for s in fig.sources)), match, wording=wording,
+            expr=fig.expr, inputs=[i for i in fig.inputs if isinstance(i, dict) and "ref" in i], cell=cell,
         ))
     return out
 
@@ -473,13 +500,16 @@ def check(
     if manifest is not None and manifest.agency and manifest.agency != project.config.report.agency:
         warnings.append(f"草稿的发文机关是“{manifest.agency}”，当前配置是“{project.config.report.agency}”。")
 
+    from drafter.project.rules import load_rules
+
+    ruleset = load_rules(project.config)
     t = time.perf_counter()
     recorded_runs: dict[str, list[str]] = {}
     for entry in (manifest.queries.values() if manifest is not None else []):
         if entry.compare and entry.query:
             recorded_runs.setdefault(entry.compare, []).append(entry.query)
     run = run_project(project, params=_parameters(project, manifest, warnings, unit), also=recorded_runs,
-                      runner=runner)
+                      ruleset=ruleset, runner=runner)
     timings["queries"] = time.perf_counter() - t
     for failure in run.failures:
         warnings.append(f"查询 {failure.name} 失败：{failure.error.message}")
@@ -516,13 +546,23 @@ def check(
     for p in fresh:
         for span in p.figures:
             fresh_at.setdefault(span.id, (p.index, (span.start, span.end)))
-    expected = _expected_figures(manifest, list(fresh_draft.registry))
-    checker = _Checker(project, manifest, run, draft, fresh, alignment, fresh_at)
+    wording = compare_wordings(manifest, fresh_draft.registry.wordings, fresh_draft.conditions, draft, fresh,
+                               alignment, wording_ranges(document) if mode == CONTROLS else {},
+                               wording_ranges(fresh_draft.document))
+    warnings += wording.warnings
+    expected = _expected_figures(manifest, list(fresh_draft.registry), fresh_draft.registry.wordings,
+                                 wording.dropped)
+    if manifest is None:  # a figure the changed wording now gives is told by its 措辞已变化
+        changed = wording.changed_now(fresh_draft.registry.wordings)
+        expected = [e for e in expected if not (e.fresh and e.fresh.wording in changed)]
+    checker = _Checker(project, manifest, run, draft, fresh, alignment, fresh_at, wording.dropped)
     checker.fresh_tables = {t.number for t in fresh_draft.registry.tables}
     if mode == CONTROLS:
         figures, covered = checker.by_controls(expected)
     else:
         figures, covered = checker.by_paragraphs(expected)
+    for index, spans in wording.covered.items():
+        covered.setdefault(index, []).extend(spans)
     unbacked = checker.unbacked(covered, figures)
     d_tables, positions = drafted
     known: dict[int, tuple[int, list[str]]] = {}
@@ -552,6 +592,20 @@ def check(
         warnings.append(f"草稿中仍有 {len(waiting)} 处【待补充】（{'、'.join(waiting[:10])}"
                         f"{' 等' if len(waiting) > 10 else ''}），定稿前需补齐数据后重新生成，或由编辑填写。")
     timings["compare"] = time.perf_counter() - t
+    rule_findings = []
+    if ruleset:
+        from drafter.review.rules import run_project_rules
+
+        t = time.perf_counter()
+        rule_run = run_project_rules(fresh_draft.context, fresh_draft.registry, ruleset, run)
+        rule_findings = rule_run.findings
+        warnings += rule_run.skipped
+        if rule_run.no_prior:
+            warnings.append(f"数据库中没有上一期的数据，{len(rule_run.no_prior)} 条与上年比的规则未核对。")
+        timings["rules"] = time.perf_counter() - t
+    from drafter.review.literals import template_literals
+
+    literals = template_literals(project.config)
     elapsed = time.perf_counter() - started
 
     return CheckReport(
@@ -559,6 +613,7 @@ def check(
         has_manifest=manifest is not None,
         built_at=manifest.built_at if manifest else None, generator=manifest.generator if manifest else None,
         figures=figures, unbacked=unbacked, warnings=warnings, elapsed=elapsed, timings=timings, tables=tables,
+        wordings=wording.checks, rules=rule_findings, fixed_numbers=literals, run=run,
         period=project.period,
         unit=unit.name if unit else None,
     )
@@ -607,7 +662,9 @@ def changed_spreadsheets(manifest: Manifest, run: RunResult) -> list[str]:
 class _Checker:
     def __init__(self, project: Project, manifest: Manifest | None, run: RunResult, draft: list[ScannedParagraph],
                  fresh: list[ScannedParagraph], alignment: dict[int, int],
-                 fresh_at: dict[str, tuple[int, tuple[int, int]]]) -> None:
+                 fresh_at: dict[str, tuple[int, tuple[int, int]]],
+                 dropped: dict[str, WordingCheck] | None = None) -> None:
+        self.dropped: dict[str, WordingCheck] = dropped or {}
         self.project = project
         self.manifest = manifest
         self.run = run
@@ -708,9 +765,23 @@ class _Checker:
                 return f"当前查询目录中没有查询 {q}"
             if not result.ok:
                 return f"查询 {q} 失败：{result.error.message}"
-        if exp.fresh is None:
+        if exp.fresh is None and exp.wording not in self.dropped:
             return "当前模板中已没有这个数字"
         return None
+
+    def _dropped(self, fc: FigureCheck, exp: _Expected) -> None:
+        """A figure of a wording whose condition now takes another branch: the data no longer
+        print it (数据已变化), unless an editor changed it (手工修改)."""
+        wc = self.dropped.get(exp.wording or "")
+        if wc is None or exp.fresh is not None:
+            return
+        fc.current_text = None
+        now = f"“{wc.current_text}”" if wc.current_text else "（无文字）"
+        say = f"条件“{wc.condition}”现在取另一分支（{wc.id} {REWORDED}），数据现在给出的措辞{now}中没有这个数字。"
+        if fc.status == EDITED:
+            fc.note = say
+        elif fc.status in (STALE, CONSISTENT):
+            fc.status, fc.note = STALE, say
 
     def _fresh_place(self, exp: _Expected) -> tuple[int | None, int | None, tuple[int, int] | None]:
         """(fresh paragraph, aligned draft paragraph, span in the fresh paragraph)."""
@@ -794,6 +865,7 @@ class _Checker:
                     fc.status, fc.draft_text, fc.note = UNCHECKED, p.text[s.start:s.end], failed
                 else:
                     self._judge(fc, p.text[s.start:s.end])
+                    self._dropped(fc, exp)
                     self._inputs_note(fc, exp)
                 if s.split:
                     fc.note += f"同一数字被拆成 {len(s.controls)} 个内容控件、文字重复（LibreOffice 7.4 另存的已知问题）。"
@@ -829,6 +901,23 @@ class _Checker:
             fc = self._base(exp, CONSISTENT)
             j, i, fspan = self._fresh_place(exp)
             failed = self._failed(exp)
+            wc = self.dropped.get(exp.wording or "")
+            if j is None and wc is not None and not failed:
+                # Its wording changed branch: look for it where the draft's wording stands.
+                fc.paragraph = wc.paragraph
+                text = self.draft[wc.paragraph].text if wc.paragraph is not None else ""
+                a, b = wc.span or (0, len(text))
+                at = text.find(exp.built_text or "\0", a, b) if exp.built_text else -1
+                if at >= 0:
+                    fc.span = (at, at + len(exp.built_text or ""))
+                    fc.sentence = sentence_around(text, *fc.span)
+                    self._judge(fc, exp.built_text or "")
+                else:
+                    fc.sentence = wc.sentence
+                    fc.draft_text, fc.status = "", STALE
+                self._dropped(fc, exp)
+                out.append(fc)
+                continue
             if j is None:
                 fc.status, fc.note = UNCHECKED, failed or "当前模板中已没有这个数字，段落比对模式下无法定位。"
                 out.append(fc)

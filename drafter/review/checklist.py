@@ -12,10 +12,11 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from drafter.outputs import check_output_name, write_atomically
 from drafter.review.batch import BatchCheck
 from drafter.review.checker import CONSISTENT, EDITED, REMOVED, STALE, STATUSES, UNBACKED, UNCHECKED, CheckReport
-from drafter.outputs import check_output_name, write_atomically
 from drafter.review.report_text import mode_label, render_rollup
+from drafter.review.wordings import REWORDED, reads_text
 
 COLUMNS = (  # header, width, wrap
     ("编号", 7, False),
@@ -39,6 +40,7 @@ _FILLS = {
     REMOVED: "F8CBAD",
     UNCHECKED: "D9D9D9",
     UNBACKED: "DDEBF7",
+    REWORDED: "FFD966",
 }
 _HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 _THIN = Side(style="thin", color="BFBFBF")
@@ -63,6 +65,43 @@ def rows(report: CheckReport) -> list[list[str]]:
     return out
 
 
+WORDING_COLUMNS = (("编号", 7), ("部分", 18), ("句子", 60), ("草稿中的措辞", 30), ("生成时", 30),
+                   ("数据现在给出的措辞", 30), ("状态", 11), ("条件", 40), ("说明", 36))
+RULE_COLUMNS = (("规则", 30), ("种类", 16), ("位置", 24), ("问题", 60), ("数字", 50), ("明细", 60))
+
+
+def wording_rows(report: CheckReport) -> list[list[str]]:
+    """Sheet 条件措辞: one row a traced wording, the branch in the draft and the one the data give now."""
+    out = []
+    for w in report.wordings:
+        built = f"{w.built_label}（{reads_text(w.built_reads)}）" if w.built_label is not None else ""
+        condition = f"{w.condition}（{w.where}）；当前 {reads_text(w.current_reads)}"
+        out.append([w.id, w.part, w.sentence, w.draft_text or "", built,
+                    f"{w.current_label}：{w.current_text or '（无文字）'}", w.status, condition, w.note.strip()])
+    return out
+
+
+def rule_rows(report: CheckReport) -> list[list[str]]:
+    from drafter.project.rules import KIND_LABELS
+
+    return [[r.rule, KIND_LABELS.get(r.kind, r.kind), r.where, r.message, r.values_text(), r.detail]
+            for r in report.rules]
+
+
+def _extra_sheet(wb, title: str, columns, rows: list[list[str]]) -> None:
+    ws = wb.create_sheet(title)
+    ws.append([c[0] for c in columns])
+    for row in rows:
+        ws.append(row)
+    for col, (_, width) in enumerate(columns, start=1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+        ws.cell(row=1, column=col).font = Font(bold=True, color="FFFFFF")
+        ws.cell(row=1, column=col).fill = _HEADER_FILL
+        for r in range(2, ws.max_row + 1):
+            ws.cell(row=r, column=col).alignment = Alignment(wrap_text=True, vertical="top")
+    ws.freeze_panes = "A2"
+
+
 def check_checklist_path(path: Path) -> None:
     """Refuse a checklist name before the check runs: it must be an .xlsx file."""
     check_output_name(path, (".xlsx",), "核对清单", "--xlsx 核对清单.xlsx")
@@ -76,6 +115,10 @@ def write_checklist(report: CheckReport, path: str | Path) -> Path:
     ws = wb.active
     ws.title = "核对清单"
     _fill_checklist(ws, report)
+    if report.wordings:
+        _extra_sheet(wb, "条件措辞", WORDING_COLUMNS, wording_rows(report))
+    if report.rules:
+        _extra_sheet(wb, "一致性规则", RULE_COLUMNS, rule_rows(report))
     _fill_info(wb.create_sheet("概况"), report)
     return write_atomically(path, wb.save, what="核对清单",
                             hint="检查写权限；若该文件正在 Excel/WPS 中打开，请先关闭。")
@@ -108,6 +151,7 @@ def _fill_checklist(ws, report: CheckReport) -> None:
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = ws.dimensions
     ws.row_dimensions[1].height = 20
+
 
 
 def _fill_info(info, report: CheckReport) -> None:

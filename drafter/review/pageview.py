@@ -396,9 +396,9 @@ def draft_view(
                     status=item.status,
                     label=item.label,
                     sentence=item.sentence,
-                    draft_text=fc.get("draft"),
-                    built_text=fc.get("built"),
-                    current_text=fc.get("current"),
+                    draft_text=fc.get("draft", getattr(item, "draft_text", None)),
+                    built_text=fc.get("built", getattr(item, "built_text", None)),
+                    current_text=fc.get("current", getattr(item, "current_text", None)),
                     note=item.note.strip(),
                 )
             )

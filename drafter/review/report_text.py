@@ -16,6 +16,7 @@ from drafter.review.checker import (
 )
 from drafter.review.rollup import RollupResult, plain_number
 from drafter.review.tables import TableFinding
+from drafter.review.wordings import REWORDED, WordingCheck
 
 
 def mode_label(report: CheckReport) -> str:
@@ -24,9 +25,14 @@ def mode_label(report: CheckReport) -> str:
 
 def summary(report: CheckReport) -> str:
     counts = report.counts()
-    parts = [f"{s} {counts[s]}" for s in STATUSES[:-1] if counts[s] or s == CONSISTENT]
+    parts = [f"{s} {counts[s]}" for s in STATUSES[:-1] if s != REWORDED and (counts[s] or s == CONSISTENT)]
     tables = f"；表格和图表 {len(report.tables)} 处" if report.tables else ""
-    return f"{len(report.figures)} 个数字：{'，'.join(parts)}；{UNBACKED} {counts[UNBACKED]} 处{tables}。"
+    text = f"{len(report.figures)} 个数字：{'，'.join(parts)}；{UNBACKED} {counts[UNBACKED]} 处{tables}。"
+    if report.wordings:
+        text += f"条件措辞 {len(report.wordings)} 处：{REWORDED} {counts[REWORDED]} 处。"
+    if report.rules:
+        text += f"一致性规则未通过 {len(report.rules)} 条。"
+    return text
 
 
 def render_check(report: CheckReport) -> str:
@@ -49,6 +55,11 @@ def render_check(report: CheckReport) -> str:
         elif isinstance(item, UnbackedNumber):
             lines.append(f"[{UNBACKED}] {item.text}（{item.part or '正文'}）")
             lines.append(f"  {'位置' if item.cell else '句子'}：{item.cell or item.sentence}")
+        elif isinstance(item, WordingCheck):
+            lines.append(f"[{REWORDED}] {item.id} 条件“{item.condition}”（{item.where}）")
+            if item.part:
+                lines.append(f"  部分：{item.part}")
+            lines += item.lines()
         else:
             lines.append(f"[{item.status}] {item.id} {item.description}（{item.ref}）")
             if item.part:
@@ -60,7 +71,15 @@ def render_check(report: CheckReport) -> str:
             lines.append("  " + "　".join(_values(item)))
         if item.note:
             lines.append(f"  说明：{item.note}")
-    if not report.findings:
+    for finding in report.rules:
+        lines.append("")
+        lines += finding.report_lines()
+    if report.fixed_numbers:
+        lines.append("")
+        lines.append(f"模板中写死的数字 {len(report.fixed_numbers)} 处（每期请确认；确认不变的可在 config.yaml 的 "
+                     "fixed_numbers: 中登记）：")
+        lines += [f"  {n.render()}" for n in report.fixed_numbers]
+    if not report.findings and not report.rules:
         lines.append("全部一致。")
     return "\n".join(lines)
 

@@ -238,3 +238,60 @@ def sentence_around(text: str, start: int, end: int, limit: int = 120) -> str:
     half = max(10, (limit - (end - start)) // 2)
     a, b = max(left, start - half), min(right, end + half)
     return ("…" if a > left else "") + text[a:b].strip() + ("…" if b < right else "")
+
+
+# --------------------------------------------------------------------------- wording ranges
+
+_BOOKMARK_END, _ID = qn("w:bookmarkEnd"), qn("w:id")
+
+
+@dataclass
+class WordingRange:
+    """Where a traced wording (bookmark `_drafter_w001`) stands: paragraph and offset of its
+    start and of its end, in the texts `scan_document` gives."""
+
+    id: str
+    start: tuple[int, int]
+    end: tuple[int, int] | None = None
+
+    def span_in(self, index: int, length: int) -> tuple[int, int] | None:
+        """The part of paragraph `index` (of `length` characters) the wording covers."""
+        end = self.end or self.start
+        if not self.start[0] <= index <= end[0]:
+            return None
+        a = self.start[1] if index == self.start[0] else 0
+        b = end[1] if index == end[0] else length
+        return a, max(a, b)
+
+
+def wording_ranges(document) -> dict[str, WordingRange]:
+    """Every wording bookmark of the body, by wording id."""
+    from drafter.word.oxml import wording_id_from_bookmark
+
+    found: dict[str, WordingRange] = {}
+    by_bookmark: dict[str, str] = {}
+
+    def inner(el: etree._Element, index: int, pos: list[int]) -> None:
+        for child in el:
+            tag = child.tag
+            if tag in _SKIP or not isinstance(tag, str):
+                continue
+            if tag == _R:
+                pos[0] += len(run_text(child))
+            elif tag == _BOOKMARK:
+                wid = wording_id_from_bookmark(child.get(_NAME, ""))
+                if wid and wid not in found:
+                    found[wid] = WordingRange(wid, (index, pos[0]))
+                    by_bookmark[child.get(_ID, "")] = wid
+            elif tag == _BOOKMARK_END:
+                wid = by_bookmark.get(child.get(_ID, ""))
+                if wid and found[wid].end is None:
+                    found[wid].end = (index, pos[0])
+            elif tag == _P:
+                continue  # a paragraph inside (a text box) is scanned on its own
+            else:
+                inner(child, index, pos)
+
+    for index, p in enumerate(document.element.body.iter(_P)):
+        inner(p, index, [0])
+    return found

@@ -385,9 +385,24 @@ def _yoy_within_year(current: Any, previous: Any, *args: Any, **kwargs: Any) -> 
     return numbers.yoy(current, previous, *args, **kwargs)
 
 
+class TracingEnvironment(_GuardedEnvironment):
+    """The guarded sandbox whose templates have their conditions over figures traced
+    (drafter.text.wording), when it has a tracer."""
+
+    tracer: Any = None
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> Any:
+        tree = super()._parse(source, name, filename)
+        if self.tracer is not None:
+            from drafter.text.wording import instrument
+
+            self.tracer.conditions.update(instrument(tree, name, self))
+        return tree
+
+
 def make_environment(registry: FigureRegistry, *, autoescape: bool = False,
                      search_path: list[Path] | None = None, strict: bool = False,
-                     sentences: bool = True, period: Any = None) -> SandboxedEnvironment:
+                     sentences: bool = True, period: Any = None, trace: bool = False) -> SandboxedEnvironment:
     """The Jinja environment of one build; `search_path` serves {% include %} and {% import %}.
     `period` (the report's Period) words `yoy`'s 持平 for a report of less than a year.
 
@@ -396,11 +411,12 @@ def make_environment(registry: FigureRegistry, *, autoescape: bool = False,
     an error naming the template and line instead. A condition or an expression that reads
     such a figure (compares it, tests it, computes with it) makes its whole sentence a
     placeholder when `sentences` (the section templates: see `sections.render_section`),
-    else (the Word master) a placeholder where it stood.
+    else (the Word master) a placeholder where it stood. With `trace`, every condition over
+    figures is recorded in `registry.wordings` and its output framed by wording markers.
     """
     # Immutable: a template can neither reach Python internals nor change what the others see
     # (`report.update(…)`, `list.append(…)`).
-    env = _GuardedEnvironment(
+    env = TracingEnvironment(
         loader=_TableLinesLoader([str(p) for p in search_path]) if search_path else None,
         undefined=StrictUndefined,
         autoescape=autoescape,
@@ -460,6 +476,11 @@ def make_environment(registry: FigureRegistry, *, autoescape: bool = False,
     env.poison = poison  # type: ignore[attr-defined]
     env.truth = bool  # type: ignore[attr-defined]
     env.unavailable_error = _Never if strict else FigureUnavailable  # type: ignore[attr-defined]
+    if trace:
+        from drafter.text.wording import Tracer
+
+        env.tracer = Tracer(registry, finalize)
+        env.globals.update(env.tracer.globals())
     for name, fn in FORMAT_FILTERS.items():
         if name == "yoy" and period is not None and getattr(period, "kind", "year") != "year":
             fn = _yoy_within_year

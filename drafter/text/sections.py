@@ -18,7 +18,8 @@ from typing import Any, Union
 from jinja2 import TemplateSyntaxError
 
 from drafter.errors import TemplateError
-from drafter.data.figures import FigureRegistry, marked_ids, strip_internal_marks, strip_marks
+from drafter.data.figures import (WORD_CLOSE, WORDING_MARK, FigureRegistry, marked_ids, strip_internal_marks,
+                                    strip_marks, strip_wording_marks)
 from drafter.text.blocks import (
     TABLE_TITLE,
     TABLE_UNIT,
@@ -142,12 +143,18 @@ def render_section(env, path: Path, context: dict[str, Any], registry: FigureReg
         except TemplateSyntaxError as exc:
             raise template_error(exc, path, source, context, filename) from exc
     template = env.template_class.from_code(env, code, env.make_globals(None))
+    tracer = getattr(env, "tracer", None)
+    if tracer is not None:
+        from drafter.text.wording import note_query_names
+
+        note_query_names(tracer, context)
     try:
         rendered = template.render(context)
     except Exception as exc:  # noqa: BLE001 — translated into a message about the template
         raise template_error(exc, path, source, context, filename) from exc
     part = path.stem
     blocks: list[Block] = []
+    carry = ""  # wording markers of a line without text of its own, for the next paragraph
     tables = TableParser(path, source, registry)
 
     def close_table() -> None:
@@ -174,6 +181,15 @@ def render_section(env, path: Path, context: dict[str, Any], registry: FigureReg
                 continue
             if not text:
                 continue
+            if not strip_wording_marks(text).strip():  # wording markers alone on a line
+                marks = [m.group(0) for m in WORDING_MARK.finditer(text)]
+                last = blocks[-1] if blocks else None
+                if isinstance(last, Paragraph) and not carry and all(m[0] == WORD_CLOSE for m in marks):
+                    last.text += "".join(marks)  # a wording ends with the paragraph before
+                else:
+                    carry += "".join(marks)
+                continue
+            text, carry = carry + text, ""
             close_table()
             if has_chart(text):
                 index = chart_index(text)
@@ -184,7 +200,7 @@ def render_section(env, path: Path, context: dict[str, Any], registry: FigureReg
                 spec = registry.charts[index]
                 blocks.append(ChartBlock(spec, part, path, None))
                 continue
-            level = outline_level(text)
+            level = outline_level(strip_wording_marks(text))
             text = _normalise_outline(text, level)
             if level == 1:
                 part = strip_marks(text)
@@ -192,6 +208,9 @@ def render_section(env, path: Path, context: dict[str, Any], registry: FigureReg
             for occ_id in marked_ids(text):
                 registry.occurrences[occ_id].part = part
     close_table()
+    paragraphs = paragraphs_of(blocks)
+    if carry and paragraphs:
+        paragraphs[-1].text += carry
     for block in blocks:
         if isinstance(block, TableBlock):
             for row in [*block.header, *block.rows]:
@@ -233,14 +252,20 @@ def _settle_poisons(env, rendered: str, source: str, registry: FigureRegistry) -
             reason=f"{poison.reason}；本段的条件或算式用到了它，整段以【待补充】代替",
             template=poison.template, line=poison.line)
         if block:  # the governed lines are left out; the text after the block is read again
-            out.append(mark)
+            out.append(mark + _wording_marks(line[:match.start()]))
             _forget(registry, line[:match.start()])
             pending.insert(0, line[match.end():])
             continue
         _forget(registry, line)
         prefix = _outline_prefix(strip_marks(POISONED.sub("", line)).strip())
-        out.append(prefix + mark)
+        out.append(prefix + mark + _wording_marks(line))
     return out
+
+
+def _wording_marks(text: str) -> str:
+    """The wording markers of a line replaced by a placeholder, kept so that every wording that
+    opens also closes (drafter/text/wording.py)."""
+    return "".join(m.group(0) for m in WORDING_MARK.finditer(text))
 
 
 def _forget(registry: FigureRegistry, text: str) -> None:
@@ -266,6 +291,8 @@ def render_sections(env, files: list[Path], context: dict[str, Any], registry: F
     for path in files:
         blocks.extend(render_section(env, path, context, registry, (compiled or {}).get(path)))
     number_blocks(blocks, registry, first_numbers)
+    if registry.wordings:
+        wording_texts(paragraphs_of(blocks), registry)
     return blocks
 
 
@@ -285,3 +312,33 @@ def number_blocks(blocks: list[Block], registry: FigureRegistry, first: tuple[in
 
 def paragraphs_of(blocks: list[Block]) -> list[Paragraph]:
     return [b for b in blocks if isinstance(b, Paragraph)]
+
+
+def wording_texts(paragraphs: list[Paragraph], registry: FigureRegistry) -> None:
+    """Fill in each wording's plain text (paragraphs joined by a line break) and part."""
+    texts: dict[str, list[str]] = {}
+    live: list[str] = []
+    for para in paragraphs:
+        for wid in live:
+            texts[wid].append("")
+        pos = 0
+        for m in WORDING_MARK.finditer(para.text):
+            chunk = strip_marks(para.text[pos:m.start()])
+            for wid in live:
+                texts[wid][-1] += chunk
+            wid = m.group(2)
+            if m.group(1) == WORD_CLOSE:
+                if wid in live:
+                    live.remove(wid)
+            else:
+                live.append(wid)
+                texts[wid] = [""]
+                if wid in registry.wordings:
+                    registry.wordings[wid].part = para.part
+            pos = m.end()
+        chunk = strip_marks(para.text[pos:])
+        for wid in live:
+            texts[wid][-1] += chunk
+    for wid, parts in texts.items():
+        if wid in registry.wordings:
+            registry.wordings[wid].text = "\n".join(parts)

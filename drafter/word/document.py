@@ -23,7 +23,7 @@ from drafter.word.styles import STYLE_FOR_LEVEL, body_style_name, ensure_styles
 from drafter.word.style import StyleSettings
 from drafter.word.layout import finish
 from drafter.outputs import write_atomically, write_new
-from drafter.word.oxml import highlight_placeholders, number_in_document_order, paragraph_text, strip_all_marks, wrap_figures
+from drafter.word.oxml import highlight_placeholders, mark_wordings, number_in_document_order, paragraph_text, strip_all_marks, wrap_figures
 from drafter.text.sections import Block
 
 BODY_MARK = "\ue010drafter-body\ue011"
@@ -317,6 +317,7 @@ def compose(master_path: Path, env, context: dict[str, Any], paragraphs: list[Bl
 
         lay_out_signer(document, settings, signers)
     body = document.element.body
+    mark_wordings(body)
     number_in_document_order(body, registry)
     if registry.pending_tables:
         from drafter.word.tables import build_tables, ensure_table_styles

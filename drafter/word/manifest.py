@@ -103,6 +103,7 @@ class FigureEntry(_Entry):
     placeholder: bool = False
     description: str = ""
     sources: list[SourceRef] = Field(default_factory=list)
+    wording: str | None = None  # the conditional wording (`w001`) it was printed in
     # A derived figure (arithmetic on figures): its formula as people read it, as nested lists
     # (drafter.data.figures.evaluate), and the raw values of its inputs [{"ref", "value"}].
     formula: str | None = None
@@ -138,6 +139,30 @@ class SourceEntry(_Entry):
     sha256: str | None = None
 
 
+class ReadEntry(_Entry):
+    """A figure a condition read, and its raw value."""
+
+    ref: str
+    value: Any = None
+
+
+class WordingEntry(_Entry):
+    """A wording a template condition over figures chose (drafter/text/wording.py): the condition,
+    the figures it read, the branch taken, the text it produced (marked by bookmark `_drafter_<id>`)."""
+
+    id: str
+    cid: str
+    conditions: list[str] = Field(default_factory=list)
+    branch: int = 0
+    label: str = ""
+    reads: list[ReadEntry] = Field(default_factory=list)
+    text: str = ""
+    part: str | None = None
+    parent: str | None = None
+    template: str | None = None
+    line: int | None = None
+
+
 class Manifest(_Entry):
     """Everything a draft records about how it was made."""
 
@@ -154,6 +179,16 @@ class Manifest(_Entry):
     figures: list[FigureEntry] = Field(default_factory=list)
     tables: list[TableEntry] = Field(default_factory=list)
     charts: list[ChartEntry] = Field(default_factory=list)
+    # Traced wordings (absent from drafts of releases before them), consistency rules the build's
+    # figures failed, and when `drafter refresh` last brought the figures up to date.
+    wordings: list[WordingEntry] = Field(default_factory=list)
+    rules: list[dict[str, Any]] = Field(default_factory=list)
+    refreshed_at: str | None = None
+    refreshed_from: str | None = None
+
+    @property
+    def has_wordings(self) -> bool:
+        return "wordings" in self.model_fields_set
     # A unit's draft (`build --each`): {name, attributes}; `check` re-runs with its `:unit`.
     unit: dict[str, Any] | None = None
 
@@ -173,7 +208,7 @@ class Manifest(_Entry):
 
 
 def manifest_data(project: "Project", run: "RunResult", registry: FigureRegistry,
-                  built_at: dt.datetime, unit: Any = None) -> Manifest:
+                  built_at: dt.datetime, rules: list[dict[str, Any]] | None = None, unit: Any = None) -> Manifest:
     config = project.config
     root = config.root
     queries: dict[str, QueryEntry] = {}
@@ -213,12 +248,15 @@ def manifest_data(project: "Project", run: "RunResult", registry: FigureRegistry
         ), occ)
         for occ in registry
     ]
+    for figure_entry, occ in zip(figures, registry):
+        if occ.wording:  # only a figure printed in a conditional wording records it
+            figure_entry.wording = occ.wording
     parameters = {k: json_value(v) for k, v in _parameters(config).items()}
     per_unit: dict[str, Any] = {}
     if unit is not None:  # a unit's draft: `check` re-runs the queries with this :unit
         parameters["unit"] = unit.name
         per_unit["unit"] = unit.as_json()
-    return Manifest(
+    data = Manifest(
         format=FORMAT_VERSION,
         generator=f"drafter {__version__}",
         built_at=built_at.isoformat(timespec="seconds"),
@@ -231,7 +269,20 @@ def manifest_data(project: "Project", run: "RunResult", registry: FigureRegistry
         queries=queries,
         figures=figures,
         **blocks_manifest(registry),
+        wordings=[wording_entry(w) for w in registry.wordings.values()],
         **per_unit,
+    )
+    if rules:  # only where there are some: a clean draft stores what format 1 stored, plus its wordings
+        data.rules = rules
+    return data
+
+
+def wording_entry(w) -> WordingEntry:
+    """A traced wording (drafter.data.figures.Wording) as the manifest keeps it."""
+    return WordingEntry(
+        id=w.id, cid=w.cid, conditions=w.conditions, branch=w.branch, label=w.label,
+        reads=[ReadEntry(ref=ref, value=json_value(value)) for ref, value in w.reads],
+        text=w.text, part=w.part, parent=w.parent, template=w.template, line=w.line,
     )
 
 
@@ -346,8 +397,8 @@ def write_manifest(document, data: Manifest) -> None:
 
 
 def attach_manifest(document, project: "Project", run: "RunResult", registry: FigureRegistry,
-                    built_at: dt.datetime, unit: Any = None) -> Manifest:
-    data = manifest_data(project, run, registry, built_at, unit)
+                    built_at: dt.datetime, rules: list[dict[str, Any]] | None = None, unit: Any = None) -> Manifest:
+    data = manifest_data(project, run, registry, built_at, rules, unit)
     write_manifest(document, data)
     return data
 

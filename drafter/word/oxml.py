@@ -25,7 +25,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from lxml import etree
 
-from drafter.data.figures import MARK_CLOSE, MARK_OPEN, MARK_SEP, MARKED, FigureRegistry
+from drafter.data.figures import MARK_CLOSE, MARK_OPEN, MARK_SEP, MARKED, WORD_CLOSE, WORDING_MARK, FigureRegistry
 
 _W_T, _W_TAB, _W_BR = qn("w:t"), qn("w:tab"), qn("w:br")
 
@@ -92,6 +92,17 @@ BOOKMARK_PREFIX = "_drafter_"  # a leading underscore hides the bookmark in Word
 
 def figure_bookmark(occ_id: str) -> str:
     return f"{BOOKMARK_PREFIX}{occ_id}"
+
+
+def wording_bookmark(wording_id: str) -> str:
+    return f"{BOOKMARK_PREFIX}{wording_id}"
+
+
+def wording_id_from_bookmark(name: str) -> str | None:
+    if not (name or "").startswith(BOOKMARK_PREFIX):
+        return None
+    wid = name[len(BOOKMARK_PREFIX):]
+    return wid if re.fullmatch(r"w\d+", wid) else None
 
 
 def occurrence_id_from_bookmark(name: str) -> str | None:
@@ -267,6 +278,39 @@ def wrap_figures(root: etree._Element, registry: FigureRegistry, *, renumber: bo
         for offset, piece in enumerate(_split_run(run, text, registry, counter, bookmark_base, controls)):
             parent.insert(index + offset, piece)
     return counter[0]
+
+
+def mark_wordings(root: etree._Element) -> int:
+    """Replace every wording marker under `root` by a bookmark (`_drafter_w001`) that starts
+    and ends where the wording does (across paragraphs when it spans several); return how many.
+    Figure markers inside stay in their runs, for `wrap_figures`."""
+    used = [int(b.get(qn("w:id"))) for b in root.iter(qn("w:bookmarkStart")) if (b.get(qn("w:id")) or "").isdigit()]
+    next_id = [max(used, default=0)]
+    ids: dict[str, int] = {}
+    for run in [r for r in root.iter(qn("w:r")) if WORDING_MARK.search(r.text or "")]:
+        text = run.text
+        parent = run.getparent()
+        index = parent.index(run)
+        parent.remove(run)
+        pieces: list[etree._Element] = []
+        pos = 0
+        for match in WORDING_MARK.finditer(text):
+            if match.start() > pos:
+                pieces.append(_run_with_text(run, text[pos:match.start()]))
+            wid = match.group(2)
+            if match.group(1) == WORD_CLOSE:
+                if wid in ids:
+                    pieces.append(_w("bookmarkEnd", id=str(ids[wid])))
+            else:
+                next_id[0] += 1
+                ids[wid] = next_id[0]
+                pieces.append(_w("bookmarkStart", id=str(ids[wid]), name=wording_bookmark(wid)))
+            pos = match.end()
+        if pos < len(text):
+            pieces.append(_run_with_text(run, text[pos:]))
+        for offset, piece in enumerate(pieces):
+            parent.insert(index + offset, piece)
+    return len(ids)
 
 
 def strip_all_marks(root: etree._Element) -> None:

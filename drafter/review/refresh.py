@@ -1,0 +1,241 @@
+"""`refresh`: a copy of an edited draft with the figures brought up to date — `drafter refresh`.
+
+When data change after editors have worked on a draft, rebuilding would lose every edit. Refresh
+checks the draft (drafter.review.checker) and writes a copy in which
+
+- every figure whose data changed (数据已变化) gets the current text inside its content control,
+  the run's formatting kept; the editors' prose and formatting elsewhere are untouched;
+- a figure edited by hand (手工修改) is kept as the editor left it and flagged by a Word comment
+  giving what the data now say;
+- a wording whose condition now takes another branch (措辞已变化) is not rewritten but flagged by
+  a Word comment giving the wording the data now give, and so is a figure that drops out with it;
+  every other finding of the check (a number without a source, a deleted figure, a failed rule)
+  is commented as `check --annotate` would;
+- the manifest records the new texts and values, so `check` on the copy finds only the flagged
+  items.
+
+The input draft is never modified; the copy never replaces an existing file unless `force`.
+A draft whose controls an office suite dropped cannot be refreshed in place (check it instead).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from docx.enum.text import WD_COLOR_INDEX
+from docx.oxml.ns import qn
+from lxml import etree
+
+from drafter.data.figures import json_value
+from drafter.errors import DraftError
+from drafter.outputs import check_output_name
+from drafter.project.config import Config
+from drafter.review.annotate import _comment, _comment_on_control, _finding_text, wording_comment
+from drafter.review.checker import (
+    CONSISTENT,
+    CONTROLS,
+    EDITED,
+    REMOVED,
+    STALE,
+    CheckReport,
+    FigureCheck,
+    UnbackedNumber,
+    check,
+    open_draft,
+)
+from drafter.review.scan import body_paragraphs, scan_document
+from drafter.review.wordings import WordingCheck
+from drafter.word.document import save_new
+from drafter.word.manifest import ReadEntry, read_manifest, write_manifest
+
+_T, _R, _RPR, _SDT_CONTENT = qn("w:t"), qn("w:r"), qn("w:rPr"), qn("w:sdtContent")
+_TAB, _BR, _CR = qn("w:tab"), qn("w:br"), qn("w:cr")
+_XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+
+
+@dataclass
+class RefreshResult:
+    draft: Path
+    path: Path
+    requested_path: Path
+    report: CheckReport  # the check of the input draft the copy was made from
+    updated: list[FigureCheck] = field(default_factory=list)
+    kept: list[FigureCheck] = field(default_factory=list)  # edited by hand: kept, flagged
+    dropped: list[FigureCheck] = field(default_factory=list)  # printed in a wording the data no longer choose
+    reworded: list[WordingCheck] = field(default_factory=list)
+    rules: list[Any] = field(default_factory=list)  # rules the current data fail: commented
+    other: list[Any] = field(default_factory=list)  # numbers without a source, deleted figures: commented
+
+    @property
+    def renamed(self) -> bool:
+        return self.path != self.requested_path
+
+    @property
+    def flagged(self) -> int:
+        return len(self.kept) + len(self.dropped) + len(self.reworded) + len(self.rules) + len(self.other)
+
+    def summary(self) -> str:
+        parts = [f"更新数字 {len(self.updated)} 个"]
+        if self.kept:
+            parts.append(f"保留手工修改 {len(self.kept)} 处（已加批注）")
+        if self.reworded:
+            parts.append(f"措辞已变化 {len(self.reworded)} 处（未改写，已加批注给出现在的措辞）")
+        if self.dropped:
+            parts.append(f"随条件变化不再出现的数字 {len(self.dropped)} 个（已加批注）")
+        if self.rules:
+            parts.append(f"一致性规则未通过 {len(self.rules)} 条（已加批注）")
+        if self.other:
+            parts.append(f"其他发现（无来源数字、已删除的数字）{len(self.other)} 处（已加批注，未改动）")
+        return "；".join(parts) + "。"
+
+
+def refreshed_path(draft: Path) -> Path:
+    return draft.with_name(f"{draft.stem}（更新）{draft.suffix}")
+
+
+def _set_text(controls: list[etree._Element], text: str, placeholder: bool) -> None:
+    """Put `text` in a figure's control, formatted like its first run; the copies LibreOffice 7.4
+    makes of a split control are removed. A placeholder is highlighted, a figure is not."""
+    first, *copies = controls
+    for extra in copies:
+        extra.getparent().remove(extra)
+    content = first.find(_SDT_CONTENT)
+    runs = list(content.iter(_R)) if content is not None else []
+    if not runs:
+        return
+    for r in runs:  # tabs and breaks belong to the old text
+        for el in [c for c in r if c.tag in (_TAB, _BR, _CR)]:
+            r.remove(el)
+    texts = [t for r in runs for t in r.iter(_T)]
+    if not texts:
+        texts = [etree.SubElement(runs[0], _T)]
+    texts[0].text = text
+    texts[0].set(_XML_SPACE, "preserve")
+    for t in texts[1:]:
+        t.getparent().remove(t)
+    for r in runs:
+        if placeholder:
+            r.get_or_add_rPr().get_or_add_highlight().val = WD_COLOR_INDEX.YELLOW
+            continue
+        rpr = r.find(_RPR)
+        highlight = rpr.find(qn("w:highlight")) if rpr is not None else None
+        if highlight is not None:
+            rpr.remove(highlight)
+
+
+def _edited_comment(fc: FigureCheck) -> str:
+    lines = [
+        f"【{EDITED}，已保留】{fc.id} {fc.description}",
+        f"草稿：“{fc.draft_text}”；生成时：“{fc.built_text}”；当前数据：“{fc.current_text or '—'}”",
+    ]
+    if fc.note.strip():
+        lines.append(fc.note.strip())
+    lines.append("刷新时没有改动这个数字：请核实改动的依据。")
+    return "\n".join(lines)
+
+
+def _dropped_comment(fc: FigureCheck) -> str:
+    return "\n".join([f"【{STALE}】{fc.id} {fc.description}", fc.note.strip(), "刷新时没有删改这个数字。"])
+
+
+def refresh(
+    draft: str | Path,
+    output: str | Path | None = None,
+    config: str | Path | Config = "config.yaml",
+    *,
+    sources: dict[str, str] | None = None,
+    force: bool = False,
+    clock: Any = None,
+) -> RefreshResult:
+    """Write a refreshed copy of `draft` (see the module docstring); returns where it went."""
+    draft = Path(draft)
+    requested = Path(output) if output is not None else refreshed_path(draft)
+    check_output_name(
+        requested, (".docx",), "更新后的草稿", "-o 草稿（更新）.docx", protected=(draft,), hint="原草稿不会被改动。"
+    )
+    report = check(draft, config, sources=sources)
+    if report.mode != CONTROLS:
+        raise DraftError(
+            "草稿中的内容控件或清单已被去掉，无法就地更新数字",
+            path=draft,
+            hint="用 drafter check 核对（段落比对模式）后手工修改，或重新生成草稿。",
+        )
+    document, sha = open_draft(draft)
+    if sha != report.sha256:
+        raise DraftError("草稿在核对过程中被改动过", path=draft, hint="请关闭编辑后重新运行 drafter refresh。")
+    manifest = read_manifest(document)
+    if manifest is None:  # the controls are there but not the record of what they held
+        raise DraftError(
+            "草稿中的清单已被去掉，无法就地更新数字",
+            path=draft,
+            hint="用 drafter check 核对后手工修改，或重新生成草稿。",
+        )
+    controls: dict[str, list[etree._Element]] = {}
+    for p in scan_document(document):
+        for span in p.figures:
+            controls.setdefault(span.id, span.controls)
+    result = RefreshResult(draft, requested, requested, report)
+
+    # Comments placed by character offsets go first, while the draft's text is as checked: changed
+    # wordings, numbers typed without a source, figures whose control an editor deleted.
+    paragraphs = body_paragraphs(document)
+    for item in report.findings:
+        if isinstance(item, WordingCheck):
+            text = wording_comment(item)
+            result.reworded.append(item)
+        elif isinstance(item, UnbackedNumber) or item.status == REMOVED:
+            text = _finding_text(item)
+            result.other.append(item)
+        else:
+            continue
+        anchor = paragraphs[item.paragraph] if item.paragraph is not None else (paragraphs[0] if paragraphs else None)
+        if anchor is not None:
+            _comment(document, anchor, item.span, text)
+
+    figures = {f.id: f for f in manifest.figures}
+    for fc in report.figures:
+        entry = figures.get(fc.id)
+        found = controls.get(fc.id)
+        if fc.status == STALE and fc.current_text is not None and found:
+            _set_text(found, fc.current_text, fc.current_text.startswith("【待补充"))
+            if entry is not None:
+                entry.text, entry.value = fc.current_text, fc.current_value
+                entry.placeholder = fc.current_text.startswith("【待补充")
+            result.updated.append(fc)
+        elif fc.status == STALE and found:  # its wording changed branch: flagged, not deleted
+            _comment_on_control(document, found[0], _dropped_comment(fc))
+            result.dropped.append(fc)
+        elif fc.status == EDITED and found:
+            _comment_on_control(document, found[0], _edited_comment(fc))
+            result.kept.append(fc)
+        elif fc.status == CONSISTENT and entry is not None and fc.current_value is not None:
+            entry.value = fc.current_value  # the same text from another raw value
+
+    # The manifest now says what the copy holds: queries as run now, wordings whose branch still
+    # holds with the values read now; changed wordings and hand edits keep their built record.
+    run = report.run
+    for name, query in manifest.queries.items():
+        current = run.results.get(name) if run is not None else None
+        if current is not None and current.ok:
+            query.sql, query.sql_hash, query.params = current.sql, current.sql_hash, current.json_params()
+            query.columns = current.columns
+    reads = {w.id: w.current_reads for w in report.wordings if not w.finding}
+    for wording in manifest.wordings:
+        if wording.id in reads:
+            wording.reads = [ReadEntry(ref=r, value=json_value(v)) for r, v in reads[wording.id]]
+    manifest.rules = [r.to_json() for r in report.rules]
+    if report.rules:
+        from drafter.review.annotate import _comment_rules
+
+        _comment_rules(document, manifest.rules, manifest.figures)
+        result.rules = list(report.rules)
+    now = (clock or dt.datetime.now)()
+    manifest.refreshed_at = now.isoformat(timespec="seconds")
+    manifest.refreshed_from = draft.name
+    write_manifest(document, manifest)
+
+    result.path = save_new(document, requested, force=force)
+    return result
