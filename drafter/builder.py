@@ -58,9 +58,13 @@ def load_project(config: str | Path | Config = "config.yaml", *, year: int | Non
     return Project(validation.config, validation.queries, validation.templates)
 
 
-def text_setting_values(config: Config) -> dict[str, Any]:
-    """What the short text settings (report.title, output.filename) may name."""
-    return {"agency": config.report.agency, "year": config.period.year, "period": config.period}
+def text_setting_values(config: Config, unit: Any = None) -> dict[str, Any]:
+    """What the short text settings (report.title, output.filename) may name: `unit` too in a
+    project drafted per unit (a `drafter.project.units.Unit`, or None while validating)."""
+    values: dict[str, Any] = {"agency": config.report.agency, "year": config.period.year, "period": config.period}
+    if unit is not None:
+        values["unit"] = unit.context()
+    return values
 
 
 _SETTINGS_ENV = SandboxedEnvironment(undefined=StrictUndefined)
@@ -83,11 +87,12 @@ def fill_setting(template: str, values: dict[str, Any], config: Config, key: str
 
 
 
-def report_context(config: Config) -> dict[str, Any]:
-    """Names about the report itself, for the master, the sections and file names."""
+def report_context(config: Config, unit: Any = None) -> dict[str, Any]:
+    """Names about the report itself, for the master, the sections and file names; with
+    `unit` (a `drafter.project.units.Unit`) also `unit`, for the title too."""
     report = config.report
     period = config.period
-    title = fill_setting(report.title, text_setting_values(config), config, "report.title")
+    title = fill_setting(report.title, text_setting_values(config, unit), config, "report.title")
     params = build_parameters(config)
     meta = {
         "agency": report.agency,
@@ -101,6 +106,7 @@ def report_context(config: Config) -> dict[str, Any]:
     }
     return {
         **meta,
+        **({"unit": unit.context()} if unit is not None else {}),
         "year": period.year,
         "period": period,
         "period_start": params["period_start"],
@@ -124,7 +130,8 @@ def query_context(run: RunResult) -> dict[str, Any]:
 
 def run_project(project: Project, *, params: dict[str, Any] | None = None,
                 on_done: Callable[[str], None] | None = None,
-                also: dict[str, list[str]] | None = None, ruleset: Any = None) -> RunResult:
+                also: dict[str, list[str]] | None = None, ruleset: Any = None,
+                runner: Callable[..., RunResult] | None = None) -> RunResult:
     """Run the project's queries for its period and, alongside them, the comparison runs
     (`prev.q`, `last.q`) its templates name, and those `also` names (check: the ones the draft
     recorded, so a figure the templates no longer print is still checked). `params` replaces the
@@ -147,8 +154,8 @@ def run_project(project: Project, *, params: dict[str, Any] | None = None,
                 on_done(key)
 
         return take_rule_tests(run_queries(config, project.queries, params=params, on_done=report,
-                                           extra=[*extra, *own]))
-    return run_queries(config, project.queries, params=params, on_done=on_done, extra=extra)
+                                           extra=[*extra, *own], runner=runner))
+    return run_queries(config, project.queries, params=params, on_done=on_done, extra=extra, runner=runner)
 
 
 def default_output(config: Config) -> Path:
@@ -167,16 +174,23 @@ class Draft:
     conditions: dict[str, Any] = field(default_factory=dict)  # traced conditions by cid (text.wording)
 
 
-def compose_draft(project: Project, run: RunResult, *, strict: bool = False) -> Draft:
+def compose_draft(project: Project, run: RunResult, *, strict: bool = False, unit: Any = None,
+                  renderer: Any = None) -> Draft:
     """The draft in memory. A figure that cannot be computed is a placeholder, or with
-    `strict` an error naming the template and line."""
+    `strict` an error naming the template and line. `unit`: the unit the draft is for;
+    `renderer`: the templates made ready once for many drafts (`drafter.batch.Renderer`)."""
     config = project.config
     registry = FigureRegistry()
     registry.failed = {f.name: f.error.message for f in run.failures}
-    context = {**query_context(run), **report_context(config),
+    context = {**query_context(run), **report_context(config, unit),
                **comparison_context(config, project.queries, run)}
-    files = section_files(config.templates.sections, config.resolve)
     try:
+        if renderer is not None:
+            blocks, document = renderer.render(context, registry)
+            tracer = getattr(renderer.sections_env, "tracer", None)
+            return Draft(document, registry, paragraphs_of(blocks), context,
+                         dict(tracer.conditions) if tracer else {})
+        files = section_files(config.templates.sections, config.resolve)
         env = make_environment(registry, search_path=list(dict.fromkeys(f.parent for f in files)),
                                strict=strict, period=config.period, trace=True)
         paragraphs = render_sections(env, files, context, registry, compiled=project.templates)
@@ -322,6 +336,14 @@ def build(
     timings: dict[str, float] = {}
     started = time.perf_counter()
     project = load_project(config, year=year, sources=sources, period=period)
+    per_unit = [name for name, spec in project.queries.items() if spec.uses_unit]
+    if project.config.units is not None and per_unit:
+        raise ConfigError(
+            "本项目按单位生成草稿（config.yaml 声明了 units:），查询"
+            f" {'、'.join(per_unit[:5])}{' 等' if len(per_unit) > 5 else ''} 要用到单位（:unit）",
+            path=project.config.path, line=project.config.line("units"),
+            hint="用 drafter build --each 为每个单位各生成一份草稿，或 drafter build --unit 单位名称 只生成一份。",
+        )
     requested = Path(output) if output is not None else default_output(project.config)
     # With --force an existing .docx is replaced: never the Word master itself.
     check_output_name(requested, (".docx",), "草稿", "--output 草稿.docx",

@@ -133,6 +133,8 @@ source_option = click.option(
 
 # Click's own usage messages, in Chinese (the patterns of click 8).
 _USAGE_IN_CHINESE = [
+    (r"No such option:? '?([^'\s]+?)'?\.? \(Did you mean one of: (.*)\?\)$",
+     lambda m: f"没有选项 {m[1]}，是否想写 {_closest(m[1], re.findall(chr(39) + '([^' + chr(39) + ']+)' + chr(39), m[2]))}？"),
     (r"No such option:? '?([^'\s]+?)'?\.?(?: Did you mean '?([^'\s]+?)'?\?)?(?: \(Possible options: .*\))?$",
      lambda m: f"没有选项 {m[1]}" + (f"，是否想写 {m[2]}？" if m[2] else "。")),
     (r"No such command '([^']+)'\.(?: Did you mean '([^']+)'\?)?$",
@@ -147,8 +149,14 @@ _USAGE_IN_CHINESE = [
 ]
 
 
+def _closest(typed: str, choices: list[str]) -> str:
+    """The one of click's suggestions nearest to what was typed."""
+    import difflib
+
+    return max(choices, key=lambda c: difflib.SequenceMatcher(None, typed, c).ratio()) if choices else ""
+
+
 def _usage_in_chinese(message: str) -> str:
-    import re
 
     for pattern, say in _USAGE_IN_CHINESE:
         match = re.match(pattern, message, re.S)
@@ -211,14 +219,31 @@ def main(debug: bool) -> None:
 @click.option("--preview", is_flag=True, help="另外把各页渲染成 PNG 图片（需要 LibreOffice），放在草稿旁的“-预览”目录。")
 @click.option("--comments", is_flag=True,
               help="另外写出审核版（草稿旁的“…（审核版）.docx”）：每个数字一条批注，注明查询和原始值。")
+@click.option("--each", is_flag=True, help="按单位生成：config.yaml 的 units: 中每个单位一份草稿。")
+@click.option("--unit", "unit_names", multiple=True, metavar="名称",
+              help="只生成这个单位的草稿（可多次使用）。")
+@click.option("--jobs", "-j", type=click.IntRange(min=1, max=256), default=None,
+              help="按单位生成时同时渲染的进程数（缺省：CPU 核数；单位少时每 20 个单位一个进程）。")
+@click.option("--dir", "directory", type=click.Path(path_type=Path), default=None,
+              help="按单位生成时草稿写到这个目录（缺省：config.yaml 的 output.dir）。")
 @handle_errors
 def build(config_path: Path, year: int | None, period, output: Path | None, source_overrides, force: bool,
-          strict: bool, preview: bool, comments: bool) -> None:
-    """生成报告草稿（.docx），并输出其路径。"""
+          strict: bool, preview: bool, comments: bool, each: bool, unit_names: tuple[str, ...],
+          jobs: int | None, directory: Path | None) -> None:
+    """生成报告草稿（.docx），并输出其路径。
+
+    声明了单位（units:）的项目用 --each 为每个单位各生成一份，或 --unit 名称 只生成指定单位的。
+    """
     from drafter.builder import build as run_build
     from drafter.progress import Progress
 
     period = _one_period(year, period)
+    if each or unit_names:
+        _build_units(config_path, year, period, output, source_overrides, force, strict, preview, comments, each,
+                     unit_names, jobs, directory)
+        return
+    if jobs is not None or directory is not None:
+        raise DrafterError("--jobs 和 --dir 只用于按单位生成", hint="与 --each 或 --unit 名称 一起使用。")
     with Progress("查询数据库") as progress:  # only on a terminal, and only after a moment
         result = run_build(config_path, year=year, period=period, output=output, sources=dict(source_overrides),
                            force=force, strict=strict, on_query_done=progress.advance)
@@ -254,6 +279,38 @@ def build(config_path: Path, year: int | None, period, output: Path | None, sour
     click.get_current_context().exit(build_exit_code(result))
 
 
+def _build_units(config_path: Path, year: int | None, period, output: Path | None, source_overrides, force: bool,
+                 strict: bool, preview: bool, comments: bool, each: bool, unit_names: tuple[str, ...],
+                 jobs: int | None, directory: Path | None) -> None:
+    """`build --each / --unit`: one draft per unit, a summary at the end; exit 1 if a unit failed."""
+    from drafter.batch import build_units
+    from drafter.progress import Progress
+
+    if each and unit_names:
+        raise DrafterError("--each 和 --unit 不能同时使用", hint="全部单位用 --each；只生成某几个单位用 --unit 名称。")
+    if output is not None or preview or comments:
+        raise DrafterError("按单位生成时不能用 --output、--preview 或 --comments",
+                           hint="草稿写到 output.dir（或 --dir 目录），文件名按 config.yaml 的 output.filename "
+                                "（可用 {{ unit }}）；审核版和预览图请对单份草稿另行生成。")
+    with Progress("生成草稿", total=None, unit="个单位") as progress:
+        def on_units(n: int) -> None:
+            progress.total = n
+
+        def on_done(outcome) -> None:
+            progress.advance(outcome.unit)
+            if outcome.path is not None:
+                click.echo(str(outcome.path))
+
+        result = build_units(config_path, units=list(unit_names) if unit_names else None, year=year, period=period,
+                             sources=dict(source_overrides), directory=directory, force=force, strict=strict,
+                             jobs=jobs, on_units=on_units, on_unit_done=on_done)
+    for outcome in result.outcomes:
+        if outcome.renamed and outcome.path is not None:
+            _err(f"注意：{outcome.unit} 的草稿已存在，未覆盖，另存为 {outcome.path.name}（覆盖请加 --force）。")
+    _err(result.summary())
+    click.get_current_context().exit(result.exit_code)
+
+
 def _grouped(failures) -> list[tuple[DrafterError, list[str]]]:
     """One entry per error: a source that cannot be opened fails all its queries at once."""
     groups: dict[int, tuple[DrafterError, list[str]]] = {}
@@ -274,7 +331,7 @@ def _write_preview(draft: Path) -> None:
 
 
 @main.command()
-@click.argument("draft", type=click.Path(path_type=Path))
+@click.argument("drafts", nargs=-1, required=True, metavar="DRAFT", type=click.Path(path_type=Path))
 @config_option
 @click.option("--year", "-y", type=YearType(), default=None,
               help="报告年度：仅在草稿中的清单已被去掉、标题里也看不出期间时使用。")
@@ -285,10 +342,15 @@ def _write_preview(draft: Path) -> None:
               help="另外写出核对清单（Excel，每个数字一行）。")
 @click.option("--annotate", "annotate_path", type=click.Path(path_type=Path), default=None,
               help="另外写出带批注的草稿副本（每个发现一条 Word 批注）；原草稿不会被改动。")
+@click.option("--rollup", "rollups", multiple=True, metavar="部分=整体",
+              help="核对多份单位草稿时，另外核对各单位的某个数字之和是否等于整体的数字，"
+                   "如 town_screening.screenings=district_screening.screenings（可多次使用）。")
 @handle_errors
-def check(draft: Path, config_path: Path, year: int | None, period, source_overrides, xlsx_path: Path | None,
-          annotate_path: Path | None) -> None:
+def check(drafts: tuple[Path, ...], config_path: Path, year: int | None, period, source_overrides,
+          xlsx_path: Path | None, annotate_path: Path | None, rollups: tuple[str, ...]) -> None:
     """核对编辑过的草稿：按草稿记录的期间和参数重新查询，逐个数字报告一致、手工修改、数据已变化、已删除，以及无来源数字。
+
+    可一次核对多份草稿（如 output/*.docx）：参数相同的查询只查一次，--xlsx 写出一个工作簿（汇总表加每份草稿一张表）。
 
     退出码：0 全部一致，1 有需要处理的发现，2 无法核对。
     """
@@ -297,6 +359,10 @@ def check(draft: Path, config_path: Path, year: int | None, period, source_overr
     from drafter.review.checklist import check_checklist_path
 
     period = _one_period(year, period)
+    if len(drafts) > 1 or rollups:
+        _check_many(list(drafts), config_path, year, period, source_overrides, xlsx_path, annotate_path, rollups)
+        return
+    draft = drafts[0]
     with _check_could_not_run():
         # A wrong output name is told before the databases are queried.
         if xlsx_path is not None:
@@ -316,6 +382,36 @@ def check(draft: Path, config_path: Path, year: int | None, period, source_overr
 
     click.echo(render_check(report))
     click.get_current_context().exit(report.exit_code)
+
+
+def _check_many(drafts: list[Path], config_path: Path, year: int | None, period, source_overrides, xlsx_path: Path | None,
+                annotate_path: Path | None, rollups: tuple[str, ...]) -> None:
+    """`check a.docx b.docx …`: every draft checked, one summary, one workbook."""
+    from drafter.progress import Progress
+    from drafter.review.batch import check_many
+    from drafter.review.checklist import check_checklist_path, write_batch_checklist
+    from drafter.review.rollup import check_rollup, parse_rollup
+
+    with _check_could_not_run():
+        if annotate_path is not None:
+            raise DrafterError("--annotate 只能用于核对一份草稿", hint="对要批注的草稿单独运行 drafter check 草稿.docx --annotate 副本.docx。")
+        rules = [parse_rollup(text) for text in rollups]
+        if xlsx_path is not None:
+            check_checklist_path(xlsx_path)
+        with Progress("核对草稿", total=len(drafts), unit="份草稿") as progress:
+            batch = check_many(drafts, config_path, sources=dict(source_overrides), year=year, period=period,
+                               on_done=lambda path: progress.advance(path.name))
+        batch.rollups = [check_rollup(batch.reports, part, whole) for part, whole in rules]
+        if xlsx_path is not None:
+            _err(f"核对汇总：{write_batch_checklist(batch, xlsx_path)}")
+    from drafter.review.report_text import render_batch_summary, render_check
+
+    for report in batch.reports:
+        click.echo(render_check(report) + "\n")
+    for path, error in batch.errors:
+        click.echo(f"无法核对 {path}：{error.render()}\n")
+    click.echo(render_batch_summary(batch))
+    click.get_current_context().exit(batch.exit_code)
 
 
 @main.command()

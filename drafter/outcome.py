@@ -16,8 +16,10 @@ from enum import IntEnum
 from typing import TYPE_CHECKING, Sequence
 
 if TYPE_CHECKING:
+    from drafter.batch import BatchResult
     from drafter.builder import BuildResult
     from drafter.project.validation import Finding
+    from drafter.review.batch import BatchCheck
     from drafter.review.checker import CheckReport
 
 
@@ -43,3 +45,16 @@ def check_exit_code(report: CheckReport) -> ExitCode:
     if any(f.status == UNCHECKED for f in report.figures):
         return ExitCode.USAGE
     return ExitCode.FINDINGS if report.findings or report.rules else ExitCode.OK
+
+
+def units_exit_code(result: BatchResult) -> ExitCode:
+    """`build --each`: 1 when a unit failed (no draft) or its draft is incomplete (a query failed)."""
+    return ExitCode.FINDINGS if result.failed else ExitCode.OK
+
+
+def batch_check_exit_code(batch: BatchCheck) -> ExitCode:
+    """`check` of many drafts: the worst of the drafts; one that cannot be checked is 2, a
+    rollup that does not add up is a finding."""
+    codes = [check_exit_code(r) for r in batch.reports] + [ExitCode.USAGE for _ in batch.errors]
+    codes += [ExitCode.FINDINGS for r in batch.rollups if not r.ok]
+    return max(codes, default=ExitCode.OK)

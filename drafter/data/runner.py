@@ -349,19 +349,21 @@ def _at_source(exc: SourceError, config: Config, source: str) -> None:
 
 
 def run_queries(config: Config, specs: dict[str, QuerySpec], *, params: dict[str, Any] | None = None,
-                on_done: Callable[[str], None] | None = None, extra: list[Job] | None = None) -> RunResult:
+                on_done: Callable[[str], None] | None = None, extra: list[Job] | None = None,
+                runner: Callable[..., RunResult] | None = None) -> RunResult:
     """Run `specs` with `params` (default: the configuration's period), and the `extra` jobs
     (comparison runs, drafter/data/comparisons.py) alongside them. The project is validated
     already (load_project): sources and parameters are known.
 
     Jobs are grouped by source (and comparison): each group runs its queries one after another
     on one connection; groups run concurrently, at most `config.concurrency` at a time.
-    `results` holds the queries in file order, then the extra jobs in their order.
+    `results` holds the queries in file order, then the extra jobs in their order. `runner`
+    stands in for `run_jobs` (a batch check answers a job it has seen from its cache).
     The project is validated already (load_project): sources and parameters are known.
     """
     params = build_parameters(config) if params is None else params
     jobs = [Job(spec.name, spec, params) for spec in specs.values()] + list(extra or [])
-    run = run_jobs(config, jobs, on_done=on_done)
+    run = (runner or run_jobs)(config, jobs, on_done=on_done)
     run.params = params
     return run
 

@@ -99,8 +99,12 @@ class OutputSettings(_Model):
     dir: Path = Field(Path("output"), description="草稿输出目录")
     filename: str = Field(
         "{{ agency }}{{ period.label }}法治政府建设情况报告（草稿）.docx",
-        description="草稿文件名，可用 {{ agency }} {{ year }} {{ period.label }}",
+        description="草稿文件名，可用 {{ agency }} {{ year }} {{ period.label }}；按单位生成时还可用 {{ unit }}",
     )
+
+
+class UnitsQuery(_Model):
+    query: str = Field(description="返回单位的查询名（returns: rows，列 name 及其他属性列）")
 
 
 class Config(_Model):
@@ -119,6 +123,9 @@ class Config(_Model):
     )
     fixed_numbers: list[str] = Field(
         default_factory=list, description="模板中已确认、每期不变的写死数字（按原文，如 1+17+12）"
+    )
+    units: list[str | dict[str, Any]] | UnitsQuery | None = Field(
+        None, description="按单位分别生成：单位名称列表（或 {name: …, 属性: …}），或 {query: 查询名}"
     )
 
     # Not from YAML: where the file was, for resolving relative paths and for messages.

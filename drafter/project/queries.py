@@ -25,7 +25,7 @@ from drafter.project.sql import ParsedSQL, analyse, error_of
 
 Returns = Literal["scalar", "row", "rows"]
 RETURNS: tuple[Returns, ...] = ("scalar", "row", "rows")
-HEADER_KEYS = ("name", "source", "description", "returns")
+HEADER_KEYS = ("name", "source", "description", "returns", "per")
 REQUIRED_KEYS = ("source", "description")
 DIALECTS = ("sqlite", "postgresql", "mysql", "mariadb", "oracle", "mssql", "dm", "kingbase")
 
@@ -45,6 +45,14 @@ class QuerySpec:
     sql_line: int  # 1-based line of the file where the SQL begins
     variants: dict[str, Path] = field(default_factory=dict)
     header_lines: dict[str, int] = field(default_factory=dict, compare=False)  # key → 1-based line
+    per: str | None = None  # `-- per: town`: the unit column, for running once for all units
+
+    @property
+    def uses_unit(self) -> bool:
+        """Whether the query (its file or a dialect variant) is bound to `:unit`."""
+        if "unit" in self.parameters:
+            return True
+        return any("unit" in sql_parameters(p.read_text(encoding="utf-8")) for p in self.variants.values())
 
     def line_of(self, key: str) -> int:
         """The line of header item `key` (`source`, `returns`, …), else 1."""
@@ -167,6 +175,7 @@ def parse_query(path: Path, text: str | None = None) -> QuerySpec:
         path=path,
         sql_line=sql_start + 1,
         header_lines=header_lines,
+        per=header.get("per") or None,
     )
 
 
@@ -259,6 +268,10 @@ def query_problems(spec: QuerySpec, *, sources: list[str], parameters: list[str]
             hint=(f"是否想写“{close[0]}”？" if close else "")
             + f"已配置的数据源：{'、'.join(sources) or '（无）'}。",
         ))
+    if spec.per is not None:
+        from drafter.data.grouping import grouping_problems
+
+        found.extend(grouping_problems(spec))
     for path, sql, first_line, dialect in sql_files(spec):
         parsed = analyse(sql, dialect)
         if parsed.problems:

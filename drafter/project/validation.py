@@ -54,8 +54,9 @@ BUILTIN_NAMES = frozenset({*REPORT_KEYS, "year", "period_start", "period_end", "
 # What a template may read of `period` (drafter/project/period.py).
 PERIOD_KEYS = ("kind", "kind_label", "label", "code", "start", "end", "last_day", "days", "year", "half",
                "quarter", "month", "prev", "last")
-# Names a query file may not take: the built-ins and the master's `body`.
-RESERVED_NAMES = BUILTIN_NAMES | {"body"}
+# Names a query file may not take: the built-ins, the master's `body`, and `unit` (a project
+# drafted per unit binds it).
+RESERVED_NAMES = BUILTIN_NAMES | {"body", "unit"}
 
 Severity = Literal["error", "warning"]
 
@@ -187,6 +188,8 @@ def validate(config: str | Path | Config = "config.yaml", *, year: int | None = 
         source_names: list[str] | None = list(loaded.sources)
         parameters: list[str] | None = list(build_parameters(loaded))
         param_keys: list[str] | None = list(loaded.parameters)
+        if loaded.units is not None:  # a project drafted per unit: :unit and {{ unit }}
+            parameters = [*(parameters or []), "unit"]
     else:
         queries_dir, sections, master = root / "queries", Path("templates/sections"), root / "templates/report.docx"
         source_names = parameters = param_keys = None
@@ -200,11 +203,13 @@ def validate(config: str | Path | Config = "config.yaml", *, year: int | None = 
     for appendix in loaded.templates.appendices if loaded is not None else []:
         templates += _lint_sections([appendix.file], resolve, findings, uses, compiled)
     if queries_dir.is_dir():  # else every query name would be reported again as undefined
-        _check_names(uses, specs, param_keys, findings)
+        _check_names(uses, specs, param_keys, findings,
+                     frozenset({"unit"}) if loaded is not None and loaded.units is not None else frozenset())
     if templates:  # with no template to read, "unused" would only repeat that
         used = {u.name for u in uses}
+        units_query = getattr(loaded.units, "query", None) if loaded is not None else None
         for name, spec in specs.items():
-            if name not in used:
+            if name not in used and name != units_query:  # the units query lists the units
                 if spec.returns == "rows":
                     how = f"{{% for r in {name} %}}{{{{ r.列名 }}}}{{% endfor %}} 逐行写出它的数字"
                 else:
@@ -292,7 +297,9 @@ def _check_config(config: Config, findings: list[Finding]) -> None:
                 hint=f"{'、'.join(':' + p for p in PERIOD_PARAMETERS)} 由 drafter 按报告期间绑定，不能在 parameters: "
                 "中重新定义；期间用 --period、--year 或 config.yaml 的 report.period / report.year 指定，"
                 "其他参数请换一个名字。"))
-    values = text_setting_values(config)
+    from drafter.project.units import probe_unit
+
+    values = text_setting_values(config, probe_unit() if config.units is not None else None)
     for key, template in (("report.title", config.report.title), ("output.filename", config.output.filename)):
         try:
             fill_setting(template, values, config, key)
@@ -584,9 +591,11 @@ _FIGURE_ATTRIBUTES = frozenset({"value", "missing", "description"})
 
 
 def _check_names(uses: list[_Use], specs: dict[str, QuerySpec], param_keys: list[str] | None,
-                 findings: list[Finding]) -> None:
-    """Every name is a query or a built-in one; every column a query is known to return exists."""
-    known = sorted({*specs, *BUILTIN_NAMES})
+                 findings: list[Finding], extra: frozenset[str] = frozenset()) -> None:
+    """Every name is a query or a built-in one (`extra`: `unit` in a project drafted per unit);
+    every column a query is known to return exists."""
+    builtin = BUILTIN_NAMES | extra
+    known = sorted({*specs, *builtin})
     columns = {name: list(c) if (c := spec.parsed.columns) is not None else None for name, spec in specs.items()}
     reported: set[tuple] = set()
     for use in uses:
@@ -603,7 +612,7 @@ def _check_names(uses: list[_Use], specs: dict[str, QuerySpec], param_keys: list
                 + ("上年同期" if use.via == "prev" else "上一期") + "的结果）。",
                 context=use.context))
             continue
-        if use.name not in specs and use.name not in BUILTIN_NAMES:
+        if use.name not in specs and use.name not in builtin:
             close = difflib.get_close_matches(use.name, known, n=3)
             findings.append(Finding(
                 f"模板用到了未定义的名称“{use.name}”", use.path, use.line, use.where,

@@ -31,7 +31,7 @@ import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from docx.oxml.ns import qn
 
@@ -39,6 +39,7 @@ from drafter.lowgc import paused_gc
 from drafter.builder import Project, compose_draft, load_project, run_project
 from drafter.project.config import Config
 from drafter.project.period import Period, PeriodError
+from drafter.project.units import Unit
 from drafter.errors import DraftError, DrafterError
 from drafter.data.figures import Figure, Occurrence, Row, cell_label, evaluate, formula_text, json_value
 from drafter.outcome import check_exit_code
@@ -154,6 +155,7 @@ class CheckReport:
     run: Any = field(default=None, repr=False)  # the queries as run now (for refresh)
     tables: list[TableFinding] = field(default_factory=list)  # rows added or deleted, tables and charts changed
     period: Period | None = None
+    unit: str | None = None  # the unit of a unit's draft (`build --each`)
 
     @property
     def period_label(self) -> str:
@@ -391,9 +393,13 @@ def _expected_figures(manifest: Manifest | None, fresh: list[Occurrence], fresh_
     return out
 
 
-def _parameters(project: Project, manifest: Manifest | None, warnings: list[str]) -> dict[str, Any]:
-    """The parameters recorded in the draft, typed as `build_parameters` types them."""
+def _parameters(project: Project, manifest: Manifest | None, warnings: list[str],
+                unit: Unit | None = None) -> dict[str, Any]:
+    """The parameters recorded in the draft, typed as `build_parameters` types them; a
+    unit's draft is checked with its `:unit`."""
     params = build_parameters(project.config)
+    if unit is not None:
+        params["unit"] = unit.name
     if manifest is None or not manifest.parameters:
         return params
     recorded = dict(manifest.parameters)
@@ -446,13 +452,16 @@ def check(
     sources: dict[str, str] | None = None,
     year: int | None = None,
     period: Period | str | None = None,
+    runner: Callable[..., RunResult] | None = None,
 ) -> CheckReport:
     """Check a draft against the databases; see the module docstring for what is reported.
 
     The queries run for the period the draft's manifest records (a draft built before periods
     existed records its year: a year period). `period` (or `year`) is used only when the draft
     no longer carries its manifest; then the period its title names, then the configuration's.
-    The draft file is only read.
+    The draft file is only read. A unit's draft (`build --each`) is checked for the unit its
+    manifest records. `runner` stands in for `run_jobs` (a batch check shares query results
+    between drafts).
     """
     started = time.perf_counter()
     timings: dict[str, float] = {}
@@ -485,6 +494,7 @@ def check(
     else:
         period_used, year_from = None, "配置"
 
+    unit = Unit.from_json(manifest.unit) if manifest is not None else None
     project = load_project(config, sources=sources, period=period_used)
     year_used = project.year
     if manifest is not None and manifest.agency and manifest.agency != project.config.report.agency:
@@ -498,8 +508,8 @@ def check(
     for entry in (manifest.queries.values() if manifest is not None else []):
         if entry.compare and entry.query:
             recorded_runs.setdefault(entry.compare, []).append(entry.query)
-    run = run_project(project, params=_parameters(project, manifest, warnings), also=recorded_runs,
-                      ruleset=ruleset)
+    run = run_project(project, params=_parameters(project, manifest, warnings, unit), also=recorded_runs,
+                      ruleset=ruleset, runner=runner)
     timings["queries"] = time.perf_counter() - t
     for failure in run.failures:
         warnings.append(f"查询 {failure.name} 失败：{failure.error.message}")
@@ -514,7 +524,7 @@ def check(
         warnings += changed_spreadsheets(manifest, run)
 
     t = time.perf_counter()
-    fresh_draft = compose_draft(project, run)
+    fresh_draft = compose_draft(project, run, unit=unit)
     timings["render"] = time.perf_counter() - t
     t = time.perf_counter()
     fresh = scan_document(fresh_draft.document)
@@ -605,6 +615,7 @@ def check(
         figures=figures, unbacked=unbacked, warnings=warnings, elapsed=elapsed, timings=timings, tables=tables,
         wordings=wording.checks, rules=rule_findings, fixed_numbers=literals, run=run,
         period=project.period,
+        unit=unit.name if unit else None,
     )
 
 

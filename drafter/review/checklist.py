@@ -12,10 +12,11 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from drafter.review.checker import CONSISTENT, EDITED, REMOVED, STALE, UNBACKED, UNCHECKED, CheckReport
-from drafter.review.wordings import REWORDED, reads_text
 from drafter.outputs import check_output_name, write_atomically
-from drafter.review.report_text import mode_label
+from drafter.review.batch import BatchCheck
+from drafter.review.checker import CONSISTENT, EDITED, REMOVED, STALE, STATUSES, UNBACKED, UNCHECKED, CheckReport
+from drafter.review.report_text import mode_label, render_rollup
+from drafter.review.wordings import REWORDED, reads_text
 
 COLUMNS = (  # header, width, wrap
     ("编号", 7, False),
@@ -113,6 +114,17 @@ def write_checklist(report: CheckReport, path: str | Path) -> Path:
     wb = Workbook()
     ws = wb.active
     ws.title = "核对清单"
+    _fill_checklist(ws, report)
+    if report.wordings:
+        _extra_sheet(wb, "条件措辞", WORDING_COLUMNS, wording_rows(report))
+    if report.rules:
+        _extra_sheet(wb, "一致性规则", RULE_COLUMNS, rule_rows(report))
+    _fill_info(wb.create_sheet("概况"), report)
+    return write_atomically(path, wb.save, what="核对清单",
+                            hint="检查写权限；若该文件正在 Excel/WPS 中打开，请先关闭。")
+
+
+def _fill_checklist(ws, report: CheckReport) -> None:
     ws.append([c[0] for c in COLUMNS])
     for row in rows(report):
         ws.append(row)
@@ -140,15 +152,13 @@ def write_checklist(report: CheckReport, path: str | Path) -> Path:
     ws.auto_filter.ref = ws.dimensions
     ws.row_dimensions[1].height = 20
 
-    if report.wordings:
-        _extra_sheet(wb, "条件措辞", WORDING_COLUMNS, wording_rows(report))
-    if report.rules:
-        _extra_sheet(wb, "一致性规则", RULE_COLUMNS, rule_rows(report))
 
-    info = wb.create_sheet("概况")
+
+def _fill_info(info, report: CheckReport) -> None:
     counts = report.counts()
     for key, value in (
         ("草稿", report.draft.name),
+        *([("单位", report.unit)] if report.unit else []),
         ("期间", report.period_label),
         ("生成时间", (report.built_at or "—").replace("T", " ")),
         ("生成程序", report.generator or "—"),
@@ -162,5 +172,54 @@ def write_checklist(report: CheckReport, path: str | Path) -> Path:
     for cell in info["A"]:
         cell.font = Font(bold=True)
 
-    return write_atomically(path, wb.save, what="核对清单",
+
+_SHEET_FORBIDDEN = str.maketrans({c: "_" for c in "[]:*?/\\'"})
+SUMMARY_COLUMNS = ("工作表", "草稿", "单位", "期间", "核对方式", *[s for s in STATUSES], "结论", "注意")
+
+
+def _sheet_name(index: int, report_name: str, used: set[str]) -> str:
+    """`1-夏阳街道`: Excel's sheet names are at most 31 characters, without []:*?/\\."""
+    base = f"{index}-{report_name.translate(_SHEET_FORBIDDEN)}"[:31]
+    name, n = base, 2
+    while name.lower() in used:
+        name = f"{base[:28]}~{n}"
+        n += 1
+    used.add(name.lower())
+    return name
+
+
+def write_batch_checklist(batch: BatchCheck, path: str | Path) -> Path:
+    """One workbook for a batch check: sheet 汇总 (a row a draft, then the rollups), then a
+    checklist sheet per draft, named by its unit or file name."""
+    path = Path(path)
+    check_checklist_path(path)
+    wb = Workbook()
+    summary = wb.active
+    summary.title = "汇总"
+    summary.append(list(SUMMARY_COLUMNS))
+    used = {"汇总"}
+    for i, report in enumerate(batch.reports, start=1):
+        name = _sheet_name(i, report.unit or report.draft.stem, used)
+        counts = report.counts()
+        verdict = "全部一致" if not report.findings else f"{len(report.findings)} 处发现"
+        summary.append([name, report.draft.name, report.unit or "", report.period_label, mode_label(report),
+                        *[counts[s] for s in STATUSES], verdict, "\n".join(report.warnings)])
+        _fill_checklist(wb.create_sheet(name), report)
+    for draft, error in batch.errors:
+        summary.append(["", draft.name, "", "", "无法核对", *["" for _ in STATUSES], error.message, error.hint or ""])
+    if batch.rollups:
+        summary.append([])
+        summary.append(["汇总核对"])
+        for rollup in batch.rollups:
+            summary.append(["", render_rollup(rollup)])
+    header_font = Font(bold=True, color="FFFFFF")
+    for col in range(1, len(SUMMARY_COLUMNS) + 1):
+        cell = summary.cell(row=1, column=col)
+        cell.font, cell.fill = header_font, _HEADER_FILL
+        summary.column_dimensions[get_column_letter(col)].width = 12
+    summary.column_dimensions["A"].width = 16
+    summary.column_dimensions["B"].width = 40
+    summary.column_dimensions[get_column_letter(len(SUMMARY_COLUMNS))].width = 50
+    summary.freeze_panes = "A2"
+    return write_atomically(path, wb.save, what="核对汇总",
                             hint="检查写权限；若该文件正在 Excel/WPS 中打开，请先关闭。")

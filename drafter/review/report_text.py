@@ -3,8 +3,18 @@ the data class so the web page, the checklist and the terminal each lay it out t
 
 from __future__ import annotations
 
-from drafter.review.checker import (CONSISTENT, MODE_LABELS, PARAGRAPHS, STATUSES, UNBACKED, CheckReport,
-                                    FigureCheck, UnbackedNumber)
+from drafter.review.batch import BatchCheck
+from drafter.review.checker import (
+    CONSISTENT,
+    MODE_LABELS,
+    PARAGRAPHS,
+    STATUSES,
+    UNBACKED,
+    CheckReport,
+    FigureCheck,
+    UnbackedNumber,
+)
+from drafter.review.rollup import RollupResult, plain_number
 from drafter.review.tables import TableFinding
 from drafter.review.wordings import REWORDED, WordingCheck
 
@@ -27,7 +37,7 @@ def summary(report: CheckReport) -> str:
 
 def render_check(report: CheckReport) -> str:
     """The report as `drafter check` prints it."""
-    head = f"核对 {report.draft.name}（{report.period_label}"
+    head = f"核对 {report.draft.name}（{report.unit + '，' if report.unit else ''}{report.period_label}"
     if report.built_at:
         head += f"，生成于 {report.built_at.replace('T', ' ')}"
     head += "）"
@@ -86,3 +96,31 @@ def _shown(text: str | None) -> str:
     if text is None:
         return "—"
     return f"“{text}”" if text else "（空）"
+
+
+def render_rollup(result: RollupResult) -> str:
+    """`汇总核对：各单位 x 之和 N（k 个单位），y 为 M：一致。`, and what to know about it."""
+    head = f"汇总核对：各单位 {result.part} 之和"
+    if result.total is None or result.whole_value is None:
+        return f"{head} 与 {result.whole} 无法比较：" + "；".join(result.problems)
+    verdict = "一致" if result.ok else f"不一致，相差 {plain_number(result.difference)}"
+    line = (f"{head} {plain_number(result.total)}（{len(result.parts)} 个单位），{result.whole} 为 "
+            f"{plain_number(result.whole_value)}：{verdict}。")
+    return "\n".join([line, *[f"  注意：{p}" for p in result.problems]])
+
+
+def render_batch_summary(batch: BatchCheck) -> str:
+    """The closing lines of a check of many drafts."""
+    with_findings = [r for r in batch.reports if r.findings]
+    checked = len(batch.reports) + len(batch.errors)
+    lines = [f"共核对 {checked} 份草稿：{len(batch.reports) - len(with_findings)} 份全部一致，"
+             f"{len(with_findings)} 份有发现，{len(batch.errors)} 份无法核对；"
+             f"查询 {batch.queries_run} 次（另有 {batch.queries_reused} 次与其他草稿相同，未重复查询），"
+             f"用时 {batch.elapsed:.1f} 秒。"]
+    for report in with_findings:
+        unit = f"{report.unit}，" if report.unit else ""
+        lines.append(f"  有发现：{report.draft.name}（{unit}{len(report.findings)} 处）")
+    for path, error in batch.errors:
+        lines.append(f"  无法核对：{path.name}：{error.message}")
+    lines += [render_rollup(r) for r in batch.rollups]
+    return "\n".join(lines)

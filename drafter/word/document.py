@@ -166,9 +166,10 @@ def _master_error(exc: BaseException, path: Path, document: DocumentObject | Non
     )
 
 
-def fill_master(master_path: Path, env, context: dict[str, Any]) -> DocumentObject:
-    """Render the docxtpl master; the body paragraph keeps `BODY_MARK` for `insert_body`."""
-    tpl = open_master(master_path)
+def fill_master(master_path: Path, env, context: dict[str, Any], master: DocxTemplate | None = None) -> DocumentObject:
+    """Render the docxtpl master (`master`: the master already opened, its tags checked);
+    the body paragraph keeps `BODY_MARK` for `insert_body`."""
+    tpl = open_master(master_path) if master is None else master
     master = tpl.docx
     try:
         tpl.render({**context, "body": BODY_MARK}, jinja_env=env, autoescape=True)
@@ -302,9 +303,11 @@ def append_appendices(document: DocumentObject, appendices: list[tuple[str, list
 
 def compose(master_path: Path, env, context: dict[str, Any], paragraphs: list[Block],
             registry: FigureRegistry, settings: StyleSettings,
-            appendices: list[tuple[str, list[Block]]] | None = None) -> DocumentObject:
-    """The finished draft in memory: master filled, body inserted, 公文 layout, figures tagged."""
-    document = fill_master(master_path, env, context)
+            appendices: list[tuple[str, list[Block]]] | None = None,
+            master: DocxTemplate | None = None) -> DocumentObject:
+    """The finished draft in memory: master filled, body inserted, 公文 layout, figures tagged
+    (`master`: the master already opened, drafter.batch.Renderer)."""
+    document = fill_master(master_path, env, context, master)
     insert_body(document, paragraphs, master_path, settings, registry)
     append_appendices(document, appendices or [], settings, registry)
     finish(document, settings)

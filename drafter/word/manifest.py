@@ -12,6 +12,7 @@ does not fit is treated as absent rather than trusted.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 import uuid
@@ -188,6 +189,8 @@ class Manifest(_Entry):
     @property
     def has_wordings(self) -> bool:
         return "wordings" in self.model_fields_set
+    # A unit's draft (`build --each`): {name, attributes}; `check` re-runs with its `:unit`.
+    unit: dict[str, Any] | None = None
 
     def figure(self, figure_id: str) -> FigureEntry | None:
         return next((f for f in self.figures if f.id == figure_id), None)
@@ -205,7 +208,7 @@ class Manifest(_Entry):
 
 
 def manifest_data(project: "Project", run: "RunResult", registry: FigureRegistry,
-                  built_at: dt.datetime, rules: list[dict[str, Any]] | None = None) -> Manifest:
+                  built_at: dt.datetime, rules: list[dict[str, Any]] | None = None, unit: Any = None) -> Manifest:
     config = project.config
     root = config.root
     queries: dict[str, QueryEntry] = {}
@@ -248,6 +251,11 @@ def manifest_data(project: "Project", run: "RunResult", registry: FigureRegistry
     for figure_entry, occ in zip(figures, registry):
         if occ.wording:  # only a figure printed in a conditional wording records it
             figure_entry.wording = occ.wording
+    parameters = {k: json_value(v) for k, v in _parameters(config).items()}
+    per_unit: dict[str, Any] = {}
+    if unit is not None:  # a unit's draft: `check` re-runs the queries with this :unit
+        parameters["unit"] = unit.name
+        per_unit["unit"] = unit.as_json()
     data = Manifest(
         format=FORMAT_VERSION,
         generator=f"drafter {__version__}",
@@ -256,12 +264,13 @@ def manifest_data(project: "Project", run: "RunResult", registry: FigureRegistry
         period=config.period.to_json(),
         agency=config.report.agency,
         config=_relative(config.path, root),
-        parameters={k: json_value(v) for k, v in _parameters(config).items()},
+        parameters=parameters,
         sources=_sources(config, run),
         queries=queries,
         figures=figures,
         **blocks_manifest(registry),
         wordings=[wording_entry(w) for w in registry.wordings.values()],
+        **per_unit,
     )
     if rules:  # only where there are some: a clean draft stores what format 1 stored, plus its wordings
         data.rules = rules
@@ -335,6 +344,7 @@ def _parameters(config) -> dict[str, Any]:
     return build_parameters(config)
 
 
+@functools.lru_cache(maxsize=4096)  # a batch of units resolves the same query files for every draft
 def _relative(path: Path, root: Path) -> str:
     try:
         return Path(path).resolve().relative_to(root.resolve()).as_posix()
@@ -387,8 +397,8 @@ def write_manifest(document, data: Manifest) -> None:
 
 
 def attach_manifest(document, project: "Project", run: "RunResult", registry: FigureRegistry,
-                    built_at: dt.datetime, rules: list[dict[str, Any]] | None = None) -> Manifest:
-    data = manifest_data(project, run, registry, built_at, rules)
+                    built_at: dt.datetime, rules: list[dict[str, Any]] | None = None, unit: Any = None) -> Manifest:
+    data = manifest_data(project, run, registry, built_at, rules, unit)
     write_manifest(document, data)
     return data
 

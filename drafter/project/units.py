@@ -1,0 +1,265 @@
+"""Units: the districts, towns or offices a project drafts one report each for.
+
+config.yaml declares them under `units:`, either as a list
+
+    units:
+      - 夏阳街道
+      - {name: 盈浦街道, kind: 街道}
+
+or as a query (a `returns: rows` query in the query folder whose column `name` names the
+unit; its other columns become the unit's attributes):
+
+    units:
+      query: towns
+
+A unit is bound as `:unit` (its name) in queries and as `unit` in templates, where
+`{{ unit }}` prints its name and `{{ unit.kind }}` an attribute.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from drafter.data.figures import Figure, json_value
+from drafter.errors import ConfigError, DrafterError, QueryError
+
+if TYPE_CHECKING:
+    from drafter.builder import Project
+    from drafter.data.runner import QueryResult
+
+UNIT_NAME_MAX = 60
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\ue000-\uf8ff]")
+_NOT_IN_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One unit: its name and the attributes templates may use."""
+
+    name: str
+    attributes: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    def context(self) -> UnitContext:
+        return UnitContext(self.name, self.attributes)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"name": self.name, "attributes": {k: json_value(v) for k, v in self.attributes.items()}}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Unit | None:
+        """The unit a draft's manifest records, or None."""
+        if not isinstance(data, dict) or not isinstance(data.get("name"), str):
+            return None
+        attributes = data.get("attributes")
+        return cls(data["name"], dict(attributes) if isinstance(attributes, dict) else {})
+
+
+class UnitContext:
+    """`unit` in templates: prints as its name; `unit.name`, `unit.<attribute>`."""
+
+    def __init__(self, name: str, attributes: dict[str, Any]):
+        self.name = name
+        self._attributes = dict(attributes)
+
+    def __getattr__(self, key: str) -> Any:
+        if key.startswith("_"):
+            raise AttributeError(key)
+        try:
+            return self._attributes[key]
+        except KeyError:
+            raise AttributeError(f"单位没有属性“{key}”（有：{'、'.join(['name', *self._attributes])}）") from None
+
+    def __getitem__(self, key: str) -> Any:
+        return self.name if key == "name" else self.__getattr__(key)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __html__(self) -> str:  # autoescaped in the Word master
+        from markupsafe import escape
+
+        return str(escape(self.name))
+
+    def __repr__(self) -> str:
+        return f"Unit({self.name!r})"
+
+
+class _ProbeContext(UnitContext):
+    """`unit` while validating the project: any attribute is some text."""
+
+    def __getattr__(self, key: str) -> Any:
+        if key.startswith("_"):
+            raise AttributeError(key)
+        return "属性"
+
+
+class _ProbeUnit(Unit):
+    def context(self) -> UnitContext:
+        return _ProbeContext(self.name, {})
+
+
+def probe_unit() -> Unit:
+    """A unit for checking templates such as `output.filename` before the units are known."""
+    return _ProbeUnit("单位")
+
+
+def filename_part(name: str) -> str:
+    """A unit's name as it may stand in a file name: no path separators or reserved characters."""
+    cleaned = _NOT_IN_FILENAME.sub("_", name).strip(" .")
+    return cleaned or "_"
+
+
+def _checked_name(value: Any, where: str, path: Path | None, line: int | None) -> str:
+    if isinstance(value, Figure):
+        value = value.value
+    if isinstance(value, bool) or value is None or not isinstance(value, (str, int)):
+        raise ConfigError(
+            f"{where}的单位名称无效（{value!r}）", path=path, line=line, hint="单位名称应是文字，如 夏阳街道。"
+        )
+    name = str(value).strip()
+    if not name or _CONTROL.search(name) or len(name) > UNIT_NAME_MAX:
+        raise ConfigError(
+            f"{where}的单位名称“{name[:UNIT_NAME_MAX]}”无效",
+            path=path,
+            line=line,
+            hint=f"单位名称应是 1～{UNIT_NAME_MAX} 个字的文字，不含控制字符。",
+        )
+    return name
+
+
+def _unique(units: list[Unit], path: Path | None, line: int | None) -> list[Unit]:
+    seen: dict[str, str] = {}
+    for unit in units:
+        key = filename_part(unit.name)
+        if key in seen:
+            other = seen[key]
+            same = "重复" if other == unit.name else f"与“{other}”在文件名中相同"
+            raise ConfigError(
+                f"单位“{unit.name}”{same}",
+                path=path,
+                line=line,
+                hint="每个单位的名称须唯一（它决定 :unit 和草稿的文件名）。",
+            )
+        seen[key] = unit.name
+    if not units:
+        raise ConfigError(
+            "没有任何单位",
+            path=path,
+            line=line,
+            hint="在 config.yaml 的 units: 中列出单位，或让 units 查询返回至少一行。",
+        )
+    return units
+
+
+def units_from_list(items: list[Any], path: Path | None = None, lines: Any = None) -> list[Unit]:
+    units = []
+    for i, item in enumerate(items):
+        line = lines(i) if lines else None
+        if isinstance(item, dict):
+            if "name" not in item:
+                raise ConfigError(
+                    f"units 第 {i + 1} 项缺少 name",
+                    path=path,
+                    line=line,
+                    hint="写成 {name: 单位名称, 属性: 值}，或只写单位名称。",
+                )
+            attributes = {str(k): v for k, v in item.items() if k != "name"}
+            bad = [k for k in attributes if not k.isidentifier() or k.startswith("_")]
+            if bad:
+                raise ConfigError(
+                    f"units 第 {i + 1} 项的属性名“{bad[0]}”无效",
+                    path=path,
+                    line=line,
+                    hint="属性名用字母、数字和下划线，不以下划线开头，如 kind、code。",
+                )
+            units.append(Unit(_checked_name(item["name"], f"units 第 {i + 1} 项", path, line), attributes))
+        else:
+            units.append(Unit(_checked_name(item, f"units 第 {i + 1} 项", path, line)))
+    return _unique(units, path, lines(0) if lines else None)
+
+
+def units_from_result(result: QueryResult) -> list[Unit]:
+    """Units from the rows of a units query: column `name`, the others attributes."""
+    spec = result.spec
+    if "name" not in result.columns:
+        raise QueryError(
+            f"单位查询 {spec.name} 没有 name 列",
+            path=spec.path,
+            hint="单位查询须返回 name 列（单位名称），如 SELECT town AS name FROM …；其余列是单位的属性。",
+        )
+    units = []
+    for i, row in enumerate(result.value):
+        name = _checked_name(row.name, f"单位查询 {spec.name} 第 {i + 1} 行", spec.path, None)
+        attributes = {c: getattr(row, c).value for c in result.columns if c != "name"}
+        units.append(Unit(name, attributes))
+    return _unique(units, spec.path, None)
+
+
+def resolve_units(project: Project, params: dict[str, Any]) -> tuple[list[Unit], QueryResult | None]:
+    """The project's units, and the result of the units query when they come from one."""
+    from drafter.data.runner import QueryFailure, run_queries
+    from drafter.project.config import UnitsQuery
+
+    config = project.config
+    declared = config.units
+    if declared is None:
+        raise ConfigError(
+            "config.yaml 中没有声明单位（units:），不能按单位生成",
+            path=config.path,
+            hint="在 config.yaml 中加上 units: 单位列表，或 units: {query: 查询名}；"
+            "不分单位的报告直接运行 drafter build。",
+        )
+    if not isinstance(declared, UnitsQuery):
+        return units_from_list(declared, config.path, lambda i: config.line("units", i)), None
+    name = declared.query
+    spec = project.queries.get(name)
+    if spec is None:
+        close = difflib.get_close_matches(name, list(project.queries), n=1)
+        raise ConfigError(
+            f"units 的查询“{name}”不存在",
+            path=config.path,
+            line=config.line("units", "query"),
+            hint=(f"是否想写“{close[0]}”？" if close else "") + "写查询目录中某个 .sql 文件的文件名（不含 .sql）。",
+        )
+    if spec.returns != "rows" or spec.uses_unit:
+        raise QueryError(
+            f"单位查询 {name} 须是 returns: rows 且不用 :unit",
+            path=spec.path,
+            line=spec.line_of("returns"),
+            hint="单位查询在生成前运行一次，列出全部单位：文件头写 returns: rows，每行一个单位。",
+        )
+    run = run_queries(config, {name: spec}, params=params)
+    result = run.results[name]
+    if isinstance(result, QueryFailure):
+        error = result.error
+        raise DrafterError(
+            f"单位查询 {name} 未能执行，无法得知有哪些单位：{error.message}",
+            path=error.path,
+            line=error.line,
+            cause=error.cause,
+            hint=error.hint,
+        ) from error
+    return units_from_result(result), result
+
+
+def pick_units(units: list[Unit], names: list[str], config_path: Path | None = None) -> list[Unit]:
+    """The units named on the command line (`--unit`), in that order; an unknown name is an error."""
+    by_name = {u.name: u for u in units}
+    picked = []
+    for name in names:
+        unit = by_name.get(name.strip())
+        if unit is None:
+            close = difflib.get_close_matches(name, list(by_name), n=3, cutoff=0.4)
+            shown = "、".join(list(by_name)[:20]) + ("…" if len(by_name) > 20 else "")
+            raise ConfigError(
+                f"没有名为“{name}”的单位",
+                path=config_path,
+                hint=(f"是否想写“{'”或“'.join(close)}”？" if close else "") + f"本项目的单位：{shown}。",
+            )
+        if unit not in picked:
+            picked.append(unit)
+    return picked
