@@ -103,8 +103,9 @@ def make_bare_template(project: Path) -> None:
 def measure(mode: str, project: Path, runs: int) -> dict:
     results = []
     for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", _CHILD, mode, str(project)],
-                             capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", _CHILD, mode, str(project)], capture_output=True, text=True, check=True
+        )
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
     secs = [r["seconds"] for r in results]
     return {

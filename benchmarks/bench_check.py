@@ -67,8 +67,8 @@ def make_drafts(root: Path) -> tuple[Path, dict[str, Path]]:
     from docx.oxml.ns import qn
 
     from drafter import build
-    from drafter.sample import create_sqlite
     from drafter.review.scan import control_id
+    from drafter.sample import create_sqlite
 
     project = root / "project"
     project.mkdir()
@@ -111,8 +111,13 @@ def make_drafts(root: Path) -> tuple[Path, dict[str, Path]]:
 
 
 def measure(draft: Path, config: Path, runs: int, outputs: bool) -> dict:
-    out = subprocess.run([sys.executable, "-c", _CHILD, str(draft), str(config), str(runs), "1" if outputs else "0"],
-                         check=True, capture_output=True, text=True, cwd=REPO)
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(draft), str(config), str(runs), "1" if outputs else "0"],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -124,17 +129,23 @@ def main() -> None:
         config, drafts = make_drafts(Path(tmp))
         size_kib = drafts["as built"].stat().st_size / 1024
         print(f"sample 2025 draft: {size_kib:.0f} KiB; {args.runs} timed runs each, after one warm-up\n")
-        print(f"{'draft':<10} {'mode':<14} {'figures':>7} {'findings':>8} {'median s':>9} {'best s':>7} "
-              f"{'py peak MiB':>11} {'peak RSS MiB':>12}")
+        print(
+            f"{'draft':<10} {'mode':<14} {'figures':>7} {'findings':>8} {'median s':>9} {'best s':>7} "
+            f"{'py peak MiB':>11} {'peak RSS MiB':>12}"
+        )
         for name, draft in drafts.items():
             m = measure(draft, config, args.runs, outputs=(name == "edited"))
-            print(f"{name:<10} {m['mode']:<14} {m['figures']:>7} {m['findings']:>8} "
-                  f"{statistics.median(m['times']):>9.3f} {min(m['times']):>7.3f} "
-                  f"{m['py_peak_mib']:>11.1f} {m['rss_mib']:>12.1f}")
+            print(
+                f"{name:<10} {m['mode']:<14} {m['figures']:>7} {m['findings']:>8} "
+                f"{statistics.median(m['times']):>9.3f} {min(m['times']):>7.3f} "
+                f"{m['py_peak_mib']:>11.1f} {m['rss_mib']:>12.1f}"
+            )
             print(f"{'':<10} stages (median s): " + ", ".join(f"{k} {v:.3f}" for k, v in m["stages"].items()))
             if "xlsx_s" in m:
-                extra = (f"  (edited: check --xlsx writes in {m['xlsx_s']:.3f} s, "
-                         f"--annotate in {m['annotate_s']:.3f} s; {m['counts']})")
+                extra = (
+                    f"  (edited: check --xlsx writes in {m['xlsx_s']:.3f} s, "
+                    f"--annotate in {m['annotate_s']:.3f} s; {m['counts']})"
+                )
         print(extra)
 
 

@@ -48,8 +48,13 @@ print(json.dumps({"build": built, "check": checked, "rss_mib": hwm_kib / 1024,
 
 def checkout_of(python: str) -> Path:
     """The checkout whose `drafter` package `python` imports."""
-    out = subprocess.run([python, "-c", "import drafter; print(drafter.__file__)"], capture_output=True,
-                         text=True, check=True, cwd=tempfile.gettempdir())
+    out = subprocess.run(
+        [python, "-c", "import drafter; print(drafter.__file__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tempfile.gettempdir(),
+    )
     return Path(out.stdout.strip()).parents[1]
 
 
@@ -60,14 +65,23 @@ def make_project(root: Path, python: str) -> Path:
     shutil.copy(repo / "config.yaml", project / "config.yaml")
     shutil.copytree(repo / "queries", project / "queries")
     shutil.copytree(repo / "templates", project / "templates")
-    subprocess.run([python, "-c", "import sys; from drafter.sample import create_sqlite; create_sqlite(sys.argv[1])",
-                    str(project / "sample")], check=True, cwd=root)
+    subprocess.run(
+        [
+            python,
+            "-c",
+            "import sys; from drafter.sample import create_sqlite; create_sqlite(sys.argv[1])",
+            str(project / "sample"),
+        ],
+        check=True,
+        cwd=root,
+    )
     return project
 
 
 def run_once(python: str, project: Path) -> dict:
-    out = subprocess.run([python, "-c", _CHILD, str(project)], capture_output=True, text=True, check=True,
-                         cwd=project.parent)
+    out = subprocess.run(
+        [python, "-c", _CHILD, str(project)], capture_output=True, text=True, check=True, cwd=project.parent
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -87,8 +101,10 @@ def main() -> None:
     for side in ("a", "b"):
         rs = results[side]
         build_s, check_s = [r["build"] for r in rs], [r["check"] for r in rs]
-        print(f"{side:10}{rs[0]['module']:<44}{statistics.median(build_s):>13.3f}s{min(build_s):>8.3f}s"
-              f"{statistics.median(check_s):>13.3f}s{min(check_s):>8.3f}s{max(r['rss_mib'] for r in rs):>8.1f}MiB")
+        print(
+            f"{side:10}{rs[0]['module']:<44}{statistics.median(build_s):>13.3f}s{min(build_s):>8.3f}s"
+            f"{statistics.median(check_s):>13.3f}s{min(check_s):>8.3f}s{max(r['rss_mib'] for r in rs):>8.1f}MiB"
+        )
     for stage in ("build", "check"):
         a = statistics.median(r[stage] for r in results["a"])
         b = statistics.median(r[stage] for r in results["b"])

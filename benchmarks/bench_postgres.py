@@ -170,14 +170,21 @@ def direct_queries(config: Path, url: str, runs: int) -> tuple[float, dict[str, 
 
 
 def drafter_build(config: Path, url: str, runs: int, out: Path) -> dict:
-    child = subprocess.run([sys.executable, "-c", _CHILD, str(config), url, str(out), str(runs)],
-                           capture_output=True, text=True, check=False, cwd=REPO)
+    child = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(config), url, str(out), str(runs)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO,
+    )
     if child.returncode:
         raise SystemExit(f"build failed:\n{child.stderr}")
     data = json.loads(child.stdout)
     runs_ = data["runs"]
     return {key: median([r[key] for r in runs_]) for key in ("wall", "load", "queries", "render", "write", "total")} | {
-        "rows": runs_[-1]["rows"], "statements": runs_[-1]["statements"], "figures": runs_[-1]["figures"],
+        "rows": runs_[-1]["rows"],
+        "statements": runs_[-1]["statements"],
+        "figures": runs_[-1]["figures"],
         "rss_mib": data["rss_mib"],
     }
 
@@ -187,36 +194,51 @@ def measure(label: str, config: Path, url: str, runs: int, out: Path) -> dict:
     built = drafter_build(config, url, runs, out)
     slowest = sorted(per_query.items(), key=lambda kv: kv[1], reverse=True)[:3]
     print(f"\n{label}")
-    print(f"  direct (psycopg, {len(per_query)} queries summed)  {direct * 1000:9.1f} ms"
-          f"   slowest: {', '.join(f'{n} {t * 1000:.1f} ms' for n, t in slowest)}")
-    print(f"  drafter build                          {built['wall'] * 1000:9.1f} ms"
-          f"   (query stage {built['queries'] * 1000:.1f} ms, {built['figures']} figures)")
+    print(
+        f"  direct (psycopg, {len(per_query)} queries summed)  {direct * 1000:9.1f} ms"
+        f"   slowest: {', '.join(f'{n} {t * 1000:.1f} ms' for n, t in slowest)}"
+    )
+    print(
+        f"  drafter build                          {built['wall'] * 1000:9.1f} ms"
+        f"   (query stage {built['queries'] * 1000:.1f} ms, {built['figures']} figures)"
+    )
     print(f"  ratio build / direct                   {built['wall'] / direct:9.2f}")
-    print(f"  drafter's own share of the build       {(built['wall'] - direct) / built['wall']:9.1%}"
-          f"   ({(built['wall'] - direct) * 1000:.0f} ms)")
-    print(f"  query stage / direct                   {built['queries'] / direct:9.2f}"
-          f"   (connect 5 sources, read-only session set-up, binding, figures:"
-          f" {(built['queries'] - direct) * 1000:.0f} ms)")
-    print(f"  the rest of the build                  {(built['wall'] - built['queries']) * 1000:9.1f} ms"
-          f"   (config and query files {built['load'] * 1000:.0f} ms, templates {built['render'] * 1000:.0f} ms,"
-          f" Word file and manifest {built['write'] * 1000:.0f} ms)")
-    print(f"  rows returned to Python                {built['rows']:9d}   (direct: {direct_rows};"
-          f" over {built['statements']} statements)")
+    print(
+        f"  drafter's own share of the build       {(built['wall'] - direct) / built['wall']:9.1%}"
+        f"   ({(built['wall'] - direct) * 1000:.0f} ms)"
+    )
+    print(
+        f"  query stage / direct                   {built['queries'] / direct:9.2f}"
+        f"   (connect 5 sources, read-only session set-up, binding, figures:"
+        f" {(built['queries'] - direct) * 1000:.0f} ms)"
+    )
+    print(
+        f"  the rest of the build                  {(built['wall'] - built['queries']) * 1000:9.1f} ms"
+        f"   (config and query files {built['load'] * 1000:.0f} ms, templates {built['render'] * 1000:.0f} ms,"
+        f" Word file and manifest {built['write'] * 1000:.0f} ms)"
+    )
+    print(
+        f"  rows returned to Python                {built['rows']:9d}   (direct: {direct_rows};"
+        f" over {built['statements']} statements)"
+    )
     print(f"  peak memory of the build process       {built['rss_mib']:9.0f} MiB")
     return {"direct": direct, **built}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
-                        help="an account that may create databases (the scratch database is made beside)")
+    parser.add_argument(
+        "--url",
+        default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+        help="an account that may create databases (the scratch database is made beside)",
+    )
     parser.add_argument("--rows", default="10M", help="history rows of inspection (10M, 500k, 2000000 …)")
     parser.add_argument("--runs", type=int, default=3, help="measured runs of each, after one warm-up run")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database (its URL is printed)")
     args = parser.parse_args()
 
-    from drafter.sample.scale import load_into, parse_count
     from drafter.data.sources import masked_url
+    from drafter.sample.scale import load_into, parse_count
 
     rows = parse_count(args.rows)
     name, url = create_database(args.url)
@@ -225,17 +247,21 @@ def main() -> None:
         started = time.perf_counter()
         report = load_into(url, history=rows)
         sample_seconds = report.seconds - report.history_seconds
-        print(f"loaded the sample (5 systems, 2024–2025) in {sample_seconds:.1f} s; "
-              f"{report.history:,} history rows of inspection ({report.history_years[0]}–{report.history_years[-1]}) "
-              f"by COPY in {report.history_seconds:.1f} s ({report.history / report.history_seconds:,.0f} rows/s,"
-              f" primary key and VACUUM ANALYZE included)")
+        print(
+            f"loaded the sample (5 systems, 2024–2025) in {sample_seconds:.1f} s; "
+            f"{report.history:,} history rows of inspection ({report.history_years[0]}–{report.history_years[-1]}) "
+            f"by COPY in {report.history_seconds:.1f} s ({report.history / report.history_seconds:,.0f} rows/s,"
+            f" primary key and VACUUM ANALYZE included)"
+        )
         with tempfile.TemporaryDirectory() as tmp:
             config = _project(Path(tmp))
             out = Path(tmp) / "draft.docx"
             measure("tables as loaded (primary keys only)", config, url, args.runs, out)
             names, seconds = add_indexes(url)
-            print(f"\nadded {len(names)} indexes in {seconds:.1f} s (date columns, reference columns,"
-                  f" inspection.enterprise_id)")
+            print(
+                f"\nadded {len(names)} indexes in {seconds:.1f} s (date columns, reference columns,"
+                f" inspection.enterprise_id)"
+            )
             measure("with the indexes of an operational system", config, url, args.runs, out)
         print(f"\ntotal {time.perf_counter() - started:.0f} s")
     finally:

@@ -33,7 +33,7 @@ _API = {
     "TemplateError": ".errors",
 }
 
-__all__ = sorted([*_API, "__version__"])
+__all__ = [*sorted(_API), "__version__"]  # noqa: PLE0604 — the names of _API, strings at run time
 
 
 def __getattr__(name: str) -> Any:

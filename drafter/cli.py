@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import sys
 import re
+import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import click
 
@@ -68,8 +68,12 @@ class SourceOverride(click.ParamType):
         name, sep, url = str(value).partition("=")
         remember(url if sep else str(value))
         if not sep or not re.fullmatch(r"[A-Za-z_][\w-]*", name.strip()) or not url.strip():
-            self.fail(f"“{mask_userinfo(str(value))}”格式不对，应写成 名称=URL（名称是 config.yaml 中 sources: 下的名称），"
-                      "如 enforcement=postgresql+psycopg://user@host/db", param, ctx)
+            self.fail(
+                f"“{mask_userinfo(str(value))}”格式不对，应写成 名称=URL（名称是 config.yaml 中 sources: 下的名称），"
+                "如 enforcement=postgresql+psycopg://user@host/db",
+                param,
+                ctx,
+            )
         return name.strip(), url.strip()
 
 
@@ -105,7 +109,7 @@ def handle_errors(fn: Callable) -> Callable:
             raise
         except click.ClickException:
             raise
-        except Exception as exc:  # noqa: BLE001 — a bug in drafter, reported without a traceback
+        except Exception as exc:
             if debug:
                 _print_traceback()
             _err(f"内部错误：{type(exc).__name__}: {exc}\n处理：请加 --debug 重新运行，并把输出报告给维护者。")
@@ -115,36 +119,61 @@ def handle_errors(fn: Callable) -> Callable:
 
 
 config_option = click.option(
-    "--config", "-c", "config_path", type=click.Path(path_type=Path), default=Path("config.yaml"),
-    show_default=True, help="配置文件路径。",
+    "--config",
+    "-c",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=Path("config.yaml"),
+    show_default=True,
+    help="配置文件路径。",
 )
-year_option = click.option("--year", "-y", type=YearType(), default=None,
-                           help="报告年度，即 --period 年份的简写（缺省取配置中的期间）。")
+year_option = click.option(
+    "--year", "-y", type=YearType(), default=None, help="报告年度，即 --period 年份的简写（缺省取配置中的期间）。"
+)
 period_option = click.option(
-    "--period", "-p", type=PeriodType(), default=None,
+    "--period",
+    "-p",
+    type=PeriodType(),
+    default=None,
     help="报告期间：2025（年度）、2025H1（半年）、2025Q1（季度）、2025-03（月）、"
-         "2025-01-01..2025-03-31（日期范围）；缺省按 config.yaml 的 report.period / report.year。",
+    "2025-01-01..2025-03-31（日期范围）；缺省按 config.yaml 的 report.period / report.year。",
 )
 source_option = click.option(
-    "--source", "-s", "source_overrides", type=SourceOverride(), multiple=True,
+    "--source",
+    "-s",
+    "source_overrides",
+    type=SourceOverride(),
+    multiple=True,
     help="临时改写数据源：名称=URL，可多次使用（也可用环境变量 DRAFTER_SOURCE_<名称>）。",
 )
 
 
 # Click's own usage messages, in Chinese (the patterns of click 8).
 _USAGE_IN_CHINESE = [
-    (r"No such option:? '?([^'\s]+?)'?\.? \(Did you mean one of: (.*)\?\)$",
-     lambda m: f"没有选项 {m[1]}，是否想写 {_closest(m[1], re.findall(chr(39) + '([^' + chr(39) + ']+)' + chr(39), m[2]))}？"),
-    (r"No such option:? '?([^'\s]+?)'?\.?(?: Did you mean '?([^'\s]+?)'?\?)?(?: \(Possible options: .*\))?$",
-     lambda m: f"没有选项 {m[1]}" + (f"，是否想写 {m[2]}？" if m[2] else "。")),
-    (r"No such command '([^']+)'\.(?: Did you mean '([^']+)'\?)?$",
-     lambda m: f"没有命令 {m[1]}" + (f"，是否想写 {m[2]}？" if m[2] else "。")),
+    (
+        r"No such option:? '?([^'\s]+?)'?\.? \(Did you mean one of: (.*)\?\)$",
+        lambda m: (
+            f"没有选项 {m[1]}，是否想写 {_closest(m[1], re.findall(chr(39) + '([^' + chr(39) + ']+)' + chr(39), m[2]))}？"
+        ),
+    ),
+    (
+        r"No such option:? '?([^'\s]+?)'?\.?(?: Did you mean '?([^'\s]+?)'?\?)?(?: \(Possible options: .*\))?$",
+        lambda m: f"没有选项 {m[1]}" + (f"，是否想写 {m[2]}？" if m[2] else "。"),
+    ),
+    (
+        r"No such command '([^']+)'\.(?: Did you mean '([^']+)'\?)?$",
+        lambda m: f"没有命令 {m[1]}" + (f"，是否想写 {m[2]}？" if m[2] else "。"),
+    ),
     (r"Missing argument '([^']+)'\.?$", lambda m: f"缺少参数 {m[1]}。"),
     (r"Missing option '([^']+)'\.?$", lambda m: f"缺少选项 {m[1]}。"),
     (r"Option '([^']+)' requires an argument\.?$", lambda m: f"选项 {m[1]} 后面要写一个值。"),
     (r"Got unexpected extra arguments? \((.*)\)$", lambda m: f"多余的参数：{m[1]}。"),
-    (r"Invalid value for (.+?): '(.*)' is not one of (.*)\.$",
-     lambda m: f"{m[1].replace(chr(39), '')} 的值“{m[2]}”无效，可选：{m[3].replace(chr(39), '').replace(', ', '、')}。"),
+    (
+        r"Invalid value for (.+?): '(.*)' is not one of (.*)\.$",
+        lambda m: (
+            f"{m[1].replace(chr(39), '')} 的值“{m[2]}”无效，可选：{m[3].replace(chr(39), '').replace(', ', '、')}。"
+        ),
+    ),
     (r"Invalid value for (.+?): (.*)$", lambda m: f"{m[1].replace(chr(39), '')} 的值有误：{m[2]}"),
 ]
 
@@ -211,25 +240,52 @@ def main(debug: bool) -> None:
 @config_option
 @year_option
 @period_option
-@click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
-              help="输出文件路径（缺省：output/ 下以报告命名）。")
+@click.option(
+    "--output", "-o", type=click.Path(path_type=Path), default=None, help="输出文件路径（缺省：output/ 下以报告命名）。"
+)
 @source_option
 @click.option("--force", is_flag=True, help="输出文件已存在时直接覆盖（缺省：另存为 -2、-3 …）。")
 @click.option("--strict", is_flag=True, help="有数字无法计算时报错退出，而不是以【待补充】占位。")
-@click.option("--preview", is_flag=True, help="另外把各页渲染成 PNG 图片（需要 LibreOffice），放在草稿旁的“-预览”目录。")
-@click.option("--comments", is_flag=True,
-              help="另外写出审核版（草稿旁的“…（审核版）.docx”）：每个数字一条批注，注明查询和原始值。")
+@click.option(
+    "--preview", is_flag=True, help="另外把各页渲染成 PNG 图片（需要 LibreOffice），放在草稿旁的“-预览”目录。"
+)
+@click.option(
+    "--comments",
+    is_flag=True,
+    help="另外写出审核版（草稿旁的“…（审核版）.docx”）：每个数字一条批注，注明查询和原始值。",
+)
 @click.option("--each", is_flag=True, help="按单位生成：config.yaml 的 units: 中每个单位一份草稿。")
-@click.option("--unit", "unit_names", multiple=True, metavar="名称",
-              help="只生成这个单位的草稿（可多次使用）。")
-@click.option("--jobs", "-j", type=click.IntRange(min=1, max=256), default=None,
-              help="按单位生成时同时渲染的进程数（缺省：CPU 核数；单位少时每 20 个单位一个进程）。")
-@click.option("--dir", "directory", type=click.Path(path_type=Path), default=None,
-              help="按单位生成时草稿写到这个目录（缺省：config.yaml 的 output.dir）。")
+@click.option("--unit", "unit_names", multiple=True, metavar="名称", help="只生成这个单位的草稿（可多次使用）。")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1, max=256),
+    default=None,
+    help="按单位生成时同时渲染的进程数（缺省：CPU 核数；单位少时每 20 个单位一个进程）。",
+)
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="按单位生成时草稿写到这个目录（缺省：config.yaml 的 output.dir）。",
+)
 @handle_errors
-def build(config_path: Path, year: int | None, period, output: Path | None, source_overrides, force: bool,
-          strict: bool, preview: bool, comments: bool, each: bool, unit_names: tuple[str, ...],
-          jobs: int | None, directory: Path | None) -> None:
+def build(
+    config_path: Path,
+    year: int | None,
+    period,
+    output: Path | None,
+    source_overrides,
+    force: bool,
+    strict: bool,
+    preview: bool,
+    comments: bool,
+    each: bool,
+    unit_names: tuple[str, ...],
+    jobs: int | None,
+    directory: Path | None,
+) -> None:
     """生成报告草稿（.docx），并输出其路径。
 
     声明了单位（units:）的项目用 --each 为每个单位各生成一份，或 --unit 名称 只生成指定单位的。
@@ -239,14 +295,35 @@ def build(config_path: Path, year: int | None, period, output: Path | None, sour
 
     period = _one_period(year, period)
     if each or unit_names:
-        _build_units(config_path, year, period, output, source_overrides, force, strict, preview, comments, each,
-                     unit_names, jobs, directory)
+        _build_units(
+            config_path,
+            year,
+            period,
+            output,
+            source_overrides,
+            force,
+            strict,
+            preview,
+            comments,
+            each,
+            unit_names,
+            jobs,
+            directory,
+        )
         return
     if jobs is not None or directory is not None:
         raise DrafterError("--jobs 和 --dir 只用于按单位生成", hint="与 --each 或 --unit 名称 一起使用。")
     with Progress("查询数据库") as progress:  # only on a terminal, and only after a moment
-        result = run_build(config_path, year=year, period=period, output=output, sources=dict(source_overrides),
-                           force=force, strict=strict, on_query_done=progress.advance)
+        result = run_build(
+            config_path,
+            year=year,
+            period=period,
+            output=output,
+            sources=dict(source_overrides),
+            force=force,
+            strict=strict,
+            on_query_done=progress.advance,
+        )
     if result.renamed:
         _err(f"注意：{result.requested_path} 已存在，未覆盖，草稿另存为 {result.path.name}（覆盖请加 --force）。")
     for error, names in _grouped(result.failures):
@@ -260,15 +337,19 @@ def build(config_path: Path, year: int | None, period, output: Path | None, sour
             _err(f"警告：{finding.warning()}")
     _err(f"已生成{result.period.label}草稿，共 {len(result.registry)} 个数字，用时 {result.timings['total']:.1f} 秒。")
     if result.placeholders:
-        _err(f"草稿中有 {len(result.placeholders)} 处【待补充】（已黄色标出；补齐后重新生成，或用 --strict 让它们报错）：")
+        _err(
+            f"草稿中有 {len(result.placeholders)} 处【待补充】（已黄色标出；补齐后重新生成，或用 --strict 让它们报错）："
+        )
         for occ in result.placeholders:
             reason = f"：{occ.reason}" if occ.reason else ""
             where = f"  {occ.where}" if occ.where else ""
             _err(f"  - {occ.ref}{reason}{where}")
     broken = result.broken_queries
     if broken:
-        _err(f"草稿已生成但不完整：{len(broken)} 条查询出错（见上面的警告），其数字以【待补充】占位；"
-             "按提示修正后重新生成。退出码 1。")
+        _err(
+            f"草稿已生成但不完整：{len(broken)} 条查询出错（见上面的警告），其数字以【待补充】占位；"
+            "按提示修正后重新生成。退出码 1。"
+        )
     click.echo(str(result.path))
     if comments:
         from drafter.review.annotate import reviewer_copy
@@ -279,9 +360,21 @@ def build(config_path: Path, year: int | None, period, output: Path | None, sour
     click.get_current_context().exit(build_exit_code(result))
 
 
-def _build_units(config_path: Path, year: int | None, period, output: Path | None, source_overrides, force: bool,
-                 strict: bool, preview: bool, comments: bool, each: bool, unit_names: tuple[str, ...],
-                 jobs: int | None, directory: Path | None) -> None:
+def _build_units(
+    config_path: Path,
+    year: int | None,
+    period,
+    output: Path | None,
+    source_overrides,
+    force: bool,
+    strict: bool,
+    preview: bool,
+    comments: bool,
+    each: bool,
+    unit_names: tuple[str, ...],
+    jobs: int | None,
+    directory: Path | None,
+) -> None:
     """`build --each / --unit`: one draft per unit, a summary at the end; exit 1 if a unit failed."""
     from drafter.batch import build_units
     from drafter.progress import Progress
@@ -289,10 +382,13 @@ def _build_units(config_path: Path, year: int | None, period, output: Path | Non
     if each and unit_names:
         raise DrafterError("--each 和 --unit 不能同时使用", hint="全部单位用 --each；只生成某几个单位用 --unit 名称。")
     if output is not None or preview or comments:
-        raise DrafterError("按单位生成时不能用 --output、--preview 或 --comments",
-                           hint="草稿写到 output.dir（或 --dir 目录），文件名按 config.yaml 的 output.filename "
-                                "（可用 {{ unit }}）；审核版和预览图请对单份草稿另行生成。")
+        raise DrafterError(
+            "按单位生成时不能用 --output、--preview 或 --comments",
+            hint="草稿写到 output.dir（或 --dir 目录），文件名按 config.yaml 的 output.filename "
+            "（可用 {{ unit }}）；审核版和预览图请对单份草稿另行生成。",
+        )
     with Progress("生成草稿", total=None, unit="个单位") as progress:
+
         def on_units(n: int) -> None:
             progress.total = n
 
@@ -301,9 +397,19 @@ def _build_units(config_path: Path, year: int | None, period, output: Path | Non
             if outcome.path is not None:
                 click.echo(str(outcome.path))
 
-        result = build_units(config_path, units=list(unit_names) if unit_names else None, year=year, period=period,
-                             sources=dict(source_overrides), directory=directory, force=force, strict=strict,
-                             jobs=jobs, on_units=on_units, on_unit_done=on_done)
+        result = build_units(
+            config_path,
+            units=list(unit_names) if unit_names else None,
+            year=year,
+            period=period,
+            sources=dict(source_overrides),
+            directory=directory,
+            force=force,
+            strict=strict,
+            jobs=jobs,
+            on_units=on_units,
+            on_unit_done=on_done,
+        )
     for outcome in result.outcomes:
         if outcome.renamed and outcome.path is not None:
             _err(f"注意：{outcome.unit} 的草稿已存在，未覆盖，另存为 {outcome.path.name}（覆盖请加 --force）。")
@@ -333,21 +439,50 @@ def _write_preview(draft: Path) -> None:
 @main.command()
 @click.argument("drafts", nargs=-1, required=True, metavar="DRAFT", type=click.Path(path_type=Path))
 @config_option
-@click.option("--year", "-y", type=YearType(), default=None,
-              help="报告年度：仅在草稿中的清单已被去掉、标题里也看不出期间时使用。")
-@click.option("--period", "-p", type=PeriodType(), default=None,
-              help="报告期间（写法同 build）：仅在草稿中的清单已被去掉、标题里也看不出期间时使用。")
+@click.option(
+    "--year", "-y", type=YearType(), default=None, help="报告年度：仅在草稿中的清单已被去掉、标题里也看不出期间时使用。"
+)
+@click.option(
+    "--period",
+    "-p",
+    type=PeriodType(),
+    default=None,
+    help="报告期间（写法同 build）：仅在草稿中的清单已被去掉、标题里也看不出期间时使用。",
+)
 @source_option
-@click.option("--xlsx", "xlsx_path", type=click.Path(path_type=Path), default=None,
-              help="另外写出核对清单（Excel，每个数字一行）。")
-@click.option("--annotate", "annotate_path", type=click.Path(path_type=Path), default=None,
-              help="另外写出带批注的草稿副本（每个发现一条 Word 批注）；原草稿不会被改动。")
-@click.option("--rollup", "rollups", multiple=True, metavar="部分=整体",
-              help="核对多份单位草稿时，另外核对各单位的某个数字之和是否等于整体的数字，"
-                   "如 town_screening.screenings=district_screening.screenings（可多次使用）。")
+@click.option(
+    "--xlsx",
+    "xlsx_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="另外写出核对清单（Excel，每个数字一行）。",
+)
+@click.option(
+    "--annotate",
+    "annotate_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="另外写出带批注的草稿副本（每个发现一条 Word 批注）；原草稿不会被改动。",
+)
+@click.option(
+    "--rollup",
+    "rollups",
+    multiple=True,
+    metavar="部分=整体",
+    help="核对多份单位草稿时，另外核对各单位的某个数字之和是否等于整体的数字，"
+    "如 town_screening.screenings=district_screening.screenings（可多次使用）。",
+)
 @handle_errors
-def check(drafts: tuple[Path, ...], config_path: Path, year: int | None, period, source_overrides,
-          xlsx_path: Path | None, annotate_path: Path | None, rollups: tuple[str, ...]) -> None:
+def check(
+    drafts: tuple[Path, ...],
+    config_path: Path,
+    year: int | None,
+    period,
+    source_overrides,
+    xlsx_path: Path | None,
+    annotate_path: Path | None,
+    rollups: tuple[str, ...],
+) -> None:
     """核对编辑过的草稿：按草稿记录的期间和参数重新查询，逐个数字报告一致、手工修改、数据已变化、已删除，以及无来源数字。
 
     可一次核对多份草稿（如 output/*.docx）：参数相同的查询只查一次，--xlsx 写出一个工作簿（汇总表加每份草稿一张表）。
@@ -384,8 +519,16 @@ def check(drafts: tuple[Path, ...], config_path: Path, year: int | None, period,
     click.get_current_context().exit(report.exit_code)
 
 
-def _check_many(drafts: list[Path], config_path: Path, year: int | None, period, source_overrides, xlsx_path: Path | None,
-                annotate_path: Path | None, rollups: tuple[str, ...]) -> None:
+def _check_many(
+    drafts: list[Path],
+    config_path: Path,
+    year: int | None,
+    period,
+    source_overrides,
+    xlsx_path: Path | None,
+    annotate_path: Path | None,
+    rollups: tuple[str, ...],
+) -> None:
     """`check a.docx b.docx …`: every draft checked, one summary, one workbook."""
     from drafter.progress import Progress
     from drafter.review.batch import check_many
@@ -394,13 +537,22 @@ def _check_many(drafts: list[Path], config_path: Path, year: int | None, period,
 
     with _check_could_not_run():
         if annotate_path is not None:
-            raise DrafterError("--annotate 只能用于核对一份草稿", hint="对要批注的草稿单独运行 drafter check 草稿.docx --annotate 副本.docx。")
+            raise DrafterError(
+                "--annotate 只能用于核对一份草稿",
+                hint="对要批注的草稿单独运行 drafter check 草稿.docx --annotate 副本.docx。",
+            )
         rules = [parse_rollup(text) for text in rollups]
         if xlsx_path is not None:
             check_checklist_path(xlsx_path)
         with Progress("核对草稿", total=len(drafts), unit="份草稿") as progress:
-            batch = check_many(drafts, config_path, sources=dict(source_overrides), year=year, period=period,
-                               on_done=lambda path: progress.advance(path.name))
+            batch = check_many(
+                drafts,
+                config_path,
+                sources=dict(source_overrides),
+                year=year,
+                period=period,
+                on_done=lambda path: progress.advance(path.name),
+            )
         batch.rollups = [check_rollup(batch.reports, part, whole) for part, whole in rules]
         if xlsx_path is not None:
             _err(f"核对汇总：{write_batch_checklist(batch, xlsx_path)}")
@@ -416,8 +568,13 @@ def _check_many(drafts: list[Path], config_path: Path, year: int | None, period,
 
 @main.command()
 @click.argument("draft", type=click.Path(path_type=Path))
-@click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
-              help="更新后的副本写到哪里（缺省：草稿旁的“…（更新）.docx”）；原草稿不会被改动。")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="更新后的副本写到哪里（缺省：草稿旁的“…（更新）.docx”）；原草稿不会被改动。",
+)
 @config_option
 @source_option
 @click.option("--force", is_flag=True, help="输出文件已存在时直接覆盖（缺省：另存为 -2、-3 …）。")
@@ -452,9 +609,12 @@ def _check_could_not_run():
         raise
     except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt):
         raise
-    except Exception as exc:  # noqa: BLE001 — reported in one line by handle_errors
-        raise DrafterError("核对时出现内部错误，未能完成", cause=f"{type(exc).__name__}: {exc}",
-                           hint="请加 --debug 重新运行，并把输出报告给维护者。") from exc
+    except Exception as exc:
+        raise DrafterError(
+            "核对时出现内部错误，未能完成",
+            cause=f"{type(exc).__name__}: {exc}",
+            hint="请加 --debug 重新运行，并把输出报告给维护者。",
+        ) from exc
 
 
 @main.command()
@@ -462,15 +622,27 @@ def _check_could_not_run():
 @year_option
 @period_option
 @source_option
-@click.option("--format", "-f", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
-              show_default=True, help="输出格式：table 表格、csv 或 json。")
-@click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
-              help="写到文件而不是屏幕，文件名以 .csv / .json / .txt 结尾，与 --format 一致（csv 带 BOM，Excel 可直接打开）。")
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="输出格式：table 表格、csv 或 json。",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="写到文件而不是屏幕，文件名以 .csv / .json / .txt 结尾，与 --format 一致（csv 带 BOM，Excel 可直接打开）。",
+)
 @handle_errors
 def figures(config_path: Path, year: int | None, period, source_overrides, fmt: str, output: Path | None) -> None:
     """列出报告中的全部数字：编号、所在部分、文字、原始值、查询和数据源（不写草稿）。"""
-    from drafter.review.listing import list_figures, render
     from drafter.outputs import check_output_name, write_atomically
+    from drafter.review.listing import list_figures, render
 
     suffix = {"csv": ".csv", "json": ".json", "table": ".txt"}[fmt]
     if output is not None:
@@ -487,6 +659,7 @@ def figures(config_path: Path, year: int | None, period, source_overrides, fmt: 
 
         Console(soft_wrap=False).print(shown)
     else:
+
         def write(tmp: Path) -> None:
             if isinstance(shown, str):
                 tmp.write_text(shown, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
@@ -502,8 +675,13 @@ def figures(config_path: Path, year: int | None, period, source_overrides, fmt: 
 
 @main.command()
 @config_option
-@click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
-              help="母版写到哪里（缺省：配置中的 templates.master）。")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="母版写到哪里（缺省：配置中的 templates.master）。",
+)
 @click.option("--force", is_flag=True, help="覆盖已有的母版（原文件会先备份为 .bak）。")
 @handle_errors
 def master(config_path: Path, output: Path | None, force: bool) -> None:
@@ -514,6 +692,7 @@ def master(config_path: Path, output: Path | None, force: bool) -> None:
     """
     from drafter.project.config import load_config
     from drafter.word.master import write_master
+
     config = load_config(config_path)
     written = write_master(output or config.resolve(config.templates.master), config.style, force=force)
     if written.backup is not None:
@@ -524,11 +703,20 @@ def master(config_path: Path, output: Path | None, force: bool) -> None:
 @main.command()
 @click.argument("directory", type=click.Path(path_type=Path))
 @click.option("--agency", required=True, help="发文机关名称，如 某某区市场监督管理局。")
-@click.option("--period", "period_kind", type=click.Choice(["year", "half", "quarter", "month"]), default="year",
-              show_default=True, help="报告期间类型：year 年度、half 半年、quarter 季度、month 月。")
-@click.option("--title", default=None,
-              help="文件名称，接在“机关关于期间”之后，如 执法检查情况通报（缺省：工作情况的报告）；"
-                   "也可写含 {{ }} 的完整标题模板。")
+@click.option(
+    "--period",
+    "period_kind",
+    type=click.Choice(["year", "half", "quarter", "month"]),
+    default="year",
+    show_default=True,
+    help="报告期间类型：year 年度、half 半年、quarter 季度、month 月。",
+)
+@click.option(
+    "--title",
+    default=None,
+    help="文件名称，接在“机关关于期间”之后，如 执法检查情况通报（缺省：工作情况的报告）；"
+    "也可写含 {{ }} 的完整标题模板。",
+)
 @click.option("--force", is_flag=True, help="文件夹不是空的也写入：只补上缺少的文件，已有的文件一个也不改。")
 @handle_errors
 def init(directory: Path, agency: str, period_kind: str, title: str | None, force: bool) -> None:
@@ -548,8 +736,12 @@ def init(directory: Path, agency: str, period_kind: str, title: str | None, forc
 
 @main.command()
 @config_option
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="监听地址。缺省只允许本机访问；改成其他地址时，同一网络中的电脑都能打开（会有警告）。")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="监听地址。缺省只允许本机访问；改成其他地址时，同一网络中的电脑都能打开（会有警告）。",
+)
 @click.option("--port", "-p", type=click.IntRange(1, 65535), default=8000, show_default=True, help="端口。")
 @handle_errors
 def serve(config_path: Path, host: str, port: int) -> None:
@@ -563,15 +755,19 @@ def serve(config_path: Path, host: str, port: int) -> None:
 
 @main.command()
 @click.argument("draft", type=click.Path(path_type=Path), required=False)
-@click.option("--html", "html_path", type=click.Path(path_type=Path), required=True,
-              help="写出的网页文件（.html）：一个文件，样式和脚本都在其中，可随草稿发送。")
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="写出的网页文件（.html）：一个文件，样式和脚本都在其中，可随草稿发送。",
+)
 @config_option
 @year_option
 @period_option
 @source_option
 @handle_errors
-def preview(draft: Path | None, html_path: Path, config_path: Path, year: int | None, period,
-            source_overrides) -> None:
+def preview(draft: Path | None, html_path: Path, config_path: Path, year: int | None, period, source_overrides) -> None:
     """把草稿写成一个可离线打开的网页：公文层级、每个数字高亮，点击可看查询、数据源、SQL、参数和原始值。
 
     不给草稿时，按当前配置和数据库在内存中起草（不写 .docx）再生成网页。
@@ -592,7 +788,10 @@ def preview(draft: Path | None, html_path: Path, config_path: Path, year: int | 
             config = load_config(config_path, sources=dict(source_overrides))
         view = view_of_file(draft, config=config)
     written = write_standalone(view, html_path)
-    _err(f"预览网页：{len(view.figures)} 个数字" + (f"，{view.placeholder_count} 处【待补充】" if view.placeholder_count else ""))
+    _err(
+        f"预览网页：{len(view.figures)} 个数字"
+        + (f"，{view.placeholder_count} 处【待补充】" if view.placeholder_count else "")
+    )
     click.echo(str(written))
 
 
@@ -612,8 +811,14 @@ def lint(config_path: Path) -> None:
     warnings = sum(f.severity == "warning" for f in findings)
     _print_literals(config_path)
     if findings:
-        _err(f"发现 {len(findings)} 个问题。" + (f"其中 {warnings} 个是警告，不妨碍生成草稿；其余的要先改正，"
-                                                 "drafter build 会在第一个处停下。" if warnings else ""))
+        _err(
+            f"发现 {len(findings)} 个问题。"
+            + (
+                f"其中 {warnings} 个是警告，不妨碍生成草稿；其余的要先改正，drafter build 会在第一个处停下。"
+                if warnings
+                else ""
+            )
+        )
     else:
         _err("未发现问题：配置、查询和模板可以一起使用。")
     click.get_current_context().exit(lint_exit_code(findings))
@@ -650,8 +855,10 @@ def _print_literals(config_path: Path) -> None:
     except _Error:
         return  # lint has reported why the configuration cannot be read
     if literals:
-        click.echo(f"请确认：模板中写死的数字 {len(literals)} 处（不来自查询，每期核实；确认不变的登记在 "
-                   "config.yaml 的 fixed_numbers: 中即不再列出）：")
+        click.echo(
+            f"请确认：模板中写死的数字 {len(literals)} 处（不来自查询，每期核实；确认不变的登记在 "
+            "config.yaml 的 fixed_numbers: 中即不再列出）："
+        )
         for literal in literals:
             click.echo(f"  {literal.render()}")
 
@@ -662,8 +869,14 @@ def sample() -> None:
 
 
 @sample.command("create")
-@click.option("--dir", "directory", type=click.Path(path_type=Path), default=Path("sample"), show_default=True,
-              help="写入 SQLite 示例库的目录。")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(path_type=Path),
+    default=Path("sample"),
+    show_default=True,
+    help="写入 SQLite 示例库的目录。",
+)
 @click.option("--force", is_flag=True, help="覆盖已有的示例库。")
 @handle_errors
 def sample_create(directory: Path, force: bool) -> None:
@@ -700,14 +913,27 @@ class YearsType(click.ParamType):
 
 
 @sample.command("load")
-@click.option("--url", required=True,
-              help="目标数据库的 SQLAlchemy URL（库须已建好）；可写 ${环境变量}，如 "
-                   "'postgresql+psycopg://report:${PG_PASSWORD}@db/drafter'。")
-@click.option("--system", "systems", multiple=True, metavar="名称",
-              help="只装入这个系统（可多次使用；缺省全部：enforcement hazards licensing disaster office）。")
+@click.option(
+    "--url",
+    required=True,
+    help="目标数据库的 SQLAlchemy URL（库须已建好）；可写 ${环境变量}，如 "
+    "'postgresql+psycopg://report:${PG_PASSWORD}@db/drafter'。",
+)
+@click.option(
+    "--system",
+    "systems",
+    multiple=True,
+    metavar="名称",
+    help="只装入这个系统（可多次使用；缺省全部：enforcement hazards licensing disaster office）。",
+)
 @click.option("--years", type=YearsType(), default="2024,2025", show_default=True, help="装入哪些年份。")
-@click.option("--scale", "history", type=CountType(), default=0,
-              help="另外装入这么多行往年（2024 年以前）的执法检查记录，用于压力测试；2024、2025 年的数字不变。")
+@click.option(
+    "--scale",
+    "history",
+    type=CountType(),
+    default=0,
+    help="另外装入这么多行往年（2024 年以前）的执法检查记录，用于压力测试；2024、2025 年的数字不变。",
+)
 @handle_errors
 def sample_load(url: str, systems: tuple[str, ...], years: list[int], history: int) -> None:
     """把示例数据装入任意数据库（PostgreSQL、MySQL/MariaDB …），建表并写入各系统的行。"""
@@ -715,8 +941,9 @@ def sample_load(url: str, systems: tuple[str, ...], years: list[int], history: i
     from drafter.sample.scale import load_into
 
     with Progress("装入示例数据", total=history or None, unit="行往年记录") as progress:
-        report = load_into(url, systems=systems or None, years=years, history=history,
-                           on_rows=lambda n: progress.advance(amount=n))
+        report = load_into(
+            url, systems=systems or None, years=years, history=history, on_rows=lambda n: progress.advance(amount=n)
+        )
     from drafter.sample import SYSTEMS
 
     click.echo(f"已装入 {report.url}（{'、'.join(map(str, report.years))} 年）：")
@@ -726,7 +953,9 @@ def sample_load(url: str, systems: tuple[str, ...], years: list[int], history: i
         click.echo(f"  {name:<12} {SYSTEMS[name].title}：{len(tables)} 张表，{rows:,} 行")
     if report.history:
         span = f"{report.history_years[0]}–{report.history_years[-1]}"
-        click.echo(f"  往年执法检查记录（inspection，{span} 年）：{report.history:,} 行，用时 {report.history_seconds:.1f} 秒")
+        click.echo(
+            f"  往年执法检查记录（inspection，{span} 年）：{report.history:,} 行，用时 {report.history_seconds:.1f} 秒"
+        )
     _err(f"共用时 {report.seconds:.1f} 秒。")
 
 

@@ -103,8 +103,7 @@ def location_of(path: Path | None, line: int | None, column: int | None = None, 
     return f"{path}:{line}" + (f":{column}" if column is not None else "")
 
 
-def render_message(location: str, message: str, context: str | None, cause: str | None,
-                   hint: str | None) -> str:
+def render_message(location: str, message: str, context: str | None, cause: str | None, hint: str | None) -> str:
     """`location: message`, then the context, 原因 (the cause verbatim) and 处理 (what to do)."""
     lines = [f"{location}: {message}" if location else message]
     if context:

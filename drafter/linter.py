@@ -21,5 +21,7 @@ def lint(config_path: str | Path = "config.yaml") -> list[Finding]:
     if validation.config is not None:
         from drafter.data.spreadsheets import spreadsheet_problems
 
-        findings += [replace(Finding.from_error(e), severity="warning") for e in spreadsheet_problems(validation.config)]
+        findings += [
+            replace(Finding.from_error(e), severity="warning") for e in spreadsheet_problems(validation.config)
+        ]
     return findings

@@ -12,8 +12,9 @@ functions below decide the code of a command that returned.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import IntEnum
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from drafter.batch import BatchResult

@@ -17,23 +17,30 @@ import secrets
 import shutil
 import socket
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from drafter.errors import DrafterError, OutputError
 
 
-def check_output_name(path: Path, suffixes: tuple[str, ...], what: str, example: str,
-                      protected: tuple[Path, ...] = (), hint: str = "") -> None:
+def check_output_name(
+    path: Path, suffixes: tuple[str, ...], what: str, example: str, protected: tuple[Path, ...] = (), hint: str = ""
+) -> None:
     """Refuse a target whose name does not end in one of `suffixes`, or that is a file in
     `protected`: a mistake in the command (exit 2), found before any work is done."""
     if path.suffix.lower() not in suffixes:
-        raise DrafterError(f"{what}的文件名须以 {' 或 '.join(suffixes)} 结尾", path=path,
-                          hint=f"例如 {example}；{hint or '已有的文件不会被改动。'}")
+        raise DrafterError(
+            f"{what}的文件名须以 {' 或 '.join(suffixes)} 结尾",
+            path=path,
+            hint=f"例如 {example}；{hint or '已有的文件不会被改动。'}",
+        )
     for other in protected:
         if path.exists() and other.exists() and path.resolve() == other.resolve():
-            raise DrafterError(f"{what}不能写在 {other.name} 本身上", path=path,
-                              hint=f"换一个文件名，例如 {example}；{other.name} 没有被改动。")
+            raise DrafterError(
+                f"{what}不能写在 {other.name} 本身上",
+                path=path,
+                hint=f"换一个文件名，例如 {example}；{other.name} 没有被改动。",
+            )
 
 
 # Temporary files: `.drafter-<host>-<pid>-<random><suffix>.tmp` beside their target, so that a
@@ -101,14 +108,22 @@ def _prepare(path: Path) -> Path:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError("无法创建输出目录", path=path.parent, cause=str(exc),
-                          hint="换一个有写权限的目录（--output），或检查磁盘空间。") from exc
+        raise OutputError(
+            "无法创建输出目录",
+            path=path.parent,
+            cause=str(exc),
+            hint="换一个有写权限的目录（--output），或检查磁盘空间。",
+        ) from exc
     remove_stale_temporaries(path.parent)
     try:
         return _temporary(path)
     except OSError as exc:
-        raise OutputError("输出目录不可写", path=path.parent, cause=str(exc),
-                          hint="换一个有写权限的目录（--output），或检查文件夹权限。") from exc
+        raise OutputError(
+            "输出目录不可写",
+            path=path.parent,
+            cause=str(exc),
+            hint="换一个有写权限的目录（--output），或检查文件夹权限。",
+        ) from exc
 
 
 def write_atomically(path: Path, write: Callable[[Path], object], *, what: str, hint: str) -> Path:

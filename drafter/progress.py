@@ -21,8 +21,16 @@ DELAY = 0.5  # seconds before anything is shown
 class Progress:
     """A delayed, transient rich progress display; `advance` may be called from any thread."""
 
-    def __init__(self, description: str, total: int | None = None, *, unit: str = "个查询",
-                 stream: IO[str] | None = None, delay: float = DELAY, enabled: bool | None = None) -> None:
+    def __init__(
+        self,
+        description: str,
+        total: int | None = None,
+        *,
+        unit: str = "个查询",
+        stream: IO[str] | None = None,
+        delay: float = DELAY,
+        enabled: bool | None = None,
+    ) -> None:
         self.description = description
         self.total = total
         self.unit = unit
@@ -44,7 +52,7 @@ class Progress:
     def shown(self) -> bool:
         return self._display is not None
 
-    def __enter__(self) -> "Progress":
+    def __enter__(self) -> Progress:
         if self.enabled:
             self._timer = threading.Timer(self.delay, self._show)
             self._timer.daemon = True
@@ -78,8 +86,9 @@ class Progress:
                 console=Console(file=self.stream, force_terminal=True if self.enabled else None),
                 transient=True,
             )
-            self._task = display.add_task(self.description, total=self.total, completed=self.completed,
-                                          last=self.last or "")
+            self._task = display.add_task(
+                self.description, total=self.total, completed=self.completed, last=self.last or ""
+            )
             display.start()
             self._display = display
 

@@ -51,6 +51,7 @@ def make_project(
 ) -> Path:
     """Write the project under `root`; returns its config.yaml."""
     from drafter.word.master import build_master
+
     (root / "queries").mkdir(parents=True)
     (root / "templates/sections").mkdir(parents=True)
     (root / "data").mkdir()

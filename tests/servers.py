@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from conftest import skip_or_fail
 from sqlalchemy import create_engine
@@ -31,8 +31,9 @@ def unavailable(message: str) -> None:
 
 
 def admin_engine(kind: str) -> Engine:
-    return create_engine(SERVERS[kind], isolation_level="AUTOCOMMIT", poolclass=NullPool,
-                         connect_args={"connect_timeout": 5})
+    return create_engine(
+        SERVERS[kind], isolation_level="AUTOCOMMIT", poolclass=NullPool, connect_args={"connect_timeout": 5}
+    )
 
 
 def server_url(kind: str, database: str | None) -> str:
@@ -41,8 +42,11 @@ def server_url(kind: str, database: str | None) -> str:
 
 
 def _exists(conn, kind: str, name: str) -> bool:
-    catalog = ("SELECT COUNT(*) FROM pg_database WHERE datname = '{}'" if kind == "postgresql"
-               else "SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = '{}'")
+    catalog = (
+        "SELECT COUNT(*) FROM pg_database WHERE datname = '{}'"
+        if kind == "postgresql"
+        else "SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = '{}'"
+    )
     return bool(conn.exec_driver_sql(catalog.format(name)).scalar())
 
 

@@ -14,8 +14,11 @@ NAMED = {m for row in re.findall(r"^\| (`[^|]+`) \|", DOC, re.M) for m in re.fin
 
 
 def test_every_module_is_named():
-    modules = {p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py")
-               if p.name != "__init__.py" or p.parent == PACKAGE}
+    modules = {
+        p.relative_to(PACKAGE).as_posix()
+        for p in PACKAGE.rglob("*.py")
+        if p.name != "__init__.py" or p.parent == PACKAGE
+    }
     # The sample generator and the web package are named as folders.
     covered = {m for m in modules if m in NAMED or any(m.startswith(f) for f in NAMED if f.endswith("/"))}
     assert sorted(modules - covered) == []

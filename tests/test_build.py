@@ -17,8 +17,8 @@ from docx.oxml.ns import qn
 
 from drafter import build
 from drafter.cli import main
-from drafter.word.manifest import read_manifest
 from drafter.review.reading import read_paragraphs
+from drafter.word.manifest import read_manifest
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -78,9 +78,7 @@ ROWS = [
 
 def _insert(db: Path, rows) -> None:
     with sqlite3.connect(db) as conn:
-        conn.executemany(
-            "INSERT INTO inspection (checked_on, town, officers, fine_yuan) VALUES (?, ?, ?, ?)", rows
-        )
+        conn.executemany("INSERT INTO inspection (checked_on, town, officers, fine_yuan) VALUES (?, ?, ?, ?)", rows)
 
 
 @pytest.fixture
@@ -137,8 +135,10 @@ def test_changing_rows_changes_exactly_the_affected_figures(project):
     changed = [(a, b) for a, b in zip(before, after) if a != b]
     assert len(before) == len(after)
     assert changed == [
-        ("1.加强日常检查。全年检查3次，出动6人次，罚款1.7万元，累计检查4次。",
-         "1.加强日常检查。全年检查4次，出动11人次，罚款1.8万元，累计检查5次。"),
+        (
+            "1.加强日常检查。全年检查3次，出动6人次，罚款1.7万元，累计检查4次。",
+            "1.加强日常检查。全年检查4次，出动11人次，罚款1.8万元，累计检查5次。",
+        ),
         ("河西镇检查1次。", "河西镇检查2次。"),
     ]
 

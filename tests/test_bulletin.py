@@ -101,6 +101,7 @@ def test_the_committed_data_is_what_make_data_writes(tmp_path):
 
 def test_the_master_is_the_one_build_master_writes(tmp_path):
     from drafter.word.master import build_master
+
     build_master(tmp_path / "report.docx")
     assert (EXAMPLE / "templates/report.docx").read_bytes() == (tmp_path / "report.docx").read_bytes()
 

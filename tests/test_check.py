@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import require_programs
 from docx import Document
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
@@ -25,21 +26,26 @@ from docx.oxml.ns import qn
 from openpyxl import load_workbook
 
 from drafter import DraftError, check
+from drafter.cli import main
 from drafter.review.annotate import annotate
 from drafter.review.checker import (
-    CONSISTENT, EDITED, REMOVED, STALE, UNBACKED, UNCHECKED, align_paragraphs, map_span,
+    CONSISTENT,
+    EDITED,
+    REMOVED,
+    STALE,
+    UNBACKED,
+    UNCHECKED,
+    align_paragraphs,
+    map_span,
 )
 from drafter.review.checklist import write_checklist
-from drafter.cli import main
-from conftest import require_programs
-
-from drafter.review.report_text import mode_label, render_check
-from drafter.word.manifest import read_manifest
 from drafter.review.reading import read_paragraphs
+from drafter.review.report_text import mode_label, render_check
 from drafter.review.scan import control_id, counted_numbers, numbers, run_text, sentence_around
-
+from drafter.word.manifest import read_manifest
 
 # --------------------------------------------------------------------------- editing a draft like an editor
+
 
 class Edit:
     """A copy of a draft opened for editing; `save()` writes it beside the original."""
@@ -112,6 +118,7 @@ def findings_by_status(report):
 
 # --------------------------------------------------------------------------- the draft as built
 
+
 def test_the_sample_2025_draft_tags_at_least_79_figures_each_findable_without_its_tag(sample_draft):
     doc = Document(str(sample_draft))
     sdts = list(doc.element.body.iter(qn("w:sdt")))
@@ -156,6 +163,7 @@ def test_check_only_reads_the_draft(sample_project, sample_draft, tmp_path):
 
 # --------------------------------------------------------------------------- each status
 
+
 def test_a_figure_edited_inside_its_control_is_a_hand_edit(sample_project, sample_draft, tmp_path):
     edit = Edit(sample_draft, tmp_path)
     fid = edit.id_of("inspections.hazards_found")
@@ -170,7 +178,8 @@ def test_a_figure_edited_inside_its_control_is_a_hand_edit(sample_project, sampl
 
 
 def test_a_control_deleted_and_its_number_retyped_is_removed_and_the_number_has_no_source(
-        sample_project, sample_draft, tmp_path):
+    sample_project, sample_draft, tmp_path
+):
     edit = Edit(sample_draft, tmp_path)
     fid = edit.id_of("inspections.officer_trips")
     edit.unwrap(fid)  # the text still reads 1428, but nothing ties it to the query any more
@@ -191,7 +200,10 @@ def test_a_number_typed_into_a_sentence_has_no_source(sample_project, sample_dra
     report = check(edit.save(), sample_project)
     [number] = report.findings
     assert number.status == UNBACKED and number.text == "37"
-    assert number.sentence == "另有37家企业参加，举办“2025年青浦区第八届进博会安全保障暨事故灾难和自然灾害应急指挥体系桌面推演”。"
+    assert (
+        number.sentence
+        == "另有37家企业参加，举办“2025年青浦区第八届进博会安全保障暨事故灾难和自然灾害应急指挥体系桌面推演”。"
+    )
     assert number.part == "一、2025年推进法治政府建设的主要举措和工作成效"
     # the year typed in the same sentence, and the template's own numbers, are not reported
     assert "2025" not in [n.text for n in report.unbacked]
@@ -209,14 +221,18 @@ def drop_two_petitions(config: Path) -> None:
     """Two 2025 petitions (not substantiated) vanish from the office database."""
     con = sqlite3.connect(config.parent / "sample/office.db")
     with con:
-        con.execute("DELETE FROM petition WHERE rowid IN (SELECT rowid FROM petition WHERE received_on >= "
-                    "'2025-01-01' AND received_on < '2026-01-01' AND substantiated = 0 LIMIT 2)")
+        con.execute(
+            "DELETE FROM petition WHERE rowid IN (SELECT rowid FROM petition WHERE received_on >= "
+            "'2025-01-01' AND received_on < '2026-01-01' AND substantiated = 0 LIMIT 2)"
+        )
     con.close()
 
 
 def test_rows_changed_after_the_build_are_stale_data(sample_project_copy):
     draft = sample_project_copy.parent / "draft-2025.docx"
-    built = {f["ref"]: f for f in read_manifest(Document(str(draft))).model_dump(mode="json", exclude_unset=True)["figures"]}
+    built = {
+        f["ref"]: f for f in read_manifest(Document(str(draft))).model_dump(mode="json", exclude_unset=True)["figures"]
+    }
     drop_two_petitions(sample_project_copy)
     report = check(draft, sample_project_copy)
     stale = findings_by_status(report)
@@ -263,7 +279,8 @@ def test_a_query_that_fails_now_leaves_its_figures_unchecked(sample_project, sam
 
 
 def test_when_a_source_whose_figures_steer_conditions_is_gone_the_check_still_reports(
-        sample_project, sample_draft, tmp_path):
+    sample_project, sample_draft, tmp_path
+):
     # The office database steers conditions in the templates: the fresh render writes those
     # sentences as 【待补充】 instead of failing, and the check says what it could not check.
     gone = f"office=sqlite:///{tmp_path / 'gone.db'}"
@@ -273,6 +290,7 @@ def test_when_a_source_whose_figures_steer_conditions_is_gone_the_check_still_re
 
 
 # --------------------------------------------------------------------------- stripped drafts: 段落比对模式
+
 
 def test_a_draft_without_controls_or_manifest_checks_in_paragraph_mode(sample_project, sample_draft, tmp_path):
     edit = Edit(sample_draft, tmp_path)
@@ -331,15 +349,19 @@ def test_a_document_that_is_no_draft_of_this_project_cannot_be_checked(sample_pr
         check(tmp_path / "other.docx", sample_project)
 
 
-@pytest.mark.parametrize("name,content,message", [
-    ("missing.docx", None, "找不到草稿文件"),
-    ("notes.docx", b"just text", "不是 .docx 文件"),
-    ("book.docx", "xlsx", "无法作为 Word 文档打开"),
-])
+@pytest.mark.parametrize(
+    "name,content,message",
+    [
+        ("missing.docx", None, "找不到草稿文件"),
+        ("notes.docx", b"just text", "不是 .docx 文件"),
+        ("book.docx", "xlsx", "无法作为 Word 文档打开"),
+    ],
+)
 def test_a_missing_or_unreadable_draft_is_a_draft_error(sample_project, tmp_path, name, content, message):
     path = tmp_path / name
     if content == "xlsx":
         from openpyxl import Workbook
+
         Workbook().save(path)
     elif content is not None:
         path.write_bytes(content)
@@ -350,6 +372,7 @@ def test_a_missing_or_unreadable_draft_is_a_draft_error(sample_project, tmp_path
 
 # --------------------------------------------------------------------------- LibreOffice round trip
 
+
 def _soffice() -> str:
     return require_programs("render", "soffice", "libreoffice")
 
@@ -358,9 +381,19 @@ def _libreoffice_round_trip(source: Path, out_dir: Path) -> Path:
     out_dir.mkdir()
     profile = (out_dir.parent / f"lo-profile-{out_dir.name}").as_uri()
     subprocess.run(
-        [_soffice(), f"-env:UserInstallation={profile}", "--headless", "--convert-to", "docx",
-         "--outdir", str(out_dir), str(source)],
-        check=True, capture_output=True, timeout=240,
+        [
+            _soffice(),
+            f"-env:UserInstallation={profile}",
+            "--headless",
+            "--convert-to",
+            "docx",
+            "--outdir",
+            str(out_dir),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=240,
     )
     converted = out_dir / source.name
     assert converted.exists()
@@ -410,6 +443,7 @@ def test_libreoffice_repeats_text_of_plain_text_controls_and_the_check_says_so(s
 
 # --------------------------------------------------------------------------- reviewer outputs
 
+
 @pytest.fixture
 def edited_report(sample_project, sample_draft, tmp_path):
     edit = Edit(sample_draft, tmp_path)
@@ -433,7 +467,11 @@ def test_the_checklist_has_a_row_a_figure_and_a_row_a_number_without_source(edit
     assert [r["编号"] for r in figures] == [f.id for f in edited_report.figures]
     assert len(rows) == len(edited_report.figures) + len(edited_report.unbacked) == len(figures) + 2
     edited = next(r for r in figures if r["状态"] == EDITED)
-    assert (edited["草稿中的值"], edited["当前值"], edited["数据源"]) == ("1500", "861", "enforcement（统一综合执法系统）")
+    assert (edited["草稿中的值"], edited["当前值"], edited["数据源"]) == (
+        "1500",
+        "861",
+        "enforcement（统一综合执法系统）",
+    )
     assert "SELECT" in edited["SQL"] and edited["查询"].startswith("inspections")
     assert sorted(r["草稿中的值"] for r in rows if r["状态"] == UNBACKED) == ["1428", "37"]
     assert ws.auto_filter.ref == ws.dimensions and ws.freeze_panes == "A2"
@@ -458,11 +496,12 @@ def test_the_annotated_copy_has_one_comment_a_finding(edited_report, tmp_path):
 
 
 def test_annotate_never_writes_over_the_draft(edited_report):
-    with pytest.raises(Exception, match="批注副本不能写在 edited.docx 本身上"):
+    with pytest.raises(Exception, match=r"批注副本不能写在 edited\.docx 本身上"):
         annotate(edited_report, edited_report.draft)
 
 
 # --------------------------------------------------------------------------- the command
+
 
 def test_check_exit_codes_and_no_traceback(sample_project, sample_draft, tmp_path):
     runner = CliRunner()
@@ -474,15 +513,18 @@ def test_check_exit_codes_and_no_traceback(sample_project, sample_draft, tmp_pat
     edit.retype_inside(edit.id_of("inspections.hazards_found"), "1500")
     edited = edit.save()
     xlsx, annotated = tmp_path / "清单.xlsx", tmp_path / "批注.docx"
-    found = runner.invoke(main, ["check", str(edited), "-c", str(sample_project), "--xlsx", str(xlsx),
-                                 "--annotate", str(annotated)])
+    found = runner.invoke(
+        main, ["check", str(edited), "-c", str(sample_project), "--xlsx", str(xlsx), "--annotate", str(annotated)]
+    )
     assert found.exit_code == 1
     assert "[手工修改]" in found.output and "“1500”" in found.output
     assert xlsx.exists() and annotated.exists() and len(Document(str(annotated)).comments) == 1
 
-    for args in (["check", str(tmp_path / "none.docx"), "-c", str(sample_project)],
-                 ["check", str(sample_project), "-c", str(sample_project)],
-                 ["check", str(sample_draft), "-c", str(tmp_path / "no-config.yaml")]):
+    for args in (
+        ["check", str(tmp_path / "none.docx"), "-c", str(sample_project)],
+        ["check", str(sample_project), "-c", str(sample_project)],
+        ["check", str(sample_draft), "-c", str(tmp_path / "no-config.yaml")],
+    ):
         result = runner.invoke(main, args)
         assert result.exit_code == 2, (args, result.output)
         assert result.output.startswith("错误：") and "Traceback" not in result.output
@@ -500,9 +542,12 @@ def test_check_reports_an_internal_error_in_one_line_with_status_2(sample_projec
 
 # --------------------------------------------------------------------------- the pieces
 
+
 def test_template_numbers_a_reader_does_not_count_are_ignored():
-    text = ("按照《法治政府建设实施纲要（2021—2025年）》部署要求，2025年12月31日前，"
-            "共检查企业646家次，整改率98.74%，排查17万余家次，罚款1,187.21万元。")
+    text = (
+        "按照《法治政府建设实施纲要（2021—2025年）》部署要求，2025年12月31日前，"
+        "共检查企业646家次，整改率98.74%，排查17万余家次，罚款1,187.21万元。"
+    )
     assert [n.text for n in counted_numbers(text)] == ["646", "98.74", "17", "1,187.21"]
     assert [n.text for n in counted_numbers("16.加大重点领域行政执法力度，共3起")] == ["3"]
     assert [n.text for n in counted_numbers("（2）完成１２项")] == ["１２"]

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from docx import Document
-
 from conftest import require_programs
+from docx import Document
 
 from drafter.cli import main
 
@@ -62,12 +61,16 @@ def _new_office(root: Path) -> Path:
         conn.execute("CREATE TABLE cases (id INTEGER PRIMARY KEY, opened TEXT)")
         conn.executemany("INSERT INTO cases (opened) VALUES (?)", [("2026-01-05",), ("2026-03-01",), ("2025-12-30",)])
     (root / "config.yaml").write_text(
-        "report:\n  agency: 松江区司法局\n  year: 2026\nsources:\n  cases: sqlite:///cases.db\n", encoding="utf-8")
+        "report:\n  agency: 松江区司法局\n  year: 2026\nsources:\n  cases: sqlite:///cases.db\n", encoding="utf-8"
+    )
     (root / "queries/cases.sql").write_text(
         "-- source: cases\n-- description: 全年案件\n-- returns: scalar\n"
-        "SELECT COUNT(*) AS n FROM cases WHERE opened >= :period_start AND opened < :period_end\n", encoding="utf-8")
-    (root / "templates/sections/1-工作.txt").write_text("一、{{ year }}年主要工作\n全年办理案件{{ cases }}件。\n",
-                                                      encoding="utf-8")
+        "SELECT COUNT(*) AS n FROM cases WHERE opened >= :period_start AND opened < :period_end\n",
+        encoding="utf-8",
+    )
+    (root / "templates/sections/1-工作.txt").write_text(
+        "一、{{ year }}年主要工作\n全年办理案件{{ cases }}件。\n", encoding="utf-8"
+    )
     return root / "config.yaml"
 
 
@@ -92,19 +95,27 @@ def test_a_master_made_for_another_office_holds_no_wording_of_its_own(tmp_path):
     text = [p for p in read_paragraphs(out) if p.strip()]
     title = 0
     assert text[title].replace("\n", "") == "松江区司法局关于2026年度法治政府建设情况报告"
-    assert text[title + 1:title + 4] == ["2026年，我局依法履职，现将有关情况报告如下。", "一、2026年主要工作", "全年办理案件2件。"]
+    assert text[title + 1 : title + 4] == [
+        "2026年，我局依法履职，现将有关情况报告如下。",
+        "一、2026年主要工作",
+        "全年办理案件2件。",
+    ]
     assert text[title + 4] == "特此报告。"
 
 
 def test_a_master_rebuilt_with_force_keeps_the_opening_and_closing_of_an_older_master(tmp_path):
     from drafter.review.reading import read_paragraphs
     from drafter.word.master import build_master
+
     config = _new_office(tmp_path / "office")
     runner = CliRunner()
     master = tmp_path / "office/templates/report.docx"
     # A master as older drafters made it, its opening and 特此报告。 around {{ body }}.
-    build_master(master, intro=("按照区委部署要求，我局及时总结", "{{ year }}", "年工作，现将相关情况报告如下。"),
-                 closing=("特此报告。",))
+    build_master(
+        master,
+        intro=("按照区委部署要求，我局及时总结", "{{ year }}", "年工作，现将相关情况报告如下。"),
+        closing=("特此报告。",),
+    )
     older = master.read_bytes()
     rebuilt = runner.invoke(main, ["master", "-c", str(config), "--force"])
     assert rebuilt.exit_code == 0, rebuilt.output
@@ -134,8 +145,9 @@ def test_build_preview_writes_png_pages_beside_the_draft(tmp_path):
     shutil.copytree(REPO / "queries", tmp_path / "queries")
     shutil.copytree(REPO / "templates", tmp_path / "templates")
     create_sqlite(tmp_path / "sample")
-    result = CliRunner().invoke(main, ["build", "-c", str(tmp_path / "config.yaml"), "--preview",
-                                       "-o", str(tmp_path / "d.docx")])
+    result = CliRunner().invoke(
+        main, ["build", "-c", str(tmp_path / "config.yaml"), "--preview", "-o", str(tmp_path / "d.docx")]
+    )
     assert result.exit_code == 0, result.output
     pages = sorted((tmp_path / "d-预览").glob("*.png"))
     assert len(pages) >= 5
@@ -148,7 +160,8 @@ def test_debug_shows_the_chained_cause_with_the_password_masked(tmp_path, monkey
     monkeypatch.chdir(tmp_path)
     (tmp_path / "config.yaml").write_text(
         "report:\n  agency: 某局\n  year: 2025\nsources:\n  office:\n    url: 'postgresql+psycopg://u:s3cr3t@h:notaport/db'\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     result = CliRunner().invoke(main, ["--debug", "lint"])
     result_build = CliRunner().invoke(main, ["--debug", "build"])
     for r in (result, result_build):

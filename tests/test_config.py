@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from drafter.project.config import load_config
 from drafter.errors import ConfigError
+from drafter.project.config import load_config
 
 MINIMAL = """\
 report:
@@ -98,8 +98,11 @@ def test_source_overrides_from_environment_and_command_line(tmp_path):
     path = write(tmp_path, MINIMAL)
     config = load_config(path, environ={"DRAFTER_SOURCE_ENFORCEMENT": "mysql+pymysql://root@h/a"})
     assert config.sources["enforcement"].url == "mysql+pymysql://root@h/a"
-    config = load_config(path, sources={"enforcement": "postgresql+psycopg://x@h/b"},
-                         environ={"DRAFTER_SOURCE_ENFORCEMENT": "mysql+pymysql://root@h/a"})
+    config = load_config(
+        path,
+        sources={"enforcement": "postgresql+psycopg://x@h/b"},
+        environ={"DRAFTER_SOURCE_ENFORCEMENT": "mysql+pymysql://root@h/a"},
+    )
     assert config.sources["enforcement"].url == "postgresql+psycopg://x@h/b"
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from docx import Document
+from servers import scratch_database, server_user
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import NullPool
@@ -27,10 +28,9 @@ from sqlalchemy.pool import NullPool
 from drafter import build
 from drafter.builder import load_project
 from drafter.cli import main
-from drafter.word.manifest import read_manifest
 from drafter.review.reading import read_paragraphs
 from drafter.sample import SYSTEMS, load
-from servers import scratch_database, server_user
+from drafter.word.manifest import read_manifest
 
 REPO = Path(__file__).resolve().parents[1]
 KINDS = ["postgresql", "mariadb"]
@@ -43,6 +43,7 @@ def _figures(draft: Path) -> list[tuple]:
     compared as the exact decimal they print as (SQLite keeps NUMERIC(6,1) as REAL).
     Integers stay integers on every engine (SUM's Decimal is normalised by Figure).
     """
+
     def exact(value):
         if isinstance(value, float):
             return Decimal(repr(value))
@@ -77,13 +78,15 @@ def loaded(request) -> tuple[str, str]:
 
 # -- the same draft ------------------------------------------------------------------------------
 
+
 @pytest.mark.engines
 @pytest.mark.parametrize("year", [2025, 2024])
 def test_a_server_gives_the_draft_that_sqlite_gives(loaded, year, sample_project, sqlite_drafts, tmp_path):
     kind, url = loaded
     out = tmp_path / f"{kind}-{year}.docx"
-    result = CliRunner().invoke(main, ["build", "-c", str(sample_project), "-y", str(year), "-o", str(out),
-                                       *_overrides(url)])
+    result = CliRunner().invoke(
+        main, ["build", "-c", str(sample_project), "-y", str(year), "-o", str(out), *_overrides(url)]
+    )
     assert result.exit_code == 0, result.output
     assert "警告" not in result.output and "【待补充】" not in result.output
     assert read_paragraphs(out) == read_paragraphs(sqlite_drafts[year])
@@ -93,7 +96,7 @@ def test_a_server_gives_the_draft_that_sqlite_gives(loaded, year, sample_project
 
 @pytest.mark.engines
 def test_environment_variables_point_every_source_at_the_server(loaded, sample_project, sqlite_drafts, tmp_path):
-    kind, url = loaded
+    _, url = loaded
     out = tmp_path / "env.docx"
     env = {f"DRAFTER_SOURCE_{name.upper()}": url for name in SYSTEMS}
     result = CliRunner().invoke(main, ["build", "-c", str(sample_project), "-o", str(out)], env=env)
@@ -105,7 +108,7 @@ def test_environment_variables_point_every_source_at_the_server(loaded, sample_p
 def test_a_url_without_a_driver_uses_the_installed_one(loaded, sample_project, sqlite_drafts, tmp_path):
     # postgresql:// and mysql:// as most guides write them; SQLAlchemy's defaults (psycopg2,
     # MySQLdb) are not what drafter's extras install.
-    kind, url = loaded
+    _, url = loaded
     bare = make_url(url).set(drivername=make_url(url).get_backend_name()).render_as_string(hide_password=False)
     assert "+" not in bare.split("://")[0]
     out = tmp_path / "bare.docx"
@@ -116,18 +119,17 @@ def test_a_url_without_a_driver_uses_the_installed_one(loaded, sample_project, s
 
 @pytest.mark.engines
 def test_figures_and_check_take_source_overrides(loaded, sample_project, sqlite_drafts, tmp_path):
-    kind, url = loaded
+    _, url = loaded
     listing = CliRunner().invoke(main, ["figures", "-c", str(sample_project), "-f", "csv", *_overrides(url)])
     assert listing.exit_code == 0, listing.output
     assert "172436" in listing.output  # 排查企业主体 (hazards), counted on the server
-    checked = CliRunner().invoke(main, ["check", str(sqlite_drafts[2025]), "-c", str(sample_project),
-                                        *_overrides(url)])
+    checked = CliRunner().invoke(main, ["check", str(sqlite_drafts[2025]), "-c", str(sample_project), *_overrides(url)])
     assert checked.exit_code == 0, checked.output  # every figure of the SQLite draft agrees with the server
 
 
 @pytest.mark.engines
 def test_each_source_is_connected_once_and_its_queries_share_that_connection(loaded, sample_project, tmp_path):
-    kind, url = loaded
+    _, url = loaded
     project = load_project(sample_project)
     source_of_sql = {" ".join(spec.sql.split()): spec.source for spec in project.queries.values()}
     connects: list[int] = []
@@ -162,12 +164,25 @@ def test_each_source_is_connected_once_and_its_queries_share_that_connection(loa
 
 # -- drafter sample load -------------------------------------------------------------------------
 
+
 @pytest.mark.engines
 @pytest.mark.parametrize("kind", KINDS)
 def test_sample_load_creates_the_tables_and_refuses_to_load_a_year_twice(kind):
     with scratch_database(kind) as url:
-        args = ["sample", "load", "--url", url, "--system", "office", "--system", "enforcement", "--years", "2025",
-                "--scale", "3000"]
+        args = [
+            "sample",
+            "load",
+            "--url",
+            url,
+            "--system",
+            "office",
+            "--system",
+            "enforcement",
+            "--years",
+            "2025",
+            "--scale",
+            "3000",
+        ]
         first = CliRunner().invoke(main, args)
         assert first.exit_code == 0, first.output
         assert "office" in first.output and "enforcement" in first.output and "3,000 行" in first.output
@@ -175,7 +190,9 @@ def test_sample_load_creates_the_tables_and_refuses_to_load_a_year_twice(kind):
         with engine.connect() as conn:
             assert conn.execute(text("SELECT COUNT(*) FROM inspection")).scalar() == 646 + 3000
             # The history is dated before the sample years: 2025's figures are unchanged.
-            assert conn.execute(text("SELECT COUNT(*) FROM inspection WHERE inspected_on >= '2024-01-01'")).scalar() == 646
+            assert (
+                conn.execute(text("SELECT COUNT(*) FROM inspection WHERE inspected_on >= '2024-01-01'")).scalar() == 646
+            )
             assert conn.execute(text("SELECT COUNT(*) FROM staff_roster")).scalar() > 0
             assert "screening" not in _tables(conn)
         engine.dispose()
@@ -192,21 +209,26 @@ def _tables(conn) -> set[str]:
 
 def test_sample_load_into_sqlite_with_history(tmp_path):
     url = f"sqlite:///{tmp_path / 'scaled.db'}"
-    result = CliRunner().invoke(main, ["sample", "load", "--url", url, "--system", "enforcement", "--years", "2025",
-                                       "--scale", "2.5k"])
+    result = CliRunner().invoke(
+        main, ["sample", "load", "--url", url, "--system", "enforcement", "--years", "2025", "--scale", "2.5k"]
+    )
     assert result.exit_code == 0, result.output
     engine = create_engine(url)
     with engine.connect() as conn:
-        by_year = dict(conn.execute(text(
-            "SELECT substr(inspected_on, 1, 4), COUNT(*) FROM inspection GROUP BY 1 ORDER BY 1")).all())
+        by_year = dict(
+            conn.execute(
+                text("SELECT substr(inspected_on, 1, 4), COUNT(*) FROM inspection GROUP BY 1 ORDER BY 1")
+            ).all()
+        )
     engine.dispose()
     assert by_year == {"2023": 2500, "2025": 646}
 
 
 def test_sample_load_names_a_wrong_system_and_year_without_touching_a_database():
     runner = CliRunner()
-    wrong = runner.invoke(main, ["sample", "load", "--url", "postgresql+psycopg://u:pw@127.0.0.1:1/x",
-                                 "--system", "enforcment"])
+    wrong = runner.invoke(
+        main, ["sample", "load", "--url", "postgresql+psycopg://u:pw@127.0.0.1:1/x", "--system", "enforcment"]
+    )
     assert wrong.exit_code == 2 and "没有名为“enforcment”的示例系统" in wrong.output and "enforcement" in wrong.output
     year = runner.invoke(main, ["sample", "load", "--url", "sqlite:///x.db", "--years", "2023"])
     assert year.exit_code == 2 and "示例数据没有 2023 年" in year.output
@@ -216,15 +238,19 @@ def test_sample_load_names_a_wrong_system_and_year_without_touching_a_database()
 
 # -- no password in output or draft --------------------------------------------------------------
 
+
 def _leaks(password: str, *texts: str) -> list[str]:
     forms = {password, urllib.parse.quote(password, safe="")}
-    return [t[max(0, t.find(f) - 40): t.find(f) + 40] for t in texts for f in forms if f in t]
+    return [t[max(0, t.find(f) - 40) : t.find(f) + 40] for t in texts for f in forms if f in t]
 
 
 def _draft_leaks(path: Path, password: str) -> list[str]:
     with zipfile.ZipFile(path) as z:
-        return [name for name in z.namelist() if password.encode() in z.read(name)
-                or urllib.parse.quote(password, safe="").encode() in z.read(name)]
+        return [
+            name
+            for name in z.namelist()
+            if password.encode() in z.read(name) or urllib.parse.quote(password, safe="").encode() in z.read(name)
+        ]
 
 
 @pytest.mark.engines
@@ -232,8 +258,12 @@ def test_a_password_from_the_environment_never_reaches_output_or_draft(loaded, s
     kind, url = loaded
     password = "Pw-" + "x7Q9z!k"  # one that must be percent-encoded in a URL
     with server_user(kind, url, password) as user_url:
-        template = (make_url(user_url).set(password="PASSWORD-HERE").render_as_string(hide_password=False)
-                    .replace("PASSWORD-HERE", "${DRAFTER_TEST_PASSWORD}"))
+        template = (
+            make_url(user_url)
+            .set(password="PASSWORD-HERE")
+            .render_as_string(hide_password=False)
+            .replace("PASSWORD-HERE", "${DRAFTER_TEST_PASSWORD}")
+        )
         config = tmp_path / "project" / "config.yaml"
         config.parent.mkdir()
         for part in ("queries", "templates"):
@@ -263,12 +293,16 @@ def test_a_password_from_the_environment_never_reaches_output_or_draft(loaded, s
                 continue  # this server trusts local connections: any password is accepted
             args = [a for name, u in overrides.items() for a in ("--source", f"{name}={u}")]
             for debug in ([], ["--debug"]):
-                failed = runner.invoke(main, [*debug, "build", "-c", str(config), "-o", str(tmp_path / "f.docx"),
-                                              "--force", "--strict", *args], env=environment)
+                failed = runner.invoke(
+                    main,
+                    [*debug, "build", "-c", str(config), "-o", str(tmp_path / "f.docx"), "--force", "--strict", *args],
+                    env=environment,
+                )
                 assert failed.exit_code == 1, failed.output
                 # each its own message: no such database, a refused login
-                assert re.search(r"数据源“(enforcement|disaster)”(的服务器上没有这个数据库|拒绝登录)", failed.output), \
+                assert re.search(r"数据源“(enforcement|disaster)”(的服务器上没有这个数据库|拒绝登录)", failed.output), (
                     failed.output
+                )
                 assert ":***@127.0.0.1" in failed.output
                 assert not _leaks(password, failed.output, failed.stderr)
                 assert not _leaks(password + "-wrong", failed.output, failed.stderr)
@@ -294,7 +328,9 @@ def _sleepy_project(tmp_path: Path, sources: int, concurrency: int) -> Path:
         for q in ("a", "b"):
             (root / "queries" / f"q{i}{q}.sql").write_text(
                 f"-- source: s{i}\n-- description: 测试\n-- returns: scalar\n"
-                f"SELECT sleep_ms({int(SLEEP_SECONDS * 1000)}) + {i} AS n\n", encoding="utf-8")
+                f"SELECT sleep_ms({int(SLEEP_SECONDS * 1000)}) + {i} AS n\n",
+                encoding="utf-8",
+            )
             body.append(f"数字{{{{ q{i}{q} }}}}。")
     (root / "config.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (root / "templates/sections/1.txt").write_text("\n".join(body) + "\n", encoding="utf-8")
@@ -362,14 +398,21 @@ DEEP_CTE = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE
 def test_a_result_the_server_cuts_short_with_a_warning_is_refused(kind, tmp_path):
     """MariaDB stops a recursive CTE after max_recursive_iterations (1000) and returns what it
     has with only a warning: 1001 where PostgreSQL and SQLite count 2000."""
-    from drafter.project.config import SourceSettings
-    from drafter.errors import QueryError
-    from drafter.project.queries import QuerySpec
     from drafter.data.runner import run_query
     from drafter.data.sources import connect, open_engine
+    from drafter.errors import QueryError
+    from drafter.project.config import SourceSettings
+    from drafter.project.queries import QuerySpec
 
-    spec = QuerySpec(name="deep", source="dept", description="x", returns="scalar", sql=DEEP_CTE,
-                     path=tmp_path / "deep.sql", sql_line=4)
+    spec = QuerySpec(
+        name="deep",
+        source="dept",
+        description="x",
+        returns="scalar",
+        sql=DEEP_CTE,
+        path=tmp_path / "deep.sql",
+        sql_line=4,
+    )
     with scratch_database(kind) as url:
         settings = SourceSettings(url=url)
         engine = open_engine("dept", settings)
@@ -383,8 +426,15 @@ def test_a_result_the_server_cuts_short_with_a_warning_is_refused(kind, tmp_path
                 assert "查询 deep 的结果不完整" in message and "max_recursive_iterations" in message
                 assert info.value.path == spec.path
                 # The connection is still good for the next query.
-                shallow = QuerySpec(name="shallow", source="dept", description="x", returns="scalar",
-                                    sql=DEEP_CTE.replace("2000", "500"), path=tmp_path / "shallow.sql", sql_line=4)
+                shallow = QuerySpec(
+                    name="shallow",
+                    source="dept",
+                    description="x",
+                    returns="scalar",
+                    sql=DEEP_CTE.replace("2000", "500"),
+                    path=tmp_path / "shallow.sql",
+                    sql_line=4,
+                )
                 assert run_query(conn, shallow, "dept", {}, 10).value.value == 500
         engine.dispose()
 
@@ -392,10 +442,13 @@ def test_a_result_the_server_cuts_short_with_a_warning_is_refused(kind, tmp_path
 SECRET = "S3cret-load"
 
 
-@pytest.mark.parametrize("kind, url", [
-    ("postgresql", f"postgresql+psycopg://report:{SECRET}@127.0.0.1:1/enforce"),
-    ("mysql", f"mysql+pymysql://report:{SECRET}@127.0.0.1:1/enforce"),
-])
+@pytest.mark.parametrize(
+    "kind, url",
+    [
+        ("postgresql", f"postgresql+psycopg://report:{SECRET}@127.0.0.1:1/enforce"),
+        ("mysql", f"mysql+pymysql://report:{SECRET}@127.0.0.1:1/enforce"),
+    ],
+)
 def test_sample_load_into_a_closed_port_fails_fast_with_the_password_masked(kind, url):
     for debug in ([], ["--debug"]):
         started = time.monotonic()
@@ -411,7 +464,10 @@ def test_sample_load_with_a_password_from_the_environment_never_prints_it():
     with scratch_database("postgresql") as url:  # this server trusts local connections: any password is taken
         with_password = make_url(url).set(password="PLACEHOLDER").render_as_string(hide_password=False)
         template = with_password.replace("PLACEHOLDER", "${DRAFTER_TEST_LOAD_PASSWORD}")
-        result = CliRunner().invoke(main, ["sample", "load", "--url", template, "--system", "office"],
-                                    env={"DRAFTER_TEST_LOAD_PASSWORD": SECRET})
+        result = CliRunner().invoke(
+            main,
+            ["sample", "load", "--url", template, "--system", "office"],
+            env={"DRAFTER_TEST_LOAD_PASSWORD": SECRET},
+        )
         assert result.exit_code == 0, result.output
         assert ":***@" in result.output and SECRET not in result.output

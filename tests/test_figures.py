@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from drafter.text.environment import make_environment
-from drafter.errors import DataError
 from drafter.data.figures import MARKED, Figure, FigureRegistry, Provenance
+from drafter.errors import DataError
+from drafter.text.environment import make_environment
 
 
 def fig(value, column: str) -> Figure:
@@ -46,8 +46,12 @@ def test_a_comparison_on_a_ratio_without_a_denominator_says_why():
 def test_without_strict_a_comparison_on_a_figure_without_a_value_poisons_its_sentence():
     from drafter.text.environment import POISONED
 
-    for template in ("{% if a / b > 0.5 %}多{% else %}少{% endif %}", "{% if n %}有{% endif %}",
-                     "{% if n == 0 %}无{% endif %}", "{{ 1 if n > 2 else 0 }}"):
+    for template in (
+        "{% if a / b > 0.5 %}多{% else %}少{% endif %}",
+        "{% if n %}有{% endif %}",
+        "{% if n == 0 %}无{% endif %}",
+        "{{ 1 if n > 2 else 0 }}",
+    ):
         text, _ = render(template, a=fig(3, "a"), b=fig(0, "b"), n=fig(None, "n"))
         assert POISONED.fullmatch(text), (template, text)  # no branch taken, a mark left instead
 
@@ -59,7 +63,7 @@ def test_a_zero_written_in_the_template_is_a_mistake_in_the_template():
 
 
 def test_a_nonzero_denominator_divides_exactly():
-    text, registry = render("{{ a | ratio(b) | pct(1) }}", a=fig(1, "a"), b=fig(3, "b"))
+    _, registry = render("{{ a | ratio(b) | pct(1) }}", a=fig(1, "a"), b=fig(3, "b"))
     [occ] = list(registry)
     assert occ.text == "33.3%" and occ.value == Decimal(1) / Decimal(3)
     assert [p.column for p in occ.sources] == ["a", "b"]
@@ -87,13 +91,22 @@ def test_a_sentence_over_a_failed_query_is_one_placeholder_and_the_rest_stays(tm
         "{% set big = n > 3 %}规模{% if big %}大{% else %}小{% endif %}。\n"
         "各镇：\n{% for r in towns %}\n{{ r.name }}。\n{% endfor %}\n"
         "共{{ towns | length }}镇，另{{ ok }}件。\n"
-        "末段{{ ok }}件。\n", encoding="utf-8")
+        "末段{{ ok }}件。\n",
+        encoding="utf-8",
+    )
     missing = Figure(None, "q.n", (Provenance("q", "src", "n"),))
-    paragraphs = render_section(env, template, {"ok": fig(5, "ok"), "n": missing, "towns": MissingRows("towns", "src", "各镇")},
-                                registry)
+    paragraphs = render_section(
+        env, template, {"ok": fig(5, "ok"), "n": missing, "towns": MissingRows("towns", "src", "各镇")}, registry
+    )
     assert [p.plain for p in paragraphs] == [
-        "一、情况", "6.【待补充：q.n】", "【待补充：q.n】", "各镇：", "【待补充：towns】", "【待补充：towns】",
-        "末段5件。"]
+        "一、情况",
+        "6.【待补充：q.n】",
+        "【待补充：q.n】",
+        "各镇：",
+        "【待补充：towns】",
+        "【待补充：towns】",
+        "末段5件。",
+    ]
     assert [p.level for p in paragraphs][:2] == [1, 3]  # the outline number of a replaced paragraph stays
     placeholders = registry.placeholders
     assert [o.ref for o in placeholders] == ["q.n", "q.n", "towns", "towns"]
@@ -101,7 +114,7 @@ def test_a_sentence_over_a_failed_query_is_one_placeholder_and_the_rest_stays(tm
     assert [o.text for o in registry if not o.placeholder] == ["5"]  # figures of replaced paragraphs forgotten
 
 
-@given(st.integers(-10**6, 10**6), st.integers(-10**6, 10**6))
+@given(st.integers(-(10**6), 10**6), st.integers(-(10**6), 10**6))
 def test_figures_that_compare_equal_hash_alike(a, b):
     x, y = fig(a, "q.a"), fig(b, "r.b")
     if x == y:

@@ -11,20 +11,26 @@ from docx import Document
 from docx.oxml.ns import qn
 
 from drafter import check
-from drafter.review.listing import list_figures
-from drafter.word.manifest import read_manifest
 from drafter.cli import main
+from drafter.review.listing import list_figures
 from drafter.review.reading import read_paragraphs
+from drafter.word.manifest import read_manifest
 
 
 def test_the_listing_is_the_figures_of_the_draft_in_its_order(sample_project, sample_draft):
     listing = list_figures(sample_project)
     manifest = read_manifest(Document(str(sample_draft))).model_dump(mode="json", exclude_unset=True)
     assert listing.year == 2025 and listing.failures == []
-    assert [(r.id, r.ref, r.text) for r in listing.figures] == \
-        [(f["id"], f["ref"], f["text"]) for f in manifest["figures"]]
+    assert [(r.id, r.ref, r.text) for r in listing.figures] == [
+        (f["id"], f["ref"], f["text"]) for f in manifest["figures"]
+    ]
     first = listing.figures[0]
-    assert (first.text, first.value, first.queries, first.sources) == ("300余", 326, ["ciie"], ["hazards（隐患排查平台）"])
+    assert (first.text, first.value, first.queries, first.sources) == (
+        "300余",
+        326,
+        ["ciie"],
+        ["hazards（隐患排查平台）"],
+    )
     assert first.part == "一、2025年推进法治政府建设的主要举措和工作成效"
     assert first.description.startswith("进博会安全保障")
 
@@ -75,8 +81,9 @@ def test_figures_reports_a_bad_config_in_one_line(tmp_path):
 
 def test_build_comments_writes_a_reviewers_copy_with_a_comment_a_figure(sample_project_copy):
     project = sample_project_copy.parent
-    out = CliRunner().invoke(main, ["build", "-c", str(sample_project_copy), "-o", str(project / "报告（草稿）.docx"),
-                                    "--comments"])
+    out = CliRunner().invoke(
+        main, ["build", "-c", str(sample_project_copy), "-o", str(project / "报告（草稿）.docx"), "--comments"]
+    )
     assert out.exit_code == 0, out.output
     draft = project / "报告（草稿）.docx"
     copy = project / "报告（草稿）（审核版）.docx"

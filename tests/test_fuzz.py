@@ -27,16 +27,16 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from drafter.text import numbers
-from drafter.text.environment import POISONED, FORMAT_FILTERS, make_environment
-from drafter.errors import DataError, DrafterError
 from drafter.data.figures import MARKED, Figure, FigureRegistry, Provenance
+from drafter.errors import DataError, DrafterError
+from drafter.text import numbers
+from drafter.text.environment import FORMAT_FILTERS, POISONED, make_environment
 
 # -- number filters ----------------------------------------------------------------------------
 
 VALUES = st.one_of(
     st.none(),
-    st.integers(min_value=-10**30, max_value=10**30),
+    st.integers(min_value=-(10**30), max_value=10**30),
     st.decimals(allow_nan=True, allow_infinity=True, places=None),
     st.floats(allow_nan=True, allow_infinity=True),
     st.booleans(),
@@ -49,17 +49,23 @@ VALUES = st.one_of(
 # (filter, positional arguments) as templates write them
 CALLS = st.one_of(
     st.tuples(st.sampled_from(["num", "yuan", "date_cn", "month_cn", "cn_num"]), st.just(())),
-    st.tuples(st.just("wan"), st.one_of(st.just(()), st.tuples(st.integers(0, 4)),
-                                        st.tuples(st.integers(0, 4), st.booleans()))),
+    st.tuples(
+        st.just("wan"),
+        st.one_of(st.just(()), st.tuples(st.integers(0, 4)), st.tuples(st.integers(0, 4), st.booleans())),
+    ),
     st.tuples(st.just("approx"), st.one_of(st.just(()), st.tuples(st.sampled_from([10, 100, 1000])))),
     st.tuples(st.just("pct"), st.one_of(st.just(()), st.tuples(st.integers(0, 4)))),
     st.tuples(st.just("wan_yuan"), st.one_of(st.just(()), st.tuples(st.integers(0, 4)))),
-    st.tuples(st.just("yoy"), st.tuples(st.one_of(st.none(), st.integers(-10**9, 10**9),
-                                                  st.decimals(allow_nan=False, places=3)))),
+    st.tuples(
+        st.just("yoy"),
+        st.tuples(st.one_of(st.none(), st.integers(-(10**9), 10**9), st.decimals(allow_nan=False, places=3))),
+    ),
     # digits and fixed=True (keep trailing zeros), positionally as the filters take them
     st.tuples(st.sampled_from(["num", "pct", "wan_yuan", "yuan"]), st.tuples(st.integers(0, 4), st.booleans())),
-    st.tuples(st.sampled_from(["mom", "pp"]), st.tuples(st.one_of(st.none(), st.integers(-10**9, 10**9),
-                                                                   st.decimals(allow_nan=False, places=3)))),
+    st.tuples(
+        st.sampled_from(["mom", "pp"]),
+        st.tuples(st.one_of(st.none(), st.integers(-(10**9), 10**9), st.decimals(allow_nan=False, places=3))),
+    ),
 )
 
 PROV = Provenance("q", "src", "c")
@@ -83,7 +89,7 @@ def direct(name: str, args: tuple, value):
     """What `drafter.text.numbers` itself makes of the value, or the exception it raises."""
     try:
         return FORMAT_FILTERS[name](Figure(value, "", ()).value, *args)
-    except Exception as exc:  # noqa: BLE001 — compared below
+    except Exception as exc:
         return exc
 
 
@@ -195,6 +201,7 @@ SECTION = "一、{{ year }}年主要工作\n备注：{{ note }}。\n"
 @pytest.fixture(scope="module")
 def text_project(tmp_path_factory) -> Path:
     from drafter.word.master import build_master
+
     root = tmp_path_factory.mktemp("fuzz-text")
     (root / "queries").mkdir()
     (root / "templates/sections").mkdir(parents=True)
@@ -208,8 +215,16 @@ def text_project(tmp_path_factory) -> Path:
     return root / "config.yaml"
 
 
-_GONE = {*range(0x00, 0x09), *range(0x0A, 0x20), 0x85, 0x2028, 0x2029, 0xFFFE, 0xFFFF,
-         *range(0xE000, 0xE020)}  # drafter's marker characters: never taken from data
+_GONE = {
+    *range(0x09),
+    *range(0x0A, 0x20),
+    0x85,
+    0x2028,
+    0x2029,
+    0xFFFE,
+    0xFFFF,
+    *range(0xE000, 0xE020),
+}  # drafter's marker characters: never taken from data
 
 
 def as_read(value: str) -> str:
@@ -219,8 +234,12 @@ def as_read(value: str) -> str:
 
 TEXTS = st.one_of(
     st.text(max_size=200),
-    st.text(alphabet=st.sampled_from(list("&<>\"'\t\n\r\x00\x01\x0b\x1f\x85\u2028\ufffe\ue000\ue001\ue002"
-                                          "\ue003\ue004\ue010\ue011{}%#法治 ")), max_size=60),
+    st.text(
+        alphabet=st.sampled_from(
+            list("&<>\"'\t\n\r\x00\x01\x0b\x1f\x85\u2028\ufffe\ue000\ue001\ue002\ue003\ue004\ue010\ue011{}%#法治 ")
+        ),
+        max_size=60,
+    ),
     st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1000, max_size=3000),
 )
 

@@ -7,6 +7,7 @@ These tests read the .docx XML as Word and WPS would; the rendering tests
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import zipfile
 from pathlib import Path
 
@@ -20,12 +21,12 @@ from lxml import etree
 from pydantic import ValidationError
 
 from drafter.data.figures import MARK_CLOSE, MARK_OPEN, MARK_SEP
+from drafter.review.reading import paragraph_text
 from drafter.word.layout import finish
 from drafter.word.master import build_master
 from drafter.word.style import StyleSettings
 from drafter.word.styles import STYLE_FOR_LEVEL, STYLE_NAMES, body_style_name, ensure_styles, style_drift
 from drafter.word.titles import balance_title, closing_indents, text_width
-from drafter.review.reading import paragraph_text
 
 REPO = Path(__file__).resolve().parents[1]
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -64,9 +65,16 @@ def attr(el, path: str, name: str) -> str | None:
 def render_master(path: Path, **overrides) -> docx.document.Document:
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     env.filters["date_cn"] = lambda d: f"{d.year}年{d.month}月{d.day}日"
-    context = dict(title="青浦区应急管理局关于2025年度法治政府建设情况报告", year=2025, body="正文在此",
-                   signature="上海市青浦区应急管理局", date=dt.date(2025, 12, 31), attachments=[],
-                   recipient=None, doc_number=None)
+    context = dict(
+        title="青浦区应急管理局关于2025年度法治政府建设情况报告",
+        year=2025,
+        body="正文在此",
+        signature="上海市青浦区应急管理局",
+        date=dt.date(2025, 12, 31),
+        attachments=[],
+        recipient=None,
+        doc_number=None,
+    )
     context.update(overrides)
     tpl = DocxTemplate(str(path))
     tpl.render(context, jinja_env=env)
@@ -88,7 +96,12 @@ class TestStyleSettings:
     def test_it_has_the_standard_faces_and_sizes_by_default(self):
         s = StyleSettings()
         assert (s.title_font, s.heading1_font, s.heading2_font, s.body_font, s.page_number_font) == (
-            "方正小标宋简体", "黑体", "楷体_GB2312", "仿宋_GB2312", "宋体")
+            "方正小标宋简体",
+            "黑体",
+            "楷体_GB2312",
+            "仿宋_GB2312",
+            "宋体",
+        )
         assert (s.title_size, s.body_size, s.page_number_size) == (22, 16, 14)
         assert s.latin_font is None and s.level3_bold is False
 
@@ -115,7 +128,12 @@ class TestMasterPage:
         size, mar = sect.find(w("pgSz")), sect.find(w("pgMar"))
         assert (size.get(w("w")), size.get(w("h"))) == ("11906", "16838")
         assert {k: mar.get(w(k)) for k in ("top", "bottom", "left", "right", "gutter")} == {
-            "top": "2098", "bottom": "1984", "left": "1587", "right": "1474", "gutter": "0"}
+            "top": "2098",
+            "bottom": "1984",
+            "left": "1587",
+            "right": "1474",
+            "gutter": "0",
+        }
 
     def test_it_has_a_line_grid_of_22_lines(self, master):
         grid = part(master, "word/document.xml").find(f"{w('body')}/{w('sectPr')}/{w('docGrid')}")
@@ -201,8 +219,11 @@ class TestMasterStyles:
         # No second style that Chinese Word would also show as 正文.
         styles = part(master, "word/styles.xml")
         assert [n.get(w("val")) for n in styles.iter(w("name"))].count("正文") == 0
-        assert [s.get(w("styleId")) for s in styles.iter(w("style")) if s.get(w("default")) == "1"
-                and s.get(w("type")) == "paragraph"] == ["Normal"]
+        assert [
+            s.get(w("styleId"))
+            for s in styles.iter(w("style"))
+            if s.get(w("default")) == "1" and s.get(w("type")) == "paragraph"
+        ] == ["Normal"]
 
     def test_it_bases_every_other_text_style_on_normal_and_puts_headings_in_the_outline(self, master_doc):
         for name in set(STYLE_NAMES) - {"Normal", "页码"}:
@@ -229,15 +250,25 @@ class TestMasterStyles:
         document = docx.Document(str(path))
         fonts = style_el(document, "一级标题").find(f"{w('rPr')}/{w('rFonts')}")
         assert (fonts.get(w("eastAsia")), fonts.get(w("ascii")), fonts.get(w("hAnsi"))) == (
-            "方正黑体_GBK", "Times New Roman", "Times New Roman")
+            "方正黑体_GBK",
+            "Times New Roman",
+            "Times New Roman",
+        )
 
 
 class TestMasterTemplate:
     def test_it_is_the_master_that_build_master_writes(self, master):
         # The committed templates/report.docx is regenerated whenever gongwen.py changes.
-        for name in ("word/document.xml", "word/styles.xml", "word/footer1.xml", "word/footer2.xml",
-                     "word/settings.xml"):
-            assert etree.tostring(part(REPO / "templates/report.docx", name)) == etree.tostring(part(master, name)), name
+        for name in (
+            "word/document.xml",
+            "word/styles.xml",
+            "word/footer1.xml",
+            "word/footer2.xml",
+            "word/settings.xml",
+        ):
+            assert etree.tostring(part(REPO / "templates/report.docx", name)) == etree.tostring(part(master, name)), (
+                name
+            )
         assert (REPO / "templates/report.docx").read_bytes() == master.read_bytes()
 
     def test_it_keeps_each_tag_in_a_single_run(self, master):
@@ -262,23 +293,44 @@ class TestMasterTemplate:
         path = tmp_path / "old.docx"
         build_master(path, intro=("按照有关要求，现将", "{{ year }}", "年情况报告如下。"), closing=("特此报告。",))
         rows = texts_and_styles(render_master(path))
-        assert rows[2:5] == [("按照有关要求，现将2025年情况报告如下。", "Normal"), ("正文在此", "Normal"),
-                             ("特此报告。", "Normal")]
+        assert rows[2:5] == [
+            ("按照有关要求，现将2025年情况报告如下。", "Normal"),
+            ("正文在此", "Normal"),
+            ("特此报告。", "Normal"),
+        ]
         from drafter.word.master import kept_text
+
         assert kept_text(path) == (("按照有关要求，现将{{ year }}年情况报告如下。",), ("特此报告。",))
-        assert kept_text(master_path := tmp_path / "new.docx") == ((), ())  # no file: nothing to keep
+        master_path = tmp_path / "new.docx"
+        assert kept_text(master_path) == ((), ())  # no file: nothing to keep
         build_master(master_path)
         assert kept_text(master_path) == ((), ())
 
     def test_it_renders_the_optional_lines(self, master):
-        rows = texts_and_styles(render_master(master, recipient="区委依法治区办", doc_number="青应急〔2026〕1号",
-                                              attachments=["数据汇总表", "执法案件清单"]))
-        assert rows[:5] == [("青应急〔2026〕1号", "发文字号"), ("", "Normal"),
-                            ("青浦区应急管理局关于2025年度法治政府建设情况报告", "公文标题"), ("", "Normal"),
-                            ("区委依法治区办：", "主送机关")]
-        assert rows[-7:] == [("正文在此", "Normal"), ("", "Normal"), ("附件：1.数据汇总表", "附件说明"),
-                             ("2.执法案件清单", "附件说明"), ("", "Normal"), ("上海市青浦区应急管理局", "署名"),
-                             ("2025年12月31日", "成文日期")]
+        rows = texts_and_styles(
+            render_master(
+                master,
+                recipient="区委依法治区办",
+                doc_number="青应急〔2026〕1号",
+                attachments=["数据汇总表", "执法案件清单"],
+            )
+        )
+        assert rows[:5] == [
+            ("青应急〔2026〕1号", "发文字号"),
+            ("", "Normal"),
+            ("青浦区应急管理局关于2025年度法治政府建设情况报告", "公文标题"),
+            ("", "Normal"),
+            ("区委依法治区办：", "主送机关"),
+        ]
+        assert rows[-7:] == [
+            ("正文在此", "Normal"),
+            ("", "Normal"),
+            ("附件：1.数据汇总表", "附件说明"),
+            ("2.执法案件清单", "附件说明"),
+            ("", "Normal"),
+            ("上海市青浦区应急管理局", "署名"),
+            ("2025年12月31日", "成文日期"),
+        ]
 
     def test_it_writes_a_single_attachment_without_a_number(self, master):
         rows = texts_and_styles(render_master(master, attachments=["数据汇总表"]))
@@ -286,20 +338,29 @@ class TestMasterTemplate:
 
 
 def body_format(el) -> tuple:
-    return (attr(el, "w:rPr/w:rFonts", "eastAsia"), attr(el, "w:rPr/w:sz", "val"),
-            attr(el, "w:pPr/w:ind", "firstLineChars"), attr(el, "w:pPr/w:jc", "val"),
-            attr(el, "w:pPr/w:spacing", "line"), attr(el, "w:pPr/w:spacing", "lineRule"),
-            attr(el, "w:pPr/w:spacing", "before"), attr(el, "w:pPr/w:spacing", "after"),
-            attr(el, "w:pPr/w:widowControl", "val"), attr(el, "w:rPr/w:lang", "eastAsia"))
+    return (
+        attr(el, "w:rPr/w:rFonts", "eastAsia"),
+        attr(el, "w:rPr/w:sz", "val"),
+        attr(el, "w:pPr/w:ind", "firstLineChars"),
+        attr(el, "w:pPr/w:jc", "val"),
+        attr(el, "w:pPr/w:spacing", "line"),
+        attr(el, "w:pPr/w:spacing", "lineRule"),
+        attr(el, "w:pPr/w:spacing", "before"),
+        attr(el, "w:pPr/w:spacing", "after"),
+        attr(el, "w:pPr/w:widowControl", "val"),
+        attr(el, "w:rPr/w:lang", "eastAsia"),
+    )
 
 
 BODY_FORMAT = ("仿宋_GB2312", "32", "200", "both", "579", "exact", "0", "0", "0", "zh-CN")
 
 # Normal as Chinese Word (styleId "a") and WPS write it in a new blank document.
 WORD_NORMAL_PPR = f'<w:pPr {docx.oxml.ns.nsdecls("w")}><w:widowControl w:val="0"/><w:jc w:val="both"/></w:pPr>'
-WPS_NORMAL_RPR = (f'<w:rPr {docx.oxml.ns.nsdecls("w")}><w:rFonts w:asciiTheme="minorHAnsi" w:hAnsiTheme="minorHAnsi" '
-                  'w:eastAsiaTheme="minorEastAsia" w:cstheme="minorBidi"/><w:kern w:val="2"/><w:sz w:val="21"/>'
-                  '<w:szCs w:val="24"/><w:lang w:val="en-US" w:eastAsia="zh-CN" w:bidi="ar-SA"/></w:rPr>')
+WPS_NORMAL_RPR = (
+    f'<w:rPr {docx.oxml.ns.nsdecls("w")}><w:rFonts w:asciiTheme="minorHAnsi" w:hAnsiTheme="minorHAnsi" '
+    'w:eastAsiaTheme="minorEastAsia" w:cstheme="minorBidi"/><w:kern w:val="2"/><w:sz w:val="21"/>'
+    '<w:szCs w:val="24"/><w:lang w:val="en-US" w:eastAsia="zh-CN" w:bidi="ar-SA"/></w:rPr>'
+)
 
 
 class TestEnsureStyles:
@@ -392,24 +453,29 @@ class TestStyleDrift:
 
     def test_it_names_the_styles_and_the_setting_of_a_changed_face(self, master_doc):
         assert style_drift(master_doc, StyleSettings(heading1_font="方正黑体_GBK")) == [
-            "一级标题的中文字体是“黑体”，而 style.heading1_font 是“方正黑体_GBK”"]
+            "一级标题的中文字体是“黑体”，而 style.heading1_font 是“方正黑体_GBK”"
+        ]
 
     def test_it_groups_the_styles_that_one_setting_covers(self, master_doc):
         lines = style_drift(master_doc, StyleSettings(body_size=15, page_number_size=14))
-        assert lines == ["正文、发文字号、主送机关、一级标题、二级标题、三级标题、四级标题、附件说明、署名、成文日期"
-                         "的字号是 16 磅，而 style.body_size 是 15 磅"]
+        assert lines == [
+            "正文、发文字号、主送机关、一级标题、二级标题、三级标题、四级标题、附件说明、署名、成文日期"
+            "的字号是 16 磅，而 style.body_size 是 15 磅"
+        ]
 
     def test_it_reports_the_latin_face_once_for_all_styles(self, master_doc, tmp_path):
         assert style_drift(master_doc, StyleSettings(latin_font="Times New Roman")) == [
             "正文、公文标题、发文字号、主送机关、一级标题、二级标题、三级标题、四级标题、附件说明、署名、成文日期"
-            "的数字和西文字体与中文字体相同，而 style.latin_font 是“Times New Roman”"]
+            "的数字和西文字体与中文字体相同，而 style.latin_font 是“Times New Roman”"
+        ]
         path = tmp_path / "tnr.docx"
         build_master(path, StyleSettings(latin_font="Times New Roman"))
         tnr = docx.Document(str(path))
         assert style_drift(tnr, StyleSettings(latin_font="Times New Roman")) == []
         unset = style_drift(tnr, StyleSettings())
         assert len(unset) == 1 and unset[0].endswith(
-            "的数字和西文字体是“Times New Roman”，而 style.latin_font 未设（应与中文字体相同）")
+            "的数字和西文字体是“Times New Roman”，而 style.latin_font 未设（应与中文字体相同）"
+        )
 
     def test_it_reads_a_face_a_style_inherits(self):
         document = docx.Document()
@@ -429,21 +495,32 @@ class TestStyleDrift:
 
 
 class TestWidths:
-    @pytest.mark.parametrize(("text", "width"), [
-        ("2025年12月31日", 7), ("上海市青浦区应急管理局", 11), ("青浦区应急局", 6), ("2026年1月5日", 6),
-        ("“A”类", 3.5), ("98.74%", 3), ("", 0),
-        (f"共{MARK_OPEN}f001{MARK_SEP}17万{MARK_CLOSE}家", 4),
-    ])
+    @pytest.mark.parametrize(
+        ("text", "width"),
+        [
+            ("2025年12月31日", 7),
+            ("上海市青浦区应急管理局", 11),
+            ("青浦区应急局", 6),
+            ("2026年1月5日", 6),
+            ("“A”类", 3.5),
+            ("98.74%", 3),
+            ("", 0),
+            (f"共{MARK_OPEN}f001{MARK_SEP}17万{MARK_CLOSE}家", 4),
+        ],
+    )
     def test_it_counts_cjk_as_one_and_digits_as_half(self, text, width):
         assert text_width(text) == width
 
-    @pytest.mark.parametrize(("signature", "date", "expected"), [
-        ("上海市青浦区应急管理局", "2025年12月31日", (2, 4)),  # date shorter: signature 2, date 2 chars in
-        ("青浦区应急局", "2025年12月31日", (5, 2)),  # date longer: date 2, signature 4 + 7 − 6
-        ("青浦区人民政府", "2025年12月31日", (4, 2)),  # same width: 4 + 7 − 7
-        ("区应急管理局", "2026年1月5日", (4, 2)),
-        ("上海市青浦区人民政府办公室", "2025年12月31日", (2, 6)),
-    ])
+    @pytest.mark.parametrize(
+        ("signature", "date", "expected"),
+        [
+            ("上海市青浦区应急管理局", "2025年12月31日", (2, 4)),  # date shorter: signature 2, date 2 chars in
+            ("青浦区应急局", "2025年12月31日", (5, 2)),  # date longer: date 2, signature 4 + 7 − 6
+            ("青浦区人民政府", "2025年12月31日", (4, 2)),  # same width: 4 + 7 − 7
+            ("区应急管理局", "2026年1月5日", (4, 2)),
+            ("上海市青浦区人民政府办公室", "2025年12月31日", (2, 6)),
+        ],
+    )
     def test_it_places_signature_and_date_as_7_3_5_says(self, signature, date, expected):
         sig_right, date_right = closing_indents(signature, date)
         assert (sig_right, date_right) == expected
@@ -455,25 +532,43 @@ class TestWidths:
 
 
 class TestTitleLines:
-    @pytest.mark.parametrize(("title", "lines"), [
-        ("青浦区应急管理局关于2025年度法治政府建设情况报告", ["青浦区应急管理局", "关于2025年度法治政府建设情况报告"]),
-        ("关于2025年度法治政府建设情况的报告", ["关于2025年度法治政府建设情况的报告"]),
-        ("上海市青浦区人民政府办公室关于印发《青浦区2026年法治政府建设工作要点与责任分工》的通知",
-         ["上海市青浦区人民政府办公室", "关于印发《青浦区2026年法治政府", "建设工作要点与责任分工》的通知"]),
-        ("青浦区应急管理局关于落实《中华人民共和国安全生产法》情况和下一步工作安排的报告",
-         ["青浦区应急管理局关于落实", "《中华人民共和国安全生产法》", "情况和下一步工作安排的报告"]),
-        # A period label (2025年第四季度, 2025年上半年) is one word.
-        ("云川市市场监督管理局关于2025年第四季度全市执法检查情况的通报",
-         ["云川市市场监督管理局", "关于2025年第四季度全市执法检查情况的通报"]),
-        ("东河区市场监督管理局关于2025年上半年工作情况的报告", ["东河区市场监督管理局", "关于2025年上半年工作情况的报告"]),
-    ])
+    @pytest.mark.parametrize(
+        ("title", "lines"),
+        [
+            (
+                "青浦区应急管理局关于2025年度法治政府建设情况报告",
+                ["青浦区应急管理局", "关于2025年度法治政府建设情况报告"],
+            ),
+            ("关于2025年度法治政府建设情况的报告", ["关于2025年度法治政府建设情况的报告"]),
+            (
+                "上海市青浦区人民政府办公室关于印发《青浦区2026年法治政府建设工作要点与责任分工》的通知",
+                ["上海市青浦区人民政府办公室", "关于印发《青浦区2026年法治政府", "建设工作要点与责任分工》的通知"],
+            ),
+            (
+                "青浦区应急管理局关于落实《中华人民共和国安全生产法》情况和下一步工作安排的报告",
+                ["青浦区应急管理局关于落实", "《中华人民共和国安全生产法》", "情况和下一步工作安排的报告"],
+            ),
+            # A period label (2025年第四季度, 2025年上半年) is one word.
+            (
+                "云川市市场监督管理局关于2025年第四季度全市执法检查情况的通报",
+                ["云川市市场监督管理局", "关于2025年第四季度全市执法检查情况的通报"],
+            ),
+            (
+                "东河区市场监督管理局关于2025年上半年工作情况的报告",
+                ["东河区市场监督管理局", "关于2025年上半年工作情况的报告"],
+            ),
+        ],
+    )
     def test_it_breaks_a_long_title_into_balanced_lines(self, title, lines):
         assert balance_title(title, 20) == lines
 
-    @pytest.mark.parametrize(("title", "first"), [
-        ("杭州市西湖区市场监督管理局关于2025年第一季度执法检查情况的通报", "杭州市西湖区市场监督管理局"),
-        ("嘉兴市南湖区统计局关于2025年3月统计执法检查情况的通报", "嘉兴市南湖区统计局"),
-    ])
+    @pytest.mark.parametrize(
+        ("title", "first"),
+        [
+            ("杭州市西湖区市场监督管理局关于2025年第一季度执法检查情况的通报", "杭州市西湖区市场监督管理局"),
+            ("嘉兴市南湖区统计局关于2025年3月统计执法检查情况的通报", "嘉兴市南湖区统计局"),
+        ],
+    )
     def test_a_place_or_office_it_has_never_seen_keeps_its_suffix(self, title, first):
         """No word list of place names: 区、市、局 … stay with the name before them."""
         lines = balance_title(title, 20)
@@ -482,12 +577,14 @@ class TestTitleLines:
             assert line[0] not in "省市区县镇乡局厅委办"
 
     def test_it_never_breaks_a_number_or_before_closing_punctuation(self):
-        for title in ("上海市青浦区应急管理局关于2025年度安全生产工作和法治政府建设情况的报告",
-                      "青浦区应急管理局关于落实《中华人民共和国安全生产法》情况和下一步工作安排的报告"):
+        for title in (
+            "上海市青浦区应急管理局关于2025年度安全生产工作和法治政府建设情况的报告",
+            "青浦区应急管理局关于落实《中华人民共和国安全生产法》情况和下一步工作安排的报告",
+        ):
             lines = balance_title(title, 20)
             assert "".join(lines) == title
             assert all(text_width(line) <= 20 for line in lines)
-            for a, b in zip(lines, lines[1:]):
+            for a, b in itertools.pairwise(lines):
                 assert not (a[-1].isdigit() and b[0].isdigit())
                 assert b[0] not in "，。、；：）》”"
 
@@ -507,8 +604,14 @@ class TestFinish:
         document = render_master(master, signature="青浦区应急局")
         finish(document, StyleSettings())
         ps = paragraphs_of(document)
-        assert (attr(ps["署名"], "w:pPr/w:ind", "rightChars"), attr(ps["署名"], "w:pPr/w:ind", "right")) == ("500", "1600")
-        assert (attr(ps["成文日期"], "w:pPr/w:ind", "rightChars"), attr(ps["成文日期"], "w:pPr/w:ind", "right")) == ("200", "640")
+        assert (attr(ps["署名"], "w:pPr/w:ind", "rightChars"), attr(ps["署名"], "w:pPr/w:ind", "right")) == (
+            "500",
+            "1600",
+        )
+        assert (attr(ps["成文日期"], "w:pPr/w:ind", "rightChars"), attr(ps["成文日期"], "w:pPr/w:ind", "right")) == (
+            "200",
+            "640",
+        )
         assert ps["署名"].pPr.keepNext_val
 
     def test_it_reads_a_signature_with_figure_markers_as_the_reader_sees_it(self, master):

@@ -101,8 +101,9 @@ def test_every_problem_is_reported_at_once_with_file_and_line(project):
     section = root / "templates/sections/1-工作.txt"
     edit(root / "queries/checks.sql", "-- source: market", "-- source: markt")
     edit(root / "queries/by_town.sql", "GROUP BY town", "GROUP BY town; DELETE FROM inspection")
-    (root / "queries/unused.sql").write_text("-- source: market\n-- description: 未用\nSELECT 1 AS a WHERE :nope = 1\n",
-                                             encoding="utf-8")
+    (root / "queries/unused.sql").write_text(
+        "-- source: market\n-- description: 未用\nSELECT 1 AS a WHERE :nope = 1\n", encoding="utf-8"
+    )
     (root / "queries/headless.sql").write_text("-- description: 缺数据源\nSELECT 1 AS a\n", encoding="utf-8")
     edit(section, "{{ total }}", "{{ totla }}")
     edit(section, "checks.officer_trips", "checks.officer_trip")
@@ -161,11 +162,15 @@ def test_the_master_is_checked_paragraph_by_paragraph(project):
 
 def test_names_a_template_declares_itself_are_not_reported(project):
     section = project.parent / "templates/sections/1-工作.txt"
-    section.write_text(section.read_text(encoding="utf-8") + (
-        "{% macro times(x) %}{{ x }}次{% endmacro %}{{ times(checks.checks) }}\n"
-        "{% for name in report.attachments %}{{ name }}{% endfor %}"
-        "{% with k = total %}{{ k }}{% endwith %}{{ range(3) | list | length }}{{ period_end | date_cn }}\n"
-    ), encoding="utf-8")
+    section.write_text(
+        section.read_text(encoding="utf-8")
+        + (
+            "{% macro times(x) %}{{ x }}次{% endmacro %}{{ times(checks.checks) }}\n"
+            "{% for name in report.attachments %}{{ name }}{% endfor %}"
+            "{% with k = total %}{{ k }}{% endwith %}{{ range(3) | list | length }}{{ period_end | date_cn }}\n"
+        ),
+        encoding="utf-8",
+    )
     assert lint(project) == []
 
 
@@ -192,20 +197,23 @@ def test_missing_folders_and_master_are_findings(project):
     assert messages == ["找不到查询目录", "Word 母版不是 .docx 文件"]
 
 
-@pytest.mark.parametrize("sql, columns", [
-    ("SELECT COUNT(*) AS n, SUM(x) AS total FROM t", ["n", "total"]),
-    ("SELECT town, t.kind, x AS \"名称\" FROM t", ["town", "kind", "名称"]),
-    ("WITH a AS (SELECT 1 AS z FROM t) SELECT DISTINCT a.z, (SELECT MAX(y) FROM u) AS m FROM a", ["z", "m"]),
-    ("SELECT a AS x FROM t UNION ALL SELECT b FROM u", ["x"]),
-    ("SELECT CASE WHEN a > 0 THEN 1 ELSE 0 END AS flag -- AS nope\nFROM t", ["flag"]),
-    ("SELECT 'a, b' AS s, COALESCE(x, 0) AS c FROM t", ["s", "c"]),
-    ("SELECT COUNT(*) FROM t", None),
-    ("SELECT * FROM t", None),
-    ("SELECT t.* FROM t", None),
-    ("SELECT SUM(x) total FROM t", ["total"]),  # an alias without AS is still an alias to the parser
-    ("(SELECT 1 AS a)", ["a"]),
-    ("SELECT comment, load AS do FROM t", ["comment", "do"]),
-])
+@pytest.mark.parametrize(
+    "sql, columns",
+    [
+        ("SELECT COUNT(*) AS n, SUM(x) AS total FROM t", ["n", "total"]),
+        ('SELECT town, t.kind, x AS "名称" FROM t', ["town", "kind", "名称"]),
+        ("WITH a AS (SELECT 1 AS z FROM t) SELECT DISTINCT a.z, (SELECT MAX(y) FROM u) AS m FROM a", ["z", "m"]),
+        ("SELECT a AS x FROM t UNION ALL SELECT b FROM u", ["x"]),
+        ("SELECT CASE WHEN a > 0 THEN 1 ELSE 0 END AS flag -- AS nope\nFROM t", ["flag"]),
+        ("SELECT 'a, b' AS s, COALESCE(x, 0) AS c FROM t", ["s", "c"]),
+        ("SELECT COUNT(*) FROM t", None),
+        ("SELECT * FROM t", None),
+        ("SELECT t.* FROM t", None),
+        ("SELECT SUM(x) total FROM t", ["total"]),  # an alias without AS is still an alias to the parser
+        ("(SELECT 1 AS a)", ["a"]),
+        ("SELECT comment, load AS do FROM t", ["comment", "do"]),
+    ],
+)
 def test_select_columns_only_when_sure(sql, columns):
     parsed = analyse(sql)
     assert (list(parsed.columns) if parsed.columns is not None else None) == columns

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from docx import Document
 from lxml import etree
+from small_project import write_small_project
 
 from drafter import build, check
 from drafter.word.manifest import MANIFEST_NS, FigureEntry, Manifest, read_manifest, write_manifest
-from small_project import write_small_project
 
 FIXTURE = Path(__file__).parent / "data" / "draft-format1.docx"
 BUILT_AT = dt.datetime(2026, 1, 5, 9, 30)
@@ -27,6 +27,7 @@ BUILT_AT = dt.datetime(2026, 1, 5, 9, 30)
 @pytest.fixture
 def project(tmp_path) -> Path:
     from drafter.word.master import build_master
+
     build_master(tmp_path / "master.docx")
     return write_small_project(tmp_path / "project", tmp_path / "master.docx")
 
@@ -65,8 +66,13 @@ def test_a_new_draft_stores_the_same_json_as_format_1(project, tmp_path):
     new, old = stored_json(result.path), stored_json(FIXTURE)
     new.pop("generator"), old.pop("generator")
     # Issue 12 adds the period next to the year (format 1 still: an addition older readers ignore).
-    assert new.pop("period") == {"kind": "year", "code": "2025", "label": "2025年度", "start": "2025-01-01",
-                                 "end": "2026-01-01"}
+    assert new.pop("period") == {
+        "kind": "year",
+        "code": "2025",
+        "label": "2025年度",
+        "start": "2025-01-01",
+        "end": "2026-01-01",
+    }
     for q in (*new["queries"].values(), *old["queries"].values()):
         q.pop("elapsed_ms")
     # Added since, without changing what was there: the traced wordings (this project's templates
@@ -79,8 +85,9 @@ def test_a_new_draft_stores_the_same_json_as_format_1(project, tmp_path):
 def test_fields_of_a_later_release_are_kept_and_a_damaged_manifest_is_not_trusted(tmp_path):
     document = Document(str(FIXTURE))
     manifest = read_manifest(document)
-    later = Manifest.model_validate({**manifest.model_dump(mode="json", exclude_unset=True),
-                                     "format": 9, "reviewed": {"by": "办公室"}})
+    later = Manifest.model_validate(
+        {**manifest.model_dump(mode="json", exclude_unset=True), "format": 9, "reviewed": {"by": "办公室"}}
+    )
     write_manifest(document, later)
     document.save(str(tmp_path / "later.docx"))
     again = read_manifest(Document(str(tmp_path / "later.docx")))

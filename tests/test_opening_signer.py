@@ -14,11 +14,13 @@ from docx.oxml.ns import qn
 from drafter import build
 from drafter.review.reading import read_paragraphs
 from drafter.word.style import StyleSettings
+
 REPO = Path(__file__).resolve().parents[1]
 
 
 def _office(root: Path, report_extra: str = "") -> Path:
     from drafter.word.master import build_master
+
     (root / "queries").mkdir(parents=True)
     (root / "templates/sections").mkdir(parents=True)
     with sqlite3.connect(root / "cases.db") as conn:

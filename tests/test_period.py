@@ -325,4 +325,5 @@ def test_the_sample_annual_draft_is_unchanged(sample_draft, sample_project):
 )
 def test_a_long_title_never_splits_its_period_label(title, lines):
     from drafter.word.titles import balance_title
+
     assert balance_title(title) == lines

@@ -24,12 +24,12 @@ from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 from docxtpl import DocxTemplate
 
+from drafter.review.reading import paragraph_text
 from drafter.word import preview
-from drafter.word.styles import STYLE_FOR_LEVEL, ensure_styles
-from drafter.word.style import StyleSettings
 from drafter.word.layout import finish
 from drafter.word.preview import PreviewUnavailable, fontconfig_text, render_pdf, render_pngs
-from drafter.review.reading import paragraph_text
+from drafter.word.style import StyleSettings
+from drafter.word.styles import STYLE_FOR_LEVEL, ensure_styles
 
 REPO = Path(__file__).resolve().parents[1]
 MM = 72 / 25.4  # points per millimetre
@@ -40,6 +40,7 @@ CHAR = 16  # a body character, in points
 
 
 # --------------------------------------------------------------------------- fast: no LibreOffice needed
+
 
 def test_it_says_in_chinese_how_to_install_libreoffice_when_it_is_missing(monkeypatch, tmp_path):
     monkeypatch.setattr(preview.shutil, "which", lambda name: None)
@@ -54,13 +55,19 @@ def test_it_says_in_chinese_how_to_install_libreoffice_when_it_is_missing(monkey
 def test_it_maps_every_default_face_to_an_installed_family():
     conf = fontconfig_text()
     settings = StyleSettings()
-    for face in (settings.title_font, settings.heading1_font, settings.heading2_font, settings.body_font,
-                 settings.page_number_font):
+    for face in (
+        settings.title_font,
+        settings.heading1_font,
+        settings.heading2_font,
+        settings.body_font,
+        settings.page_number_font,
+    ):
         assert f"<string>{face}</string>" in conf
-    assert "<include ignore_missing=\"yes\">/etc/fonts/fonts.conf</include>" in conf
+    assert '<include ignore_missing="yes">/etc/fonts/fonts.conf</include>' in conf
 
 
 # --------------------------------------------------------------------------- rendering
+
 
 def _require_render() -> None:
     require_programs("render", "soffice")
@@ -70,12 +77,27 @@ def _require_render() -> None:
 BODY_TEXT = [
     (1, "一、推进法治政府建设的主要举措和工作成效"),
     (2, "（一）学习贯彻习近平法治思想，提高运用法治思维和法治方式的能力"),
-    (3, "1.深入学习贯彻习近平法治思想。组织局党委成员认真学习习近平法治思想学习问答，专题学习习近平总书记关于坚持全面依法治国、总体国家安全观等重要论述精神，推动学习成果转化为推进应急管理法治建设的具体举措。"),
-    (0, "拧紧应急管理法治建设责任链条。制定党政主要负责人履行法治建设第一责任人职责清单，建立健全述法制度机制，每年年初主动述法，推动述、评、考、督、责各环节一体贯通，进一步延伸述法工作效用，确保各项责任落到实处。"),
-    (0, "发挥领导干部领学促学作用。建立健全领导干部应知应会法律法规清单，推进日常学法、集体学法、专题研讨、法治培训等领导干部学法常态化，不断提高领导干部运用法治思维和法治方式深化改革、推动发展、化解矛盾、维护稳定的能力。"),
+    (
+        3,
+        "1.深入学习贯彻习近平法治思想。组织局党委成员认真学习习近平法治思想学习问答，专题学习习近平总书记关于坚持全面依法治国、总体国家安全观等重要论述精神，推动学习成果转化为推进应急管理法治建设的具体举措。",
+    ),
+    (
+        0,
+        "拧紧应急管理法治建设责任链条。制定党政主要负责人履行法治建设第一责任人职责清单，建立健全述法制度机制，每年年初主动述法，推动述、评、考、督、责各环节一体贯通，进一步延伸述法工作效用，确保各项责任落到实处。",
+    ),
+    (
+        0,
+        "发挥领导干部领学促学作用。建立健全领导干部应知应会法律法规清单，推进日常学法、集体学法、专题研讨、法治培训等领导干部学法常态化，不断提高领导干部运用法治思维和法治方式深化改革、推动发展、化解矛盾、维护稳定的能力。",
+    ),
     (2, "（二）全面加强依法行政能力，持续加大国家重大战略实施法治保障力度"),
-    (0, "持续加强重大活动安全保障。聚焦布撤展等重点阶段，调集各类安全管理人员和安保巡查人员开展巡查，联合排查并完成整改各类安全隐患，举办事故灾难和自然灾害应急指挥体系桌面推演，确保各项活动安全有序。"),
-    (4, "（1）深化长三角一体化示范区应急执法融合。参与长三角联合执法交流活动，以检查码与柔性执法相结合助力优化营商环境为题作交流发言，联合开展安全生产交叉执法检查，相关案例入选示范区行政执法典型案例。"),
+    (
+        0,
+        "持续加强重大活动安全保障。聚焦布撤展等重点阶段，调集各类安全管理人员和安保巡查人员开展巡查，联合排查并完成整改各类安全隐患，举办事故灾难和自然灾害应急指挥体系桌面推演，确保各项活动安全有序。",
+    ),
+    (
+        4,
+        "（1）深化长三角一体化示范区应急执法融合。参与长三角联合执法交流活动，以检查码与柔性执法相结合助力优化营商环境为题作交流发言，联合开展安全生产交叉执法检查，相关案例入选示范区行政执法典型案例。",
+    ),
 ]
 
 
@@ -84,9 +106,19 @@ def _fill_master(path: Path) -> None:
     env = jinja2.Environment(autoescape=True)
     env.filters["date_cn"] = lambda d: f"{d.year}年{d.month}月{d.day}日"
     tpl = DocxTemplate(str(REPO / "templates/report.docx"))
-    tpl.render(dict(title="青浦区应急管理局关于2025年度法治政府建设情况报告", year=2025, body="@@BODY@@",
-                    signature="上海市青浦区应急管理局", date=dt.date(2025, 12, 31), attachments=[],
-                    recipient=None, doc_number=None), jinja_env=env)
+    tpl.render(
+        dict(
+            title="青浦区应急管理局关于2025年度法治政府建设情况报告",
+            year=2025,
+            body="@@BODY@@",
+            signature="上海市青浦区应急管理局",
+            date=dt.date(2025, 12, 31),
+            attachments=[],
+            recipient=None,
+            doc_number=None,
+        ),
+        jinja_env=env,
+    )
     document = tpl.docx
     settings = StyleSettings()
     ensure_styles(document, settings)

@@ -18,7 +18,11 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 
 
 def test_a_query_is_named_after_its_file_and_reads_its_header(tmp_path):
-    path = write(tmp_path, "law_enforcement.sql", HEADER + "SELECT COUNT(*) AS n FROM inspection\nWHERE d >= :period_start AND d < :period_end\n")
+    path = write(
+        tmp_path,
+        "law_enforcement.sql",
+        HEADER + "SELECT COUNT(*) AS n FROM inspection\nWHERE d >= :period_start AND d < :period_end\n",
+    )
     spec = parse_query(path)
     assert spec.name == "law_enforcement"
     assert spec.source == "enforcement"

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from servers import scratch_database
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
@@ -23,13 +24,12 @@ from sqlalchemy.pool import NullPool
 
 from drafter import build
 from drafter.cli import main
-from drafter.project.config import SourceSettings
-from drafter.errors import QueryError
-from drafter.project.queries import QuerySpec
 from drafter.data.runner import run_query
 from drafter.data.sources import connect, open_engine
+from drafter.errors import QueryError
+from drafter.project.config import SourceSettings
+from drafter.project.queries import QuerySpec
 from drafter.project.sqlguard import check_select
-from servers import scratch_database
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -49,6 +49,7 @@ def _sha(path: Path) -> str:
 
 # -- the database refuses -------------------------------------------------------------------------
 
+
 @pytest.fixture
 def sqlite_db(tmp_path) -> Path:
     path = tmp_path / "dept.db"
@@ -64,7 +65,7 @@ def test_sqlite_refuses_a_write_sent_past_the_guard(sqlite_db, statement):
     settings = SourceSettings(url=f"sqlite:///{sqlite_db}")
     engine = open_engine("dept", settings)
     with connect("dept", engine, settings) as conn:
-        with pytest.raises(DBAPIError, match="readonly|read-only|query_only"):
+        with pytest.raises(DBAPIError, match=r"readonly|read-only|query_only"):
             conn.exec_driver_sql(statement)
         conn.rollback()
         # Even with query_only switched off by hand, the file is open read-only (mode=ro).
@@ -77,10 +78,13 @@ def test_sqlite_refuses_a_write_sent_past_the_guard(sqlite_db, statement):
     assert _sha(sqlite_db) == before
 
 
-@pytest.mark.parametrize("folder, written", [
-    ("报告 2025#1", lambda p: p.as_posix()),  # as typed
-    ("草稿?100%", lambda p: urllib.parse.quote(p.as_posix(), safe="/")),  # ? and % must be %-encoded in a URL
-])
+@pytest.mark.parametrize(
+    "folder, written",
+    [
+        ("报告 2025#1", lambda p: p.as_posix()),  # as typed
+        ("草稿?100%", lambda p: urllib.parse.quote(p.as_posix(), safe="/")),  # ? and % must be %-encoded in a URL
+    ],
+)
 def test_a_sqlite_path_with_uri_characters_still_opens_read_only(tmp_path, folder, written):
     (tmp_path / folder).mkdir()
     path = tmp_path / folder / "dept.db"
@@ -90,7 +94,7 @@ def test_a_sqlite_path_with_uri_characters_still_opens_read_only(tmp_path, folde
     engine = open_engine("dept", settings)
     with connect("dept", engine, settings) as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM t")).scalar() == 0
-        with pytest.raises(DBAPIError, match="readonly|read-only"):
+        with pytest.raises(DBAPIError, match=r"readonly|read-only"):
             conn.exec_driver_sql("INSERT INTO t VALUES (1)")
     engine.dispose()
     assert sorted(p.name for p in (tmp_path / folder).iterdir()) == ["dept.db"]  # no journal, no stray file
@@ -122,7 +126,7 @@ def test_a_server_session_refuses_every_write_sent_past_the_guard(server_db):
     engine = open_engine("dept", settings)
     with connect("dept", engine, settings) as conn:
         for statement in SERVER_WRITES[kind]:
-            with pytest.raises(DBAPIError, match="(?i)read.only"):
+            with pytest.raises(DBAPIError, match=r"(?i)read.only"):
                 conn.exec_driver_sql(statement)
             conn.rollback()  # what the runner does after a failed query
         # A rollback must not undo the session's settings: still read-only, still time-limited.
@@ -135,7 +139,7 @@ def test_a_server_session_refuses_every_write_sent_past_the_guard(server_db):
         # The raw DBAPI connection, as a driver-level caller would use it.
         raw = conn.connection.dbapi_connection
         cursor = raw.cursor()
-        with pytest.raises(Exception, match="(?i)read.only"):
+        with pytest.raises(Exception, match=r"(?i)read.only"):
             cursor.execute("DELETE FROM t")
         raw.rollback()
         assert conn.exec_driver_sql("SELECT COUNT(*) FROM t").scalar() == 1
@@ -157,7 +161,7 @@ def test_a_rolled_back_error_leaves_the_next_transaction_read_only(server_db):
             conn.exec_driver_sql("SELECT no_such_column FROM t")
         conn.rollback()
         assert conn.exec_driver_sql("SELECT COUNT(*) FROM t").scalar() == 1
-        with pytest.raises(DBAPIError, match="(?i)read.only"):
+        with pytest.raises(DBAPIError, match=r"(?i)read.only"):
             conn.exec_driver_sql("INSERT INTO t VALUES (2)")
         conn.rollback()
         if kind == "postgresql":
@@ -206,15 +210,18 @@ def test_the_guard_refuses_writes_and_second_statements_naming_file_and_line(sql
     assert info.value.line >= 4
 
 
-@pytest.mark.parametrize("sql", [
-    "SELECT COUNT(*) AS n FROM t",
-    "WITH x AS (SELECT a FROM t) SELECT COUNT(*) AS n FROM x;",
-    "SELECT 'DELETE FROM t; DROP TABLE t' AS note",
-    "SELECT a -- update the count later\nFROM t",
-    "SELECT updated_at, deleted_flag, inserted_by FROM t",
-    "SELECT REPLACE(name, '-', '') AS n FROM t",
-    "SELECT 'it''s' AS n, \"quoted\" FROM t /* a; b */",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT COUNT(*) AS n FROM t",
+        "WITH x AS (SELECT a FROM t) SELECT COUNT(*) AS n FROM x;",
+        "SELECT 'DELETE FROM t; DROP TABLE t' AS note",
+        "SELECT a -- update the count later\nFROM t",
+        "SELECT updated_at, deleted_flag, inserted_by FROM t",
+        "SELECT REPLACE(name, '-', '') AS n FROM t",
+        "SELECT 'it''s' AS n, \"quoted\" FROM t /* a; b */",
+    ],
+)
 def test_the_guard_lets_read_only_selects_through(sql):
     check_select(sql, Path("q.sql"))
 
@@ -238,8 +245,15 @@ def test_a_write_that_reaches_the_runner_is_refused_before_the_connection_is_use
         exec_driver_sql = execute
 
     path = tmp_path / "queries/drop.sql"
-    spec = QuerySpec(name="drop", source="dept", description="x", returns="scalar",
-                     sql="SELECT 1 AS n;\nDROP TABLE t", path=path, sql_line=4)
+    spec = QuerySpec(
+        name="drop",
+        source="dept",
+        description="x",
+        returns="scalar",
+        sql="SELECT 1 AS n;\nDROP TABLE t",
+        path=path,
+        sql_line=4,
+    )
     with pytest.raises(QueryError) as info:
         run_query(Untouchable(), spec, "dept", {}, timeout=5)
     assert info.value.path == path and info.value.line == 4 and "多条语句" in info.value.message
@@ -253,23 +267,29 @@ def _project(tmp_path: Path, sql: str) -> Path:
         conn.execute("CREATE TABLE t (a INTEGER)")
         conn.execute("INSERT INTO t VALUES (1)")
     (root / "config.yaml").write_text(
-        "report: {agency: 测试局, year: 2025}\nsources:\n  dept: sqlite:///dept.db\n", encoding="utf-8")
+        "report: {agency: 测试局, year: 2025}\nsources:\n  dept: sqlite:///dept.db\n", encoding="utf-8"
+    )
     (root / "queries/ok.sql").write_text(
-        "-- source: dept\n-- description: 行数\n-- returns: scalar\nSELECT COUNT(*) AS n FROM t\n", encoding="utf-8")
+        "-- source: dept\n-- description: 行数\n-- returns: scalar\nSELECT COUNT(*) AS n FROM t\n", encoding="utf-8"
+    )
     (root / "queries/bad.sql").write_text(
-        f"-- source: dept\n-- description: 坏查询\n-- returns: scalar\n{sql}\n", encoding="utf-8")
+        f"-- source: dept\n-- description: 坏查询\n-- returns: scalar\n{sql}\n", encoding="utf-8"
+    )
     (root / "templates/sections/1.txt").write_text("一、情况\n共{{ ok }}行，{{ bad }}。\n", encoding="utf-8")
     shutil.copy(REPO / "templates/report.docx", root / "templates/report.docx")
     return root / "config.yaml"
 
 
-@pytest.mark.parametrize("sql", [
-    "DELETE FROM t",
-    "UPDATE t SET a = 2",
-    "INSERT INTO t VALUES (2)",
-    "DROP TABLE t",
-    "SELECT COUNT(*) AS n FROM t;\nDELETE FROM t",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "DELETE FROM t",
+        "UPDATE t SET a = 2",
+        "INSERT INTO t VALUES (2)",
+        "DROP TABLE t",
+        "SELECT COUNT(*) AS n FROM t;\nDELETE FROM t",
+    ],
+)
 def test_build_refuses_a_write_query_naming_the_file_and_never_connects(tmp_path, sql):
     config = _project(tmp_path, sql)
     db = config.parent / "dept.db"

@@ -78,19 +78,20 @@ def test_the_four_parts_stand_in_order(request, draft, year):
     positions = [paragraphs.index(h) for h in headings]
     assert positions == sorted(positions)
     # the outline runs 一 … 四 with 二级 headings and 24 numbered items in part 一
-    part_one = paragraphs[positions[0]:positions[1]]
+    part_one = paragraphs[positions[0] : positions[1]]
     assert [p.split(".")[0] for p in part_one if re.match(r"\d+\.", p)] == [str(n) for n in range(1, 25)]
     assert sum(1 for p in part_one if re.match(r"（[一二三四五六七八]）", p)) == 8
 
 
 def test_body_text_uses_full_width_punctuation(draft_2025):
-    body = draft_2025[draft_2025.index(HEADINGS[0].format(year=2025)):]
+    body = draft_2025[draft_2025.index(HEADINGS[0].format(year=2025)) :]
     for paragraph in body:
         assert not re.search(r"[,;:()]", paragraph), paragraph
         assert '"' not in paragraph
 
 
 # -- 2024: every figure equals an independent count over the sample rows ------------------
+
 
 def _q(sample: Path, system: str, sql: str) -> tuple:
     con = sqlite3.connect(sample / f"{system}.db")
@@ -109,8 +110,8 @@ def _approx(value: int, unit: int) -> str:
 
 
 def _wan(value: int, digits: int) -> str:
-    step = 10000 // 10 ** digits
-    whole = Decimal(value // step) / 10 ** digits
+    step = 10000 // 10**digits
+    whole = Decimal(value // step) / 10**digits
     return f"{whole}万余"
 
 
@@ -126,83 +127,189 @@ def _pct(num: int, den: int, digits: int) -> str:
 def expected_2024(sample: Path) -> list[str]:
     """Phrases of the 2024 draft, each figure counted here with sqlite3, not by the shipped queries."""
     y = 2024
-    ciie = _q(sample, "hazards", "SELECT SUM(officer_count), SUM(safety_manager_count), SUM(patrol_staff_count), "
-              f"COUNT(*), SUM(hazards_rectified) FROM ciie_patrol WHERE {_in('patrolled_on', y)}")
+    ciie = _q(
+        sample,
+        "hazards",
+        "SELECT SUM(officer_count), SUM(safety_manager_count), SUM(patrol_staff_count), "
+        f"COUNT(*), SUM(hazards_rectified) FROM ciie_patrol WHERE {_in('patrolled_on', y)}",
+    )
     screened = _q(sample, "hazards", f"SELECT COUNT(*) FROM screening WHERE {_in('screened_on', y)}")[0]
     found, fixed, major, major_fixed = _q(
-        sample, "hazards", "SELECT COUNT(*), COUNT(rectified_on), SUM(is_major), "
-        f"SUM(CASE WHEN is_major = 1 THEN rectified_on IS NOT NULL END) FROM hazard WHERE {_in('found_on', y)}")
-    actions = {kind: _q(sample, "hazards", "SELECT COUNT(DISTINCT enterprise_id), SUM(fine_amount) "
-                        f"FROM enforcement_action WHERE action_type = '{kind}' AND {_in('acted_on', y)}")
-               for kind in ("责令停产停业", "约谈惩戒", "行政处罚")}
-    listed, converted = _q(sample, "hazards", "SELECT COUNT(*), COUNT(converted_on) FROM ebike_community "
-                           f"WHERE {_in('listed_on', y)}")
+        sample,
+        "hazards",
+        "SELECT COUNT(*), COUNT(rectified_on), SUM(is_major), "
+        f"SUM(CASE WHEN is_major = 1 THEN rectified_on IS NOT NULL END) FROM hazard WHERE {_in('found_on', y)}",
+    )
+    actions = {
+        kind: _q(
+            sample,
+            "hazards",
+            "SELECT COUNT(DISTINCT enterprise_id), SUM(fine_amount) "
+            f"FROM enforcement_action WHERE action_type = '{kind}' AND {_in('acted_on', y)}",
+        )
+        for kind in ("责令停产停业", "约谈惩戒", "行政处罚")
+    }
+    listed, converted = _q(
+        sample, "hazards", f"SELECT COUNT(*), COUNT(converted_on) FROM ebike_community WHERE {_in('listed_on', y)}"
+    )
     zombies = _q(sample, "hazards", f"SELECT COUNT(*) FROM ebike_zombie_removal WHERE {_in('removed_on', y)}")[0]
     batteries = _q(sample, "hazards", f"SELECT COUNT(*) FROM ebike_battery_test WHERE {_in('tested_on', y)}")[0]
-    profiled = _q(sample, "enforcement", f"SELECT COUNT(DISTINCT enterprise_id) FROM risk_profile "
-                  f"WHERE {_in('profiled_on', y)}")[0]
-    permits = _q(sample, "licensing", "SELECT COUNT(*), SUM(decision = '准予许可'), SUM(channel = '全程网办'), "
-                 "SUM(decided_on <= due_on), SUM(correction_count = 0) FROM permit_application "
-                 f"WHERE permit_type = '危险化学品经营许可' AND {_in('received_on', y)}")
-    accident = _q(sample, "enforcement", "SELECT COUNT(DISTINCT c.id), COUNT(DISTINCT p.case_id), "
-                  "SUM(p.fine_amount) FROM case_file c LEFT JOIN penalty_decision p ON p.case_id = c.id "
-                  f"WHERE c.case_source = '事故调查' AND {_in('c.filed_on', y)}")
-    responses, hours = _q(sample, "disaster", "SELECT COUNT(*), SUM(duration_hours) FROM warning_response "
-                          f"WHERE {_in('started_at', y)}")
-    levels = {lv: _q(sample, "disaster", "SELECT COUNT(*) FROM response_level_change "
-                     f"WHERE response_level = '{lv}' AND {_in('effective_at', y)}")[0] for lv in "ⅣⅢⅡ"}
-    points = _q(sample, "disaster", "SELECT COUNT(*) FROM storage_point WHERE tier <> '村居' "
-                f"AND {_in('confirmed_on', y)}")[0]
-    teams = {cat: _q(sample, "disaster", "SELECT COUNT(*), SUM(member_count) FROM rescue_team "
-                     f"WHERE team_category = '{cat}' AND {_in('filed_on', y)}") for cat in ("防汛抢险", "行业专业", "社会救援")}
-    orgs = _q(sample, "disaster", "SELECT COUNT(*) FROM rescue_org_application WHERE result = '通过' "
-              f"AND {_in('reviewed_on', y)}")[0]
-    trained = _q(sample, "disaster", "SELECT COUNT(DISTINCT officer_id) FROM info_officer_training "
-                 f"WHERE {_in('trained_on', y)}")[0]
-    awarded = _q(sample, "disaster", "SELECT COUNT(DISTINCT officer_id) FROM info_officer_award "
-                 f"WHERE award_level = '国家级' AND award_kind = '个人' AND {_in('awarded_on', y)}")[0]
-    codes, rated, happy = _q(sample, "enforcement", "SELECT COUNT(*), COUNT(rating), "
-                             f"SUM(rating IN ('满意', '基本满意')) FROM check_code WHERE {_in('sent_at', y)}")
-    insp = _q(sample, "enforcement", "SELECT SUM(officer_count), COUNT(*), COUNT(DISTINCT CASE WHEN "
-              "is_key_enterprise = 1 THEN enterprise_id END), SUM(hazards_found), SUM(hazards_cleared) "
-              f"FROM inspection WHERE {_in('inspected_on', y)}")
-    plan, done = _q(sample, "enforcement", "SELECT COUNT(*), COUNT(inspection_id) FROM inspection_plan "
-                    f"WHERE {_in('planned_on', y)}")
-    cases, fines = _q(sample, "enforcement", "SELECT COUNT(DISTINCT c.id), SUM(p.fine_amount) FROM case_file c "
-                      "LEFT JOIN penalty_decision p ON p.case_id = c.id "
-                      f"WHERE c.case_source = '执法检查' AND {_in('c.filed_on', y)}")
-    assessed = _q(sample, "enforcement", "SELECT COUNT(DISTINCT a.enterprise_id), COUNT(h.id), COUNT(h.rectified_on) "
-                  "FROM accident_assessment a JOIN assessment_hazard h ON h.assessment_id = a.id "
-                  f"WHERE {_in('a.assessed_on', y)}")
-    waivers = {kind: _q(sample, "enforcement", "SELECT COUNT(*), SUM(waived_amount) FROM penalty_waiver "
-                        f"WHERE waiver_type = '{kind}' AND {_in('decided_on', y)}") for kind in ("不予立案", "首违不罚")}
+    profiled = _q(
+        sample, "enforcement", f"SELECT COUNT(DISTINCT enterprise_id) FROM risk_profile WHERE {_in('profiled_on', y)}"
+    )[0]
+    permits = _q(
+        sample,
+        "licensing",
+        "SELECT COUNT(*), SUM(decision = '准予许可'), SUM(channel = '全程网办'), "
+        "SUM(decided_on <= due_on), SUM(correction_count = 0) FROM permit_application "
+        f"WHERE permit_type = '危险化学品经营许可' AND {_in('received_on', y)}",
+    )
+    accident = _q(
+        sample,
+        "enforcement",
+        "SELECT COUNT(DISTINCT c.id), COUNT(DISTINCT p.case_id), "
+        "SUM(p.fine_amount) FROM case_file c LEFT JOIN penalty_decision p ON p.case_id = c.id "
+        f"WHERE c.case_source = '事故调查' AND {_in('c.filed_on', y)}",
+    )
+    responses, hours = _q(
+        sample, "disaster", f"SELECT COUNT(*), SUM(duration_hours) FROM warning_response WHERE {_in('started_at', y)}"
+    )
+    levels = {
+        lv: _q(
+            sample,
+            "disaster",
+            f"SELECT COUNT(*) FROM response_level_change WHERE response_level = '{lv}' AND {_in('effective_at', y)}",
+        )[0]
+        for lv in "ⅣⅢⅡ"
+    }
+    points = _q(
+        sample, "disaster", f"SELECT COUNT(*) FROM storage_point WHERE tier <> '村居' AND {_in('confirmed_on', y)}"
+    )[0]
+    teams = {
+        cat: _q(
+            sample,
+            "disaster",
+            "SELECT COUNT(*), SUM(member_count) FROM rescue_team "
+            f"WHERE team_category = '{cat}' AND {_in('filed_on', y)}",
+        )
+        for cat in ("防汛抢险", "行业专业", "社会救援")
+    }
+    orgs = _q(
+        sample,
+        "disaster",
+        f"SELECT COUNT(*) FROM rescue_org_application WHERE result = '通过' AND {_in('reviewed_on', y)}",
+    )[0]
+    trained = _q(
+        sample, "disaster", f"SELECT COUNT(DISTINCT officer_id) FROM info_officer_training WHERE {_in('trained_on', y)}"
+    )[0]
+    awarded = _q(
+        sample,
+        "disaster",
+        "SELECT COUNT(DISTINCT officer_id) FROM info_officer_award "
+        f"WHERE award_level = '国家级' AND award_kind = '个人' AND {_in('awarded_on', y)}",
+    )[0]
+    codes, rated, happy = _q(
+        sample,
+        "enforcement",
+        "SELECT COUNT(*), COUNT(rating), "
+        f"SUM(rating IN ('满意', '基本满意')) FROM check_code WHERE {_in('sent_at', y)}",
+    )
+    insp = _q(
+        sample,
+        "enforcement",
+        "SELECT SUM(officer_count), COUNT(*), COUNT(DISTINCT CASE WHEN "
+        "is_key_enterprise = 1 THEN enterprise_id END), SUM(hazards_found), SUM(hazards_cleared) "
+        f"FROM inspection WHERE {_in('inspected_on', y)}",
+    )
+    plan, done = _q(
+        sample,
+        "enforcement",
+        f"SELECT COUNT(*), COUNT(inspection_id) FROM inspection_plan WHERE {_in('planned_on', y)}",
+    )
+    cases, fines = _q(
+        sample,
+        "enforcement",
+        "SELECT COUNT(DISTINCT c.id), SUM(p.fine_amount) FROM case_file c "
+        "LEFT JOIN penalty_decision p ON p.case_id = c.id "
+        f"WHERE c.case_source = '执法检查' AND {_in('c.filed_on', y)}",
+    )
+    assessed = _q(
+        sample,
+        "enforcement",
+        "SELECT COUNT(DISTINCT a.enterprise_id), COUNT(h.id), COUNT(h.rectified_on) "
+        "FROM accident_assessment a JOIN assessment_hazard h ON h.assessment_id = a.id "
+        f"WHERE {_in('a.assessed_on', y)}",
+    )
+    waivers = {
+        kind: _q(
+            sample,
+            "enforcement",
+            "SELECT COUNT(*), SUM(waived_amount) FROM penalty_waiver "
+            f"WHERE waiver_type = '{kind}' AND {_in('decided_on', y)}",
+        )
+        for kind in ("不予立案", "首违不罚")
+    }
     triggered = _q(sample, "enforcement", f"SELECT COUNT(*) FROM triggered_supervision WHERE {_in('handled_on', y)}")[0]
-    credit = _q(sample, "enforcement", "SELECT COUNT(DISTINCT enterprise_id) FROM credit_recommendation "
-                f"WHERE {_in('recommended_on', y)}")[0]
-    reviews = _q(sample, "enforcement", f"SELECT COUNT(DISTINCT case_id), COUNT(*) FROM legal_review "
-                 f"WHERE {_in('reviewed_on', y)}")
+    credit = _q(
+        sample,
+        "enforcement",
+        f"SELECT COUNT(DISTINCT enterprise_id) FROM credit_recommendation WHERE {_in('recommended_on', y)}",
+    )[0]
+    reviews = _q(
+        sample,
+        "enforcement",
+        f"SELECT COUNT(DISTINCT case_id), COUNT(*) FROM legal_review WHERE {_in('reviewed_on', y)}",
+    )
     meetings = _q(sample, "enforcement", f"SELECT COUNT(*) FROM review_meeting WHERE {_in('held_on', y)}")[0]
-    discussed = {kind: _q(sample, "enforcement", "SELECT COUNT(DISTINCT case_no) FROM collective_discussion "
-                          f"WHERE discussion_type = '{kind}' AND {_in('discussed_on', y)}")[0]
-                 for kind in ("重大行政处罚", "轻微免罚")}
+    discussed = {
+        kind: _q(
+            sample,
+            "enforcement",
+            "SELECT COUNT(DISTINCT case_no) FROM collective_discussion "
+            f"WHERE discussion_type = '{kind}' AND {_in('discussed_on', y)}",
+        )[0]
+        for kind in ("重大行政处罚", "轻微免罚")
+    }
     hearings = _q(sample, "enforcement", f"SELECT COUNT(*) FROM hearing WHERE {_in('held_on', y)}")[0]
     compliance = _q(sample, "enforcement", f"SELECT COUNT(*) FROM compliance_review WHERE {_in('reviewed_on', y)}")[0]
-    proceedings = {kind: _q(sample, "office", "SELECT COUNT(*), SUM(instance = '一审' AND concluded_on IS NULL) "
-                            f"FROM legal_proceeding WHERE proceeding_kind = '{kind}' AND {_in('filed_on', y)}")
-                   for kind in ("行政复议", "行政诉讼")}
-    court = _q(sample, "office", f"SELECT COUNT(*), SUM(head_appeared) FROM court_appearance WHERE {_in('heard_on', y)}")
-    petitions = _q(sample, "office", "SELECT COUNT(*), COUNT(closed_on), SUM(substantiated) FROM petition "
-                   f"WHERE {_in('received_on', y)}")
-    rewards = _q(sample, "office", "SELECT COUNT(DISTINCT petition_id), SUM(amount) FROM petition_reward "
-                 f"WHERE {_in('paid_on', y)}")
+    proceedings = {
+        kind: _q(
+            sample,
+            "office",
+            "SELECT COUNT(*), SUM(instance = '一审' AND concluded_on IS NULL) "
+            f"FROM legal_proceeding WHERE proceeding_kind = '{kind}' AND {_in('filed_on', y)}",
+        )
+        for kind in ("行政复议", "行政诉讼")
+    }
+    court = _q(
+        sample, "office", f"SELECT COUNT(*), SUM(head_appeared) FROM court_appearance WHERE {_in('heard_on', y)}"
+    )
+    petitions = _q(
+        sample,
+        "office",
+        f"SELECT COUNT(*), COUNT(closed_on), SUM(substantiated) FROM petition WHERE {_in('received_on', y)}",
+    )
+    rewards = _q(
+        sample,
+        "office",
+        f"SELECT COUNT(DISTINCT petition_id), SUM(amount) FROM petition_reward WHERE {_in('paid_on', y)}",
+    )
     ambassadors = _q(sample, "office", f"SELECT COUNT(*) FROM science_ambassador WHERE {_in('selected_on', y)}")[0]
-    people, materials = _q(sample, "office", "SELECT SUM(participants), SUM(materials) FROM publicity_event "
-                           f"WHERE {_in('held_on', y)}")
-    study = _q(sample, "office", "SELECT COUNT(*) FROM study_session WHERE session_kind LIKE '中心组%' "
-               f"AND {_in('held_on', y)}")[0]
-    staff = _q(sample, "office", "SELECT SUM(in_post), SUM(in_post * enforcement_certified), "
-               f"SUM(in_post * judicial_exam_passed), SUM(in_post * public_lawyer) FROM staff_roster "
-               f"WHERE {_in('snapshot_on', y)}")
+    people, materials = _q(
+        sample, "office", f"SELECT SUM(participants), SUM(materials) FROM publicity_event WHERE {_in('held_on', y)}"
+    )
+    study = _q(
+        sample,
+        "office",
+        f"SELECT COUNT(*) FROM study_session WHERE session_kind LIKE '中心组%' AND {_in('held_on', y)}",
+    )[0]
+    staff = _q(
+        sample,
+        "office",
+        "SELECT SUM(in_post), SUM(in_post * enforcement_certified), "
+        f"SUM(in_post * judicial_exam_passed), SUM(in_post * public_lawyer) FROM staff_roster "
+        f"WHERE {_in('snapshot_on', y)}",
+    )
     hours_text = f"{Decimal(str(hours)).normalize():f}"
     return [
         f"累计出动执法人员{_approx(ciie[0], 100)}人次，调集各类安全管理人员{ciie[1]}人次，安保巡查人员{ciie[2]}人次，"
@@ -272,6 +379,7 @@ def test_the_2024_draft_differs_from_2025_in_its_figures(draft_2024, draft_2025)
 
 # -- changing rows changes exactly the figures that depend on them ---------------------------
 
+
 def test_changed_rows_change_only_their_figures(tmp_path, project, draft_2025):
     config = copy_shipped_project(tmp_path / "project")
     shutil.copytree(project.parent / "sample", config.parent / "sample")
@@ -279,15 +387,21 @@ def test_changed_rows_change_only_their_figures(tmp_path, project, draft_2025):
 
     con = sqlite3.connect(sample / "enforcement.db")
     with con:
-        con.execute("DELETE FROM inspection WHERE id IN (SELECT id FROM inspection "
-                    f"WHERE {_in('inspected_on', 2025)} ORDER BY id LIMIT 3)")
+        con.execute(
+            "DELETE FROM inspection WHERE id IN (SELECT id FROM inspection "
+            f"WHERE {_in('inspected_on', 2025)} ORDER BY id LIMIT 3)"
+        )
     con.close()
     con = sqlite3.connect(sample / "hazards.db")
     with con:
         screening_id, enterprise = con.execute(
-            f"SELECT id, enterprise_id FROM screening WHERE {_in('screened_on', 2025)} ORDER BY id DESC").fetchone()
-        con.execute("INSERT INTO hazard (id, screening_id, enterprise_id, found_on, is_major, rectified_on) "
-                    "VALUES (2025999999, ?, ?, '2025-12-30', 1, NULL)", (screening_id, enterprise))
+            f"SELECT id, enterprise_id FROM screening WHERE {_in('screened_on', 2025)} ORDER BY id DESC"
+        ).fetchone()
+        con.execute(
+            "INSERT INTO hazard (id, screening_id, enterprise_id, found_on, is_major, rectified_on) "
+            "VALUES (2025999999, ?, ?, '2025-12-30', 1, NULL)",
+            (screening_id, enterprise),
+        )
     con.close()
 
     after = read_paragraphs(build(config, output=tmp_path / "after.docx").path)
@@ -297,12 +411,17 @@ def test_changed_rows_change_only_their_figures(tmp_path, project, draft_2025):
     assert changed == {item[6], item[16]}
 
     officers, visits, key, found, cleared = _q(
-        sample, "enforcement", "SELECT SUM(officer_count), COUNT(*), COUNT(DISTINCT CASE WHEN is_key_enterprise = 1 "
+        sample,
+        "enforcement",
+        "SELECT SUM(officer_count), COUNT(*), COUNT(DISTINCT CASE WHEN is_key_enterprise = 1 "
         f"THEN enterprise_id END), SUM(hazards_found), SUM(hazards_cleared) FROM inspection "
-        f"WHERE {_in('inspected_on', 2025)}")
+        f"WHERE {_in('inspected_on', 2025)}",
+    )
     assert visits == 643
-    assert (f"全年共出动执法人员{officers}人次，检查企业{visits}家次，其中重点监管企业{key}家，"
-            f"发现隐患{found}项，消除隐患{cleared}项，整改率100%") in after[item[16]]
+    assert (
+        f"全年共出动执法人员{officers}人次，检查企业{visits}家次，其中重点监管企业{key}家，"
+        f"发现隐患{found}项，消除隐患{cleared}项，整改率100%"
+    ) in after[item[16]]
     assert "其中重大事故隐患226处，已完成整改225处；责令停产停业5家" in after[item[6]]
     # the other figures of both paragraphs stand as they were
     assert _numbers(after[item[16]])[-2:] == _numbers(draft_2025[item[16]])[-2:]
@@ -315,8 +434,10 @@ def _numbers(text: str) -> list[str]:
 
 def test_a_year_the_databases_hold_nothing_for_is_drafted_with_a_warning(project, tmp_path):
     result = build(project, year=2023, output=tmp_path / "2023.docx")
-    assert result.warnings == ["2023 年度的查询结果全部为 0 或空：数据库中可能还没有该年度的数据，"
-                               "请核对 --year 或 config.yaml 的 report.year。"]
+    assert result.warnings == [
+        "2023 年度的查询结果全部为 0 或空：数据库中可能还没有该年度的数据，"
+        "请核对 --year 或 config.yaml 的 report.year。"
+    ]
     text = "\n".join(read_paragraphs(result.path))
     assert "一、2023年推进法治政府建设的主要举措和工作成效" in text
     # Counts are 0; a rate over a count of 0 cannot be computed and waits for the editor.

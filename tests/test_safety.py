@@ -16,8 +16,8 @@ from docx import Document
 from lxml import etree
 
 from drafter.cli import main
-from drafter.word.manifest import read_manifest
 from drafter.review.reading import read_paragraphs
+from drafter.word.manifest import read_manifest
 
 REPO = Path(__file__).resolve().parents[1]
 SECTION_FILE = "templates/sections/1-工作.txt"
@@ -65,7 +65,7 @@ SECTION = """\
 
 # Text a database may hold, and what the reader must see of it.
 HOSTILE_TEXT = {
-    "markup": ('A & B < C > D "E" \'F\' </w:t><w:p/>', 'A & B < C > D "E" \'F\' </w:t><w:p/>'),
+    "markup": ("A & B < C > D \"E\" 'F' </w:t><w:p/>", "A & B < C > D \"E\" 'F' </w:t><w:p/>"),
     "control": ("前\x00\x01\x07\x08\x0b\x0c\x0e\x1b\x1f后", "前后"),
     "tab": ("甲\t乙", "甲\t乙"),
     "line-breaks": ("甲\n乙\r\n丙\r丁\u2028戊\u2029己\x85庚", "甲乙丙丁戊己庚"),
@@ -81,9 +81,14 @@ def project(tmp_path: Path) -> Path:
     (tmp_path / "data").mkdir()
     with sqlite3.connect(tmp_path / "data/market.db") as conn:
         conn.execute("CREATE TABLE inspection (checked_on TEXT, town TEXT, fine_yuan INTEGER)")
-        conn.executemany("INSERT INTO inspection VALUES (?, ?, ?)", [
-            ("2025-02-01", "城关镇", 5000), ("2025-03-09", "河西镇", 12000), ("2025-04-01", HOSTILE_PARAMETER, 0),
-        ])
+        conn.executemany(
+            "INSERT INTO inspection VALUES (?, ?, ?)",
+            [
+                ("2025-02-01", "城关镇", 5000),
+                ("2025-03-09", "河西镇", 12000),
+                ("2025-04-01", HOSTILE_PARAMETER, 0),
+            ],
+        )
         conn.execute("CREATE TABLE notes (k TEXT, v TEXT)")
         conn.executemany("INSERT INTO notes VALUES (?, ?)", [(k, v) for k, (v, _) in HOSTILE_TEXT.items()])
     (tmp_path / "queries").mkdir()
@@ -111,31 +116,35 @@ def assert_well_formed(docx: Path) -> None:
     with zipfile.ZipFile(docx) as z:
         assert z.testzip() is None
         for name in z.namelist():
-            if name.endswith(".xml") or name.endswith(".rels"):
+            if name.endswith((".xml", ".rels")):
                 etree.fromstring(z.read(name))
     Document(str(docx))
 
 
 # -- the sandbox ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("expression, attribute", [
-    ("{{ ''.__class__.__mro__ }}", "__class__"),
-    ("{{ report.__init__ }}", "__init__"),
-    ("{{ checks.__class__ }}", "__class__"),
-    ("{{ checks._columns }}", "_columns"),
-    ("{{ checks.checks.value.__class__ }}", "__class__"),
-    ("{{ lipsum.__globals__ }}", "__globals__"),
-    ("{{ cycler.__init__.__globals__ }}", "__init__"),
-    ("{% set c = ''.__class__ %}{{ c }}", "__class__"),
-    ("{{ report.update({'title': '改过的标题'}) }}", "update"),
-    ("{{ notes.append(1) }}", "append"),
-    ("{% for c in [].__class__.__base__.__subclasses__() %}{{ c }}{% endfor %}", "__class__"),
-    ("{{ ''.format.__self__ }}", "__self__"),
-    ("{{ '{0.__class__}'.format(year) }}", "__class__"),
-    ("{{ range.__self__ }}", "__self__"),
-    ("{{ self.__init__.__globals__ }}", "__init__"),
-    ("{{ notes[0].v.__class__.__base__.__subclasses__() }}", "__class__"),
-])
+
+@pytest.mark.parametrize(
+    "expression, attribute",
+    [
+        ("{{ ''.__class__.__mro__ }}", "__class__"),
+        ("{{ report.__init__ }}", "__init__"),
+        ("{{ checks.__class__ }}", "__class__"),
+        ("{{ checks._columns }}", "_columns"),
+        ("{{ checks.checks.value.__class__ }}", "__class__"),
+        ("{{ lipsum.__globals__ }}", "__globals__"),
+        ("{{ cycler.__init__.__globals__ }}", "__init__"),
+        ("{% set c = ''.__class__ %}{{ c }}", "__class__"),
+        ("{{ report.update({'title': '改过的标题'}) }}", "update"),
+        ("{{ notes.append(1) }}", "append"),
+        ("{% for c in [].__class__.__base__.__subclasses__() %}{{ c }}{% endfor %}", "__class__"),
+        ("{{ ''.format.__self__ }}", "__self__"),
+        ("{{ '{0.__class__}'.format(year) }}", "__class__"),
+        ("{{ range.__self__ }}", "__self__"),
+        ("{{ self.__init__.__globals__ }}", "__init__"),
+        ("{{ notes[0].v.__class__.__base__.__subclasses__() }}", "__class__"),
+    ],
+)
 def test_a_template_reaching_for_internals_is_stopped_naming_file_and_line(project, expression, attribute):
     edit(project.parent / SECTION_FILE, "[/]\n{% endfor %}", "[/]\n{% endfor %}\n" + expression)
     result = build(project)
@@ -161,6 +170,7 @@ def test_the_word_master_is_sandboxed_too(project):
 
 # -- database text -------------------------------------------------------------------------
 
+
 def test_hostile_database_text_reads_back_as_text_and_the_draft_stays_whole(project):
     result = build(project)
     assert result.exit_code == 0, result.output
@@ -177,9 +187,12 @@ def test_hostile_database_text_reads_back_as_text_and_the_draft_stays_whole(proj
     raw = {f["value"] for f in manifest["figures"] if isinstance(f["value"], str)}
     assert {v for v, _ in HOSTILE_TEXT.values()} <= raw
     # Text posing as a figure marker made no content control of its own.
-    tags = [t.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}val")
-            for t in Document(str(draft)).element.body.iter(
-                "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}tag")]
+    tags = [
+        t.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}val")
+        for t in Document(str(draft)).element.body.iter(
+            "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}tag"
+        )
+    ]
     assert len(tags) == len(set(tags)) == len(manifest["figures"])
 
 
@@ -205,9 +218,19 @@ def test_a_draft_with_hostile_text_converts_in_libreoffice(project, tmp_path):
     assert result.exit_code == 0, result.output
     out = tmp_path / "pdf"
     done = subprocess.run(
-        [soffice, f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}", "--headless",
-         "--convert-to", "pdf", "--outdir", str(out), str(project.parent / "d.docx")],
-        capture_output=True, text=True, timeout=300,
+        [
+            soffice,
+            f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(out),
+            str(project.parent / "d.docx"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     pdf = out / "d.pdf"
     assert pdf.is_file() and pdf.stat().st_size > 0, done.stdout + done.stderr
@@ -220,6 +243,7 @@ def test_a_draft_with_hostile_text_converts_in_libreoffice(project, tmp_path):
 
 
 # -- parameters are bound, never spliced into SQL --------------------------------------------
+
 
 def test_a_hostile_parameter_arrives_as_data_and_the_table_survives(project):
     edit(project, "town: 城关镇", f'town: "{HOSTILE_PARAMETER}"')

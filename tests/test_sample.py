@@ -26,20 +26,45 @@ YEARS = (2024, 2025)
 
 # The column that places a row in its year, for every table.
 YEAR_COLUMN = {
-    "inspection": "inspected_on", "inspection_plan": "planned_on", "check_code": "sent_at",
-    "case_file": "filed_on", "penalty_decision": "decided_on", "legal_review": "reviewed_on",
-    "review_meeting": "held_on", "collective_discussion": "discussed_on", "hearing": "held_on",
-    "penalty_waiver": "decided_on", "triggered_supervision": "handled_on",
-    "compliance_review": "reviewed_on", "credit_recommendation": "recommended_on",
-    "accident_assessment": "assessed_on", "assessment_hazard": "found_on", "risk_profile": "profiled_on",
-    "screening": "screened_on", "hazard": "found_on", "enforcement_action": "acted_on",
-    "ebike_community": "listed_on", "ebike_zombie_removal": "removed_on", "ebike_battery_test": "tested_on",
-    "ciie_patrol": "patrolled_on", "permit_application": "received_on", "warning_response": "started_at",
-    "response_level_change": "effective_at", "storage_point": "confirmed_on", "rescue_team": "filed_on",
-    "rescue_org_application": "reviewed_on", "info_officer_training": "trained_on",
-    "info_officer_award": "awarded_on", "staff_roster": "snapshot_on", "study_session": "held_on",
-    "science_ambassador": "selected_on", "publicity_event": "held_on", "petition": "received_on",
-    "petition_reward": "paid_on", "legal_proceeding": "filed_on", "court_appearance": "heard_on",
+    "inspection": "inspected_on",
+    "inspection_plan": "planned_on",
+    "check_code": "sent_at",
+    "case_file": "filed_on",
+    "penalty_decision": "decided_on",
+    "legal_review": "reviewed_on",
+    "review_meeting": "held_on",
+    "collective_discussion": "discussed_on",
+    "hearing": "held_on",
+    "penalty_waiver": "decided_on",
+    "triggered_supervision": "handled_on",
+    "compliance_review": "reviewed_on",
+    "credit_recommendation": "recommended_on",
+    "accident_assessment": "assessed_on",
+    "assessment_hazard": "found_on",
+    "risk_profile": "profiled_on",
+    "screening": "screened_on",
+    "hazard": "found_on",
+    "enforcement_action": "acted_on",
+    "ebike_community": "listed_on",
+    "ebike_zombie_removal": "removed_on",
+    "ebike_battery_test": "tested_on",
+    "ciie_patrol": "patrolled_on",
+    "permit_application": "received_on",
+    "warning_response": "started_at",
+    "response_level_change": "effective_at",
+    "storage_point": "confirmed_on",
+    "rescue_team": "filed_on",
+    "rescue_org_application": "reviewed_on",
+    "info_officer_training": "trained_on",
+    "info_officer_award": "awarded_on",
+    "staff_roster": "snapshot_on",
+    "study_session": "held_on",
+    "science_ambassador": "selected_on",
+    "publicity_event": "held_on",
+    "petition": "received_on",
+    "petition_reward": "paid_on",
+    "legal_proceeding": "filed_on",
+    "court_appearance": "heard_on",
 }
 
 
@@ -61,6 +86,7 @@ def agg(rows) -> dict[int, dict[str, object]]:
 
 def aggregates(t: dict[str, list[dict]]) -> dict[str, object]:
     """Every report figure, counted from the rows by hand."""
+
     def count(table, pred=lambda r: True):
         return sum(1 for r in t[table] if pred(r))
 
@@ -71,10 +97,10 @@ def aggregates(t: dict[str, list[dict]]) -> dict[str, object]:
         return len({r[col] for r in t[table] if pred(r)})
 
     cases = {c["id"]: c for c in t["case_file"]}
-    source = lambda kind: lambda d: cases[d["case_id"]]["case_source"] == kind  # noqa: E731
+    source = lambda kind: lambda d: cases[d["case_id"]]["case_source"] == kind
     assessed = {a["id"] for a in t["accident_assessment"]}
-    hazchem = lambda r: r["permit_type"] == "危险化学品经营许可"  # noqa: E731
-    flood = lambda r: r["team_category"] == "防汛抢险"  # noqa: E731
+    hazchem = lambda r: r["permit_type"] == "危险化学品经营许可"
+    flood = lambda r: r["team_category"] == "防汛抢险"
     in_post = [r for r in t["staff_roster"] if r["in_post"]]
     return {
         "inspections": count("inspection"),
@@ -95,10 +121,12 @@ def aggregates(t: dict[str, list[dict]]) -> dict[str, object]:
         "reviewed_cases": distinct("legal_review", "case_id"),
         "review_opinions": count("legal_review"),
         "review_meetings": count("review_meeting"),
-        "major_cases_discussed": distinct("collective_discussion", "case_no",
-                                          lambda r: r["discussion_type"] == "重大行政处罚"),
-        "light_cases_discussed": distinct("collective_discussion", "case_no",
-                                          lambda r: r["discussion_type"] == "轻微免罚"),
+        "major_cases_discussed": distinct(
+            "collective_discussion", "case_no", lambda r: r["discussion_type"] == "重大行政处罚"
+        ),
+        "light_cases_discussed": distinct(
+            "collective_discussion", "case_no", lambda r: r["discussion_type"] == "轻微免罚"
+        ),
         "hearings": count("hearing"),
         "non_filing_decisions": count("penalty_waiver", lambda r: r["waiver_type"] == "不予立案"),
         "first_violation_waivers": count("penalty_waiver", lambda r: r["waiver_type"] == "首违不罚"),
@@ -115,10 +143,12 @@ def aggregates(t: dict[str, list[dict]]) -> dict[str, object]:
         "hazards_rectified": count("hazard", lambda r: r["rectified_on"] is not None),
         "major_hazards": count("hazard", lambda r: r["is_major"] == 1),
         "major_hazards_rectified": count("hazard", lambda r: r["is_major"] == 1 and r["rectified_on"] is not None),
-        "suspended_enterprises": distinct("enforcement_action", "enterprise_id",
-                                          lambda r: r["action_type"] == "责令停产停业"),
-        "interviewed_enterprises": distinct("enforcement_action", "enterprise_id",
-                                            lambda r: r["action_type"] == "约谈惩戒"),
+        "suspended_enterprises": distinct(
+            "enforcement_action", "enterprise_id", lambda r: r["action_type"] == "责令停产停业"
+        ),
+        "interviewed_enterprises": distinct(
+            "enforcement_action", "enterprise_id", lambda r: r["action_type"] == "约谈惩戒"
+        ),
         "penalised_units": distinct("enforcement_action", "enterprise_id", lambda r: r["action_type"] == "行政处罚"),
         "penalty_actions": count("enforcement_action", lambda r: r["action_type"] == "行政处罚"),
         "hazard_fines": total("enforcement_action", "fine_amount", lambda r: r["action_type"] == "行政处罚"),
@@ -152,8 +182,9 @@ def aggregates(t: dict[str, list[dict]]) -> dict[str, object]:
         "rescue_orgs_approved": count("rescue_org_application", lambda r: r["result"] == "通过"),
         "rescue_orgs_rejected": count("rescue_org_application", lambda r: r["result"] != "通过"),
         "info_officers_trained": distinct("info_officer_training", "officer_id"),
-        "info_officer_national_awards": distinct("info_officer_award", "officer_id",
-                                                 lambda r: r["award_level"] == "国家级" and r["award_kind"] == "个人"),
+        "info_officer_national_awards": distinct(
+            "info_officer_award", "officer_id", lambda r: r["award_level"] == "国家级" and r["award_kind"] == "个人"
+        ),
         "staff_in_post": len(in_post),
         "staff_certified": sum(r["enforcement_certified"] for r in in_post),
         "staff_judicial_exam": sum(r["judicial_exam_passed"] for r in in_post),
@@ -170,15 +201,20 @@ def aggregates(t: dict[str, list[dict]]) -> dict[str, object]:
         "reward_amount": total("petition_reward", "amount"),
         "reconsiderations": count("legal_proceeding", lambda r: r["proceeding_kind"] == "行政复议"),
         "lawsuits": count("legal_proceeding", lambda r: r["proceeding_kind"] == "行政诉讼"),
-        "lawsuits_pending": count("legal_proceeding", lambda r: r["proceeding_kind"] == "行政诉讼"
-                                  and r["instance"] == "一审" and r["concluded_on"] is None),
-        "proceedings_lost": count("legal_proceeding", lambda r: r["outcome"] in ("撤销", "变更", "确认违法", "责令履行")),
+        "lawsuits_pending": count(
+            "legal_proceeding",
+            lambda r: r["proceeding_kind"] == "行政诉讼" and r["instance"] == "一审" and r["concluded_on"] is None,
+        ),
+        "proceedings_lost": count(
+            "legal_proceeding", lambda r: r["outcome"] in ("撤销", "变更", "确认违法", "责令履行")
+        ),
         "court_hearings": count("court_appearance"),
         "head_appearances": total("court_appearance", "head_appeared"),
     }
 
 
 # -- what the 2025 reference report says, phrase by phrase -----------------------------------
+
 
 def yu(base: int, unit: int):
     """“300余” with unit 100: more than 300, less than 400."""
@@ -201,38 +237,80 @@ def rate(num: str, den: str, text: str):
 
 
 REFERENCE_2025 = {  # figure → the value (or test) its seed phrase demands
-    "ciie_officers": yu(300, 100),                  # 累计出动执法人员300余人次
-    "ciie_safety_managers": 488, "ciie_patrol_staff": 4782, "ciie_rounds": 734,
-    "ciie_hazards": yu(4500, 100),                  # 联合排查并完成整改各类安全隐患4500余项
-    "screenings": wan("17"),                        # 累计排查各类企业主体17万余家次
-    "hazards_found": wan("6.8"), "hazards_rectified": wan("6.7"),
-    "major_hazards": 225, "suspended_enterprises": 5, "interviewed_enterprises": 7, "penalised_units": 1045,
-    "hazard_fines": 11872100,                       # 罚款1187.21万元
-    "ebike_converted": 457, "zombie_bikes": 9812, "battery_tests": 16468,
+    "ciie_officers": yu(300, 100),  # 累计出动执法人员300余人次
+    "ciie_safety_managers": 488,
+    "ciie_patrol_staff": 4782,
+    "ciie_rounds": 734,
+    "ciie_hazards": yu(4500, 100),  # 联合排查并完成整改各类安全隐患4500余项
+    "screenings": wan("17"),  # 累计排查各类企业主体17万余家次
+    "hazards_found": wan("6.8"),
+    "hazards_rectified": wan("6.7"),
+    "major_hazards": 225,
+    "suspended_enterprises": 5,
+    "interviewed_enterprises": 7,
+    "penalised_units": 1045,
+    "hazard_fines": 11872100,  # 罚款1187.21万元
+    "ebike_converted": 457,
+    "zombie_bikes": 9812,
+    "battery_tests": 16468,
     "profiled_enterprises": yu(2500, 100),
-    "permit_applications": 640, "permits_approved": 640,
-    "accident_cases": 26, "accident_cases_penalised": 24, "accident_case_fines": 8942845,
-    "warning_responses": 35, "response_hours": 145,
-    "level_iv_responses": 25, "level_iii_responses": 9, "level_ii_responses": 2,
-    "district_town_storage_points": 14, "flood_teams": 532, "flood_team_members": yu(9400, 100),
-    "rescue_orgs_approved": 4, "industry_teams": 29, "social_teams": 5,
-    "info_officers_trained": 385, "info_officer_national_awards": 3,
+    "permit_applications": 640,
+    "permits_approved": 640,
+    "accident_cases": 26,
+    "accident_cases_penalised": 24,
+    "accident_case_fines": 8942845,
+    "warning_responses": 35,
+    "response_hours": 145,
+    "level_iv_responses": 25,
+    "level_iii_responses": 9,
+    "level_ii_responses": 2,
+    "district_town_storage_points": 14,
+    "flood_teams": 532,
+    "flood_team_members": yu(9400, 100),
+    "rescue_orgs_approved": 4,
+    "industry_teams": 29,
+    "social_teams": 5,
+    "info_officers_trained": 385,
+    "info_officer_national_awards": 3,
     "check_codes": yu(600, 100),
-    "inspection_officers": 1428, "inspections": 646, "key_enterprises": 193,
-    "inspection_hazards_found": 861, "inspection_hazards_cleared": 861,
-    "enforcement_cases": 14, "enforcement_case_fines": 261000,   # 26.1万元
-    "assessed_enterprises": 12, "assessment_hazards": 83,
-    "non_filing_decisions": 50, "first_violation_waivers": 4, "waived_amount": 521000,
-    "triggered_supervision": 154, "credit_benchmarks": 20,
-    "reviewed_cases": 49, "review_opinions": 128, "review_meetings": 11,
-    "major_cases_discussed": 24, "light_cases_discussed": 4, "hearings": 1,
-    "compliance_reviews": yu(380, 10),              # 审核企业及个人合规行为380余次
-    "reconsiderations": 5, "lawsuits": 6, "lawsuits_pending": 2, "proceedings_lost": 0,
-    "petitions": 137, "petitions_closed": 117, "petitions_substantiated": 56,
-    "rewarded_petitions": 4, "reward_amount": 5000,
-    "science_ambassadors": 11, "ambassador_honours": 1,
-    "publicity_participants": wan("2.4", approx=False), "publicity_materials": yu(5000, 100),
-    "study_sessions": 12, "staff_in_post": 61, "staff_certified": 57, "staff_judicial_exam": 3,
+    "inspection_officers": 1428,
+    "inspections": 646,
+    "key_enterprises": 193,
+    "inspection_hazards_found": 861,
+    "inspection_hazards_cleared": 861,
+    "enforcement_cases": 14,
+    "enforcement_case_fines": 261000,  # 26.1万元
+    "assessed_enterprises": 12,
+    "assessment_hazards": 83,
+    "non_filing_decisions": 50,
+    "first_violation_waivers": 4,
+    "waived_amount": 521000,
+    "triggered_supervision": 154,
+    "credit_benchmarks": 20,
+    "reviewed_cases": 49,
+    "review_opinions": 128,
+    "review_meetings": 11,
+    "major_cases_discussed": 24,
+    "light_cases_discussed": 4,
+    "hearings": 1,
+    "compliance_reviews": yu(380, 10),  # 审核企业及个人合规行为380余次
+    "reconsiderations": 5,
+    "lawsuits": 6,
+    "lawsuits_pending": 2,
+    "proceedings_lost": 0,
+    "petitions": 137,
+    "petitions_closed": 117,
+    "petitions_substantiated": 56,
+    "rewarded_petitions": 4,
+    "reward_amount": 5000,
+    "science_ambassadors": 11,
+    "ambassador_honours": 1,
+    "publicity_participants": wan("2.4", approx=False),
+    "publicity_materials": yu(5000, 100),
+    "study_sessions": 12,
+    "staff_in_post": 61,
+    "staff_certified": 57,
+    "staff_judicial_exam": 3,
     "staff_public_lawyers": 2,
 }
 RATES_2025 = [  # 整改率、覆盖率、办结率…: numerator, denominator, the percentage printed
@@ -263,8 +341,9 @@ def _digest_in_subprocess(hashseed: str) -> str:
         "print(hashlib.sha256(json.dumps(rows, default=str, sort_keys=True).encode()).hexdigest())\n"
     )
     env = {**os.environ, "PYTHONHASHSEED": hashseed}
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                          check=True).stdout.strip()
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    ).stdout.strip()
 
 
 def test_generation_does_not_depend_on_hash_seed_or_clock():
@@ -283,7 +362,7 @@ def test_every_table_is_generated_with_its_columns(rows):
 
 @pytest.mark.parametrize("year", YEARS)
 def test_rows_have_unique_ids_and_dates_in_their_year(rows, year):
-    assert YEAR_COLUMN == {n: t.info["year_column"] for s in SYSTEMS.values() for n, t in s.tables.items()}
+    assert {n: t.info["year_column"] for s in SYSTEMS.values() for n, t in s.tables.items()} == YEAR_COLUMN
     for table, column in YEAR_COLUMN.items():
         ids = [r["id"] for r in rows[year][table]]
         assert len(ids) == len(set(ids)), table
@@ -356,6 +435,7 @@ def test_unknown_system_or_year_is_refused():
 
 # -- the SQLite files ------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def sqlite_2025(tmp_path_factory) -> Path:
     directory = tmp_path_factory.mktemp("sample") / "sample"
@@ -381,17 +461,26 @@ def test_sqlite_files_hold_the_rows(sqlite_2025, rows):
 
 
 def test_sqlite_counts_match_the_reference_report(sqlite_2025):
-    assert _one(sqlite_2025, "hazards",
-                "SELECT COUNT(*), SUM(rectified_on IS NOT NULL), SUM(is_major) FROM hazard") == (68180, 67321, 225)
-    assert _one(sqlite_2025, "hazards",
-                "SELECT COUNT(DISTINCT enterprise_id), SUM(fine_amount) FROM enforcement_action "
-                "WHERE action_type = '行政处罚'") == (1045, 11872100)
-    assert _one(sqlite_2025, "enforcement",
-                "SELECT SUM(p.fine_amount) FROM penalty_decision p JOIN case_file c ON c.id = p.case_id "
-                "WHERE c.case_source = '事故调查'") == (8942845,)
-    assert _one(sqlite_2025, "enforcement",
-                "SELECT COUNT(*), SUM(officer_count) FROM inspection "
-                "WHERE inspected_on >= '2025-01-01' AND inspected_on < '2026-01-01'") == (646, 1428)
+    assert _one(
+        sqlite_2025, "hazards", "SELECT COUNT(*), SUM(rectified_on IS NOT NULL), SUM(is_major) FROM hazard"
+    ) == (68180, 67321, 225)
+    assert _one(
+        sqlite_2025,
+        "hazards",
+        "SELECT COUNT(DISTINCT enterprise_id), SUM(fine_amount) FROM enforcement_action WHERE action_type = '行政处罚'",
+    ) == (1045, 11872100)
+    assert _one(
+        sqlite_2025,
+        "enforcement",
+        "SELECT SUM(p.fine_amount) FROM penalty_decision p JOIN case_file c ON c.id = p.case_id "
+        "WHERE c.case_source = '事故调查'",
+    ) == (8942845,)
+    assert _one(
+        sqlite_2025,
+        "enforcement",
+        "SELECT COUNT(*), SUM(officer_count) FROM inspection "
+        "WHERE inspected_on >= '2025-01-01' AND inspected_on < '2026-01-01'",
+    ) == (646, 1428)
     assert _one(sqlite_2025, "disaster", "SELECT COUNT(*), SUM(duration_hours) FROM warning_response") == (35, 145)
     assert _one(sqlite_2025, "office", "SELECT SUM(amount) FROM petition_reward") == (5000,)
     # dates are stored as SQLAlchemy stores them, so text comparisons with ISO dates work
@@ -417,7 +506,10 @@ def test_create_sqlite_refuses_to_overwrite(tmp_path):
 
 def test_load_reports_rows_per_table(tmp_path):
     counts = sample.load(f"sqlite:///{tmp_path / 'all.db'}", systems=["licensing", "office"], years=(2024,))
-    assert counts["permit_application"] == TARGETS[2024]["permit_applications"] + TARGETS[2024]["other_permit_applications"]
+    assert (
+        counts["permit_application"]
+        == TARGETS[2024]["permit_applications"] + TARGETS[2024]["other_permit_applications"]
+    )
     assert counts["petition"] == TARGETS[2024]["petitions"]
     assert set(counts) == set(SYSTEMS["licensing"].tables) | set(SYSTEMS["office"].tables)
 

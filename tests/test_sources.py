@@ -9,9 +9,9 @@ from click.testing import CliRunner
 from sqlalchemy.engine import make_url
 
 from drafter.cli import main
-from drafter.project.config import SourceSettings
-from drafter.errors import SourceError
 from drafter.data.sources import open_engine, with_installed_driver
+from drafter.errors import SourceError
+from drafter.project.config import SourceSettings
 
 
 def _missing(module: str) -> bool:
@@ -19,10 +19,13 @@ def _missing(module: str) -> bool:
 
 
 @pytest.mark.skipif(not _missing("MySQLdb"), reason="mysqlclient is installed: mysql:// keeps its default")
-@pytest.mark.parametrize("url, expected", [
-    ("mysql://root@127.0.0.1:3306/test", "mysql+pymysql"),
-    ("mariadb://root@127.0.0.1:3306/test", "mariadb+pymysql"),
-])
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("mysql://root@127.0.0.1:3306/test", "mysql+pymysql"),
+        ("mariadb://root@127.0.0.1:3306/test", "mariadb+pymysql"),
+    ],
+)
 def test_a_mysql_url_without_a_driver_takes_pymysql(url, expected):
     assert with_installed_driver(make_url(url)).drivername == expected
 
@@ -32,9 +35,15 @@ def test_a_postgresql_url_without_a_driver_takes_psycopg():
     assert with_installed_driver(make_url("postgresql://u:pw@h/db")).drivername == "postgresql+psycopg"
 
 
-@pytest.mark.parametrize("url", [
-    "postgresql+psycopg://u@h/db", "mysql+pymysql://u@h/db", "sqlite:///x.db", "oracle://u@h/x",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg://u@h/db",
+        "mysql+pymysql://u@h/db",
+        "sqlite:///x.db",
+        "oracle://u@h/x",
+    ],
+)
 def test_a_named_driver_or_another_database_is_left_alone(url):
     assert with_installed_driver(make_url(url)) == make_url(url)
 
@@ -53,8 +62,10 @@ def test_a_missing_driver_is_named_with_what_to_install():
 @pytest.mark.skipif(not _missing("oracledb") or not _missing("cx_Oracle"), reason="an Oracle driver is installed")
 def test_a_build_that_fails_on_a_failed_source_says_why_the_source_failed(sample_project, tmp_path):
     out = tmp_path / "draft.docx"
-    result = CliRunner().invoke(main, ["build", "-c", str(sample_project), "-o", str(out),
-                                       "--source", "office=oracle://report:s3cret@db.example/x"])
+    result = CliRunner().invoke(
+        main,
+        ["build", "-c", str(sample_project), "-o", str(out), "--source", "office=oracle://report:s3cret@db.example/x"],
+    )
     assert result.exit_code != 0
     assert "Traceback" not in result.output
     # The office queries failed; whatever the template says, the reason is on screen.

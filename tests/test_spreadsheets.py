@@ -45,6 +45,7 @@ def _workbook(path: Path, rows=ROWS) -> Path:
 
 def _project(root: Path, url: str, sql: str) -> Path:
     from drafter.word.master import build_master
+
     (root / "queries").mkdir(parents=True, exist_ok=True)
     (root / "templates/sections").mkdir(parents=True, exist_ok=True)
     (root / "config.yaml").write_text(

@@ -21,19 +21,22 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from servers import scratch_database
 
 from drafter import build
 from drafter.cli import main
+from drafter.data.sources import CONNECT_TIMEOUT
 from drafter.errors import QueryTimeout
 from drafter.review.reading import read_paragraphs
-from drafter.data.sources import CONNECT_TIMEOUT
-from servers import scratch_database
 
 REPO = Path(__file__).resolve().parents[1]
-HEAVY_CTE = ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000000)\n"
-             "SELECT COUNT(*) AS n FROM c")
-CROSS = ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000)\n"
-         "SELECT COUNT(*) AS n FROM c a, c b, c d, c e")
+HEAVY_CTE = (
+    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000000)\nSELECT COUNT(*) AS n FROM c"
+)
+CROSS = (
+    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000)\n"
+    "SELECT COUNT(*) AS n FROM c a, c b, c d, c e"
+)
 SLEEP = {"postgresql": CROSS, "mysql": CROSS}
 PASSWORD = "Tr0ub4dor-3"
 
@@ -47,7 +50,9 @@ def _project(tmp_path: Path, timeout: float = 1) -> Path:
     sqlite3.connect(root / "dept.db").close()
     (root / "config.yaml").write_text(
         "report: {agency: 测试局, year: 2025}\n"
-        f"sources:\n  dept:\n    url: sqlite:///dept.db\n    timeout: {timeout:g}\n", encoding="utf-8")
+        f"sources:\n  dept:\n    url: sqlite:///dept.db\n    timeout: {timeout:g}\n",
+        encoding="utf-8",
+    )
     header = "-- source: dept\n-- description: {}\n-- returns: scalar\n"
     for name in ("a_slow", "c_slow"):
         (queries / f"{name}.sql").write_text(header.format("很慢的查询") + HEAVY_CTE + "\n", encoding="utf-8")
@@ -55,7 +60,8 @@ def _project(tmp_path: Path, timeout: float = 1) -> Path:
             (queries / f"{name}.{dialect}.sql").write_text(sql + "\n", encoding="utf-8")
     (queries / "b_fast.sql").write_text(header.format("很快的查询") + "SELECT 42 AS n\n", encoding="utf-8")
     (root / "templates/sections/1.txt").write_text(
-        "一、情况\n慢{{ a_slow }}件，快{{ b_fast }}件，又慢{{ c_slow }}件。\n", encoding="utf-8")
+        "一、情况\n慢{{ a_slow }}件，快{{ b_fast }}件，又慢{{ c_slow }}件。\n", encoding="utf-8"
+    )
     shutil.copy(REPO / "templates/report.docx", root / "templates/report.docx")
     return root / "config.yaml"
 
@@ -201,13 +207,20 @@ def test_a_mysql_result_that_arrives_at_the_limit_is_not_printed(tmp_path):
     raises error 1969, as the test above shows): a result that took the whole limit is refused."""
     import itertools
 
-    from drafter.project.config import SourceSettings
-    from drafter.project.queries import QuerySpec
     from drafter.data.runner import run_query
     from drafter.data.sources import connect, open_engine
+    from drafter.project.config import SourceSettings
+    from drafter.project.queries import QuerySpec
 
-    spec = QuerySpec(name="slept", source="dept", description="x", returns="scalar", sql="SELECT 1 AS n",
-                     path=tmp_path / "slept.sql", sql_line=4)
+    spec = QuerySpec(
+        name="slept",
+        source="dept",
+        description="x",
+        returns="scalar",
+        sql="SELECT 1 AS n",
+        path=tmp_path / "slept.sql",
+        sql_line=4,
+    )
     with scratch_database("mariadb") as url:
         settings = SourceSettings(url=url, timeout=1)
         engine = open_engine("dept", settings)

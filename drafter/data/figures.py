@@ -17,9 +17,10 @@ import contextvars
 import datetime as dt
 import difflib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal
-from typing import Any, Iterator
+from typing import Any
 
 from drafter.errors import DataError
 
@@ -45,6 +46,8 @@ def strip_internal_marks(value: Any) -> Any:
     if isinstance(value, dict):
         return {strip_internal_marks(k): strip_internal_marks(v) for k, v in value.items()}
     return value
+
+
 MARKED = re.compile(f"{MARK_OPEN}([^{MARK_SEP}]*){MARK_SEP}([^{MARK_CLOSE}]*){MARK_CLOSE}")
 
 # Wording produced by a template condition over figures is framed the same way:
@@ -63,7 +66,7 @@ def start_reading() -> contextvars.Token:
     return _READING.set([])
 
 
-def stop_reading(token: contextvars.Token) -> list["Figure"]:
+def stop_reading(token: contextvars.Token) -> list[Figure]:
     read = _READING.get() or []
     _READING.reset(token)
     return read
@@ -113,11 +116,18 @@ class Figure:
     so the manifest records both and `check` recomputes it from the current inputs (`evaluate`).
     """
 
-    __slots__ = ("value", "ref", "sources", "description", "why", "expr", "inputs")
+    __slots__ = ("description", "expr", "inputs", "ref", "sources", "value", "why")
 
-    def __init__(self, value: Any, ref: str, sources: tuple[Provenance, ...], description: str = "",
-                 why: str | None = None, expr: Expr | None = None,
-                 inputs: tuple[tuple[str, Any], ...] | None = None):
+    def __init__(
+        self,
+        value: Any,
+        ref: str,
+        sources: tuple[Provenance, ...],
+        description: str = "",
+        why: str | None = None,
+        expr: Expr | None = None,
+        inputs: tuple[tuple[str, Any], ...] | None = None,
+    ):
         self.value = _exact(value)
         self.ref = ref
         self.sources = sources
@@ -127,7 +137,7 @@ class Figure:
         self.inputs: tuple[tuple[str, Any], ...] = inputs if inputs is not None else ((ref, self.value),)
 
     @classmethod
-    def from_column(cls, value: Any, prov: Provenance, description: str = "") -> "Figure":
+    def from_column(cls, value: Any, prov: Provenance, description: str = "") -> Figure:
         return cls(value, prov.ref, (prov,), description)
 
     @property
@@ -144,12 +154,19 @@ class Figure:
     def derived(self) -> bool:
         return self.expr[0] != "ref"
 
-    def _derive(self, value: Any, ref: str, sources: tuple[Provenance, ...], expr: Expr,
-                inputs: tuple[tuple[str, Any], ...], why: str | None = None) -> Figure:
+    def _derive(
+        self,
+        value: Any,
+        ref: str,
+        sources: tuple[Provenance, ...],
+        expr: Expr,
+        inputs: tuple[tuple[str, Any], ...],
+        why: str | None = None,
+    ) -> Figure:
         return Figure(value, ref, sources, self.description, why, expr, inputs)
 
     # -- arithmetic gives derived figures -------------------------------------------------
-    def _combine(self, other: Any, op: str, fn) -> "Figure":
+    def _combine(self, other: Any, op: str, fn) -> Figure:
         if isinstance(other, Figure):
             ref = f"({self.ref}{op}{other.ref})"
             sources = self.sources + tuple(s for s in other.sources if s not in self.sources)
@@ -164,7 +181,7 @@ class Figure:
         value = None if self.missing else fn(_num(self), _plain(other))
         return self._derive(value, f"({self.ref}{op}{other})", self.sources, expr, self.inputs, self.why)
 
-    def _rcombine(self, other: Any, op: str, fn) -> "Figure":
+    def _rcombine(self, other: Any, op: str, fn) -> Figure:
         ref = f"({other}{op}{self.ref})"
         expr = (op, ("const", _const(other)), self.expr)
         if self.missing:
@@ -173,14 +190,29 @@ class Figure:
             return self._derive(None, ref, self.sources, expr, self.inputs, f"分母 {self.ref} 为 0")
         return self._derive(fn(_plain(other), _num(self)), ref, self.sources, expr, self.inputs)
 
-    def __add__(self, o): return self._combine(o, "+", lambda a, b: a + b)
-    def __radd__(self, o): return self._rcombine(o, "+", lambda a, b: a + b)
-    def __sub__(self, o): return self._combine(o, "-", lambda a, b: a - b)
-    def __rsub__(self, o): return self._rcombine(o, "-", lambda a, b: a - b)
-    def __mul__(self, o): return self._combine(o, "*", lambda a, b: a * b)
-    def __rmul__(self, o): return self._rcombine(o, "*", lambda a, b: a * b)
-    def __truediv__(self, o): return self._combine(o, "/", _divide)
-    def __rtruediv__(self, o): return self._rcombine(o, "/", _divide)
+    def __add__(self, o):
+        return self._combine(o, "+", lambda a, b: a + b)
+
+    def __radd__(self, o):
+        return self._rcombine(o, "+", lambda a, b: a + b)
+
+    def __sub__(self, o):
+        return self._combine(o, "-", lambda a, b: a - b)
+
+    def __rsub__(self, o):
+        return self._rcombine(o, "-", lambda a, b: a - b)
+
+    def __mul__(self, o):
+        return self._combine(o, "*", lambda a, b: a * b)
+
+    def __rmul__(self, o):
+        return self._rcombine(o, "*", lambda a, b: a * b)
+
+    def __truediv__(self, o):
+        return self._combine(o, "/", _divide)
+
+    def __rtruediv__(self, o):
+        return self._rcombine(o, "/", _divide)
 
     def rounded(self, digits: int = 0, method: str = "common") -> Figure:
         """`| round(digits)`: a derived figure rounded half-up (`common`), down (`floor`) or up
@@ -193,8 +225,9 @@ class Figure:
         expr = ("round", self.expr, digits, method)
         if self.missing:
             return self._derive(None, ref, self.sources, expr, self.inputs, self.why)
-        value = Decimal(_num(self)).quantize(Decimal(1).scaleb(-digits), rounding=_ROUNDING[method],
-                                             context=Context(prec=200))
+        value = Decimal(_num(self)).quantize(
+            Decimal(1).scaleb(-digits), rounding=_ROUNDING[method], context=Context(prec=200)
+        )
         return self._derive(value, ref, self.sources, expr, self.inputs)
 
     # -- comparisons use the value ----------------------------------------------------------
@@ -211,18 +244,38 @@ class Figure:
         self._must_have_value(o)
         return self.value != self._cmp_value(o)
 
-    def __lt__(self, o): _note(self, o); return _num(self) < _plain(self._cmp_value(o))  # noqa: E702
-    def __le__(self, o): _note(self, o); return _num(self) <= _plain(self._cmp_value(o))  # noqa: E702
-    def __gt__(self, o): _note(self, o); return _num(self) > _plain(self._cmp_value(o))  # noqa: E702
-    def __ge__(self, o): _note(self, o); return _num(self) >= _plain(self._cmp_value(o))  # noqa: E702
+    def __lt__(self, o):
+        _note(self, o)
+        return _num(self) < _plain(self._cmp_value(o))
+
+    def __le__(self, o):
+        _note(self, o)
+        return _num(self) <= _plain(self._cmp_value(o))
+
+    def __gt__(self, o):
+        _note(self, o)
+        return _num(self) > _plain(self._cmp_value(o))
+
+    def __ge__(self, o):
+        _note(self, o)
+        return _num(self) >= _plain(self._cmp_value(o))
+
     def __bool__(self):
         _note(self)
         self._must_have_value()
         return bool(self.value)
+
     # Equal figures (and a figure equal to a number) hash alike: `==` compares values only.
-    def __hash__(self): return hash(self.value)
-    def __int__(self): _note(self); return int(_num(self))  # noqa: E702
-    def __float__(self): _note(self); return float(_num(self))  # noqa: E702
+    def __hash__(self):
+        return hash(self.value)
+
+    def __int__(self):
+        _note(self)
+        return int(_num(self))
+
+    def __float__(self):
+        _note(self)
+        return float(_num(self))
 
     def __iter__(self):
         query = self.sources[0].query if self.sources else self.ref
@@ -263,6 +316,7 @@ def evaluate(expr: Any, values: dict[str, Any]) -> Any:
 
 def formula_text(expr: Any) -> str:
     """A formula as people read it: `q.fixed / q.found * 100`, `round(q.a / q.b * 1000, 1)`."""
+
     def text(e: Any, outer: int) -> str:
         kind = e[0]
         if kind in ("ref", "const"):
@@ -324,23 +378,27 @@ def _num(fig: Figure) -> Any:
     value = fig.value
     if value is None and fig.why:
         raise FigureUnavailable(
-            figure=fig, message=f"{fig.ref} 无法计算（{fig.why}），不能参与比较或计算",
+            figure=fig,
+            message=f"{fig.ref} 无法计算（{fig.why}），不能参与比较或计算",
             hint="检查数据，或在模板中先用 {% if 分母 > 0 %} 判断。",
         )
     if value is None:
         raise FigureUnavailable(
-            figure=fig, message=f"{fig.ref} 没有值（查询返回了 NULL，或查询未能执行），不能参与比较或计算",
+            figure=fig,
+            message=f"{fig.ref} 没有值（查询返回了 NULL，或查询未能执行），不能参与比较或计算",
             hint="若前面有该查询失败的警告，先修正查询；若是 NULL，在 SQL 中写 COALESCE(列, 0)，或检查数据。",
         )
     if isinstance(value, bool) or not isinstance(value, (int, Decimal, float)):
         raise FigureUnavailable(
-            figure=fig, message=f"{fig.ref} 的值“{value}”不是数字，不能参与计算",
+            figure=fig,
+            message=f"{fig.ref} 的值“{value}”不是数字，不能参与计算",
             hint="检查查询：该列应返回数字。",
         )
     plain = _plain(value)
     if isinstance(plain, Decimal) and not plain.is_finite():
         raise FigureUnavailable(
-            figure=fig, message=f"{fig.ref} 的值“{value}”不是有限的数，不能参与计算",
+            figure=fig,
+            message=f"{fig.ref} 的值“{value}”不是有限的数，不能参与计算",
             hint="数据库返回了 NaN 或无穷大：检查数据，或在 SQL 中排除这些值。",
         )
     return plain
@@ -545,8 +603,17 @@ class FigureRegistry:
     def current_id(self, occ_id: str) -> str:
         return self.renamed.get(occ_id, occ_id)
 
-    def record(self, figure: Figure, text: str, filter_name: str, placeholder: bool = False, *,
-               reason: str | None = None, template: str | None = None, line: int | None = None) -> str:
+    def record(
+        self,
+        figure: Figure,
+        text: str,
+        filter_name: str,
+        placeholder: bool = False,
+        *,
+        reason: str | None = None,
+        template: str | None = None,
+        line: int | None = None,
+    ) -> str:
         """Remember an occurrence and return its text wrapped in markers."""
         self.issued = max(self.issued, len(self.occurrences)) + 1
         occ_id = f"f{self.issued:03d}"
@@ -588,8 +655,9 @@ class FigureRegistry:
             occ.id = new
             renamed[new] = occ
         self.occurrences = renamed
-        self.renamed = {first: mapping.get(now, now) for first, now in self.renamed.items()} if self.renamed \
-            else dict(mapping)
+        self.renamed = (
+            {first: mapping.get(now, now) for first, now in self.renamed.items()} if self.renamed else dict(mapping)
+        )
         return mapping
 
     @property

@@ -9,24 +9,29 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from drafter.data.figures import Figure, Provenance, Row, json_value
+from drafter.data.sources import (
+    clear_sqlite_handler,
+    connect,
+    open_engine,
+    sqlite_deadline_handler,
+    sqlite_file_problem,
+)
+from drafter.data.spreadsheets import engine_hash, missing_table_error
+from drafter.errors import DataError, DrafterError, QueryError, QueryTimeout, SourceError
 from drafter.project.config import Config
 from drafter.project.period import Period
-from drafter.errors import DataError, DrafterError, QueryError, QueryTimeout, SourceError
-from drafter.data.figures import Figure, Provenance, Row, json_value
 from drafter.project.queries import QuerySpec, sql_fingerprint, undefined_parameter, variant_dialect
-from drafter.data.spreadsheets import engine_hash, missing_table_error
-from drafter.data.sources import (
-    clear_sqlite_handler, connect, open_engine, sqlite_deadline_handler, sqlite_file_problem,
-)
 from drafter.project.sql import ParsedSQL, check_select, text_for_sqlalchemy
 
 
@@ -98,7 +103,7 @@ class RunResult:
     params: dict[str, Any] | None = None  # the report period's parameters the queries ran with
     # The consistency rules' SQL data tests (drafter/review/rules.py), run with the queries and kept
     # apart from them: no template sees them, no manifest records them.
-    rule_tests: dict[str, "QueryResult | QueryFailure"] = field(default_factory=dict)
+    rule_tests: dict[str, QueryResult | QueryFailure] = field(default_factory=dict)
 
     @property
     def failures(self) -> list[QueryFailure]:
@@ -124,8 +129,15 @@ def _bind(spec: QuerySpec, parsed: ParsedSQL, sql_file: Path, params: dict[str, 
     return bound
 
 
-def _shape(spec: QuerySpec, source: str, columns: list[str], rows: list[tuple], sql_file: Path,
-           key: str | None = None, description: str | None = None) -> Any:
+def _shape(
+    spec: QuerySpec,
+    source: str,
+    columns: list[str],
+    rows: list[tuple],
+    sql_file: Path,
+    key: str | None = None,
+    description: str | None = None,
+) -> Any:
     """Turn raw rows into the Figure / Row / list[Row] that `returns:` promises; figures are
     named `key` (`prev.q` for a comparison run) instead of the query's name when given."""
     name = key or spec.name
@@ -167,8 +179,7 @@ def _shape(spec: QuerySpec, source: str, columns: list[str], rows: list[tuple], 
 # Server errors that mean "stopped by the statement time limit" (PostgreSQL's SQLSTATE 57014 is
 # also a cancel by hand, so its message is checked instead).
 _TIMEOUT_CODES = {1969, 3024}  # MariaDB max_statement_time, MySQL max_execution_time
-_TIMEOUT_WORDS = ("statement timeout", "max_statement_time", "maximum statement execution time",
-                  "max_execution_time")
+_TIMEOUT_WORDS = ("statement timeout", "max_statement_time", "maximum statement execution time", "max_execution_time")
 
 
 def _is_timeout(orig: BaseException | None, cause: str, dialect: str, deadline_passed: bool) -> bool:
@@ -191,8 +202,15 @@ def _timed_out(spec: QuerySpec, source: str, sql_file: Path, timeout: float, cau
     )
 
 
-def _database_error(spec: QuerySpec, source: str, sql_file: Path, exc: SQLAlchemyError, timeout: float,
-                    dialect: str, deadline_passed: bool) -> DrafterError:
+def _database_error(
+    spec: QuerySpec,
+    source: str,
+    sql_file: Path,
+    exc: SQLAlchemyError,
+    timeout: float,
+    dialect: str,
+    deadline_passed: bool,
+) -> DrafterError:
     orig = getattr(exc, "orig", None)
     cause = str(orig if orig is not None else exc).strip()
     if _is_timeout(orig, cause, dialect, deadline_passed):
@@ -212,7 +230,7 @@ def _database_error(spec: QuerySpec, source: str, sql_file: Path, exc: SQLAlchem
 # MySQL/MariaDB warnings that mean a result was cut short (the statement succeeds all the same).
 _CUT_SHORT = {
     1931: "MariaDB 的递归 CTE 缺省最多迭代 1000 次（max_recursive_iterations），超出部分被静默丢弃："
-          "改写查询以减少递归层数，或请数据库管理员调大该参数。",
+    "改写查询以减少递归层数，或请数据库管理员调大该参数。",
     1260: "GROUP_CONCAT 的结果超过 group_concat_max_len 被截断：改用 COUNT 等聚合，或请数据库管理员调大该参数。",
     1317: "查询被中断，结果不完整：重新生成；反复出现请联系数据库管理员。",
 }
@@ -228,14 +246,22 @@ def _cut_short(conn: Connection, result) -> tuple[str, str] | None:
     return None
 
 
-def run_query(conn: Connection, spec: QuerySpec, source: str, params: dict[str, Any], timeout: float,
-              clock: Callable[[], float] = time.monotonic, job: Job | None = None) -> QueryResult:
+def run_query(
+    conn: Connection,
+    spec: QuerySpec,
+    source: str,
+    params: dict[str, Any],
+    timeout: float,
+    clock: Callable[[], float] = time.monotonic,
+    job: Job | None = None,
+) -> QueryResult:
     dialect = conn.dialect.name
     backend = conn.engine.url.get_backend_name()
     sql, sql_file = spec.sql_for(backend if backend in spec.variants else dialect)
     portable = sql_file == spec.path
-    parsed = check_select(sql, sql_file, spec.sql_line if portable else 1,
-                          None if portable else variant_dialect(sql_file))
+    parsed = check_select(
+        sql, sql_file, spec.sql_line if portable else 1, None if portable else variant_dialect(sql_file)
+    )
     bound = _bind(spec, parsed, sql_file, params, dialect)
     started = clock()
     deadline = started + timeout
@@ -245,15 +271,18 @@ def run_query(conn: Connection, spec: QuerySpec, source: str, params: dict[str, 
         result = conn.execute(text(text_for_sqlalchemy(sql, backend)), bound)
         columns = list(result.keys())
         # A row or scalar query needs two rows at most to tell that it returned too many.
-        rows = [tuple(r) for r in result.fetchall()] if spec.returns == "rows" else [tuple(r) for r in result.fetchmany(2)]
+        rows = (
+            [tuple(r) for r in result.fetchall()] if spec.returns == "rows" else [tuple(r) for r in result.fetchmany(2)]
+        )
         cut = _cut_short(conn, result) if dialect in ("mysql", "mariadb") else None
         result.close()
     except (DBAPIError, SQLAlchemyError) as exc:
         failed_at = clock()
         conn.rollback()
         sheet_error = missing_table_error(conn.engine, spec.name, sql_file, str(getattr(exc, "orig", None) or exc))
-        raise sheet_error or _database_error(spec, source, sql_file, exc, timeout, dialect,
-                                             failed_at >= deadline) from exc
+        raise sheet_error or _database_error(
+            spec, source, sql_file, exc, timeout, dialect, failed_at >= deadline
+        ) from exc
     finally:
         if dialect == "sqlite":
             clear_sqlite_handler(conn)
@@ -262,11 +291,20 @@ def run_query(conn: Connection, spec: QuerySpec, source: str, params: dict[str, 
         # The server's limit struck, yet no error came: MySQL's SLEEP() interrupted by
         # max_execution_time returns 1 instead of failing, and a result cut short must not
         # be printed as a figure. (MariaDB 10.11 raises error 1969 here; MySQL may not.)
-        raise _timed_out(spec, source, sql_file, timeout,
-                         f"语句运行了 {elapsed:.1f} 秒，已到时限；服务器未报错，但结果可能不完整，不予采用")
+        raise _timed_out(
+            spec,
+            source,
+            sql_file,
+            timeout,
+            f"语句运行了 {elapsed:.1f} 秒，已到时限；服务器未报错，但结果可能不完整，不予采用",
+        )
     if cut:
-        raise QueryError(f"查询 {spec.name} 的结果不完整（数据库截断了结果，只给出警告），未采用",
-                         path=sql_file, cause=cut[0], hint=cut[1])
+        raise QueryError(
+            f"查询 {spec.name} 的结果不完整（数据库截断了结果，只给出警告），未采用",
+            path=sql_file,
+            cause=cut[0],
+            hint=cut[1],
+        )
     key = job.key if job is not None else ""
     description = job.description if job is not None else None
     value = _shape(spec, source, columns, rows, sql_file, key or None, description)
@@ -299,8 +337,9 @@ class Job:
     description: str | None = None  # what reviewers see; None: the query's
 
 
-def _run_source(config: Config, source: str, jobs: list[Job],
-                on_done: Callable[[str], None] | None) -> dict[str, QueryResult | QueryFailure]:
+def _run_source(
+    config: Config, source: str, jobs: list[Job], on_done: Callable[[str], None] | None
+) -> dict[str, QueryResult | QueryFailure]:
     settings = config.sources[source]
     out: dict[str, QueryResult | QueryFailure] = {}
 
@@ -320,8 +359,14 @@ def _run_source(config: Config, source: str, jobs: list[Job],
         with connect(source, engine, settings) as conn:
             for job in jobs:
                 try:
-                    out[job.key] = run_query(conn, job.spec, source, job.params, settings.timeout,
-                                             job=job if job.key != job.spec.name else None)
+                    out[job.key] = run_query(
+                        conn,
+                        job.spec,
+                        source,
+                        job.params,
+                        settings.timeout,
+                        job=job if job.key != job.spec.name else None,
+                    )
                 except DrafterError as exc:
                     if job.key != job.spec.name and job.period is not None:
                         # This job's own error: say it is the comparison run, over which period.
@@ -348,9 +393,15 @@ def _at_source(exc: SourceError, config: Config, source: str) -> None:
         exc.line = config.line("sources", source)
 
 
-def run_queries(config: Config, specs: dict[str, QuerySpec], *, params: dict[str, Any] | None = None,
-                on_done: Callable[[str], None] | None = None, extra: list[Job] | None = None,
-                runner: Callable[..., RunResult] | None = None) -> RunResult:
+def run_queries(
+    config: Config,
+    specs: dict[str, QuerySpec],
+    *,
+    params: dict[str, Any] | None = None,
+    on_done: Callable[[str], None] | None = None,
+    extra: list[Job] | None = None,
+    runner: Callable[..., RunResult] | None = None,
+) -> RunResult:
     """Run `specs` with `params` (default: the configuration's period), and the `extra` jobs
     (comparison runs, drafter/data/comparisons.py) alongside them. The project is validated
     already (load_project): sources and parameters are known.
@@ -379,8 +430,9 @@ def run_jobs(config: Config, jobs: list[Job], *, on_done: Callable[[str], None] 
     if groups:
         workers = max(1, min(config.concurrency, len(groups)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="drafter-source") as pool:
-            futures = [pool.submit(_run_source, config, source, group, on_done)
-                       for (source, _), group in groups.items()]
+            futures = [
+                pool.submit(_run_source, config, source, group, on_done) for (source, _), group in groups.items()
+            ]
             for future in futures:
                 collected.update(future.result())
     # Keep the order of the jobs, whatever order the sources finished in.

@@ -22,9 +22,9 @@ from __future__ import annotations
 import importlib.util
 import sqlite3
 import urllib.parse
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Callable, Iterator
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
@@ -36,10 +36,11 @@ from drafter.errors import SourceError
 from drafter.masking import masked_url, scrub, secrets_of
 from drafter.project.config import SourceSettings
 
-__all__ = ["masked_url", "scrub", "secrets_of", "open_engine", "connect", "connection_error"]
+__all__ = ["connect", "connection_error", "masked_url", "open_engine", "scrub", "secrets_of"]
 
 CONNECT_TIMEOUT = 5  # seconds; an unreachable server must fail fast
 APPLICATION_NAME = "drafter"  # how a PostgreSQL DBA sees drafter's sessions (pg_stat_activity)
+
 
 def _sqlite_readonly_url(database: str) -> URL:
     """A `file:` URI with mode=ro, so SQLite itself refuses writes.
@@ -60,9 +61,11 @@ _DEFAULT_AND_INSTALLED = {
     "mysql": ("MySQLdb", "pymysql"),
     "mariadb": ("MySQLdb", "pymysql"),
 }
-DRIVER_HINT = ("PostgreSQL：pip install 'drafter[postgres]'，URL 写成 postgresql+psycopg://…；"
-               "MySQL/MariaDB：pip install 'drafter[mysql]'，URL 写成 mysql+pymysql://…；"
-               "其他数据库请安装其 SQLAlchemy 方言和驱动（见 README“连接真实数据库”）。")
+DRIVER_HINT = (
+    "PostgreSQL：pip install 'drafter[postgres]'，URL 写成 postgresql+psycopg://…；"
+    "MySQL/MariaDB：pip install 'drafter[mysql]'，URL 写成 mysql+pymysql://…；"
+    "其他数据库请安装其 SQLAlchemy 方言和驱动（见 README“连接真实数据库”）。"
+)
 
 
 def _installed(module: str) -> bool:
@@ -97,14 +100,13 @@ def open_engine(name: str, settings: SourceSettings) -> Engine:
         raise SourceError(
             f"数据源“{name}”的 URL 无法解析：{masked_url(settings.url)}",
             hint="URL 形如 postgresql+psycopg://用户@主机:5432/库名、mysql+pymysql://用户@主机:3306/库名"
-                 " 或 sqlite:///sample/x.db；密码中的 @ : / 等字符要写成 %40 %3A %2F。",
+            " 或 sqlite:///sample/x.db；密码中的 @ : / 等字符要写成 %40 %3A %2F。",
         ) from exc
     url = with_installed_driver(url)
     connect_args: dict = {}
     target: str | URL = url
     backend = url.get_backend_name()
-    if backend == "sqlite" and url.database and url.database != ":memory:" \
-            and not url.database.startswith("file:"):
+    if backend == "sqlite" and url.database and url.database != ":memory:" and not url.database.startswith("file:"):
         try:
             target = _sqlite_readonly_url(url.database)
         except FileNotFoundError as exc:
@@ -114,8 +116,14 @@ def open_engine(name: str, settings: SourceSettings) -> Engine:
             ) from exc
     elif backend == "postgresql":
         # TCP keepalives: a server that vanishes mid-query (a cut network) is noticed in about a minute.
-        connect_args = {"connect_timeout": CONNECT_TIMEOUT, "application_name": APPLICATION_NAME,
-                        "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
+        connect_args = {
+            "connect_timeout": CONNECT_TIMEOUT,
+            "application_name": APPLICATION_NAME,
+            "keepalives": 1,
+            "keepalives_idle": 30,
+            "keepalives_interval": 10,
+            "keepalives_count": 3,
+        }
     elif backend in ("mysql", "mariadb"):
         connect_args = {"connect_timeout": CONNECT_TIMEOUT, "charset": "utf8mb4"}
         if url.get_driver_name() == "pymysql":
@@ -159,7 +167,7 @@ def _session_setup(name: str, backend: str, timeout: float) -> Callable:
                     cursor.execute(f"SET SESSION max_execution_time = {millis}")
             elif backend == "sqlite":
                 cursor.execute("PRAGMA query_only = ON")
-        except Exception as exc:  # noqa: BLE001 — the driver's own error class varies
+        except Exception as exc:
             with suppress(Exception):  # SQLAlchemy does not close a connection whose connect event failed
                 cursor.close()
                 dbapi_conn.close()
@@ -183,13 +191,31 @@ def _session_setup(name: str, backend: str, timeout: float) -> Callable:
 # own message naming the source and what to do.
 _SQLITE_CORRUPT = ("file is not a database", "database disk image is malformed", "file is encrypted")
 _SQLITE_LOCKED = ("database is locked", "database table is locked")
-_LOGIN_REFUSED = ("password authentication failed", "access denied for user", "authentication failed",
-                  "no pg_hba.conf entry", "role \"", "no password supplied", "password is required")
-_NO_DATABASE = ("database \"", "unknown database")
-_UNREACHABLE = ("connection refused", "could not translate host name", "name or service not known",
-                "timeout expired", "timed out", "no route to host", "network is unreachable",
-                "can't connect to", "unknown mysql server host", "could not connect to server",
-                "connection to server at", "lost connection to mysql server at 'handshake", "temporary failure in name")
+_LOGIN_REFUSED = (
+    "password authentication failed",
+    "access denied for user",
+    "authentication failed",
+    "no pg_hba.conf entry",
+    'role "',
+    "no password supplied",
+    "password is required",
+)
+_NO_DATABASE = ('database "', "unknown database")
+_UNREACHABLE = (
+    "connection refused",
+    "could not translate host name",
+    "name or service not known",
+    "timeout expired",
+    "timed out",
+    "no route to host",
+    "network is unreachable",
+    "can't connect to",
+    "unknown mysql server host",
+    "could not connect to server",
+    "connection to server at",
+    "lost connection to mysql server at 'handshake",
+    "temporary failure in name",
+)
 
 
 def sqlite_file_problem(name: str, database: str | None, cause: str) -> SourceError | None:
@@ -201,14 +227,14 @@ def sqlite_file_problem(name: str, database: str | None, cause: str) -> SourceEr
             f"数据源“{name}”的 SQLite 文件已损坏或不是 SQLite 数据库{where}",
             cause=cause,
             hint="该文件可能在复制时被截断，或被换成了别的文件：从业务系统重新导出，或从备份恢复；"
-                 "示例库可用 drafter sample create --force 重新生成。查询本身不需要修改。",
+            "示例库可用 drafter sample create --force 重新生成。查询本身不需要修改。",
         )
     if any(w in low for w in _SQLITE_LOCKED):
         return SourceError(
             f"数据源“{name}”的 SQLite 文件被其他程序锁住，暂时读不了{where}",
             cause=cause,
             hint="另一个程序（业务系统、数据导入）正在写这个文件：等它写完后重新生成；"
-                 "或把文件复制一份，在 config.yaml 中让 drafter 读副本。查询本身不需要修改。",
+            "或把文件复制一份，在 config.yaml 中让 drafter 读副本。查询本身不需要修改。",
         )
     return None
 
@@ -238,14 +264,14 @@ def connection_error(name: str, settings: SourceSettings, cause: str) -> SourceE
             f"数据源“{name}”拒绝登录（{shown}）：用户名或密码不对，或该账号不许从本机连接",
             cause=cause,
             hint="核对 URL 中的用户名；密码写在环境变量里（URL 中的 ${变量名}），确认运行前已 export 且没有多余的空格；"
-                 "仍不行请数据库管理员确认该账号存在、可从本机登录（PostgreSQL 的 pg_hba.conf，MySQL 的 用户@主机）。",
+            "仍不行请数据库管理员确认该账号存在、可从本机登录（PostgreSQL 的 pg_hba.conf，MySQL 的 用户@主机）。",
         )
     if any(w in low for w in _UNREACHABLE):
         return SourceError(
             f"无法连接数据源“{name}”（{shown}）：服务器没有应答",
             cause=cause,
             hint="检查服务器是否在运行、URL 中的地址和端口是否正确、本机到服务器的网络和防火墙是否放行；"
-                 f"drafter 等待 {CONNECT_TIMEOUT} 秒后放弃。",
+            f"drafter 等待 {CONNECT_TIMEOUT} 秒后放弃。",
         )
     return SourceError(
         f"无法连接数据源“{name}”（{shown}）",

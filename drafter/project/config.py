@@ -20,13 +20,13 @@ from pydantic_core import ErrorDetails
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from drafter.data.figures import strip_internal_marks
 from drafter.data.spreadsheets import is_spreadsheet
 from drafter.errors import ConfigError, numbered_context
-from drafter.data.figures import strip_internal_marks
 from drafter.masking import mask_userinfo, remember, scrub
 from drafter.project.period import KINDS, Period, PeriodError, default_period
-from drafter.word.style import StyleSettings
 from drafter.project.yamlfile import Location, line_of, load_yaml
+from drafter.word.style import StyleSettings
 
 DEFAULT_CONFIG = "config.yaml"
 SOURCE_ENV_PREFIX = "DRAFTER_SOURCE_"
@@ -74,7 +74,9 @@ class ReportSettings(_Model):
 
 
 class SourceSettings(_Model):
-    url: str = Field(description="SQLAlchemy 连接 URL（可用 ${环境变量}），或 .xlsx 工作簿、.csv 文件、放 .csv 的文件夹的路径")
+    url: str = Field(
+        description="SQLAlchemy 连接 URL（可用 ${环境变量}），或 .xlsx 工作簿、.csv 文件、放 .csv 的文件夹的路径"
+    )
     timeout: float = Field(60.0, gt=0, description="单个查询的超时（秒）")
     description: str | None = Field(None, description="系统名称，供报告和检查结果显示")
 
@@ -163,7 +165,7 @@ class Config(_Model):
     def report_date(self) -> dt.date:
         return self.report.date or self.period.last_day
 
-    def with_year(self, year: int) -> "Config":
+    def with_year(self, year: int) -> Config:
         """The same configuration for the year `year` (a year period)."""
         return self.with_period(Period.of_year(year))
 
@@ -288,8 +290,9 @@ def _validation_error(exc: ValidationError, path: Path, lines: dict, text: str) 
         message = f"未知的配置项“{dotted}”"
         hint = f"是否想写“{close[0]}”？" if close else f"此处可用的配置项：{'、'.join(known)}。"
         # The key it should have been is then reported missing: say it once, here.
-        rest = [(l, e) for l, e in rest
-                if not (e["type"] == "missing" and close and l == (*loc[:-1], close[0]))]
+        rest = [
+            (where, e) for where, e in rest if not (e["type"] == "missing" and close and where == (*loc[:-1], close[0]))
+        ]
     elif first["type"] == "missing":
         message = f"缺少必填的配置项“{dotted}”"
         hint = "请在 config.yaml 中补上该项（见 README 的配置说明）。"
@@ -299,16 +302,14 @@ def _validation_error(exc: ValidationError, path: Path, lines: dict, text: str) 
         shown = f"（现在是“{value}”）" if isinstance(value, (str, int, float)) else ""
         message = f"配置项“{dotted}”的值不合要求{shown}"
         hint = (f"此处应为{expected}。" if expected else "") + "请按 README 的配置说明修改该值。"
-    more = [f"另有：{'.'.join(str(p) for p in l)} — {e['msg']}" for l, e in rest[:4]]
+    more = [f"另有：{'.'.join(str(p) for p in where)} — {e['msg']}" for where, e in rest[:4]]
     context = numbered_context(text, line) if line else None
     if more:
         context = "\n".join(filter(None, [context, *more]))
-    return ConfigError(
-        message, path=path, line=line, cause=first["msg"], hint=hint, context=context
-    )
+    return ConfigError(message, path=path, line=line, cause=first["msg"], hint=hint, context=context)
 
 
-def _check_url(name: str, url: str, config: "Config") -> None:
+def _check_url(name: str, url: str, config: Config) -> None:
     """A URL SQLAlchemy cannot parse is a mistake in the file: say so before any query runs."""
     try:
         make_url(url)
@@ -338,9 +339,7 @@ def _resolve_sqlite(url: str, root: Path) -> str:
         return url
     if Path(database).is_absolute():
         return url
-    return parsed.set(database=str((root / database).resolve())).render_as_string(
-        hide_password=False
-    )
+    return parsed.set(database=str((root / database).resolve())).render_as_string(hide_password=False)
 
 
 def _apply_source_overrides(data: dict, overrides: dict[str, str], environ) -> None:
@@ -348,7 +347,7 @@ def _apply_source_overrides(data: dict, overrides: dict[str, str], environ) -> N
     if not isinstance(sources, dict):
         return
     env_overrides = {
-        key[len(SOURCE_ENV_PREFIX):].lower(): value
+        key[len(SOURCE_ENV_PREFIX) :].lower(): value
         for key, value in environ.items()
         if key.startswith(SOURCE_ENV_PREFIX)
     }
@@ -413,7 +412,9 @@ def load_config(
     if config.report.year is None and config.report.period is None:
         line = config.line("report")
         raise ConfigError(
-            "缺少必填的配置项“report.year”", path=path, line=line,
+            "缺少必填的配置项“report.year”",
+            path=path,
+            line=line,
             context=numbered_context(text, line) if line else None,
             hint="年度报告写 report.year: 2025；季度、月度等报告写 report.period: quarter（或 half、month），"
             "也可写一个具体期间，如 report.period: 2025Q1。",

@@ -110,8 +110,9 @@ def parse_query(path: Path, text: str | None = None) -> QuerySpec:
                 "查询文件不是 UTF-8 编码", path=path, cause=str(exc), hint="请用 UTF-8 编码另存该文件。"
             ) from exc
         except OSError as exc:
-            raise QueryError("查询文件无法读取", path=path, cause=str(exc),
-                             hint="检查文件权限，或它是否正被其他程序独占打开。") from exc
+            raise QueryError(
+                "查询文件无法读取", path=path, cause=str(exc), hint="检查文件权限，或它是否正被其他程序独占打开。"
+            ) from exc
     header: dict[str, str] = {}
     header_lines: dict[str, int] = {}
     lines = text.splitlines()
@@ -134,8 +135,7 @@ def parse_query(path: Path, text: str | None = None) -> QuerySpec:
                 f"查询文件头有未知的项“{key}”",
                 path=path,
                 line=i + 1,
-                hint=(f"是否想写“{close[0]}”？" if close else "")
-                + f"可用的项：{'、'.join(HEADER_KEYS)}。",
+                hint=(f"是否想写“{close[0]}”？" if close else "") + f"可用的项：{'、'.join(HEADER_KEYS)}。",
             )
         header[key] = value
         header_lines[key] = i + 1
@@ -192,11 +192,13 @@ def scan_queries(directory: Path) -> tuple[dict[str, QuerySpec], list[QueryError
     what is wrong with the rest: a bad header, a name used twice, a variant without its query.
     `load_queries` stops at the first problem; `drafter lint` reports them all."""
     if not directory.is_dir():
-        return {}, [QueryError(
-            "找不到查询目录",
-            path=directory,
-            hint="在 config.yaml 的 queries: 中写对目录，或新建该目录并放入 .sql 文件。",
-        )]
+        return {}, [
+            QueryError(
+                "找不到查询目录",
+                path=directory,
+                hint="在 config.yaml 的 queries: 中写对目录，或新建该目录并放入 .sql 文件。",
+            )
+        ]
     specs: dict[str, QuerySpec] = {}
     problems: list[QueryError] = []
     variants: list[tuple[str, str, Path]] = []
@@ -213,23 +215,27 @@ def scan_queries(directory: Path) -> tuple[dict[str, QuerySpec], list[QueryError
             problems.append(exc)
             continue
         if spec.name in specs:
-            problems.append(QueryError(
-                f"查询名“{spec.name}”重复",
-                path=path,
-                line=1,
-                hint=f"另一个同名文件：{specs[spec.name].path}。查询名取自文件名，须唯一，请改名其一。",
-            ))
+            problems.append(
+                QueryError(
+                    f"查询名“{spec.name}”重复",
+                    path=path,
+                    line=1,
+                    hint=f"另一个同名文件：{specs[spec.name].path}。查询名取自文件名，须唯一，请改名其一。",
+                )
+            )
             continue
         specs[spec.name] = spec
     for name, dialect, path in variants:
         if name in specs:
             specs[name].variants[dialect] = path
         else:
-            problems.append(QueryError(
-                f"方言变体“{path.name}”没有对应的通用查询 {name}.sql",
-                path=path,
-                hint=f"变体只能替换已有的查询：先写通用的 {name}.sql（含文件头）。",
-            ))
+            problems.append(
+                QueryError(
+                    f"方言变体“{path.name}”没有对应的通用查询 {name}.sql",
+                    path=path,
+                    hint=f"变体只能替换已有的查询：先写通用的 {name}.sql（含文件头）。",
+                )
+            )
     return specs, problems
 
 
@@ -248,8 +254,9 @@ def sql_files(spec: QuerySpec) -> list[tuple[Path, str, int, str | None]]:
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise QueryError("方言变体文件无法读取", path=path, cause=str(exc),
-                             hint="请用 UTF-8 编码保存该文件，并检查文件权限。") from exc
+            raise QueryError(
+                "方言变体文件无法读取", path=path, cause=str(exc), hint="请用 UTF-8 编码保存该文件，并检查文件权限。"
+            ) from exc
         files.append((path, text, 1, dialect))
     return files
 
@@ -261,13 +268,15 @@ def query_problems(spec: QuerySpec, *, sources: list[str], parameters: list[str]
     found: list[QueryError] = []
     if spec.source not in sources:
         close = difflib.get_close_matches(spec.source, sources, n=1)
-        found.append(QueryError(
-            f"查询 {spec.name} 的数据源“{spec.source}”未在 config.yaml 的 sources: 中配置",
-            path=spec.path,
-            line=spec.line_of("source"),
-            hint=(f"是否想写“{close[0]}”？" if close else "")
-            + f"已配置的数据源：{'、'.join(sources) or '（无）'}。",
-        ))
+        found.append(
+            QueryError(
+                f"查询 {spec.name} 的数据源“{spec.source}”未在 config.yaml 的 sources: 中配置",
+                path=spec.path,
+                line=spec.line_of("source"),
+                hint=(f"是否想写“{close[0]}”？" if close else "")
+                + f"已配置的数据源：{'、'.join(sources) or '（无）'}。",
+            )
+        )
     if spec.per is not None:
         from drafter.data.grouping import grouping_problems
 
@@ -276,26 +285,37 @@ def query_problems(spec: QuerySpec, *, sources: list[str], parameters: list[str]
         parsed = analyse(sql, dialect)
         if parsed.problems:
             found.append(error_of(parsed.problems[0], sql, path, first_line))
-        found += [undefined_parameter(spec.name, name, path, sql, first_line, parameters, dialect)
-                  for name in parsed.parameters if name not in parameters]
+        found += [
+            undefined_parameter(spec.name, name, path, sql, first_line, parameters, dialect)
+            for name in parsed.parameters
+            if name not in parameters
+        ]
     return found
 
 
-def undefined_parameter(query: str, name: str, path: Path, sql: str, first_line: int,
-                        parameters: list[str], dialect: str | None = None) -> QueryError:
+def undefined_parameter(
+    query: str, name: str, path: Path, sql: str, first_line: int, parameters: list[str], dialect: str | None = None
+) -> QueryError:
     """The one message for a `:name` in a query's SQL that no parameter defines."""
     close = difflib.get_close_matches(name, parameters, n=1)
     offset = analyse(sql, dialect).parameter_offset(name)
     line = first_line + sql[:offset].count("\n") if offset is not None else None
     # :half / :quarter / :month exist only for a period of that kind (drafter/project/period.py).
-    kind = {"half": ("半年", "2025H1", "half"), "quarter": ("季度", "2025Q1", "quarter"),
-            "month": ("月", "2025-03", "month")}.get(name)
+    kind = {
+        "half": ("半年", "2025H1", "half"),
+        "quarter": ("季度", "2025Q1", "quarter"),
+        "month": ("月", "2025-03", "month"),
+    }.get(name)
     return QueryError(
         f"查询 {query} 用到的参数 :{name} 没有定义" + (f"（:{name} 只在报告期间是{kind[0]}时才有）" if kind else ""),
         path=path,
         line=line,
-        hint=(f"用 --period {kind[1]} 或 config.yaml 的 report.period: {kind[2]}；"
-              "或改用 :period_start、:period_end，它们对任何期间都有。" if kind else "")
+        hint=(
+            f"用 --period {kind[1]} 或 config.yaml 的 report.period: {kind[2]}；"
+            "或改用 :period_start、:period_end，它们对任何期间都有。"
+            if kind
+            else ""
+        )
         + (f"是否想写“:{close[0]}”？" if close and not kind else "")
         + f"可用的参数：{'、'.join(':' + p for p in parameters)}；其他参数请写在 config.yaml 的 parameters: 中。",
     )

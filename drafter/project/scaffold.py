@@ -202,6 +202,7 @@ def init_project(
         )
     from drafter.outputs import write_atomically
     from drafter.word.master import build_master
+
     def text(content: str) -> Callable[[Path], None]:
         def write(path: Path) -> None:
             path.write_text(content, encoding="utf-8")

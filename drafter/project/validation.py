@@ -24,18 +24,27 @@ import difflib
 import io
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import CodeType
-from typing import TYPE_CHECKING, Any, Iterator, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from jinja2 import Environment, TemplateSyntaxError, nodes
 from jinja2.compiler import Frame
 
-from drafter.errors import (ConfigError, DrafterError, QueryError, TemplateError, excerpt, location_of,
-                            numbered_context, render_message)
-from drafter.text.environment import GuardedCodeGenerator
+from drafter.errors import (
+    ConfigError,
+    DrafterError,
+    QueryError,
+    TemplateError,
+    excerpt,
+    location_of,
+    numbered_context,
+    render_message,
+)
 from drafter.project.period import BUILTIN_PARAMETERS, Period, PeriodError
+from drafter.text.environment import GuardedCodeGenerator
 
 if TYPE_CHECKING:
     from drafter.project.config import Config
@@ -49,11 +58,26 @@ PERIOD_PARAMETERS = BUILTIN_PARAMETERS
 # Every name a template may use besides the queries: `period` (a Period), `prev` and `last`
 # (the same queries over the period a year earlier and the period just before).
 COMPARISON_NAMES = ("prev", "last")
-BUILTIN_NAMES = frozenset({*REPORT_KEYS, "year", "period_start", "period_end", "params", "report", "period",
-                           *COMPARISON_NAMES})
+BUILTIN_NAMES = frozenset(
+    {*REPORT_KEYS, "year", "period_start", "period_end", "params", "report", "period", *COMPARISON_NAMES}
+)
 # What a template may read of `period` (drafter/project/period.py).
-PERIOD_KEYS = ("kind", "kind_label", "label", "code", "start", "end", "last_day", "days", "year", "half",
-               "quarter", "month", "prev", "last")
+PERIOD_KEYS = (
+    "kind",
+    "kind_label",
+    "label",
+    "code",
+    "start",
+    "end",
+    "last_day",
+    "days",
+    "year",
+    "half",
+    "quarter",
+    "month",
+    "prev",
+    "last",
+)
 # Names a query file may not take: the built-ins, the master's `body`, and `unit` (a project
 # drafted per unit binds it).
 RESERVED_NAMES = BUILTIN_NAMES | {"body", "unit"}
@@ -80,9 +104,19 @@ class Finding:
     error: DrafterError | None = field(default=None, compare=False, repr=False)
 
     @classmethod
-    def from_error(cls, exc: DrafterError) -> "Finding":
-        return cls(exc.message, exc.path, exc.line, exc.where, exc.hint, exc.cause, exc.context,
-                   column=exc.column, kind=type(exc), error=exc)
+    def from_error(cls, exc: DrafterError) -> Finding:
+        return cls(
+            exc.message,
+            exc.path,
+            exc.line,
+            exc.where,
+            exc.hint,
+            exc.cause,
+            exc.context,
+            column=exc.column,
+            kind=type(exc),
+            error=exc,
+        )
 
     def location(self) -> str:
         return location_of(self.path, self.line, self.column, where=self.where)
@@ -93,8 +127,16 @@ class Finding:
     def to_error(self) -> DrafterError:
         """The finding as the error a command stops with: the input is wrong and nothing ran
         yet, so the exit code is 2 whatever the kind."""
-        error = self.kind(self.message, path=self.path, line=self.line, column=self.column, where=self.where,
-                          hint=self.hint, cause=self.cause, context=self.context)
+        error = self.kind(
+            self.message,
+            path=self.path,
+            line=self.line,
+            column=self.column,
+            where=self.where,
+            hint=self.hint,
+            cause=self.cause,
+            context=self.context,
+        )
         if self.error is not None:  # the same words, with the underlying cause chained
             error.__cause__ = self.error.__cause__
         error.exit_code = 2
@@ -137,8 +179,13 @@ class _Use:
     via: str | None = None  # `prev` / `last`: the query named after a comparison
 
 
-def validate(config: str | Path | Config = "config.yaml", *, year: int | None = None,
-             sources: dict[str, str] | None = None, period: Period | str | None = None) -> Validation:
+def validate(
+    config: str | Path | Config = "config.yaml",
+    *,
+    year: int | None = None,
+    sources: dict[str, str] | None = None,
+    period: Period | str | None = None,
+) -> Validation:
     """Read the project at `config` (a path, or a Config already loaded) and check it whole,
     for `period` (a Period or its written form), else the year period `year`, else the
     project's default period.
@@ -197,14 +244,18 @@ def validate(config: str | Path | Config = "config.yaml", *, year: int | None = 
     specs = _lint_queries(queries_dir, source_names, parameters, findings)
     uses: list[_Use] = []
     compiled: dict[Path, CodeType] = {}
-    templates = (_lint_sections(sections, resolve, findings, uses, compiled)
-                 + _lint_master(master, findings, uses))
+    templates = _lint_sections(sections, resolve, findings, uses, compiled) + _lint_master(master, findings, uses)
     # Appendices switched off are checked too: switching one on should not reveal mistakes.
     for appendix in loaded.templates.appendices if loaded is not None else []:
         templates += _lint_sections([appendix.file], resolve, findings, uses, compiled)
     if queries_dir.is_dir():  # else every query name would be reported again as undefined
-        _check_names(uses, specs, param_keys, findings,
-                     frozenset({"unit"}) if loaded is not None and loaded.units is not None else frozenset())
+        _check_names(
+            uses,
+            specs,
+            param_keys,
+            findings,
+            frozenset({"unit"}) if loaded is not None and loaded.units is not None else frozenset(),
+        )
     if templates:  # with no template to read, "unused" would only repeat that
         used = {u.name for u in uses}
         units_query = getattr(loaded.units, "query", None) if loaded is not None else None
@@ -214,10 +265,16 @@ def validate(config: str | Path | Config = "config.yaml", *, year: int | None = 
                     how = f"{{% for r in {name} %}}{{{{ r.列名 }}}}{{% endfor %}} 逐行写出它的数字"
                 else:
                     how = f"{{{{ {name if spec.returns == 'scalar' else name + '.列名'} }}}} 写出它的数字"
-                findings.append(Finding(
-                    f"查询 {name} 没有在任何模板中使用", spec.path, 1, severity="warning", kind=QueryError,
-                    hint=f"在模板中用 {how}；不再需要就删去该文件。",
-                ))
+                findings.append(
+                    Finding(
+                        f"查询 {name} 没有在任何模板中使用",
+                        spec.path,
+                        1,
+                        severity="warning",
+                        kind=QueryError,
+                        hint=f"在模板中用 {how}；不再需要就删去该文件。",
+                    )
+                )
     if loaded is not None:
         _lint_rules(loaded, specs, findings)
     config_file = config_path.resolve()
@@ -245,29 +302,46 @@ def _lint_rules(config: Config, specs: dict[str, QuerySpec], findings: list[Find
             try:
                 tree = env.parse(f"{{{{ {expression} }}}}")
             except JinjaSyntaxError as exc:
-                findings.append(Finding(f"规则“{rule.name}”中的“{expression}”写法有误", rule.path, rule.line,
-                                        cause=exc.message, hint="写成模板中的写法，如 查询名.列名 或 a.x + a.y。",
-                                        kind=ConfigError))
+                findings.append(
+                    Finding(
+                        f"规则“{rule.name}”中的“{expression}”写法有误",
+                        rule.path,
+                        rule.line,
+                        cause=exc.message,
+                        hint="写成模板中的写法，如 查询名.列名 或 a.x + a.y。",
+                        kind=ConfigError,
+                    )
+                )
                 continue
             for name in dict.fromkeys(n.name for n in tree.find_all(nodes.Name)):
                 if name not in specs and name not in BUILTIN_NAMES:
                     close = difflib.get_close_matches(name, list(specs), n=1)
-                    findings.append(Finding(
-                        f"规则“{rule.name}”用到了未定义的查询“{name}”", rule.path, rule.line, kind=ConfigError,
-                        hint=(f"是否想写“{close[0]}”？" if close else "") + "规则中的名称是查询名（queries/ 下的文件名）。",
-                    ))
+                    findings.append(
+                        Finding(
+                            f"规则“{rule.name}”用到了未定义的查询“{name}”",
+                            rule.path,
+                            rule.line,
+                            kind=ConfigError,
+                            hint=(f"是否想写“{close[0]}”？" if close else "")
+                            + "规则中的名称是查询名（queries/ 下的文件名）。",
+                        )
+                    )
             for node in tree.find_all(nodes.Getattr):
                 spec = specs.get(node.node.name) if isinstance(node.node, nodes.Name) else None
                 parsed = spec.parsed.columns if spec is not None else None
                 columns = list(parsed) if parsed is not None else None
                 if spec is not None and columns is not None and node.attr not in columns:
                     close = difflib.get_close_matches(node.attr, columns, n=1)
-                    findings.append(Finding(
-                        f"规则“{rule.name}”用到了查询 {spec.name} 没有的列“{node.attr}”", rule.path, rule.line,
-                        kind=ConfigError,
-                        hint=(f"是否想写“{spec.name}.{close[0]}”？" if close else "")
-                        + f"查询 {spec.name} 返回的列：{'、'.join(columns)}。",
-                    ))
+                    findings.append(
+                        Finding(
+                            f"规则“{rule.name}”用到了查询 {spec.name} 没有的列“{node.attr}”",
+                            rule.path,
+                            rule.line,
+                            kind=ConfigError,
+                            hint=(f"是否想写“{spec.name}.{close[0]}”？" if close else "")
+                            + f"查询 {spec.name} 返回的列：{'、'.join(columns)}。",
+                        )
+                    )
     for spec in ruleset.sql_tests:
         try:
             check_select(spec.sql, spec.path, spec.sql_line)
@@ -278,11 +352,15 @@ def _lint_rules(config: Config, specs: dict[str, QuerySpec], findings: list[Find
 def _order(finding: Finding) -> tuple:
     """File by file, then line by line (paragraph by paragraph in the master)."""
     number = re.search(r"\d+", finding.where or "")
-    return (str(finding.path or ""), finding.where is not None and not finding.where.startswith("第"),
-            finding.line or (int(number.group()) if number else 0))
+    return (
+        str(finding.path or ""),
+        finding.where is not None and not finding.where.startswith("第"),
+        finding.line or (int(number.group()) if number else 0),
+    )
 
 
 # -- config.yaml ----------------------------------------------------------------------------
+
 
 def _check_config(config: Config, findings: list[Finding]) -> None:
     """What config.yaml loads fine but no build could use: a parameter that redefines a
@@ -291,12 +369,17 @@ def _check_config(config: Config, findings: list[Finding]) -> None:
 
     for key in config.parameters:
         if key in PERIOD_PARAMETERS:
-            findings.append(Finding(
-                f"parameters: 中的“{key}”与内置参数重名", config.path, config.line("parameters", key),
-                kind=ConfigError,
-                hint=f"{'、'.join(':' + p for p in PERIOD_PARAMETERS)} 由 drafter 按报告期间绑定，不能在 parameters: "
-                "中重新定义；期间用 --period、--year 或 config.yaml 的 report.period / report.year 指定，"
-                "其他参数请换一个名字。"))
+            findings.append(
+                Finding(
+                    f"parameters: 中的“{key}”与内置参数重名",
+                    config.path,
+                    config.line("parameters", key),
+                    kind=ConfigError,
+                    hint=f"{'、'.join(':' + p for p in PERIOD_PARAMETERS)} 由 drafter 按报告期间绑定，不能在 parameters: "
+                    "中重新定义；期间用 --period、--year 或 config.yaml 的 report.period / report.year 指定，"
+                    "其他参数请换一个名字。",
+                )
+            )
     from drafter.project.units import probe_unit
 
     values = text_setting_values(config, probe_unit() if config.units is not None else None)
@@ -309,8 +392,10 @@ def _check_config(config: Config, findings: list[Finding]) -> None:
 
 # -- queries --------------------------------------------------------------------------------
 
-def _lint_queries(directory: Path, sources: list[str] | None, parameters: list[str] | None,
-                  findings: list[Finding]) -> dict[str, QuerySpec]:
+
+def _lint_queries(
+    directory: Path, sources: list[str] | None, parameters: list[str] | None, findings: list[Finding]
+) -> dict[str, QuerySpec]:
     from drafter.project.queries import query_problems, scan_queries, sql_files
     from drafter.project.sql import check_select
 
@@ -318,9 +403,15 @@ def _lint_queries(directory: Path, sources: list[str] | None, parameters: list[s
     findings.extend(Finding.from_error(e) for e in problems)
     for spec in specs.values():
         if spec.name in RESERVED_NAMES:
-            findings.append(Finding(
-                f"查询名“{spec.name}”与内置名称冲突", spec.path, 1, kind=QueryError,
-                hint=f"请给文件改名；内置名称：{'、'.join(sorted(RESERVED_NAMES))}。"))
+            findings.append(
+                Finding(
+                    f"查询名“{spec.name}”与内置名称冲突",
+                    spec.path,
+                    1,
+                    kind=QueryError,
+                    hint=f"请给文件改名；内置名称：{'、'.join(sorted(RESERVED_NAMES))}。",
+                )
+            )
         if sources is None or parameters is None:  # config.yaml did not load: both are unknown
             for path, sql, first, dialect in sql_files(spec):
                 try:
@@ -334,17 +425,19 @@ def _lint_queries(directory: Path, sources: list[str] | None, parameters: list[s
 
 # -- templates ------------------------------------------------------------------------------
 
+
 def _environment(trace: bool = False):
-    from drafter.text.environment import make_environment
     from drafter.data.figures import FigureRegistry
+    from drafter.text.environment import make_environment
 
     # Section templates are parsed with their conditions over figures traced
     # (drafter/text/wording.py): the code compiled here is the code build renders.
     return make_environment(FigureRegistry(), trace=trace)
 
 
-def _lint_sections(sections, resolve, findings: list[Finding], uses: list[_Use],
-                   compiled: dict[Path, CodeType]) -> list[Path]:
+def _lint_sections(
+    sections, resolve, findings: list[Finding], uses: list[_Use], compiled: dict[Path, CodeType]
+) -> list[Path]:
     from drafter.text.blocks import mark_table_lines
     from drafter.text.sections import read_template, section_files, wide_tag_error, wide_tags
 
@@ -366,8 +459,7 @@ def _lint_sections(sections, resolve, findings: list[Finding], uses: list[_Use],
         except TemplateError as exc:
             findings.append(Finding.from_error(exc))
             continue
-        findings += [Finding.from_error(wide_tag_error(path, source, line, mark))
-                     for line, mark in wide_tags(source)]
+        findings += [Finding.from_error(wide_tag_error(path, source, line, mark)) for line, mark in wide_tags(source)]
         # Parsed as the build renders it: table lines carry their line-number marks (text only).
         tree = _parse(env, source, path, findings, text=mark_table_lines(source))
         if tree is None:
@@ -400,9 +492,16 @@ def _lint_master(master: Path, findings: list[Finding], uses: list[_Use]) -> lis
         if broken:  # most likely the broken tags' doing: reported above
             return [master]
         at, text = paragraphs[exc.lineno - 1] if exc.lineno and exc.lineno <= len(paragraphs) else (None, "")
-        findings.append(Finding("Word 母版中的模板语法错误", master, where=at, cause=exc.message,
-                                context=f"  > {at} | {text}" if at else None,
-                                hint="检查 {{ }} 与 {% %} 是否成对、拼写是否正确；{%p if %} 要有 {%p endif %}。"))
+        findings.append(
+            Finding(
+                "Word 母版中的模板语法错误",
+                master,
+                where=at,
+                cause=exc.message,
+                context=f"  > {at} | {text}" if at else None,
+                hint="检查 {{ }} 与 {% %} 是否成对、拼写是否正确；{%p if %} 要有 {%p endif %}。",
+            )
+        )
         return [master]
     _scan(env, tree, source, master, paragraphs, findings, uses, extra_names={"body"})
     return [master]
@@ -461,8 +560,17 @@ class _TrackingGenerator(GuardedCodeGenerator):
                 self.undeclared.add(param)
 
 
-def _scan(env, tree, source: str, path: Path, paragraphs, findings: list[Finding], uses: list[_Use],
-          extra_names: frozenset | set = frozenset(), compiled: dict[Path, CodeType] | None = None) -> None:
+def _scan(
+    env,
+    tree,
+    source: str,
+    path: Path,
+    paragraphs,
+    findings: list[Finding],
+    uses: list[_Use],
+    extra_names: frozenset | set = frozenset(),
+    compiled: dict[Path, CodeType] | None = None,
+) -> None:
     """Record the names and columns `tree` uses; report unknown filters. Where the template
     is clean, its compiled code goes into `compiled`."""
     from drafter.text.environment import FORMAT_FILTERS, VALUE_FILTERS
@@ -485,16 +593,30 @@ def _scan(env, tree, source: str, path: Path, paragraphs, findings: list[Finding
             line, where, context = place(node.lineno, node.name)
             ours = [*FORMAT_FILTERS, *VALUE_FILTERS]
             close = difflib.get_close_matches(node.name, ours, n=2)
-            findings.append(Finding(
-                f"未知的过滤器“{node.name}”", path, line, where,
-                hint=(f"是否想写“{'”或“'.join(close)}”？" if close else "") + f"可用的过滤器：{'、'.join(ours)}。",
-                context=context))
+            findings.append(
+                Finding(
+                    f"未知的过滤器“{node.name}”",
+                    path,
+                    line,
+                    where,
+                    hint=(f"是否想写“{'”或“'.join(close)}”？" if close else "") + f"可用的过滤器：{'、'.join(ours)}。",
+                    context=context,
+                )
+            )
 
     for node in found[nodes.Test]:
         if node.name not in env.tests:
             line, where, context = place(node.lineno, node.name)
-            findings.append(Finding(f"未知的判断“is {node.name}”", path, line, where, context=context,
-                                    hint="可用的判断如 is defined、is none、is number；见 Jinja 文档。"))
+            findings.append(
+                Finding(
+                    f"未知的判断“is {node.name}”",
+                    path,
+                    line,
+                    where,
+                    context=context,
+                    hint="可用的判断如 is defined、is none、is number；见 Jinja 文档。",
+                )
+            )
     # Compiling checks filter and test names: let it pass over the unknowns reported above.
     env.filters.update({n.name: str for n in found[nodes.Filter] if n.name not in env.filters})
     env.tests.update({n.name: bool for n in found[nodes.Test] if n.name not in env.tests})
@@ -519,14 +641,24 @@ def _scan(env, tree, source: str, path: Path, paragraphs, findings: list[Finding
             for child in node.else_:
                 visit(child, loops)
             return
-        if (isinstance(node, nodes.Call) and isinstance(node.node, nodes.Getattr)
-                and node.node.attr in _MUTATING_METHODS):
+        if (
+            isinstance(node, nodes.Call)
+            and isinstance(node.node, nodes.Getattr)
+            and node.node.attr in _MUTATING_METHODS
+        ):
             from drafter.text.environment import blocked_access_error
 
             line, where, context = place(node.lineno, node.node.attr)
-            findings.append(replace(Finding.from_error(blocked_access_error(
-                path, line, context, f"access to attribute '{node.node.attr}' of a mutable object is unsafe")),
-                where=where))
+            findings.append(
+                replace(
+                    Finding.from_error(
+                        blocked_access_error(
+                            path, line, context, f"access to attribute '{node.node.attr}' of a mutable object is unsafe"
+                        )
+                    ),
+                    where=where,
+                )
+            )
             return
         if isinstance(node, nodes.Getattr) and node.attr.startswith("_"):
             from drafter.text.environment import blocked_access_error
@@ -536,27 +668,44 @@ def _scan(env, tree, source: str, path: Path, paragraphs, findings: list[Finding
             if len(findings) > before:
                 return
             line, where, context = place(node.lineno, node.attr)
-            findings.append(replace(Finding.from_error(blocked_access_error(
-                path, line, context, f"access to attribute '{node.attr}' is unsafe")), where=where))
+            findings.append(
+                replace(
+                    Finding.from_error(
+                        blocked_access_error(path, line, context, f"access to attribute '{node.attr}' is unsafe")
+                    ),
+                    where=where,
+                )
+            )
             return
-        if (isinstance(node, (nodes.Getattr, nodes.Getitem)) and isinstance(node.node, (nodes.Getattr, nodes.Getitem))
-                and isinstance(node.node.node, nodes.Name) and node.node.node.name in COMPARISON_NAMES
-                and node.node.node.name in free):
+        if (
+            isinstance(node, (nodes.Getattr, nodes.Getitem))
+            and isinstance(node.node, (nodes.Getattr, nodes.Getitem))
+            and isinstance(node.node.node, nodes.Name)
+            and node.node.node.name in COMPARISON_NAMES
+            and node.node.node.name in free
+        ):
             # `prev.q.col`: column col of query q (over the shifted period); `prev.period.label` is no query.
             query, key = _key_of(node.node), _key_of(node)
             if query is not None and key is not None and query != "period":
                 line, where, context = place(node.lineno, key)
                 uses.append(_Use(query, key, path, line, where, context, via=node.node.node.name))
-        if (isinstance(node, (nodes.Getattr, nodes.Getitem)) and isinstance(node.node, nodes.Name)
-                and node.node.name in COMPARISON_NAMES and node.node.name in free):
+        if (
+            isinstance(node, (nodes.Getattr, nodes.Getitem))
+            and isinstance(node.node, nodes.Name)
+            and node.node.name in COMPARISON_NAMES
+            and node.node.name in free
+        ):
             query = _key_of(node)
             if query is not None and query != "period":
                 line, where, context = place(node.lineno, query)
                 uses.append(_Use(query, None, path, line, where, context, id(node) in printed, via=node.node.name))
         if isinstance(node, (nodes.Getattr, nodes.Getitem)) and isinstance(node.node, nodes.Name):
             base = node.node
-            key = node.attr if isinstance(node, nodes.Getattr) else (
-                node.arg.value if isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str) else None)
+            key = (
+                node.attr
+                if isinstance(node, nodes.Getattr)
+                else (node.arg.value if isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str) else None)
+            )
             name = loops.get(base.name) or (base.name if base.name in free else None)
             if key is not None and name is not None:
                 columns_seen.add(id(base))
@@ -581,17 +730,38 @@ def _key_of(node: nodes.Getattr | nodes.Getitem) -> str | None:
 
 
 # Methods that change a list, dict or set: the immutable sandbox refuses them at render time.
-_MUTATING_METHODS = frozenset({
-    "append", "extend", "insert", "pop", "remove", "reverse", "sort", "clear", "popitem", "setdefault",
-    "update", "add", "discard", "difference_update", "intersection_update", "symmetric_difference_update",
-})
+_MUTATING_METHODS = frozenset(
+    {
+        "append",
+        "extend",
+        "insert",
+        "pop",
+        "remove",
+        "reverse",
+        "sort",
+        "clear",
+        "popitem",
+        "setdefault",
+        "update",
+        "add",
+        "discard",
+        "difference_update",
+        "intersection_update",
+        "symmetric_difference_update",
+    }
+)
 
 # What a template may read of a scalar query's Figure besides printing it.
 _FIGURE_ATTRIBUTES = frozenset({"value", "missing", "description"})
 
 
-def _check_names(uses: list[_Use], specs: dict[str, QuerySpec], param_keys: list[str] | None,
-                 findings: list[Finding], extra: frozenset[str] = frozenset()) -> None:
+def _check_names(
+    uses: list[_Use],
+    specs: dict[str, QuerySpec],
+    param_keys: list[str] | None,
+    findings: list[Finding],
+    extra: frozenset[str] = frozenset(),
+) -> None:
     """Every name is a query or a built-in one (`extra`: `unit` in a project drafted per unit);
     every column a query is known to return exists."""
     builtin = BUILTIN_NAMES | extra
@@ -605,42 +775,66 @@ def _check_names(uses: list[_Use], specs: dict[str, QuerySpec], param_keys: list
         reported.add(key)
         if use.via is not None and use.name not in specs:
             close = difflib.get_close_matches(use.name, list(specs), n=1)
-            findings.append(Finding(
-                f"{use.via}.{use.name}：没有名为“{use.name}”的查询", use.path, use.line, use.where,
-                hint=(f"是否想写“{use.via}.{close[0]}”？" if close else "")
-                + f"{use.via} 后面写查询名，如 {{{{ {use.via}.查询名.列名 }}}}（同一查询在"
-                + ("上年同期" if use.via == "prev" else "上一期") + "的结果）。",
-                context=use.context))
+            findings.append(
+                Finding(
+                    f"{use.via}.{use.name}：没有名为“{use.name}”的查询",
+                    use.path,
+                    use.line,
+                    use.where,
+                    hint=(f"是否想写“{use.via}.{close[0]}”？" if close else "")
+                    + f"{use.via} 后面写查询名，如 {{{{ {use.via}.查询名.列名 }}}}（同一查询在"
+                    + ("上年同期" if use.via == "prev" else "上一期")
+                    + "的结果）。",
+                    context=use.context,
+                )
+            )
             continue
         if use.name not in specs and use.name not in builtin:
             close = difflib.get_close_matches(use.name, known, n=3)
-            findings.append(Finding(
-                f"模板用到了未定义的名称“{use.name}”", use.path, use.line, use.where,
-                hint=(f"是否想写“{'”或“'.join(close)}”？" if close else "")
-                + "模板里的名称是查询名（queries/ 下的文件名）或 year、report 等内置名称。",
-                context=use.context))
+            findings.append(
+                Finding(
+                    f"模板用到了未定义的名称“{use.name}”",
+                    use.path,
+                    use.line,
+                    use.where,
+                    hint=(f"是否想写“{'”或“'.join(close)}”？" if close else "")
+                    + "模板里的名称是查询名（queries/ 下的文件名）或 year、report 等内置名称。",
+                    context=use.context,
+                )
+            )
             continue
         if use.column is None:
             if use.printed and use.name in specs and specs[use.name].returns in ("row", "rows"):
                 from drafter.text.environment import whole_result_error
 
                 error = whole_result_error(use.name, specs[use.name].returns, columns[use.name])
-                findings.append(Finding(error.message, use.path, use.line, use.where, error.hint,
-                                        context=use.context))
+                findings.append(Finding(error.message, use.path, use.line, use.where, error.hint, context=use.context))
             continue
         spec = specs.get(use.name)
         if spec is not None and use.direct and spec.returns in ("rows", "scalar"):
             if spec.returns == "rows":
-                findings.append(Finding(
-                    f"查询 {use.name} 返回多行，不能直接写 {use.name}.{use.column}", use.path, use.line, use.where,
-                    context=use.context,
-                    hint=f"逐行写出：{{% for r in {use.name} %}}{{{{ r.{use.column} }}}}{{% endfor %}}；"
-                    "只要一行时，把查询的 returns: 改成 row。"))
+                findings.append(
+                    Finding(
+                        f"查询 {use.name} 返回多行，不能直接写 {use.name}.{use.column}",
+                        use.path,
+                        use.line,
+                        use.where,
+                        context=use.context,
+                        hint=f"逐行写出：{{% for r in {use.name} %}}{{{{ r.{use.column} }}}}{{% endfor %}}；"
+                        "只要一行时，把查询的 returns: 改成 row。",
+                    )
+                )
             elif use.column not in _FIGURE_ATTRIBUTES:
-                findings.append(Finding(
-                    f"查询 {use.name} 返回一个值（scalar），没有“{use.column}”这一列", use.path, use.line, use.where,
-                    context=use.context,
-                    hint=f"直接写 {{{{ {use.name} }}}}；要返回多列，把查询的 returns: 改成 row。"))
+                findings.append(
+                    Finding(
+                        f"查询 {use.name} 返回一个值（scalar），没有“{use.column}”这一列",
+                        use.path,
+                        use.line,
+                        use.where,
+                        context=use.context,
+                        hint=f"直接写 {{{{ {use.name} }}}}；要返回多列，把查询的 returns: 改成 row。",
+                    )
+                )
             continue
         if use.name == "report":
             allowed: list[str] | None = list(REPORT_KEYS)
@@ -660,9 +854,16 @@ def _check_names(uses: list[_Use], specs: dict[str, QuerySpec], param_keys: list
             known_part = f"查询 {use.name} 返回的列：{'、'.join(allowed)}。"
         else:
             message = f"{use.name} 中没有“{use.column}”"
-            known_part = (f"{use.name} 中有：{'、'.join(allowed)}。" if allowed
-                          else "config.yaml 的 parameters: 中还没有参数。")
-        findings.append(Finding(
-            message, use.path, use.line, use.where,
-            hint=(f"是否想写“{use.name}.{close[0]}”？" if close else "") + known_part,
-            context=use.context))
+            known_part = (
+                f"{use.name} 中有：{'、'.join(allowed)}。" if allowed else "config.yaml 的 parameters: 中还没有参数。"
+            )
+        findings.append(
+            Finding(
+                message,
+                use.path,
+                use.line,
+                use.where,
+                hint=(f"是否想写“{use.name}.{close[0]}”？" if close else "") + known_part,
+                context=use.context,
+            )
+        )

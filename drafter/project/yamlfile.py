@@ -78,8 +78,7 @@ def load_yaml(path: Path) -> tuple[Any, dict[Location, int], str]:
         message = "YAML 语法错误"
         hint = "检查该行附近的缩进、冒号和引号；含 {{ }}、: 或 # 的值请用引号括起来。"
         # Two slips of a Chinese keyboard that YAML reports lines away or in its own words.
-        wide = next((n for n, text_line in enumerate(text.splitlines(), 1)
-                     if _WIDE_COLON_KEY.match(text_line)), None)
+        wide = next((n for n, text_line in enumerate(text.splitlines(), 1) if _WIDE_COLON_KEY.match(text_line)), None)
         if wide is not None:
             message, line, column = f"YAML 语法错误：第 {wide} 行的冒号是全角的“：”", wide, None
             hint = "键和值之间的冒号须是半角的 :（切换到英文输入法），冒号后留一个空格。"

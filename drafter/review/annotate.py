@@ -17,14 +17,14 @@ from docx.text.run import Run
 from lxml import etree
 
 from drafter.data.figures import cell_label
-from drafter.review.checker import CheckReport, FigureCheck, UnbackedNumber, open_draft
-from drafter.review.tables import TableFinding
-from drafter.word.document import save_atomically, save_new
 from drafter.errors import DraftError
-from drafter.word.manifest import read_manifest
 from drafter.outputs import check_output_name
+from drafter.review.checker import CheckReport, FigureCheck, UnbackedNumber, open_draft
 from drafter.review.scan import body_paragraphs, run_text, walk
+from drafter.review.tables import TableFinding
 from drafter.review.wordings import WordingCheck
+from drafter.word.document import save_atomically, save_new
+from drafter.word.manifest import read_manifest
 
 AUTHOR = "drafter"
 INITIALS = "d"
@@ -66,8 +66,9 @@ def _split(r: etree._Element, at: int) -> etree._Element | None:
     return right
 
 
-def _anchor(p: etree._Element, span: tuple[int, int] | None) -> tuple[
-        etree._Element, etree._Element, etree._Element | None, etree._Element | None]:
+def _anchor(
+    p: etree._Element, span: tuple[int, int] | None
+) -> tuple[etree._Element, etree._Element, etree._Element | None, etree._Element | None]:
     """(first run, last run, control around the first or None, control around the last or None)."""
     runs = _runs(p)
     if span is not None and span[1] > span[0]:
@@ -94,8 +95,9 @@ def _anchor(p: etree._Element, span: tuple[int, int] | None) -> tuple[
 def _add_comment(document, first, last, first_sdt, last_sdt, text: str) -> None:
     """Comment on the runs `first`…`last`; where a run is inside a figure control, the
     comment's range markers go around the control, keeping its content clean."""
-    comment = document.add_comment([Run(first, document), Run(last, document)], text=text, author=AUTHOR,
-                                   initials=INITIALS)
+    comment = document.add_comment(
+        [Run(first, document), Run(last, document)], text=text, author=AUTHOR, initials=INITIALS
+    )
     cid = str(comment.comment_id)
     if first_sdt is not None:
         start = first.getprevious()
@@ -129,12 +131,16 @@ def _finding_text(item: FigureCheck | UnbackedNumber | TableFinding | WordingChe
     if isinstance(item, TableFinding):
         lines = [f"【{item.status}】{item.text}"]
     elif isinstance(item, UnbackedNumber):
-        lines = [f"【无来源数字】“{item.text}”不来自任何查询，也不是模板原有的文字，请核实出处。",
-                 *([f"位置：{item.cell}"] if item.cell else [])]
+        lines = [
+            f"【无来源数字】“{item.text}”不来自任何查询，也不是模板原有的文字，请核实出处。",
+            *([f"位置：{item.cell}"] if item.cell else []),
+        ]
     else:
-        lines = [f"【{item.status}】{item.id} {item.description}",
-                 *([f"位置：{item.cell}"] if item.cell else []),
-                 f"查询：{'、'.join(item.queries)}（{item.ref}）；数据源：{'、'.join(item.sources)}"]
+        lines = [
+            f"【{item.status}】{item.id} {item.description}",
+            *([f"位置：{item.cell}"] if item.cell else []),
+            f"查询：{'、'.join(item.queries)}（{item.ref}）；数据源：{'、'.join(item.sources)}",
+        ]
         values = [f"草稿：{_q(item.draft_text)}"]
         if item.built_text is not None:
             values.append(f"生成时：{_q(item.built_text)}")
@@ -188,8 +194,9 @@ def reviewer_copy(draft: str | Path, output: str | Path | None = None, *, force:
     document, _ = open_draft(draft)
     manifest = read_manifest(document)
     if manifest is None:
-        raise DraftError("草稿中没有 drafter 的清单，无法注明数字来源", path=draft,
-                         hint="请用 drafter build 重新生成草稿。")
+        raise DraftError(
+            "草稿中没有 drafter 的清单，无法注明数字来源", path=draft, hint="请用 drafter build 重新生成草稿。"
+        )
     requested = Path(output) if output is not None else reviewer_path(draft)
     check_annotate_path(draft, requested)
     figures = {f.id: f for f in manifest.figures}
@@ -208,8 +215,9 @@ def reviewer_copy(draft: str | Path, output: str | Path | None = None, *, force:
                 where = f"{src.source}（{desc}）" if desc else src.source
                 column = src.column + (f"，第 {src.row + 1} 行" if src.row is not None else "")
                 query = manifest.queries.get(src.query)
-                lines.append(f"查询 {src.query}（{query.file if query is not None else ''}），"
-                             f"列 {column}，数据源 {where}")
+                lines.append(
+                    f"查询 {src.query}（{query.file if query is not None else ''}），列 {column}，数据源 {where}"
+                )
             lines.append(f"原始值：{fig.value}；写作“{fig.text}”（{fig.filter}）")
             _comment_on_control(document, sdt, "\n".join(lines))
     _comment_rules(document, manifest.rules, manifest.figures)

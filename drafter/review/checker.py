@@ -29,30 +29,22 @@ import io
 import re
 import time
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from docx.oxml.ns import qn
 
-from drafter.lowgc import paused_gc
 from drafter.builder import Project, compose_draft, load_project, run_project
+from drafter.data.figures import Figure, Occurrence, Row, cell_label, evaluate, formula_text, json_value
+from drafter.data.runner import QueryResult, RunResult, build_parameters
+from drafter.errors import DrafterError, DraftError
+from drafter.lowgc import paused_gc
+from drafter.outcome import check_exit_code
 from drafter.project.config import Config
 from drafter.project.period import Period, PeriodError
 from drafter.project.units import Unit
-from drafter.errors import DraftError, DrafterError
-from drafter.data.figures import Figure, Occurrence, Row, cell_label, evaluate, formula_text, json_value
-from drafter.outcome import check_exit_code
-from drafter.word.manifest import Manifest, read_manifest
-from drafter.data.runner import QueryResult, RunResult, build_parameters
-from drafter.review.tables import (
-    TableFinding,
-    align_cells,
-    chart_findings,
-    draft_tables,
-    located_label,
-    table_findings,
-)
 from drafter.review.scan import (
     Number,
     ScannedParagraph,
@@ -64,7 +56,16 @@ from drafter.review.scan import (
     unmatched,
     wording_ranges,
 )
+from drafter.review.tables import (
+    TableFinding,
+    align_cells,
+    chart_findings,
+    draft_tables,
+    located_label,
+    table_findings,
+)
 from drafter.review.wordings import REWORDED, WordingCheck, compare_wordings
+from drafter.word.manifest import Manifest, read_manifest
 
 CONSISTENT = "一致"
 EDITED = "手工修改"
@@ -79,7 +80,6 @@ _UNKNOWN = object()  # no current value for an input
 CONTROLS = "controls"
 PARAGRAPHS = "paragraphs"
 MODE_LABELS = {CONTROLS: "内容控件模式", PARAGRAPHS: "段落比对模式（较弱）"}
-
 
 
 @dataclass
@@ -197,6 +197,7 @@ class CheckReport:
 
 # --------------------------------------------------------------------------- opening the draft
 
+
 def open_draft(path: str | Path):
     """The draft as a python-docx Document, read from memory so the file is never written."""
     from docx import Document
@@ -208,13 +209,20 @@ def open_draft(path: str | Path):
         raise DraftError("这不是一个文件", path=path, hint="请给出草稿 .docx 文件的路径。")
     data = path.read_bytes()
     if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise DraftError("这不是 .docx 文件", path=path,
-                         hint="drafter 只能核对 Word 2007 及以后的 .docx；.doc 或 .wps 请先在 Word/WPS 中“另存为”.docx。")
+        raise DraftError(
+            "这不是 .docx 文件",
+            path=path,
+            hint="drafter 只能核对 Word 2007 及以后的 .docx；.doc 或 .wps 请先在 Word/WPS 中“另存为”.docx。",
+        )
     try:
         document = Document(io.BytesIO(data))
-    except Exception as exc:  # noqa: BLE001 — python-docx raises several kinds for a bad package
-        raise DraftError("无法作为 Word 文档打开", path=path, cause=f"{type(exc).__name__}: {exc}",
-                         hint="确认这是 Word 文档（不是 Excel 等其他 Office 文件）；可用 Word 打开后另存一次。") from exc
+    except Exception as exc:
+        raise DraftError(
+            "无法作为 Word 文档打开",
+            path=path,
+            cause=f"{type(exc).__name__}: {exc}",
+            hint="确认这是 Word 文档（不是 Excel 等其他 Office 文件）；可用 Word 打开后另存一次。",
+        ) from exc
     return document, hashlib.sha256(data).hexdigest()
 
 
@@ -240,8 +248,7 @@ def period_from_title(paragraphs: list[ScannedParagraph]) -> Period | None:
         try:
             if match := _TITLE_RANGE.search(text):
                 y1, m1, d1, y2, m2, d2 = match.groups()
-                return Period.of_range(dt.date(int(y1), int(m1), int(d1)),
-                                       dt.date(int(y2 or y1), int(m2), int(d2)))
+                return Period.of_range(dt.date(int(y1), int(m1), int(d1)), dt.date(int(y2 or y1), int(m2), int(d2)))
             if match := _TITLE_YEAR.search(text):
                 return Period.of_year(int(match.group(1)))
             if match := _TITLE_PERIOD.search(text):
@@ -260,6 +267,7 @@ def period_from_title(paragraphs: list[ScannedParagraph]) -> Period | None:
 
 
 # --------------------------------------------------------------------------- aligning paragraphs
+
 
 def _key(text: str) -> str:
     return re.sub(r"\d+(?:[.,．]\d+)*", "#", re.sub(r"\s+", "", text))
@@ -301,15 +309,16 @@ def align_paragraphs(draft: list[str], fresh: list[str]) -> dict[int, int]:
     return pairs
 
 
-def map_span(fresh: str, draft: str, start: int, end: int,
-             matcher: difflib.SequenceMatcher | None = None) -> tuple[int, int]:
+def map_span(
+    fresh: str, draft: str, start: int, end: int, matcher: difflib.SequenceMatcher | None = None
+) -> tuple[int, int]:
     """Where fresh[start:end] stands in `draft`, by a character diff of the two paragraphs,
     widened to whole numbers."""
     matcher = matcher or difflib.SequenceMatcher(None, fresh, draft, autojunk=False)
     ops = matcher.get_opcodes()
     da = db = None
     for op, i1, i2, j1, j2 in ops:
-        if da is None and i1 <= start < i2 or (da is None and start == i2 == len(fresh)):
+        if (da is None and i1 <= start < i2) or (da is None and start == i2 == len(fresh)):
             da = j1 + (start - i1) if op == "equal" else j1
         if db is None and (i1 < end <= i2 or (end == start and i1 <= end <= i2)):
             db = j1 + (end - i1) if op == "equal" else j2
@@ -324,6 +333,7 @@ def map_span(fresh: str, draft: str, start: int, end: int,
 
 
 # --------------------------------------------------------------------------- the check
+
 
 @dataclass
 class _Expected:
@@ -348,12 +358,23 @@ def _cell_key(cell: dict) -> tuple:
     return (cell.get("table"), cell.get("key"), cell.get("column"))
 
 
-def _expected_figures(manifest: Manifest | None, fresh: list[Occurrence], fresh_wordings: dict | None = None,
-                      dropped: dict | None = None) -> list[_Expected]:
+def _expected_figures(
+    manifest: Manifest | None, fresh: list[Occurrence], fresh_wordings: dict | None = None, dropped: dict | None = None
+) -> list[_Expected]:
     if manifest is None:
         return [
-            _Expected(o.id, o.ref, o.description, o.part or "", None, None, o.queries,
-                      list(dict.fromkeys(s.source for s in o.sources)), o, cell=o.cell)
+            _Expected(
+                o.id,
+                o.ref,
+                o.description,
+                o.part or "",
+                None,
+                None,
+                o.queries,
+                list(dict.fromkeys(s.source for s in o.sources)),
+                o,
+                cell=o.cell,
+            )
             for o in fresh
         ]
     fresh_wordings, dropped = fresh_wordings or {}, dropped or {}
@@ -377,24 +398,39 @@ def _expected_figures(manifest: Manifest | None, fresh: list[Occurrence], fresh_
         if cell:  # a table's figure is the one at the same table, row key and column now
             candidates = [o for o in by_cell.get(_cell_key(cell), []) if o.id not in claimed]
         else:
-            candidates = [o for o in by_place.get((fig.ref, built_cid.get(wording or "")), [])
-                          if o.id not in claimed and not o.cell]
+            candidates = [
+                o
+                for o in by_place.get((fig.ref, built_cid.get(wording or "")), [])
+                if o.id not in claimed and not o.cell
+            ]
             if not candidates and wording not in dropped:
                 candidates = [o for o in by_ref.get(fig.ref, []) if o.id not in claimed and not o.cell]
         match = candidates[0] if candidates else None  # the k-th of a ref is the k-th of a ref
         if match is not None:
             claimed.add(match.id)
-        out.append(_Expected(
-            fig.id, fig.ref, fig.description, fig.part or "", fig.text, fig.value,
-            list(dict.fromkeys(s.query for s in fig.sources)),
-            list(dict.fromkeys(s.source for s in fig.sources)), match, wording=wording,
-            expr=fig.expr, inputs=[i for i in fig.inputs if isinstance(i, dict) and "ref" in i], cell=cell,
-        ))
+        out.append(
+            _Expected(
+                fig.id,
+                fig.ref,
+                fig.description,
+                fig.part or "",
+                fig.text,
+                fig.value,
+                list(dict.fromkeys(s.query for s in fig.sources)),
+                list(dict.fromkeys(s.source for s in fig.sources)),
+                match,
+                wording=wording,
+                expr=fig.expr,
+                inputs=[i for i in fig.inputs if isinstance(i, dict) and "ref" in i],
+                cell=cell,
+            )
+        )
     return out
 
 
-def _parameters(project: Project, manifest: Manifest | None, warnings: list[str],
-                unit: Unit | None = None) -> dict[str, Any]:
+def _parameters(
+    project: Project, manifest: Manifest | None, warnings: list[str], unit: Unit | None = None
+) -> dict[str, Any]:
     """The parameters recorded in the draft, typed as `build_parameters` types them; a
     unit's draft is checked with its `:unit`."""
     params = build_parameters(project.config)
@@ -505,18 +541,27 @@ def check(
     ruleset = load_rules(project.config)
     t = time.perf_counter()
     recorded_runs: dict[str, list[str]] = {}
-    for entry in (manifest.queries.values() if manifest is not None else []):
+    for entry in manifest.queries.values() if manifest is not None else []:
         if entry.compare and entry.query:
             recorded_runs.setdefault(entry.compare, []).append(entry.query)
-    run = run_project(project, params=_parameters(project, manifest, warnings, unit), also=recorded_runs,
-                      ruleset=ruleset, runner=runner)
+    run = run_project(
+        project,
+        params=_parameters(project, manifest, warnings, unit),
+        also=recorded_runs,
+        ruleset=ruleset,
+        runner=runner,
+    )
     timings["queries"] = time.perf_counter() - t
     for failure in run.failures:
         warnings.append(f"查询 {failure.name} 失败：{failure.error.message}")
     if manifest is not None:
-        changed_sql = [name for name, entry in manifest.queries.items()
-                       if isinstance(now := run.results.get(name), QueryResult) and entry.sql_hash
-                       and entry.sql_hash != now.sql_hash]
+        changed_sql = [
+            name
+            for name, entry in manifest.queries.items()
+            if isinstance(now := run.results.get(name), QueryResult)
+            and entry.sql_hash
+            and entry.sql_hash != now.sql_hash
+        ]
         if changed_sql:
             warnings.append(f"查询 {'、'.join(changed_sql)} 的 SQL 自生成草稿以来已修改，数字变化可能来自 SQL。")
 
@@ -536,7 +581,8 @@ def check(
         wanted = [j for j, p in enumerate(fresh) if p.text.strip()]
         if wanted and sum(1 for j in wanted if j in alignment) < len(wanted) / 3:
             raise DraftError(
-                "草稿中既没有 drafter 的内容控件和清单，段落也与当前模板对不上，无法核对", path=path,
+                "草稿中既没有 drafter 的内容控件和清单，段落也与当前模板对不上，无法核对",
+                path=path,
                 hint="请确认这是用本配置生成的草稿（期间可用 --period 或 --year 指定）；或重新生成草稿后再编辑。",
             )
     if draft_has_controls and manifest is None:
@@ -546,12 +592,18 @@ def check(
     for p in fresh:
         for span in p.figures:
             fresh_at.setdefault(span.id, (p.index, (span.start, span.end)))
-    wording = compare_wordings(manifest, fresh_draft.registry.wordings, fresh_draft.conditions, draft, fresh,
-                               alignment, wording_ranges(document) if mode == CONTROLS else {},
-                               wording_ranges(fresh_draft.document))
+    wording = compare_wordings(
+        manifest,
+        fresh_draft.registry.wordings,
+        fresh_draft.conditions,
+        draft,
+        fresh,
+        alignment,
+        wording_ranges(document) if mode == CONTROLS else {},
+        wording_ranges(fresh_draft.document),
+    )
     warnings += wording.warnings
-    expected = _expected_figures(manifest, list(fresh_draft.registry), fresh_draft.registry.wordings,
-                                 wording.dropped)
+    expected = _expected_figures(manifest, list(fresh_draft.registry), fresh_draft.registry.wordings, wording.dropped)
     if manifest is None:  # a figure the changed wording now gives is told by its 措辞已变化
         changed = wording.changed_now(fresh_draft.registry.wordings)
         expected = [e for e in expected if not (e.fresh and e.fresh.wording in changed)]
@@ -567,8 +619,12 @@ def check(
     d_tables, positions = drafted
     known: dict[int, tuple[int, list[str]]] = {}
     tables, row_figures, added_rows = table_findings(
-        manifest if mode == CONTROLS else None, fresh_draft.registry, d_tables,
-        {"stale": STALE, "removed": REMOVED, "edited": EDITED}, known)
+        manifest if mode == CONTROLS else None,
+        fresh_draft.registry,
+        d_tables,
+        {"stale": STALE, "removed": REMOVED, "edited": EDITED},
+        known,
+    )
     tables += chart_findings(manifest, fresh_draft.registry, document, STALE, REMOVED)
     for fc in figures:
         if fc.id in row_figures and fc.status == REMOVED:
@@ -580,8 +636,13 @@ def check(
     typed = [n for n in unbacked if n.paragraph in added_rows]
     unbacked = [n for n in unbacked if n.paragraph not in added_rows]
     for finding in tables:
-        rows_typed = [n.text for n in typed if finding.paragraph is not None and n.paragraph is not None
-                      and _same_row(draft, document.element.body, finding.paragraph, n.paragraph)]
+        rows_typed = [
+            n.text
+            for n in typed
+            if finding.paragraph is not None
+            and n.paragraph is not None
+            and _same_row(draft, document.element.body, finding.paragraph, n.paragraph)
+        ]
         if rows_typed:
             finding.note += f"行中的数字：{'、'.join(rows_typed)}。"
     for fc in figures:
@@ -589,8 +650,10 @@ def check(
             fc.cell = located_label(d_tables, positions[fc.paragraph], known)
     waiting = [f.id for f in figures if f.draft_text and f.draft_text.startswith("【待补充")]
     if waiting:  # consistent with the data, yet not a figure a final text can carry
-        warnings.append(f"草稿中仍有 {len(waiting)} 处【待补充】（{'、'.join(waiting[:10])}"
-                        f"{' 等' if len(waiting) > 10 else ''}），定稿前需补齐数据后重新生成，或由编辑填写。")
+        warnings.append(
+            f"草稿中仍有 {len(waiting)} 处【待补充】（{'、'.join(waiting[:10])}"
+            f"{' 等' if len(waiting) > 10 else ''}），定稿前需补齐数据后重新生成，或由编辑填写。"
+        )
     timings["compare"] = time.perf_counter() - t
     rule_findings = []
     if ruleset:
@@ -609,11 +672,24 @@ def check(
     elapsed = time.perf_counter() - started
 
     return CheckReport(
-        draft=path, sha256=sha, mode=mode, year=year_used, year_from=year_from,
+        draft=path,
+        sha256=sha,
+        mode=mode,
+        year=year_used,
+        year_from=year_from,
         has_manifest=manifest is not None,
-        built_at=manifest.built_at if manifest else None, generator=manifest.generator if manifest else None,
-        figures=figures, unbacked=unbacked, warnings=warnings, elapsed=elapsed, timings=timings, tables=tables,
-        wordings=wording.checks, rules=rule_findings, fixed_numbers=literals, run=run,
+        built_at=manifest.built_at if manifest else None,
+        generator=manifest.generator if manifest else None,
+        figures=figures,
+        unbacked=unbacked,
+        warnings=warnings,
+        elapsed=elapsed,
+        timings=timings,
+        tables=tables,
+        wordings=wording.checks,
+        rules=rule_findings,
+        fixed_numbers=literals,
+        run=run,
         period=project.period,
         unit=unit.name if unit else None,
     )
@@ -654,16 +730,25 @@ def changed_spreadsheets(manifest: Manifest, run: RunResult) -> list[str]:
     for name, info in manifest.sources.items():
         if not info.sha256 or name not in now or info.sha256 == now[name]:
             continue
-        lines.append(f"数据源“{name}”的表格文件 {info.file or name} 自生成草稿以来已修改（内容指纹不同），"
-                     "下面的数字按修改后的文件核对。")
+        lines.append(
+            f"数据源“{name}”的表格文件 {info.file or name} 自生成草稿以来已修改（内容指纹不同），"
+            "下面的数字按修改后的文件核对。"
+        )
     return lines
 
 
 class _Checker:
-    def __init__(self, project: Project, manifest: Manifest | None, run: RunResult, draft: list[ScannedParagraph],
-                 fresh: list[ScannedParagraph], alignment: dict[int, int],
-                 fresh_at: dict[str, tuple[int, tuple[int, int]]],
-                 dropped: dict[str, WordingCheck] | None = None) -> None:
+    def __init__(
+        self,
+        project: Project,
+        manifest: Manifest | None,
+        run: RunResult,
+        draft: list[ScannedParagraph],
+        fresh: list[ScannedParagraph],
+        alignment: dict[int, int],
+        fresh_at: dict[str, tuple[int, tuple[int, int]]],
+        dropped: dict[str, WordingCheck] | None = None,
+    ) -> None:
         self.dropped: dict[str, WordingCheck] = dropped or {}
         self.project = project
         self.manifest = manifest
@@ -679,12 +764,21 @@ class _Checker:
     def _base(self, exp: _Expected, status: str) -> FigureCheck:
         fresh = exp.fresh
         return FigureCheck(
-            id=exp.id, ref=exp.ref, status=status, part=exp.part or (fresh.part if fresh else "") or "",
-            description=exp.description, sentence="", draft_text=None, built_text=exp.built_text,
+            id=exp.id,
+            ref=exp.ref,
+            status=status,
+            part=exp.part or (fresh.part if fresh else "") or "",
+            description=exp.description,
+            sentence="",
+            draft_text=None,
+            built_text=exp.built_text,
             current_text=None if fresh is None else fresh.text,
-            built_value=exp.built_value, current_value=None if fresh is None else json_value(fresh.value),
-            queries=exp.queries, sources=[_source_label(s, self.project) for s in exp.sources],
-            sql=_sql_for(exp.queries, self.manifest, self.run), cell=cell_label(exp.cell),
+            built_value=exp.built_value,
+            current_value=None if fresh is None else json_value(fresh.value),
+            queries=exp.queries,
+            sources=[_source_label(s, self.project) for s in exp.sources],
+            sql=_sql_for(exp.queries, self.manifest, self.run),
+            cell=cell_label(exp.cell),
         )
 
     # -- derived figures: recomputed from their inputs --------------------------------------------
@@ -725,8 +819,11 @@ class _Checker:
             value = evaluate(exp.expr, now)
         except (ValueError, ArithmeticError, DrafterError):
             return None
-        changed = [f"{i['ref']} {i.get('value')}→{json_value(now[i['ref']])}" for i in exp.inputs
-                   if json_value(now[i["ref"]]) != i.get("value")]
+        changed = [
+            f"{i['ref']} {i.get('value')}→{json_value(now[i['ref']])}"
+            for i in exp.inputs
+            if json_value(now[i["ref"]]) != i.get("value")
+        ]
         return value, changed
 
     def _inputs_note(self, fc: FigureCheck, exp: _Expected) -> None:
@@ -751,8 +848,10 @@ class _Checker:
             fc.note = f"当前模板中已没有这个数字；按草稿记录的算式 {formula} 由当前数据重新计算，原始值为 {json_value(value)}。"
         elif json_value(value) != json_value(exp.built_value):
             fc.status = STALE
-            fc.note = (f"当前模板中已没有这个数字；按草稿记录的算式 {formula} 由当前数据重新计算，"
-                       f"原始值由 {exp.built_value} 变为 {json_value(value)}（输入变化：{'；'.join(changed)}）。")
+            fc.note = (
+                f"当前模板中已没有这个数字；按草稿记录的算式 {formula} 由当前数据重新计算，"
+                f"原始值由 {exp.built_value} 变为 {json_value(value)}（输入变化：{'；'.join(changed)}）。"
+            )
         else:
             fc.status = CONSISTENT
             fc.note = f"当前模板中已没有这个数字；按草稿记录的算式 {formula} 由当前数据重新计算，结果不变。"
@@ -793,8 +892,7 @@ class _Checker:
     def _matcher(self, j: int, i: int) -> difflib.SequenceMatcher:
         key = (j, i)
         if key not in self._matchers:
-            self._matchers[key] = difflib.SequenceMatcher(None, self.fresh[j].text, self.draft[i].text,
-                                                          autojunk=False)
+            self._matchers[key] = difflib.SequenceMatcher(None, self.fresh[j].text, self.draft[i].text, autojunk=False)
         return self._matchers[key]
 
     def _anchor_for_missing(self, j: int | None, i: int | None) -> int | None:
@@ -846,29 +944,35 @@ class _Checker:
             fc = self._base(exp, CONSISTENT)
             j, i, fspan = self._fresh_place(exp)
             places = located.get(exp.id, [])
-            nonempty = [(p, s) for p, s in places if p.text[s.start:s.end].strip()]
+            nonempty = [(p, s) for p, s in places if p.text[s.start : s.end].strip()]
             if nonempty:
                 p, s = nonempty[0]
                 fc.paragraph, fc.span = p.index, (s.start, s.end)
                 fc.sentence = sentence_around(p.text, s.start, s.end)
                 failed = self._failed(exp)
-                if exp.fresh is None and exp.cell and exp.cell.get("table") in self.fresh_tables \
-                        and not (failed or "").startswith("查询"):
-                    fc.draft_text = p.text[s.start:s.end]
+                if (
+                    exp.fresh is None
+                    and exp.cell
+                    and exp.cell.get("table") in self.fresh_tables
+                    and not (failed or "").startswith("查询")
+                ):
+                    fc.draft_text = p.text[s.start : s.end]
                     if fc.draft_text != fc.built_text:
                         fc.status, fc.note = EDITED, "数据也已变化：当前数据中已没有这一行。"
                     else:
                         fc.status, fc.note = STALE, "当前数据中已没有这一行（见该表的发现）。"
-                elif failed and exp.fresh is None and self._judge_by_inputs(fc, exp, p.text[s.start:s.end]):
+                elif failed and exp.fresh is None and self._judge_by_inputs(fc, exp, p.text[s.start : s.end]):
                     pass
                 elif failed:
-                    fc.status, fc.draft_text, fc.note = UNCHECKED, p.text[s.start:s.end], failed
+                    fc.status, fc.draft_text, fc.note = UNCHECKED, p.text[s.start : s.end], failed
                 else:
-                    self._judge(fc, p.text[s.start:s.end])
+                    self._judge(fc, p.text[s.start : s.end])
                     self._dropped(fc, exp)
                     self._inputs_note(fc, exp)
                 if s.split:
-                    fc.note += f"同一数字被拆成 {len(s.controls)} 个内容控件、文字重复（LibreOffice 7.4 另存的已知问题）。"
+                    fc.note += (
+                        f"同一数字被拆成 {len(s.controls)} 个内容控件、文字重复（LibreOffice 7.4 另存的已知问题）。"
+                    )
                 if len(nonempty) > 1:
                     fc.note += f"草稿中另有 {len(nonempty) - 1} 处该数字的复制。"
             else:
@@ -937,8 +1041,9 @@ class _Checker:
             fc.sentence = sentence_around(p.text, da, db)
             if failed:
                 fc.status, fc.draft_text, fc.note = UNCHECKED, shown, failed
-            elif not shown.strip() or (any(c.isdigit() for c in fc.current_text or "")
-                                       and not any(c.isdigit() for c in shown)):
+            elif not shown.strip() or (
+                any(c.isdigit() for c in fc.current_text or "") and not any(c.isdigit() for c in shown)
+            ):
                 fc.status, fc.draft_text, fc.span = REMOVED, "", None
                 fc.note = "段落还在，但这个数字已不在原处。"
             else:
@@ -960,8 +1065,7 @@ class _Checker:
         for p in self.draft:
             spans = covered.get(p.index, [])
             text = p.text
-            outside = [n for n in counted_numbers(text)
-                       if not any(a <= n.start and n.end <= b for a, b in spans)]
+            outside = [n for n in counted_numbers(text) if not any(a <= n.start and n.end <= b for a, b in spans)]
             if not outside:
                 continue
             j = draft_to_fresh.get(p.index)
@@ -974,16 +1078,22 @@ class _Checker:
                 if j is None:
                     note = "所在段落是草稿中新写的（当前模板中没有对应段落）。"
                 for fc in removed_by_paragraph.get(p.index, []):
-                    if fc.built_text and normalise(fc.built_text).startswith(n.value) or \
-                            fc.current_text and normalise(fc.current_text).startswith(n.value):
+                    if (fc.built_text and normalise(fc.built_text).startswith(n.value)) or (
+                        fc.current_text and normalise(fc.current_text).startswith(n.value)
+                    ):
                         note = f"可能是 {fc.id}（{fc.description}）删除内容控件后手工输入的。"
                         fc.note += f"同一段中有手工输入的“{n.text}”。"
                         break
-                out.append(UnbackedNumber(
-                    text=_with_unit(text, n), part=_part_of(self.draft, p.index),
-                    sentence=sentence_around(text, n.start, n.end), paragraph=p.index,
-                    span=(n.start, n.end), note=note,
-                ))
+                out.append(
+                    UnbackedNumber(
+                        text=_with_unit(text, n),
+                        part=_part_of(self.draft, p.index),
+                        sentence=sentence_around(text, n.start, n.end),
+                        paragraph=p.index,
+                        span=(n.start, n.end),
+                        note=note,
+                    )
+                )
         return out
 
 
@@ -993,4 +1103,4 @@ _UNIT_TAIL = re.compile(r"(?:万|亿)?余?%?")
 def _with_unit(text: str, n: Number) -> str:
     """`17` of `17万余家` reads `17万余`."""
     tail = _UNIT_TAIL.match(text, n.end)
-    return text[n.start:tail.end()] if tail else n.text
+    return text[n.start : tail.end()] if tail else n.text

@@ -50,14 +50,22 @@ def rows(report: CheckReport) -> list[list[str]]:
     """The checklist's rows, without the header."""
     out = []
     for f in report.figures:
-        out.append([
-            f.id, f.part, f.sentence,
-            "" if f.draft_text is None else f.draft_text,
-            "" if f.built_text is None else f.built_text,
-            "" if f.current_text is None else f.current_text,
-            f.status, f.note.strip(), "、".join(f.queries) + (f"\n{f.ref}" if f.ref else ""),
-            "、".join(f.sources), f.sql, f.cell,
-        ])
+        out.append(
+            [
+                f.id,
+                f.part,
+                f.sentence,
+                "" if f.draft_text is None else f.draft_text,
+                "" if f.built_text is None else f.built_text,
+                "" if f.current_text is None else f.current_text,
+                f.status,
+                f.note.strip(),
+                "、".join(f.queries) + (f"\n{f.ref}" if f.ref else ""),
+                "、".join(f.sources),
+                f.sql,
+                f.cell,
+            ]
+        )
     for n in report.unbacked:
         out.append(["", n.part, n.sentence, n.text, "", "", UNBACKED, n.note, "", "", "", n.cell])
     for t in report.tables:
@@ -65,8 +73,17 @@ def rows(report: CheckReport) -> list[list[str]]:
     return out
 
 
-WORDING_COLUMNS = (("编号", 7), ("部分", 18), ("句子", 60), ("草稿中的措辞", 30), ("生成时", 30),
-                   ("数据现在给出的措辞", 30), ("状态", 11), ("条件", 40), ("说明", 36))
+WORDING_COLUMNS = (
+    ("编号", 7),
+    ("部分", 18),
+    ("句子", 60),
+    ("草稿中的措辞", 30),
+    ("生成时", 30),
+    ("数据现在给出的措辞", 30),
+    ("状态", 11),
+    ("条件", 40),
+    ("说明", 36),
+)
 RULE_COLUMNS = (("规则", 30), ("种类", 16), ("位置", 24), ("问题", 60), ("数字", 50), ("明细", 60))
 
 
@@ -76,16 +93,28 @@ def wording_rows(report: CheckReport) -> list[list[str]]:
     for w in report.wordings:
         built = f"{w.built_label}（{reads_text(w.built_reads)}）" if w.built_label is not None else ""
         condition = f"{w.condition}（{w.where}）；当前 {reads_text(w.current_reads)}"
-        out.append([w.id, w.part, w.sentence, w.draft_text or "", built,
-                    f"{w.current_label}：{w.current_text or '（无文字）'}", w.status, condition, w.note.strip()])
+        out.append(
+            [
+                w.id,
+                w.part,
+                w.sentence,
+                w.draft_text or "",
+                built,
+                f"{w.current_label}：{w.current_text or '（无文字）'}",
+                w.status,
+                condition,
+                w.note.strip(),
+            ]
+        )
     return out
 
 
 def rule_rows(report: CheckReport) -> list[list[str]]:
     from drafter.project.rules import KIND_LABELS
 
-    return [[r.rule, KIND_LABELS.get(r.kind, r.kind), r.where, r.message, r.values_text(), r.detail]
-            for r in report.rules]
+    return [
+        [r.rule, KIND_LABELS.get(r.kind, r.kind), r.where, r.message, r.values_text(), r.detail] for r in report.rules
+    ]
 
 
 def _extra_sheet(wb, title: str, columns, rows: list[list[str]]) -> None:
@@ -120,8 +149,9 @@ def write_checklist(report: CheckReport, path: str | Path) -> Path:
     if report.rules:
         _extra_sheet(wb, "一致性规则", RULE_COLUMNS, rule_rows(report))
     _fill_info(wb.create_sheet("概况"), report)
-    return write_atomically(path, wb.save, what="核对清单",
-                            hint="检查写权限；若该文件正在 Excel/WPS 中打开，请先关闭。")
+    return write_atomically(
+        path, wb.save, what="核对清单", hint="检查写权限；若该文件正在 Excel/WPS 中打开，请先关闭。"
+    )
 
 
 def _fill_checklist(ws, report: CheckReport) -> None:
@@ -151,7 +181,6 @@ def _fill_checklist(ws, report: CheckReport) -> None:
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = ws.dimensions
     ws.row_dimensions[1].height = 20
-
 
 
 def _fill_info(info, report: CheckReport) -> None:
@@ -202,8 +231,18 @@ def write_batch_checklist(batch: BatchCheck, path: str | Path) -> Path:
         name = _sheet_name(i, report.unit or report.draft.stem, used)
         counts = report.counts()
         verdict = "全部一致" if not report.findings else f"{len(report.findings)} 处发现"
-        summary.append([name, report.draft.name, report.unit or "", report.period_label, mode_label(report),
-                        *[counts[s] for s in STATUSES], verdict, "\n".join(report.warnings)])
+        summary.append(
+            [
+                name,
+                report.draft.name,
+                report.unit or "",
+                report.period_label,
+                mode_label(report),
+                *[counts[s] for s in STATUSES],
+                verdict,
+                "\n".join(report.warnings),
+            ]
+        )
         _fill_checklist(wb.create_sheet(name), report)
     for draft, error in batch.errors:
         summary.append(["", draft.name, "", "", "无法核对", *["" for _ in STATUSES], error.message, error.hint or ""])
@@ -221,5 +260,6 @@ def write_batch_checklist(batch: BatchCheck, path: str | Path) -> Path:
     summary.column_dimensions["B"].width = 40
     summary.column_dimensions[get_column_letter(len(SUMMARY_COLUMNS))].width = 50
     summary.freeze_panes = "A2"
-    return write_atomically(path, wb.save, what="核对汇总",
-                            hint="检查写权限；若该文件正在 Excel/WPS 中打开，请先关闭。")
+    return write_atomically(
+        path, wb.save, what="核对汇总", hint="检查写权限；若该文件正在 Excel/WPS 中打开，请先关闭。"
+    )

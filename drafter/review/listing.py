@@ -14,14 +14,21 @@ from pathlib import Path
 from typing import Any
 
 from drafter.builder import compose_draft, load_project, run_project
+from drafter.data.figures import formula_text, json_value
 from drafter.project.config import Config
 from drafter.project.period import Period
-from drafter.data.figures import formula_text, json_value
 
 FORMATS = ("table", "csv", "json")
 HEADERS = {
-    "id": "编号", "part": "部分", "text": "文字", "value": "原始值", "ref": "查询.列",
-    "sources": "数据源", "description": "说明", "filter": "写法", "placeholder": "待补充",
+    "id": "编号",
+    "part": "部分",
+    "text": "文字",
+    "value": "原始值",
+    "ref": "查询.列",
+    "sources": "数据源",
+    "description": "说明",
+    "filter": "写法",
+    "placeholder": "待补充",
 }
 
 
@@ -53,19 +60,31 @@ class FigureListing:
         return self.period.label if self.period else f"{self.year}年度"
 
 
-def list_figures(config: str | Path | Config = "config.yaml", *, year: int | None = None,
-                 sources: dict[str, str] | None = None, period: Period | str | None = None) -> FigureListing:
+def list_figures(
+    config: str | Path | Config = "config.yaml",
+    *,
+    year: int | None = None,
+    sources: dict[str, str] | None = None,
+    period: Period | str | None = None,
+) -> FigureListing:
     project = load_project(config, year=year, sources=sources, period=period)
     run = run_project(project)
     draft = compose_draft(project, run)
-    labels = {name: (f"{name}（{s.description}）" if s.description else name)
-              for name, s in project.config.sources.items()}
+    labels = {
+        name: (f"{name}（{s.description}）" if s.description else name) for name, s in project.config.sources.items()
+    }
     rows = [
         FigureRow(
-            id=occ.id, part=occ.part or "", text=occ.text, value=json_value(occ.value), ref=occ.ref,
+            id=occ.id,
+            part=occ.part or "",
+            text=occ.text,
+            value=json_value(occ.value),
+            ref=occ.ref,
             queries=occ.queries,
             sources=[labels.get(s, s) for s in dict.fromkeys(p.source for p in occ.sources)],
-            description=occ.description, filter=occ.filter, placeholder=occ.placeholder,
+            description=occ.description,
+            filter=occ.filter,
+            placeholder=occ.placeholder,
             formula=formula_text(occ.expr) if occ.expr is not None else "",
         )
         for occ in draft.registry
@@ -99,8 +118,9 @@ def to_table(listing: FigureListing):
     """A rich Table for the terminal: the part by its number, sources by name, long values cut."""
     from rich.table import Table
 
-    table = Table(title=f"{listing.agency} {listing.label}报告中的数字（{len(listing.figures)} 个）",
-                  header_style="bold")
+    table = Table(
+        title=f"{listing.agency} {listing.label}报告中的数字（{len(listing.figures)} 个）", header_style="bold"
+    )
     table.add_column(HEADERS["id"], style="dim", no_wrap=True)
     table.add_column(HEADERS["part"], no_wrap=True)
     table.add_column(HEADERS["text"], style="bold", no_wrap=True)
@@ -110,8 +130,13 @@ def to_table(listing: FigureListing):
     table.add_column(HEADERS["description"], overflow="fold", ratio=1)
     for row in listing.figures:
         table.add_row(
-            row.id, row.part.split("、")[0] if row.part else "", row.text, _short_value(row.value),
-            row.ref, "、".join(s.split("（")[0] for s in row.sources), row.description,
+            row.id,
+            row.part.split("、")[0] if row.part else "",
+            row.text,
+            _short_value(row.value),
+            row.ref,
+            "、".join(s.split("（")[0] for s in row.sources),
+            row.description,
         )
     return table
 

@@ -43,8 +43,9 @@ def render_check(report: CheckReport) -> str:
     head += "）"
     lines = [head, f"方式：{mode_label(report)}"]
     if report.mode == PARAGRAPHS:
-        lines.append("  草稿中的内容控件或清单已被去掉（WPS、LibreOffice 另存可能如此），"
-                     "只能按段落比对数字，结果仅供参考。")
+        lines.append(
+            "  草稿中的内容控件或清单已被去掉（WPS、LibreOffice 另存可能如此），只能按段落比对数字，结果仅供参考。"
+        )
     lines += [f"注意：{w}" for w in report.warnings]
     lines.append(summary(report))
     for item in report.findings:
@@ -76,8 +77,10 @@ def render_check(report: CheckReport) -> str:
         lines += finding.report_lines()
     if report.fixed_numbers:
         lines.append("")
-        lines.append(f"模板中写死的数字 {len(report.fixed_numbers)} 处（每期请确认；确认不变的可在 config.yaml 的 "
-                     "fixed_numbers: 中登记）：")
+        lines.append(
+            f"模板中写死的数字 {len(report.fixed_numbers)} 处（每期请确认；确认不变的可在 config.yaml 的 "
+            "fixed_numbers: 中登记）："
+        )
         lines += [f"  {n.render()}" for n in report.fixed_numbers]
     if not report.findings and not report.rules:
         lines.append("全部一致。")
@@ -104,8 +107,10 @@ def render_rollup(result: RollupResult) -> str:
     if result.total is None or result.whole_value is None:
         return f"{head} 与 {result.whole} 无法比较：" + "；".join(result.problems)
     verdict = "一致" if result.ok else f"不一致，相差 {plain_number(result.difference)}"
-    line = (f"{head} {plain_number(result.total)}（{len(result.parts)} 个单位），{result.whole} 为 "
-            f"{plain_number(result.whole_value)}：{verdict}。")
+    line = (
+        f"{head} {plain_number(result.total)}（{len(result.parts)} 个单位），{result.whole} 为 "
+        f"{plain_number(result.whole_value)}：{verdict}。"
+    )
     return "\n".join([line, *[f"  注意：{p}" for p in result.problems]])
 
 
@@ -113,10 +118,12 @@ def render_batch_summary(batch: BatchCheck) -> str:
     """The closing lines of a check of many drafts."""
     with_findings = [r for r in batch.reports if r.findings]
     checked = len(batch.reports) + len(batch.errors)
-    lines = [f"共核对 {checked} 份草稿：{len(batch.reports) - len(with_findings)} 份全部一致，"
-             f"{len(with_findings)} 份有发现，{len(batch.errors)} 份无法核对；"
-             f"查询 {batch.queries_run} 次（另有 {batch.queries_reused} 次与其他草稿相同，未重复查询），"
-             f"用时 {batch.elapsed:.1f} 秒。"]
+    lines = [
+        f"共核对 {checked} 份草稿：{len(batch.reports) - len(with_findings)} 份全部一致，"
+        f"{len(with_findings)} 份有发现，{len(batch.errors)} 份无法核对；"
+        f"查询 {batch.queries_run} 次（另有 {batch.queries_reused} 次与其他草稿相同，未重复查询），"
+        f"用时 {batch.elapsed:.1f} 秒。"
+    ]
     for report in with_findings:
         unit = f"{report.unit}，" if report.unit else ""
         lines.append(f"  有发现：{report.draft.name}（{unit}{len(report.findings)} 处）")

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 from docx.oxml.ns import qn
 from lxml import etree
@@ -111,7 +111,7 @@ class ScannedParagraph:
         """The text with every figure replaced by one separator (so digits never join across it)."""
         out, pos = [], 0
         for span in self.figures:
-            out.append(self.text[pos:span.start])
+            out.append(self.text[pos : span.start])
             out.append(SEPARATOR * (span.end - span.start))
             pos = span.end
         out.append(self.text[pos:])
@@ -190,7 +190,7 @@ def numbers(text: str) -> list[Number]:
 
 def is_incidental(text: str, number: Number) -> bool:
     """A year, a date, an item number or a number inside 《》: not a figure anyone counts."""
-    after, before = text[number.end:], text[:number.start]
+    after, before = text[number.end :], text[: number.start]
     value = number.value
     if value.isdigit() and len(value) == 4 and 1900 <= int(value) <= 2100 and _YEAR_AFTER.match(after):
         return True

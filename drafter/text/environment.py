@@ -11,23 +11,33 @@ import difflib
 import re
 import sys
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from types import FrameType
-from typing import Any, Callable, Literal, cast
+from typing import Any, Literal, cast
 
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateSyntaxError, UndefinedError, nodes
 from jinja2.compiler import CodeGenerator, Frame
-from jinja2.exceptions import SecurityError, TemplateAssertionError, TemplateError as JinjaError
+from jinja2.exceptions import SecurityError, TemplateAssertionError
+from jinja2.exceptions import TemplateError as JinjaError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 
-from drafter.text import numbers
-from drafter.errors import DataError, DrafterError, TemplateError, numbered_context
 from drafter.data.figures import (
-    MARK_OPEN, POISON_CLOSE, POISON_OPEN, Figure, FigureRegistry, FigureUnavailable, MissingRow, Row, UnknownColumn,
+    MARK_OPEN,
+    POISON_CLOSE,
+    POISON_OPEN,
+    Figure,
+    FigureRegistry,
+    FigureUnavailable,
+    MissingRow,
+    Row,
+    UnknownColumn,
     strip_internal_marks,
 )
+from drafter.errors import DataError, DrafterError, TemplateError, numbered_context
+from drafter.text import numbers
 
 __all__ = ["strip_internal_marks"]
 
@@ -187,8 +197,15 @@ def _merge_args(figure: Figure, args: tuple, kwargs: dict) -> Figure:
         return figure
     sources = figure.sources + tuple(s for a in extra for s in a.sources if s not in figure.sources)
     refs = ",".join(a.ref for a in extra)
-    return Figure(figure.value, f"{figure.ref}|{refs}", sources, figure.description, figure.why,
-                  figure.expr if figure.derived else None, figure.inputs if figure.derived else None)
+    return Figure(
+        figure.value,
+        f"{figure.ref}|{refs}",
+        sources,
+        figure.description,
+        figure.why,
+        figure.expr if figure.derived else None,
+        figure.inputs if figure.derived else None,
+    )
 
 
 def template_position() -> tuple[str | None, int | None]:
@@ -215,8 +232,9 @@ def missing_reason(figure: Figure, registry: FigureRegistry) -> str:
     return "查询结果为空（NULL）"
 
 
-def _unavailable(registry: FigureRegistry, figure: Figure, ref: str, filter_name: str, reason: str,
-                 strict: bool) -> str:
+def _unavailable(
+    registry: FigureRegistry, figure: Figure, ref: str, filter_name: str, reason: str, strict: bool
+) -> str:
     """A placeholder 【待补充：ref】 recorded with its reason; with `strict`, an error instead."""
     if strict:
         raise DataError(
@@ -224,12 +242,14 @@ def _unavailable(registry: FigureRegistry, figure: Figure, ref: str, filter_name
             hint="--strict 模式下不生成有【待补充】的草稿：修正查询或数据；去掉 --strict 则以【待补充】占位并继续。",
         )
     template, line = template_position()
-    return registry.record(figure, placeholder(ref), filter_name, placeholder=True, reason=reason,
-                           template=template, line=line)
+    return registry.record(
+        figure, placeholder(ref), filter_name, placeholder=True, reason=reason, template=template, line=line
+    )
 
 
-def _format_filter(name: str, fn: Callable[..., str], registry: FigureRegistry,
-                   strict: bool = False) -> Callable[..., str]:
+def _format_filter(
+    name: str, fn: Callable[..., str], registry: FigureRegistry, strict: bool = False
+) -> Callable[..., str]:
     def apply(value: Any, *args: Any, **kwargs: Any) -> str:
         if isinstance(value, str) and MARK_OPEN in value:
             raise TemplateError(  # a mistake in the template, whatever the data
@@ -290,12 +310,15 @@ def _round(value: Any, precision: int = 0, method: str = "common") -> Any:
         try:
             return value.rounded(precision, method)
         except ValueError as exc:
-            raise TemplateError("round 的参数有误", cause=str(exc),
-                                hint="写成 round(位数)，位数 0–20；可加 method='floor' 或 'ceil'。") from exc
+            raise TemplateError(
+                "round 的参数有误", cause=str(exc), hint="写成 round(位数)，位数 0–20；可加 method='floor' 或 'ceil'。"
+            ) from exc
     from jinja2.filters import do_round
 
     if method not in ("common", "ceil", "floor"):
-        raise TemplateError("round 的参数有误", cause=f"method {method!r}", hint="method 只能是 'common'、'floor' 或 'ceil'。")
+        raise TemplateError(
+            "round 的参数有误", cause=f"method {method!r}", hint="method 只能是 'common'、'floor' 或 'ceil'。"
+        )
     return do_round(value, precision, cast(Literal["common", "ceil", "floor"], method))
 
 
@@ -313,13 +336,15 @@ def _format_text(registry: FigureRegistry, strict: bool) -> Callable[..., str]:
         figure = _merge_args(figures[0], tuple(figures[1:]), {})
         missing = [f for f in figures if f.missing]
         if missing:
-            return _unavailable(registry, figure, figures[0].ref, "format", missing_reason(missing[0], registry),
-                                strict)
+            return _unavailable(
+                registry, figure, figures[0].ref, "format", missing_reason(missing[0], registry), strict
+            )
         try:
             shown = do_format(text, *[float(a) if isinstance(a, Decimal) else a for a in plain_args], **plain_kwargs)
         except (TypeError, ValueError) as exc:
-            raise TemplateError("format 的格式与参数不符", cause=str(exc),
-                                hint="数字请用 num(位数) 等过滤器，如 {{ x.n | num(1) }}。") from exc
+            raise TemplateError(
+                "format 的格式与参数不符", cause=str(exc), hint="数字请用 num(位数) 等过滤器，如 {{ x.n | num(1) }}。"
+            ) from exc
         return registry.record(figure, clean_value(shown), "format")
 
     return apply
@@ -328,8 +353,14 @@ def _format_text(registry: FigureRegistry, strict: bool) -> Callable[..., str]:
 def blocked_access_error(path: Path | None, line: int | None, context: str | None, cause: str) -> TemplateError:
     """The one message for a template reaching for Python internals (`x.__class__`, a
     method that changes data): said by the validation pass and by the sandbox."""
-    return TemplateError("模板访问了不允许访问的内容，已阻止", path=path, line=line, context=context, cause=cause,
-                         hint="模板只能读取查询结果、过滤器和内置名称，不能访问 Python 内部属性，也不能修改数据。")
+    return TemplateError(
+        "模板访问了不允许访问的内容，已阻止",
+        path=path,
+        line=line,
+        context=context,
+        cause=cause,
+        hint="模板只能读取查询结果、过滤器和内置名称，不能访问 Python 内部属性，也不能修改数据。",
+    )
 
 
 def whole_result_error(query: str | None, returns: str, columns: list[str] | None) -> TemplateError:
@@ -400,9 +431,16 @@ class TracingEnvironment(_GuardedEnvironment):
         return tree
 
 
-def make_environment(registry: FigureRegistry, *, autoescape: bool = False,
-                     search_path: list[Path] | None = None, strict: bool = False,
-                     sentences: bool = True, period: Any = None, trace: bool = False) -> SandboxedEnvironment:
+def make_environment(
+    registry: FigureRegistry,
+    *,
+    autoescape: bool = False,
+    search_path: list[Path] | None = None,
+    strict: bool = False,
+    sentences: bool = True,
+    period: Any = None,
+    trace: bool = False,
+) -> SandboxedEnvironment:
     """The Jinja environment of one build; `search_path` serves {% include %} and {% import %}.
     `period` (the report's Period) words `yoy`'s 持平 for a report of less than a year.
 
@@ -500,6 +538,7 @@ def make_environment(registry: FigureRegistry, *, autoescape: bool = False,
 
 # -- turning Jinja's exceptions into messages about the template -----------------------------
 
+
 def _template_line(exc: BaseException, filename: str) -> int | None:
     """The template line Jinja was executing when `exc` was raised."""
     line = None
@@ -513,8 +552,9 @@ def known_names(context: dict[str, Any]) -> list[str]:
     return sorted(k for k in context if not k.startswith("_"))
 
 
-def template_error(exc: BaseException, path: Path, source: str, context: dict[str, Any],
-                   filename: str | None = None) -> DrafterError:
+def template_error(
+    exc: BaseException, path: Path, source: str, context: dict[str, Any], filename: str | None = None
+) -> DrafterError:
     """A DrafterError naming `path` and the line, for an exception raised while rendering it."""
     filename = filename or str(path)
     if isinstance(exc, DrafterError):
@@ -533,32 +573,44 @@ def template_error(exc: BaseException, path: Path, source: str, context: dict[st
         wide = re.search(r"unexpected char '(.)'", exc.message or "")
         if wide and ord(wide.group(1)) > 0x7F:  # typed with a Chinese input method
             message = f"模板标记中有全角字符“{wide.group(1)}”"
-            hint = ("{{ }} 和 {% %} 里面只能用半角（英文）字符：切换到英文输入法重新输入这个符号"
-                    "（如 ｜→|，．→.，“”→\"\"，＞→>）。")
+            hint = (
+                "{{ }} 和 {% %} 里面只能用半角（英文）字符：切换到英文输入法重新输入这个符号"
+                '（如 ｜→|，．→.，“”→""，＞→>）。'
+            )
         if isinstance(exc, TemplateAssertionError) and "filter" in (exc.message or ""):
             match = re.search(r"named '([^']+)'", exc.message or "")
             bad = match.group(1) if match else "?"
             close = difflib.get_close_matches(bad, [*FORMAT_FILTERS, *VALUE_FILTERS], n=2)
             message = f"未知的过滤器“{bad}”"
-            hint = (f"是否想写“{'”或“'.join(close)}”？" if close else "") + \
-                f"可用的过滤器：{'、'.join([*FORMAT_FILTERS, *VALUE_FILTERS])}。"
+            hint = (
+                f"是否想写“{'”或“'.join(close)}”？" if close else ""
+            ) + f"可用的过滤器：{'、'.join([*FORMAT_FILTERS, *VALUE_FILTERS])}。"
         focus = bad if message.startswith("未知的过滤器") else wide.group(1) if wide else None
         return TemplateError(
-            message, path=path, line=line, cause=exc.message,
-            context=numbered_context(source, line, focus=focus) if line else None, hint=hint,
+            message,
+            path=path,
+            line=line,
+            cause=exc.message,
+            context=numbered_context(source, line, focus=focus) if line else None,
+            hint=hint,
         )
     line = _template_line(exc, filename)
     # The name at fault, so that a long line is shown around it.
     named = re.search(r"'([^']+)' is undefined|attribute '([^']+)'", str(exc))
-    focus = exc.column if isinstance(exc, UnknownColumn) else \
-        next(filter(None, named.groups()), None) if named else None
+    focus = (
+        exc.column if isinstance(exc, UnknownColumn) else next(filter(None, named.groups()), None) if named else None
+    )
     context_lines = numbered_context(source, line, 0, focus=focus) if line else None
     if isinstance(exc, UnknownColumn):
-        hint = (f"是否想写“{exc.query}.{exc.suggestions[0]}”？" if exc.suggestions else "") + \
-            f"查询 {exc.query} 返回的列：{'、'.join(exc.known)}。"
+        hint = (
+            f"是否想写“{exc.query}.{exc.suggestions[0]}”？" if exc.suggestions else ""
+        ) + f"查询 {exc.query} 返回的列：{'、'.join(exc.known)}。"
         return TemplateError(
-            f"查询 {exc.query} 没有“{exc.column}”这一列", path=path, line=line,
-            context=context_lines, hint=hint,
+            f"查询 {exc.query} 没有“{exc.column}”这一列",
+            path=path,
+            line=line,
+            context=context_lines,
+            hint=hint,
         )
     hidden = re.search(r"has no attribute '(_[^']*)'", str(exc)) if isinstance(exc, UndefinedError) else None
     if isinstance(exc, SecurityError) or hidden:  # `x.__self__`: a private name, found or not
@@ -568,17 +620,36 @@ def template_error(exc: BaseException, path: Path, source: str, context: dict[st
         if match:
             name = match.group(1)
             close = difflib.get_close_matches(name, known_names(context), n=3)
-            hint = (f"是否想写“{'”或“'.join(close)}”？" if close else "") + \
-                "模板里的名称是查询名（queries/ 下的文件名）或 year、report 等内置名称；可用 drafter figures 查看全部。"
-            return TemplateError(f"模板用到了未定义的名称“{name}”", path=path, line=line,
-                                 context=context_lines, cause=str(exc), hint=hint)
-        return TemplateError("模板用到了不存在的内容", path=path, line=line, context=context_lines,
-                             cause=str(exc), hint="检查名称和列名的拼写；可用 drafter figures 查看全部数字。")
+            hint = (
+                f"是否想写“{'”或“'.join(close)}”？" if close else ""
+            ) + "模板里的名称是查询名（queries/ 下的文件名）或 year、report 等内置名称；可用 drafter figures 查看全部。"
+            return TemplateError(
+                f"模板用到了未定义的名称“{name}”",
+                path=path,
+                line=line,
+                context=context_lines,
+                cause=str(exc),
+                hint=hint,
+            )
+        return TemplateError(
+            "模板用到了不存在的内容",
+            path=path,
+            line=line,
+            context=context_lines,
+            cause=str(exc),
+            hint="检查名称和列名的拼写；可用 drafter figures 查看全部数字。",
+        )
     if isinstance(exc, JinjaError):
-        return TemplateError("模板渲染出错", path=path, line=line, context=context_lines,
-                             cause=str(exc), hint="按原因修改模板。")
+        return TemplateError(
+            "模板渲染出错", path=path, line=line, context=context_lines, cause=str(exc), hint="按原因修改模板。"
+        )
     if isinstance(exc, (TypeError, ValueError, ArithmeticError, AttributeError)):
-        return TemplateError("模板中的表达式无法计算", path=path, line=line, context=context_lines,
-                             cause=f"{type(exc).__name__}: {exc}",
-                             hint="检查该行的计算或过滤器用法；数字请配合过滤器输出，如 {{ x.n | num }}。")
+        return TemplateError(
+            "模板中的表达式无法计算",
+            path=path,
+            line=line,
+            context=context_lines,
+            cause=f"{type(exc).__name__}: {exc}",
+            hint="检查该行的计算或过滤器用法；数字请配合过滤器输出，如 {{ x.n | num }}。",
+        )
     raise exc

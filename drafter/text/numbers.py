@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from fractions import Fraction
 from decimal import MAX_EMAX, MIN_EMIN, ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from fractions import Fraction
 
 WAN = Decimal(10_000)
 YI = Decimal(100_000_000)
@@ -246,8 +246,7 @@ def ratio(a, b) -> Decimal:
 
 
 # Words for a change up / down, by the first (or written as "上/下").
-CHANGE_WORDS = {"增长": ("增长", "下降"), "增加": ("增加", "减少"), "上升": ("上升", "下降"),
-                "提高": ("提高", "降低")}
+CHANGE_WORDS = {"增长": ("增长", "下降"), "增加": ("增加", "减少"), "上升": ("上升", "下降"), "提高": ("提高", "降低")}
 
 
 def _change_words(words: str) -> tuple[str, str]:
@@ -279,8 +278,7 @@ def _prefix(prefix, default: str) -> str:
     raise _refuse(prefix, "true, false or a word")
 
 
-def _change(delta: Fraction, digits: int, words: str, prefix: str, flat, fixed: bool, unit: str,
-            same: str) -> str:
+def _change(delta: Fraction, digits: int, words: str, prefix: str, flat, fixed: bool, unit: str, same: str) -> str:
     digits = _check_digits(digits)
     up, down = _change_words(words)
     tolerance = Fraction(to_decimal(flat))
@@ -291,8 +289,16 @@ def _change(delta: Fraction, digits: int, words: str, prefix: str, flat, fixed: 
     return prefix + (up if delta > 0 else down) + _written(shown, digits, fixed) + unit
 
 
-def yoy(current, previous, digits: int = 1, words: str = "增长", prefix=True, flat=0, fixed: bool = False,
-        same: str | None = None) -> str:
+def yoy(
+    current,
+    previous,
+    digits: int = 1,
+    words: str = "增长",
+    prefix=True,
+    flat=0,
+    fixed: bool = False,
+    same: str | None = None,
+) -> str:
     """Against the same period a year earlier: "同比增长12.5%" / "同比下降3.2%" / "与上年持平".
 
     `words`: 增长 (增长/下降), 增加 (增加/减少), 上升 (上升/下降), 提高 (提高/降低) or "上/下";
@@ -300,15 +306,39 @@ def yoy(current, previous, digits: int = 1, words: str = "增长", prefix=True, 
     many per cent is 持平 (a change that rounds to 0 always is); `fixed` keeps trailing zeros;
     `same`: the wording for 持平 (缺省 与上年持平, or 持平 without a prefix).
     """
-    return _relative_change(current, previous, digits, words, _prefix(prefix, "同比"), flat, fixed,
-                            same if same is not None else ("与上年持平" if prefix is True else "持平"))
+    return _relative_change(
+        current,
+        previous,
+        digits,
+        words,
+        _prefix(prefix, "同比"),
+        flat,
+        fixed,
+        same if same is not None else ("与上年持平" if prefix is True else "持平"),
+    )
 
 
-def mom(current, previous, digits: int = 1, words: str = "增长", prefix=True, flat=0, fixed: bool = False,
-        same: str | None = None) -> str:
+def mom(
+    current,
+    previous,
+    digits: int = 1,
+    words: str = "增长",
+    prefix=True,
+    flat=0,
+    fixed: bool = False,
+    same: str | None = None,
+) -> str:
     """Against the period just before: "环比增长12.5%" / "环比下降3.2%" / "与上期持平"; options as `yoy`."""
-    return _relative_change(current, previous, digits, words, _prefix(prefix, "环比"), flat, fixed,
-                            same if same is not None else ("与上期持平" if prefix is True else "持平"))
+    return _relative_change(
+        current,
+        previous,
+        digits,
+        words,
+        _prefix(prefix, "环比"),
+        flat,
+        fixed,
+        same if same is not None else ("与上期持平" if prefix is True else "持平"),
+    )
 
 
 def _relative_change(current, previous, digits, words, prefix, flat, fixed, same) -> str:
@@ -321,13 +351,20 @@ def _relative_change(current, previous, digits, words, prefix, flat, fixed, same
     return _change(change, digits, words, prefix, flat, fixed, "%", same)
 
 
-def pp(current, previous, digits: int = 1, words: str = "提高", prefix="", flat=0, fixed: bool = False,
-       same: str | None = None) -> str:
+def pp(
+    current,
+    previous,
+    digits: int = 1,
+    words: str = "提高",
+    prefix="",
+    flat=0,
+    fixed: bool = False,
+    same: str | None = None,
+) -> str:
     """The change of a rate in 个百分点: 0.953, 0.932 → "提高2.1个百分点"; both are ratios (as
     `pct` takes them). Options as `yoy`; `prefix` is none unless given ("同比", "环比");
     a change within `flat` percentage points is 持平 (with the prefix: 同比持平)."""
     cur, prev = to_decimal(current), to_decimal(previous)
     delta = (Fraction(cur) - Fraction(prev)) * 100
     lead = _prefix(prefix, "")
-    return _change(delta, digits, words, lead, flat, fixed, "个百分点",
-                   same if same is not None else f"{lead}持平")
+    return _change(delta, digits, words, lead, flat, fixed, "个百分点", same if same is not None else f"{lead}持平")

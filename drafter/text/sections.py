@@ -13,13 +13,20 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from types import CodeType
-from typing import Any, Union
+from typing import Any
 
 from jinja2 import TemplateSyntaxError
 
+from drafter.data.figures import (
+    WORD_CLOSE,
+    WORDING_MARK,
+    FigureRegistry,
+    marked_ids,
+    strip_internal_marks,
+    strip_marks,
+    strip_wording_marks,
+)
 from drafter.errors import TemplateError
-from drafter.data.figures import (WORD_CLOSE, WORDING_MARK, FigureRegistry, marked_ids, strip_internal_marks,
-                                    strip_marks, strip_wording_marks)
 from drafter.text.blocks import (
     TABLE_TITLE,
     TABLE_UNIT,
@@ -55,7 +62,7 @@ class Paragraph:
         return strip_marks(self.text)
 
 
-Block = Union[Paragraph, TableBlock, ChartBlock]
+Block = Paragraph | TableBlock | ChartBlock
 
 
 def outline_level(text: str) -> int:
@@ -69,7 +76,7 @@ def _normalise_outline(text: str, level: int) -> str:
     """`(一)` typed with half-width brackets becomes `（一）`, as GB/T 15834 wants."""
     if level in (2, 4) and text[0] == "(":
         close = text.index(")")
-        return "（" + text[1:close] + "）" + text[close + 1:]
+        return "（" + text[1:close] + "）" + text[close + 1 :]
     return text
 
 
@@ -79,17 +86,22 @@ def section_files(sections: Path | list[Path], resolve) -> list[Path]:
         files = [resolve(p) for p in sections]
         for f in files:
             if not f.is_file():
-                raise TemplateError("找不到分部分模板文件", path=f,
-                                    hint="检查 config.yaml 中 templates.sections 的文件名。")
+                raise TemplateError(
+                    "找不到分部分模板文件", path=f, hint="检查 config.yaml 中 templates.sections 的文件名。"
+                )
         return files
     directory = resolve(sections)
     if not directory.is_dir():
-        raise TemplateError("找不到分部分模板目录", path=directory,
-                            hint="在 config.yaml 的 templates.sections 中写对目录。")
+        raise TemplateError(
+            "找不到分部分模板目录", path=directory, hint="在 config.yaml 的 templates.sections 中写对目录。"
+        )
     files = sorted(p for p in directory.iterdir() if p.suffix in (".txt", ".j2", ".jinja") and p.is_file())
     if not files:
-        raise TemplateError("分部分模板目录中没有 .txt 模板", path=directory,
-                            hint="每部分一个 UTF-8 文本文件，如 1-主要举措和工作成效.txt。")
+        raise TemplateError(
+            "分部分模板目录中没有 .txt 模板",
+            path=directory,
+            hint="每部分一个 UTF-8 文本文件，如 1-主要举措和工作成效.txt。",
+        )
     return files
 
 
@@ -97,8 +109,9 @@ def read_template(path: Path) -> str:
     try:  # drafter's marker characters are drafter's alone: never taken from a template's text
         return strip_internal_marks(path.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError as exc:
-        raise TemplateError("模板文件不是 UTF-8 编码", path=path, cause=str(exc),
-                            hint="用记事本或编辑器“另存为”UTF-8 编码。") from exc
+        raise TemplateError(
+            "模板文件不是 UTF-8 编码", path=path, cause=str(exc), hint="用记事本或编辑器“另存为”UTF-8 编码。"
+        ) from exc
 
 
 # `｛｛ x ｝｝` typed with a Chinese input method is no tag: it would be printed as it stands.
@@ -121,14 +134,17 @@ def wide_tag_error(path: Path, source: str, line: int, mark: str) -> TemplateErr
     from drafter.errors import numbered_context
 
     return TemplateError(
-        f"模板标记“{mark}”是全角字符，不会被当作标记", path=path, line=line,
+        f"模板标记“{mark}”是全角字符，不会被当作标记",
+        path=path,
+        line=line,
         context=numbered_context(source, line, 0, focus=mark),
         hint="切换到英文输入法，把 ｛｛ ｝｝ ｛％ ％｝ 改成半角的 {{ }} {% %}；否则这些字会原样印进报告。",
     )
 
 
-def render_section(env, path: Path, context: dict[str, Any], registry: FigureRegistry,
-                   code: CodeType | None = None) -> list[Block]:
+def render_section(
+    env, path: Path, context: dict[str, Any], registry: FigureRegistry, code: CodeType | None = None
+) -> list[Block]:
     """Render one section file into blocks: paragraphs, tables and charts (from `code` when it
     was compiled already, from the source with its table lines marked)."""
     from drafter.text.environment import template_error
@@ -150,7 +166,7 @@ def render_section(env, path: Path, context: dict[str, Any], registry: FigureReg
         note_query_names(tracer, context)
     try:
         rendered = template.render(context)
-    except Exception as exc:  # noqa: BLE001 — translated into a message about the template
+    except Exception as exc:
         raise template_error(exc, path, source, context, filename) from exc
     part = path.stem
     blocks: list[Block] = []
@@ -172,11 +188,16 @@ def render_section(env, path: Path, context: dict[str, Any], registry: FigureReg
                 title = TABLE_TITLE.sub("", text, count=1)
                 tables.start(title, line_no, part)
                 continue
-            if tables.table is not None and not tables.table.header and not tables.pending_header \
-                    and tables.table.unit is None and TABLE_UNIT.match(text):
+            if (
+                tables.table is not None
+                and not tables.table.header
+                and not tables.pending_header
+                and tables.table.unit is None
+                and TABLE_UNIT.match(text)
+            ):
                 tables.table.unit = TABLE_UNIT.sub("", text, count=1)
                 continue
-            if line_no is not None and (text.startswith("|") or text.startswith("｜")):
+            if line_no is not None and text.startswith(("|", "｜")):
                 tables.row(text, line_no)
                 continue
             if not text:
@@ -195,8 +216,10 @@ def render_section(env, path: Path, context: dict[str, Any], registry: FigureReg
                 index = chart_index(text)
                 if strip_chart(text).strip() or index is None:
                     raise TemplateError(
-                        "图表要单独写一行", path=path,
-                        hint="把 {{ chart(…) }} 单独写在一行，图题用 title= 给出，说明文字另起一行。")
+                        "图表要单独写一行",
+                        path=path,
+                        hint="把 {{ chart(…) }} 单独写在一行，图题用 title= 给出，说明文字另起一行。",
+                    )
                 spec = registry.charts[index]
                 blocks.append(ChartBlock(spec, part, path, None))
                 continue
@@ -248,13 +271,18 @@ def _settle_poisons(env, rendered: str, source: str, registry: FigureRegistry) -
         text_line = source_lines[poison.line - 1] if poison.line and poison.line <= len(source_lines) else ""
         block = _BLOCK_LINE.fullmatch(text_line) is not None and line.strip().startswith(match.group(0))
         mark = registry.record(
-            poison.figure, placeholder(poison.figure.ref), "num", placeholder=True,
+            poison.figure,
+            placeholder(poison.figure.ref),
+            "num",
+            placeholder=True,
             reason=f"{poison.reason}；本段的条件或算式用到了它，整段以【待补充】代替",
-            template=poison.template, line=poison.line)
+            template=poison.template,
+            line=poison.line,
+        )
         if block:  # the governed lines are left out; the text after the block is read again
-            out.append(mark + _wording_marks(line[:match.start()]))
-            _forget(registry, line[:match.start()])
-            pending.insert(0, line[match.end():])
+            out.append(mark + _wording_marks(line[: match.start()]))
+            _forget(registry, line[: match.start()])
+            pending.insert(0, line[match.end() :])
             continue
         _forget(registry, line)
         prefix = _outline_prefix(strip_marks(POISONED.sub("", line)).strip())
@@ -282,9 +310,15 @@ def _outline_prefix(text: str) -> str:
     return ""
 
 
-def render_sections(env, files: list[Path], context: dict[str, Any], registry: FigureRegistry,
-                    first_numbers: tuple[int, int] = (0, 0), *,
-                    compiled: dict[Path, CodeType] | None = None) -> list[Block]:
+def render_sections(
+    env,
+    files: list[Path],
+    context: dict[str, Any],
+    registry: FigureRegistry,
+    first_numbers: tuple[int, int] = (0, 0),
+    *,
+    compiled: dict[Path, CodeType] | None = None,
+) -> list[Block]:
     """The blocks of all `files`; tables and charts numbered in order after `first_numbers`
     (tables, charts) already used; `compiled` holds code the validation pass compiled."""
     blocks: list[Block] = []
@@ -323,7 +357,7 @@ def wording_texts(paragraphs: list[Paragraph], registry: FigureRegistry) -> None
             texts[wid].append("")
         pos = 0
         for m in WORDING_MARK.finditer(para.text):
-            chunk = strip_marks(para.text[pos:m.start()])
+            chunk = strip_marks(para.text[pos : m.start()])
             for wid in live:
                 texts[wid][-1] += chunk
             wid = m.group(2)

@@ -15,16 +15,24 @@ from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docxtpl import DocxTemplate
-from jinja2.exceptions import SecurityError, TemplateError as JinjaError, UndefinedError
+from jinja2.exceptions import SecurityError, UndefinedError
+from jinja2.exceptions import TemplateError as JinjaError
 
-from drafter.errors import DrafterError, TemplateError
 from drafter.data.figures import FigureRegistry
-from drafter.word.styles import STYLE_FOR_LEVEL, body_style_name, ensure_styles
-from drafter.word.style import StyleSettings
-from drafter.word.layout import finish
+from drafter.errors import DrafterError, TemplateError
 from drafter.outputs import write_atomically, write_new
-from drafter.word.oxml import highlight_placeholders, mark_wordings, number_in_document_order, paragraph_text, strip_all_marks, wrap_figures
 from drafter.text.sections import Block
+from drafter.word.layout import finish
+from drafter.word.oxml import (
+    highlight_placeholders,
+    mark_wordings,
+    number_in_document_order,
+    paragraph_text,
+    strip_all_marks,
+    wrap_figures,
+)
+from drafter.word.style import StyleSettings
+from drafter.word.styles import STYLE_FOR_LEVEL, body_style_name, ensure_styles
 
 BODY_MARK = "\ue010drafter-body\ue011"
 
@@ -32,21 +40,27 @@ BODY_MARK = "\ue010drafter-body\ue011"
 def open_master(path: Path, *, check_tags: bool = True) -> DocxTemplate:
     if not path.is_file():
         raise TemplateError(
-            "找不到 Word 母版", path=path,
+            "找不到 Word 母版",
+            path=path,
             hint="在 config.yaml 的 templates.master 中写对路径；可用 drafter master 重新生成默认母版。",
         )
     if not zipfile.is_zipfile(path):
         raise TemplateError(
-            "Word 母版不是 .docx 文件", path=path,
+            "Word 母版不是 .docx 文件",
+            path=path,
             hint="母版须是 Word 2007 及以后的 .docx 格式；.doc 或 .wps 请在 Word/WPS 中“另存为”.docx。",
         )
     tpl = DocxTemplate(str(path))
     try:
         tpl.init_docx()  # docxtpl reads the package lazily: read it now, while we can say why
     except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
-        raise TemplateError("Word 母版无法作为 Word 文档打开", path=path, cause=f"{type(exc).__name__}: {exc}",
-                            hint="母版须是 Word 文档（不是 Excel 等其他文件）：用 Word 打开并另存为 .docx，"
-                                 "或用 drafter master 重新生成。") from exc
+        raise TemplateError(
+            "Word 母版无法作为 Word 文档打开",
+            path=path,
+            cause=f"{type(exc).__name__}: {exc}",
+            hint="母版须是 Word 文档（不是 Excel 等其他文件）：用 Word 打开并另存为 .docx，"
+            "或用 drafter master 重新生成。",
+        ) from exc
     if check_tags:
         check_master_tags(tpl.docx, path)
     return tpl
@@ -65,7 +79,9 @@ def master_paragraphs(document: DocumentObject) -> list[tuple[str, str]]:
     """(where, text) of every paragraph of the master, text joined over its runs as docxtpl
     joins a tag that Word split into runs: body paragraphs as 第 N 段 (tables included),
     then the paragraphs of each header and footer."""
-    out = [(f"第 {n} 段", paragraph_text(p, breaks=False)) for n, p in enumerate(document.element.body.iter(qn("w:p")), 1)]
+    out = [
+        (f"第 {n} 段", paragraph_text(p, breaks=False)) for n, p in enumerate(document.element.body.iter(qn("w:p")), 1)
+    ]
     for rel in document.part.rels.values():
         kind = "页眉" if rel.reltype == RT.HEADER else "页脚" if rel.reltype == RT.FOOTER else None
         if kind is None or rel.is_external:
@@ -113,7 +129,10 @@ def tag_problem(text: str) -> str | None:
 def master_tag_error(path: Path, where: str, text: str, problem: str) -> TemplateError:
     """The one message for a master paragraph whose tags do not open and close in it."""
     return TemplateError(
-        f"Word 母版的模板标记不完整：{problem}", path=path, where=where, context=f"  > {where} | {text}",
+        f"Word 母版的模板标记不完整：{problem}",
+        path=path,
+        where=where,
+        context=f"  > {where} | {text}",
         hint="在 Word 中改正该段的标记：写成完整的 {{ 名称 }} 或 {% … %}，一个标记从头到尾写在同一段里，中间不要回车。",
     )
 
@@ -141,8 +160,9 @@ def _where_in_master(document: DocumentObject | None, name: str, attribute: bool
     return found
 
 
-def _master_error(exc: BaseException, path: Path, document: DocumentObject | None,
-                  context: dict[str, Any]) -> DrafterError:
+def _master_error(
+    exc: BaseException, path: Path, document: DocumentObject | None, context: dict[str, Any]
+) -> DrafterError:
     """A render error of the master in the words the sections get (one translator,
     text/environment.template_error), placed at the master's paragraph instead of a line."""
     from drafter.text.environment import template_error
@@ -153,14 +173,17 @@ def _master_error(exc: BaseException, path: Path, document: DocumentObject | Non
     if isinstance(exc, (UndefinedError, SecurityError)):
         error = template_error(exc, path, "", context, filename=f"<master {path}>")
         named = re.search(r"'([^']+)' is undefined|attribute '([^']+)'", str(exc))
-        spots = _where_in_master(document, named.group(1) or named.group(2), attribute=not named.group(1)) \
-            if named else []
+        spots = (
+            _where_in_master(document, named.group(1) or named.group(2), attribute=not named.group(1)) if named else []
+        )
         error.line, error.where = None, spots[0][0] if spots else None
         error.context = "\n".join(f"  > {w} | {t}" for w, t in spots[:3]) or None
         return error
     lines = [line.strip() for line in getattr(exc, "docx_context", []) if line.strip()]
     return TemplateError(
-        "Word 母版中的模板标记有误", path=path, cause=f"{type(exc).__name__}: {exc}",
+        "Word 母版中的模板标记有误",
+        path=path,
+        cause=f"{type(exc).__name__}: {exc}",
         context="\n".join(f"  | {line}" for line in lines[:7]) or None,
         hint="在 Word 中检查 {{ }} 和 {% %} 标记：名称拼写、是否成对；标记中间不要换行或改字体。",
     )
@@ -178,8 +201,13 @@ def fill_master(master_path: Path, env, context: dict[str, Any], master: DocxTem
     return tpl.docx
 
 
-def insert_body(document: DocumentObject, paragraphs: list[Block], master_path: Path,
-                settings: StyleSettings, registry: FigureRegistry | None = None) -> None:
+def insert_body(
+    document: DocumentObject,
+    paragraphs: list[Block],
+    master_path: Path,
+    settings: StyleSettings,
+    registry: FigureRegistry | None = None,
+) -> None:
     """Replace the `{{ body }}` paragraph of the master by the rendered sections: paragraphs,
     tables and charts."""
     body_p = None
@@ -189,7 +217,8 @@ def insert_body(document: DocumentObject, paragraphs: list[Block], master_path: 
             break
     if body_p is None:
         raise TemplateError(
-            "Word 母版中没有 {{ body }} 段落", path=master_path,
+            "Word 母版中没有 {{ body }} 段落",
+            path=master_path,
             hint="在母版正文位置单独起一段，只写 {{ body }}，各部分内容会插在这里。",
         )
     ensure_styles(document, settings)
@@ -197,16 +226,16 @@ def insert_body(document: DocumentObject, paragraphs: list[Block], master_path: 
     body_p.getparent().remove(body_p)
 
 
-def insert_blocks(document: DocumentObject, blocks: list[Block], before, settings: StyleSettings,
-                  registry: FigureRegistry) -> None:
+def insert_blocks(
+    document: DocumentObject, blocks: list[Block], before, settings: StyleSettings, registry: FigureRegistry
+) -> None:
     """Insert `blocks` before the element `before`."""
     from drafter.text.blocks import ChartBlock, TableBlock
 
     # Look each style up once; python-docx would search the styles part per paragraph.
     # Body text is Normal (no pStyle), or the custom 正文 of a master made by an older drafter.
     names = {**STYLE_FOR_LEVEL, 0: body_style_name(document)}
-    style_ids = {level: document.styles.get_style_id(name, WD_STYLE_TYPE.PARAGRAPH)
-                 for level, name in names.items()}
+    style_ids = {level: document.styles.get_style_id(name, WD_STYLE_TYPE.PARAGRAPH) for level, name in names.items()}
     table_styles = None
     for block in blocks:
         if isinstance(block, (TableBlock, ChartBlock)):
@@ -262,8 +291,12 @@ def _insert_chart(document: DocumentObject, block, before, styles: dict[str, str
     c.add_r().text = caption
 
 
-def append_appendices(document: DocumentObject, appendices: list[tuple[str, list[Block]]],
-                      settings: StyleSettings, registry: FigureRegistry) -> None:
+def append_appendices(
+    document: DocumentObject,
+    appendices: list[tuple[str, list[Block]]],
+    settings: StyleSettings,
+    registry: FigureRegistry,
+) -> None:
     """Each appendix on a new page after the closing: `附件` (or 附件1, 附件2 …) at the top
     left in 黑体, its title centred on the third line, then its blocks (GB/T 9704 §8)."""
     from drafter.word.gongwen import TITLE
@@ -301,10 +334,16 @@ def append_appendices(document: DocumentObject, appendices: list[tuple[str, list
     end.getparent().remove(end)
 
 
-def compose(master_path: Path, env, context: dict[str, Any], paragraphs: list[Block],
-            registry: FigureRegistry, settings: StyleSettings,
-            appendices: list[tuple[str, list[Block]]] | None = None,
-            master: DocxTemplate | None = None) -> DocumentObject:
+def compose(
+    master_path: Path,
+    env,
+    context: dict[str, Any],
+    paragraphs: list[Block],
+    registry: FigureRegistry,
+    settings: StyleSettings,
+    appendices: list[tuple[str, list[Block]]] | None = None,
+    master: DocxTemplate | None = None,
+) -> DocumentObject:
     """The finished draft in memory: master filled, body inserted, 公文 layout, figures tagged
     (`master`: the master already opened, drafter.batch.Renderer)."""
     document = fill_master(master_path, env, context, master)
@@ -351,11 +390,20 @@ def next_free_path(path: Path) -> Path:
 def save_new(document: DocumentObject, path: Path, *, force: bool = False) -> Path:
     """Write a new draft at `path`, else at the next free `-2`, `-3` … claimed atomically, so
     that builds at the same time never share a name; with `force`, replace `path`."""
-    return write_new(path, lambda tmp: document.save(str(tmp)), what="草稿", force=force,
-                     hint="检查磁盘空间和写权限；若该文件正在 Word 中打开，请先关闭。")
+    return write_new(
+        path,
+        lambda tmp: document.save(str(tmp)),
+        what="草稿",
+        force=force,
+        hint="检查磁盘空间和写权限；若该文件正在 Word 中打开，请先关闭。",
+    )
 
 
 def save_atomically(document: DocumentObject, path: Path) -> None:
     """Write to a temporary file beside `path`, then rename: never a half-written draft."""
-    write_atomically(path, lambda tmp: document.save(str(tmp)), what="草稿",
-                     hint="检查磁盘空间和写权限；若该文件正在 Word 中打开，请先关闭。")
+    write_atomically(
+        path,
+        lambda tmp: document.save(str(tmp)),
+        what="草稿",
+        hint="检查磁盘空间和写权限；若该文件正在 Word 中打开，请先关闭。",
+    )

@@ -31,18 +31,39 @@ def _paragraph_style(p: etree._Element, names: dict[str, str]) -> str | None:
     return names.get(ps.get(qn("w:val"))) if ps is not None else None
 
 
-def _set_indent(p: etree._Element, settings: StyleSettings, *, left: float | None = None,
-                right: float | None = None, first: float | None = None,
-                hanging: float | None = None) -> None:
+def _set_indent(
+    p: etree._Element,
+    settings: StyleSettings,
+    *,
+    left: float | None = None,
+    right: float | None = None,
+    first: float | None = None,
+    hanging: float | None = None,
+) -> None:
     """Direct paragraph indents in characters (both `*Chars` and twips are written)."""
     ppr = p.get_or_add_pPr()
     ind = ppr.find(qn("w:ind"))
     if ind is None:
         ind = OxmlElement("w:ind")
         # Keep schema order: ind comes after spacing and before jc/outlineLvl.
-        after = [qn(t) for t in ("w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc",
-                                 "w:textDirection", "w:textAlignment", "w:textboxTightWrap",
-                                 "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")]
+        after = [
+            qn(t)
+            for t in (
+                "w:contextualSpacing",
+                "w:mirrorIndents",
+                "w:suppressOverlap",
+                "w:jc",
+                "w:textDirection",
+                "w:textAlignment",
+                "w:textboxTightWrap",
+                "w:outlineLvl",
+                "w:divId",
+                "w:cnfStyle",
+                "w:rPr",
+                "w:sectPr",
+                "w:pPrChange",
+            )
+        ]
         for child in ppr:
             if child.tag in after:
                 child.addprevious(ind)
@@ -99,8 +120,7 @@ def _simple_runs(p: etree._Element) -> list[etree._Element] | None:
     """The paragraph's runs if it holds nothing but plain text runs (no controls, fields, breaks)."""
     runs = []
     for child in p:
-        if child.tag == qn("w:pPr") or child.tag in (qn("w:bookmarkStart"), qn("w:bookmarkEnd"),
-                                                      qn("w:proofErr")):
+        if child.tag == qn("w:pPr") or child.tag in (qn("w:bookmarkStart"), qn("w:bookmarkEnd"), qn("w:proofErr")):
             continue
         if child.tag != _W_R:
             return None
@@ -179,8 +199,7 @@ def _bold_run_in_heading(p: etree._Element) -> None:
         for t in child.findall(_W_T):
             text = t.text or ""
             spans = [m.span() for m in MARKED.finditer(text)]
-            stop = next((i for i, ch in enumerate(text)
-                         if ch == "。" and not any(a <= i < b for a, b in spans)), None)
+            stop = next((i for i, ch in enumerate(text) if ch == "。" and not any(a <= i < b for a, b in spans)), None)
             if stop is not None:
                 _split_run_after(child, t, stop + 1)
                 _set_bold(child)
@@ -197,7 +216,7 @@ def _indent_attachments(paragraphs: list[tuple[etree._Element, str | None]], set
             continue
         text = visible(paragraph_text(p, breaks=False))
         lead = label if text.startswith(label) else ""
-        m = number.match(text[len(lead):])
+        m = number.match(text[len(lead) :])
         num_w = text_width(m.group(1)) if m else 0.0
         label_w = text_width(label)
         if lead:

@@ -189,6 +189,7 @@ class Manifest(_Entry):
     @property
     def has_wordings(self) -> bool:
         return "wordings" in self.model_fields_set
+
     # A unit's draft (`build --each`): {name, attributes}; `check` re-runs with its `:unit`.
     unit: dict[str, Any] | None = None
 
@@ -207,45 +208,57 @@ class Manifest(_Entry):
         return recorded
 
 
-def manifest_data(project: "Project", run: "RunResult", registry: FigureRegistry,
-                  built_at: dt.datetime, rules: list[dict[str, Any]] | None = None, unit: Any = None) -> Manifest:
+def manifest_data(
+    project: Project,
+    run: RunResult,
+    registry: FigureRegistry,
+    built_at: dt.datetime,
+    rules: list[dict[str, Any]] | None = None,
+    unit: Any = None,
+) -> Manifest:
     config = project.config
     root = config.root
     queries: dict[str, QueryEntry] = {}
     for name, result in run.results.items():
         spec = result.spec
-        entry = QueryEntry(source=spec.source, description=spec.description, returns=spec.returns,
-                           file=_relative(spec.path, root))
+        entry = QueryEntry(
+            source=spec.source, description=spec.description, returns=spec.returns, file=_relative(spec.path, root)
+        )
         if result.compare:  # a comparison run (`prev.q`): the query it re-runs, for which period
             entry = entry.model_copy(update=dict(query=spec.name, compare=result.compare))
             period = getattr(result, "period", None)
             if isinstance(period, Period):
                 entry.period = period.to_json()
         if result.ok:
-            entry = entry.model_copy(update=dict(
-                sql=result.sql,
-                sql_hash=result.sql_hash,
-                sql_file=_relative(result.sql_file, root),
-                params=result.json_params(),
-                columns=result.columns,
-                elapsed_ms=round(result.elapsed * 1000, 3),
-            ))
+            entry = entry.model_copy(
+                update=dict(
+                    sql=result.sql,
+                    sql_hash=result.sql_hash,
+                    sql_file=_relative(result.sql_file, root),
+                    params=result.json_params(),
+                    columns=result.columns,
+                    elapsed_ms=round(result.elapsed * 1000, 3),
+                )
+            )
         else:
             entry.error = result.error.message
         queries[name] = entry
     figures = [
-        _with_cell(FigureEntry(
-            id=occ.id,
-            ref=occ.ref,
-            text=occ.text,
-            value=json_value(occ.value),
-            filter=occ.filter,
-            part=occ.part,
-            placeholder=occ.placeholder,
-            description=occ.description,
-            sources=[SourceRef(query=s.query, source=s.source, column=s.column, row=s.row) for s in occ.sources],
-            **_derivation(occ),
-        ), occ)
+        _with_cell(
+            FigureEntry(
+                id=occ.id,
+                ref=occ.ref,
+                text=occ.text,
+                value=json_value(occ.value),
+                filter=occ.filter,
+                part=occ.part,
+                placeholder=occ.placeholder,
+                description=occ.description,
+                sources=[SourceRef(query=s.query, source=s.source, column=s.column, row=s.row) for s in occ.sources],
+                **_derivation(occ),
+            ),
+            occ,
+        )
         for occ in registry
     ]
     for figure_entry, occ in zip(figures, registry):
@@ -280,9 +293,17 @@ def manifest_data(project: "Project", run: "RunResult", registry: FigureRegistry
 def wording_entry(w) -> WordingEntry:
     """A traced wording (drafter.data.figures.Wording) as the manifest keeps it."""
     return WordingEntry(
-        id=w.id, cid=w.cid, conditions=w.conditions, branch=w.branch, label=w.label,
+        id=w.id,
+        cid=w.cid,
+        conditions=w.conditions,
+        branch=w.branch,
+        label=w.label,
         reads=[ReadEntry(ref=ref, value=json_value(value)) for ref, value in w.reads],
-        text=w.text, part=w.part, parent=w.parent, template=w.template, line=w.line,
+        text=w.text,
+        part=w.part,
+        parent=w.parent,
+        template=w.template,
+        line=w.line,
     )
 
 
@@ -303,10 +324,18 @@ def blocks_manifest(registry: FigureRegistry) -> dict[str, Any]:
     if registry.tables:
         out["tables"] = [
             TableEntry(
-                number=table.number, title=strip_marks(table.title), part=table.part, columns=table.columns,
-                rows=[TableRow(key=table.key(r), cells=[strip_marks(c) for c in row],
-                               figures=[registry.current_id(i) for c in row for i in marked_ids(c)])
-                      for r, row in enumerate(table.rows)],
+                number=table.number,
+                title=strip_marks(table.title),
+                part=table.part,
+                columns=table.columns,
+                rows=[
+                    TableRow(
+                        key=table.key(r),
+                        cells=[strip_marks(c) for c in row],
+                        figures=[registry.current_id(i) for c in row for i in marked_ids(c)],
+                    )
+                    for r, row in enumerate(table.rows)
+                ],
             )
             for table in registry.tables
         ]
@@ -315,7 +344,7 @@ def blocks_manifest(registry: FigureRegistry) -> dict[str, Any]:
     return out
 
 
-def _sources(config, run: "RunResult") -> dict[str, SourceEntry]:
+def _sources(config, run: RunResult) -> dict[str, SourceEntry]:
     """Each source by name and description; a spreadsheet also by its file (relative to the
     project) and the SHA-256 of the bytes the build read, so that `check` sees it changed."""
     out = {name: SourceEntry(description=s.description) for name, s in config.sources.items()}
@@ -396,8 +425,15 @@ def write_manifest(document, data: Manifest) -> None:
     doc_part.relate_to(item, RT.CUSTOM_XML)
 
 
-def attach_manifest(document, project: "Project", run: "RunResult", registry: FigureRegistry,
-                    built_at: dt.datetime, rules: list[dict[str, Any]] | None = None, unit: Any = None) -> Manifest:
+def attach_manifest(
+    document,
+    project: Project,
+    run: RunResult,
+    registry: FigureRegistry,
+    built_at: dt.datetime,
+    rules: list[dict[str, Any]] | None = None,
+    unit: Any = None,
+) -> Manifest:
     data = manifest_data(project, run, registry, built_at, rules, unit)
     write_manifest(document, data)
     return data

@@ -9,9 +9,9 @@ from __future__ import annotations
 import io
 import sys
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 import docx
 from docx.document import Document as DocumentObject
@@ -49,23 +49,46 @@ def _clean_defaults(document: DocumentObject, settings: StyleSettings) -> None:
             styles_el.remove(style.element)
     for rfonts in styles_el.iter(qn("w:rFonts")):
         for attr in list(rfonts.attrib):
-            if attr.endswith("Theme") or attr.endswith("theme"):
+            if attr.endswith(("Theme", "theme")):
                 del rfonts.attrib[attr]
     face, latin = settings.body_font, settings.latin(settings.body_font)
     half_points = round(settings.body_size * 2)
-    defaults = w_element("docDefaults", [
-        w_element("rPrDefault", [w_element("rPr", [
-            w_element("rFonts", ascii=latin, hAnsi=latin, eastAsia=face, cs=latin),
-            w_element("kern", val=0), w_element("sz", val=half_points), w_element("szCs", val=half_points),
-            w_element("lang", val="zh-CN", eastAsia="zh-CN", bidi="ar-SA"),
-        ])]),
-        w_element("pPrDefault", [w_element("pPr", [
-            w_element("widowControl", val=0), w_element("overflowPunct", val=1),
-            w_element("autoSpaceDE", val=0), w_element("autoSpaceDN", val=0),
-            w_element("spacing", before=0, after=0, line=settings.line_pitch, lineRule="exact"),
-            w_element("jc", val="both"),
-        ])]),
-    ])
+    defaults = w_element(
+        "docDefaults",
+        [
+            w_element(
+                "rPrDefault",
+                [
+                    w_element(
+                        "rPr",
+                        [
+                            w_element("rFonts", ascii=latin, hAnsi=latin, eastAsia=face, cs=latin),
+                            w_element("kern", val=0),
+                            w_element("sz", val=half_points),
+                            w_element("szCs", val=half_points),
+                            w_element("lang", val="zh-CN", eastAsia="zh-CN", bidi="ar-SA"),
+                        ],
+                    )
+                ],
+            ),
+            w_element(
+                "pPrDefault",
+                [
+                    w_element(
+                        "pPr",
+                        [
+                            w_element("widowControl", val=0),
+                            w_element("overflowPunct", val=1),
+                            w_element("autoSpaceDE", val=0),
+                            w_element("autoSpaceDN", val=0),
+                            w_element("spacing", before=0, after=0, line=settings.line_pitch, lineRule="exact"),
+                            w_element("jc", val="both"),
+                        ],
+                    )
+                ],
+            ),
+        ],
+    )
     old = styles_el.find(qn("w:docDefaults"))
     old.addprevious(defaults)
     styles_el.remove(old)
@@ -176,14 +199,14 @@ def kept_text(path: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
     of an existing master, each () when there is none or the file is no Word master."""
     try:
         paragraphs = [p.text.strip() for p in docx.Document(str(path)).paragraphs]
-    except Exception:  # noqa: BLE001 — not a Word file: there is nothing to keep
+    except Exception:
         return (), ()
     if "{{ body }}" not in paragraphs:
         return (), ()
     at = paragraphs.index("{{ body }}")
     before = [t for t in paragraphs[:at] if t and not t.startswith("{%")]
     opening = (before[-1],) if before and before[-1] not in _TAG_LINES else ()
-    after = paragraphs[at + 1:at + 2]
+    after = paragraphs[at + 1 : at + 2]
     closing = (after[0],) if after and after[0] and "{" not in after[0] else ()
     return opening, closing
 
@@ -193,14 +216,16 @@ def opening_of(path: Path) -> tuple[str, ...] | None:
     return kept_text(path)[0] or None
 
 
-def build_master(path: Path, settings: StyleSettings = StyleSettings(),
-                 intro: tuple[str, ...] = (), closing: tuple[str, ...] = ()) -> None:
+def build_master(
+    path: Path, settings: StyleSettings | None = None, intro: tuple[str, ...] = (), closing: tuple[str, ...] = ()
+) -> None:
     """Write the default Word master (a docxtpl template) to `path`.
 
     The master holds the 公文 styles, the page, the title, recipient and attachment lines,
     signature and date around `{{ body }}`; an `intro` or `closing` (kept from an older
     master) is written before or after the body.
     """
+    settings = settings or StyleSettings()
     document = docx.Document()
     _clean_defaults(document, settings)
     ensure_styles(document, settings)
@@ -226,9 +251,11 @@ def build_master(path: Path, settings: StyleSettings = StyleSettings(),
     _add(document, BODY, "{%p if attachments %}")
     _add(document, BODY)
     _add(document, BODY, "{%p for name in attachments %}")
-    _add(document, ATTACHMENT,
-         "{% if loop.first %}附件：{% endif %}{% if attachments | length > 1 %}{{ loop.index }}.{% endif %}"
-         "{{ name }}")
+    _add(
+        document,
+        ATTACHMENT,
+        "{% if loop.first %}附件：{% endif %}{% if attachments | length > 1 %}{{ loop.index }}.{% endif %}{{ name }}",
+    )
     _add(document, BODY, "{%p endfor %}")
     _add(document, BODY, "{%p endif %}")
     _add(document, BODY)
@@ -287,15 +314,23 @@ def write_master(target: Path, settings: StyleSettings, *, force: bool = False) 
     backup = None
     if target.exists():
         if not force:
-            raise DrafterError("母版已存在，未覆盖", path=target,
-                               hint="编辑人员可能改过它；确要重新生成请加 --force（原文件会备份为 .bak）。")
+            raise DrafterError(
+                "母版已存在，未覆盖",
+                path=target,
+                hint="编辑人员可能改过它；确要重新生成请加 --force（原文件会备份为 .bak）。",
+            )
         # A master an older drafter made holds the opening and 特此报告。: they are kept.
         intro, closing = kept_text(target)
         backup = target.with_name(target.name + ".bak")
-        write_atomically(backup, lambda tmp: tmp.write_bytes(target.read_bytes()), what="母版备份",
-                         hint="检查磁盘空间和写权限。")
-    write_atomically(target, lambda tmp: build_master(tmp, settings, intro, closing),
-                     what="母版", hint="检查磁盘空间和写权限；若该文件正在 Word 中打开，请先关闭。")
+        write_atomically(
+            backup, lambda tmp: tmp.write_bytes(target.read_bytes()), what="母版备份", hint="检查磁盘空间和写权限。"
+        )
+    write_atomically(
+        target,
+        lambda tmp: build_master(tmp, settings, intro, closing),
+        what="母版",
+        hint="检查磁盘空间和写权限；若该文件正在 Word 中打开，请先关闭。",
+    )
     return MasterWritten(target, backup, bool(intro))
 
 

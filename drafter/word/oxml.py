@@ -54,6 +54,7 @@ def paragraph_text(p_element: etree._Element, *, breaks: bool = True) -> str:
             parts.append("\t" if el.tag == _W_TAB else "\n")
     return "".join(parts)
 
+
 TAG_PREFIX = "drafter:"
 _SDT_ID_BASE = 0x2D000000  # any 32-bit value unique in the document
 
@@ -69,7 +70,7 @@ def parse_tag(tag: str) -> tuple[str, str] | None:
     """(occurrence id, ref) from a tag written by `figure_tag`."""
     if not tag.startswith(TAG_PREFIX):
         return None
-    rest = tag[len(TAG_PREFIX):]
+    rest = tag[len(TAG_PREFIX) :]
     occ_id, _, ref = rest.partition(":")
     return occ_id, ref
 
@@ -101,14 +102,14 @@ def wording_bookmark(wording_id: str) -> str:
 def wording_id_from_bookmark(name: str) -> str | None:
     if not (name or "").startswith(BOOKMARK_PREFIX):
         return None
-    wid = name[len(BOOKMARK_PREFIX):]
+    wid = name[len(BOOKMARK_PREFIX) :]
     return wid if re.fullmatch(r"w\d+", wid) else None
 
 
 def occurrence_id_from_bookmark(name: str) -> str | None:
     if not (name or "").startswith(BOOKMARK_PREFIX):
         return None
-    occ_id = name[len(BOOKMARK_PREFIX):]
+    occ_id = name[len(BOOKMARK_PREFIX) :]
     return occ_id if re.fullmatch(r"f\d+", occ_id) else None
 
 
@@ -179,8 +180,9 @@ class _Controls:
     def __init__(self) -> None:
         self._prototypes: dict[bytes | None, etree._Element] = {}
 
-    def make(self, run: etree._Element, text: str, tag: str, alias: str, sdt_id: int,
-             bookmark: tuple[int, str]) -> etree._Element:
+    def make(
+        self, run: etree._Element, text: str, tag: str, alias: str, sdt_id: int, bookmark: tuple[int, str]
+    ) -> etree._Element:
         if _PLAIN.search(text):
             return content_control(run, text, tag, alias, sdt_id, bookmark)
         rpr = run.find(_RPR)
@@ -202,8 +204,9 @@ class _Controls:
         return sdt
 
 
-def content_control(run: etree._Element, text: str, tag: str, alias: str, sdt_id: int,
-                    bookmark: tuple[int, str] | None = None) -> etree._Element:
+def content_control(
+    run: etree._Element, text: str, tag: str, alias: str, sdt_id: int, bookmark: tuple[int, str] | None = None
+) -> etree._Element:
     """An inline content control holding `text` formatted like `run` (and a bookmark (id, name))."""
     sdt = _w("sdt")
     pr = _w("sdtPr")
@@ -224,23 +227,36 @@ def content_control(run: etree._Element, text: str, tag: str, alias: str, sdt_id
     return sdt
 
 
-def _split_run(run: etree._Element, text: str, registry: FigureRegistry, counter: list[int],
-               bookmark_base: int = 0, controls: _Controls | None = None) -> list[etree._Element]:
+def _split_run(
+    run: etree._Element,
+    text: str,
+    registry: FigureRegistry,
+    counter: list[int],
+    bookmark_base: int = 0,
+    controls: _Controls | None = None,
+) -> list[etree._Element]:
     controls = controls or _Controls()
     pieces: list[etree._Element] = []
     pos = 0
     for match in MARKED.finditer(text):
         if match.start() > pos:
-            pieces.append(_run_with_text(run, text[pos:match.start()]))
+            pieces.append(_run_with_text(run, text[pos : match.start()]))
         occ_id, shown = match.group(1), match.group(2)
         occ = registry.occurrences.get(occ_id)
         if occ is None:
             pieces.append(_run_with_text(run, shown))
         else:
             counter[0] += 1
-            pieces.append(controls.make(run, shown, figure_tag(occ_id, occ.ref),
-                                        figure_alias(occ.description, occ_id), _SDT_ID_BASE + counter[0],
-                                        (bookmark_base + counter[0], figure_bookmark(occ_id))))
+            pieces.append(
+                controls.make(
+                    run,
+                    shown,
+                    figure_tag(occ_id, occ.ref),
+                    figure_alias(occ.description, occ_id),
+                    _SDT_ID_BASE + counter[0],
+                    (bookmark_base + counter[0], figure_bookmark(occ_id)),
+                )
+            )
         pos = match.end()
     if pos < len(text):
         pieces.append(_run_with_text(run, text[pos:]))
@@ -255,7 +271,9 @@ def number_in_document_order(root: etree._Element, registry: FigureRegistry) -> 
     order = [m.group(1) for t in texts for m in MARKED.finditer(t)]
     mapping = registry.renumber(order)
     for r, text in zip(runs, texts):
-        renamed = MARKED.sub(lambda m: f"{MARK_OPEN}{mapping.get(m.group(1), m.group(1))}{MARK_SEP}{m.group(2)}{MARK_CLOSE}", text)
+        renamed = MARKED.sub(
+            lambda m: f"{MARK_OPEN}{mapping.get(m.group(1), m.group(1))}{MARK_SEP}{m.group(2)}{MARK_CLOSE}", text
+        )
         if renamed != text:
             _set_run_text(r, renamed)  # keeps the run's properties
     return runs
@@ -266,8 +284,9 @@ def wrap_figures(root: etree._Element, registry: FigureRegistry, *, renumber: bo
     `renumber=False` when `number_in_document_order` already ran."""
     runs = number_in_document_order(root, registry) if renumber else _marked_runs(root)
     counter = [0]
-    bookmark_ids = [int(b.get(qn("w:id"))) for b in root.iter(qn("w:bookmarkStart"))
-                    if (b.get(qn("w:id")) or "").isdigit()]
+    bookmark_ids = [
+        int(b.get(qn("w:id"))) for b in root.iter(qn("w:bookmarkStart")) if (b.get(qn("w:id")) or "").isdigit()
+    ]
     bookmark_base = max(bookmark_ids, default=0)
     controls = _Controls()
     for run in runs:
@@ -296,7 +315,7 @@ def mark_wordings(root: etree._Element) -> int:
         pos = 0
         for match in WORDING_MARK.finditer(text):
             if match.start() > pos:
-                pieces.append(_run_with_text(run, text[pos:match.start()]))
+                pieces.append(_run_with_text(run, text[pos : match.start()]))
             wid = match.group(2)
             if match.group(1) == WORD_CLOSE:
                 if wid in ids:

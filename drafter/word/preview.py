@@ -72,9 +72,7 @@ def fontconfig_text(substitutes: dict[str, tuple[tuple[str, ...], bool]] | None 
         )
     return (
         '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
-        '  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>\n'
-        + "\n".join(rules)
-        + "\n</fontconfig>\n"
+        '  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>\n' + "\n".join(rules) + "\n</fontconfig>\n"
     )
 
 
@@ -111,21 +109,34 @@ def render_pdf(docx_path: Path, outdir: Path, *, timeout: float = 180.0) -> Path
         env = {**os.environ, "FONTCONFIG_FILE": str(fonts_conf), "HOME": str(tmp_path)}
         env.pop("SAL_USE_VCLPLUGIN", None)
         cmd = [
-            soffice, f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
-            "--headless", "--norestore", "--nolockcheck", "--nodefault",
-            "--convert-to", "pdf:writer_pdf_Export", "--outdir", str(work), str(docx_path),
+            soffice,
+            f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+            "--headless",
+            "--norestore",
+            "--nolockcheck",
+            "--nodefault",
+            "--convert-to",
+            "pdf:writer_pdf_Export",
+            "--outdir",
+            str(work),
+            str(docx_path),
         ]
         try:
-            done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout,
-                                  stdin=subprocess.DEVNULL)
+            done = subprocess.run(
+                cmd, env=env, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
+            )
         except subprocess.TimeoutExpired as exc:
-            raise PreviewUnavailable(f"LibreOffice 转换超时（{timeout:g} 秒）：{docx_path.name}",
-                                     hint="关闭其他 LibreOffice 窗口后重试；或加大超时。") from exc
+            raise PreviewUnavailable(
+                f"LibreOffice 转换超时（{timeout:g} 秒）：{docx_path.name}",
+                hint="关闭其他 LibreOffice 窗口后重试；或加大超时。",
+            ) from exc
         produced = work / f"{docx_path.stem}.pdf"
         if done.returncode != 0 or not produced.is_file():
             detail = (done.stderr or done.stdout or "").strip()[-500:]
-            raise PreviewUnavailable(f"LibreOffice 未能把 {docx_path.name} 转成 PDF（退出码 {done.returncode}）：{detail}",
-                                     hint="用 Word 或 LibreOffice 打开该文件，看是否损坏。")
+            raise PreviewUnavailable(
+                f"LibreOffice 未能把 {docx_path.name} 转成 PDF（退出码 {done.returncode}）：{detail}",
+                hint="用 Word 或 LibreOffice 打开该文件，看是否损坏。",
+            )
         target = outdir / produced.name
         shutil.move(str(produced), target)
     return target
@@ -143,16 +154,23 @@ def render_pngs(docx_path: Path, outdir: Path, dpi: int = 96, *, timeout: float 
         for old in outdir.glob(f"{stem}-*.png"):
             old.unlink()
         try:
-            done = subprocess.run([pdftoppm, "-png", "-r", str(dpi), str(pdf), str(outdir / stem)],
-                                  capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+            done = subprocess.run(
+                [pdftoppm, "-png", "-r", str(dpi), str(pdf), str(outdir / stem)],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                stdin=subprocess.DEVNULL,
+            )
         except subprocess.TimeoutExpired as exc:
             raise PreviewUnavailable(f"pdftoppm 超时（{timeout:g} 秒）", hint="页数过多时请降低分辨率。") from exc
         if done.returncode != 0:
-            raise PreviewUnavailable(f"pdftoppm 失败：{done.stderr.strip()[-300:]}", hint="检查 poppler-utils 是否完整。")
+            raise PreviewUnavailable(
+                f"pdftoppm 失败：{done.stderr.strip()[-300:]}", hint="检查 poppler-utils 是否完整。"
+            )
     # pdftoppm pads page numbers to the width of the page count: -01, -02 …; name them -1, -2 ….
     pages = []
     for png in outdir.glob(f"{stem}-*.png"):
-        suffix = png.stem[len(stem) + 1:]
+        suffix = png.stem[len(stem) + 1 :]
         if suffix.isdigit():
             pages.append((int(suffix), png))
     result = []

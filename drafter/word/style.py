@@ -29,9 +29,7 @@ class StyleSettings(BaseModel):
     heading1_font: str = Field("黑体", description="一级标题“一、”字体")
     heading2_font: str = Field("楷体_GB2312", description="二级标题“（一）”字体")
     body_font: str = Field("仿宋_GB2312", description="正文字体，三级、四级标题同")
-    latin_font: str | None = Field(
-        None, description="数字和西文字体；缺省与各样式的中文字体相同，可设 Times New Roman"
-    )
+    latin_font: str | None = Field(None, description="数字和西文字体；缺省与各样式的中文字体相同，可设 Times New Roman")
     page_number_font: str = Field("宋体", description="页码字体（4号半角宋体）")
     title_size: float = Field(22.0, gt=0, le=72, description="标题字号（磅）：2号 = 22")
     body_size: float = Field(16.0, gt=0, le=72, description="正文和各级标题字号（磅）：3号 = 16")

@@ -44,8 +44,9 @@ class _StyleSpec:
 _SPECS = (
     _StyleSpec(BODY, "Normal", "body_font", "body_size", first_line_chars=2, based_on=None, priority=0),
     # LibreOffice gives a 22 pt line two grid rows unless it is told not to snap; Word keeps it in one.
-    _StyleSpec(TITLE, "GongwenTitle", "title_font", "title_size", align="center", condensed=False, priority=2,
-               snap=False),
+    _StyleSpec(
+        TITLE, "GongwenTitle", "title_font", "title_size", align="center", condensed=False, priority=2, snap=False
+    ),
     _StyleSpec(DOC_NUMBER, "GongwenDocNumber", "body_font", "body_size", align="center", priority=2),
     _StyleSpec(RECIPIENT, "GongwenRecipient", "body_font", "body_size", align="left", priority=2),
     _StyleSpec("一级标题", "GongwenHeading1", "heading1_font", "body_size", first_line_chars=2, outline=0),
@@ -55,8 +56,18 @@ _SPECS = (
     _StyleSpec(ATTACHMENT, "GongwenAttachment", "body_font", "body_size", first_line_chars=2, align="left"),
     _StyleSpec(SIGNATURE, "GongwenSignature", "body_font", "body_size", align="right", right_chars=2),
     _StyleSpec(DATE, "GongwenDate", "body_font", "body_size", align="right", right_chars=4),
-    _StyleSpec(PAGE_NUMBER, "GongwenPageNumber", "page_number_font", "page_number_size", align="left",
-               based_on=None, next_style=PAGE_NUMBER, condensed=False, on_grid=False, priority=3),
+    _StyleSpec(
+        PAGE_NUMBER,
+        "GongwenPageNumber",
+        "page_number_font",
+        "page_number_size",
+        align="left",
+        based_on=None,
+        next_style=PAGE_NUMBER,
+        condensed=False,
+        on_grid=False,
+        priority=3,
+    ),
 )
 
 STYLE_NAMES = tuple(spec.name for spec in _SPECS)
@@ -70,37 +81,69 @@ def _style_xml(spec: _StyleSpec, s: StyleSettings, ids: dict[str, str]) -> etree
     latin = s.latin(east_asian) if spec.font != "page_number_font" else east_asian
     half_points = round(getattr(s, spec.size) * 2)
     if spec.on_grid:
-        spacing = [None if spec.snap else w_element("snapToGrid", val=0),
-                   w_element("spacing", before=0, after=0, line=s.line_pitch, lineRule="exact")]
+        spacing = [
+            None if spec.snap else w_element("snapToGrid", val=0),
+            w_element("spacing", before=0, after=0, line=s.line_pitch, lineRule="exact"),
+        ]
     else:
         line = round(getattr(s, spec.size) * 20 * PAGE_NUMBER_LINE)
         spacing = [w_element("snapToGrid", val=0), w_element("spacing", before=0, after=0, line=line, lineRule="exact")]
     first = spec.first_line_chars
-    paragraph = w_element("pPr", [
-        w_element("widowControl", val=0), w_element("overflowPunct", val=1),
-        w_element("autoSpaceDE", val=0), w_element("autoSpaceDN", val=0), *spacing,
-        w_element("ind", left=0, leftChars=0, right=spec.right_chars * s.char_twips, rightChars=spec.right_chars * 100,
-                  firstLine=first * s.char_twips, firstLineChars=first * 100),
-        w_element("jc", val=spec.align),
-        w_element("outlineLvl", val=spec.outline) if spec.outline is not None else None,
-    ])
-    run = w_element("rPr", [
-        w_element("rFonts", ascii=latin, hAnsi=latin, eastAsia=east_asian, cs=latin, hint="eastAsia"),
-        w_element("b", val=0), w_element("bCs", val=0), w_element("color", val="000000"),
-        w_element("spacing", val=s.char_spacing) if spec.condensed and s.char_spacing else None,
-        w_element("kern", val=0), w_element("sz", val=half_points), w_element("szCs", val=half_points),
-        w_element("lang", val="zh-CN", eastAsia="zh-CN", bidi="ar-SA"),
-    ])
+    paragraph = w_element(
+        "pPr",
+        [
+            w_element("widowControl", val=0),
+            w_element("overflowPunct", val=1),
+            w_element("autoSpaceDE", val=0),
+            w_element("autoSpaceDN", val=0),
+            *spacing,
+            w_element(
+                "ind",
+                left=0,
+                leftChars=0,
+                right=spec.right_chars * s.char_twips,
+                rightChars=spec.right_chars * 100,
+                firstLine=first * s.char_twips,
+                firstLineChars=first * 100,
+            ),
+            w_element("jc", val=spec.align),
+            w_element("outlineLvl", val=spec.outline) if spec.outline is not None else None,
+        ],
+    )
+    run = w_element(
+        "rPr",
+        [
+            w_element("rFonts", ascii=latin, hAnsi=latin, eastAsia=east_asian, cs=latin, hint="eastAsia"),
+            w_element("b", val=0),
+            w_element("bCs", val=0),
+            w_element("color", val="000000"),
+            w_element("spacing", val=s.char_spacing) if spec.condensed and s.char_spacing else None,
+            w_element("kern", val=0),
+            w_element("sz", val=half_points),
+            w_element("szCs", val=half_points),
+            w_element("lang", val="zh-CN", eastAsia="zh-CN", bidi="ar-SA"),
+        ],
+    )
     name = w_element("name", val=spec.name)
     if spec.name == BODY:  # the built-in Normal: Word's own markup, no customStyle
-        return w_element("style", [name, w_element("qFormat"), paragraph, run],
-                         type="paragraph", default=1, styleId=spec.style_id)
-    return w_element("style", [
-        name,
-        w_element("basedOn", val=ids[spec.based_on]) if spec.based_on in ids else None,
-        w_element("next", val=ids.get(spec.next_style, spec.style_id)),
-        w_element("uiPriority", val=spec.priority), w_element("qFormat"), paragraph, run,
-    ], type="paragraph", customStyle=1, styleId=spec.style_id)
+        return w_element(
+            "style", [name, w_element("qFormat"), paragraph, run], type="paragraph", default=1, styleId=spec.style_id
+        )
+    return w_element(
+        "style",
+        [
+            name,
+            w_element("basedOn", val=ids[spec.based_on]) if spec.based_on in ids else None,
+            w_element("next", val=ids.get(spec.next_style, spec.style_id)),
+            w_element("uiPriority", val=spec.priority),
+            w_element("qFormat"),
+            paragraph,
+            run,
+        ],
+        type="paragraph",
+        customStyle=1,
+        styleId=spec.style_id,
+    )
 
 
 # Normal as a blank document from Word, WPS or python-docx has it: nothing else in its
@@ -118,8 +161,14 @@ def _paragraph_styles(document: DocumentObject) -> list:
 def _legacy_body(document: DocumentObject):
     """A custom paragraph style named 正文 (the body style of masters made by earlier drafters)."""
     default = document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
-    return next((s for s in _paragraph_styles(document)
-                 if s.name == LEGACY_BODY and (default is None or s.style_id != default.style_id)), None)
+    return next(
+        (
+            s
+            for s in _paragraph_styles(document)
+            if s.name == LEGACY_BODY and (default is None or s.style_id != default.style_id)
+        ),
+        None,
+    )
 
 
 def body_style_name(document: DocumentObject) -> str:
@@ -205,8 +254,7 @@ def _effective(document: DocumentObject, style: etree._Element) -> dict[str, str
     defaults = document.styles.element.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{qn('w:rPr')}")
     chain.append(defaults)
     found: dict[str, str | None] = {}
-    for key, tag, attr in (("face", "w:rFonts", "eastAsia"), ("latin", "w:rFonts", "ascii"),
-                           ("size", "w:sz", "val")):
+    for key, tag, attr in (("face", "w:rFonts", "eastAsia"), ("latin", "w:rFonts", "ascii"), ("size", "w:sz", "val")):
         found[key] = None
         for rpr in chain:
             el = rpr.find(qn(tag)) if rpr is not None else None
@@ -249,13 +297,16 @@ def style_drift(document: DocumentObject, settings: StyleSettings) -> list[str]:
         want_latin = settings.latin_font or have["face"] or face
         if have["latin"] != want_latin:
             same = have["latin"] == have["face"]  # one line for every style whose digits follow its face
-            groups.setdefault(("数字和西文字体", "latin_font", "" if same else have["latin"],
-                               settings.latin_font or ""), []).append(shown)
+            groups.setdefault(
+                ("数字和西文字体", "latin_font", "" if same else have["latin"], settings.latin_font or ""), []
+            ).append(shown)
     lines = []
     legacy = _legacy_body(document)
     if legacy is not None:
-        lines.append(f"“{LEGACY_BODY}”是旧版 drafter 母版的自定义样式，与 Word、WPS 内置的“正文”（Normal）同名，"
-                     f"样式窗格中会有两个“{LEGACY_BODY}”")
+        lines.append(
+            f"“{LEGACY_BODY}”是旧版 drafter 母版的自定义样式，与 Word、WPS 内置的“正文”（Normal）同名，"
+            f"样式窗格中会有两个“{LEGACY_BODY}”"
+        )
     for (what, key, found, want), names in groups.items():
         who = "、".join(names)
         if what == "字号":

@@ -50,20 +50,88 @@ def closing_indents(signature: str, date: str) -> tuple[float, float]:
 
 # Words a title line should not split; longer entries first is not required.
 _LEXICON = (
-    "法治政府", "法治", "政府", "建设", "情况", "报告", "工作", "年度", "关于", "应急管理局", "应急管理",
-    "管理局", "管理", "人民政府", "委员会", "办公室", "安全生产", "依法行政", "行政执法", "执法",
-    "实施", "意见", "通知", "方案", "总结", "计划", "规划", "要点", "责任", "分工", "推进", "加强",
-    "进一步", "全面", "深化", "改革", "印发", "落实", "下一步", "安排", "决定", "办法", "规定", "请示", "批复", "纲要", "中华人民共和国",
-    "检查", "通报",
-    "第一季度", "第二季度", "第三季度", "第四季度", "季度", "上半年", "下半年", "半年",  # period labels
+    "法治政府",
+    "法治",
+    "政府",
+    "建设",
+    "情况",
+    "报告",
+    "工作",
+    "年度",
+    "关于",
+    "应急管理局",
+    "应急管理",
+    "管理局",
+    "管理",
+    "人民政府",
+    "委员会",
+    "办公室",
+    "安全生产",
+    "依法行政",
+    "行政执法",
+    "执法",
+    "实施",
+    "意见",
+    "通知",
+    "方案",
+    "总结",
+    "计划",
+    "规划",
+    "要点",
+    "责任",
+    "分工",
+    "推进",
+    "加强",
+    "进一步",
+    "全面",
+    "深化",
+    "改革",
+    "印发",
+    "落实",
+    "下一步",
+    "安排",
+    "决定",
+    "办法",
+    "规定",
+    "请示",
+    "批复",
+    "纲要",
+    "中华人民共和国",
+    "检查",
+    "通报",
+    "第一季度",
+    "第二季度",
+    "第三季度",
+    "第四季度",
+    "季度",
+    "上半年",
+    "下半年",
+    "半年",  # period labels
 )
 # A period label (drafter/project/period.py) is never split across title lines.
 _PERIOD_LABEL = re.compile(r"\d{4}年(?:度|[上下]半年|第[一二三四]季度|\d{1,2}月)")
 # The last character of a place or an office (某某区, 某某市, 司法局, 统计局): a name keeps its
 # suffix, and a line may well end after it.
 _NAME_SUFFIXES = "省市区县旗镇乡村局厅委办署院所处科"
-_DOC_KINDS = ("情况报告", "报告", "情况通报", "通报", "通知", "意见", "方案", "请示", "总结", "计划", "规划", "办法",
-              "规定", "批复", "决定", "要点", "函")
+_DOC_KINDS = (
+    "情况报告",
+    "报告",
+    "情况通报",
+    "通报",
+    "通知",
+    "意见",
+    "方案",
+    "请示",
+    "总结",
+    "计划",
+    "规划",
+    "办法",
+    "规定",
+    "批复",
+    "决定",
+    "要点",
+    "函",
+)
 _OPENING = "（《“‘〈【「(["
 _CLOSING = "，。、；：？！）》”’〉】」),.;:?!%"
 
@@ -125,7 +193,7 @@ def _break_costs(text: str) -> list[float]:
         if ch in _CLOSING or prev in _OPENING:
             c = math.inf
         # Digits, Latin words and a number with its unit stay together.
-        if (prev.isascii() and prev.isalnum()) and (ch.isascii() and ch.isalnum() or ch in "年月日%.．"):
+        if (prev.isascii() and prev.isalnum()) and ((ch.isascii() and ch.isalnum()) or ch in "年月日%.．"):
             c = math.inf
         if prev in ".．" and ch.isdigit():
             c = math.inf
@@ -143,10 +211,11 @@ def _shape_cost(widths: list[float]) -> float:
         if widths[0] > widths[1] + 0.5:
             cost += 2.0
     else:
-        growing = all(a <= b + 0.5 for a, b in zip(widths, widths[1:]))
+        growing = all(a <= b + 0.5 for a, b in itertools.pairwise(widths))
         peak = widths.index(max(widths))
-        diamond = all(a <= b + 0.5 for a, b in zip(widths[:peak], widths[1:peak + 1])) and all(
-            a + 0.5 >= b for a, b in zip(widths[peak:], widths[peak + 1:]))
+        diamond = all(a <= b + 0.5 for a, b in itertools.pairwise(widths[: peak + 1])) and all(
+            a + 0.5 >= b for a, b in itertools.pairwise(widths[peak:])
+        )
         if not (growing or diamond):
             cost += 2.0
     return cost
@@ -171,7 +240,7 @@ def balance_title(title: str, max_width: float = 20.0) -> list[str]:
         # Titles are short: try every set of break positions (a few thousand at most).
         for breaks in itertools.combinations(candidates, lines - 1):
             cuts = (0, *breaks, n)
-            line_widths = [prefix[b] - prefix[a] for a, b in zip(cuts, cuts[1:])]
+            line_widths = [prefix[b] - prefix[a] for a, b in itertools.pairwise(cuts)]
             if max(line_widths) > max_width:
                 continue
             cost = sum(costs[i] for i in breaks) + _shape_cost(line_widths) + 4.0 * (lines - lines_needed)
@@ -187,4 +256,4 @@ def balance_title(title: str, max_width: float = 20.0) -> list[str]:
             width += w
         return [*out, line]
     bounds = [0, *best[1], n]
-    return [title[a:b] for a, b in zip(bounds, bounds[1:])]
+    return [title[a:b] for a, b in itertools.pairwise(bounds)]
