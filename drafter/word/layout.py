@@ -13,7 +13,7 @@ from docx.oxml.ns import qn
 from lxml import etree
 
 from drafter.data.figures import MARKED
-from drafter.word.oxml import paragraph_text
+from drafter.word.oxml import paragraph_text, put_in_ppr
 from drafter.word.style import StyleSettings
 from drafter.word.styles import ATTACHMENT, DATE, SIGNATURE, STYLE_FOR_LEVEL, TITLE
 from drafter.word.titles import MARKER_CHARS, balance_title, closing_indents, text_width, visible
@@ -44,32 +44,7 @@ def _set_indent(
     ppr = p.get_or_add_pPr()
     ind = ppr.find(qn("w:ind"))
     if ind is None:
-        ind = OxmlElement("w:ind")
-        # Keep schema order: ind comes after spacing and before jc/outlineLvl.
-        after = [
-            qn(t)
-            for t in (
-                "w:contextualSpacing",
-                "w:mirrorIndents",
-                "w:suppressOverlap",
-                "w:jc",
-                "w:textDirection",
-                "w:textAlignment",
-                "w:textboxTightWrap",
-                "w:outlineLvl",
-                "w:divId",
-                "w:cnfStyle",
-                "w:rPr",
-                "w:sectPr",
-                "w:pPrChange",
-            )
-        ]
-        for child in ppr:
-            if child.tag in after:
-                child.addprevious(ind)
-                break
-        else:
-            ppr.append(ind)
+        ind = put_in_ppr(ppr, OxmlElement("w:ind"))
     unit = settings.char_twips
 
     def put(name: str, chars: float | None) -> None:

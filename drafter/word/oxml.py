@@ -42,6 +42,33 @@ def w_element(tag: str, children: Iterable[etree._Element | None] = (), **attrib
     return element
 
 
+# The children of w:pPr in schema order (CT_PPrBase, then pPr's own): Word refuses them out of order.
+PPR_ORDER = tuple(
+    qn(f"w:{tag}")
+    for tag in (
+        "pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl", "numPr",
+        "suppressLineNumbers", "pBdr", "shd", "tabs", "suppressAutoHyphens", "kinsoku", "wordWrap",
+        "overflowPunct", "topLinePunct", "autoSpaceDE", "autoSpaceDN", "bidi", "adjustRightInd", "snapToGrid",
+        "spacing", "ind", "contextualSpacing", "mirrorIndents", "suppressOverlap", "jc", "textDirection",
+        "textAlignment", "textboxTightWrap", "outlineLvl", "divId", "cnfStyle", "rPr", "sectPr", "pPrChange",
+    )
+)  # fmt: skip
+
+
+def put_in_ppr(ppr: etree._Element, element: etree._Element) -> etree._Element:
+    """Put `element` into a paragraph's `w:pPr` at its schema place, replacing one of its tag."""
+    old = ppr.find(element.tag)
+    if old is not None:
+        ppr.remove(old)
+    later = set(PPR_ORDER[PPR_ORDER.index(element.tag) + 1 :])
+    for child in ppr:
+        if child.tag in later:
+            child.addprevious(element)
+            return element
+    ppr.append(element)
+    return element
+
+
 def paragraph_text(p_element: etree._Element, *, breaks: bool = True) -> str:
     """All visible text of one `w:p`, content controls included. With `breaks`, a tab and a
     line break read as `\t` and `\n`, as a reader sees them; without, only the runs' text

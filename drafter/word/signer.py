@@ -19,6 +19,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from lxml import etree
 
+from drafter.word.oxml import put_in_ppr
 from drafter.word.style import StyleSettings
 from drafter.word.styles import DOC_NUMBER, TITLE
 
@@ -28,35 +29,6 @@ SIGNER_LABEL = "签发人："
 
 _W_P, _W_R, _W_T = qn("w:p"), qn("w:r"), qn("w:t")
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
-# Children of w:pPr that come after w:tabs and w:ind, in schema order (CT_PPrBase).
-_AFTER_TABS = (
-    "w:suppressAutoHyphens",
-    "w:kinsoku",
-    "w:wordWrap",
-    "w:overflowPunct",
-    "w:topLinePunct",
-    "w:autoSpaceDE",
-    "w:autoSpaceDN",
-    "w:bidi",
-    "w:adjustRightInd",
-    "w:snapToGrid",
-    "w:spacing",
-    "w:ind",
-    "w:contextualSpacing",
-    "w:mirrorIndents",
-    "w:suppressOverlap",
-    "w:jc",
-    "w:textDirection",
-    "w:textAlignment",
-    "w:textboxTightWrap",
-    "w:outlineLvl",
-    "w:divId",
-    "w:cnfStyle",
-    "w:rPr",
-    "w:sectPr",
-    "w:pPrChange",
-)
-_AFTER_IND = _AFTER_TABS[_AFTER_TABS.index("w:ind") + 1 :]
 
 
 def _style_id(document: DocumentObject, name: str) -> str | None:
@@ -74,19 +46,6 @@ def _paragraphs_with_style(document: DocumentObject, style_id: str | None) -> li
     return out
 
 
-def _insert_in_order(ppr: etree._Element, el: etree._Element, after_tags: tuple[str, ...]) -> None:
-    """Put `el` into `ppr` before the first child that the schema orders after it."""
-    old = ppr.find(el.tag)
-    if old is not None:
-        ppr.remove(old)
-    later = {qn(t) for t in after_tags}
-    for child in ppr:
-        if child.tag in later:
-            child.addprevious(el)
-            return
-    ppr.append(el)
-
-
 def _left_with_right_tab(p: etree._Element, settings: StyleSettings) -> None:
     """Left-aligned, one character's indent on the left, a right tab one character from the right."""
     ppr = p.get_or_add_pPr()
@@ -96,7 +55,7 @@ def _left_with_right_tab(p: etree._Element, settings: StyleSettings) -> None:
     tab.set(qn("w:val"), "right")
     tab.set(qn("w:pos"), str(settings.type_width - unit))
     tabs.append(tab)
-    _insert_in_order(ppr, tabs, _AFTER_TABS[_AFTER_TABS.index("w:suppressAutoHyphens") :])
+    put_in_ppr(ppr, tabs)
     ind = OxmlElement("w:ind")
     ind.set(qn("w:left"), str(unit))
     ind.set(qn("w:leftChars"), "100")
@@ -104,10 +63,10 @@ def _left_with_right_tab(p: etree._Element, settings: StyleSettings) -> None:
     ind.set(qn("w:rightChars"), "0")
     ind.set(qn("w:firstLine"), "0")
     ind.set(qn("w:firstLineChars"), "0")
-    _insert_in_order(ppr, ind, _AFTER_IND)
+    put_in_ppr(ppr, ind)
     jc = OxmlElement("w:jc")
     jc.set(qn("w:val"), "left")
-    _insert_in_order(ppr, jc, _AFTER_TABS[_AFTER_TABS.index("w:jc") + 1 :])
+    put_in_ppr(ppr, jc)
 
 
 def _run(text: str | None, template: etree._Element | None, east_asian: str | None = None) -> etree._Element:
