@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from drafter.builder import Project, compose_draft, fill_setting, load_project, text_setting_values
-from drafter.data.comparisons import comparison_jobs, referenced
+from drafter.data.comparisons import comparison_jobs
 from drafter.data.figures import FigureRegistry
 from drafter.data.runner import QueryFailure, QueryResult, RunResult, build_parameters, run_queries
 from drafter.errors import DataError, DrafterError, OutputError
@@ -394,7 +394,7 @@ def build_units(
         del shared_specs[units_result.spec.name]
     # Comparison runs (`prev.q`, `last.q`) the templates name: with the shared queries once, with
     # the queries that use :unit for each unit (a comparison run is not grouped).
-    refs = referenced(cfg, project.queries)
+    refs = project.comparisons
     shared_refs = {which: [n for n in names if n in specs_of[SHARED]] for which, names in refs.items()}
     unit_refs = {which: [n for n in names if n not in specs_of[SHARED]] for which, names in refs.items()}
     extra = comparison_jobs(project.queries, shared_refs, params, cfg.period)

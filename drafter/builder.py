@@ -15,7 +15,7 @@ from jinja2 import StrictUndefined
 from jinja2.exceptions import TemplateError as JinjaError
 from jinja2.sandbox import SandboxedEnvironment
 
-from drafter.data.comparisons import comparison_context, comparison_jobs, referenced, result_value
+from drafter.data.comparisons import comparison_context, comparison_jobs, result_value
 from drafter.data.figures import FigureRegistry, Occurrence
 from drafter.data.runner import QueryFailure, RunResult, build_parameters, run_queries
 from drafter.errors import ConfigError, DataError, DrafterError
@@ -39,6 +39,7 @@ class Project:
     config: Config
     queries: dict[str, QuerySpec]
     templates: dict[Path, CodeType] = field(default_factory=dict)  # compiled by the validation pass
+    comparisons: dict[str, list[str]] = field(default_factory=dict)  # prev.q / last.q the templates name
 
     @property
     def year(self) -> int:
@@ -62,7 +63,7 @@ def load_project(
     validation = validate(config, year=year, sources=sources, period=period)
     validation.raise_first_error()
     assert validation.config is not None  # a config that did not load is an error finding
-    return Project(validation.config, validation.queries, validation.templates)
+    return Project(validation.config, validation.queries, validation.templates, validation.comparisons)
 
 
 def text_setting_values(config: Config, unit: Any = None) -> dict[str, Any]:
@@ -156,7 +157,7 @@ def run_project(
     rules' SQL data tests and prior-period re-runs run alongside (group of the report's own)."""
     config = project.config
     params = build_parameters(config) if params is None else params
-    refs = referenced(config, project.queries)
+    refs = {which: list(names) for which, names in project.comparisons.items()}
     for which, names in (also or {}).items():
         refs[which] = list(dict.fromkeys([*refs.get(which, []), *(n for n in names if n in project.queries)]))
     extra = comparison_jobs(project.queries, refs, params, config.period)

@@ -228,7 +228,6 @@ def test_a_comparison_in_the_word_master_is_found_before_the_queries_run(tmp_pat
 
     from drafter import build
     from drafter.builder import load_project
-    from drafter.data.comparisons import referenced
 
     config = make_project(tmp_path, section="一、情况\n本期{{ checks.checks }}次。\n")
     master = config.parent / "templates/report.docx"
@@ -236,7 +235,7 @@ def test_a_comparison_in_the_word_master_is_found_before_the_queries_run(tmp_pat
     document.add_paragraph("上年同期检查{{ prev.checks.checks }}次。")
     document.save(str(master))
     project = load_project(config, period="2025Q1")
-    assert referenced(project.config, project.queries) == {"prev": ["checks"], "last": []}
+    assert project.comparisons == {"prev": ["checks"], "last": []}
     result = build(config, period="2025Q1")
     prev = totals(dt.date(2024, 1, 1), dt.date(2024, 4, 1))[0]
     assert f"上年同期检查{prev}次。" in paragraphs(result.path)

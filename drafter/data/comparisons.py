@@ -5,9 +5,9 @@ year earlier, and `{{ last.q.col }}` for the period just before (drafter/project
 The query file is the same; only its period parameters shift (:year, :period_start,
 :period_end, :half/:quarter/:month), every other parameter stays.
 
-Which comparison runs a build needs is read from the templates before any query runs
-(`referenced`: the Jinja AST of the section templates, their includes and the Word master),
-so they run concurrently with the report's own queries (`comparison_jobs`, one connection
+Which comparison runs a build needs is read from the templates before any query runs (the
+validation pass finds them in the section templates, their includes and the Word master:
+`Project.comparisons`), so they run concurrently with the report's own queries (`comparison_jobs`, one connection
 per source and comparison). A reference the AST cannot show (`{% set p = prev %}{{ p.q.n }}`)
 is run when the template asks for it (`Comparison`), so it is never wrong, only slower.
 
@@ -18,13 +18,7 @@ parameters, and `check` re-runs and compares it like any other figure.
 
 from __future__ import annotations
 
-import re
-import zipfile
-from collections.abc import Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from jinja2 import Environment, TemplateSyntaxError, nodes
 
 from drafter.data.figures import Figure, MissingRow, MissingRows, Provenance
 from drafter.data.runner import Job, QueryFailure, QueryResult, RunResult, build_parameters, run_jobs
@@ -48,90 +42,6 @@ def shifted_parameters(params: dict[str, Any], period: Period, which: str) -> di
 
 
 # -- which comparison runs the templates need ---------------------------------------------------
-
-
-def references_in(sources: Iterable[str]) -> dict[str, set[str]]:
-    """`{"prev": {query names}, "last": {…}}` that `prev.q` / `last.q` (or `prev["q"]`) name in
-    the template texts `sources`. A text that does not parse is skipped: rendering reports it."""
-    found: dict[str, set[str]] = {which: set() for which in COMPARISONS}
-    env = Environment()
-    for source in sources:
-        if not any(which in source for which in COMPARISONS):
-            continue
-        try:
-            tree = env.parse(source)
-        except TemplateSyntaxError:
-            continue
-        for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
-            if not isinstance(node, (nodes.Getattr, nodes.Getitem)):
-                continue
-            base = node.node
-            if not (isinstance(base, nodes.Name) and base.name in COMPARISONS and base.ctx == "load"):
-                continue
-            if isinstance(node, nodes.Getattr):
-                key: Any = node.attr
-            else:
-                key = node.arg.value if isinstance(node.arg, nodes.Const) else None
-            if isinstance(key, str) and key != "period":
-                found[base.name].add(key)
-    return found
-
-
-_INCLUDE = re.compile(r"""\{%-?\s*(?:include|import|from)\s+["']([^"']+)["']""")
-
-
-def _section_texts(files: list[Path]) -> Iterable[str]:
-    """The section templates and the templates they include, each once."""
-    from drafter.text.sections import read_template
-
-    search = list(dict.fromkeys(f.parent for f in files))
-    seen: set[Path] = set()
-    pending = list(files)
-    while pending:
-        path = pending.pop(0)
-        if path in seen or not path.is_file():
-            continue
-        seen.add(path)
-        try:
-            text = read_template(path)
-        except TemplateError:
-            continue  # rendering reports it
-        yield text
-        for name in _INCLUDE.findall(text):
-            pending += [d / name for d in search]
-
-
-def _master_text(master: Path) -> str:
-    """The master's paragraphs as Jinja sees them, read only when its XML mentions a comparison."""
-    try:
-        with zipfile.ZipFile(master) as package:
-            xml = b"".join(package.read(n) for n in package.namelist() if n.startswith("word/") and n.endswith(".xml"))
-    except (OSError, zipfile.BadZipFile, KeyError):
-        return ""  # rendering says what is wrong with the master
-    # `prev.` / `last[` as a template writes them (not `lastRenderedPageBreak`).
-    if not re.search(rb"\b(?:prev|last)\s*[.\[]", xml):
-        return ""
-    from drafter.word.document import as_jinja, master_paragraphs, open_master
-
-    try:
-        tpl = open_master(master, check_tags=False)
-    except TemplateError:
-        return ""
-    return "\n".join(as_jinja(text) for _, text in master_paragraphs(tpl.docx))
-
-
-def referenced(config: Config, specs: dict[str, QuerySpec]) -> dict[str, list[str]]:
-    """The comparison runs the project's templates name, as `{"prev": [q, …], "last": […]}`,
-    limited to queries that exist (an unknown name is the template's error, told when it renders)."""
-    from drafter.text.sections import section_files
-
-    try:
-        files = section_files(config.templates.sections, config.resolve)
-    except TemplateError:
-        files = []  # rendering reports it
-    texts = [*_section_texts(files), _master_text(config.resolve(config.templates.master))]
-    found = references_in(texts)
-    return {which: [name for name in specs if name in names] for which, names in found.items()}
 
 
 def comparison_jobs(
@@ -257,7 +167,5 @@ __all__ = [
     "Comparison",
     "comparison_context",
     "comparison_jobs",
-    "referenced",
-    "references_in",
     "shifted_parameters",
 ]

@@ -153,6 +153,9 @@ class Validation:
     findings: list[Finding]
     # The section templates (and those they include), compiled once: build renders this code.
     templates: dict[Path, CodeType] = field(default_factory=dict)
+    # The comparison runs the templates name (`prev.q`, `last.q`), by comparison: run with the
+    # current queries; a name only rendering reveals runs when the template asks for it.
+    comparisons: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Finding]:
@@ -279,7 +282,11 @@ def validate(
         _lint_rules(loaded, specs, findings)
     config_file = config_path.resolve()
     findings.sort(key=lambda f: (f.path is None or f.path.resolve() != config_file, *_order(f)))
-    return Validation(config_path, loaded, specs, findings, compiled)
+    comparisons = {
+        which: list(dict.fromkeys(u.name for u in uses if u.via == which and u.name in specs))
+        for which in COMPARISON_NAMES
+    }
+    return Validation(config_path, loaded, specs, findings, compiled, comparisons)
 
 
 def _lint_rules(config: Config, specs: dict[str, QuerySpec], findings: list[Finding]) -> None:
