@@ -584,3 +584,42 @@ def test_a_quarterly_project_is_drafted_and_shown_by_its_period(tmp_path):
         assert "2025年第一季度" in c.get(status["preview"]).text
         page = c.get("/figures", params={"period": "2025-03"}).text
         assert "示例市执法局 2025年3月报告中的数字" in page
+
+
+def test_a_project_with_units_drafts_the_unit_chosen_on_the_form(sample_project, tmp_path):
+    """起草 for a project with units: the form has a 单位 field, and the draft is that unit's,
+    its figures those of `drafter build --unit`."""
+    from test_units import _expected, _towns_copy
+
+    towns = _towns_copy(tmp_path / "root", sample_project)
+    app = create_app(towns, allowed_hosts=("testserver",), workspace=private_dir(tmp_path))
+    with TestClient(app) as c:
+        page = c.get("/").text
+        assert 'name="unit"' in page and "单位" in page
+        r = c.post("/build", data={"csrf_token": token(c), "period": "", "unit": "赵巷镇"}, follow_redirects=False)
+        assert r.status_code == 303, r.text
+        for _ in range(600):
+            status = c.get(r.headers["location"] + "/status").json()
+            if status["state"] != "running":
+                break
+            time.sleep(0.05)
+        assert status["state"] == "done", status
+        assert "赵巷镇" in status["filename"]
+        job_page = c.get(r.headers["location"]).text
+        link = re.search(r'href="(/download/[^"]+)"', job_page).group(1)
+        draft = tmp_path / "unit.docx"
+        draft.write_bytes(c.get(link).content)
+        from drafter.batch import build_units
+
+        direct = build_units(towns, units=["赵巷镇"], directory=tmp_path / "direct").outcomes[0].path
+        assert read_paragraphs(draft) == read_paragraphs(direct)  # the same draft as `build --unit`
+        assert f"{_expected(towns, '赵巷镇')['screenings']}" in "\n".join(read_paragraphs(draft))
+
+        bad = c.post("/build", data={"csrf_token": token(c), "period": "", "unit": "赵港镇"}, follow_redirects=False)
+        status = c.get(bad.headers["location"] + "/status").json()
+        for _ in range(600):
+            if status["state"] != "running":
+                break
+            time.sleep(0.05)
+            status = c.get(bad.headers["location"] + "/status").json()
+        assert status["state"] == "failed" and "赵巷镇" in status["error"]  # did-you-mean names the unit

@@ -204,9 +204,9 @@ def create_app(
             raise HTTPException(403, "表单已过期或来源不明（缺少有效的 CSRF 令牌）。请刷新页面后重试。")
         return form
 
-    def build_fields(info: dict[str, Any], period: str = "", **_other: str) -> list[FormField]:
-        """The 起草 form. A project with units adds one FormField("unit", …, choices=…) here."""
-        return [
+    def build_fields(info: dict[str, Any], period: str = "", unit: str = "", **_other: str) -> list[FormField]:
+        """The 起草 form: the period, and the unit where the project has units (config `units:`)."""
+        fields = [
             FormField(
                 "period",
                 "报告期",
@@ -216,6 +216,24 @@ def create_app(
                 "或写期间，如 2024（年度）、2025H1、2025Q1、2025-03、2025-01-01..2025-03-31。",
             )
         ]
+        units = getattr(info.get("config"), "units", None)
+        if units is not None:
+            # A list in config.yaml is offered as choices; units from a query are typed (listing
+            # them would query the databases on every page view).
+            names = (
+                [u if isinstance(u, str) else str(u.get("name", "")) for u in units] if isinstance(units, list) else []
+            )
+            fields.append(
+                FormField(
+                    "unit",
+                    "单位",
+                    unit,
+                    placeholder=names[0] if names else "单位名称",
+                    help="本项目按单位起草：选择或填写一个单位，生成它的草稿。",
+                    choices=[(n, n) for n in names] or None,
+                )
+            )
+        return fields
 
     def figure_listing(period: str) -> Any:
         from drafter.review.listing import list_figures

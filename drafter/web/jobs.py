@@ -241,6 +241,8 @@ class Workspace:
         from drafter import build as library_build
 
         build_function = build_function or library_build
+        values = dict(values)
+        unit = (values.pop("unit", "") or "").strip()  # one unit's draft: the library's build_units
         arguments = form_arguments(values, build_function)
         period = values.get("period", "")
         with self._lock:
@@ -251,8 +253,8 @@ class Workspace:
             job = Job(new_id(), period.strip(), self.folder())
             self.jobs[job.id] = job
         thread = threading.Thread(
-            target=self._run_build,
-            args=(job, build_function, arguments),
+            target=self._run_unit_build if unit else self._run_build,
+            args=(job, unit, arguments) if unit else (job, build_function, arguments),
             name=f"drafter-build-{job.id[:6]}",
             daemon=True,
         )
@@ -294,6 +296,50 @@ class Workspace:
                 for occ in result.placeholders
             ]
             job.download = self.offer(result.path, result.path.name, DOCX)
+            job.stage = "完成"
+            job.state = "done"
+        except DrafterError as exc:
+            job.error = exc.render()
+            job.state = "failed"
+            job.stage = "失败"
+        except Exception as exc:
+            log.exception("build %s failed", job.id)
+            job.error = f"起草时出现内部错误，未能完成（{type(exc).__name__}）。请把服务器终端中的信息报告给维护者。"
+            job.state = "failed"
+            job.stage = "失败"
+        finally:
+            job.elapsed = time.perf_counter() - job.started
+
+    def _run_unit_build(self, job: Job, unit: str, arguments: dict[str, Any]) -> None:
+        """One unit's draft (`drafter build --unit NAME`), into the job's private folder."""
+        from drafter.batch import build_units
+
+        try:
+            job.stage = "查询数据库"
+            result = build_units(self.config, units=[unit], directory=job.folder, **arguments)
+            [outcome] = result.outcomes
+            job.year = result.year
+            job.label = f"{result.period_label} {outcome.unit}"
+            if outcome.path is None:
+                raise DrafterError(f"单位“{outcome.unit}”的草稿未能生成", cause=outcome.error)
+            job.draft = outcome.path
+            job.figure_count = outcome.figures
+            job.messages = [
+                {"level": "warning", "text": f"警告：查询 {name} 出错，其数字以【待补充】占位。"}
+                for name in outcome.broken
+            ]
+            job.placeholders = [
+                {"ref": text.split("：", 1)[0], "id": "", "reason": text.split("：", 1)[-1], "where": ""}
+                for text in outcome.placeholders
+            ]
+            if outcome.placeholders:
+                job.messages.append(
+                    {
+                        "level": "placeholder",
+                        "text": f"草稿中有 {len(outcome.placeholders)} 处【待补充】（已黄色标出），补齐数据后重新起草，或由编辑填写。",
+                    }
+                )
+            job.download = self.offer(outcome.path, outcome.path.name, DOCX)
             job.stage = "完成"
             job.state = "done"
         except DrafterError as exc:
