@@ -553,7 +553,7 @@ def _check_many(
                 period=period,
                 on_done=lambda path: progress.advance(path.name),
             )
-        batch.rollups = [check_rollup(batch.reports, part, whole) for part, whole in rules]
+        batch.rollups += [check_rollup(batch.reports, part, whole) for part, whole in rules]
         if xlsx_path is not None:
             _err(f"核对汇总：{write_batch_checklist(batch, xlsx_path)}")
     from drafter.review.report_text import render_batch_summary, render_check

@@ -487,3 +487,36 @@ def test_templates_compiled_once_render_what_a_single_build_renders(towns_built)
         single = compose_draft(project, run, unit=unit)
         assert batch.document.element.xml == single.document.element.xml
         assert [o.text for o in batch.registry] == [o.text for o in single.registry]
+
+
+def test_a_rollup_rule_in_the_project_runs_in_a_batch_check(towns_built, tmp_path, sample_project):
+    """`rollup:` is a kind of consistency rule (issue 14's rules/): lint checks its figures, a
+    single draft's check leaves it to the batch, and `check` of the units' drafts runs it."""
+    _, result = towns_built
+    config = _towns_copy(tmp_path / "root", sample_project)
+    (config.parent / "rules").mkdir(exist_ok=True)
+    rules = config.parent / "rules" / "rollup.yaml"
+    rules.write_text(
+        "- name: 各镇排查之和等于全区\n  part: town_screening.screenings\n  whole: district_screening.screenings\n"
+        "- name: 故意写错的汇总\n  part: town_rescue.teams\n  whole: district_screening.screenings\n",
+        encoding="utf-8",
+    )
+    from drafter import lint
+
+    assert [f.render() for f in lint(config) if f.severity == "error"] == []
+    batch = check_many([o.path for o in result.outcomes], config)
+    names = [(r.part, r.whole, r.ok) for r in batch.rollups]
+    assert names == [
+        ("town_screening.screenings", "district_screening.screenings", True),
+        ("town_rescue.teams", "district_screening.screenings", False),
+    ]
+    assert batch.exit_code == 1  # the wrong rollup is a finding
+    single = check(result.outcomes[0].path, config)
+    assert single.exit_code == 0  # one draft cannot add the units up: the rule waits for the batch
+
+    rules.write_text(
+        "- name: 查询名写错\n  part: town_screenin.screenings\n  whole: district_screening.screenings\n",
+        encoding="utf-8",
+    )
+    errors = [f for f in lint(config) if f.severity == "error"]
+    assert errors and "town_screenin" in errors[0].message and errors[0].path == rules

@@ -33,12 +33,14 @@ KINDS = {
     "rate": ("rate", "numerator", "denominator"),
     "bounds": ("figure",),
     "prior": ("figure", "within"),
+    "rollup": ("part", "whole"),
 }
 KIND_LABELS = {
     "sum": "合计等于各部分之和",
     "rate": "比率等于计数之商",
     "bounds": "数字在范围内",
     "prior": "与上年相比变化不超过",
+    "rollup": "各单位之和等于整体",
     "sql": "SQL 数据检验",
 }
 _KEYS = {
@@ -56,6 +58,8 @@ _KEYS = {
     "min",
     "max",
     "within",
+    "part",
+    "whole",
 }
 RULES_DIR = "rules"
 
@@ -83,6 +87,8 @@ class Rule:
             out = [s["total"], *s["parts"]]
         elif self.kind == "rate":
             out = [s["rate"], s["numerator"], s["denominator"]]
+        elif self.kind == "rollup":
+            out = [s["part"], s["whole"]]
         else:
             out = [s["figure"]] + [s[k] for k in ("min", "max") if isinstance(s.get(k), str)]
         return [str(e) for e in out]
@@ -95,6 +101,11 @@ class RuleSet:
 
     def __bool__(self) -> bool:
         return bool(self.rules or self.sql_tests)
+
+    @property
+    def rollups(self) -> list[Rule]:
+        """The rules over many drafts (the units' figures add up to the whole's), for a batch check."""
+        return [r for r in self.rules if r.kind == "rollup"]
 
     @property
     def needs_prior(self) -> bool:
@@ -113,7 +124,9 @@ def parse_rule(item: Any, path: Path, line: int | None, index: int) -> Rule:
     if unknown:
         raise _error(f"规则中有不认识的键“{unknown[0]}”", path, line, f"可用的键：{'、'.join(sorted(_KEYS))}。")
     name = str(item.get("name") or f"规则 {index + 1}")
-    if "total" in item or "parts" in item:
+    if "part" in item or "whole" in item:
+        kind = "rollup"
+    elif "total" in item or "parts" in item:
         kind = "sum"
     elif "rate" in item:
         kind = "rate"

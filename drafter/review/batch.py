@@ -85,6 +85,19 @@ class BatchCheck:
         return batch_check_exit_code(self)
 
 
+def project_rollups(config: str | Path | Config, reports: Sequence[CheckReport]) -> list[Any]:
+    """The project's `rollup:` rules (drafter/project/rules.py) over the checked drafts."""
+    from drafter.project.config import load_config
+    from drafter.project.rules import load_rules
+    from drafter.review.rollup import check_rollup
+
+    cfg = config if isinstance(config, Config) else load_config(config)
+    return [
+        check_rollup(reports, rule.spec["part"], rule.spec["whole"], tolerance=rule.spec.get("tolerance", 0))
+        for rule in load_rules(cfg).rollups
+    ]
+
+
 def check_many(
     drafts: Sequence[str | Path],
     config: str | Path | Config = "config.yaml",
@@ -107,5 +120,6 @@ def check_many(
         if on_done:
             on_done(path)
     batch.queries_run, batch.queries_reused = runner.ran, runner.reused
+    batch.rollups = project_rollups(config, batch.reports)
     batch.elapsed = time.perf_counter() - started
     return batch
