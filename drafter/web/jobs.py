@@ -8,6 +8,7 @@ mapped here to its path: no request parameter ever names a path.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import inspect
 import logging
@@ -15,7 +16,7 @@ import secrets
 import shutil
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -265,7 +266,7 @@ class Workspace:
         from drafter.builder import default_output
         from drafter.project.validation import validate
 
-        try:
+        with _running(job):
             # The one validation pass the build makes too: its errors stop the build with the same
             # message; its warnings (rule findings, such as a query no template uses) are shown.
             validation = validate(self.config, **accepted_by(validate, arguments))
@@ -298,23 +299,12 @@ class Workspace:
             job.download = self.offer(result.path, result.path.name, DOCX)
             job.stage = "完成"
             job.state = "done"
-        except DrafterError as exc:
-            job.error = exc.render()
-            job.state = "failed"
-            job.stage = "失败"
-        except Exception as exc:
-            log.exception("build %s failed", job.id)
-            job.error = f"起草时出现内部错误，未能完成（{type(exc).__name__}）。请把服务器终端中的信息报告给维护者。"
-            job.state = "failed"
-            job.stage = "失败"
-        finally:
-            job.elapsed = time.perf_counter() - job.started
 
     def _run_unit_build(self, job: Job, unit: str, arguments: dict[str, Any]) -> None:
         """One unit's draft (`drafter build --unit NAME`), into the job's private folder."""
         from drafter.batch import build_units
 
-        try:
+        with _running(job):
             job.stage = "查询数据库"
             result = build_units(self.config, units=[unit], directory=job.folder, **arguments)
             [outcome] = result.outcomes
@@ -333,26 +323,36 @@ class Workspace:
                 for text in outcome.placeholders
             ]
             if outcome.placeholders:
-                job.messages.append(
-                    {
-                        "level": "placeholder",
-                        "text": f"草稿中有 {len(outcome.placeholders)} 处【待补充】（已黄色标出），补齐数据后重新起草，或由编辑填写。",
-                    }
-                )
+                job.messages.append(placeholder_message(len(outcome.placeholders)))
             job.download = self.offer(outcome.path, outcome.path.name, DOCX)
             job.stage = "完成"
             job.state = "done"
-        except DrafterError as exc:
-            job.error = exc.render()
-            job.state = "failed"
-            job.stage = "失败"
-        except Exception as exc:
-            log.exception("build %s failed", job.id)
-            job.error = f"起草时出现内部错误，未能完成（{type(exc).__name__}）。请把服务器终端中的信息报告给维护者。"
-            job.state = "failed"
-            job.stage = "失败"
-        finally:
-            job.elapsed = time.perf_counter() - job.started
+
+
+@contextlib.contextmanager
+def _running(job: Job) -> Iterator[None]:
+    """A build in its thread: an error becomes the job's message (a traceback only in the
+    server's log), and its time is kept either way."""
+    try:
+        yield
+    except DrafterError as exc:
+        job.error = exc.render()
+        job.state = "failed"
+        job.stage = "失败"
+    except Exception as exc:
+        log.exception("build %s failed", job.id)
+        job.error = f"起草时出现内部错误，未能完成（{type(exc).__name__}）。请把服务器终端中的信息报告给维护者。"
+        job.state = "failed"
+        job.stage = "失败"
+    finally:
+        job.elapsed = time.perf_counter() - job.started
+
+
+def placeholder_message(count: int) -> dict[str, str]:
+    return {
+        "level": "placeholder",
+        "text": f"草稿中有 {count} 处【待补充】（已黄色标出），补齐数据后重新起草，或由编辑填写。",
+    }
 
 
 def build_messages(result: Any) -> list[dict[str, str]]:
@@ -370,12 +370,7 @@ def build_messages(result: Any) -> list[dict[str, str]]:
         text = finding.render() if hasattr(finding, "render") else str(finding)
         messages.append({"level": "finding", "text": text})
     if result.placeholders:
-        messages.append(
-            {
-                "level": "placeholder",
-                "text": f"草稿中有 {len(result.placeholders)} 处【待补充】（已黄色标出），补齐数据后重新起草，或由编辑填写。",
-            }
-        )
+        messages.append(placeholder_message(len(result.placeholders)))
     broken = result.broken_queries
     if broken:
         messages.append(
