@@ -80,7 +80,7 @@ def make_bare_template(project: Path) -> None:
     from drafter import build
     from drafter.builder import report_context
     from drafter.data.figures import strip_marks
-    from drafter.review.reading import paragraph_text
+    from drafter.word.oxml import paragraph_text
 
     result = build(project / "config.yaml", output=project / "reference.docx", force=True)
     doc = Document(str(project / "templates/report.docx"))

@@ -175,7 +175,7 @@ def make_bare(config: Path, root: Path) -> None:
     from drafter.data.figures import strip_marks
     from drafter.data.runner import build_parameters, run_queries
     from drafter.project.units import resolve_units
-    from drafter.review.reading import paragraph_text
+    from drafter.word.oxml import paragraph_text
 
     project = load_project(config)
     params = build_parameters(project.config)

@@ -87,7 +87,7 @@ def set_month(config: Path, year: int, month: int, checks: int) -> None:
 
 def paragraphs(path: Path) -> list[str]:
     """The draft's paragraphs as a reader sees them (content controls included)."""
-    from drafter.review.reading import read_paragraphs
+    from reading import read_paragraphs
 
     return read_paragraphs(path)
 

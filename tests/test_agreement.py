@@ -207,7 +207,7 @@ def test_what_lint_accepts_builds(project, tmp_path, change):
 
 
 def test_the_loop_variable_reused_reads_each_loops_own_columns(project, tmp_path):
-    from drafter.review.reading import draft_text
+    from reading import draft_text
 
     out = tmp_path / "d.docx"
     build(project, output=out)

@@ -17,7 +17,7 @@ from docx.oxml.ns import qn
 
 from drafter import build
 from drafter.cli import main
-from drafter.review.reading import read_paragraphs
+from reading import read_paragraphs
 from drafter.word.manifest import read_manifest
 
 REPO = Path(__file__).resolve().parents[1]

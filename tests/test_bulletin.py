@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from drafter import build
 from drafter.cli import main
 from drafter.project.period import Period
-from drafter.review.reading import read_paragraphs
+from reading import read_paragraphs
 from drafter.text.numbers import date_cn, mom, num, pct, pp, ratio, wan_yuan, yoy
 
 REPO = Path(__file__).resolve().parents[1]

@@ -39,7 +39,7 @@ from drafter.review.checker import (
     map_span,
 )
 from drafter.review.checklist import write_checklist
-from drafter.review.reading import read_paragraphs
+from reading import read_paragraphs
 from drafter.review.report_text import mode_label, render_check
 from drafter.review.scan import control_id, counted_numbers, numbers, run_text, sentence_around
 from drafter.word.manifest import read_manifest

@@ -28,7 +28,7 @@ from sqlalchemy.pool import NullPool
 from drafter import build
 from drafter.builder import load_project
 from drafter.cli import main
-from drafter.review.reading import read_paragraphs
+from reading import read_paragraphs
 from drafter.sample import SYSTEMS, load
 from drafter.word.manifest import read_manifest
 

@@ -13,7 +13,7 @@ from docx.oxml.ns import qn
 from drafter import check
 from drafter.cli import main
 from drafter.review.listing import list_figures
-from drafter.review.reading import read_paragraphs
+from reading import read_paragraphs
 from drafter.word.manifest import read_manifest
 
 

@@ -262,7 +262,7 @@ def test_any_database_text_reads_back_from_the_draft(text_project, value):
             if name.endswith(".xml"):
                 etree.fromstring(z.read(name))  # every part well formed
     document = Document(str(out))
-    from drafter.review.reading import read_paragraphs
+    from reading import read_paragraphs
 
     line = next(p for p in read_paragraphs(out) if p.startswith("备注："))
     assert line == f"备注：{as_read(value)}。"

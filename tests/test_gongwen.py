@@ -21,7 +21,7 @@ from lxml import etree
 from pydantic import ValidationError
 
 from drafter.data.figures import MARK_CLOSE, MARK_OPEN, MARK_SEP
-from drafter.review.reading import paragraph_text
+from reading import paragraph_text
 from drafter.word.layout import finish
 from drafter.word.master import build_master
 from drafter.word.style import StyleSettings

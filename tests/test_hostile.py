@@ -31,7 +31,7 @@ from sqlalchemy.pool import NullPool
 
 from drafter.cli import main
 from drafter.project.sql import DENIED_FUNCTIONS, analyse, denied
-from drafter.review.reading import read_paragraphs
+from reading import read_paragraphs
 
 REPO = Path(__file__).resolve().parents[1]
 OUTFILE = f"/tmp/drafter_hostile_{secrets.token_hex(4)}.txt"

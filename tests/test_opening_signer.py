@@ -12,7 +12,7 @@ import pytest
 from docx.oxml.ns import qn
 
 from drafter import build
-from drafter.review.reading import read_paragraphs
+from reading import read_paragraphs
 from drafter.word.style import StyleSettings
 
 REPO = Path(__file__).resolve().parents[1]

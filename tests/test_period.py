@@ -303,7 +303,7 @@ def test_cli_period_option(tmp_path):
 def test_the_sample_annual_draft_is_unchanged(sample_draft, sample_project):
     """The sample's annual report reads exactly as before periods existed (snapshot of its text)."""
     from drafter.builder import default_output, load_project
-    from drafter.review.reading import read_paragraphs
+    from reading import read_paragraphs
 
     snapshot = (Path(__file__).parent / "data/sample-2025-draft.txt").read_text(encoding="utf-8")
     assert [p.replace("\n", "\\n") for p in read_paragraphs(sample_draft)] == snapshot.splitlines()

@@ -5,7 +5,7 @@ import pytest
 
 from drafter.errors import QueryError
 from drafter.project.queries import load_queries, parse_query, sql_fingerprint
-from drafter.project.sqlguard import check_select
+from drafter.project.sql import check_select
 
 HEADER = "-- source: enforcement\n-- description: 全年执法检查\n-- returns: row\n"
 

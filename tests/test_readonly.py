@@ -29,7 +29,7 @@ from drafter.data.sources import connect, open_engine
 from drafter.errors import QueryError
 from drafter.project.config import SourceSettings
 from drafter.project.queries import QuerySpec
-from drafter.project.sqlguard import check_select
+from drafter.project.sql import check_select
 
 REPO = Path(__file__).resolve().parents[1]
 

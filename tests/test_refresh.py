@@ -20,7 +20,7 @@ from docx.oxml.ns import qn
 from drafter import DraftError, check
 from drafter.cli import main
 from drafter.review.checker import EDITED, STALE
-from drafter.review.reading import read_paragraphs
+from reading import read_paragraphs
 from drafter.review.refresh import refresh
 from drafter.review.scan import control_id, run_text
 from drafter.review.wordings import REWORDED

@@ -2,7 +2,7 @@
 
 A project is copied into a temporary directory with freshly generated sample
 databases, drafts are built with `drafter.build` and read back as a reader sees
-them (`drafter.review.reading`, which includes text inside content controls). The same
+them (`tests/reading.py`, which includes text inside content controls). The same
 drafts built on PostgreSQL and MariaDB are compared with these in test_engines.py.
 """
 
@@ -18,7 +18,7 @@ import pytest
 from conftest import copy_shipped_project
 
 from drafter import build
-from drafter.review.reading import read_paragraphs
+from reading import read_paragraphs
 from drafter.sample import create_sqlite
 
 HEADINGS = (

@@ -16,7 +16,7 @@ from docx import Document
 from lxml import etree
 
 from drafter.cli import main
-from drafter.review.reading import read_paragraphs
+from reading import read_paragraphs
 from drafter.word.manifest import read_manifest
 
 REPO = Path(__file__).resolve().parents[1]

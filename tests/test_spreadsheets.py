@@ -20,7 +20,7 @@ from drafter import build
 from drafter.cli import main
 from drafter.data.spreadsheets import is_spreadsheet, load_tables, open_spreadsheet
 from drafter.errors import SourceError
-from drafter.review.reading import read_paragraphs
+from reading import read_paragraphs
 from drafter.word.manifest import read_manifest
 
 ROWS = [  # 区, 检查日期, 检查次数, 罚款金额, 企业代码

@@ -25,7 +25,7 @@ from drafter.errors import TemplateError
 from drafter.review.annotate import annotate
 from drafter.review.checker import CONSISTENT, EDITED, REMOVED, STALE, UNBACKED
 from drafter.review.checklist import write_checklist
-from drafter.review.reading import paragraph_text
+from reading import paragraph_text
 from drafter.review.report_text import render_check, summary
 from drafter.review.scan import control_id, run_text
 from drafter.review.tables import TableFinding

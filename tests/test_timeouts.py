@@ -27,7 +27,7 @@ from drafter import build
 from drafter.cli import main
 from drafter.data.sources import CONNECT_TIMEOUT
 from drafter.errors import QueryTimeout
-from drafter.review.reading import read_paragraphs
+from reading import read_paragraphs
 
 REPO = Path(__file__).resolve().parents[1]
 HEAVY_CTE = (

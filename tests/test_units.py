@@ -28,7 +28,7 @@ from drafter.errors import ConfigError
 from drafter.project.units import Unit, units_from_list
 from drafter.review.batch import check_many
 from drafter.review.checker import CONSISTENT, EDITED, check
-from drafter.review.reading import read_paragraphs
+from reading import read_paragraphs
 from drafter.review.report_text import render_check, render_rollup
 from drafter.review.rollup import check_rollup, rollup
 from drafter.word.manifest import read_manifest

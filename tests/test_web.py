@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 from webfiles import laughs_docx, planted_edit, xxe_docx, zip_bomb
 
 from drafter.errors import ConfigError, DraftError
-from drafter.review.reading import read_paragraphs
+from reading import read_paragraphs
 from drafter.web.app import create_app
 from drafter.web.jobs import period_arguments
 from drafter.web.server import allowed_hosts, exposure_warning, is_loopback

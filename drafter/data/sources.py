@@ -2,7 +2,7 @@
 
 Every connection of an engine from `open_engine` is set up, before any query of
 the user runs, so that the database itself refuses writes and stops long
-statements; `sqlguard` refuses write statements before they are sent as well.
+statements; `project.sql.check_select` refuses write statements before they are sent as well.
 
     backend            read-only                                     statement time limit
     SQLite             file opened with mode=ro, PRAGMA query_only   progress handler (runner)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Literal
 
 from drafter.errors import QueryError
+from drafter.project.grouping import grouping_problems
 from drafter.project.sql import ParsedSQL, analyse, error_of
 
 Returns = Literal["scalar", "row", "rows"]
@@ -71,11 +72,6 @@ class QuerySpec:
     def parsed(self) -> ParsedSQL:
         """The portable SQL as read once (`drafter.project.sql`): columns, parameters, functions."""
         return analyse(self.sql)
-
-    def parsed_for(self, dialect: str) -> tuple[ParsedSQL, Path]:
-        """The SQL that runs on `dialect`, read as that dialect when it is a variant, and its file."""
-        sql, path = self.sql_for(dialect)
-        return analyse(sql, variant_dialect(path) if path != self.path else None), path
 
     @property
     def parameters(self) -> list[str]:
@@ -278,8 +274,6 @@ def query_problems(spec: QuerySpec, *, sources: list[str], parameters: list[str]
             )
         )
     if spec.per is not None:
-        from drafter.data.grouping import grouping_problems
-
         found.extend(grouping_problems(spec))
     for path, sql, first_line, dialect in sql_files(spec):
         parsed = analyse(sql, dialect)

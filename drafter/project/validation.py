@@ -44,6 +44,7 @@ from drafter.errors import (
     render_message,
 )
 from drafter.project.period import BUILTIN_PARAMETERS, Period, PeriodError
+from drafter.project.settings import fill_setting, text_setting_values
 from drafter.text.environment import GuardedCodeGenerator
 
 if TYPE_CHECKING:
@@ -296,7 +297,7 @@ def _lint_rules(config: Config, specs: dict[str, QuerySpec], findings: list[Find
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
     from drafter.project.rules import load_rules
-    from drafter.project.sqlguard import check_select
+    from drafter.project.sql import check_select
 
     try:
         ruleset = load_rules(config)
@@ -372,8 +373,6 @@ def _order(finding: Finding) -> tuple:
 def _check_config(config: Config, findings: list[Finding]) -> None:
     """What config.yaml loads fine but no build could use: a parameter that redefines a
     built-in one, a title or file name template naming what it cannot see."""
-    from drafter.builder import fill_setting, text_setting_values
-
     for key in config.parameters:
         if key in PERIOD_PARAMETERS:
             findings.append(

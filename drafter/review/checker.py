@@ -231,12 +231,6 @@ _TITLE_RANGE = re.compile(r"((?:19|20)\d{2})年(\d{1,2})月(\d{1,2})日至(?:((?
 _TITLE_PERIOD = re.compile(r"((?:19|20)\d{2})\s*年\s*(?:(上|下)半年|第([一二三四])季度|(\d{1,2})\s*月(?!\d|份?\d))")
 
 
-def year_from_title(paragraphs: list[ScannedParagraph]) -> int | None:
-    """The report year as the title states it (`…关于2025年度…报告`)."""
-    period = period_from_title(paragraphs)
-    return period.year if period else None
-
-
 def period_from_title(paragraphs: list[ScannedParagraph]) -> Period | None:
     """The report period as the title states it: 2025年度, 2025年上半年, 2025年第一季度, 2025年3月,
     2025年1月1日至3月31日 (the label drafter writes)."""

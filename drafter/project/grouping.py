@@ -25,25 +25,25 @@ appears exactly once, in that condition, and not inside a subquery, under an OR 
 the SELECT list; no LIMIT/OFFSET and no window functions (they would see all units).
 A rows query should ORDER BY a key that leaves no ties, as for any query.
 
-The draft's manifest keeps the query as written and `:unit` among its parameters, so
+Running it is drafter/data/runner.py's (`run_grouped`). The draft's manifest keeps the query as written and `:unit` among its parameters, so
 `drafter check` re-runs the unit's own query. The rewriting uses sqlglot, reading and
 writing the dialect of the source's database.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from drafter.errors import DrafterError, QueryError
-from drafter.project.queries import QuerySpec, sql_fingerprint, sql_parameters
+from drafter.errors import QueryError
+
+if TYPE_CHECKING:
+    from drafter.project.queries import QuerySpec
 
 UNIT_PARAM = "unit"
 KEY_ALIAS = "drafter_unit_key"
@@ -189,82 +189,3 @@ def grouping_problems(spec: QuerySpec) -> list[QueryError]:
                 )
             )
     return found
-
-
-# -- running --------------------------------------------------------------------------------
-
-
-def run_grouped(
-    conn: Any, spec: QuerySpec, source: str, params: dict[str, Any], units: list[str], timeout: float
-) -> dict[str, Any]:
-    """Unit name → QueryResult | QueryFailure, as `run_query` would give for each unit's own query."""
-    from drafter.data.runner import QueryFailure, QueryResult, _shape, run_query
-
-    dialect = conn.dialect.name
-    backend = conn.engine.url.get_backend_name()
-    sql, sql_file = spec.sql_for(backend if backend in spec.variants else dialect)
-    try:
-        grouped = group_sql(sql, spec.per or "", dialect)
-    except NotGroupable as exc:  # load_project refuses these already; a variant read later
-        error = QueryError(f"查询 {spec.name} 不能按单位合并查询：{exc}", path=sql_file)
-        return {u: QueryFailure(spec, error) for u in units}
-    others = {k: v for k, v in params.items() if k != UNIT_PARAM}
-
-    def rows_of(query_sql: str) -> tuple[list[str], list[tuple], float]:
-        derived = dataclasses.replace(
-            spec,
-            sql=query_sql,
-            variants={},
-            returns="rows",
-            path=sql_file,
-            sql_line=spec.sql_line if sql_file == spec.path else 1,
-            per=None,
-        )
-        result = run_query(conn, derived, source, others, timeout)
-        return result.columns, [tuple(f.value for f in row.figures()) for row in result.value], result.elapsed
-
-    try:
-        columns, rows, elapsed = rows_of(grouped.sql)
-    except DrafterError as exc:
-        return {u: QueryFailure(spec, exc) for u in units}
-    columns = columns[:-1]
-    by_unit: dict[str, list[tuple]] = {}
-    for row in rows:
-        if row[-1] is not None:
-            by_unit.setdefault(str(row[-1]), []).append(row[:-1])
-    empty: list[tuple] | None = None
-    bound = [name for name in sql_parameters(sql)]
-    out: dict[str, Any] = {}
-    for unit in units:
-        unit_rows = by_unit.get(unit)
-        if unit_rows is None:
-            if grouped.empty_sql is None:
-                unit_rows = []
-            else:
-                if empty is None:
-                    started = time.monotonic()
-                    try:
-                        _, empty, _ = rows_of(grouped.empty_sql)
-                    except DrafterError as exc:
-                        out.update({u: QueryFailure(spec, exc) for u in units if u not in out})
-                        return out
-                    elapsed += time.monotonic() - started
-                unit_rows = empty
-        unit_params = {**params, UNIT_PARAM: unit}
-        try:
-            value = _shape(spec, source, columns, unit_rows, sql_file)
-        except DrafterError as exc:
-            out[unit] = QueryFailure(spec, exc)
-            continue
-        out[unit] = QueryResult(
-            spec=spec,
-            source=source,
-            sql=sql,
-            sql_file=Path(sql_file),
-            sql_hash=sql_fingerprint(sql),
-            params={k: unit_params[k] for k in bound if k in unit_params},
-            columns=columns,
-            value=value,
-            elapsed=elapsed,
-        )
-    return out
