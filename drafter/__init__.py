@@ -12,12 +12,12 @@ from typing import Any
 __version__ = "0.1.0"
 
 _API = {
-    "BuildResult": ".builder",
-    "Project": ".builder",
-    "build": ".builder",
+    "BuildResult": ".pipeline.build",
+    "Project": ".project.model",
+    "build": ".pipeline.build",
     "CheckReport": ".review.checker",
     "check": ".review.checker",
-    "load_project": ".builder",
+    "load_project": ".project.model",
     "Config": ".project.config",
     "load_config": ".project.config",
     "Finding": ".linter",

@@ -13,13 +13,23 @@ import re
 import sys
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 
 from drafter import __version__
 from drafter.errors import DrafterError
-from drafter.outcome import ExitCode, build_exit_code, lint_exit_code
+from drafter.lowgc import paused_gc
+from drafter.outcome import (
+    ExitCode,
+    batch_check_exit_code,
+    build_exit_code,
+    check_exit_code,
+    lint_exit_code,
+    units_exit_code,
+)
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = ExitCode.OK, ExitCode.FINDINGS, ExitCode.USAGE
 
@@ -236,16 +246,40 @@ def main(debug: bool) -> None:
     """
 
 
+@dataclass(frozen=True)
+class BuildRequest:
+    """What `drafter build` was asked, the same for one draft and for many units (black's
+    `Mode` is the model): one object, so that an option cannot work on one path only."""
+
+    config_path: Path
+    period: Any
+    output: Path | None
+    sources: dict[str, str]
+    force: bool
+    strict: bool
+    preview: bool
+    comments: bool
+    units: tuple[str, ...] | None  # None: the whole report; () with --each: every unit
+    jobs: int | None
+
+    def library_options(self) -> dict[str, Any]:
+        return {"period": self.period, "sources": self.sources, "force": self.force, "strict": self.strict}
+
+
 @main.command()
 @config_option
 @year_option
 @period_option
 @click.option(
-    "--output", "-o", type=click.Path(path_type=Path), default=None, help="输出文件路径（缺省：output/ 下以报告命名）。"
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="输出文件路径（缺省：output/ 下以报告命名）；按单位生成时是草稿所在的目录。",
 )
 @source_option
 @click.option("--force", is_flag=True, help="输出文件已存在时直接覆盖（缺省：另存为 -2、-3 …）。")
-@click.option("--strict", is_flag=True, help="有数字无法计算时报错退出，而不是以【待补充】占位。")
+@click.option("--strict", is_flag=True, help="有数字无法计算或一致性规则未通过时报错，不生成草稿。")
 @click.option(
     "--preview", is_flag=True, help="另外把各页渲染成 PNG 图片（需要 LibreOffice），放在草稿旁的“-预览”目录。"
 )
@@ -263,13 +297,7 @@ def main(debug: bool) -> None:
     default=None,
     help="按单位生成时同时渲染的进程数（缺省：CPU 核数；单位少时每 20 个单位一个进程）。",
 )
-@click.option(
-    "--dir",
-    "directory",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="按单位生成时草稿写到这个目录（缺省：config.yaml 的 output.dir）。",
-)
+@click.option("--dir", "directory", type=click.Path(path_type=Path), default=None, hidden=True)
 @handle_errors
 def build(
     config_path: Path,
@@ -290,39 +318,36 @@ def build(
 
     声明了单位（units:）的项目用 --each 为每个单位各生成一份，或 --unit 名称 只生成指定单位的。
     """
-    from drafter.builder import build as run_build
+    if each and unit_names:
+        raise DrafterError("--each 和 --unit 不能同时使用", hint="全部单位用 --each；只生成某几个单位用 --unit 名称。")
+    if directory is not None and output is not None:
+        raise DrafterError("--dir 与 --output 只能用一个", hint="按单位生成时 --output 就是草稿所在的目录。")
+    request = BuildRequest(
+        config_path=config_path,
+        period=_one_period(year, period) or year,
+        output=output if output is not None else directory,
+        sources=dict(source_overrides),
+        force=force,
+        strict=strict,
+        preview=preview,
+        comments=comments,
+        units=unit_names if (each or unit_names) else None,
+        jobs=jobs,
+    )
+    with paused_gc():  # a build makes many small objects; the CLI process is this build's alone
+        code = _build_report(request) if request.units is None else _build_units(request)
+    click.get_current_context().exit(code)
+
+
+def _build_report(request: BuildRequest) -> ExitCode:
+    from drafter.pipeline.build import build as run_build
     from drafter.progress import Progress
 
-    period = _one_period(year, period)
-    if each or unit_names:
-        _build_units(
-            config_path,
-            year,
-            period,
-            output,
-            source_overrides,
-            force,
-            strict,
-            preview,
-            comments,
-            each,
-            unit_names,
-            jobs,
-            directory,
-        )
-        return
-    if jobs is not None or directory is not None:
-        raise DrafterError("--jobs 和 --dir 只用于按单位生成", hint="与 --each 或 --unit 名称 一起使用。")
+    if request.jobs is not None:
+        raise DrafterError("--jobs 只用于按单位生成", hint="与 --each 或 --unit 名称 一起使用。")
     with Progress("查询数据库") as progress:  # only on a terminal, and only after a moment
         result = run_build(
-            config_path,
-            year=year,
-            period=period,
-            output=output,
-            sources=dict(source_overrides),
-            force=force,
-            strict=strict,
-            on_query_done=progress.advance,
+            request.config_path, output=request.output, on_query_done=progress.advance, **request.library_options()
         )
     if result.renamed:
         _err(f"注意：{result.requested_path} 已存在，未覆盖，草稿另存为 {result.path.name}（覆盖请加 --force）。")
@@ -331,9 +356,9 @@ def build(
         _err(f"警告{which}：{error.render()}")
     for warning in result.warnings:
         _err(f"警告：{warning}")
-    if result.rules is not None and result.rules.findings:
-        _err(f"一致性规则未通过 {len(result.rules.findings)} 条（--strict 时不生成草稿）：")
-        for finding in result.rules.findings:
+    if result.findings:
+        _err(f"一致性规则未通过 {len(result.findings)} 条（--strict 时不生成草稿）：")
+        for finding in result.findings:
             _err(f"警告：{finding.warning()}")
     _err(f"已生成{result.period.label}草稿，共 {len(result.registry)} 个数字，用时 {result.timings['total']:.1f} 秒。")
     if result.placeholders:
@@ -351,42 +376,26 @@ def build(
             "按提示修正后重新生成。退出码 1。"
         )
     click.echo(str(result.path))
-    if comments:
+    return max(build_exit_code(result), _extras(request, result.path))
+
+
+def _extras(request: BuildRequest, draft: Path) -> ExitCode:
+    """--comments and --preview for one written draft."""
+    if request.comments:
         from drafter.review.annotate import reviewer_copy
 
-        _err(f"审核版（每个数字一条批注）：{reviewer_copy(result.path, force=force)}")
-    if preview:
-        _write_preview(result.path)
-    click.get_current_context().exit(build_exit_code(result))
+        _err(f"审核版（每个数字一条批注）：{reviewer_copy(draft, force=request.force)}")
+    if request.preview:
+        return _write_preview(draft)
+    return EXIT_OK
 
 
-def _build_units(
-    config_path: Path,
-    year: int | None,
-    period,
-    output: Path | None,
-    source_overrides,
-    force: bool,
-    strict: bool,
-    preview: bool,
-    comments: bool,
-    each: bool,
-    unit_names: tuple[str, ...],
-    jobs: int | None,
-    directory: Path | None,
-) -> None:
+def _build_units(request: BuildRequest) -> ExitCode:
     """`build --each / --unit`: one draft per unit, a summary at the end; exit 1 if a unit failed."""
-    from drafter.batch import build_units
+    from drafter.pipeline.build import build_units
     from drafter.progress import Progress
 
-    if each and unit_names:
-        raise DrafterError("--each 和 --unit 不能同时使用", hint="全部单位用 --each；只生成某几个单位用 --unit 名称。")
-    if output is not None or preview or comments:
-        raise DrafterError(
-            "按单位生成时不能用 --output、--preview 或 --comments",
-            hint="草稿写到 output.dir（或 --dir 目录），文件名按 config.yaml 的 output.filename "
-            "（可用 {{ unit }}）；审核版和预览图请对单份草稿另行生成。",
-        )
+    extras: list[ExitCode] = []
     with Progress("生成草稿", total=None, unit="个单位") as progress:
 
         def on_units(n: int) -> None:
@@ -396,25 +405,24 @@ def _build_units(
             progress.advance(outcome.unit)
             if outcome.path is not None:
                 click.echo(str(outcome.path))
+                extras.append(_extras(request, outcome.path))
 
         result = build_units(
-            config_path,
-            units=list(unit_names) if unit_names else None,
-            year=year,
-            period=period,
-            sources=dict(source_overrides),
-            directory=directory,
-            force=force,
-            strict=strict,
-            jobs=jobs,
+            request.config_path,
+            units=list(request.units) or None,
+            directory=request.output,
+            jobs=request.jobs,
             on_units=on_units,
             on_unit_done=on_done,
+            **request.library_options(),
         )
     for outcome in result.outcomes:
         if outcome.renamed and outcome.path is not None:
             _err(f"注意：{outcome.unit} 的草稿已存在，未覆盖，另存为 {outcome.path.name}（覆盖请加 --force）。")
+    for warning in result.warnings:
+        _err(f"警告：{warning}")
     _err(result.summary())
-    click.get_current_context().exit(result.exit_code)
+    return max([units_exit_code(result), *extras])
 
 
 def _grouped(failures) -> list[tuple[DrafterError, list[str]]]:
@@ -425,15 +433,16 @@ def _grouped(failures) -> list[tuple[DrafterError, list[str]]]:
     return list(groups.values())
 
 
-def _write_preview(draft: Path) -> None:
+def _write_preview(draft: Path) -> ExitCode:
     from drafter.word.preview import PreviewUnavailable, render_pngs
 
     try:
         pages = render_pngs(draft, draft.parent / f"{draft.stem}-预览")
     except PreviewUnavailable as exc:
         _err(f"警告：草稿已生成，但预览图未能生成：{exc}")
-        click.get_current_context().exit(EXIT_FINDINGS)
+        return EXIT_FINDINGS
     _err(f"预览图 {len(pages)} 页：{pages[0].parent if pages else ''}")
+    return EXIT_OK
 
 
 @main.command()
@@ -504,7 +513,8 @@ def check(
             check_checklist_path(xlsx_path)
         if annotate_path is not None:
             check_annotate_path(draft, annotate_path)
-        report = run_check(draft, config_path, sources=dict(source_overrides), year=year, period=period)
+        with paused_gc():  # the CLI process is this check's alone
+            report = run_check(draft, config_path, sources=dict(source_overrides), year=year, period=period)
         if xlsx_path is not None:
             from drafter.review.checklist import write_checklist
 
@@ -516,7 +526,7 @@ def check(
     from drafter.review.report_text import render_check
 
     click.echo(render_check(report))
-    click.get_current_context().exit(report.exit_code)
+    click.get_current_context().exit(check_exit_code(report))
 
 
 def _check_many(
@@ -544,7 +554,7 @@ def _check_many(
         rules = [parse_rollup(text) for text in rollups]
         if xlsx_path is not None:
             check_checklist_path(xlsx_path)
-        with Progress("核对草稿", total=len(drafts), unit="份草稿") as progress:
+        with Progress("核对草稿", total=len(drafts), unit="份草稿") as progress, paused_gc():
             batch = check_many(
                 drafts,
                 config_path,
@@ -563,7 +573,7 @@ def _check_many(
     for path, error in batch.errors:
         click.echo(f"无法核对 {path}：{error.render()}\n")
     click.echo(render_batch_summary(batch))
-    click.get_current_context().exit(batch.exit_code)
+    click.get_current_context().exit(batch_check_exit_code(batch))
 
 
 @main.command()

@@ -1,32 +1,28 @@
-"""Python's cyclic garbage collector paused for one build or check.
+"""Python's cyclic garbage collector paused for one command of the `drafter` CLI.
 
 A draft with a long table holds hundreds of thousands of small objects (figures, their
 provenance, XML proxies); the collector would walk all of them again and again while they
 are being made, which took a third of a 10,000-row build and two thirds of its check. They
-are freed by reference counting as usual; cycles wait for the end of the call.
+are freed by reference counting as usual; cycles wait for the end of the command.
+
+Only the CLI, whose process runs that one command, pauses it: a library call (a build
+thread of `drafter serve`) never switches it off for a whole server.
 """
 
 from __future__ import annotations
 
-import functools
+import contextlib
 import gc
-from collections.abc import Callable
-from typing import Any, TypeVar
-
-F = TypeVar("F", bound=Callable[..., Any])
+from collections.abc import Iterator
 
 
-def paused_gc(fn: F) -> F:
-    """Run `fn` with the cyclic collector off (unless it was already off), then switch it back on."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            if was_enabled:
-                gc.enable()
-
-    return wrapper  # type: ignore[return-value]
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """The cyclic collector off for the block (unless it was already off), then back on."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -17,8 +17,7 @@ from enum import IntEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from drafter.batch import BatchResult
-    from drafter.builder import BuildResult
+    from drafter.pipeline.build import BatchResult, BuildResult
     from drafter.project.validation import Finding
     from drafter.review.batch import BatchCheck
     from drafter.review.checker import CheckReport
@@ -41,7 +40,7 @@ def lint_exit_code(findings: Sequence[Finding]) -> ExitCode:
 
 def check_exit_code(report: CheckReport) -> ExitCode:
     """A figure that could not be checked makes the whole check inconclusive."""
-    from drafter.review.checker import UNCHECKED
+    from drafter.review.checker import UNCHECKED  # lazily: `drafter --help` does not load the checker
 
     if any(f.status == UNCHECKED for f in report.figures):
         return ExitCode.USAGE

@@ -27,6 +27,7 @@ from openpyxl import load_workbook
 
 from drafter import DraftError, check
 from drafter.cli import main
+from drafter.outcome import check_exit_code
 from drafter.review.annotate import annotate
 from drafter.review.checker import (
     CONSISTENT,
@@ -145,7 +146,7 @@ def test_an_untouched_draft_checks_clean(sample_project, sample_draft):
     assert report.year == 2025 and report.year_from == "草稿清单"
     assert len(report.figures) >= 79
     assert {f.status for f in report.figures} == {CONSISTENT}
-    assert report.unbacked == [] and report.findings == [] and report.exit_code == 0
+    assert report.unbacked == [] and report.findings == [] and check_exit_code(report) == 0
     assert "全部一致" in render_check(report) and "内容控件模式" in render_check(report)
 
 
@@ -174,7 +175,7 @@ def test_a_figure_edited_inside_its_control_is_a_hand_edit(sample_project, sampl
     assert "发现隐患1500项" in fig.sentence and fig.sentence.startswith("全年共出动执法人员")
     assert fig.queries == ["inspections"] and fig.sources == ["enforcement（统一综合执法系统）"]
     assert "FROM inspection" in fig.sql
-    assert [f.id for f in report.findings] == [fid] and report.exit_code == 1
+    assert [f.id for f in report.findings] == [fid] and check_exit_code(report) == 1
 
 
 def test_a_control_deleted_and_its_number_retyped_is_removed_and_the_number_has_no_source(
@@ -243,7 +244,7 @@ def test_rows_changed_after_the_build_are_stale_data(sample_project_copy):
     assert fig.draft_text == fig.built_text == built["petitions.received"]["text"] == "137"
     assert fig.current_text == "135" and fig.current_value == 135
     assert "数据库现在给出“135”" in fig.note
-    assert report.exit_code == 1
+    assert check_exit_code(report) == 1
 
 
 def test_a_removed_figure_is_reported_where_it_stood(sample_project, sample_draft, tmp_path):
@@ -275,7 +276,7 @@ def test_a_query_that_fails_now_leaves_its_figures_unchecked(sample_project, sam
     unchecked = [f for f in report.figures if f.status == UNCHECKED]
     assert unchecked and all(f.sources == ["licensing（行政审批系统）"] for f in unchecked)
     assert all(f.note.startswith("查询 hazchem_permits 失败") for f in unchecked)
-    assert report.exit_code == 2 and "查询 hazchem_permits 失败" in render_check(report)
+    assert check_exit_code(report) == 2 and "查询 hazchem_permits 失败" in render_check(report)
 
 
 def test_when_a_source_whose_figures_steer_conditions_is_gone_the_check_still_reports(
@@ -300,7 +301,7 @@ def test_a_draft_without_controls_or_manifest_checks_in_paragraph_mode(sample_pr
     assert report.mode == "paragraphs" and "段落比对模式（较弱）" in render_check(report)
     assert report.year == 2025 and report.year_from == "标题"
     assert {f.status for f in report.figures} == {CONSISTENT} and report.unbacked == []
-    assert report.exit_code == 0
+    assert check_exit_code(report) == 0
 
 
 def test_paragraph_mode_finds_a_changed_a_removed_and_a_typed_number(sample_project, sample_draft, tmp_path):
@@ -337,7 +338,7 @@ def test_a_stripped_2024_draft_is_checked_against_2024(sample_project, tmp_path)
     edit.strip_controls()
     edit.strip_manifest()
     report = check(edit.save(), sample_project)  # config says 2025; the title says 2024
-    assert (report.year, report.year_from, report.exit_code) == (2024, "标题", 0)
+    assert (report.year, report.year_from, check_exit_code(report)) == (2024, "标题", 0)
 
 
 def test_a_document_that_is_no_draft_of_this_project_cannot_be_checked(sample_project, tmp_path):
@@ -409,7 +410,7 @@ def test_a_draft_saved_by_libreoffice_still_checks_clean_and_names_the_mode(samp
     assert read_paragraphs(converted) == read_paragraphs(sample_draft)
     report = check(converted, sample_project)
     assert report.mode == "controls" and "方式：内容控件模式" in render_check(report)
-    assert report.findings == [] and report.exit_code == 0
+    assert report.findings == [] and check_exit_code(report) == 0
 
 
 @pytest.mark.render

@@ -22,8 +22,9 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from drafter.batch import build_units, unit_output
+from drafter.outcome import batch_check_exit_code, check_exit_code, units_exit_code
 from drafter.cli import main
-from drafter.data.grouping import NotGroupable, group_sql
+from drafter.project.grouping import NotGroupable, group_sql
 from drafter.errors import ConfigError
 from drafter.project.units import Unit, units_from_list
 from drafter.review.batch import check_many
@@ -109,7 +110,7 @@ def test_each_writes_one_valid_draft_per_unit_with_its_own_figures(towns_built):
     towns, result = towns_built
     names = _towns_in(towns)
     assert len(names) == 12 and [u.name for u in result.units] == names
-    assert result.exit_code == 0 and not result.failed and len(result.written) == 12
+    assert units_exit_code(result) == 0 and not result.failed and len(result.written) == 12
     assert result.query_counts == {"shared": 2, "grouped": 5, "per_unit": 1}
     for outcome in result.outcomes:
         path = outcome.path
@@ -139,7 +140,7 @@ def test_the_shares_of_the_towns_add_up_and_the_rollup_rule_says_so(towns_built)
     towns, result = towns_built
     total = sum(_expected(towns, t)["screenings"] for t in _towns_in(towns))
     batch = check_many([o.path for o in result.outcomes], towns)
-    assert batch.exit_code == 0 and not batch.errors
+    assert batch_check_exit_code(batch) == 0 and not batch.errors
     assert all(r.unit for r in batch.reports)
     assert batch.queries_reused >= 2 * 11  # the town-independent queries ran once, not once a draft
     outcome = check_rollup(batch.reports, "town_screening.screenings", "district_screening.screenings")
@@ -163,7 +164,7 @@ def test_check_of_a_unit_draft_reruns_with_its_unit(towns_built):
     draft = result.outcomes[3].path
     report = check(draft, towns)
     assert report.unit == result.outcomes[3].unit
-    assert report.exit_code == 0 and all(f.status == CONSISTENT for f in report.figures)
+    assert check_exit_code(report) == 0 and all(f.status == CONSISTENT for f in report.figures)
     assert not any("参数" in w for w in report.warnings)  # :unit is the draft's, not a changed parameter
     assert f"（{report.unit}，2025年度" in render_check(report)
 
@@ -334,7 +335,7 @@ def test_a_failing_unit_leaves_the_others_written(tmp_path, sample_project):
 
     # Without --strict the same unit is drafted with a placeholder, and counted as such.
     again = build_units(config, jobs=1, force=True)
-    assert len(again.written) == 12 and again.exit_code == 0
+    assert len(again.written) == 12 and units_exit_code(again) == 0
     assert again.placeholders == len(without)
 
 
@@ -406,9 +407,11 @@ def test_grouped_queries_on_a_server_give_what_each_unit_s_own_query_gives(kind,
     from servers import scratch_database
 
     from drafter import sample
-    from drafter.batch import GROUPED, query_kind, run_grouped_queries
-    from drafter.builder import load_project
     from drafter.data.runner import build_parameters, run_queries
+    from drafter.pipeline.execute import run_shared
+    from drafter.pipeline.plan import GROUPED, make_plan, query_kind
+    from drafter.project.model import load_project
+    from drafter.project.units import Unit
 
     _, sqlite_result = towns_built
     with scratch_database(kind) as url:
@@ -418,7 +421,7 @@ def test_grouped_queries_on_a_server_give_what_each_unit_s_own_query_gives(kind,
         params = build_parameters(project.config)
         units = _towns_in(towns)
         specs = {n: s for n, s in project.queries.items() if query_kind(s) == GROUPED}
-        grouped = run_grouped_queries(project.config, specs, params, units)
+        grouped = run_shared(make_plan(project, units=[Unit(u) for u in units])).by_unit
         for unit in units:
             own = run_queries(project.config, specs, params={**params, "unit": unit})
             for name in specs:
@@ -427,7 +430,7 @@ def test_grouped_queries_on_a_server_give_what_each_unit_s_own_query_gives(kind,
                     f.value for f in own.results[name].figures()
                 ], (name, unit)
         result = build_units(towns, sources=overrides, directory=tmp_path, jobs=1)
-        assert result.exit_code == 0 and len(result.written) == 12
+        assert units_exit_code(result) == 0 and len(result.written) == 12
         on_sqlite = {o.unit: o.path for o in sqlite_result.outcomes}
         for outcome in result.outcomes:
             assert read_paragraphs(outcome.path) == read_paragraphs(on_sqlite[outcome.unit])
@@ -451,29 +454,29 @@ def test_the_towns_example_lints_clean_and_progress_counts_units_of_a_total(town
 
 
 def test_an_unexpected_error_in_one_unit_is_that_unit_s_failure(towns, tmp_path, monkeypatch):
-    import drafter.batch
+    from drafter.pipeline.render import Renderer
 
-    real = drafter.batch.compose_draft
+    real = Renderer.render
 
-    def compose(project, run, **kwargs):
-        if kwargs["unit"].name == "金泽镇":
+    def render(self, run, unit=None):
+        if unit.name == "金泽镇":
             raise RuntimeError("模拟的程序错误")
-        return real(project, run, **kwargs)
+        return real(self, run, unit)
 
-    monkeypatch.setattr(drafter.batch, "compose_draft", compose)
+    monkeypatch.setattr(Renderer, "render", render)
     result = build_units(towns, units=["盈浦街道", "金泽镇", "夏阳街道"], directory=tmp_path, jobs=1)
     assert [o.unit for o in result.written] == ["盈浦街道", "夏阳街道"]
     failed = result.failed
     assert [o.unit for o in failed] == ["金泽镇"] and "RuntimeError: 模拟的程序错误" in (failed[0].error or "")
-    assert result.exit_code == 1 and "失败：金泽镇（未生成草稿）" in result.summary()
+    assert units_exit_code(result) == 1 and "失败：金泽镇（未生成草稿）" in result.summary()
 
 
 def test_templates_compiled_once_render_what_a_single_build_renders(towns_built):
-    """The batch Renderer (environments made once, compiled code reused) against compose_draft
-    making its environments for one draft: the same Word body."""
-    from drafter.batch import Renderer
-    from drafter.builder import compose_draft, load_project
+    """The Renderer made once (compiled code reused across drafts) against compose_draft
+    compiling for one draft: the same Word body."""
     from drafter.data.runner import build_parameters, run_queries
+    from drafter.pipeline.render import Renderer, compose_draft
+    from drafter.project.model import load_project
     from drafter.project.units import resolve_units
 
     towns, _ = towns_built
@@ -483,7 +486,7 @@ def test_templates_compiled_once_render_what_a_single_build_renders(towns_built)
     run = run_queries(project.config, project.queries, params={**params, "unit": unit.name})
     renderer = Renderer(project)
     for _ in range(2):  # the second time from the compiled code
-        batch = compose_draft(project, run, unit=unit, renderer=renderer)
+        batch = renderer.render(run, unit)
         single = compose_draft(project, run, unit=unit)
         assert batch.document.element.xml == single.document.element.xml
         assert [o.text for o in batch.registry] == [o.text for o in single.registry]
@@ -510,9 +513,9 @@ def test_a_rollup_rule_in_the_project_runs_in_a_batch_check(towns_built, tmp_pat
         ("town_screening.screenings", "district_screening.screenings", True),
         ("town_rescue.teams", "district_screening.screenings", False),
     ]
-    assert batch.exit_code == 1  # the wrong rollup is a finding
+    assert batch_check_exit_code(batch) == 1  # the wrong rollup is a finding
     single = check(result.outcomes[0].path, config)
-    assert single.exit_code == 0  # one draft cannot add the units up: the rule waits for the batch
+    assert check_exit_code(single) == 0  # one draft cannot add the units up: the rule waits for the batch
 
     rules.write_text(
         "- name: 查询名写错\n  part: town_screenin.screenings\n  whole: district_screening.screenings\n",

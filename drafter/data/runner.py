@@ -7,6 +7,7 @@ them, while a strict build stops at the first).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 from collections.abc import Callable
@@ -30,8 +31,9 @@ from drafter.data.sources import (
 from drafter.data.spreadsheets import engine_hash, missing_table_error
 from drafter.errors import DataError, DrafterError, QueryError, QueryTimeout, SourceError
 from drafter.project.config import Config
+from drafter.project.grouping import UNIT_PARAM, NotGroupable, group_sql
 from drafter.project.period import Period
-from drafter.project.queries import QuerySpec, sql_fingerprint, undefined_parameter, variant_dialect
+from drafter.project.queries import QuerySpec, sql_fingerprint, sql_parameters, undefined_parameter, variant_dialect
 from drafter.project.sql import ParsedSQL, check_select, text_for_sqlalchemy
 
 
@@ -104,6 +106,8 @@ class RunResult:
     # The consistency rules' SQL data tests (drafter/review/rules.py), run with the queries and kept
     # apart from them: no template sees them, no manifest records them.
     rule_tests: dict[str, QueryResult | QueryFailure] = field(default_factory=dict)
+    # Grouped jobs (`-- per:` queries run once for all units): job key → unit name → result.
+    by_unit: dict[str, dict[str, QueryResult | QueryFailure]] = field(default_factory=dict)
 
     @property
     def failures(self) -> list[QueryFailure]:
@@ -335,52 +339,57 @@ class Job:
     group: str = ""  # jobs of one source and one group share a connection
     period: Period | None = None
     description: str | None = None  # what reviewers see; None: the query's
+    units: tuple[str, ...] = ()  # a `-- per:` query run once for these units (run_grouped)
 
 
-def _run_source(
-    config: Config, source: str, jobs: list[Job], on_done: Callable[[str], None] | None
-) -> dict[str, QueryResult | QueryFailure]:
+def _failed(job: Job, exc: DrafterError) -> QueryFailure:
+    return QueryFailure(job.spec, exc, key=job.key if job.key != job.spec.name else "")
+
+
+def _failed_all(job: Job, exc: DrafterError) -> QueryFailure | dict[str, QueryResult | QueryFailure]:
+    """What a job gives when its source fails: one failure, or one per unit of a grouped job."""
+    return {u: _failed(job, exc) for u in job.units} if job.units else _failed(job, exc)
+
+
+def _run_job(conn: Connection, job: Job, source: str, timeout: float) -> Any:
+    """One job on an open connection: a result or failure, or (grouped job) one per unit."""
+    if job.units:
+        return run_grouped(conn, job, source, timeout)
+    try:
+        return run_query(conn, job.spec, source, job.params, timeout, job=job if job.key != job.spec.name else None)
+    except DrafterError as exc:
+        if job.key != job.spec.name and job.period is not None:
+            # This job's own error: say it is the comparison run, over which period.
+            exc.message += f"（{job.key}：{job.period.label}）"
+        return _failed(job, exc)
+
+
+def _run_source(config: Config, source: str, jobs: list[Job], on_done: Callable[[str], None] | None) -> dict[str, Any]:
+    """The jobs of one source, one after another on one connection."""
     settings = config.sources[source]
-    out: dict[str, QueryResult | QueryFailure] = {}
+    out: dict[str, Any] = {}
 
-    def failed(job: Job, exc: DrafterError) -> QueryFailure:
-        return QueryFailure(job.spec, exc, key=job.key if job.key != job.spec.name else "")
+    def done(job: Job, result: Any) -> None:
+        out[job.key] = result
+        if on_done:
+            on_done(job.key)
 
     try:
         engine = open_engine(source, settings)
     except SourceError as exc:
         _at_source(exc, config, source)
         for job in jobs:
-            out[job.key] = failed(job, exc)
-            if on_done:
-                on_done(job.key)
+            done(job, _failed_all(job, exc))
         return out
     try:
         with connect(source, engine, settings) as conn:
             for job in jobs:
-                try:
-                    out[job.key] = run_query(
-                        conn,
-                        job.spec,
-                        source,
-                        job.params,
-                        settings.timeout,
-                        job=job if job.key != job.spec.name else None,
-                    )
-                except DrafterError as exc:
-                    if job.key != job.spec.name and job.period is not None:
-                        # This job's own error: say it is the comparison run, over which period.
-                        exc.message += f"（{job.key}：{job.period.label}）"
-                    out[job.key] = failed(job, exc)
-                if on_done:
-                    on_done(job.key)
+                done(job, _run_job(conn, job, source, settings.timeout))
     except SourceError as exc:
         _at_source(exc, config, source)
         for job in jobs:
             if job.key not in out:
-                out[job.key] = failed(job, exc)
-                if on_done:
-                    on_done(job.key)
+                done(job, _failed_all(job, exc))
     finally:
         engine.dispose()
     return out
@@ -422,8 +431,8 @@ def run_queries(
 def run_jobs(config: Config, jobs: list[Job], *, on_done: Callable[[str], None] | None = None) -> RunResult:
     """Run `jobs` (see run_queries); results keyed by job key, in the order of `jobs`."""
     groups: dict[tuple[str, str], list[Job]] = {}
-    for job in jobs:
-        groups.setdefault((job.spec.source, job.group), []).append(job)
+    for job in jobs:  # a grouped job is one long query: a connection of its own
+        groups.setdefault((job.spec.source, job.key if job.units else job.group), []).append(job)
     started = time.monotonic()
     run = RunResult()
     collected: dict[str, QueryResult | QueryFailure] = {}
@@ -436,6 +445,94 @@ def run_jobs(config: Config, jobs: list[Job], *, on_done: Callable[[str], None] 
             for future in futures:
                 collected.update(future.result())
     # Keep the order of the jobs, whatever order the sources finished in.
-    run.results = {job.key: collected[job.key] for job in jobs}
+    run.results = {job.key: collected[job.key] for job in jobs if not job.units}
+    run.by_unit = {job.key: collected[job.key] for job in jobs if job.units}
     run.elapsed = time.monotonic() - started
     return run
+
+
+# -- grouped queries (`-- per:`, drafter/project/grouping.py) ---------------------------------
+
+
+def _grouped_rows(conn: Connection, job: Job, sql: str, sql_file: Path, source: str, timeout: float) -> Any:
+    """Columns, rows and seconds of the rewritten SQL (the unit column last)."""
+    spec = job.spec
+    derived = dataclasses.replace(
+        spec,
+        sql=sql,
+        variants={},
+        returns="rows",
+        path=sql_file,
+        sql_line=spec.sql_line if sql_file == spec.path else 1,
+        per=None,
+    )
+    others = {k: v for k, v in job.params.items() if k != UNIT_PARAM}
+    result = run_query(conn, derived, source, others, timeout)
+    return result.columns, [tuple(f.value for f in row.figures()) for row in result.value], result.elapsed
+
+
+def run_grouped(conn: Connection, job: Job, source: str, timeout: float) -> dict[str, QueryResult | QueryFailure]:
+    """Unit name → QueryResult | QueryFailure, as `run_query` would give for each unit's own query
+    (job.params without :unit). When the query for all units fails, each unit's own query is run,
+    so that one unit's bad data leaves the others their figures (issue 21)."""
+    spec = job.spec
+    dialect = conn.dialect.name
+    backend = conn.engine.url.get_backend_name()
+    sql, sql_file = spec.sql_for(backend if backend in spec.variants else dialect)
+    try:
+        grouped = group_sql(sql, spec.per or "", dialect)
+        columns, rows, elapsed = _grouped_rows(conn, job, grouped.sql, sql_file, source, timeout)
+        by_unit: dict[str, list[tuple]] = {}
+        for row in rows:
+            if row[-1] is not None:
+                by_unit.setdefault(str(row[-1]), []).append(row[:-1])
+        empty: list[tuple] = []
+        if grouped.empty_sql and any(u not in by_unit for u in job.units):
+            # An aggregate without GROUP BY gives one row over no rows: COUNT 0, SUM NULL.
+            empty = _grouped_rows(conn, job, grouped.empty_sql, sql_file, source, timeout)[1]
+    except NotGroupable as exc:  # load_project refuses these already; a variant read later
+        error = QueryError(f"查询 {spec.name} 不能按单位合并查询：{exc}", path=sql_file)
+        return {u: _failed(job, error) for u in job.units}
+    except QueryTimeout as exc:  # each unit's own query would take as long again: no re-run
+        return {u: _failed(job, exc) for u in job.units}
+    except DrafterError:
+        return {u: _one_unit(conn, job, u, source, timeout) for u in job.units}
+    bound = sql_parameters(sql)
+    out: dict[str, QueryResult | QueryFailure] = {}
+    for unit in job.units:
+        unit_params = {**job.params, UNIT_PARAM: unit}
+        try:
+            value = _shape(
+                spec, source, columns[:-1], by_unit.get(unit, empty), sql_file, _own_key(job), job.description
+            )
+        except DrafterError as exc:
+            out[unit] = _failed(job, exc)
+            continue
+        out[unit] = QueryResult(
+            spec=spec,
+            source=source,
+            sql=sql,
+            sql_file=Path(sql_file),
+            sql_hash=sql_fingerprint(sql),
+            params={k: unit_params[k] for k in bound if k in unit_params},
+            columns=columns[:-1],
+            value=value,
+            elapsed=elapsed,
+            key=_own_key(job) or "",
+            period=job.period if _own_key(job) else None,
+        )
+    return out
+
+
+def _own_key(job: Job) -> str | None:
+    """`prev.q` for a comparison run, None for the query itself."""
+    return job.key if job.key != job.spec.name else None
+
+
+def _one_unit(conn: Connection, job: Job, unit: str, source: str, timeout: float) -> QueryResult | QueryFailure:
+    """A unit's own query, after the query for all units failed; its error names the unit."""
+    own = dataclasses.replace(job, params={**job.params, UNIT_PARAM: unit}, units=())
+    result = _run_job(conn, own, source, timeout)
+    if not result.ok:
+        result.error.message += f"（单位：{unit}）"
+    return result

@@ -28,8 +28,8 @@ from drafter.data.figures import Figure, json_value
 from drafter.errors import ConfigError, DrafterError, QueryError
 
 if TYPE_CHECKING:
-    from drafter.builder import Project
     from drafter.data.runner import QueryResult
+    from drafter.project.model import Project
 
 UNIT_NAME_MAX = 60
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\ue000-\uf8ff]")

@@ -78,12 +78,6 @@ class BatchCheck:
     elapsed: float = 0.0
     rollups: list[Any] = field(default_factory=list)  # drafter.review.rollup.RollupResult
 
-    @property
-    def exit_code(self) -> int:
-        from drafter.outcome import batch_check_exit_code
-
-        return batch_check_exit_code(self)
-
 
 def project_rollups(config: str | Path | Config, reports: Sequence[CheckReport]) -> list[Any]:
     """The project's `rollup:` rules (drafter/project/rules.py) over the checked drafts."""

@@ -36,13 +36,13 @@ from typing import Any
 
 from docx.oxml.ns import qn
 
-from drafter.builder import Project, compose_draft, load_project, run_project
 from drafter.data.figures import Figure, Occurrence, Row, cell_label, evaluate, formula_text, json_value
 from drafter.data.runner import QueryResult, RunResult, build_parameters
 from drafter.errors import DrafterError, DraftError
-from drafter.lowgc import paused_gc
-from drafter.outcome import check_exit_code
+from drafter.pipeline.execute import run_project
+from drafter.pipeline.render import compose_draft
 from drafter.project.config import Config
+from drafter.project.model import Project, load_project
 from drafter.project.period import Period, PeriodError
 from drafter.project.units import Unit
 from drafter.review.scan import (
@@ -183,10 +183,6 @@ class CheckReport:
         counts[REWORDED] = sum(1 for w in self.wordings if w.status == REWORDED)
         counts[UNBACKED] = len(self.unbacked)
         return counts
-
-    @property
-    def exit_code(self) -> int:
-        return check_exit_code(self)
 
     def render(self) -> str:
         """The report as `drafter check` prints it (drafter/review/report_text.py)."""
@@ -474,7 +470,6 @@ def _part_of(paragraphs: list[ScannedParagraph], index: int) -> str:
     return ""
 
 
-@paused_gc
 def check(
     draft_path: str | Path,
     config: str | Path | Config = "config.yaml",

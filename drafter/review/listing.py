@@ -13,9 +13,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from drafter.builder import compose_draft, load_project, run_project
 from drafter.data.figures import formula_text, json_value
+from drafter.pipeline.execute import run_project
+from drafter.pipeline.render import compose_draft
 from drafter.project.config import Config
+from drafter.project.model import load_project
 from drafter.project.period import Period
 
 FORMATS = ("table", "csv", "json")

@@ -494,7 +494,9 @@ def view_of_project(
     """The page model of the draft a build would write now, composed in memory (nothing is written)."""
     import datetime as dt
 
-    from drafter.builder import compose_draft, load_project, run_project
+    from drafter.pipeline.execute import run_project
+    from drafter.pipeline.render import compose_draft
+    from drafter.project.model import load_project
     from drafter.word.manifest import attach_manifest
 
     project = load_project(config, year=year, sources=sources, period=period)

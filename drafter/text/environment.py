@@ -421,6 +421,23 @@ class TracingEnvironment(_GuardedEnvironment):
     (drafter.text.wording), when it has a tracer."""
 
     tracer: Any = None
+    # Compiled code shared by the environments of many drafts (drafter.pipeline.render): source →
+    # (code, the conditions its parse traced). Jinja's code does not depend on the environment.
+    code_cache: dict[tuple, tuple[Any, dict]] | None = None
+
+    def compile(self, source, name=None, filename=None, raw=False, defer_init=False):  # type: ignore[override]
+        if self.code_cache is None or raw or not isinstance(source, str):
+            return super().compile(source, name, filename, raw, defer_init)
+        key = (source, name, filename, defer_init)
+        hit = self.code_cache.get(key)
+        if hit is None:
+            known = set(self.tracer.conditions) if self.tracer is not None else set()
+            code = super().compile(source, name, filename, raw, defer_init)
+            traced = self.tracer.conditions if self.tracer is not None else {}
+            hit = self.code_cache[key] = (code, {k: v for k, v in traced.items() if k not in known})
+        elif self.tracer is not None:
+            self.tracer.conditions.update(hit[1])
+        return hit[0]
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> Any:
         tree = super()._parse(source, name, filename)
@@ -440,9 +457,11 @@ def make_environment(
     sentences: bool = True,
     period: Any = None,
     trace: bool = False,
+    code_cache: dict[tuple, tuple[Any, dict]] | None = None,
 ) -> SandboxedEnvironment:
     """The Jinja environment of one build; `search_path` serves {% include %} and {% import %}.
-    `period` (the report's Period) words `yoy`'s 持平 for a report of less than a year.
+    `period` (the report's Period) words `yoy`'s 持平 for a report of less than a year;
+    `code_cache`: compiled templates shared with the environments of other drafts.
 
     A figure that cannot be computed (NULL, a failed query, text for a number filter) prints
     as a placeholder 【待补充：query.column】 recorded with its reason; with `strict` it is
@@ -462,6 +481,7 @@ def make_environment(
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.code_cache = code_cache
 
     def finalize(value: Any) -> Any:
         _refuse_whole_results(value)

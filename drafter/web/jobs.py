@@ -263,7 +263,7 @@ class Workspace:
         return job
 
     def _run_build(self, job: Job, build_function: Callable[..., Any], arguments: dict[str, Any]) -> None:
-        from drafter.builder import default_output
+        from drafter.project.settings import default_output
         from drafter.project.validation import validate
 
         with _running(job):
@@ -302,7 +302,7 @@ class Workspace:
 
     def _run_unit_build(self, job: Job, unit: str, arguments: dict[str, Any]) -> None:
         """One unit's draft (`drafter build --unit NAME`), into the job's private folder."""
-        from drafter.batch import build_units
+        from drafter.pipeline.build import build_units
 
         with _running(job):
             job.stage = "查询数据库"

@@ -30,8 +30,8 @@ from drafter.data.figures import FigureRegistry, formula_text, json_value
 from drafter.project.period import Period
 
 if TYPE_CHECKING:
-    from drafter.builder import Project
     from drafter.data.runner import RunResult
+    from drafter.project.model import Project
 
 MANIFEST_NS = "urn:drafter:manifest:1"
 FORMAT_VERSION = 1

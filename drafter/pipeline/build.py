@@ -1,0 +1,463 @@
+"""`build` and `build_units`: the one pipeline (plan → execute → render → finish) for one
+implicit unit (a whole report) and for N units on a process pool.
+
+Every draft, of a whole report or of a unit, goes through `draft_one`: its run assembled
+from the plan's results, `--strict` on failed queries, the renderer, then the finishing step
+(rules, warnings, manifest, atomic write). Problems of the project itself (config, query
+files, templates, the units query) raise a DrafterError before any draft is written; in a
+batch, a problem of one unit is recorded in its `UnitOutcome` and the others go on.
+
+Workers are processes (`jobs`, default the number of cores, fewer for a small run): rendering
+is Python work that threads would serialise. Each worker compiles the templates once and
+keeps one draft in memory at a time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from drafter.data.figures import FigureRegistry, Occurrence
+from drafter.data.runner import QueryFailure, RunResult, build_parameters
+from drafter.errors import ConfigError, DataError, DrafterError, OutputError
+from drafter.pipeline.execute import run_shared, unit_run, unit_share
+from drafter.pipeline.finish import Finished, check_target, finish_draft
+from drafter.pipeline.plan import Plan, make_plan
+from drafter.pipeline.render import Draft, Renderer, one_line
+from drafter.project.config import Config
+from drafter.project.model import Project, load_project
+from drafter.project.period import Period
+from drafter.project.rules import RuleSet, load_rules
+from drafter.project.settings import default_output, fill_setting, text_setting_values
+from drafter.project.units import Unit, filename_part, pick_units, resolve_units
+from drafter.text.sections import Paragraph
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """How drafts are made, the same for one draft and for many (black's `Mode` is the model)."""
+
+    force: bool = False  # replace an existing draft instead of writing the next free name
+    strict: bool = False  # a figure that cannot be computed, or a failing rule, fails the draft
+
+
+@dataclass
+class Drafting:
+    """What every draft of one run shares: small enough to hand to a worker process."""
+
+    project: Project
+    plan: Plan
+    shared: RunResult
+    ruleset: RuleSet
+    options: BuildOptions
+    built_at: dt.datetime
+
+
+@dataclass
+class Drafted:
+    run: RunResult
+    draft: Draft
+    finished: Finished
+    timings: dict[str, float]
+
+
+def draft_one(drafting: Drafting, renderer: Renderer, unit: Unit | None, requested: Path) -> Drafted:
+    """One draft from the run's results: the unit's run, rendered, finished and written."""
+    options = drafting.options
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    run = unit_run(drafting.plan, drafting.shared, unit)
+    timings["queries"] = time.perf_counter() - t
+    if options.strict and run.failures:
+        raise run.failures[0].error
+    t = time.perf_counter()
+    draft = renderer.render(run, unit)
+    timings["render"] = time.perf_counter() - t
+    t = time.perf_counter()
+    finished = finish_draft(
+        draft,
+        drafting.project,
+        run,
+        ruleset=drafting.ruleset,
+        requested=requested,
+        built_at=drafting.built_at,
+        force=options.force,
+        strict=options.strict,
+        unit=unit,
+    )
+    timings["write"] = time.perf_counter() - t
+    return Drafted(run, draft, finished, timings)
+
+
+# -- one draft ----------------------------------------------------------------------------------
+
+
+@dataclass
+class BuildResult:
+    path: Path
+    year: int
+    project: Project
+    run: RunResult
+    registry: FigureRegistry
+    paragraphs: list[Paragraph]
+    requested_path: Path
+    built_at: dt.datetime
+    timings: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # one message each, for the user
+    rules: Any = None  # drafter.review.rules.RuleRun: the consistency rules on this build's figures
+
+    @property
+    def findings(self) -> list[Any]:
+        """The consistency rules this build's figures fail (drafter/review/rules.py)."""
+        return list(self.rules.findings) if self.rules is not None else []
+
+    @property
+    def placeholders(self) -> list[Occurrence]:
+        return self.registry.placeholders
+
+    @property
+    def failures(self) -> list[QueryFailure]:
+        return self.run.failures
+
+    @property
+    def broken_queries(self) -> list[QueryFailure]:
+        """Failures that are not missing data (no rows): SQL the database refused, a result of
+        the wrong shape, a source that could not be opened. The draft is then incomplete."""
+        return [f for f in self.run.failures if not isinstance(f.error, DataError)]
+
+    @property
+    def renamed(self) -> bool:
+        return self.path != self.requested_path
+
+    @property
+    def period(self) -> Period:
+        return self.project.period
+
+
+def _refuse_unit_queries(project: Project) -> None:
+    per_unit = [name for name, spec in project.queries.items() if spec.uses_unit]
+    if project.config.units is not None and per_unit:
+        raise ConfigError(
+            "本项目按单位生成草稿（config.yaml 声明了 units:），查询"
+            f" {'、'.join(per_unit[:5])}{' 等' if len(per_unit) > 5 else ''} 要用到单位（:unit）",
+            path=project.config.path,
+            line=project.config.line("units"),
+            hint="用 drafter build --each 为每个单位各生成一份草稿，或 drafter build --unit 单位名称 只生成一份。",
+        )
+
+
+def build(
+    config: str | Path | Config = "config.yaml",
+    *,
+    year: int | None = None,
+    output: str | Path | None = None,
+    sources: dict[str, str] | None = None,
+    period: Period | str | None = None,
+    force: bool = False,
+    strict: bool = False,
+    clock: Callable[[], dt.datetime] | None = None,
+    on_query_done: Callable[[str], None] | None = None,
+) -> BuildResult:
+    """Run the queries, render the templates and write the draft. Returns where it went.
+
+    An existing file is never overwritten unless `force`: the draft goes to the next
+    free name instead. With `strict`, a figure that cannot be computed fails the build. `period` (a Period
+    or its written form, `2025Q1`) wins over `year`; without either, the project's default.
+    """
+    started = time.perf_counter()
+    project = load_project(config, year=year, sources=sources, period=period)
+    _refuse_unit_queries(project)
+    requested = Path(output) if output is not None else default_output(project.config)
+    check_target(requested, project.config)
+    ruleset = load_rules(project.config)  # a mistake in a rule is told before any query runs
+    plan = make_plan(project, ruleset=ruleset)
+    renderer = Renderer(project, strict=strict)
+    load = time.perf_counter() - started
+    shared = run_shared(plan, on_done=on_query_done)
+    drafting = Drafting(project, plan, shared, ruleset, BuildOptions(force, strict), (clock or dt.datetime.now)())
+    done = draft_one(drafting, renderer, None, requested)
+    timings = {"load": load, **done.timings, "total": time.perf_counter() - started}
+    timings["queries"] += shared.elapsed
+    return BuildResult(
+        path=done.finished.path,
+        year=project.year,
+        project=project,
+        run=done.run,
+        registry=done.draft.registry,
+        paragraphs=done.draft.paragraphs,
+        requested_path=requested,
+        built_at=drafting.built_at,
+        timings=timings,
+        warnings=done.finished.warnings,
+        rules=done.finished.rules,
+    )
+
+
+# -- many units --------------------------------------------------------------------------------
+
+
+@dataclass
+class UnitOutcome:
+    """What became of one unit: small, so that a run of many units stays small."""
+
+    unit: str
+    path: Path | None = None  # None: no draft written
+    figures: int = 0
+    placeholders: list[str] = field(default_factory=list)  # `ref：reason`
+    broken: list[str] = field(default_factory=list)  # queries that failed (not for want of data)
+    error: str | None = None  # why no draft was written, rendered for the user
+    renamed: bool = False
+    timings: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    findings: list[str] = field(default_factory=list)  # the consistency rules this draft fails
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None or bool(self.broken)
+
+
+def unit_output(config: Config, unit: Unit, directory: Path | None = None) -> Path:
+    """The draft's file: `output.filename` with {{ unit }} (its name made safe for a file
+    name); without {{ unit }} in it, the name gains `-<unit>` before `.docx`."""
+    template = config.output.filename
+    safe = Unit(filename_part(unit.name), unit.attributes)
+    name = fill_setting(template, text_setting_values(config, safe), config, "output.filename")
+    if "unit" not in template:
+        stem, dot, suffix = name.rpartition(".")
+        name = f"{stem}-{safe.name}.{suffix}" if dot else f"{name}-{safe.name}"
+    folder = directory if directory is not None else config.resolve(config.output.dir)
+    path = folder / name
+    if folder.resolve() not in path.resolve().parents:
+        raise OutputError(
+            f"单位“{unit.name}”的草稿文件名跳出了输出目录", path=path, hint="检查 config.yaml 的 output.filename。"
+        )
+    return path
+
+
+def draft_unit(drafting: Drafting, renderer: Renderer, unit: Unit, directory: Path | None) -> UnitOutcome:
+    """One unit's draft; never raises: what went wrong is the outcome's `error`."""
+    outcome = UnitOutcome(unit.name)
+    try:
+        requested = unit_output(drafting.project.config, unit, directory)
+        done = draft_one(drafting, renderer, unit, requested)
+    except DrafterError as exc:
+        outcome.error = exc.render()
+        return outcome
+    except Exception as exc:  # a bug shown for this unit; the other units go on
+        outcome.error = (
+            f"生成时出现内部错误：{type(exc).__name__}: {exc}\n处理：请加 --debug 重新运行，并把输出报告给维护者。"
+        )
+        return outcome
+    outcome.path, outcome.renamed = done.finished.path, done.finished.path != requested
+    outcome.timings = done.timings
+    outcome.figures = len(done.draft.registry)
+    outcome.placeholders = [f"{o.ref}：{o.reason}" if o.reason else o.ref for o in done.draft.registry.placeholders]
+    outcome.broken = [one_line(f.error) for f in done.run.failures if not isinstance(f.error, DataError)]
+    outcome.warnings = done.finished.warnings
+    outcome.findings = [f.warning() for f in (done.finished.rules.findings if done.finished.rules else [])]
+    return outcome
+
+
+@dataclass
+class BatchResult:
+    year: int
+    units: list[Unit]
+    outcomes: list[UnitOutcome]
+    query_counts: dict[str, int]  # kind → number of queries of that kind
+    jobs: int
+    timings: dict[str, float] = field(default_factory=dict)
+    period_label: str = ""  # 2025年度, 2025年第三季度 …
+
+    @property
+    def written(self) -> list[UnitOutcome]:
+        return [o for o in self.outcomes if o.path is not None]
+
+    @property
+    def failed(self) -> list[UnitOutcome]:
+        return [o for o in self.outcomes if o.failed]
+
+    @property
+    def placeholders(self) -> int:
+        return sum(len(o.placeholders) for o in self.outcomes)
+
+    @property
+    def warnings(self) -> list[str]:
+        """Each unit's warnings once: a warning every draft shares (the master's styles) is told once."""
+        seen: dict[str, list[str]] = {}
+        for o in self.outcomes:
+            for w in o.warnings:
+                seen.setdefault(w, []).append(o.unit)
+        n = len(self.outcomes)
+        return [w if len(units) == n else f"{'、'.join(units[:5])}：{w}" for w, units in seen.items()]
+
+    def summary(self) -> str:
+        """The closing lines of `drafter build --each`, in Chinese."""
+        n = len(self.outcomes)
+        not_written = [o for o in self.outcomes if o.path is None]
+        incomplete = [o for o in self.outcomes if o.path is not None and o.broken]
+        lines = [
+            f"{self.period_label}：{n} 个单位，已生成 {len(self.written)} 份草稿，用时 {self.timings.get('total', 0):.1f} 秒；"
+            f"【待补充】共 {self.placeholders} 处；失败 {len(not_written)} 个"
+            + (f"，不完整 {len(incomplete)} 份" if incomplete else "")
+            + "。"
+        ]
+        with_placeholders = [o for o in self.outcomes if o.placeholders]
+        if with_placeholders:
+            lines.append(
+                "有【待补充】的草稿："
+                + "、".join(f"{o.unit}（{len(o.placeholders)} 处）" for o in with_placeholders[:20])
+                + (" 等" if len(with_placeholders) > 20 else "")
+            )
+        for o in self.outcomes:
+            if o.findings:
+                lines.append(
+                    f"一致性规则未通过：{o.unit}（{len(o.findings)} 条，--strict 时不生成草稿）\n  - "
+                    + "\n  - ".join(o.findings[:5])
+                )
+        for o in not_written:
+            lines.append(f"失败：{o.unit}（未生成草稿）\n  " + (o.error or "").replace("\n", "\n  "))
+        for o in incomplete:
+            lines.append(f"不完整：{o.unit}（查询出错，相应数字以【待补充】占位）\n  - " + "\n  - ".join(o.broken[:5]))
+        return "\n".join(lines)
+
+
+UNITS_PER_PROCESS = 20  # a worker process costs about a second to start: worth it from this many drafts
+
+
+def default_jobs(units: int | None = None) -> int:
+    """The number of cores; for a small run fewer, one process per UNITS_PER_PROCESS units
+    (a worker's start-up would cost more than it saves: see benchmarks/bench_units.py)."""
+    cores = max(1, os.cpu_count() or 1)
+    return cores if units is None else max(1, min(cores, units // UNITS_PER_PROCESS))
+
+
+def build_units(
+    config: str | Path | Config = "config.yaml",
+    *,
+    units: list[str] | None = None,
+    year: int | None = None,
+    period: Any = None,
+    sources: dict[str, str] | None = None,
+    directory: str | Path | None = None,
+    force: bool = False,
+    strict: bool = False,
+    jobs: int | None = None,
+    clock: Callable[[], dt.datetime] | None = None,
+    on_units: Callable[[int], None] | None = None,
+    on_unit_done: Callable[[UnitOutcome], None] | None = None,
+) -> BatchResult:
+    """One draft per unit (`units`: the names to draft, None for all), written as it is made.
+    `on_units(n)` is told how many units there are, `on_unit_done` each unit as it is done
+    (in the calling thread)."""
+    started = time.perf_counter()
+    project = load_project(config, year=year, sources=sources, period=period)
+    cfg = project.config
+    all_units, units_result = resolve_units(project, build_parameters(cfg))
+    chosen = all_units if units is None else pick_units(all_units, units, cfg.path)
+    if on_units:
+        on_units(len(chosen))
+    ruleset = load_rules(cfg)
+    plan = make_plan(project, units=chosen, ruleset=ruleset)
+    renderer = Renderer(project, strict=strict)  # template problems stop the run before any draft
+    folder = Path(directory) if directory is not None else None
+    timings = {"load": time.perf_counter() - started}
+    t = time.perf_counter()
+    known = {units_result.spec.name: units_result} if units_result is not None else None
+    shared = run_shared(plan, known=known)
+    timings["queries"] = time.perf_counter() - t
+    drafting = Drafting(project, plan, shared, ruleset, BuildOptions(force, strict), (clock or dt.datetime.now)())
+    workers = max(1, min(jobs or default_jobs(len(chosen)), len(chosen)))
+    outcomes: dict[str, UnitOutcome] = {}
+    t = time.perf_counter()
+    drafted = (
+        (draft_unit(drafting, renderer, unit, folder) for unit in chosen)
+        if workers == 1
+        else _in_processes(drafting, chosen, folder, workers)
+    )
+    for outcome in drafted:
+        outcomes[outcome.unit] = outcome
+        if on_unit_done:
+            on_unit_done(outcome)
+    timings["drafts"] = time.perf_counter() - t
+    timings["total"] = time.perf_counter() - started
+    return BatchResult(
+        year=project.year,
+        period_label=project.period.label,
+        units=chosen,
+        outcomes=[outcomes[u.name] for u in chosen],
+        query_counts=plan.query_counts(),
+        jobs=workers,
+        timings=timings,
+    )
+
+
+# -- worker processes ----------------------------------------------------------------------------
+
+_worker: tuple[Drafting, Path | None] | None = None
+_worker_renderer: Renderer | None = None
+
+
+def _init_worker(drafting: Drafting, directory: Path | None) -> None:
+    global _worker, _worker_renderer
+    _worker, _worker_renderer = (drafting, directory), None
+
+
+def _work(unit: Unit, share: dict[str, Any]) -> UnitOutcome:
+    """A unit drafted in a worker process, with the templates that worker compiled."""
+    global _worker_renderer
+    assert _worker is not None
+    drafting, directory = _worker
+    if _worker_renderer is None:
+        try:
+            _worker_renderer = Renderer(drafting.project, strict=drafting.options.strict)
+        except DrafterError as exc:
+            return UnitOutcome(unit.name, error=exc.render())
+    shared = dataclasses.replace(drafting.shared, by_unit={key: {unit.name: r} for key, r in share.items()})
+    return draft_unit(dataclasses.replace(drafting, shared=shared), _worker_renderer, unit, directory)
+
+
+def _in_processes(drafting: Drafting, units: list[Unit], directory: Path | None, workers: int) -> Iterator[UnitOutcome]:
+    """Units drafted by `workers` processes; at most two units a worker are in flight, so the
+    grouped results handed over stay few whatever the number of units."""
+    import multiprocessing  # only a batch of many units starts processes
+
+    context = multiprocessing.get_context("spawn")  # the same on Windows; no fork of a threaded process
+    # Compiled code does not pickle: each worker compiles the section templates once itself; each
+    # is handed its units' share of the grouped results with the unit, not all of them up front.
+    project = dataclasses.replace(drafting.project, templates={})
+    light = dataclasses.replace(
+        drafting,
+        project=project,
+        plan=dataclasses.replace(drafting.plan, project=project),
+        shared=dataclasses.replace(drafting.shared, by_unit={}),
+    )
+    pending = iter(units)
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(light, directory)
+    ) as pool:
+        running: dict[Future, Unit] = {}
+
+        def submit_next() -> None:
+            unit = next(pending, None)
+            if unit is not None:
+                running[pool.submit(_work, unit, unit_share(drafting.shared, unit))] = unit
+
+        for _ in range(workers * 2):
+            submit_next()
+        while running:
+            finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            for future in finished:
+                unit = running.pop(future)
+                try:
+                    outcome = future.result()
+                except Exception as exc:
+                    outcome = UnitOutcome(unit.name, error=f"生成时出现内部错误：{type(exc).__name__}: {exc}")
+                yield outcome
+                submit_next()

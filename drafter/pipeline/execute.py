@@ -1,0 +1,76 @@
+"""The executor: runs a plan's jobs (drafter.data.runner: one connection a source, sources in
+parallel) and hands each unit the results that are its own."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from drafter.data.runner import QueryFailure, QueryResult, RunResult, run_jobs
+from drafter.pipeline.plan import Plan, make_plan
+from drafter.project.grouping import UNIT_PARAM
+from drafter.project.model import Project
+from drafter.project.rules import RuleSet
+from drafter.project.units import Unit
+from drafter.review.rules import take_rule_tests
+
+Runner = Callable[..., RunResult]  # run_jobs, or what stands in for it (a batch check's cache)
+
+
+def run_shared(
+    plan: Plan,
+    *,
+    on_done: Callable[[str], None] | None = None,
+    runner: Runner | None = None,
+    known: dict[str, QueryResult | QueryFailure] | None = None,
+) -> RunResult:
+    """The jobs run once for the whole run (grouped ones for all units at once); `known`: results
+    there already (the units query, run to list the units)."""
+
+    def report(key: str) -> None:  # progress counts the report's queries, not the rules' own
+        if on_done is not None and key not in plan.rule_keys:
+            on_done(key)
+
+    jobs = [job for job in plan.shared_jobs() if job.key not in (known or {})]
+    run = (runner or run_jobs)(plan.project.config, jobs, on_done=report) if jobs else RunResult()
+    run.results.update(known or {})
+    return run
+
+
+def unit_run(plan: Plan, shared: RunResult, unit: Unit | None, *, runner: Runner | None = None) -> RunResult:
+    """Everything one unit's draft reads (None: the one implicit unit): its share of the shared
+    and grouped results and its own per-unit jobs, run here; the rules' SQL data tests kept
+    apart (`rule_tests`)."""
+    own = plan.unit_jobs(unit)
+    mine = (runner or run_jobs)(plan.project.config, own).results if own else {}
+    params = dict(plan.params) if unit is None else {**plan.params, UNIT_PARAM: unit.name}
+    run = RunResult(params=params, elapsed=shared.elapsed)
+    for job in plan.jobs:
+        if job.key in mine:
+            run.results[job.key] = mine[job.key]
+        elif job.key in shared.by_unit and unit is not None:
+            run.results[job.key] = shared.by_unit[job.key][unit.name]
+        else:
+            run.results[job.key] = shared.results[job.key]
+    return take_rule_tests(run)
+
+
+def unit_share(shared: RunResult, unit: Unit) -> dict[str, Any]:
+    """The grouped results of one unit: what a worker process drafting it is handed."""
+    return {key: by_unit[unit.name] for key, by_unit in shared.by_unit.items()}
+
+
+def run_project(
+    project: Project,
+    *,
+    params: dict[str, Any] | None = None,
+    on_done: Callable[[str], None] | None = None,
+    also: dict[str, list[str]] | None = None,
+    ruleset: RuleSet | None = None,
+    runner: Runner | None = None,
+) -> RunResult:
+    """One implicit unit's run: the project's queries for its period (or `params`: those a draft
+    recorded), the comparison runs its templates name and those `also` names, and with a
+    `ruleset` the consistency rules' own queries alongside."""
+    plan = make_plan(project, params=params, also=also, ruleset=ruleset)
+    return unit_run(plan, run_shared(plan, on_done=on_done, runner=runner), None, runner=runner)
