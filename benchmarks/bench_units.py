@@ -95,7 +95,7 @@ from pathlib import Path
 from drafter.batch import GROUPED, query_kind, run_grouped_queries
 from drafter.builder import load_project
 from drafter.data.runner import build_parameters, run_queries
-from drafter.project.units import resolve_units
+from drafter.pipeline.units import resolve_units
 config = Path(sys.argv[1])
 sources = json.loads(sys.argv[2]) if len(sys.argv) > 2 else None
 project = load_project(config, sources=sources)
@@ -174,7 +174,7 @@ def make_bare(config: Path, root: Path) -> None:
     from drafter.builder import compose_draft, load_project, report_context
     from drafter.data.figures import strip_marks
     from drafter.data.runner import build_parameters, run_queries
-    from drafter.project.units import resolve_units
+    from drafter.pipeline.units import resolve_units
     from drafter.word.oxml import paragraph_text
 
     project = load_project(config)

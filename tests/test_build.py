@@ -14,10 +14,10 @@ import pytest
 from click.testing import CliRunner
 from docx import Document
 from docx.oxml.ns import qn
+from reading import read_paragraphs
 
 from drafter import build
 from drafter.cli import main
-from reading import read_paragraphs
 from drafter.word.manifest import read_manifest
 
 REPO = Path(__file__).resolve().parents[1]

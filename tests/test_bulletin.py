@@ -17,11 +17,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from reading import read_paragraphs
 
 from drafter import build
 from drafter.cli import main
 from drafter.project.period import Period
-from reading import read_paragraphs
 from drafter.text.numbers import date_cn, mom, num, pct, pp, ratio, wan_yuan, yoy
 
 REPO = Path(__file__).resolve().parents[1]

@@ -24,6 +24,7 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from openpyxl import load_workbook
+from reading import read_paragraphs
 
 from drafter import DraftError, check
 from drafter.cli import main
@@ -40,7 +41,6 @@ from drafter.review.checker import (
     map_span,
 )
 from drafter.review.checklist import write_checklist
-from reading import read_paragraphs
 from drafter.review.report_text import mode_label, render_check
 from drafter.review.scan import control_id, counted_numbers, numbers, run_text, sentence_around
 from drafter.word.manifest import read_manifest

@@ -105,6 +105,7 @@ def test_a_master_made_for_another_office_holds_no_wording_of_its_own(tmp_path):
 
 def test_a_master_rebuilt_with_force_keeps_the_opening_and_closing_of_an_older_master(tmp_path):
     from reading import read_paragraphs
+
     from drafter.word.master import build_master
 
     config = _new_office(tmp_path / "office")

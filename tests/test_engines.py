@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from docx import Document
+from reading import read_paragraphs
 from servers import scratch_database, server_user
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
@@ -28,7 +29,6 @@ from sqlalchemy.pool import NullPool
 from drafter import build
 from drafter.builder import load_project
 from drafter.cli import main
-from reading import read_paragraphs
 from drafter.sample import SYSTEMS, load
 from drafter.word.manifest import read_manifest
 

@@ -9,11 +9,12 @@ import json
 from click.testing import CliRunner
 from docx import Document
 from docx.oxml.ns import qn
+from reading import read_paragraphs
 
 from drafter import check
 from drafter.cli import main
+from drafter.outcome import check_exit_code
 from drafter.review.listing import list_figures
-from reading import read_paragraphs
 from drafter.word.manifest import read_manifest
 
 
@@ -101,7 +102,7 @@ def test_build_comments_writes_a_reviewers_copy_with_a_comment_a_figure(sample_p
     for sdt in doc.element.body.iter(qn("w:sdt")):
         assert not list(sdt.iter(qn("w:commentReference")))
     assert read_paragraphs(copy) == read_paragraphs(draft)
-    assert check(copy, sample_project_copy).exit_code == 0
+    assert check_exit_code(check(copy, sample_project_copy)) == 0
 
 
 def test_a_second_reviewers_copy_never_overwrites_the_first(sample_project_copy):

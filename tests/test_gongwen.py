@@ -19,9 +19,9 @@ from docx.oxml.ns import qn
 from docxtpl import DocxTemplate
 from lxml import etree
 from pydantic import ValidationError
+from reading import paragraph_text
 
 from drafter.data.figures import MARK_CLOSE, MARK_OPEN, MARK_SEP
-from reading import paragraph_text
 from drafter.word.layout import finish
 from drafter.word.master import build_master
 from drafter.word.style import StyleSettings

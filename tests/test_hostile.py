@@ -25,13 +25,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from reading import read_paragraphs
 from servers import scratch_database
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
 from drafter.cli import main
 from drafter.project.sql import DENIED_FUNCTIONS, analyse, denied
-from reading import read_paragraphs
 
 REPO = Path(__file__).resolve().parents[1]
 OUTFILE = f"/tmp/drafter_hostile_{secrets.token_hex(4)}.txt"

@@ -10,9 +10,9 @@ from pathlib import Path
 import docx
 import pytest
 from docx.oxml.ns import qn
+from reading import read_paragraphs
 
 from drafter import build
-from reading import read_paragraphs
 from drafter.word.style import StyleSettings
 
 REPO = Path(__file__).resolve().parents[1]

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 from periodproject import make_project, paragraphs, rendered, set_month, totals
 
-from drafter.outcome import check_exit_code
 from drafter.errors import ConfigError
+from drafter.outcome import check_exit_code
 from drafter.project.period import Period, PeriodError, default_period, latest_ended
 
 D = dt.date
@@ -303,8 +303,9 @@ def test_cli_period_option(tmp_path):
 
 def test_the_sample_annual_draft_is_unchanged(sample_draft, sample_project):
     """The sample's annual report reads exactly as before periods existed (snapshot of its text)."""
-    from drafter.builder import default_output, load_project
     from reading import read_paragraphs
+
+    from drafter.builder import default_output, load_project
 
     snapshot = (Path(__file__).parent / "data/sample-2025-draft.txt").read_text(encoding="utf-8")
     assert [p.replace("\n", "\\n") for p in read_paragraphs(sample_draft)] == snapshot.splitlines()

@@ -23,8 +23,8 @@ from conftest import require_programs
 from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 from docxtpl import DocxTemplate
-
 from reading import paragraph_text
+
 from drafter.word import preview
 from drafter.word.layout import finish
 from drafter.word.preview import PreviewUnavailable, fontconfig_text, render_pdf, render_pngs

@@ -16,11 +16,11 @@ import pytest
 from click.testing import CliRunner
 from docx import Document
 from docx.oxml.ns import qn
+from reading import read_paragraphs
 
 from drafter import DraftError, check
 from drafter.cli import main
 from drafter.review.checker import EDITED, STALE
-from reading import read_paragraphs
 from drafter.review.refresh import refresh
 from drafter.review.scan import control_id, run_text
 from drafter.review.wordings import REWORDED

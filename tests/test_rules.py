@@ -15,6 +15,7 @@ from drafter.cli import main
 from drafter.data.figures import Figure, FigureRegistry, Provenance, Row
 from drafter.errors import ConfigError, DataError
 from drafter.linter import lint
+from drafter.outcome import check_exit_code
 from drafter.project.config import load_config
 from drafter.project.rules import load_rules, parse_rule
 from drafter.review.rules import _Missing, check_rule
@@ -128,7 +129,7 @@ def test_the_sample_ships_rules_of_every_kind_but_sum_and_they_pass_on_its_data(
     assert {"bounds", "prior"} <= kinds and len(ruleset.sql_tests) >= 3
     assert read_manifest(Document(str(sample_draft))).rules == []
     report = check(sample_draft, sample_project)
-    assert report.rules == [] and report.exit_code == 0
+    assert report.rules == [] and check_exit_code(report) == 0
     assert lint(sample_project) == []
 
 
@@ -174,7 +175,7 @@ def test_data_that_break_a_rule_are_a_warning_at_build_an_error_under_strict_and
     assert "（第 20 行，共 20 行）" in rule_comments[1]  # a SQL data test's rows in one comment
 
     report = check(project.parent / "draft-2025.docx", project)
-    assert [f.rule for f in report.rules] == names and report.exit_code == 1
+    assert [f.rule for f in report.rules] == names and check_exit_code(report) == 1
     assert "[规则未通过] 执法检查消除的隐患不超过发现的隐患" in report.render()
 
 

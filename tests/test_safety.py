@@ -14,9 +14,9 @@ import pytest
 from click.testing import CliRunner
 from docx import Document
 from lxml import etree
+from reading import read_paragraphs
 
 from drafter.cli import main
-from reading import read_paragraphs
 from drafter.word.manifest import read_manifest
 
 REPO = Path(__file__).resolve().parents[1]

@@ -15,12 +15,12 @@ import docx
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from reading import read_paragraphs
 
 from drafter import build
 from drafter.cli import main
 from drafter.data.spreadsheets import is_spreadsheet, load_tables, open_spreadsheet
 from drafter.errors import SourceError
-from reading import read_paragraphs
 from drafter.word.manifest import read_manifest
 
 ROWS = [  # 区, 检查日期, 检查次数, 罚款金额, 企业代码

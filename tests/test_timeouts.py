@@ -21,13 +21,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from reading import read_paragraphs
 from servers import scratch_database
 
 from drafter import build
 from drafter.cli import main
 from drafter.data.sources import CONNECT_TIMEOUT
 from drafter.errors import QueryTimeout
-from reading import read_paragraphs
 
 REPO = Path(__file__).resolve().parents[1]
 HEAVY_CTE = (

@@ -20,16 +20,16 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
+from reading import read_paragraphs
 
 from drafter.batch import build_units, unit_output
-from drafter.outcome import batch_check_exit_code, check_exit_code, units_exit_code
 from drafter.cli import main
-from drafter.project.grouping import NotGroupable, group_sql
 from drafter.errors import ConfigError
+from drafter.outcome import batch_check_exit_code, check_exit_code, units_exit_code
+from drafter.project.grouping import NotGroupable, group_sql
 from drafter.project.units import Unit, units_from_list
 from drafter.review.batch import check_many
 from drafter.review.checker import CONSISTENT, EDITED, check
-from reading import read_paragraphs
 from drafter.review.report_text import render_check, render_rollup
 from drafter.review.rollup import check_rollup, rollup
 from drafter.word.manifest import read_manifest
@@ -476,8 +476,8 @@ def test_templates_compiled_once_render_what_a_single_build_renders(towns_built)
     compiling for one draft: the same Word body."""
     from drafter.data.runner import build_parameters, run_queries
     from drafter.pipeline.render import Renderer, compose_draft
+    from drafter.pipeline.units import resolve_units
     from drafter.project.model import load_project
-    from drafter.project.units import resolve_units
 
     towns, _ = towns_built
     project = load_project(towns)

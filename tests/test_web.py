@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from docx import Document
 from openpyxl import load_workbook
+from reading import read_paragraphs
 from starlette.testclient import TestClient
 from webfiles import laughs_docx, planted_edit, xxe_docx, zip_bomb
 
 from drafter.errors import ConfigError, DraftError
-from reading import read_paragraphs
 from drafter.web.app import create_app
 from drafter.web.jobs import period_arguments
 from drafter.web.server import allowed_hosts, exposure_warning, is_loopback

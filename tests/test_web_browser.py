@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from browser import chromium, downloaded, running_server, screenshot, wait_for
 from docx import Document
+from reading import read_paragraphs
 from webfiles import planted_edit, zip_bomb
 
-from reading import read_paragraphs
 from drafter.web.app import create_app
 from drafter.web.uploads import private_dir
 from drafter.word.manifest import read_manifest

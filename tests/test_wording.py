@@ -21,6 +21,7 @@ from jinja2 import nodes
 
 from drafter import check
 from drafter.data.figures import Figure, FigureRegistry, Provenance, Row
+from drafter.outcome import check_exit_code
 from drafter.review.checker import CONSISTENT, STALE, UNCHECKED
 from drafter.review.wordings import REWORDED
 from drafter.text.environment import make_environment
@@ -88,7 +89,7 @@ def test_the_sample_draft_records_each_condition_over_figures_with_its_branch_an
 def test_an_unchanged_draft_checks_every_wording_consistent(sample_project, sample_draft):
     report = check(sample_draft, sample_project)
     assert len(report.wordings) == 6 and all(w.status == CONSISTENT for w in report.wordings)
-    assert report.exit_code == 0
+    assert check_exit_code(report) == 0
 
 
 # --------------------------------------------------------------------------- one flip a conditional sentence
@@ -110,7 +111,7 @@ def test_a_corrected_case_flips_no_corrected_or_lost_cases_only(sample_project_c
     found = report.findings[0]
     assert found.draft_text == "无纠错或败诉案件" and found.current_text == "纠错或败诉案件1起"
     assert "无纠错或败诉案件" in found.sentence and "行政诉讼" in found.sentence
-    assert report.exit_code == 1
+    assert check_exit_code(report) == 1
     text = report.render()
     assert "[措辞已变化]" in text and "数据现在给出的措辞：“纠错或败诉案件1起”" in text
     assert "legal_proceedings.corrected_or_lost = 1" in text
@@ -188,7 +189,7 @@ def test_a_figure_that_drops_out_with_its_condition_is_stale_never_uncheckable(
     assert "现在取另一分支" in dropped[0].note and dropped[0].current_text is None
     assert not [f for f in report.figures if f.status == UNCHECKED]
     assert {item.status for item in report.findings} == {REWORDED, STALE}
-    assert report.exit_code == 1
+    assert check_exit_code(report) == 1
 
 
 def test_a_change_that_touches_nothing_in_the_draft_is_all_consistent(sample_project_copy):
@@ -205,7 +206,7 @@ def test_a_change_that_touches_nothing_in_the_draft_is_all_consistent(sample_pro
         == 1
     )
     report = check(draft, sample_project_copy)
-    assert report.findings == [] and report.rules == [] and report.exit_code == 0
+    assert report.findings == [] and report.rules == [] and check_exit_code(report) == 0
     assert "全部一致" in report.render()
     assert all(w.status == CONSISTENT for w in report.wordings)
 
@@ -339,7 +340,7 @@ def test_an_older_draft_without_wordings_in_its_manifest_is_still_checked(sample
     doc.save(str(old))
     shutil.copy(old, tmp_path / "copy.docx")
     report = check(old, sample_project_copy)
-    assert report.exit_code == 0 and report.findings == []
+    assert check_exit_code(report) == 0 and report.findings == []
 
 
 # --------------------------------------------------------------------------- elif, inline, loops, a whole paragraph

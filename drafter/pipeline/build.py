@@ -31,12 +31,13 @@ from drafter.pipeline.execute import run_shared, unit_run, unit_share
 from drafter.pipeline.finish import Finished, check_target, finish_draft
 from drafter.pipeline.plan import Plan, make_plan
 from drafter.pipeline.render import Draft, Renderer, one_line
+from drafter.pipeline.units import resolve_units
 from drafter.project.config import Config
 from drafter.project.model import Project, load_project
 from drafter.project.period import Period
 from drafter.project.rules import RuleSet, load_rules
 from drafter.project.settings import default_output, fill_setting, text_setting_values
-from drafter.project.units import Unit, filename_part, pick_units, resolve_units
+from drafter.project.units import Unit, filename_part, pick_units
 from drafter.text.sections import Paragraph
 
 

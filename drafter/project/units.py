@@ -22,14 +22,10 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from drafter.data.figures import Figure, json_value
-from drafter.errors import ConfigError, DrafterError, QueryError
-
-if TYPE_CHECKING:
-    from drafter.data.runner import QueryResult
-    from drafter.project.model import Project
+from drafter.errors import ConfigError
 
 UNIT_NAME_MAX = 60
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\ue000-\uf8ff]")
@@ -113,7 +109,7 @@ def filename_part(name: str) -> str:
     return cleaned or "_"
 
 
-def _checked_name(value: Any, where: str, path: Path | None, line: int | None) -> str:
+def checked_name(value: Any, where: str, path: Path | None, line: int | None) -> str:
     if isinstance(value, Figure):
         value = value.value
     if isinstance(value, bool) or value is None or not isinstance(value, (str, int)):
@@ -131,7 +127,7 @@ def _checked_name(value: Any, where: str, path: Path | None, line: int | None) -
     return name
 
 
-def _unique(units: list[Unit], path: Path | None, line: int | None) -> list[Unit]:
+def unique_units(units: list[Unit], path: Path | None, line: int | None) -> list[Unit]:
     seen: dict[str, str] = {}
     for unit in units:
         key = filename_part(unit.name)
@@ -176,74 +172,10 @@ def units_from_list(items: list[Any], path: Path | None = None, lines: Any = Non
                     line=line,
                     hint="属性名用字母、数字和下划线，不以下划线开头，如 kind、code。",
                 )
-            units.append(Unit(_checked_name(item["name"], f"units 第 {i + 1} 项", path, line), attributes))
+            units.append(Unit(checked_name(item["name"], f"units 第 {i + 1} 项", path, line), attributes))
         else:
-            units.append(Unit(_checked_name(item, f"units 第 {i + 1} 项", path, line)))
-    return _unique(units, path, lines(0) if lines else None)
-
-
-def units_from_result(result: QueryResult) -> list[Unit]:
-    """Units from the rows of a units query: column `name`, the others attributes."""
-    spec = result.spec
-    if "name" not in result.columns:
-        raise QueryError(
-            f"单位查询 {spec.name} 没有 name 列",
-            path=spec.path,
-            hint="单位查询须返回 name 列（单位名称），如 SELECT town AS name FROM …；其余列是单位的属性。",
-        )
-    units = []
-    for i, row in enumerate(result.value):
-        name = _checked_name(row.name, f"单位查询 {spec.name} 第 {i + 1} 行", spec.path, None)
-        attributes = {c: getattr(row, c).value for c in result.columns if c != "name"}
-        units.append(Unit(name, attributes))
-    return _unique(units, spec.path, None)
-
-
-def resolve_units(project: Project, params: dict[str, Any]) -> tuple[list[Unit], QueryResult | None]:
-    """The project's units, and the result of the units query when they come from one."""
-    from drafter.data.runner import QueryFailure, run_queries
-    from drafter.project.config import UnitsQuery
-
-    config = project.config
-    declared = config.units
-    if declared is None:
-        raise ConfigError(
-            "config.yaml 中没有声明单位（units:），不能按单位生成",
-            path=config.path,
-            hint="在 config.yaml 中加上 units: 单位列表，或 units: {query: 查询名}；"
-            "不分单位的报告直接运行 drafter build。",
-        )
-    if not isinstance(declared, UnitsQuery):
-        return units_from_list(declared, config.path, lambda i: config.line("units", i)), None
-    name = declared.query
-    spec = project.queries.get(name)
-    if spec is None:
-        close = difflib.get_close_matches(name, list(project.queries), n=1)
-        raise ConfigError(
-            f"units 的查询“{name}”不存在",
-            path=config.path,
-            line=config.line("units", "query"),
-            hint=(f"是否想写“{close[0]}”？" if close else "") + "写查询目录中某个 .sql 文件的文件名（不含 .sql）。",
-        )
-    if spec.returns != "rows" or spec.uses_unit:
-        raise QueryError(
-            f"单位查询 {name} 须是 returns: rows 且不用 :unit",
-            path=spec.path,
-            line=spec.line_of("returns"),
-            hint="单位查询在生成前运行一次，列出全部单位：文件头写 returns: rows，每行一个单位。",
-        )
-    run = run_queries(config, {name: spec}, params=params)
-    result = run.results[name]
-    if isinstance(result, QueryFailure):
-        error = result.error
-        raise DrafterError(
-            f"单位查询 {name} 未能执行，无法得知有哪些单位：{error.message}",
-            path=error.path,
-            line=error.line,
-            cause=error.cause,
-            hint=error.hint,
-        ) from error
-    return units_from_result(result), result
+            units.append(Unit(checked_name(item, f"units 第 {i + 1} 项", path, line)))
+    return unique_units(units, path, lines(0) if lines else None)
 
 
 def pick_units(units: list[Unit], names: list[str], config_path: Path | None = None) -> list[Unit]:

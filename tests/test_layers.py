@@ -1,0 +1,170 @@
+"""The layer contract, over the real import graph (docs/ARCHITECTURE.md, "Layers"):
+
+    base (errors, masking, outputs) ← project ← data ← text ← word ← review, pipeline ← cli, web
+
+A module imports only from its own layer or the layers below it, never upward, with every
+import counted: module level, inside functions, under TYPE_CHECKING. Inside a layer the
+modules form no import cycle. A function-level import is kept for a heavy or optional library
+loaded lazily and says so in a comment on its line or the line above. The known exceptions are
+listed below, each with its reason; the list only shrinks.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "drafter"
+
+LAYERS = {
+    "errors": 0,
+    "masking": 0,
+    "outputs": 0,
+    "progress": 0,
+    "project": 1,
+    "data": 2,
+    "text": 3,
+    "word": 4,
+    "review": 5,
+    "pipeline": 5,
+    "builder": 5,  # the old module names of the pipeline's public names
+    "batch": 5,
+    "linter": 5,
+    "sample": 6,
+    "lowgc": 6,
+    "outcome": 6,
+    "cli": 6,
+    "web": 6,
+    "__init__": 6,  # the public API: names imported on first use
+}
+
+# (importer, imported): why it is still so. Remove an entry when the import goes.
+KNOWN_UPWARD = {
+    ("drafter.project.validation", "drafter.text.environment"): "the validation pass compiles the templates "
+    "with the guarded code generator and probes filters; to move into a validation stage of the pipeline",
+    ("drafter.project.validation", "drafter.text.blocks"): "template validation marks table lines",
+    ("drafter.project.validation", "drafter.text.sections"): "template validation reads section files",
+    ("drafter.project.validation", "drafter.word.document"): "the Word master's tags are validated with the project",
+    ("drafter.project.validation", "drafter.data.figures"): "template validation renders with a probe registry",
+    ("drafter.project.validation", "drafter.data.runner"): "the period's parameters are built by the data layer",
+    ("drafter.project.config", "drafter.data.figures"): "config values are checked as the JSON a manifest keeps",
+    ("drafter.project.config", "drafter.data.spreadsheets"): "a spreadsheet source's settings are read there",
+    ("drafter.project.config", "drafter.word.style"): "style: settings are typed by the word layer",
+    ("drafter.project.scaffold", "drafter.word.master"): "drafter init writes the default Word master",
+    ("drafter.project.units", "drafter.data.figures"): "a unit's attributes are kept as manifest JSON",
+    ("drafter.project.rules", "drafter.data.runner"): "a rule's SQL data test is a query spec read like the queries",
+}
+
+
+def _inside(tree: ast.AST, kind: tuple[type, ...], test: str | None = None) -> set[int]:
+    """The imports inside nodes of `kind` (with `test` their condition: `if TYPE_CHECKING:`)."""
+    return {
+        id(n)
+        for f in ast.walk(tree)
+        if isinstance(f, kind) and (test is None or ast.unparse(f.test) == test)  # type: ignore[attr-defined]
+        for n in ast.walk(f)
+        if isinstance(n, (ast.Import, ast.ImportFrom))
+    }
+
+
+# (importer, imported) edges that close a cycle inside a layer, each with its reason.
+KNOWN_CYCLES = {
+    ("drafter.review.checker", "drafter.review.report_text"): "CheckReport.render prints through report_text",
+    ("drafter.review.checker", "drafter.review.wordings"): "check compares wordings, which read CheckReport's "
+    "statuses; to split with checker's read/re-run/compare stages",
+    ("drafter.text.blocks", "drafter.text.charts"): "a chart block names its spec type",
+    ("drafter.sample", "drafter.sample.generator"): "the sample package re-exports the generator's API",
+}
+
+
+def _imports(path: Path, module: str) -> list[tuple[str, int, bool]]:
+    """(imported drafter module, line, for typing only) for every import in `path`."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    typing_only = _inside(tree, (ast.If,), "TYPE_CHECKING")
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - node.level + 1] + ([base] if base else []))
+            names = [base] + [f"{base}.{a.name}" for a in node.names]
+        else:
+            continue
+        for name in names:
+            if name.startswith("drafter.") and _exists(name):
+                found.append((name, node.lineno, id(node) in typing_only))
+    return found
+
+
+def _exists(name: str) -> bool:
+    rel = PACKAGE.joinpath(*name.split(".")[1:])
+    return rel.with_suffix(".py").is_file() or (rel / "__init__.py").is_file()
+
+
+def _modules() -> dict[str, Path]:
+    out = {}
+    for path in PACKAGE.rglob("*.py"):
+        rel = path.relative_to(PACKAGE.parent).with_suffix("")
+        parts = list(rel.parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        out[".".join(parts)] = path
+    return out
+
+
+def _layer(module: str) -> int:
+    parts = module.split(".")
+    return LAYERS[parts[1] if len(parts) > 1 else "__init__"]
+
+
+def _graph() -> dict[str, list[tuple[str, int, bool]]]:
+    return {m: _imports(p, m) for m, p in _modules().items()}
+
+
+def test_every_module_has_a_layer():
+    assert sorted({m.split(".")[1] for m in _modules() if "." in m} - set(LAYERS)) == []
+
+
+def test_nothing_imports_upward():
+    upward = sorted(
+        f"{m}:{line} → {target}"
+        for m, edges in _graph().items()
+        for target, line, _ in edges
+        if _layer(target) > _layer(m) and (m, target) not in KNOWN_UPWARD and m != "drafter"
+    )
+    assert upward == []
+
+
+def test_the_known_exceptions_are_still_needed():
+    edges = {(m, t) for m, found in _graph().items() for t, _, _ in found}
+    assert sorted(set(KNOWN_UPWARD) - edges) == []
+
+
+def test_no_import_cycles_between_modules():
+    """Imports under `if TYPE_CHECKING:` are no edge here: they never run."""
+    graph = {
+        m: {t for t, _, typing in edges if not typing and t not in (m, "drafter") and (m, t) not in KNOWN_CYCLES}
+        for m, edges in _graph().items()
+    }
+    cycles = []
+    state: dict[str, int] = {}
+
+    def visit(node: str, stack: list[str]) -> None:
+        state[node] = 1
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                cycles.append(
+                    " → ".join(stack[stack.index(nxt) :] + [node, nxt]) if nxt in stack else f"{node} → {nxt}"
+                )
+            elif nxt not in state:
+                visit(nxt, [*stack, node])
+        state[node] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [])
+    assert cycles == []

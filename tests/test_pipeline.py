@@ -1,0 +1,93 @@
+"""One pipeline for one draft and for many (issue 19): a unit drafted alone (`build --unit`)
+and within a whole batch (`build --each`, worker processes) is the same draft, with the same
+manifest, the same consistency rule findings and the same exit code; `--strict` and the rules
+hold on the unit path as on a whole-report build."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner
+from docx import Document
+from reading import read_paragraphs
+
+from drafter.cli import main
+from drafter.outcome import units_exit_code
+from drafter.pipeline.build import build_units
+from drafter.word.manifest import read_manifest
+
+REPO = Path(__file__).resolve().parents[1]
+CLOCK = dt.datetime(2026, 1, 15, 9, 30)
+UNIT = "青浦工业园区"
+# A rule that fails for every town: more than 0 screenings (examples/towns has many).
+FAILING_RULE = "\nrules:\n  - name: 排查次数不超过 0\n    figure: town_screening.screenings\n    max: 0\n"
+
+
+def _towns(root: Path, sample_project: Path, rules: str = "") -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    target = root / "examples" / "towns"
+    shutil.copytree(REPO / "examples" / "towns", target, ignore=shutil.ignore_patterns("output"))
+    (root / "sample").symlink_to(sample_project.parent / "sample")
+    config = target / "config.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + rules, encoding="utf-8")
+    return config
+
+
+def _manifest(path: Path) -> dict:
+    data = json.loads(read_manifest(Document(str(path))).model_dump_json())
+    data.pop("built_at", None)
+    for query in data["queries"].values():  # how long a query took differs from run to run
+        query.pop("elapsed_ms", None)
+    return data
+
+
+def test_a_unit_drafted_alone_and_in_a_batch_is_the_same_draft(sample_project, tmp_path):
+    config = _towns(tmp_path / "p", sample_project, FAILING_RULE)
+    alone = build_units(config, units=[UNIT], directory=tmp_path / "alone", jobs=1, clock=lambda: CLOCK)
+    batch = build_units(config, directory=tmp_path / "batch", jobs=2, clock=lambda: CLOCK)
+    one = alone.outcomes[0]
+    same = next(o for o in batch.outcomes if o.unit == UNIT)
+    assert one.path is not None and same.path is not None and one.path.name == same.path.name
+    assert read_paragraphs(one.path) == read_paragraphs(same.path)
+    assert _manifest(one.path) == _manifest(same.path)
+    assert one.findings == same.findings and len(one.findings) == 1 and "排查次数不超过 0" in one.findings[0]
+    assert [r["rule"] for r in _manifest(one.path)["rules"]] == ["排查次数不超过 0"]
+    assert units_exit_code(alone) == units_exit_code(batch) == 0
+
+    cli = CliRunner().invoke(main, ["build", "-c", str(config), "--unit", UNIT, "--output", str(tmp_path / "cli")])
+    assert cli.exit_code == 0, cli.output
+    written = sorted((tmp_path / "cli").glob("*.docx"))
+    assert [p.name for p in written] == [one.path.name]
+    assert read_paragraphs(written[0]) == read_paragraphs(one.path)
+    assert "一致性规则未通过" in cli.stderr and "排查次数不超过 0" in cli.stderr
+
+
+def test_strict_with_a_failing_rule_on_the_unit_path_writes_nothing_and_fails(sample_project, tmp_path):
+    """The case of issue 19: a rule `max: 0` and `build --unit 青浦工业园区 --strict`."""
+    config = _towns(tmp_path / "p", sample_project, FAILING_RULE)
+    out = tmp_path / "out"
+    cli = CliRunner().invoke(main, ["build", "-c", str(config), "--unit", UNIT, "--strict", "--output", str(out)])
+    assert cli.exit_code == 1, cli.output
+    assert "一致性规则未通过 1 条，--strict 模式下不生成草稿" in cli.stderr and UNIT in cli.stderr
+    assert not out.exists() or list(out.glob("*.docx")) == []
+    every = CliRunner().invoke(main, ["build", "-c", str(config), "--each", "--strict", "--output", str(out)])
+    assert every.exit_code == 1 and list(out.glob("*.docx")) == []
+
+
+def test_the_word_master_is_never_a_unit_s_draft(sample_project, tmp_path):
+    """The guard of a whole-report build holds for a unit's draft: --force does not replace the master."""
+    config = _towns(tmp_path / "p", sample_project)
+    text = config.read_text(encoding="utf-8")
+    text = text.replace(
+        'filename: "{{ year }}年度{{ unit }}安全生产和防灾减灾工作数据汇总（草稿）.docx"', 'filename: "report.docx"'
+    )
+    config.write_text(text.replace("dir: output", "dir: templates"), encoding="utf-8")
+    master = config.parent / "templates" / "report.docx"
+    before = master.read_bytes()
+    (config.parent / "templates" / f"report-{UNIT}.docx").write_bytes(before)
+    # The unit's file is report-<unit>.docx beside the master: a draft, never the master itself.
+    result = build_units(config, units=[UNIT], jobs=1, force=True)
+    assert result.outcomes[0].path is not None and master.read_bytes() == before
