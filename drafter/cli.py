@@ -409,7 +409,7 @@ def _build_units(request: BuildRequest) -> ExitCode:
 
         result = build_units(
             request.config_path,
-            units=list(request.units) or None,
+            units=list(request.units or ()) or None,
             directory=request.output,
             jobs=request.jobs,
             on_units=on_units,

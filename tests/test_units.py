@@ -143,6 +143,9 @@ def test_the_shares_of_the_towns_add_up_and_the_rollup_rule_says_so(towns_built)
     assert batch_check_exit_code(batch) == 0 and not batch.errors
     assert all(r.unit for r in batch.reports)
     assert batch.queries_reused >= 2 * 11  # the town-independent queries ran once, not once a draft
+    # As the build plans them: 2 shared queries once, the 5 `-- per:` ones grouped once for all
+    # towns, the one per-unit query (LIMIT) once a town.
+    assert batch.queries_run == 2 + 5 + 12, batch.queries_run
     outcome = check_rollup(batch.reports, "town_screening.screenings", "district_screening.screenings")
     assert outcome.ok and outcome.total == total and len(outcome.parts) == 12
     assert "：一致。" in render_rollup(outcome)

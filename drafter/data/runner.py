@@ -435,7 +435,7 @@ def run_jobs(config: Config, jobs: list[Job], *, on_done: Callable[[str], None] 
         groups.setdefault((job.spec.source, job.key if job.units else job.group), []).append(job)
     started = time.monotonic()
     run = RunResult()
-    collected: dict[str, QueryResult | QueryFailure] = {}
+    collected: dict[str, Any] = {}  # a grouped job gives one result per unit
     if groups:
         workers = max(1, min(config.concurrency, len(groups)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="drafter-source") as pool:

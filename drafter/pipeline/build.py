@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from drafter.data.figures import FigureRegistry, Occurrence
-from drafter.data.runner import QueryFailure, RunResult, build_parameters
+from drafter.data.runner import QueryFailure, QueryResult, RunResult, build_parameters
 from drafter.errors import ConfigError, DataError, DrafterError, OutputError
 from drafter.pipeline.execute import run_shared, unit_run, unit_share
 from drafter.pipeline.finish import Finished, check_target, finish_draft
@@ -370,7 +370,7 @@ def build_units(
     folder = Path(directory) if directory is not None else None
     timings = {"load": time.perf_counter() - started}
     t = time.perf_counter()
-    known = {units_result.spec.name: units_result} if units_result is not None else None
+    known: dict[str, QueryResult | QueryFailure] = {units_result.spec.name: units_result} if units_result else {}
     shared = run_shared(plan, known=known)
     timings["queries"] = time.perf_counter() - t
     drafting = Drafting(project, plan, shared, ruleset, BuildOptions(force, strict), (clock or dt.datetime.now)())

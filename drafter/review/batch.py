@@ -11,14 +11,17 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from drafter.data.figures import json_value
-from drafter.data.runner import Job, QueryFailure, QueryResult, RunResult, run_jobs
+from drafter.data.runner import Job, QueryFailure, QueryResult, RunResult, build_parameters, run_jobs
 from drafter.errors import DrafterError
+from drafter.pipeline.units import resolve_units
 from drafter.project.config import Config
+from drafter.project.grouping import UNIT_PARAM
+from drafter.project.model import load_project
 from drafter.project.queries import sql_fingerprint, sql_parameters
 from drafter.review.checker import CheckReport, check
 
@@ -26,10 +29,13 @@ from drafter.review.checker import CheckReport, check
 class SharedRunner:
     """`run_jobs` that remembers: a query run again with the same SQL, source and parameters
     (a comparison run included) gives the result it gave before instead of asking the
-    database again."""
+    database again. A `-- per:` query asked for one of `units` is run for all of them at
+    once, grouped as the build runs it (drafter/pipeline/plan.py), and the other units'
+    results wait in the cache."""
 
-    def __init__(self) -> None:
+    def __init__(self, units: Sequence[str] = ()) -> None:
         self.cache: dict[tuple, QueryResult | QueryFailure] = {}
+        self.units = tuple(units)
         self.ran = 0  # queries sent to a database
         self.reused = 0  # queries answered from the cache
 
@@ -55,6 +61,7 @@ class SharedRunner:
     def __call__(self, config: Config, jobs: list[Job], *, on_done: Callable[[str], None] | None = None) -> RunResult:
         started = time.monotonic()
         keys = {job.key: self.key(config, job) for job in jobs}
+        self._run_grouped(config, [job for job in jobs if keys[job.key] not in self.cache])
         missing = [job for job in jobs if keys[job.key] not in self.cache]
         if missing:
             run = run_jobs(config, missing, on_done=on_done)
@@ -65,6 +72,33 @@ class SharedRunner:
         combined = RunResult({job.key: self.cache[keys[job.key]] for job in jobs})
         combined.elapsed = time.monotonic() - started
         return combined
+
+    def _run_grouped(self, config: Config, jobs: list[Job]) -> None:
+        """The `-- per:` jobs among `jobs` run once for all the batch's units, into the cache."""
+        grouped: dict[tuple, Job] = {}
+        for job in jobs:
+            if job.spec.per and self.units and job.params.get(UNIT_PARAM) in self.units:
+                others = {k: v for k, v in job.params.items() if k != UNIT_PARAM}
+                grouped.setdefault(self.key(config, replace(job, params=others)), replace(job, params=others))
+        if not grouped:
+            return
+        run = run_jobs(config, [replace(job, units=self.units) for job in grouped.values()])
+        for job in grouped.values():
+            for unit, result in run.by_unit[job.key].items():
+                self.cache[self.key(config, replace(job, params={**job.params, UNIT_PARAM: unit}))] = result
+        self.ran += len(grouped)
+
+
+def batch_units(config: str | Path | Config, sources: dict[str, str] | None) -> list[str]:
+    """The project's units, for grouping a batch check's `-- per:` queries; none when it has
+    none or they cannot be listed (each draft's check then says what is wrong)."""
+    try:
+        project = load_project(config, sources=sources)
+        if project.config.units is None:
+            return []
+        return [u.name for u in resolve_units(project, build_parameters(project.config))[0]]
+    except DrafterError:
+        return []
 
 
 @dataclass
@@ -103,7 +137,7 @@ def check_many(
 ) -> BatchCheck:
     """Check every draft of `drafts`; queries shared where their parameters agree."""
     started = time.perf_counter()
-    runner = SharedRunner()
+    runner = SharedRunner(batch_units(config, sources) if len(drafts) > 1 else ())
     batch = BatchCheck(reports=[])
     for draft in drafts:
         path = Path(draft)

@@ -425,7 +425,7 @@ class TracingEnvironment(_GuardedEnvironment):
     # (code, the conditions its parse traced). Jinja's code does not depend on the environment.
     code_cache: dict[tuple, tuple[Any, dict]] | None = None
 
-    def compile(self, source, name=None, filename=None, raw=False, defer_init=False):  # type: ignore[override]
+    def compile(self, source, name=None, filename=None, raw=False, defer_init=False):
         if self.code_cache is None or raw or not isinstance(source, str):
             return super().compile(source, name, filename, raw, defer_init)
         key = (source, name, filename, defer_init)
