@@ -64,7 +64,11 @@ result = build_units(config, jobs=jobs, force=True)
 elapsed = time.perf_counter() - start
 assert not result.failed and len(result.written) == len(result.units), result.summary()
 hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
-print(json.dumps({"seconds": elapsed, "units": len(result.units), "stages": result.stage_seconds(),
+stages = {"queries": result.timings.get("queries", 0.0), "render": 0.0, "write": 0.0}
+for o in result.outcomes:  # summed over the units (workers run side by side)
+    for key in ("queries", "render", "write"):
+        stages[key] += o.timings.get(key, 0.0)
+print(json.dumps({"seconds": elapsed, "units": len(result.units), "stages": stages,
                   "timings": result.timings, "rss_mib": hwm / 1024}))
 """
 
@@ -92,19 +96,25 @@ print(json.dumps({"per_draft": (time.perf_counter() - start) / n}))
 _QUERIES_CHILD = r"""
 import json, sys, time
 from pathlib import Path
-from drafter.batch import GROUPED, query_kind, run_grouped_queries
-from drafter.builder import load_project
 from drafter.data.runner import build_parameters, run_queries
+from drafter.pipeline.execute import run_shared
+from drafter.pipeline.plan import GROUPED, make_plan, query_kind
 from drafter.pipeline.units import resolve_units
+from drafter.project.model import load_project
 config = Path(sys.argv[1])
 sources = json.loads(sys.argv[2]) if len(sys.argv) > 2 else None
 project = load_project(config, sources=sources)
 params = build_parameters(project.config)
-units = [u.name for u in resolve_units(project, params)[0]]
+listed = resolve_units(project, params)[0]
+units = [u.name for u in listed]
 specs = {n: s for n, s in project.queries.items() if query_kind(s) == GROUPED}
-run_grouped_queries(project.config, specs, params, units[:2])  # warm-up: connections, caches
+def run_grouped(chosen):
+    plan = make_plan(project, units=chosen)
+    plan.jobs = [job for job in plan.jobs if job.key in specs]
+    return run_shared(plan).by_unit
+run_grouped(listed[:2])  # warm-up: connections, caches
 start = time.perf_counter()
-grouped = run_grouped_queries(project.config, specs, params, units)
+grouped = run_grouped(listed)
 t_grouped = time.perf_counter() - start
 start = time.perf_counter()
 per_unit = {u: run_queries(project.config, specs, params={**params, "unit": u}) for u in units}
@@ -171,10 +181,11 @@ def make_bare(config: Path, root: Path) -> None:
     """The towns master with `{{ body }}` a loop over the finished paragraphs of one unit."""
     from docx import Document
 
-    from drafter.builder import compose_draft, load_project, report_context
     from drafter.data.figures import strip_marks
     from drafter.data.runner import build_parameters, run_queries
+    from drafter.pipeline.render import compose_draft, report_context
     from drafter.pipeline.units import resolve_units
+    from drafter.project.model import load_project
     from drafter.word.oxml import paragraph_text
 
     project = load_project(config)

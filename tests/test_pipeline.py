@@ -91,3 +91,25 @@ def test_the_word_master_is_never_a_unit_s_draft(sample_project, tmp_path):
     # The unit's file is report-<unit>.docx beside the master: a draft, never the master itself.
     result = build_units(config, units=[UNIT], jobs=1, force=True)
     assert result.outcomes[0].path is not None and master.read_bytes() == before
+
+
+def test_a_grouped_query_that_fails_for_one_unit_fails_for_that_unit_only(sample_project, tmp_path):
+    """Issue 21: the query for all units fails on one town's data; each town's own query is run
+    then, so only that town's draft has placeholders, and its message names the town."""
+    config = _towns(tmp_path / "p", sample_project)
+    bad = "金泽镇"
+    (config.parent / "queries" / "town_fragile.sql").write_text(
+        "-- source: hazards\n-- description: 一个只在金泽镇出错的查询\n-- returns: scalar\n-- per: town\n"
+        f"SELECT MAX(json(CASE WHEN town = '{bad}' THEN 'not json' ELSE '1' END)) AS value\n"
+        "FROM screening\nWHERE town = :unit\n",
+        encoding="utf-8",
+    )
+    section = next((config.parent / "templates" / "sections").glob("*.txt"))
+    section.write_text(section.read_text(encoding="utf-8") + "脆弱查询：{{ town_fragile }}。\n", encoding="utf-8")
+    result = build_units(config, units=["夏阳街道", bad, UNIT], directory=tmp_path / "out", jobs=1)
+    by_unit = {o.unit: o for o in result.outcomes}
+    assert by_unit["夏阳街道"].broken == [] and by_unit[UNIT].broken == []
+    assert not any("town_fragile" in p for p in by_unit["夏阳街道"].placeholders)
+    broken = by_unit[bad].broken
+    assert len(broken) == 1 and "town_fragile" in broken[0] and f"单位：{bad}" in broken[0] and "JSON" in broken[0]
+    assert units_exit_code(result) == 1
