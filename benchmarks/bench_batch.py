@@ -103,7 +103,11 @@ def main() -> None:
             checked = _child(_CHECK, str(plain), str(listing))
             times["check"].append(checked["seconds"])
             ran = checked["ran"]
-    for kind, label in (("plain", "build --each"), ("prev", "build --each, prev 每个查询"), ("check", "check 全部草稿")):
+    for kind, label in (
+        ("plain", "build --each"),
+        ("prev", "build --each, prev 每个查询"),
+        ("check", "check 全部草稿"),
+    ):
         t = times[kind]
         print(f"{label:<28} {args.units} 个单位：最快 {min(t):.2f} s，中位 {statistics.median(t):.2f} s")
     print(f"check 向数据库发出的查询：{ran} 次")

@@ -57,10 +57,11 @@ def test_a_unit_drafted_alone_and_in_a_batch_is_the_same_draft(sample_project, t
     assert [r["rule"] for r in _manifest(one.path)["rules"]] == ["排查次数不超过 0"]
     assert units_exit_code(alone) == units_exit_code(batch) == 0
 
-    cli = CliRunner().invoke(main, ["build", "-c", str(config), "--unit", UNIT, "--output", str(tmp_path / "cli")])
+    args = ["build", "-c", str(config), "--unit", UNIT, "--output", str(tmp_path / "cli"), "--comments"]
+    cli = CliRunner().invoke(main, args)
     assert cli.exit_code == 0, cli.output
     written = sorted((tmp_path / "cli").glob("*.docx"))
-    assert [p.name for p in written] == [one.path.name]
+    assert [p.name for p in written] == [one.path.name, one.path.stem + "（审核版）.docx"]
     assert read_paragraphs(written[0]) == read_paragraphs(one.path)
     assert "一致性规则未通过" in cli.stderr and "排查次数不超过 0" in cli.stderr
 
@@ -113,3 +114,18 @@ def test_a_grouped_query_that_fails_for_one_unit_fails_for_that_unit_only(sample
     broken = by_unit[bad].broken
     assert len(broken) == 1 and "town_fragile" in broken[0] and f"单位：{bad}" in broken[0] and "JSON" in broken[0]
     assert units_exit_code(result) == 1
+
+
+def test_a_library_build_leaves_the_garbage_collector_alone(sample_project, tmp_path, monkeypatch):
+    """A `drafter serve` thread builds through the library: it must not switch the collector
+    off for the whole server (only the CLI pauses it, for its own process)."""
+    import gc
+
+    from drafter import build
+
+    def refuse() -> None:
+        raise AssertionError("gc.disable() inside a library call")
+
+    monkeypatch.setattr(gc, "disable", refuse)
+    result = build(sample_project, output=tmp_path / "draft.docx")
+    assert result.path.exists() and gc.isenabled()

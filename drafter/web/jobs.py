@@ -318,6 +318,8 @@ class Workspace:
                 {"level": "warning", "text": f"警告：查询 {name} 出错，其数字以【待补充】占位。"}
                 for name in outcome.broken
             ]
+            job.messages += [{"level": "warning", "text": f"警告：{text}"} for text in outcome.warnings]
+            job.messages += [{"level": "warning", "text": f"一致性规则未通过：{text}"} for text in outcome.findings]
             job.placeholders = [
                 {"ref": text.split("：", 1)[0], "id": "", "reason": text.split("：", 1)[-1], "where": ""}
                 for text in outcome.placeholders
