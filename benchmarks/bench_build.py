@@ -78,8 +78,8 @@ def make_bare_template(project: Path) -> None:
     from docx import Document
 
     from drafter import build
-    from drafter.builder import report_context
     from drafter.data.figures import strip_marks
+    from drafter.pipeline.render import report_context
     from drafter.word.oxml import paragraph_text
 
     result = build(project / "config.yaml", output=project / "reference.docx", force=True)
@@ -95,7 +95,11 @@ def make_bare_template(project: Path) -> None:
             break
     doc.save(str(project / "bare-master.docx"))
     ctx = report_context(result.project.config)
-    ctx = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in ctx.items() if k != "report"}
+    ctx = {
+        k: (v.isoformat() if hasattr(v, "isoformat") else str(v) if k == "period" else v)
+        for k, v in ctx.items()
+        if k != "report"
+    }
     ctx["paragraphs"] = [strip_marks(p.text) for p in result.paragraphs]
     (project / "bare-context.json").write_text(json.dumps(ctx, ensure_ascii=False), encoding="utf-8")
 
