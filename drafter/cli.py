@@ -324,7 +324,7 @@ def build(
         raise DrafterError("--dir 与 --output 只能用一个", hint="按单位生成时 --output 就是草稿所在的目录。")
     request = BuildRequest(
         config_path=config_path,
-        period=_one_period(year, period) or year,
+        period=_as_period(year, period),
         output=output if output is not None else directory,
         sources=dict(source_overrides),
         force=force,
@@ -337,6 +337,14 @@ def build(
     with paused_gc():  # a build makes many small objects; the CLI process is this build's alone
         code = _build_report(request) if request.units is None else _build_units(request)
     click.get_current_context().exit(code)
+
+
+def _as_period(year: int | None, period):
+    """`--period`, or `--year` as the year period it is short for."""
+    from drafter.project.period import Period  # lazily, like every command's library code
+
+    period = _one_period(year, period)
+    return Period.of_year(year) if period is None and year is not None else period
 
 
 def _build_report(request: BuildRequest) -> ExitCode:

@@ -129,3 +129,10 @@ def test_a_library_build_leaves_the_garbage_collector_alone(sample_project, tmp_
     monkeypatch.setattr(gc, "disable", refuse)
     result = build(sample_project, output=tmp_path / "draft.docx")
     assert result.path.exists() and gc.isenabled()
+
+
+def test_build_year_on_the_command_line_is_the_year_period(sample_project, tmp_path):
+    out = tmp_path / "2024.docx"
+    cli = CliRunner().invoke(main, ["build", "-c", str(sample_project), "-y", "2024", "-o", str(out)])
+    assert cli.exit_code == 0, cli.output
+    assert "已生成2024年度草稿" in cli.stderr and any("2024年" in p for p in read_paragraphs(out)[:5])
