@@ -533,6 +533,9 @@ def make_environment(
     env.filters["cn_sep"] = cn_sep
     env.filters["join_cn"] = make_join_cn(registry, finalize)
     env.globals["chart"] = make_chart_function(registry)
+    from drafter.text.unbound import make_unbound
+
+    env.globals["unbound"] = make_unbound(registry)
     return env
 
 
