@@ -102,10 +102,11 @@ def _open(path: Path, shown: Path):
     import zipfile
 
     import docx
+    from docx.opc.exceptions import PackageNotFoundError
 
     try:
         return docx.Document(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (zipfile.BadZipFile, KeyError, ValueError, PackageNotFoundError) as exc:
         raise DrafterError(
             "不是有效的 Word 文件", path=shown, cause=str(exc), hint="用 Word 或 WPS 打开后另存为 .docx 再试。"
         ) from exc
@@ -158,6 +159,9 @@ def _assign(report: Report, items: list[tuple[str, str, object]]) -> None:
         if closed:
             _tail_line(report, kind, text)
             continue
+        if re.match(r"^图\s*\d+[\s　]", text) and len(text) < 80:
+            report.skipped.append(f"图题“{text}”（图表需在模板中另写 {{{{ chart(…) }}}}）")
+            continue
         if CLOSING.match(text):
             report.closing, closed = text, True
             continue
@@ -177,8 +181,13 @@ def _head_line(report: Report, kind: str, text: str, title_lines: list[str]) -> 
     if kind == "doc_number" or DOC_NUMBER.match(text):
         report.doc_number = text
         return True
+    if not title_lines and kind != "title" and re.fullmatch(r"\S{2,30}文件", text):
+        return True  # 版头 (发文机关标志): the red head, not the title
     if kind == "title" or (not title_lines and "关于" in text and len(text) < 80 and not text.endswith("。")):
         title_lines.append(text)
+        return True
+    if title_lines and "关于" not in "".join(title_lines) and "关于" in text and len(text) < 80:
+        title_lines.append(text)  # 〈机关〉 on one line, 关于…… on the next
         return True
     if (title_lines and kind == "recipient") or (title_lines and text.endswith(("：", ":")) and len(text) < 60):
         report.recipient = text.rstrip("：:")
