@@ -289,8 +289,8 @@ def test_the_bulletin_draft_becomes_a_project(tmp_path):
     assert result.report.recipient == "各区分局，局机关各处室"
     assert result.report.closing == "特此通报。"
     figures = [f.text for f in read_manifest(docx.Document(str(draft))).figures if re.search(r"\d", f.text)]
-    from drafter.project.config import load_config
     from drafter.intake.bindings import unbound_places
+    from drafter.project.config import load_config
 
     taken = [u.original for u in unbound_places(load_config(tmp_path / "p" / "config.yaml"))]
     # every figure of the draft is taken, in order; what else is taken is template text (90%以上)
