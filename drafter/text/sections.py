@@ -272,7 +272,7 @@ def _settle_poisons(env, rendered: str, source: str, registry: FigureRegistry) -
         block = _BLOCK_LINE.fullmatch(text_line) is not None and line.strip().startswith(match.group(0))
         mark = registry.record(
             poison.figure,
-            placeholder(poison.figure.ref),
+            placeholder(poison.figure.ref, poison.figure.description),
             "num",
             placeholder=True,
             reason=f"{poison.reason}；本段的条件或算式用到了它，整段以【待补充】代替",
