@@ -161,6 +161,12 @@ _USAGE_IN_CHINESE = [
         lambda m: f"没有选项 {m[1]}" + (f"，是否想写 {m[2]}？" if m[2] else "。"),
     ),
     (
+        r"No such command '([^']+)'\. \(Did you mean one of: (.*)\?\)$",
+        lambda m: (
+            f"没有命令 {m[1]}，是否想写 {_closest(m[1], re.findall(chr(39) + '([^' + chr(39) + ']+)' + chr(39), m[2]))}？"
+        ),
+    ),
+    (
         r"No such command '([^']+)'\.(?: Did you mean '([^']+)'\?)?$",
         lambda m: f"没有命令 {m[1]}" + (f"，是否想写 {m[2]}？" if m[2] else "。"),
     ),
