@@ -1061,3 +1061,44 @@ def bind(workbook: Path, config_path: Path) -> None:
     if any(f.severity == "error" for f in findings):
         _err("绑定后 lint 发现错误（见上）：改正绑定表后重新绑定，或从备份恢复。")
         click.get_current_context().exit(2)
+
+
+@main.command()
+@click.argument("edited", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@config_option
+@click.option("--dry-run", is_flag=True, help="只显示模板将怎样改（diff），不写入。")
+@handle_errors
+def adopt(edited: Path, config_path: Path, dry_run: bool) -> None:
+    """把编辑在 Word 中改好的措辞写回模板：改了的段落、新增的段落、删去的段落（原模板先备份到 backup/）。
+
+    条件措辞、循环和表格中的改动不写回，列出改前改后的文字，请手工改模板。
+    """
+    from drafter.linter import lint as run_lint
+    from drafter.project.config import load_config
+    from drafter.review.adopt import adopt as run_adopt
+
+    config = load_config(config_path)
+    result = run_adopt(config, edited, dry_run=dry_run)
+    for diff in result.diffs.values():
+        click.echo(diff)
+    for refusal in result.refusals:
+        where = f"{refusal.template}" + (f":{refusal.line}" if refusal.line else "")
+        _err(f"未写回 {where}：{refusal.reason}")
+        if refusal.before or refusal.after:
+            _err(f"  原文：{refusal.before}\n  改后：{refusal.after}")
+    counts = (
+        f"改写 {result.changed} 段，新增 {result.added} 段，删去 {result.deleted} 段，未写回 {len(result.refusals)} 处"
+    )
+    if dry_run:
+        _err(f"（--dry-run，未写入）{counts}。")
+        return
+    if not result.written:
+        _err(f"模板没有需要改的地方（{counts}）。")
+        return
+    _err(f"已写回 {len(result.written)} 个模板：{counts}。原模板已备份到 {result.backup}")
+    findings = [f for f in run_lint(config_path) if f.severity == "error"]
+    for finding in findings:
+        click.echo(finding.render() + "\n")
+    if findings:
+        _err("写回后 lint 发现错误（见上）：请改正，或从备份恢复。")
+        click.get_current_context().exit(2)

@@ -42,7 +42,7 @@ _SHIELDS = (
     re.compile(r"\d{4}(?=年)"),  # years: period words
     re.compile(r"\d{4}\s*[—–-]\s*\d{4}"),
 )
-_AFTER_BLOCKED = re.compile(r"^(?:号|年|月|日|时|届|级|期|版|楼|室|号线)")
+_AFTER_BLOCKED = re.compile(r"^(?:号|年|月|日|时|届|级|版|楼|室|号线)")
 _BEFORE_BLOCKED = re.compile(r"(?:第|No\.?|[A-Za-z_Ⅰ-Ⅻ·])$")
 
 

@@ -1,0 +1,443 @@
+"""`drafter adopt EDITED.docx`: the wording editors changed in Word written back into the templates.
+
+A draft records, for each paragraph of the section templates, the template file and line that
+made it, its text and where its figures stand, and the templates' text at build time
+(drafter/word/manifest.py). Adopt aligns the edited draft's paragraphs with those records and,
+line by line of the templates as they were at build time:
+
+- a changed paragraph: its new wording replaces the line's text; every `{{ … }}` whose figure
+  control is still in the paragraph (moved or not) is kept where the control now stands, and
+  a tag that prints no figure (`{{ year }}`) where its text was left as it was; a number typed
+  in becomes a binding to fill (`{{ unbound("…") }}`), a year a period expression;
+- a new paragraph: a new line after the line of the paragraph before it (numbers to bind);
+- a deleted paragraph: its line removed.
+
+Where the paragraph came from a conditional wording, a loop or several lines, or stands in a
+table, nothing is written there: it is reported with both texts, for a person to apply. A
+template changed since the draft was built is not written over. A second adopt of the same
+draft finds the templates already as it would write them and changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import itertools
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from drafter.errors import DrafterError
+from drafter.intake.facts import find_facts, period_words
+from drafter.intake.project import template_line
+from drafter.review.scan import ScannedParagraph, scan_document
+
+__all__ = ["AdoptResult", "Refusal", "adopt"]
+
+_TAG = re.compile(r"\{\{.*?\}\}|\{#.*?#\}")
+_CONDITIONAL = re.compile(r"\{%|\{\{[^}]*\bif\b")
+_BODY_STYLES = ("Normal", "一级标题", "二级标题", "三级标题", "四级标题", "正文")
+
+
+@dataclass
+class Refusal:
+    template: str
+    line: int | None
+    reason: str
+    before: str
+    after: str
+
+
+@dataclass
+class AdoptResult:
+    diffs: dict[str, str] = field(default_factory=dict)  # template → unified diff
+    written: list[Path] = field(default_factory=list)
+    refusals: list[Refusal] = field(default_factory=list)
+    changed: int = 0
+    added: int = 0
+    deleted: int = 0
+    backup: Path | None = None
+
+
+@dataclass
+class _Plan:
+    """Edits of one template, on its lines as they were at build time (1-based)."""
+
+    replace: dict[int, str] = field(default_factory=dict)
+    delete: set[int] = field(default_factory=set)
+    insert: dict[int, list[str]] = field(default_factory=dict)  # after line n (0: before the first)
+
+    def apply(self, source: str) -> str:
+        lines = source.split("\n")
+        out = list(self.insert.get(0, []))
+        for n, line in enumerate(lines, 1):
+            if n not in self.delete:
+                out.append(self.replace.get(n, line))
+            out.extend(self.insert.get(n, []))
+        return "\n".join(out)
+
+
+# -- reading the edited draft -----------------------------------------------------------------
+
+
+def _body_paragraphs(document) -> list[ScannedParagraph]:
+    """The paragraphs of the body text as an editor left them: not the head or the signature
+    (their own styles), not tables, captions or empty lines."""
+    from docx.oxml.ns import qn
+
+    names = {s.style_id: s.name for s in document.styles}
+    default = document.styles.default(1)  # WD_STYLE_TYPE.PARAGRAPH
+    kept = []
+    for scanned in scan_document(document):
+        p = scanned.element
+        if not scanned.text.strip() or any(a.tag == qn("w:tbl") for a in p.iterancestors()):
+            continue
+        if p.findall(".//" + qn("w:drawing")):
+            continue
+        style = p.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
+        name = names.get(style.get(qn("w:val")), "") if style is not None else (default.name if default else "Normal")
+        if name in _BODY_STYLES or (default is not None and name == default.name):
+            kept.append(scanned)
+    return kept
+
+
+# -- one changed paragraph -------------------------------------------------------------------
+
+
+def _split(line: str) -> tuple[list[str], list[str]]:
+    """Literals and tag groups of a template line: len(literals) == len(groups) + 1."""
+    literals: list[str] = []
+    groups: list[str] = []
+    pos, current = 0, ""
+    for m in _TAG.finditer(line):
+        literal = line[pos : m.start()]
+        if literal and current:
+            groups.append(current)
+            current = ""
+        if literal or not literals:
+            literals.append(literal)
+        current += m.group(0)
+        pos = m.end()
+    if current:
+        groups.append(current)
+    literals.append(line[pos:])
+    if not groups:
+        return ["".join(literals)], []
+    return literals, groups
+
+
+def _locate(literals: list[str], groups: list[str], text: str) -> list[tuple[int, int]] | None:
+    """Where each group's output stands in `text` (what the line rendered), or None when the
+    literals are not found in order."""
+    pos, spans = 0, []
+    first = literals[0].lstrip()
+    if not text.startswith(first):
+        return None
+    pos = len(first)
+    for k, _ in enumerate(groups):
+        following = literals[k + 1] if k + 1 < len(literals) else ""
+        if k + 1 == len(groups):
+            following = following.rstrip()
+            end = len(text) - len(following) if following and text.endswith(following) else len(text)
+            if following and not text.endswith(following):
+                return None
+        else:
+            end = text.find(following, pos) if following else pos
+            if end < 0:
+                return None
+        spans.append((pos, end))
+        pos = end + len(following)
+    if not groups and text != first.rstrip():
+        return None
+    return spans
+
+
+def _equal_map(before: str, after: str) -> dict[int, int]:
+    """Position in `after` → position in `before`, for the characters the edit left alone."""
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    mapping = {}
+    for tag, i1, _i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            for k in range(j2 - j1):
+                mapping[j1 + k] = i1 + k
+    return mapping
+
+
+_PARTIAL = (-1, -1)
+
+
+def _group_target(
+    span: tuple[int, int], ids: list[str], edited: ScannedParagraph, back: dict[int, int]
+) -> tuple[int, int] | None:
+    """Where a group stands in the edited text; None when the editor removed it; _PARTIAL
+    when only some of its figures remain."""
+    if ids:
+        controls = [f for f in edited.figures if f.id in ids]
+        if not controls:
+            return None
+        if {f.id for f in controls} != set(ids):
+            return _PARTIAL
+        return min(f.start for f in controls), max(f.end for f in controls)
+    a, b = span
+    forward = {v: k for k, v in back.items()}
+    if a == b:
+        return (forward[a], forward[a]) if a in forward else None
+    starts = [forward.get(i) for i in range(a, b)]
+    found = [x for x in starts if x is not None]
+    if len(found) != len(starts) or any(y != x + 1 for x, y in itertools.pairwise(found)):
+        return None
+    return found[0], found[-1] + 1
+
+
+def _literal(text: str, new: list[bool], year: int | None, label: str | None) -> str:
+    """Edited text between kept tags as template text: numbers typed in (touching a new
+    character) become bindings, the rest stays as written."""
+    out, pos = [], 0
+    for fact in find_facts(text):
+        if not any(new[fact.start : fact.end]):
+            continue
+        out.append(_text(text[pos : fact.start], new[pos : fact.start], year, label))
+        out.append('{{ unbound("' + fact.text.replace('"', "") + '") }}')
+        pos = fact.end
+    out.append(_text(text[pos:], new[pos:], year, label))
+    return "".join(out)
+
+
+def _text(text: str, new: list[bool], year: int | None, label: str | None) -> str:
+    escaped = re.sub(r"([{}%#])(?=[{}%#])", lambda m: "{{ '" + m.group(1) + "' }}", text)
+    if escaped == text and _years_new(text, new):
+        return period_words(text, year, label)  # a year typed in: the period's year, next year
+    return escaped
+
+
+def _years_new(text: str, new: list[bool]) -> bool:
+    return any(any(new[m.start() : m.end()]) for m in re.finditer(r"\d{4}(?=年)", text))
+
+
+def rewrite_line(
+    line: str, recorded, edited: ScannedParagraph, year: int | None, label: str | None
+) -> str | tuple[str, str]:
+    """The template line that renders the edited paragraph; (reason,) as a tuple when adopt
+    will not guess."""
+    indent = line[: len(line) - len(line.lstrip())]
+    literals, groups = _split(line.strip())
+    spans = _locate(literals, groups, recorded.text)
+    if spans is None:
+        return ("模板行与草稿记录的文字对不上（模板或生成方式变了）", "")
+    back = _equal_map(recorded.text, edited.text)
+    in_group = [False] * len(recorded.text)
+    placed: list[tuple[int, int, str]] = []
+    for group, (a, b) in zip(groups, spans):
+        for i in range(a, b):
+            in_group[i] = True
+        ids = [fid for fid, s, e in recorded.figures if a <= s and e <= b]
+        target = _group_target((a, b), ids, edited, back)
+        if target == _PARTIAL:
+            return ("同一处的几个数字只删去了一部分", "")
+        if target is not None:
+            placed.append((target[0], target[1], group))
+    placed.sort()
+    if any(x[1] > y[0] for x, y in itertools.pairwise(placed)):
+        return ("改动后数字的位置互相重叠", "")
+    new = [not (j in back and not in_group[back[j]]) for j in range(len(edited.text))]
+    out, pos = [indent], 0
+    for start, end, group in placed:
+        out.append(_literal(edited.text[pos:start], new[pos:start], year, label))
+        out.append(group)
+        pos = end
+    out.append(_literal(edited.text[pos:], new[pos:], year, label))
+    return "".join(out)
+
+
+# -- the whole draft ------------------------------------------------------------------------------
+
+
+def _pairs(recorded: list, edited: list[ScannedParagraph]):
+    """(recorded index or None, edited index or None, anchor) for every change: changed pairs,
+    deletions, and insertions after recorded paragraph `anchor` (-1: before the first)."""
+    matcher = difflib.SequenceMatcher(None, [r.text for r in recorded], [e.text for e in edited], autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        left, right = list(range(i1, i2)), list(range(j1, j2))
+        anchor = i1 - 1
+        for j in right:
+            best = max(
+                left,
+                key=lambda i: difflib.SequenceMatcher(None, recorded[i].text, edited[j].text).ratio(),
+                default=None,
+            )
+            if best is not None and difflib.SequenceMatcher(None, recorded[best].text, edited[j].text).ratio() > 0.5:
+                for i in [i for i in left if i < best]:
+                    yield i, None, i
+                left = [i for i in left if i > best]
+                yield best, j, best
+                anchor = best
+            else:
+                yield None, j, anchor
+        for i in left:
+            yield i, None, i
+
+
+def adopt(config, edited_path: Path, *, dry_run: bool = False, now: dt.datetime | None = None) -> AdoptResult:
+    """Write the edited draft's wording back into the section templates; see the module docstring."""
+    import docx
+
+    from drafter.word.manifest import read_manifest
+
+    document = docx.Document(str(edited_path))
+    manifest = read_manifest(document)
+    if manifest is None or not manifest.paragraphs:
+        raise DrafterError(
+            "草稿中没有记录各段来自哪个模板行，无法写回",
+            path=edited_path,
+            hint="用当前版本的 drafter build 重新生成草稿，在新草稿上修改后再运行 drafter adopt。",
+        )
+    period = manifest.report_period()
+    year, label = (period.year, period.label) if period else (None, None)
+    recorded = manifest.paragraphs
+    edited = _body_paragraphs(document)
+    result = AdoptResult()
+    plans: dict[str, _Plan] = {}
+    use = _line_use(recorded)
+    for i, j, anchor in _pairs(recorded, edited):
+        _one_change(manifest, recorded, edited, i, j, anchor, plans, use, result, year, label)
+    _tables(document, manifest, result)
+    _write(config, manifest, plans, result, dry_run, now or dt.datetime.now())
+    return result
+
+
+def _line_use(recorded) -> dict[tuple[str, int], int]:
+    use: dict[tuple[str, int], int] = {}
+    for r in recorded:
+        for n in r.lines:
+            use[(r.template, n)] = use.get((r.template, n), 0) + 1
+    return use
+
+
+def _one_change(manifest, recorded, edited, i, j, anchor, plans, use, result, year, label) -> None:
+    if i is not None:
+        r = recorded[i]
+        lines = manifest.templates.get(r.template, "").split("\n")
+        line_no = r.lines[0] if len(r.lines) == 1 else None
+        line = lines[line_no - 1] if line_no and line_no <= len(lines) else ""
+        after = edited[j].text if j is not None else "（已删除）"
+        why = _refuse_line(r, line, use)
+        if why:
+            result.refusals.append(Refusal(r.template, line_no, why, r.text, after))
+            return
+        plan = plans.setdefault(r.template, _Plan())
+        assert line_no is not None
+        if j is None:
+            plan.delete.add(line_no)
+            result.deleted += 1
+            return
+        new = rewrite_line(line, r, edited[j], year, label)
+        if isinstance(new, tuple):
+            result.refusals.append(Refusal(r.template, line_no, new[0], r.text, after))
+            return
+        plan.replace[line_no] = new
+        result.changed += 1
+        return
+    _insert(manifest, recorded, edited[j], anchor, plans, use, result, year, label)
+
+
+def _refuse_line(r, line: str, use) -> str | None:
+    if len(r.lines) != 1:
+        return "这段由多行模板（条件措辞或循环）生成"
+    if use.get((r.template, r.lines[0]), 0) > 1:
+        return "这一模板行生成了多段（循环）"
+    if _CONDITIONAL.search(line):
+        return "改动所在的模板行含条件措辞或循环（{% %} 或 if）"
+    return None
+
+
+def _insert(manifest, recorded, paragraph, anchor, plans, use, result, year, label) -> None:
+    base = recorded[max(anchor, 0)]
+    lines = manifest.templates.get(base.template, "").split("\n")
+    after = base.lines[-1] if anchor >= 0 else 0
+    nxt = lines[after] if after < len(lines) else ""
+    if anchor >= 0 and (_refuse_line(base, lines[after - 1] if after else "", use) or nxt.lstrip().startswith("{%")):
+        result.refusals.append(
+            Refusal(base.template, after, "新段落的位置在条件措辞或循环之中", "（无）", paragraph.text)
+        )
+        return
+    text, _ = template_line(paragraph.text, year, label)
+    plans.setdefault(base.template, _Plan()).insert.setdefault(after, []).append(text)
+    result.added += 1
+
+
+def _tables(document, manifest, result: AdoptResult) -> None:
+    """Rows of the draft's tables changed by hand: reported, never written."""
+    from docx.oxml.ns import qn
+
+    from drafter.word.oxml import paragraph_text
+
+    tables = [t for t in document.element.body.iter(qn("w:tbl"))]
+    for entry, table in zip(manifest.tables, tables):
+        rows = [
+            ["".join(paragraph_text(p) for p in tc.iter(qn("w:p"))).strip() for tc in tr.findall(qn("w:tc"))]
+            for tr in table.iter(qn("w:tr"))
+        ]
+        for row in entry.rows:
+            if row.cells and row.cells not in rows:
+                result.refusals.append(
+                    Refusal(
+                        f"表{entry.number}",
+                        None,
+                        "表格中的改动不写回模板",
+                        " | ".join(row.cells),
+                        _closest(row.cells, rows),
+                    )
+                )
+
+
+def _closest(cells: list[str], rows: list[list[str]]) -> str:
+    joined = " | ".join(cells)
+    best = max(rows, key=lambda r: difflib.SequenceMatcher(None, joined, " | ".join(r)).ratio(), default=None)
+    return " | ".join(best) if best else "（已删除）"
+
+
+def _write_text(path: Path, text: str) -> None:
+    from drafter.outputs import write_atomically
+
+    def write(tmp: Path) -> None:
+        tmp.write_text(text, encoding="utf-8")
+
+    write_atomically(path, write, what=path.name, hint="检查写权限。")
+
+
+def _write(config, manifest, plans: dict[str, _Plan], result: AdoptResult, dry_run: bool, now: dt.datetime) -> None:
+
+    root = Path(config.root)
+    targets = []
+    for name, plan in plans.items():
+        built = manifest.templates[name]
+        wanted = plan.apply(built)
+        path = root / name
+        current = path.read_text(encoding="utf-8-sig") if path.is_file() else None
+        if current == wanted:
+            continue  # adopted already
+        if current != built:
+            result.refusals.append(
+                Refusal(name, None, "模板在生成这份草稿之后又改过，未写入（先用新模板重新生成草稿）", "", "")
+            )
+            continue
+        result.diffs[name] = "".join(
+            difflib.unified_diff(
+                built.splitlines(keepends=True), wanted.splitlines(keepends=True), f"a/{name}", f"b/{name}"
+            )
+        )
+        targets.append((path, wanted))
+    if dry_run or not targets:
+        return
+    folder = root / "backup" / f"adopt-{now:%Y%m%d-%H%M%S}"
+    for path, _ in targets:
+        backup = folder / path.relative_to(root)
+        backup.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, backup)
+    result.backup = folder
+    for path, wanted in targets:
+        _write_text(path, wanted)
+        result.written.append(path)
