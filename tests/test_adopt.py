@@ -190,3 +190,26 @@ def test_a_draft_without_the_record_is_refused(sample_draft, sample_project, tmp
 def test_a_control_kept_in_place_keeps_its_tag_and_unused_ids_are_unknown(sample_draft):
     ids = [control_id(s) for s in docx.Document(str(sample_draft)).element.body.iter(qn("w:sdt"))]
     assert ids and all(i and i.startswith("f") for i in ids)
+
+
+def test_a_draft_that_names_a_file_outside_the_templates_writes_nothing(edited, tmp_path):
+    """A manifest is part of an uploaded file: the paths it names are checked, not trusted."""
+    from drafter.word.manifest import write_manifest
+
+    config, _, path = edited
+    d = docx.Document(str(path))
+    manifest = read_manifest(d)
+    outside = tmp_path / "outside.txt"
+    outside.write_text("keep\n", encoding="utf-8")
+    for p in manifest.paragraphs:
+        if p.template.endswith("0-开头.txt"):
+            p.template = "../outside.txt"
+    manifest.templates["../outside.txt"] = "keep\n"
+    for rel_id, rel in list(d.part.rels.items()):
+        if rel.reltype.endswith("/customXml"):
+            del d.part.rels[rel_id]
+    write_manifest(d, manifest)
+    d.save(str(tmp_path / "hostile.docx"))
+    result = CliRunner().invoke(main, ["adopt", str(tmp_path / "hostile.docx"), "-c", str(config)])
+    assert "草稿记录的模板不是本项目的正文模板" in result.output
+    assert outside.read_text(encoding="utf-8") == "keep\n"

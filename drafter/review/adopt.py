@@ -410,12 +410,18 @@ def _write_text(path: Path, text: str) -> None:
 
 def _write(config, manifest, plans: dict[str, _Plan], result: AdoptResult, dry_run: bool, now: dt.datetime) -> None:
 
+    from drafter.text.sections import section_files
+
     root = Path(config.root)
+    sections = {p.resolve() for p in section_files(config.templates.sections, config.resolve)}
     targets = []
     for name, plan in plans.items():
-        built = manifest.templates[name]
+        built = manifest.templates.get(name, "")
         wanted = plan.apply(built)
         path = root / name
+        if path.resolve() not in sections:  # the draft names it: only the project's own templates are written
+            result.refusals.append(Refusal(name, None, "草稿记录的模板不是本项目的正文模板，未写入", "", ""))
+            continue
         current = path.read_text(encoding="utf-8-sig") if path.is_file() else None
         if current == wanted:
             continue  # adopted already
