@@ -213,3 +213,31 @@ def test_a_draft_that_names_a_file_outside_the_templates_writes_nothing(edited, 
     result = CliRunner().invoke(main, ["adopt", str(tmp_path / "hostile.docx"), "-c", str(config)])
     assert "草稿记录的模板不是本项目的正文模板" in result.output
     assert outside.read_text(encoding="utf-8") == "keep\n"
+
+
+def test_edits_in_a_table_and_a_loop_are_reported_not_written(tmp_path):
+    """The bulletin: a table cell and a sentence a loop wrote are edited; a plain line too."""
+    import shutil
+
+    from drafter import build
+
+    project = tmp_path / "bulletin"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "examples" / "bulletin", project)
+    draft = build(project / "config.yaml", output=tmp_path / "d.docx").path
+    d = docx.Document(str(draft))
+    table = next(d.element.body.iter(qn("w:tbl")))
+    next(t for t in table.iter(qn("w:t")) if t.text == "临江分局").text = "临江区分局"
+    for t in d.element.body.iter(qn("w:t")):
+        if t.text and "检出率偏低的分局" in t.text:
+            t.text = t.text.replace("检出率偏低的分局", "检出率较低的分局")
+        if t.text and "逐月排定检查任务" in t.text:
+            t.text = t.text.replace("逐月排定检查任务", "逐周排定检查任务")
+    d.save(str(tmp_path / "e.docx"))
+    sections = project / "templates" / "sections"
+    loop_file = (sections / "2-各分局情况.txt").read_text(encoding="utf-8")
+    result = CliRunner().invoke(main, ["adopt", str(tmp_path / "e.docx"), "-c", str(project / "config.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "未写回 表1：表格中的改动不写回模板\n  原文：临江分局 | 99 | 126 | 127.3% | 2\n  改后：临江区分局 |" in result.output
+    assert "未写回 templates/sections/2-各分局情况.txt:15：改动所在的模板行含条件措辞或循环" in result.output
+    assert (sections / "2-各分局情况.txt").read_text(encoding="utf-8") == loop_file
+    assert "逐周排定检查任务" in (sections / "4-工作要求.txt").read_text(encoding="utf-8")
