@@ -237,7 +237,10 @@ def test_edits_in_a_table_and_a_loop_are_reported_not_written(tmp_path):
     loop_file = (sections / "2-各分局情况.txt").read_text(encoding="utf-8")
     result = CliRunner().invoke(main, ["adopt", str(tmp_path / "e.docx"), "-c", str(project / "config.yaml")])
     assert result.exit_code == 0, result.output
-    assert "未写回 表1：表格中的改动不写回模板\n  原文：临江分局 | 99 | 126 | 127.3% | 2\n  改后：临江区分局 |" in result.output
+    assert (
+        "未写回 表1：表格中的改动不写回模板\n  原文：临江分局 | 99 | 126 | 127.3% | 2\n  改后：临江区分局 |"
+        in result.output
+    )
     assert "未写回 templates/sections/2-各分局情况.txt:15：改动所在的模板行含条件措辞或循环" in result.output
     assert (sections / "2-各分局情况.txt").read_text(encoding="utf-8") == loop_file
     assert "逐周排定检查任务" in (sections / "4-工作要求.txt").read_text(encoding="utf-8")

@@ -30,7 +30,7 @@ _MEASURES = "个项家次人名件起条份批支轮处"
 
 FACT = re.compile(
     rf"(?P<change>{_CHANGE})?(?P<num>{_ARABIC}{_SCALE}{_ABOUT}{_UNIT_PART})"
-    rf"|(?P<cn>(?<![第{_CN}])[{_CN}]+(?=[{_MEASURES}]))"
+    rf"|(?P<cn>(?<![第{_CN}])[{_CN}]+(?:余|多)?(?=[{_MEASURES}]))"
 )
 # Spans never read: 《titles》, “names”, 〔year〕 numbers, dates, times.
 _SHIELDS = (
@@ -71,7 +71,8 @@ def _taken(text: str, match: re.Match[str]) -> bool:
             return False  # 2号卫星站, 10月, 三级: names, dates, grades
         if re.search(r"[A-Za-z]$", before) or re.match(r"[A-Za-z]", after):
             return False  # 5G, AI3
-    return not (match.group("cn") and re.match(r"[级年届]", after))
+    # 三级响应; 一处、一批: "one" as a word, not a count a report states
+    return not (match.group("cn") and (re.match(r"[级年届]", after) or match.group("cn") == "一"))
 
 
 def find_facts(text: str) -> list[Fact]:
