@@ -326,3 +326,22 @@ def test_a_workbook_cell_that_is_no_expression_is_refused(tmp_path):
     wb.save(workbook)
     result = runner.invoke(main, ["bind", str(workbook), "-c", str(config)])
     assert result.exit_code == 2 and "绑定表!B3" in result.output
+
+
+def test_a_doc_file_is_read_through_libreoffice(tmp_path):
+    import subprocess
+
+    from conftest import require_programs
+
+    office = require_programs("render", "soffice", "libreoffice")
+    source = own_report(tmp_path / "上半年报告.docx")
+    subprocess.run(
+        [office, "--headless", "--convert-to", "doc", "--outdir", str(tmp_path), str(source)],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    result = init_from_report(tmp_path / "p", tmp_path / "上半年报告.doc")
+    assert result.report is not None
+    assert result.report.doc_number == "某交〔2026〕3号" and result.report.recipient == "县人民政府"
+    assert result.facts == init_from_report(tmp_path / "q", source).facts == 11
