@@ -321,7 +321,14 @@ def test_a_workbook_cell_that_is_no_expression_is_refused(tmp_path):
     assert result.exit_code == 2
     assert "绑定表!G2" in result.output
     assert {p.name: p.read_text(encoding="utf-8") for p in sections.iterdir()} == before
+    wb["绑定表"]["G2"] = "items.total"
+    wb["绑定表"]["H2"] = "pct(2) }}{{ 7 * 7"
+    wb.save(workbook)
+    result = runner.invoke(main, ["bind", str(workbook), "-c", str(config)])
+    assert result.exit_code == 2 and "绑定表!H2" in result.output
+    assert {p.name: p.read_text(encoding="utf-8") for p in sections.iterdir()} == before
     wb["绑定表"]["G2"] = None
+    wb["绑定表"]["H2"] = None
     wb["绑定表"]["B3"] = "../../etc/passwd"
     wb.save(workbook)
     result = runner.invoke(main, ["bind", str(workbook), "-c", str(config)])
