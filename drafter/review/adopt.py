@@ -27,6 +27,7 @@ import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from drafter.errors import DrafterError
 from drafter.intake.facts import find_facts, period_words
@@ -295,52 +296,79 @@ def adopt(config, edited_path: Path, *, dry_run: bool = False, now: dt.datetime 
             hint="用当前版本的 drafter build 重新生成草稿，在新草稿上修改后再运行 drafter adopt。",
         )
     period = manifest.report_period()
-    year, label = (period.year, period.label) if period else (None, None)
-    recorded = manifest.paragraphs
-    edited = _body_paragraphs(document)
-    result = AdoptResult()
-    plans: dict[str, _Plan] = {}
-    use = _line_use(recorded)
-    for i, j, anchor in _pairs(recorded, edited):
-        _one_change(manifest, recorded, edited, i, j, anchor, plans, use, result, year, label)
-    _tables(document, manifest, result)
-    _write(config, manifest, plans, result, dry_run, now or dt.datetime.now())
-    return result
+    adoption = _Adoption(
+        manifest,
+        manifest.paragraphs,
+        _body_paragraphs(document),
+        period.year if period else None,
+        period.label if period else None,
+    )
+    for i, j, anchor in _pairs(adoption.recorded, adoption.edited):
+        if i is not None:
+            adoption.change(i, j)
+        elif j is not None:
+            adoption.insert(adoption.edited[j], anchor)
+    _tables(document, manifest, adoption.result)
+    _write(config, manifest, adoption, dry_run, now or dt.datetime.now())
+    return adoption.result
 
 
-def _line_use(recorded) -> dict[tuple[str, int], int]:
-    use: dict[tuple[str, int], int] = {}
-    for r in recorded:
-        for n in r.lines:
-            use[(r.template, n)] = use.get((r.template, n), 0) + 1
-    return use
+@dataclass
+class _Adoption:
+    """One adopt: the draft's records, the edited paragraphs, and the plans being made."""
 
+    manifest: Any
+    recorded: list
+    edited: list[ScannedParagraph]
+    year: int | None
+    label: str | None
+    plans: dict[str, _Plan] = field(default_factory=dict)
+    result: AdoptResult = field(default_factory=AdoptResult)
+    use: dict[tuple[str, int], int] = field(default_factory=dict)  # how many paragraphs a line made
 
-def _one_change(manifest, recorded, edited, i, j, anchor, plans, use, result, year, label) -> None:
-    if i is not None:
-        r = recorded[i]
-        lines = manifest.templates.get(r.template, "").split("\n")
+    def __post_init__(self) -> None:
+        for r in self.recorded:
+            for n in r.lines:
+                self.use[(r.template, n)] = self.use.get((r.template, n), 0) + 1
+
+    def change(self, i: int, j: int | None) -> None:
+        """Recorded paragraph i changed into edited paragraph j, or deleted (j None)."""
+        r = self.recorded[i]
+        lines = self.manifest.templates.get(r.template, "").split("\n")
         line_no = r.lines[0] if len(r.lines) == 1 else None
         line = lines[line_no - 1] if line_no and line_no <= len(lines) else ""
-        after = edited[j].text if j is not None else "（已删除）"
-        why = _refuse_line(r, line, use)
-        if why:
-            result.refusals.append(Refusal(r.template, line_no, why, r.text, after))
+        after = self.edited[j].text if j is not None else "（已删除）"
+        why = _refuse_line(r, line, self.use)
+        if why or line_no is None:
+            self.result.refusals.append(Refusal(r.template, line_no, why or "", r.text, after))
             return
-        plan = plans.setdefault(r.template, _Plan())
-        assert line_no is not None
+        plan = self.plans.setdefault(r.template, _Plan())
         if j is None:
             plan.delete.add(line_no)
-            result.deleted += 1
+            self.result.deleted += 1
             return
-        new = rewrite_line(line, r, edited[j], year, label)
+        new = rewrite_line(line, r, self.edited[j], self.year, self.label)
         if isinstance(new, tuple):
-            result.refusals.append(Refusal(r.template, line_no, new[0], r.text, after))
+            self.result.refusals.append(Refusal(r.template, line_no, new[0], r.text, after))
             return
         plan.replace[line_no] = new
-        result.changed += 1
-        return
-    _insert(manifest, recorded, edited[j], anchor, plans, use, result, year, label)
+        self.result.changed += 1
+
+    def insert(self, paragraph: ScannedParagraph, anchor: int) -> None:
+        """A new paragraph after recorded paragraph `anchor` (-1: before the first)."""
+        base = self.recorded[max(anchor, 0)]
+        lines = self.manifest.templates.get(base.template, "").split("\n")
+        after = base.lines[-1] if anchor >= 0 else 0
+        nxt = lines[after] if after < len(lines) else ""
+        inside = _refuse_line(base, lines[after - 1] if after else "", self.use) or nxt.lstrip().startswith("{%")
+        if anchor >= 0 and inside:
+            self.result.refusals.append(
+                Refusal(base.template, after, "新段落的位置在条件措辞或循环之中", "（无）", paragraph.text)
+            )
+            return
+        text, _ = template_line(paragraph.text, self.year, self.label)
+        self.plans.setdefault(base.template, _Plan()).insert.setdefault(after, []).append(text)
+        self.result.added += 1
 
 
 def _refuse_line(r, line: str, use) -> str | None:
@@ -351,21 +379,6 @@ def _refuse_line(r, line: str, use) -> str | None:
     if _CONDITIONAL.search(line):
         return "改动所在的模板行含条件措辞或循环（{% %} 或 if）"
     return None
-
-
-def _insert(manifest, recorded, paragraph, anchor, plans, use, result, year, label) -> None:
-    base = recorded[max(anchor, 0)]
-    lines = manifest.templates.get(base.template, "").split("\n")
-    after = base.lines[-1] if anchor >= 0 else 0
-    nxt = lines[after] if after < len(lines) else ""
-    if anchor >= 0 and (_refuse_line(base, lines[after - 1] if after else "", use) or nxt.lstrip().startswith("{%")):
-        result.refusals.append(
-            Refusal(base.template, after, "新段落的位置在条件措辞或循环之中", "（无）", paragraph.text)
-        )
-        return
-    text, _ = template_line(paragraph.text, year, label)
-    plans.setdefault(base.template, _Plan()).insert.setdefault(after, []).append(text)
-    result.added += 1
 
 
 def _tables(document, manifest, result: AdoptResult) -> None:
@@ -408,14 +421,17 @@ def _write_text(path: Path, text: str) -> None:
     write_atomically(path, write, what=path.name, hint="检查写权限。")
 
 
-def _write(config, manifest, plans: dict[str, _Plan], result: AdoptResult, dry_run: bool, now: dt.datetime) -> None:
+def _write(config, manifest, adoption: _Adoption, dry_run: bool, now: dt.datetime) -> None:
+    """The plans applied to the templates as built; written where a template is still as it
+    was built (a backup first), skipped where it is already as adopt would write it."""
 
     from drafter.text.sections import section_files
 
     root = Path(config.root)
     sections = {p.resolve() for p in section_files(config.templates.sections, config.resolve)}
     targets = []
-    for name, plan in plans.items():
+    result = adoption.result
+    for name, plan in adoption.plans.items():
         built = manifest.templates.get(name, "")
         wanted = plan.apply(built)
         path = root / name
