@@ -99,8 +99,10 @@ def edit_like_editors(draft: Path, target: Path) -> tuple[Path, dict[str, str]]:
     s = e.segments(p)
     k = next(i for i, x in enumerate(s) if isinstance(x, str) and x.endswith("“首违不罚”"))
     e.rebuild(p, [*s[:k], "起" + s[k + 2][1:], *s[k + 3 :]])
-    # 7. edit inside a conditional wording (the template line holds {% if %})
-    e.replace("6.落实安全生产领域专项行动", "以“除险保安”为核心", "以“除险保安”为工作核心")
+    # 7. edit inside a conditional wording (全部完成整改 is the {% if %} branch the data chose)
+    e.replace("6.落实安全生产领域专项行动", "全部完成整改", "已全部整改到位")
+    # 7b. edit outside the conditional wording of another line that holds one
+    e.replace("12.优化调整防汛指挥体系", "制定完成本区防汛专项指挥体系方案", "制定并完成本区防汛专项指挥体系方案")
     # 8. a new paragraph after paragraph 3.
     anchor = e.para("3.发挥领导干部领学促学作用")
     new = copy.deepcopy(anchor)
@@ -137,8 +139,8 @@ def test_adopt_writes_the_edits_back_and_the_rebuilt_text_is_the_edited_text(edi
 
     done = runner.invoke(main, ["adopt", str(path), "-c", str(config)])
     assert done.exit_code == 0, done.output
-    assert "未写回 templates/sections/1-主要举措和工作成效.txt:11：改动所在的模板行含条件措辞或循环" in done.output
-    assert "以“除险保安”为工作核心" in done.output  # both texts reported
+    assert "未写回 templates/sections/1-主要举措和工作成效.txt:11：改动落在条件措辞或循环之内" in done.output
+    assert "全部完成整改；" in done.output and "已全部整改到位；" in done.output  # both texts reported
     assert "原模板已备份到" in done.output
     text = (sections / "1-主要举措和工作成效.txt").read_text(encoding="utf-8")
     assert "一、{{ year }}年推进法治政府建设的主要举措和成效" in text
@@ -153,7 +155,9 @@ def test_adopt_writes_the_edits_back_and_the_rebuilt_text_is_the_edited_text(edi
         in text
     )
     assert '同时组织{{ period.label }}法治培训{{ unbound("3") }}期，参训干部{{ unbound("210") }}人次。' in text
-    assert "以“除险保安”为核心" in text  # the refused edit is not written
+    assert "其中重大事故隐患{{ hazard_screening.major }}处，{% if" in text  # the refused edit is not written
+    [line19] = [t for t in text.split("\n") if t.startswith("12.优化调整防汛指挥体系")]
+    assert "制定并完成本区防汛专项指挥体系方案" in line19 and "{% if" in line19  # its conditional kept
 
     again = runner.invoke(main, ["adopt", str(path), "-c", str(config)])
     assert "模板没有需要改的地方" in again.output  # idempotent
@@ -227,8 +231,12 @@ def test_edits_in_a_table_and_a_loop_are_reported_not_written(tmp_path):
     d = docx.Document(str(draft))
     table = next(d.element.body.iter(qn("w:tbl")))
     next(t for t in table.iter(qn("w:t")) if t.text == "临江分局").text = "临江区分局"
+    from drafter.word.oxml import paragraph_text
+
+    ranking = next(p for p in d.element.body.iter(qn("w:p")) if paragraph_text(p).startswith("按计划完成率排名"))
+    next(t for t in ranking.iter(qn("w:t")) if t.text == "临江分局").text = "临江区分局"  # inside the loop
     for t in d.element.body.iter(qn("w:t")):
-        if t.text and "检出率偏低的分局" in t.text:
+        if t.text and "检出率偏低的分局" in t.text:  # after the loop, on its line
             t.text = t.text.replace("检出率偏低的分局", "检出率较低的分局")
         if t.text and "逐月排定检查任务" in t.text:
             t.text = t.text.replace("逐月排定检查任务", "逐周排定检查任务")
@@ -241,6 +249,9 @@ def test_edits_in_a_table_and_a_loop_are_reported_not_written(tmp_path):
         "未写回 表1：表格中的改动不写回模板\n  原文：临江分局 | 99 | 126 | 127.3% | 2\n  改后：临江区分局 |"
         in result.output
     )
-    assert "未写回 templates/sections/2-各分局情况.txt:15：改动所在的模板行含条件措辞或循环" in result.output
-    assert (sections / "2-各分局情况.txt").read_text(encoding="utf-8") == loop_file
+    assert "未写回 templates/sections/2-各分局情况.txt:3：" in result.output
+    assert "改后：按计划完成率排名，依次为清河分局（134.2%）、临江区分局（127.3%）" in result.output
+    lines = (sections / "2-各分局情况.txt").read_text(encoding="utf-8").split("\n")
+    assert lines[2] == loop_file.split("\n")[2]  # the loop's own line: not written
+    assert lines[14] == loop_file.split("\n")[14].replace("检出率偏低的分局", "检出率较低的分局")  # loop kept
     assert "逐周排定检查任务" in (sections / "4-工作要求.txt").read_text(encoding="utf-8")

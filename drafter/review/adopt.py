@@ -12,8 +12,11 @@ line by line of the templates as they were at build time:
 - a new paragraph: a new line after the line of the paragraph before it (numbers to bind);
 - a deleted paragraph: its line removed.
 
-Where the paragraph came from a conditional wording, a loop or several lines, or stands in a
-table, nothing is written there: it is reported with both texts, for a person to apply. A
+A `{% if %}…{% endif %}` or `{% for %}…{% endfor %}` on the line, or a `{{ x if c else y }}`, is
+kept as it is when the text it printed was left alone. Where a change falls inside such a
+conditional wording or loop, in a paragraph several lines or a loop made, inside a block that
+spans lines, or in a table, nothing is written there: it is reported with both texts, for a
+person to apply. A
 template changed since the draft was built is not written over. A second adopt of the same
 draft finds the templates already as it would write them and changes nothing.
 """
@@ -106,26 +109,62 @@ def _body_paragraphs(document) -> list[ScannedParagraph]:
 # -- one changed paragraph -------------------------------------------------------------------
 
 
-def _split(line: str) -> tuple[list[str], list[str]]:
+_UNIT = re.compile(r"\{\{.*?\}\}|\{#.*?#\}|\{%-?\s*(\w+).*?%\}")
+_OPENS, _CLOSES = ("if", "for"), ("endif", "endfor")
+
+
+def _units(line: str) -> list[tuple[int, int]] | None:
+    """Spans of the tags of a line, a `{% if %}…{% endif %}` or `{% for %}…{% endfor %}` block
+    taken whole; None when a block opened here is not closed on this line."""
+    units, depth, start = [], 0, 0
+    for m in _UNIT.finditer(line):
+        word = m.group(1)
+        if depth == 0:
+            start = m.start()
+        if word in _OPENS:
+            depth += 1
+        elif word in _CLOSES:
+            depth -= 1
+        if depth < 0:
+            return None
+        if depth == 0:
+            units.append((start, m.end()))
+    return None if depth else units
+
+
+def _split(line: str) -> tuple[list[str], list[str]] | None:
     """Literals and tag groups of a template line: len(literals) == len(groups) + 1."""
+    units = _units(line)
+    if units is None:
+        return None
     literals: list[str] = []
     groups: list[str] = []
     pos, current = 0, ""
-    for m in _TAG.finditer(line):
-        literal = line[pos : m.start()]
+    for start, end in units:
+        literal = line[pos:start]
         if literal and current:
             groups.append(current)
             current = ""
         if literal or not literals:
             literals.append(literal)
-        current += m.group(0)
-        pos = m.end()
+        current += line[start:end]
+        pos = end
     if current:
         groups.append(current)
     literals.append(line[pos:])
     if not groups:
         return ["".join(literals)], []
     return literals, groups
+
+
+def block_depths(source: str) -> list[int]:
+    """For each line of a template, how many `{% if %}`/`{% for %}` blocks are open at its start."""
+    depths, depth = [], 0
+    for line in source.split("\n"):
+        depths.append(depth)
+        for m in _UNIT.finditer(line):
+            depth += (m.group(1) in _OPENS) - (m.group(1) in _CLOSES)
+    return depths
 
 
 def _locate(literals: list[str], groups: list[str], text: str) -> list[tuple[int, int]] | None:
@@ -222,7 +261,10 @@ def rewrite_line(
     """The template line that renders the edited paragraph; (reason,) as a tuple when adopt
     will not guess."""
     indent = line[: len(line) - len(line.lstrip())]
-    literals, groups = _split(line.strip())
+    split = _split(line.strip())
+    if split is None:
+        return ("这一行的条件措辞或循环跨到了别的行", "")
+    literals, groups = split
     spans = _locate(literals, groups, recorded.text)
     if spans is None:
         return ("模板行与草稿记录的文字对不上（模板或生成方式变了）", "")
@@ -233,6 +275,12 @@ def rewrite_line(
         for i in range(a, b):
             in_group[i] = True
         ids = [fid for fid, s, e in recorded.figures if a <= s and e <= b]
+        if _CONDITIONAL.search(group):  # a conditional wording or a loop: kept only as it was
+            target = _group_target((a, b), [], edited, back)
+            if target is None:
+                return ("改动落在条件措辞或循环之内", "")
+            placed.append((target[0], target[1], group))
+            continue
         target = _group_target((a, b), ids, edited, back)
         if target == _PARTIAL:
             return ("同一处的几个数字只删去了一部分", "")
@@ -331,6 +379,9 @@ class _Adoption:
             for n in r.lines:
                 self.use[(r.template, n)] = self.use.get((r.template, n), 0) + 1
 
+    def depths(self, template: str) -> list[int]:
+        return block_depths(self.manifest.templates.get(template, ""))
+
     def change(self, i: int, j: int | None) -> None:
         """Recorded paragraph i changed into edited paragraph j, or deleted (j None)."""
         r = self.recorded[i]
@@ -338,9 +389,9 @@ class _Adoption:
         line_no = r.lines[0] if len(r.lines) == 1 else None
         line = lines[line_no - 1] if line_no and line_no <= len(lines) else ""
         after = self.edited[j].text if j is not None else "（已删除）"
-        why = _refuse_line(r, line, self.use)
+        why = _refuse_line(r, self.depths(r.template), self.use)
         if why or line_no is None:
-            self.result.refusals.append(Refusal(r.template, line_no, why or "", r.text, after))
+            self.result.refusals.append(Refusal(r.template, r.lines[0] if r.lines else None, why or "", r.text, after))
             return
         plan = self.plans.setdefault(r.template, _Plan())
         if j is None:
@@ -360,7 +411,7 @@ class _Adoption:
         lines = self.manifest.templates.get(base.template, "").split("\n")
         after = base.lines[-1] if anchor >= 0 else 0
         nxt = lines[after] if after < len(lines) else ""
-        inside = _refuse_line(base, lines[after - 1] if after else "", self.use) or nxt.lstrip().startswith("{%")
+        inside = _refuse_line(base, self.depths(base.template), self.use) or nxt.lstrip().startswith("{%")
         if anchor >= 0 and inside:
             self.result.refusals.append(
                 Refusal(base.template, after, "新段落的位置在条件措辞或循环之中", "（无）", paragraph.text)
@@ -371,13 +422,13 @@ class _Adoption:
         self.result.added += 1
 
 
-def _refuse_line(r, line: str, use) -> str | None:
+def _refuse_line(r, depths: list[int], use) -> str | None:
     if len(r.lines) != 1:
         return "这段由多行模板（条件措辞或循环）生成"
     if use.get((r.template, r.lines[0]), 0) > 1:
         return "这一模板行生成了多段（循环）"
-    if _CONDITIONAL.search(line):
-        return "改动所在的模板行含条件措辞或循环（{% %} 或 if）"
+    if r.lines[0] <= len(depths) and depths[r.lines[0] - 1] > 0:
+        return "这一模板行在多行的条件措辞或循环之中"
     return None
 
 
