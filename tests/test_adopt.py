@@ -148,13 +148,13 @@ def test_adopt_writes_the_edits_back_and_the_rebuilt_text_is_the_edited_text(edi
         "调集各类安全管理人员{{ ciie.safety_manager_trips }}人次，累计出动执法人员{{ ciie.officer_trips | approx(100) }}人次"
         in text
     )
-    assert '全年开展联合执法演练{{ unbound("12") }}次。' in text
+    assert '全年开展联合执法演练{{ unbound("12", "次") }}。' in text
     assert "2.拧紧应急管理法治建设责任链条" not in text
     assert (
         "依法不予立案{{ penalty_waivers.non_filing }}起，减免处罚金额{{ penalty_waivers.waived_amount | wan_yuan }}；"
         in text
     )
-    assert '同时组织{{ period.label }}法治培训{{ unbound("3") }}期，参训干部{{ unbound("210") }}人次。' in text
+    assert '同时组织{{ period.label }}法治培训{{ unbound("3", "期") }}，参训干部{{ unbound("210", "人次") }}。' in text
     assert "其中重大事故隐患{{ hazard_screening.major }}处，{% if" in text  # the refused edit is not written
     [line19] = [t for t in text.split("\n") if t.startswith("12.优化调整防汛指挥体系")]
     assert "制定并完成本区防汛专项指挥体系方案" in line19 and "{% if" in line19  # its conditional kept
@@ -175,7 +175,9 @@ def test_adopt_writes_the_edits_back_and_the_rebuilt_text_is_the_edited_text(edi
     traced = [f for f in manifest.figures if not f.placeholder]
     assert len(traced) == 83  # every figure still comes from its query (one was deleted)
     placeholders = [f for f in manifest.figures if f.placeholder]
-    assert sorted(f.text for f in placeholders) == sorted(["【待绑定：12】", "【待绑定：3】", "【待绑定：210】"])
+    assert sorted(f.text for f in placeholders) == sorted(
+        ["【待绑定：12次】", "【待绑定：3期】", "【待绑定：210人次】"]
+    )
 
 
 def test_a_draft_without_the_record_is_refused(sample_draft, sample_project, tmp_path):

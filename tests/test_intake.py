@@ -117,10 +117,11 @@ def test_a_report_of_our_own_shape_becomes_a_project_that_builds(tmp_path):
     sections = sorted(p.name for p in (tmp_path / "p" / "templates" / "sections").iterdir())
     assert sections == ["0-开头.txt", "1-工作开展情况.txt", "2-下一步工作.txt", "9-结尾.txt"]
     body = (tmp_path / "p" / "templates" / "sections" / "1-工作开展情况.txt").read_text(encoding="utf-8")
-    assert '（一）隐患排查。共检查运输企业{{ unbound("312") }}家次' in body
+    assert '（一）隐患排查。共检查运输企业{{ unbound("312", "家次") }}，' in body  # the unit in the call
     assert '{{ unbound("同比提高2.1个百分点") }}' in body
     assert (
-        '（1）重点时段。节假日出动执法人员{{ unbound("1.2万余") }}人次，查处违法行为{{ unbound("两百余") }}起' in body
+        '（1）重点时段。节假日出动执法人员{{ unbound("1.2万余", "人次") }}，查处违法行为{{ unbound("两百余", "起") }}。'
+        in body
     )
     assert "表：{{ period.label }}各乡镇检查情况" in body
     assert "单位：家次" in body
@@ -133,7 +134,7 @@ def test_a_report_of_our_own_shape_becomes_a_project_that_builds(tmp_path):
     built = runner.invoke(main, ["build", "-c", config_path, "-o", str(tmp_path / "draft.docx")])
     assert built.exit_code == 0, built.output
     text = "\n".join(read_paragraphs(tmp_path / "draft.docx"))
-    assert "共检查运输企业【待绑定：312】家次" in text
+    assert "共检查运输企业【待绑定：312家次】" in text
     assert "关于2025年上半年\n道路运输安全工作情况的报告" in text  # the title balanced on two lines
     highlighted = [
         r

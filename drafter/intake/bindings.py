@@ -184,6 +184,8 @@ def write_bindings(config, rows: list[BindingRow], columns: list[str], out: Path
         shown = "；".join(f"{ref} | {w}" for ref, w in row.suggested)
         first = row.suggested[0] if len(row.suggested) == 1 else (None, None)
         ws.append([n, _relative(u.path, root), u.line, u.index, u.sentence, u.original, first[0], first[1], shown])
+        if u.unit:  # the unit stays in the text: the number alone is bound
+            ws.cell(n + 1, 6).comment = _note(f"单位“{u.unit}”不属于绑定，绑定后照原文保留。")
     options = wb.create_sheet("选项")
     options.sheet_state = "hidden"
     for i, name in enumerate(columns, 1):
@@ -206,6 +208,12 @@ def write_bindings(config, rows: list[BindingRow], columns: list[str], out: Path
         cells[0].alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = "A2"
     write_atomically(out, wb.save, what="绑定表", hint="检查写权限；若该文件正在 Excel/WPS 中打开，请先关闭。")
+
+
+def _note(text: str):
+    from openpyxl.comments import Comment
+
+    return Comment(text, "drafter")
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -340,7 +348,7 @@ def _rewrite(path: Path, changes: dict[tuple[int, int], tuple[str, str]], result
                 if change is not None:
                     result.stale.append(f"{path.name}:{line_no} 第{count}个（{change[0]}）")
                 return m.group(0)
-            return change[1]
+            return change[1] + (m.group(2) or "")  # the unit goes back into the text
 
         lines[line_no - 1] = UNBOUND_CALL.sub(swap, lines[line_no - 1])
     write_atomically(

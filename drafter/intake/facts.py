@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Fact", "find_facts", "period_words"]
+__all__ = ["Fact", "find_facts", "period_words", "unit_after"]
 
 _ARABIC = r"\d+(?:,\d{3})*(?:\.\d+)?"
 _SCALE = r"(?:万亿|亿|万|千)?"
@@ -44,6 +44,22 @@ _SHIELDS = (
 )
 _AFTER_BLOCKED = re.compile(r"^(?:号|年|月|日|时|届|级|版|楼|室|号线)")
 _BEFORE_BLOCKED = re.compile(r"(?:第|No\.?|[A-Za-z_Ⅰ-Ⅻ·])$")
+
+
+# The unit a count is written with (1428人次): a binding's placeholder shows it with the number.
+UNIT = re.compile(
+    r"^(?:万人次|人次|家次|户次|件次|台次|车次|余人|平方米|公里|小时|[人家户项件起次处条份轮支名个批期场所座辆台吨天亩元])"
+)
+
+
+def unit_after(fact_text: str, rest: str) -> str:
+    """The unit that follows a number written without one (1428 → 人次 in 1428人次)."""
+    if fact_text.endswith(("%", "‰", "元", "个百分点")) or not re.search(
+        r"[\d万亿千余多一二三四五六七八九十百两]$", fact_text
+    ):
+        return ""
+    m = UNIT.match(rest)
+    return m.group(0) if m else ""
 
 
 @dataclass(frozen=True)

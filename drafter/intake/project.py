@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from drafter.errors import DrafterError
-from drafter.intake.facts import find_facts, period_words
+from drafter.intake.facts import find_facts, period_words, unit_after
 from drafter.intake.reading import Report, TableRows, read_report
 from drafter.project.scaffold import EXAMPLE_SOURCE, QUERY, InitResult, write_files
 from drafter.word.style import StyleSettings
 
-__all__ = ["FromReport", "init_from_report", "period_of_title", "template_line"]
+__all__ = ["FromReport", "init_from_report", "period_of_title", "template_line", "unbound_call"]
 
 _CN_QUARTER = {"一": 1, "二": 2, "三": 3, "四": 4}
 LABEL = re.compile(r"(\d{4})年(?:(度)|([上下])半年|第([一二三四])季度|(\d{1,2})月(?!\d{1,2}日))?")
@@ -57,6 +57,12 @@ def _escape(text: str) -> str:
     return re.sub(r"([{}%#])(?=[{}%#])", lambda m: "{{ '" + m.group(1) + "' }}", text)
 
 
+def unbound_call(number: str, unit: str = "") -> str:
+    """`{{ unbound("1428", "人次") }}`: a number to bind, with the unit written after it."""
+    args = json.dumps(number, ensure_ascii=False) + (", " + json.dumps(unit, ensure_ascii=False) if unit else "")
+    return "{{ unbound(" + args + ") }}"
+
+
 def template_line(text: str, year: int | None, label: str | None) -> tuple[str, int]:
     """One paragraph as a template line and how many numbers in it became bindings."""
     prefix = _OUTLINE.match(text)
@@ -66,9 +72,11 @@ def template_line(text: str, year: int | None, label: str | None) -> tuple[str, 
     pos = 0
     facts = find_facts(rest)
     for fact in facts:
+        if fact.start < pos:
+            continue
         out.append(period_words(_escape(rest[pos : fact.start]), year, label))
-        out.append("{{ unbound(" + json.dumps(fact.text, ensure_ascii=False) + ") }}")
-        pos = fact.end
+        out.append(unbound_call(fact.text, unit_after(fact.text, rest[fact.end :])))
+        pos = fact.end + len(unit_after(fact.text, rest[fact.end :]))
     out.append(period_words(_escape(rest[pos:]), year, label))
     return "".join(out), len(facts)
 

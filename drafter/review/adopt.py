@@ -33,8 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from drafter.errors import DrafterError
-from drafter.intake.facts import find_facts, period_words
-from drafter.intake.project import template_line
+from drafter.intake.facts import find_facts, period_words, unit_after
+from drafter.intake.project import template_line, unbound_call
 from drafter.review.scan import ScannedParagraph, scan_document
 
 __all__ = ["AdoptResult", "Refusal", "adopt"]
@@ -235,11 +235,12 @@ def _literal(text: str, new: list[bool], year: int | None, label: str | None) ->
     character) become bindings, the rest stays as written."""
     out, pos = [], 0
     for fact in find_facts(text):
-        if not any(new[fact.start : fact.end]):
+        if not any(new[fact.start : fact.end]) or fact.start < pos:
             continue
+        unit = unit_after(fact.text, text[fact.end :])
         out.append(_text(text[pos : fact.start], new[pos : fact.start], year, label))
-        out.append('{{ unbound("' + fact.text.replace('"', "") + '") }}')
-        pos = fact.end
+        out.append(unbound_call(fact.text, unit))
+        pos = fact.end + len(unit)
     out.append(_text(text[pos:], new[pos:], year, label))
     return "".join(out)
 
