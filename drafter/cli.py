@@ -171,6 +171,12 @@ _USAGE_IN_CHINESE = [
         lambda m: f"没有选项 {m[1]}" + (f"，是否想写 {m[2]}？" if m[2] else "。"),
     ),
     (
+        r"No such command '([^']+)'\. \(Did you mean one of: (.*)\?\)$",
+        lambda m: (
+            f"没有命令 {m[1]}，是否想写 {_closest(m[1], re.findall(chr(39) + '([^' + chr(39) + ']+)' + chr(39), m[2]))}？"
+        ),
+    ),
+    (
         r"No such command '([^']+)'\.(?: Did you mean '([^']+)'\?)?$",
         lambda m: f"没有命令 {m[1]}" + (f"，是否想写 {m[2]}？" if m[2] else "。"),
     ),
@@ -720,7 +726,7 @@ def master(config_path: Path, output: Path | None, force: bool) -> None:
 
 @main.command()
 @click.argument("directory", type=click.Path(path_type=Path))
-@click.option("--agency", required=True, help="发文机关名称，如 某某区市场监督管理局。")
+@click.option("--agency", default=None, help="发文机关名称，如 某某区市场监督管理局（用 --from 时取自原报告）。")
 @click.option(
     "--period",
     "period_kind",
@@ -736,14 +742,29 @@ def master(config_path: Path, output: Path | None, force: bool) -> None:
     "也可写含 {{ }} 的完整标题模板。",
 )
 @click.option("--force", is_flag=True, help="文件夹不是空的也写入：只补上缺少的文件，已有的文件一个也不改。")
+@click.option(
+    "--from",
+    "report",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="用本单位已有的报告（.docx；装有 LibreOffice 时也可 .doc/.wps）生成项目：结构、措辞照原文，数字待绑定。",
+)
 @handle_errors
-def init(directory: Path, agency: str, period_kind: str, title: str | None, force: bool) -> None:
+def init(
+    directory: Path, agency: str | None, period_kind: str, title: str | None, force: bool, report: Path | None
+) -> None:
     """新建一个项目：配置、公文母版、开头段和结尾语、一个部分、一条查询和一个示例台账（Excel）。
 
     写好后进入该文件夹运行 drafter build 即可生成草稿，drafter lint 检查；再把示例台账换成本单位的数据。
+    用 --from 报告.docx 时，项目照原报告写成，每个数字显示为【待绑定】，再用 drafter bindings / bind 绑定查询。
     """
     from drafter.project.scaffold import init_project
 
+    if report is not None:
+        _init_from(directory, report, force)
+        return
+    if not agency:
+        raise click.UsageError("缺少 --agency（发文机关名称）；或用 --from 报告.docx 从已有报告生成。")
     result = init_project(directory, agency=agency, period=period_kind, title=title, force=force)
     for path in result.written:
         click.echo(str(path))
@@ -979,3 +1000,123 @@ def sample_load(url: str, systems: tuple[str, ...], years: list[int], history: i
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# -- a project from an office's own report, and its numbers bound to queries ----------------
+
+
+def _init_from(directory: Path, report: Path, force: bool) -> None:
+    from drafter.intake.project import init_from_report
+
+    result = init_from_report(directory, report, force=force)
+    for path in result.written:
+        click.echo(str(path))
+    for path in result.kept:
+        _err(f"已存在，未改动：{path}")
+    for what in result.report.skipped if result.report else []:
+        _err(f"未带入：{what}")
+    _err(
+        f"已从 {report.name} 新建项目 {directory}：{len(result.sections)} 个正文文件，{result.facts} 个数字待绑定。"
+        f"下一步：cd {directory} && drafter build（数字显示为【待绑定】），drafter bindings 生成绑定表。"
+    )
+
+
+@main.command()
+@config_option
+@source_option
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), default=Path("绑定表.xlsx"), show_default=True, help="绑定表。"
+)
+@click.option("--force", is_flag=True, help="绑定表已存在时覆盖。")
+@handle_errors
+def bindings(config_path: Path, source_overrides, output: Path, force: bool) -> None:
+    """写出绑定表（.xlsx）：每个待绑定的数字一行，选查询.列和写法；当前数据中值相同的数字作为建议。"""
+    from drafter.intake.bindings import bindings_rows, write_bindings
+    from drafter.outputs import check_output_name
+
+    check_output_name(output, (".xlsx",), "绑定表", "-o 绑定表.xlsx")
+    if output.exists() and not force:
+        raise click.UsageError(f"{output} 已存在；加 --force 覆盖，或用 -o 换一个文件名。")
+    project, values = _current_values(config_path, dict(source_overrides))
+    rows = bindings_rows(project.config, values)
+    write_bindings(project.config, rows, sorted(values), output)
+    hinted = sum(1 for r in rows if r.suggested)
+    _err(f"已写出绑定表 {output}：{len(rows)} 个待绑定的数字，其中 {hinted} 个在当前数据中有值相同的数字可选。")
+
+
+def _current_values(config_path: Path, sources: dict[str, str]):
+    """The project and `query.column` → value of its current data (failed queries left out)."""
+    from drafter.builder import load_project, run_project
+    from drafter.intake.bindings import current_values
+
+    project = load_project(config_path, sources=sources)
+    run = run_project(project)
+    for failure in run.failures:
+        _err(f"警告：{failure}")
+    return project, current_values(run)
+
+
+@main.command()
+@click.argument("workbook", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@config_option
+@handle_errors
+def bind(workbook: Path, config_path: Path) -> None:
+    """按绑定表把选定的查询.列和写法写进正文模板（原模板先备份到 backup/），然后运行 lint。"""
+    from drafter.intake.bindings import apply_bindings
+    from drafter.linter import lint as run_lint
+    from drafter.project.config import load_config
+
+    config = load_config(config_path)
+    result = apply_bindings(config, workbook)
+    for place in result.stale:
+        _err(f"未写入（模板已改动，该处不再是原来的数字）：{place}")
+    if result.backup:
+        _err(f"原模板已备份到 {result.backup}")
+    _err(f"已绑定 {result.bound} 个数字，保留原文 {result.kept} 个，仍待绑定 {result.left} 个。")
+    findings = [f for f in run_lint(config_path) if not f.message.startswith("待绑定")]
+    for finding in findings:
+        click.echo(("警告：" if finding.severity == "warning" else "") + finding.render() + "\n")
+    if any(f.severity == "error" for f in findings):
+        _err("绑定后 lint 发现错误（见上）：改正绑定表后重新绑定，或从备份恢复。")
+        click.get_current_context().exit(2)
+
+
+@main.command()
+@click.argument("edited", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@config_option
+@click.option("--dry-run", is_flag=True, help="只显示模板将怎样改（diff），不写入。")
+@handle_errors
+def adopt(edited: Path, config_path: Path, dry_run: bool) -> None:
+    """把编辑在 Word 中改好的措辞写回模板：改了的段落、新增的段落、删去的段落（原模板先备份到 backup/）。
+
+    条件措辞、循环和表格中的改动不写回，列出改前改后的文字，请手工改模板。
+    """
+    from drafter.linter import lint as run_lint
+    from drafter.project.config import load_config
+    from drafter.review.adopt import adopt as run_adopt
+
+    config = load_config(config_path)
+    result = run_adopt(config, edited, dry_run=dry_run)
+    for diff in result.diffs.values():
+        click.echo(diff)
+    for refusal in result.refusals:
+        where = f"{refusal.template}" + (f":{refusal.line}" if refusal.line else "")
+        _err(f"未写回 {where}：{refusal.reason}")
+        if refusal.before or refusal.after:
+            _err(f"  原文：{refusal.before}\n  改后：{refusal.after}")
+    counts = (
+        f"改写 {result.changed} 段，新增 {result.added} 段，删去 {result.deleted} 段，未写回 {len(result.refusals)} 处"
+    )
+    if dry_run:
+        _err(f"（--dry-run，未写入）{counts}。")
+        return
+    if not result.written:
+        _err(f"模板没有需要改的地方（{counts}）。")
+        return
+    _err(f"已写回 {len(result.written)} 个模板：{counts}。原模板已备份到 {result.backup}")
+    findings = [f for f in run_lint(config_path) if f.severity == "error"]
+    for finding in findings:
+        click.echo(finding.render() + "\n")
+    if findings:
+        _err("写回后 lint 发现错误（见上）：请改正，或从备份恢复。")
+        click.get_current_context().exit(2)

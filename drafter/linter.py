@@ -24,4 +24,28 @@ def lint(config_path: str | Path = "config.yaml") -> list[Finding]:
         findings += [
             replace(Finding.from_error(e), severity="warning") for e in spreadsheet_problems(validation.config)
         ]
+        findings += unbound_findings(validation.config)
     return findings
+
+
+def unbound_findings(config) -> list[Finding]:
+    """A warning for every number of a report made into a project (`init --from`) that is not
+    bound to a query yet: its file, line and sentence."""
+    from drafter.errors import DrafterError
+    from drafter.intake.bindings import unbound_places
+
+    try:
+        places = unbound_places(config)
+    except DrafterError:
+        return []  # a missing section folder is a finding of the validation pass already
+    return [
+        Finding(
+            f"待绑定的数字“{u.original}”（本行第 {u.index} 个）",
+            path=u.path,
+            line=u.line,
+            context=u.sentence,
+            hint="运行 drafter bindings 生成绑定表，选好查询.列和写法后 drafter bind 绑定表.xlsx。",
+            severity="warning",
+        )
+        for u in places
+    ]

@@ -56,12 +56,15 @@ CALLS = st.one_of(
     st.tuples(st.just("approx"), st.one_of(st.just(()), st.tuples(st.sampled_from([10, 100, 1000])))),
     st.tuples(st.just("pct"), st.one_of(st.just(()), st.tuples(st.integers(0, 4)))),
     st.tuples(st.just("wan_yuan"), st.one_of(st.just(()), st.tuples(st.integers(0, 4)))),
+    st.tuples(st.just("to_wan"), st.one_of(st.just(()), st.tuples(st.integers(0, 4)))),
     st.tuples(
         st.just("yoy"),
         st.tuples(st.one_of(st.none(), st.integers(-(10**9), 10**9), st.decimals(allow_nan=False, places=3))),
     ),
     # digits and fixed=True (keep trailing zeros), positionally as the filters take them
-    st.tuples(st.sampled_from(["num", "pct", "wan_yuan", "yuan"]), st.tuples(st.integers(0, 4), st.booleans())),
+    st.tuples(
+        st.sampled_from(["num", "pct", "wan_yuan", "to_wan", "yuan"]), st.tuples(st.integers(0, 4), st.booleans())
+    ),
     st.tuples(
         st.sampled_from(["mom", "pp"]),
         st.tuples(st.one_of(st.none(), st.integers(-(10**9), 10**9), st.decimals(allow_nan=False, places=3))),
@@ -276,5 +279,8 @@ def test_any_database_text_reads_back_from_the_draft(text_project, value):
 
 
 def test_the_fuzzed_filters_are_all_the_format_filters():
-    names = {"num", "yuan", "date_cn", "month_cn", "cn_num", "wan", "approx", "pct", "wan_yuan", "yoy", "mom", "pp"}
+    names = {
+        *("num", "yuan", "date_cn", "month_cn", "cn_num", "wan", "approx", "pct", "wan_yuan", "to_wan"),
+        *("yoy", "mom", "pp"),
+    }
     assert names == set(FORMAT_FILTERS)

@@ -119,7 +119,7 @@ def test_a_title_names_the_document_and_its_closing_line(tmp_path, monkeypatch):
     year = dt.date.today().year - 1
     assert draft.name == f"北岸市城市管理局{year}年度执法检查情况通报（草稿）.docx"
     text = [p for p in read_paragraphs(draft) if p.strip()]
-    assert text[0].replace("\n", "") == f"北岸市城市管理局关于{year}年度执法检查情况通报"
+    assert text[0].replace("\n", "") == f"北岸市城市管理局关于{year}年度执法检查情况的通报"  # 关于…的通报
     assert "特此通报。" in text
 
 

@@ -80,6 +80,10 @@ def test_a_new_draft_stores_the_same_json_as_format_1(project, tmp_path):
     # have no condition over figures), a figure's wording and failed rules only where there are some.
     assert new.pop("wordings") == [] and "rules" not in new
     assert not any("wording" in f for f in new["figures"])
+    # Issue 24 adds each paragraph's template lines and the templates' text (for drafter adopt).
+    paragraphs, templates = new.pop("paragraphs"), new.pop("templates")
+    assert paragraphs[0]["template"] == "templates/sections/1-工作.txt" and paragraphs[0]["lines"] == [1]
+    assert set(templates) == {p["template"] for p in paragraphs}
     assert new == old
 
 

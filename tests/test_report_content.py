@@ -436,7 +436,7 @@ def _numbers(text: str) -> list[str]:
 def test_a_year_the_databases_hold_nothing_for_is_drafted_with_a_warning(project, tmp_path):
     result = build(project, year=2023, output=tmp_path / "2023.docx")
     assert result.warnings == [
-        "2023 年度的查询结果全部为 0 或空：数据库中可能还没有该年度的数据，"
+        "该年度没有数据：2023 年度的查询结果全部为 0 或空，数据库中可能还没有该年度的数据，"
         "请核对 --year 或 config.yaml 的 report.year。"
     ]
     text = "\n".join(read_paragraphs(result.path))
@@ -444,7 +444,8 @@ def test_a_year_the_databases_hold_nothing_for_is_drafted_with_a_warning(project
     # Counts are 0; a rate over a count of 0 cannot be computed and waits for the editor.
     reasons = {o.reason for o in result.registry.placeholders}
     assert reasons and all(r.startswith("分母 ") and r.endswith(" 为 0") for r in reasons)
-    assert "整改率【待补充：(inspections.hazards_cleared/inspections.hazards_found)】" in text
+    # a computed figure is named by what it is, not by an internal expression
+    assert "整改率【待补充：全年执法检查：出动执法人员、检查企业、重点监管企业、发现和消除隐患】" in text
     # The reviewer's check agrees with the data, and says what still waits for a figure.
     from drafter import check
 

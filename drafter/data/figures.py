@@ -599,6 +599,9 @@ class FigureRegistry:
     renamed: dict[str, str] = field(default_factory=dict)
     # Tables waiting to be built once the figures are numbered: (placeholder paragraph, TableBlock).
     pending_tables: list[Any] = field(default_factory=list)
+    # Paragraphs of the section templates (drafter.text.sections.Paragraph), in render order,
+    # with the template lines that made them: the manifest records them for `drafter adopt`.
+    paragraphs: list[Any] = field(default_factory=list)
 
     def current_id(self, occ_id: str) -> str:
         return self.renamed.get(occ_id, occ_id)

@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from drafter.data.spreadsheets import is_spreadsheet, load_tables
 from drafter.errors import DrafterError, SourceError
 from drafter.masking import masked_url
 from drafter.project.config import Config, SourceSettings, load_config
@@ -77,6 +78,9 @@ def inspect_sources(
     reports = []
     for name, settings in config.sources.items():
         report = SourceReport(name, masked_url(settings.url), settings.description or "")
+        if is_spreadsheet(settings.url):
+            reports.append(_spreadsheet(settings, report))
+            continue
         try:
             engine = open_engine(name, settings)
         except SourceError as exc:
@@ -99,6 +103,26 @@ def inspect_sources(
             engine.dispose()
         reports.append(report)
     return reports
+
+
+def _spreadsheet(settings: SourceSettings, report: SourceReport) -> SourceReport:
+    """A workbook or CSV folder: no server and no account; drafter reads the file into an
+    in-memory copy, so the file itself is never written."""
+    path = Path(settings.url)
+    report.engine = "CSV 文件夹" if path.is_dir() else ("CSV 文件" if path.suffix.lower() == ".csv" else "Excel 工作簿")
+    try:
+        tables, _ = load_tables(path)
+    except SourceError as exc:
+        report.error = exc
+        return report
+    report.version = (
+        "、".join(t.name for t in tables[:8]) + ("等" if len(tables) > 8 else "") + f"（{len(tables)} 张表）"
+    )
+    report.read_only = True
+    report.can_write = False
+    report.superuser = False
+    report.time_limit = f"{settings.timeout:g} 秒"
+    return report
 
 
 def _inspect(conn: Connection, settings: SourceSettings, report: SourceReport) -> None:

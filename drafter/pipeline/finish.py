@@ -100,17 +100,18 @@ def empty_period_warnings(run: RunResult, period: Period | int) -> list[str]:
         for key, result in run.results.items()
         if result.ok and key == result.spec.name
         for f in result.figures()
+        if not isinstance(f.value, str)  # a query listing every unit by name still gives names
     ]
     if not values or any(v not in (None, 0) for v in values):
         return []
     if isinstance(period, int) or period.kind == "year":
         year = period if isinstance(period, int) else period.year
         return [
-            f"{year} 年度的查询结果全部为 0 或空：数据库中可能还没有该年度的数据，"
+            f"该年度没有数据：{year} 年度的查询结果全部为 0 或空，数据库中可能还没有该年度的数据，"
             "请核对 --year 或 config.yaml 的 report.year。"
         ]
     return [
-        f"{period.label}的查询结果全部为 0 或空：数据库中可能还没有该期间的数据，"
+        f"该期间没有数据：{period.label}的查询结果全部为 0 或空，数据库中可能还没有该期间的数据，"
         "请核对 --period 或 config.yaml 的 report.period。"
     ]
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from drafter.errors import DrafterError
 from drafter.project.period import KINDS
 
-__all__ = ["PERIOD_KINDS", "InitResult", "example_rows", "init_project"]
+__all__ = ["PERIOD_KINDS", "InitResult", "example_rows", "init_project", "write_files"]
 
 # The period kinds `drafter init --period` takes: those a project may default to.
 PERIOD_KINDS: tuple[str, ...] = KINDS
@@ -60,7 +60,10 @@ def _title_templates(title: str | None) -> tuple[str, str]:
     if title and "{{" in title:
         return title, "{{ agency }}" + label + "报告（草稿）.docx"
     name = (title or "工作情况的报告").strip()
-    short = name.replace("的报告", "报告")
+    kind = name[-2:]
+    if kind in ("报告", "通报", "通知", "意见", "请示") and len(name) > 2 and not name.endswith("的" + kind):
+        name = name[:-2] + "的" + kind  # 关于…执法检查情况的通报: 关于 wants 的 before the kind of document
+    short = name.replace("的" + kind, kind)
     return "{{ agency }}关于" + label + name, "{{ agency }}" + label + short + "（草稿）.docx"
 
 
@@ -192,6 +195,28 @@ def init_project(
         raise DrafterError("发文机关名称不能为空", hint="用 --agency 写本单位名称，如 --agency 某某区市场监督管理局。")
     if period not in PERIOD_KINDS:
         raise DrafterError(f"不支持的期间类型“{period}”", hint=f"可选：{'、'.join(PERIOD_KINDS)}。")
+    from drafter.word.master import build_master
+
+    files: list[tuple[str, str | Callable[[Path], None]]] = [
+        ("config.yaml", _config_text(agency, period, title, today)),
+        ("templates/report.docx", lambda p: build_master(p)),
+        ("templates/sections/0-开头.txt", OPENING),
+        ("templates/sections/1-主要工作.txt", SECTION),
+        ("templates/sections/9-结尾.txt", _closing(title) + "\n"),
+        ("queries/items.sql", QUERY),
+    ]
+    result = InitResult(root)
+    write_files(result, files, today, force=force)
+    return result
+
+
+def write_files(result: InitResult, files: list, today: dt.date, *, force: bool) -> None:
+    """Write `files` ((relative path, text or writer)) and the example 台账 into `result.root`:
+    refused for a folder that holds anything unless `force`, and even then no file that exists
+    is overwritten (it is listed in `result.kept`)."""
+    from drafter.outputs import write_atomically
+
+    root = result.root
     if root.exists() and not root.is_dir():
         raise DrafterError("目标已存在且不是文件夹，未写入", path=root, hint="换一个文件夹名。")
     if root.is_dir() and any(root.iterdir()) and not force:
@@ -200,8 +225,6 @@ def init_project(
             path=root,
             hint="换一个新文件夹；或加 --force 只补上缺少的文件（已有的文件一个也不改）。",
         )
-    from drafter.outputs import write_atomically
-    from drafter.word.master import build_master
 
     def text(content: str) -> Callable[[Path], None]:
         def write(path: Path) -> None:
@@ -209,22 +232,12 @@ def init_project(
 
         return write
 
-    files: list[tuple[str, Callable[[Path], None]]] = [
-        ("config.yaml", text(_config_text(agency, period, title, today))),
-        ("templates/report.docx", lambda p: build_master(p)),
-        ("templates/sections/0-开头.txt", text(OPENING)),
-        ("templates/sections/1-主要工作.txt", text(SECTION)),
-        ("templates/sections/9-结尾.txt", text(_closing(title) + "\n")),
-        ("queries/items.sql", text(QUERY)),
-        (EXAMPLE_SOURCE, lambda p: _write_workbook(p, today)),
-    ]
-    result = InitResult(root)
-    for relative, write in files:
+    for relative, content in [*files, (EXAMPLE_SOURCE, lambda p: _write_workbook(p, today))]:
         target = root / relative
         if target.exists():
             result.kept.append(target)
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
+        write = text(content) if isinstance(content, str) else content
         write_atomically(target, write, what=relative, hint="检查磁盘空间和写权限。")
         result.written.append(target)
-    return result

@@ -623,6 +623,7 @@ def _scan(
                     hint="可用的判断如 is defined、is none、is number；见 Jinja 文档。",
                 )
             )
+    _filter_precedence(found, place, path, findings)
     # Compiling checks filter and test names: let it pass over the unknowns reported above.
     env.filters.update({n.name: str for n in found[nodes.Filter] if n.name not in env.filters})
     env.tests.update({n.name: bool for n in found[nodes.Test] if n.name not in env.tests})
@@ -726,6 +727,31 @@ def _scan(
         if node.ctx == "load" and node.name in free and id(node) not in columns_seen:
             line, where, context = place(node.lineno, node.name)
             uses.append(_Use(node.name, None, path, line, where, context, id(node) in printed))
+
+
+_OPERATORS = {nodes.Add: "+", nodes.Sub: "-", nodes.Mul: "*", nodes.Div: "/", nodes.FloorDiv: "//", nodes.Mod: "%"}
+
+
+def _filter_precedence(found, place, path: Path, findings: list[Finding]) -> None:
+    """`(a + b) / c | pct(1)` formats only `c` (`|` binds before `/`), then divides by text:
+    told at lint, with the parentheses to write."""
+    from drafter.text.environment import FORMAT_FILTERS
+
+    for kind, sign in _OPERATORS.items():
+        for node in found[kind]:
+            for side in (node.left, node.right):
+                if isinstance(side, nodes.Filter) and side.name in FORMAT_FILTERS:
+                    line, where, context = place(node.lineno, f"| {side.name}")
+                    findings.append(
+                        Finding(
+                            f"过滤器 {side.name} 只作用在“{sign}”一侧的数上，算式的其余部分会拿格式化后的文字去算",
+                            path,
+                            line,
+                            where,
+                            context=context,
+                            hint=f"“|”比“{sign}”先结合：给整个算式加括号，如 {{{{ ((a + b) / c) | {side.name}(1) }}}}。",
+                        )
+                    )
 
 
 def _key_of(node: nodes.Getattr | nodes.Getitem) -> str | None:

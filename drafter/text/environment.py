@@ -48,6 +48,7 @@ FORMAT_FILTERS: dict[str, Callable[..., str]] = {
     "approx": numbers.approx,
     "pct": numbers.pct,
     "wan_yuan": numbers.wan_yuan,
+    "to_wan": numbers.to_wan,
     "yuan": numbers.yuan,
     "date_cn": numbers.date_cn,
     "month_cn": numbers.month_cn,
@@ -182,7 +183,15 @@ def poison_mark(poison_id: str) -> str:
 POISONED = re.compile(f"{POISON_OPEN}([^{POISON_CLOSE}]*){POISON_CLOSE}")
 
 
-def placeholder(ref: str) -> str:
+_PLAIN_REF = re.compile(r"[\w.]+")
+
+
+def placeholder(ref: str, description: str = "") -> str:
+    """【待补充：…】: a figure named as the templates name it (`q.col`); one computed or taken
+    from a row (`(a/b)`, `rows[0].x`) by what it is, its query's description, for a reader
+    does not read internal expressions."""
+    if description and not _PLAIN_REF.fullmatch(ref):
+        return f"【待补充：{description}】"
     return f"【待补充：{ref}】"
 
 
@@ -243,7 +252,13 @@ def _unavailable(
         )
     template, line = template_position()
     return registry.record(
-        figure, placeholder(ref), filter_name, placeholder=True, reason=reason, template=template, line=line
+        figure,
+        placeholder(ref, figure.description),
+        filter_name,
+        placeholder=True,
+        reason=reason,
+        template=template,
+        line=line,
     )
 
 
@@ -553,6 +568,9 @@ def make_environment(
     env.filters["cn_sep"] = cn_sep
     env.filters["join_cn"] = make_join_cn(registry, finalize)
     env.globals["chart"] = make_chart_function(registry)
+    from drafter.text.unbound import make_unbound
+
+    env.globals["unbound"] = make_unbound(registry)
     return env
 
 

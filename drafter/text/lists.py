@@ -19,7 +19,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from drafter.data.figures import Figure, FigureRegistry, Row
+from drafter.data.figures import Figure, FigureRegistry, FigureUnavailable, Row
 from drafter.errors import TemplateError
 
 
@@ -52,12 +52,28 @@ def _sort_key(row: Row, column: str) -> tuple[int, Any]:
     return (0, -Decimal(str(value)) if isinstance(value, float) else -Decimal(value))
 
 
+EMPTY_LIST = "该期间没有数据：排名所用的查询没有返回任何一行"
+
+
 def top(rows: Any, n: int = 5, by: str | None = None) -> list[Row]:
-    """The first `n` rows, ranked by column `by` from the largest (ties keep the query's order;
-    NULLs last); without `by`, in the query's own order (ORDER BY in the SQL)."""
+    """The first `n` rows, ranked by column `by` from the largest; without `by`, in the query's
+    own order (ORDER BY in the SQL). NULLs come last.
+
+    Ties (并列): rows of equal value keep the query's order, so the n-th place goes to the tie
+    the SQL lists first and the others are left out; to rank ties by a second column, sort in
+    the SQL (ORDER BY value DESC, name) and write top(n) without `by`.
+
+    No rows at all (a period without data): the sentence cannot be written ("依次为" followed by
+    nothing), so it becomes a placeholder 【待补充】 with that reason."""
     items = _rows_of(rows, "top")
     if not isinstance(n, int) or isinstance(n, bool) or n < 0:
         raise TemplateError(f"top 的个数“{n}”不是正整数", hint='如 top(5, "列名")：取前 5 项。')
+    if not items and n > 0:
+        raise FigureUnavailable(
+            EMPTY_LIST,
+            figure=Figure(None, "top()", (), "排名列表（该期间没有数据）", EMPTY_LIST),
+            hint="核对期间；或在模板中先用 {% if 查询名 %} 判断列表是否为空，另写没有数据时的措辞。",
+        )
     if by is not None:
         items = sorted(items, key=lambda r: _sort_key(r, by))
     return items[:n]

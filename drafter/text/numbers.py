@@ -24,8 +24,8 @@ _MAX_ADJUSTED = 1000
 _MAX_DIGITS = 20
 
 
-def _refuse(v, what: str = "a number") -> TypeError:
-    return TypeError(f"expected {what}, got {v!r} ({type(v).__name__})")
+def _refuse(v, what: str = "数") -> TypeError:
+    return TypeError(f"应是{what}，得到的是 {v!r}（{type(v).__name__}）")
 
 
 def to_decimal(v) -> Decimal:
@@ -50,9 +50,9 @@ def to_decimal(v) -> Decimal:
     else:
         raise _refuse(v)
     if not d.is_finite():
-        raise ValueError(f"not a finite number: {v!r}")
+        raise ValueError(f"不是有限的数：{v!r}")
     if d and abs(d.adjusted()) > _MAX_ADJUSTED:
-        raise ValueError(f"{v!r} is too large or too small to write in a report")
+        raise ValueError(f"{v!r} 太大或太小，不能写进报告")
     if d == d.to_integral_value():
         d = Decimal(int(d))  # exact at any size, unlike quantize under a context
     return d
@@ -79,7 +79,7 @@ def _written(d: Decimal, digits: int, fixed: bool) -> str:
 
 def _check_digits(digits) -> int:
     if isinstance(digits, bool) or not isinstance(digits, int) or not 0 <= digits <= _MAX_DIGITS:
-        raise ValueError(f"digits must be an integer from 0 to {_MAX_DIGITS}, got {digits!r}")
+        raise ValueError(f"小数位数应是 0 到 {_MAX_DIGITS} 的整数，写的是 {digits!r}")
     return digits
 
 
@@ -142,7 +142,7 @@ def wan(v, digits: int = 0, approx: bool = True, fixed: bool = False) -> str:
 def approx(v, unit: int | None = None) -> str:
     """312, 100 → "300余"; 300, 100 → "300"; unit None keeps two significant digits."""
     if unit is not None and (isinstance(unit, bool) or not isinstance(unit, int) or unit <= 0):
-        raise ValueError(f"unit must be a positive integer, got {unit!r}")
+        raise ValueError(f"取整单位应是正整数，写的是 {unit!r}")
     d = to_decimal(v)
 
     def fmt(x: Decimal) -> str:
@@ -166,10 +166,18 @@ def pct(v, digits: int = 2, fixed: bool = False) -> str:
 
 
 def wan_yuan(v, digits: int = 4, fixed: bool = False) -> str:
-    """Money in 元 written in 万元: 11872100 → "1187.21万元"; 8942845 → "894.2845万元";
+    """Money in 元 written in 万元, to the 元 by default (4 decimals, trailing zeros dropped):
+    11872100 → "1187.21万元"; 8942845 → "894.2845万元"; 31117796, 2 → "3111.78万元";
     254000, 2, fixed=True → "25.40万元"."""
     digits = _check_digits(digits)
     return _written(_round(to_decimal(v), -4, digits, ROUND_HALF_UP), digits, fixed) + "万元"
+
+
+def to_wan(v, digits: int = 2, fixed: bool = False) -> str:
+    """A number in 万 without a unit, for a table cell under 单位：万元 (or 万人次):
+    31117796 → "3111.78"; 254000, 2, fixed=True → "25.40"; 31117796, 0 → "3112"."""
+    digits = _check_digits(digits)
+    return _written(_round(to_decimal(v), -4, digits, ROUND_HALF_UP), digits, fixed)
 
 
 def yuan(v, digits: int | None = None, fixed: bool = False) -> str:
@@ -192,8 +200,8 @@ def _as_date(v) -> dt.date:
                 return dt.datetime.fromisoformat(text).date()
             except ValueError:
                 pass
-        raise ValueError(f"not an ISO date (YYYY-MM-DD): {v!r}")
-    raise _refuse(v, "a date")
+        raise ValueError(f"不是 YYYY-MM-DD 格式的日期：{v!r}")
+    raise _refuse(v, "日期")
 
 
 def date_cn(v) -> str:
@@ -216,10 +224,10 @@ def cn_num(n) -> str:
     """12 → "十二"; 101 → "一百零一"; 110 → "一百一十"; 0 to 9999, as 公文 ordinals write them."""
     d = to_decimal(n)
     if d != d.to_integral_value():
-        raise ValueError(f"cn_num takes a whole number, got {n!r}")
+        raise ValueError(f"cn_num 只能写整数，得到的是 {n!r}")
     n = int(d)
     if not 0 <= n <= 9999:
-        raise ValueError(f"cn_num takes 0 to 9999, got {n}")
+        raise ValueError(f"cn_num 只能写 0 到 9999，得到的是 {n}")
     if n == 0:
         return "零"
     out, gap = [], False
@@ -251,14 +259,14 @@ CHANGE_WORDS = {"增长": ("增长", "下降"), "增加": ("增加", "减少"), 
 
 def _change_words(words: str) -> tuple[str, str]:
     if not isinstance(words, str):
-        raise _refuse(words, "words such as 增长 or 增加/减少")
+        raise _refuse(words, "增长、增加/减少这样的词")
     if "/" in words:
         up, _, down = words.partition("/")
         if up.strip() and down.strip():
             return up.strip(), down.strip()
     if words in CHANGE_WORDS:
         return CHANGE_WORDS[words]
-    raise ValueError(f"words must be one of {'、'.join(CHANGE_WORDS)} or 'up/down', got {words!r}")
+    raise ValueError(f"措辞应是 {'、'.join(CHANGE_WORDS)} 之一或“增/减”，写的是 {words!r}")
 
 
 def _rounded_units(value: Fraction, digits: int) -> int:
@@ -344,7 +352,7 @@ def mom(
 def _relative_change(current, previous, digits, words, prefix, flat, fixed, same) -> str:
     cur, prev = to_decimal(current), to_decimal(previous)
     if prev == 0:
-        raise ValueError("a relative change needs a previous value other than 0")
+        raise ValueError("上期数为 0，无法计算增减幅度")
     # |cur - prev| / |prev| as a percentage, rounded half-up in exact fractions: a
     # quotient like 12.4499… is never rounded twice (to 28 digits, then to 1) into 12.5.
     change = (Fraction(cur) - Fraction(prev)) / abs(Fraction(prev)) * 100

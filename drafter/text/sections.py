@@ -56,6 +56,9 @@ class Paragraph:
     level: int
     text: str  # with figure markers
     part: str  # the section it belongs to
+    # The template file and the lines whose output made it (one line for plain text; several
+    # for a conditional block or a loop), for `drafter adopt`; None where it is not known.
+    source: tuple[Path, tuple[int, ...]] | None = None
 
     @property
     def plain(self) -> str:
@@ -165,7 +168,7 @@ def render_section(
 
         note_query_names(tracer, context)
     try:
-        rendered = template.render(context)
+        rendered, origins = _render_traced(env, template, context, mark_table_lines(source))
     except Exception as exc:
         raise template_error(exc, path, source, context, filename) from exc
     part = path.stem
@@ -179,7 +182,10 @@ def render_section(
             blocks.append(table)
             registry.tables.append(table)
 
-    for raw_line in _settle_poisons(env, rendered, source, registry):
+    settled = _settle_poisons(env, rendered, source, registry)
+    if len(settled) != len(origins):  # a poisoned block changed the lines: origins unknown
+        origins = [()] * len(settled)
+    for raw_line, origin in zip(settled, origins):
         for piece in split_marked_rows(raw_line):
             line_no, text = line_of(piece)
             text = text.strip()
@@ -227,7 +233,9 @@ def render_section(
             text = _normalise_outline(text, level)
             if level == 1:
                 part = strip_marks(text)
-            blocks.append(Paragraph(level, text, part))
+            paragraph = Paragraph(level, text, part, (path, origin) if origin else None)
+            blocks.append(paragraph)
+            registry.paragraphs.append(paragraph)
             for occ_id in marked_ids(text):
                 registry.occurrences[occ_id].part = part
     close_table()
@@ -241,6 +249,44 @@ def render_section(
                     for occ_id in marked_ids(cell):
                         registry.occurrences[occ_id].part = block.part
     return blocks
+
+
+def _render_traced(env, template, context: dict[str, Any], template_source: str) -> tuple[str, list[tuple[int, ...]]]:
+    """The rendered text, and for each of its lines the template lines whose output made it
+    (Jinja's debug info maps the line the render function yields from to the template line)."""
+    ctx = template.new_context(dict(context))
+    chunks: list[str] = []
+    lines: list[int | None] = []
+    try:
+        generator = template.root_render_func(ctx)
+        for chunk in generator:
+            frame = generator.gi_frame
+            chunks.append(chunk)
+            lines.append(template.get_corresponding_lineno(frame.f_lineno) if frame is not None else None)
+    except Exception:
+        env.handle_exception()
+    origins: list[list[int]] = [[]]
+    for chunk, line in zip(chunks, lines):
+        pieces = chunk.split("\n")
+        for k, piece in enumerate(pieces):
+            if k:
+                origins.append([])
+            at = None if line is None else line + k  # template text runs on line by line
+            if piece.strip() and at is not None and at not in origins[-1]:
+                origins[-1].append(at)
+    text = "".join(chunks)
+    silent = _silent_lines(template_source)
+    return text, [tuple(n for n in o if n not in silent or len(o) == 1) for o in origins[: len(text.splitlines())]]
+
+
+_TAGS = re.compile(r"\{#.*?#\}|\{%.*?%\}", re.S)
+
+
+def _silent_lines(source: str) -> set[int]:
+    """Lines that print nothing themselves (a comment, a block tag): text whose whitespace
+    control (`-#}`) joined it to such a line is not theirs."""
+    blanked = _TAGS.sub(lambda m: "\n" * m.group(0).count("\n"), source)  # lines keep their numbers
+    return {n for n, line in enumerate(blanked.splitlines(), 1) if not line.strip()}
 
 
 _BLOCK_LINE = re.compile(r"\s*(?:\{%-?.*?-?%\}\s*)+")
@@ -272,7 +318,7 @@ def _settle_poisons(env, rendered: str, source: str, registry: FigureRegistry) -
         block = _BLOCK_LINE.fullmatch(text_line) is not None and line.strip().startswith(match.group(0))
         mark = registry.record(
             poison.figure,
-            placeholder(poison.figure.ref),
+            placeholder(poison.figure.ref, poison.figure.description),
             "num",
             placeholder=True,
             reason=f"{poison.reason}；本段的条件或算式用到了它，整段以【待补充】代替",

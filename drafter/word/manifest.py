@@ -112,6 +112,16 @@ class FigureEntry(_Entry):
     cell: CellRef | None = None
 
 
+class ParagraphEntry(_Entry):
+    """A paragraph of the section templates as the build wrote it, and where it came from:
+    the template file and the lines whose output made it (`drafter adopt`)."""
+
+    template: str
+    lines: list[int]
+    text: str  # as a reader sees it
+    figures: list[list[Any]] = Field(default_factory=list)  # [id, start, end] within text
+
+
 class QueryEntry(_Entry):
     """A query as it ran (SQL, parameters, columns), or the error it failed with."""
 
@@ -185,6 +195,10 @@ class Manifest(_Entry):
     rules: list[dict[str, Any]] = Field(default_factory=list)
     refreshed_at: str | None = None
     refreshed_from: str | None = None
+    # Paragraphs with their template lines, and the section templates' text at build time,
+    # so that `drafter adopt` can write an editor's wording back (absent from older drafts).
+    paragraphs: list[ParagraphEntry] = Field(default_factory=list)
+    templates: dict[str, str] = Field(default_factory=dict)
 
     @property
     def has_wordings(self) -> bool:
@@ -287,7 +301,41 @@ def manifest_data(
     )
     if rules:  # only where there are some: a clean draft stores what format 1 stored, plus its wordings
         data.rules = rules
+    paragraphs, templates = paragraph_entries(registry, root)
+    if paragraphs:
+        data.paragraphs, data.templates = paragraphs, templates
     return data
+
+
+def paragraph_entries(registry: FigureRegistry, root: Path) -> tuple[list[ParagraphEntry], dict[str, str]]:
+    """Each paragraph of the section templates with its source lines and figure spans (ids as
+    the draft numbers them), and the text of the templates they came from."""
+    from drafter.data.figures import MARKED, strip_wording_marks
+
+    entries, templates = [], {}
+    for paragraph in registry.paragraphs:
+        if paragraph.source is None:
+            continue
+        path, lines = paragraph.source
+        name = _relative(path, root)
+        if name not in templates:
+            templates[name] = path.read_text(encoding="utf-8-sig")
+        text, spans, pos = [], [], 0
+        marked = strip_wording_marks(paragraph.text)
+        last = 0
+        for m in MARKED.finditer(marked):
+            chunk = marked[last : m.start()]
+            text.append(chunk)
+            pos += len(chunk)
+            occ_id = registry.current_id(m.group(1))
+            if occ_id in registry.occurrences:
+                spans.append([occ_id, pos, pos + len(m.group(2))])
+            text.append(m.group(2))
+            pos += len(m.group(2))
+            last = m.end()
+        text.append(marked[last:])
+        entries.append(ParagraphEntry(template=name, lines=list(lines), text="".join(text), figures=spans))
+    return entries, templates
 
 
 def wording_entry(w) -> WordingEntry:
