@@ -14,9 +14,9 @@ import pytest
 from click.testing import CliRunner
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from reading import read_paragraphs
 
 from drafter.cli import main
-from drafter.review.reading import read_paragraphs
 from drafter.review.scan import control_id
 from drafter.word.manifest import read_manifest
 

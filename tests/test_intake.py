@@ -14,12 +14,12 @@ import pytest
 from click.testing import CliRunner
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml.ns import qn
+from reading import read_paragraphs
 
 from drafter.cli import main
 from drafter.intake.bindings import KEEP, WRITINGS, _formatted, current_values
 from drafter.intake.facts import find_facts, period_words
 from drafter.intake.project import init_from_report, period_of_title
-from drafter.review.reading import read_paragraphs
 from drafter.word.manifest import read_manifest
 
 REPO = Path(__file__).resolve().parents[1]

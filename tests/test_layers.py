@@ -27,6 +27,7 @@ LAYERS = {
     "word": 4,
     "review": 5,
     "pipeline": 5,
+    "intake": 5,  # a Word report read into a project: reads word/, writes project files
     "builder": 5,  # the old module names of the pipeline's public names
     "batch": 5,
     "linter": 5,

@@ -91,8 +91,9 @@ def test_top_keeps_the_query_order_for_ties_and_an_empty_list_is_no_sentence():
 def test_a_period_without_data_says_so_and_no_sentence_ends_in_yici_wei(tmp_path):
     project = tmp_path / "bulletin"
     shutil.copytree(REPO / "examples" / "bulletin", project)
+    from reading import read_paragraphs
+
     from drafter import build
-    from drafter.review.reading import read_paragraphs
 
     result = build(project / "config.yaml", period="2019Q1", output=tmp_path / "d.docx")
     assert any(w.startswith("该期间没有数据：2019年第一季度") for w in result.warnings)

@@ -38,6 +38,7 @@ from drafter.data.figures import (
 )
 from drafter.errors import DataError, DrafterError, TemplateError, numbered_context
 from drafter.text import numbers
+from drafter.text.unbound import make_unbound
 
 __all__ = ["strip_internal_marks"]
 
@@ -568,9 +569,7 @@ def make_environment(
     env.filters["cn_sep"] = cn_sep
     env.filters["join_cn"] = make_join_cn(registry, finalize)
     env.globals["chart"] = make_chart_function(registry)
-    from drafter.text.unbound import make_unbound
-
-    env.globals["unbound"] = make_unbound(registry)
+    env.globals["unbound"] = make_unbound(registry, template_position)
     return env
 
 

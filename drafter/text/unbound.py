@@ -28,11 +28,11 @@ def unbound_text(original: str) -> str:
     return f"【待绑定：{original}】"
 
 
-def make_unbound(registry: FigureRegistry) -> Callable[..., str]:
-    def unbound(original: str, unit: str = "") -> str:
-        from drafter.text.environment import template_position
+def make_unbound(registry: FigureRegistry, position: Callable[[], tuple[str | None, int | None]]) -> Callable[..., str]:
+    """The `unbound` template function; `position` tells the template file and line being rendered."""
 
-        template, line = template_position()
+    def unbound(original: str, unit: str = "") -> str:
+        template, line = position()
         figure = Figure(None, "待绑定", (), f"待绑定的数字：{original}{unit}", UNBOUND_REASON)
         return registry.record(
             figure,
