@@ -30,7 +30,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
 from drafter.cli import main
-from drafter.project.sql import DENIED_FUNCTIONS, analyse, denied
+from drafter.project.sql import ALLOWED_FUNCTIONS, NEVER_ALLOWED, allowed, analyse, denied
 from drafter.review.reading import read_paragraphs
 
 REPO = Path(__file__).resolve().parents[1]
@@ -137,9 +137,10 @@ ACCEPTED: list[tuple[str, str, int, tuple[str, ...]]] = [
 ]
 
 
-def test_the_catalogue_is_large_enough_and_every_engine_has_its_deny_list():
+def test_the_catalogue_is_large_enough_and_every_engine_has_its_allow_list():
     assert len(HOSTILE) >= 40 and len(HOSTILE) * 3 >= 120
-    assert set(DENIED_FUNCTIONS) >= {"PostgreSQL、人大金仓", "MySQL、MariaDB", "SQLite"}
+    assert set(ALLOWED_FUNCTIONS) >= {"通用（各数据库）", "PostgreSQL、人大金仓", "MySQL、MariaDB", "SQLite"}
+    assert "ts_rewrite" in NEVER_ALLOWED["执行作为文本传入的 SQL"]
     for name in (
         "pg_terminate_backend",
         "PG_STAT_RESET_SHARED",
@@ -156,6 +157,11 @@ def test_the_catalogue_is_large_enough_and_every_engine_has_its_deny_list():
         assert denied(name), name
     for name in ("count", "sum", "coalesce", "comment", "load", "do", "sleep_hours", "pg_size_pretty"):
         assert not denied(name), name
+    for name in ("count", "Sum", "pg_catalog.upper", "date_trunc", "row_number", "pg_size_pretty"):
+        assert allowed(name), name
+    for name in ("comment", "myschema.upper", "pg_read_file", "crosstab", "zeroblob", "version"):
+        assert not allowed(name), name
+    assert allowed("strftime", "sqlite") and not allowed("strftime", "postgresql")
 
 
 @pytest.mark.parametrize("case_id, sql, words", HOSTILE, ids=[c[0] for c in HOSTILE])

@@ -7,6 +7,6 @@ name the rest of drafter has always called.
 
 from __future__ import annotations
 
-from drafter.project.sql import DENIED_FUNCTIONS, check_select
+from drafter.project.sql import ALLOWED_FUNCTIONS, NEVER_ALLOWED, check_select
 
-__all__ = ["DENIED_FUNCTIONS", "check_select"]
+__all__ = ["ALLOWED_FUNCTIONS", "NEVER_ALLOWED", "check_select"]
