@@ -406,7 +406,7 @@ def build(
     draft = compose_draft(project, run, strict=strict)
     timings["render"] = time.perf_counter() - t
     empty_year = empty_year_warnings(run, project.period)
-    warnings = style_warnings(draft.document, project.config) + empty_year
+    warnings = run.warnings + style_warnings(draft.document, project.config) + empty_year
     rule_run = None
     if ruleset and not empty_year:  # rules over a period without data would only repeat that warning
         from drafter.review.rules import run_project_rules

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from docx import Document
-from servers import scratch_database, server_user
+from servers import scratch_database, select_only, server_user
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import NullPool
@@ -73,7 +73,8 @@ def loaded(request) -> tuple[str, str]:
         counts = load(url)
         assert counts["inspection"] == 598 + 646
         assert counts["screening"] == 153284 + 172436
-        yield request.param, url
+        with select_only(request.param, url) as reader:  # as an office would connect drafter
+            yield request.param, reader
 
 
 # -- the same draft ------------------------------------------------------------------------------

@@ -15,16 +15,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from drafter.data.figures import Figure, Provenance, Row, json_value
 from drafter.data.sources import (
-    clear_sqlite_handler,
+    PrivilegedAccount,
+    account_warning,
+    allowed_functions,
     connect,
     open_engine,
-    sqlite_deadline_handler,
+    run_readonly,
     sqlite_file_problem,
 )
 from drafter.data.spreadsheets import engine_hash, missing_table_error
@@ -104,6 +105,7 @@ class RunResult:
     # The consistency rules' SQL data tests (drafter/review/rules.py), run with the queries and kept
     # apart from them: no template sees them, no manifest records them.
     rule_tests: dict[str, QueryResult | QueryFailure] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # a privileged account allowed (allow_privileged)
 
     @property
     def failures(self) -> list[QueryFailure]:
@@ -260,22 +262,26 @@ def run_query(
     sql, sql_file = spec.sql_for(backend if backend in spec.variants else dialect)
     portable = sql_file == spec.path
     parsed = check_select(
-        sql, sql_file, spec.sql_line if portable else 1, None if portable else variant_dialect(sql_file)
+        sql,
+        sql_file,
+        spec.sql_line if portable else 1,
+        None if portable else variant_dialect(sql_file),
+        allow=allowed_functions(conn),
     )
     bound = _bind(spec, parsed, sql_file, params, dialect)
     started = clock()
     deadline = started + timeout
     try:
-        if dialect == "sqlite":  # the servers got their time limit when the connection was opened
-            sqlite_deadline_handler(conn, deadline, clock)
-        result = conn.execute(text(text_for_sqlalchemy(sql, backend)), bound)
-        columns = list(result.keys())
-        # A row or scalar query needs two rows at most to tell that it returned too many.
-        rows = (
-            [tuple(r) for r in result.fetchall()] if spec.returns == "rows" else [tuple(r) for r in result.fetchmany(2)]
-        )
-        cut = _cut_short(conn, result) if dialect in ("mysql", "mariadb") else None
-        result.close()
+        with run_readonly(conn, text_for_sqlalchemy(sql, backend), bound, deadline=deadline, clock=clock) as result:
+            columns = list(result.keys())
+            # A row or scalar query needs two rows at most to tell that it returned too many.
+            rows = (
+                [tuple(r) for r in result.fetchall()]
+                if spec.returns == "rows"
+                else [tuple(r) for r in result.fetchmany(2)]
+            )
+            cut = _cut_short(conn, result) if dialect in ("mysql", "mariadb") else None
+            result.close()
     except (DBAPIError, SQLAlchemyError) as exc:
         failed_at = clock()
         conn.rollback()
@@ -283,9 +289,6 @@ def run_query(
         raise sheet_error or _database_error(
             spec, source, sql_file, exc, timeout, dialect, failed_at >= deadline
         ) from exc
-    finally:
-        if dialect == "sqlite":
-            clear_sqlite_handler(conn)
     elapsed = clock() - started
     if dialect in ("mysql", "mariadb") and elapsed >= timeout:
         # The server's limit struck, yet no error came: MySQL's SLEEP() interrupted by
@@ -338,7 +341,11 @@ class Job:
 
 
 def _run_source(
-    config: Config, source: str, jobs: list[Job], on_done: Callable[[str], None] | None
+    config: Config,
+    source: str,
+    jobs: list[Job],
+    on_done: Callable[[str], None] | None,
+    warnings: list[str] | None = None,
 ) -> dict[str, QueryResult | QueryFailure]:
     settings = config.sources[source]
     out: dict[str, QueryResult | QueryFailure] = {}
@@ -357,6 +364,9 @@ def _run_source(
         return out
     try:
         with connect(source, engine, settings) as conn:
+            warning = account_warning(conn)
+            if warning and warnings is not None and warning not in warnings:
+                warnings.append(warning)
             for job in jobs:
                 try:
                     out[job.key] = run_query(
@@ -431,10 +441,17 @@ def run_jobs(config: Config, jobs: list[Job], *, on_done: Callable[[str], None] 
         workers = max(1, min(config.concurrency, len(groups)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="drafter-source") as pool:
             futures = [
-                pool.submit(_run_source, config, source, group, on_done) for (source, _), group in groups.items()
+                pool.submit(_run_source, config, source, group, on_done, run.warnings)
+                for (source, _), group in groups.items()
             ]
             for future in futures:
                 collected.update(future.result())
+    privileged = next(
+        (r.error for r in collected.values() if isinstance(r, QueryFailure) and isinstance(r.error, PrivilegedAccount)),
+        None,
+    )
+    if privileged is not None:  # one message, no draft of placeholders: the account is to be changed
+        raise privileged
     # Keep the order of the jobs, whatever order the sources finished in.
     run.results = {job.key: collected[job.key] for job in jobs}
     run.elapsed = time.monotonic() - started
