@@ -325,7 +325,8 @@ def _sleepy_project(tmp_path: Path, sources: int, concurrency: int) -> Path:
     body = ["一、情况"]
     for i in range(sources):
         sqlite3.connect(root / f"s{i}.db").close()
-        lines.append(f"  s{i}: sqlite:///s{i}.db")
+        # sleep_ms is the test's own SQLite function: listed, as an office lists one of its own
+        lines.append(f"  s{i}: {{url: 'sqlite:///s{i}.db', allow_functions: [sleep_ms]}}")
         for q in ("a", "b"):
             (root / "queries" / f"q{i}{q}.sql").write_text(
                 f"-- source: s{i}\n-- description: 测试\n-- returns: scalar\n"

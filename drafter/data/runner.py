@@ -265,7 +265,7 @@ def run_query(
         sql,
         sql_file,
         spec.sql_line if portable else 1,
-        None if portable else variant_dialect(sql_file),
+        backend if portable else variant_dialect(sql_file),  # as the engine that runs it reads it
         allow=allowed_functions(conn),
     )
     bound = _bind(spec, parsed, sql_file, params, dialect)

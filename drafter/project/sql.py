@@ -40,10 +40,11 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from drafter.errors import QueryError
 
@@ -567,6 +568,26 @@ _ENGINE_OF = {
     "sqlite": "sqlite",
     "postgres": "postgresql",
 }
+
+
+def source_engines(sources: Mapping[str, Any]) -> dict[str, str | None]:
+    """Source name → the backend its URL names (`postgresql`, `mysql`, `sqlite` …), None when
+    the URL is not one (a spreadsheet: read in every reading)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    out: dict[str, str | None] = {}
+    for name, settings in sources.items():
+        try:
+            out[name] = make_url(settings.url).get_backend_name()
+        except (ArgumentError, ValueError):
+            out[name] = None
+    return out
+
+
+def source_allow(sources: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    """Source name → the functions its `allow_functions:` adds to drafter's list."""
+    return {name: tuple(getattr(settings, "allow_functions", ()) or ()) for name, settings in sources.items()}
 
 
 def engine_of(dialect: str | None) -> str | None:
@@ -1438,7 +1459,11 @@ def _analyse(sql: str, dialect: str | None) -> ParsedSQL:
     parameters = tuple(dict.fromkeys(t.text for t in tokens if t.kind == "param"))
     comments = tuple(t.text for t in tokens if t.kind == "comment")
 
-    order = (SQLGLOT_DIALECT.get(dialect, "postgres"),) if dialect else _PORTABLE_ORDER
+    if dialect:  # the engine's own dialect; if sqlglot cannot read it so, the lexical checks above stand
+        own_dialect = SQLGLOT_DIALECT.get(dialect, "postgres")
+        order = (own_dialect, *(d for d in _PORTABLE_ORDER if d != own_dialect))
+    else:
+        order = _PORTABLE_ORDER
     parsed_dialect: str | None = None
     kind: str | None = None
     columns: tuple[str, ...] | None = None
