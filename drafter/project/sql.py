@@ -1284,11 +1284,15 @@ def _parse(sql: str, dialect: str):
         return None, exc  # cannot read is refused with its words, like a syntax error
 
 
-def _function_name(node) -> str:
+def _function_name(node, unicode_names: bool = False) -> str:
+    """`schema.name` of a call, lower case; with `unicode_names` (the SQL has `U&`), a name
+    sqlglot kept with its `\\XXXX` escapes is decoded as PostgreSQL decodes it."""
     from sqlglot import exp
 
-    name = node.name if isinstance(node, exp.Anonymous) else node.sql_name()
-    parts = [str(name)]
+    name = str(node.name if isinstance(node, exp.Anonymous) else node.sql_name())
+    if unicode_names and "\\" in name:
+        name = _decode_unicode_name(f'U&"{name}"') or name
+    parts = [name]
     parent = node.parent
     while isinstance(parent, exp.Dot) and parent.expression is node:
         parts.insert(0, parent.this.name if not isinstance(parent.this, exp.Dot) else parent.this.sql())
@@ -1362,7 +1366,7 @@ def _tree_facts(
                 )
             )
         elif isinstance(node, exp.Func) and not isinstance(node, (exp.Binary, exp.Case, exp.If)):
-            name = _function_name(node)
+            name = _function_name(node, "u&" in sql.lower())
             functions.append(name)
             if isinstance(node, exp.NextValueFor):
                 problems.append(_sequence_problem("NEXT VALUE FOR", _offset_of(node, sql)))
