@@ -415,8 +415,8 @@ def test_a_result_the_server_cuts_short_with_a_warning_is_refused(kind, tmp_path
         path=tmp_path / "deep.sql",
         sql_line=4,
     )
-    with scratch_database(kind) as url:
-        settings = SourceSettings(url=url)
+    with scratch_database(kind) as url, select_only(kind, url) as reader:
+        settings = SourceSettings(url=reader)
         engine = open_engine("dept", settings)
         with connect("dept", engine, settings) as conn:
             if kind == "postgresql":

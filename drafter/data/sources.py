@@ -161,10 +161,13 @@ def open_engine(name: str, settings: SourceSettings) -> Engine:
 # NO_BACKSLASH_ESCAPES, no PIPES_AS_CONCAT, so the server reads strings and comments as
 # drafter's SQL reader does (the MySQL reading of drafter/project/sql.py).
 MYSQL_SQL_MODE = "STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION"
-# SQLite: the longest string or blob a query may make (a draft's figures are short; this keeps
-# one function call such as instr() over a huge zeroblob() short), and the most memory all
-# SQLite connections of the process may take together.
-SQLITE_MAX_LENGTH = 1_000_000
+# SQLite: the longest string or blob (bytes) a query may read or make, and the longest LIKE/GLOB
+# pattern. One function call is one step of SQLite's progress handler, so the time limit cannot
+# stop it midway: these bound the slowest calls (instr, replace, LIKE are quadratic; measured
+# worst cases about 2-3 s on a loaded 2-core machine) and refuse zeroblob/randomblob of
+# gigabytes at once. And the most memory all SQLite connections of the process may take.
+SQLITE_MAX_LENGTH = 500_000
+SQLITE_MAX_PATTERN = 1_000
 SQLITE_HEAP_LIMIT = 512 * 1024 * 1024
 _MULTI_STATEMENTS = 1 << 16  # CLIENT_MULTI_STATEMENTS of the MySQL protocol
 
@@ -197,6 +200,7 @@ def _sqlite_setup(dbapi_conn, cursor) -> None:
         dbapi_conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, SQLITE_MAX_LENGTH)
         dbapi_conn.setlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH, SQLITE_MAX_LENGTH)
         dbapi_conn.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
+        dbapi_conn.setlimit(sqlite3.SQLITE_LIMIT_LIKE_PATTERN_LENGTH, SQLITE_MAX_PATTERN)
 
 
 def _session_setup(name: str, backend: str, settings: SourceSettings) -> Callable:
