@@ -294,3 +294,13 @@ def test_every_corpus_query_runs_on_its_engines_through_drafter_s_execution(kind
                     failures.append((case_id, "no rows"))
         engine.dispose()
         assert not failures, failures
+
+
+def test_the_readme_lists_every_allowed_and_every_never_allowed_function():
+    from drafter.project.sql import ALLOWED_FUNCTIONS, NEVER_ALLOWED
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    for lists in (ALLOWED_FUNCTIONS, NEVER_ALLOWED):
+        for heading, names in lists.items():
+            rows = [line for line in readme.splitlines() if line.startswith(f"| {heading} |")]
+            assert any(all(f"`{name}`" in row for name in names) for row in rows), heading

@@ -9,31 +9,28 @@ parameters to bind, and the text handed to SQLAlchemy's `text()`) all read this 
 
 Two layers, both before anything reaches a server:
 
-1. A lexer that knows strings, quoted names and comments reads the raw text in each of
-   the ways the engines read it, because they disagree on where a string or a comment
-   ends: MySQL/MariaDB let a backslash escape a quote, take `#` as a comment, need a
-   space after `--`, and *execute* `/*! … */` and `/*M! … */`; PostgreSQL has `$$ … $$`
-   strings, `E'…'` strings with backslash escapes and nested `/* /* */ */` comments;
-   SQLite takes `[name]` as a quoted name; a MySQL server in ANSI mode takes `"…"` as a
-   name and a backslash as a character. Each reading must find exactly one statement,
-   no executable comment or optimizer hint (`/*+ … */` can lift a time limit), no
-   `INTO`/`OUTFILE`/`DUMPFILE`, no locking clause, no `@variable :=` and no call of a
-   function of the deny-list — whatever the reading, so no engine can see a statement
-   that the guard did not.
-2. sqlglot parses the statement (as the dialect of a variant, else as PostgreSQL, then
-   MySQL, SQLite …, the first that reads it; every dialect whose reading of the strings
-   and comments differs is parsed as well): it must be one SELECT (or WITH … SELECT, or
-   a set operation of SELECTs) with no data-changing statement inside (a PostgreSQL
-   `WITH d AS (DELETE …)`), no `SELECT … INTO` and no locking clause, and calls no
-   function of the deny-list. SQL that no dialect can parse is refused with the
-   parser's words, file and line.
+1. A lexer that knows strings, quoted names and comments reads the raw text as the engine
+   that runs it reads it (a variant: its dialect; a query file: its source's backend; unknown:
+   each of PostgreSQL, MySQL/MariaDB and SQLite, which disagree on where a string or a comment
+   ends: backslashes, `#` and `--` comments, `/*! … */` that MySQL *executes*, `$$ … $$`,
+   `E'…'`, nested comments, `[name]`). The sessions pin how the server reads (sources.py:
+   standard_conforming_strings, sql_mode), so the server reads what the lexer read. Each
+   reading must find exactly one statement, no executable comment or optimizer hint, no
+   `INTO`/`OUTFILE`/`DUMPFILE`, no locking clause, no variable assignment (`@x :=`, `` @`x` := ``),
+   no sequence access (`NEXT VALUE FOR`), no `U&"…" UESCAPE`, and only calls of allowed
+   functions.
+2. sqlglot parses the statement (in that engine's dialect first): it must be one SELECT (or
+   WITH … SELECT, or a set operation of SELECTs) with no data-changing statement inside, no
+   `SELECT … INTO`, no locking clause, no cast to a user-defined type, and every function it
+   does not know (or that is schema-qualified) must be allowed. SQL that no dialect can parse
+   is refused with the parser's words, file and line.
 
-The deny-list (`DENIED_FUNCTIONS`, documented in the README) holds functions that
-change sessions, sequences or other sessions, read or write server files, reach other
-servers, take locks, or wait. Sleeping is refused outright, at any duration: the
-argument can be computed, a report query has no reason to wait, and the server's time
-limit stays the net below. The list applies to every query whatever its source, since
-a function name means the same harm on any engine that has it.
+The allow-list (`ALLOWED_FUNCTIONS`, by engine, documented in the README) holds pure
+functions: aggregates, arithmetic, string, date/time, conditional, window, casts. A name is
+normalised before the check (unquoted, Unicode escapes decoded, lower case; a qualified name
+only as `pg_catalog.name`). A source's `allow_functions:` adds names; `NEVER_ALLOWED` (what
+runs SQL given as text, changes sessions or sequences, reaches files, servers or other
+sessions, locks or waits) cannot be added.
 """
 
 from __future__ import annotations
