@@ -38,7 +38,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -1427,15 +1427,37 @@ def analyse(sql: str, dialect: str | None = None) -> ParsedSQL:
 
 @lru_cache(maxsize=1024)
 def _analyse(sql: str, dialect: str | None) -> ParsedSQL:
-    problems: list[Problem] = []
     engine = engine_of(dialect)
+    if engine is not None and not _AMBIGUOUS.search(sql):
+        # Nothing any engine reads otherwise: the portable reading (cached, and asked for anyway)
+        # with this engine's function list is this engine's reading.
+        portable = _analyse(sql, None)
+        if portable.dialect is not None:
+            return _for_engine(portable, engine)
+    return _read(sql, dialect, engine)
+
+
+def _for_engine(portable: ParsedSQL, engine: str) -> ParsedSQL:
+    """`portable` (SQL that every engine reads alike), its calls checked against `engine`'s list."""
+    tokens, _ = tokenize(portable.sql, POSTGRESQL)
+    problems = list(portable.problems)
+    for name, offset in _lexical_calls([t for t in tokens if t.kind != "comment"]):
+        problem = function_problem(name, offset, engine)
+        if problem is not None and not any(p.key == problem.key for p in problems):
+            problems.append(problem)
+    problems.sort(key=lambda p: (p.key == "parse", p.offset))
+    return replace(portable, problems=tuple(problems))
+
+
+def _read(sql: str, dialect: str | None, engine: str | None) -> ParsedSQL:
+    problems: list[Problem] = []
     own = _READING_OF.get(dialect or "")
     spans: dict[str, tuple] = {}
     kinds: dict[str, tuple] = {}
     # A variant is read as its own engine reads it (the session pins how: sources.py); a portable
     # file in every reading, unless it has no character on which the engines disagree.
-    if own is not None:
-        readings: tuple[Reading, ...] = (own,)
+    if own is not None:  # the engine's own reading needs no note saying whose it is
+        readings: tuple[Reading, ...] = (replace(own, note=""),)
     else:
         readings = READINGS if _AMBIGUOUS.search(sql) else (POSTGRESQL,)
     first = readings[0]
