@@ -215,6 +215,7 @@ HOSTILE: list[tuple[str, str, str]] = [
     ("fts3-tokenizer", "SELECT fts3_tokenizer('simple') IS NULL AS n", "FTS3_TOKENIZER"),
     ("compileoption", "SELECT sqlite_compileoption_get(0) AS n", "SQLITE_COMPILEOPTION_GET"),
     ("edit", "SELECT edit('x', 'vi') AS n", "EDIT"),
+    ("printf-huge-width", "SELECT length(printf('%.*c', 2147483647, 'x')) AS n", "PRINTF"),
     ("table-statement", "TABLE t", "SELECT 或 WITH"),
     ("explain-analyze", "EXPLAIN ANALYZE SELECT COUNT(*) AS n FROM t", "SELECT 或 WITH"),
     ("do-block", "DO $$BEGIN DELETE FROM t; END$$", "SELECT 或 WITH"),
@@ -600,6 +601,8 @@ RAW: dict[str, list[tuple[str, str, Any]]] = {
         ("load-extension", "SELECT load_extension('/tmp/evil.so')", "error"),
         ("not-listed", "SELECT sqlite_version()", "error"),
         ("zeroblob-not-listed", "SELECT zeroblob(10)", "error"),
+        ("printf-huge-width", "SELECT length(printf('%.*c', 2147483647, 'x'))", "error"),
+        ("format-huge-width", "SELECT length(format('%.*c', 2147483647, 'x'))", "error"),
         (
             "recursive-loop",
             "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT COUNT(*) FROM c",
