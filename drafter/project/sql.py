@@ -640,12 +640,6 @@ MYSQL = Reading(
     hash_comments=True,
     dash_needs_space=True,
 )
-MYSQL_ANSI = Reading(
-    "mysql_ansi",
-    "（按 MySQL/MariaDB 在 ANSI_QUOTES、NO_BACKSLASH_ESCAPES 模式下的读法）",
-    hash_comments=True,
-    dash_needs_space=True,
-)
 SQLITE = Reading("sqlite", "（按 SQLite 的读法：[名称] 是带引号的名称）", brackets=True)
 READINGS = (POSTGRESQL, MYSQL, SQLITE)
 # The reading of the engine that runs a statement: where `text()` must leave strings alone.
@@ -1200,7 +1194,7 @@ SQLGLOT_DIALECT = {
     "mssql": "tsql",
 }
 _PORTABLE_ORDER = ("postgres", "mysql", "sqlite", "oracle", "tsql")
-_READING_DIALECT = {"postgresql": "postgres", "mysql": "mysql", "mysql_ansi": "mysql", "sqlite": "sqlite"}
+_READING_DIALECT = {"postgresql": "postgres", "mysql": "mysql", "sqlite": "sqlite"}
 
 
 @dataclass(frozen=True)
