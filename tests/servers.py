@@ -89,8 +89,9 @@ def server_user(kind: str, database_url: str, password: str) -> Iterator[str]:
             conn.exec_driver_sql(f"CREATE USER '{user}'@'localhost' IDENTIFIED BY '{password}'")
             conn.exec_driver_sql(f"GRANT SELECT ON {database}.* TO '{user}'@'%%'")
             conn.exec_driver_sql(f"GRANT SELECT ON {database}.* TO '{user}'@'localhost'")
+    owner_url = server_url(kind, database)  # the admin account in that database, whoever `database_url` is
     if kind == "postgresql":
-        owner = create_engine(database_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+        owner = create_engine(owner_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
         with owner.connect() as conn:
             conn.exec_driver_sql(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {user}")
         owner.dispose()
@@ -102,7 +103,7 @@ def server_user(kind: str, database_url: str, password: str) -> Iterator[str]:
             if kind == "postgresql":
                 conn.exec_driver_sql(f"REVOKE ALL ON DATABASE {database} FROM {user}")
                 if _exists(conn, kind, database):
-                    owner = create_engine(database_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+                    owner = create_engine(owner_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
                     with owner.connect() as c:
                         c.exec_driver_sql(f"DROP OWNED BY {user}")
                     owner.dispose()
@@ -111,3 +112,11 @@ def server_user(kind: str, database_url: str, password: str) -> Iterator[str]:
                 conn.exec_driver_sql(f"DROP USER IF EXISTS '{user}'@'%%'")
                 conn.exec_driver_sql(f"DROP USER IF EXISTS '{user}'@'localhost'")
         admin.dispose()
+
+
+@contextmanager
+def select_only(kind: str, database_url: str) -> Iterator[str]:
+    """The URL of a new account that may only SELECT the tables `database_url`'s database holds
+    now: what an office gives drafter, and what drafter accepts without allow_privileged."""
+    with server_user(kind, database_url, secrets.token_hex(8)) as url:
+        yield url

@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner
 from docx import Document
 from reading import read_paragraphs
-from servers import scratch_database, server_user
+from servers import scratch_database, select_only, server_user
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import NullPool
@@ -73,7 +73,8 @@ def loaded(request) -> tuple[str, str]:
         counts = load(url)
         assert counts["inspection"] == 598 + 646
         assert counts["screening"] == 153284 + 172436
-        yield request.param, url
+        with select_only(request.param, url) as reader:  # as an office would connect drafter
+            yield request.param, reader
 
 
 # -- the same draft ------------------------------------------------------------------------------
@@ -324,7 +325,8 @@ def _sleepy_project(tmp_path: Path, sources: int, concurrency: int) -> Path:
     body = ["一、情况"]
     for i in range(sources):
         sqlite3.connect(root / f"s{i}.db").close()
-        lines.append(f"  s{i}: sqlite:///s{i}.db")
+        # sleep_ms is the test's own SQLite function: listed, as an office lists one of its own
+        lines.append(f"  s{i}: {{url: 'sqlite:///s{i}.db', allow_functions: [sleep_ms]}}")
         for q in ("a", "b"):
             (root / "queries" / f"q{i}{q}.sql").write_text(
                 f"-- source: s{i}\n-- description: 测试\n-- returns: scalar\n"
@@ -413,8 +415,8 @@ def test_a_result_the_server_cuts_short_with_a_warning_is_refused(kind, tmp_path
         path=tmp_path / "deep.sql",
         sql_line=4,
     )
-    with scratch_database(kind) as url:
-        settings = SourceSettings(url=url)
+    with scratch_database(kind) as url, select_only(kind, url) as reader:
+        settings = SourceSettings(url=reader)
         engine = open_engine("dept", settings)
         with connect("dept", engine, settings) as conn:
             if kind == "postgresql":

@@ -122,7 +122,8 @@ def server_db(request):
 @pytest.mark.engines
 def test_a_server_session_refuses_every_write_sent_past_the_guard(server_db):
     kind, url = server_db
-    settings = SourceSettings(url=url, timeout=7)
+    # The owner's account, allowed on purpose: the session itself must refuse writes.
+    settings = SourceSettings(url=url, timeout=7, allow_privileged=True)
     engine = open_engine("dept", settings)
     with connect("dept", engine, settings) as conn:
         for statement in SERVER_WRITES[kind]:
@@ -154,7 +155,7 @@ def test_a_server_session_refuses_every_write_sent_past_the_guard(server_db):
 @pytest.mark.engines
 def test_a_rolled_back_error_leaves_the_next_transaction_read_only(server_db):
     kind, url = server_db
-    settings = SourceSettings(url=url)
+    settings = SourceSettings(url=url, allow_privileged=True)
     engine = open_engine("dept", settings)
     with connect("dept", engine, settings) as conn:
         with pytest.raises(DBAPIError):

@@ -136,8 +136,10 @@ class TestWorkbook:
         from sqlalchemy import event, text
 
         from drafter.data.sources import _session_setup
+        from drafter.project.config import SourceSettings
 
-        event.listen(engine, "connect", _session_setup("ledger", "sqlite", 5))
+        settings = SourceSettings(url="台账.xlsx", timeout=5)
+        event.listen(engine, "connect", _session_setup("ledger", "sqlite", settings))
         with engine.connect() as conn:
             with pytest.raises(Exception, match=r"readonly|read-only|query_only"):
                 conn.execute(text("DELETE FROM 检查记录"))

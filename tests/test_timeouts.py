@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from reading import read_paragraphs
-from servers import scratch_database
+from servers import scratch_database, select_only
 
 from drafter import build
 from drafter.cli import main
@@ -102,8 +102,11 @@ def test_a_slow_sqlite_query_is_interrupted_at_the_source_timeout(tmp_path):
 @pytest.mark.engines
 @pytest.mark.parametrize("kind", ["postgresql", "mariadb"])
 def test_a_slow_server_query_is_stopped_by_the_server_at_the_source_timeout(tmp_path, kind):
-    with scratch_database(kind) as url:  # skips (or fails under DRAFTER_REQUIRE_ENGINES=1) if no server
-        _assert_stopped_at_the_limit(_project(tmp_path), tmp_path, sources={"dept": url})
+    with (
+        scratch_database(kind) as url,  # skips (or fails under DRAFTER_REQUIRE_ENGINES=1) if no server
+        select_only(kind, url) as reader,
+    ):
+        _assert_stopped_at_the_limit(_project(tmp_path), tmp_path, sources={"dept": reader})
 
 
 # -- unreachable servers -------------------------------------------------------------------------
@@ -221,8 +224,8 @@ def test_a_mysql_result_that_arrives_at_the_limit_is_not_printed(tmp_path):
         path=tmp_path / "slept.sql",
         sql_line=4,
     )
-    with scratch_database("mariadb") as url:
-        settings = SourceSettings(url=url, timeout=1)
+    with scratch_database("mariadb") as url, select_only("mariadb", url) as reader:
+        settings = SourceSettings(url=reader, timeout=1)
         engine = open_engine("dept", settings)
         with connect("dept", engine, settings) as conn:
             at_the_limit = itertools.chain([100.0], itertools.repeat(101.0)).__next__

@@ -407,7 +407,9 @@ def test_default_file_name_gains_the_unit(sample_project):
 @pytest.mark.engines
 @pytest.mark.parametrize("kind", ["postgresql", "mariadb"])
 def test_grouped_queries_on_a_server_give_what_each_unit_s_own_query_gives(kind, towns, towns_built, tmp_path):
-    from servers import scratch_database
+    from contextlib import ExitStack
+
+    from servers import scratch_database, select_only
 
     from drafter import sample
     from drafter.data.runner import build_parameters, run_queries
@@ -417,8 +419,9 @@ def test_grouped_queries_on_a_server_give_what_each_unit_s_own_query_gives(kind,
     from drafter.project.units import Unit
 
     _, sqlite_result = towns_built
-    with scratch_database(kind) as url:
-        sample.load(url, systems=["hazards", "disaster"], years=(2025,))
+    with scratch_database(kind) as owner, ExitStack() as stack:
+        sample.load(owner, systems=["hazards", "disaster"], years=(2025,))
+        url = stack.enter_context(select_only(kind, owner))  # as an office would connect drafter
         overrides = {"hazards": url, "disaster": url}
         project = load_project(towns, sources=overrides)
         params = build_parameters(project.config)

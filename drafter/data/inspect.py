@@ -2,7 +2,8 @@
 
 For every source: the URL (password masked), the engine and its version, whether the
 session drafter opens is read-only, the statement time limit in force, and whether the
-account could write or is a superuser — then a warning with the GRANT statements of a
+account can do more than read (the same facts a build checks before its first query,
+sources.check_account) — then a warning with the GRANT statements of a
 SELECT-only account for that engine. drafter's own read-only session and SQL guard are the
 first two lines of defence; an account that cannot write is the third, and the one that
 does not depend on drafter.
@@ -11,7 +12,6 @@ does not depend on drafter.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,27 +22,6 @@ from drafter.data.spreadsheets import is_spreadsheet, load_tables
 from drafter.errors import DrafterError, SourceError
 from drafter.masking import masked_url
 from drafter.project.config import Config, SourceSettings, load_config
-
-# The GRANT statements of a SELECT-only account, by engine (also in the README).
-GRANTS = {
-    "postgresql": """\
-CREATE ROLE drafter_report LOGIN PASSWORD '（密码）';
-GRANT CONNECT ON DATABASE {database} TO drafter_report;
-GRANT USAGE ON SCHEMA public TO drafter_report;
-GRANT SELECT ON ALL TABLES IN SCHEMA public TO drafter_report;
-ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO drafter_report;
-ALTER ROLE drafter_report SET default_transaction_read_only = on;""",
-    "mysql": """\
-CREATE USER 'drafter_report'@'%' IDENTIFIED BY '（密码）';
-GRANT SELECT ON {database}.* TO 'drafter_report'@'%';""",
-    "sqlite": """\
-chmod a-w {database}    # 或：把文件复制一份给 drafter 读，业务系统写原文件""",
-}
-_WRITE_GRANTS = re.compile(
-    r"\b(ALL PRIVILEGES|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|INDEX|FILE|SUPER|GRANT OPTION|EVENT|TRIGGER|"
-    r"EXECUTE|CREATE ROUTINE|ALTER ROUTINE|LOCK TABLES|SHUTDOWN|PROCESS|RELOAD|CREATE USER)\b",
-    re.IGNORECASE,
-)
 
 
 @dataclass
@@ -88,7 +67,7 @@ def inspect_sources(
             reports.append(report)
             continue
         try:
-            with connect(name, engine, settings) as conn:
+            with connect(name, engine, settings, check=False) as conn:
                 _inspect(conn, settings, report)
         except SourceError as exc:
             report.error = exc
@@ -126,17 +105,15 @@ def _spreadsheet(settings: SourceSettings, report: SourceReport) -> SourceReport
 
 
 def _inspect(conn: Connection, settings: SourceSettings, report: SourceReport) -> None:
+    from drafter.data.sources import account_privileges, grants_for
+
     backend = conn.engine.url.get_backend_name()
-    database = make_url(settings.url).database or "库名"
     if backend == "postgresql":
         _postgresql(conn, report)
-        grants = GRANTS["postgresql"].format(database=database)
     elif backend in ("mysql", "mariadb"):
         _mysql(conn, report)
-        grants = GRANTS["mysql"].format(database=database)
     elif backend == "sqlite":
         _sqlite(conn, settings, report)
-        grants = GRANTS["sqlite"].format(database=database)
     else:
         report.engine = conn.dialect.name
         info = conn.dialect.server_version_info
@@ -145,18 +122,36 @@ def _inspect(conn: Connection, settings: SourceSettings, report: SourceReport) -
             "drafter 不为这种数据库设置只读会话和时限：请务必使用只有 SELECT 权限的账号，并在数据库侧限制查询时长。"
         )
         return
+    if settings.allow_functions:
+        report.warnings.append(
+            "config.yaml 允许该数据源的查询调用清单外的函数（allow_functions）："
+            + "、".join(settings.allow_functions)
+            + "。请确认它们只读取数据。"
+        )
+    privileges = account_privileges(conn)
+    if privileges is not None:
+        report.write_privileges = privileges
+        report.can_write = bool(privileges)
+        report.superuser = any("SUPERUSER" in p or p.startswith(("SUPER（", "ALL PRIVILEGES（*.*")) for p in privileges)
     problems = []
     if report.read_only is False:
         problems.append("drafter 的会话不是只读的")
-    if report.superuser:
-        problems.append("该账号是超级用户（可以改任何数据、关掉只读、读写服务器上的文件）")
+    if privileges:
+        shown = "、".join(privileges[:6]) + ("等" if len(privileges) > 6 else "")
+        verdict = (
+            "config.yaml 中 allow_privileged: true，drafter 仍会使用它并每次警告"
+            if settings.allow_privileged
+            else "drafter build 会拒绝使用它"
+        )
+        who = "该账号是超级用户，权限过大" if report.superuser else "该账号权限过大"
+        problems.append(f"{who}（{shown}），{verdict}")
     elif report.can_write:
-        shown = "、".join(report.write_privileges[:6]) + ("等" if len(report.write_privileges) > 6 else "")
-        problems.append(f"该账号有写入权限（{shown}）")
+        problems.append("该账号可以写入")
     if problems:
         report.warnings.append(
-            "；".join(problems) + "。drafter 自己只读，但业务库请给它一个只有 SELECT 权限的账号，"
-            "例如（由数据库管理员执行）：\n" + "\n".join(f"    {line}" for line in grants.splitlines())
+            "；".join(problems) + "。业务库请给 drafter 一个只有 SELECT 权限的账号，"
+            "例如（由数据库管理员执行）：\n"
+            + "\n".join(f"    {line}" for line in grants_for(conn, settings).splitlines())
         )
 
 
@@ -165,40 +160,6 @@ def _postgresql(conn: Connection, report: SourceReport) -> None:
     report.version = str(conn.exec_driver_sql("SHOW server_version").scalar())
     report.read_only = conn.exec_driver_sql("SHOW transaction_read_only").scalar() == "on"
     report.time_limit = f"statement_timeout = {conn.exec_driver_sql('SHOW statement_timeout').scalar()}"
-    row = conn.exec_driver_sql(
-        "SELECT rolsuper, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = current_user"
-    ).first()
-    report.superuser = bool(row and row[0])
-    privileges = []
-    if row and row[1]:
-        privileges.append("CREATEROLE")
-    if row and row[2]:
-        privileges.append("CREATEDB")
-    if conn.exec_driver_sql("SELECT has_database_privilege(current_database(), 'CREATE')").scalar():
-        privileges.append("在本库建模式（CREATE）")
-    tables = (
-        conn.exec_driver_sql(
-            "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
-            "AND left(n.nspname, 8) <> 'pg_toast' AND (has_table_privilege(c.oid, 'INSERT') "
-            "OR has_table_privilege(c.oid, 'UPDATE') OR has_table_privilege(c.oid, 'DELETE') "
-            "OR has_table_privilege(c.oid, 'TRUNCATE')) ORDER BY 1 LIMIT 6"
-        )
-        .scalars()
-        .all()
-    )
-    privileges += [f"写表 {t}" for t in tables]
-    schemas = (
-        conn.exec_driver_sql(
-            "SELECT nspname FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema') "
-            "AND left(nspname, 3) <> 'pg_' AND has_schema_privilege(oid, 'CREATE') ORDER BY 1 LIMIT 3"
-        )
-        .scalars()
-        .all()
-    )
-    privileges += [f"在模式 {s} 中建表" for s in schemas]
-    report.write_privileges = privileges
-    report.can_write = bool(privileges) or report.superuser
 
 
 def _mysql(conn: Connection, report: SourceReport) -> None:
@@ -218,20 +179,6 @@ def _mysql(conn: Connection, report: SourceReport) -> None:
         report.time_limit = f"max_statement_time = {conn.exec_driver_sql('SELECT @@max_statement_time').scalar()} 秒"
     else:
         report.time_limit = f"max_execution_time = {conn.exec_driver_sql('SELECT @@max_execution_time').scalar()} 毫秒"
-    grants = [str(r[0]) for r in conn.exec_driver_sql("SHOW GRANTS FOR CURRENT_USER()").fetchall()]
-    privileges: list[str] = []
-    for grant in grants:
-        head = grant.split(" TO ", 1)[0]
-        if head.upper().startswith("GRANT USAGE ON") and "GRANT OPTION" not in grant.upper():
-            continue
-        found = [m.group(1).upper() for m in _WRITE_GRANTS.finditer(head)]
-        if "WITH GRANT OPTION" in grant.upper():
-            found.append("GRANT OPTION")
-        on = re.search(r"\bON\s+(\S+)", head)
-        privileges += [f"{p}（{on.group(1) if on else ''}）" for p in dict.fromkeys(found)]
-    report.write_privileges = list(dict.fromkeys(privileges))
-    report.superuser = any(("ALL PRIVILEGES" in p or p.startswith("SUPER")) and "*.*" in p for p in privileges)
-    report.can_write = bool(privileges)
 
 
 def _sqlite(conn: Connection, settings: SourceSettings, report: SourceReport) -> None:

@@ -16,16 +16,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from drafter.data.figures import Figure, Provenance, Row, json_value
 from drafter.data.sources import (
-    clear_sqlite_handler,
+    PrivilegedAccount,
+    account_warning,
+    allowed_functions,
     connect,
     open_engine,
-    sqlite_deadline_handler,
+    run_readonly,
     sqlite_file_problem,
 )
 from drafter.data.spreadsheets import engine_hash, missing_table_error
@@ -108,6 +109,7 @@ class RunResult:
     rule_tests: dict[str, QueryResult | QueryFailure] = field(default_factory=dict)
     # Grouped jobs (`-- per:` queries run once for all units): job key → unit name → result.
     by_unit: dict[str, dict[str, QueryResult | QueryFailure]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # a privileged account allowed (allow_privileged)
 
     @property
     def failures(self) -> list[QueryFailure]:
@@ -264,22 +266,26 @@ def run_query(
     sql, sql_file = spec.sql_for(backend if backend in spec.variants else dialect)
     portable = sql_file == spec.path
     parsed = check_select(
-        sql, sql_file, spec.sql_line if portable else 1, None if portable else variant_dialect(sql_file)
+        sql,
+        sql_file,
+        spec.sql_line if portable else 1,
+        backend if portable else variant_dialect(sql_file),  # as the engine that runs it reads it
+        allow=allowed_functions(conn),
     )
     bound = _bind(spec, parsed, sql_file, params, dialect)
     started = clock()
     deadline = started + timeout
     try:
-        if dialect == "sqlite":  # the servers got their time limit when the connection was opened
-            sqlite_deadline_handler(conn, deadline, clock)
-        result = conn.execute(text(text_for_sqlalchemy(sql, backend)), bound)
-        columns = list(result.keys())
-        # A row or scalar query needs two rows at most to tell that it returned too many.
-        rows = (
-            [tuple(r) for r in result.fetchall()] if spec.returns == "rows" else [tuple(r) for r in result.fetchmany(2)]
-        )
-        cut = _cut_short(conn, result) if dialect in ("mysql", "mariadb") else None
-        result.close()
+        with run_readonly(conn, text_for_sqlalchemy(sql, backend), bound, deadline=deadline, clock=clock) as result:
+            columns = list(result.keys())
+            # A row or scalar query needs two rows at most to tell that it returned too many.
+            rows = (
+                [tuple(r) for r in result.fetchall()]
+                if spec.returns == "rows"
+                else [tuple(r) for r in result.fetchmany(2)]
+            )
+            cut = _cut_short(conn, result) if dialect in ("mysql", "mariadb") else None
+            result.close()
     except (DBAPIError, SQLAlchemyError) as exc:
         failed_at = clock()
         conn.rollback()
@@ -287,9 +293,6 @@ def run_query(
         raise sheet_error or _database_error(
             spec, source, sql_file, exc, timeout, dialect, failed_at >= deadline
         ) from exc
-    finally:
-        if dialect == "sqlite":
-            clear_sqlite_handler(conn)
     elapsed = clock() - started
     if dialect in ("mysql", "mariadb") and elapsed >= timeout:
         # The server's limit struck, yet no error came: MySQL's SLEEP() interrupted by
@@ -364,7 +367,13 @@ def _run_job(conn: Connection, job: Job, source: str, timeout: float) -> Any:
         return _failed(job, exc)
 
 
-def _run_source(config: Config, source: str, jobs: list[Job], on_done: Callable[[str], None] | None) -> dict[str, Any]:
+def _run_source(
+    config: Config,
+    source: str,
+    jobs: list[Job],
+    on_done: Callable[[str], None] | None,
+    warnings: list[str] | None = None,
+) -> dict[str, Any]:
     """The jobs of one source, one after another on one connection."""
     settings = config.sources[source]
     out: dict[str, Any] = {}
@@ -383,6 +392,9 @@ def _run_source(config: Config, source: str, jobs: list[Job], on_done: Callable[
         return out
     try:
         with connect(source, engine, settings) as conn:
+            warning = account_warning(conn)
+            if warning and warnings is not None and warning not in warnings:
+                warnings.append(warning)
             for job in jobs:
                 done(job, _run_job(conn, job, source, settings.timeout))
     except SourceError as exc:
@@ -440,10 +452,18 @@ def run_jobs(config: Config, jobs: list[Job], *, on_done: Callable[[str], None] 
         workers = max(1, min(config.concurrency, len(groups)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="drafter-source") as pool:
             futures = [
-                pool.submit(_run_source, config, source, group, on_done) for (source, _), group in groups.items()
+                pool.submit(_run_source, config, source, group, on_done, run.warnings)
+                for (source, _), group in groups.items()
             ]
             for future in futures:
                 collected.update(future.result())
+    outcomes = [r for v in collected.values() for r in (v.values() if isinstance(v, dict) else [v])]
+    privileged = next(
+        (r.error for r in outcomes if isinstance(r, QueryFailure) and isinstance(r.error, PrivilegedAccount)),
+        None,
+    )
+    if privileged is not None:  # one message, no draft of placeholders: the account is to be changed
+        raise privileged
     # Keep the order of the jobs, whatever order the sources finished in.
     run.results = {job.key: collected[job.key] for job in jobs if not job.units}
     run.by_unit = {job.key: collected[job.key] for job in jobs if job.units}

@@ -42,9 +42,11 @@ def unit_run(plan: Plan, shared: RunResult, unit: Unit | None, *, runner: Runner
     and grouped results and its own per-unit jobs, run here; the rules' SQL data tests kept
     apart (`rule_tests`)."""
     own = plan.unit_jobs(unit)
-    mine = (runner or run_jobs)(plan.project.config, own).results if own else {}
+    own_run = (runner or run_jobs)(plan.project.config, own) if own else RunResult()
+    mine = own_run.results
     params = dict(plan.params) if unit is None else {**plan.params, UNIT_PARAM: unit.name}
-    run = RunResult(params=params, elapsed=shared.elapsed)
+    warnings = shared.warnings + [w for w in own_run.warnings if w not in shared.warnings]
+    run = RunResult(params=params, elapsed=shared.elapsed, warnings=warnings)
     for job in plan.jobs:
         if job.key in mine:
             run.results[job.key] = mine[job.key]

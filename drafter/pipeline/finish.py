@@ -65,7 +65,7 @@ def finish_draft(
     manifest and write the draft atomically at `requested` (or the next free name unless `force`)."""
     check_target(requested, project.config)
     empty = empty_period_warnings(run, project.period)
-    warnings = style_warnings(draft.document, project.config) + empty
+    warnings = run.warnings + style_warnings(draft.document, project.config) + empty
     rule_run = None
     if ruleset and not empty:  # rules over a period without data would only repeat that warning
         rule_run = checked_rules(draft, ruleset, run, strict)

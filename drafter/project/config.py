@@ -79,6 +79,13 @@ class SourceSettings(_Model):
     )
     timeout: float = Field(60.0, gt=0, description="单个查询的超时（秒）")
     description: str | None = Field(None, description="系统名称，供报告和检查结果显示")
+    allow_functions: list[str] = Field(
+        default_factory=list,
+        description="允许查询调用的额外函数（不在 drafter 的函数清单中、确认只读取数据的函数）；lint 和 sources 会一直提示",
+    )
+    allow_privileged: bool = Field(
+        False, description="true 时允许用有写入或管理权限的账号连接（不推荐；每次生成都会警告）"
+    )
 
 
 class AppendixSettings(_Model):

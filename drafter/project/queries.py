@@ -16,13 +16,14 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from drafter.errors import QueryError
 from drafter.project.grouping import grouping_problems
-from drafter.project.sql import ParsedSQL, analyse, error_of
+from drafter.project.sql import ParsedSQL, analyse, error_of, refusals
 
 Returns = Literal["scalar", "row", "rows"]
 RETURNS: tuple[Returns, ...] = ("scalar", "row", "rows")
@@ -257,10 +258,19 @@ def sql_files(spec: QuerySpec) -> list[tuple[Path, str, int, str | None]]:
     return files
 
 
-def query_problems(spec: QuerySpec, *, sources: list[str], parameters: list[str]) -> list[QueryError]:
+def query_problems(
+    spec: QuerySpec,
+    *,
+    sources: list[str],
+    parameters: list[str],
+    engines: Mapping[str, str | None] | None = None,
+    allow: Mapping[str, Collection[str]] | None = None,
+) -> list[QueryError]:
     """What is wrong with `spec` that can be told without a database: a source that is not
-    configured, a parameter nothing defines, SQL that is not one read-only SELECT (the
-    query file and each dialect variant)."""
+    configured, a parameter nothing defines, SQL that is not one read-only SELECT calling
+    only allowed functions (the query file and each dialect variant). `engines` (source →
+    backend) reads the query file as its source's engine does; `allow`: each source's
+    `allow_functions`."""
     found: list[QueryError] = []
     if spec.source not in sources:
         close = difflib.get_close_matches(spec.source, sources, n=1)
@@ -276,9 +286,10 @@ def query_problems(spec: QuerySpec, *, sources: list[str], parameters: list[str]
     if spec.per is not None:
         found.extend(grouping_problems(spec))
     for path, sql, first_line, dialect in sql_files(spec):
-        parsed = analyse(sql, dialect)
-        if parsed.problems:
-            found.append(error_of(parsed.problems[0], sql, path, first_line))
+        parsed = analyse(sql, dialect or (engines or {}).get(spec.source))
+        problems = refusals(parsed, (allow or {}).get(spec.source, ()))
+        if problems:
+            found.append(error_of(problems[0], sql, path, first_line))
         found += [
             undefined_parameter(spec.name, name, path, sql, first_line, parameters, dialect)
             for name in parsed.parameters

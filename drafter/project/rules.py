@@ -191,10 +191,17 @@ def load_rules(config) -> RuleSet:
             ruleset.rules.append(parse_rule(item, path, line_of(lines, (*prefix, i)), i))
     from drafter.data.runner import build_parameters
     from drafter.project.queries import query_problems
+    from drafter.project.sql import source_allow, source_engines
 
     for path in sorted(folder.glob("*.sql")):
         spec = dataclasses.replace(parse_query(path), returns="rows")
-        for problem in query_problems(spec, sources=list(config.sources), parameters=list(build_parameters(config))):
+        for problem in query_problems(
+            spec,
+            sources=list(config.sources),
+            parameters=list(build_parameters(config)),
+            engines=source_engines(config.sources),
+            allow=source_allow(config.sources),
+        ):
             problem.exit_code = 2
             raise problem
         ruleset.sql_tests.append(spec)

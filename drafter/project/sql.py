@@ -9,40 +9,39 @@ parameters to bind, and the text handed to SQLAlchemy's `text()`) all read this 
 
 Two layers, both before anything reaches a server:
 
-1. A lexer that knows strings, quoted names and comments reads the raw text in each of
-   the ways the engines read it, because they disagree on where a string or a comment
-   ends: MySQL/MariaDB let a backslash escape a quote, take `#` as a comment, need a
-   space after `--`, and *execute* `/*! … */` and `/*M! … */`; PostgreSQL has `$$ … $$`
-   strings, `E'…'` strings with backslash escapes and nested `/* /* */ */` comments;
-   SQLite takes `[name]` as a quoted name; a MySQL server in ANSI mode takes `"…"` as a
-   name and a backslash as a character. Each reading must find exactly one statement,
-   no executable comment or optimizer hint (`/*+ … */` can lift a time limit), no
-   `INTO`/`OUTFILE`/`DUMPFILE`, no locking clause, no `@variable :=` and no call of a
-   function of the deny-list — whatever the reading, so no engine can see a statement
-   that the guard did not.
-2. sqlglot parses the statement (as the dialect of a variant, else as PostgreSQL, then
-   MySQL, SQLite …, the first that reads it; every dialect whose reading of the strings
-   and comments differs is parsed as well): it must be one SELECT (or WITH … SELECT, or
-   a set operation of SELECTs) with no data-changing statement inside (a PostgreSQL
-   `WITH d AS (DELETE …)`), no `SELECT … INTO` and no locking clause, and calls no
-   function of the deny-list. SQL that no dialect can parse is refused with the
-   parser's words, file and line.
+1. A lexer that knows strings, quoted names and comments reads the raw text as the engine
+   that runs it reads it (a variant: its dialect; a query file: its source's backend; unknown:
+   each of PostgreSQL, MySQL/MariaDB and SQLite, which disagree on where a string or a comment
+   ends: backslashes, `#` and `--` comments, `/*! … */` that MySQL *executes*, `$$ … $$`,
+   `E'…'`, nested comments, `[name]`). The sessions pin how the server reads (sources.py:
+   standard_conforming_strings, sql_mode), so the server reads what the lexer read. Each
+   reading must find exactly one statement, no executable comment or optimizer hint, no
+   `INTO`/`OUTFILE`/`DUMPFILE`, no locking clause, no variable assignment (`@x :=`, `` @`x` := ``),
+   no sequence access (`NEXT VALUE FOR`), no `U&"…" UESCAPE`, and only calls of allowed
+   functions.
+2. sqlglot parses the statement (in that engine's dialect first): it must be one SELECT (or
+   WITH … SELECT, or a set operation of SELECTs) with no data-changing statement inside, no
+   `SELECT … INTO`, no locking clause, no cast to a user-defined type, and every function it
+   does not know (or that is schema-qualified) must be allowed. SQL that no dialect can parse
+   is refused with the parser's words, file and line.
 
-The deny-list (`DENIED_FUNCTIONS`, documented in the README) holds functions that
-change sessions, sequences or other sessions, read or write server files, reach other
-servers, take locks, or wait. Sleeping is refused outright, at any duration: the
-argument can be computed, a report query has no reason to wait, and the server's time
-limit stays the net below. The list applies to every query whatever its source, since
-a function name means the same harm on any engine that has it.
+The allow-list (`ALLOWED_FUNCTIONS`, by engine, documented in the README) holds pure
+functions: aggregates, arithmetic, string, date/time, conditional, window, casts. A name is
+normalised before the check (unquoted, Unicode escapes decoded, lower case; a qualified name
+only as `pg_catalog.name`). A source's `allow_functions:` adds names; `NEVER_ALLOWED` (what
+runs SQL given as text, changes sessions or sequences, reaches files, servers or other
+sessions, locks or waits) cannot be added.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from drafter.errors import QueryError
 
@@ -50,21 +49,434 @@ from drafter.errors import QueryError
 logging.getLogger("sqlglot").addHandler(logging.NullHandler())
 logging.getLogger("sqlglot").propagate = False
 
-# -- the deny-list ----------------------------------------------------------------------------
+# -- the allow-list ---------------------------------------------------------------------------
 
-# By engine, for the README; a trailing * matches any ending. Names are matched without
-# case, quoted or not, and every part of a schema-qualified name is looked at.
-DENIED_FUNCTIONS: dict[str, tuple[str, ...]] = {
+# The functions a query may call, by engine (documented in README “查询可以调用的函数”). Each is
+# pure: it computes from its arguments and the rows, and changes, reads or waits for nothing
+# else. Names are compared after normalisation (unquoted, Unicode escapes decoded, lower case);
+# a schema-qualified name passes only as `pg_catalog.name`. Anything else is refused unless the
+# source lists it under `allow_functions:` in config.yaml (shown as a warning by lint and sources).
+ALLOWED_FUNCTIONS: dict[str, tuple[str, ...]] = {
+    "通用（各数据库）": (
+        # aggregates
+        "count",
+        "sum",
+        "avg",
+        "min",
+        "max",
+        "every",
+        "bool_and",
+        "bool_or",
+        "bit_and",
+        "bit_or",
+        "bit_xor",
+        "stddev",
+        "stddev_pop",
+        "stddev_samp",
+        "variance",
+        "var_pop",
+        "var_samp",
+        "std",
+        "group_concat",
+        "string_agg",
+        "listagg",
+        "array_agg",
+        "json_agg",
+        "jsonb_agg",
+        "json_object_agg",
+        "percentile_cont",
+        "percentile_disc",
+        "mode",
+        "median",
+        "any_value",
+        "grouping",
+        "corr",
+        "covar_pop",
+        "covar_samp",
+        "regr_slope",
+        "regr_intercept",
+        "regr_r2",
+        "regr_count",
+        # arithmetic
+        "abs",
+        "ceil",
+        "ceiling",
+        "floor",
+        "round",
+        "trunc",
+        "truncate",
+        "mod",
+        "power",
+        "pow",
+        "sqrt",
+        "cbrt",
+        "exp",
+        "ln",
+        "log",
+        "log10",
+        "log2",
+        "sign",
+        "greatest",
+        "least",
+        "pi",
+        "degrees",
+        "radians",
+        "sin",
+        "cos",
+        "tan",
+        "asin",
+        "acos",
+        "atan",
+        "atan2",
+        "cot",
+        "div",
+        "width_bucket",
+        "gcd",
+        "lcm",
+        "factorial",
+        "scale",
+        "min_scale",
+        "trim_scale",
+        # strings (Chinese text included: these count characters, not bytes, where the engine does)
+        "length",
+        "char_length",
+        "character_length",
+        "octet_length",
+        "bit_length",
+        "lower",
+        "upper",
+        "lcase",
+        "ucase",
+        "trim",
+        "ltrim",
+        "rtrim",
+        "btrim",
+        "substr",
+        "substring",
+        "substring_index",
+        "mid",
+        "left",
+        "right",
+        "lpad",
+        "rpad",
+        "replace",
+        "reverse",
+        "repeat",
+        "concat",
+        "concat_ws",
+        "position",
+        "strpos",
+        "instr",
+        "locate",
+        "ascii",
+        "chr",
+        "char",
+        "initcap",
+        "split_part",
+        "translate",
+        "to_hex",
+        "hex",
+        "unhex",
+        "md5",
+        "sha1",
+        "sha2",
+        "starts_with",
+        "overlay",
+        "regexp_replace",
+        "regexp_match",
+        "regexp_matches",
+        "regexp_like",
+        "regexp_substr",
+        "regexp_instr",
+        "regexp_count",
+        "regexp_split_to_array",
+        "unicode",
+        "space",
+        "field",
+        "find_in_set",
+        "elt",
+        "quote",
+        "char_index",
+        "like",
+        "glob",
+        "string_to_array",
+        "array_to_string",
+        "unnest",
+        "array_length",
+        "cardinality",
+        "array_position",
+        "to_char",
+        "to_number",
+        "to_date",
+        "to_timestamp",
+        "normalize",
+        "casefold",
+        "soundex",
+        # date and time
+        "now",
+        "current_date",
+        "current_time",
+        "current_timestamp",
+        "localtime",
+        "localtimestamp",
+        "date_trunc",
+        "date_part",
+        "extract",
+        "age",
+        "make_date",
+        "make_time",
+        "make_timestamp",
+        "make_interval",
+        "justify_days",
+        "justify_hours",
+        "justify_interval",
+        "date_bin",
+        "isfinite",
+        "date",
+        "time",
+        "datetime",
+        "julianday",
+        "strftime",
+        "unixepoch",
+        "timediff",
+        "date_format",
+        "str_to_date",
+        "year",
+        "month",
+        "day",
+        "dayofmonth",
+        "dayofweek",
+        "dayofyear",
+        "weekday",
+        "week",
+        "weekofyear",
+        "yearweek",
+        "quarter",
+        "hour",
+        "minute",
+        "second",
+        "microsecond",
+        "last_day",
+        "date_add",
+        "date_sub",
+        "adddate",
+        "subdate",
+        "addtime",
+        "subtime",
+        "datediff",
+        "timestampdiff",
+        "timestampadd",
+        "period_diff",
+        "period_add",
+        "makedate",
+        "maketime",
+        "from_days",
+        "to_days",
+        "to_seconds",
+        "from_unixtime",
+        "unix_timestamp",
+        "curdate",
+        "curtime",
+        "utc_date",
+        "utc_time",
+        "utc_timestamp",
+        "convert_tz",
+        "monthname",
+        "dayname",
+        "sec_to_time",
+        "time_to_sec",
+        "timezone",
+        # conditional
+        "coalesce",
+        "nullif",
+        "ifnull",
+        "if",
+        "iif",
+        "nvl",
+        "nvl2",
+        "isnull",
+        "num_nulls",
+        "num_nonnulls",
+        # window
+        "row_number",
+        "rank",
+        "dense_rank",
+        "percent_rank",
+        "cume_dist",
+        "ntile",
+        "lag",
+        "lead",
+        "first_value",
+        "last_value",
+        "nth_value",
+        # casts to plain types (the type names are also functions on some engines)
+        "cast",
+        "try_cast",
+        "convert",
+        "numeric",
+        "decimal",
+        "int",
+        "integer",
+        "bigint",
+        "smallint",
+        "real",
+        "float",
+        "double",
+        "text",
+        "varchar",
+        "timestamp",
+        "interval",
+        "boolean",
+        "bool",
+        # grouping syntax written like calls
+        "rollup",
+        "cube",
+        "sets",
+        # JSON read from a column
+        "json_extract",
+        "json_unquote",
+        "json_value",
+        "json_object",
+        "json_array",
+        "json_build_object",
+        "jsonb_build_object",
+        "json_build_array",
+        "to_json",
+        "to_jsonb",
+        "json_array_length",
+        "jsonb_array_length",
+        "json_typeof",
+        "jsonb_typeof",
+        "json_each",
+        "json_array_elements",
+        "jsonb_array_elements",
+        "jsonb_each",
+    ),
     "PostgreSQL、人大金仓": (
+        "format",
+        "generate_series",
+        "pg_size_pretty",
+        "array_upper",
+        "array_lower",
+        "array_dims",
+        "array_cat",
+        "array_append",
+        "array_prepend",
+        "array_remove",
+        "array_replace",
+        "regexp_split_to_table",
+        "convert_from",
+        "convert_to",
+        "encode",
+        "decode",
+        "to_ascii",
+        "clock_timestamp",
+        "statement_timestamp",
+        "transaction_timestamp",
+        "xmlelement",
+        "xmlforest",
+        "xmlagg",
+        "string_to_table",
+        "jsonb_extract_path_text",
+        "json_extract_path_text",
+        "jsonb_path_query_first",
+        "range_agg",
+        "lower_inf",
+        "upper_inf",
+        "isempty",
+        "daterange",
+        "tsrange",
+        "tstzrange",
+        "int4range",
+    ),
+    "MySQL、MariaDB": (
+        "format",
+        "match",
+        "against",
+        "weight_string",
+        "insert",
+        "make_set",
+        "export_set",
+        "oct",
+        "bin",
+        "conv",
+        "crc32",
+        "format_bytes",
+        "json_contains",
+        "json_search",
+        "json_keys",
+        "json_length",
+        "json_arrayagg",
+        "json_objectagg",
+        "json_query",
+        "json_exists",
+        "regexp",
+    ),
+    "SQLite": (
+        "total",
+        "likely",
+        "unlikely",
+        "likelihood",
+        "iif",
+        "json",
+        "json_group_array",
+        "json_group_object",
+        "json_each",
+        "json_tree",
+        "json_type",
+        "sign",
+        "octet_length",
+        "concat_ws",
+    ),
+}
+
+# Not on SQLite's list: printf/format (`printf('%.*c', 2147483647, 'x')` loops for a minute inside
+# one call, past any time limit), zeroblob/randomblob (gigabytes on request).
+
+# Never allowed, whatever config.yaml says: functions that run SQL given as text (what they run
+# is out of any check's sight), change sessions, sequences or other sessions, read or write
+# server files, reach other servers, take locks, or wait. `*` matches any ending.
+NEVER_ALLOWED: dict[str, tuple[str, ...]] = {
+    "执行作为文本传入的 SQL": (
+        "ts_rewrite",
+        "ts_stat",
+        "crosstab*",
+        "connectby",
+        "query_to_xml*",
+        "query_to_xmlschema",
+        "cursor_to_xml*",
+        "table_to_xml*",
+        "schema_to_xml*",
+        "database_to_xml*",
+        "dblink*",
+        "eval",
+        "exec",
+        "execute",
+        "sys_exec",
+        "sys_eval",
+        "dbms_sql",
+        "dbms_xmlgen",
+        "openquery",
+        "openrowset",
+        "opendatasource",
+        "xmlquery",
+        "xpath",
+        "xpath_exists",
+        "xmlexists",
+        "xmltable",
+    ),
+    "改变会话、序列或其他连接，读写服务器文件，加锁或等待": (
         "pg_terminate_backend",
         "pg_cancel_backend",
         "pg_signal_backend",
         "set_config",
+        "setseed",
         "pg_reload_conf",
         "pg_rotate_logfile",
         "pg_promote",
         "pg_switch_wal",
         "pg_create_*",
+        "pg_copy_*",
         "pg_drop_replication_slot",
         "pg_replication_*",
         "pg_logical_*",
@@ -85,67 +497,117 @@ DENIED_FUNCTIONS: dict[str, tuple[str, ...]] = {
         "lowrite",
         "pg_stat_reset*",
         "pg_stat_statements_reset",
-        "dblink*",
         "pg_sleep*",
         "nextval",
         "setval",
+        "currval",
+        "lastval",
         "pg_advisory_*",
         "pg_try_advisory_*",
         "pg_notify",
         "txid_current",
         "pg_current_xact_id",
-        "query_to_xml*",
-        "cursor_to_xml*",
-        "ts_stat",
-    ),
-    "MySQL、MariaDB": (
+        "brin_summarize_*",
+        "brin_desummarize_range",
+        "gin_clean_pending_list",
+        "pg_prewarm",
         "load_file",
         "sleep",
         "benchmark",
         "get_lock",
         "release_lock",
         "release_all_locks",
+        "is_free_lock",
+        "is_used_lock",
         "master_pos_wait",
         "source_pos_wait",
         "master_gtid_wait",
         "wait_for_executed_gtid_set",
         "wait_until_sql_thread_after_gtids",
         "last_insert_id",
-        "nextval",
-        "setval",
-        "lastval",
-        "sys_exec",
-        "sys_eval",
-    ),
-    "SQLite": ("load_extension", "readfile", "writefile", "edit", "fsdir", "fts3_tokenizer"),
-    "Oracle、达梦、SQL Server": (
+        "load_extension",
+        "readfile",
+        "writefile",
+        "edit",
+        "fsdir",
+        "fts3_tokenizer",
+        "zipfile",
         "dbms_lock",
         "dbms_session",
         "dbms_pipe",
-        "dbms_sql",
-        "dbms_xmlgen",
         "dbms_scheduler",
         "dbms_java",
         "utl_*",
         "xp_*",
-        "openrowset",
-        "opendatasource",
-        "openquery",
     ),
 }
-_DENIED = re.compile(
-    "|".join(
-        re.escape(p[:-1]) + r"\w*" if p.endswith("*") else re.escape(p)
-        for patterns in DENIED_FUNCTIONS.values()
-        for p in patterns
-    ),
-    re.IGNORECASE,
-)
+
+
+def _patterns(names) -> re.Pattern:
+    return re.compile(
+        "|".join(re.escape(p[:-1]) + r"\w*" if p.endswith("*") else re.escape(p) for p in names), re.IGNORECASE
+    )
+
+
+_NEVER = _patterns(p for names in NEVER_ALLOWED.values() for p in names)
+_SQL_TEXT = _patterns(NEVER_ALLOWED["执行作为文本传入的 SQL"])
+_COMMON = frozenset(ALLOWED_FUNCTIONS["通用（各数据库）"])
+# The engine a list is for → the names allowed there; None: a portable query, checked against
+# every engine's names (the engine that runs it checks its own list again, sources.run_readonly).
+ENGINE_FUNCTIONS: dict[str | None, frozenset[str]] = {
+    "postgresql": _COMMON | frozenset(ALLOWED_FUNCTIONS["PostgreSQL、人大金仓"]),
+    "mysql": _COMMON | frozenset(ALLOWED_FUNCTIONS["MySQL、MariaDB"]),
+    "sqlite": _COMMON | frozenset(ALLOWED_FUNCTIONS["SQLite"]),
+}
+ENGINE_FUNCTIONS[None] = frozenset().union(*ENGINE_FUNCTIONS.values())
+_ENGINE_OF = {
+    "postgresql": "postgresql",
+    "kingbase": "postgresql",
+    "mysql": "mysql",
+    "mariadb": "mysql",
+    "sqlite": "sqlite",
+    "postgres": "postgresql",
+}
+
+
+def source_engines(sources: Mapping[str, Any]) -> dict[str, str | None]:
+    """Source name → the backend its URL names (`postgresql`, `mysql`, `sqlite` …), None when
+    the URL is not one (a spreadsheet: read in every reading)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    out: dict[str, str | None] = {}
+    for name, settings in sources.items():
+        try:
+            out[name] = make_url(settings.url).get_backend_name()
+        except (ArgumentError, ValueError):
+            out[name] = None
+    return out
+
+
+def source_allow(sources: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    """Source name → the functions its `allow_functions:` adds to drafter's list."""
+    return {name: tuple(getattr(settings, "allow_functions", ()) or ()) for name, settings in sources.items()}
+
+
+def engine_of(dialect: str | None) -> str | None:
+    """The allow-list's engine for a dialect or backend name (None: every engine's list)."""
+    return _ENGINE_OF.get(dialect or "")
 
 
 def denied(name: str) -> bool:
-    """Whether a function name (one part, unquoted) is on the deny-list."""
-    return _DENIED.fullmatch(name) is not None
+    """Whether a function name (one part, unquoted) is never allowed, whatever config.yaml says."""
+    return _NEVER.fullmatch(name) is not None
+
+
+def allowed(name: str, engine: str | None = None) -> bool:
+    """Whether a normalised function name (`name` or `schema.name`) is on the allow-list of
+    `engine` (`postgresql`, `mysql`, `sqlite`; None: of any engine)."""
+    name = name.lower()
+    schema, _, last = name.rpartition(".")
+    if schema and not (schema == "pg_catalog" and engine in (None, "postgresql")):
+        return False  # another schema's function of the same name is not the built-in one
+    return not denied(last) and last in ENGINE_FUNCTIONS.get(engine, ENGINE_FUNCTIONS[None])
 
 
 # -- the readings -----------------------------------------------------------------------------
@@ -178,14 +640,8 @@ MYSQL = Reading(
     hash_comments=True,
     dash_needs_space=True,
 )
-MYSQL_ANSI = Reading(
-    "mysql_ansi",
-    "（按 MySQL/MariaDB 在 ANSI_QUOTES、NO_BACKSLASH_ESCAPES 模式下的读法）",
-    hash_comments=True,
-    dash_needs_space=True,
-)
 SQLITE = Reading("sqlite", "（按 SQLite 的读法：[名称] 是带引号的名称）", brackets=True)
-READINGS = (POSTGRESQL, MYSQL, MYSQL_ANSI, SQLITE)
+READINGS = (POSTGRESQL, MYSQL, SQLITE)
 # The reading of the engine that runs a statement: where `text()` must leave strings alone.
 _READING_OF = {"postgresql": POSTGRESQL, "kingbase": POSTGRESQL, "mysql": MYSQL, "mariadb": MYSQL, "sqlite": SQLITE}
 
@@ -208,6 +664,7 @@ class Problem:
     hint: str
     cause: str | None = None
     line: int | None = None  # 1-based line within the SQL, when known otherwise than by offset
+    function: str | None = None  # a function off the allow-list, which config.yaml may allow
 
 
 _SPACE = re.compile(r"\s+")
@@ -382,6 +839,27 @@ def tokenize(sql: str, reading: Reading) -> tuple[list[Token], list[Problem]]:
                 tokens.append(Token("param", param.group(1), i, param.end()))
                 i = param.end()
                 continue
+        if ch == "@" and i + 1 < n and sql[i + 1] in "`'\"":  # MariaDB @`x`, @'x', @"x"
+            end = _scan_quoted(sql, i + 1, sql[i + 1], reading.backslash_single and sql[i + 1] != "`")
+            if end > 0:
+                tokens.append(Token("var", sql[i:end], i, end))
+                i = end
+                continue
+        if (
+            ch in "uU"
+            and reading.dollar_quotes
+            and sql.startswith("&", i + 1)
+            and i + 2 < n
+            and sql[i + 2] in "\"'"
+            and not (i and (sql[i - 1].isalnum() or sql[i - 1] in "_$"))
+        ):  # PostgreSQL U&"name" and U&'string' with Unicode escapes
+            end = _scan_quoted(sql, i + 2, sql[i + 2], False)
+            if end < 0:
+                unclosed("Unicode 转义的名称或字符串（U&）", i)
+                break
+            tokens.append(Token("uname" if sql[i + 2] == '"' else "string", sql[i:end], i, end))
+            i = end
+            continue
         if ch == "@":
             var = re.compile(r"@@?[\w$.]+").match(sql, i)
             if var:
@@ -407,7 +885,26 @@ def tokenize(sql: str, reading: Reading) -> tuple[list[Token], list[Problem]]:
     return tokens, problems
 
 
+_UNICODE_ESCAPE = re.compile(r"\\(?:\\|([0-9A-Fa-f]{4})|\+([0-9A-Fa-f]{6}))")
+
+
+def _decode_unicode_name(text: str) -> str | None:
+    """The name a PostgreSQL `U&"…"` stands for (`\\XXXX`, `\\+XXXXXX`, `\\\\`), or None when
+    a backslash is not one of these escapes."""
+    body = text[3:-1].replace('""', '"')
+    if re.search(r"\\(?!\\|[0-9A-Fa-f]{4}|\+[0-9A-Fa-f]{6})", _UNICODE_ESCAPE.sub("", body)):
+        return None
+    try:
+        return _UNICODE_ESCAPE.sub(
+            lambda m: "\\" if m.group(0) == "\\\\" else chr(int(m.group(1) or m.group(2), 16)), body
+        )
+    except (ValueError, OverflowError):
+        return None
+
+
 def _unquote(token: Token) -> str:
+    if token.kind == "uname":
+        return _decode_unicode_name(token.text) or token.text
     if token.kind == "qname" or (token.kind == "string" and token.text[:1] == '"'):
         body = token.text[1:-1]
         return body.replace(token.text[0] * 2, token.text[0]) if token.text[0] != "[" else body
@@ -469,7 +966,7 @@ _LOCK_AFTER_FOR = frozenset({"update", "share", "no", "key"})
 _STATEMENT_START = frozenset({"select", "with"})
 
 
-def _lexical_problems(sql: str, reading: Reading, tokens: list[Token]) -> list[Problem]:
+def _lexical_problems(sql: str, reading: Reading, tokens: list[Token], engine: str | None) -> list[Problem]:
     """What one reading of the raw text refuses: a second statement, a first word other than
     SELECT/WITH, INTO, a locking clause, a session variable set, a denied function called."""
     found: list[Problem] = []
@@ -552,36 +1049,135 @@ def _lexical_problems(sql: str, reading: Reading, tokens: list[Token]) -> list[P
                     "drafter 只读取数据：不要在查询中设置变量，改用子查询或 WITH。",
                 )
             )
-        elif tok.kind in ("word", "qname", "string") and after is not None and after.text == "(":
-            if tok.kind == "word" and word in _CALL_NOT:
-                continue
-            if tok.kind == "string" and tok.text[:1] != '"':
-                continue
-            parts = [_unquote(tok)]
-            j = k
-            while j >= 2 and code[j - 1].text == "." and code[j - 2].kind in ("word", "qname", "string"):
-                parts.insert(0, _unquote(code[j - 2]))
-                j -= 2
-            bad = next((p for p in parts if denied(p)), None)
-            if bad:
-                found.append(_denied_problem(".".join(parts), bad, tok.start, note))
+        elif word in ("next", "previous") and after_word == "value" and k + 2 < len(code):
+            if code[k + 2].kind == "word" and code[k + 2].text.lower() == "for":
+                found.append(_sequence_problem(f"{tok.text} VALUE FOR".upper(), tok.start, note))
+        elif (tok.kind == "uname" or (tok.kind == "string" and tok.text[:2].upper() == "U&")) and (
+            after_word == "uescape" or _decode_unicode_name(tok.text) is None
+        ):
+            found.append(
+                Problem(
+                    "unicode_escape",
+                    f"查询中有无法确定含义的 Unicode 转义写法“{tok.text[:40]}”（UESCAPE 或不规范的转义），"
+                    f"已拒绝执行{note}",
+                    tok.start,
+                    '名称和字符串请直接写出（如 "名称"、\'文字\'），不要用 U&"…" UESCAPE 的转义写法。',
+                )
+            )
+    for name, offset in _lexical_calls(code):
+        problem = function_problem(name, offset, engine, note)
+        if problem is not None:
+            found.append(problem)
     return found
 
 
-def _denied_problem(name: str, part: str, offset: int, note: str = "") -> Problem:
-    shown = name.upper() if name.lower().endswith(part.lower()) else f"{name.upper()}（{part.upper()}）"
+_KEYWORDS: frozenset[str] = frozenset()
+
+
+def _keywords() -> frozenset[str]:
+    """Words that are SQL keywords in some engine: a name after one is not an alias."""
+    global _KEYWORDS
+    if not _KEYWORDS:
+        from sqlglot.dialects.dialect import Dialect
+
+        words = set(_CALL_NOT) | {"binary", "div", "mod", "xor", "regexp", "rlike", "escape", "interval", "zone"}
+        for dialect in ("postgres", "mysql", "sqlite", "oracle", "tsql"):
+            words |= {k.lower() for k in Dialect.get_or_raise(dialect).tokenizer_class.KEYWORDS if k.isalpha()}
+        _KEYWORDS = frozenset(words)
+    return _KEYWORDS
+
+
+def _lexical_calls(code: list[Token]) -> list[tuple[str, int]]:
+    """The function calls of one reading's code tokens: a name (any quoting, schema-qualified)
+    right before `(`, except where such a name is not called: after AS or `::` (a type or an
+    alias with its column list), after `)` or a name that is no keyword (an alias), a CTE's
+    name with its column list, and syntax words (`IN (`, `OVER (` …)."""
+    calls: list[tuple[str, int]] = []
+    depth = 0
+    cte_depths: list[int] = []  # the depths at which a WITH list is open
+    for k, tok in enumerate(code):
+        text = tok.text.lower() if tok.kind == "word" else ""
+        if tok.kind == "punct" and tok.text == "(":
+            depth += 1
+        elif tok.kind == "punct" and tok.text == ")":
+            depth -= 1
+            while cte_depths and cte_depths[-1] > depth:
+                cte_depths.pop()
+        elif text == "with":
+            cte_depths.append(depth)
+        elif text == "select" and cte_depths and cte_depths[-1] == depth:
+            cte_depths.pop()
+        after = code[k + 1] if k + 1 < len(code) else None
+        if after is None or after.text != "(" or tok.kind not in ("word", "qname", "uname", "string"):
+            continue
+        if tok.kind == "string" and tok.text[:1] != '"':
+            continue
+        if tok.kind == "word" and text in _CALL_NOT:
+            continue
+        parts = [_unquote(tok)]
+        j = k
+        while j >= 2 and code[j - 1].text == "." and code[j - 2].kind in ("word", "qname", "uname", "string"):
+            parts.insert(0, _unquote(code[j - 2]))
+            j -= 2
+        before = code[j - 1] if j >= 1 else None
+        if before is not None and _not_a_call(before, cte_depths, depth):
+            continue
+        calls.append((".".join(parts), tok.start))
+    return calls
+
+
+def _not_a_call(before: Token, cte_depths: list[int], depth: int) -> bool:
+    if before.text in ("::", ")"):
+        return True
+    if before.kind == "punct":
+        return before.text == "," and bool(cte_depths) and cte_depths[-1] == depth
+    low = before.text.lower()
+    if before.kind == "word" and low in ("as", "with", "recursive"):
+        return True
+    return before.kind in ("word", "qname") and low not in _keywords()
+
+
+def function_problem(name: str, offset: int, engine: str | None, note: str = "") -> Problem | None:
+    """Why a call of function `name` (normalised) is refused on `engine`, or None when it may run."""
+    last = name.rpartition(".")[2]
+    if denied(last):
+        why = (
+            "它执行作为文本传入的 SQL"
+            if _SQL_TEXT.fullmatch(last)
+            else ("它会改变会话或序列、影响其他连接、读写服务器文件、连接其他服务器、加锁或等待")
+        )
+        return Problem(
+            f"function:{name.lower()}",
+            f"查询中调用了函数“{name.upper()}”：{why}，任何情况下都不允许{note}",
+            offset,
+            "drafter 只读取数据：删去该函数调用（允许的函数见 README“查询可以调用的函数”）。",
+        )
+    if allowed(name, engine):
+        return None
     return Problem(
-        "function",
-        f"查询中调用了被禁止的函数“{shown}”（改变会话或序列、影响其他连接、读写服务器文件、连接其他服务器、"
-        f"加锁或等待），已拒绝执行{note}",
+        f"function:{name.lower()}",
+        f"查询中调用了函数“{name.upper()}”，它不在 drafter 允许的函数清单中，已拒绝执行{note}",
         offset,
-        "drafter 只读取数据：删去该函数调用（被禁止的函数见 README“只读，始终如此”）。",
+        "允许的函数（聚合、算术、字符串、日期、条件、窗口函数和类型转换）见 README“查询可以调用的函数”；"
+        "确认该函数只读取数据、不改变任何东西时，可在 config.yaml 该数据源下写 allow_functions: ["
+        + name.lower()
+        + "]（drafter lint 和 drafter sources 会一直提示这一例外）。",
+        function=name.lower(),
+    )
+
+
+def _sequence_problem(what: str, offset: int, note: str = "") -> Problem:
+    return Problem(
+        "sequence",
+        f"查询中读取或推进序列（{what}），已拒绝执行{note}",
+        offset,
+        "drafter 只读取数据：取序列的值会改变它；需要编号请用 ROW_NUMBER() OVER (…)。",
     )
 
 
 def _spans(tokens: list[Token]) -> tuple[tuple[int, int], ...]:
     """Where the strings, quoted names and comments of one reading lie."""
-    return tuple((t.start, t.end) for t in tokens if t.kind in ("string", "qname", "comment"))
+    return tuple((t.start, t.end) for t in tokens if t.kind in ("string", "qname", "uname", "comment"))
 
 
 # -- the parse --------------------------------------------------------------------------------
@@ -598,7 +1194,7 @@ SQLGLOT_DIALECT = {
     "mssql": "tsql",
 }
 _PORTABLE_ORDER = ("postgres", "mysql", "sqlite", "oracle", "tsql")
-_READING_DIALECT = {"postgresql": "postgres", "mysql": "mysql", "mysql_ansi": "mysql", "sqlite": "sqlite"}
+_READING_DIALECT = {"postgresql": "postgres", "mysql": "mysql", "sqlite": "sqlite"}
 
 
 @dataclass(frozen=True)
@@ -682,11 +1278,15 @@ def _parse(sql: str, dialect: str):
         return None, exc  # cannot read is refused with its words, like a syntax error
 
 
-def _function_name(node) -> str:
+def _function_name(node, unicode_names: bool = False) -> str:
+    """`schema.name` of a call, lower case; with `unicode_names` (the SQL has `U&`), a name
+    sqlglot kept with its `\\XXXX` escapes is decoded as PostgreSQL decodes it."""
     from sqlglot import exp
 
-    name = node.name if isinstance(node, exp.Anonymous) else node.sql_name()
-    parts = [str(name)]
+    name = str(node.name if isinstance(node, exp.Anonymous) else node.sql_name())
+    if unicode_names and "\\" in name:
+        name = _decode_unicode_name(f'U&"{name}"') or name
+    parts = [name]
     parent = node.parent
     while isinstance(parent, exp.Dot) and parent.expression is node:
         parts.insert(0, parent.this.name if not isinstance(parent.this, exp.Dot) else parent.this.sql())
@@ -694,7 +1294,9 @@ def _function_name(node) -> str:
     return ".".join(parts).lower()
 
 
-def _tree_facts(statements, sql: str) -> tuple[str | None, tuple[str, ...] | None, list[str], list[Problem]]:
+def _tree_facts(
+    statements, sql: str, engine: str | None
+) -> tuple[str | None, tuple[str, ...] | None, list[str], list[Problem]]:
     """Kind, output columns, functions and problems of one dialect's parse."""
     from sqlglot import exp
 
@@ -758,11 +1360,25 @@ def _tree_facts(statements, sql: str) -> tuple[str | None, tuple[str, ...] | Non
                 )
             )
         elif isinstance(node, exp.Func) and not isinstance(node, (exp.Binary, exp.Case, exp.If)):
-            name = _function_name(node)
+            name = _function_name(node, "u&" in sql.lower())
             functions.append(name)
-            bad = next((p for p in name.split(".") if denied(p)), None)
-            if bad:
-                problems.append(_denied_problem(name, bad, _offset_of(node, sql)))
+            if isinstance(node, exp.NextValueFor):
+                problems.append(_sequence_problem("NEXT VALUE FOR", _offset_of(node, sql)))
+            # sqlglot names a function it knows by its own name; the name as written was
+            # checked by the lexical pass: here, the unknown ones, any qualified, never-allowed.
+            elif isinstance(node, exp.Anonymous) or "." in name or denied(name.rpartition(".")[2]):
+                problem = function_problem(name, _offset_of(node, sql), engine)
+                if problem is not None:
+                    problems.append(problem)
+        elif isinstance(node, exp.DataType) and node.this == exp.DataType.Type.USERDEFINED:
+            problems.append(
+                Problem(
+                    f"type:{node.sql()}",
+                    f"查询中转换为自定义类型“{node.sql()}”，已拒绝执行（转换为自定义类型会调用数据库中定义的函数）",
+                    _offset_of(node, sql),
+                    "只转换为普通类型：整数、小数、文本、日期、时间、布尔。",
+                )
+            )
     columns: tuple[str, ...] | None = None
     if kind is not None:
         names = list(query.named_selects)
@@ -808,36 +1424,66 @@ def analyse(sql: str, dialect: str | None = None) -> ParsedSQL:
 
 @lru_cache(maxsize=1024)
 def _analyse(sql: str, dialect: str | None) -> ParsedSQL:
+    engine = engine_of(dialect)
+    if engine is not None and not _AMBIGUOUS.search(sql):
+        # Nothing any engine reads otherwise: the portable reading (cached, and asked for anyway)
+        # with this engine's function list is this engine's reading.
+        portable = _analyse(sql, None)
+        if portable.dialect is not None:
+            return _for_engine(portable, engine)
+    return _read(sql, dialect, engine)
+
+
+def _for_engine(portable: ParsedSQL, engine: str) -> ParsedSQL:
+    """`portable` (SQL that every engine reads alike), its calls checked against `engine`'s list."""
+    tokens, _ = tokenize(portable.sql, POSTGRESQL)
+    problems = list(portable.problems)
+    for name, offset in _lexical_calls([t for t in tokens if t.kind != "comment"]):
+        problem = function_problem(name, offset, engine)
+        if problem is not None and not any(p.key == problem.key for p in problems):
+            problems.append(problem)
+    problems.sort(key=lambda p: (p.key == "parse", p.offset))
+    return replace(portable, problems=tuple(problems))
+
+
+def _read(sql: str, dialect: str | None, engine: str | None) -> ParsedSQL:
     problems: list[Problem] = []
-    primary: tuple[list[Token], list[Problem]] | None = None
+    own = _READING_OF.get(dialect or "")
     spans: dict[str, tuple] = {}
     kinds: dict[str, tuple] = {}
-    # Without any character on which the engines disagree, every reading is the PostgreSQL one.
-    readings = READINGS if _AMBIGUOUS.search(sql) else (POSTGRESQL,)
+    # A variant is read as its own engine reads it (the session pins how: sources.py); a portable
+    # file in every reading, unless it has no character on which the engines disagree.
+    if own is not None:  # the engine's own reading needs no note saying whose it is
+        readings: tuple[Reading, ...] = (replace(own, note=""),)
+    else:
+        readings = READINGS if _AMBIGUOUS.search(sql) else (POSTGRESQL,)
+    first = readings[0]
+    primary: list[Token] = []
     for reading in readings:
         tokens, lex_problems = tokenize(sql, reading)
-        if reading is POSTGRESQL:
-            primary = (tokens, lex_problems)
+        if reading is first:
+            primary = tokens
         spans[reading.name] = _spans(tokens)
-        kinds[reading.name] = tuple(t.kind for t in tokens if t.kind in ("string", "qname", "comment"))
+        kinds[reading.name] = tuple(t.kind for t in tokens if t.kind in ("string", "qname", "uname", "comment"))
         if (
-            reading is not POSTGRESQL
+            reading is not first
             and not lex_problems
-            and spans[reading.name] == spans["postgresql"]
-            and kinds[reading.name] == kinds["postgresql"]
+            and spans[reading.name] == spans[first.name]
+            and kinds[reading.name] == kinds[first.name]
         ):
-            continue  # the same code as the PostgreSQL reading: the same findings
-        for problem in [*lex_problems, *_lexical_problems(sql, reading, tokens)]:
+            continue  # the same code as the first reading: the same findings
+        for problem in [*lex_problems, *_lexical_problems(sql, reading, tokens, engine)]:
             if not any(p.key == problem.key for p in problems):
                 problems.append(problem)
-    assert primary is not None
-    tokens = primary[0]
-    if dialect is not None and dialect in _READING_OF:  # a variant: its own engine's reading gives names
-        tokens = tokenize(sql, _READING_OF[dialect])[0]
+    tokens = primary
     parameters = tuple(dict.fromkeys(t.text for t in tokens if t.kind == "param"))
     comments = tuple(t.text for t in tokens if t.kind == "comment")
 
-    order = (SQLGLOT_DIALECT.get(dialect, "postgres"),) if dialect else _PORTABLE_ORDER
+    if dialect:  # the engine's own dialect; if sqlglot cannot read it so, the lexical checks above stand
+        own_dialect = SQLGLOT_DIALECT.get(dialect, "postgres")
+        order = (own_dialect, *(d for d in _PORTABLE_ORDER if d != own_dialect))
+    else:
+        order = _PORTABLE_ORDER
     parsed_dialect: str | None = None
     kind: str | None = None
     columns: tuple[str, ...] | None = None
@@ -849,7 +1495,7 @@ def _analyse(sql: str, dialect: str | None) -> ParsedSQL:
             first_error = first_error or error
             continue
         parsed_dialect = candidate
-        kind, columns, functions, tree_problems = _tree_facts(statements, sql)
+        kind, columns, functions, tree_problems = _tree_facts(statements, sql, engine)
         problems.extend(p for p in tree_problems if not any(p.key == q.key for q in problems))
         break
     if parsed_dialect is None:
@@ -860,12 +1506,12 @@ def _analyse(sql: str, dialect: str | None) -> ParsedSQL:
         seen = {parsed_dialect}
         for reading in readings:
             other = _READING_DIALECT[reading.name]
-            if other in seen or spans[reading.name] == spans["postgresql"]:
+            if other in seen or spans[reading.name] == spans[first.name]:
                 continue
             seen.add(other)
             statements, _ = _parse(sql, other)
             if statements is not None:
-                _, _, more, tree_problems = _tree_facts(statements, sql)
+                _, _, more, tree_problems = _tree_facts(statements, sql, engine)
                 functions += [f for f in more if f not in functions]
                 problems.extend(p for p in tree_problems if not any(p.key == q.key for q in problems))
     problems.sort(key=lambda p: (p.key == "parse", p.offset))  # a specific reason before "cannot parse"
@@ -894,13 +1540,22 @@ def error_of(problem: Problem, sql: str, path: Path, first_line: int = 1) -> Que
     return QueryError(problem.message, path=path, line=line, cause=problem.cause, hint=problem.hint)
 
 
-def check_select(sql: str, path: Path, first_line: int = 1, dialect: str | None = None) -> ParsedSQL:
+def check_select(
+    sql: str, path: Path, first_line: int = 1, dialect: str | None = None, allow: Collection[str] = ()
+) -> ParsedSQL:
     """The parsed SQL, or QueryError (file and line) unless it is one read-only SELECT however
-    an engine reads it."""
+    an engine reads it, calling only allowed functions (`allow`: the source's `allow_functions`)."""
     parsed = analyse(sql, dialect)
-    if parsed.problems:
-        raise error_of(parsed.problems[0], sql, path, first_line)
+    problems = refusals(parsed, allow)
+    if problems:
+        raise error_of(problems[0], sql, path, first_line)
     return parsed
+
+
+def refusals(parsed: ParsedSQL, allow: Collection[str] = ()) -> list[Problem]:
+    """The reasons to refuse `parsed`, but for functions the source allows in config.yaml."""
+    extra = {name.lower() for name in allow}
+    return [p for p in parsed.problems if p.function is None or p.function not in extra]
 
 
 def text_for_sqlalchemy(sql: str, backend: str) -> str:
@@ -911,7 +1566,7 @@ def text_for_sqlalchemy(sql: str, backend: str) -> str:
     out: list[str] = []
     last = 0
     for tok in tokens:
-        if tok.kind in ("string", "comment", "qname") and ":" in tok.text:
+        if tok.kind in ("string", "comment", "qname", "uname") and ":" in tok.text:
             out.append(sql[last : tok.start])
             out.append(_PARAM.sub(lambda m: "\\" + m.group(0), tok.text))
             last = tok.end

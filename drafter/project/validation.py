@@ -245,7 +245,7 @@ def validate(
         queries_dir, sections, master = root / "queries", Path("templates/sections"), root / "templates/report.docx"
         source_names = parameters = param_keys = None
 
-    specs = _lint_queries(queries_dir, source_names, parameters, findings)
+    specs = _lint_queries(queries_dir, source_names, parameters, findings, loaded)
     uses: list[_Use] = []
     compiled: dict[Path, CodeType] = {}
     templates = _lint_sections(sections, resolve, findings, uses, compiled) + _lint_master(master, findings, uses)
@@ -400,10 +400,29 @@ def _check_config(config: Config, findings: list[Finding]) -> None:
 
 
 def _lint_queries(
-    directory: Path, sources: list[str] | None, parameters: list[str] | None, findings: list[Finding]
+    directory: Path,
+    sources: list[str] | None,
+    parameters: list[str] | None,
+    findings: list[Finding],
+    config: Config | None = None,
 ) -> dict[str, QuerySpec]:
     from drafter.project.queries import query_problems, scan_queries, sql_files
-    from drafter.project.sql import check_select
+    from drafter.project.sql import check_select, source_allow, source_engines
+
+    engines = source_engines(config.sources) if config is not None else None
+    allow = source_allow(config.sources) if config is not None else None
+    for name, names in (allow or {}).items():
+        if names and config is not None:
+            findings.append(
+                Finding(
+                    f"数据源“{name}”允许查询调用 drafter 函数清单以外的函数：{'、'.join(names)}",
+                    config.path,
+                    config.line("sources", name),
+                    hint="确认这些函数只读取数据、不改变任何东西；不再需要时从 allow_functions 中删去。",
+                    severity="warning",
+                    kind=ConfigError,
+                )
+            )
 
     specs, problems = scan_queries(directory)
     findings.extend(Finding.from_error(e) for e in problems)
@@ -425,7 +444,10 @@ def _lint_queries(
                 except QueryError as exc:
                     findings.append(Finding.from_error(exc))
             continue
-        findings.extend(Finding.from_error(e) for e in query_problems(spec, sources=sources, parameters=parameters))
+        findings.extend(
+            Finding.from_error(e)
+            for e in query_problems(spec, sources=sources, parameters=parameters, engines=engines, allow=allow)
+        )
     return specs
 
 
