@@ -92,6 +92,7 @@ def draft_one(drafting: Drafting, renderer: Renderer, unit: Unit | None, request
         force=options.force,
         strict=options.strict,
         unit=unit,
+        master_warnings=renderer.master_warnings(draft.document),
     )
     timings["write"] = time.perf_counter() - t
     return Drafted(run, draft, finished, timings)

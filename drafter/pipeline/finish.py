@@ -9,12 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from drafter.data.runner import RunResult
 from drafter.errors import DataError
 from drafter.outputs import check_output_name
-from drafter.pipeline.render import Draft
+from drafter.pipeline.render import Draft, style_warnings
 from drafter.project.config import Config
 from drafter.project.model import Project
 from drafter.project.period import Period
@@ -23,7 +22,6 @@ from drafter.project.units import Unit
 from drafter.review.rules import RuleRun, run_project_rules
 from drafter.word.document import save_new
 from drafter.word.manifest import attach_manifest
-from drafter.word.styles import style_drift
 
 
 @dataclass
@@ -60,12 +58,17 @@ def finish_draft(
     force: bool = False,
     strict: bool = False,
     unit: Unit | None = None,
+    master_warnings: list[str] | None = None,
 ) -> Finished:
     """Run the rules (with `strict`, a failing rule raises and nothing is written), attach the
-    manifest and write the draft atomically at `requested` (or the next free name unless `force`)."""
+    manifest and write the draft atomically at `requested` (or the next free name unless `force`).
+    `master_warnings`: the style warnings of the master, when known already (the same for every
+    draft of a batch)."""
     check_target(requested, project.config)
     empty = empty_period_warnings(run, project.period)
-    warnings = run.warnings + style_warnings(draft.document, project.config) + empty
+    if master_warnings is None:
+        master_warnings = style_warnings(draft.document, project.config)
+    warnings = [*run.warnings, *master_warnings, *empty]
     rule_run = None
     if ruleset and not empty:  # rules over a period without data would only repeat that warning
         rule_run = checked_rules(draft, ruleset, run, strict)
@@ -113,20 +116,4 @@ def empty_period_warnings(run: RunResult, period: Period | int) -> list[str]:
     return [
         f"该期间没有数据：{period.label}的查询结果全部为 0 或空，数据库中可能还没有该期间的数据，"
         "请核对 --period 或 config.yaml 的 report.period。"
-    ]
-
-
-def style_warnings(document: Any, config: Config) -> list[str]:
-    """One warning when the master's styles differ from `style:`: a changed `style:` does not
-    reach a master that exists, which surprises whoever changed it."""
-    drift = style_drift(document, config.style)
-    if not drift:
-        return []
-    master = config.resolve(config.templates.master)
-    lines = "\n".join(f"  - {line}" for line in drift)
-    return [
-        f"Word 母版 {master} 的样式与 config.yaml 的 style: 不一致，草稿按母版排版：\n{lines}\n"
-        "  字体、字号在生成母版时写进母版，之后改 style: 不会改变已有的母版。要按 style: 排版，运行 "
-        "drafter master --force 重新生成母版（原母版备份为 .bak，在 Word 中对母版做过的修改需重做）；"
-        "若母版是有意这样改的，把 style: 改成与母版一致，就不再提示。"
     ]

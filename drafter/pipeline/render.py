@@ -26,6 +26,7 @@ from drafter.text.blocks import ChartBlock, TableBlock
 from drafter.text.environment import make_environment
 from drafter.text.sections import Block, Paragraph, paragraphs_of, render_sections, section_files
 from drafter.word.document import compose, open_master
+from drafter.word.styles import style_drift
 
 
 @dataclass
@@ -103,6 +104,14 @@ class Renderer:
         self.master_bytes = self.master_path.read_bytes()
         self._sections_code: dict[tuple, tuple[Any, dict]] = {}
         self._master_code: dict[tuple, tuple[Any, dict]] = {}
+        self._master_warnings: list[str] | None = None
+
+    def master_warnings(self, document: Any) -> list[str]:
+        """The master's style drift (pipeline/finish.py), read from the first draft: every draft
+        of this renderer has the master's styles."""
+        if self._master_warnings is None:
+            self._master_warnings = style_warnings(document, self.project.config)
+        return self._master_warnings
 
     def render(self, run: RunResult, unit: Unit | None = None) -> Draft:
         """The draft of one unit (None: the whole report) from its run. A figure that cannot be
@@ -187,3 +196,19 @@ def one_line(error: DrafterError) -> str:
         first = cause[0] if len(cause[0]) <= 160 else cause[0][:160] + "…"
         line += f"（原因：{first}）"
     return line
+
+
+def style_warnings(document: Any, config: Config) -> list[str]:
+    """One warning when the master's styles differ from `style:`: a changed `style:` does not
+    reach a master that exists, which surprises whoever changed it."""
+    drift = style_drift(document, config.style)
+    if not drift:
+        return []
+    master = config.resolve(config.templates.master)
+    lines = "\n".join(f"  - {line}" for line in drift)
+    return [
+        f"Word 母版 {master} 的样式与 config.yaml 的 style: 不一致，草稿按母版排版：\n{lines}\n"
+        "  字体、字号在生成母版时写进母版，之后改 style: 不会改变已有的母版。要按 style: 排版，运行 "
+        "drafter master --force 重新生成母版（原母版备份为 .bak，在 Word 中对母版做过的修改需重做）；"
+        "若母版是有意这样改的，把 style: 改成与母版一致，就不再提示。"
+    ]
