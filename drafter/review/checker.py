@@ -231,12 +231,6 @@ _TITLE_RANGE = re.compile(r"((?:19|20)\d{2})年(\d{1,2})月(\d{1,2})日至(?:((?
 _TITLE_PERIOD = re.compile(r"((?:19|20)\d{2})\s*年\s*(?:(上|下)半年|第([一二三四])季度|(\d{1,2})\s*月(?!\d|份?\d))")
 
 
-def year_from_title(paragraphs: list[ScannedParagraph]) -> int | None:
-    """The report year as the title states it (`…关于2025年度…报告`)."""
-    period = period_from_title(paragraphs)
-    return period.year if period else None
-
-
 def period_from_title(paragraphs: list[ScannedParagraph]) -> Period | None:
     """The report period as the title states it: 2025年度, 2025年上半年, 2025年第一季度, 2025年3月,
     2025年1月1日至3月31日 (the label drafter writes)."""
@@ -480,6 +474,255 @@ def _part_of(paragraphs: list[ScannedParagraph], index: int) -> str:
     return ""
 
 
+@dataclass
+class _Read:
+    """Stage 1: the draft as read — its bytes' digest, manifest, paragraphs and tables."""
+
+    path: Path
+    document: Any
+    sha256: str
+    manifest: Manifest | None
+    paragraphs: list[ScannedParagraph]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def has_controls(self) -> bool:
+        return any(p.figures for p in self.paragraphs)
+
+
+@dataclass
+class _Rerun:
+    """Stage 2: the queries re-run for the draft's period and the report rendered afresh."""
+
+    project: Project
+    period_from: str
+    unit: Unit | None
+    ruleset: Any
+    run: RunResult
+    fresh_draft: Any  # drafter.builder.Draft
+
+
+@dataclass
+class _Compared:
+    """Stage 3: the draft compared with the fresh render."""
+
+    mode: str
+    figures: list[FigureCheck]
+    unbacked: list[UnbackedNumber]
+    tables: list[TableFinding]
+    wordings: list[WordingCheck]
+
+
+def read_draft(draft_path: str | Path) -> _Read:
+    """Stage 1 of `check`: open the draft (only read) and scan its paragraphs."""
+    path = Path(draft_path)
+    document, sha = open_draft(path)
+    return _Read(path, document, sha, read_manifest(document), scan_document(document))
+
+
+def _asked_period(period: Period | str | None, year: int | None) -> Period | None:
+    if isinstance(period, str):
+        try:
+            period = Period.parse(period)
+        except PeriodError as exc:
+            raise DraftError(str(exc), hint="期间写法见 README 的“报告期间”。") from exc
+    return period or (Period.of_year(year) if year is not None else None)
+
+
+def _period_used(read: _Read, period: Period | str | None, year: int | None) -> tuple[Period | None, str]:
+    """(the period to re-run, where it came from): the manifest's, else the one asked, else the
+    title's, else (None) the configuration's."""
+    asked = _asked_period(period, year)
+    recorded = read.manifest.report_period() if read.manifest is not None else None
+    if recorded is not None:
+        if asked is not None and asked != recorded:
+            option = f"--period {asked.code}" if period is not None else f"--year {year}"
+            read.warnings.append(f"草稿记录的期间是{recorded.label}，已忽略 {option}。")
+        return recorded, "草稿清单"
+    if asked is not None:
+        return asked, "--period" if period is not None else "--year"
+    if (titled := period_from_title(read.paragraphs)) is not None:
+        return titled, "标题"
+    return None, "配置"
+
+
+def _recorded_runs(manifest: Manifest | None) -> dict[str, list[str]]:
+    """The comparison runs (`prev.q`) the draft was built with."""
+    runs: dict[str, list[str]] = {}
+    for entry in manifest.queries.values() if manifest is not None else []:
+        if entry.compare and entry.query:
+            runs.setdefault(entry.compare, []).append(entry.query)
+    return runs
+
+
+def _run_warnings(manifest: Manifest | None, run: RunResult) -> list[str]:
+    warnings = [f"查询 {failure.name} 失败：{failure.error.message}" for failure in run.failures]
+    if manifest is None:
+        return warnings
+    changed_sql = [
+        name
+        for name, entry in manifest.queries.items()
+        if isinstance(now := run.results.get(name), QueryResult) and entry.sql_hash and entry.sql_hash != now.sql_hash
+    ]
+    if changed_sql:
+        warnings.append(f"查询 {'、'.join(changed_sql)} 的 SQL 自生成草稿以来已修改，数字变化可能来自 SQL。")
+    return warnings + changed_spreadsheets(manifest, run)
+
+
+def rerun(
+    read: _Read,
+    config: str | Path | Config,
+    *,
+    sources: dict[str, str] | None,
+    period: Period | str | None,
+    year: int | None,
+    runner: Callable[..., RunResult] | None,
+    timings: dict[str, float],
+) -> _Rerun:
+    """Stage 2 of `check`: re-run the queries with the period and parameters the draft records
+    and render the report afresh."""
+    from drafter.project.rules import load_rules
+
+    manifest = read.manifest
+    period_used, period_from = _period_used(read, period, year)
+    unit = Unit.from_json(manifest.unit) if manifest is not None else None
+    project = load_project(config, sources=sources, period=period_used)
+    if manifest is not None and manifest.agency and manifest.agency != project.config.report.agency:
+        read.warnings.append(f"草稿的发文机关是“{manifest.agency}”，当前配置是“{project.config.report.agency}”。")
+    ruleset = load_rules(project.config)
+    t = time.perf_counter()
+    params = _parameters(project, manifest, read.warnings, unit)
+    run = run_project(project, params=params, also=_recorded_runs(manifest), ruleset=ruleset, runner=runner)
+    timings["queries"] = time.perf_counter() - t
+    read.warnings.extend(_run_warnings(manifest, run))
+    t = time.perf_counter()
+    fresh_draft = compose_draft(project, run, unit=unit)
+    timings["render"] = time.perf_counter() - t
+    return _Rerun(project, period_from, unit, ruleset, run, fresh_draft)
+
+
+def _mode(read: _Read, fresh: list[ScannedParagraph], alignment: dict[int, int]) -> str:
+    """内容控件模式 when the draft has its manifest and controls; else paragraph mode, refused
+    when the draft's paragraphs do not match the templates at all."""
+    mode = CONTROLS if read.manifest is not None and read.has_controls else PARAGRAPHS
+    if mode == PARAGRAPHS:
+        wanted = [j for j, p in enumerate(fresh) if p.text.strip()]
+        if wanted and sum(1 for j in wanted if j in alignment) < len(wanted) / 3:
+            raise DraftError(
+                "草稿中既没有 drafter 的内容控件和清单，段落也与当前模板对不上，无法核对",
+                path=read.path,
+                hint="请确认这是用本配置生成的草稿（期间可用 --period 或 --year 指定）；或重新生成草稿后再编辑。",
+            )
+    if read.has_controls and read.manifest is None:
+        read.warnings.append("草稿中的清单已被去掉，无法区分“手工修改”和“数据已变化”。")
+    return mode
+
+
+def _fresh_places(fresh: list[ScannedParagraph]) -> dict[str, tuple[int, tuple[int, int]]]:
+    fresh_at: dict[str, tuple[int, tuple[int, int]]] = {}
+    for p in fresh:
+        for span in p.figures:
+            fresh_at.setdefault(span.id, (p.index, (span.start, span.end)))
+    return fresh_at
+
+
+def compare(read: _Read, again: _Rerun) -> _Compared:
+    """Stage 3 of `check`: the draft's figures, wordings, numbers and tables against the fresh render."""
+    manifest, fresh_draft = read.manifest, again.fresh_draft
+    registry = fresh_draft.registry
+    fresh = scan_document(fresh_draft.document)
+    drafted = draft_tables(read.paragraphs, read.document.element.body)
+    alignment = _alignment(read.paragraphs, fresh, drafted, draft_tables(fresh, fresh_draft.document.element.body))
+    mode = _mode(read, fresh, alignment)
+    wording = compare_wordings(
+        manifest,
+        registry.wordings,
+        fresh_draft.conditions,
+        read.paragraphs,
+        fresh,
+        alignment,
+        wording_ranges(read.document) if mode == CONTROLS else {},
+        wording_ranges(fresh_draft.document),
+    )
+    read.warnings.extend(wording.warnings)
+    expected = _expected_figures(manifest, list(registry), registry.wordings, wording.dropped)
+    if manifest is None:  # a figure the changed wording now gives is told by its 措辞已变化
+        changed = wording.changed_now(registry.wordings)
+        expected = [e for e in expected if not (e.fresh and e.fresh.wording in changed)]
+    checker = _Checker(
+        again.project, manifest, again.run, read.paragraphs, fresh, alignment, _fresh_places(fresh), wording.dropped
+    )
+    checker.fresh_tables = {t.number for t in registry.tables}
+    figures, covered = checker.by_controls(expected) if mode == CONTROLS else checker.by_paragraphs(expected)
+    for index, spans in wording.covered.items():
+        covered.setdefault(index, []).extend(spans)
+    unbacked = checker.unbacked(covered, figures)
+    tables, unbacked = _compare_tables(read, registry, mode, drafted, figures, unbacked)
+    read.warnings.extend(_waiting(figures))
+    return _Compared(mode, figures, unbacked, tables, wording.checks)
+
+
+def _compare_tables(
+    read: _Read, registry: Any, mode: str, drafted, figures: list[FigureCheck], unbacked: list[UnbackedNumber]
+) -> tuple[list[TableFinding], list[UnbackedNumber]]:
+    """The tables' and charts' findings; figures and numbers in a table are told by their cell, a
+    number typed in an added row by that row's finding."""
+    d_tables, positions = drafted
+    known: dict[int, tuple[int, list[str]]] = {}
+    statuses = {"stale": STALE, "removed": REMOVED, "edited": EDITED}
+    manifest = read.manifest if mode == CONTROLS else None
+    tables, row_figures, added_rows = table_findings(manifest, registry, d_tables, statuses, known)
+    tables += chart_findings(read.manifest, registry, read.document, STALE, REMOVED)
+    for fc in figures:
+        if fc.id in row_figures and fc.status == REMOVED:
+            fc.row_removed = True
+            fc.note += "所在的行已删除（见该行的发现）。"
+    for item in unbacked:
+        if item.paragraph in positions:
+            item.cell = located_label(d_tables, positions[item.paragraph], known)
+    typed = [n for n in unbacked if n.paragraph in added_rows]
+    for finding in tables:
+        rows_typed = [
+            n.text
+            for n in typed
+            if finding.paragraph is not None and _same_row(read.paragraphs, finding.paragraph, n.paragraph)
+        ]
+        if rows_typed:
+            finding.note += f"行中的数字：{'、'.join(rows_typed)}。"
+    for fc in figures:
+        if not fc.cell and fc.paragraph in positions:
+            fc.cell = located_label(d_tables, positions[fc.paragraph], known)
+    return tables, [n for n in unbacked if n.paragraph not in added_rows]
+
+
+def _waiting(figures: list[FigureCheck]) -> list[str]:
+    waiting = [f.id for f in figures if f.draft_text and f.draft_text.startswith("【待补充")]
+    if not waiting:
+        return []
+    # consistent with the data, yet not a figure a final text can carry
+    more = " 等" if len(waiting) > 10 else ""
+    return [
+        f"草稿中仍有 {len(waiting)} 处【待补充】（{'、'.join(waiting[:10])}{more}），"
+        "定稿前需补齐数据后重新生成，或由编辑填写。"
+    ]
+
+
+def _check_rules(read: _Read, again: _Rerun, timings: dict[str, float]) -> list[Any]:
+    """The consistency rules on the fresh render's figures."""
+    if not again.ruleset:
+        return []
+    from drafter.review.rules import run_project_rules
+
+    t = time.perf_counter()
+    fresh_draft = again.fresh_draft
+    rule_run = run_project_rules(fresh_draft.context, fresh_draft.registry, again.ruleset, again.run)
+    read.warnings.extend(rule_run.skipped)
+    if rule_run.no_prior:
+        read.warnings.append(f"数据库中没有上一期的数据，{len(rule_run.no_prior)} 条与上年比的规则未核对。")
+    timings["rules"] = time.perf_counter() - t
+    return rule_run.findings
+
+
 @paused_gc
 def check(
     draft_path: str | Path,
@@ -492,6 +735,8 @@ def check(
 ) -> CheckReport:
     """Check a draft against the databases; see the module docstring for what is reported.
 
+    Three stages: read the draft (`read_draft`), re-run its queries and render the report afresh
+    (`rerun`), compare the two (`compare`), then the consistency rules on the current data.
     The queries run for the period the draft's manifest records (a draft built before periods
     existed records its year: a year period). `period` (or `year`) is used only when the draft
     no longer carries its manifest; then the period its title names, then the configuration's.
@@ -499,199 +744,38 @@ def check(
     manifest records. `runner` stands in for `run_jobs` (a batch check shares query results
     between drafts).
     """
-    started = time.perf_counter()
-    timings: dict[str, float] = {}
-    path = Path(draft_path)
-    document, sha = open_draft(path)
-    manifest = read_manifest(document)
-    draft = scan_document(document)
-    warnings: list[str] = []
-    timings["open"] = time.perf_counter() - started
-
-    if isinstance(period, str):
-        try:
-            period = Period.parse(period)
-        except PeriodError as exc:
-            raise DraftError(str(exc), hint="期间写法见 README 的“报告期间”。") from exc
-    asked = period or (Period.of_year(year) if year is not None else None)
-    recorded = None
-    if manifest is not None:
-        recorded = manifest.report_period()  # a draft built before periods records its year
-    period_used: Period | None
-    if recorded is not None:
-        period_used, year_from = recorded, "草稿清单"
-        if asked is not None and asked != recorded:
-            option = f"--period {asked.code}" if period is not None else f"--year {year}"
-            warnings.append(f"草稿记录的期间是{recorded.label}，已忽略 {option}。")
-    elif asked is not None:
-        period_used, year_from = asked, "--period" if period is not None else "--year"
-    elif (titled := period_from_title(draft)) is not None:
-        period_used, year_from = titled, "标题"
-    else:
-        period_used, year_from = None, "配置"
-
-    unit = Unit.from_json(manifest.unit) if manifest is not None else None
-    project = load_project(config, sources=sources, period=period_used)
-    year_used = project.year
-    if manifest is not None and manifest.agency and manifest.agency != project.config.report.agency:
-        warnings.append(f"草稿的发文机关是“{manifest.agency}”，当前配置是“{project.config.report.agency}”。")
-
-    from drafter.project.rules import load_rules
-
-    ruleset = load_rules(project.config)
-    t = time.perf_counter()
-    recorded_runs: dict[str, list[str]] = {}
-    for entry in manifest.queries.values() if manifest is not None else []:
-        if entry.compare and entry.query:
-            recorded_runs.setdefault(entry.compare, []).append(entry.query)
-    run = run_project(
-        project,
-        params=_parameters(project, manifest, warnings, unit),
-        also=recorded_runs,
-        ruleset=ruleset,
-        runner=runner,
-    )
-    timings["queries"] = time.perf_counter() - t
-    for failure in run.failures:
-        warnings.append(f"查询 {failure.name} 失败：{failure.error.message}")
-    if manifest is not None:
-        changed_sql = [
-            name
-            for name, entry in manifest.queries.items()
-            if isinstance(now := run.results.get(name), QueryResult)
-            and entry.sql_hash
-            and entry.sql_hash != now.sql_hash
-        ]
-        if changed_sql:
-            warnings.append(f"查询 {'、'.join(changed_sql)} 的 SQL 自生成草稿以来已修改，数字变化可能来自 SQL。")
-
-    if manifest:
-        warnings += changed_spreadsheets(manifest, run)
-
-    t = time.perf_counter()
-    fresh_draft = compose_draft(project, run, unit=unit)
-    timings["render"] = time.perf_counter() - t
-    t = time.perf_counter()
-    fresh = scan_document(fresh_draft.document)
-    drafted = draft_tables(draft, document.element.body)
-    alignment = _alignment(draft, fresh, drafted, draft_tables(fresh, fresh_draft.document.element.body))
-    draft_has_controls = any(p.figures for p in draft)
-    mode = CONTROLS if manifest is not None and draft_has_controls else PARAGRAPHS
-    if mode == PARAGRAPHS:
-        wanted = [j for j, p in enumerate(fresh) if p.text.strip()]
-        if wanted and sum(1 for j in wanted if j in alignment) < len(wanted) / 3:
-            raise DraftError(
-                "草稿中既没有 drafter 的内容控件和清单，段落也与当前模板对不上，无法核对",
-                path=path,
-                hint="请确认这是用本配置生成的草稿（期间可用 --period 或 --year 指定）；或重新生成草稿后再编辑。",
-            )
-    if draft_has_controls and manifest is None:
-        warnings.append("草稿中的清单已被去掉，无法区分“手工修改”和“数据已变化”。")
-
-    fresh_at: dict[str, tuple[int, tuple[int, int]]] = {}
-    for p in fresh:
-        for span in p.figures:
-            fresh_at.setdefault(span.id, (p.index, (span.start, span.end)))
-    wording = compare_wordings(
-        manifest,
-        fresh_draft.registry.wordings,
-        fresh_draft.conditions,
-        draft,
-        fresh,
-        alignment,
-        wording_ranges(document) if mode == CONTROLS else {},
-        wording_ranges(fresh_draft.document),
-    )
-    warnings += wording.warnings
-    expected = _expected_figures(manifest, list(fresh_draft.registry), fresh_draft.registry.wordings, wording.dropped)
-    if manifest is None:  # a figure the changed wording now gives is told by its 措辞已变化
-        changed = wording.changed_now(fresh_draft.registry.wordings)
-        expected = [e for e in expected if not (e.fresh and e.fresh.wording in changed)]
-    checker = _Checker(project, manifest, run, draft, fresh, alignment, fresh_at, wording.dropped)
-    checker.fresh_tables = {t.number for t in fresh_draft.registry.tables}
-    if mode == CONTROLS:
-        figures, covered = checker.by_controls(expected)
-    else:
-        figures, covered = checker.by_paragraphs(expected)
-    for index, spans in wording.covered.items():
-        covered.setdefault(index, []).extend(spans)
-    unbacked = checker.unbacked(covered, figures)
-    d_tables, positions = drafted
-    known: dict[int, tuple[int, list[str]]] = {}
-    tables, row_figures, added_rows = table_findings(
-        manifest if mode == CONTROLS else None,
-        fresh_draft.registry,
-        d_tables,
-        {"stale": STALE, "removed": REMOVED, "edited": EDITED},
-        known,
-    )
-    tables += chart_findings(manifest, fresh_draft.registry, document, STALE, REMOVED)
-    for fc in figures:
-        if fc.id in row_figures and fc.status == REMOVED:
-            fc.row_removed = True
-            fc.note += "所在的行已删除（见该行的发现）。"
-    for item in unbacked:
-        if item.paragraph in positions:
-            item.cell = located_label(d_tables, positions[item.paragraph], known)
-    typed = [n for n in unbacked if n.paragraph in added_rows]
-    unbacked = [n for n in unbacked if n.paragraph not in added_rows]
-    for finding in tables:
-        rows_typed = [
-            n.text
-            for n in typed
-            if finding.paragraph is not None
-            and n.paragraph is not None
-            and _same_row(draft, document.element.body, finding.paragraph, n.paragraph)
-        ]
-        if rows_typed:
-            finding.note += f"行中的数字：{'、'.join(rows_typed)}。"
-    for fc in figures:
-        if not fc.cell and fc.paragraph in positions:
-            fc.cell = located_label(d_tables, positions[fc.paragraph], known)
-    waiting = [f.id for f in figures if f.draft_text and f.draft_text.startswith("【待补充")]
-    if waiting:  # consistent with the data, yet not a figure a final text can carry
-        warnings.append(
-            f"草稿中仍有 {len(waiting)} 处【待补充】（{'、'.join(waiting[:10])}"
-            f"{' 等' if len(waiting) > 10 else ''}），定稿前需补齐数据后重新生成，或由编辑填写。"
-        )
-    timings["compare"] = time.perf_counter() - t
-    rule_findings = []
-    if ruleset:
-        from drafter.review.rules import run_project_rules
-
-        t = time.perf_counter()
-        rule_run = run_project_rules(fresh_draft.context, fresh_draft.registry, ruleset, run)
-        rule_findings = rule_run.findings
-        warnings += rule_run.skipped
-        if rule_run.no_prior:
-            warnings.append(f"数据库中没有上一期的数据，{len(rule_run.no_prior)} 条与上年比的规则未核对。")
-        timings["rules"] = time.perf_counter() - t
     from drafter.review.literals import template_literals
 
-    literals = template_literals(project.config)
-    elapsed = time.perf_counter() - started
-
+    started = time.perf_counter()
+    read = read_draft(draft_path)
+    timings: dict[str, float] = {"open": time.perf_counter() - started}
+    again = rerun(read, config, sources=sources, period=period, year=year, runner=runner, timings=timings)
+    t = time.perf_counter()
+    compared = compare(read, again)
+    timings["compare"] = time.perf_counter() - t
+    rule_findings = _check_rules(read, again, timings)
+    manifest, project = read.manifest, again.project
     return CheckReport(
-        draft=path,
-        sha256=sha,
-        mode=mode,
-        year=year_used,
-        year_from=year_from,
+        draft=read.path,
+        sha256=read.sha256,
+        mode=compared.mode,
+        year=project.year,
+        year_from=again.period_from,
         has_manifest=manifest is not None,
         built_at=manifest.built_at if manifest else None,
         generator=manifest.generator if manifest else None,
-        figures=figures,
-        unbacked=unbacked,
-        warnings=warnings,
-        elapsed=elapsed,
+        figures=compared.figures,
+        unbacked=compared.unbacked,
+        warnings=read.warnings,
+        elapsed=time.perf_counter() - started,
         timings=timings,
-        tables=tables,
-        wordings=wording.checks,
+        tables=compared.tables,
+        wordings=compared.wordings,
         rules=rule_findings,
-        fixed_numbers=literals,
-        run=run,
+        fixed_numbers=template_literals(project.config),
+        run=again.run,
         period=project.period,
-        unit=unit.name if unit else None,
+        unit=again.unit.name if again.unit else None,
     )
 
 
@@ -707,7 +791,9 @@ def _alignment(draft: list[ScannedParagraph], fresh: list[ScannedParagraph], dra
     return alignment
 
 
-def _same_row(draft: list[ScannedParagraph], body, a: int, b: int) -> bool:
+def _same_row(draft: list[ScannedParagraph], a: int, b: int | None) -> bool:
+    if b is None:
+        return False
     tr_a = _row_of(draft[a].element)
     return tr_a is not None and tr_a is _row_of(draft[b].element)
 
