@@ -22,7 +22,7 @@ from drafter.outputs import check_output_name
 from drafter.review.checker import CheckReport, FigureCheck, UnbackedNumber, open_draft
 from drafter.review.scan import body_paragraphs, run_text, walk
 from drafter.review.tables import TableFinding
-from drafter.review.wordings import WordingCheck
+from drafter.review.wordings import HAND_EDITED, WordingCheck
 from drafter.word.document import save_atomically, save_new
 from drafter.word.manifest import read_manifest
 
@@ -121,7 +121,10 @@ def wording_comment(item: WordingCheck) -> str:
     lines += [line.strip() for line in item.lines()[1:]]
     if item.note.strip():
         lines.append(item.note.strip())
-    lines.append("请按数据现在给出的措辞改写这句，或核实后保留。")
+    if item.status == HAND_EDITED:
+        lines.append("请核实改动的依据：条件的取值未变，模板按数据写出的是上面的措辞。")
+    else:
+        lines.append("请按数据现在给出的措辞改写这句，或核实后保留。")
     return "\n".join(lines)
 
 

@@ -22,6 +22,7 @@ years, item numbers and titles are never reported.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import difflib
 import hashlib
@@ -64,7 +65,7 @@ from drafter.review.tables import (
     located_label,
     table_findings,
 )
-from drafter.review.wordings import REWORDED, WordingCheck, compare_wordings
+from drafter.review.wordings import HAND_EDITED, REWORDED, WordingCheck, compare_wordings
 from drafter.word.manifest import Manifest, read_manifest
 
 CONSISTENT = "一致"
@@ -73,7 +74,9 @@ STALE = "数据已变化"
 REMOVED = "已删除"
 UNCHECKED = "无法核对"
 UNBACKED = "无来源数字"
-STATUSES = (CONSISTENT, EDITED, STALE, REMOVED, UNCHECKED, REWORDED, UNBACKED)
+COPIED = "复制的数字"  # a figure's control copied (same tag) into another sentence
+MOVED = "已移动"  # a figure's only control stands in another sentence than its template's
+STATUSES = (CONSISTENT, EDITED, STALE, REMOVED, UNCHECKED, COPIED, MOVED, REWORDED, HAND_EDITED, UNBACKED)
 
 _UNKNOWN = object()  # no current value for an input
 
@@ -181,6 +184,7 @@ class CheckReport:
         for f in self.figures:
             counts[f.status] += 1
         counts[REWORDED] = sum(1 for w in self.wordings if w.status == REWORDED)
+        counts[HAND_EDITED] = sum(1 for w in self.wordings if w.status == HAND_EDITED)
         counts[UNBACKED] = len(self.unbacked)
         return counts
 
@@ -646,6 +650,8 @@ def compare(read: _Read, again: _Rerun) -> _Compared:
     )
     read.warnings.extend(wording.warnings)
     expected = _expected_figures(manifest, list(registry), registry.wordings, wording.dropped)
+    # a wording an editor rewrote as the data now give it: its old figures are rightly gone
+    expected = [e for e in expected if e.fresh is not None or e.wording not in wording.rewritten]
     if manifest is None:  # a figure the changed wording now gives is told by its 措辞已变化
         changed = wording.changed_now(registry.wordings)
         expected = [e for e in expected if not (e.fresh and e.fresh.wording in changed)]
@@ -1028,60 +1034,116 @@ class _Checker:
         out = []
         for exp in expected:
             fc = self._base(exp, CONSISTENT)
-            j, i, fspan = self._fresh_place(exp)
             places = located.get(exp.id, [])
             nonempty = [(p, s) for p, s in places if p.text[s.start : s.end].strip()]
-            if nonempty:
-                p, s = nonempty[0]
-                fc.paragraph, fc.span = p.index, (s.start, s.end)
-                fc.sentence = sentence_around(p.text, s.start, s.end)
-                failed = self._failed(exp)
-                if (
-                    exp.fresh is None
-                    and exp.cell
-                    and exp.cell.get("table") in self.fresh_tables
-                    and not (failed or "").startswith("查询")
-                ):
-                    fc.draft_text = p.text[s.start : s.end]
-                    if fc.draft_text != fc.built_text:
-                        fc.status, fc.note = EDITED, "数据也已变化：当前数据中已没有这一行。"
-                    else:
-                        fc.status, fc.note = STALE, "当前数据中已没有这一行（见该表的发现）。"
-                elif failed and exp.fresh is None and self._judge_by_inputs(fc, exp, p.text[s.start : s.end]):
-                    pass
-                elif failed:
-                    fc.status, fc.draft_text, fc.note = UNCHECKED, p.text[s.start : s.end], failed
-                else:
-                    self._judge(fc, p.text[s.start : s.end])
-                    self._dropped(fc, exp)
-                    self._inputs_note(fc, exp)
-                if s.split:
-                    fc.note += (
-                        f"同一数字被拆成 {len(s.controls)} 个内容控件、文字重复（LibreOffice 7.4 另存的已知问题）。"
-                    )
-                if len(nonempty) > 1:
-                    fc.note += f"草稿中另有 {len(nonempty) - 1} 处该数字的复制。"
+            home, others = self._home(exp, nonempty)
+            if home is not None:
+                self._judge_control(fc, exp, *home)
+            elif others:  # its only place is in another sentence: moved there
+                home, *others = others
+                self._judge_control(fc, exp, *home)
+                self._moved(fc, exp)
             else:
-                fc.status = REMOVED
-                if places:
-                    p, s = places[0]
-                    fc.paragraph, fc.span, fc.draft_text = p.index, None, ""
-                    fc.sentence = sentence_around(p.text, s.start, s.end)
-                    fc.note = "内容控件还在，但其中的文字已删空。"
-                elif i is not None:  # its paragraph is still there: say where it stood
-                    assert j is not None and fspan is not None, "i is the draft paragraph aligned to j"
-                    da, db = map_span(self.fresh[j].text, self.draft[i].text, *fspan, matcher=self._matcher(j, i))
-                    fc.paragraph, fc.span = i, ((da, db) if db > da else None)
-                    fc.sentence = sentence_around(self.draft[i].text, da, db)
-                    fc.note = "内容控件已不在草稿中。"
-                else:
-                    fc.paragraph = self._anchor_for_missing(j, i)
-                    if j is not None:
-                        assert fspan is not None, "a fresh paragraph j comes with the figure's span in it"
-                        fc.sentence = "（按当前模板）" + sentence_around(self.fresh[j].text, *fspan)
-                    fc.note = "内容控件和所在段落都已不在草稿中。"
+                self._removed(fc, exp, places)
             out.append(fc)
+            out += [self._copy(exp, fc, p, s) for p, s in others]
         return out, covered
+
+    def _context(self, text: str, start: int, end: int) -> str:
+        """A figure's sentence with the figure and every number masked: where it stands, for
+        telling a copied or moved control from the one the template put there."""
+        return _key(sentence_around(text[:start] + "#" + text[end:], start, start + 1))
+
+    def _home(self, exp: _Expected, nonempty: list) -> tuple[tuple | None, list]:
+        """(the control in the figure's own sentence, the controls elsewhere: copies). Its own
+        sentence is the fresh render's, the one the template writes it in now; a figure the
+        templates no longer print keeps its first control."""
+        j, i, fspan = self._fresh_place(exp)
+        if not nonempty or j is None or fspan is None:
+            return (nonempty[0] if nonempty else None), nonempty[1:]
+        if exp.cell:  # a table's copied rows are told by the table's findings
+            return nonempty[0], []
+        want = self._context(self.fresh[j].text, *fspan)
+        scored = []
+        for p, s in nonempty:
+            ratio = difflib.SequenceMatcher(None, want, self._context(p.text, s.start, s.end), autojunk=False).ratio()
+            scored.append((ratio + (0.25 if p.index == i else 0), p, s))
+        best = max(scored, key=lambda x: x[0])
+        if best[0] < 0.6:
+            return None, [(p, s) for _, p, s in sorted(scored, key=lambda x: -x[0])]
+        return (best[1], best[2]), [(p, s) for _, p, s in scored if s is not best[2]]
+
+    def _judge_control(self, fc: FigureCheck, exp: _Expected, p: ScannedParagraph, s: Any) -> None:
+        fc.paragraph, fc.span = p.index, (s.start, s.end)
+        fc.sentence = sentence_around(p.text, s.start, s.end)
+        shown = p.text[s.start : s.end]
+        failed = self._failed(exp)
+        if (
+            exp.fresh is None
+            and exp.cell
+            and exp.cell.get("table") in self.fresh_tables
+            and not (failed or "").startswith("查询")
+        ):
+            fc.draft_text = shown
+            if fc.draft_text != fc.built_text:
+                fc.status, fc.note = EDITED, "数据也已变化：当前数据中已没有这一行。"
+            else:
+                fc.status, fc.note = STALE, "当前数据中已没有这一行（见该表的发现）。"
+        elif failed and exp.fresh is None and self._judge_by_inputs(fc, exp, shown):
+            pass
+        elif failed:
+            fc.status, fc.draft_text, fc.note = UNCHECKED, shown, failed
+        else:
+            self._judge(fc, shown)
+            self._dropped(fc, exp)
+            self._inputs_note(fc, exp)
+        if s.split:
+            fc.note += f"同一数字被拆成 {len(s.controls)} 个内容控件、文字重复（LibreOffice 7.4 另存的已知问题）。"
+
+    def _moved(self, fc: FigureCheck, exp: _Expected) -> None:
+        j, _, fspan = self._fresh_place(exp)
+        assert j is not None and fspan is not None, "only a figure the template prints can move"
+        was = "" if fc.status == CONSISTENT else f"（且{fc.status}：{fc.note}）"
+        fc.status = MOVED
+        fc.note = (
+            f"内容控件被移到了这一句，不在模板写它的句子中{was}；原句（按当前模板）："
+            f"“{sentence_around(self.fresh[j].text, *fspan)}”。请核实这句的说法，并补回原句的数字。"
+        )
+
+    def _copy(self, exp: _Expected, home: FigureCheck, p: ScannedParagraph, s: Any) -> FigureCheck:
+        """A copy of a figure's control (Word keeps its tag) standing in another sentence."""
+        fc = self._base(exp, COPIED)
+        fc.paragraph, fc.span = p.index, (s.start, s.end)
+        fc.sentence = sentence_around(p.text, s.start, s.end)
+        fc.draft_text = p.text[s.start : s.end]
+        typed = "" if fc.draft_text == home.built_text else "，其中的文字也已改动"
+        where = f"第 {home.paragraph + 1} 段" if home.paragraph is not None else "原处"
+        fc.note = (
+            f"{exp.id} 的内容控件被复制到了这一句{typed}；模板写它的地方在{where}。"
+            "这一句的数字不来自查询，请核实或改为普通文字。"
+        )
+        return fc
+
+    def _removed(self, fc: FigureCheck, exp: _Expected, places: list) -> None:
+        j, i, fspan = self._fresh_place(exp)
+        fc.status = REMOVED
+        if places:
+            p, s = places[0]
+            fc.paragraph, fc.span, fc.draft_text = p.index, None, ""
+            fc.sentence = sentence_around(p.text, s.start, s.end)
+            fc.note = "内容控件还在，但其中的文字已删空。"
+        elif i is not None:  # its paragraph is still there: say where it stood
+            assert j is not None and fspan is not None, "i is the draft paragraph aligned to j"
+            da, db = map_span(self.fresh[j].text, self.draft[i].text, *fspan, matcher=self._matcher(j, i))
+            fc.paragraph, fc.span = i, ((da, db) if db > da else None)
+            fc.sentence = sentence_around(self.draft[i].text, da, db)
+            fc.note = "内容控件已不在草稿中。"
+        else:
+            fc.paragraph = self._anchor_for_missing(j, i)
+            if j is not None:
+                assert fspan is not None, "a fresh paragraph j comes with the figure's span in it"
+                fc.sentence = "（按当前模板）" + sentence_around(self.fresh[j].text, *fspan)
+            fc.note = "内容控件和所在段落都已不在草稿中。"
 
     # -- 段落比对模式 -------------------------------------------------------------------------
     def by_paragraphs(self, expected: list[_Expected]):
@@ -1141,8 +1203,30 @@ class _Checker:
         return out, covered
 
     # -- 无来源数字 -----------------------------------------------------------------------------
+    def _expected_numbers(self, index: int, draft_to_fresh: dict[int, int], aligned: list[int]) -> list[Number]:
+        """The template's own numbers a draft paragraph may hold: those of its fresh paragraph, and
+        of fresh paragraphs an editor split off or merged in — the unaligned ones between its
+        aligned neighbours (or, for a paragraph that has no fresh one, its neighbours' too)."""
+        j = draft_to_fresh.get(index)
+        # all its numbers, item numbers too: merged into another paragraph, `3.` is no longer first
+        expected = numbers(self.fresh[j].static_text()) if j is not None else []
+        k = bisect.bisect_left(aligned, index)
+        before = aligned[k - 1] if k > 0 else None
+        after_at = k + 1 if j is not None else k
+        after = aligned[after_at] if after_at < len(aligned) else None
+        low = draft_to_fresh[before] if before is not None else -1
+        high = draft_to_fresh[after] if after is not None else len(self.fresh)
+        taken = set(self.alignment)
+        gap = [f for f in range(low + 1, high) if f not in taken]
+        if j is None:
+            gap += [f for f in (low, high) if 0 <= f < len(self.fresh)]
+        for f in gap:
+            expected += numbers(self.fresh[f].static_text())
+        return expected
+
     def unbacked(self, covered: dict[int, list[tuple[int, int]]], figures: list[FigureCheck]) -> list[UnbackedNumber]:
         draft_to_fresh = {d: f for f, d in self.alignment.items()}
+        aligned = sorted(draft_to_fresh)
         removed_by_paragraph: dict[int, list[FigureCheck]] = {}
         for fc in figures:
             if fc.status == REMOVED and fc.paragraph is not None:
@@ -1150,37 +1234,35 @@ class _Checker:
         out = []
         for p in self.draft:
             spans = covered.get(p.index, [])
-            text = p.text
-            outside = [n for n in counted_numbers(text) if not any(a <= n.start and n.end <= b for a, b in spans)]
+            outside = [n for n in counted_numbers(p.text) if not any(a <= n.start and n.end <= b for a, b in spans)]
             if not outside:
                 continue
-            j = draft_to_fresh.get(p.index)
-            expected: list[Number] = []
-            if j is not None:
-                static = self.fresh[j].static_text()
-                expected = counted_numbers(static)
+            expected = self._expected_numbers(p.index, draft_to_fresh, aligned)
             for n in unmatched(outside, expected):
-                note = ""
-                if j is None:
-                    note = "所在段落是草稿中新写的（当前模板中没有对应段落）。"
-                for fc in removed_by_paragraph.get(p.index, []):
-                    if (fc.built_text and normalise(fc.built_text).startswith(n.value)) or (
-                        fc.current_text and normalise(fc.current_text).startswith(n.value)
-                    ):
-                        note = f"可能是 {fc.id}（{fc.description}）删除内容控件后手工输入的。"
-                        fc.note += f"同一段中有手工输入的“{n.text}”。"
-                        break
+                note = "" if p.index in draft_to_fresh else "所在段落是草稿中新写的（当前模板中没有对应段落）。"
+                note = _retyped(n, removed_by_paragraph.get(p.index, [])) or note
                 out.append(
                     UnbackedNumber(
-                        text=_with_unit(text, n),
+                        text=_with_unit(p.text, n),
                         part=_part_of(self.draft, p.index),
-                        sentence=sentence_around(text, n.start, n.end),
+                        sentence=sentence_around(p.text, n.start, n.end),
                         paragraph=p.index,
                         span=(n.start, n.end),
                         note=note,
                     )
                 )
         return out
+
+
+def _retyped(n: Number, removed: list[FigureCheck]) -> str:
+    """A number typed where a figure's control was deleted says so (and the figure notes it)."""
+    for fc in removed:
+        if (fc.built_text and normalise(fc.built_text).startswith(n.value)) or (
+            fc.current_text and normalise(fc.current_text).startswith(n.value)
+        ):
+            fc.note += f"同一段中有手工输入的“{n.text}”。"
+            return f"可能是 {fc.id}（{fc.description}）删除内容控件后手工输入的。"
+    return ""
 
 
 _UNIT_TAIL = re.compile(r"(?:万|亿)?余?%?")

@@ -16,7 +16,7 @@ from drafter.outputs import check_output_name, write_atomically
 from drafter.review.batch import BatchCheck
 from drafter.review.checker import CONSISTENT, EDITED, REMOVED, STALE, STATUSES, UNBACKED, UNCHECKED, CheckReport
 from drafter.review.report_text import mode_label, render_rollup
-from drafter.review.wordings import REWORDED, reads_text
+from drafter.review.wordings import HAND_EDITED, REWORDED, reads_text
 
 COLUMNS = (  # header, width, wrap
     ("编号", 7, False),
@@ -41,6 +41,7 @@ _FILLS = {
     UNCHECKED: "D9D9D9",
     UNBACKED: "DDEBF7",
     REWORDED: "FFD966",
+    HAND_EDITED: "F4B183",
 }
 _HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 _THIN = Side(style="thin", color="BFBFBF")

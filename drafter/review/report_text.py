@@ -16,7 +16,7 @@ from drafter.review.checker import (
 )
 from drafter.review.rollup import RollupResult, plain_number
 from drafter.review.tables import TableFinding
-from drafter.review.wordings import REWORDED, WordingCheck
+from drafter.review.wordings import HAND_EDITED, REWORDED, WordingCheck
 
 
 def mode_label(report: CheckReport) -> str:
@@ -25,11 +25,13 @@ def mode_label(report: CheckReport) -> str:
 
 def summary(report: CheckReport) -> str:
     counts = report.counts()
-    parts = [f"{s} {counts[s]}" for s in STATUSES[:-1] if s != REWORDED and (counts[s] or s == CONSISTENT)]
+    wording = (REWORDED, HAND_EDITED)
+    parts = [f"{s} {counts[s]}" for s in STATUSES[:-1] if s not in wording and (counts[s] or s == CONSISTENT)]
     tables = f"；表格和图表 {len(report.tables)} 处" if report.tables else ""
     text = f"{len(report.figures)} 个数字：{'，'.join(parts)}；{UNBACKED} {counts[UNBACKED]} 处{tables}。"
     if report.wordings:
-        text += f"条件措辞 {len(report.wordings)} 处：{REWORDED} {counts[REWORDED]} 处。"
+        changed = "，".join(f"{s} {counts[s]} 处" for s in wording if counts[s] or s == REWORDED)
+        text += f"条件措辞 {len(report.wordings)} 处：{changed}。"
     if report.rules:
         text += f"一致性规则未通过 {len(report.rules)} 条。"
     return text
@@ -57,7 +59,7 @@ def render_check(report: CheckReport) -> str:
             lines.append(f"[{UNBACKED}] {item.text}（{item.part or '正文'}）")
             lines.append(f"  {'位置' if item.cell else '句子'}：{item.cell or item.sentence}")
         elif isinstance(item, WordingCheck):
-            lines.append(f"[{REWORDED}] {item.id} 条件“{item.condition}”（{item.where}）")
+            lines.append(f"[{item.status}] {item.id} 条件“{item.condition}”（{item.where}）")
             if item.part:
                 lines.append(f"  部分：{item.part}")
             lines += item.lines()
