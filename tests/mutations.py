@@ -32,7 +32,7 @@ KINDS: dict[str, frozenset[str]] = {
     "edit_outside": frozenset({UNBACKED}),
     "delete_control": frozenset({REMOVED}),
     "retype": frozenset({REMOVED, UNBACKED}),
-    "copy": frozenset({COPIED}),
+    "copy": frozenset({COPIED, UNBACKED}),  # UNBACKED: an office suite dropped the copy's duplicate bookmark
     "move": frozenset({MOVED}),
     "split": frozenset(),
     "merge": frozenset(),
@@ -147,8 +147,13 @@ class Mutator:
         return str(self.number)
 
     # -- edits --------------------------------------------------------------------------------
-    def plant(self, kind: str) -> None:
-        getattr(self, f"plant_{kind}")()
+    def plant(self, kind: str) -> bool:
+        """Plant one edit of `kind`; False when the draft has no place for it (then nothing changed)."""
+        try:
+            getattr(self, f"plant_{kind}")()
+        except LookupError:
+            return False
+        return True
 
     def plant_edit_inside(self) -> None:
         sdt = self._pick(self._controls())
@@ -188,11 +193,9 @@ class Mutator:
         sdt.getparent().remove(sdt)
         self._plant("retype", p, control_id(sdt) or "")
 
-    def _into_other_sentence(self, sdt: etree._Element, home: etree._Element) -> etree._Element:
-        """A paragraph of prose other than `home`, with the control put before a sentence of it."""
-        target = self._pick([p for p in self._prose() if p is not home])
-        self._insert(target, "另据统计共", sdt, "家。")
-        return target
+    def _other_sentence(self, home: etree._Element) -> etree._Element:
+        """A paragraph of prose other than `home`."""
+        return self._pick([p for p in self._prose() if p is not home])
 
     def plant_copy(self) -> None:
         """Copy a figure's control (same tag, as Word's copy-paste) into another sentence, type a number in it."""
@@ -200,16 +203,17 @@ class Mutator:
         sdt = copy.deepcopy(original)
         self._retype(sdt, self._typed())
         home = self._paragraph_of(original)
-        target = self._into_other_sentence(sdt, home)
+        target = self._other_sentence(home)
+        self._insert(target, "另据统计共", sdt, "家。")
         self._plant("copy", target, control_id(sdt) or "", home)
 
     def plant_move(self) -> None:
         """Cut a figure's control and paste it into another sentence."""
         sdt = self._pick(self._controls())
         home = self._paragraph_of(sdt)
+        target = self._other_sentence(home)
         sdt.getparent().remove(sdt)
-        self.used.add(id(home))
-        target = self._into_other_sentence(sdt, home)
+        self._insert(target, "另据统计共", sdt, "家。")
         self._plant("move", target, control_id(sdt) or "", home)
 
     def plant_split(self) -> None:

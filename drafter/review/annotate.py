@@ -247,7 +247,9 @@ def _comment_rules(document, rules: list[dict], figures: list) -> None:
     sql_rows: dict[str, list[str]] = {}  # a SQL data test's failing rows: one comment a test
     for finding in findings:
         if finding.kind == "sql":
-            sql_rows.setdefault(f"【{finding.rule}】{finding.where}", []).append(finding.message)
+            sql_rows.setdefault(f"{finding.status}】SQL 数据检验 【{finding.rule}】{finding.where}", []).append(
+                finding.message
+            )
             continue
         target = next((controls[by_ref[r]] for r in finding.refs if by_ref.get(r) in controls), None)
         if target is not None:
@@ -256,7 +258,7 @@ def _comment_rules(document, rules: list[dict], figures: list) -> None:
             _comment(document, paragraphs[0], None, finding.comment())
     for head, messages in sql_rows.items():
         if paragraphs:
-            _comment(document, paragraphs[0], None, "\n".join([f"【规则未通过】SQL 数据检验 {head}", *messages]))
+            _comment(document, paragraphs[0], None, "\n".join([f"【{head}", *messages]))
 
 
 def _comment_on_control(document, sdt: etree._Element, text: str) -> None:

@@ -1039,6 +1039,8 @@ class _Checker:
             home, others = self._home(exp, nonempty)
             if home is not None:
                 self._judge_control(fc, exp, *home)
+            elif others and self._plain_in_place(fc, exp, covered):
+                pass  # its number stands in its own sentence as plain text: the control elsewhere is a copy
             elif others:  # its only place is in another sentence: moved there
                 home, *others = others
                 self._judge_control(fc, exp, *home)
@@ -1099,6 +1101,23 @@ class _Checker:
             self._inputs_note(fc, exp)
         if s.split:
             fc.note += f"同一数字被拆成 {len(s.controls)} 个内容控件、文字重复（LibreOffice 7.4 另存的已知问题）。"
+
+    def _plain_in_place(self, fc: FigureCheck, exp: _Expected, covered: dict[int, list[tuple[int, int]]]) -> bool:
+        """Whether the figure's own sentence still shows its built text, as plain text: an office
+        suite that keeps one bookmark of a name gave the copy the identity and left the original
+        plain. Then the original is judged there and the control elsewhere is a copy."""
+        j, i, fspan = self._fresh_place(exp)
+        if i is None or j is None or fspan is None or not exp.built_text:
+            return False
+        da, db = map_span(self.fresh[j].text, self.draft[i].text, *fspan, matcher=self._matcher(j, i))
+        if self.draft[i].text[da:db] != exp.built_text:
+            return False
+        fc.paragraph, fc.span = i, (da, db)
+        fc.sentence = sentence_around(self.draft[i].text, da, db)
+        self._judge(fc, exp.built_text)
+        fc.note += "这个数字的内容控件已丢失（办公软件另存时），按原处的文字核对。"
+        covered.setdefault(i, []).append((da, db))
+        return True
 
     def _moved(self, fc: FigureCheck, exp: _Expected) -> None:
         j, _, fspan = self._fresh_place(exp)

@@ -48,6 +48,7 @@ from drafter.review.checker import (
     check,
     open_draft,
 )
+from drafter.review.rules import rules_count
 from drafter.review.scan import body_paragraphs, scan_document
 from drafter.review.tables import TableFinding
 from drafter.review.wordings import WordingCheck
@@ -89,7 +90,7 @@ class RefreshResult:
         if self.dropped:
             parts.append(f"随条件变化不再出现的数字 {len(self.dropped)} 个（已加批注）")
         if self.rules:
-            parts.append(f"一致性规则未通过 {len(self.rules)} 条（已加批注）")
+            parts.append(f"{rules_count(self.rules)}（已加批注）")
         if self.other:
             parts.append(f"其他发现（无来源数字、已删除的数字、表格的行）{len(self.other)} 处（已加批注，未改动）")
         return "；".join(parts) + "。"

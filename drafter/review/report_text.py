@@ -15,6 +15,7 @@ from drafter.review.checker import (
     UnbackedNumber,
 )
 from drafter.review.rollup import RollupResult, plain_number
+from drafter.review.rules import rules_count
 from drafter.review.tables import TableFinding
 from drafter.review.wordings import HAND_EDITED, REWORDED, WordingCheck
 
@@ -33,7 +34,7 @@ def summary(report: CheckReport) -> str:
         changed = "，".join(f"{s} {counts[s]} 处" for s in wording if counts[s] or s == REWORDED)
         text += f"条件措辞 {len(report.wordings)} 处：{changed}。"
     if report.rules:
-        text += f"一致性规则未通过 {len(report.rules)} 条。"
+        text += rules_count(report.rules) + "。"
     return text
 
 

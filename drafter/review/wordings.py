@@ -113,10 +113,25 @@ class WordingResult:
         return changed
 
 
-def _masked(text: str | None) -> str:
-    """A wording's text with its numbers masked and spaces dropped: a figure in it is judged as a
-    figure (手工修改, 数据已变化), not as a change of wording."""
-    return re.sub(r"\d+(?:[.,．]\d+)*", "#", re.sub(r"\s+", "", text or ""))
+def _bare(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` without the figures at `spans` and without spaces: a figure in a wording is judged
+    as a figure (手工修改, 已删除, 数据已变化), not as a change of its wording."""
+    out, pos = [], 0
+    for a, b in sorted(spans):
+        out.append(text[pos:a])
+        pos = max(pos, b)
+    out.append(text[pos:])
+    return re.sub(r"\s+", "", "".join(out))
+
+
+def _numberless(text: str) -> str:
+    return re.sub(r"\d+(?:[.,．]\d+)*|\s+", "", text)
+
+
+def _without(text: str, figures: list[str]) -> str:
+    for figure in figures:
+        text = text.replace(figure, "", 1) if figure else text
+    return re.sub(r"\s+", "", text)
 
 
 def _same_text(a: str | None, b: str | None) -> bool:
@@ -145,6 +160,14 @@ class _Wordings:
         return j, r.span_in(j, len(self.fresh[j].text))
 
     def compare(self, manifest) -> WordingResult:
+        parents = {w.id: w.parent for w in manifest.wordings}
+        self.figure_texts: dict[str, list[str]] = {}  # wording → built texts of the figures in it
+        for fig in manifest.figures:
+            wording = getattr(fig, "wording", None)
+            while wording:
+                self.figure_texts.setdefault(wording, []).append(fig.text or "")
+                wording = parents.get(wording)
+        self.bare: dict[str, str] = {}  # wording → its draft text without figures
         seen: dict[str, int] = {}
         for bw in manifest.wordings:
             k = seen.get(bw.cid, 0)
@@ -197,8 +220,17 @@ class _Wordings:
             from drafter.review.scan import sentence_around
 
             wc.current_sentence = sentence_around(self.fresh[j].text, *fspan)
-        self._judge(wc, bw.branch != fw.branch)
+        self._judge(
+            wc, bw.branch != fw.branch, self.bare.get(bw.id), _without(bw.text, self.figure_texts.get(bw.id, []))
+        )
         return wc
+
+    def _cut(self, bw_id: str, n: int, a: int, b: int) -> str:
+        """The draft paragraph n's text a:b, and (kept for the comparison) without its figures."""
+        text = self.draft[n].text
+        spans = [(max(a, s.start) - a, min(b, s.end) - a) for s in self.draft[n].figures if s.start < b and s.end > a]
+        self.bare[bw_id] = self.bare.get(bw_id, "") + _bare(text[a:b], spans)
+        return text[a:b]
 
     def _draft_place(self, bw, j, fspan, wc: WordingCheck) -> tuple[int | None, tuple[int, int] | None]:
         """Where it stands in the draft: its bookmark, else its place in the aligned paragraph."""
@@ -207,7 +239,7 @@ class _Wordings:
         if r is not None:
             i = r.start[0]
             end = r.end or r.start
-            pieces = [draft[n].text[slice(*(r.span_in(n, len(draft[n].text)) or (0, 0)))] for n in range(i, end[0] + 1)]
+            pieces = [self._cut(bw.id, n, *(r.span_in(n, len(draft[n].text)) or (0, 0))) for n in range(i, end[0] + 1)]
             wc.draft_text = "\n".join(pieces)
             return i, r.span_in(i, len(draft[i].text))
         i = self.alignment.get(j) if j is not None else None
@@ -224,10 +256,14 @@ class _Wordings:
             span = map_span(self.fresh[j].text, draft[i].text, *fspan)
         if span is not None:
             wc.draft_text = draft[i].text[span[0] : span[1]]
+        # Without its bookmark the wording's edges are a guess: it is hand-edited only when its
+        # words (numbers aside) stand nowhere in the paragraph.
+        found = _numberless(built) in _numberless(draft[i].text)
+        self.bare[bw.id] = _without(built, self.figure_texts.get(bw.id, [])) if found else "\0"
         return i, span
 
-    def _judge(self, wc: WordingCheck, branch_changed: bool) -> None:
-        edited = wc.draft_text is not None and _masked(wc.draft_text) != _masked(wc.built_text)
+    def _judge(self, wc: WordingCheck, branch_changed: bool, bare: str | None, built: str) -> None:
+        edited = wc.draft_text is not None and bare is not None and bare != built
         if branch_changed and wc.draft_text is not None and _same_text(wc.draft_text, wc.current_text):
             wc.note = "草稿已按当前数据改写为现在的措辞。"  # a finding fixed by hand clears
             self.result.rewritten[wc.id] = wc
