@@ -30,6 +30,7 @@ COPIED, MOVED, HAND_EDITED = "复制的数字", "已移动", "措辞已手改"
 KINDS: dict[str, frozenset[str]] = {
     "edit_inside": frozenset({EDITED}),
     "edit_outside": frozenset({UNBACKED}),
+    "typed_beside": frozenset({EDITED}),
     "delete_control": frozenset({REMOVED}),
     "retype": frozenset({REMOVED, UNBACKED}),
     "copy": frozenset({COPIED, UNBACKED}),  # UNBACKED: an office suite dropped the copy's duplicate bookmark
@@ -159,6 +160,15 @@ class Mutator:
         sdt = self._pick(self._controls())
         self._retype(sdt, self._typed())
         self._plant("edit_inside", self._paragraph_of(sdt), control_id(sdt) or "")
+
+    def plant_typed_beside(self) -> None:
+        """A digit typed right after a figure's control, outside it (`1428` + `0`)."""
+        sdt = self._pick([s for s in self._controls() if _text(s).strip()[-1:].isdigit()])
+        r, t = OxmlElement("w:r"), OxmlElement("w:t")
+        t.text = "0"
+        r.append(t)
+        sdt.addnext(r)
+        self._plant("typed_beside", self._paragraph_of(sdt), control_id(sdt) or "")
 
     def plant_table_cell(self) -> None:
         sdt = self._pick(self._controls(in_table=True))

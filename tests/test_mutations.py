@@ -97,7 +97,7 @@ def test_all_kinds_together_are_each_found_and_refresh_keeps_exactly_the_hand_ed
     config, draft, kinds = bases[base]
     order = list(kinds)
     Mutator(draft, seed).rng.shuffle(order)
-    result, mutator, edited = _run(config, draft, order, seed, tmp_path / "all.docx")
+    result, _, edited = _run(config, draft, order, seed, tmp_path / "all.docx")
     assert result.found == result.planted, (result.lines(), result.false)
     assert result.false == []
     before = check(edited, config)

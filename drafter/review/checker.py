@@ -1099,6 +1099,7 @@ class _Checker:
             self._judge(fc, shown)
             self._dropped(fc, exp)
             self._inputs_note(fc, exp)
+        self._digits_beside(fc, exp, p, s)
         if s.split:
             fc.note += f"同一数字被拆成 {len(s.controls)} 个内容控件、文字重复（LibreOffice 7.4 另存的已知问题）。"
 
@@ -1118,6 +1119,22 @@ class _Checker:
         fc.note += "这个数字的内容控件已丢失（办公软件另存时），按原处的文字核对。"
         covered.setdefault(i, []).append((da, db))
         return True
+
+    def _digits_beside(self, fc: FigureCheck, exp: _Expected, p: ScannedParagraph, s: Any) -> None:
+        """Digits typed right against a control (`1428` + `0`) make the reader see another number:
+        the figure is then edited, read as the whole number (unless the template itself writes
+        digits there)."""
+        token = next((n for n in numbers(p.text) if n.start < s.end and n.end > s.start), None)
+        if token is None or (token.start >= s.start and token.end <= s.end) or fc.status == UNCHECKED:
+            return
+        j, _, fspan = self._fresh_place(exp)
+        if j is not None and fspan is not None:
+            fresh = next((n for n in numbers(self.fresh[j].text) if n.start < fspan[1] and n.end > fspan[0]), None)
+            if fresh is not None and not (fresh.start >= fspan[0] and fresh.end <= fspan[1]):
+                return  # the template writes digits against it
+        fc.status, fc.draft_text = EDITED, token.text
+        fc.span = (token.start, token.end)
+        fc.note += f"内容控件旁紧挨着输入了数字，读者看到的是“{token.text}”。"
 
     def _moved(self, fc: FigureCheck, exp: _Expected) -> None:
         j, _, fspan = self._fresh_place(exp)
@@ -1253,7 +1270,8 @@ class _Checker:
         out = []
         for p in self.draft:
             spans = covered.get(p.index, [])
-            outside = [n for n in counted_numbers(p.text) if not any(a <= n.start and n.end <= b for a, b in spans)]
+            # a number touching a figure's control is that figure's (digits typed against it: 手工修改)
+            outside = [n for n in counted_numbers(p.text) if not any(n.start < b and n.end > a for a, b in spans)]
             if not outside:
                 continue
             expected = self._expected_numbers(p.index, draft_to_fresh, aligned)

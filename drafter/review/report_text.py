@@ -14,6 +14,7 @@ from drafter.review.checker import (
     FigureCheck,
     UnbackedNumber,
 )
+from drafter.review.literals import literals_heading
 from drafter.review.rollup import RollupResult, plain_number
 from drafter.review.rules import rules_count
 from drafter.review.tables import TableFinding
@@ -80,10 +81,7 @@ def render_check(report: CheckReport) -> str:
         lines += finding.report_lines()
     if report.fixed_numbers:
         lines.append("")
-        lines.append(
-            f"模板中写死的数字 {len(report.fixed_numbers)} 处（每期请确认；确认不变的可在 config.yaml 的 "
-            "fixed_numbers: 中登记）："
-        )
+        lines.append(literals_heading(report.fixed_numbers))
         lines += [f"  {n.render()}" for n in report.fixed_numbers]
     if not report.findings and not report.rules:
         lines.append("全部一致。")
