@@ -198,101 +198,115 @@ def _round(value: Decimal, digits: int) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
 
 
+def _sum_rule(rule: Rule, context: dict[str, Any], registry: FigureRegistry | None, prior: Any) -> RuleFinding | None:
+    s = rule.spec
+    _, total = _evaluate(s["total"], context)
+    parts = [(str(p), _evaluate(str(p), context)[1]) for p in s["parts"]]
+    added = sum((v for _, v in parts), Decimal(0))
+    tolerance = Decimal(str(s.get("tolerance", 0)))
+    if abs(total - added) <= tolerance:
+        return None
+    summed = [(str(s["total"]), total), *parts]
+    return RuleFinding(
+        rule.name,
+        rule.kind,
+        f"合计 {s['total']} 为 {_fmt(total)}，各部分之和为 {_fmt(added)}，相差 {_fmt(total - added)}。",
+        [(r, _number(v)) for r, v in summed],
+        rule.where,
+        rule.description,
+    )
+
+
+def _rate_rule(rule: Rule, context: dict[str, Any], registry: FigureRegistry | None, prior: Any) -> RuleFinding | None:
+    s = rule.spec
+    _, rate = _evaluate(s["rate"], context)
+    _, num = _evaluate(s["numerator"], context)
+    _, den = _evaluate(s["denominator"], context)
+    rated = [(s["rate"], rate), (s["numerator"], num), (s["denominator"], den)]
+    if den == 0:
+        raise _Missing(f"分母 {s['denominator']} 为 0")
+    shown = _shown_digits(s["rate"], registry)
+    percent = bool(s.get("percent", False))
+    digits = int(s.get("digits", 2))
+    if shown is not None:
+        digits = shown[0] + (2 if shown[1] and not percent else 0)
+    quotient = num / den * (100 if percent else 1)
+    if _round(quotient, digits) == _round(rate, digits):
+        return None
+    unit = "%" if percent else ""
+    return RuleFinding(
+        rule.name,
+        rule.kind,
+        f"比率 {s['rate']} 为 {_fmt(rate)}{unit}，而 {s['numerator']} ÷ {s['denominator']} = "
+        f"{_fmt(_round(quotient, digits))}{unit}（按 {digits} 位小数比较）。",
+        [(r, _number(v)) for r, v in rated],
+        rule.where,
+        rule.description,
+    )
+
+
+def _bounds_rule(
+    rule: Rule, context: dict[str, Any], registry: FigureRegistry | None, prior: Any
+) -> RuleFinding | None:
+    s = rule.spec
+    _, value = _evaluate(s["figure"], context)
+    figures: list[tuple[str, Any]] = [(s["figure"], value)]
+    problems = []
+    for key, words, beyond in (("min", "小于下限", lambda v, b: v < b), ("max", "大于上限", lambda v, b: v > b)):
+        if s.get(key) is None:
+            continue
+        label, bound = _bound(s[key], context)
+        if isinstance(s[key], str):
+            figures.append((label, bound))
+        if beyond(value, bound):
+            problems.append(f"{words} {label}（{_fmt(bound)}）")
+    if not problems:
+        return None
+    return RuleFinding(
+        rule.name,
+        rule.kind,
+        f"{s['figure']} 为 {_fmt(value)}，{'，'.join(problems)}。",
+        [(r, _number(v)) for r, v in figures],
+        rule.where,
+        rule.description,
+    )
+
+
+def _prior_rule(rule: Rule, context: dict[str, Any], registry: FigureRegistry | None, prior: Any) -> RuleFinding | None:
+    s = rule.spec
+    if prior is None:
+        raise _Missing("上一期的数据未能查询")
+    _, value = _evaluate(s["figure"], context)
+    _, before = _evaluate(s["figure"], prior)
+    if before == 0:
+        raise _Missing(f"上年的 {s['figure']} 为 0，无法计算变化幅度")
+    change = (value - before) / abs(before) * 100
+    within = Decimal(str(s["within"]))
+    if abs(change) <= within:
+        return None
+    sign = "增长" if change > 0 else "下降"
+    return RuleFinding(
+        rule.name,
+        rule.kind,
+        f"{s['figure']} 为 {_fmt(value)}，上年同期为 {_fmt(before)}，{sign} "
+        f"{_fmt(_round(abs(change), 1))}%，超出 ±{_fmt(within)}%。",
+        [(s["figure"], _number(value)), (f"上年 {s['figure']}", _number(before))],
+        rule.where,
+        rule.description,
+    )
+
+
+_RULES = {"sum": _sum_rule, "rate": _rate_rule, "bounds": _bounds_rule, "prior": _prior_rule}
+
+
 def check_rule(
     rule: Rule, context: dict[str, Any], registry: FigureRegistry | None = None, prior: dict[str, Any] | None = None
 ) -> RuleFinding | None:
     """The finding of one rule, or None when the figures satisfy it. Raises _Missing when a
     figure it reads has no value."""
-    s = rule.spec
-    if rule.kind == "sum":
-        _, total = _evaluate(s["total"], context)
-        parts = [(str(p), _evaluate(str(p), context)[1]) for p in s["parts"]]
-        added = sum((v for _, v in parts), Decimal(0))
-        tolerance = Decimal(str(s.get("tolerance", 0)))
-        if abs(total - added) <= tolerance:
-            return None
-        summed = [(str(s["total"]), total), *parts]
-        return RuleFinding(
-            rule.name,
-            rule.kind,
-            f"合计 {s['total']} 为 {_fmt(total)}，各部分之和为 {_fmt(added)}，相差 {_fmt(total - added)}。",
-            [(r, _number(v)) for r, v in summed],
-            rule.where,
-            rule.description,
-        )
-    if rule.kind == "rate":
-        _, rate = _evaluate(s["rate"], context)
-        _, num = _evaluate(s["numerator"], context)
-        _, den = _evaluate(s["denominator"], context)
-        rated = [(s["rate"], rate), (s["numerator"], num), (s["denominator"], den)]
-        if den == 0:
-            raise _Missing(f"分母 {s['denominator']} 为 0")
-        shown = _shown_digits(s["rate"], registry)
-        percent = bool(s.get("percent", False))
-        digits = int(s.get("digits", 2))
-        if shown is not None:
-            digits = shown[0] + (2 if shown[1] and not percent else 0)
-        quotient = num / den * (100 if percent else 1)
-        if _round(quotient, digits) == _round(rate, digits):
-            return None
-        unit = "%" if percent else ""
-        return RuleFinding(
-            rule.name,
-            rule.kind,
-            f"比率 {s['rate']} 为 {_fmt(rate)}{unit}，而 {s['numerator']} ÷ {s['denominator']} = "
-            f"{_fmt(_round(quotient, digits))}{unit}（按 {digits} 位小数比较）。",
-            [(r, _number(v)) for r, v in rated],
-            rule.where,
-            rule.description,
-        )
-    if rule.kind == "bounds":
-        _, value = _evaluate(s["figure"], context)
-        figures: list[tuple[str, Any]] = [(s["figure"], value)]
-        problems = []
-        if s.get("min") is not None:
-            label, low = _bound(s["min"], context)
-            if isinstance(s["min"], str):
-                figures.append((label, low))
-            if value < low:
-                problems.append(f"小于下限 {label}（{_fmt(low)}）")
-        if s.get("max") is not None:
-            label, high = _bound(s["max"], context)
-            if isinstance(s["max"], str):
-                figures.append((label, high))
-            if value > high:
-                problems.append(f"大于上限 {label}（{_fmt(high)}）")
-        if not problems:
-            return None
-        return RuleFinding(
-            rule.name,
-            rule.kind,
-            f"{s['figure']} 为 {_fmt(value)}，{'，'.join(problems)}。",
-            [(r, _number(v)) for r, v in figures],
-            rule.where,
-            rule.description,
-        )
-    if rule.kind == "prior":
-        if prior is None:
-            raise _Missing("上一期的数据未能查询")
-        _, value = _evaluate(s["figure"], context)
-        _, before = _evaluate(s["figure"], prior)
-        if before == 0:
-            raise _Missing(f"上年的 {s['figure']} 为 0，无法计算变化幅度")
-        change = (value - before) / abs(before) * 100
-        within = Decimal(str(s["within"]))
-        if abs(change) <= within:
-            return None
-        sign = "增长" if change > 0 else "下降"
-        return RuleFinding(
-            rule.name,
-            rule.kind,
-            f"{s['figure']} 为 {_fmt(value)}，上年同期为 {_fmt(before)}，{sign} "
-            f"{_fmt(_round(abs(change), 1))}%，超出 ±{_fmt(within)}%。",
-            [(s["figure"], _number(value)), (f"上年 {s['figure']}", _number(before))],
-            rule.where,
-            rule.description,
-        )
-    raise ValueError(rule.kind)
+    if rule.kind not in _RULES:
+        raise ValueError(rule.kind)
+    return _RULES[rule.kind](rule, context, registry, prior)
 
 
 def run_rules(
