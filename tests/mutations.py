@@ -70,12 +70,12 @@ class Mutator:
         self.body = self.doc.element.body
         self.rng = random.Random(seed)
         self.planted: list[Planted] = []
-        self.used: set[int] = set()  # id() of paragraphs already edited
+        self.used: set[etree._Element] = set()  # paragraphs already edited (kept: an lxml proxy's id may be reused)
         self.number = 7000 + self.rng.randrange(900)  # typed numbers: distinct and in no template
 
     # -- places -------------------------------------------------------------------------------
     def _free(self, p: etree._Element) -> bool:
-        return id(p) not in self.used
+        return p not in self.used
 
     def _paragraph_of(self, el: etree._Element) -> etree._Element:
         return next(a for a in el.iterancestors() if a.tag == _P)
@@ -139,8 +139,8 @@ class Mutator:
         return items[self.rng.randrange(len(items))]
 
     def _plant(self, kind: str, p: etree._Element, what: str, *others: etree._Element) -> None:
-        self.used.add(id(p))
-        self.used.update(id(o) for o in others)
+        self.used.add(p)
+        self.used.update(others)
         self.planted.append(Planted(kind, p, KINDS[kind], what, others=list(others)))
 
     def _typed(self) -> str:
@@ -173,7 +173,8 @@ class Mutator:
     def plant_table_cell(self) -> None:
         sdt = self._pick(self._controls(in_table=True))
         self._retype(sdt, self._typed())
-        self._plant("table_cell", self._paragraph_of(sdt), control_id(sdt) or "")
+        row = next(a for a in sdt.iterancestors() if a.tag == _TR)
+        self._plant("table_cell", self._paragraph_of(sdt), control_id(sdt) or "", *row.iter(_P))
 
     def _retype(self, sdt: etree._Element, text: str) -> None:
         ts = list(sdt.iter(_T))
@@ -295,7 +296,11 @@ class Mutator:
         out = []
         for tbl in self.body.iter(_TBL):
             rows = [tr for tr in tbl.iter(_TR) if any(control_id(s) for s in tr.iter(_SDT))]
-            body = [tr for tr in rows if not _text(tr).startswith(("合计", "总计", "小计"))]
+            body = [
+                tr
+                for tr in rows
+                if not _text(tr).startswith(("合计", "总计", "小计")) and all(self._free(p) for p in tr.iter(_P))
+            ]
             if len(body) >= 2:
                 out.append((tbl, body))
         return out
@@ -306,13 +311,13 @@ class Mutator:
         tr = self._pick(rows)
         new = copy.deepcopy(tr)
         tr.addnext(new)
-        self._plant("add_row", next(new.iter(_P)), "row")
+        self._plant("add_row", next(new.iter(_P)), "row", *new.iter(_P), *tr.iter(_P))
 
     def plant_delete_row(self) -> None:
         tbl, rows = self._pick(self._table_rows())
         tr = self._pick(rows)
         tr.getparent().remove(tr)
-        self._plant("delete_row", next(tbl.iter(_P)), "row")
+        self._plant("delete_row", next(tbl.iter(_P)), "row", *[p for p in tbl.iter(_P) if self._free(p)])
 
     def plant_tracked(self) -> None:
         """With track changes on: a figure's text deleted and another typed (w:del + w:ins)."""
@@ -350,9 +355,9 @@ class Mutator:
 
     # -- saving -------------------------------------------------------------------------------
     def save(self, path: Path) -> Path:
-        index = {id(p): i for i, p in enumerate(self.body.iter(_P))}
+        index = {p: i for i, p in enumerate(self.body.iter(_P))}
         for item in self.planted:
-            item.index = index[id(item.element)]
+            item.index = index[item.element]
         self.doc.save(str(path))
         return path
 

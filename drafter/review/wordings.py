@@ -121,7 +121,7 @@ def _bare(text: str, spans: list[tuple[int, int]]) -> str:
         out.append(text[pos:a])
         pos = max(pos, b)
     out.append(text[pos:])
-    return re.sub(r"\s+", "", "".join(out))
+    return "".join(out)
 
 
 def _numberless(text: str) -> str:
@@ -129,9 +129,11 @@ def _numberless(text: str) -> str:
 
 
 def _without(text: str, figures: list[str]) -> str:
+    """The text without each figure's text (once each), without numbers and spaces: numbers are
+    judged as figures or as numbers without a source, not as a change of wording."""
     for figure in figures:
         text = text.replace(figure, "", 1) if figure else text
-    return re.sub(r"\s+", "", text)
+    return _numberless(text)
 
 
 def _same_text(a: str | None, b: str | None) -> bool:
@@ -220,16 +222,17 @@ class _Wordings:
             from drafter.review.scan import sentence_around
 
             wc.current_sentence = sentence_around(self.fresh[j].text, *fspan)
-        self._judge(
-            wc, bw.branch != fw.branch, self.bare.get(bw.id), _without(bw.text, self.figure_texts.get(bw.id, []))
-        )
+        figures = self.figure_texts.get(bw.id, [])
+        bare = self.bare.get(bw.id)  # a figure's text retyped without its control is not a wording edit
+        edited = bare is not None and _without(bare, figures) != _without(bw.text, figures)
+        self._judge(wc, bw.branch != fw.branch, edited)
         return wc
 
     def _cut(self, bw_id: str, n: int, a: int, b: int) -> str:
         """The draft paragraph n's text a:b, and (kept for the comparison) without its figures."""
         text = self.draft[n].text
         spans = [(max(a, s.start) - a, min(b, s.end) - a) for s in self.draft[n].figures if s.start < b and s.end > a]
-        self.bare[bw_id] = self.bare.get(bw_id, "") + _bare(text[a:b], spans)
+        self.bare[bw_id] = self.bare.get(bw_id, "") + _bare(text[a:b], spans)  # completed in _one
         return text[a:b]
 
     def _draft_place(self, bw, j, fspan, wc: WordingCheck) -> tuple[int | None, tuple[int, int] | None]:
@@ -259,11 +262,11 @@ class _Wordings:
         # Without its bookmark the wording's edges are a guess: it is hand-edited only when its
         # words (numbers aside) stand nowhere in the paragraph.
         found = _numberless(built) in _numberless(draft[i].text)
-        self.bare[bw.id] = _without(built, self.figure_texts.get(bw.id, [])) if found else "\0"
+        self.bare[bw.id] = built if found else "\0"
         return i, span
 
-    def _judge(self, wc: WordingCheck, branch_changed: bool, bare: str | None, built: str) -> None:
-        edited = wc.draft_text is not None and bare is not None and bare != built
+    def _judge(self, wc: WordingCheck, branch_changed: bool, edited: bool) -> None:
+        edited = edited and wc.draft_text is not None
         if branch_changed and wc.draft_text is not None and _same_text(wc.draft_text, wc.current_text):
             wc.note = "草稿已按当前数据改写为现在的措辞。"  # a finding fixed by hand clears
             self.result.rewritten[wc.id] = wc
