@@ -110,7 +110,7 @@ class Mutator:
         for r in self._plain_runs(p):
             text = r.findtext(_T) or ""
             out += [(r, i + 1) for i, c in enumerate(text) if c == "。" and i + 1 < len(text)]
-            if text.endswith("。") and r.getnext() is not None:
+            if text.endswith("。"):
                 out.append((r, len(text)))
         return out
 
@@ -234,7 +234,8 @@ class Mutator:
             for r in self._plain_runs(p):
                 text = r.findtext(_T) or ""
                 cut = text.find("。")
-                if 0 <= cut < len(text) - 1 and r.getnext() is not None:
+                rest = text[cut + 1 :] + "".join(_text(f) for f in r.itersiblings() if f.tag in (_R, _SDT))
+                if cut >= 0 and rest.strip():
                     candidates.append((p, r, cut + 1))
         p, r, cut = self._pick(candidates)
         t = r.find(_T)
