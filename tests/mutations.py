@@ -354,6 +354,17 @@ class Mutator:
         )
         self._plant("comment", p, "comment")
 
+    def strip_controls(self) -> None:
+        """What an office suite that drops content controls and bookmarks leaves (a WPS-style
+        save): their text as plain runs; the manifest stays."""
+        for sdt in list(self.body.iter(_SDT)):
+            parent, index = sdt.getparent(), sdt.getparent().index(sdt)
+            for k, child in enumerate(list(sdt.find(qn("w:sdtContent")))):
+                parent.insert(index + k, child)
+            parent.remove(sdt)
+        for mark in list(self.body.iter(qn("w:bookmarkStart"), qn("w:bookmarkEnd"))):
+            mark.getparent().remove(mark)
+
     # -- saving -------------------------------------------------------------------------------
     def save(self, path: Path) -> Path:
         index = {p: i for i, p in enumerate(self.body.iter(_P))}

@@ -125,7 +125,7 @@ def _bare(text: str, spans: list[tuple[int, int]]) -> str:
 
 
 def _numberless(text: str) -> str:
-    return re.sub(r"\d+(?:[.,．]\d+)*|\s+", "", text)
+    return re.sub(r"\d+(?:[.,．]\d+)*[%％‰]?|\s+", "", text)
 
 
 def _without(text: str, figures: list[str]) -> str:
