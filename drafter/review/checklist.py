@@ -14,7 +14,18 @@ from openpyxl.utils import get_column_letter
 
 from drafter.outputs import check_output_name, write_atomically
 from drafter.review.batch import BatchCheck
-from drafter.review.checker import CONSISTENT, EDITED, REMOVED, STALE, STATUSES, UNBACKED, UNCHECKED, CheckReport
+from drafter.review.checker import (
+    CONSISTENT,
+    COPIED,
+    EDITED,
+    MOVED,
+    REMOVED,
+    STALE,
+    STATUSES,
+    UNBACKED,
+    UNCHECKED,
+    CheckReport,
+)
 from drafter.review.report_text import mode_label, render_rollup
 from drafter.review.wordings import HAND_EDITED, REWORDED, reads_text
 
@@ -40,6 +51,8 @@ _FILLS = {
     REMOVED: "F8CBAD",
     UNCHECKED: "D9D9D9",
     UNBACKED: "DDEBF7",
+    COPIED: "F4B183",
+    MOVED: "F4B183",
     REWORDED: "FFD966",
     HAND_EDITED: "F4B183",
 }
