@@ -44,6 +44,8 @@ KINDS: dict[str, frozenset[str]] = {
     "tracked": frozenset({EDITED}),
     "comment": frozenset(),
 }
+# text typed inside a conditional wording's range is also an edit of that wording: allowed beside
+ALSO = {kind: frozenset({HAND_EDITED}) for kind in ("edit_outside", "copy", "move")}
 
 
 @dataclass
@@ -399,7 +401,7 @@ def score(report, planted: list[Planted]) -> Score:
     explained: set[int] = set()
     places: dict[int, set[str]] = {}
     for item in planted:
-        places.setdefault(item.index, set()).update(item.statuses)
+        places.setdefault(item.index, set()).update(item.statuses | ALSO.get(item.kind, frozenset()))
     for item in planted:
         out.planted[item.kind] = out.planted.get(item.kind, 0) + 1
         here = [f for f in report.findings if f.paragraph == item.index]
