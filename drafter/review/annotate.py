@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml.ns import qn
 from docx.text.run import Run
 from lxml import etree
@@ -111,6 +112,32 @@ def _add_comment(document, first, last, first_sdt, last_sdt, text: str) -> None:
             last_sdt.addnext(end)
 
 
+def remove_own_comments(document) -> int:
+    """Take out the comments an earlier refresh or annotation (author drafter) put in the draft, so
+    a refreshed copy carries this run's comments once, none stale; editors' comments stay."""
+    try:  # never create a comments part where there is none
+        comments = document.part.part_related_by(RT.COMMENTS).element
+    except KeyError:
+        return 0
+    ids = set()
+    for comment in list(comments.iter(qn("w:comment"))):
+        if comment.get(qn("w:author")) == AUTHOR:
+            ids.add(comment.get(qn("w:id")))
+            comment.getparent().remove(comment)
+    if not ids:
+        return 0
+    body = document.element.body
+    for tag in ("w:commentRangeStart", "w:commentRangeEnd", "w:commentReference"):
+        for el in list(body.iter(qn(tag))):
+            if el.get(qn("w:id")) not in ids:
+                continue
+            holder = el.getparent()
+            holder.remove(el)
+            if tag == "w:commentReference" and holder.tag == qn("w:r") and not [c for c in holder if c.tag != _RPR]:
+                holder.getparent().remove(holder)  # the run that only carried the reference
+    return len(ids)
+
+
 def _comment(document, p: etree._Element, span: tuple[int, int] | None, text: str) -> None:
     _add_comment(document, *_anchor(p, span), text)
 
@@ -173,6 +200,7 @@ def annotate(report: CheckReport, output: str | Path) -> Path:
     document, sha = open_draft(report.draft)
     if sha != report.sha256:
         raise DraftError("草稿在核对之后被改动过", path=report.draft, hint="请重新运行 drafter check。")
+    remove_own_comments(document)  # a refreshed copy's comments: this check's replace them
     paragraphs = body_paragraphs(document)
     fallback = paragraphs[0] if paragraphs else None
     for item in report.findings:

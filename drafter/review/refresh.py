@@ -33,7 +33,13 @@ from drafter.data.figures import json_value
 from drafter.errors import DraftError
 from drafter.outputs import check_output_name
 from drafter.project.config import Config
-from drafter.review.annotate import AUTHOR, _comment, _comment_on_control, _finding_text, wording_comment
+from drafter.review.annotate import (
+    _comment,
+    _comment_on_control,
+    _finding_text,
+    remove_own_comments,
+    wording_comment,
+)
 from drafter.review.checker import (
     CONSISTENT,
     CONTROLS,
@@ -145,32 +151,6 @@ def _dropped_comment(fc: FigureCheck) -> str:
     return "\n".join([f"【{STALE}】{fc.id} {fc.description}", fc.note.strip(), "刷新时没有删改这个数字。"])
 
 
-def _remove_own_comments(document) -> int:
-    """Take out the comments an earlier refresh or annotation (author drafter) put in the draft, so
-    a refreshed copy carries this run's comments once, none stale; editors' comments stay."""
-    part = document.part._comments_part if document.part.package is not None else None
-    comments = part.element if part is not None else None
-    if comments is None:
-        return 0
-    ids = set()
-    for comment in list(comments.iter(qn("w:comment"))):
-        if comment.get(qn("w:author")) == AUTHOR:
-            ids.add(comment.get(qn("w:id")))
-            comment.getparent().remove(comment)
-    if not ids:
-        return 0
-    body = document.element.body
-    for tag in ("w:commentRangeStart", "w:commentRangeEnd", "w:commentReference"):
-        for el in list(body.iter(qn(tag))):
-            if el.get(qn("w:id")) not in ids:
-                continue
-            holder = el.getparent()
-            holder.remove(el)
-            if tag == "w:commentReference" and holder.tag == _R and not [c for c in holder if c.tag != _RPR]:
-                holder.getparent().remove(holder)  # the run that only carried the reference
-    return len(ids)
-
-
 def _open_for_refresh(draft: Path, report: CheckReport):
     if report.mode != CONTROLS:
         raise DraftError(
@@ -270,7 +250,7 @@ def refresh(
     report = check(draft, config, sources=sources)
     document, manifest = _open_for_refresh(draft, report)
     result = RefreshResult(draft, requested, requested, report)
-    _remove_own_comments(document)
+    remove_own_comments(document)
     _comment_by_place(document, report, result)
     _update_figures(document, report, manifest, result)
     _record_run(manifest, report)
