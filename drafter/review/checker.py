@@ -1065,6 +1065,8 @@ class _Checker:
             return (nonempty[0] if nonempty else None), nonempty[1:]
         if exp.cell:  # a table's copied rows are told by the table's findings
             return nonempty[0], []
+        if len(nonempty) == 1 and nonempty[0][0].index == i:  # its one control in its paragraph: a rewritten sentence
+            return nonempty[0], []
         want = self._context(self.fresh[j].text, *fspan)
         scored = []
         for p, s in nonempty:
