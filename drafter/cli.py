@@ -894,10 +894,9 @@ def _print_literals(config_path: Path) -> None:
     except _Error:
         return  # lint has reported why the configuration cannot be read
     if literals:
-        click.echo(
-            f"请确认：模板中写死的数字 {len(literals)} 处（不来自查询，每期核实；确认不变的登记在 "
-            "config.yaml 的 fixed_numbers: 中即不再列出）："
-        )
+        from drafter.review.literals import literals_heading
+
+        click.echo("请确认：" + literals_heading(literals))
         for literal in literals:
             click.echo(f"  {literal.render()}")
 

@@ -20,11 +20,13 @@ def lint(config_path: str | Path = "config.yaml") -> list[Finding]:
     findings = list(validation.findings)
     if validation.config is not None:
         from drafter.data.spreadsheets import spreadsheet_problems
+        from drafter.review.rules import sql_test_problems
 
         findings += [
             replace(Finding.from_error(e), severity="warning") for e in spreadsheet_problems(validation.config)
         ]
         findings += unbound_findings(validation.config)
+        findings += [Finding.from_error(e) for e in sql_test_problems(validation.config)]
     return findings
 
 

@@ -415,6 +415,33 @@ def test_a_table_whose_query_returns_other_rows_is_stale_with_the_rows_that_diff
     assert all(f.status == CONSISTENT for f in report.figures if f.cell.startswith("表2 第1行"))
 
 
+def test_refresh_never_leaves_a_table_whose_rows_changed_without_a_comment_and_exit_1(project_copy, tmp_path):
+    import zipfile
+
+    from click.testing import CliRunner
+
+    from drafter.cli import main
+
+    draft = project_copy.parent / "tables.docx"
+    con = sqlite3.connect(project_copy.parent / "sample/enforcement.db")
+    with con:
+        con.execute(
+            "INSERT INTO inspection (id, inspection_no, enterprise_id, enterprise_name, industry, inspected_on, "
+            "is_key_enterprise, officer_count, hazards_found, hazards_cleared) VALUES "
+            "(990001, 'X-1', '91310000XXXXXXXX01', '测试企业', '消防安全', '2025-06-01', 0, 2, 1, 1)"
+        )
+    con.close()
+    out = tmp_path / "refreshed.docx"
+    result = CliRunner().invoke(main, ["refresh", str(draft), "-o", str(out), "--config", str(project_copy)])
+    assert result.exit_code == 1, result.output
+    with zipfile.ZipFile(out) as z:
+        comments = z.read("word/comments.xml").decode()
+    assert "表2 的行与当前数据不同" in comments and "当前数据多出“消防安全”" in comments
+    again = check(out, project_copy)  # the cells were updated, the rows still differ: still a finding
+    assert any(isinstance(f, TableFinding) and f.table == "表2" and f.status == STALE for f in again.findings)
+    assert again.exit_code == 1
+
+
 def test_an_unchanged_draft_with_tables_is_consistent(project, draft):
     report = check(draft, project)
     assert report.findings == [] and check_exit_code(report) == 0

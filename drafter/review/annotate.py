@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml.ns import qn
 from docx.text.run import Run
 from lxml import etree
@@ -22,7 +23,7 @@ from drafter.outputs import check_output_name
 from drafter.review.checker import CheckReport, FigureCheck, UnbackedNumber, open_draft
 from drafter.review.scan import body_paragraphs, run_text, walk
 from drafter.review.tables import TableFinding
-from drafter.review.wordings import WordingCheck
+from drafter.review.wordings import HAND_EDITED, WordingCheck
 from drafter.word.document import save_atomically, save_new
 from drafter.word.manifest import read_manifest
 
@@ -111,6 +112,32 @@ def _add_comment(document, first, last, first_sdt, last_sdt, text: str) -> None:
             last_sdt.addnext(end)
 
 
+def remove_own_comments(document) -> int:
+    """Take out the comments an earlier refresh or annotation (author drafter) put in the draft, so
+    a refreshed copy carries this run's comments once, none stale; editors' comments stay."""
+    try:  # never create a comments part where there is none
+        comments = document.part.part_related_by(RT.COMMENTS).element
+    except KeyError:
+        return 0
+    ids = set()
+    for comment in list(comments.iter(qn("w:comment"))):
+        if comment.get(qn("w:author")) == AUTHOR:
+            ids.add(comment.get(qn("w:id")))
+            comment.getparent().remove(comment)
+    if not ids:
+        return 0
+    body = document.element.body
+    for tag in ("w:commentRangeStart", "w:commentRangeEnd", "w:commentReference"):
+        for el in list(body.iter(qn(tag))):
+            if el.get(qn("w:id")) not in ids:
+                continue
+            holder = el.getparent()
+            holder.remove(el)
+            if tag == "w:commentReference" and holder.tag == qn("w:r") and not [c for c in holder if c.tag != _RPR]:
+                holder.getparent().remove(holder)  # the run that only carried the reference
+    return len(ids)
+
+
 def _comment(document, p: etree._Element, span: tuple[int, int] | None, text: str) -> None:
     _add_comment(document, *_anchor(p, span), text)
 
@@ -121,7 +148,10 @@ def wording_comment(item: WordingCheck) -> str:
     lines += [line.strip() for line in item.lines()[1:]]
     if item.note.strip():
         lines.append(item.note.strip())
-    lines.append("请按数据现在给出的措辞改写这句，或核实后保留。")
+    if item.status == HAND_EDITED:
+        lines.append("请核实改动的依据：条件的取值未变，模板按数据写出的是上面的措辞。")
+    else:
+        lines.append("请按数据现在给出的措辞改写这句，或核实后保留。")
     return "\n".join(lines)
 
 
@@ -170,6 +200,7 @@ def annotate(report: CheckReport, output: str | Path) -> Path:
     document, sha = open_draft(report.draft)
     if sha != report.sha256:
         raise DraftError("草稿在核对之后被改动过", path=report.draft, hint="请重新运行 drafter check。")
+    remove_own_comments(document)  # a refreshed copy's comments: this check's replace them
     paragraphs = body_paragraphs(document)
     fallback = paragraphs[0] if paragraphs else None
     for item in report.findings:
@@ -244,7 +275,9 @@ def _comment_rules(document, rules: list[dict], figures: list) -> None:
     sql_rows: dict[str, list[str]] = {}  # a SQL data test's failing rows: one comment a test
     for finding in findings:
         if finding.kind == "sql":
-            sql_rows.setdefault(f"【{finding.rule}】{finding.where}", []).append(finding.message)
+            sql_rows.setdefault(f"{finding.status}】SQL 数据检验 【{finding.rule}】{finding.where}", []).append(
+                finding.message
+            )
             continue
         target = next((controls[by_ref[r]] for r in finding.refs if by_ref.get(r) in controls), None)
         if target is not None:
@@ -253,7 +286,7 @@ def _comment_rules(document, rules: list[dict], figures: list) -> None:
             _comment(document, paragraphs[0], None, finding.comment())
     for head, messages in sql_rows.items():
         if paragraphs:
-            _comment(document, paragraphs[0], None, "\n".join([f"【规则未通过】SQL 数据检验 {head}", *messages]))
+            _comment(document, paragraphs[0], None, "\n".join([f"【{head}", *messages]))
 
 
 def _comment_on_control(document, sdt: etree._Element, text: str) -> None:

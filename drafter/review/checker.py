@@ -22,6 +22,7 @@ years, item numbers and titles are never reported.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import difflib
 import hashlib
@@ -64,7 +65,7 @@ from drafter.review.tables import (
     located_label,
     table_findings,
 )
-from drafter.review.wordings import REWORDED, WordingCheck, compare_wordings
+from drafter.review.wordings import HAND_EDITED, REWORDED, WordingCheck, compare_wordings
 from drafter.word.manifest import Manifest, read_manifest
 
 CONSISTENT = "一致"
@@ -73,7 +74,9 @@ STALE = "数据已变化"
 REMOVED = "已删除"
 UNCHECKED = "无法核对"
 UNBACKED = "无来源数字"
-STATUSES = (CONSISTENT, EDITED, STALE, REMOVED, UNCHECKED, REWORDED, UNBACKED)
+COPIED = "复制的数字"  # a figure's control copied (same tag) into another sentence
+MOVED = "已移动"  # a figure's only control stands in another sentence than its template's
+STATUSES = (CONSISTENT, EDITED, STALE, REMOVED, UNCHECKED, COPIED, MOVED, REWORDED, HAND_EDITED, UNBACKED)
 
 _UNKNOWN = object()  # no current value for an input
 
@@ -181,6 +184,7 @@ class CheckReport:
         for f in self.figures:
             counts[f.status] += 1
         counts[REWORDED] = sum(1 for w in self.wordings if w.status == REWORDED)
+        counts[HAND_EDITED] = sum(1 for w in self.wordings if w.status == HAND_EDITED)
         counts[UNBACKED] = len(self.unbacked)
         return counts
 
@@ -470,6 +474,257 @@ def _part_of(paragraphs: list[ScannedParagraph], index: int) -> str:
     return ""
 
 
+@dataclass
+class _Read:
+    """Stage 1: the draft as read — its bytes' digest, manifest, paragraphs and tables."""
+
+    path: Path
+    document: Any
+    sha256: str
+    manifest: Manifest | None
+    paragraphs: list[ScannedParagraph]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def has_controls(self) -> bool:
+        return any(p.figures for p in self.paragraphs)
+
+
+@dataclass
+class _Rerun:
+    """Stage 2: the queries re-run for the draft's period and the report rendered afresh."""
+
+    project: Project
+    period_from: str
+    unit: Unit | None
+    ruleset: Any
+    run: RunResult
+    fresh_draft: Any  # drafter.pipeline.render.Draft
+
+
+@dataclass
+class _Compared:
+    """Stage 3: the draft compared with the fresh render."""
+
+    mode: str
+    figures: list[FigureCheck]
+    unbacked: list[UnbackedNumber]
+    tables: list[TableFinding]
+    wordings: list[WordingCheck]
+
+
+def read_draft(draft_path: str | Path) -> _Read:
+    """Stage 1 of `check`: open the draft (only read) and scan its paragraphs."""
+    path = Path(draft_path)
+    document, sha = open_draft(path)
+    return _Read(path, document, sha, read_manifest(document), scan_document(document))
+
+
+def _asked_period(period: Period | str | None, year: int | None) -> Period | None:
+    if isinstance(period, str):
+        try:
+            period = Period.parse(period)
+        except PeriodError as exc:
+            raise DraftError(str(exc), hint="期间写法见 README 的“报告期间”。") from exc
+    return period or (Period.of_year(year) if year is not None else None)
+
+
+def _period_used(read: _Read, period: Period | str | None, year: int | None) -> tuple[Period | None, str]:
+    """(the period to re-run, where it came from): the manifest's, else the one asked, else the
+    title's, else (None) the configuration's."""
+    asked = _asked_period(period, year)
+    recorded = read.manifest.report_period() if read.manifest is not None else None
+    if recorded is not None:
+        if asked is not None and asked != recorded:
+            option = f"--period {asked.code}" if period is not None else f"--year {year}"
+            read.warnings.append(f"草稿记录的期间是{recorded.label}，已忽略 {option}。")
+        return recorded, "草稿清单"
+    if asked is not None:
+        return asked, "--period" if period is not None else "--year"
+    if (titled := period_from_title(read.paragraphs)) is not None:
+        return titled, "标题"
+    return None, "配置"
+
+
+def _recorded_runs(manifest: Manifest | None) -> dict[str, list[str]]:
+    """The comparison runs (`prev.q`) the draft was built with."""
+    runs: dict[str, list[str]] = {}
+    for entry in manifest.queries.values() if manifest is not None else []:
+        if entry.compare and entry.query:
+            runs.setdefault(entry.compare, []).append(entry.query)
+    return runs
+
+
+def _run_warnings(manifest: Manifest | None, run: RunResult) -> list[str]:
+    warnings = [f"查询 {failure.name} 失败：{failure.error.message}" for failure in run.failures]
+    if manifest is None:
+        return warnings
+    changed_sql = [
+        name
+        for name, entry in manifest.queries.items()
+        if isinstance(now := run.results.get(name), QueryResult) and entry.sql_hash and entry.sql_hash != now.sql_hash
+    ]
+    if changed_sql:
+        warnings.append(f"查询 {'、'.join(changed_sql)} 的 SQL 自生成草稿以来已修改，数字变化可能来自 SQL。")
+    return warnings + changed_spreadsheets(manifest, run)
+
+
+def rerun(
+    read: _Read,
+    config: str | Path | Config,
+    *,
+    sources: dict[str, str] | None,
+    period: Period | str | None,
+    year: int | None,
+    runner: Callable[..., RunResult] | None,
+    timings: dict[str, float],
+) -> _Rerun:
+    """Stage 2 of `check`: re-run the queries with the period and parameters the draft records
+    and render the report afresh."""
+    from drafter.project.rules import load_rules
+
+    manifest = read.manifest
+    period_used, period_from = _period_used(read, period, year)
+    unit = Unit.from_json(manifest.unit) if manifest is not None else None
+    project = load_project(config, sources=sources, period=period_used)
+    if manifest is not None and manifest.agency and manifest.agency != project.config.report.agency:
+        read.warnings.append(f"草稿的发文机关是“{manifest.agency}”，当前配置是“{project.config.report.agency}”。")
+    ruleset = load_rules(project.config)
+    t = time.perf_counter()
+    params = _parameters(project, manifest, read.warnings, unit)
+    run = run_project(project, params=params, also=_recorded_runs(manifest), ruleset=ruleset, runner=runner)
+    timings["queries"] = time.perf_counter() - t
+    read.warnings.extend(_run_warnings(manifest, run))
+    t = time.perf_counter()
+    fresh_draft = compose_draft(project, run, unit=unit)
+    timings["render"] = time.perf_counter() - t
+    return _Rerun(project, period_from, unit, ruleset, run, fresh_draft)
+
+
+def _mode(read: _Read, fresh: list[ScannedParagraph], alignment: dict[int, int]) -> str:
+    """内容控件模式 when the draft has its manifest and controls; else paragraph mode, refused
+    when the draft's paragraphs do not match the templates at all."""
+    mode = CONTROLS if read.manifest is not None and read.has_controls else PARAGRAPHS
+    if mode == PARAGRAPHS:
+        wanted = [j for j, p in enumerate(fresh) if p.text.strip()]
+        if wanted and sum(1 for j in wanted if j in alignment) < len(wanted) / 3:
+            raise DraftError(
+                "草稿中既没有 drafter 的内容控件和清单，段落也与当前模板对不上，无法核对",
+                path=read.path,
+                hint="请确认这是用本配置生成的草稿（期间可用 --period 或 --year 指定）；或重新生成草稿后再编辑。",
+            )
+    if read.has_controls and read.manifest is None:
+        read.warnings.append("草稿中的清单已被去掉，无法区分“手工修改”和“数据已变化”。")
+    return mode
+
+
+def _fresh_places(fresh: list[ScannedParagraph]) -> dict[str, tuple[int, tuple[int, int]]]:
+    fresh_at: dict[str, tuple[int, tuple[int, int]]] = {}
+    for p in fresh:
+        for span in p.figures:
+            fresh_at.setdefault(span.id, (p.index, (span.start, span.end)))
+    return fresh_at
+
+
+def compare(read: _Read, again: _Rerun) -> _Compared:
+    """Stage 3 of `check`: the draft's figures, wordings, numbers and tables against the fresh render."""
+    manifest, fresh_draft = read.manifest, again.fresh_draft
+    registry = fresh_draft.registry
+    fresh = scan_document(fresh_draft.document)
+    drafted = draft_tables(read.paragraphs, read.document.element.body)
+    alignment = _alignment(read.paragraphs, fresh, drafted, draft_tables(fresh, fresh_draft.document.element.body))
+    mode = _mode(read, fresh, alignment)
+    wording = compare_wordings(
+        manifest,
+        registry.wordings,
+        fresh_draft.conditions,
+        read.paragraphs,
+        fresh,
+        alignment,
+        wording_ranges(read.document) if mode == CONTROLS else {},
+        wording_ranges(fresh_draft.document),
+    )
+    read.warnings.extend(wording.warnings)
+    expected = _expected_figures(manifest, list(registry), registry.wordings, wording.dropped)
+    # a wording an editor rewrote as the data now give it: its old figures are rightly gone
+    expected = [e for e in expected if e.fresh is not None or e.wording not in wording.rewritten]
+    if manifest is None:  # a figure the changed wording now gives is told by its 措辞已变化
+        changed = wording.changed_now(registry.wordings)
+        expected = [e for e in expected if not (e.fresh and e.fresh.wording in changed)]
+    checker = _Checker(
+        again.project, manifest, again.run, read.paragraphs, fresh, alignment, _fresh_places(fresh), wording.dropped
+    )
+    checker.fresh_tables = {t.number for t in registry.tables}
+    figures, covered = checker.by_controls(expected) if mode == CONTROLS else checker.by_paragraphs(expected)
+    for index, spans in wording.covered.items():
+        covered.setdefault(index, []).extend(spans)
+    unbacked = checker.unbacked(covered, figures)
+    tables, unbacked = _compare_tables(read, registry, mode, drafted, figures, unbacked)
+    read.warnings.extend(_waiting(figures))
+    return _Compared(mode, figures, unbacked, tables, wording.checks)
+
+
+def _compare_tables(
+    read: _Read, registry: Any, mode: str, drafted, figures: list[FigureCheck], unbacked: list[UnbackedNumber]
+) -> tuple[list[TableFinding], list[UnbackedNumber]]:
+    """The tables' and charts' findings; figures and numbers in a table are told by their cell, a
+    number typed in an added row by that row's finding."""
+    d_tables, positions = drafted
+    known: dict[int, tuple[int, list[str]]] = {}
+    statuses = {"stale": STALE, "removed": REMOVED, "edited": EDITED}
+    manifest = read.manifest if mode == CONTROLS else None
+    tables, row_figures, added_rows = table_findings(manifest, registry, d_tables, statuses, known)
+    tables += chart_findings(read.manifest, registry, read.document, STALE, REMOVED)
+    for fc in figures:
+        if fc.id in row_figures and fc.status == REMOVED:
+            fc.row_removed = True
+            fc.note += "所在的行已删除（见该行的发现）。"
+    for item in unbacked:
+        if item.paragraph in positions:
+            item.cell = located_label(d_tables, positions[item.paragraph], known)
+    typed = [n for n in unbacked if n.paragraph in added_rows]
+    for finding in tables:
+        rows_typed = [
+            n.text
+            for n in typed
+            if finding.paragraph is not None and _same_row(read.paragraphs, finding.paragraph, n.paragraph)
+        ]
+        if rows_typed:
+            finding.note += f"行中的数字：{'、'.join(rows_typed)}。"
+    for fc in figures:
+        if not fc.cell and fc.paragraph in positions:
+            fc.cell = located_label(d_tables, positions[fc.paragraph], known)
+    return tables, [n for n in unbacked if n.paragraph not in added_rows]
+
+
+def _waiting(figures: list[FigureCheck]) -> list[str]:
+    waiting = [f.id for f in figures if f.draft_text and f.draft_text.startswith("【待补充")]
+    if not waiting:
+        return []
+    # consistent with the data, yet not a figure a final text can carry
+    more = " 等" if len(waiting) > 10 else ""
+    return [
+        f"草稿中仍有 {len(waiting)} 处【待补充】（{'、'.join(waiting[:10])}{more}），"
+        "定稿前需补齐数据后重新生成，或由编辑填写。"
+    ]
+
+
+def _check_rules(read: _Read, again: _Rerun, timings: dict[str, float]) -> list[Any]:
+    """The consistency rules on the fresh render's figures."""
+    if not again.ruleset:
+        return []
+    from drafter.review.rules import run_project_rules
+
+    t = time.perf_counter()
+    fresh_draft = again.fresh_draft
+    rule_run = run_project_rules(fresh_draft.context, fresh_draft.registry, again.ruleset, again.run)
+    read.warnings.extend(rule_run.skipped)
+    if rule_run.no_prior:
+        read.warnings.append(f"数据库中没有上一期的数据，{len(rule_run.no_prior)} 条与上年比的规则未核对。")
+    timings["rules"] = time.perf_counter() - t
+    return rule_run.findings
+
+
 def check(
     draft_path: str | Path,
     config: str | Path | Config = "config.yaml",
@@ -481,6 +736,8 @@ def check(
 ) -> CheckReport:
     """Check a draft against the databases; see the module docstring for what is reported.
 
+    Three stages: read the draft (`read_draft`), re-run its queries and render the report afresh
+    (`rerun`), compare the two (`compare`), then the consistency rules on the current data.
     The queries run for the period the draft's manifest records (a draft built before periods
     existed records its year: a year period). `period` (or `year`) is used only when the draft
     no longer carries its manifest; then the period its title names, then the configuration's.
@@ -488,199 +745,38 @@ def check(
     manifest records. `runner` stands in for `run_jobs` (a batch check shares query results
     between drafts).
     """
-    started = time.perf_counter()
-    timings: dict[str, float] = {}
-    path = Path(draft_path)
-    document, sha = open_draft(path)
-    manifest = read_manifest(document)
-    draft = scan_document(document)
-    warnings: list[str] = []
-    timings["open"] = time.perf_counter() - started
-
-    if isinstance(period, str):
-        try:
-            period = Period.parse(period)
-        except PeriodError as exc:
-            raise DraftError(str(exc), hint="期间写法见 README 的“报告期间”。") from exc
-    asked = period or (Period.of_year(year) if year is not None else None)
-    recorded = None
-    if manifest is not None:
-        recorded = manifest.report_period()  # a draft built before periods records its year
-    period_used: Period | None
-    if recorded is not None:
-        period_used, year_from = recorded, "草稿清单"
-        if asked is not None and asked != recorded:
-            option = f"--period {asked.code}" if period is not None else f"--year {year}"
-            warnings.append(f"草稿记录的期间是{recorded.label}，已忽略 {option}。")
-    elif asked is not None:
-        period_used, year_from = asked, "--period" if period is not None else "--year"
-    elif (titled := period_from_title(draft)) is not None:
-        period_used, year_from = titled, "标题"
-    else:
-        period_used, year_from = None, "配置"
-
-    unit = Unit.from_json(manifest.unit) if manifest is not None else None
-    project = load_project(config, sources=sources, period=period_used)
-    year_used = project.year
-    if manifest is not None and manifest.agency and manifest.agency != project.config.report.agency:
-        warnings.append(f"草稿的发文机关是“{manifest.agency}”，当前配置是“{project.config.report.agency}”。")
-
-    from drafter.project.rules import load_rules
-
-    ruleset = load_rules(project.config)
-    t = time.perf_counter()
-    recorded_runs: dict[str, list[str]] = {}
-    for entry in manifest.queries.values() if manifest is not None else []:
-        if entry.compare and entry.query:
-            recorded_runs.setdefault(entry.compare, []).append(entry.query)
-    run = run_project(
-        project,
-        params=_parameters(project, manifest, warnings, unit),
-        also=recorded_runs,
-        ruleset=ruleset,
-        runner=runner,
-    )
-    timings["queries"] = time.perf_counter() - t
-    for failure in run.failures:
-        warnings.append(f"查询 {failure.name} 失败：{failure.error.message}")
-    if manifest is not None:
-        changed_sql = [
-            name
-            for name, entry in manifest.queries.items()
-            if isinstance(now := run.results.get(name), QueryResult)
-            and entry.sql_hash
-            and entry.sql_hash != now.sql_hash
-        ]
-        if changed_sql:
-            warnings.append(f"查询 {'、'.join(changed_sql)} 的 SQL 自生成草稿以来已修改，数字变化可能来自 SQL。")
-
-    if manifest:
-        warnings += changed_spreadsheets(manifest, run)
-
-    t = time.perf_counter()
-    fresh_draft = compose_draft(project, run, unit=unit)
-    timings["render"] = time.perf_counter() - t
-    t = time.perf_counter()
-    fresh = scan_document(fresh_draft.document)
-    drafted = draft_tables(draft, document.element.body)
-    alignment = _alignment(draft, fresh, drafted, draft_tables(fresh, fresh_draft.document.element.body))
-    draft_has_controls = any(p.figures for p in draft)
-    mode = CONTROLS if manifest is not None and draft_has_controls else PARAGRAPHS
-    if mode == PARAGRAPHS:
-        wanted = [j for j, p in enumerate(fresh) if p.text.strip()]
-        if wanted and sum(1 for j in wanted if j in alignment) < len(wanted) / 3:
-            raise DraftError(
-                "草稿中既没有 drafter 的内容控件和清单，段落也与当前模板对不上，无法核对",
-                path=path,
-                hint="请确认这是用本配置生成的草稿（期间可用 --period 或 --year 指定）；或重新生成草稿后再编辑。",
-            )
-    if draft_has_controls and manifest is None:
-        warnings.append("草稿中的清单已被去掉，无法区分“手工修改”和“数据已变化”。")
-
-    fresh_at: dict[str, tuple[int, tuple[int, int]]] = {}
-    for p in fresh:
-        for span in p.figures:
-            fresh_at.setdefault(span.id, (p.index, (span.start, span.end)))
-    wording = compare_wordings(
-        manifest,
-        fresh_draft.registry.wordings,
-        fresh_draft.conditions,
-        draft,
-        fresh,
-        alignment,
-        wording_ranges(document) if mode == CONTROLS else {},
-        wording_ranges(fresh_draft.document),
-    )
-    warnings += wording.warnings
-    expected = _expected_figures(manifest, list(fresh_draft.registry), fresh_draft.registry.wordings, wording.dropped)
-    if manifest is None:  # a figure the changed wording now gives is told by its 措辞已变化
-        changed = wording.changed_now(fresh_draft.registry.wordings)
-        expected = [e for e in expected if not (e.fresh and e.fresh.wording in changed)]
-    checker = _Checker(project, manifest, run, draft, fresh, alignment, fresh_at, wording.dropped)
-    checker.fresh_tables = {t.number for t in fresh_draft.registry.tables}
-    if mode == CONTROLS:
-        figures, covered = checker.by_controls(expected)
-    else:
-        figures, covered = checker.by_paragraphs(expected)
-    for index, spans in wording.covered.items():
-        covered.setdefault(index, []).extend(spans)
-    unbacked = checker.unbacked(covered, figures)
-    d_tables, positions = drafted
-    known: dict[int, tuple[int, list[str]]] = {}
-    tables, row_figures, added_rows = table_findings(
-        manifest if mode == CONTROLS else None,
-        fresh_draft.registry,
-        d_tables,
-        {"stale": STALE, "removed": REMOVED, "edited": EDITED},
-        known,
-    )
-    tables += chart_findings(manifest, fresh_draft.registry, document, STALE, REMOVED)
-    for fc in figures:
-        if fc.id in row_figures and fc.status == REMOVED:
-            fc.row_removed = True
-            fc.note += "所在的行已删除（见该行的发现）。"
-    for item in unbacked:
-        if item.paragraph in positions:
-            item.cell = located_label(d_tables, positions[item.paragraph], known)
-    typed = [n for n in unbacked if n.paragraph in added_rows]
-    unbacked = [n for n in unbacked if n.paragraph not in added_rows]
-    for finding in tables:
-        rows_typed = [
-            n.text
-            for n in typed
-            if finding.paragraph is not None
-            and n.paragraph is not None
-            and _same_row(draft, document.element.body, finding.paragraph, n.paragraph)
-        ]
-        if rows_typed:
-            finding.note += f"行中的数字：{'、'.join(rows_typed)}。"
-    for fc in figures:
-        if not fc.cell and fc.paragraph in positions:
-            fc.cell = located_label(d_tables, positions[fc.paragraph], known)
-    waiting = [f.id for f in figures if f.draft_text and f.draft_text.startswith("【待补充")]
-    if waiting:  # consistent with the data, yet not a figure a final text can carry
-        warnings.append(
-            f"草稿中仍有 {len(waiting)} 处【待补充】（{'、'.join(waiting[:10])}"
-            f"{' 等' if len(waiting) > 10 else ''}），定稿前需补齐数据后重新生成，或由编辑填写。"
-        )
-    timings["compare"] = time.perf_counter() - t
-    rule_findings = []
-    if ruleset:
-        from drafter.review.rules import run_project_rules
-
-        t = time.perf_counter()
-        rule_run = run_project_rules(fresh_draft.context, fresh_draft.registry, ruleset, run)
-        rule_findings = rule_run.findings
-        warnings += rule_run.skipped
-        if rule_run.no_prior:
-            warnings.append(f"数据库中没有上一期的数据，{len(rule_run.no_prior)} 条与上年比的规则未核对。")
-        timings["rules"] = time.perf_counter() - t
     from drafter.review.literals import template_literals
 
-    literals = template_literals(project.config)
-    elapsed = time.perf_counter() - started
-
+    started = time.perf_counter()
+    read = read_draft(draft_path)
+    timings: dict[str, float] = {"open": time.perf_counter() - started}
+    again = rerun(read, config, sources=sources, period=period, year=year, runner=runner, timings=timings)
+    t = time.perf_counter()
+    compared = compare(read, again)
+    timings["compare"] = time.perf_counter() - t
+    rule_findings = _check_rules(read, again, timings)
+    manifest, project = read.manifest, again.project
     return CheckReport(
-        draft=path,
-        sha256=sha,
-        mode=mode,
-        year=year_used,
-        year_from=year_from,
+        draft=read.path,
+        sha256=read.sha256,
+        mode=compared.mode,
+        year=project.year,
+        year_from=again.period_from,
         has_manifest=manifest is not None,
         built_at=manifest.built_at if manifest else None,
         generator=manifest.generator if manifest else None,
-        figures=figures,
-        unbacked=unbacked,
-        warnings=warnings,
-        elapsed=elapsed,
+        figures=compared.figures,
+        unbacked=compared.unbacked,
+        warnings=read.warnings,
+        elapsed=time.perf_counter() - started,
         timings=timings,
-        tables=tables,
-        wordings=wording.checks,
+        tables=compared.tables,
+        wordings=compared.wordings,
         rules=rule_findings,
-        fixed_numbers=literals,
-        run=run,
+        fixed_numbers=template_literals(project.config),
+        run=again.run,
         period=project.period,
-        unit=unit.name if unit else None,
+        unit=again.unit.name if again.unit else None,
     )
 
 
@@ -696,7 +792,9 @@ def _alignment(draft: list[ScannedParagraph], fresh: list[ScannedParagraph], dra
     return alignment
 
 
-def _same_row(draft: list[ScannedParagraph], body, a: int, b: int) -> bool:
+def _same_row(draft: list[ScannedParagraph], a: int, b: int | None) -> bool:
+    if b is None:
+        return False
     tr_a = _row_of(draft[a].element)
     return tr_a is not None and tr_a is _row_of(draft[b].element)
 
@@ -931,60 +1029,154 @@ class _Checker:
         out = []
         for exp in expected:
             fc = self._base(exp, CONSISTENT)
-            j, i, fspan = self._fresh_place(exp)
             places = located.get(exp.id, [])
             nonempty = [(p, s) for p, s in places if p.text[s.start : s.end].strip()]
-            if nonempty:
-                p, s = nonempty[0]
-                fc.paragraph, fc.span = p.index, (s.start, s.end)
-                fc.sentence = sentence_around(p.text, s.start, s.end)
-                failed = self._failed(exp)
-                if (
-                    exp.fresh is None
-                    and exp.cell
-                    and exp.cell.get("table") in self.fresh_tables
-                    and not (failed or "").startswith("查询")
-                ):
-                    fc.draft_text = p.text[s.start : s.end]
-                    if fc.draft_text != fc.built_text:
-                        fc.status, fc.note = EDITED, "数据也已变化：当前数据中已没有这一行。"
-                    else:
-                        fc.status, fc.note = STALE, "当前数据中已没有这一行（见该表的发现）。"
-                elif failed and exp.fresh is None and self._judge_by_inputs(fc, exp, p.text[s.start : s.end]):
-                    pass
-                elif failed:
-                    fc.status, fc.draft_text, fc.note = UNCHECKED, p.text[s.start : s.end], failed
-                else:
-                    self._judge(fc, p.text[s.start : s.end])
-                    self._dropped(fc, exp)
-                    self._inputs_note(fc, exp)
-                if s.split:
-                    fc.note += (
-                        f"同一数字被拆成 {len(s.controls)} 个内容控件、文字重复（LibreOffice 7.4 另存的已知问题）。"
-                    )
-                if len(nonempty) > 1:
-                    fc.note += f"草稿中另有 {len(nonempty) - 1} 处该数字的复制。"
+            home, others = self._home(exp, nonempty)
+            if home is not None:
+                self._judge_control(fc, exp, *home)
+            elif others and self._plain_in_place(fc, exp, covered):
+                pass  # its number stands in its own sentence as plain text: the control elsewhere is a copy
+            elif others:  # its only place is in another sentence: moved there
+                home, *others = others
+                self._judge_control(fc, exp, *home)
+                self._moved(fc, exp)
             else:
-                fc.status = REMOVED
-                if places:
-                    p, s = places[0]
-                    fc.paragraph, fc.span, fc.draft_text = p.index, None, ""
-                    fc.sentence = sentence_around(p.text, s.start, s.end)
-                    fc.note = "内容控件还在，但其中的文字已删空。"
-                elif i is not None:  # its paragraph is still there: say where it stood
-                    assert j is not None and fspan is not None, "i is the draft paragraph aligned to j"
-                    da, db = map_span(self.fresh[j].text, self.draft[i].text, *fspan, matcher=self._matcher(j, i))
-                    fc.paragraph, fc.span = i, ((da, db) if db > da else None)
-                    fc.sentence = sentence_around(self.draft[i].text, da, db)
-                    fc.note = "内容控件已不在草稿中。"
-                else:
-                    fc.paragraph = self._anchor_for_missing(j, i)
-                    if j is not None:
-                        assert fspan is not None, "a fresh paragraph j comes with the figure's span in it"
-                        fc.sentence = "（按当前模板）" + sentence_around(self.fresh[j].text, *fspan)
-                    fc.note = "内容控件和所在段落都已不在草稿中。"
+                self._removed(fc, exp, places)
             out.append(fc)
+            out += [self._copy(exp, fc, p, s) for p, s in others]
         return out, covered
+
+    def _context(self, text: str, start: int, end: int) -> str:
+        """A figure's sentence with the figure and every number masked: where it stands, for
+        telling a copied or moved control from the one the template put there."""
+        return _key(sentence_around(text[:start] + "#" + text[end:], start, start + 1))
+
+    def _home(self, exp: _Expected, nonempty: list) -> tuple[tuple | None, list]:
+        """(the control in the figure's own sentence, the controls elsewhere: copies). Its own
+        sentence is the fresh render's, the one the template writes it in now; a figure the
+        templates no longer print keeps its first control."""
+        j, i, fspan = self._fresh_place(exp)
+        if not nonempty or j is None or fspan is None:
+            return (nonempty[0] if nonempty else None), nonempty[1:]
+        if exp.cell:  # a table's copied rows are told by the table's findings
+            return nonempty[0], []
+        if len(nonempty) == 1 and nonempty[0][0].index == i:  # its one control in its paragraph: a rewritten sentence
+            return nonempty[0], []
+        want = self._context(self.fresh[j].text, *fspan)
+        scored = []
+        for p, s in nonempty:
+            ratio = difflib.SequenceMatcher(None, want, self._context(p.text, s.start, s.end), autojunk=False).ratio()
+            scored.append((ratio + (0.25 if p.index == i else 0), p, s))
+        best = max(scored, key=lambda x: x[0])
+        if best[0] < 0.6:
+            return None, [(p, s) for _, p, s in sorted(scored, key=lambda x: -x[0])]
+        return (best[1], best[2]), [(p, s) for _, p, s in scored if s is not best[2]]
+
+    def _judge_control(self, fc: FigureCheck, exp: _Expected, p: ScannedParagraph, s: Any) -> None:
+        fc.paragraph, fc.span = p.index, (s.start, s.end)
+        fc.sentence = sentence_around(p.text, s.start, s.end)
+        shown = p.text[s.start : s.end]
+        failed = self._failed(exp)
+        if (
+            exp.fresh is None
+            and exp.cell
+            and exp.cell.get("table") in self.fresh_tables
+            and not (failed or "").startswith("查询")
+        ):
+            fc.draft_text = shown
+            if fc.draft_text != fc.built_text:
+                fc.status, fc.note = EDITED, "数据也已变化：当前数据中已没有这一行。"
+            else:
+                fc.status, fc.note = STALE, "当前数据中已没有这一行（见该表的发现）。"
+        elif failed and exp.fresh is None and self._judge_by_inputs(fc, exp, shown):
+            pass
+        elif failed:
+            fc.status, fc.draft_text, fc.note = UNCHECKED, shown, failed
+        else:
+            self._judge(fc, shown)
+            self._dropped(fc, exp)
+            self._inputs_note(fc, exp)
+        self._digits_beside(fc, exp, p, s)
+        if s.split:
+            fc.note += f"同一数字被拆成 {len(s.controls)} 个内容控件、文字重复（LibreOffice 7.4 另存的已知问题）。"
+
+    def _plain_in_place(self, fc: FigureCheck, exp: _Expected, covered: dict[int, list[tuple[int, int]]]) -> bool:
+        """Whether the figure's own sentence still shows its built text, as plain text: an office
+        suite that keeps one bookmark of a name gave the copy the identity and left the original
+        plain. Then the original is judged there and the control elsewhere is a copy."""
+        j, i, fspan = self._fresh_place(exp)
+        if i is None or j is None or fspan is None or not exp.built_text:
+            return False
+        da, db = map_span(self.fresh[j].text, self.draft[i].text, *fspan, matcher=self._matcher(j, i))
+        if self.draft[i].text[da:db] != exp.built_text:
+            return False
+        fc.paragraph, fc.span = i, (da, db)
+        fc.sentence = sentence_around(self.draft[i].text, da, db)
+        self._judge(fc, exp.built_text)
+        fc.note += "这个数字的内容控件已丢失（办公软件另存时），按原处的文字核对。"
+        covered.setdefault(i, []).append((da, db))
+        return True
+
+    def _digits_beside(self, fc: FigureCheck, exp: _Expected, p: ScannedParagraph, s: Any) -> None:
+        """Digits typed right against a control (`1428` + `0`) make the reader see another number:
+        the figure is then edited, read as the whole number (unless the template itself writes
+        digits there)."""
+        token = next((n for n in numbers(p.text) if n.start < s.end and n.end > s.start), None)
+        if token is None or (token.start >= s.start and token.end <= s.end) or fc.status == UNCHECKED:
+            return
+        j, _, fspan = self._fresh_place(exp)
+        if j is not None and fspan is not None:
+            fresh = next((n for n in numbers(self.fresh[j].text) if n.start < fspan[1] and n.end > fspan[0]), None)
+            if fresh is not None and not (fresh.start >= fspan[0] and fresh.end <= fspan[1]):
+                return  # the template writes digits against it
+        fc.status, fc.draft_text = EDITED, token.text
+        fc.span = (token.start, token.end)
+        fc.note += f"内容控件旁紧挨着输入了数字，读者看到的是“{token.text}”。"
+
+    def _moved(self, fc: FigureCheck, exp: _Expected) -> None:
+        j, _, fspan = self._fresh_place(exp)
+        assert j is not None and fspan is not None, "only a figure the template prints can move"
+        was = "" if fc.status == CONSISTENT else f"（且{fc.status}：{fc.note}）"
+        fc.status = MOVED
+        fc.note = (
+            f"内容控件被移到了这一句，不在模板写它的句子中{was}；原句（按当前模板）："
+            f"“{sentence_around(self.fresh[j].text, *fspan)}”。请核实这句的说法，并补回原句的数字。"
+        )
+
+    def _copy(self, exp: _Expected, home: FigureCheck, p: ScannedParagraph, s: Any) -> FigureCheck:
+        """A copy of a figure's control (Word keeps its tag) standing in another sentence."""
+        fc = self._base(exp, COPIED)
+        fc.paragraph, fc.span = p.index, (s.start, s.end)
+        fc.sentence = sentence_around(p.text, s.start, s.end)
+        fc.draft_text = p.text[s.start : s.end]
+        typed = "" if fc.draft_text == home.built_text else "，其中的文字也已改动"
+        where = f"第 {home.paragraph + 1} 段" if home.paragraph is not None else "原处"
+        fc.note = (
+            f"{exp.id} 的内容控件被复制到了这一句{typed}；模板写它的地方在{where}。"
+            "这一句的数字不来自查询，请核实或改为普通文字。"
+        )
+        return fc
+
+    def _removed(self, fc: FigureCheck, exp: _Expected, places: list) -> None:
+        j, i, fspan = self._fresh_place(exp)
+        fc.status = REMOVED
+        if places:
+            p, s = places[0]
+            fc.paragraph, fc.span, fc.draft_text = p.index, None, ""
+            fc.sentence = sentence_around(p.text, s.start, s.end)
+            fc.note = "内容控件还在，但其中的文字已删空。"
+        elif i is not None:  # its paragraph is still there: say where it stood
+            assert j is not None and fspan is not None, "i is the draft paragraph aligned to j"
+            da, db = map_span(self.fresh[j].text, self.draft[i].text, *fspan, matcher=self._matcher(j, i))
+            fc.paragraph, fc.span = i, ((da, db) if db > da else None)
+            fc.sentence = sentence_around(self.draft[i].text, da, db)
+            fc.note = "内容控件已不在草稿中。"
+        else:
+            fc.paragraph = self._anchor_for_missing(j, i)
+            if j is not None:
+                assert fspan is not None, "a fresh paragraph j comes with the figure's span in it"
+                fc.sentence = "（按当前模板）" + sentence_around(self.fresh[j].text, *fspan)
+            fc.note = "内容控件和所在段落都已不在草稿中。"
 
     # -- 段落比对模式 -------------------------------------------------------------------------
     def by_paragraphs(self, expected: list[_Expected]):
@@ -1044,8 +1236,30 @@ class _Checker:
         return out, covered
 
     # -- 无来源数字 -----------------------------------------------------------------------------
+    def _expected_numbers(self, index: int, draft_to_fresh: dict[int, int], aligned: list[int]) -> list[Number]:
+        """The template's own numbers a draft paragraph may hold: those of its fresh paragraph, and
+        of fresh paragraphs an editor split off or merged in — the unaligned ones between its
+        aligned neighbours (or, for a paragraph that has no fresh one, its neighbours' too)."""
+        j = draft_to_fresh.get(index)
+        # all its numbers, item numbers too: merged into another paragraph, `3.` is no longer first
+        expected = numbers(self.fresh[j].static_text()) if j is not None else []
+        k = bisect.bisect_left(aligned, index)
+        before = aligned[k - 1] if k > 0 else None
+        after_at = k + 1 if j is not None else k
+        after = aligned[after_at] if after_at < len(aligned) else None
+        low = draft_to_fresh[before] if before is not None else -1
+        high = draft_to_fresh[after] if after is not None else len(self.fresh)
+        taken = set(self.alignment)
+        gap = [f for f in range(low + 1, high) if f not in taken]
+        if j is None:
+            gap += [f for f in (low, high) if 0 <= f < len(self.fresh)]
+        for f in gap:
+            expected += numbers(self.fresh[f].static_text())
+        return expected
+
     def unbacked(self, covered: dict[int, list[tuple[int, int]]], figures: list[FigureCheck]) -> list[UnbackedNumber]:
         draft_to_fresh = {d: f for f, d in self.alignment.items()}
+        aligned = sorted(draft_to_fresh)
         removed_by_paragraph: dict[int, list[FigureCheck]] = {}
         for fc in figures:
             if fc.status == REMOVED and fc.paragraph is not None:
@@ -1053,37 +1267,36 @@ class _Checker:
         out = []
         for p in self.draft:
             spans = covered.get(p.index, [])
-            text = p.text
-            outside = [n for n in counted_numbers(text) if not any(a <= n.start and n.end <= b for a, b in spans)]
+            # a number touching a figure's control is that figure's (digits typed against it: 手工修改)
+            outside = [n for n in counted_numbers(p.text) if not any(n.start < b and n.end > a for a, b in spans)]
             if not outside:
                 continue
-            j = draft_to_fresh.get(p.index)
-            expected: list[Number] = []
-            if j is not None:
-                static = self.fresh[j].static_text()
-                expected = counted_numbers(static)
+            expected = self._expected_numbers(p.index, draft_to_fresh, aligned)
             for n in unmatched(outside, expected):
-                note = ""
-                if j is None:
-                    note = "所在段落是草稿中新写的（当前模板中没有对应段落）。"
-                for fc in removed_by_paragraph.get(p.index, []):
-                    if (fc.built_text and normalise(fc.built_text).startswith(n.value)) or (
-                        fc.current_text and normalise(fc.current_text).startswith(n.value)
-                    ):
-                        note = f"可能是 {fc.id}（{fc.description}）删除内容控件后手工输入的。"
-                        fc.note += f"同一段中有手工输入的“{n.text}”。"
-                        break
+                note = "" if p.index in draft_to_fresh else "所在段落是草稿中新写的（当前模板中没有对应段落）。"
+                note = _retyped(n, removed_by_paragraph.get(p.index, [])) or note
                 out.append(
                     UnbackedNumber(
-                        text=_with_unit(text, n),
+                        text=_with_unit(p.text, n),
                         part=_part_of(self.draft, p.index),
-                        sentence=sentence_around(text, n.start, n.end),
+                        sentence=sentence_around(p.text, n.start, n.end),
                         paragraph=p.index,
                         span=(n.start, n.end),
                         note=note,
                     )
                 )
         return out
+
+
+def _retyped(n: Number, removed: list[FigureCheck]) -> str:
+    """A number typed where a figure's control was deleted says so (and the figure notes it)."""
+    for fc in removed:
+        if (fc.built_text and normalise(fc.built_text).startswith(n.value)) or (
+            fc.current_text and normalise(fc.current_text).startswith(n.value)
+        ):
+            fc.note += f"同一段中有手工输入的“{n.text}”。"
+            return f"可能是 {fc.id}（{fc.description}）删除内容控件后手工输入的。"
+    return ""
 
 
 _UNIT_TAIL = re.compile(r"(?:万|亿)?余?%?")

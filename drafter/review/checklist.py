@@ -14,9 +14,20 @@ from openpyxl.utils import get_column_letter
 
 from drafter.outputs import check_output_name, write_atomically
 from drafter.review.batch import BatchCheck
-from drafter.review.checker import CONSISTENT, EDITED, REMOVED, STALE, STATUSES, UNBACKED, UNCHECKED, CheckReport
+from drafter.review.checker import (
+    CONSISTENT,
+    COPIED,
+    EDITED,
+    MOVED,
+    REMOVED,
+    STALE,
+    STATUSES,
+    UNBACKED,
+    UNCHECKED,
+    CheckReport,
+)
 from drafter.review.report_text import mode_label, render_rollup
-from drafter.review.wordings import REWORDED, reads_text
+from drafter.review.wordings import HAND_EDITED, REWORDED, reads_text
 
 COLUMNS = (  # header, width, wrap
     ("编号", 7, False),
@@ -40,7 +51,10 @@ _FILLS = {
     REMOVED: "F8CBAD",
     UNCHECKED: "D9D9D9",
     UNBACKED: "DDEBF7",
+    COPIED: "F4B183",
+    MOVED: "F4B183",
     REWORDED: "FFD966",
+    HAND_EDITED: "F4B183",
 }
 _HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 _THIN = Side(style="thin", color="BFBFBF")

@@ -33,11 +33,19 @@ from drafter.data.figures import json_value
 from drafter.errors import DraftError
 from drafter.outputs import check_output_name
 from drafter.project.config import Config
-from drafter.review.annotate import _comment, _comment_on_control, _finding_text, wording_comment
+from drafter.review.annotate import (
+    _comment,
+    _comment_on_control,
+    _finding_text,
+    remove_own_comments,
+    wording_comment,
+)
 from drafter.review.checker import (
     CONSISTENT,
     CONTROLS,
+    COPIED,
     EDITED,
+    MOVED,
     REMOVED,
     STALE,
     CheckReport,
@@ -46,7 +54,9 @@ from drafter.review.checker import (
     check,
     open_draft,
 )
+from drafter.review.rules import rules_count
 from drafter.review.scan import body_paragraphs, scan_document
+from drafter.review.tables import TableFinding
 from drafter.review.wordings import WordingCheck
 from drafter.word.document import save_new
 from drafter.word.manifest import ReadEntry, read_manifest, write_manifest
@@ -86,9 +96,9 @@ class RefreshResult:
         if self.dropped:
             parts.append(f"随条件变化不再出现的数字 {len(self.dropped)} 个（已加批注）")
         if self.rules:
-            parts.append(f"一致性规则未通过 {len(self.rules)} 条（已加批注）")
+            parts.append(f"{rules_count(self.rules)}（已加批注）")
         if self.other:
-            parts.append(f"其他发现（无来源数字、已删除的数字）{len(self.other)} 处（已加批注，未改动）")
+            parts.append(f"其他发现（无来源数字、已删除的数字、表格的行）{len(self.other)} 处（已加批注，未改动）")
         return "；".join(parts) + "。"
 
 
@@ -128,7 +138,7 @@ def _set_text(controls: list[etree._Element], text: str, placeholder: bool) -> N
 
 def _edited_comment(fc: FigureCheck) -> str:
     lines = [
-        f"【{EDITED}，已保留】{fc.id} {fc.description}",
+        f"【{fc.status}，已保留】{fc.id} {fc.description}",
         f"草稿：“{fc.draft_text}”；生成时：“{fc.built_text}”；当前数据：“{fc.current_text or '—'}”",
     ]
     if fc.note.strip():
@@ -139,6 +149,87 @@ def _edited_comment(fc: FigureCheck) -> str:
 
 def _dropped_comment(fc: FigureCheck) -> str:
     return "\n".join([f"【{STALE}】{fc.id} {fc.description}", fc.note.strip(), "刷新时没有删改这个数字。"])
+
+
+def _open_for_refresh(draft: Path, report: CheckReport):
+    if report.mode != CONTROLS:
+        raise DraftError(
+            "草稿中的内容控件或清单已被去掉，无法就地更新数字",
+            path=draft,
+            hint="用 drafter check 核对（段落比对模式）后手工修改，或重新生成草稿。",
+        )
+    document, sha = open_draft(draft)
+    if sha != report.sha256:
+        raise DraftError("草稿在核对过程中被改动过", path=draft, hint="请关闭编辑后重新运行 drafter refresh。")
+    manifest = read_manifest(document)
+    if manifest is None:  # the controls are there but not the record of what they held
+        raise DraftError(
+            "草稿中的清单已被去掉，无法就地更新数字",
+            path=draft,
+            hint="用 drafter check 核对后手工修改，或重新生成草稿。",
+        )
+    return document, manifest
+
+
+def _comment_by_place(document, report: CheckReport, result: RefreshResult) -> None:
+    """Comments placed by character offsets go first, while the draft's text is as checked: changed
+    wordings, numbers typed without a source, figures whose control an editor deleted, tables."""
+    paragraphs = body_paragraphs(document)
+    for item in report.findings:
+        if isinstance(item, WordingCheck):
+            text = wording_comment(item)
+            result.reworded.append(item)
+        elif isinstance(item, (UnbackedNumber, TableFinding)) or item.status == REMOVED:
+            text = _finding_text(item)
+            result.other.append(item)
+        else:
+            continue
+        anchor = paragraphs[item.paragraph] if item.paragraph is not None else (paragraphs[0] if paragraphs else None)
+        if anchor is not None:
+            _comment(document, anchor, item.span, text)
+
+
+def _update_figures(document, report: CheckReport, manifest, result: RefreshResult) -> None:
+    """The current text into each stale figure's control (the one in its own sentence); a comment
+    on every hand edit, copy, move and figure its wording dropped."""
+    controls: dict[tuple[str, int], list[etree._Element]] = {}
+    for p in scan_document(document):
+        for span in p.figures:
+            controls.setdefault((span.id, p.index), span.controls)
+    figures = {f.id: f for f in manifest.figures}
+    for fc in report.figures:
+        entry = figures.get(fc.id) if fc.status not in (COPIED, MOVED) else None
+        found = controls.get((fc.id, fc.paragraph if fc.paragraph is not None else -1))
+        if fc.status == STALE and fc.current_text is not None and found:
+            _set_text(found, fc.current_text, fc.current_text.startswith("【待补充"))
+            if entry is not None:
+                entry.text, entry.value = fc.current_text, fc.current_value
+                entry.placeholder = fc.current_text.startswith("【待补充")
+            result.updated.append(fc)
+        elif fc.status == STALE and found:  # its wording changed branch: flagged, not deleted
+            _comment_on_control(document, found[0], _dropped_comment(fc))
+            result.dropped.append(fc)
+        elif fc.status in (EDITED, COPIED, MOVED) and found:
+            _comment_on_control(document, found[0], _edited_comment(fc))
+            result.kept.append(fc)
+        elif fc.status == CONSISTENT and entry is not None and fc.current_value is not None:
+            entry.value = fc.current_value  # the same text from another raw value
+
+
+def _record_run(manifest, report: CheckReport) -> None:
+    """The manifest now says what the copy holds: queries as run now, wordings whose branch still
+    holds with the values read now; changed wordings and hand edits keep their built record."""
+    run = report.run
+    for name, query in manifest.queries.items():
+        current = run.results.get(name) if run is not None else None
+        if current is not None and current.ok:
+            query.sql, query.sql_hash, query.params = current.sql, current.sql_hash, current.json_params()
+            query.columns = current.columns
+    reads = {w.id: w.current_reads for w in report.wordings if not w.finding}
+    for wording in manifest.wordings:
+        if wording.id in reads:
+            wording.reads = [ReadEntry(ref=r, value=json_value(v)) for r, v in reads[wording.id]]
+    manifest.rules = [r.to_json() for r in report.rules]
 
 
 def refresh(
@@ -157,76 +248,12 @@ def refresh(
         requested, (".docx",), "更新后的草稿", "-o 草稿（更新）.docx", protected=(draft,), hint="原草稿不会被改动。"
     )
     report = check(draft, config, sources=sources)
-    if report.mode != CONTROLS:
-        raise DraftError(
-            "草稿中的内容控件或清单已被去掉，无法就地更新数字",
-            path=draft,
-            hint="用 drafter check 核对（段落比对模式）后手工修改，或重新生成草稿。",
-        )
-    document, sha = open_draft(draft)
-    if sha != report.sha256:
-        raise DraftError("草稿在核对过程中被改动过", path=draft, hint="请关闭编辑后重新运行 drafter refresh。")
-    manifest = read_manifest(document)
-    if manifest is None:  # the controls are there but not the record of what they held
-        raise DraftError(
-            "草稿中的清单已被去掉，无法就地更新数字",
-            path=draft,
-            hint="用 drafter check 核对后手工修改，或重新生成草稿。",
-        )
-    controls: dict[str, list[etree._Element]] = {}
-    for p in scan_document(document):
-        for span in p.figures:
-            controls.setdefault(span.id, span.controls)
+    document, manifest = _open_for_refresh(draft, report)
     result = RefreshResult(draft, requested, requested, report)
-
-    # Comments placed by character offsets go first, while the draft's text is as checked: changed
-    # wordings, numbers typed without a source, figures whose control an editor deleted.
-    paragraphs = body_paragraphs(document)
-    for item in report.findings:
-        if isinstance(item, WordingCheck):
-            text = wording_comment(item)
-            result.reworded.append(item)
-        elif isinstance(item, UnbackedNumber) or item.status == REMOVED:
-            text = _finding_text(item)
-            result.other.append(item)
-        else:
-            continue
-        anchor = paragraphs[item.paragraph] if item.paragraph is not None else (paragraphs[0] if paragraphs else None)
-        if anchor is not None:
-            _comment(document, anchor, item.span, text)
-
-    figures = {f.id: f for f in manifest.figures}
-    for fc in report.figures:
-        entry = figures.get(fc.id)
-        found = controls.get(fc.id)
-        if fc.status == STALE and fc.current_text is not None and found:
-            _set_text(found, fc.current_text, fc.current_text.startswith("【待补充"))
-            if entry is not None:
-                entry.text, entry.value = fc.current_text, fc.current_value
-                entry.placeholder = fc.current_text.startswith("【待补充")
-            result.updated.append(fc)
-        elif fc.status == STALE and found:  # its wording changed branch: flagged, not deleted
-            _comment_on_control(document, found[0], _dropped_comment(fc))
-            result.dropped.append(fc)
-        elif fc.status == EDITED and found:
-            _comment_on_control(document, found[0], _edited_comment(fc))
-            result.kept.append(fc)
-        elif fc.status == CONSISTENT and entry is not None and fc.current_value is not None:
-            entry.value = fc.current_value  # the same text from another raw value
-
-    # The manifest now says what the copy holds: queries as run now, wordings whose branch still
-    # holds with the values read now; changed wordings and hand edits keep their built record.
-    run = report.run
-    for name, query in manifest.queries.items():
-        current = run.results.get(name) if run is not None else None
-        if current is not None and current.ok:
-            query.sql, query.sql_hash, query.params = current.sql, current.sql_hash, current.json_params()
-            query.columns = current.columns
-    reads = {w.id: w.current_reads for w in report.wordings if not w.finding}
-    for wording in manifest.wordings:
-        if wording.id in reads:
-            wording.reads = [ReadEntry(ref=r, value=json_value(v)) for r, v in reads[wording.id]]
-    manifest.rules = [r.to_json() for r in report.rules]
+    remove_own_comments(document)
+    _comment_by_place(document, report, result)
+    _update_figures(document, report, manifest, result)
+    _record_run(manifest, report)
     if report.rules:
         from drafter.review.annotate import _comment_rules
 
@@ -236,6 +263,5 @@ def refresh(
     manifest.refreshed_at = now.isoformat(timespec="seconds")
     manifest.refreshed_from = draft.name
     write_manifest(document, manifest)
-
     result.path = save_new(document, requested, force=force)
     return result

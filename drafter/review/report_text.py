@@ -14,9 +14,11 @@ from drafter.review.checker import (
     FigureCheck,
     UnbackedNumber,
 )
+from drafter.review.literals import literals_heading
 from drafter.review.rollup import RollupResult, plain_number
+from drafter.review.rules import rules_count
 from drafter.review.tables import TableFinding
-from drafter.review.wordings import REWORDED, WordingCheck
+from drafter.review.wordings import HAND_EDITED, REWORDED, WordingCheck
 
 
 def mode_label(report: CheckReport) -> str:
@@ -25,13 +27,15 @@ def mode_label(report: CheckReport) -> str:
 
 def summary(report: CheckReport) -> str:
     counts = report.counts()
-    parts = [f"{s} {counts[s]}" for s in STATUSES[:-1] if s != REWORDED and (counts[s] or s == CONSISTENT)]
+    wording = (REWORDED, HAND_EDITED)
+    parts = [f"{s} {counts[s]}" for s in STATUSES[:-1] if s not in wording and (counts[s] or s == CONSISTENT)]
     tables = f"；表格和图表 {len(report.tables)} 处" if report.tables else ""
     text = f"{len(report.figures)} 个数字：{'，'.join(parts)}；{UNBACKED} {counts[UNBACKED]} 处{tables}。"
     if report.wordings:
-        text += f"条件措辞 {len(report.wordings)} 处：{REWORDED} {counts[REWORDED]} 处。"
+        changed = "，".join(f"{s} {counts[s]} 处" for s in wording if counts[s] or s == REWORDED)
+        text += f"条件措辞 {len(report.wordings)} 处：{changed}。"
     if report.rules:
-        text += f"一致性规则未通过 {len(report.rules)} 条。"
+        text += rules_count(report.rules) + "。"
     return text
 
 
@@ -57,7 +61,7 @@ def render_check(report: CheckReport) -> str:
             lines.append(f"[{UNBACKED}] {item.text}（{item.part or '正文'}）")
             lines.append(f"  {'位置' if item.cell else '句子'}：{item.cell or item.sentence}")
         elif isinstance(item, WordingCheck):
-            lines.append(f"[{REWORDED}] {item.id} 条件“{item.condition}”（{item.where}）")
+            lines.append(f"[{item.status}] {item.id} 条件“{item.condition}”（{item.where}）")
             if item.part:
                 lines.append(f"  部分：{item.part}")
             lines += item.lines()
@@ -77,10 +81,7 @@ def render_check(report: CheckReport) -> str:
         lines += finding.report_lines()
     if report.fixed_numbers:
         lines.append("")
-        lines.append(
-            f"模板中写死的数字 {len(report.fixed_numbers)} 处（每期请确认；确认不变的可在 config.yaml 的 "
-            "fixed_numbers: 中登记）："
-        )
+        lines.append(literals_heading(report.fixed_numbers))
         lines += [f"  {n.render()}" for n in report.fixed_numbers]
     if not report.findings and not report.rules:
         lines.append("全部一致。")

@@ -8,9 +8,12 @@ draft's manifest, so the reviewer's copy (`build --comments`) carries a Word com
 
 from __future__ import annotations
 
+import re
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 from typing import Any
 
 from jinja2 import StrictUndefined
@@ -22,6 +25,7 @@ from drafter.errors import DrafterError
 from drafter.project.rules import KIND_LABELS, Rule, RuleSet
 
 FAILED = "规则未通过"
+NOT_RUN = "规则未能执行"
 SQL_ROWS_SHOWN = 20  # rows of a SQL data test reported one by one; the rest are counted
 
 
@@ -36,13 +40,18 @@ class RuleFinding:
     where: str = ""
     detail: str = ""
     sql: str | None = None
+    error: bool = False  # the rule could not run (a SQL data test the database refused)
+
+    @property
+    def status(self) -> str:
+        return NOT_RUN if self.error else FAILED
 
     def values_text(self) -> str:
         return "，".join(f"{ref} = {value}" for ref, value in self.figures)
 
     def report_lines(self) -> list[str]:
         lines = [
-            f"[{FAILED}] {self.rule}（{KIND_LABELS.get(self.kind, self.kind)}，{self.where}）",
+            f"[{self.status}] {self.rule}（{KIND_LABELS.get(self.kind, self.kind)}，{self.where}）",
             f"  {self.message}",
         ]
         if self.figures and self.kind != "sql":
@@ -52,7 +61,8 @@ class RuleFinding:
         return lines
 
     def warning(self) -> str:
-        lines = [f"规则“{self.rule}”（{KIND_LABELS.get(self.kind, self.kind)}，{self.where}）未通过：{self.message}"]
+        verdict = "未能执行" if self.error else "未通过"
+        lines = [f"规则“{self.rule}”（{KIND_LABELS.get(self.kind, self.kind)}，{self.where}）{verdict}：{self.message}"]
         return "\n".join(lines + self.report_lines()[2:])
 
     def render(self) -> str:
@@ -62,7 +72,7 @@ class RuleFinding:
     def comment(self) -> str:
         return "\n".join(
             [
-                f"【{FAILED}】{self.rule}（{self.where}）",
+                f"【{self.status}】{self.rule}（{self.where}）",
                 self.message,
                 *([f"数字：{self.values_text()}"] if self.figures and self.kind != "sql" else []),
                 *([self.detail] if self.detail else []),
@@ -77,6 +87,7 @@ class RuleFinding:
             "where": self.where,
             "detail": self.detail,
             "figures": [{"ref": r, "value": json_value(v)} for r, v in self.figures],
+            **({"error": True} if self.error else {}),
         }
 
     @classmethod
@@ -88,11 +99,26 @@ class RuleFinding:
             [(f.get("ref", ""), f.get("value")) for f in data.get("figures", [])],
             data.get("where", ""),
             data.get("detail", ""),
+            error=bool(data.get("error", False)),
         )
 
     @property
     def refs(self) -> list[str]:
         return [r for r, _ in self.figures]
+
+
+def rules_count(findings: list[RuleFinding]) -> str:
+    """`一致性规则未通过 2 条（SQL 数据检验的不符合行 24 行）`: rules counted as rules (a SQL data test
+    is one rule however many rows fail it), those that could not run apart."""
+    failed = list(dict.fromkeys(f.rule for f in findings if not f.error))
+    not_run = list(dict.fromkeys(f.rule for f in findings if f.error))
+    rows = sum(1 for f in findings if f.kind == "sql" and not f.error)
+    parts = []
+    if failed:
+        parts.append(f"一致性规则未通过 {len(failed)} 条" + (f"（SQL 数据检验的不符合行 {rows} 行）" if rows else ""))
+    if not_run:
+        parts.append(f"一致性规则未能执行 {len(not_run)} 条")
+    return "，".join(parts)
 
 
 @dataclass
@@ -148,8 +174,9 @@ def _shown_digits(expression: str, registry: FigureRegistry | None) -> tuple[int
     """(decimal places, shown as a percentage) of how the draft printed `expression`, if it did."""
     if registry is None:
         return None
+    wanted = _expression_tree(expression)
     for occ in registry:
-        if occ.ref == expression.replace(" ", "") and not occ.placeholder:
+        if _expression_tree(occ.ref) == wanted and not occ.placeholder:
             text = occ.text.strip()
             percent = text.endswith("%")
             number = text.rstrip("%")
@@ -158,8 +185,118 @@ def _shown_digits(expression: str, registry: FigureRegistry | None) -> tuple[int
     return None
 
 
+def _expression_tree(expression: str) -> Any:
+    """A figure expression as Jinja parses it: `(a.x / a.y)`, `a.x/a.y` and `a.x / a.y` are one
+    expression (parentheses and spaces are not part of the tree)."""
+    try:
+        return _ENV.parse(f"{{{{ {expression} }}}}").body[0].nodes[0]  # type: ignore[attr-defined]
+    except (JinjaError, AttributeError, IndexError):
+        return expression.replace(" ", "")
+
+
 def _round(value: Decimal, digits: int) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+
+
+def _sum_rule(rule: Rule, context: dict[str, Any], registry: FigureRegistry | None, prior: Any) -> RuleFinding | None:
+    s = rule.spec
+    _, total = _evaluate(s["total"], context)
+    parts = [(str(p), _evaluate(str(p), context)[1]) for p in s["parts"]]
+    added = sum((v for _, v in parts), Decimal(0))
+    tolerance = Decimal(str(s.get("tolerance", 0)))
+    if abs(total - added) <= tolerance:
+        return None
+    summed = [(str(s["total"]), total), *parts]
+    return RuleFinding(
+        rule.name,
+        rule.kind,
+        f"合计 {s['total']} 为 {_fmt(total)}，各部分之和为 {_fmt(added)}，相差 {_fmt(total - added)}。",
+        [(r, _number(v)) for r, v in summed],
+        rule.where,
+        rule.description,
+    )
+
+
+def _rate_rule(rule: Rule, context: dict[str, Any], registry: FigureRegistry | None, prior: Any) -> RuleFinding | None:
+    s = rule.spec
+    _, rate = _evaluate(s["rate"], context)
+    _, num = _evaluate(s["numerator"], context)
+    _, den = _evaluate(s["denominator"], context)
+    rated = [(s["rate"], rate), (s["numerator"], num), (s["denominator"], den)]
+    if den == 0:
+        raise _Missing(f"分母 {s['denominator']} 为 0")
+    shown = _shown_digits(s["rate"], registry)
+    percent = bool(s.get("percent", False))
+    digits = int(s.get("digits", 2))
+    if shown is not None:
+        digits = shown[0] + (2 if shown[1] and not percent else 0)
+    quotient = num / den * (100 if percent else 1)
+    if _round(quotient, digits) == _round(rate, digits):
+        return None
+    unit = "%" if percent else ""
+    return RuleFinding(
+        rule.name,
+        rule.kind,
+        f"比率 {s['rate']} 为 {_fmt(rate)}{unit}，而 {s['numerator']} ÷ {s['denominator']} = "
+        f"{_fmt(_round(quotient, digits))}{unit}（按 {digits} 位小数比较）。",
+        [(r, _number(v)) for r, v in rated],
+        rule.where,
+        rule.description,
+    )
+
+
+def _bounds_rule(
+    rule: Rule, context: dict[str, Any], registry: FigureRegistry | None, prior: Any
+) -> RuleFinding | None:
+    s = rule.spec
+    _, value = _evaluate(s["figure"], context)
+    figures: list[tuple[str, Any]] = [(s["figure"], value)]
+    problems = []
+    for key, words, beyond in (("min", "小于下限", lambda v, b: v < b), ("max", "大于上限", lambda v, b: v > b)):
+        if s.get(key) is None:
+            continue
+        label, bound = _bound(s[key], context)
+        if isinstance(s[key], str):
+            figures.append((label, bound))
+        if beyond(value, bound):
+            problems.append(f"{words} {label}（{_fmt(bound)}）")
+    if not problems:
+        return None
+    return RuleFinding(
+        rule.name,
+        rule.kind,
+        f"{s['figure']} 为 {_fmt(value)}，{'，'.join(problems)}。",
+        [(r, _number(v)) for r, v in figures],
+        rule.where,
+        rule.description,
+    )
+
+
+def _prior_rule(rule: Rule, context: dict[str, Any], registry: FigureRegistry | None, prior: Any) -> RuleFinding | None:
+    s = rule.spec
+    if prior is None:
+        raise _Missing("上一期的数据未能查询")
+    _, value = _evaluate(s["figure"], context)
+    _, before = _evaluate(s["figure"], prior)
+    if before == 0:
+        raise _Missing(f"上年的 {s['figure']} 为 0，无法计算变化幅度")
+    change = (value - before) / abs(before) * 100
+    within = Decimal(str(s["within"]))
+    if abs(change) <= within:
+        return None
+    sign = "增长" if change > 0 else "下降"
+    return RuleFinding(
+        rule.name,
+        rule.kind,
+        f"{s['figure']} 为 {_fmt(value)}，上年同期为 {_fmt(before)}，{sign} "
+        f"{_fmt(_round(abs(change), 1))}%，超出 ±{_fmt(within)}%。",
+        [(s["figure"], _number(value)), (f"上年 {s['figure']}", _number(before))],
+        rule.where,
+        rule.description,
+    )
+
+
+_RULES = {"sum": _sum_rule, "rate": _rate_rule, "bounds": _bounds_rule, "prior": _prior_rule}
 
 
 def check_rule(
@@ -167,96 +304,9 @@ def check_rule(
 ) -> RuleFinding | None:
     """The finding of one rule, or None when the figures satisfy it. Raises _Missing when a
     figure it reads has no value."""
-    s = rule.spec
-    if rule.kind == "sum":
-        _, total = _evaluate(s["total"], context)
-        parts = [(str(p), _evaluate(str(p), context)[1]) for p in s["parts"]]
-        added = sum((v for _, v in parts), Decimal(0))
-        tolerance = Decimal(str(s.get("tolerance", 0)))
-        if abs(total - added) <= tolerance:
-            return None
-        summed = [(str(s["total"]), total), *parts]
-        return RuleFinding(
-            rule.name,
-            rule.kind,
-            f"合计 {s['total']} 为 {_fmt(total)}，各部分之和为 {_fmt(added)}，相差 {_fmt(total - added)}。",
-            [(r, _number(v)) for r, v in summed],
-            rule.where,
-            rule.description,
-        )
-    if rule.kind == "rate":
-        _, rate = _evaluate(s["rate"], context)
-        _, num = _evaluate(s["numerator"], context)
-        _, den = _evaluate(s["denominator"], context)
-        rated = [(s["rate"], rate), (s["numerator"], num), (s["denominator"], den)]
-        if den == 0:
-            raise _Missing(f"分母 {s['denominator']} 为 0")
-        shown = _shown_digits(s["rate"], registry)
-        percent = bool(s.get("percent", False))
-        digits = int(s.get("digits", 2))
-        if shown is not None:
-            digits = shown[0] + (2 if shown[1] and not percent else 0)
-        quotient = num / den * (100 if percent else 1)
-        if _round(quotient, digits) == _round(rate, digits):
-            return None
-        unit = "%" if percent else ""
-        return RuleFinding(
-            rule.name,
-            rule.kind,
-            f"比率 {s['rate']} 为 {_fmt(rate)}{unit}，而 {s['numerator']} ÷ {s['denominator']} = "
-            f"{_fmt(_round(quotient, digits))}{unit}（按 {digits} 位小数比较）。",
-            [(r, _number(v)) for r, v in rated],
-            rule.where,
-            rule.description,
-        )
-    if rule.kind == "bounds":
-        _, value = _evaluate(s["figure"], context)
-        figures: list[tuple[str, Any]] = [(s["figure"], value)]
-        problems = []
-        if s.get("min") is not None:
-            label, low = _bound(s["min"], context)
-            if isinstance(s["min"], str):
-                figures.append((label, low))
-            if value < low:
-                problems.append(f"小于下限 {label}（{_fmt(low)}）")
-        if s.get("max") is not None:
-            label, high = _bound(s["max"], context)
-            if isinstance(s["max"], str):
-                figures.append((label, high))
-            if value > high:
-                problems.append(f"大于上限 {label}（{_fmt(high)}）")
-        if not problems:
-            return None
-        return RuleFinding(
-            rule.name,
-            rule.kind,
-            f"{s['figure']} 为 {_fmt(value)}，{'，'.join(problems)}。",
-            [(r, _number(v)) for r, v in figures],
-            rule.where,
-            rule.description,
-        )
-    if rule.kind == "prior":
-        if prior is None:
-            raise _Missing("上一期的数据未能查询")
-        _, value = _evaluate(s["figure"], context)
-        _, before = _evaluate(s["figure"], prior)
-        if before == 0:
-            raise _Missing(f"上年的 {s['figure']} 为 0，无法计算变化幅度")
-        change = (value - before) / abs(before) * 100
-        within = Decimal(str(s["within"]))
-        if abs(change) <= within:
-            return None
-        sign = "增长" if change > 0 else "下降"
-        return RuleFinding(
-            rule.name,
-            rule.kind,
-            f"{s['figure']} 为 {_fmt(value)}，上年同期为 {_fmt(before)}，{sign} "
-            f"{_fmt(_round(abs(change), 1))}%，超出 ±{_fmt(within)}%。",
-            [(s["figure"], _number(value)), (f"上年 {s['figure']}", _number(before))],
-            rule.where,
-            rule.description,
-        )
-    raise ValueError(rule.kind)
+    if rule.kind not in _RULES:
+        raise ValueError(rule.kind)
+    return _RULES[rule.kind](rule, context, registry, prior)
 
 
 def run_rules(
@@ -296,8 +346,7 @@ def run_rules(
             result = results.get(spec.name)
             where = f"{spec.path.parent.name}/{spec.path.name}"
             if result is None or not result.ok:
-                reason = result.error.message if result is not None else "未执行"
-                out.skipped.append(f"SQL 数据检验 {spec.name}（{where}）未能执行：{reason}")
+                out.findings.append(_not_run(spec, where, result))
                 continue
             rows = result.value
             if not rows:
@@ -330,6 +379,25 @@ def run_rules(
                     )
                 )
     return out
+
+
+def _not_run(spec: Any, where: str, result: Any) -> RuleFinding:
+    """A SQL data test that could not run is an error, with the database's own reason: a test that
+    checks nothing must not read as passed."""
+    if result is None:
+        reason = "没有执行（数据源未连接或查询未排入）"
+    else:
+        error = result.error
+        reason = error.message + (f"（数据库：{error.cause}）" if getattr(error, "cause", None) else "")
+    return RuleFinding(
+        spec.name,
+        "sql",
+        f"{spec.description or 'SQL 数据检验'}：{reason}。请按原因修正 {where} 中的 SQL（表名、列名、数据源）。",
+        [],
+        where,
+        sql=getattr(result, "sql", None),
+        error=True,
+    )
 
 
 def _has_data(context: dict[str, Any]) -> bool:
@@ -417,3 +485,75 @@ def run_project_rules(context: dict[str, Any], registry: FigureRegistry | None, 
         return dict(run.rule_tests)
 
     return run_rules(ruleset, context, registry=registry, prior=prior, sql_results=sql_results)
+
+
+def sql_test_problems(config: Any) -> list[DrafterError]:
+    """For lint: the SQL data tests (rules/*.sql) that name a table or column their source lacks,
+    where that can be known without a database server — a SQLite file or a spreadsheet of the
+    project, opened read-only, the SQL only planned (EXPLAIN), never run."""
+    from drafter.errors import ConfigError
+    from drafter.project.rules import load_rules
+
+    problems: list[DrafterError] = []
+    for spec in load_rules(config).sql_tests:
+        connection = _local_schema(config, spec.source)
+        if connection is None:
+            continue
+        try:
+            names = set(re.findall(r"(?<!:):([A-Za-z_]\w*)", spec.sql))
+            connection.execute("EXPLAIN " + spec.sql, dict.fromkeys(names))
+        except sqlite3.Error as exc:
+            problems.append(
+                ConfigError(
+                    f"SQL 数据检验 {spec.name} 在数据源“{spec.source}”上无法执行",
+                    path=spec.path,
+                    line=_line_naming(spec, str(exc)),
+                    cause=str(exc),
+                    hint="核对表名、列名是否与数据源一致；check 和 build --strict 会把它报为规则未能执行。",
+                )
+            )
+        finally:
+            connection.close()
+    return problems
+
+
+def _local_schema(config: Any, source: str) -> sqlite3.Connection | None:
+    """A read-only connection to a source whose tables can be read without a server, else None."""
+    from sqlalchemy.engine import make_url
+
+    from drafter.data.spreadsheets import is_spreadsheet, load_tables
+
+    settings = config.sources.get(source)
+    if settings is None:
+        return None
+    if is_spreadsheet(settings.url, config.root):
+        from drafter.data.spreadsheets import _database
+
+        try:
+            tables, _ = load_tables(Path(settings.url))
+        except DrafterError:
+            return None  # lint reports the workbook itself
+        return _database(tables)
+    try:
+        url = make_url(settings.url)
+    except Exception:  # lint reports a URL it cannot parse
+        return None
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    path = Path(url.database)
+    path = path if path.is_absolute() else config.root / path
+    if not path.is_file():
+        return None
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+
+
+def _line_naming(spec: Any, cause: str) -> int | None:
+    """The file line naming what the database did not find (`no such table: x`), else the first
+    line of the SQL."""
+    match = re.search(r"no such (?:table|column): (?:\w+\.)?(\w+)", cause)
+    lines = spec.path.read_text(encoding="utf-8").splitlines()
+    if match:
+        for number, line in enumerate(lines, 1):
+            if not line.lstrip().startswith("--") and re.search(rf"\b{re.escape(match.group(1))}\b", line):
+                return number
+    return next((n for n, line in enumerate(lines, 1) if line.strip() and not line.lstrip().startswith("--")), None)

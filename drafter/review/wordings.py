@@ -6,8 +6,12 @@ bookmark range `_drafter_w001`. The fresh render of `check` traces the same cond
 current data. The k-th wording of a condition in the draft is compared with the k-th of the
 same condition now:
 
-    一致        the same branch
+    一致        the same branch, and the draft's text is the template's (numbers aside: a figure
+                in a wording is judged as a figure); or another branch, and an editor already
+                rewrote the sentence exactly as the data now give it (the finding cleared)
     措辞已变化  another branch: the sentence in the draft, and the wording the data now give
+    措辞已手改  the same branch, but an editor changed its words: the template's wording and the
+                draft's
 
 A wording inside one whose branch changed is not reported again (its parent says it all), and a
 figure printed inside a changed wording that the fresh render no longer prints is 数据已变化.
@@ -27,6 +31,7 @@ from drafter.data.figures import json_value
 
 CONSISTENT = "一致"
 REWORDED = "措辞已变化"
+HAND_EDITED = "措辞已手改"
 
 
 def reads_text(reads: list[tuple[str, Any]] | None) -> str:
@@ -77,7 +82,10 @@ class WordingCheck:
         now = f"当前数据：{self.current_label}（{reads_text(self.current_reads)}）"
         out.append("  " + "　".join(filter(None, [built, now])))
         out.append(f"  草稿中的措辞：{_quoted(self.draft_text)}")
-        out.append(f"  数据现在给出的措辞：{_quoted(self.current_text)}")
+        if self.status == HAND_EDITED:
+            out.append(f"  模板按数据写出的措辞：{_quoted(self.built_text)}")
+        else:
+            out.append(f"  数据现在给出的措辞：{_quoted(self.current_text)}")
         return out
 
 
@@ -93,6 +101,8 @@ class WordingResult:
     dropped: dict[str, WordingCheck]  # built wording id → the changed wording it is in (itself or a parent)
     covered: dict[int, list[tuple[int, int]]]  # draft paragraph → spans of changed wordings
     warnings: list[str]
+    # built wording id → the wording (itself or a parent) an editor already rewrote as the data now give
+    rewritten: dict[str, WordingCheck] = field(default_factory=dict)
 
     def changed_now(self, fresh_wordings: dict) -> set[str]:
         """Fresh wording ids that stand in a changed wording (itself or a parent)."""
@@ -101,6 +111,179 @@ class WordingResult:
             if fw.parent in changed:
                 changed.add(fw.id)
         return changed
+
+
+def _bare(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` without the figures at `spans` and without spaces: a figure in a wording is judged
+    as a figure (手工修改, 已删除, 数据已变化), not as a change of its wording."""
+    out, pos = [], 0
+    for a, b in sorted(spans):
+        out.append(text[pos:a])
+        pos = max(pos, b)
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _numberless(text: str) -> str:
+    return re.sub(r"\d+(?:[.,．]\d+)*[%％‰]?|\s+", "", text)
+
+
+def _without(text: str, figures: list[str]) -> str:
+    """The text without each figure's text (once each), without numbers and spaces: numbers are
+    judged as figures or as numbers without a source, not as a change of wording."""
+    for figure in figures:
+        text = text.replace(figure, "", 1) if figure else text
+    return _numberless(text)
+
+
+def _same_text(a: str | None, b: str | None) -> bool:
+    return re.sub(r"\s+", "", a or "") == re.sub(r"\s+", "", b or "")
+
+
+class _Wordings:
+    """The draft's wordings against the fresh render's (see the module docstring)."""
+
+    def __init__(self, fresh_wordings, draft, fresh, alignment, draft_ranges, fresh_ranges) -> None:
+        self.draft, self.fresh, self.alignment = draft, fresh, alignment
+        self.draft_ranges, self.fresh_ranges = draft_ranges, fresh_ranges
+        self.result = WordingResult([], {}, {}, [])
+        self.by_key: dict[tuple[str, int], Any] = {}
+        seen: dict[str, int] = {}
+        for fw in fresh_wordings.values():
+            k = seen.get(fw.cid, 0)
+            seen[fw.cid] = k + 1
+            self.by_key[(fw.cid, k)] = fw
+
+    def fresh_place(self, fw) -> tuple[int | None, tuple[int, int] | None]:
+        r = self.fresh_ranges.get(fw.id) if fw is not None else None
+        if r is None:
+            return None, None
+        j = r.start[0]
+        return j, r.span_in(j, len(self.fresh[j].text))
+
+    def compare(self, manifest) -> WordingResult:
+        parents = {w.id: w.parent for w in manifest.wordings}
+        self.figure_texts: dict[str, list[str]] = {}  # wording → built texts of the figures in it
+        for fig in manifest.figures:
+            wording = getattr(fig, "wording", None)
+            while wording:
+                self.figure_texts.setdefault(wording, []).append(fig.text or "")
+                wording = parents.get(wording)
+        self.bare: dict[str, str] = {}  # wording → its draft text without figures
+        seen: dict[str, int] = {}
+        for bw in manifest.wordings:
+            k = seen.get(bw.cid, 0)
+            seen[bw.cid] = k + 1
+            parent = self.result.dropped.get(bw.parent or "") or self.result.rewritten.get(bw.parent or "")
+            if parent is not None:  # told by its parent
+                self._dropped_or_rewritten(parent)[bw.id] = parent
+                continue
+            fw = self.by_key.get((bw.cid, k))
+            if fw is None:
+                self.result.warnings.append(
+                    f"草稿中的条件措辞 {bw.id}（{bw.template}:{bw.line}）在当前模板中已找不到，未核对。"
+                )
+                continue
+            self.result.checks.append(self._one(bw, fw))
+        return self.result
+
+    def _dropped_or_rewritten(self, wc: WordingCheck) -> dict[str, WordingCheck]:
+        return self.result.dropped if wc.status == REWORDED else self.result.rewritten
+
+    def _one(self, bw, fw) -> WordingCheck:
+        wc = WordingCheck(
+            id=bw.id,
+            cid=bw.cid,
+            status=CONSISTENT,
+            part=bw.part or fw.part or "",
+            condition="；".join(bw.conditions or fw.conditions),
+            sentence="",
+            draft_text=None,
+            built_text=bw.text,
+            current_text=fw.text,
+            built_label=bw.label,
+            current_label=fw.label,
+            built_reads=[(r.ref, r.value) for r in bw.reads],
+            current_reads=[(ref, json_value(v)) for ref, v in fw.reads],
+            template=fw.template,
+            line=fw.line,
+            fresh_id=fw.id,
+        )
+        j, fspan = self.fresh_place(fw)
+        i, span = self._draft_place(bw, j, fspan, wc)
+        if i is not None:
+            from drafter.review.scan import sentence_around
+
+            wc.paragraph = i
+            a, b = span or (0, 0)
+            wc.span = (a, b) if b > a else None
+            wc.sentence = sentence_around(self.draft[i].text, a, b)
+        if j is not None and fspan is not None:
+            from drafter.review.scan import sentence_around
+
+            wc.current_sentence = sentence_around(self.fresh[j].text, *fspan)
+        figures = self.figure_texts.get(bw.id, [])
+        bare = self.bare.get(bw.id)  # a figure's text retyped without its control is not a wording edit
+        edited = bare is not None and _without(bare, figures) != _without(bw.text, figures)
+        self._judge(wc, bw.branch != fw.branch, edited)
+        return wc
+
+    def _cut(self, bw_id: str, n: int, a: int, b: int) -> str:
+        """The draft paragraph n's text a:b, and (kept for the comparison) without its figures."""
+        text = self.draft[n].text
+        spans = [(max(a, s.start) - a, min(b, s.end) - a) for s in self.draft[n].figures if s.start < b and s.end > a]
+        self.bare[bw_id] = self.bare.get(bw_id, "") + _bare(text[a:b], spans)  # completed in _one
+        return text[a:b]
+
+    def _draft_place(self, bw, j, fspan, wc: WordingCheck) -> tuple[int | None, tuple[int, int] | None]:
+        """Where it stands in the draft: its bookmark, else its place in the aligned paragraph."""
+        draft = self.draft
+        r = self.draft_ranges.get(bw.id)
+        if r is not None:
+            i = r.start[0]
+            end = r.end or r.start
+            pieces = [self._cut(bw.id, n, *(r.span_in(n, len(draft[n].text)) or (0, 0))) for n in range(i, end[0] + 1)]
+            wc.draft_text = "\n".join(pieces)
+            return i, r.span_in(i, len(draft[i].text))
+        i = self.alignment.get(j) if j is not None else None
+        if i is None:
+            return None, None
+        built = bw.text or ""
+        at = draft[i].text.find(built) if built else -1
+        span = None
+        if at >= 0:
+            span = (at, at + len(built))
+        elif fspan is not None and j is not None:
+            from drafter.review.checker import map_span
+
+            span = map_span(self.fresh[j].text, draft[i].text, *fspan)
+        if span is not None:
+            wc.draft_text = draft[i].text[span[0] : span[1]]
+        # Without its bookmark the wording's edges are a guess: it is hand-edited only when its
+        # words (numbers aside) stand nowhere in the paragraph.
+        found = _numberless(built) in _numberless(draft[i].text)
+        self.bare[bw.id] = built if found else "\0"
+        return i, span
+
+    def _judge(self, wc: WordingCheck, branch_changed: bool, edited: bool) -> None:
+        edited = edited and wc.draft_text is not None
+        if branch_changed and wc.draft_text is not None and _same_text(wc.draft_text, wc.current_text):
+            wc.note = "草稿已按当前数据改写为现在的措辞。"  # a finding fixed by hand clears
+            self.result.rewritten[wc.id] = wc
+            self._cover(wc)
+        elif branch_changed:
+            wc.status = REWORDED
+            self.result.dropped[wc.id] = wc
+            self._cover(wc)
+            if edited:
+                wc.note = "草稿中这段措辞已被编辑过。"
+        elif edited:
+            wc.status = HAND_EDITED
+            wc.note = "条件的取值未变，但草稿中的措辞与模板按数据写出的不同：请核实改动的依据。"
+
+    def _cover(self, wc: WordingCheck) -> None:
+        if wc.paragraph is not None and wc.span:
+            self.result.covered.setdefault(wc.paragraph, []).append(wc.span)
 
 
 def compare_wordings(
@@ -114,99 +297,11 @@ def compare_wordings(
     fresh_ranges: dict,
 ) -> WordingResult:
     """Compare the draft's wordings with the fresh render's (see the module docstring)."""
-    from drafter.review.scan import sentence_around
-
-    result = WordingResult([], {}, {}, [])
-
-    def fresh_place(fw) -> tuple[int | None, tuple[int, int] | None]:
-        r = fresh_ranges.get(fw.id) if fw is not None else None
-        if r is None:
-            return None, None
-        j = r.start[0]
-        return j, r.span_in(j, len(fresh[j].text))
-
-    by_key: dict[tuple[str, int], Any] = {}
-    seen: dict[str, int] = {}
-    for fw in fresh_wordings.values():
-        k = seen.get(fw.cid, 0)
-        seen[fw.cid] = k + 1
-        by_key[(fw.cid, k)] = fw
-
+    wordings = _Wordings(fresh_wordings, draft, fresh, alignment, draft_ranges, fresh_ranges)
     if manifest is None or not manifest.has_wordings:
-        _without_manifest(result, fresh_wordings, conditions, draft, fresh, alignment, fresh_place)
-        return result
-
-    seen.clear()
-    for bw in manifest.wordings:
-        cid = bw.cid
-        k = seen.get(cid, 0)
-        seen[cid] = k + 1
-        fw = by_key.get((cid, k))
-        parent = result.dropped.get(bw.parent or "")
-        if parent is not None:
-            result.dropped[bw.id] = parent
-            continue
-        built_reads = [(r.ref, r.value) for r in bw.reads]
-        if fw is None:
-            result.warnings.append(f"草稿中的条件措辞 {bw.id}（{bw.template}:{bw.line}）在当前模板中已找不到，未核对。")
-            continue
-        wc = WordingCheck(
-            id=bw.id,
-            cid=cid,
-            status=CONSISTENT,
-            part=bw.part or fw.part or "",
-            condition="；".join(bw.conditions or fw.conditions),
-            sentence="",
-            draft_text=None,
-            built_text=bw.text,
-            current_text=fw.text,
-            built_label=bw.label,
-            current_label=fw.label,
-            built_reads=built_reads,
-            current_reads=[(ref, json_value(v)) for ref, v in fw.reads],
-            template=fw.template,
-            line=fw.line,
-            fresh_id=fw.id,
-        )
-        # Where it stands in the draft: its bookmark, else its place in the aligned paragraph.
-        r = draft_ranges.get(bw.id)
-        j, fspan = fresh_place(fw)
-        if r is not None:
-            i = r.start[0]
-            span = r.span_in(i, len(draft[i].text))
-            end = r.end or r.start
-            pieces = [draft[n].text[slice(*(r.span_in(n, len(draft[n].text)) or (0, 0)))] for n in range(i, end[0] + 1)]
-            wc.draft_text = "\n".join(pieces)
-        else:
-            i = alignment.get(j) if j is not None else None
-            span = None
-            if i is not None:
-                built = bw.text or ""
-                at = draft[i].text.find(built) if built else -1
-                if at >= 0:
-                    span = (at, at + len(built))
-                elif fspan is not None and j is not None:
-                    from drafter.review.checker import map_span
-
-                    span = map_span(fresh[j].text, draft[i].text, *fspan)
-                if span is not None:
-                    wc.draft_text = draft[i].text[span[0] : span[1]]
-        if i is not None:
-            wc.paragraph = i
-            a, b = span or (0, 0)
-            wc.span = (a, b) if b > a else None
-            wc.sentence = sentence_around(draft[i].text, a, b)
-        if j is not None and fspan is not None:
-            wc.current_sentence = sentence_around(fresh[j].text, *fspan)
-        if bw.branch != fw.branch:
-            wc.status = REWORDED
-            result.dropped[bw.id] = wc
-            if i is not None and wc.span:
-                result.covered.setdefault(i, []).append(wc.span)
-            if wc.draft_text is not None and wc.built_text is not None and wc.draft_text != wc.built_text:
-                wc.note = "草稿中这段措辞已被编辑过。"
-        result.checks.append(wc)
-    return result
+        _without_manifest(wordings.result, fresh_wordings, conditions, draft, fresh, alignment, wordings.fresh_place)
+        return wordings.result
+    return wordings.compare(manifest)
 
 
 def _without_manifest(
