@@ -19,6 +19,7 @@ from test_check import Edit, by_id
 from drafter import build, check
 from drafter.cli import main
 from drafter.data.figures import Figure, FigureRegistry, Provenance, Row
+from drafter.outcome import check_exit_code
 from drafter.project.rules import parse_rule
 from drafter.review.checker import CONSISTENT, COPIED, EDITED, MOVED
 from drafter.review.literals import Literal, StaleFixed, literals_heading, literals_in
@@ -53,7 +54,7 @@ def test_a_hand_edited_wording_is_its_own_status_with_the_templates_wording_and_
     assert [s for s, _ in _statuses(report)] == [HAND_EDITED]
     (found,) = report.findings
     assert (found.draft_text, found.built_text) == ("有纠错或败诉案件", "无纠错或败诉案件")
-    assert report.exit_code == 1
+    assert check_exit_code(report) == 1
     text = report.render()
     assert "[措辞已手改]" in text and "模板按数据写出的措辞：“无纠错或败诉案件”" in text
     assert "措辞已手改 1 处" in text
@@ -75,7 +76,7 @@ def test_a_wording_rewritten_as_the_data_now_give_it_clears(sample_project_copy,
     edit = Edit(draft, tmp_path)
     edit.replace_text(before.findings[0].draft_text, advised)  # as check advises
     after = check(edit.save(), project)
-    assert after.findings == [] and after.exit_code == 0, after.render()
+    assert after.findings == [] and check_exit_code(after) == 0, after.render()
     (wording,) = [w for w in after.wordings if w.id == before.findings[0].id]
     assert wording.status == CONSISTENT and "已按当前数据改写" in wording.note
 
@@ -202,7 +203,7 @@ def test_a_sql_data_test_that_cannot_run_is_an_error_in_lint_check_and_strict_bu
     report = check(project.parent / "draft-2025.docx", project)
     (finding,) = report.rules
     assert finding.error and "no such column: fixed_on" in finding.message
-    assert report.exit_code == 1 and "[规则未能执行]" in report.render()
+    assert check_exit_code(report) == 1 and "[规则未能执行]" in report.render()
     strict = runner.invoke(main, ["build", "--config", str(project), "--strict", "-o", str(tmp_path / "s.docx")])
     assert strict.exit_code != 0 and not (tmp_path / "s.docx").exists()
     assert "no such column: fixed_on" in strict.output
