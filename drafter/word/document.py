@@ -23,6 +23,7 @@ from drafter.errors import DrafterError, TemplateError
 from drafter.outputs import write_atomically, write_new
 from drafter.text.sections import Block
 from drafter.word.layout import finish
+from drafter.word.nobreak import keep_numbers_whole
 from drafter.word.oxml import (
     highlight_placeholders,
     mark_wordings,
@@ -365,6 +366,7 @@ def compose(
         registry.pending_tables = []
     wrap_figures(body, registry, renumber=False)
     highlight_placeholders(body, registry)
+    keep_numbers_whole(body)
     # Headers and footers through the package's relationships: a section's `.header` would add a
     # definition where there is none, and finds its predecessor by an XPath over the whole body.
     for rel in document.part.rels.values():
