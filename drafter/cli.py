@@ -249,6 +249,7 @@ def main(debug: bool) -> None:
 @click.option(
     "--preview", is_flag=True, help="另外把各页渲染成 PNG 图片（需要 LibreOffice），放在草稿旁的“-预览”目录。"
 )
+@click.option("--pdf", is_flag=True, help="另外在草稿旁生成 PDF（需要 LibreOffice；字体嵌入 PDF）。")
 @click.option(
     "--comments",
     is_flag=True,
@@ -280,6 +281,7 @@ def build(
     force: bool,
     strict: bool,
     preview: bool,
+    pdf: bool,
     comments: bool,
     each: bool,
     unit_names: tuple[str, ...],
@@ -357,6 +359,8 @@ def build(
         _err(f"审核版（每个数字一条批注）：{reviewer_copy(result.path, force=force)}")
     if preview:
         _write_preview(result.path)
+    if pdf:
+        _write_pdf(result.path, result.project.config.style, force=force)
     click.get_current_context().exit(build_exit_code(result))
 
 
@@ -423,6 +427,19 @@ def _grouped(failures) -> list[tuple[DrafterError, list[str]]]:
     for failure in failures:
         groups.setdefault(id(failure.error), (failure.error, []))[1].append(failure.name)
     return list(groups.values())
+
+
+def _write_pdf(draft: Path, style, *, force: bool) -> None:
+    from drafter.word.fonts import font_report, font_summary
+    from drafter.word.pdf import PdfUnavailable, write_pdf
+
+    try:
+        written = write_pdf(draft, force=force)
+    except PdfUnavailable as exc:
+        _err(f"警告：{exc}")
+        click.get_current_context().exit(EXIT_FINDINGS)
+    _err(font_summary(font_report(style)))
+    _err(f"PDF：{written}")
 
 
 def _write_preview(draft: Path) -> None:
@@ -671,6 +688,18 @@ def figures(config_path: Path, year: int | None, period, source_overrides, fmt: 
 
         write_atomically(output, write, what="数字清单", hint="检查写权限；若该文件正在 Excel/WPS 中打开，请先关闭。")
         _err(f"已写出 {len(listing.figures)} 个数字：{output}")
+
+
+@main.command()
+@config_option
+@handle_errors
+def fonts(config_path: Path) -> None:
+    """列出公文样式用到的字体：本机是否安装，预览和 PDF 用什么字体代替，缺少时怎样安装。"""
+    from drafter.project.config import load_config
+    from drafter.word.fonts import font_report, render_font_report
+
+    style = load_config(config_path).style if Path(config_path).exists() else None
+    click.echo(render_font_report(font_report(style)))
 
 
 @main.command()
