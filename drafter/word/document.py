@@ -356,6 +356,11 @@ def compose(
         from drafter.word.signer import lay_out_signer
 
         lay_out_signer(document, settings, signers)
+    banner = (context.get("report") or {}).get("banner")
+    if banner is not None:
+        from drafter.word.banner import lay_out_banner
+
+        lay_out_banner(document, settings, banner)
     body = document.element.body
     mark_wordings(body)
     number_in_document_order(body, registry)
