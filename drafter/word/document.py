@@ -277,7 +277,14 @@ def _insert_chart(document: DocumentObject, block, before, styles: dict[str, str
     caption = f"{block.label}\u3000{spec.title}" if spec.title else block.label
     p = _p_before(before)
     p.style = styles[PICTURE_STYLE]
-    if spec.labels:
+    if spec.labels and settings.chart_format == "native":
+        from drafter.word.nativechart import chart_inline
+
+        shape_id = 7000 + block.number
+        drawing = chart_inline(document, spec, int(settings.type_width * 635), font=settings.heading1_font,
+                               name=f"drafter:chart{block.number}", descr=caption, shape_id=shape_id)  # fmt: skip
+        DocxParagraph(p, document._body).add_run()._r.append(drawing)
+    elif spec.labels:
         width_mm = settings.type_width / 1440 * 25.4
         run = DocxParagraph(p, document._body).add_run()
         run.add_picture(io.BytesIO(render_png(spec, width_mm)), width=Twips(settings.type_width))
