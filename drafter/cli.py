@@ -311,6 +311,7 @@ def build(
             unit_names,
             jobs,
             directory,
+            pdf,
         )
         return
     if jobs is not None or directory is not None:
@@ -359,8 +360,8 @@ def build(
         _err(f"审核版（每个数字一条批注）：{reviewer_copy(result.path, force=force)}")
     if preview:
         _write_preview(result.path)
-    if pdf:
-        _write_pdf(result.path, result.project.config.style, force=force)
+    if pdf and not _write_pdf([result.path], result.project.config.style, force=force):
+        click.get_current_context().exit(EXIT_FINDINGS)
     click.get_current_context().exit(build_exit_code(result))
 
 
@@ -378,6 +379,7 @@ def _build_units(
     unit_names: tuple[str, ...],
     jobs: int | None,
     directory: Path | None,
+    pdf: bool = False,
 ) -> None:
     """`build --each / --unit`: one draft per unit, a summary at the end; exit 1 if a unit failed."""
     from drafter.batch import build_units
@@ -418,6 +420,12 @@ def _build_units(
         if outcome.renamed and outcome.path is not None:
             _err(f"注意：{outcome.unit} 的草稿已存在，未覆盖，另存为 {outcome.path.name}（覆盖请加 --force）。")
     _err(result.summary())
+    if pdf:
+        from drafter.project.config import load_config
+
+        drafts = [o.path for o in result.outcomes if o.path is not None]
+        if drafts and not _write_pdf(drafts, load_config(config_path).style, force=force):
+            click.get_current_context().exit(max(int(result.exit_code), int(EXIT_FINDINGS)))
     click.get_current_context().exit(result.exit_code)
 
 
@@ -429,17 +437,20 @@ def _grouped(failures) -> list[tuple[DrafterError, list[str]]]:
     return list(groups.values())
 
 
-def _write_pdf(draft: Path, style, *, force: bool) -> None:
+def _write_pdf(drafts: list[Path], style, *, force: bool) -> bool:
+    """A PDF beside each draft and one line on the fonts; False (and why) if LibreOffice failed."""
     from drafter.word.fonts import font_report, font_summary
     from drafter.word.pdf import PdfUnavailable, write_pdf
 
-    try:
-        written = write_pdf(draft, force=force)
-    except PdfUnavailable as exc:
-        _err(f"警告：{exc}")
-        click.get_current_context().exit(EXIT_FINDINGS)
+    for draft in drafts:
+        try:
+            written = write_pdf(draft, force=force)
+        except PdfUnavailable as exc:
+            _err(f"警告：{exc}")
+            return False
+        _err(f"PDF：{written}")
     _err(font_summary(font_report(style)))
-    _err(f"PDF：{written}")
+    return True
 
 
 def _write_preview(draft: Path) -> None:

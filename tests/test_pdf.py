@@ -93,3 +93,60 @@ def test_build_pdf_writes_a_pdf_beside_the_draft_with_fonts_embedded(project):
     again = CliRunner().invoke(main, ["build", "--pdf", "-o", "draft.docx"])
     assert again.exit_code == 0, again.output
     assert (project.parent / "draft-2.pdf").is_file() and made.read_bytes() == before
+
+
+def _glyphs(tmp: Path, face: str, lang: str) -> object:
+    import docx
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+    from PIL import Image
+
+    from drafter.word.preview import render_pngs
+
+    document = docx.Document()
+    run = document.add_paragraph().add_run("直骨角")
+    run.font.size = Pt(72)
+    rpr = run._r.get_or_add_rPr()
+    fonts, language = OxmlElement("w:rFonts"), OxmlElement("w:lang")
+    for slot in ("ascii", "hAnsi", "eastAsia"):
+        fonts.set(qn(f"w:{slot}"), face)
+    language.set(qn("w:eastAsia"), lang)
+    rpr.insert(0, fonts)
+    rpr.append(language)
+    name = f"{face}-{lang}".replace(" ", "_")
+    document.save(str(tmp / f"{name}.docx"))
+    return Image.open(render_pngs(tmp / f"{name}.docx", tmp / name, dpi=40)[0]).convert("L")
+
+
+@pytest.mark.render
+def test_a_missing_gongwen_face_renders_in_simplified_chinese_forms(tmp_path):
+    """直骨角 differ between the Simplified Chinese and Japanese forms of the same Noto face: 黑体
+    (mapped by preview.py's fontconfig file) in a zh-CN draft draws the SC forms. (pdffonts names
+    the face NotoSansCJKjp-…: all faces of the Noto CJK collection share that font name.)"""
+    require_programs("render", "soffice")
+    from PIL import ImageChops
+
+    hei = _glyphs(tmp_path, "黑体", "zh-CN")
+    assert ImageChops.difference(hei, _glyphs(tmp_path, "Noto Sans CJK SC", "zh-CN")).getbbox() is None
+    assert ImageChops.difference(hei, _glyphs(tmp_path, "Noto Sans CJK JP", "ja-JP")).getbbox() is not None
+
+
+@pytest.mark.render
+def test_build_each_pdf_writes_a_pdf_beside_each_units_draft(tmp_path, monkeypatch):
+    import shutil
+
+    from drafter.sample import create_sqlite
+
+    require_programs("render", "soffice")
+    create_sqlite(tmp_path / "sample")
+    target = tmp_path / "examples" / "towns"
+    shutil.copytree(REPO / "examples/towns", target, ignore=shutil.ignore_patterns("output"))
+    monkeypatch.chdir(target)
+    result = CliRunner().invoke(main, ["build", "--unit", "夏阳街道", "--unit", "盈浦街道", "--pdf", "-j", "1"])
+    assert result.exit_code == 0, result.output
+    drafts = sorted((target / "output").rglob("*.docx"))
+    assert len(drafts) == 2
+    for draft in drafts:
+        assert draft.with_suffix(".pdf").is_file()
+    assert result.output.count("PDF：") == 2 and "PDF 字体" in result.output
