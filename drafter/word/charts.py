@@ -158,7 +158,10 @@ def _draw_pie(ax, spec: ChartSpec) -> None:
 
 def _draw_columns(ax, spec: ChartSpec, *, rotate: int = 0, every: int = 1) -> None:
     """Vertical bars or lines, categories along the x axis (labels wrapped between words)."""
+    from drafter.word.titles import word_edges_many
+
     labels = spec.labels
+    word_edges_many(labels)  # the labels' words in one pass over the word list
     positions = list(range(len(labels)))
     n = len(spec.values)
     width = 0.8 / n

@@ -38,6 +38,7 @@ from lxml import etree
 from drafter.data.figures import MARKED, FigureRegistry, strip_marks
 from drafter.text.blocks import TableBlock
 from drafter.word.gongwen import StyleSettings, text_width
+from drafter.word.titles import word_edges_many
 
 TABLE_SIZE = 14.0  # 4号: table text, header and unit line
 TITLE_STYLE, UNIT_STYLE, HEADER_STYLE, TEXT_STYLE = "表题", "表格单位", "表头", "表格文字"
@@ -180,6 +181,7 @@ def _column_needs(table: TableBlock) -> tuple[list[float], list[float]]:
     width wanted (header on one line up to 8 characters, text up to 16)."""
     n = table.width
     least, want = [2.0] * n, [2.0] * n
+    word_edges_many([strip_marks(text).strip() for cells in table.header for text in cells])  # one pass
     for cells in table.header:
         for c, text in enumerate(cells):
             plain = strip_marks(text).strip()
@@ -193,7 +195,7 @@ def _column_needs(table: TableBlock) -> tuple[list[float], list[float]]:
             if _is_number(plain) or len(plain) <= 2:
                 least[c] = max(least[c], width + 0.5)  # a number never wraps; half a character of air
             else:
-                least[c] = max(least[c], min(width, _TEXT_MIN), min(_longest_word(plain), _HEADER_CAP))
+                least[c] = max(least[c], min(width, _TEXT_MIN))
             want[c] = max(want[c], min(width + 0.5, _TEXT_CAP))
     return least, [max(a, b) for a, b in zip(least, want, strict=True)]
 
