@@ -207,6 +207,9 @@ def _lay_out_run_in_heading(p: etree._Element, level: int, settings: StyleSettin
         for run in head:
             _set_bold(run)
     body = settings.body_font
+    face = settings.heading2_font if level == 2 else body  # levels 3 and 4 are set in the body face
+    if face == body:
+        return
     for run in rest:
         _set_fonts(run, body, settings.latin(body))
 
