@@ -265,6 +265,7 @@ class BuildRequest:
     strict: bool
     preview: bool
     comments: bool
+    pdf: bool
     units: tuple[str, ...] | None  # None: the whole report; () with --each: every unit
     jobs: int | None
 
@@ -289,6 +290,7 @@ class BuildRequest:
 @click.option(
     "--preview", is_flag=True, help="另外把各页渲染成 PNG 图片（需要 LibreOffice），放在草稿旁的“-预览”目录。"
 )
+@click.option("--pdf", is_flag=True, help="另外在草稿旁生成 PDF（需要 LibreOffice；字体嵌入 PDF）。")
 @click.option(
     "--comments",
     is_flag=True,
@@ -314,6 +316,7 @@ def build(
     force: bool,
     strict: bool,
     preview: bool,
+    pdf: bool,
     comments: bool,
     each: bool,
     unit_names: tuple[str, ...],
@@ -337,11 +340,14 @@ def build(
         strict=strict,
         preview=preview,
         comments=comments,
+        pdf=pdf,
         units=unit_names if (each or unit_names) else None,
         jobs=jobs,
     )
     with paused_gc():  # a build makes many small objects; the CLI process is this build's alone
         code = _build_report(request) if request.units is None else _build_units(request)
+    if pdf:
+        _font_line(config_path)
     click.get_current_context().exit(code)
 
 
@@ -394,14 +400,17 @@ def _build_report(request: BuildRequest) -> ExitCode:
 
 
 def _extras(request: BuildRequest, draft: Path) -> ExitCode:
-    """--comments and --preview for one written draft."""
+    """--comments, --preview and --pdf for one written draft."""
+    code = EXIT_OK
     if request.comments:
         from drafter.review.annotate import reviewer_copy
 
         _err(f"审核版（每个数字一条批注）：{reviewer_copy(draft, force=request.force)}")
     if request.preview:
-        return _write_preview(draft)
-    return EXIT_OK
+        code = max(code, _write_preview(draft))
+    if request.pdf:
+        code = max(code, _write_pdf(draft, force=request.force))
+    return code
 
 
 def _build_units(request: BuildRequest) -> ExitCode:
@@ -445,6 +454,31 @@ def _grouped(failures) -> list[tuple[DrafterError, list[str]]]:
     for failure in failures:
         groups.setdefault(id(failure.error), (failure.error, []))[1].append(failure.name)
     return list(groups.values())
+
+
+def _write_pdf(draft: Path, *, force: bool) -> ExitCode:
+    """A PDF beside the draft through LibreOffice, fonts embedded."""
+    from drafter.word.pdf import PdfUnavailable, write_pdf
+
+    try:
+        written = write_pdf(draft, force=force)
+    except PdfUnavailable as exc:
+        _err(f"警告：{exc}")
+        return EXIT_FINDINGS
+    _err(f"PDF：{written}")
+    return EXIT_OK
+
+
+def _font_line(config_path: Path) -> None:
+    """One line on the 公文 fonts the PDF used or replaced (drafter fonts has the whole list)."""
+    from drafter.project.config import load_config
+    from drafter.word.fonts import font_report, font_summary
+
+    try:
+        style = load_config(config_path).style
+    except DrafterError:
+        return  # the build itself said what is wrong with the config
+    _err(font_summary(font_report(style)))
 
 
 def _write_preview(draft: Path) -> ExitCode:
@@ -695,6 +729,18 @@ def figures(config_path: Path, year: int | None, period, source_overrides, fmt: 
 
         write_atomically(output, write, what="数字清单", hint="检查写权限；若该文件正在 Excel/WPS 中打开，请先关闭。")
         _err(f"已写出 {len(listing.figures)} 个数字：{output}")
+
+
+@main.command()
+@config_option
+@handle_errors
+def fonts(config_path: Path) -> None:
+    """列出公文样式用到的字体：本机是否安装，预览和 PDF 用什么字体代替，缺少时怎样安装。"""
+    from drafter.project.config import load_config
+    from drafter.word.fonts import font_report, render_font_report
+
+    style = load_config(config_path).style if Path(config_path).exists() else None
+    click.echo(render_font_report(font_report(style)))
 
 
 @main.command()

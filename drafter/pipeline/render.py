@@ -55,6 +55,7 @@ def report_context(config: Config, unit: Unit | None = None) -> dict[str, Any]:
         "recipient": report.recipient,
         "doc_number": report.doc_number,
         "signer": [report.signer] if isinstance(report.signer, str) else list(report.signer or []),
+        "banner": report.banner,
         "attachments": [*report.attachments, *appendix_titles(config)],
     }
     return {

@@ -36,6 +36,22 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class BannerSettings(_Model):
+    """版头 (GB/T 9704 §7.2): 发文机关标志 in red, 份号/密级/紧急程度 where given, the red line."""
+
+    mark: str = Field(description="发文机关标志，如 某某市应急管理局文件 或 某某市应急管理局")
+    copy_number: str | None = Field(None, description="份号（6位阿拉伯数字，可选）", pattern=r"^\d{1,6}$")
+    secrecy: str | None = Field(None, description="密级和保密期限（可选），如 秘密★1年")
+    urgency: str | None = Field(None, description="紧急程度（可选）：特急、加急")
+    mark_size: float = Field(
+        36, description="发文机关标志字号（磅），缺省 36（小初）；过长时自动缩小到一行排下", gt=10, le=80
+    )
+    mark_top_mm: float = Field(
+        35, description="发文机关标志上边缘至版心上边缘的距离（毫米），GB/T 9704 为 35", ge=0, le=120
+    )
+    color: str = Field("FF0000", description="发文机关标志和分隔线的颜色（RGB 十六进制）", pattern=r"^[0-9A-Fa-f]{6}$")
+
+
 class ReportSettings(_Model):
     agency: str = Field(description="发文机关（用于标题和文件名）")
     year: int | None = Field(None, description="报告年度（其他期间：所在年度）", ge=1900, le=2999)
@@ -54,6 +70,9 @@ class ReportSettings(_Model):
         None, description="签发人（上行文，可选）：有则发文字号居左、签发人居右同处一行（GB/T 9704 §7.2.4）"
     )
     attachments: list[str] = Field(default_factory=list, description="附件名称（可选）")
+    banner: BannerSettings | None = Field(
+        None, description="版头（可选）：发文机关标志、份号、密级、紧急程度、红色分隔线"
+    )
 
     @field_validator("period", mode="before")
     @classmethod

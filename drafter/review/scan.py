@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from docx.oxml.ns import qn
 from lxml import etree
 
-from drafter.word.oxml import occurrence_id_from_alias, occurrence_id_from_bookmark, parse_tag
+from drafter.word.oxml import WORD_JOINER, occurrence_id_from_alias, occurrence_id_from_bookmark, parse_tag
 
 _P, _R, _T, _TAB, _BR, _CR = qn("w:p"), qn("w:r"), qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr")
 _SDT, _SDT_PR, _SDT_CONTENT = qn("w:sdt"), qn("w:sdtPr"), qn("w:sdtContent")
@@ -52,7 +52,7 @@ def run_text(r: etree._Element) -> str:
     parts = []
     for el in r:
         if el.tag == _T:
-            parts.append(el.text or "")
+            parts.append((el.text or "").replace(WORD_JOINER, ""))
         elif el.tag == _TAB:
             parts.append("\t")
         elif el.tag in (_BR, _CR):

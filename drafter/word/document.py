@@ -23,6 +23,7 @@ from drafter.errors import DrafterError, TemplateError
 from drafter.outputs import write_atomically, write_new
 from drafter.text.sections import Block
 from drafter.word.layout import finish
+from drafter.word.nobreak import keep_numbers_whole
 from drafter.word.oxml import (
     highlight_placeholders,
     mark_wordings,
@@ -276,7 +277,14 @@ def _insert_chart(document: DocumentObject, block, before, styles: dict[str, str
     caption = f"{block.label}\u3000{spec.title}" if spec.title else block.label
     p = _p_before(before)
     p.style = styles[PICTURE_STYLE]
-    if spec.labels:
+    if spec.labels and settings.chart_format == "native":
+        from drafter.word.nativechart import chart_inline
+
+        shape_id = 7000 + block.number
+        drawing = chart_inline(document, spec, int(settings.type_width * 635), font=settings.heading1_font,
+                               name=f"drafter:chart{block.number}", descr=caption, shape_id=shape_id)  # fmt: skip
+        DocxParagraph(p, document._body).add_run()._r.append(drawing)
+    elif spec.labels:
         width_mm = settings.type_width / 1440 * 25.4
         run = DocxParagraph(p, document._body).add_run()
         run.add_picture(io.BytesIO(render_png(spec, width_mm)), width=Twips(settings.type_width))
@@ -355,6 +363,11 @@ def compose(
         from drafter.word.signer import lay_out_signer
 
         lay_out_signer(document, settings, signers)
+    banner = (context.get("report") or {}).get("banner")
+    if banner is not None:
+        from drafter.word.banner import lay_out_banner
+
+        lay_out_banner(document, settings, banner)
     body = document.element.body
     mark_wordings(body)
     number_in_document_order(body, registry)
@@ -365,6 +378,7 @@ def compose(
         registry.pending_tables = []
     wrap_figures(body, registry, renumber=False)
     highlight_placeholders(body, registry)
+    keep_numbers_whole(body)
     # Headers and footers through the package's relationships: a section's `.header` would add a
     # definition where there is none, and finds its predecessor by an XPath over the whole body.
     for rel in document.part.rels.values():

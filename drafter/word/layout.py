@@ -162,24 +162,56 @@ def _split_run_after(run: etree._Element, t: etree._Element, index: int) -> None
         run.addnext(tail)
 
 
-def _bold_run_in_heading(p: etree._Element) -> None:
-    """Bold `1.标题。` at the start of a level-3 paragraph, up to and with the first 。."""
+def _heading_sentence(p: etree._Element) -> tuple[list[etree._Element], list[etree._Element]]:
+    """The runs of a run-in heading's sentence (up to and with the first 。 outside a figure) and
+    the runs of the text after it; the run holding that 。 is split there. No 。: all heading."""
+    head: list[etree._Element] = []
     for child in list(p):
         if child.tag == _W_SDT:
-            for r in child.iter(_W_R):
-                _set_bold(r)
+            head.extend(child.iter(_W_R))
             continue
         if child.tag != _W_R:
             continue
+        head.append(child)
         for t in child.findall(_W_T):
             text = t.text or ""
             spans = [m.span() for m in MARKED.finditer(text)]
             stop = next((i for i, ch in enumerate(text) if ch == "。" and not any(a <= i < b for a, b in spans)), None)
             if stop is not None:
                 _split_run_after(child, t, stop + 1)
-                _set_bold(child)
-                return
-        _set_bold(child)
+                rest = [r for sib in child.itersiblings() for r in ([sib] if sib.tag == _W_R else sib.iter(_W_R))]
+                return head, rest
+    return head, []
+
+
+def _set_fonts(run: etree._Element, east_asian: str, latin: str) -> None:
+    rpr = run.find(qn("w:rPr"))
+    if rpr is None:
+        rpr = OxmlElement("w:rPr")
+        run.insert(0, rpr)
+    old = rpr.find(qn("w:rFonts"))
+    if old is not None:
+        rpr.remove(old)
+    fonts = OxmlElement("w:rFonts")
+    for name, value in (("ascii", latin), ("hAnsi", latin), ("eastAsia", east_asian), ("cs", latin)):
+        fonts.set(qn(f"w:{name}"), value)
+    fonts.set(qn("w:hint"), "eastAsia")
+    rpr.insert(1 if len(rpr) and rpr[0].tag == qn("w:rStyle") else 0, fonts)
+
+
+def _lay_out_run_in_heading(p: etree._Element, level: int, settings: StyleSettings) -> None:
+    """`（一）加大检查力度。正文……` (and `1.…。正文……`): the heading sentence in the level's face
+    (bold at level 3 if `level3_bold`), the text run into the same paragraph in the body face."""
+    head, rest = _heading_sentence(p)
+    if level == 3 and settings.level3_bold:
+        for run in head:
+            _set_bold(run)
+    body = settings.body_font
+    face = settings.heading2_font if level == 2 else body  # levels 3 and 4 are set in the body face
+    if face == body:
+        return
+    for run in rest:
+        _set_fonts(run, body, settings.latin(body))
 
 
 def _indent_attachments(paragraphs: list[tuple[etree._Element, str | None]], settings: StyleSettings) -> None:
@@ -211,7 +243,7 @@ def finish(document: DocumentObject, settings: StyleSettings) -> None:
     for p, name in paragraphs:
         if name == TITLE:
             _balance_title_paragraph(p, settings)
-        elif name == STYLE_FOR_LEVEL[3] and settings.level3_bold:
-            _bold_run_in_heading(p)
+        elif name in (STYLE_FOR_LEVEL[2], STYLE_FOR_LEVEL[3]):
+            _lay_out_run_in_heading(p, 2 if name == STYLE_FOR_LEVEL[2] else 3, settings)
     _indent_attachments(paragraphs, settings)
     _place_closing(paragraphs, settings)

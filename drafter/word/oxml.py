@@ -29,6 +29,10 @@ from drafter.data.figures import MARK_CLOSE, MARK_OPEN, MARK_SEP, MARKED, WORD_C
 
 _W_T, _W_TAB, _W_BR = qn("w:t"), qn("w:tab"), qn("w:br")
 
+# Zero-width "no break here" that word/nobreak.py puts between a number and its 万/%/～ so that
+# LibreOffice keeps them on one line; no reader of a draft counts it as text.
+WORD_JOINER = "\u2060"
+
 
 def w_element(tag: str, children: Iterable[etree._Element | None] = (), **attributes: str | int) -> etree._Element:
     """`<w:tag w:a="…">children</w:tag>`, built with lxml (values escaped by it); a None child is
@@ -76,7 +80,7 @@ def paragraph_text(p_element: etree._Element, *, breaks: bool = True) -> str:
     parts = []
     for el in p_element.iter(_W_T, _W_TAB, _W_BR) if breaks else p_element.iter(_W_T):
         if el.tag == _W_T:
-            parts.append(el.text or "")
+            parts.append((el.text or "").replace(WORD_JOINER, ""))
         else:
             parts.append("\t" if el.tag == _W_TAB else "\n")
     return "".join(parts)

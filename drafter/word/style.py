@@ -5,6 +5,7 @@ is read with these before any document is opened."""
 from __future__ import annotations
 
 import math
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -35,6 +36,10 @@ class StyleSettings(BaseModel):
     body_size: float = Field(16.0, gt=0, le=72, description="正文和各级标题字号（磅）：3号 = 16")
     page_number_size: float = Field(14.0, gt=0, le=72, description="页码字号（磅）：4号 = 14")
     level3_bold: bool = Field(False, description="三级标题（1. ……。）加粗：地方习惯，非国标要求")
+    chart_format: Literal["picture", "native"] = Field(
+        "picture",
+        description="图表：picture 为图片（各软件显示一致）；native 为 Word 原生图表（在 Word/WPS 中可“编辑数据”）",
+    )
     lines_per_page: int = Field(22, ge=10, le=60, description="每页行数")
     chars_per_line: int = Field(28, ge=10, le=60, description="每行字数")
     margin_top_mm: float = Field(37.0, ge=0, le=100, description="天头（上白边，毫米）")

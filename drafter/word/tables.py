@@ -5,7 +5,10 @@ A table (`drafter.text.blocks.TableBlock`) becomes:
 - a title line `表1　…` (style 表题: 黑体, 3号, centred, kept with the table);
 - an optional unit line `单位：…` (style 表格单位: 仿宋, 4号, right-aligned);
 - a real Word table across the whole type area (156 mm on A4 with the standard margins):
-  fixed layout, column widths from the longest text of each column, 0.5 pt single borders;
+  fixed layout, 0.5 pt single borders; column widths from the widest content of each column
+  (`fit_table`: a number never wraps, a header breaks only between words, as `header_lines`
+  writes it); a table too wide for that takes type one step smaller (四号 → 小四 → 五号),
+  then narrower cell margins, then a landscape section of its own (the type area turned);
   header rows repeated on every page (`w:tblHeader`), in 表头 (黑体, 4号, centred), merged
   where the template's two-line header says so (`w:gridSpan` across, `w:vMerge` down);
   body rows in 表格文字 (仿宋, 4号 = 14 pt, single line spacing, off the page's line grid,
@@ -21,7 +24,10 @@ a 10,000-row table fast. A chart becomes a picture paragraph (style 图) and its
 
 from __future__ import annotations
 
+import copy
+import itertools
 import re
+from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from docx.document import Document as DocumentObject
@@ -32,6 +38,7 @@ from lxml import etree
 from drafter.data.figures import MARKED, FigureRegistry, strip_marks
 from drafter.text.blocks import TableBlock
 from drafter.word.gongwen import StyleSettings, text_width
+from drafter.word.titles import word_edges_many
 
 TABLE_SIZE = 14.0  # 4号: table text, header and unit line
 TITLE_STYLE, UNIT_STYLE, HEADER_STYLE, TEXT_STYLE = "表题", "表格单位", "表头", "表格文字"
@@ -45,6 +52,7 @@ _IDS = {
     CAPTION_STYLE: "DrafterCaption",
 }
 _CELL_MARGIN = 80  # twips, left and right inside each cell
+_NARROW_MARGIN = 30  # the same for a table that does not fit otherwise
 _ROW_HEIGHT = '<w:trHeight w:val="454" w:hRule="atLeast"/>'  # 8 mm at least: a 4号 line with air around it
 _BORDER = '<w:{0} w:val="single" w:sz="4" w:space="0" w:color="000000"/>'
 _NUMERIC = re.compile(r"^[-+]?\d[\d,]*(?:\.\d+)?(?:%|万余|万|余|亿|万元|元)?$")
@@ -139,25 +147,95 @@ def _header_groups(header: list[list[str]]) -> list[list[dict]]:
     return rows
 
 
-def column_widths(table: TableBlock, total: int) -> list[int]:
-    """Twips per column, summing to `total`: in proportion to each column's longest text
-    (header cells of one column, body cells up to 16 characters), at least two characters."""
+# Table type one step smaller each time the columns do not fit: 四号, 小四, 五号 (GB/T 9704 sizes).
+TABLE_SIZES = (14.0, 12.0, 10.5)
+_HEADER_CAP, _TEXT_CAP, _TEXT_MIN = 8.0, 16.0, 4.0  # characters
+
+
+@dataclass(frozen=True)
+class TableFit:
+    """How a table is set: column widths (twips), type size (pt), and whether on a landscape page."""
+
+    widths: list[int]
+    size: float
+    landscape: bool = False
+    margin: int = 80  # twips, left and right inside each cell
+
+
+def _is_number(text: str) -> bool:
+    return bool(_NUMERIC.match(text.replace(" ", "")))
+
+
+def _longest_word(text: str) -> float:
+    """The widest piece a header may not be broken inside (its words, jieba's word list)."""
+    from drafter.word.titles import word_edges
+
+    if not text:
+        return 0.0
+    edges = sorted(word_edges(text) | {0, len(text)})
+    return max(text_width(text[a:b]) for a, b in itertools.pairwise(edges))
+
+
+def _column_needs(table: TableBlock) -> tuple[list[float], list[float]]:
+    """Per column, in characters: the least width (numbers whole, header words whole) and the
+    width wanted (header on one line up to 8 characters, text up to 16)."""
     n = table.width
-    char = round(TABLE_SIZE * 20)
-    need = [2.0] * n
+    least, want = [2.0] * n, [2.0] * n
+    word_edges_many([strip_marks(text).strip() for cells in table.header for text in cells])  # one pass
     for cells in table.header:
         for c, text in enumerate(cells):
-            need[c] = max(need[c], min(text_width(strip_marks(text)), 8.0))
+            plain = strip_marks(text).strip()
+            # A header breaks only between words, with a character of air (header_lines).
+            least[c] = max(least[c], (_longest_word(plain) if len(plain) > 2 else text_width(plain)) + 1.0)
+            want[c] = max(want[c], min(text_width(plain), _HEADER_CAP))
     for row in table.rows:
         for c, text in enumerate(row):
-            plain = strip_marks(text)
-            if len(plain) > need[c]:  # a text is never wider than its length: most cells need no measuring
-                need[c] = max(need[c], min(text_width(plain), 16.0))
-    want = [w * char + 2 * _CELL_MARGIN for w in need]
-    scale = total / sum(want)
-    widths = [int(w * scale) for w in want]
-    widths[-1] += total - sum(widths)
-    return widths
+            plain = strip_marks(text).strip()
+            width = text_width(plain)
+            if _is_number(plain) or len(plain) <= 2:
+                least[c] = max(least[c], width + 0.5)  # a number never wraps; half a character of air
+            else:
+                least[c] = max(least[c], min(width, _TEXT_MIN))
+            want[c] = max(want[c], min(width + 0.5, _TEXT_CAP))
+    return least, [max(a, b) for a, b in zip(least, want, strict=True)]
+
+
+def _widths_at(
+    least: list[float], want: list[float], size: float, total: int, margin: int = _CELL_MARGIN
+) -> list[int] | None:
+    """Twips per column summing to `total` at type `size`, or None if the least widths do not fit."""
+    char = size * 20
+    lo = [w * char + 2 * margin for w in least]
+    hi = [w * char + 2 * margin for w in want]
+    if sum(lo) > total:
+        return None
+    spare, room = total - sum(lo), sum(hi) - sum(lo)
+    if room >= spare:  # between the least and the wanted widths, in proportion to what each wants more
+        widths = [a + (b - a) * spare / room if room else a for a, b in zip(lo, hi, strict=True)]
+    else:  # everything wanted fits: the rest in proportion to the wanted widths
+        widths = [b + b * (spare - room) / sum(hi) for b in hi]
+    out = [int(w) for w in widths]
+    out[-1] += total - sum(out)
+    return out
+
+
+def fit_table(table: TableBlock, settings: StyleSettings) -> TableFit:
+    """Widths from each column's widest content; a wide table takes type one step smaller
+    (四号 → 小四 → 五号), then a landscape page (the type area turned: 225 mm wide)."""
+    least, want = _column_needs(table)
+    # Portrait in 四号, 小四, 五号; then 五号 with narrow cell margins; then the same turned.
+    steps = [(size, _CELL_MARGIN) for size in TABLE_SIZES] + [(TABLE_SIZES[-1], _NARROW_MARGIN)]
+    for landscape, total in ((False, settings.type_width), (True, settings.type_height)):
+        for size, margin in steps:
+            widths = _widths_at(least, want, size, total, margin)
+            if widths is not None:
+                return TableFit(widths, size, landscape, margin)
+    # Wider than a landscape page even so: as wanted, squeezed (numbers may wrap).
+    char = TABLE_SIZES[-1] * 20
+    hi = [w * char + 2 * _NARROW_MARGIN for w in want]
+    out = [int(w * settings.type_height / sum(hi)) for w in hi]
+    out[-1] += settings.type_height - sum(out)
+    return TableFit(out, TABLE_SIZES[-1], True, _NARROW_MARGIN)
 
 
 def _cell_align(table: TableBlock, registry: FigureRegistry, row: int, column: int, text: str) -> str:
@@ -186,6 +264,14 @@ class CellWriter:
         self.registry = registry
         self.bookmark = bookmark_base
         self.count = 0
+        self.size = TABLE_SIZE  # the type size of the table being written
+
+    def _size(self) -> str:
+        """The run's size where the table took a smaller type than its styles' 四号."""
+        if self.size == TABLE_SIZE:
+            return ""
+        half_points = round(self.size * 2)
+        return f'<w:sz w:val="{half_points}"/><w:szCs w:val="{half_points}"/>'
 
     def runs(self, text: str) -> str:
         from drafter.word.oxml import figure_alias, figure_bookmark, figure_tag
@@ -193,30 +279,57 @@ class CellWriter:
         out, pos = [], 0
         for m in MARKED.finditer(text):
             if m.start() > pos:
-                out.append(_run(text[pos : m.start()]))
+                out.append(_run(text[pos : m.start()], self._size()))
             occ_id = self.registry.current_id(m.group(1))
             occ = self.registry.occurrences.get(occ_id)
             if occ is None:
-                out.append(_run(m.group(2)))
+                out.append(_run(m.group(2), self._size()))
             else:
                 self.count += 1
                 self.bookmark += 1
-                highlight = '<w:rPr><w:highlight w:val="yellow"/></w:rPr>' if occ.placeholder else ""
+                highlight = '<w:highlight w:val="yellow"/>' if occ.placeholder else ""
+                run_pr = f"<w:rPr>{self._size()}{highlight}</w:rPr>" if highlight or self._size() else ""
                 out.append(
-                    f'<w:sdt><w:sdtPr>{highlight}<w:alias w:val="{_attr(figure_alias(occ.description, occ_id))}"/>'
+                    f'<w:sdt><w:sdtPr>{f"<w:rPr>{highlight}</w:rPr>" if highlight else ""}<w:alias w:val="{_attr(figure_alias(occ.description, occ_id))}"/>'
                     f'<w:tag w:val="{_attr(figure_tag(occ_id, occ.ref))}"/><w:id w:val="{TABLE_SDT_BASE + self.count}"/>'
                     f'</w:sdtPr><w:sdtContent><w:bookmarkStart w:id="{self.bookmark}" '
-                    f'w:name="{figure_bookmark(occ_id)}"/><w:r>{highlight}<w:t xml:space="preserve">{escape(m.group(2))}'
+                    f'w:name="{figure_bookmark(occ_id)}"/><w:r>{run_pr}<w:t xml:space="preserve">{escape(m.group(2))}'
                     f'</w:t></w:r><w:bookmarkEnd w:id="{self.bookmark}"/></w:sdtContent></w:sdt>'
                 )
             pos = m.end()
         if pos < len(text):
-            out.append(_run(text[pos:]))
+            out.append(_run(text[pos:], self._size()))
         return "".join(out)
 
 
-def _run(text: str) -> str:
-    return f'<w:r><w:t xml:space="preserve">{escape(text)}</w:t></w:r>' if text else ""
+def _run(text: str, size: str = "") -> str:
+    """A run of `text`; a newline in it (a header broken between words) as a line break."""
+    run_pr = f"<w:rPr>{size}</w:rPr>" if size else ""
+    body = "<w:br/>".join(f'<w:t xml:space="preserve">{escape(line)}</w:t>' for line in text.split("\n"))
+    return f"<w:r>{run_pr}{body}</w:r>" if text else ""
+
+
+def header_lines(text: str, room: float) -> str:
+    """A header too wide for its column (`room` characters) broken between words into the
+    fewest lines, as even as may be; the lines joined by newlines."""
+    from drafter.word.titles import word_edges
+
+    if text_width(text) <= room or MARKED.search(text) or "\n" in text:
+        return text
+    edges = sorted(word_edges(text) - {0, len(text)})
+    for count in range(1, min(3, len(edges)) + 1):
+        fitting = []
+        for cuts in itertools.combinations(edges, count):
+            bounds = (0, *cuts, len(text))
+            widest = max(text_width(text[a:b]) for a, b in itertools.pairwise(bounds))
+            if widest <= room:
+                fitting.append((widest, bounds))
+        if fitting:
+            bounds = min(fitting)[1]
+            break
+    else:
+        return text
+    return "\n".join(text[a:b] for a, b in itertools.pairwise(bounds))
 
 
 def _tc(
@@ -238,16 +351,22 @@ def _tc(
 
 
 def table_xml(
-    table: TableBlock, registry: FigureRegistry, styles: dict[str, str], settings: StyleSettings, cells: CellWriter
+    table: TableBlock,
+    registry: FigureRegistry,
+    styles: dict[str, str],
+    settings: StyleSettings,
+    cells: CellWriter,
+    fit: TableFit | None = None,
 ) -> str:
     """The `w:tbl` of a table, as one string (parsed once: a 10,000-row table stays fast)."""
-    total = settings.type_width
-    widths = column_widths(table, total)
+    fit = fit or fit_table(table, settings)
+    widths, total = fit.widths, sum(fit.widths)
+    cells.size = fit.size
     borders = "".join(_BORDER.format(side) for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
     parts = [
         f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblW w:w="{total}" w:type="dxa"/><w:jc w:val="center"/>'
         f'<w:tblBorders>{borders}</w:tblBorders><w:tblLayout w:type="fixed"/>'
-        f'<w:tblCellMar><w:left w:w="{_CELL_MARGIN}" w:type="dxa"/><w:right w:w="{_CELL_MARGIN}" w:type="dxa"/>'
+        f'<w:tblCellMar><w:left w:w="{fit.margin}" w:type="dxa"/><w:right w:w="{fit.margin}" w:type="dxa"/>'
         f'</w:tblCellMar><w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" w:lastColumn="0" '
         f'w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>',
         "".join(f'<w:gridCol w:w="{w}"/>' for w in widths),
@@ -258,7 +377,9 @@ def table_xml(
         parts.append(f"<w:tr><w:trPr><w:cantSplit/>{_ROW_HEIGHT}<w:tblHeader/></w:trPr>")
         for g in groups:
             width = sum(widths[g["col"] : g["col"] + g["span"]])
-            parts.append(_tc(cells, width, header_style, g["text"], "center", g["span"], g["vmerge"]))
+            room = (width - 2 * fit.margin) / (fit.size * 20) - 1.0  # a character of air: renderers differ
+            text = header_lines(g["text"], room)
+            parts.append(_tc(cells, width, header_style, text, "center", g["span"], g["vmerge"]))
         parts.append("</w:tr>")
     for r, row in enumerate(table.rows):
         parts.append(f"<w:tr><w:trPr><w:cantSplit/>{_ROW_HEIGHT}</w:trPr>")
@@ -304,9 +425,66 @@ def build_tables(
     ids = [int(b.get(qn("w:id"))) for b in body.iter(qn("w:bookmarkStart")) if (b.get(qn("w:id")) or "").isdigit()]
     cells = CellWriter(registry, max(ids, default=0) + 1_000_000)
     for placeholder, table in pending:
-        tbl = etree.fromstring(table_xml(table, registry, styles, settings, cells).encode("utf-8"), parser=_PARSER)
+        fit = fit_table(table, settings)
+        xml = table_xml(table, registry, styles, settings, cells, fit)
+        tbl = etree.fromstring(xml.encode("utf-8"), parser=_PARSER)
         placeholder.addprevious(tbl)
         placeholder.getparent().remove(placeholder)
+        if fit.landscape:
+            _turn_to_landscape(tbl, body)
+
+
+def _section_break(sect: etree._Element, *, landscape: bool) -> etree._Element:
+    """An empty paragraph ending a section like `sect` (the body's), turned if `landscape`: the
+    type area keeps its 156 × 225 mm, its long side across."""
+    sect = copy.deepcopy(sect)
+    for el in sect.findall(qn("w:type")):
+        sect.remove(el)
+    kind = etree.Element(qn("w:type"))
+    kind.set(qn("w:val"), "nextPage")
+    refs = len(sect.findall(qn("w:headerReference"))) + len(sect.findall(qn("w:footerReference")))
+    sect.insert(refs, kind)
+    if landscape:
+        size, margins = sect.find(qn("w:pgSz")), sect.find(qn("w:pgMar"))
+        w, h = size.get(qn("w:w")), size.get(qn("w:h"))
+        size.set(qn("w:w"), h)
+        size.set(qn("w:h"), w)
+        size.set(qn("w:orient"), "landscape")
+        top, right, bottom, left = (margins.get(qn(f"w:{k}")) for k in ("top", "right", "bottom", "left"))
+        # Turned a quarter: the page's top edge was its left (订口), its left its bottom edge.
+        margins.set(qn("w:top"), left)
+        margins.set(qn("w:right"), top)
+        margins.set(qn("w:bottom"), right)
+        margins.set(qn("w:left"), bottom)
+    p = etree.Element(qn("w:p"))
+    ppr = etree.SubElement(p, qn("w:pPr"))
+    ppr.append(sect)
+    return p
+
+
+def _turn_to_landscape(tbl: etree._Element, body: etree._Element) -> None:
+    """Set `tbl` with its title and unit lines on landscape pages of a section of their own."""
+    sect = body.find(qn("w:sectPr"))
+    if sect is None:
+        return
+    first = tbl
+    while (
+        (prev := first.getprevious()) is not None
+        and prev.tag == qn("w:p")
+        and _style_of(prev)
+        in (
+            _IDS[TITLE_STYLE],
+            _IDS[UNIT_STYLE],
+        )
+    ):
+        first = prev
+    first.addprevious(_section_break(sect, landscape=False))
+    tbl.addnext(_section_break(sect, landscape=True))
+
+
+def _style_of(p: etree._Element) -> str | None:
+    style = p.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
+    return None if style is None else style.get(qn("w:val"))
 
 
 def _oxml_parser() -> etree.XMLParser:

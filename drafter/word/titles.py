@@ -4,6 +4,8 @@ rule for names of places and offices, 梯形 or 菱形."""
 
 from __future__ import annotations
 
+import functools
+import importlib.resources
 import itertools
 import math
 import re
@@ -136,6 +138,55 @@ _OPENING = "（《“‘〈【「(["
 _CLOSING = "，。、；：？！）》”’〉】」),.;:?!%"
 
 
+@functools.cache
+def _dictionary() -> str:
+    """jieba's word list, `word frequency tag` a line: read once a process, only when a title breaks."""
+    return (importlib.resources.files("jieba") / "dict.txt").read_text(encoding="utf-8")
+
+
+_EDGES: dict[str, frozenset[int]] = {}  # texts already segmented in this process
+
+
+def word_edges(text: str) -> set[int]:
+    """Offsets where a word of `text` starts or ends: the most probable segmentation by jieba's
+    word frequencies (jieba's own rule), over the words that begin with one of the text's characters."""
+    return set(word_edges_many([text])[0])
+
+
+def word_edges_many(texts: list[str]) -> list[frozenset[int]]:
+    """`word_edges` of several texts with one pass over the word list (a table's headers)."""
+    todo = [t for t in dict.fromkeys(texts) if t not in _EDGES]
+    if todo:
+        chars = "".join(sorted({ch for t in todo for ch in t if _is_cjk(ch)}))
+        freqs: dict[str, int] = {}
+        if chars:
+            pattern = re.compile(rf"^([{re.escape(chars)}][^ \n]{{0,7}}) (\d+)", re.MULTILINE)
+            wanted = set(todo)
+            freqs = {w: int(f) for w, f in pattern.findall(_dictionary()) if any(w in t for t in wanted)}
+        if len(_EDGES) > 10_000:
+            _EDGES.clear()
+        for t in todo:
+            _EDGES[t] = frozenset(_segment(t, freqs))
+    return [_EDGES[t] for t in texts]
+
+
+def _segment(text: str, freqs: dict[str, int]) -> set[int]:
+    if not any(_is_cjk(ch) for ch in text):
+        return set(range(len(text) + 1))
+    total = 60101967  # the sum of the list's frequencies, as jieba takes it
+    n = len(text)
+    best: list[tuple[float, int]] = [(0.0, 0)] * (n + 1)  # (log probability of text[i:], end of first word)
+    for i in range(n - 1, -1, -1):
+        options = [(math.log(freqs.get(text[i:j], 0) or 1) - math.log(total) + best[j][0], j)
+                   for j in range(i + 1, min(n, i + 8) + 1) if j == i + 1 or text[i:j] in freqs]  # fmt: skip
+        best[i] = max(options)
+    edges, i = {0}, 0
+    while i < n:
+        i = best[i][1]
+        edges.add(i)
+    return edges
+
+
 def _is_cjk(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff"
 
@@ -152,6 +203,11 @@ def _break_costs(text: str) -> list[float]:
             edge[m.start()] = edge[m.end()] = True
             for i in range(m.start() + 1, m.end()):
                 inside[i] = True
+    # Inside a word of the general word list: as inside a known word.
+    segmented = word_edges(text)
+    for i in range(1, n):
+        if i not in segmented and _is_cjk(text[i - 1]) and _is_cjk(text[i]):
+            inside[i] = True
     # A period label (2025年第二季度, 2025年上半年, 2025年3月) is never split.
     label = [False] * (n + 1)
     for m in _PERIOD_LABEL.finditer(text):
@@ -165,6 +221,8 @@ def _break_costs(text: str) -> list[float]:
         elif ch in "》”’）〉" and depth:
             depth -= 1
         quoted[i + 1] = depth > 0
+    # The issuing office before 关于 is one name: a break inside it costs more.
+    office_end = text.find("关于")
     for i in range(1, n):
         prev, ch = text[i - 1], text[i]
         c = 3.0
@@ -175,7 +233,7 @@ def _break_costs(text: str) -> list[float]:
         if text.startswith("关于", i):
             c = 0.0
         elif text.endswith("关于", 0, i):
-            c = 6.0  # 关于 leads what follows it
+            c = math.inf  # 关于 leads what follows it: never at a line end
         elif text.startswith("的", i):
             c = min(c, 2.0)
         elif prev == "的":
@@ -190,6 +248,8 @@ def _break_costs(text: str) -> list[float]:
             c = min(c, 1.0)
         if quoted[i]:
             c += 5.0
+        if 0 < i < office_end:
+            c += 8.0
         if ch in _CLOSING or prev in _OPENING:
             c = math.inf
         # Digits, Latin words and a number with its unit stay together.
@@ -208,16 +268,18 @@ def _shape_cost(widths: list[float]) -> float:
     mean = sum(widths) / len(widths)
     cost = 0.5 * sum(abs(w - mean) for w in widths)
     if len(widths) == 2:
-        if widths[0] > widths[1] + 0.5:
-            cost += 2.0
+        if widths[0] > widths[1] + 0.5:  # 倒梯形: avoided unless nothing else keeps the words whole
+            cost += 6.0 + 2.0 * (widths[0] - widths[1])
     else:
         growing = all(a <= b + 0.5 for a, b in itertools.pairwise(widths))
         peak = widths.index(max(widths))
-        diamond = all(a <= b + 0.5 for a, b in itertools.pairwise(widths[: peak + 1])) and all(
-            a + 0.5 >= b for a, b in itertools.pairwise(widths[peak:])
+        diamond = (
+            peak > 0
+            and all(a <= b + 0.5 for a, b in itertools.pairwise(widths[: peak + 1]))
+            and all(a + 0.5 >= b for a, b in itertools.pairwise(widths[peak:]))
         )
         if not (growing or diamond):
-            cost += 2.0
+            cost += 6.0
     return cost
 
 
