@@ -30,9 +30,11 @@ class YearType(click.ParamType):
     def convert(self, value, param, ctx):
         if isinstance(value, int):
             return value
+        from drafter.project.period import MAX_YEAR, MIN_YEAR
+
         text = str(value).strip()
-        if not (text.isdigit() and len(text) == 4 and 1900 <= int(text) <= 2999):
-            self.fail(f"“{value}”不是有效的年份，请写四位数字，如 2025", param, ctx)
+        if not (text.isdigit() and len(text) == 4 and MIN_YEAR <= int(text) <= MAX_YEAR):
+            self.fail(f"“{value}”不是有效的年份，请写 {MIN_YEAR}–{MAX_YEAR} 之间的四位数字，如 2025", param, ctx)
         return int(text)
 
 

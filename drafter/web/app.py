@@ -29,6 +29,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from drafter.errors import DrafterError
 from drafter.web.jobs import Workspace
 from drafter.web.security import FORM_OVERHEAD, BodyLimit, BodyTooLarge, HostGuard, SecurityHeaders
 from drafter.web.state import LOOPBACK_HOSTS, Settings, WebState
@@ -88,6 +89,7 @@ def create_app(
         exception_handlers={
             HTTPException: errors.http_error,
             BodyTooLarge: errors.too_large,
+            DrafterError: errors.input_error,
             Exception: errors.server_error,
         },
     )

@@ -8,8 +8,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from drafter.errors import DrafterError
 from drafter.web import pages
-from drafter.web.state import page, state
+from drafter.web.state import error_page, page, state
 
 log = logging.getLogger("drafter.web")
 
@@ -29,6 +30,13 @@ async def http_error(request: Request, exc: Exception) -> Response:
         message=detail or DETAILS.get(exc.status_code, "请求无法处理。"),
         hint=None,
     )
+
+
+async def input_error(request: Request, exc: Exception) -> Response:
+    """A library's DrafterError that a view did not answer itself (a period out of range in a
+    draft's manifest, say): its message, as the CLI would print it, with 400."""
+    assert isinstance(exc, DrafterError)
+    return error_page(request, "", "无法完成请求", exc)
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
