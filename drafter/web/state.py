@@ -94,7 +94,14 @@ def error_page(
     request: Request, active: str, heading: str, error: DrafterError, status_code: int = 400
 ) -> HTMLResponse:
     return page(
-        request, "error.html", active, status_code=status_code, heading=heading, message=error.message, hint=error.hint
+        request,
+        "error.html",
+        active,
+        status_code=status_code,
+        heading=heading,
+        message=error.message,
+        cause=error.cause,
+        hint=error.hint,
     )
 
 
