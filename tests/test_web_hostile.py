@@ -184,3 +184,19 @@ def test_a_post_with_a_foreign_or_null_origin_is_refused(client, origin):
         ).status_code
         == 303
     )
+
+
+def test_the_server_log_masks_a_password_in_an_unexpected_error(client, monkeypatch, caplog):
+    from drafter.masking import remember
+    from drafter.review import listing
+
+    remember("postgresql+psycopg://report:Lg9%40Wq2Zx@10.0.0.5/office")
+
+    def boom(*a, **k):
+        raise RuntimeError("connection to 'postgresql://report:Lg9@Wq2Zx@10.0.0.5' failed: Lg9%40Wq2Zx")
+
+    monkeypatch.setattr(listing, "list_figures", boom)
+    r = client.get("/figures")
+    assert r.status_code == 500
+    assert "RuntimeError" in caplog.text and "10.0.0.5" in caplog.text  # the traceback is logged…
+    assert "Lg9@" not in caplog.text and "Wq2Z" not in caplog.text  # …its password is not

@@ -31,7 +31,7 @@ from starlette.staticfiles import StaticFiles
 
 from drafter.errors import DrafterError
 from drafter.web.jobs import Workspace
-from drafter.web.security import FORM_OVERHEAD, BodyLimit, BodyTooLarge, HostGuard, SecurityHeaders
+from drafter.web.security import FORM_OVERHEAD, BodyLimit, BodyTooLarge, HostGuard, SecurityHeaders, scrub_server_log
 from drafter.web.state import LOOPBACK_HOSTS, Settings, WebState
 from drafter.web.uploads import MAX_UPLOAD, UploadLimits
 from drafter.web.views import build, check, errors, figures, files, preview
@@ -70,6 +70,7 @@ def create_app(
     names `allowed_hosts` (explicit names; a wildcard is refused)."""
     settings = Settings(Path(config).resolve(), max_upload, tuple(allowed_hosts), workspace, worker or WorkerLimits())
     web = WebState(settings, Workspace(settings.config, workspace), UploadLimits(max_bytes=max_upload))
+    scrub_server_log()
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

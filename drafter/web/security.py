@@ -4,6 +4,7 @@
   (no `*`): a page elsewhere that rebinds its DNS name to this server is refused;
 - `BodyLimit`: a request body is cut off at the upload limit while it arrives;
 - `SecurityHeaders`: CSP and friends on every answer;
+- `ScrubSecrets`: the server's log with known passwords masked;
 - `verified_form`: a POSTed form is read only when its CSRF token matches the cookie
   (double submit, SameSite=Strict) and its Origin, when the browser sends one, is this
   server; `Origin: null` (a sandboxed frame, a file: page, a redirect) is refused too.
@@ -12,6 +13,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 import urllib.parse
 from typing import Any
 
@@ -20,6 +22,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from drafter.masking import scrub_known
 
 CSRF_COOKIE = "drafter_csrf"
 CSRF_FIELD = "csrf_token"
@@ -156,3 +160,23 @@ def check_origin(request: Request) -> None:
     host = urllib.parse.urlsplit(origin).netloc if origin != "null" else ""
     if not host or host.lower() != request.headers.get("host", "").lower():
         raise HTTPException(403, "请求来自其他网站，已拒绝。")
+
+
+class ScrubSecrets(logging.Filter):
+    """The server's log lines and tracebacks with every known secret masked: a driver's
+    message in an unexpected error may quote a connection string."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = scrub_known(record.getMessage()), ()
+        if record.exc_info:
+            record.exc_text = scrub_known(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        return True
+
+
+def scrub_server_log() -> None:
+    """Install `ScrubSecrets` on drafter's web logger and uvicorn's, once."""
+    for name in ("drafter.web", "uvicorn", "uvicorn.error", "uvicorn.access"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, ScrubSecrets) for f in logger.filters):
+            logger.addFilter(ScrubSecrets())
