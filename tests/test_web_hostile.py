@@ -160,7 +160,19 @@ def test_a_rebinding_host_header_is_refused_on_every_page(sample_project, tmp_pa
     with TestClient(app, base_url="http://report.example.cn:8000", raise_server_exceptions=False) as c:
         assert c.get("/").status_code == 200
         assert c.get("/", headers={"host": "10.0.0.5:8000"}).status_code == 200
-        for host in ("evil.com", "evil.com:8000", "report.example.cn.evil.com", "", "REPORT.example.cn@evil.com"):
+        hosts = (
+            "evil.com",
+            "evil.com:8000",
+            "report.example.cn.evil.com",
+            "",
+            "REPORT.example.cn@evil.com",
+            "report.example.cn:8000@evil.com",
+            "report.example.cn:x",
+            "report.example.cn.",
+            "10.0.0.5:80:80",
+            "[10.0.0.5]",
+        )
+        for host in hosts:
             for path in ("/", "/figures", "/check", "/static/app.js"):
                 assert c.get(path, headers={"host": host}).status_code == 400, (host, path)
 

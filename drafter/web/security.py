@@ -109,11 +109,14 @@ class SecurityHeaders:
 
 
 def host_name(header: str) -> str:
-    """The name of a Host header without its port, lower case: `[::1]:8000` → `[::1]`."""
+    """The name of a Host header without its port, lower case: `[::1]:8000` → `[::1]`. A port
+    that is not digits is kept, so that `localhost:80@evil.com` matches no allowed name."""
     header = header.strip().lower()
-    if header.startswith("["):
-        return header.split("]", 1)[0] + "]"
-    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+    if header.startswith("[") and "]" in header:
+        name, _, rest = header.partition("]")
+        return name + "]" if rest == "" or (rest[:1] == ":" and rest[1:].isdigit()) else header
+    name, sep, port = header.rpartition(":")
+    return name if sep and port.isdigit() and ":" not in name else header
 
 
 class HostGuard:
