@@ -215,3 +215,20 @@ def test_the_server_log_masks_a_password_in_an_unexpected_error(client, monkeypa
     assert r.status_code == 500
     assert "RuntimeError" in caplog.text and "10.0.0.5" in caplog.text  # the traceback is logged…
     assert "Lg9@" not in caplog.text and "Wq2Z" not in caplog.text  # …its password is not
+
+
+def test_a_check_past_the_workers_memory_says_so_and_the_server_stays(sample_project, sample_draft, tmp_path):
+    """With the worker held to 256 MB, the file of four 1 MiB parts (which passes the inspection)
+    cannot be opened: the uploader is told it is the memory limit; the server is unchanged."""
+    heavy = many_parts_docx(sample_draft, tmp_path / "heavy.docx", parts=4)
+    app = create_app(
+        sample_project,
+        allowed_hosts=("testserver",),
+        workspace=private_dir(tmp_path),
+        worker=WorkerLimits(memory=256 * MIB),
+    )
+    with TestClient(app, raise_server_exceptions=False) as c:
+        before = rss()
+        r = upload(c, "heavy.docx", heavy.read_bytes())
+        assert r.status_code == 400 and "内存超过上限（256 MB）" in r.text, r.text[-1500:]
+        assert rss() - before < 100 * MIB

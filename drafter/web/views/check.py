@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lxml import etree
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
@@ -105,6 +106,10 @@ def check_in_worker(
         annotated = annotate(report, out_dir / "annotated.docx")
         view = view_of_file(draft, config=load_config(config), report=report)
     except DraftError as exc:
+        # Every part parsed in the inspection; a parse that fails now (lxml says "unknown error"
+        # when it cannot allocate) is the worker's memory limit, not a broken file.
+        if isinstance(exc.__cause__, (MemoryError, etree.XMLSyntaxError)):
+            raise MemoryError from exc
         exc.path = None  # the private temporary name means nothing to the uploader
         exc.message = exc.message if exc.message.startswith("“") else f"“{name}”{exc.message}"
         raise
