@@ -79,12 +79,16 @@ def unencoded_password(url: str) -> bool:
 
 
 def without_userinfo(url: str) -> str:
-    """`url` with everything between its scheme and its last `@` replaced by ***."""
+    """`url` with its password replaced by ***: the user name is kept when it is plain (it
+    ends at the first `:`, so no part of a password can be in it); otherwise everything
+    between the scheme and the last `@` is replaced."""
     found = _userinfo(url)
     if found is None:
         return _SECRET_QUERY.sub(r"\1***", url)
-    scheme, _, rest = found
-    return _SECRET_QUERY.sub(r"\1***", f"{scheme}***@{rest}")
+    scheme, userinfo, rest = found
+    user, colon, _ = userinfo.partition(":")
+    shown = f"{user}:***" if colon and user and not _RESERVED.search(user) else "***"
+    return _SECRET_QUERY.sub(r"\1***", f"{scheme}{shown}@{rest}")
 
 
 def with_password(url: str, password: str) -> str:

@@ -44,7 +44,7 @@ def test_a_single_slash_url_from_an_environment_variable_is_masked(tmp_path, com
     config = _project(tmp_path / "p", "postgresql+psycopg:/report:${PGPW}@127.0.0.1:5432/enforce")
     result = CliRunner().invoke(main, [*debug, command, "-c", str(config)], env={"PGPW": PASSWORD})
     assert result.exit_code in (1, 2), result.output
-    assert "URL 无法解析" in result.output and "***@127.0.0.1" in result.output
+    assert "URL 无法解析" in result.output and ":***@127.0.0.1" in result.output
     assert PASSWORD not in result.output
 
 
