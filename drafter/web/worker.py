@@ -98,7 +98,8 @@ def _child(send: Any, limits: WorkerLimits, function: Callable[..., Any], args: 
     try:
         answer: tuple[Any, ...] = ("ok", function(*args))
     except DrafterError as exc:
-        answer = ("error", type(exc).__name__, exc.message, exc.cause, exc.hint, exc.context)
+        path = str(exc.path) if exc.path is not None else None
+        answer = ("error", type(exc).__name__, exc.message, exc.cause, exc.hint, exc.context, path, exc.line)
     except MemoryError:
         answer = ("memory",)
     except BaseException:
@@ -117,7 +118,7 @@ def _unpack(answer: tuple[Any, ...], limits: WorkerLimits, name: str) -> Any:
     if kind == "error":
         cls = getattr(errors, answer[1], None)
         cls = cls if isinstance(cls, type) and issubclass(cls, DrafterError) else DraftError
-        raise cls(answer[2], cause=answer[3], hint=answer[4], context=answer[5])
+        raise cls(answer[2], cause=answer[3], hint=answer[4], context=answer[5], path=answer[6], line=answer[7])
     if kind == "memory":
         raise _too_big(name, limits)
     log.error("upload worker failed:\n%s", answer[1])
