@@ -62,8 +62,8 @@ _SCHEME = re.compile(r"^\s*([A-Za-z][\w+.-]*:/*)")
 def _userinfo(url: str) -> tuple[str, str, str] | None:
     """(scheme with its slashes, user info, what follows the last `@`), or None without one."""
     scheme = _SCHEME.match(url)
-    if not scheme or "@" not in url[scheme.end() :]:
-        return None
+    if not scheme or "@" not in url[scheme.end() :] or "///" in scheme.group(1):
+        return None  # no user part; three slashes start a path (sqlite:///data/a@b.db)
     userinfo, _, rest = url[scheme.end() :].rpartition("@")
     return scheme.group(1), userinfo, rest
 

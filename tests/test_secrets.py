@@ -273,3 +273,29 @@ def test_a_planted_password_is_in_no_output(tmp_path, password, how, caplog):
     outputs += pages + [caplog.text]
     for output in outputs:
         assert not leaked(output, password), leaked(output, password)
+
+
+@pytest.mark.parametrize(
+    "url,refused",
+    [
+        ("postgresql://u:pa#ss@h/db", True),
+        ("postgresql://u:pa ss@h/db", True),
+        ("postgresql://u:pa%zzss@h/db", True),
+        ("postgresql://u:a:b@h/db", True),
+        ("postgresql://u:a/b@h/db", True),
+        ("postgresql://u:a?b@h/db", True),
+        ("postgresql://pa@ss@h/db", True),
+        ("postgresql://u:pa%40ss@h/db", False),
+        ("postgresql://u@h/db?application_name=a%40b", False),
+        ("mysql+pymysql://u:%E5%AF%86@h/db", False),
+        ("postgresql://u:密码@h/db", False),  # nothing to mistake for the host
+        ("sqlite:////tmp/a@b.db", False),  # a path, no user part
+        ("sqlite:///data/a@b.db", False),
+    ],
+)
+def test_which_urls_have_a_password_not_percent_encoded(url, refused):
+    from drafter.masking import masked_url, unencoded_password
+
+    assert unencoded_password(url) is refused
+    if refused:
+        assert "pa" not in masked_url(url).split("@")[0][len("postgresql://") :]

@@ -328,7 +328,7 @@ def _check_url(name: str, source: SourceSettings, config: Config) -> None:
             f"数据源“{name}”的 URL 中，密码（或用户名）含有须百分号编码的字符：{without_userinfo(url)}",
             path=config.path,
             line=config.line("sources", name, "url"),
-            cause="“://”与最后一个“@”之间的用户名和密码中有 @ / : ? # % 或空格，无法确定密码在哪里结束",
+            cause="“://”与最后一个“@”之间的用户名和密码中有 @ / : ? # % 或空格，无法确定密码在哪里结束（URL 的查询参数中有 @ 时也须写成 %40）",
             hint=PASSWORD_HINT,
         )
     try:
