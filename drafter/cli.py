@@ -40,9 +40,11 @@ class YearType(click.ParamType):
     def convert(self, value, param, ctx):
         if isinstance(value, int):
             return value
+        from drafter.project.period import MAX_YEAR, MIN_YEAR
+
         text = str(value).strip()
-        if not (text.isdigit() and len(text) == 4 and 1900 <= int(text) <= 2999):
-            self.fail(f"“{value}”不是有效的年份，请写四位数字，如 2025", param, ctx)
+        if not (text.isdigit() and len(text) == 4 and MIN_YEAR <= int(text) <= MAX_YEAR):
+            self.fail(f"“{value}”不是有效的年份，请写 {MIN_YEAR}–{MAX_YEAR} 之间的四位数字，如 2025", param, ctx)
         return int(text)
 
 
@@ -828,14 +830,20 @@ def init(
     help="监听地址。缺省只允许本机访问；改成其他地址时，同一网络中的电脑都能打开（会有警告）。",
 )
 @click.option("--port", "-p", type=click.IntRange(1, 65535), default=8000, show_default=True, help="端口。")
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    help="监听其他地址时，浏览器访问本服务所用的主机名或 IP 地址（可写多次；不接受通配符）。",
+)
 @handle_errors
-def serve(config_path: Path, host: str, port: int) -> None:
+def serve(config_path: Path, host: str, port: int, allow_hosts: tuple[str, ...]) -> None:
     """启动本机网页界面：起草、预览（点击数字看来源）、核对编辑过的草稿、数字清单。"""
     from drafter.project.config import load_config
     from drafter.web.server import serve as run_server
 
     load_config(config_path)  # a broken config.yaml is told here, not on every page
-    run_server(config_path, host=host, port=port, echo=_err)
+    run_server(config_path, host=host, port=port, allow_hosts=allow_hosts, echo=_err)
 
 
 @main.command()

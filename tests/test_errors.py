@@ -287,7 +287,7 @@ CATALOGUE = [
         _set("config.yaml", "  year: 2025", "  year: 1850"),
         ("build",),
         2,
-        lambda p: [f"{_cfg(p)}:3", "report.year", "不小于 1900"],
+        lambda p: [f"{_cfg(p)}:3", "report.year", "不小于 1901"],
     ),
     Case(
         "config-not-utf8",

@@ -382,7 +382,12 @@ def test_names_and_hosts():
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5")
     assert exposure_warning("127.0.0.1") is None and "警告" in exposure_warning("0.0.0.0")
-    assert "localhost" in allowed_hosts("127.0.0.1") and allowed_hosts("0.0.0.0") == ("*",)
+    assert "localhost" in allowed_hosts("127.0.0.1") and "[::1]" in allowed_hosts("::1")
+    assert allowed_hosts("0.0.0.0", ["Report.example.cn", "10.0.0.5"]) == ("report.example.cn", "10.0.0.5")
+    assert allowed_hosts("192.168.1.5") == ("192.168.1.5",)  # an address of one machine is its own name
+    for names in ([], ["*"], ["*.example.cn"]):
+        with pytest.raises(ConfigError, match="--allow-host"):
+            allowed_hosts("0.0.0.0", names)
 
 
 def test_period_arguments_follow_the_library():
@@ -431,6 +436,10 @@ def test_serve_warns_when_the_host_is_not_loopback(sample_project, monkeypatch):
     monkeypatch.setattr("uvicorn.run", lambda app, **kw: calls.append(kw))
     monkeypatch.setattr(server, "check_address", lambda host, port: None)  # 8000 may be taken on this machine
     result = CliRunner().invoke(main, ["serve", "-c", str(sample_project), "--host", "0.0.0.0", "--port", "8765"])
+    assert result.exit_code == 2 and "--allow-host" in result.output and not calls  # no wildcard host
+    result = CliRunner().invoke(
+        main, ["serve", "-c", str(sample_project), "--host", "0.0.0.0", "--port", "8765", "--allow-host", "r.example"]
+    )
     assert result.exit_code == 0, result.output
     assert "警告：服务监听在 0.0.0.0" in result.output and calls[0]["host"] == "0.0.0.0" and calls[0]["port"] == 8765
     calls.clear()

@@ -95,3 +95,43 @@ def lying_zip(target: Path, size: int = 8 * 1024 * 1024, declared: int = 100) ->
             at += 4
     target.write_bytes(bytes(data))
     return target
+
+
+def many_parts_docx(
+    draft: Path,
+    target: Path,
+    parts: int = 190,
+    size: int = 1024 * 1024,
+    name: str = "word/header{}.xml",
+    content_type: str = "application/vnd.openxmlformats-officedocument.wordprocessingml.header+xml",
+    element: bytes = b"<w:p/>",
+) -> Path:
+    """The draft plus `parts` header parts of `size` bytes of `element` each, related from the
+    document, so that a reader loads them all: 1 MiB each stays just under the ratio check
+    (which starts above 1 MiB), and 190 of them stay under the 200 MiB total."""
+    ns = b'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    head = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:hdr ' + ns + b">"
+    tail = b"</w:hdr>"
+    body = element * ((size - len(head) - len(tail)) // len(element))
+    part = head + body + tail
+    out = io.BytesIO()
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/header"
+    with zipfile.ZipFile(draft) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "[Content_Types].xml":
+                overrides = "".join(
+                    f'<Override PartName="/{name.format(i)}" ContentType="{content_type}"/>' for i in range(parts)
+                )
+                data = data.replace(b"</Types>", overrides.encode() + b"</Types>")
+            elif info.filename == "word/_rels/document.xml.rels":
+                rels = "".join(
+                    f'<Relationship Id="rIdX{i}" Type="{rel}" Target="{name.format(i).removeprefix("word/")}"/>'
+                    for i in range(parts)
+                )
+                data = data.replace(b"</Relationships>", rels.encode() + b"</Relationships>")
+            dst.writestr(info, data)
+        for i in range(parts):
+            dst.writestr(name.format(i), part)
+    target.write_bytes(out.getvalue())
+    return target

@@ -23,8 +23,8 @@ from sqlalchemy.exc import ArgumentError
 from drafter.data.figures import strip_internal_marks
 from drafter.data.spreadsheets import is_spreadsheet
 from drafter.errors import ConfigError, numbered_context
-from drafter.masking import mask_userinfo, remember, scrub
-from drafter.project.period import KINDS, Period, PeriodError, default_period
+from drafter.masking import remember, remember_secret, scrub, unencoded_password, with_password, without_userinfo
+from drafter.project.period import KINDS, MAX_YEAR, MIN_YEAR, Period, PeriodError, default_period
 from drafter.project.yamlfile import Location, line_of, load_yaml
 from drafter.word.style import StyleSettings
 
@@ -54,7 +54,7 @@ class BannerSettings(_Model):
 
 class ReportSettings(_Model):
     agency: str = Field(description="发文机关（用于标题和文件名）")
-    year: int | None = Field(None, description="报告年度（其他期间：所在年度）", ge=1900, le=2999)
+    year: int | None = Field(None, description="报告年度（其他期间：所在年度）", ge=MIN_YEAR, le=MAX_YEAR)
     period: str | None = Field(
         None, description="期间类型 year/half/quarter/month，或一个具体期间（2025Q1、2025-03 …）；缺省 year"
     )
@@ -95,6 +95,9 @@ class ReportSettings(_Model):
 class SourceSettings(_Model):
     url: str = Field(
         description="SQLAlchemy 连接 URL（可用 ${环境变量}），或 .xlsx 工作簿、.csv 文件、放 .csv 的文件夹的路径"
+    )
+    password: str | None = Field(
+        None, description="密码（可选，通常写 ${环境变量}）：原样使用，无须百分号编码；URL 中就不写密码"
     )
     timeout: float = Field(60.0, gt=0, description="单个查询的超时（秒）")
     description: str | None = Field(None, description="系统名称，供报告和检查结果显示")
@@ -335,13 +338,29 @@ def _validation_error(exc: ValidationError, path: Path, lines: dict, text: str) 
     return ConfigError(message, path=path, line=line, cause=first["msg"], hint=hint, context=context)
 
 
-def _check_url(name: str, url: str, config: Config) -> None:
-    """A URL SQLAlchemy cannot parse is a mistake in the file: say so before any query runs."""
+PASSWORD_HINT = (
+    "URL 中密码里的 @ / : ? # % 和空格须写成百分号编码：@ 写 %40，/ 写 %2F，: 写 %3A，? 写 %3F，"
+    "# 写 %23，% 写 %25，空格写 %20（如 Python 的 urllib.parse.quote(密码, safe='')）；"
+    "或 URL 中不写密码，另写一项 password: ${环境变量}（原样使用，无须编码），密码放在该环境变量中。"
+)
+
+
+def _check_url(name: str, source: SourceSettings, config: Config) -> None:
+    """A URL SQLAlchemy cannot parse, or whose password is not percent-encoded, is a mistake
+    in the file: say so before any query runs, showing no part of the password."""
+    url = source.url
+    if unencoded_password(url):
+        raise ConfigError(
+            f"数据源“{name}”的 URL 中，密码（或用户名）含有须百分号编码的字符：{without_userinfo(url)}",
+            path=config.path,
+            line=config.line("sources", name, "url"),
+            cause="“://”与最后一个“@”之间的用户名和密码中有 @ / : ? # % 或空格，无法确定密码在哪里结束（URL 的查询参数中有 @ 时也须写成 %40）",
+            hint=PASSWORD_HINT,
+        )
     try:
-        make_url(url)
+        parsed = make_url(url)
     except (ArgumentError, ValueError) as exc:  # ValueError: a port that is not a number
-        # The URL may hold a password; it cannot be parsed, so mask anything like `:secret@`.
-        masked = mask_userinfo(url)
+        masked = without_userinfo(url)
         raise ConfigError(
             f"数据源“{name}”的 URL 无法解析：{masked}",
             path=config.path,
@@ -350,6 +369,16 @@ def _check_url(name: str, url: str, config: Config) -> None:
             hint="URL 形如 sqlite:///sample/x.db 或 postgresql+psycopg://用户@主机:5432/库名；"
             "密码用 ${环境变量} 写。表格写路径：data/台账.xlsx、data/导出.csv，或放 .csv 文件的已有文件夹。",
         ) from exc
+    if source.password is not None:
+        if parsed.password is not None:
+            raise ConfigError(
+                f"数据源“{name}”的密码写了两处：URL 中和 password: 中",
+                path=config.path,
+                line=config.line("sources", name, "password"),
+                hint="只保留 password: ${环境变量} 一处，URL 中不写密码。",
+            )
+        source.url = with_password(url, source.password)  # encoded on the URL object
+        source.password = None
 
 
 def _resolve_sqlite(url: str, root: Path) -> str:
@@ -430,10 +459,12 @@ def load_config(
     config = config.model_copy(update={"path": path.resolve(), "lines": lines})
     for name, source in config.sources.items():
         remember(source.url)  # masked wherever it turns up: messages, logs, --debug tracebacks
+        if source.password:
+            remember_secret(source.password)
         if is_spreadsheet(source.url, config.root):  # an .xlsx workbook, a .csv file or a folder of them
             source.url = str(config.resolve(Path(source.url.strip())).resolve())
             continue
-        _check_url(name, source.url, config)
+        _check_url(name, source, config)
         source.url = _resolve_sqlite(source.url, config.root)
     if config.report.year is None and config.report.period is None:
         line = config.line("report")

@@ -16,6 +16,12 @@ Written forms (`Period.parse`, `drafter build --period`):
 
 A project's default period (config.yaml `report.period` / `report.year`) is chosen by
 `default_period`: see its docstring.
+
+Supported range: a report period lies within the years 1901–2999 (`MIN_YEAR`–`MAX_YEAR`),
+so that the period a year before it (同比) is a real date too; outside it, every way in
+(`--period`, `--year`, config.yaml, the web form, a draft's manifest) is refused with one
+message. The periods compared with (`prev`, `last`) are derived, never checked: they may
+reach back into 1900.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from drafter.errors import ConfigError
+
 PeriodKind = Literal["year", "half", "quarter", "month", "range"]
 KINDS: tuple[str, ...] = ("year", "half", "quarter", "month")  # the kinds a project may default to
 KIND_LABELS = {"year": "年度", "half": "半年", "quarter": "季度", "month": "月", "range": "日期范围"}
@@ -32,7 +40,7 @@ KIND_LABELS = {"year": "年度", "half": "半年", "quarter": "季度", "month":
 # Names the period binds for the queries; config.yaml `parameters:` may not redefine them.
 BUILTIN_PARAMETERS = ("year", "period_start", "period_end", "half", "quarter", "month")
 
-MIN_YEAR, MAX_YEAR = 1900, 2999
+MIN_YEAR, MAX_YEAR = 1901, 2999  # of a report period; its comparisons may reach 1900
 
 ACCEPTED_FORMS = (
     "2025（年度）、2025H1（上半年）、2025Q1（季度）、2025-03（月）、2025-01-01..2025-03-31（日期范围，含两端）"
@@ -41,8 +49,17 @@ ACCEPTED_FORMS = (
 _CN_ORDINAL = {1: "一", 2: "二", 3: "三", 4: "四"}
 
 
-class PeriodError(ValueError):
-    """A period written in a form drafter does not take; `str()` is the Chinese message."""
+class PeriodError(ConfigError, ValueError):
+    """A period written in a form drafter does not take, or outside the supported years: an
+    input error wherever it surfaces (exit 2, one message). A ValueError too, for the
+    validators of config.yaml."""
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        kwargs.setdefault("hint", f"报告期须在 {MIN_YEAR}–{MAX_YEAR} 年之间；期间写法见 README 的“报告期间”。")
+        super().__init__(message, **kwargs)
+
+    def __str__(self) -> str:
+        return self.message  # quoted inside other messages; `render()` adds the hint
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:
@@ -60,7 +77,7 @@ def _minus_year(day: dt.date) -> dt.date:
 
 def _check_year(year: int, text: str) -> int:
     if not MIN_YEAR <= year <= MAX_YEAR:
-        raise PeriodError(f"“{text}”中的年份 {year} 超出范围（{MIN_YEAR}–{MAX_YEAR}）")
+        raise PeriodError(f"“{text}”中的年份 {year} 超出范围（支持 {MIN_YEAR}–{MAX_YEAR} 年）")
     return year
 
 
@@ -212,8 +229,8 @@ class Period:
     @property
     def prev(self) -> Period:
         """The same period one year earlier (同比)."""
-        if self.kind == "range":
-            return Period.of_range(_minus_year(self.start), _minus_year(self.last_day))
+        if self.kind == "range":  # derived, so not checked against the supported years
+            return Period("range", _minus_year(self.start), _minus_year(self.last_day) + dt.timedelta(days=1))
         return Period(self.kind, _minus_year(self.start), _minus_year(self.end))
 
     @property
@@ -268,6 +285,8 @@ class Period:
         if kind not in KIND_LABELS or end <= start:
             return None
         period = cls(kind, start, end)
+        for day in (start, period.last_day):
+            _check_year(day.year, f"草稿清单记录的期间 {period.label}")
         if kind != "range" and Period.parse(period.code) != period:
             return None
         return period

@@ -55,8 +55,12 @@ def period_arguments(text: str, build_function: Callable[..., Any]) -> dict[str,
                 cause=str(exc),
                 hint="写法如 2025（年度）、2025H1、2025Q1、2025-03 或 2025-01-01..2025-03-31。",
             ) from exc
-    if not (text.isdigit() and len(text) == 4 and 1900 <= int(text) <= 2999):
-        raise ConfigError(f"“{text[:40]}”不是有效的报告年度", hint="请写四位数字的年份，如 2025。")
+    from drafter.project.period import MAX_YEAR, MIN_YEAR
+
+    if not (text.isdigit() and len(text) == 4 and MIN_YEAR <= int(text) <= MAX_YEAR):
+        raise ConfigError(
+            f"“{text[:40]}”不是有效的报告年度", hint=f"请写 {MIN_YEAR}–{MAX_YEAR} 之间的四位数字年份，如 2025。"
+        )
     return {"year": int(text)}
 
 

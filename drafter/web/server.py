@@ -18,12 +18,43 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def allowed_hosts(host: str) -> tuple[str, ...]:
-    """Host headers the server answers: the loopback names, or anything when bound elsewhere
-    (the administrator chose to open it; the warning says so)."""
+def allowed_hosts(host: str, names: tuple[str, ...] | list[str] = ()) -> tuple[str, ...]:
+    """Host headers the server answers: the loopback names; off loopback, the names given
+    (`drafter serve --allow-host`) and the address bound when it is one machine's address.
+
+    A wildcard is never taken: a page on any site whose DNS name is rebound to this server
+    would send its own name as Host and be answered."""
+    from drafter.errors import ConfigError
+
+    names = tuple(n.strip().lower() for n in names if n.strip())
+    bad = [n for n in names if "*" in n or "/" in n or " " in n]
+    if bad:
+        raise ConfigError(
+            f"--allow-host 不接受“{bad[0]}”：须写出具体的主机名或 IP 地址，不能用通配符",
+            hint="例如 --allow-host report.example.gov.cn --allow-host 192.168.1.5；可写多次。",
+        )
     if is_loopback(host):
-        return ("127.0.0.1", "localhost", "[::1]", host)
-    return ("*",)
+        return tuple(dict.fromkeys(("127.0.0.1", "localhost", "[::1]", _bracketed(host), *names)))
+    bound = () if _is_any_address(host) else (_bracketed(host),)
+    if not names and not bound:
+        raise ConfigError(
+            f"监听 {host} 时必须用 --allow-host 写明访问本服务所用的主机名或 IP 地址",
+            hint="例如 drafter serve --host 0.0.0.0 --allow-host 192.168.1.5 --allow-host report.example.gov.cn；"
+            "只接受这些名称的请求，以防 DNS 重绑定攻击。仅本机使用时不写 --host。",
+        )
+    return tuple(dict.fromkeys((*bound, *names)))
+
+
+def _is_any_address(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_unspecified
+    except ValueError:
+        return False
+
+
+def _bracketed(host: str) -> str:
+    """An IPv6 address as a Host header writes it: `[::1]`."""
+    return f"[{host.strip('[]')}]" if ":" in host else host
 
 
 def exposure_warning(host: str) -> str | None:
@@ -68,18 +99,21 @@ def serve(
     *,
     host: str = "127.0.0.1",
     port: int = 8000,
+    allow_hosts: tuple[str, ...] = (),
     echo: Callable[[str], None] = print,
 ) -> None:
     import uvicorn
 
     from drafter.web.app import create_app
 
+    hosts = allowed_hosts(host, allow_hosts)
     check_address(host, port)
 
-    app = create_app(config, allowed_hosts=allowed_hosts(host))
+    app = create_app(config, allowed_hosts=hosts)
     warning = exposure_warning(host)
     if warning:
         echo(warning)
+        echo("只接受这些主机名的请求：" + "、".join(hosts))
     shown = f"[{host}]" if ":" in host else host
     echo(f"drafter 网页界面：http://{shown}:{port}/ （按 Ctrl+C 停止）")
     try:

@@ -4,9 +4,14 @@
 magic, the zip directory (entry count, total uncompressed size, compression
 ratio — a zip bomb is refused from its directory, and every entry is read with
 a cap, so a directory that lies about sizes is caught too), the two parts every
-Word document has, and every XML part parsed without DTDs, entities or network
-(a document type declaration is refused outright: Word never writes one, and it
-is where entity expansion and external entities live).
+Word document has, and every part whatever its name: one Word would read as XML
+(declared in [Content_Types].xml, or looking like XML) is parsed as a stream without
+DTDs, entities or network, and all parts together may hold at most `MAX_ELEMENTS`
+elements (python-docx keeps every part as a tree: 190 parts of 1 MiB of `<w:p/>` would
+be 33 million elements, gigabytes); any other part must not hold a DTD either (a
+document type declaration is refused outright: Word never writes one, and it is where
+entity expansion and external entities live). What the inspection cannot bound, the
+limited worker process does (`drafter.web.worker`).
 
 `private_dir` makes the folder an upload lives in: mode 0700, removed by the caller.
 """
@@ -29,7 +34,12 @@ MAX_ENTRIES = 2000
 MAX_TOTAL = 200 * 1024 * 1024  # bytes, all entries uncompressed
 MAX_RATIO = 100  # uncompressed / compressed, for an entry bigger than RATIO_FLOOR
 RATIO_FLOOR = 1024 * 1024
+MAX_ELEMENTS = 1_000_000  # XML elements in all parts; a long report has some tens of thousands
 ZIP_MAGIC = b"PK\x03\x04"
+# A document type declaration or an entity, in UTF-8 and in UTF-16 (either byte order).
+DTD_MARKERS = tuple(
+    text.encode(encoding) for text in ("<!DOCTYPE", "<!ENTITY") for encoding in ("ascii", "utf-16-le", "utf-16-be")
+)
 REQUIRED_PARTS = ("[Content_Types].xml", "word/document.xml")
 
 NOT_DOCX_HINT = "请上传用 drafter 生成、在 Word 或 WPS 中编辑后保存的 .docx 文件；.doc 或 .wps 请先“另存为” .docx。"
@@ -41,6 +51,7 @@ class UploadLimits:
     max_entries: int = MAX_ENTRIES
     max_total: int = MAX_TOTAL
     max_ratio: int = MAX_RATIO
+    max_elements: int = MAX_ELEMENTS
 
 
 def _refuse(message: str, name: str, *, cause: str | None = None, hint: str = NOT_DOCX_HINT) -> DraftError:
@@ -84,14 +95,50 @@ def inspect_docx(data: bytes, name: str = "上传的文件", limits: UploadLimit
                 name,
                 hint="可能是其他 Office 文件（如 Excel）或普通 zip 压缩包。" + NOT_DOCX_HINT,
             )
-        total = 0
-        for info in infos:
-            if info.is_dir():
-                continue
-            content = _read_capped(archive, info, name, limits, total)
-            total += len(content)
-            if info.filename.endswith((".xml", ".rels")):
-                _check_xml(content, info.filename, name)
+        _check_parts(archive, infos, name, limits)
+
+
+def _check_parts(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name: str, limits: UploadLimits) -> None:
+    """Every part, whatever its name: a part Word would read as XML (declared so in
+    [Content_Types].xml, or one that looks like XML) is parsed without DTDs and counted
+    against the element budget; any other part must not hold a DTD either."""
+    declared = _xml_parts(archive, infos, name, limits)
+    total = 0
+    elements = 0
+    for info in infos:
+        if info.is_dir():
+            continue
+        content = _read_capped(archive, info, name, limits, total)
+        total += len(content)
+        if info.filename in declared or _looks_like_xml(content):
+            elements += _check_xml(content, info.filename, name, limits.max_elements - elements)
+        elif any(marker in content for marker in DTD_MARKERS):
+            raise _dtd_refusal(info.filename, name)
+
+
+def _xml_parts(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name: str, limits: UploadLimits) -> set[str]:
+    """The parts [Content_Types].xml declares as XML (by extension or by name)."""
+    [types_info] = [i for i in infos if i.filename == "[Content_Types].xml"]
+    content = _read_capped(archive, types_info, name, limits, 0)
+    _check_xml(content, types_info.filename, name, limits.max_elements)
+    root = etree.fromstring(content, _parser())
+    by_extension = {
+        str(e.get("Extension", "")).lower() for e in root if str(e.tag).endswith("Default") and _is_xml_type(e)
+    }
+    by_name = {
+        str(e.get("PartName", "")).lstrip("/") for e in root if str(e.tag).endswith("Override") and _is_xml_type(e)
+    }
+    return {i.filename for i in infos if i.filename in by_name or i.filename.rsplit(".", 1)[-1].lower() in by_extension}
+
+
+def _is_xml_type(element: etree._Element) -> bool:
+    content_type = str(element.get("ContentType", "")).lower()
+    return content_type.endswith(("+xml", "/xml"))
+
+
+def _looks_like_xml(content: bytes) -> bool:
+    head = content[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith((b"<", b"\xff\xfe", b"\xfe\xff")) or head[1:2] == b"\x00"
 
 
 def _check_directory(infos: list[zipfile.ZipInfo], name: str, limits: UploadLimits) -> None:
@@ -99,7 +146,11 @@ def _check_directory(infos: list[zipfile.ZipInfo], name: str, limits: UploadLimi
     if len(infos) > limits.max_entries:
         raise _refuse(f"包含 {len(infos)} 个部件，超过上限 {limits.max_entries}", name, hint=bomb_hint)
     total = 0
+    seen: set[str] = set()
     for info in infos:
+        if info.filename in seen:  # which of the two a reader takes is up to the reader
+            raise _refuse("包含重复的部件名", name, cause=info.filename)
+        seen.add(info.filename)
         if info.flag_bits & 0x1:
             raise _refuse("已加密，无法核对", name, hint="请在 Word 中取消密码保护后另存，再上传。")
         if info.filename.startswith(("/", "\\")) or ".." in info.filename.replace("\\", "/").split("/"):
@@ -130,25 +181,41 @@ def _read_capped(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, lim
     return content
 
 
-def _check_xml(content: bytes, part: str, name: str) -> None:
-    if b"<!DOCTYPE" in content[:65536].upper() or b"<\0!\0D\0O\0C\0T\0Y\0P\0E" in content[:65536].upper():
-        raise _refuse(
-            "含有 XML 文档类型声明（DTD/实体），Word 从不写这种内容，不予打开",
-            name,
-            cause=part,
-            hint="请上传由 Word 或 WPS 保存的草稿。",
-        )
+def _dtd_refusal(part: str, name: str) -> DraftError:
+    return _refuse(
+        "含有 XML 文档类型声明（DTD/实体），Word 从不写这种内容，不予打开",
+        name,
+        cause=part,
+        hint="请上传由 Word 或 WPS 保存的草稿。",
+    )
+
+
+def _check_xml(content: bytes, part: str, name: str, budget: int) -> int:
+    """Parse one part as a stream (no DTD, no entities, no network), forgetting each element
+    once read; its number of elements, refused past `budget`."""
+    if any(marker in content[:65536].upper() for marker in DTD_MARKERS):
+        raise _dtd_refusal(part, name)
+    count = 0
+    events = etree.iterparse(
+        io.BytesIO(content), events=("end",), resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False
+    )
     try:
-        tree = etree.fromstring(content, _parser()).getroottree()
+        for _event, element in events:
+            count += 1
+            if count > budget:
+                raise _refuse(
+                    "中的 XML 元素过多（超过上限），不予打开",
+                    name,
+                    cause=part,
+                    hint="正常的草稿远少于此；文件可能经过恶意构造（疑似“压缩炸弹”）。",
+                )
+            element.clear()
+        root = events.root
     except etree.XMLSyntaxError as exc:
         raise _refuse("中的 XML 已损坏", name, cause=f"{part}: {exc}") from exc
-    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
-        raise _refuse(
-            "含有 XML 文档类型声明（DTD/实体），Word 从不写这种内容，不予打开",
-            name,
-            cause=part,
-            hint="请上传由 Word 或 WPS 保存的草稿。",
-        )
+    if root is None or root.getroottree().docinfo.doctype or root.getroottree().docinfo.internalDTD is not None:
+        raise _dtd_refusal(part, name)
+    return count
 
 
 def private_dir(parent: str | Path | None = None, prefix: str = "drafter-") -> Path:
