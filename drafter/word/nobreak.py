@@ -176,8 +176,16 @@ def _keep_in_paragraph(p: etree._Element) -> None:
         _rewrite_run(run, start, mine, glued)
 
 
+# Table cells are left out: their columns are as wide as their widest number (tables.fit_table),
+# and a 10,000-row table would double its runs for nothing.
+_OUTSIDE_TABLES = etree.XPath(
+    ".//w:p[not(ancestor::w:tbl)]", namespaces={"w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main"}
+)
+
+
 def keep_numbers_whole(root: etree._Element) -> None:
-    """Hold every number of every paragraph under `root` (body, table cells) on one line."""
-    for p in list(root.iter(_P)):
+    """Hold every number of every paragraph under `root` outside tables on one line."""
+    paragraphs = [root] if root.tag == _P else _OUTSIDE_TABLES(root)
+    for p in paragraphs:
         if WORD_JOINER not in "".join(t.text or "" for t in p.iter(_T)):
             _keep_in_paragraph(p)

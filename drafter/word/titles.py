@@ -139,9 +139,10 @@ _CLOSING = "，。、；：？！）》”’〉】」),.;:?!%"
 
 
 @functools.cache
-def _dictionary() -> str:
-    """jieba's word list, `word frequency tag` a line: read once a process, only when a title breaks."""
-    return (importlib.resources.files("jieba") / "dict.txt").read_text(encoding="utf-8")
+def _dictionary() -> bytes:
+    """jieba's word list, `word frequency tag` a line (UTF-8): read once a process, only when a
+    title or a header breaks; kept as bytes (5 MB), searched without decoding it."""
+    return (importlib.resources.files("jieba") / "dict.txt").read_bytes()
 
 
 _EDGES: dict[str, frozenset[int]] = {}  # texts already segmented in this process
@@ -160,9 +161,13 @@ def word_edges_many(texts: list[str]) -> list[frozenset[int]]:
         chars = "".join(sorted({ch for t in todo for ch in t if _is_cjk(ch)}))
         freqs: dict[str, int] = {}
         if chars:
-            pattern = re.compile(rf"^([{re.escape(chars)}][^ \n]{{0,7}}) (\d+)", re.MULTILINE)
+            first = b"|".join(re.escape(ch.encode("utf-8")) for ch in chars)
+            pattern = re.compile(rb"^((?:" + first + rb")[^ \n]{0,21}) (\d+)", re.MULTILINE)
             wanted = set(todo)
-            freqs = {w: int(f) for w, f in pattern.findall(_dictionary()) if any(w in t for t in wanted)}
+            for raw, f in pattern.findall(_dictionary()):
+                word = raw.decode("utf-8", "replace")
+                if len(word) <= 8 and any(word in t for t in wanted):
+                    freqs[word] = int(f)
         if len(_EDGES) > 10_000:
             _EDGES.clear()
         for t in todo:
