@@ -31,7 +31,7 @@ MARK_CLOSE = "\ue002"
 POISON_OPEN = "\ue003"  # followed by the id, then POISON_CLOSE
 POISON_CLOSE = "\ue004"
 # Every private-use character drafter gives a meaning to: never accepted from data or config.
-INTERNAL_MARKS = re.compile("[\ue000-\ue01f]")
+INTERNAL_MARKS = re.compile("[\ue000-\ue02f]")  # U+E020… also: text/blocks.py's line and chart marks
 
 
 def strip_internal_marks(value: Any) -> Any:
