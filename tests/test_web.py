@@ -7,10 +7,12 @@ import io
 import re
 import stat
 import time
+import urllib.parse
 import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import require_programs
 from docx import Document
 from openpyxl import load_workbook
 from reading import read_paragraphs
@@ -37,11 +39,13 @@ def token(client: TestClient, page: str = "/") -> str:
     return TOKEN.search(client.get(page).text).group(1)
 
 
-def build(client: TestClient, period: str = "") -> dict:
-    r = client.post("/build", data={"csrf_token": token(client), "period": period}, follow_redirects=False)
+def build(client: TestClient, period: str = "", *, timeout: float = 30, **fields: str) -> dict:
+    data = {"csrf_token": token(client), "period": period, **fields}
+    r = client.post("/build", data=data, follow_redirects=False)
     assert r.status_code == 303, r.text
     status_url = r.headers["location"] + "/status"
-    for _ in range(600):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
         status = client.get(status_url).json()
         if status["state"] != "running":
             return status
@@ -632,3 +636,95 @@ def test_a_project_with_units_drafts_the_unit_chosen_on_the_form(sample_project,
             time.sleep(0.05)
             status = c.get(bad.headers["location"] + "/status").json()
         assert status["state"] == "failed" and "赵巷镇" in status["error"]  # did-you-mean names the unit
+
+
+# --------------------------------------------------------------------------- 起草 with 同时生成 PDF
+
+DOWNLOAD_ID = re.compile(r"/download/[A-Za-z0-9_-]{16,}")
+
+
+def test_the_build_form_offers_a_pdf_and_keeps_it_ticked_after_an_error(client):
+    page = client.get("/").text
+    assert re.search(r'<input type="checkbox" id="pdf" name="pdf" value="1"\s*>', page) and "同时生成 PDF" in page
+    r = client.post("/build", data={"csrf_token": token(client), "period": "20x5", "pdf": "1"})
+    assert r.status_code == 400 and re.search(r'name="pdf" value="1" checked', r.text)
+    status = build(client)  # not ticked: a draft and no word of a PDF
+    assert status["state"] == "done" and status["pdf"] is None and status["pdf_error"] is None
+    page = client.get(f"/jobs/{status['id']}").text
+    assert 'id="download-link"' in page and 'id="pdf-link"' not in page and 'id="pdf-error"' not in page
+
+
+def _units_app(sample_project, tmp_path):
+    from test_units import _towns_copy
+
+    towns = _towns_copy(tmp_path / "root", sample_project)
+    return create_app(towns, allowed_hosts=("testserver",), workspace=private_dir(tmp_path / "root"))
+
+
+def _no_pdf_for(c: TestClient, status: dict, workspace: Path, tmp_path: Path) -> None:
+    assert status["state"] == "done", status
+    assert (
+        status["pdf"] is None and "没有生成 PDF" in status["pdf_error"] and "未安装 LibreOffice" in status["pdf_error"]
+    )
+    page = c.get(f"/jobs/{status['id']}").text
+    assert 'id="pdf-error"' in page and "未安装 LibreOffice" in page and "草稿 .docx 已照常生成" in page
+    assert 'id="pdf-link"' not in page and 'id="download-link"' in page
+    draft = tmp_path / "offered.docx"
+    draft.write_bytes(c.get(status["download"]).content)
+    assert read_paragraphs(draft)  # the draft is offered all the same, and opens
+    assert not list(workspace.rglob("*.pdf"))
+
+
+def test_without_libreoffice_the_draft_is_offered_with_the_reason_in_chinese(sample_project, tmp_path, monkeypatch):
+    from drafter.word import pdf
+
+    monkeypatch.setattr(pdf.shutil, "which", lambda name: None)
+    report = tmp_path / "report"
+    report.mkdir()
+    app = create_app(sample_project, allowed_hosts=("testserver",), workspace=private_dir(report))
+    with TestClient(app) as c:
+        _no_pdf_for(c, build(c, pdf="1"), report, tmp_path)
+    app = _units_app(sample_project, tmp_path)
+    with TestClient(app) as c:
+        status = build(c, unit="赵巷镇", pdf="1")
+        assert "赵巷镇" in status["filename"]
+        _no_pdf_for(c, status, tmp_path / "root", tmp_path)
+
+
+def _pdf_offered(c: TestClient, status: dict, tmp_path: Path) -> str:
+    """The PDF the job page offers, by an opaque id, downloaded and read: its text."""
+    import pdfplumber
+
+    assert status["state"] == "done" and status["pdf_error"] is None, status
+    assert DOWNLOAD_ID.fullmatch(status["pdf"]) and status["pdf"] != status["download"]
+    page = c.get(f"/jobs/{status['id']}").text
+    assert f'id="pdf-link" href="{status["pdf"]}"' in page and "下载 PDF" in page and "PDF 字体" in page
+    assert status["pdf"] in c.get("/").text  # the list of this session's drafts offers it too
+    r = c.get(status["pdf"])
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf" and r.content[:5] == b"%PDF-"
+    stem = status["filename"].removesuffix(".docx")
+    assert urllib.parse.quote(f"{stem}.pdf") in r.headers["content-disposition"]
+    (tmp_path / "offered.pdf").write_bytes(r.content)
+    with pdfplumber.open(tmp_path / "offered.pdf") as document:
+        return "".join(p.extract_text() or "" for p in document.pages).replace("\n", "")
+
+
+@pytest.mark.render
+def test_a_build_with_pdf_offers_the_pdf_to_download(client, sample_project, tmp_path):
+    require_programs("render", "soffice")
+    text = _pdf_offered(client, build(client, pdf="1", timeout=300), tmp_path)
+    assert "法治政府建设情况报告" in text and "1428" in text
+    assert not list(sample_project.parent.rglob("*.pdf"))  # written in the server's workspace
+
+
+@pytest.mark.render
+def test_a_units_build_with_pdf_offers_that_units_pdf(sample_project, tmp_path):
+    from test_units import _expected
+
+    require_programs("render", "soffice")
+    app = _units_app(sample_project, tmp_path)
+    with TestClient(app) as c:
+        status = build(c, unit="赵巷镇", pdf="1", timeout=300)
+        text = _pdf_offered(c, status, tmp_path)
+    towns = tmp_path / "root" / "examples" / "towns" / "config.yaml"
+    assert "赵巷镇" in text and str(_expected(towns, "赵巷镇")["screenings"]) in text

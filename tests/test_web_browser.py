@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from browser import chromium, downloaded, running_server, screenshot, wait_for
+from conftest import require_programs
 from docx import Document
 from reading import read_paragraphs
 from webfiles import planted_edit, zip_bomb
@@ -68,6 +69,26 @@ def test_build_and_download_a_draft(site, driver, downloads, tmp_path):
     draft = downloaded(downloads, ".docx")
     text = "\n".join(read_paragraphs(draft))
     assert "2025年度法治政府建设情况报告" in text and "全年共出动执法人员1428人次" in text
+
+
+@pytest.mark.render
+def test_tick_pdf_build_and_download_the_pdf(site, driver, downloads, tmp_path):
+    import pdfplumber
+
+    require_programs("render", "soffice")
+    driver.get(site + "/")
+    box = visible(driver, "#pdf")
+    assert not box.is_selected() and "同时生成 PDF" in visible(driver, "label[for=pdf]").text
+    box.click()
+    visible(driver, "#build-button").click()
+    link = wait_for(lambda: next((e for e in by_css(driver, "#pdf-link") if e.is_displayed()), None), 300, "#pdf-link")
+    assert "下载 PDF" in link.text and "（草稿）.pdf" in link.text
+    assert visible(driver, "#download-link")  # the draft beside it
+    screenshot(driver, tmp_path, "web-build-pdf")
+    link.click()
+    with pdfplumber.open(downloaded(downloads, ".pdf")) as document:
+        text = "".join(p.extract_text() or "" for p in document.pages)
+    assert "1428" in text and "法治政府建设" in text
 
 
 def test_click_a_figure_and_see_its_sql(site, driver, sample_draft, tmp_path):

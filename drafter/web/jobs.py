@@ -29,6 +29,7 @@ log = logging.getLogger("drafter.web")
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
+PDF = "application/pdf"
 
 
 def new_id() -> str:
@@ -114,6 +115,10 @@ class Job:
     year: Any = None
     label: str = ""  # the period's label: 2025年度, 2025年第一季度
     figure_count: int = 0
+    pdf_wanted: bool = False  # 同时生成 PDF was ticked
+    pdf: Path | None = None
+    pdf_download: str | None = None  # id of the PDF's download
+    pdf_error: str | None = None  # why there is no PDF (LibreOffice missing, conversion failed)
 
     def status(self) -> dict[str, Any]:
         return {
@@ -129,6 +134,8 @@ class Job:
             "download": f"/download/{self.download}" if self.download else None,
             "preview": f"/preview/{self.id}" if self.state == "done" else None,
             "filename": self.draft.name if self.draft else None,
+            "pdf": f"/download/{self.pdf_download}" if self.pdf_download else None,
+            "pdf_error": self.pdf_error,
             "year": self.year,
             "label": self.label,
             "figures": self.figure_count,
@@ -226,6 +233,7 @@ class Workspace:
                     d
                     for d in (
                         getattr(record, "download", None),
+                        getattr(record, "pdf_download", None),
                         getattr(record, "checklist", None),
                         getattr(record, "annotated", None),
                     )
@@ -241,8 +249,11 @@ class Workspace:
 
     # ------------------------------------------------------------------ builds
 
-    def start_build(self, values: dict[str, str], build_function: Callable[..., Any] | None = None) -> Job:
-        """Read the form's values (period, …), then build in a background thread; the job to poll."""
+    def start_build(
+        self, values: dict[str, str], build_function: Callable[..., Any] | None = None, *, pdf: bool = False
+    ) -> Job:
+        """Read the form's values (period, …), then build in a background thread; the job to poll.
+        `pdf`: a PDF beside the draft too, as `drafter build --pdf` writes it."""
         from drafter import build as library_build
 
         build_function = build_function or library_build
@@ -255,7 +266,7 @@ class Workspace:
             if running >= self.max_jobs:
                 raise DrafterError("同时进行的起草太多，请稍后再试", hint=f"最多同时 {self.max_jobs} 个。")
             self._prune()
-            job = Job(new_id(), period.strip(), self.folder())
+            job = Job(new_id(), period.strip(), self.folder(), pdf_wanted=pdf)
             self.jobs[job.id] = job
         thread = threading.Thread(
             target=self._run_unit_build if unit else self._run_build,
@@ -291,7 +302,6 @@ class Workspace:
                     job.stage = "生成文档"
 
             result = build_function(self.config, output=output, on_query_done=advance, **arguments)
-            job.draft = result.path
             job.year = result.year
             job.label = result.period.label
             job.figure_count = len(result.registry)
@@ -300,9 +310,7 @@ class Workspace:
                 {"ref": occ.ref, "id": occ.id, "reason": occ.reason or "", "where": occ.where}
                 for occ in result.placeholders
             ]
-            job.download = self.offer(result.path, result.path.name, DOCX)
-            job.stage = "完成"
-            job.state = "done"
+            self._finish(job, result.path)
 
     def _run_unit_build(self, job: Job, unit: str, arguments: dict[str, Any]) -> None:
         """One unit's draft (`drafter build --unit NAME`), into the job's private folder."""
@@ -316,7 +324,6 @@ class Workspace:
             job.label = f"{result.period_label} {outcome.unit}"
             if outcome.path is None:
                 raise DrafterError(f"单位“{outcome.unit}”的草稿未能生成", cause=outcome.error)
-            job.draft = outcome.path
             job.figure_count = outcome.figures
             job.messages = [
                 {"level": "warning", "text": f"警告：查询 {name} 出错，其数字以【待补充】占位。"}
@@ -330,9 +337,47 @@ class Workspace:
             ]
             if outcome.placeholders:
                 job.messages.append(placeholder_message(len(outcome.placeholders)))
-            job.download = self.offer(outcome.path, outcome.path.name, DOCX)
-            job.stage = "完成"
-            job.state = "done"
+            self._finish(job, outcome.path)
+
+    def _finish(self, job: Job, draft: Path) -> None:
+        """The draft offered for download, and its PDF where one was asked for: then done."""
+        job.draft = draft
+        job.download = self.offer(draft, draft.name, DOCX)
+        if job.pdf_wanted:
+            job.stage = "生成 PDF"
+            self._write_pdf(job, draft)
+        job.stage = "完成"
+        job.state = "done"
+
+    def _write_pdf(self, job: Job, draft: Path) -> None:
+        """`build --pdf` for the job's draft: the PDF beside it in the job's folder, offered by id;
+        without LibreOffice (or if the conversion fails) the reason, and the draft stays offered."""
+        from drafter.word.pdf import PdfUnavailable, write_pdf
+
+        try:
+            job.pdf = write_pdf(draft)
+        except PdfUnavailable as exc:
+            job.pdf_error = str(exc)
+            return
+        except OSError as exc:  # the disk, not the document: still no reason to lose the draft
+            log.exception("PDF of build %s failed", job.id)
+            job.pdf_error = (
+                f"没有生成 PDF：写入文件失败（{exc.strerror or type(exc).__name__}）。草稿 .docx 已照常生成。"
+            )
+            return
+        job.pdf_download = self.offer(job.pdf, job.pdf.name, PDF)
+        job.messages += [{"level": "info", "text": line} for line in self._font_line()]
+
+    def _font_line(self) -> list[str]:
+        """The line `build --pdf` prints on the 公文 fonts the PDF used or replaced."""
+        from drafter.project.config import load_config
+        from drafter.word.fonts import font_report, font_summary
+
+        try:
+            style = load_config(self.config).style
+        except DrafterError:
+            return []  # the build has read it already; changed since: the PDF is there all the same
+        return [font_summary(font_report(style))]
 
 
 @contextlib.contextmanager

@@ -23,10 +23,12 @@ class FormField:
     placeholder: str = ""
     help: str = ""
     choices: list[tuple[str, str]] | None = None
+    checkbox: bool = False  # an option of the build (value "1" when ticked), not a library argument
 
 
-def build_fields(info: ProjectInfo, period: str = "", unit: str = "", **_other: str) -> list[FormField]:
-    """The 起草 form: the period, and the unit where the project has units (config `units:`)."""
+def build_fields(info: ProjectInfo, period: str = "", unit: str = "", pdf: str = "", **_other: str) -> list[FormField]:
+    """The 起草 form: the period, the unit where the project has units (config `units:`), and
+    the PDF option (`drafter build --pdf`)."""
     fields = [
         FormField(
             "period",
@@ -40,6 +42,16 @@ def build_fields(info: ProjectInfo, period: str = "", unit: str = "", **_other: 
     units = getattr(info.config, "units", None)
     if units is not None:
         fields.append(_unit_field(units, unit))
+    fields.append(
+        FormField(
+            "pdf",
+            "同时生成 PDF",
+            pdf,
+            help="在草稿旁另生成一份 PDF，便于打印和传阅（需要本机装有 LibreOffice，字体嵌入 PDF）；"
+            "没有 LibreOffice 时照常生成草稿，并说明原因。",
+            checkbox=True,
+        )
+    )
     return fields
 
 
@@ -66,9 +78,13 @@ async def build_page(request: Request) -> Response:
 async def start_build(request: Request) -> Response:
     form = await verified_form(request)
     info = project_info(state(request).settings)
-    values = {f.name: str(form.get(f.name) or "")[:40] for f in build_fields(info)}
+    fields = build_fields(info)
+    values = {f.name: str(form.get(f.name) or "")[:40] for f in fields}
+    options = {f.name for f in fields if f.checkbox}
     try:
-        job = state(request).workspace.start_build(values)
+        job = state(request).workspace.start_build(
+            {k: v for k, v in values.items() if k not in options}, pdf=bool(values["pdf"])
+        )
     except DrafterError as exc:
         fields = build_fields(info, **values)
         return page(request, "build.html", "build", status_code=400, info=info, error=exc, fields=fields, jobs=[])
