@@ -8,6 +8,7 @@ what the report says. The draft given to `check` is never written.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import shutil
@@ -100,6 +101,24 @@ class Edit:
             if child.tag != qn("w:pPr"):
                 before.append(child)
         p.getparent().remove(p)
+
+    def split_after(self, occ_id: str, end: str) -> None:
+        """Split the paragraph holding a figure after the plain text `end` (Enter typed there)."""
+        p = self.paragraph_of(occ_id)
+        run = next(r for r in p if r.tag == qn("w:r") and end in run_text(r))
+        t = run.find(qn("w:t"))
+        text = t.text or ""
+        cut = text.index(end) + len(end)
+        t.text = text[:cut]
+        second = copy.deepcopy(p)
+        for child in list(second):
+            if child.tag != qn("w:pPr"):
+                second.remove(child)
+        rest = copy.deepcopy(run)
+        rest.find(qn("w:t")).text = text[cut:]
+        second.append(rest)
+        second.extend(list(run.itersiblings()))
+        p.addnext(second)
 
     def strip_controls(self) -> None:
         """What an office suite that drops content controls leaves: their text as plain runs."""
@@ -346,6 +365,22 @@ def test_paragraph_mode_finds_the_figures_of_a_paragraph_merged_into_the_one_bef
     assert [(f.id, f.draft_text) for f in found.pop(EDITED)] == [(changed, "7")]
     assert found == {}, render_check(report)
     assert by_id(report, merged).status == CONSISTENT
+
+
+def test_paragraph_mode_finds_the_figures_of_sentences_split_off_into_a_paragraph(
+    sample_project, sample_draft, tmp_path
+):
+    edit = Edit(sample_draft, tmp_path)
+    before, changed = edit.id_of("rescue_orgs.approved"), edit.id_of("rescue_teams.social_teams")
+    edit.retype_inside(changed, "7")
+    edit.split_after(before, "组织。")  # the sentences of industry_teams and social_teams go on
+    edit.strip_controls()
+    report = check(edit.save(), sample_project)
+    assert report.mode == "paragraphs"
+    found = findings_by_status(report)
+    assert [(f.id, f.draft_text) for f in found.pop(EDITED)] == [(changed, "7")]
+    assert found == {}, render_check(report)
+    assert by_id(report, changed).paragraph == by_id(report, before).paragraph + 1
 
 
 def test_paragraph_mode_tells_stale_data_from_a_hand_edit_by_the_manifest(sample_project_copy, tmp_path):

@@ -1250,16 +1250,16 @@ class _Checker:
                 fc.note = "所在段落已不在草稿中。"
                 out.append(fc)
                 continue
+            da, db = map_span(self.fresh[j].text, self.draft[i].text, *fspan, matcher=self._matcher(j, i))
+            if _gone(self.draft[i].text[da:db], fc.current_text):
+                i, da, db = self._split_off(j, i, fspan, fc.current_text) or (i, da, db)
             p = self.draft[i]
-            da, db = map_span(self.fresh[j].text, p.text, *fspan, matcher=self._matcher(j, i))
             shown = p.text[da:db]
             fc.paragraph, fc.span = i, (da, db)
             fc.sentence = sentence_around(p.text, da, db)
             if failed:
                 fc.status, fc.draft_text, fc.note = UNCHECKED, shown, failed
-            elif not shown.strip() or (
-                any(c.isdigit() for c in fc.current_text or "") and not any(c.isdigit() for c in shown)
-            ):
+            elif _gone(shown, fc.current_text):
                 fc.status, fc.draft_text, fc.span = REMOVED, "", None
                 fc.note = "段落还在，但这个数字已不在原处。"
             else:
@@ -1269,6 +1269,21 @@ class _Checker:
                 covered.setdefault(i, []).append(fc.span)
             out.append(fc)
         return out, covered
+
+    def _split_off(self, j: int, i: int, fspan: tuple[int, int], figure: str | None) -> tuple[int, int, int] | None:
+        """(draft paragraph, span) of a figure not at its place in draft paragraph i because an editor
+        split its sentence off into a paragraph of its own: the unpaired draft paragraph just after or
+        before i, when the figure's sentence (numbers masked) stands there."""
+        text = self.fresh[j].text
+        sentence = _key(sentence_around(text, *fspan, limit=len(text)))
+        paired = set(self.alignment.values())
+        for n in (i + 1, i - 1):
+            if not 0 <= n < len(self.draft) or n in paired or sentence not in _key(self.draft[n].text):
+                continue
+            da, db = map_span(text, self.draft[n].text, *fspan, matcher=self._matcher(j, n))
+            if not _gone(self.draft[n].text[da:db], figure):
+                return n, da, db
+        return None
 
     # -- 无来源数字 -----------------------------------------------------------------------------
     def _expected_numbers(self, index: int, draft_to_fresh: dict[int, int], aligned: list[int]) -> list[Number]:
@@ -1321,6 +1336,11 @@ class _Checker:
                     )
                 )
         return out
+
+
+def _gone(shown: str, figure: str | None) -> bool:
+    """Nothing of a figure at its place: no text, or no digit where the figure has digits."""
+    return not shown.strip() or (any(c.isdigit() for c in figure or "") and not any(c.isdigit() for c in shown))
 
 
 def _retyped(n: Number, removed: list[FigureCheck]) -> str:
