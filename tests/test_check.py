@@ -8,6 +8,7 @@ what the report says. The draft given to `check` is never written.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import shutil
@@ -39,6 +40,7 @@ from drafter.review.checker import (
     UNCHECKED,
     align_paragraphs,
     map_span,
+    merged_paragraphs,
 )
 from drafter.review.checklist import write_checklist
 from drafter.review.report_text import mode_label, render_check
@@ -87,6 +89,36 @@ class Edit:
                 t.text = t.text.replace(old, new, 1)
                 return
         raise AssertionError(f"{old!r} not in the draft")
+
+    def paragraph_of(self, occ_id: str):
+        return next(a for a in self.control(occ_id).iterancestors() if a.tag == qn("w:p"))
+
+    def merge_into_previous(self, occ_id: str) -> None:
+        """Join the paragraph holding a figure to the paragraph before it (Delete at the end of that one)."""
+        p = self.paragraph_of(occ_id)
+        before = p.getprevious()
+        for child in list(p):
+            if child.tag != qn("w:pPr"):
+                before.append(child)
+        p.getparent().remove(p)
+
+    def split_after(self, occ_id: str, end: str) -> None:
+        """Split the paragraph holding a figure after the plain text `end` (Enter typed there)."""
+        p = self.paragraph_of(occ_id)
+        run = next(r for r in p if r.tag == qn("w:r") and end in run_text(r))
+        t = run.find(qn("w:t"))
+        text = t.text or ""
+        cut = text.index(end) + len(end)
+        t.text = text[:cut]
+        second = copy.deepcopy(p)
+        for child in list(second):
+            if child.tag != qn("w:pPr"):
+                second.remove(child)
+        rest = copy.deepcopy(run)
+        rest.find(qn("w:t")).text = text[cut:]
+        second.append(rest)
+        second.extend(list(run.itersiblings()))
+        p.addnext(second)
 
     def strip_controls(self) -> None:
         """What an office suite that drops content controls leaves: their text as plain runs."""
@@ -317,6 +349,38 @@ def test_paragraph_mode_finds_a_changed_a_removed_and_a_typed_number(sample_proj
     assert [(f.id, f.draft_text, f.built_text) for f in found[EDITED]] == [(changed, "1500", "861")]
     assert [f.id for f in found[REMOVED]] == [removed]
     assert [n.text for n in found[UNBACKED]] == ["37"]
+
+
+def test_paragraph_mode_finds_the_figures_of_a_paragraph_merged_into_the_one_before(
+    sample_project, sample_draft, tmp_path
+):
+    edit = Edit(sample_draft, tmp_path)
+    merged, changed = edit.id_of("rescue_teams.flood_teams"), edit.id_of("rescue_teams.social_teams")
+    edit.retype_inside(changed, "7")
+    edit.merge_into_previous(merged)
+    edit.strip_controls()
+    report = check(edit.save(), sample_project)
+    assert report.mode == "paragraphs"
+    found = findings_by_status(report)
+    assert [(f.id, f.draft_text) for f in found.pop(EDITED)] == [(changed, "7")]
+    assert found == {}, render_check(report)
+    assert by_id(report, merged).status == CONSISTENT
+
+
+def test_paragraph_mode_finds_the_figures_of_sentences_split_off_into_a_paragraph(
+    sample_project, sample_draft, tmp_path
+):
+    edit = Edit(sample_draft, tmp_path)
+    before, changed = edit.id_of("rescue_orgs.approved"), edit.id_of("rescue_teams.social_teams")
+    edit.retype_inside(changed, "7")
+    edit.split_after(before, "组织。")  # the sentences of industry_teams and social_teams go on
+    edit.strip_controls()
+    report = check(edit.save(), sample_project)
+    assert report.mode == "paragraphs"
+    found = findings_by_status(report)
+    assert [(f.id, f.draft_text) for f in found.pop(EDITED)] == [(changed, "7")]
+    assert found == {}, render_check(report)
+    assert by_id(report, changed).paragraph == by_id(report, before).paragraph + 1
 
 
 def test_paragraph_mode_tells_stale_data_from_a_hand_edit_by_the_manifest(sample_project_copy, tmp_path):
@@ -560,6 +624,17 @@ def test_paragraphs_align_through_edits():
     draft = ["标题", "一、举措", "共检查700家，另有一句。", "新增的一段文字，完全不同。", "二、不足", "结尾"]
     pairs = align_paragraphs(draft, fresh)
     assert pairs == {0: 0, 1: 1, 2: 2, 4: 4, 5: 5}
+
+
+def test_a_paragraph_merged_into_its_neighbour_is_found_there_and_a_deleted_one_is_not():
+    fresh = ["一、举措", "1.检查企业646家次，发现隐患861项。", "2.组建抢险队伍532支、共计9400余人。", "二、不足"]
+    merged = ["一、举措", "1.检查企业646家次，发现隐患861项。2.组建抢险队伍532支、共计9400余人。", "二、不足"]
+    pairs = align_paragraphs(merged, fresh)
+    assert 2 not in pairs and merged_paragraphs(merged, fresh, pairs) == {2: 1}
+    deleted = ["一、举措", "1.检查企业646家次，发现隐患861项。", "二、不足"]
+    pairs = align_paragraphs(deleted, fresh)
+    assert 2 not in pairs and merged_paragraphs(deleted, fresh, pairs) == {}
+    assert merged_paragraphs(["合计", "合计12"], ["合计", "合计"], {0: 0}) == {}  # too short to tell
 
 
 def test_a_figure_is_found_at_its_place_in_an_edited_paragraph():

@@ -303,6 +303,32 @@ def align_paragraphs(draft: list[str], fresh: list[str]) -> dict[int, int]:
     return pairs
 
 
+def merged_paragraphs(draft: list[str], fresh: list[str], pairs: dict[int, int]) -> dict[int, int]:
+    """Fresh paragraph index → draft paragraph index, for the fresh paragraphs left unpaired because
+    an editor joined them to a neighbour: their words (numbers masked) stand, nearly all, in the
+    draft paragraph paired with the fresh one just before or after, beside that one's own words."""
+    dk, fk = [_key(t) for t in draft], [_key(t) for t in fresh]
+    paired = sorted(pairs)
+    out: dict[int, int] = {}
+    for f, key in enumerate(fk):
+        if f in pairs or len(key) < _MERGED_MIN:
+            continue
+        k = bisect.bisect_left(paired, f)
+        for neighbour in paired[max(k - 1, 0) : k + 1]:
+            d = pairs[neighbour]
+            if len(dk[d]) < len(fk[neighbour]) + _MERGED_SHARE * len(key):
+                continue  # too short to hold both
+            m = difflib.SequenceMatcher(None, key, dk[d], autojunk=False)
+            if sum(b.size for b in m.get_matching_blocks()) >= _MERGED_SHARE * len(key):
+                out[f] = d
+                break
+    return out
+
+
+_MERGED_MIN = 8  # a shorter text (a 合计, a date) stands by chance in many paragraphs
+_MERGED_SHARE = 0.8
+
+
 def map_span(
     fresh: str, draft: str, start: int, end: int, matcher: difflib.SequenceMatcher | None = None
 ) -> tuple[int, int]:
@@ -632,7 +658,9 @@ def compare(read: _Read, again: _Rerun) -> _Compared:
     registry = fresh_draft.registry
     fresh = scan_document(fresh_draft.document)
     drafted = draft_tables(read.paragraphs, read.document.element.body)
-    alignment = _alignment(read.paragraphs, fresh, drafted, draft_tables(fresh, fresh_draft.document.element.body))
+    alignment, merged = _alignment(
+        read.paragraphs, fresh, drafted, draft_tables(fresh, fresh_draft.document.element.body)
+    )
     mode = _mode(read, fresh, alignment)
     wording = compare_wordings(
         manifest,
@@ -640,7 +668,7 @@ def compare(read: _Read, again: _Rerun) -> _Compared:
         fresh_draft.conditions,
         read.paragraphs,
         fresh,
-        alignment,
+        alignment | merged,
         wording_ranges(read.document) if mode == CONTROLS else {},
         wording_ranges(fresh_draft.document),
     )
@@ -654,6 +682,7 @@ def compare(read: _Read, again: _Rerun) -> _Compared:
     checker = _Checker(
         again.project, manifest, again.run, read.paragraphs, fresh, alignment, _fresh_places(fresh), wording.dropped
     )
+    checker.merged = merged
     checker.fresh_tables = {t.number for t in registry.tables}
     figures, covered = checker.by_controls(expected) if mode == CONTROLS else checker.by_paragraphs(expected)
     for index, spans in wording.covered.items():
@@ -780,16 +809,21 @@ def check(
     )
 
 
-def _alignment(draft: list[ScannedParagraph], fresh: list[ScannedParagraph], drafted, freshly) -> dict[int, int]:
+def _alignment(
+    draft: list[ScannedParagraph], fresh: list[ScannedParagraph], drafted, freshly
+) -> tuple[dict[int, int], dict[int, int]]:
     """Fresh → draft paragraph index: text paragraphs by difflib, table cells by table, row and column
-    (a long table would otherwise be thousands of look-alike paragraphs for difflib)."""
+    (a long table would otherwise be thousands of look-alike paragraphs for difflib); and, apart,
+    fresh paragraphs an editor merged into a neighbour's draft paragraph (see merged_paragraphs)."""
     cells, draft_cells, fresh_cells = align_cells(drafted, freshly)
     d_rest = [p for p in draft if p.index not in draft_cells]
     f_rest = [p for p in fresh if p.index not in fresh_cells]
-    pairs = align_paragraphs([p.text for p in d_rest], [p.text for p in f_rest])
+    d_texts, f_texts = [p.text for p in d_rest], [p.text for p in f_rest]
+    pairs = align_paragraphs(d_texts, f_texts)
+    merged = {f_rest[f].index: d_rest[d].index for f, d in merged_paragraphs(d_texts, f_texts, pairs).items()}
     alignment = {f_rest[f].index: d_rest[d].index for f, d in pairs.items()}
     alignment.update(cells)
-    return alignment
+    return alignment, merged
 
 
 def _same_row(draft: list[ScannedParagraph], a: int, b: int | None) -> bool:
@@ -845,6 +879,7 @@ class _Checker:
         self.alignment: dict[int, int] = alignment  # fresh → draft
         self.fresh_at = fresh_at
         self.fresh_tables: set[int] = set()
+        self.merged: dict[int, int] = {}  # fresh → the draft paragraph an editor merged it into
         self._matchers: dict[tuple[int, int], difflib.SequenceMatcher] = {}
 
     # -- shared ------------------------------------------------------------------------------
@@ -974,7 +1009,7 @@ class _Checker:
         if exp.fresh is None or exp.fresh.id not in self.fresh_at:
             return None, None, None
         j, span = self.fresh_at[exp.fresh.id]
-        return j, self.alignment.get(j), span
+        return j, self.alignment.get(j, self.merged.get(j)), span
 
     def _matcher(self, j: int, i: int) -> difflib.SequenceMatcher:
         key = (j, i)
@@ -1215,16 +1250,16 @@ class _Checker:
                 fc.note = "所在段落已不在草稿中。"
                 out.append(fc)
                 continue
+            da, db = map_span(self.fresh[j].text, self.draft[i].text, *fspan, matcher=self._matcher(j, i))
+            if _gone(self.draft[i].text[da:db], fc.current_text):
+                i, da, db = self._split_off(j, i, fspan, fc.current_text) or (i, da, db)
             p = self.draft[i]
-            da, db = map_span(self.fresh[j].text, p.text, *fspan, matcher=self._matcher(j, i))
             shown = p.text[da:db]
             fc.paragraph, fc.span = i, (da, db)
             fc.sentence = sentence_around(p.text, da, db)
             if failed:
                 fc.status, fc.draft_text, fc.note = UNCHECKED, shown, failed
-            elif not shown.strip() or (
-                any(c.isdigit() for c in fc.current_text or "") and not any(c.isdigit() for c in shown)
-            ):
+            elif _gone(shown, fc.current_text):
                 fc.status, fc.draft_text, fc.span = REMOVED, "", None
                 fc.note = "段落还在，但这个数字已不在原处。"
             else:
@@ -1234,6 +1269,21 @@ class _Checker:
                 covered.setdefault(i, []).append(fc.span)
             out.append(fc)
         return out, covered
+
+    def _split_off(self, j: int, i: int, fspan: tuple[int, int], figure: str | None) -> tuple[int, int, int] | None:
+        """(draft paragraph, span) of a figure not at its place in draft paragraph i because an editor
+        split its sentence off into a paragraph of its own: the unpaired draft paragraph just after or
+        before i, when the figure's sentence (numbers masked) stands there."""
+        text = self.fresh[j].text
+        sentence = _key(sentence_around(text, *fspan, limit=len(text)))
+        paired = set(self.alignment.values())
+        for n in (i + 1, i - 1):
+            if not 0 <= n < len(self.draft) or n in paired or sentence not in _key(self.draft[n].text):
+                continue
+            da, db = map_span(text, self.draft[n].text, *fspan, matcher=self._matcher(j, n))
+            if not _gone(self.draft[n].text[da:db], figure):
+                return n, da, db
+        return None
 
     # -- 无来源数字 -----------------------------------------------------------------------------
     def _expected_numbers(self, index: int, draft_to_fresh: dict[int, int], aligned: list[int]) -> list[Number]:
@@ -1286,6 +1336,11 @@ class _Checker:
                     )
                 )
         return out
+
+
+def _gone(shown: str, figure: str | None) -> bool:
+    """Nothing of a figure at its place: no text, or no digit where the figure has digits."""
+    return not shown.strip() or (any(c.isdigit() for c in figure or "") and not any(c.isdigit() for c in shown))
 
 
 def _retyped(n: Number, removed: list[FigureCheck]) -> str:
