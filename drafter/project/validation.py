@@ -44,7 +44,7 @@ from drafter.errors import (
     numbered_context,
     render_message,
 )
-from drafter.project.period import BUILTIN_PARAMETERS, Period, PeriodError
+from drafter.project.period import BUILTIN_PARAMETERS, Period, PeriodError, query_parameters
 from drafter.project.settings import fill_setting, text_setting_values
 from drafter.text.environment import GuardedCodeGenerator
 
@@ -285,9 +285,7 @@ def _load(
 
 def _names_known(loaded: Config) -> tuple[list[str], list[str], list[str]]:
     """The sources, the query parameters and the `params` keys a project defines."""
-    from drafter.data.runner import build_parameters
-
-    parameters = list(build_parameters(loaded))
+    parameters = list(query_parameters(loaded.period, loaded.parameters))
     if loaded.units is not None:  # a project drafted per unit: :unit and {{ unit }}
         parameters.append("unit")
     return list(loaded.sources), parameters, list(loaded.parameters)
