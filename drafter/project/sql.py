@@ -742,7 +742,7 @@ class _Lexer:
             "u": (self._unicode_escaped,),
             "U": (self._unicode_escaped,),
         }
-        self.fallback = (self._word, self._number, self._punct)
+        self.fallback = (self._plain,)
         self.by_char = {ch: (*scanners, *self.fallback) for ch, scanners in first.items()}
 
     def run(self) -> tuple[list[Token], list[Problem]]:
@@ -892,9 +892,12 @@ class _Lexer:
             return self._unclosed("Unicode 转义的名称或字符串（U&）", i)
         return self._add("uname" if sql[i + 2] == '"' else "string", i, end)
 
-    def _word(self, i: int) -> int | None:
+    def _plain(self, i: int) -> int:
+        """A word, a number or one punctuation character."""
         word = _WORD.match(self.sql, i)
-        return self._add("word", i, word.end()) if word else None
+        if word:
+            return self._add("word", i, word.end())
+        return self._number(i) or self._punct(i)
 
     def _number(self, i: int) -> int | None:
         number = _NUMBER.match(self.sql, i)
