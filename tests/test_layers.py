@@ -47,13 +47,11 @@ KNOWN_UPWARD = {
     ("drafter.project.validation", "drafter.text.sections"): "template validation reads section files",
     ("drafter.project.validation", "drafter.word.document"): "the Word master's tags are validated with the project",
     ("drafter.project.validation", "drafter.data.figures"): "template validation renders with a probe registry",
-    ("drafter.project.validation", "drafter.data.runner"): "the period's parameters are built by the data layer",
     ("drafter.project.config", "drafter.data.figures"): "config values are checked as the JSON a manifest keeps",
     ("drafter.project.config", "drafter.data.spreadsheets"): "a spreadsheet source's settings are read there",
     ("drafter.project.config", "drafter.word.style"): "style: settings are typed by the word layer",
     ("drafter.project.scaffold", "drafter.word.master"): "drafter init writes the default Word master",
     ("drafter.project.units", "drafter.data.figures"): "a unit's attributes are kept as manifest JSON",
-    ("drafter.project.rules", "drafter.data.runner"): "a rule's SQL data test is a query spec read like the queries",
 }
 
 

@@ -33,18 +33,15 @@ from drafter.data.spreadsheets import engine_hash, missing_table_error
 from drafter.errors import DataError, DrafterError, QueryError, QueryTimeout, SourceError
 from drafter.project.config import Config
 from drafter.project.grouping import UNIT_PARAM, NotGroupable, group_sql
-from drafter.project.period import Period
+from drafter.project.period import Period, query_parameters
 from drafter.project.queries import QuerySpec, sql_fingerprint, sql_parameters, undefined_parameter, variant_dialect
 from drafter.project.sql import ParsedSQL, check_select, text_for_sqlalchemy
 
 
 def build_parameters(config: Config, period: Period | None = None) -> dict[str, Any]:
-    """The bound parameters every query may use: the period's (:year, :period_start, :period_end,
-    and :half/:quarter/:month where they apply), then config `parameters:` (which may not
-    redefine them). `period` defaults to the configuration's."""
-    params: dict[str, Any] = (period or config.period).parameters()
-    params.update({k: v for k, v in config.parameters.items() if k not in params})
-    return params
+    """The bound parameters every query may use (`period.query_parameters`); `period` defaults to
+    the configuration's."""
+    return query_parameters(period or config.period, config.parameters)
 
 
 @dataclass

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -355,3 +356,12 @@ def default_period(setting: str | None, year: int | None, today: dt.date | None 
     if kind == "year" and year is not None:
         return Period.of_year(year)
     return latest_ended(kind, today, year)
+
+
+def query_parameters(period: Period, configured: Mapping[str, Any]) -> dict[str, Any]:
+    """The bound parameters every query may use: the period's (:year, :period_start, :period_end,
+    and :half/:quarter/:month where they apply), then config `parameters:` (`configured`, which
+    may not redefine them)."""
+    params = period.parameters()
+    params.update({k: v for k, v in configured.items() if k not in params})
+    return params

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from drafter.errors import ConfigError
+from drafter.project.period import query_parameters
 from drafter.project.queries import QuerySpec, parse_query
 
 KINDS = {
@@ -189,7 +190,6 @@ def load_rules(config) -> RuleSet:
             )
         for i, item in enumerate(items):
             ruleset.rules.append(parse_rule(item, path, line_of(lines, (*prefix, i)), i))
-    from drafter.data.runner import build_parameters
     from drafter.project.queries import query_problems
     from drafter.project.sql import source_allow, source_engines
 
@@ -198,7 +198,7 @@ def load_rules(config) -> RuleSet:
         for problem in query_problems(
             spec,
             sources=list(config.sources),
-            parameters=list(build_parameters(config)),
+            parameters=list(query_parameters(config.period, config.parameters)),
             engines=source_engines(config.sources),
             allow=source_allow(config.sources),
         ):

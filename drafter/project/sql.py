@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -714,175 +714,205 @@ def _scan_comment(sql: str, start: int, nested: bool) -> int:
     return -1
 
 
-def tokenize(sql: str, reading: Reading) -> tuple[list[Token], list[Problem]]:
-    """The tokens of `sql` as `reading` sees them (no whitespace), and what cannot be read."""
-    tokens: list[Token] = []
-    problems: list[Problem] = []
-    i, n = 0, len(sql)
+_STOP = -1  # a scanner's answer when the rest cannot be read (an unclosed quote or comment)
+_VAR = re.compile(r"@@?[\w$.]+")
 
-    def unclosed(what: str, at: int) -> None:
-        problems.append(
+
+class _Lexer:
+    """One pass of `tokenize`: each scanner reads the token starting at `i` and returns where it
+    ends, None when the text there is not its kind, or _STOP when it never closes."""
+
+    def __init__(self, sql: str, reading: Reading) -> None:
+        self.sql, self.reading, self.n = sql, reading, len(sql)
+        self.tokens: list[Token] = []
+        self.problems: list[Problem] = []
+        # Scanners tried first, by the character a token starts with; any token may then be a word,
+        # a number or punctuation.
+        first: dict[str, tuple[Callable[[int], int | None], ...]] = {
+            "-": (self._dash_comment,),
+            "#": (self._hash_comment,),
+            "/": (self._block_comment,),
+            "'": (self._single_quoted,),
+            '"': (self._double_quoted,),
+            "`": (self._backquoted,),
+            "[": (self._bracketed,),
+            "$": (self._dollar_quoted,),
+            ":": (self._colon,),
+            "@": (self._quoted_var, self._var),
+            "u": (self._unicode_escaped,),
+            "U": (self._unicode_escaped,),
+        }
+        self.fallback = (self._plain,)
+        self.by_char = {ch: (*scanners, *self.fallback) for ch, scanners in first.items()}
+
+    def run(self) -> tuple[list[Token], list[Problem]]:
+        sql, i = self.sql, 0
+        while i < self.n:
+            ch = sql[i]
+            if ch.isspace():
+                i = _SPACE.match(sql, i).end()  # type: ignore[union-attr]
+                continue
+            end: int | None = None
+            for scan in self.by_char.get(ch, self.fallback):
+                end = scan(i)
+                if end is not None:
+                    break
+            if end is None or end == _STOP:
+                break
+            i = end
+        return self.tokens, self.problems
+
+    def _add(self, kind: str, start: int, end: int, text: str | None = None) -> int:
+        self.tokens.append(Token(kind, self.sql[start:end] if text is None else text, start, end))
+        return end
+
+    def _unclosed(self, what: str, at: int) -> int:
+        self.problems.append(
             Problem(
                 "unclosed",
-                f"查询中的{what}没有闭合{reading.note}",
+                f"查询中的{what}没有闭合{self.reading.note}",
                 at,
                 "检查引号和 /* */ 是否成对；字符串中的引号写两遍（'it''s'），不要用反斜杠转义。",
             )
         )
+        return _STOP
 
-    while i < n:
-        ch = sql[i]
-        if ch.isspace():
-            i = _SPACE.match(sql, i).end()  # type: ignore[union-attr]
-            continue
-        if (
-            ch == "-"
-            and sql.startswith("--", i)
-            and (not reading.dash_needs_space or i + 2 >= n or sql[i + 2].isspace() or ord(sql[i + 2]) < 32)
+    def _after_name_char(self, i: int) -> bool:
+        return bool(i) and (self.sql[i - 1].isalnum() or self.sql[i - 1] in "_$")
+
+    def _to_line_end(self, i: int) -> int:
+        end = self.sql.find("\n", i)
+        return self._add("comment", i, self.n if end < 0 else end)
+
+    def _dash_comment(self, i: int) -> int | None:
+        sql, n = self.sql, self.n
+        if sql.startswith("--", i) and (
+            not self.reading.dash_needs_space or i + 2 >= n or sql[i + 2].isspace() or ord(sql[i + 2]) < 32
         ):
-            end = sql.find("\n", i)
-            end = n if end < 0 else end
-            tokens.append(Token("comment", sql[i:end], i, end))
-            i = end
-            continue
-        if ch == "#" and reading.hash_comments:
-            end = sql.find("\n", i)
-            end = n if end < 0 else end
-            tokens.append(Token("comment", sql[i:end], i, end))
-            i = end
-            continue
-        if ch == "/" and sql.startswith("/*", i):
-            for opener, shown in _OPENERS:
-                if sql.startswith(opener, i):
-                    problems.append(
-                        Problem(
-                            "executable",
-                            f"查询中有可执行注释或优化器提示“{shown}”，已拒绝执行（MySQL/MariaDB 会执行 /*! */ 和 /*M! */ "
-                            "中的内容，/*+ */ 可以改变时限等设置）",
-                            i,
-                            "删去这段注释：查询文件中的注释只能是普通注释（-- 或 /* */）。",
-                        )
+            return self._to_line_end(i)
+        return None
+
+    def _hash_comment(self, i: int) -> int | None:
+        return self._to_line_end(i) if self.reading.hash_comments else None
+
+    def _block_comment(self, i: int) -> int | None:
+        if not self.sql.startswith("/*", i):
+            return None
+        for opener, shown in _OPENERS:
+            if self.sql.startswith(opener, i):
+                self.problems.append(
+                    Problem(
+                        "executable",
+                        f"查询中有可执行注释或优化器提示“{shown}”，已拒绝执行（MySQL/MariaDB 会执行 /*! */ 和 /*M! */ "
+                        "中的内容，/*+ */ 可以改变时限等设置）",
+                        i,
+                        "删去这段注释：查询文件中的注释只能是普通注释（-- 或 /* */）。",
                     )
-                    break
-            end = _scan_comment(sql, i, reading.nested_comments)
-            if end < 0:
-                unclosed("注释“/*”", i)
+                )
                 break
-            tokens.append(Token("comment", sql[i:end], i, end))
-            i = end
-            continue
-        if ch == "'":
-            backslash = reading.backslash_single or (
-                reading.e_strings
-                and bool(tokens)
-                and tokens[-1].end == i
-                and tokens[-1].kind == "word"
-                and tokens[-1].text in ("E", "e")
-            )
-            end = _scan_quoted(sql, i, "'", backslash)
-            if end < 0:
-                unclosed("字符串（单引号）", i)
-                break
-            if backslash and not reading.backslash_single:  # E'…': the E belongs to the string
-                prefix = tokens.pop()
-                tokens.append(Token("string", sql[prefix.start : end], prefix.start, end))
-            else:
-                tokens.append(Token("string", sql[i:end], i, end))
-            i = end
-            continue
-        if ch == '"':
-            end = _scan_quoted(sql, i, '"', reading.double_quoted_string and reading.backslash_double)
-            if end < 0:
-                unclosed("双引号", i)
-                break
-            tokens.append(Token("string" if reading.double_quoted_string else "qname", sql[i:end], i, end))
-            i = end
-            continue
-        if ch == "`":
-            end = _scan_quoted(sql, i, "`", False)
-            if end < 0:
-                unclosed("反引号", i)
-                break
-            tokens.append(Token("qname", sql[i:end], i, end))
-            i = end
-            continue
-        if ch == "[" and reading.brackets:
-            end = sql.find("]", i + 1)
-            if end < 0:
-                unclosed("方括号", i)
-                break
-            tokens.append(Token("qname", sql[i : end + 1], i, end + 1))
-            i = end + 1
-            continue
-        if ch == "$" and reading.dollar_quotes and not (i and (sql[i - 1].isalnum() or sql[i - 1] in "_$")):
-            tag = _DOLLAR_TAG.match(sql, i)
-            if tag:
-                close = sql.find(tag.group(), tag.end())
-                if close < 0:
-                    unclosed(f"美元符号字符串“{tag.group()}”", i)
-                    break
-                end = close + len(tag.group())
-                tokens.append(Token("string", sql[i:end], i, end))
-                i = end
-                continue
-        if ch == ":" and i + 1 < n and (sql[i + 1] == ":" or sql[i + 1] == "="):
-            tokens.append(Token("punct", sql[i : i + 2], i, i + 2))
-            i += 2
-            continue
-        if ch == ":":
-            param = (
-                _PARAM.match(sql, i)
-                if not (i and (sql[i - 1] == "\\" or sql[i - 1].isalnum() or sql[i - 1] == "_"))
-                else None
-            )
-            if param:
-                tokens.append(Token("param", param.group(1), i, param.end()))
-                i = param.end()
-                continue
-        if ch == "@" and i + 1 < n and sql[i + 1] in "`'\"":  # MariaDB @`x`, @'x', @"x"
-            end = _scan_quoted(sql, i + 1, sql[i + 1], reading.backslash_single and sql[i + 1] != "`")
-            if end > 0:
-                tokens.append(Token("var", sql[i:end], i, end))
-                i = end
-                continue
-        if (
-            ch in "uU"
-            and reading.dollar_quotes
+        end = _scan_comment(self.sql, i, self.reading.nested_comments)
+        return self._unclosed("注释“/*”", i) if end < 0 else self._add("comment", i, end)
+
+    def _single_quoted(self, i: int) -> int:
+        reading, tokens = self.reading, self.tokens
+        backslash = reading.backslash_single or (
+            reading.e_strings
+            and bool(tokens)
+            and tokens[-1].end == i
+            and tokens[-1].kind == "word"
+            and tokens[-1].text in ("E", "e")
+        )
+        end = _scan_quoted(self.sql, i, "'", backslash)
+        if end < 0:
+            return self._unclosed("字符串（单引号）", i)
+        if backslash and not reading.backslash_single:  # E'…': the E belongs to the string
+            i = tokens.pop().start
+        return self._add("string", i, end)
+
+    def _double_quoted(self, i: int) -> int:
+        reading = self.reading
+        end = _scan_quoted(self.sql, i, '"', reading.double_quoted_string and reading.backslash_double)
+        if end < 0:
+            return self._unclosed("双引号", i)
+        return self._add("string" if reading.double_quoted_string else "qname", i, end)
+
+    def _backquoted(self, i: int) -> int:
+        end = _scan_quoted(self.sql, i, "`", False)
+        return self._unclosed("反引号", i) if end < 0 else self._add("qname", i, end)
+
+    def _bracketed(self, i: int) -> int | None:
+        if not self.reading.brackets:
+            return None
+        end = self.sql.find("]", i + 1)
+        return self._unclosed("方括号", i) if end < 0 else self._add("qname", i, end + 1)
+
+    def _dollar_quoted(self, i: int) -> int | None:
+        if not self.reading.dollar_quotes or self._after_name_char(i):
+            return None
+        tag = _DOLLAR_TAG.match(self.sql, i)
+        if not tag:
+            return None
+        close = self.sql.find(tag.group(), tag.end())
+        if close < 0:
+            return self._unclosed(f"美元符号字符串“{tag.group()}”", i)
+        return self._add("string", i, close + len(tag.group()))
+
+    def _colon(self, i: int) -> int | None:
+        sql = self.sql
+        if i + 1 < self.n and sql[i + 1] in ":=":
+            return self._add("punct", i, i + 2)
+        if i and (sql[i - 1] == "\\" or sql[i - 1].isalnum() or sql[i - 1] == "_"):
+            return None
+        param = _PARAM.match(sql, i)
+        return self._add("param", i, param.end(), param.group(1)) if param else None
+
+    def _quoted_var(self, i: int) -> int | None:  # MariaDB @`x`, @'x', @"x"
+        sql = self.sql
+        if not (i + 1 < self.n and sql[i + 1] in "`'\""):
+            return None
+        end = _scan_quoted(sql, i + 1, sql[i + 1], self.reading.backslash_single and sql[i + 1] != "`")
+        return self._add("var", i, end) if end > 0 else None
+
+    def _var(self, i: int) -> int | None:
+        var = _VAR.match(self.sql, i)
+        return self._add("var", i, var.end()) if var else None
+
+    def _unicode_escaped(self, i: int) -> int | None:  # PostgreSQL U&"name" and U&'string' with Unicode escapes
+        sql = self.sql
+        if not (
+            self.reading.dollar_quotes
             and sql.startswith("&", i + 1)
-            and i + 2 < n
+            and i + 2 < self.n
             and sql[i + 2] in "\"'"
-            and not (i and (sql[i - 1].isalnum() or sql[i - 1] in "_$"))
-        ):  # PostgreSQL U&"name" and U&'string' with Unicode escapes
-            end = _scan_quoted(sql, i + 2, sql[i + 2], False)
-            if end < 0:
-                unclosed("Unicode 转义的名称或字符串（U&）", i)
-                break
-            tokens.append(Token("uname" if sql[i + 2] == '"' else "string", sql[i:end], i, end))
-            i = end
-            continue
-        if ch == "@":
-            var = re.compile(r"@@?[\w$.]+").match(sql, i)
-            if var:
-                tokens.append(Token("var", var.group(), i, var.end()))
-                i = var.end()
-                continue
-        word = _WORD.match(sql, i)
+            and not self._after_name_char(i)
+        ):
+            return None
+        end = _scan_quoted(sql, i + 2, sql[i + 2], False)
+        if end < 0:
+            return self._unclosed("Unicode 转义的名称或字符串（U&）", i)
+        return self._add("uname" if sql[i + 2] == '"' else "string", i, end)
+
+    def _plain(self, i: int) -> int:
+        """A word, a number or one punctuation character."""
+        word = _WORD.match(self.sql, i)
         if word:
-            tokens.append(Token("word", word.group(), i, word.end()))
-            i = word.end()
-            continue
-        number = _NUMBER.match(sql, i)
-        if number:
-            end = number.end()
-            tail = _WORD.match(sql, end)  # MySQL names may start with digits: 1abc
-            if tail:
-                end = tail.end()
-            tokens.append(Token("number" if end == number.end() else "word", sql[i:end], i, end))
-            i = end
-            continue
-        tokens.append(Token("punct", ch, i, i + 1))
-        i += 1
-    return tokens, problems
+            return self._add("word", i, word.end())
+        return self._number(i) or self._punct(i)
+
+    def _number(self, i: int) -> int | None:
+        number = _NUMBER.match(self.sql, i)
+        if not number:
+            return None
+        tail = _WORD.match(self.sql, number.end())  # MySQL names may start with digits: 1abc
+        return self._add("word" if tail else "number", i, tail.end() if tail else number.end())
+
+    def _punct(self, i: int) -> int:
+        return self._add("punct", i, i + 1)
+
+
+def tokenize(sql: str, reading: Reading) -> tuple[list[Token], list[Problem]]:
+    """The tokens of `sql` as `reading` sees them (no whitespace), and what cannot be read."""
+    return _Lexer(sql, reading).run()
 
 
 _UNICODE_ESCAPE = re.compile(r"\\(?:\\|([0-9A-Fa-f]{4})|\+([0-9A-Fa-f]{6}))")
@@ -1329,62 +1359,60 @@ def _tree_facts(
         )
     functions: list[str] = []
     for node in root.walk():
-        if isinstance(node, _write_nodes()):
-            word = (
-                str(node.this).split()[0] if isinstance(node, exp.Command) else str(getattr(node, "key", ""))
-            ).upper()
-            problems.append(
-                Problem(
-                    "write",
-                    f"查询中含有会修改数据或设置的语句“{word}”，已拒绝执行",
-                    _offset_of(node, sql),
-                    "drafter 只读取数据：请删去写入、建表、加锁或会话设置语句，只保留 SELECT。",
-                )
-            )
-        elif isinstance(node, exp.Into):
-            problems.append(
-                Problem(
-                    "into",
-                    "查询中有 SELECT … INTO（把结果写进表、变量或文件），已拒绝执行",
-                    _offset_of(node, sql),
-                    "drafter 只读取数据：删去 INTO 子句，结果由 drafter 取回。",
-                )
-            )
-        elif isinstance(node, exp.Lock):
-            problems.append(
-                Problem(
-                    "lock",
-                    "查询中有加锁子句（FOR UPDATE / FOR SHARE），已拒绝执行",
-                    _offset_of(node, sql),
-                    "drafter 只读取数据：删去 FOR UPDATE / FOR SHARE / LOCK IN SHARE MODE。",
-                )
-            )
-        elif isinstance(node, exp.Func) and not isinstance(node, (exp.Binary, exp.Case, exp.If)):
-            name = _function_name(node, "u&" in sql.lower())
-            functions.append(name)
-            if isinstance(node, exp.NextValueFor):
-                problems.append(_sequence_problem("NEXT VALUE FOR", _offset_of(node, sql)))
-            # sqlglot names a function it knows by its own name; the name as written was
-            # checked by the lexical pass: here, the unknown ones, any qualified, never-allowed.
-            elif isinstance(node, exp.Anonymous) or "." in name or denied(name.rpartition(".")[2]):
-                problem = function_problem(name, _offset_of(node, sql), engine)
-                if problem is not None:
-                    problems.append(problem)
-        elif isinstance(node, exp.DataType) and node.this == exp.DataType.Type.USERDEFINED:
-            problems.append(
-                Problem(
-                    f"type:{node.sql()}",
-                    f"查询中转换为自定义类型“{node.sql()}”，已拒绝执行（转换为自定义类型会调用数据库中定义的函数）",
-                    _offset_of(node, sql),
-                    "只转换为普通类型：整数、小数、文本、日期、时间、布尔。",
-                )
-            )
+        problem = _node_problem(node, sql, engine, functions)
+        if problem is not None:
+            problems.append(problem)
     columns: tuple[str, ...] | None = None
     if kind is not None:
         names = list(query.named_selects)
         if names and all(n and n != "*" for n in names):
             columns = tuple(names)
     return kind, columns, list(dict.fromkeys(functions)), problems
+
+
+def _node_problem(node, sql: str, engine: str | None, functions: list[str]) -> Problem | None:
+    """Why one node of the tree is refused, if it is; a function call's name is added to `functions`."""
+    from sqlglot import exp
+
+    if isinstance(node, _write_nodes()):
+        word = (str(node.this).split()[0] if isinstance(node, exp.Command) else str(getattr(node, "key", ""))).upper()
+        return Problem(
+            "write",
+            f"查询中含有会修改数据或设置的语句“{word}”，已拒绝执行",
+            _offset_of(node, sql),
+            "drafter 只读取数据：请删去写入、建表、加锁或会话设置语句，只保留 SELECT。",
+        )
+    elif isinstance(node, exp.Into):
+        return Problem(
+            "into",
+            "查询中有 SELECT … INTO（把结果写进表、变量或文件），已拒绝执行",
+            _offset_of(node, sql),
+            "drafter 只读取数据：删去 INTO 子句，结果由 drafter 取回。",
+        )
+    elif isinstance(node, exp.Lock):
+        return Problem(
+            "lock",
+            "查询中有加锁子句（FOR UPDATE / FOR SHARE），已拒绝执行",
+            _offset_of(node, sql),
+            "drafter 只读取数据：删去 FOR UPDATE / FOR SHARE / LOCK IN SHARE MODE。",
+        )
+    elif isinstance(node, exp.Func) and not isinstance(node, (exp.Binary, exp.Case, exp.If)):
+        name = _function_name(node, "u&" in sql.lower())
+        functions.append(name)
+        if isinstance(node, exp.NextValueFor):
+            return _sequence_problem("NEXT VALUE FOR", _offset_of(node, sql))
+        # sqlglot names a function it knows by its own name; the name as written was
+        # checked by the lexical pass: here, the unknown ones, any qualified, never-allowed.
+        elif isinstance(node, exp.Anonymous) or "." in name or denied(name.rpartition(".")[2]):
+            return function_problem(name, _offset_of(node, sql), engine)
+    elif isinstance(node, exp.DataType) and node.this == exp.DataType.Type.USERDEFINED:
+        return Problem(
+            f"type:{node.sql()}",
+            f"查询中转换为自定义类型“{node.sql()}”，已拒绝执行（转换为自定义类型会调用数据库中定义的函数）",
+            _offset_of(node, sql),
+            "只转换为普通类型：整数、小数、文本、日期、时间、布尔。",
+        )
+    return None
 
 
 def _offset_of(node, sql: str) -> int:
@@ -1446,17 +1474,28 @@ def _for_engine(portable: ParsedSQL, engine: str) -> ParsedSQL:
     return replace(portable, problems=tuple(problems))
 
 
-def _read(sql: str, dialect: str | None, engine: str | None) -> ParsedSQL:
-    problems: list[Problem] = []
-    own = _READING_OF.get(dialect or "")
-    spans: dict[str, tuple] = {}
-    kinds: dict[str, tuple] = {}
+def _readings_of(sql: str, dialect: str | None) -> tuple[Reading, ...]:
     # A variant is read as its own engine reads it (the session pins how: sources.py); a portable
     # file in every reading, unless it has no character on which the engines disagree.
+    own = _READING_OF.get(dialect or "")
     if own is not None:  # the engine's own reading needs no note saying whose it is
-        readings: tuple[Reading, ...] = (replace(own, note=""),)
-    else:
-        readings = READINGS if _AMBIGUOUS.search(sql) else (POSTGRESQL,)
+        return (replace(own, note=""),)
+    return READINGS if _AMBIGUOUS.search(sql) else (POSTGRESQL,)
+
+
+def _add_new(problems: list[Problem], more: Iterable[Problem]) -> None:
+    """Add each of `more` whose kind is not told yet: one of each kind is told."""
+    for problem in more:
+        if not any(p.key == problem.key for p in problems):
+            problems.append(problem)
+
+
+def _lexical_pass(
+    sql: str, readings: tuple[Reading, ...], engine: str | None, problems: list[Problem]
+) -> tuple[list[Token], dict[str, tuple]]:
+    """The first reading's tokens and each reading's spans; what any reading refuses goes to `problems`."""
+    spans: dict[str, tuple] = {}
+    kinds: dict[str, tuple] = {}
     first = readings[0]
     primary: list[Token] = []
     for reading in readings:
@@ -1472,57 +1511,77 @@ def _read(sql: str, dialect: str | None, engine: str | None) -> ParsedSQL:
             and kinds[reading.name] == kinds[first.name]
         ):
             continue  # the same code as the first reading: the same findings
-        for problem in [*lex_problems, *_lexical_problems(sql, reading, tokens, engine)]:
-            if not any(p.key == problem.key for p in problems):
-                problems.append(problem)
-    tokens = primary
-    parameters = tuple(dict.fromkeys(t.text for t in tokens if t.kind == "param"))
-    comments = tuple(t.text for t in tokens if t.kind == "comment")
+        _add_new(problems, [*lex_problems, *_lexical_problems(sql, reading, tokens, engine)])
+    return primary, spans
 
-    if dialect:  # the engine's own dialect; if sqlglot cannot read it so, the lexical checks above stand
+
+@dataclass
+class _TreeFacts:
+    dialect: str | None = None
+    kind: str | None = None
+    columns: tuple[str, ...] | None = None
+    functions: list[str] = field(default_factory=list)
+
+
+def _tree_pass(sql: str, dialect: str | None, engine: str | None, problems: list[Problem]) -> _TreeFacts:
+    """What the first dialect that parses `sql` sees in it; why it is refused goes to `problems`."""
+    if dialect:  # the engine's own dialect; if sqlglot cannot read it so, the lexical checks stand
         own_dialect = SQLGLOT_DIALECT.get(dialect, "postgres")
         order = (own_dialect, *(d for d in _PORTABLE_ORDER if d != own_dialect))
     else:
         order = _PORTABLE_ORDER
-    parsed_dialect: str | None = None
-    kind: str | None = None
-    columns: tuple[str, ...] | None = None
-    functions: list[str] = []
     first_error: BaseException | None = None
     for candidate in order:
         statements, error = _parse(sql, candidate)
         if statements is None:
             first_error = first_error or error
             continue
-        parsed_dialect = candidate
         kind, columns, functions, tree_problems = _tree_facts(statements, sql, engine)
-        problems.extend(p for p in tree_problems if not any(p.key == q.key for q in problems))
-        break
-    if parsed_dialect is None:
-        assert first_error is not None
-        problems.append(_parse_problem(first_error, sql))
-    elif dialect is None:
-        # A reading that puts strings and comments elsewhere sees other code: parse it as that engine too.
-        seen = {parsed_dialect}
-        for reading in readings:
-            other = _READING_DIALECT[reading.name]
-            if other in seen or spans[reading.name] == spans[first.name]:
-                continue
-            seen.add(other)
-            statements, _ = _parse(sql, other)
-            if statements is not None:
-                _, _, more, tree_problems = _tree_facts(statements, sql, engine)
-                functions += [f for f in more if f not in functions]
-                problems.extend(p for p in tree_problems if not any(p.key == q.key for q in problems))
+        _add_new(problems, tree_problems)
+        return _TreeFacts(candidate, kind, columns, functions)
+    assert first_error is not None
+    problems.append(_parse_problem(first_error, sql))
+    return _TreeFacts()
+
+
+def _other_readings_pass(
+    sql: str,
+    readings: tuple[Reading, ...],
+    spans: dict[str, tuple],
+    facts: _TreeFacts,
+    engine: str | None,
+    problems: list[Problem],
+) -> None:
+    """A reading that puts strings and comments elsewhere sees other code: parse it as that engine too."""
+    seen = {facts.dialect}
+    for reading in readings:
+        other = _READING_DIALECT[reading.name]
+        if other in seen or spans[reading.name] == spans[readings[0].name]:
+            continue
+        seen.add(other)
+        statements, _ = _parse(sql, other)
+        if statements is not None:
+            _, _, more, tree_problems = _tree_facts(statements, sql, engine)
+            facts.functions += [f for f in more if f not in facts.functions]
+            _add_new(problems, tree_problems)
+
+
+def _read(sql: str, dialect: str | None, engine: str | None) -> ParsedSQL:
+    problems: list[Problem] = []
+    readings = _readings_of(sql, dialect)
+    tokens, spans = _lexical_pass(sql, readings, engine, problems)
+    facts = _tree_pass(sql, dialect, engine, problems)
+    if facts.dialect is not None and dialect is None:
+        _other_readings_pass(sql, readings, spans, facts, engine, problems)
     problems.sort(key=lambda p: (p.key == "parse", p.offset))  # a specific reason before "cannot parse"
     return ParsedSQL(
         sql=sql,
-        dialect=parsed_dialect,
-        kind=kind,
-        columns=columns,
-        parameters=parameters,
-        functions=tuple(functions),
-        comments=comments,
+        dialect=facts.dialect,
+        kind=facts.kind,
+        columns=facts.columns,
+        parameters=tuple(dict.fromkeys(t.text for t in tokens if t.kind == "param")),
+        functions=tuple(facts.functions),
+        comments=tuple(t.text for t in tokens if t.kind == "comment"),
         problems=tuple(problems),
     )
 

@@ -24,8 +24,9 @@ import difflib
 import io
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from types import CodeType
 from typing import TYPE_CHECKING, Any, Literal
@@ -43,7 +44,7 @@ from drafter.errors import (
     numbered_context,
     render_message,
 )
-from drafter.project.period import BUILTIN_PARAMETERS, Period, PeriodError
+from drafter.project.period import BUILTIN_PARAMETERS, Period, PeriodError, query_parameters
 from drafter.project.settings import fill_setting, text_setting_values
 from drafter.text.environment import GuardedCodeGenerator
 
@@ -197,54 +198,25 @@ def validate(
     A config.yaml that does not load is one finding; the rest is still checked where the
     defaults lead, so one pass shows everything. Only a config file that cannot be read at
     all (missing, a folder) is raised."""
-    from drafter.project.config import Config, load_config
-
     findings: list[Finding] = []
-    if isinstance(period, str):
-        try:
-            period = Period.parse(period)
-        except PeriodError as exc:
-            error = ConfigError(str(exc), hint="期间写法见 README 的“报告期间”。")
-            error.exit_code = 2
-            raise error from exc
-    if isinstance(config, Config):
-        config_path = config.path
-        loaded: Config | None = config
-        if period is not None:
-            loaded = config.with_period(period)
-        elif year is not None:
-            loaded = config.with_year(year)
-    else:
-        config_path = Path(config)
-        if not config_path.is_file():
-            from drafter.project.yamlfile import load_yaml
-
-            load_yaml(config_path)  # raises why it cannot be read: missing, a folder, …
-        try:
-            loaded = load_config(config_path, year=year, sources=sources, period=period)
-        except ConfigError as exc:
-            findings.append(Finding.from_error(exc))
-            loaded = None
+    config_path, loaded = _load(config, year, sources, _period_of(period), findings)
     root = config_path.resolve().parent
 
     def resolve(p: Path) -> Path:
         return p if p.is_absolute() else root / p
 
     if loaded is not None:
-        from drafter.data.runner import build_parameters
-
         _check_config(loaded, findings)
-        queries_dir = resolve(loaded.queries)
-        sections, master = loaded.templates.sections, resolve(loaded.templates.master)
-        source_names: list[str] | None = list(loaded.sources)
-        parameters: list[str] | None = list(build_parameters(loaded))
-        param_keys: list[str] | None = list(loaded.parameters)
-        if loaded.units is not None:  # a project drafted per unit: :unit and {{ unit }}
-            parameters = [*(parameters or []), "unit"]
+        queries_dir, sections, master = (
+            resolve(loaded.queries),
+            loaded.templates.sections,
+            resolve(loaded.templates.master),
+        )
+        known: tuple[list[str], list[str], list[str]] | tuple[None, None, None] = _names_known(loaded)
     else:
         queries_dir, sections, master = root / "queries", Path("templates/sections"), root / "templates/report.docx"
-        source_names = parameters = param_keys = None
-
+        known = (None, None, None)
+    source_names, parameters, param_keys = known
     specs = _lint_queries(queries_dir, source_names, parameters, findings, loaded)
     uses: list[_Use] = []
     compiled: dict[Path, CodeType] = {}
@@ -261,24 +233,7 @@ def validate(
             frozenset({"unit"}) if loaded is not None and loaded.units is not None else frozenset(),
         )
     if templates:  # with no template to read, "unused" would only repeat that
-        used = {u.name for u in uses}
-        units_query = getattr(loaded.units, "query", None) if loaded is not None else None
-        for name, spec in specs.items():
-            if name not in used and name != units_query:  # the units query lists the units
-                if spec.returns == "rows":
-                    how = f"{{% for r in {name} %}}{{{{ r.列名 }}}}{{% endfor %}} 逐行写出它的数字"
-                else:
-                    how = f"{{{{ {name if spec.returns == 'scalar' else name + '.列名'} }}}} 写出它的数字"
-                findings.append(
-                    Finding(
-                        f"查询 {name} 没有在任何模板中使用",
-                        spec.path,
-                        1,
-                        severity="warning",
-                        kind=QueryError,
-                        hint=f"在模板中用 {how}；不再需要就删去该文件。",
-                    )
-                )
+        _warn_unused(specs, uses, getattr(loaded.units, "query", None) if loaded is not None else None, findings)
     if loaded is not None:
         _lint_rules(loaded, specs, findings)
     config_file = config_path.resolve()
@@ -288,6 +243,74 @@ def validate(
         for which in COMPARISON_NAMES
     }
     return Validation(config_path, loaded, specs, findings, compiled, comparisons)
+
+
+def _period_of(period: Period | str | None) -> Period | None:
+    if not isinstance(period, str):
+        return period
+    try:
+        return Period.parse(period)
+    except PeriodError as exc:
+        error = ConfigError(str(exc), hint="期间写法见 README 的“报告期间”。")
+        error.exit_code = 2
+        raise error from exc
+
+
+def _load(
+    config: str | Path | Config,
+    year: int | None,
+    sources: dict[str, str] | None,
+    period: Period | None,
+    findings: list[Finding],
+) -> tuple[Path, Config | None]:
+    """The config file's path and the config for the period asked, or None when it does not load
+    (why is a finding)."""
+    from drafter.project.config import Config, load_config
+
+    if isinstance(config, Config):
+        if period is not None:
+            return config.path, config.with_period(period)
+        return config.path, config.with_year(year) if year is not None else config
+    config_path = Path(config)
+    if not config_path.is_file():
+        from drafter.project.yamlfile import load_yaml
+
+        load_yaml(config_path)  # raises why it cannot be read: missing, a folder, …
+    try:
+        return config_path, load_config(config_path, year=year, sources=sources, period=period)
+    except ConfigError as exc:
+        findings.append(Finding.from_error(exc))
+        return config_path, None
+
+
+def _names_known(loaded: Config) -> tuple[list[str], list[str], list[str]]:
+    """The sources, the query parameters and the `params` keys a project defines."""
+    parameters = list(query_parameters(loaded.period, loaded.parameters))
+    if loaded.units is not None:  # a project drafted per unit: :unit and {{ unit }}
+        parameters.append("unit")
+    return list(loaded.sources), parameters, list(loaded.parameters)
+
+
+def _warn_unused(
+    specs: dict[str, QuerySpec], uses: list[_Use], units_query: str | None, findings: list[Finding]
+) -> None:
+    used = {u.name for u in uses}
+    for name, spec in specs.items():
+        if name not in used and name != units_query:  # the units query lists the units
+            if spec.returns == "rows":
+                how = f"{{% for r in {name} %}}{{{{ r.列名 }}}}{{% endfor %}} 逐行写出它的数字"
+            else:
+                how = f"{{{{ {name if spec.returns == 'scalar' else name + '.列名'} }}}} 写出它的数字"
+            findings.append(
+                Finding(
+                    f"查询 {name} 没有在任何模板中使用",
+                    spec.path,
+                    1,
+                    severity="warning",
+                    kind=QueryError,
+                    hint=f"在模板中用 {how}；不再需要就删去该文件。",
+                )
+            )
 
 
 def _lint_rules(config: Config, specs: dict[str, QuerySpec], findings: list[Finding]) -> None:
@@ -588,6 +611,17 @@ class _TrackingGenerator(GuardedCodeGenerator):
                 self.undeclared.add(param)
 
 
+def _place(source: str, paragraphs, line: int | None, focus: str) -> tuple[int | None, str | None, str | None]:
+    """Line, paragraph and the text shown for a finding about `focus` (a long line is cut
+    down to the part around it)."""
+    if paragraphs is not None:  # the master: a line of `source` is one paragraph
+        if line and line <= len(paragraphs):
+            where, text = paragraphs[line - 1]
+            return None, where, f"  > {where} | {excerpt(text, focus)}"
+        return None, None, None
+    return line, None, numbered_context(source, line, 0, focus=focus) if line else None
+
+
 def _scan(
     env,
     tree,
@@ -601,21 +635,25 @@ def _scan(
 ) -> None:
     """Record the names and columns `tree` uses; report unknown filters. Where the template
     is clean, its compiled code goes into `compiled`."""
+    found_before = len(findings)
+    place = partial(_place, source, paragraphs)
+    found = _nodes_by_type(tree)
+    _unknown_filters_and_tests(env, found, place, path, findings)
+    _filter_precedence(found, place, path, findings)
+    # Compiling checks filter and test names: let it pass over the unknowns reported above.
+    env.filters.update({n.name: str for n in found[nodes.Filter] if n.name not in env.filters})
+    env.tests.update({n.name: bool for n in found[nodes.Test] if n.name not in env.tests})
+    code, undeclared = compile_tracking(env, tree, path)
+    if compiled is not None and len(findings) == found_before:
+        compiled[path] = code  # the build renders this code: its templates are parsed and compiled once
+    free = undeclared - set(extra_names) - set(env.globals)
+    printed = {id(child) for output in found[nodes.Output] for child in output.nodes}
+    _UseCollector(path, place, findings, uses, free, printed).collect(tree, found)
+
+
+def _unknown_filters_and_tests(env, found, place, path: Path, findings: list[Finding]) -> None:
     from drafter.text.environment import FORMAT_FILTERS, VALUE_FILTERS
 
-    found_before = len(findings)
-
-    def place(line: int | None, focus: str) -> tuple[int | None, str | None, str | None]:
-        """Line, paragraph and the text shown for a finding about `focus` (a long line is cut
-        down to the part around it)."""
-        if paragraphs is not None:  # the master: a line of `source` is one paragraph
-            if line and line <= len(paragraphs):
-                where, text = paragraphs[line - 1]
-                return None, where, f"  > {where} | {excerpt(text, focus)}"
-            return None, None, None
-        return line, None, numbered_context(source, line, 0, focus=focus) if line else None
-
-    found = _nodes_by_type(tree)
     for node in found[nodes.Filter]:
         if node.name not in env.filters:
             line, where, context = place(node.lineno, node.name)
@@ -631,7 +669,6 @@ def _scan(
                     context=context,
                 )
             )
-
     for node in found[nodes.Test]:
         if node.name not in env.tests:
             line, where, context = place(node.lineno, node.name)
@@ -645,110 +682,98 @@ def _scan(
                     hint="可用的判断如 is defined、is none、is number；见 Jinja 文档。",
                 )
             )
-    _filter_precedence(found, place, path, findings)
-    # Compiling checks filter and test names: let it pass over the unknowns reported above.
-    env.filters.update({n.name: str for n in found[nodes.Filter] if n.name not in env.filters})
-    env.tests.update({n.name: bool for n in found[nodes.Test] if n.name not in env.tests})
-    code, undeclared = compile_tracking(env, tree, path)
-    if compiled is not None and len(findings) == found_before:
-        compiled[path] = code  # the build renders this code: its templates are parsed and compiled once
-    free = undeclared - set(extra_names) - set(env.globals)
-    columns_seen: set[int] = set()
 
-    def visit(node: nodes.Node, loops: dict[str, str]) -> None:
+
+@dataclass
+class _UseCollector:
+    """Records the `name.column` uses of one template; `free` are the names it reads from the
+    context, `printed` the ids of nodes written out whole (`{{ name }}`)."""
+
+    path: Path
+    place: Callable[[int | None, str], tuple[int | None, str | None, str | None]]
+    findings: list[Finding]
+    uses: list[_Use]
+    free: set[str]
+    printed: set[int]
+    columns_seen: set[int] = field(default_factory=set)
+
+    def collect(self, tree: nodes.Node, found) -> None:
+        self.visit(tree, {})
+        for node in found[nodes.Name]:
+            if node.ctx == "load" and node.name in self.free and id(node) not in self.columns_seen:
+                line, where, context = self.place(node.lineno, node.name)
+                self.uses.append(_Use(node.name, None, self.path, line, where, context, id(node) in self.printed))
+
+    def visit(self, node: nodes.Node, loops: dict[str, str]) -> None:
         """Record `name.column` uses; `loops` maps the loop variables in scope to the query
         they iterate over, so `{% for r in a %}` and `{% for r in b %}` each see their own."""
         if isinstance(node, nodes.For):
-            visit(node.iter, loops)
-            inner = dict(loops)
-            for target in node.target.find_all(nodes.Name):
-                inner.pop(target.name, None)
-            if isinstance(node.target, nodes.Name) and isinstance(node.iter, nodes.Name) and node.iter.name in free:
-                inner[node.target.name] = node.iter.name
-            for child in [*node.body, *([node.test] if node.test else [])]:
-                visit(child, inner)
-            for child in node.else_:
-                visit(child, loops)
+            self._visit_loop(node, loops)
             return
         if (
             isinstance(node, nodes.Call)
             and isinstance(node.node, nodes.Getattr)
             and node.node.attr in _MUTATING_METHODS
         ):
-            from drafter.text.environment import blocked_access_error
-
-            line, where, context = place(node.lineno, node.node.attr)
-            findings.append(
-                replace(
-                    Finding.from_error(
-                        blocked_access_error(
-                            path, line, context, f"access to attribute '{node.node.attr}' of a mutable object is unsafe"
-                        )
-                    ),
-                    where=where,
-                )
-            )
+            self._blocked(node, node.node.attr, f"access to attribute '{node.node.attr}' of a mutable object is unsafe")
             return
         if isinstance(node, nodes.Getattr) and node.attr.startswith("_"):
-            from drafter.text.environment import blocked_access_error
-
-            before = len(findings)
-            visit(node.node, loops)  # `''.__class__.__mro__`: the innermost is named, as the sandbox does
-            if len(findings) > before:
-                return
-            line, where, context = place(node.lineno, node.attr)
-            findings.append(
-                replace(
-                    Finding.from_error(
-                        blocked_access_error(path, line, context, f"access to attribute '{node.attr}' is unsafe")
-                    ),
-                    where=where,
-                )
-            )
+            before = len(self.findings)
+            self.visit(node.node, loops)  # `''.__class__.__mro__`: the innermost is named, as the sandbox does
+            if len(self.findings) == before:
+                self._blocked(node, node.attr, f"access to attribute '{node.attr}' is unsafe")
             return
-        if (
-            isinstance(node, (nodes.Getattr, nodes.Getitem))
-            and isinstance(node.node, (nodes.Getattr, nodes.Getitem))
-            and isinstance(node.node.node, nodes.Name)
-            and node.node.node.name in COMPARISON_NAMES
-            and node.node.node.name in free
-        ):
+        if isinstance(node, (nodes.Getattr, nodes.Getitem)):
+            self._record_key(node, loops)
+        for child in node.iter_child_nodes():
+            self.visit(child, loops)
+
+    def _visit_loop(self, node: nodes.For, loops: dict[str, str]) -> None:
+        self.visit(node.iter, loops)
+        inner = dict(loops)
+        for target in node.target.find_all(nodes.Name):
+            inner.pop(target.name, None)
+        if isinstance(node.target, nodes.Name) and isinstance(node.iter, nodes.Name) and node.iter.name in self.free:
+            inner[node.target.name] = node.iter.name
+        for child in [*node.body, *([node.test] if node.test else [])]:
+            self.visit(child, inner)
+        for child in node.else_:
+            self.visit(child, loops)
+
+    def _blocked(self, node: nodes.Node, attr: str, cause: str) -> None:
+        from drafter.text.environment import blocked_access_error
+
+        line, where, context = self.place(node.lineno, attr)
+        error = blocked_access_error(self.path, line, context, cause)
+        self.findings.append(replace(Finding.from_error(error), where=where))
+
+    def _compared(self, name: nodes.Node) -> str | None:
+        """`prev` / `last` when `name` is one the template reads."""
+        if isinstance(name, nodes.Name) and name.name in COMPARISON_NAMES and name.name in self.free:
+            return name.name
+        return None
+
+    def _record_key(self, node: nodes.Getattr | nodes.Getitem, loops: dict[str, str]) -> None:
+        inner = node.node
+        if isinstance(inner, (nodes.Getattr, nodes.Getitem)) and (via := self._compared(inner.node)):
             # `prev.q.col`: column col of query q (over the shifted period); `prev.period.label` is no query.
-            query, key = _key_of(node.node), _key_of(node)
+            query, key = _key_of(inner), _key_of(node)
             if query is not None and key is not None and query != "period":
-                line, where, context = place(node.lineno, key)
-                uses.append(_Use(query, key, path, line, where, context, via=node.node.node.name))
-        if (
-            isinstance(node, (nodes.Getattr, nodes.Getitem))
-            and isinstance(node.node, nodes.Name)
-            and node.node.name in COMPARISON_NAMES
-            and node.node.name in free
-        ):
+                line, where, context = self.place(node.lineno, key)
+                self.uses.append(_Use(query, key, self.path, line, where, context, via=via))
+        if not isinstance(inner, nodes.Name):
+            return
+        if via := self._compared(inner):
             query = _key_of(node)
             if query is not None and query != "period":
-                line, where, context = place(node.lineno, query)
-                uses.append(_Use(query, None, path, line, where, context, id(node) in printed, via=node.node.name))
-        if isinstance(node, (nodes.Getattr, nodes.Getitem)) and isinstance(node.node, nodes.Name):
-            base = node.node
-            key = (
-                node.attr
-                if isinstance(node, nodes.Getattr)
-                else (node.arg.value if isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str) else None)
-            )
-            name = loops.get(base.name) or (base.name if base.name in free else None)
-            if key is not None and name is not None:
-                columns_seen.add(id(base))
-                line, where, context = place(node.lineno, key)
-                uses.append(_Use(name, key, path, line, where, context, direct=base.name not in loops))
-        for child in node.iter_child_nodes():
-            visit(child, loops)
-
-    printed = {id(child) for output in found[nodes.Output] for child in output.nodes}
-    visit(tree, {})
-    for node in found[nodes.Name]:
-        if node.ctx == "load" and node.name in free and id(node) not in columns_seen:
-            line, where, context = place(node.lineno, node.name)
-            uses.append(_Use(node.name, None, path, line, where, context, id(node) in printed))
+                line, where, context = self.place(node.lineno, query)
+                self.uses.append(_Use(query, None, self.path, line, where, context, id(node) in self.printed, via=via))
+        key = _key_of(node)
+        name = loops.get(inner.name) or (inner.name if inner.name in self.free else None)
+        if key is not None and name is not None:
+            self.columns_seen.add(id(inner))
+            line, where, context = self.place(node.lineno, key)
+            self.uses.append(_Use(name, key, self.path, line, where, context, direct=inner.name not in loops))
 
 
 _OPERATORS = {nodes.Add: "+", nodes.Sub: "-", nodes.Mul: "*", nodes.Div: "/", nodes.FloorDiv: "//", nodes.Mod: "%"}
@@ -827,97 +852,115 @@ def _check_names(
         if key in reported:
             continue
         reported.add(key)
-        if use.via is not None and use.name not in specs:
-            close = difflib.get_close_matches(use.name, list(specs), n=1)
-            findings.append(
-                Finding(
-                    f"{use.via}.{use.name}：没有名为“{use.name}”的查询",
-                    use.path,
-                    use.line,
-                    use.where,
-                    hint=(f"是否想写“{use.via}.{close[0]}”？" if close else "")
-                    + f"{use.via} 后面写查询名，如 {{{{ {use.via}.查询名.列名 }}}}（同一查询在"
-                    + ("上年同期" if use.via == "prev" else "上一期")
-                    + "的结果）。",
-                    context=use.context,
-                )
-            )
-            continue
-        if use.name not in specs and use.name not in builtin:
-            close = difflib.get_close_matches(use.name, known, n=3)
-            findings.append(
-                Finding(
-                    f"模板用到了未定义的名称“{use.name}”",
-                    use.path,
-                    use.line,
-                    use.where,
-                    hint=(f"是否想写“{'”或“'.join(close)}”？" if close else "")
-                    + "模板里的名称是查询名（queries/ 下的文件名）或 year、report 等内置名称。",
-                    context=use.context,
-                )
-            )
-            continue
-        if use.column is None:
-            if use.printed and use.name in specs and specs[use.name].returns in ("row", "rows"):
-                from drafter.text.environment import whole_result_error
-
-                error = whole_result_error(use.name, specs[use.name].returns, columns[use.name])
-                findings.append(Finding(error.message, use.path, use.line, use.where, error.hint, context=use.context))
-            continue
         spec = specs.get(use.name)
-        if spec is not None and use.direct and spec.returns in ("rows", "scalar"):
-            if spec.returns == "rows":
-                findings.append(
-                    Finding(
-                        f"查询 {use.name} 返回多行，不能直接写 {use.name}.{use.column}",
-                        use.path,
-                        use.line,
-                        use.where,
-                        context=use.context,
-                        hint=f"逐行写出：{{% for r in {use.name} %}}{{{{ r.{use.column} }}}}{{% endfor %}}；"
-                        "只要一行时，把查询的 returns: 改成 row。",
-                    )
-                )
-            elif use.column not in _FIGURE_ATTRIBUTES:
-                findings.append(
-                    Finding(
-                        f"查询 {use.name} 返回一个值（scalar），没有“{use.column}”这一列",
-                        use.path,
-                        use.line,
-                        use.where,
-                        context=use.context,
-                        hint=f"直接写 {{{{ {use.name} }}}}；要返回多列，把查询的 returns: 改成 row。",
-                    )
-                )
-            continue
-        if use.name == "report":
-            allowed: list[str] | None = list(REPORT_KEYS)
-        elif use.name == "period":
-            allowed = list(PERIOD_KEYS)
-        elif use.name == "params":
-            allowed = param_keys
-        elif use.name in specs and specs[use.name].returns in ("row", "rows"):
-            allowed = columns[use.name]
+        if use.via is not None and spec is None:
+            finding: Finding | None = _unknown_compared_query(use, specs)
+        elif spec is None and use.name not in builtin:
+            finding = _undefined_name(use, known)
+        elif use.column is None:
+            finding = _whole_result_printed(use, spec, columns)
+        elif spec is not None and use.direct and spec.returns in ("rows", "scalar"):
+            finding = _column_of_rows_or_scalar(use, spec)
         else:
-            allowed = None
-        if allowed is None or use.column in allowed or use.column.lower() in {a.lower() for a in allowed}:
-            continue
-        close = difflib.get_close_matches(use.column, allowed, n=2)
-        if use.name in specs:
-            message = f"查询 {use.name} 没有“{use.column}”这一列"
-            known_part = f"查询 {use.name} 返回的列：{'、'.join(allowed)}。"
-        else:
-            message = f"{use.name} 中没有“{use.column}”"
-            known_part = (
-                f"{use.name} 中有：{'、'.join(allowed)}。" if allowed else "config.yaml 的 parameters: 中还没有参数。"
-            )
-        findings.append(
-            Finding(
-                message,
-                use.path,
-                use.line,
-                use.where,
-                hint=(f"是否想写“{use.name}.{close[0]}”？" if close else "") + known_part,
-                context=use.context,
-            )
+            finding = _unknown_column(use, specs, columns, param_keys)
+        if finding is not None:
+            findings.append(finding)
+
+
+def _unknown_compared_query(use: _Use, specs: dict[str, QuerySpec]) -> Finding:
+    close = difflib.get_close_matches(use.name, list(specs), n=1)
+    return Finding(
+        f"{use.via}.{use.name}：没有名为“{use.name}”的查询",
+        use.path,
+        use.line,
+        use.where,
+        hint=(f"是否想写“{use.via}.{close[0]}”？" if close else "")
+        + f"{use.via} 后面写查询名，如 {{{{ {use.via}.查询名.列名 }}}}（同一查询在"
+        + ("上年同期" if use.via == "prev" else "上一期")
+        + "的结果）。",
+        context=use.context,
+    )
+
+
+def _undefined_name(use: _Use, known: list[str]) -> Finding:
+    close = difflib.get_close_matches(use.name, known, n=3)
+    return Finding(
+        f"模板用到了未定义的名称“{use.name}”",
+        use.path,
+        use.line,
+        use.where,
+        hint=(f"是否想写“{'”或“'.join(close)}”？" if close else "")
+        + "模板里的名称是查询名（queries/ 下的文件名）或 year、report 等内置名称。",
+        context=use.context,
+    )
+
+
+def _whole_result_printed(use: _Use, spec: QuerySpec | None, columns: dict[str, list[str] | None]) -> Finding | None:
+    """`{{ q }}` of a query returning a row or rows prints no figure."""
+    if not (use.printed and spec is not None and spec.returns in ("row", "rows")):
+        return None
+    from drafter.text.environment import whole_result_error
+
+    error = whole_result_error(use.name, spec.returns, columns[use.name])
+    return Finding(error.message, use.path, use.line, use.where, error.hint, context=use.context)
+
+
+def _column_of_rows_or_scalar(use: _Use, spec: QuerySpec) -> Finding | None:
+    """`q.col` on a query returning rows (a loop is needed) or one value (no columns)."""
+    if spec.returns == "rows":
+        return Finding(
+            f"查询 {use.name} 返回多行，不能直接写 {use.name}.{use.column}",
+            use.path,
+            use.line,
+            use.where,
+            context=use.context,
+            hint=f"逐行写出：{{% for r in {use.name} %}}{{{{ r.{use.column} }}}}{{% endfor %}}；"
+            "只要一行时，把查询的 returns: 改成 row。",
         )
+    if use.column in _FIGURE_ATTRIBUTES:
+        return None
+    return Finding(
+        f"查询 {use.name} 返回一个值（scalar），没有“{use.column}”这一列",
+        use.path,
+        use.line,
+        use.where,
+        context=use.context,
+        hint=f"直接写 {{{{ {use.name} }}}}；要返回多列，把查询的 returns: 改成 row。",
+    )
+
+
+def _unknown_column(
+    use: _Use, specs: dict[str, QuerySpec], columns: dict[str, list[str] | None], param_keys: list[str] | None
+) -> Finding | None:
+    """`name.col` where `name` is known to have other keys than `col`."""
+    column = use.column
+    assert column is not None
+    if use.name == "report":
+        allowed: list[str] | None = list(REPORT_KEYS)
+    elif use.name == "period":
+        allowed = list(PERIOD_KEYS)
+    elif use.name == "params":
+        allowed = param_keys
+    elif use.name in specs and specs[use.name].returns in ("row", "rows"):
+        allowed = columns[use.name]
+    else:
+        allowed = None
+    if allowed is None or column in allowed or column.lower() in {a.lower() for a in allowed}:
+        return None
+    close = difflib.get_close_matches(column, allowed, n=2)
+    if use.name in specs:
+        message = f"查询 {use.name} 没有“{column}”这一列"
+        known_part = f"查询 {use.name} 返回的列：{'、'.join(allowed)}。"
+    else:
+        message = f"{use.name} 中没有“{column}”"
+        known_part = (
+            f"{use.name} 中有：{'、'.join(allowed)}。" if allowed else "config.yaml 的 parameters: 中还没有参数。"
+        )
+    return Finding(
+        message,
+        use.path,
+        use.line,
+        use.where,
+        hint=(f"是否想写“{use.name}.{close[0]}”？" if close else "") + known_part,
+        context=use.context,
+    )

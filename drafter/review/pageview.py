@@ -334,114 +334,11 @@ def draft_view(
     marks: dict[int, list[tuple[int, int, str]]] = {}
     findings: list[FindingView] = []
     check: dict[str, Any] | None = None
-
     if report is not None:
-        control_spans = {(p.index, s.id) for p in scanned for s in p.figures}
-        for f in report.figures:
-            statuses[f.id] = f.status
-            entry = figures.setdefault(
-                f.id,
-                {
-                    "id": f.id,
-                    "ref": f.ref,
-                    "text": f.built_text or "",
-                    "value": json_value(f.built_value),
-                    "filter": "",
-                    "part": f.part,
-                    "placeholder": False,
-                    "description": f.description,
-                    "sources": [{"query": q, "source": "", "column": "", "row": None} for q in f.queries],
-                },
-            )
-            entry["check"] = {
-                "status": f.status,
-                "draft": f.draft_text,
-                "built": f.built_text,
-                "current": f.current_text,
-                "current_value": json_value(f.current_value),
-                "note": f.note.strip(),
-            }
-            if f.paragraph is not None and f.span is not None and (f.paragraph, f.id) not in control_spans:
-                marks.setdefault(f.paragraph, []).append((f.span[0], f.span[1], f.id))
-        for n, u in enumerate(report.unbacked, start=1):
-            ident = f"n{n}"
-            statuses[ident] = u.status
-            figures[ident] = {
-                "id": ident,
-                "ref": "",
-                "text": u.text,
-                "value": None,
-                "filter": "",
-                "part": u.part,
-                "placeholder": False,
-                "description": "正文中的数字，没有查询支持",
-                "sources": [],
-                "check": {
-                    "status": u.status,
-                    "draft": u.text,
-                    "built": None,
-                    "current": None,
-                    "current_value": None,
-                    "note": u.note.strip(),
-                },
-            }
-            marks.setdefault(u.paragraph, []).append((u.span[0], u.span[1], ident))
-        unbacked_ids = {id(u): f"n{n}" for n, u in enumerate(report.unbacked, start=1)}
-        for item in report.findings:
-            ident = unbacked_ids.get(id(item)) or str(getattr(item, "id", ""))
-            fc = figures.get(ident, {}).get("check", {})
-            findings.append(
-                FindingView(
-                    anchor=ident,
-                    status=item.status,
-                    label=item.label,
-                    sentence=item.sentence,
-                    draft_text=fc.get("draft", getattr(item, "draft_text", None)),
-                    built_text=fc.get("built", getattr(item, "built_text", None)),
-                    current_text=fc.get("current", getattr(item, "current_text", None)),
-                    note=item.note.strip(),
-                )
-            )
-        from drafter.review.report_text import mode_label, summary
-
-        check = {
-            "summary": summary(report),
-            "mode": mode_label(report),
-            "counts": report.counts(),
-            "warnings": list(report.warnings),
-            "year": report.year,
-        }
-
-    def paragraph(el: etree._Element) -> ParagraphView | None:
-        p = by_element.get(id(el))
-        if p is None:
-            return None
-        return ParagraphView(
-            p.index,
-            _kind(el, names),
-            _segments(p, marks.get(p.index, []), statuses),
-            drawings=_drawings(el, document.part) if _has_drawing(el) else [],
-        )
-
-    blocks: list[ParagraphView | TableView] = []
-    for child in document.element.body:
-        if child.tag == _P:
-            view = paragraph(child)
-            if view is not None:
-                blocks.append(view)
-        elif child.tag == _TBL:
-            rows = []
-            for tr in child.iter(_TR):
-                cells = []
-                for tc in tr.findall(_TC):
-                    cells.append([v for v in (paragraph(p) for p in tc.iter(_P)) if v is not None])
-                rows.append(cells)
-            blocks.append(TableView(rows))
-        elif child.tag != _SECT_PR:  # content controls around blocks, custom XML: their paragraphs in order
-            for p in child.iter(_P):
-                view = paragraph(p)
-                if view is not None:
-                    blocks.append(view)
+        _add_checked_figures(report, scanned, figures, statuses, marks)
+        findings = _finding_views(report, figures)
+        check = _check_summary(report)
+    blocks = _blocks(document, by_element, names, marks, statuses)
 
     if title is None:
         title = next((b.text for b in blocks if isinstance(b, ParagraphView) and b.kind == "title"), "")
@@ -461,6 +358,136 @@ def draft_view(
         findings=findings,
         period_label=_period_label(manifest, report),
     )
+
+
+def _add_checked_figures(
+    report: CheckReport,
+    scanned: list,
+    figures: dict[str, dict[str, Any]],
+    statuses: dict[str, str],
+    marks: dict[int, list[tuple[int, int, str]]],
+) -> None:
+    """Each checked figure's status into `figures` and `statuses`; the numbers found outside a
+    content control (and those without a source, ids n1, n2, …) marked where they stand."""
+    control_spans = {(p.index, s.id) for p in scanned for s in p.figures}
+    for f in report.figures:
+        statuses[f.id] = f.status
+        entry = figures.setdefault(
+            f.id,
+            {
+                "id": f.id,
+                "ref": f.ref,
+                "text": f.built_text or "",
+                "value": json_value(f.built_value),
+                "filter": "",
+                "part": f.part,
+                "placeholder": False,
+                "description": f.description,
+                "sources": [{"query": q, "source": "", "column": "", "row": None} for q in f.queries],
+            },
+        )
+        entry["check"] = {
+            "status": f.status,
+            "draft": f.draft_text,
+            "built": f.built_text,
+            "current": f.current_text,
+            "current_value": json_value(f.current_value),
+            "note": f.note.strip(),
+        }
+        if f.paragraph is not None and f.span is not None and (f.paragraph, f.id) not in control_spans:
+            marks.setdefault(f.paragraph, []).append((f.span[0], f.span[1], f.id))
+    for n, u in enumerate(report.unbacked, start=1):
+        ident = f"n{n}"
+        statuses[ident] = u.status
+        figures[ident] = {
+            "id": ident,
+            "ref": "",
+            "text": u.text,
+            "value": None,
+            "filter": "",
+            "part": u.part,
+            "placeholder": False,
+            "description": "正文中的数字，没有查询支持",
+            "sources": [],
+            "check": {
+                "status": u.status,
+                "draft": u.text,
+                "built": None,
+                "current": None,
+                "current_value": None,
+                "note": u.note.strip(),
+            },
+        }
+        marks.setdefault(u.paragraph, []).append((u.span[0], u.span[1], ident))
+
+
+def _finding_views(report: CheckReport, figures: dict[str, dict[str, Any]]) -> list[FindingView]:
+    findings: list[FindingView] = []
+    unbacked_ids = {id(u): f"n{n}" for n, u in enumerate(report.unbacked, start=1)}
+    for item in report.findings:
+        ident = unbacked_ids.get(id(item)) or str(getattr(item, "id", ""))
+        fc = figures.get(ident, {}).get("check", {})
+        findings.append(
+            FindingView(
+                anchor=ident,
+                status=item.status,
+                label=item.label,
+                sentence=item.sentence,
+                draft_text=fc.get("draft", getattr(item, "draft_text", None)),
+                built_text=fc.get("built", getattr(item, "built_text", None)),
+                current_text=fc.get("current", getattr(item, "current_text", None)),
+                note=item.note.strip(),
+            )
+        )
+    return findings
+
+
+def _check_summary(report: CheckReport) -> dict[str, Any]:
+    from drafter.review.report_text import mode_label, summary
+
+    return {
+        "summary": summary(report),
+        "mode": mode_label(report),
+        "counts": report.counts(),
+        "warnings": list(report.warnings),
+        "year": report.year,
+    }
+
+
+def _blocks(
+    document,
+    by_element: dict[int, Any],
+    names: dict[str, str],
+    marks: dict[int, list[tuple[int, int, str]]],
+    statuses: dict[str, str],
+) -> list[ParagraphView | TableView]:
+    """The body's paragraphs and tables in order, each paragraph with its figures marked."""
+
+    def paragraph(el: etree._Element) -> ParagraphView | None:
+        p = by_element.get(id(el))
+        if p is None:
+            return None
+        return ParagraphView(
+            p.index,
+            _kind(el, names),
+            _segments(p, marks.get(p.index, []), statuses),
+            drawings=_drawings(el, document.part) if _has_drawing(el) else [],
+        )
+
+    def paragraphs(el: etree._Element) -> list[ParagraphView]:
+        return [v for v in (paragraph(p) for p in el.iter(_P)) if v is not None]
+
+    blocks: list[ParagraphView | TableView] = []
+    for child in document.element.body:
+        if child.tag == _P:
+            view = paragraph(child)
+            if view is not None:
+                blocks.append(view)
+        elif child.tag == _TBL:
+            blocks.append(TableView([[paragraphs(tc) for tc in tr.findall(_TC)] for tr in child.iter(_TR)]))
+        elif child.tag != _SECT_PR:  # content controls around blocks, custom XML: their paragraphs in order
+            blocks.extend(paragraphs(child))
+    return blocks
 
 
 def _period_label(manifest: dict[str, Any] | None, report: CheckReport | None) -> str:

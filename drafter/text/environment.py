@@ -464,6 +464,86 @@ class TracingEnvironment(_GuardedEnvironment):
         return tree
 
 
+def _finalize(registry: FigureRegistry, strict: bool) -> Callable[[Any], Any]:
+    """What `{{ … }}` prints: a figure recorded in `registry`, text cleaned."""
+
+    def finalize(value: Any) -> Any:
+        _refuse_whole_results(value)
+        if isinstance(value, Figure):
+            if value.missing:
+                return _unavailable(registry, value, value.ref, "num", missing_reason(value, registry), strict)
+            if isinstance(value.value, str):
+                return registry.record(value, clean_value(value.value), "text")
+            if isinstance(value.value, (int, float, Decimal)):
+                try:  # a bool, NaN or infinity is no number a report can print
+                    text = numbers.num(value.value)
+                except (TypeError, ValueError, ArithmeticError) as exc:
+                    reason = f"{value.ref} 的值“{value.value}”不是可以写进报告的数字（{exc}）"
+                    return _unavailable(registry, value, value.ref, "num", reason, strict)
+                return registry.record(value, text, "num")
+            return registry.record(value, clean_value(str(value.value)), "text")
+        if isinstance(value, str):
+            return clean_text(value)
+        return value
+
+    return finalize
+
+
+def _add_sentence_guards(env: TracingEnvironment, registry: FigureRegistry, *, sentences: bool, strict: bool) -> None:
+    """The hooks the guarded code generator calls where an expression reads a figure without a value."""
+    poisons: dict[str, Poison] = {}
+
+    def poison(exc: FigureUnavailable, line: int | None) -> str:
+        """Record a sentence that cannot be written; its mark in the rendered text."""
+        template, _ = template_position()
+        figure = exc.figure
+        reason = (figure.why or missing_reason(figure, registry)) if figure.missing else exc.message
+        if not sentences:
+            return _unavailable(registry, figure, figure.ref, "num", reason, strict)
+        poison_id = f"p{len(poisons) + 1}"
+        poisons[poison_id] = Poison(figure, reason, template, line)
+        return poison_mark(poison_id)
+
+    def missing_figure(exc: FigureUnavailable) -> Figure:
+        figure = exc.figure
+        reason = (figure.why or missing_reason(figure, registry)) if figure.missing else exc.message
+        return Figure(None, figure.ref, figure.sources, figure.description, reason)
+
+    def guarded(evaluate: Callable[[], Any], line: int | None) -> Any:
+        """The text of one `{{ … }}`, or a poison mark when it reads a figure without a value."""
+        try:
+            return evaluate()
+        except env.unavailable_error as exc:  # type: ignore[attr-defined]
+            return poison(exc, line)
+
+    env.guarded = guarded  # type: ignore[attr-defined]
+    env.missing_figure = missing_figure  # type: ignore[attr-defined]
+    env.poisons = poisons  # type: ignore[attr-defined]
+    env.poison = poison  # type: ignore[attr-defined]
+    env.truth = bool  # type: ignore[attr-defined]
+    env.unavailable_error = _Never if strict else FigureUnavailable  # type: ignore[attr-defined]
+
+
+def _add_filters(
+    env: TracingEnvironment, registry: FigureRegistry, finalize: Callable[[Any], Any], *, period: Any, strict: bool
+) -> None:
+    for name, fn in FORMAT_FILTERS.items():
+        if name == "yoy" and period is not None and getattr(period, "kind", "year") != "year":
+            fn = _yoy_within_year
+        env.filters[name] = _format_filter(name, fn, registry, strict)
+    env.filters["ratio"] = _ratio
+    env.filters["round"] = _round
+    env.filters["format"] = _format_text(registry, strict)
+    from drafter.text.charts import make_chart_function
+    from drafter.text.lists import cn_sep, make_join_cn, top
+
+    env.filters["top"] = top
+    env.filters["cn_sep"] = cn_sep
+    env.filters["join_cn"] = make_join_cn(registry, finalize)
+    env.globals["chart"] = make_chart_function(registry)
+    env.globals["unbound"] = make_unbound(registry, template_position)
+
+
 def make_environment(
     registry: FigureRegistry,
     *,
@@ -498,78 +578,15 @@ def make_environment(
         lstrip_blocks=True,
     )
     env.code_cache = code_cache
-
-    def finalize(value: Any) -> Any:
-        _refuse_whole_results(value)
-        if isinstance(value, Figure):
-            if value.missing:
-                return _unavailable(registry, value, value.ref, "num", missing_reason(value, registry), strict)
-            if isinstance(value.value, str):
-                return registry.record(value, clean_value(value.value), "text")
-            if isinstance(value.value, (int, float, Decimal)):
-                try:  # a bool, NaN or infinity is no number a report can print
-                    text = numbers.num(value.value)
-                except (TypeError, ValueError, ArithmeticError) as exc:
-                    reason = f"{value.ref} 的值“{value.value}”不是可以写进报告的数字（{exc}）"
-                    return _unavailable(registry, value, value.ref, "num", reason, strict)
-                return registry.record(value, text, "num")
-            return registry.record(value, clean_value(str(value.value)), "text")
-        if isinstance(value, str):
-            return clean_text(value)
-        return value
-
+    finalize = _finalize(registry, strict)
     env.finalize = finalize
-    poisons: dict[str, Poison] = {}
-
-    def poison(exc: FigureUnavailable, line: int | None) -> str:
-        """Record a sentence that cannot be written; its mark in the rendered text."""
-        template, _ = template_position()
-        figure = exc.figure
-        reason = (figure.why or missing_reason(figure, registry)) if figure.missing else exc.message
-        if not sentences:
-            return _unavailable(registry, figure, figure.ref, "num", reason, strict)
-        poison_id = f"p{len(poisons) + 1}"
-        poisons[poison_id] = Poison(figure, reason, template, line)
-        return poison_mark(poison_id)
-
-    def missing_figure(exc: FigureUnavailable) -> Figure:
-        figure = exc.figure
-        reason = (figure.why or missing_reason(figure, registry)) if figure.missing else exc.message
-        return Figure(None, figure.ref, figure.sources, figure.description, reason)
-
-    def guarded(evaluate: Callable[[], Any], line: int | None) -> Any:
-        """The text of one `{{ … }}`, or a poison mark when it reads a figure without a value."""
-        try:
-            return evaluate()
-        except env.unavailable_error as exc:  # type: ignore[attr-defined]
-            return poison(exc, line)
-
-    env.guarded = guarded  # type: ignore[attr-defined]
-    env.missing_figure = missing_figure  # type: ignore[attr-defined]
-    env.poisons = poisons  # type: ignore[attr-defined]
-    env.poison = poison  # type: ignore[attr-defined]
-    env.truth = bool  # type: ignore[attr-defined]
-    env.unavailable_error = _Never if strict else FigureUnavailable  # type: ignore[attr-defined]
+    _add_sentence_guards(env, registry, sentences=sentences, strict=strict)
     if trace:
         from drafter.text.wording import Tracer
 
         env.tracer = Tracer(registry, finalize)
         env.globals.update(env.tracer.globals())
-    for name, fn in FORMAT_FILTERS.items():
-        if name == "yoy" and period is not None and getattr(period, "kind", "year") != "year":
-            fn = _yoy_within_year
-        env.filters[name] = _format_filter(name, fn, registry, strict)
-    env.filters["ratio"] = _ratio
-    env.filters["round"] = _round
-    env.filters["format"] = _format_text(registry, strict)
-    from drafter.text.charts import make_chart_function
-    from drafter.text.lists import cn_sep, make_join_cn, top
-
-    env.filters["top"] = top
-    env.filters["cn_sep"] = cn_sep
-    env.filters["join_cn"] = make_join_cn(registry, finalize)
-    env.globals["chart"] = make_chart_function(registry)
-    env.globals["unbound"] = make_unbound(registry, template_position)
+    _add_filters(env, registry, finalize, period=period, strict=strict)
     return env
 
 

@@ -10,7 +10,7 @@ holding only `{{ chart(…) }}` a chart (drafter.text.blocks).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import CodeType
 from typing import Any
@@ -150,11 +150,26 @@ def render_section(
 ) -> list[Block]:
     """Render one section file into blocks: paragraphs, tables and charts (from `code` when it
     was compiled already, from the source with its table lines marked)."""
-    from drafter.text.environment import template_error
-
     source = read_template(path)
     for line, mark in wide_tags(source)[:1]:
         raise wide_tag_error(path, source, line, mark)
+    rendered, origins = _render_source(env, path, source, context, code)
+    settled = _settle_poisons(env, rendered, source, registry)
+    if len(settled) != len(origins):  # a poisoned block changed the lines: origins unknown
+        origins = [()] * len(settled)
+    reader = _SectionReader(path, registry, TableParser(path, source, registry), part=path.stem)
+    for raw_line, origin in zip(settled, origins):
+        for piece in split_marked_rows(raw_line):
+            reader.read(piece, origin)
+    return reader.finish()
+
+
+def _render_source(
+    env, path: Path, source: str, context: dict[str, Any], code: CodeType | None
+) -> tuple[str, list[tuple[int, ...]]]:
+    """The section rendered, and the template lines each of its lines came from."""
+    from drafter.text.environment import template_error
+
     filename = str(path)
     if code is None:
         try:
@@ -168,87 +183,106 @@ def render_section(
 
         note_query_names(tracer, context)
     try:
-        rendered, origins = _render_traced(env, template, context, mark_table_lines(source))
+        return _render_traced(env, template, context, mark_table_lines(source))
     except Exception as exc:
         raise template_error(exc, path, source, context, filename) from exc
-    part = path.stem
-    blocks: list[Block] = []
-    carry = ""  # wording markers of a line without text of its own, for the next paragraph
-    tables = TableParser(path, source, registry)
 
-    def close_table() -> None:
-        table = tables.finish()
+
+@dataclass
+class _SectionReader:
+    """Turns a section's rendered lines, one by one, into blocks; `part` is the heading the
+    text stands under."""
+
+    path: Path
+    registry: FigureRegistry
+    tables: TableParser
+    part: str
+    blocks: list[Block] = field(default_factory=list)
+    carry: str = ""  # wording markers of a line without text of its own, for the next paragraph
+
+    def read(self, piece: str, origin: tuple[int, ...]) -> None:
+        line_no, text = line_of(piece)
+        text = text.strip()
+        if self._table_line(line_no, text) or not text:
+            return
+        if not strip_wording_marks(text).strip():  # wording markers alone on a line
+            self._marks_alone(text)
+            return
+        text, self.carry = self.carry + text, ""
+        self._close_table()
+        if has_chart(text):
+            self._chart(text)
+        else:
+            self._paragraph(text, origin)
+
+    def finish(self) -> list[Block]:
+        self._close_table()
+        paragraphs = paragraphs_of(self.blocks)
+        if self.carry and paragraphs:
+            paragraphs[-1].text += self.carry
+        for block in self.blocks:
+            if isinstance(block, TableBlock):
+                for row in [*block.header, *block.rows]:
+                    for cell in row:
+                        for occ_id in marked_ids(cell):
+                            self.registry.occurrences[occ_id].part = block.part
+        return self.blocks
+
+    def _close_table(self) -> None:
+        table = self.tables.finish()
         if table is not None:
-            blocks.append(table)
-            registry.tables.append(table)
+            self.blocks.append(table)
+            self.registry.tables.append(table)
 
-    settled = _settle_poisons(env, rendered, source, registry)
-    if len(settled) != len(origins):  # a poisoned block changed the lines: origins unknown
-        origins = [()] * len(settled)
-    for raw_line, origin in zip(settled, origins):
-        for piece in split_marked_rows(raw_line):
-            line_no, text = line_of(piece)
-            text = text.strip()
-            if line_no is not None and TABLE_TITLE.match(text):
-                close_table()
-                title = TABLE_TITLE.sub("", text, count=1)
-                tables.start(title, line_no, part)
-                continue
-            if (
-                tables.table is not None
-                and not tables.table.header
-                and not tables.pending_header
-                and tables.table.unit is None
-                and TABLE_UNIT.match(text)
-            ):
-                tables.table.unit = TABLE_UNIT.sub("", text, count=1)
-                continue
-            if line_no is not None and text.startswith(("|", "｜")):
-                tables.row(text, line_no)
-                continue
-            if not text:
-                continue
-            if not strip_wording_marks(text).strip():  # wording markers alone on a line
-                marks = [m.group(0) for m in WORDING_MARK.finditer(text)]
-                last = blocks[-1] if blocks else None
-                if isinstance(last, Paragraph) and not carry and all(m[0] == WORD_CLOSE for m in marks):
-                    last.text += "".join(marks)  # a wording ends with the paragraph before
-                else:
-                    carry += "".join(marks)
-                continue
-            text, carry = carry + text, ""
-            close_table()
-            if has_chart(text):
-                index = chart_index(text)
-                if strip_chart(text).strip() or index is None:
-                    raise TemplateError(
-                        "图表要单独写一行",
-                        path=path,
-                        hint="把 {{ chart(…) }} 单独写在一行，图题用 title= 给出，说明文字另起一行。",
-                    )
-                spec = registry.charts[index]
-                blocks.append(ChartBlock(spec, part, path, None))
-                continue
-            level = outline_level(strip_wording_marks(text))
-            text = _normalise_outline(text, level)
-            if level == 1:
-                part = strip_marks(text)
-            paragraph = Paragraph(level, text, part, (path, origin) if origin else None)
-            blocks.append(paragraph)
-            registry.paragraphs.append(paragraph)
-            for occ_id in marked_ids(text):
-                registry.occurrences[occ_id].part = part
-    close_table()
-    paragraphs = paragraphs_of(blocks)
-    if carry and paragraphs:
-        paragraphs[-1].text += carry
-    for block in blocks:
-        if isinstance(block, TableBlock):
-            for row in [*block.header, *block.rows]:
-                for cell in row:
-                    for occ_id in marked_ids(cell):
-                        registry.occurrences[occ_id].part = block.part
-    return blocks
+    def _table_line(self, line_no: int | None, text: str) -> bool:
+        """Read `text` as a table's title, unit or row; False when it is none of these."""
+        tables = self.tables
+        if line_no is not None and TABLE_TITLE.match(text):
+            self._close_table()
+            tables.start(TABLE_TITLE.sub("", text, count=1), line_no, self.part)
+            return True
+        if (
+            tables.table is not None
+            and not tables.table.header
+            and not tables.pending_header
+            and tables.table.unit is None
+            and TABLE_UNIT.match(text)
+        ):
+            tables.table.unit = TABLE_UNIT.sub("", text, count=1)
+            return True
+        if line_no is not None and text.startswith(("|", "｜")):
+            tables.row(text, line_no)
+            return True
+        return False
+
+    def _marks_alone(self, text: str) -> None:
+        marks = [m.group(0) for m in WORDING_MARK.finditer(text)]
+        last = self.blocks[-1] if self.blocks else None
+        if isinstance(last, Paragraph) and not self.carry and all(m[0] == WORD_CLOSE for m in marks):
+            last.text += "".join(marks)  # a wording ends with the paragraph before
+        else:
+            self.carry += "".join(marks)
+
+    def _chart(self, text: str) -> None:
+        index = chart_index(text)
+        if strip_chart(text).strip() or index is None:
+            raise TemplateError(
+                "图表要单独写一行",
+                path=self.path,
+                hint="把 {{ chart(…) }} 单独写在一行，图题用 title= 给出，说明文字另起一行。",
+            )
+        self.blocks.append(ChartBlock(self.registry.charts[index], self.part, self.path, None))
+
+    def _paragraph(self, text: str, origin: tuple[int, ...]) -> None:
+        level = outline_level(strip_wording_marks(text))
+        text = _normalise_outline(text, level)
+        if level == 1:
+            self.part = strip_marks(text)
+        paragraph = Paragraph(level, text, self.part, (self.path, origin) if origin else None)
+        self.blocks.append(paragraph)
+        self.registry.paragraphs.append(paragraph)
+        for occ_id in marked_ids(text):
+            self.registry.occurrences[occ_id].part = self.part
 
 
 def _render_traced(env, template, context: dict[str, Any], template_source: str) -> tuple[str, list[tuple[int, ...]]]:

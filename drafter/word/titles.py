@@ -10,6 +10,7 @@ import itertools
 import math
 import re
 import unicodedata
+from dataclasses import dataclass
 
 from drafter.data.figures import MARKED
 
@@ -196,10 +197,19 @@ def _is_cjk(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff"
 
 
-def _break_costs(text: str) -> list[float]:
-    """cost[i]: cost of starting a new line before text[i] (i = 1 … len-1); inf where forbidden."""
+@dataclass(frozen=True)
+class _TitleMarks:
+    """Per offset i of a title (a break before text[i]): what the break would split."""
+
+    inside: list[bool]  # a word: a known one, or one of the general word list
+    edge: list[bool]  # the edge of a known word
+    label: list[bool]  # a period label
+    quoted: list[bool]  # within 《》“”‘’（）〈〉
+    office_end: int  # where the issuing office before 关于 ends (-1: no 关于)
+
+
+def _title_marks(text: str) -> _TitleMarks:
     n = len(text)
-    cost = [math.inf] + [3.0] * (n - 1)
     # Known words: splitting inside costs much, at their edges little.
     inside = [False] * (n + 1)
     edge = [False] * (n + 1)
@@ -227,45 +237,65 @@ def _break_costs(text: str) -> list[float]:
             depth -= 1
         quoted[i + 1] = depth > 0
     # The issuing office before 关于 is one name: a break inside it costs more.
-    office_end = text.find("关于")
+    return _TitleMarks(inside, edge, label, quoted, text.find("关于"))
+
+
+def _break_costs(text: str) -> list[float]:
+    """cost[i]: cost of starting a new line before text[i] (i = 1 … len-1); inf where forbidden."""
+    n = len(text)
+    marks = _title_marks(text)
+    cost = [math.inf] + [3.0] * (n - 1)
     for i in range(1, n):
-        prev, ch = text[i - 1], text[i]
-        c = 3.0
-        if edge[i]:
-            c = 1.0
-        if inside[i]:
-            c = 8.0
-        if text.startswith("关于", i):
-            c = 0.0
-        elif text.endswith("关于", 0, i):
-            c = math.inf  # 关于 leads what follows it: never at a line end
-        elif text.startswith("的", i):
-            c = min(c, 2.0)
-        elif prev == "的":
-            c = min(c, 1.0)
-        if ch in _NAME_SUFFIXES and _is_cjk(prev) and not inside[i]:
-            c = max(c, 8.0)
-        elif prev in _NAME_SUFFIXES and i >= 2 and _is_cjk(text[i - 2]) and not inside[i]:
-            c = min(c, 1.0)
-        if prev == "度" and i >= 2 and text[i - 2] in "年季":  # after 2025年度, 2025年第一季度
-            c = min(c, 0.5)
-        if any(text.endswith(kind) and i == n - len(kind) for kind in _DOC_KINDS):
-            c = min(c, 1.0)
-        if quoted[i]:
+        if _never_broken(text, i, marks):
+            cost[i] = math.inf
+            continue
+        c = _word_cost(text, i, marks)
+        if marks.quoted[i]:
             c += 5.0
-        if 0 < i < office_end:
+        if 0 < i < marks.office_end:
             c += 8.0
-        if ch in _CLOSING or prev in _OPENING:
-            c = math.inf
-        # Digits, Latin words and a number with its unit stay together.
-        if (prev.isascii() and prev.isalnum()) and ((ch.isascii() and ch.isalnum()) or ch in "年月日%.．"):
-            c = math.inf
-        if prev in ".．" and ch.isdigit():
-            c = math.inf
-        if label[i]:
-            c = math.inf
         cost[i] = c
     return cost
+
+
+def _word_cost(text: str, i: int, marks: _TitleMarks) -> float:
+    """The cost of a break before text[i] by the words on either side of it."""
+    prev, ch = text[i - 1], text[i]
+    c = 3.0
+    if marks.edge[i]:
+        c = 1.0
+    if marks.inside[i]:
+        c = 8.0
+    if text.startswith("关于", i):
+        c = 0.0
+    elif text.endswith("关于", 0, i):
+        c = math.inf  # 关于 leads what follows it: never at a line end
+    elif text.startswith("的", i):
+        c = min(c, 2.0)
+    elif prev == "的":
+        c = min(c, 1.0)
+    if ch in _NAME_SUFFIXES and _is_cjk(prev) and not marks.inside[i]:
+        c = max(c, 8.0)
+    elif prev in _NAME_SUFFIXES and i >= 2 and _is_cjk(text[i - 2]) and not marks.inside[i]:
+        c = min(c, 1.0)
+    if prev == "度" and i >= 2 and text[i - 2] in "年季":  # after 2025年度, 2025年第一季度
+        c = min(c, 0.5)
+    if any(text.endswith(kind) and i == len(text) - len(kind) for kind in _DOC_KINDS):
+        c = min(c, 1.0)
+    return c
+
+
+def _never_broken(text: str, i: int, marks: _TitleMarks) -> bool:
+    """Punctuation kept with its word; digits, Latin words, a number with its unit and a period
+    label kept together."""
+    prev, ch = text[i - 1], text[i]
+    return (
+        ch in _CLOSING
+        or prev in _OPENING
+        or ((prev.isascii() and prev.isalnum()) and ((ch.isascii() and ch.isalnum()) or ch in "年月日%.．"))
+        or (prev in ".．" and ch.isdigit())
+        or marks.label[i]
+    )
 
 
 def _shape_cost(widths: list[float]) -> float:
