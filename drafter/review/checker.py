@@ -1223,19 +1223,7 @@ class _Checker:
             failed = self._failed(exp)
             wc = self.dropped.get(exp.wording or "")
             if j is None and wc is not None and not failed:
-                # Its wording changed branch: look for it where the draft's wording stands.
-                fc.paragraph = wc.paragraph
-                text = self.draft[wc.paragraph].text if wc.paragraph is not None else ""
-                a, b = wc.span or (0, len(text))
-                at = text.find(exp.built_text or "\0", a, b) if exp.built_text else -1
-                if at >= 0:
-                    fc.span = (at, at + len(exp.built_text or ""))
-                    fc.sentence = sentence_around(text, *fc.span)
-                    self._judge(fc, exp.built_text or "")
-                else:
-                    fc.sentence = wc.sentence
-                    fc.draft_text, fc.status = "", STALE
-                self._dropped(fc, exp)
+                self._in_changed_wording(fc, exp, wc)
                 out.append(fc)
                 continue
             if j is None:
@@ -1269,6 +1257,21 @@ class _Checker:
                 covered.setdefault(i, []).append(fc.span)
             out.append(fc)
         return out, covered
+
+    def _in_changed_wording(self, fc: FigureCheck, exp: _Expected, wc: WordingCheck) -> None:
+        """A figure whose wording changed branch: looked for where the draft's wording stands."""
+        fc.paragraph = wc.paragraph
+        text = self.draft[wc.paragraph].text if wc.paragraph is not None else ""
+        a, b = wc.span or (0, len(text))
+        at = text.find(exp.built_text or "\0", a, b) if exp.built_text else -1
+        if at >= 0:
+            fc.span = (at, at + len(exp.built_text or ""))
+            fc.sentence = sentence_around(text, *fc.span)
+            self._judge(fc, exp.built_text or "")
+        else:
+            fc.sentence = wc.sentence
+            fc.draft_text, fc.status = "", STALE
+        self._dropped(fc, exp)
 
     def _split_off(self, j: int, i: int, fspan: tuple[int, int], figure: str | None) -> tuple[int, int, int] | None:
         """(draft paragraph, span) of a figure not at its place in draft paragraph i because an editor
