@@ -280,6 +280,7 @@ class BatchResult:
     jobs: int
     timings: dict[str, float] = field(default_factory=dict)
     period_label: str = ""  # 2025年度, 2025年第三季度 …
+    warnings: list[str] = field(default_factory=list)  # rows no unit received (drafter.project.units)
 
     @property
     def written(self) -> list[UnitOutcome]:
@@ -323,6 +324,7 @@ class BatchResult:
             + (f"，不完整 {len(incomplete)} 份" if incomplete else "")
             + "。"
         ]
+        lines += [f"注意：{w}" for w in self.warnings]
         with_placeholders = [o for o in self.outcomes if o.placeholders]
         if with_placeholders:
             lines.append(
@@ -402,8 +404,16 @@ def build_units(
         shared.update(run_queries(cfg, shared_specs, params=params, extra=extra).results)
     timings["shared_queries"] = time.perf_counter() - t
     t = time.perf_counter()
-    grouped = run_grouped_queries(cfg, specs_of[GROUPED], params, [u.name for u in chosen])
+    notes: list[str] = []
+    names = [u.name for u in chosen]
+    grouped = run_grouped_queries(cfg, specs_of[GROUPED], params, names, known=[u.name for u in all_units], notes=notes)
     timings["grouped_queries"] = time.perf_counter() - t
+    if strict and notes:
+        raise DataError(
+            notes[0],
+            hint="核对数据中的单位名称与 config.yaml 的 units 是否一致（错字、多余空格、缺失的单位名）；"
+            "去掉 --strict 则照常生成，这些行不计入任何单位。",
+        )
 
     built_at = (clock or dt.datetime.now)()
     state = _State(project, params, shared, specs_of[PER_UNIT], unit_refs, folder, force, strict, built_at)
@@ -434,6 +444,7 @@ def build_units(
         query_counts={k: len(v) for k, v in specs_of.items()},
         jobs=workers,
         timings=timings,
+        warnings=notes,
     )
 
 
@@ -474,9 +485,16 @@ def _run_in_processes(
 
 
 def run_grouped_queries(
-    config: Config, specs: dict[str, QuerySpec], params: dict[str, Any], units: list[str]
+    config: Config,
+    specs: dict[str, QuerySpec],
+    params: dict[str, Any],
+    units: list[str],
+    *,
+    known: list[str] | None = None,
+    notes: list[str] | None = None,
 ) -> dict[str, dict[str, QueryResult | QueryFailure]]:
-    """Query name → unit → result: each grouped query run once, sources side by side."""
+    """Query name → unit → result: each grouped query run once, sources side by side. Rows
+    whose unit key matches none of `known` (all the project's units) are told in `notes`."""
     from concurrent.futures import ThreadPoolExecutor
 
     from drafter.data.grouping import run_grouped
@@ -501,7 +519,9 @@ def run_grouped_queries(
         try:
             with connect(source, engine, settings) as conn:
                 for spec in group:
-                    out[spec.name] = run_grouped(conn, spec, source, params, units, settings.timeout)
+                    out[spec.name] = run_grouped(
+                        conn, spec, source, params, units, settings.timeout, known=known or units, notes=notes
+                    )
         except SourceError as exc:
             _at_source(exc, config, source)
             for spec in group:

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,7 @@ from sqlglot.errors import SqlglotError
 
 from drafter.errors import DrafterError, QueryError
 from drafter.project.queries import QuerySpec, sql_fingerprint, sql_parameters
+from drafter.project.units import match_unit_keys
 
 UNIT_PARAM = "unit"
 KEY_ALIAS = "drafter_unit_key"
@@ -195,9 +197,18 @@ def grouping_problems(spec: QuerySpec) -> list[QueryError]:
 
 
 def run_grouped(
-    conn: Any, spec: QuerySpec, source: str, params: dict[str, Any], units: list[str], timeout: float
+    conn: Any,
+    spec: QuerySpec,
+    source: str,
+    params: dict[str, Any],
+    units: list[str],
+    timeout: float,
+    *,
+    known: Sequence[str] = (),
+    notes: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Unit name → QueryResult | QueryFailure, as `run_query` would give for each unit's own query."""
+    """Unit name → QueryResult | QueryFailure, as `run_query` would give for each unit's own query.
+    Rows whose key matches no unit (of `units`, or of `known`, all the project's) are told in `notes`."""
     from drafter.data.runner import QueryFailure, QueryResult, _shape, run_query
 
     dialect = conn.dialect.name
@@ -228,10 +239,13 @@ def run_grouped(
     except DrafterError as exc:
         return {u: QueryFailure(spec, exc) for u in units}
     columns = columns[:-1]
-    by_unit: dict[str, list[tuple]] = {}
-    for row in rows:
-        if row[-1] is not None:
-            by_unit.setdefault(str(row[-1]), []).append(row[:-1])
+    # Keys compared as unit_key makes them: a CHAR(n) column's padding or a full-width digit is
+    # no other unit; rows that match none are told, not dropped silently.
+    match = match_unit_keys(rows, units, known)
+    warning = match.warning(spec.name, spec.per)
+    if warning and notes is not None:
+        notes.append(warning)
+    by_unit = match.rows
     empty: list[tuple] | None = None
     bound = [name for name in sql_parameters(sql)]
     out: dict[str, Any] = {}
