@@ -107,7 +107,7 @@ class TestWorkbook:
             ("罚款金额", "REAL"),
             ("企业代码", "TEXT"),
         ]
-        assert table.rows[1] == ["西城区", "2025-02-05", 2, 300.0, "0013"]  # leading zeros kept
+        assert table.rows[1] == ("西城区", "2025-02-05", 2, 300.0, "0013")  # leading zeros kept
         assert table.rows[2][1] == "2025-04-01" and table.rows[2][3] is None
         assert len(digest) == 64
 
@@ -175,7 +175,7 @@ class TestWorkbook:
         ws.merge_cells("A2:A3")
         wb.save(tmp_path / "m.xlsx")
         rows = load_tables(tmp_path / "m.xlsx")[0][0].rows
-        assert rows == [["东城区", "甲"], ["东城区", "乙"]]
+        assert rows == [("东城区", "甲"), ("东城区", "乙")]
 
     def test_check_notices_that_the_workbook_changed(self, tmp_path):
         book = _workbook(tmp_path / "台账.xlsx")
@@ -310,7 +310,7 @@ class TestBadWorkbooks:
         with zipfile.ZipFile(book, "w") as z:
             for name, data in parts.items():
                 z.writestr(name, data)
-        assert load_tables(book)[0][0].rows == [["东城区", 3, 6]]
+        assert load_tables(book)[0][0].rows == [("东城区", 3, 6)]
 
     def test_a_sheet_a_query_needs_is_missing(self, tmp_path):
         _workbook(tmp_path / "台账.xlsx")
