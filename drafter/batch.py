@@ -153,6 +153,7 @@ class UnitOutcome:
     error: str | None = None  # why no draft was written, rendered for the user
     renamed: bool = False
     timings: dict[str, float] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)  # ref → value, of the figures rollups add up
 
     @property
     def failed(self) -> bool:
@@ -188,6 +189,7 @@ class _State:
     force: bool
     strict: bool
     built_at: dt.datetime
+    rollup_refs: frozenset[str] = frozenset()  # figures the rollup rules add up, kept in each outcome
 
 
 _worker_state: _State | None = None
@@ -251,6 +253,10 @@ def draft_unit(
         return outcome
     outcome.path, outcome.renamed = path, path != requested
     outcome.figures = len(draft.registry)
+    if state.rollup_refs:
+        for occ in reversed(list(draft.registry)):
+            if occ.ref in state.rollup_refs and not occ.placeholder:
+                outcome.values[occ.ref] = occ.value
     outcome.placeholders = [f"{o.ref}：{o.reason}" if o.reason else o.ref for o in draft.registry.placeholders]
     outcome.broken = [_one_line(f.error) for f in run.failures if not isinstance(f.error, DataError)]
     return outcome
@@ -281,6 +287,8 @@ class BatchResult:
     timings: dict[str, float] = field(default_factory=dict)
     period_label: str = ""  # 2025年度, 2025年第三季度 …
     warnings: list[str] = field(default_factory=list)  # rows no unit received (drafter.project.units)
+    rollups: list[Any] = field(default_factory=list)  # drafter.review.rollup.RollupResult, over all units
+    strict: bool = False  # a rollup that does not add up fails the run
 
     @property
     def written(self) -> list[UnitOutcome]:
@@ -325,6 +333,10 @@ class BatchResult:
             + "。"
         ]
         lines += [f"注意：{w}" for w in self.warnings]
+        if self.rollups:
+            from drafter.review.report_text import render_rollup
+
+            lines += [render_rollup(r) for r in self.rollups]
         with_placeholders = [o for o in self.outcomes if o.placeholders]
         if with_placeholders:
             lines.append(
@@ -416,7 +428,19 @@ def build_units(
         )
 
     built_at = (clock or dt.datetime.now)()
-    state = _State(project, params, shared, specs_of[PER_UNIT], unit_refs, folder, force, strict, built_at)
+    rules = _batch_rollup_rules(cfg) if units is None else []  # a rollup needs every unit's draft
+    state = _State(
+        project,
+        params,
+        shared,
+        specs_of[PER_UNIT],
+        unit_refs,
+        folder,
+        force,
+        strict,
+        built_at,
+        frozenset(ref for part, whole, _ in rules for ref in (part, whole)),
+    )
     workers = max(1, min(jobs or default_jobs(len(chosen)), len(chosen)))
     outcomes: dict[str, UnitOutcome] = {}
 
@@ -445,7 +469,29 @@ def build_units(
         jobs=workers,
         timings=timings,
         warnings=notes,
+        rollups=_batch_rollups(cfg, rules, [outcomes[u.name] for u in chosen], project.period.label, built_at),
+        strict=strict,
     )
+
+
+def _batch_rollup_rules(config: Config) -> list[tuple[str, str, Any]]:
+    from drafter.review.batch import rollup_rules
+
+    return rollup_rules(config)
+
+
+def _batch_rollups(
+    config: Config, rules: list[tuple[str, str, Any]], outcomes: list[UnitOutcome], period: str, built_at: dt.datetime
+) -> list[Any]:
+    """The project's rollup rules over the drafts just written, with the values they print."""
+    if not rules:
+        return []
+    from drafter.review.batch import run_rollups
+    from drafter.review.rollup import DraftFigures
+
+    stamp = built_at.isoformat(timespec="seconds")
+    drafts = [DraftFigures(o.path.name, o.unit, period, stamp, dict(o.values)) for o in outcomes if o.path is not None]
+    return run_rollups(config, drafts, rules, units=[o.unit for o in outcomes])
 
 
 def _run_in_processes(

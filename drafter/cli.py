@@ -531,9 +531,10 @@ def _check_many(
 ) -> None:
     """`check a.docx b.docx …`: every draft checked, one summary, one workbook."""
     from drafter.progress import Progress
-    from drafter.review.batch import check_many
+    from drafter.project.config import load_config
+    from drafter.review.batch import check_many, run_rollups
     from drafter.review.checklist import check_checklist_path, write_batch_checklist
-    from drafter.review.rollup import check_rollup, parse_rollup
+    from drafter.review.rollup import parse_rollup
 
     with _check_could_not_run():
         if annotate_path is not None:
@@ -553,7 +554,8 @@ def _check_many(
                 period=period,
                 on_done=lambda path: progress.advance(path.name),
             )
-        batch.rollups += [check_rollup(batch.reports, part, whole) for part, whole in rules]
+        if rules:
+            batch.rollups += run_rollups(load_config(config_path), batch.reports, [(p, w, 0) for p, w in rules])
         if xlsx_path is not None:
             _err(f"核对汇总：{write_batch_checklist(batch, xlsx_path)}")
     from drafter.review.report_text import render_batch_summary, render_check

@@ -8,6 +8,7 @@ queries and of drafter.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import re
 import shutil
@@ -511,6 +512,18 @@ def test_a_rollup_rule_in_the_project_runs_in_a_batch_check(towns_built, tmp_pat
         ("town_rescue.teams", "district_screening.screenings", False),
     ]
     assert batch.exit_code == 1  # the wrong rollup is a finding
+    assert all(r.current_ok is not None for r in batch.rollups)  # checked: the current data compared too
+    assert "按现在的数据" in render_rollup(batch.rollups[0])
+
+    # build --each runs the rules over the batch it wrote; only --strict fails on them.
+    built = build_units(config, directory=tmp_path / "each", jobs=1, clock=lambda: CLOCK)
+    assert [(r.part, r.ok) for r in built.rollups] == [
+        ("town_screening.screenings", True),
+        ("town_rescue.teams", False),
+    ]
+    assert built.rollups[0].total == batch.rollups[0].total and not built.rollups[0].missing
+    assert built.exit_code == 0 and "汇总核对" in built.summary()
+    assert dataclasses.replace(built, strict=True).exit_code == 1
     single = check(result.outcomes[0].path, config)
     assert single.exit_code == 0  # one draft cannot add the units up: the rule waits for the batch
 

@@ -21,6 +21,7 @@ from drafter.errors import DrafterError
 from drafter.project.config import Config
 from drafter.project.queries import sql_fingerprint, sql_parameters
 from drafter.review.checker import CheckReport, check
+from drafter.review.rollup import DraftFigures, RollupResult
 
 
 class SharedRunner:
@@ -85,17 +86,56 @@ class BatchCheck:
         return batch_check_exit_code(self)
 
 
-def project_rollups(config: str | Path | Config, reports: Sequence[CheckReport]) -> list[Any]:
-    """The project's `rollup:` rules (drafter/project/rules.py) over the checked drafts."""
-    from drafter.project.config import load_config
+def rollup_rules(config: Config) -> list[tuple[str, str, Any]]:
+    """(part, whole, tolerance) of each `rollup:` rule of the project (drafter/project/rules.py)."""
     from drafter.project.rules import load_rules
-    from drafter.review.rollup import check_rollup
+
+    return [(r.spec["part"], r.spec["whole"], r.spec.get("tolerance", 0)) for r in load_rules(config).rollups]
+
+
+def project_unit_names(config: Config) -> list[str] | None:
+    """All the units of the project, for naming a unit without a draft; None when they cannot
+    be known (no `units:`, or a units query that cannot run now)."""
+    from drafter.project.config import UnitsQuery
+    from drafter.project.units import resolve_units, units_from_list
+
+    if config.units is None:
+        return None
+    try:
+        if not isinstance(config.units, UnitsQuery):
+            return [u.name for u in units_from_list(config.units)]
+        from drafter.builder import load_project
+        from drafter.data.runner import build_parameters
+
+        project = load_project(config)
+        return [u.name for u in resolve_units(project, build_parameters(config))[0]]
+    except DrafterError:
+        return None
+
+
+def run_rollups(
+    config: Config,
+    drafts: Sequence[CheckReport | DraftFigures],
+    rules: Sequence[tuple[str, str, Any]] | None = None,
+    units: Sequence[str] | None = None,
+) -> list[RollupResult]:
+    """The rollup rules (the project's, or `rules`) over drafts, one result a rule and period.
+    `build --each` calls it on the batch it just wrote, `check` on the drafts it checked."""
+    from drafter.review.rollup import check_rollups
+
+    rules = rollup_rules(config) if rules is None else rules
+    if not rules:
+        return []
+    known = project_unit_names(config) if units is None else list(units)
+    return [r for part, whole, tol in rules for r in check_rollups(drafts, part, whole, tolerance=tol, units=known)]
+
+
+def project_rollups(config: str | Path | Config, reports: Sequence[CheckReport]) -> list[Any]:
+    """The project's `rollup:` rules over the checked drafts."""
+    from drafter.project.config import load_config
 
     cfg = config if isinstance(config, Config) else load_config(config)
-    return [
-        check_rollup(reports, rule.spec["part"], rule.spec["whole"], tolerance=rule.spec.get("tolerance", 0))
-        for rule in load_rules(cfg).rollups
-    ]
+    return run_rollups(cfg, reports)
 
 
 def check_many(
