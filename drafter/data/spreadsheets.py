@@ -338,12 +338,12 @@ def _check_header(path: Path, label: str, header_cells: list[Any], data_columns:
 def _workbook_tables(path: Path, data: bytes) -> list[Table]:
     """The worksheets of a workbook, read with calamine (a reader written in Rust: a
     100,000-row sheet in well under a second); openpyxl stays for writing workbooks."""
-    from python_calamine import CalamineWorkbook, SheetTypeEnum
+    from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum
 
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         package = zipfile.ZipFile(io.BytesIO(data))
-    except Exception as exc:  # calamine's errors (zip, XML, password) share no base class worth naming
+    except (CalamineError, zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
         raise SourceError(
             f"{path.name} 无法作为 Excel 工作簿打开",
             path=path,
@@ -356,7 +356,15 @@ def _workbook_tables(path: Path, data: bytes) -> list[Table]:
         for meta in book.sheets_metadata:
             if meta.typ != SheetTypeEnum.WorkSheet:
                 continue  # a chart sheet holds no cells
-            table = _sheet_table(path, book, meta.name, _sheet_xml(package, xml_paths.get(meta.name)))
+            try:
+                table = _sheet_table(path, book, meta.name, _sheet_xml(package, xml_paths.get(meta.name)))
+            except (CalamineError, ValueError, zipfile.BadZipFile) as exc:  # a damaged sheet
+                raise SourceError(
+                    f"{path.name} 的工作表“{meta.name}”无法读取",
+                    path=path,
+                    cause=f"{type(exc).__name__}: {exc}",
+                    hint="用 Excel 或 WPS 打开该工作簿，确认这张工作表能正常显示后重新保存为 .xlsx。",
+                ) from exc
             if table is not None:
                 tables.append(table)
         return tables
