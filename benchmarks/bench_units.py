@@ -369,13 +369,12 @@ def main() -> None:
                 f"{builds[(lo, 1)]['rss_mib']:.1f} MiB, ratio {mem:.2f}x (anchor ≤ 1.5x)"
             )
 
-        q = {"queries": 0, "units": 0, "grouped": 1.0, "per_unit": 0.0}
         if not args.only_postgres:
             q = _child(_QUERIES_CHILD, str(configs[hi]))
-        print(
-            f"\nSQLite, {q['queries']} grouped queries × {q['units']} units: grouped {q['grouped']:.3f}s, "
-            f"per unit {q['per_unit']:.3f}s, {q['per_unit'] / q['grouped']:.1f}x faster (anchor ≥ 5x)"
-        )
+            print(
+                f"\nSQLite, {q['queries']} grouped queries × {q['units']} units: grouped {q['grouped']:.3f}s, "
+                f"per unit {q['per_unit']:.3f}s, {q['per_unit'] / q['grouped']:.1f}x faster (anchor ≥ 5x)"
+            )
         if args.postgres:
             p = postgres_queries(args.postgres, k, configs[hi], args.pg_copies, grouped[hi], args.pg_runs)
             print(
