@@ -206,7 +206,7 @@ def test_batch_check_finds_the_edit_planted_in_one_draft(towns_built, tmp_path):
     assert "12 份草稿：11 份全部一致，1 份有发现" in cli.output
     assert f"有发现：{victim.name}" in cli.output
     assert "[手工修改]" in cli.output and str(int(fig.value) + 7) in cli.output
-    assert "汇总核对：各单位 town_screening.screenings 之和" in cli.output and "：一致。" in cli.output
+    assert "汇总核对（2025年度）：各单位 town_screening.screenings 之和" in cli.output and "：一致。" in cli.output
     book = load_workbook(xlsx)
     assert book.sheetnames[0] == "汇总" and len(book.sheetnames) == 13
     rows = list(book["汇总"].iter_rows(min_row=2, values_only=True))
