@@ -43,6 +43,7 @@ from drafter.errors import (
     numbered_context,
     render_message,
 )
+from drafter.project.averages import MONEY_FILTERS, averaged_columns
 from drafter.project.period import BUILTIN_PARAMETERS, Period, PeriodError
 from drafter.project.settings import fill_setting, text_setting_values
 from drafter.text.environment import GuardedCodeGenerator
@@ -181,6 +182,7 @@ class _Use:
     printed: bool = False  # `{{ name }}` on its own: a whole result written into the report
     direct: bool = True  # `q.column` on the query itself, not on a loop variable over its rows
     via: str | None = None  # `prev` / `last`: the query named after a comparison
+    money: str | None = None  # `| yuan` applied to it directly, without digits (drafter/project/averages.py)
 
 
 def validate(
@@ -279,6 +281,7 @@ def validate(
                         hint=f"在模板中用 {how}；不再需要就删去该文件。",
                     )
                 )
+    findings += _averaged_money(uses, specs)
     if loaded is not None:
         _lint_rules(loaded, specs, findings)
     config_file = config_path.resolve()
@@ -288,6 +291,31 @@ def validate(
         for which in COMPARISON_NAMES
     }
     return Validation(config_path, loaded, specs, findings, compiled, comparisons)
+
+
+def _averaged_money(uses: list[_Use], specs: dict[str, QuerySpec]) -> list[Finding]:
+    """A warning for each `| yuan` over an average or a ratio: it prints 角 and 分 no report means."""
+    found = []
+    for use in uses:
+        spec = specs.get(use.name)
+        if use.money is None or spec is None:
+            continue
+        averaged = averaged_columns(spec.sql)
+        column = use.column.lower() if use.column else None
+        if (column in averaged) if column else (spec.returns == "scalar" and averaged):
+            shown = f"{use.name}.{use.column}" if use.column else use.name
+            found.append(
+                Finding(
+                    f"{shown} 是平均值或比值（SQL 中用了 AVG 或除法），用 {use.money} 写出会带角、分（如 10078.41元）",
+                    use.path,
+                    use.line,
+                    use.where,
+                    hint=f"写成 {use.money}(0) 取整到元，或 wan_yuan(2) 以万元计；也可在 SQL 中用 ROUND(…, 0)。",
+                    context=use.context,
+                    severity="warning",
+                )
+            )
+    return found
 
 
 def _lint_rules(config: Config, specs: dict[str, QuerySpec], findings: list[Finding]) -> None:
@@ -739,16 +767,23 @@ def _scan(
             if key is not None and name is not None:
                 columns_seen.add(id(base))
                 line, where, context = place(node.lineno, key)
-                uses.append(_Use(name, key, path, line, where, context, direct=base.name not in loops))
+                uses.append(
+                    _Use(
+                        name, key, path, line, where, context, direct=base.name not in loops, money=money.get(id(node))
+                    )
+                )
         for child in node.iter_child_nodes():
             visit(child, loops)
 
     printed = {id(child) for output in found[nodes.Output] for child in output.nodes}
+    money = {id(f.node): f.name for f in found[nodes.Filter] if f.name in MONEY_FILTERS and not f.args and f.node}
     visit(tree, {})
     for node in found[nodes.Name]:
         if node.ctx == "load" and node.name in free and id(node) not in columns_seen:
             line, where, context = place(node.lineno, node.name)
-            uses.append(_Use(node.name, None, path, line, where, context, id(node) in printed))
+            uses.append(
+                _Use(node.name, None, path, line, where, context, id(node) in printed, money=money.get(id(node)))
+            )
 
 
 _OPERATORS = {nodes.Add: "+", nodes.Sub: "-", nodes.Mul: "*", nodes.Div: "/", nodes.FloorDiv: "//", nodes.Mod: "%"}
