@@ -118,6 +118,9 @@ def _assert_faithful(config: Path, tmp_path: Path, east: int = 3, also: tuple[st
     with pytest.raises(DataError, match="北 区"):
         build_units(config, directory=tmp_path / "strict", jobs=1, strict=True)
     assert not (tmp_path / "strict").exists()
+    # A run for some units (--unit): the other units' rows are no mistake, the typo still is.
+    (some,) = [w for w in build_units(config, units=["西区"], directory=tmp_path / "one").warnings if "未计入" in w]
+    assert "北 区" in some and "“东区" not in some and "“东区  ”" not in some
 
 
 @pytest.fixture

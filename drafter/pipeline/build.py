@@ -330,6 +330,8 @@ class BatchResult:
         ]
         lines += [f"警告：{w}" for w in self.warnings]
         lines += [render_rollup(r) for r in self.rollups]
+        if self.strict and any(not r.ok for r in self.rollups):
+            lines.append("汇总核对未通过，--strict 模式下退出码为 1（草稿已生成）。")
         with_placeholders = [o for o in self.outcomes if o.placeholders]
         if with_placeholders:
             lines.append(
