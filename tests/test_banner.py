@@ -40,7 +40,7 @@ def test_a_banner_setting_is_checked_when_the_config_is_read(tmp_path):
 
 
 def test_the_draft_holds_the_banner_paragraphs_in_order(tmp_path):
-    from drafter.review.reading import read_paragraphs
+    from reading import read_paragraphs
 
     draft = build(_project(tmp_path, banner=BANNER, doc_number="测统〔2026〕3号"), output=tmp_path / "d.docx").path
     texts = [t for t in read_paragraphs(draft) if t.strip()]
