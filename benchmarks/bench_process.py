@@ -11,6 +11,11 @@ shared with other work it varies far less. Each run is a fresh `python -m drafte
 checking the query files, the queries, rendering, writing). Prints the median and the best
 wall time, and separately the time to read and check every query file of the sample
 (`load_project`, in-process, median of the runs after a warm-up).
+
+The anchor (issue 21: a build process ≤ 2.2× it): a process that only imports the libraries a
+build stands on, run alternately with the builds — docxtpl (python-docx, Jinja2, lxml),
+SQLAlchemy, PyYAML, click, sqlglot and pydantic; the ratio is also shown against the first four
+alone. With --importtime, drafter's own modules by self import time (`python -X importtime`).
 """
 
 from __future__ import annotations
@@ -57,6 +62,56 @@ def _env(tree: str | None) -> dict[str, str]:
     return env
 
 
+ANCHORS = {
+    "libraries a build uses": "import docxtpl, docx, jinja2, lxml.etree, sqlalchemy, yaml, click, sqlglot, pydantic",
+    "without sqlglot, pydantic": "import docxtpl, docx, jinja2, lxml.etree, sqlalchemy, yaml, click",
+}
+
+
+def _anchor(code: str) -> tuple[float, float]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def _importtime(config: Path, out: Path, tree: str | None) -> str:
+    """drafter's own modules by self import time in one build process."""
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            "-m",
+            "drafter.cli",
+            "build",
+            "-c",
+            str(config),
+            "-o",
+            str(out),
+            "--force",
+        ],
+        capture_output=True,
+        text=True,
+        env=_env(tree),
+        cwd=config.parent,
+        check=True,
+    )
+    rows = []
+    for line in run.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            self_us, total_us, name = (part.strip() for part in line[len("import time:") :].split("|"))
+            if self_us.isdigit():
+                rows.append((int(self_us), int(total_us), name))
+    own = sorted((r for r in rows if r[2].startswith("drafter")), reverse=True)
+    total = sum(r[0] for r in rows) / 1e3
+    lines = [f"imports {total:.0f} ms in all, drafter's own modules {sum(r[0] for r in own) / 1e3:.0f} ms; top:"]
+    lines += [f"  {r[0] / 1e3:7.1f} ms  {r[2]}" for r in own[:12]]
+    return "\n".join(lines)
+
+
 def _build(config: Path, out: Path, tree: str | None) -> tuple[float, float]:
     """Wall time and CPU time (user + system) of one whole build process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -78,7 +133,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--baseline", default=None, help="a source tree of drafter to compare with")
+    parser.add_argument("--importtime", action="store_true", help="show drafter's modules by import time")
     args = parser.parse_args()
+    anchors: dict[str, list[tuple[float, float]]] = {name: [] for name in ANCHORS}
     trees: dict[str, str | None] = {"this tree": None}
     if args.baseline:
         trees["baseline"] = str(Path(args.baseline).resolve())
@@ -94,6 +151,13 @@ def main() -> None:
                 if i:  # the first run warms the disk cache and the .pyc files
                     walls[name].append(elapsed)
                     cpus[name].append(cpu)
+            for name, code in ANCHORS.items():  # in the same minute as the builds
+                measured = _anchor(code)
+                if i:
+                    anchors[name].append(measured)
+        if args.importtime:
+            for name, tree in trees.items():
+                print(f"{name}: {_importtime(config, project / 'imports.docx', tree)}")
         for name, tree in trees.items():
             load = subprocess.run(
                 [sys.executable, "-c", _LOAD, str(config), str(args.runs + 1)],
@@ -113,6 +177,14 @@ def main() -> None:
             f"best {min(cpus[name]):.3f}s; reading and checking the query files (load_project): "
             f"median {loads[name]:.4f}s"
         )
+        for anchor, runs in anchors.items():
+            wall = statistics.median(r[0] for r in runs)
+            cpu = statistics.median(r[1] for r in runs)
+            print(
+                f"  anchor, a process importing the {anchor}: wall median {wall:.3f}s (min {min(r[0] for r in runs):.3f}s), "
+                f"CPU median {cpu:.3f}s; build / anchor: wall {statistics.median(walls[name]) / wall:.2f}×, "
+                f"CPU {statistics.median(cpus[name]) / cpu:.2f}× (aim ≤ 2.2×)"
+            )
 
 
 if __name__ == "__main__":

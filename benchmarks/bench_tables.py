@@ -9,7 +9,10 @@ through a bare `{%tr for r in rows %}` table row of four `{{ r.x }}` cells, no t
     .venv/bin/python benchmarks/bench_tables.py [--rows 10000] [--runs 3]
 
 Each measurement runs in a fresh subprocess: one warm-up, whose peak RSS (VmHWM) is the peak
-of one call, then `--runs` timed calls (median). Printed side by side: docxtpl, drafter build
+of one call, then `--runs` timed calls (median). Then, as a user runs either (issue 21's aims:
+build ≤ 2× docxtpl and < 300 MiB, check ≤ 1.5× build): whole processes, alternated in the same
+minute — `drafter build`, a script that fetches the rows with sqlite3 and renders them with
+docxtpl, and `drafter check` of the draft — wall time and peak RSS of each process, min/median. Printed side by side: docxtpl, drafter build
 (with its stages) and drafter check of the draft built. Aims (issue 13): build within 2× docxtpl,
 peak under 300 MiB, check within 2× the build.
 """
@@ -105,6 +108,63 @@ print(json.dumps({"times": times, "stages": stages, "findings": len(report.findi
 """.replace("HWM", _HWM)
 
 
+_DOCXTPL_PROCESS = r"""
+import sqlite3, sys
+from docxtpl import DocxTemplate
+db, tpl_path, out = sys.argv[1], sys.argv[2], sys.argv[3]
+con = sqlite3.connect(db)
+rows = [dict(zip(("name", "a", "b", "c"), r)) for r in con.execute("SELECT name, a, b, c FROM item ORDER BY id")]
+con.close()
+tpl = DocxTemplate(tpl_path)
+tpl.render({"rows": rows})
+tpl.save(out)
+"""
+
+
+def _process(args: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of one whole process."""
+    import os
+    import time
+
+    start = time.perf_counter()
+    proc = subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) not in (0, 1):  # check exits 1 on findings
+        raise SystemExit(f"{args[:4]} failed: {proc.stderr.read().decode() if proc.stderr else ''}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def whole_processes(db: Path, tpl: Path, config: Path, tmp: Path, runs: int) -> None:
+    py = sys.executable
+    base, built, checked = [], [], []
+    draft = tmp / "process-draft.docx"
+    for _ in range(runs + 1):  # the first round warms the caches and is left out
+        base.append(_process([py, "-c", _DOCXTPL_PROCESS, str(db), str(tpl), str(tmp / "p-docxtpl.docx")], tmp))
+        built.append(
+            _process([py, "-m", "drafter.cli", "build", "-c", str(config), "-o", str(draft), "--force"], config.parent)
+        )
+        checked.append(_process([py, "-m", "drafter.cli", "check", str(draft), "-c", str(config)], config.parent))
+    base, built, checked = base[1:], built[1:], checked[1:]
+
+    def figures(runs_: list[tuple[float, float]]) -> str:
+        walls = [w for w, _ in runs_]
+        return f"{min(walls):.2f}/{statistics.median(walls):.2f} s, peak {max(r for _, r in runs_):.0f} MiB"
+
+    b_ratio = sorted(b[0] / d[0] for b, d in zip(built, base))
+    c_ratio = sorted(c[0] / b[0] for c, b in zip(checked, built))
+    print(f"\n整个进程（{runs} 轮交替，min/median）：")
+    print(f"  docxtpl（sqlite3 取数 + 渲染 + 保存）：{figures(base)}")
+    print(
+        f"  drafter build：{figures(built)}；逐轮之比 min {b_ratio[0]:.2f}× / median "
+        f"{statistics.median(b_ratio):.2f}× docxtpl（目标 ≤2×，峰值 <300 MiB）"
+    )
+    print(
+        f"  drafter check：{figures(checked)}；逐轮之比 min {c_ratio[0]:.2f}× / median "
+        f"{statistics.median(c_ratio):.2f}× build（目标 ≤1.5×）"
+    )
+
+
 def _run(code: str, *args: str) -> dict:
     out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=False)
     if out.returncode != 0:
@@ -155,6 +215,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--processes", action="store_true", help="also whole processes, as a user runs them")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="drafter-bench-tables-") as tmp:
         tmp_path = Path(tmp)
@@ -167,6 +228,8 @@ def main() -> int:
         base = _run(_DOCXTPL, str(db), str(tpl), str(tmp_path / "docxtpl-out.docx"), str(args.runs))
         built = _run(_BUILD, str(config), str(draft), str(args.runs))
         checked = _run(_CHECK, str(draft), str(config), str(args.runs))
+        if args.processes:
+            whole_processes(db, tpl, config, tmp_path, args.runs)
 
     t_base, t_build, t_check = (statistics.median(r["times"]) for r in (base, built, checked))
     print(

@@ -444,9 +444,7 @@ def _build_units(request: BuildRequest) -> ExitCode:
     for outcome in result.outcomes:
         if outcome.renamed and outcome.path is not None:
             _err(f"注意：{outcome.unit} 的草稿已存在，未覆盖，另存为 {outcome.path.name}（覆盖请加 --force）。")
-    for warning in result.warnings:
-        _err(f"警告：{warning}")
-    _err(result.summary())
+    _err(result.summary())  # its warnings and the rollups over the batch included
     return max([units_exit_code(result), *extras])
 
 
@@ -591,9 +589,10 @@ def _check_many(
 ) -> None:
     """`check a.docx b.docx …`: every draft checked, one summary, one workbook."""
     from drafter.progress import Progress
-    from drafter.review.batch import check_many
+    from drafter.project.config import load_config
+    from drafter.review.batch import check_many, run_rollups
     from drafter.review.checklist import check_checklist_path, write_batch_checklist
-    from drafter.review.rollup import check_rollup, parse_rollup
+    from drafter.review.rollup import parse_rollup
 
     with _check_could_not_run():
         if annotate_path is not None:
@@ -613,7 +612,8 @@ def _check_many(
                 period=period,
                 on_done=lambda path: progress.advance(path.name),
             )
-        batch.rollups += [check_rollup(batch.reports, part, whole) for part, whole in rules]
+        if rules:
+            batch.rollups += run_rollups(load_config(config_path), batch.reports, [(p, w, 0) for p, w in rules])
         if xlsx_path is not None:
             _err(f"核对汇总：{write_batch_checklist(batch, xlsx_path)}")
     from drafter.review.report_text import render_batch_summary, render_check

@@ -48,8 +48,10 @@ def check_exit_code(report: CheckReport) -> ExitCode:
 
 
 def units_exit_code(result: BatchResult) -> ExitCode:
-    """`build --each`: 1 when a unit failed (no draft) or its draft is incomplete (a query failed)."""
-    return ExitCode.FINDINGS if result.failed else ExitCode.OK
+    """`build --each`: 1 when a unit failed (no draft) or its draft is incomplete (a query failed),
+    or, under --strict, when a rollup rule does not add up over the batch."""
+    bad_rollup = result.strict and any(not r.ok for r in result.rollups)
+    return ExitCode.FINDINGS if result.failed or bad_rollup else ExitCode.OK
 
 
 def batch_check_exit_code(batch: BatchCheck) -> ExitCode:

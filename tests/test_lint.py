@@ -229,3 +229,27 @@ def test_a_whole_row_or_list_of_rows_printed_is_a_finding(project):
     assert row.path == section and row.line == 2 and "{{ checks.checks }}" in row.hint
     assert rows.line == 2 and "{% for r in by_town %}" in rows.hint
     assert not [f for f in findings if "total" in f.message]  # a scalar printed whole is fine
+
+
+def test_yuan_over_an_average_is_a_warning_and_rounding_it_is_not(project):
+    root = project.parent
+    (root / "queries/avg_fine.sql").write_text(
+        "-- source: market\n-- description: 平均罚款\n-- returns: row\n"
+        "SELECT AVG(fine_yuan) AS avg_fine, SUM(fine_yuan) / COUNT(*) AS per_case, SUM(fine_yuan) AS fines,"
+        " ROUND(AVG(fine_yuan), 0) AS rounded FROM inspection\n",
+        encoding="utf-8",
+    )
+    (root / "queries/avg_only.sql").write_text(
+        "-- source: market\n-- description: 平均罚款\n-- returns: scalar\nSELECT AVG(fine_yuan) FROM inspection\n",
+        encoding="utf-8",
+    )
+    section = root / "templates/sections/1-工作.txt"
+    section.write_text(
+        section.read_text(encoding="utf-8")
+        + "平均{{ avg_fine.avg_fine | yuan }}，每案{{ avg_fine.per_case | yuan }}，合计{{ avg_fine.fines | yuan }}，"
+        "取整{{ avg_fine.rounded | yuan }}，{{ avg_fine.avg_fine | yuan(0) }}，{{ avg_only | yuan }}。\n",
+        encoding="utf-8",
+    )
+    found = [f for f in lint(project) if "平均值或比值" in f.message]
+    assert [f.message.split(" ")[0] for f in found] == ["avg_fine.avg_fine", "avg_fine.per_case", "avg_only"]
+    assert [(f.severity, f.line) for f in found] == [("warning", 7)] * 3 and "yuan(0)" in (found[0].hint or "")

@@ -216,6 +216,9 @@ def test_wan_yuan(args, expected):
         (D("5E+3"), "5000元"),
         (0, "0元"),
         (12.5, "12.5元"),
+        (D("10078.4131243087812431"), "10078.41元"),  # an AVG: rounded to the 分, half-up
+        (10078.415, "10078.42元"),
+        (D("-3.005"), "-3.01元"),
     ],
 )
 def test_yuan(value, expected):

@@ -107,7 +107,7 @@ class TestWorkbook:
             ("罚款金额", "REAL"),
             ("企业代码", "TEXT"),
         ]
-        assert table.rows[1] == ["西城区", "2025-02-05", 2, 300.0, "0013"]  # leading zeros kept
+        assert table.rows[1] == ("西城区", "2025-02-05", 2, 300.0, "0013")  # leading zeros kept
         assert table.rows[2][1] == "2025-04-01" and table.rows[2][3] is None
         assert len(digest) == 64
 
@@ -177,7 +177,7 @@ class TestWorkbook:
         ws.merge_cells("A2:A3")
         wb.save(tmp_path / "m.xlsx")
         rows = load_tables(tmp_path / "m.xlsx")[0][0].rows
-        assert rows == [["东城区", "甲"], ["东城区", "乙"]]
+        assert rows == [("东城区", "甲"), ("东城区", "乙")]
 
     def test_check_notices_that_the_workbook_changed(self, tmp_path):
         book = _workbook(tmp_path / "台账.xlsx")
@@ -312,7 +312,7 @@ class TestBadWorkbooks:
         with zipfile.ZipFile(book, "w") as z:
             for name, data in parts.items():
                 z.writestr(name, data)
-        assert load_tables(book)[0][0].rows == [["东城区", 3, 6]]
+        assert load_tables(book)[0][0].rows == [("东城区", 3, 6)]
 
     def test_a_sheet_a_query_needs_is_missing(self, tmp_path):
         _workbook(tmp_path / "台账.xlsx")
@@ -375,3 +375,46 @@ def test_a_sqlite_database_source_has_no_content_hash(tmp_path):
     result = build(config, output=tmp_path / "d.docx")
     manifest = read_manifest(docx.Document(str(result.path)))
     assert manifest.sources["ledger"].sha256 is None and manifest.sources["ledger"].file is None
+
+
+def test_a_damaged_sheet_is_named_not_a_traceback(tmp_path):
+    import zipfile
+
+    book = tmp_path / "台账.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "检查记录"
+    wb.active.append(["区", "次数"])
+    wb.active.append(["东城区", 3])
+    wb.save(book)
+    with zipfile.ZipFile(book) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"][:200]  # cut off mid-element
+    with zipfile.ZipFile(book, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    with pytest.raises(SourceError) as info:
+        load_tables(book)
+    assert "台账.xlsx" in info.value.message and "检查记录" in info.value.message
+
+
+def test_a_million_cells_keep_their_types_column_by_column(tmp_path):
+    """The fast column passes give what the cell-by-cell reading gives: text with a leading
+    zero stays text, a bad date makes its column text, a line break inside a cell is kept."""
+    (tmp_path / "记录.csv").write_text(
+        "代码,数,小数,日期,坏日期,备注\n"
+        '0012,1,1.5,2025-01-02,2025-02-30,"两行\n文字"\n'
+        "0013,-2,3,2025-12-31,2025-01-01,\n"
+        " 0014 ,,,,,普通\n",
+        encoding="utf-8",
+    )
+    (table,) = load_tables(tmp_path / "记录.csv")[0]
+    assert [(c.name, c.kind) for c in table.columns] == [
+        ("代码", "TEXT"),
+        ("数", "INTEGER"),
+        ("小数", "REAL"),
+        ("日期", "DATE"),
+        ("坏日期", "TEXT"),
+        ("备注", "TEXT"),
+    ]
+    assert table.rows[0] == ("0012", 1, 1.5, "2025-01-02", "2025-02-30", "两行\n文字")
+    assert table.rows[2] == ("0014", None, None, None, None, "普通")

@@ -8,6 +8,7 @@ queries and of drafter.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import re
 import shutil
@@ -209,7 +210,7 @@ def test_batch_check_finds_the_edit_planted_in_one_draft(towns_built, tmp_path):
     assert "12 份草稿：11 份全部一致，1 份有发现" in cli.output
     assert f"有发现：{victim.name}" in cli.output
     assert "[手工修改]" in cli.output and str(int(fig.value) + 7) in cli.output
-    assert "汇总核对：各单位 town_screening.screenings 之和" in cli.output and "：一致。" in cli.output
+    assert "汇总核对（2025年度）：各单位 town_screening.screenings 之和" in cli.output and "：一致。" in cli.output
     book = load_workbook(xlsx)
     assert book.sheetnames[0] == "汇总" and len(book.sheetnames) == 13
     rows = list(book["汇总"].iter_rows(min_row=2, values_only=True))
@@ -520,6 +521,18 @@ def test_a_rollup_rule_in_the_project_runs_in_a_batch_check(towns_built, tmp_pat
         ("town_rescue.teams", "district_screening.screenings", False),
     ]
     assert batch_check_exit_code(batch) == 1  # the wrong rollup is a finding
+    assert all(r.current_ok is not None for r in batch.rollups)  # checked: the current data compared too
+    assert "按现在的数据" in render_rollup(batch.rollups[0])
+
+    # build --each runs the rules over the batch it wrote; only --strict fails on them.
+    built = build_units(config, directory=tmp_path / "each", jobs=1, clock=lambda: CLOCK)
+    assert [(r.part, r.ok) for r in built.rollups] == [
+        ("town_screening.screenings", True),
+        ("town_rescue.teams", False),
+    ]
+    assert built.rollups[0].total == batch.rollups[0].total and not built.rollups[0].missing
+    assert units_exit_code(built) == 0 and "汇总核对" in built.summary()
+    assert units_exit_code(dataclasses.replace(built, strict=True)) == 1
     single = check(result.outcomes[0].path, config)
     assert check_exit_code(single) == 0  # one draft cannot add the units up: the rule waits for the batch
 

@@ -36,6 +36,7 @@ from drafter.project.grouping import UNIT_PARAM, NotGroupable, group_sql
 from drafter.project.period import Period, query_parameters
 from drafter.project.queries import QuerySpec, sql_fingerprint, sql_parameters, undefined_parameter, variant_dialect
 from drafter.project.sql import ParsedSQL, check_select, text_for_sqlalchemy
+from drafter.project.units import match_unit_keys
 
 
 def build_parameters(config: Config, period: Period | None = None) -> dict[str, Any]:
@@ -106,7 +107,10 @@ class RunResult:
     rule_tests: dict[str, QueryResult | QueryFailure] = field(default_factory=dict)
     # Grouped jobs (`-- per:` queries run once for all units): job key → unit name → result.
     by_unit: dict[str, dict[str, QueryResult | QueryFailure]] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)  # a privileged account allowed (allow_privileged)
+    warnings: list[str] = field(default_factory=list)  # a privileged account allowed; rows no unit received
+    # Of `warnings`, those of grouped jobs' rows whose unit key matches no unit (or is NULL):
+    # `--strict` refuses a batch with any (drafter/pipeline/build.py).
+    unmatched_keys: list[str] = field(default_factory=list)
 
     @property
     def failures(self) -> list[QueryFailure]:
@@ -340,6 +344,9 @@ class Job:
     period: Period | None = None
     description: str | None = None  # what reviewers see; None: the query's
     units: tuple[str, ...] = ()  # a `-- per:` query run once for these units (run_grouped)
+    # Every unit of the project (default: `units`): rows of a unit not drafted in this run are
+    # no mistake, rows whose key matches none of these are told (run_grouped).
+    known_units: tuple[str, ...] = ()
 
 
 def _failed(job: Job, exc: DrafterError) -> QueryFailure:
@@ -351,10 +358,11 @@ def _failed_all(job: Job, exc: DrafterError) -> QueryFailure | dict[str, QueryRe
     return {u: _failed(job, exc) for u in job.units} if job.units else _failed(job, exc)
 
 
-def _run_job(conn: Connection, job: Job, source: str, timeout: float) -> Any:
-    """One job on an open connection: a result or failure, or (grouped job) one per unit."""
+def _run_job(conn: Connection, job: Job, source: str, timeout: float, notes: list[str] | None = None) -> Any:
+    """One job on an open connection: a result or failure, or (grouped job) one per unit; the
+    rows of a grouped job that no unit received are told in `notes`."""
     if job.units:
-        return run_grouped(conn, job, source, timeout)
+        return run_grouped(conn, job, source, timeout, notes=notes)
     try:
         return run_query(conn, job.spec, source, job.params, timeout, job=job if job.key != job.spec.name else None)
     except DrafterError as exc:
@@ -370,8 +378,10 @@ def _run_source(
     jobs: list[Job],
     on_done: Callable[[str], None] | None,
     warnings: list[str] | None = None,
+    notes: list[str] | None = None,
 ) -> dict[str, Any]:
-    """The jobs of one source, one after another on one connection."""
+    """The jobs of one source, one after another on one connection; `warnings` gains the
+    account's, `notes` the grouped jobs' rows that no unit received."""
     settings = config.sources[source]
     out: dict[str, Any] = {}
 
@@ -393,7 +403,7 @@ def _run_source(
             if warning and warnings is not None and warning not in warnings:
                 warnings.append(warning)
             for job in jobs:
-                done(job, _run_job(conn, job, source, settings.timeout))
+                done(job, _run_job(conn, job, source, settings.timeout, notes))
     except SourceError as exc:
         _at_source(exc, config, source)
         for job in jobs:
@@ -449,7 +459,7 @@ def run_jobs(config: Config, jobs: list[Job], *, on_done: Callable[[str], None] 
         workers = max(1, min(config.concurrency, len(groups)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="drafter-source") as pool:
             futures = [
-                pool.submit(_run_source, config, source, group, on_done, run.warnings)
+                pool.submit(_run_source, config, source, group, on_done, run.warnings, run.unmatched_keys)
                 for (source, _), group in groups.items()
             ]
             for future in futures:
@@ -464,6 +474,7 @@ def run_jobs(config: Config, jobs: list[Job], *, on_done: Callable[[str], None] 
     # Keep the order of the jobs, whatever order the sources finished in.
     run.results = {job.key: collected[job.key] for job in jobs if not job.units}
     run.by_unit = {job.key: collected[job.key] for job in jobs if job.units}
+    run.warnings += [w for w in run.unmatched_keys if w not in run.warnings]
     run.elapsed = time.monotonic() - started
     return run
 
@@ -488,10 +499,14 @@ def _grouped_rows(conn: Connection, job: Job, sql: str, sql_file: Path, source: 
     return result.columns, [tuple(f.value for f in row.figures()) for row in result.value], result.elapsed
 
 
-def run_grouped(conn: Connection, job: Job, source: str, timeout: float) -> dict[str, QueryResult | QueryFailure]:
+def run_grouped(
+    conn: Connection, job: Job, source: str, timeout: float, *, notes: list[str] | None = None
+) -> dict[str, QueryResult | QueryFailure]:
     """Unit name → QueryResult | QueryFailure, as `run_query` would give for each unit's own query
     (job.params without :unit). When the query for all units fails, each unit's own query is run,
-    so that one unit's bad data leaves the others their figures (issue 21)."""
+    so that one unit's bad data leaves the others their figures (issue 21). The unit keys are
+    compared as `unit_key` makes them (a CHAR(n) column's padding is no other unit); rows whose
+    key matches no unit of the project, or is NULL, are told in `notes`, not dropped silently."""
     spec = job.spec
     dialect = conn.dialect.name
     backend = conn.engine.url.get_backend_name()
@@ -499,10 +514,8 @@ def run_grouped(conn: Connection, job: Job, source: str, timeout: float) -> dict
     try:
         grouped = group_sql(sql, spec.per or "", dialect)
         columns, rows, elapsed = _grouped_rows(conn, job, grouped.sql, sql_file, source, timeout)
-        by_unit: dict[str, list[tuple]] = {}
-        for row in rows:
-            if row[-1] is not None:
-                by_unit.setdefault(str(row[-1]), []).append(row[:-1])
+        match = match_unit_keys(rows, job.units, job.known_units or job.units)
+        by_unit = match.rows
         empty: list[tuple] = []
         if grouped.empty_sql and any(u not in by_unit for u in job.units):
             # An aggregate without GROUP BY gives one row over no rows: COUNT 0, SUM NULL.
@@ -514,6 +527,9 @@ def run_grouped(conn: Connection, job: Job, source: str, timeout: float) -> dict
         return {u: _failed(job, exc) for u in job.units}
     except DrafterError:
         return {u: _one_unit(conn, job, u, source, timeout) for u in job.units}
+    warning = match.warning(job.key, spec.per)
+    if warning and notes is not None:
+        notes.append(warning)
     bound = sql_parameters(sql)
     out: dict[str, QueryResult | QueryFailure] = {}
     for unit in job.units:

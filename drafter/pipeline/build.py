@@ -38,6 +38,9 @@ from drafter.project.period import Period
 from drafter.project.rules import RuleSet, load_rules
 from drafter.project.settings import default_output, fill_setting, text_setting_values
 from drafter.project.units import Unit, filename_part, pick_units
+from drafter.review.batch import rollup_rules, run_rollups
+from drafter.review.report_text import render_rollup
+from drafter.review.rollup import DraftFigures
 from drafter.text.sections import Paragraph
 
 
@@ -59,6 +62,7 @@ class Drafting:
     ruleset: RuleSet
     options: BuildOptions
     built_at: dt.datetime
+    rollup_refs: frozenset[str] = frozenset()  # figures the rollup rules add up, kept in each outcome
 
 
 @dataclass
@@ -219,6 +223,7 @@ class UnitOutcome:
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     findings: list[str] = field(default_factory=list)  # the consistency rules this draft fails
+    values: dict[str, Any] = field(default_factory=dict)  # ref → value, of the figures rollups add up
 
     @property
     def failed(self) -> bool:
@@ -264,7 +269,18 @@ def draft_unit(drafting: Drafting, renderer: Renderer, unit: Unit, directory: Pa
     outcome.broken = [one_line(f.error) for f in done.run.failures if not isinstance(f.error, DataError)]
     outcome.warnings = done.finished.warnings
     outcome.findings = [f.warning() for f in (done.finished.rules.findings if done.finished.rules else [])]
+    outcome.values = rollup_values(done.draft.registry, drafting.rollup_refs)
     return outcome
+
+
+def rollup_values(registry: FigureRegistry, refs: frozenset[str]) -> dict[str, Any]:
+    """The value each of `refs` has where the draft first prints it, as a check of the draft
+    reads it for a rollup; placeholders left out."""
+    values: dict[str, Any] = {}
+    for occ in registry:
+        if occ.ref in refs and occ.ref not in values and not occ.placeholder:
+            values[occ.ref] = occ.value
+    return values
 
 
 @dataclass
@@ -276,6 +292,8 @@ class BatchResult:
     jobs: int
     timings: dict[str, float] = field(default_factory=dict)
     period_label: str = ""  # 2025年度, 2025年第三季度 …
+    rollups: list[Any] = field(default_factory=list)  # drafter.review.rollup.RollupResult, over all units
+    strict: bool = False  # a rollup that does not add up fails the run (drafter.outcome)
 
     @property
     def written(self) -> list[UnitOutcome]:
@@ -310,6 +328,10 @@ class BatchResult:
             + (f"，不完整 {len(incomplete)} 份" if incomplete else "")
             + "。"
         ]
+        lines += [f"警告：{w}" for w in self.warnings]
+        lines += [render_rollup(r) for r in self.rollups]
+        if self.strict and any(not r.ok for r in self.rollups):
+            lines.append("汇总核对未通过，--strict 模式下退出码为 1（草稿已生成）。")
         with_placeholders = [o for o in self.outcomes if o.placeholders]
         if with_placeholders:
             lines.append(
@@ -366,7 +388,7 @@ def build_units(
     if on_units:
         on_units(len(chosen))
     ruleset = load_rules(cfg)
-    plan = make_plan(project, units=chosen, ruleset=ruleset)
+    plan = make_plan(project, units=chosen, ruleset=ruleset, known=all_units)
     renderer = Renderer(project, strict=strict)  # template problems stop the run before any draft
     folder = Path(directory) if directory is not None else None
     timings = {"load": time.perf_counter() - started}
@@ -374,7 +396,18 @@ def build_units(
     known: dict[str, QueryResult | QueryFailure] = {units_result.spec.name: units_result} if units_result else {}
     shared = run_shared(plan, known=known)
     timings["queries"] = time.perf_counter() - t
-    drafting = Drafting(project, plan, shared, ruleset, BuildOptions(force, strict), (clock or dt.datetime.now)())
+    if strict:
+        refuse_unmatched_keys(shared)
+    rules = rollup_rules(ruleset) if units is None else []  # a rollup needs every unit's draft
+    drafting = Drafting(
+        project,
+        plan,
+        shared,
+        ruleset,
+        BuildOptions(force, strict),
+        (clock or dt.datetime.now)(),
+        frozenset(ref for part, whole, _ in rules for ref in (part, whole)),
+    )
     workers = max(1, min(jobs or default_jobs(len(chosen)), len(chosen)))
     outcomes: dict[str, UnitOutcome] = {}
     t = time.perf_counter()
@@ -388,16 +421,43 @@ def build_units(
         if on_unit_done:
             on_unit_done(outcome)
     timings["drafts"] = time.perf_counter() - t
+    ordered = [outcomes[u.name] for u in chosen]
+    rollups = batch_rollups(cfg, rules, ordered, project.period.label, drafting.built_at)
     timings["total"] = time.perf_counter() - started
     return BatchResult(
         year=project.year,
         period_label=project.period.label,
         units=chosen,
-        outcomes=[outcomes[u.name] for u in chosen],
+        outcomes=ordered,
         query_counts=plan.query_counts(),
         jobs=workers,
         timings=timings,
+        rollups=rollups,
+        strict=strict,
     )
+
+
+def refuse_unmatched_keys(shared: RunResult) -> None:
+    """`--strict`: rows of a grouped query that no unit received (an unknown or NULL unit key)
+    stop the batch before any draft is written."""
+    if shared.unmatched_keys:
+        raise DataError(
+            shared.unmatched_keys[0],
+            cause="\n".join(shared.unmatched_keys[1:]) or None,
+            hint="核对数据中的单位名称与 config.yaml 的 units 是否一致（错字、多余空格、缺失的单位名）；"
+            "去掉 --strict 则照常生成，这些行不计入任何单位。",
+        )
+
+
+def batch_rollups(
+    config: Config, rules: list[tuple[str, str, Any]], outcomes: list[UnitOutcome], period: str, built_at: dt.datetime
+) -> list[Any]:
+    """The project's rollup rules over the drafts just written, with the values they print."""
+    if not rules:
+        return []
+    stamp = built_at.isoformat(timespec="seconds")
+    drafts = [DraftFigures(o.path.name, o.unit, period, stamp, dict(o.values)) for o in outcomes if o.path is not None]
+    return run_rollups(config, drafts, rules, units=[o.unit for o in outcomes])
 
 
 # -- worker processes ----------------------------------------------------------------------------

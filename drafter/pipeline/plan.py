@@ -46,6 +46,7 @@ class Plan:
     jobs: list[Job]  # every job, in the order results are kept: the queries in file order first
     kinds: dict[str, str]  # job key → SHARED, GROUPED or PER_UNIT
     rule_keys: set[str] = field(default_factory=set)  # the rules' own jobs (not counted as progress)
+    known: tuple[str, ...] = ()  # every unit of the project, of which `units` may be some
 
     def of_kind(self, kind: str) -> list[Job]:
         return [job for job in self.jobs if self.kinds[job.key] == kind]
@@ -54,7 +55,7 @@ class Plan:
         """What runs once for the whole run: the shared jobs and the grouped ones (for all units)."""
         names = tuple(u.name for u in self.units or [])
         return [
-            dataclasses.replace(job, units=names) if self.kinds[job.key] == GROUPED else job
+            dataclasses.replace(job, units=names, known_units=self.known) if self.kinds[job.key] == GROUPED else job
             for job in self.jobs
             if self.kinds[job.key] != PER_UNIT
         ]
@@ -91,9 +92,11 @@ def make_plan(
     units: list[Unit] | None = None,
     also: dict[str, list[str]] | None = None,
     ruleset: RuleSet | None = None,
+    known: list[Unit] | None = None,
 ) -> Plan:
     """The jobs a run of `project` needs. `params` replaces the period's parameters (check:
-    those the draft recorded); `units` None is one implicit unit, every job then shared."""
+    those the draft recorded); `units` None is one implicit unit, every job then shared;
+    `known`: all the project's units when `units` are some of them (`--unit`)."""
     config = project.config
     params = build_parameters(config) if params is None else params
     refs = comparison_refs(project, also)
@@ -102,4 +105,5 @@ def make_plan(
     own = rule_jobs(ruleset, project, refs, params) if ruleset else []
     jobs += own
     kinds = {job.key: SHARED if units is None else query_kind(job.spec) for job in jobs}
-    return Plan(project, params, units, jobs, kinds, {job.key for job in own})
+    every = tuple(u.name for u in known or units or [])
+    return Plan(project, params, units, jobs, kinds, {job.key for job in own}, every)

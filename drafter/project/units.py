@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -195,3 +197,92 @@ def pick_units(units: list[Unit], names: list[str], config_path: Path | None = N
         if unit not in picked:
             picked.append(unit)
     return picked
+
+
+# -- matching the unit keys a database returns ---------------------------------------------------
+
+
+def unit_key(value: Any) -> str | None:
+    """The form in which a unit key from the data and a unit's name are compared: NFKC (full-width
+    letters, digits and the ideographic space as their half-width forms), surrounding blanks
+    dropped (CHAR(n) columns pad with them). None for NULL or a blank key."""
+    if value is None:
+        return None
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    return text or None
+
+
+@dataclass
+class UnitKeyMatch:
+    """Rows dealt out to the units by their key column, and the keys that matched no unit."""
+
+    rows: dict[str, list[tuple]] = field(default_factory=dict)  # unit name → its rows, key column dropped
+    unmatched: dict[str, int] = field(default_factory=dict)  # key as the data holds it → number of rows
+    near: dict[str, str] = field(default_factory=dict)  # unmatched key → the unit it differs from only in form
+    null_rows: int = 0  # rows whose key is NULL or blank
+
+    def warning(self, query: str, column: str | None = None) -> str | None:
+        """One message naming what was left out, or None when every row found its unit."""
+        if not self.unmatched and not self.null_rows:
+            return None
+        parts = []
+        if self.unmatched:
+            shown = sorted(self.unmatched.items(), key=lambda kv: (-kv[1], kv[0]))
+            parts.append(
+                "单位名不在 units 中的行："
+                + "、".join(
+                    f"“{key}”{n} 行" + (f"（与“{self.near[key]}”只差空格或全角/半角）" if key in self.near else "")
+                    for key, n in shown[:10]
+                )
+                + (f" 等 {len(shown)} 个名称" if len(shown) > 10 else "")
+            )
+        if self.null_rows:
+            parts.append(f"单位为空（NULL 或空白）的行：{self.null_rows} 行")
+        where = f"（列 {column}）" if column else ""
+        return f"查询 {query} 按单位{where}分配数据时有行未计入任何单位：" + "；".join(parts)
+
+
+def _rank(raw: Any, name: str) -> int:
+    """How a key that normalises to `name` stands to it: 0 the same, 1 padded with trailing blanks
+    (a CHAR(n) column: the unit's own `= :unit` query matches it too), 2 otherwise (full-width
+    forms, leading blanks: the unit's own query, which `check` re-runs, would not match it)."""
+    text = str(raw)
+    if text == name:
+        return 0
+    return 1 if text.rstrip(" ") == name else 2
+
+
+def match_unit_keys(rows: Iterable[Sequence[Any]], units: Sequence[str], known: Iterable[str] = ()) -> UnitKeyMatch:
+    """Rows (the unit key last) dealt out to `units`. Keys are compared as `unit_key` makes them;
+    of the keys that come to one unit, the unit's rows are those of its exact name or else of its
+    name padded with blanks, as the unit's own query would find them; the others are told, with
+    the unit they resemble. A key of a unit in `known` but not in `units` (a run for some of the
+    units) is no mistake."""
+    names: dict[str | None, str] = {}
+    for name in units:
+        names.setdefault(unit_key(name), name)
+    others = {unit_key(name) for name in known} - set(names)
+    by_raw: dict[Any, list[tuple]] = {}
+    match = UnitKeyMatch()
+    for row in rows:
+        if unit_key(row[-1]) is None:
+            match.null_rows += 1
+        else:
+            by_raw.setdefault(row[-1], []).append(tuple(row[:-1]))
+    candidates: dict[str, list[tuple[int, str, Any]]] = {}
+    for raw in by_raw:
+        key = unit_key(raw)
+        if key in names:
+            candidates.setdefault(names[key], []).append((_rank(raw, names[key]), str(raw), raw))
+        elif key not in others:
+            shown = str(raw).rstrip(" ")  # a CHAR(n) column's padding is noise in the message
+            match.unmatched[shown] = match.unmatched.get(shown, 0) + len(by_raw[raw])
+    for name, found in candidates.items():
+        found.sort(key=lambda item: item[:2])
+        if found[0][0] < 2:
+            match.rows[name] = by_raw[found[0][2]]
+            found = found[1:]
+        for _, text, raw in found:
+            match.unmatched[text] = len(by_raw[raw])
+            match.near[text] = name
+    return match

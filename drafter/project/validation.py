@@ -44,6 +44,7 @@ from drafter.errors import (
     numbered_context,
     render_message,
 )
+from drafter.project.averages import MONEY_FILTERS, averaged_columns
 from drafter.project.period import BUILTIN_PARAMETERS, Period, PeriodError, query_parameters
 from drafter.project.settings import fill_setting, text_setting_values
 from drafter.text.environment import GuardedCodeGenerator
@@ -182,6 +183,7 @@ class _Use:
     printed: bool = False  # `{{ name }}` on its own: a whole result written into the report
     direct: bool = True  # `q.column` on the query itself, not on a loop variable over its rows
     via: str | None = None  # `prev` / `last`: the query named after a comparison
+    money: str | None = None  # `| yuan` applied to it directly, without digits (drafter/project/averages.py)
 
 
 def validate(
@@ -234,6 +236,7 @@ def validate(
         )
     if templates:  # with no template to read, "unused" would only repeat that
         _warn_unused(specs, uses, getattr(loaded.units, "query", None) if loaded is not None else None, findings)
+    findings += _averaged_money(uses, specs)
     if loaded is not None:
         _lint_rules(loaded, specs, findings)
     config_file = config_path.resolve()
@@ -311,6 +314,31 @@ def _warn_unused(
                     hint=f"在模板中用 {how}；不再需要就删去该文件。",
                 )
             )
+
+
+def _averaged_money(uses: list[_Use], specs: dict[str, QuerySpec]) -> list[Finding]:
+    """A warning for each `| yuan` over an average or a ratio: it prints 角 and 分 no report means."""
+    found = []
+    for use in uses:
+        spec = specs.get(use.name)
+        if use.money is None or spec is None:
+            continue
+        averaged = averaged_columns(spec.sql)
+        column = use.column.lower() if use.column else None
+        if (column in averaged) if column else (spec.returns == "scalar" and averaged):
+            shown = f"{use.name}.{use.column}" if use.column else use.name
+            found.append(
+                Finding(
+                    f"{shown} 是平均值或比值（SQL 中用了 AVG 或除法），用 {use.money} 写出会带角、分（如 10078.41元）",
+                    use.path,
+                    use.line,
+                    use.where,
+                    hint=f"写成 {use.money}(0) 取整到元，或 wan_yuan(2) 以万元计；也可在 SQL 中用 ROUND(…, 0)。",
+                    context=use.context,
+                    severity="warning",
+                )
+            )
+    return found
 
 
 def _lint_rules(config: Config, specs: dict[str, QuerySpec], findings: list[Finding]) -> None:
@@ -648,7 +676,8 @@ def _scan(
         compiled[path] = code  # the build renders this code: its templates are parsed and compiled once
     free = undeclared - set(extra_names) - set(env.globals)
     printed = {id(child) for output in found[nodes.Output] for child in output.nodes}
-    _UseCollector(path, place, findings, uses, free, printed).collect(tree, found)
+    money = {id(f.node): f.name for f in found[nodes.Filter] if f.name in MONEY_FILTERS and not f.args and f.node}
+    _UseCollector(path, place, findings, uses, free, printed, money).collect(tree, found)
 
 
 def _unknown_filters_and_tests(env, found, place, path: Path, findings: list[Finding]) -> None:
@@ -695,6 +724,7 @@ class _UseCollector:
     uses: list[_Use]
     free: set[str]
     printed: set[int]
+    money: dict[int, str] = field(default_factory=dict)  # node id → `yuan` etc. applied to it without digits
     columns_seen: set[int] = field(default_factory=set)
 
     def collect(self, tree: nodes.Node, found) -> None:
@@ -702,7 +732,18 @@ class _UseCollector:
         for node in found[nodes.Name]:
             if node.ctx == "load" and node.name in self.free and id(node) not in self.columns_seen:
                 line, where, context = self.place(node.lineno, node.name)
-                self.uses.append(_Use(node.name, None, self.path, line, where, context, id(node) in self.printed))
+                self.uses.append(
+                    _Use(
+                        node.name,
+                        None,
+                        self.path,
+                        line,
+                        where,
+                        context,
+                        id(node) in self.printed,
+                        money=self.money.get(id(node)),
+                    )
+                )
 
     def visit(self, node: nodes.Node, loops: dict[str, str]) -> None:
         """Record `name.column` uses; `loops` maps the loop variables in scope to the query
@@ -773,7 +814,18 @@ class _UseCollector:
         if key is not None and name is not None:
             self.columns_seen.add(id(inner))
             line, where, context = self.place(node.lineno, key)
-            self.uses.append(_Use(name, key, self.path, line, where, context, direct=inner.name not in loops))
+            self.uses.append(
+                _Use(
+                    name,
+                    key,
+                    self.path,
+                    line,
+                    where,
+                    context,
+                    direct=inner.name not in loops,
+                    money=self.money.get(id(node)),
+                )
+            )
 
 
 _OPERATORS = {nodes.Add: "+", nodes.Sub: "-", nodes.Mul: "*", nodes.Div: "/", nodes.FloorDiv: "//", nodes.Mod: "%"}

@@ -23,7 +23,9 @@ from drafter.project.config import Config
 from drafter.project.grouping import UNIT_PARAM
 from drafter.project.model import load_project
 from drafter.project.queries import sql_fingerprint, sql_parameters
+from drafter.project.rules import RuleSet, load_rules
 from drafter.review.checker import CheckReport, check
+from drafter.review.rollup import DraftFigures, RollupResult
 
 
 class SharedRunner:
@@ -89,16 +91,17 @@ class SharedRunner:
         self.ran += len(grouped)
 
 
-def batch_units(config: str | Path | Config, sources: dict[str, str] | None) -> list[str]:
-    """The project's units, for grouping a batch check's `-- per:` queries; none when it has
-    none or they cannot be listed (each draft's check then says what is wrong)."""
+def project_unit_names(config: str | Path | Config, sources: dict[str, str] | None = None) -> list[str] | None:
+    """All the units of the project, for grouping a batch check's `-- per:` queries and naming a
+    unit without a draft in a rollup; None when it has none or they cannot be listed (each
+    draft's check then says what is wrong)."""
     try:
         project = load_project(config, sources=sources)
         if project.config.units is None:
-            return []
+            return None
         return [u.name for u in resolve_units(project, build_parameters(project.config))[0]]
     except DrafterError:
-        return []
+        return None
 
 
 @dataclass
@@ -113,17 +116,36 @@ class BatchCheck:
     rollups: list[Any] = field(default_factory=list)  # drafter.review.rollup.RollupResult
 
 
-def project_rollups(config: str | Path | Config, reports: Sequence[CheckReport]) -> list[Any]:
-    """The project's `rollup:` rules (drafter/project/rules.py) over the checked drafts."""
+def rollup_rules(ruleset: RuleSet) -> list[tuple[str, str, Any]]:
+    """(part, whole, tolerance) of each `rollup:` rule of the project (drafter/project/rules.py)."""
+    return [(r.spec["part"], r.spec["whole"], r.spec.get("tolerance", 0)) for r in ruleset.rollups]
+
+
+def run_rollups(
+    config: Config,
+    drafts: Sequence[CheckReport | DraftFigures],
+    rules: Sequence[tuple[str, str, Any]] | None = None,
+    units: Sequence[str] | None = None,
+) -> list[RollupResult]:
+    """The rollup rules (the project's, or `rules`) over drafts, one result a rule and period.
+    `build --each` calls it on the batch it just wrote, `check` on the drafts it checked."""
+    from drafter.review.rollup import check_rollups
+
+    rules = rollup_rules(load_rules(config)) if rules is None else rules
+    if not rules:
+        return []
+    known = project_unit_names(config) if units is None else list(units)
+    return [r for part, whole, tol in rules for r in check_rollups(drafts, part, whole, tolerance=tol, units=known)]
+
+
+def project_rollups(
+    config: str | Path | Config, reports: Sequence[CheckReport], units: Sequence[str] | None = None
+) -> list[Any]:
+    """The project's `rollup:` rules over the checked drafts; `units`: all the project's."""
     from drafter.project.config import load_config
-    from drafter.project.rules import load_rules
-    from drafter.review.rollup import check_rollup
 
     cfg = config if isinstance(config, Config) else load_config(config)
-    return [
-        check_rollup(reports, rule.spec["part"], rule.spec["whole"], tolerance=rule.spec.get("tolerance", 0))
-        for rule in load_rules(cfg).rollups
-    ]
+    return run_rollups(cfg, reports, units=units)
 
 
 def check_many(
@@ -137,7 +159,8 @@ def check_many(
 ) -> BatchCheck:
     """Check every draft of `drafts`; queries shared where their parameters agree."""
     started = time.perf_counter()
-    runner = SharedRunner(batch_units(config, sources) if len(drafts) > 1 else ())
+    names = project_unit_names(config, sources) if len(drafts) > 1 else None
+    runner = SharedRunner(names or ())
     batch = BatchCheck(reports=[])
     for draft in drafts:
         path = Path(draft)
@@ -148,6 +171,6 @@ def check_many(
         if on_done:
             on_done(path)
     batch.queries_run, batch.queries_reused = runner.ran, runner.reused
-    batch.rollups = project_rollups(config, batch.reports)
+    batch.rollups = project_rollups(config, batch.reports, names)
     batch.elapsed = time.perf_counter() - started
     return batch

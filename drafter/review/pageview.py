@@ -325,7 +325,7 @@ def draft_view(
     With `report` (a check of this very draft), each figure carries its status, the
     numbers without a source are marked where they stand, and `findings` lists them."""
     if manifest is not None and not isinstance(manifest, dict):  # the Manifest model: read as its JSON
-        manifest = manifest.model_dump(mode="json")
+        manifest = manifest.json_data(exclude_unset=False)
     scanned = scan_document(document)
     by_element = {id(p.element): p for p in scanned}
     names = _style_names(document)

@@ -103,16 +103,29 @@ def _shown(text: str | None) -> str:
 
 
 def render_rollup(result: RollupResult) -> str:
-    """`汇总核对：各单位 x 之和 N（k 个单位），y 为 M：一致。`, and what to know about it."""
-    head = f"汇总核对：各单位 {result.part} 之和"
+    """`汇总核对（2025年第二季度）：各单位 x 之和 N（k 个单位），y 为 M：一致。` — the values recorded
+    when the drafts were built, then those of the current data — and what to know about it."""
+    period = f"（{result.period}）" if result.period else ""
+    head = f"汇总核对{period}：各单位 {result.part} 之和"
     if result.total is None or result.whole_value is None:
-        return f"{head} 与 {result.whole} 无法比较：" + "；".join(result.problems)
-    verdict = "一致" if result.ok else f"不一致，相差 {plain_number(result.difference)}"
-    line = (
-        f"{head} {plain_number(result.total)}（{len(result.parts)} 个单位），{result.whole} 为 "
-        f"{plain_number(result.whole_value)}：{verdict}。"
-    )
-    return "\n".join([line, *[f"  注意：{p}" for p in result.problems]])
+        lines = [f"{head} 与 {result.whole} 无法比较：" + "；".join(result.problems)]
+    else:
+        verdict = "一致" if result.built_ok else f"不一致，相差 {plain_number(result.difference)}"
+        lines = [
+            f"{head} {plain_number(result.total)}（{len(result.parts)} 个单位），{result.whole} 为 "
+            f"{plain_number(result.whole_value)}：{verdict}（按各草稿生成时记录的值）。"
+        ]
+        if result.current_ok is not None and result.current_total is not None:
+            now = "一致" if result.current_ok else f"不一致，相差 {plain_number(result.current_difference)}"
+            lines.append(
+                f"  按现在的数据：之和 {plain_number(result.current_total)}，{result.whole} 为 "
+                f"{plain_number(result.current_whole)}：{now}。"
+            )
+        else:
+            lines.append("  未按现在的数据比较（草稿未与数据库核对）。")
+        lines += [f"  注意：{p}" for p in result.problems]
+    lines += [f"  已略去较早的草稿：{d}" for d in result.set_aside]
+    return "\n".join(lines)
 
 
 def render_batch_summary(batch: BatchCheck) -> str:

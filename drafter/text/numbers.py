@@ -181,7 +181,10 @@ def to_wan(v, digits: int = 2, fixed: bool = False) -> str:
 
 
 def yuan(v, digits: int | None = None, fixed: bool = False) -> str:
-    """5000 → "5000元"; Decimal("5000.50") → "5000.5元"; 5000.5, 2, fixed=True → "5000.50元"."""
+    """5000 → "5000元"; Decimal("5000.50") → "5000.5元"; 5000.5, 2, fixed=True → "5000.50元";
+    without `digits`, never finer than the 分: 10078.4131243 → "10078.41元" (rounded half-up)."""
+    if digits is None and to_decimal(v).as_tuple().exponent < -2:  # type: ignore[operator]
+        digits = 2
     return num(v, digits, fixed) + "元"
 
 

@@ -23,7 +23,8 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
 from docx.opc.part import Part
 from lxml import etree
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic_core import to_jsonable_python
 
 from drafter import __version__
 from drafter.data.figures import FigureRegistry, formula_text, json_value
@@ -199,6 +200,17 @@ class Manifest(_Entry):
     # so that `drafter adopt` can write an editor's wording back (absent from older drafts).
     paragraphs: list[ParagraphEntry] = Field(default_factory=list)
     templates: dict[str, str] = Field(default_factory=dict)
+    _figures_json: list[dict[str, Any]] | None = PrivateAttr(default=None)
+
+    def json_data(self, *, exclude_unset: bool = True) -> dict[str, Any]:
+        """The manifest as its JSON holds it; the figures a build wrote as plain dicts
+        (manifest_data) put back in their place, so a freshly built manifest reads whole."""
+        dumped = self.model_dump(mode="json", exclude_unset=exclude_unset)
+        if self._figures_json is None:
+            return dumped
+        dumped["figures"] = self._figures_json
+        order = list(type(self).model_fields)
+        return {k: dumped[k] for k in sorted(dumped, key=lambda k: order.index(k) if k in order else len(order))}
 
     @property
     def has_wordings(self) -> bool:
@@ -257,27 +269,10 @@ def manifest_data(
         else:
             entry.error = result.error.message
         queries[name] = entry
-    figures = [
-        _with_cell(
-            FigureEntry(
-                id=occ.id,
-                ref=occ.ref,
-                text=occ.text,
-                value=json_value(occ.value),
-                filter=occ.filter,
-                part=occ.part,
-                placeholder=occ.placeholder,
-                description=occ.description,
-                sources=[SourceRef(query=s.query, source=s.source, column=s.column, row=s.row) for s in occ.sources],
-                **_derivation(occ),
-            ),
-            occ,
-        )
-        for occ in registry
-    ]
-    for figure_entry, occ in zip(figures, registry):
-        if occ.wording:  # only a figure printed in a conditional wording records it
-            figure_entry.wording = occ.wording
+    # The figures go into the manifest's JSON as plain dicts: the values come from the registry,
+    # already of the entries' types, and a model (validated, then dumped) for each of the 40,000
+    # figures of a long table took half of writing its manifest. `figures` reads them back.
+    figures = [_figure_json(occ) for occ in registry]
     parameters = {k: json_value(v) for k, v in _parameters(config).items()}
     per_unit: dict[str, Any] = {}
     if unit is not None:  # a unit's draft: `check` re-runs the queries with this :unit
@@ -294,7 +289,6 @@ def manifest_data(
         parameters=parameters,
         sources=_sources(config, run),
         queries=queries,
-        figures=figures,
         **blocks_manifest(registry),
         wordings=[wording_entry(w) for w in registry.wordings.values()],
         **per_unit,
@@ -304,6 +298,7 @@ def manifest_data(
     paragraphs, templates = paragraph_entries(registry, root)
     if paragraphs:
         data.paragraphs, data.templates = paragraphs, templates
+    data._figures_json = figures
     return data
 
 
@@ -338,6 +333,28 @@ def paragraph_entries(registry: FigureRegistry, root: Path) -> tuple[list[Paragr
     return entries, templates
 
 
+def _figure_json(occ: Any) -> dict[str, Any]:
+    """A figure as `FigureEntry(...).model_dump(mode="json", exclude_unset=True)` writes it:
+    the same keys, in the order of its fields; wording, derivation and cell only where set."""
+    out: dict[str, Any] = {
+        "id": occ.id,
+        "ref": occ.ref,
+        "text": occ.text,
+        "value": json_value(occ.value),
+        "filter": occ.filter,
+        "part": occ.part,
+        "placeholder": occ.placeholder,
+        "description": occ.description,
+        "sources": [{"query": s.query, "source": s.source, "column": s.column, "row": s.row} for s in occ.sources],
+    }
+    if occ.wording:  # only a figure printed in a conditional wording records it
+        out["wording"] = occ.wording
+    out.update(_derivation(occ))
+    if occ.cell:
+        out["cell"] = dict(occ.cell)
+    return out
+
+
 def wording_entry(w) -> WordingEntry:
     """A traced wording (drafter.data.figures.Wording) as the manifest keeps it."""
     return WordingEntry(
@@ -353,14 +370,6 @@ def wording_entry(w) -> WordingEntry:
         template=w.template,
         line=w.line,
     )
-
-
-def _with_cell(entry: FigureEntry, occ: Any) -> FigureEntry:
-    """The entry with the figure's table cell, when it stands in a table (set only then, so
-    other figures' JSON stays as it was)."""
-    if occ.cell:
-        entry.cell = CellRef(**occ.cell)
-    return entry
 
 
 def blocks_manifest(registry: FigureRegistry) -> dict[str, Any]:
@@ -438,7 +447,7 @@ def _manifest_xml(data: Manifest) -> bytes:
     # JSON escapes control characters; the two noncharacters (and lone surrogates) XML cannot
     # hold either are escaped the same way, so database text of any kind fits. Compact: Python's
     # C encoder only serves dumps without indent (a 10,000-row table's manifest took seconds).
-    text = json.dumps(data.model_dump(mode="json", exclude_unset=True), ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(data.json_data(), ensure_ascii=False, separators=(",", ":"), default=to_jsonable_python)
     el.text = _XML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
     return etree.tostring(el, xml_declaration=True, encoding="UTF-8", standalone=True)
 

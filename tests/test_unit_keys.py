@@ -1,0 +1,171 @@
+"""Unit keys matched faithfully: the key column of a grouped query and the units' names are
+compared after the same normalisation (CHAR(n) padding, full-width forms, surrounding
+blanks), and rows that match no unit, or have no key, are reported, not dropped silently.
+
+Each database holds the same rows: 东区 3 checks (its key padded or full-width where the
+engine allows), 西区 2, a typo 北 区 1 and a NULL key 1; units 东区, 西区, 南区."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from docx import Document
+from openpyxl import Workbook
+
+from drafter.batch import build_units
+from drafter.errors import DataError
+from drafter.outcome import batch_check_exit_code
+from drafter.project.units import match_unit_keys, unit_key
+from drafter.review.batch import check_many
+from drafter.word.manifest import read_manifest
+
+REPO = Path(__file__).resolve().parents[1]
+
+ROWS = [("东区", 1), ("东区  ", 1), ("东区", 1), ("西区", 1), ("西区", 1), ("北 区", 1), (None, 1)]
+
+
+def test_unit_key_drops_padding_and_folds_full_width():
+    assert unit_key("黄浦区   ") == "黄浦区"
+    assert unit_key("\u3000第１街道 ") == "第1街道"
+    assert unit_key(None) is None and unit_key("   ") is None
+    assert unit_key(101) == "101"
+
+
+def test_match_unit_keys_counts_what_no_unit_received():
+    rows = [
+        (3, "东区   "),
+        (2, "ＡＢ社区"),
+        (1, "北区"),
+        (1, "北区"),
+        (5, None),
+        (7, "南区"),
+        (4, "西区"),
+        (9, " 西区"),
+    ]
+    match = match_unit_keys(rows, ["东区", "AB社区", "西区"], known=["东区", "AB社区", "西区", "南区"])
+    # 东区 padded as a CHAR(n) column pads: its own `= :unit` query finds it too.
+    assert match.rows == {"东区": [(3,)], "西区": [(4,)]}
+    # Full-width or a leading blank: the unit's own query (which check re-runs) would not find them.
+    assert match.unmatched == {"北区": 2, "ＡＢ社区": 1, " 西区": 1} and match.null_rows == 1
+    assert match.near == {"ＡＢ社区": "AB社区", " 西区": "西区"}  # 南区 is a unit, only not drafted now
+    warning = match.warning("checks", "district")
+    assert warning is not None and "“北区”2 行" in warning and "NULL" in warning and "checks" in warning
+    assert "“ＡＢ社区”1 行（与“AB社区”只差空格或全角/半角）" in warning
+    assert match_unit_keys([(1, "东区")], ["东区"]).warning("q") is None
+
+
+CONFIG = """\
+report:
+  agency: 测试市统计局
+  year: 2025
+  title: "{{{{ unit }}}}{{{{ year }}}}年检查情况"
+sources:
+  office:
+    url: {url}
+units: [东区, 西区, 南区]
+queries: queries
+templates:
+  master: templates/report.docx
+  sections: templates/sections
+output:
+  dir: output
+  filename: "{{{{ unit }}}}.docx"
+"""
+
+QUERY = """\
+-- source: office
+-- description: 本区检查次数
+-- returns: scalar
+-- per: district
+SELECT COUNT(*) AS checks FROM {table} WHERE district = :unit
+"""
+
+
+def _project(root: Path, url: str, master: Path, table: str = "checks") -> Path:
+    (root / "queries").mkdir(parents=True)
+    (root / "templates/sections").mkdir(parents=True)
+    (root / "config.yaml").write_text(CONFIG.format(url=url), encoding="utf-8")
+    (root / "queries/checks.sql").write_text(QUERY.format(table=table), encoding="utf-8")
+    (root / "templates/sections/1-检查.txt").write_text("一、检查\n本区检查{{ checks }}次。\n", encoding="utf-8")
+    shutil.copy(master, root / "templates/report.docx")
+    return root / "config.yaml"
+
+
+def _counts(result) -> dict[str, int]:
+    out = {}
+    for outcome in result.outcomes:
+        manifest = read_manifest(Document(str(outcome.path)))
+        (figure,) = [f for f in manifest.figures if f.ref in ("checks", "checks.checks")]
+        out[outcome.unit] = int(figure.value)
+    return out
+
+
+def _assert_faithful(config: Path, tmp_path: Path, east: int = 3, also: tuple[str, ...] = ()) -> None:
+    """The drafts hold what each unit's own query gives; the rows no unit received are told."""
+    result = build_units(config, directory=tmp_path / "out", jobs=1)
+    assert _counts(result) == {"东区": east, "西区": 2, "南区": 0}
+    # One warning tells the rows no unit received (南区, with no rows, has its own: an empty period).
+    (warning,) = [w for w in result.warnings if "未计入任何单位" in w]
+    assert "“北 区”1 行" in warning and "NULL 或空白）的行：1 行" in warning
+    for key in also:
+        assert f"“{key}”1 行（与“东区”只差空格或全角/半角）" in warning
+    checked = check_many([o.path for o in result.outcomes], config)
+    assert batch_check_exit_code(checked) == 0, [r.summary() for r in checked.reports]
+    assert "北 区" in result.summary()
+    with pytest.raises(DataError, match="北 区"):
+        build_units(config, directory=tmp_path / "strict", jobs=1, strict=True)
+    assert not (tmp_path / "strict").exists()
+    # A run for some units (--unit): the other units' rows are no mistake, the typo still is.
+    (some,) = [w for w in build_units(config, units=["西区"], directory=tmp_path / "one").warnings if "未计入" in w]
+    assert "北 区" in some and "“东区" not in some and "“东区  ”" not in some
+
+
+@pytest.fixture
+def master() -> Path:
+    return REPO / "templates" / "report.docx"
+
+
+def test_sqlite_keys_with_padding_and_full_width(tmp_path, master):
+    db = tmp_path / "office.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE checks (district TEXT, n INTEGER)")
+        rows = [("\u3000东区" if i == 2 else d, n) for i, (d, n) in enumerate(ROWS)]  # an ideographic space
+        conn.executemany("INSERT INTO checks VALUES (?, ?)", rows)
+    # SQLite compares text exactly: 东区's own query finds one row; the padded and the
+    # ideographic-space keys are told as resembling 东区, not counted for it.
+    _assert_faithful(
+        _project(tmp_path / "p", f"sqlite:///{db}", master), tmp_path, east=1, also=("东区  ", "\u3000东区")
+    )
+
+
+def test_spreadsheet_keys(tmp_path, master):
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "checks"
+    sheet.append(["district", "n"])
+    for row in ROWS:
+        sheet.append(list(row))
+    book.save(tmp_path / "台账.xlsx")
+    _assert_faithful(_project(tmp_path / "p", str(tmp_path / "台账.xlsx"), master), tmp_path)
+
+
+@pytest.mark.engines
+@pytest.mark.parametrize("kind", ["postgresql", "mariadb"])
+def test_char_keys_on_a_server(kind, tmp_path, master):
+    from servers import scratch_database, server_user
+    from sqlalchemy import create_engine, text
+
+    with scratch_database(kind) as url:
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE checks (district CHAR(8), n INTEGER)"))
+            for district, n in ROWS:
+                conn.execute(text("INSERT INTO checks VALUES (:d, :n)"), {"d": district, "n": n})
+            if kind == "postgresql":  # the padding is real: the driver hands it back
+                assert conn.execute(text("SELECT district FROM checks LIMIT 1")).scalar() == "东区      "
+        engine.dispose()
+        with server_user(kind, url, "pw-unit-keys") as reader:
+            _assert_faithful(_project(tmp_path / "p", reader, master), tmp_path)
