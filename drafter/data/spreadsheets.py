@@ -118,42 +118,45 @@ def _classify(value: Any) -> tuple[str, Any]:
     """(kind, value) of one cell: NULL, INTEGER, REAL, DATE, DATETIME or TEXT."""
     if value is None:
         return "NULL", None
-    if isinstance(value, bool):
-        return "INTEGER", int(value)
-    if isinstance(value, int):
-        return "INTEGER", value
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 2**53:
-            return "INTEGER", int(value)
+    if isinstance(value, (bool, int, float)):
+        return _classify_number(value)
+    if isinstance(value, (dt.date, dt.time)):
+        return _classify_temporal(value)
+    text = str(value).strip()
+    if not text:
+        return "NULL", None
+    return _classify_text(text)
+
+
+def _classify_number(value: bool | int | float) -> tuple[str, Any]:
+    if isinstance(value, float) and not (value.is_integer() and abs(value) < 2**53):
         return "REAL", value
+    return "INTEGER", int(value)
+
+
+def _classify_temporal(value: dt.date | dt.time) -> tuple[str, Any]:
     if isinstance(value, dt.datetime):
         if value.time() == dt.time(0):
             return "DATE", value.date()
         return "DATETIME", value.replace(microsecond=0)
     if isinstance(value, dt.date):
         return "DATE", value
-    if isinstance(value, dt.time):
-        return "TEXT", value.isoformat()
-    text = str(value).strip()
-    if not text:
-        return "NULL", None
+    return "TEXT", value.isoformat()
+
+
+def _classify_text(text: str) -> tuple[str, Any]:
+    """A typed cell: an integer, a decimal, a date (2025-03-01, 2025年3月1日) or a date and time."""
     if _INT.match(text):
         return "INTEGER", int(text)
     if _DEC.match(text):
         return "REAL", float(text)
-    m = _DATE.match(text)
-    if m:
-        y, mo, d = int(m[1]), int(m[2] or m[4]), int(m[3] or m[5])
-        try:
-            return "DATE", dt.date(y, mo, d)
-        except ValueError:
-            return "TEXT", text
-    m = _DATETIME.match(text)
-    if m:
-        try:
+    try:
+        if m := _DATE.match(text):
+            return "DATE", dt.date(int(m[1]), int(m[2] or m[4]), int(m[3] or m[5]))
+        if m := _DATETIME.match(text):
             return "DATETIME", dt.datetime(int(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5]), int(m[6] or 0))
-        except ValueError:
-            return "TEXT", text
+    except ValueError:  # 2025-02-30: text, as the office typed it
+        pass
     return "TEXT", text
 
 

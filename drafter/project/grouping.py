@@ -117,6 +117,31 @@ def group_sql(sql: str, per: str, dialect: str | None = None) -> GroupedSQL:
     tree = statements[0]
     if not isinstance(tree, exp.Select):
         raise NotGroupable("最外层须是一条 SELECT（不能是 UNION 等组合查询）")
+    column = _unit_column(tree, per, column_name)
+    _refuse_cross_unit(tree)
+    projections = tree.expressions
+
+    def rewritten(replacement: exp.Expression) -> exp.Select:
+        copy = tree.copy()
+        target = next(p for p in copy.find_all(exp.Placeholder) if p.name == UNIT_PARAM).parent
+        assert target is not None  # the EQ checked above
+        target.replace(replacement)
+        return copy
+
+    always = exp.EQ(this=exp.Literal.number(1), expression=exp.Literal.number(1))
+    never = exp.EQ(this=exp.Literal.number(1), expression=exp.Literal.number(0))
+    grouped = rewritten(always)
+    aggregate = any(_own_nodes(p, exp.AggFunc) for p in projections)
+    has_group = tree.args.get("group") is not None
+    grouped.select(exp.alias_(column.copy(), KEY_ALIAS), copy=False)
+    if has_group or aggregate:
+        grouped.group_by(column.copy(), copy=False)
+    empty = _render(rewritten(never), read) if aggregate and not has_group else None
+    return GroupedSQL(_render(grouped, read), empty)
+
+
+def _unit_column(tree: exp.Select, per: str, column_name: str) -> Any:
+    """The column compared with :unit: once, `per = :unit`, an AND-ed condition of the outermost WHERE."""
     units = [p for p in tree.find_all(exp.Placeholder) if p.name == UNIT_PARAM]
     if len(units) != 1:
         raise NotGroupable(
@@ -140,6 +165,11 @@ def group_sql(sql: str, per: str, dialect: str | None = None) -> GroupedSQL:
         parent = parent.parent
     if parent is not where or where is None or where.parent is not tree:
         raise NotGroupable(f"{per} = :unit 须是最外层 WHERE 中用 AND 连接的一个条件（不能在子查询中或 OR 之下）")
+    return column
+
+
+def _refuse_cross_unit(tree: exp.Select) -> None:
+    """What would act across all units once the query runs for all of them at once."""
     for key in ("limit", "offset"):
         if tree.args.get(key) is not None:
             raise NotGroupable("合并查询不能有 LIMIT/OFFSET（它们会作用于全部单位）")
@@ -150,24 +180,6 @@ def group_sql(sql: str, per: str, dialect: str | None = None) -> GroupedSQL:
         isinstance(p, exp.Star) or (isinstance(p, exp.Column) and isinstance(p.this, exp.Star)) for p in projections
     ):
         raise NotGroupable("合并查询不能用 SELECT *：请写出各列")
-
-    def rewritten(replacement: exp.Expression) -> exp.Select:
-        copy = tree.copy()
-        target = next(p for p in copy.find_all(exp.Placeholder) if p.name == UNIT_PARAM).parent
-        assert target is not None  # the EQ checked above
-        target.replace(replacement)
-        return copy
-
-    always = exp.EQ(this=exp.Literal.number(1), expression=exp.Literal.number(1))
-    never = exp.EQ(this=exp.Literal.number(1), expression=exp.Literal.number(0))
-    grouped = rewritten(always)
-    aggregate = any(_own_nodes(p, exp.AggFunc) for p in projections)
-    has_group = tree.args.get("group") is not None
-    grouped.select(exp.alias_(column.copy(), KEY_ALIAS), copy=False)
-    if has_group or aggregate:
-        grouped.group_by(column.copy(), copy=False)
-    empty = _render(rewritten(never), read) if aggregate and not has_group else None
-    return GroupedSQL(_render(grouped, read), empty)
 
 
 def grouping_problems(spec: QuerySpec) -> list[QueryError]:
