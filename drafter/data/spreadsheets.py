@@ -47,6 +47,7 @@ from drafter.errors import QueryError, SourceError
 __all__ = [
     "SPREADSHEET_SUFFIXES",
     "Table",
+    "column_letters",
     "content_hash",
     "is_spreadsheet",
     "load_tables",
@@ -98,7 +99,7 @@ class Table:
     where: str = ""  # how to name it in a message: 工作表“检查记录” or 文件 检查记录.csv
 
 
-def _letters(index: int) -> str:
+def column_letters(index: int) -> str:
     """Column letters of a 0-based index: 0 → A, 26 → AA."""
     out = ""
     index += 1
@@ -439,7 +440,7 @@ def _sheet_table(path: Path, book: Any, title: str, xml: bytes) -> Table | None:
     grid = [r if len(r) == width else r + [""] * (width - len(r)) for r in grid]
 
     def cell(i: int, row: int = 1) -> str:
-        return f"{_letters(i)}{row}"
+        return f"{column_letters(i)}{row}"
 
     formula = _formula_without_value(xml)
     if formula is not None:
@@ -464,7 +465,7 @@ def _spread_merged(path: Path, where: str, grid: list[list[Any]], ranges: list[A
     header cell is refused."""
     for (min_row, min_col), (max_row, max_col) in ranges:  # 0-based
         if min_row == 0:
-            ref = f"{_letters(min_col)}{min_row + 1}:{_letters(max_col)}{max_row + 1}"
+            ref = f"{column_letters(min_col)}{min_row + 1}:{column_letters(max_col)}{max_row + 1}"
             raise SourceError(
                 f"{path.name} 的{where}表头有合并单元格 {ref}",
                 path=path,
@@ -510,7 +511,7 @@ def _csv_table(path: Path, data: bytes) -> Table | None:
         return None
 
     def cell(i: int, row: int = 1) -> str:
-        return f"第 {row} 行第 {i + 1} 列（{_letters(i)}{row}）"
+        return f"第 {row} 行第 {i + 1} 列（{column_letters(i)}{row}）"
 
     header, body = grid[0], grid[1:]
     width = len(header)

@@ -24,6 +24,7 @@ from docx.opc.part import Part
 from docx.oxml import parse_xml
 from lxml import etree
 
+from drafter.data.spreadsheets import column_letters
 from drafter.text.charts import ChartSpec
 
 __all__ = ["CHART_CONTENT_TYPE", "chart_inline", "chart_space_xml", "chart_workbook"]
@@ -34,16 +35,6 @@ _C = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 _A = "http://schemas.openxmlformats.org/drawingml/2006/main"
 _R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _HEIGHT_RATIO = 0.6
-
-
-def _column(index: int) -> str:
-    """Spreadsheet column letters of a 0-based index: 0 → A, 26 → AA."""
-    name = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        name = chr(65 + rest) + name
-    return name
 
 
 def chart_workbook(spec: ChartSpec) -> bytes:
@@ -78,7 +69,7 @@ def _series(spec: ChartSpec) -> str:
     n = len(spec.labels)
     out = []
     for k, (name, values) in enumerate(zip(spec.names, spec.values, strict=True)):
-        col = _column(k + 1)
+        col = column_letters(k + 1)
         marker = '<c:marker><c:symbol val="circle"/></c:marker>' if spec.kind == "line" else ""
         out.append(
             f'<c:ser><c:idx val="{k}"/><c:order val="{k}"/><c:tx>{_str_cache(f"Sheet1!${col}$1", [name])}</c:tx>'
