@@ -17,9 +17,10 @@ from openpyxl import Workbook
 
 from drafter.batch import build_units
 from drafter.errors import DataError
-from drafter.outcome import batch_check_exit_code
+from drafter.outcome import batch_check_exit_code, check_exit_code
 from drafter.project.units import match_unit_keys, unit_key
 from drafter.review.batch import check_many
+from drafter.review.checker import check
 from drafter.word.manifest import read_manifest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -169,3 +170,28 @@ def test_char_keys_on_a_server(kind, tmp_path, master):
         engine.dispose()
         with server_user(kind, url, "pw-unit-keys") as reader:
             _assert_faithful(_project(tmp_path / "p", reader, master), tmp_path)
+
+
+def test_sqlite_keys_stored_only_padded_are_no_units_rows(tmp_path, master):
+    """SQLite's `=` keeps trailing blanks: where a unit's name is stored only padded, its own query
+    finds nothing, so neither may the grouped run (the draft and its recorded query agree)."""
+    db = tmp_path / "office.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE checks (district TEXT, n INTEGER)")
+        conn.executemany("INSERT INTO checks VALUES (?, ?)", [("东区   ", 1), ("东区   ", 1), ("西区", 1)])
+    config = _project(tmp_path / "p", f"sqlite:///{db}", master)
+    result = build_units(config, directory=tmp_path / "out", jobs=1)
+    assert _counts(result) == {"东区": 0, "西区": 1, "南区": 0}
+    (warning,) = [w for w in result.warnings if "未计入任何单位" in w]
+    assert "“东区   ”" in warning and "（与“东区”只差空格或全角/半角）" in warning
+    checked = check_many([o.path for o in result.outcomes], config)
+    assert batch_check_exit_code(checked) == 0, [r.summary() for r in checked.reports]
+    for outcome in result.outcomes:  # each draft alone agrees with its databases too
+        assert check_exit_code(check(outcome.path, config)) == 0
+
+
+def test_trailing_blanks_match_only_where_the_engine_ignores_them():
+    rows = [(2, "东区  ")]
+    assert match_unit_keys(rows, ["东区"]).rows == {"东区": [(2,)]}  # MySQL/MariaDB PAD SPACE
+    exact = match_unit_keys(rows, ["东区"], pad_blanks=False)  # SQLite; PostgreSQL's CHAR keys come as TEXT
+    assert exact.rows == {} and exact.near == {"东区  ": "东区"}

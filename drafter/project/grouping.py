@@ -133,7 +133,10 @@ def group_sql(sql: str, per: str, dialect: str | None = None) -> GroupedSQL:
     grouped = rewritten(always)
     aggregate = any(_own_nodes(p, exp.AggFunc) for p in projections)
     has_group = tree.args.get("group") is not None
-    grouped.select(exp.alias_(column.copy(), KEY_ALIAS), copy=False)
+    # PostgreSQL hands a CHAR(n) key back padded, yet `= :unit` ignores that padding: as TEXT the
+    # key loses it, so comparing keys exactly is what the unit's own query does (not so VARCHAR).
+    key = exp.cast(column.copy(), "TEXT") if read == "postgres" else column.copy()
+    grouped.select(exp.alias_(key, KEY_ALIAS), copy=False)
     if has_group or aggregate:
         grouped.group_by(column.copy(), copy=False)
     empty = _render(rewritten(never), read) if aggregate and not has_group else None

@@ -242,20 +242,24 @@ class UnitKeyMatch:
         return f"查询 {query} 按单位{where}分配数据时有行未计入任何单位：" + "；".join(parts)
 
 
-def _rank(raw: Any, name: str) -> int:
+def _rank(raw: Any, name: str, pad_blanks: bool) -> int:
     """How a key that normalises to `name` stands to it: 0 the same, 1 padded with trailing blanks
-    (a CHAR(n) column: the unit's own `= :unit` query matches it too), 2 otherwise (full-width
-    forms, leading blanks: the unit's own query, which `check` re-runs, would not match it)."""
+    where the engine's `=` ignores them (MySQL/MariaDB PAD SPACE collations: the unit's own
+    `= :unit` query matches it too), 2 otherwise (full-width forms, leading blanks, or trailing
+    blanks on SQLite: the unit's own query, which `check` re-runs, would not match it)."""
     text = str(raw)
     if text == name:
         return 0
-    return 1 if text.rstrip(" ") == name else 2
+    return 1 if pad_blanks and text.rstrip(" ") == name else 2
 
 
-def match_unit_keys(rows: Iterable[Sequence[Any]], units: Sequence[str], known: Iterable[str] = ()) -> UnitKeyMatch:
+def match_unit_keys(
+    rows: Iterable[Sequence[Any]], units: Sequence[str], known: Iterable[str] = (), *, pad_blanks: bool = True
+) -> UnitKeyMatch:
     """Rows (the unit key last) dealt out to `units`. Keys are compared as `unit_key` makes them;
     of the keys that come to one unit, the unit's rows are those of its exact name or else of its
-    name padded with blanks, as the unit's own query would find them; the others are told, with
+    name padded with blanks where the engine's `=` ignores them (`pad_blanks`), as the unit's own
+    query would find them; the others are told, with
     the unit they resemble. A key of a unit in `known` but not in `units` (a run for some of the
     units) is no mistake."""
     names: dict[str | None, str] = {}
@@ -273,7 +277,7 @@ def match_unit_keys(rows: Iterable[Sequence[Any]], units: Sequence[str], known: 
     for raw in by_raw:
         key = unit_key(raw)
         if key in names:
-            candidates.setdefault(names[key], []).append((_rank(raw, names[key]), str(raw), raw))
+            candidates.setdefault(names[key], []).append((_rank(raw, names[key], pad_blanks), str(raw), raw))
         elif key not in others:
             shown = str(raw).rstrip(" ")  # a CHAR(n) column's padding is noise in the message
             match.unmatched[shown] = match.unmatched.get(shown, 0) + len(by_raw[raw])
