@@ -253,3 +253,14 @@ def test_yuan_over_an_average_is_a_warning_and_rounding_it_is_not(project):
     found = [f for f in lint(project) if "平均值或比值" in f.message]
     assert [f.message.split(" ")[0] for f in found] == ["avg_fine.avg_fine", "avg_fine.per_case", "avg_only"]
     assert [(f.severity, f.line) for f in found] == [("warning", 7)] * 3 and "yuan(0)" in (found[0].hint or "")
+
+
+def test_a_units_project_whose_config_does_not_load_is_not_told_unit_is_undefined(tmp_path):
+    """`unit` is a name config.yaml's units: defines: with a YAML error it cannot be judged,
+    and the one finding is the YAML error (found by a fresh tester)."""
+    root = tmp_path / "towns"
+    shutil.copytree(REPO / "examples/towns", root, ignore=shutil.ignore_patterns("output"))
+    config = root / "config.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("agency: ", 'agency: "', 1), encoding="utf-8")
+    messages = [f.message for f in lint(config)]
+    assert messages and not [m for m in messages if "“unit”" in m]

@@ -232,7 +232,8 @@ def validate(
             specs,
             param_keys,
             findings,
-            frozenset({"unit"}) if loaded is not None and loaded.units is not None else frozenset(),
+            # `unit` is known where the config declares units, and cannot be judged when it does not load
+            frozenset({"unit"}) if loaded is None or loaded.units is not None else frozenset(),
         )
     if templates:  # with no template to read, "unused" would only repeat that
         _warn_unused(specs, uses, getattr(loaded.units, "query", None) if loaded is not None else None, findings)
