@@ -55,10 +55,16 @@ print(statistics.median(times[1:] or times))
 """
 
 
+_HERE = str(Path(__file__).resolve().parents[1])  # the tree this script belongs to
+
+
 def _env(tree: str | None) -> dict[str, str]:
+    """The environment of a measured process: drafter from `tree` (this script's own tree by
+    default, not whichever checkout the interpreter has installed), and .pyc files written and
+    used as on a user's machine, even where the shell sets PYTHONDONTWRITEBYTECODE."""
     env = dict(os.environ)
-    if tree:
-        env["PYTHONPATH"] = tree
+    env["PYTHONPATH"] = tree or _HERE
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
@@ -71,7 +77,7 @@ ANCHORS = {
 def _anchor(code: str) -> tuple[float, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, env=_env(None))
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -169,7 +175,7 @@ def main() -> None:
             )
             loads[name] = float(load.stdout)
             origin = load.stderr.strip().splitlines()[0]
-            assert tree is None or origin.startswith(tree), f"{name} ran {origin}, not {tree}"
+            assert origin.startswith(tree or _HERE), f"{name} ran {origin}, not {tree or _HERE}"
     for name in trees:
         print(
             f"{name}: drafter build (whole process, {args.runs} runs): wall median {statistics.median(walls[name]):.3f}s, "

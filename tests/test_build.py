@@ -225,3 +225,43 @@ def test_a_null_figure_becomes_a_listed_placeholder_and_strict_fails(project):
     assert strict.exit_code == 1
     assert "待补充" not in strict.stdout
     assert not (project.parent / "e.docx").exists()
+
+
+# What a plain `drafter build` of the sample must not load (issue 21: a build process within
+# 2.2× the bare import of its libraries): review code, the process pool of `build --each`,
+# jieba's own package code (only its word list is read), spreadsheets, charts and the web app.
+_NOT_IN_A_PLAIN_BUILD = (
+    "drafter.review.batch",
+    "drafter.review.checker",
+    "concurrent.futures.process",
+    "jieba",
+    "pkg_resources",
+    "openpyxl",
+    "python_calamine",
+    "matplotlib",
+    "drafter.web",
+)
+
+
+def test_plain_build_process_loads_only_what_it_uses(sample_project_copy):
+    import subprocess
+    import sys
+
+    code = (
+        "import atexit, runpy, sys\n"
+        "atexit.register(lambda: print('\\n'.join(sorted(sys.modules)), file=sys.stderr))\n"
+        "sys.argv = ['drafter', 'build', '-c', sys.argv[1], '-o', sys.argv[2], '--force']\n"
+        "runpy.run_module('drafter.cli', run_name='__main__')\n"
+    )
+    out = sample_project_copy.parent / "plain.docx"
+    run = subprocess.run(
+        [sys.executable, "-c", code, str(sample_project_copy), str(out)],
+        capture_output=True,
+        text=True,
+        cwd=sample_project_copy.parent,
+    )
+    assert run.returncode == 0, run.stderr
+    assert out.exists()
+    loaded = set(run.stderr.split())
+    assert "drafter.pipeline.build" in loaded and "sqlglot" in loaded  # the listing is the build's
+    assert sorted(loaded & set(_NOT_IN_A_PLAIN_BUILD)) == []

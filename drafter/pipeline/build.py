@@ -19,7 +19,6 @@ import datetime as dt
 import os
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,9 +37,6 @@ from drafter.project.period import Period
 from drafter.project.rules import RuleSet, load_rules
 from drafter.project.settings import default_output, fill_setting, text_setting_values
 from drafter.project.units import Unit, filename_part, pick_units
-from drafter.review.batch import rollup_rules, run_rollups
-from drafter.review.report_text import render_rollup
-from drafter.review.rollup import DraftFigures
 from drafter.text.sections import Paragraph
 
 
@@ -329,7 +325,10 @@ class BatchResult:
             + "。"
         ]
         lines += [f"警告：{w}" for w in self.warnings]
-        lines += [render_rollup(r) for r in self.rollups]
+        if self.rollups:
+            from drafter.review.report_text import render_rollup  # lazily loaded: review code only for rollups
+
+            lines += [render_rollup(r) for r in self.rollups]
         if self.strict and any(not r.ok for r in self.rollups):
             lines.append("汇总核对未通过，--strict 模式下退出码为 1（草稿已生成）。")
         with_placeholders = [o for o in self.outcomes if o.placeholders]
@@ -398,6 +397,8 @@ def build_units(
     timings["queries"] = time.perf_counter() - t
     if strict:
         refuse_unmatched_keys(shared)
+    from drafter.review.batch import rollup_rules  # lazily loaded: review code only for `build --each`
+
     rules = rollup_rules(ruleset) if units is None else []  # a rollup needs every unit's draft
     drafting = Drafting(
         project,
@@ -455,6 +456,10 @@ def batch_rollups(
     """The project's rollup rules over the drafts just written, with the values they print."""
     if not rules:
         return []
+    # lazily loaded: review code (the checker behind a rollup) only when the project has rollup rules
+    from drafter.review.batch import run_rollups
+    from drafter.review.rollup import DraftFigures
+
     stamp = built_at.isoformat(timespec="seconds")
     drafts = [DraftFigures(o.path.name, o.unit, period, stamp, dict(o.values)) for o in outcomes if o.path is not None]
     return run_rollups(config, drafts, rules, units=[o.unit for o in outcomes])
@@ -488,7 +493,9 @@ def _work(unit: Unit, share: dict[str, Any]) -> UnitOutcome:
 def _in_processes(drafting: Drafting, units: list[Unit], directory: Path | None, workers: int) -> Iterator[UnitOutcome]:
     """Units drafted by `workers` processes; at most two units a worker are in flight, so the
     grouped results handed over stay few whatever the number of units."""
-    import multiprocessing  # only a batch of many units starts processes
+    # lazily loaded: only a batch of many units starts processes
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
     context = multiprocessing.get_context("spawn")  # the same on Windows; no fork of a threaded process
     # Compiled code does not pickle: each worker compiles the section templates once itself; each

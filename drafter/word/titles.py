@@ -5,12 +5,13 @@ rule for names of places and offices, 梯形 or 菱形."""
 from __future__ import annotations
 
 import functools
-import importlib.resources
+import importlib.util
 import itertools
 import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 
 from drafter.data.figures import MARKED
 
@@ -142,8 +143,12 @@ _CLOSING = "，。、；：？！）》”’〉】」),.;:?!%"
 @functools.cache
 def _dictionary() -> bytes:
     """jieba's word list, `word frequency tag` a line (UTF-8): read once a process, only when a
-    title or a header breaks; kept as bytes (5 MB), searched without decoding it."""
-    return (importlib.resources.files("jieba") / "dict.txt").read_bytes()
+    title or a header breaks; kept as bytes (5 MB), searched without decoding it. The file is found
+    through jieba's import spec: running jieba's own `__init__` (pkg_resources, its models) is not needed."""
+    spec = importlib.util.find_spec("jieba")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("jieba")
+    return (Path(next(iter(spec.submodule_search_locations))) / "dict.txt").read_bytes()
 
 
 _EDGES: dict[str, frozenset[int]] = {}  # texts already segmented in this process
