@@ -471,14 +471,11 @@ def _write_pdf(draft: Path, *, force: bool) -> ExitCode:
 
 def _font_line(config_path: Path) -> None:
     """One line on the 公文 fonts the PDF used or replaced (drafter fonts has the whole list)."""
-    from drafter.project.config import load_config
-    from drafter.word.fonts import font_report, font_summary
+    from drafter.word.fonts import project_font_summary
 
-    try:
-        style = load_config(config_path).style
-    except DrafterError:
-        return  # the build itself said what is wrong with the config
-    _err(font_summary(font_report(style)))
+    line = project_font_summary(config_path)
+    if line is not None:
+        _err(line)
 
 
 def _write_preview(draft: Path) -> ExitCode:

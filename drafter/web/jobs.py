@@ -370,14 +370,10 @@ class Workspace:
 
     def _font_line(self) -> list[str]:
         """The line `build --pdf` prints on the 公文 fonts the PDF used or replaced."""
-        from drafter.project.config import load_config
-        from drafter.word.fonts import font_report, font_summary
+        from drafter.word.fonts import project_font_summary
 
-        try:
-            style = load_config(self.config).style
-        except DrafterError:
-            return []  # the build has read it already; changed since: the PDF is there all the same
-        return [font_summary(font_report(style))]
+        line = project_font_summary(self.config)
+        return [line] if line is not None else []
 
 
 @contextlib.contextmanager

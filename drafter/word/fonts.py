@@ -18,7 +18,14 @@ from pathlib import Path
 from drafter.word.preview import fontconfig_text
 from drafter.word.style import StyleSettings
 
-__all__ = ["FontStatus", "font_report", "font_summary", "installed_families", "render_font_report"]
+__all__ = [
+    "FontStatus",
+    "font_report",
+    "font_summary",
+    "installed_families",
+    "project_font_summary",
+    "render_font_report",
+]
 
 # Where to get the real faces, by system.
 INSTALL_ADVICE = (
@@ -129,3 +136,17 @@ def font_summary(statuses: list[FontStatus]) -> str:
         return "PDF 字体：公文字体均已安装。"
     swaps = "，".join(f"{s.name}→{s.used or '系统缺省字体'}" for s in missing)
     return f"PDF 字体：本机缺少 {len(missing)} 种公文字体，PDF 中以近似字体代替：{swaps}（详见 drafter fonts）。"
+
+
+def project_font_summary(config_path: str | Path) -> str | None:
+    """The line `build --pdf` (and the web page's PDF) gives on the 公文 fonts of the project at
+    `config_path` that the PDF used or replaced; None when its config does not load (the build
+    has said why already)."""
+    from drafter.errors import DrafterError
+    from drafter.project.config import load_config  # the config is read only when a PDF was asked for
+
+    try:
+        style = load_config(config_path).style
+    except DrafterError:
+        return None
+    return font_summary(font_report(style))
