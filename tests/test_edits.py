@@ -24,6 +24,7 @@ from drafter.project.rules import parse_rule
 from drafter.review.checker import CONSISTENT, COPIED, EDITED, MOVED
 from drafter.review.literals import Literal, StaleFixed, literals_heading, literals_in
 from drafter.review.refresh import refresh
+from drafter.review.report_text import render_check
 from drafter.review.rules import RuleFinding, check_rule, rules_count
 from drafter.review.wordings import HAND_EDITED, REWORDED
 
@@ -55,7 +56,7 @@ def test_a_hand_edited_wording_is_its_own_status_with_the_templates_wording_and_
     (found,) = report.findings
     assert (found.draft_text, found.built_text) == ("有纠错或败诉案件", "无纠错或败诉案件")
     assert check_exit_code(report) == 1
-    text = report.render()
+    text = render_check(report)
     assert "[措辞已手改]" in text and "模板按数据写出的措辞：“无纠错或败诉案件”" in text
     assert "措辞已手改 1 处" in text
 
@@ -76,7 +77,7 @@ def test_a_wording_rewritten_as_the_data_now_give_it_clears(sample_project_copy,
     edit = Edit(draft, tmp_path)
     edit.replace_text(before.findings[0].draft_text, advised)  # as check advises
     after = check(edit.save(), project)
-    assert after.findings == [] and check_exit_code(after) == 0, after.render()
+    assert after.findings == [] and check_exit_code(after) == 0, render_check(after)
     (wording,) = [w for w in after.wordings if w.id == before.findings[0].id]
     assert wording.status == CONSISTENT and "已按当前数据改写" in wording.note
 
@@ -203,7 +204,7 @@ def test_a_sql_data_test_that_cannot_run_is_an_error_in_lint_check_and_strict_bu
     report = check(project.parent / "draft-2025.docx", project)
     (finding,) = report.rules
     assert finding.error and "no such column: fixed_on" in finding.message
-    assert check_exit_code(report) == 1 and "[规则未能执行]" in report.render()
+    assert check_exit_code(report) == 1 and "[规则未能执行]" in render_check(report)
     strict = runner.invoke(main, ["build", "--config", str(project), "--strict", "-o", str(tmp_path / "s.docx")])
     assert strict.exit_code != 0 and not (tmp_path / "s.docx").exists()
     assert "no such column: fixed_on" in strict.output

@@ -21,6 +21,7 @@ from drafter import build, check
 from drafter.batch import build_units
 from drafter.outcome import check_exit_code
 from drafter.review.refresh import refresh
+from drafter.review.report_text import render_check
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = (1, 2, 3)
@@ -77,7 +78,7 @@ def _run(config: Path, draft: Path, kinds: list[str], seed: int, out: Path) -> t
 def test_an_unedited_draft_has_no_finding(bases, base):
     config, draft, _ = bases[base]
     report = check(draft, config)
-    assert report.findings == [] and not report.rules and check_exit_code(report) == 0, report.render()
+    assert report.findings == [] and not report.rules and check_exit_code(report) == 0, render_check(report)
 
 
 @pytest.mark.parametrize("base", ["sample", "bulletin", "town"])

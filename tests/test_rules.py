@@ -18,6 +18,7 @@ from drafter.linter import lint
 from drafter.outcome import check_exit_code
 from drafter.project.config import load_config
 from drafter.project.rules import load_rules, parse_rule
+from drafter.review.report_text import render_check
 from drafter.review.rules import _Missing, check_rule
 from drafter.word.manifest import read_manifest
 
@@ -176,7 +177,7 @@ def test_data_that_break_a_rule_are_a_warning_at_build_an_error_under_strict_and
 
     report = check(project.parent / "draft-2025.docx", project)
     assert [f.rule for f in report.rules] == names and check_exit_code(report) == 1
-    assert "[规则未通过] 执法检查消除的隐患不超过发现的隐患" in report.render()
+    assert "[规则未通过] 执法检查消除的隐患不超过发现的隐患" in render_check(report)
 
 
 def test_a_prior_period_rule_reports_a_jump_from_last_year(sample_project_copy, tmp_path):

@@ -23,6 +23,7 @@ from drafter import check
 from drafter.data.figures import Figure, FigureRegistry, Provenance, Row
 from drafter.outcome import check_exit_code
 from drafter.review.checker import CONSISTENT, STALE, UNCHECKED
+from drafter.review.report_text import render_check
 from drafter.review.wordings import REWORDED
 from drafter.text.environment import make_environment
 from drafter.text.wording import expression_text, note_query_names
@@ -112,7 +113,7 @@ def test_a_corrected_case_flips_no_corrected_or_lost_cases_only(sample_project_c
     assert found.draft_text == "无纠错或败诉案件" and found.current_text == "纠错或败诉案件1起"
     assert "无纠错或败诉案件" in found.sentence and "行政诉讼" in found.sentence
     assert check_exit_code(report) == 1
-    text = report.render()
+    text = render_check(report)
     assert "[措辞已变化]" in text and "数据现在给出的措辞：“纠错或败诉案件1起”" in text
     assert "legal_proceedings.corrected_or_lost = 1" in text
 
@@ -207,7 +208,7 @@ def test_a_change_that_touches_nothing_in_the_draft_is_all_consistent(sample_pro
     )
     report = check(draft, sample_project_copy)
     assert report.findings == [] and report.rules == [] and check_exit_code(report) == 0
-    assert "全部一致" in report.render()
+    assert "全部一致" in render_check(report)
     assert all(w.status == CONSISTENT for w in report.wordings)
 
 

@@ -50,6 +50,7 @@ from drafter.review.scan import (
     Number,
     ScannedParagraph,
     counted_numbers,
+    map_span,
     normalise,
     numbers,
     scan_document,
@@ -188,12 +189,6 @@ class CheckReport:
         counts[UNBACKED] = len(self.unbacked)
         return counts
 
-    def render(self) -> str:
-        """The report as `drafter check` prints it (drafter/review/report_text.py)."""
-        from drafter.review.report_text import render_check
-
-        return render_check(self)
-
 
 # --------------------------------------------------------------------------- opening the draft
 
@@ -327,29 +322,6 @@ def merged_paragraphs(draft: list[str], fresh: list[str], pairs: dict[int, int])
 
 _MERGED_MIN = 8  # a shorter text (a 合计, a date) stands by chance in many paragraphs
 _MERGED_SHARE = 0.8
-
-
-def map_span(
-    fresh: str, draft: str, start: int, end: int, matcher: difflib.SequenceMatcher | None = None
-) -> tuple[int, int]:
-    """Where fresh[start:end] stands in `draft`, by a character diff of the two paragraphs,
-    widened to whole numbers."""
-    matcher = matcher or difflib.SequenceMatcher(None, fresh, draft, autojunk=False)
-    ops = matcher.get_opcodes()
-    da = db = None
-    for op, i1, i2, j1, j2 in ops:
-        if (da is None and i1 <= start < i2) or (da is None and start == i2 == len(fresh)):
-            da = j1 + (start - i1) if op == "equal" else j1
-        if db is None and (i1 < end <= i2 or (end == start and i1 <= end <= i2)):
-            db = j1 + (end - i1) if op == "equal" else j2
-    da = 0 if da is None else da
-    db = da if db is None or db < da else db
-    for n in numbers(draft):  # never cut a number in two
-        if n.start < da < n.end:
-            da = n.start
-        if n.start < db < n.end:
-            db = n.end
-    return da, db
 
 
 # --------------------------------------------------------------------------- the check

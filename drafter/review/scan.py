@@ -9,6 +9,7 @@ indexed as `body.iter(w:p)` gives them, so a finding can be found again.
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from collections import Counter
@@ -295,3 +296,26 @@ def wording_ranges(document) -> dict[str, WordingRange]:
     for index, p in enumerate(document.element.body.iter(_P)):
         inner(p, index, [0])
     return found
+
+
+def map_span(
+    fresh: str, draft: str, start: int, end: int, matcher: difflib.SequenceMatcher | None = None
+) -> tuple[int, int]:
+    """Where fresh[start:end] stands in `draft`, by a character diff of the two paragraphs,
+    widened to whole numbers."""
+    matcher = matcher or difflib.SequenceMatcher(None, fresh, draft, autojunk=False)
+    ops = matcher.get_opcodes()
+    da = db = None
+    for op, i1, i2, j1, j2 in ops:
+        if (da is None and i1 <= start < i2) or (da is None and start == i2 == len(fresh)):
+            da = j1 + (start - i1) if op == "equal" else j1
+        if db is None and (i1 < end <= i2 or (end == start and i1 <= end <= i2)):
+            db = j1 + (end - i1) if op == "equal" else j2
+    da = 0 if da is None else da
+    db = da if db is None or db < da else db
+    for n in numbers(draft):  # never cut a number in two
+        if n.start < da < n.end:
+            da = n.start
+        if n.start < db < n.end:
+            db = n.end
+    return da, db

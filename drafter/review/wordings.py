@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from drafter.data.figures import json_value
+from drafter.review.scan import map_span, sentence_around
 
 CONSISTENT = "一致"
 REWORDED = "措辞已变化"
@@ -212,15 +213,11 @@ class _Wordings:
         j, fspan = self.fresh_place(fw)
         i, span = self._draft_place(bw, j, fspan, wc)
         if i is not None:
-            from drafter.review.scan import sentence_around
-
             wc.paragraph = i
             a, b = span or (0, 0)
             wc.span = (a, b) if b > a else None
             wc.sentence = sentence_around(self.draft[i].text, a, b)
         if j is not None and fspan is not None:
-            from drafter.review.scan import sentence_around
-
             wc.current_sentence = sentence_around(self.fresh[j].text, *fspan)
         figures = self.figure_texts.get(bw.id, [])
         bare = self.bare.get(bw.id)  # a figure's text retyped without its control is not a wording edit
@@ -254,8 +251,6 @@ class _Wordings:
         if at >= 0:
             span = (at, at + len(built))
         elif fspan is not None and j is not None:
-            from drafter.review.checker import map_span
-
             span = map_span(self.fresh[j].text, draft[i].text, *fspan)
         if span is not None:
             wc.draft_text = draft[i].text[span[0] : span[1]]
@@ -313,8 +308,6 @@ def _without_manifest(
     alignment: dict[int, int],
     fresh_place,
 ) -> None:
-    from drafter.review.scan import sentence_around
-
     for fw in fresh_wordings.values():
         condition = conditions.get(fw.cid)
         j, fspan = fresh_place(fw)

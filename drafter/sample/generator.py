@@ -15,7 +15,7 @@ import random
 from decimal import Decimal
 from typing import Any, Callable
 
-from drafter.sample import names
+import drafter.sample.names as names
 from drafter.sample.targets import TARGETS
 
 Rows = list[dict[str, Any]]

@@ -38,7 +38,7 @@ from drafter.data.figures import MARKED, FigureRegistry, marked_ids, strip_marks
 from drafter.errors import TemplateError, numbered_context
 
 if TYPE_CHECKING:
-    from drafter.text.charts import ChartSpec
+    from drafter.text.chartspec import ChartSpec
 
 LINE_OPEN = "\ue020"  # followed by the template line number, then LINE_CLOSE
 LINE_CLOSE = "\ue021"

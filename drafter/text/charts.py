@@ -14,45 +14,13 @@ chart whose data changed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from drafter.data.figures import Figure, FigureRegistry, Row, json_value, strip_marks
+from drafter.data.figures import Figure, FigureRegistry, Row, strip_marks
 from drafter.errors import TemplateError
 from drafter.text.blocks import CHART_CLOSE, CHART_OPEN
-
-KINDS = {"bar": "柱状图", "line": "折线图", "pie": "饼图"}
-
-
-@dataclass
-class ChartSpec:
-    """What a chart shows: its rows as labels and numbers, and where they came from."""
-
-    kind: str
-    title: str
-    query: str
-    x: str
-    y: list[str]
-    names: list[str]
-    unit: str
-    labels: list[str] = field(default_factory=list)
-    values: list[list[float]] = field(default_factory=list)  # one list a series
-    raw: list[list[Any]] = field(default_factory=list)  # one list a row: label, then each y value
-    description: str = ""
-    number: int = 0
-
-    def manifest(self) -> dict[str, Any]:
-        return {
-            "number": self.number,
-            "title": self.title,
-            "kind": self.kind,
-            "query": self.query,
-            "x": self.x,
-            "y": self.y,
-            "unit": self.unit,
-            "rows": [[json_value(v) for v in row] for row in self.raw],
-        }
+from drafter.text.chartspec import KINDS, ChartSpec
 
 
 def _number(fig: Figure, column: str, query: str) -> float:

@@ -19,7 +19,7 @@ import subprocess
 from functools import lru_cache
 
 from drafter.errors import DrafterError
-from drafter.text.charts import ChartSpec
+from drafter.text.chartspec import ChartSpec
 
 DPI = 200
 HEIGHT_RATIO = 0.6  # height ÷ width

@@ -25,7 +25,7 @@ from docx.oxml import parse_xml
 from lxml import etree
 
 from drafter.data.spreadsheets import column_letters
-from drafter.text.charts import ChartSpec
+from drafter.text.chartspec import ChartSpec
 
 __all__ = ["CHART_CONTENT_TYPE", "chart_inline", "chart_space_xml", "chart_workbook"]
 
