@@ -61,7 +61,7 @@ def _child(code: str, *args: str) -> dict:
 
 def with_prev(config: Path) -> Path:
     """A copy of the project whose section prints, for every query, its `prev` run."""
-    from drafter.project.model import load_project
+    from drafter.pipeline.validate import load_project
 
     target = config.parent.with_name(config.parent.name + "-prev")
     if not target.exists():

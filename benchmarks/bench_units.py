@@ -106,7 +106,7 @@ import psycopg
 from drafter.data.runner import build_parameters
 from drafter.pipeline.plan import GROUPED, SHARED, query_kind
 from drafter.project.grouping import group_sql
-from drafter.project.model import load_project
+from drafter.pipeline.validate import load_project
 config, url = Path(sys.argv[1]), sys.argv[2]
 project = load_project(config, sources={"hazards": url, "disaster": url})
 params = build_parameters(project.config)
@@ -138,7 +138,7 @@ from drafter.data.runner import build_parameters, run_queries
 from drafter.pipeline.execute import run_shared
 from drafter.pipeline.plan import GROUPED, make_plan, query_kind
 from drafter.pipeline.units import resolve_units
-from drafter.project.model import load_project
+from drafter.pipeline.validate import load_project
 config = Path(sys.argv[1])
 sources = json.loads(sys.argv[2]) if len(sys.argv) > 2 else None
 project = load_project(config, sources=sources)
@@ -223,7 +223,7 @@ def make_bare(config: Path, root: Path) -> None:
     from drafter.data.runner import build_parameters, run_queries
     from drafter.pipeline.render import compose_draft, report_context
     from drafter.pipeline.units import resolve_units
-    from drafter.project.model import load_project
+    from drafter.pipeline.validate import load_project
     from drafter.word.oxml import paragraph_text
 
     project = load_project(config)

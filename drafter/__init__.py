@@ -17,7 +17,7 @@ _API = {
     "build": ".pipeline.build",
     "CheckReport": ".review.checker",
     "check": ".review.checker",
-    "load_project": ".project.model",
+    "load_project": ".pipeline.validate",
     "Config": ".project.config",
     "load_config": ".project.config",
     "Finding": ".linter",

@@ -7,7 +7,8 @@ from drafter.pipeline.build import BuildResult, build
 from drafter.pipeline.execute import run_project
 from drafter.pipeline.finish import empty_period_warnings
 from drafter.pipeline.render import Draft, compose_draft, query_context, report_context, style_warnings
-from drafter.project.model import Project, load_project
+from drafter.pipeline.validate import load_project
+from drafter.project.model import Project
 from drafter.project.settings import default_output, fill_setting, text_setting_values
 
 __all__ = [

@@ -803,7 +803,7 @@ def init(
     写好后进入该文件夹运行 drafter build 即可生成草稿，drafter lint 检查；再把示例台账换成本单位的数据。
     用 --from 报告.docx 时，项目照原报告写成，每个数字显示为【待绑定】，再用 drafter bindings / bind 绑定查询。
     """
-    from drafter.project.scaffold import init_project
+    from drafter.intake.scaffold import init_project
 
     if report is not None:
         _init_from(directory, report, force)

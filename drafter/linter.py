@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from drafter.project.validation import Finding, validate
+from drafter.pipeline.validate import validate
+from drafter.project.validation import Finding
 
 __all__ = ["Finding", "lint"]
 

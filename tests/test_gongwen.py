@@ -22,9 +22,9 @@ from pydantic import ValidationError
 from reading import paragraph_text
 
 from drafter.data.figures import MARK_CLOSE, MARK_OPEN, MARK_SEP
+from drafter.project.style import StyleSettings
 from drafter.word.layout import finish
 from drafter.word.master import build_master
-from drafter.word.style import StyleSettings
 from drafter.word.styles import STYLE_FOR_LEVEL, STYLE_NAMES, body_style_name, ensure_styles, style_drift
 from drafter.word.titles import balance_title, closing_indents, text_width
 

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from reading import read_paragraphs
 
 from drafter.cli import main
+from drafter.intake.scaffold import EXAMPLE_SOURCE, example_rows
 from drafter.project.period import default_period
-from drafter.project.scaffold import EXAMPLE_SOURCE, example_rows
 from drafter.text.numbers import date_cn, pct, pp, ratio, yoy
 
 SAMPLE_WORDS = ("青浦", "上海", "应急管理", "法治政府")

@@ -5,8 +5,7 @@
 A module imports only from its own layer or the layers below it, never upward, with every
 import counted: module level, inside functions, under TYPE_CHECKING. Inside a layer the
 modules form no import cycle. A function-level import is kept for a heavy or optional library
-loaded lazily and says so in a comment on its line or the line above. The known exceptions are
-listed below, each with its reason; the list only shrinks.
+loaded lazily and says so in a comment on its line or the line above. There are no exceptions.
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ LAYERS = {
     "masking": 0,
     "outputs": 0,
     "progress": 0,
+    "values": 0,
     "project": 1,
     "data": 2,
     "text": 3,
@@ -39,22 +39,6 @@ LAYERS = {
     "__init__": 6,  # the public API: names imported on first use
 }
 
-# (importer, imported): why it is still so. Remove an entry when the import goes.
-KNOWN_UPWARD = {
-    ("drafter.project.validation", "drafter.text.environment"): "the validation pass compiles the templates "
-    "with the guarded code generator and probes filters; to move into a validation stage of the pipeline",
-    ("drafter.project.validation", "drafter.text.blocks"): "template validation marks table lines",
-    ("drafter.project.validation", "drafter.text.sections"): "template validation reads section files",
-    ("drafter.project.validation", "drafter.word.document"): "the Word master's tags are validated with the project",
-    ("drafter.project.validation", "drafter.data.figures"): "template validation renders with a probe registry",
-    ("drafter.project.config", "drafter.data.figures"): "config values are checked as the JSON a manifest keeps",
-    ("drafter.project.config", "drafter.data.spreadsheets"): "a spreadsheet source's settings are read there",
-    ("drafter.project.config", "drafter.word.style"): "style: settings are typed by the word layer",
-    ("drafter.project.scaffold", "drafter.word.master"): "drafter init writes the default Word master",
-    ("drafter.project.units", "drafter.data.figures"): "a unit's attributes are kept as manifest JSON",
-}
-
-
 def _inside(tree: ast.AST, kind: tuple[type, ...], test: str | None = None) -> set[int]:
     """The imports inside nodes of `kind` (with `test` their condition: `if TYPE_CHECKING:`)."""
     return {
@@ -64,16 +48,6 @@ def _inside(tree: ast.AST, kind: tuple[type, ...], test: str | None = None) -> s
         for n in ast.walk(f)
         if isinstance(n, (ast.Import, ast.ImportFrom))
     }
-
-
-# (importer, imported) edges that close a cycle inside a layer, each with its reason.
-KNOWN_CYCLES = {
-    ("drafter.review.checker", "drafter.review.report_text"): "CheckReport.render prints through report_text",
-    ("drafter.review.checker", "drafter.review.wordings"): "check compares wordings, which read CheckReport's "
-    "statuses; to split with checker's read/re-run/compare stages",
-    ("drafter.text.blocks", "drafter.text.charts"): "a chart block names its spec type",
-    ("drafter.sample", "drafter.sample.generator"): "the sample package re-exports the generator's API",
-}
 
 
 def _imports(path: Path, module: str) -> list[tuple[str, int, bool]]:
@@ -133,20 +107,15 @@ def test_nothing_imports_upward():
         f"{m}:{line} → {target}"
         for m, edges in _graph().items()
         for target, line, _ in edges
-        if _layer(target) > _layer(m) and (m, target) not in KNOWN_UPWARD and m != "drafter"
+        if _layer(target) > _layer(m) and m != "drafter"
     )
     assert upward == []
-
-
-def test_the_known_exceptions_are_still_needed():
-    edges = {(m, t) for m, found in _graph().items() for t, _, _ in found}
-    assert sorted(set(KNOWN_UPWARD) - edges) == []
 
 
 def test_no_import_cycles_between_modules():
     """Imports under `if TYPE_CHECKING:` are no edge here: they never run."""
     graph = {
-        m: {t for t, _, typing in edges if not typing and t not in (m, "drafter") and (m, t) not in KNOWN_CYCLES}
+        m: {t for t, _, typing in edges if not typing and t not in (m, "drafter")}
         for m, edges in _graph().items()
     }
     cycles = []

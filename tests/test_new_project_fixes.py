@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from drafter.cli import main
 from drafter.data.figures import Figure, FigureUnavailable, Row
-from drafter.project.scaffold import init_project
+from drafter.intake.scaffold import init_project
 from drafter.text.lists import top
 from drafter.text.numbers import to_wan, wan_yuan, yoy
 

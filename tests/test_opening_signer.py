@@ -13,7 +13,7 @@ from docx.oxml.ns import qn
 from reading import read_paragraphs
 
 from drafter import build
-from drafter.word.style import StyleSettings
+from drafter.project.style import StyleSettings
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -11,10 +11,10 @@ from conftest import require_programs
 from small_project import write_small_project
 
 from drafter.cli import main
+from drafter.project.style import StyleSettings
 from drafter.word import fonts, pdf
 from drafter.word.fonts import font_report, font_summary, render_font_report
 from drafter.word.pdf import PdfUnavailable, write_pdf
-from drafter.word.style import StyleSettings
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -25,10 +25,10 @@ from docx.text.paragraph import Paragraph
 from docxtpl import DocxTemplate
 from reading import paragraph_text
 
+from drafter.project.style import StyleSettings
 from drafter.word import preview
 from drafter.word.layout import finish
 from drafter.word.preview import PreviewUnavailable, fontconfig_text, render_pdf, render_pngs
-from drafter.word.style import StyleSettings
 from drafter.word.styles import STYLE_FOR_LEVEL, ensure_styles
 
 REPO = Path(__file__).resolve().parents[1]

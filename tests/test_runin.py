@@ -11,10 +11,10 @@ from conftest import require_programs
 from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 
+from drafter.project.style import StyleSettings
 from drafter.word.layout import finish
 from drafter.word.master import build_master
 from drafter.word.preview import render_pdf
-from drafter.word.style import StyleSettings
 from drafter.word.styles import STYLE_FOR_LEVEL
 
 RUN_IN_2 = (

@@ -12,11 +12,11 @@ from docx.oxml.ns import qn
 from pagecheck import table_cells
 
 from drafter.data.figures import FigureRegistry
+from drafter.project.style import StyleSettings
 from drafter.text.blocks import TableBlock
 from drafter.word.master import build_master
 from drafter.word.nobreak import keep_numbers_whole
 from drafter.word.preview import render_pdf
-from drafter.word.style import StyleSettings
 from drafter.word.tables import (
     TABLE_SIZES,
     build_tables,

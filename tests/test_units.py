@@ -416,7 +416,7 @@ def test_grouped_queries_on_a_server_give_what_each_unit_s_own_query_gives(kind,
     from drafter.data.runner import build_parameters, run_queries
     from drafter.pipeline.execute import run_shared
     from drafter.pipeline.plan import GROUPED, make_plan, query_kind
-    from drafter.project.model import load_project
+    from drafter.pipeline.validate import load_project
     from drafter.project.units import Unit
 
     _, sqlite_result = towns_built
@@ -484,7 +484,7 @@ def test_templates_compiled_once_render_what_a_single_build_renders(towns_built)
     from drafter.data.runner import build_parameters, run_queries
     from drafter.pipeline.render import Renderer, compose_draft
     from drafter.pipeline.units import resolve_units
-    from drafter.project.model import load_project
+    from drafter.pipeline.validate import load_project
 
     towns, _ = towns_built
     project = load_project(towns)

@@ -14,7 +14,6 @@ untouched, and never occur in real report text.
 from __future__ import annotations
 
 import contextvars
-import datetime as dt
 import difflib
 import re
 from collections.abc import Iterator
@@ -24,30 +23,16 @@ from typing import Any
 
 from drafter.errors import DataError
 
+# Re-exported: the data layer's users take them from here.
+from drafter.values import json_value as json_value
+from drafter.values import strip_internal_marks as strip_internal_marks
+
 MARK_OPEN = "\ue000"  # followed by the occurrence id, then MARK_SEP
 MARK_SEP = "\ue001"
 MARK_CLOSE = "\ue002"
 # A sentence that cannot be written: a condition or an expression read a figure without a value.
 POISON_OPEN = "\ue003"  # followed by the id, then POISON_CLOSE
 POISON_CLOSE = "\ue004"
-# Every private-use character drafter gives a meaning to: never accepted from data or config.
-INTERNAL_MARKS = re.compile("[\ue000-\ue02f]")  # U+E020… also: text/blocks.py's line and chart marks
-
-
-def strip_internal_marks(value: Any) -> Any:
-    """`value` (text from config.yaml, a parameter, a template) without drafter's marker
-    characters, so that nothing but drafter itself can frame a figure; containers too."""
-    if isinstance(value, str):
-        return INTERNAL_MARKS.sub("", value)
-    if isinstance(value, list):
-        return [strip_internal_marks(v) for v in value]
-    if isinstance(value, tuple):
-        return tuple(strip_internal_marks(v) for v in value)
-    if isinstance(value, dict):
-        return {strip_internal_marks(k): strip_internal_marks(v) for k, v in value.items()}
-    return value
-
-
 MARKED = re.compile(f"{MARK_OPEN}([^{MARK_SEP}]*){MARK_SEP}([^{MARK_CLOSE}]*){MARK_CLOSE}")
 
 # Wording produced by a template condition over figures is framed the same way:
@@ -695,14 +680,3 @@ def strip_wording_marks(text: str) -> str:
 
 def marked_ids(text: str) -> list[str]:
     return [m.group(1) for m in MARKED.finditer(text)]
-
-
-def json_value(value: Any) -> Any:
-    """A raw value as JSON can hold it without losing exactness."""
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return value.hex()
-    return value

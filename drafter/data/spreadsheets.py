@@ -43,6 +43,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import StaticPool
 
 from drafter.errors import QueryError, SourceError
+from drafter.project.sourcekind import OLD_FORMATS, SPREADSHEET_SUFFIXES, is_spreadsheet
 
 __all__ = [
     "SPREADSHEET_SUFFIXES",
@@ -56,28 +57,9 @@ __all__ = [
     "spreadsheet_problems",
 ]
 
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".csv")
-_OLD_FORMATS = (".xls", ".et", ".ods")
-_URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _HASH_ATTR = "drafter_content_hash"
 _TABLES_ATTR = "drafter_tables"
 _PATH_ATTR = "drafter_spreadsheet"
-
-
-def is_spreadsheet(url: str, root: Path | None = None) -> bool:
-    """Whether a source's `url:` is a spreadsheet path rather than a database URL: no
-    `scheme://`, and either the name of a workbook or CSV file (`.xlsx`, `.xlsm`, `.csv`, and
-    the old `.xls`/`.et`/`.ods`, refused when opened with what to do) or a folder that exists
-    (relative to `root`). Anything else is a URL, and a mistyped one is told as such."""
-    text = url.strip()
-    if not text or _URL_SCHEME.match(text):
-        return False
-    path = Path(text)
-    if path.suffix.lower() in SPREADSHEET_SUFFIXES + _OLD_FORMATS:
-        return True
-    if root is not None and not path.is_absolute():
-        path = root / path
-    return path.is_dir()
 
 
 # --------------------------------------------------------------------------- tables
@@ -584,7 +566,7 @@ def load_tables(path: Path) -> tuple[list[Table], str]:
             hint="在 config.yaml 的 sources 中写对路径（相对于 config.yaml 所在目录），"
             "如 data/执法检查台账.xlsx 或 data/csv（放 .csv 文件的文件夹）。",
         )
-    if path.is_file() and suffix in _OLD_FORMATS:
+    if path.is_file() and suffix in OLD_FORMATS:
         raise SourceError(
             f"{path.name} 是旧版或其他格式的表格，drafter 读不了",
             path=path,

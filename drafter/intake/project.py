@@ -20,8 +20,8 @@ from pathlib import Path
 from drafter.errors import DrafterError
 from drafter.intake.facts import find_facts, period_words, unit_after
 from drafter.intake.reading import Report, TableRows, read_report
-from drafter.project.scaffold import EXAMPLE_SOURCE, QUERY, InitResult, write_files
-from drafter.word.style import StyleSettings
+from drafter.intake.scaffold import EXAMPLE_SOURCE, QUERY, InitResult, write_files
+from drafter.project.style import StyleSettings
 
 __all__ = ["FromReport", "init_from_report", "period_of_title", "template_line", "unbound_call"]
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from drafter.errors import DrafterError
-from drafter.word.style import StyleSettings
+from drafter.project.style import StyleSettings
 
 __all__ = ["Report", "TableRows", "read_report"]
 

@@ -31,8 +31,9 @@ from drafter.pipeline.finish import Finished, check_target, finish_draft
 from drafter.pipeline.plan import Plan, make_plan
 from drafter.pipeline.render import Draft, Renderer, one_line
 from drafter.pipeline.units import resolve_units
+from drafter.pipeline.validate import load_project
 from drafter.project.config import Config
-from drafter.project.model import Project, load_project
+from drafter.project.model import Project
 from drafter.project.period import Period
 from drafter.project.rules import RuleSet, load_rules
 from drafter.project.settings import default_output, fill_setting, text_setting_values

@@ -24,7 +24,7 @@ def units_from_result(result: QueryResult) -> list[Unit]:
         )
     units = []
     for i, row in enumerate(result.value):
-        name = checked_name(row.name, f"单位查询 {spec.name} 第 {i + 1} 行", spec.path, None)
+        name = checked_name(row.name.value, f"单位查询 {spec.name} 第 {i + 1} 行", spec.path, None)
         attributes = {c: getattr(row, c).value for c in result.columns if c != "name"}
         units.append(Unit(name, attributes))
     return unique_units(units, spec.path, None)

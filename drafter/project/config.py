@@ -20,13 +20,13 @@ from pydantic_core import ErrorDetails
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from drafter.data.figures import strip_internal_marks
-from drafter.data.spreadsheets import is_spreadsheet
 from drafter.errors import ConfigError, numbered_context
 from drafter.masking import remember, remember_secret, scrub, unencoded_password, with_password, without_userinfo
 from drafter.project.period import KINDS, MAX_YEAR, MIN_YEAR, Period, PeriodError, default_period
+from drafter.project.sourcekind import is_spreadsheet
+from drafter.project.style import StyleSettings
 from drafter.project.yamlfile import Location, line_of, load_yaml
-from drafter.word.style import StyleSettings
+from drafter.values import strip_internal_marks
 
 DEFAULT_CONFIG = "config.yaml"
 SOURCE_ENV_PREFIX = "DRAFTER_SOURCE_"
@@ -90,6 +90,16 @@ class ReportSettings(_Model):
         except PeriodError as exc:
             raise ValueError(f"应为期间类型（{'、'.join(KINDS)}）或一个具体期间。{exc}") from exc
         return value
+
+
+# `report:` fields that are the period's: a template reads them as `year` and `period`.
+_PERIOD_FIELDS = ("year", "period")
+
+
+def report_names() -> tuple[str, ...]:
+    """The names a template reads of the report itself, on their own and under `report.`
+    (pipeline/render.report_context): every `report:` field but the period's."""
+    return tuple(name for name in ReportSettings.model_fields if name not in _PERIOD_FIELDS)
 
 
 class SourceSettings(_Model):

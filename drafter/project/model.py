@@ -1,4 +1,5 @@
-"""`Project`: a configuration with its queries and templates read and validated, nothing run.
+"""`Project`: a configuration with its queries and templates read and validated, nothing run
+(made by drafter/pipeline/validate.load_project).
 
 Everything a build needs but the data: the config, the queries with their parsed SQL, the
 section templates compiled by the validation pass, and the comparison runs (`prev.q`,
@@ -14,7 +15,6 @@ from types import CodeType
 from drafter.project.config import Config
 from drafter.project.period import Period
 from drafter.project.queries import QuerySpec
-from drafter.project.validation import validate
 
 
 @dataclass
@@ -33,19 +33,3 @@ class Project:
     @property
     def period(self) -> Period:
         return self.config.period
-
-
-def load_project(
-    config: str | Path | Config = "config.yaml",
-    *,
-    year: int | None = None,
-    sources: dict[str, str] | None = None,
-    period: Period | str | None = None,
-) -> Project:
-    """The project at `config`, after the one validation pass: stops at the first error-level
-    finding, the same one `drafter lint` lists first (exit code 2, nothing has run). `period`
-    (a Period or its written form) wins over `year`; without either, the project's default."""
-    validation = validate(config, year=year, sources=sources, period=period)
-    validation.raise_first_error()
-    assert validation.config is not None  # a config that did not load is an error finding
-    return Project(validation.config, validation.queries, validation.templates, validation.comparisons)

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from drafter.data.figures import Figure, json_value
 from drafter.errors import ConfigError
+from drafter.values import json_value
 
 UNIT_NAME_MAX = 60
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\ue000-\uf8ff]")
@@ -112,8 +112,6 @@ def filename_part(name: str) -> str:
 
 
 def checked_name(value: Any, where: str, path: Path | None, line: int | None) -> str:
-    if isinstance(value, Figure):
-        value = value.value
     if isinstance(value, bool) or value is None or not isinstance(value, (str, int)):
         raise ConfigError(
             f"{where}的单位名称无效（{value!r}）", path=path, line=line, hint="单位名称应是文字，如 夏阳街道。"

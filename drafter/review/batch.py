@@ -19,9 +19,9 @@ from drafter.data.figures import json_value
 from drafter.data.runner import Job, QueryFailure, QueryResult, RunResult, build_parameters, run_jobs
 from drafter.errors import DrafterError
 from drafter.pipeline.units import resolve_units
+from drafter.pipeline.validate import load_project
 from drafter.project.config import Config
 from drafter.project.grouping import UNIT_PARAM
-from drafter.project.model import load_project
 from drafter.project.queries import sql_fingerprint, sql_parameters
 from drafter.project.rules import RuleSet, load_rules
 from drafter.review.checker import CheckReport, check

@@ -42,8 +42,9 @@ from drafter.data.runner import QueryResult, RunResult, build_parameters
 from drafter.errors import DrafterError, DraftError
 from drafter.pipeline.execute import run_project
 from drafter.pipeline.render import compose_draft
+from drafter.pipeline.validate import load_project
 from drafter.project.config import Config
-from drafter.project.model import Project, load_project
+from drafter.project.model import Project
 from drafter.project.period import Period, PeriodError
 from drafter.project.units import Unit
 from drafter.review.scan import (

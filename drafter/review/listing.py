@@ -16,8 +16,8 @@ from typing import Any
 from drafter.data.figures import formula_text, json_value
 from drafter.pipeline.execute import run_project
 from drafter.pipeline.render import compose_draft
+from drafter.pipeline.validate import load_project
 from drafter.project.config import Config
-from drafter.project.model import load_project
 from drafter.project.period import Period
 
 FORMATS = ("table", "csv", "json")

@@ -523,7 +523,7 @@ def view_of_project(
 
     from drafter.pipeline.execute import run_project
     from drafter.pipeline.render import compose_draft
-    from drafter.project.model import load_project
+    from drafter.pipeline.validate import load_project
     from drafter.word.manifest import attach_manifest
 
     project = load_project(config, year=year, sources=sources, period=period)

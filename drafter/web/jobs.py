@@ -278,8 +278,8 @@ class Workspace:
         return job
 
     def _run_build(self, job: Job, build_function: Callable[..., Any], arguments: dict[str, Any]) -> None:
+        from drafter.pipeline.validate import validate
         from drafter.project.settings import default_output
-        from drafter.project.validation import validate
 
         with _running(job):
             # The one validation pass the build makes too: its errors stop the build with the same

@@ -22,8 +22,8 @@ from docx.document import Document as DocumentObject
 from docx.oxml.ns import qn
 from lxml import etree
 
+from drafter.project.style import StyleSettings, mm_to_twips
 from drafter.word.oxml import w_element
-from drafter.word.style import StyleSettings, mm_to_twips
 from drafter.word.styles import DOC_NUMBER, TITLE
 from drafter.word.titles import text_width
 

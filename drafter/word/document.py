@@ -21,6 +21,7 @@ from jinja2.exceptions import TemplateError as JinjaError
 from drafter.data.figures import FigureRegistry
 from drafter.errors import DrafterError, TemplateError
 from drafter.outputs import write_atomically, write_new
+from drafter.project.style import StyleSettings
 from drafter.text.sections import Block
 from drafter.word.layout import finish
 from drafter.word.nobreak import keep_numbers_whole
@@ -32,7 +33,6 @@ from drafter.word.oxml import (
     strip_all_marks,
     wrap_figures,
 )
-from drafter.word.style import StyleSettings
 from drafter.word.styles import STYLE_FOR_LEVEL, body_style_name, ensure_styles
 
 BODY_MARK = "\ue010drafter-body\ue011"

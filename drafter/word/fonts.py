@@ -15,8 +15,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from drafter.project.style import StyleSettings
 from drafter.word.preview import fontconfig_text
-from drafter.word.style import StyleSettings
 
 __all__ = [
     "FontStatus",

@@ -33,9 +33,9 @@ The format lives in modules by job; this one gathers their public names:
 
 from __future__ import annotations
 
+from drafter.project.style import StyleSettings
 from drafter.word.layout import finish
 from drafter.word.master import MasterWritten, build_master, kept_text, opening_of, write_master
-from drafter.word.style import StyleSettings
 from drafter.word.styles import (
     ATTACHMENT,
     BODY,

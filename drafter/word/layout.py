@@ -13,8 +13,8 @@ from docx.oxml.ns import qn
 from lxml import etree
 
 from drafter.data.figures import MARKED
+from drafter.project.style import StyleSettings
 from drafter.word.oxml import paragraph_text, put_in_ppr
-from drafter.word.style import StyleSettings
 from drafter.word.styles import ATTACHMENT, DATE, SIGNATURE, STYLE_FOR_LEVEL, TITLE
 from drafter.word.titles import MARKER_CHARS, balance_title, closing_indents, text_width, visible
 

@@ -22,9 +22,9 @@ from docx.shared import Twips
 from docx.text.paragraph import Paragraph as DocxParagraph
 from lxml import etree
 
+from drafter.project.style import A4_HEIGHT_MM, A4_WIDTH_MM, StyleSettings, mm_to_twips
 from drafter.word.layout import XML_SPACE
 from drafter.word.oxml import w_element
-from drafter.word.style import A4_HEIGHT_MM, A4_WIDTH_MM, StyleSettings, mm_to_twips
 from drafter.word.styles import (
     ATTACHMENT,
     BODY,

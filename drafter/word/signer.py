@@ -19,8 +19,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from lxml import etree
 
+from drafter.project.style import StyleSettings
 from drafter.word.oxml import put_in_ppr
-from drafter.word.style import StyleSettings
 from drafter.word.styles import DOC_NUMBER, TITLE
 
 __all__ = ["SIGNER_LABEL", "lay_out_signer"]

@@ -11,8 +11,8 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml.ns import qn
 from lxml import etree
 
+from drafter.project.style import StyleSettings
 from drafter.word.oxml import w_element
-from drafter.word.style import StyleSettings
 
 # Body text takes Word's built-in Normal style, which Chinese Word and WPS display as 正文.
 STYLE_FOR_LEVEL = {0: "Normal", 1: "一级标题", 2: "二级标题", 3: "三级标题", 4: "四级标题"}

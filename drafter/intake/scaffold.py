@@ -25,7 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from drafter.errors import DrafterError
+from drafter.outputs import write_atomically
 from drafter.project.period import KINDS
+from drafter.word.master import build_master
 
 __all__ = ["PERIOD_KINDS", "InitResult", "example_rows", "init_project", "write_files"]
 
@@ -195,8 +197,6 @@ def init_project(
         raise DrafterError("发文机关名称不能为空", hint="用 --agency 写本单位名称，如 --agency 某某区市场监督管理局。")
     if period not in PERIOD_KINDS:
         raise DrafterError(f"不支持的期间类型“{period}”", hint=f"可选：{'、'.join(PERIOD_KINDS)}。")
-    from drafter.word.master import build_master
-
     files: list[tuple[str, str | Callable[[Path], None]]] = [
         ("config.yaml", _config_text(agency, period, title, today)),
         ("templates/report.docx", lambda p: build_master(p)),
@@ -214,8 +214,6 @@ def write_files(result: InitResult, files: list, today: dt.date, *, force: bool)
     """Write `files` ((relative path, text or writer)) and the example 台账 into `result.root`:
     refused for a folder that holds anything unless `force`, and even then no file that exists
     is overwritten (it is listed in `result.kept`)."""
-    from drafter.outputs import write_atomically
-
     root = result.root
     if root.exists() and not root.is_dir():
         raise DrafterError("目标已存在且不是文件夹，未写入", path=root, hint="换一个文件夹名。")
