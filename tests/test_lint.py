@@ -11,7 +11,10 @@ from docx import Document
 
 from drafter import Finding, lint
 from drafter.cli import main
+from drafter.pipeline.render import report_context
+from drafter.project.config import ReportSettings, load_config
 from drafter.project.sql import analyse
+from drafter.project.validation import REPORT_KEYS
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -264,3 +267,18 @@ def test_a_units_project_whose_config_does_not_load_is_not_told_unit_is_undefine
     config.write_text(config.read_text(encoding="utf-8").replace("agency: ", 'agency: "', 1), encoding="utf-8")
     messages = [f.message for f in lint(config)]
     assert messages and not [m for m in messages if "“unit”" in m]
+
+
+def test_the_report_names_templates_may_read_are_the_report_settings_the_build_gives(project):
+    """One place defines them: a field added to config.yaml's `report:` is known to template
+    validation, and the build's report context must give it."""
+    config = load_config(project)
+    given = report_context(config)
+    assert set(REPORT_KEYS) == set(ReportSettings.model_fields) - {"year", "period"}
+    assert set(given["report"]) == set(REPORT_KEYS) and set(REPORT_KEYS) <= set(given)
+    section = project.parent / "templates/sections/1-工作.txt"
+    uses = "".join(f"{{{{ report.{k} }}}}{{{{ {k} }}}}" for k in REPORT_KEYS)
+    section.write_text(section.read_text(encoding="utf-8") + uses + "{{ report.agncy }}\n", encoding="utf-8")
+    findings = lint(project)
+    assert [f.message for f in findings] == ["report 中没有“agncy”"]
+    assert "、".join(REPORT_KEYS) in (findings[0].hint or "")
