@@ -30,6 +30,13 @@ from drafter.outcome import (
     lint_exit_code,
     units_exit_code,
 )
+from drafter.progress import Progress
+from drafter.project.period import (
+    MAX_YEAR,
+    MIN_YEAR,
+    Period,
+    PeriodError,
+)
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = ExitCode.OK, ExitCode.FINDINGS, ExitCode.USAGE
 
@@ -40,7 +47,6 @@ class YearType(click.ParamType):
     def convert(self, value, param, ctx):
         if isinstance(value, int):
             return value
-        from drafter.project.period import MAX_YEAR, MIN_YEAR
 
         text = str(value).strip()
         if not (text.isdigit() and len(text) == 4 and MIN_YEAR <= int(text) <= MAX_YEAR):
@@ -52,8 +58,6 @@ class PeriodType(click.ParamType):
     name = "期间"
 
     def convert(self, value, param, ctx):
-        from drafter.project.period import Period, PeriodError
-
         if isinstance(value, Period):
             return value
         try:
@@ -75,6 +79,7 @@ class SourceOverride(click.ParamType):
     def convert(self, value, param, ctx):
         if isinstance(value, tuple):
             return value
+        # lazily: masking parses URLs with SQLAlchemy, too heavy for `drafter --help`
         from drafter.masking import mask_userinfo, remember
 
         name, sep, url = str(value).partition("=")
@@ -90,6 +95,7 @@ class SourceOverride(click.ParamType):
 
 
 def _err(text: str) -> None:
+    # lazily: masking parses URLs with SQLAlchemy, too heavy for `drafter --help`
     from drafter.masking import scrub_known
 
     click.echo(scrub_known(text), err=True)
@@ -355,15 +361,13 @@ def build(
 
 def _as_period(year: int | None, period):
     """`--period`, or `--year` as the year period it is short for."""
-    from drafter.project.period import Period  # lazily, like every command's library code
-
     period = _one_period(year, period)
     return Period.of_year(year) if period is None and year is not None else period
 
 
 def _build_report(request: BuildRequest) -> ExitCode:
+    # lazily: each command loads only its own library code (`drafter --help` stays light)
     from drafter.pipeline.build import build as run_build
-    from drafter.progress import Progress
 
     if request.jobs is not None:
         raise DrafterError("--jobs 只用于按单位生成", hint="与 --each 或 --unit 名称 一起使用。")
@@ -405,6 +409,7 @@ def _extras(request: BuildRequest, draft: Path) -> ExitCode:
     """--comments, --preview and --pdf for one written draft."""
     code = EXIT_OK
     if request.comments:
+        # lazily: each command loads only its own library code (`drafter --help` stays light)
         from drafter.review.annotate import reviewer_copy
 
         _err(f"审核版（每个数字一条批注）：{reviewer_copy(draft, force=request.force)}")
@@ -417,8 +422,8 @@ def _extras(request: BuildRequest, draft: Path) -> ExitCode:
 
 def _build_units(request: BuildRequest) -> ExitCode:
     """`build --each / --unit`: one draft per unit, a summary at the end; exit 1 if a unit failed."""
+    # lazily: each command loads only its own library code (`drafter --help` stays light)
     from drafter.pipeline.build import build_units
-    from drafter.progress import Progress
 
     extras: list[ExitCode] = []
     with Progress("生成草稿", total=None, unit="个单位") as progress:
@@ -458,6 +463,7 @@ def _grouped(failures) -> list[tuple[DrafterError, list[str]]]:
 
 def _write_pdf(draft: Path, *, force: bool) -> ExitCode:
     """A PDF beside the draft through LibreOffice, fonts embedded."""
+    # lazily: each command loads only its own library code (`drafter --help` stays light)
     from drafter.word.pdf import PdfUnavailable, write_pdf
 
     try:
@@ -471,6 +477,7 @@ def _write_pdf(draft: Path, *, force: bool) -> ExitCode:
 
 def _font_line(config_path: Path) -> None:
     """One line on the 公文 fonts the PDF used or replaced (drafter fonts has the whole list)."""
+    # lazily: each command loads only its own library code (`drafter --help` stays light)
     from drafter.word.fonts import project_font_summary
 
     line = project_font_summary(config_path)
@@ -479,6 +486,7 @@ def _font_line(config_path: Path) -> None:
 
 
 def _write_preview(draft: Path) -> ExitCode:
+    # lazily: each command loads only its own library code (`drafter --help` stays light)
     from drafter.word.preview import PreviewUnavailable, render_pngs
 
     try:
@@ -543,6 +551,7 @@ def check(
 
     退出码：0 全部一致，1 有需要处理的发现，2 无法核对。
     """
+    # lazily: each command loads only its own library code (`drafter --help` stays light)
     from drafter.review.annotate import check_annotate_path
     from drafter.review.checker import check as run_check
     from drafter.review.checklist import check_checklist_path
@@ -561,13 +570,16 @@ def check(
         with paused_gc():  # the CLI process is this check's alone
             report = run_check(draft, config_path, sources=dict(source_overrides), year=year, period=period)
         if xlsx_path is not None:
+            # lazily: each command loads only its own library code (`drafter --help` stays light)
             from drafter.review.checklist import write_checklist
 
             _err(f"核对清单：{write_checklist(report, xlsx_path)}")
         if annotate_path is not None:
+            # lazily: each command loads only its own library code (`drafter --help` stays light)
             from drafter.review.annotate import annotate
 
             _err(f"批注副本：{annotate(report, annotate_path)}")
+    # lazily: each command loads only its own library code (`drafter --help` stays light)
     from drafter.review.report_text import render_check
 
     click.echo(render_check(report))
@@ -585,7 +597,7 @@ def _check_many(
     rollups: tuple[str, ...],
 ) -> None:
     """`check a.docx b.docx …`: every draft checked, one summary, one workbook."""
-    from drafter.progress import Progress
+    # lazily: each command loads only its own library code (`drafter --help` stays light)
     from drafter.project.config import load_config
     from drafter.review.batch import check_many, run_rollups
     from drafter.review.checklist import check_checklist_path, write_batch_checklist
@@ -613,6 +625,7 @@ def _check_many(
             batch.rollups += run_rollups(load_config(config_path), batch.reports, [(p, w, 0) for p, w in rules])
         if xlsx_path is not None:
             _err(f"核对汇总：{write_batch_checklist(batch, xlsx_path)}")
+    # lazily: each command loads only its own library code (`drafter --help` stays light)
     from drafter.review.report_text import render_batch_summary, render_check
 
     for report in batch.reports:
@@ -643,6 +656,7 @@ def refresh(draft: Path, output: Path | None, config_path: Path, source_override
     条件措辞变了的句子不改写，加批注给出数据现在对应的措辞。副本的清单同时更新，之后 drafter check
     只会报出这些加了批注的地方。退出码：0 已写出且无需处理，1 已写出、有加批注待处理的地方，2 无法更新。
     """
+    # lazily: each command loads only its own library code (`drafter --help` stays light)
     from drafter.review.refresh import refresh as run_refresh
 
     with _check_could_not_run():
@@ -698,6 +712,7 @@ def _check_could_not_run():
 @handle_errors
 def figures(config_path: Path, year: int | None, period, source_overrides, fmt: str, output: Path | None) -> None:
     """列出报告中的全部数字：编号、所在部分、文字、原始值、查询和数据源（不写草稿）。"""
+    # lazily: each command loads only its own library code (`drafter --help` stays light)
     from drafter.outputs import check_output_name, write_atomically
     from drafter.review.listing import list_figures, render
 
@@ -735,6 +750,7 @@ def figures(config_path: Path, year: int | None, period, source_overrides, fmt: 
 @handle_errors
 def fonts(config_path: Path) -> None:
     """列出公文样式用到的字体：本机是否安装，预览和 PDF 用什么字体代替，缺少时怎样安装。"""
+    # lazily: each command loads only its own library code (`drafter --help` stays light)
     from drafter.project.config import load_config
     from drafter.word.fonts import font_report, render_font_report
 
@@ -759,6 +775,7 @@ def master(config_path: Path, output: Path | None, force: bool) -> None:
     母版只有样式、标题、主送机关、附件、署名和日期，不含文字：开头段和结尾语写在 templates/sections/
     的文本文件中。覆盖旧版 drafter 生成的、含开头段和“特此报告。”的母版（--force）时，沿用这两段。
     """
+    # lazily: each command loads only its own library code (`drafter --help` stays light)
     from drafter.project.config import load_config
     from drafter.word.master import write_master
 
@@ -803,6 +820,7 @@ def init(
     写好后进入该文件夹运行 drafter build 即可生成草稿，drafter lint 检查；再把示例台账换成本单位的数据。
     用 --from 报告.docx 时，项目照原报告写成，每个数字显示为【待绑定】，再用 drafter bindings / bind 绑定查询。
     """
+    # lazily: each command loads only its own library code (`drafter --help` stays light)
     from drafter.intake.scaffold import init_project
 
     if report is not None:
@@ -836,6 +854,7 @@ def init(
 @handle_errors
 def serve(config_path: Path, host: str, port: int, allow_hosts: tuple[str, ...]) -> None:
     """启动本机网页界面：起草、预览（点击数字看来源）、核对编辑过的草稿、数字清单。"""
+    # lazily: each command loads only its own library code (`drafter --help` stays light)
     from drafter.project.config import load_config
     from drafter.web.server import serve as run_server
 
@@ -862,6 +881,7 @@ def preview(draft: Path | None, html_path: Path, config_path: Path, year: int | 
 
     不给草稿时，按当前配置和数据库在内存中起草（不写 .docx）再生成网页。
     """
+    # lazily: each command loads only its own library code (`drafter --help` stays light)
     from drafter.outputs import check_output_name
     from drafter.review.pageview import view_of_file, view_of_project
     from drafter.web.pages import write_standalone
@@ -873,6 +893,7 @@ def preview(draft: Path | None, html_path: Path, config_path: Path, year: int | 
     else:
         config = None
         if config_path.exists():  # the project adds masked source URLs; a draft alone is enough
+            # lazily: each command loads only its own library code (`drafter --help` stays light)
             from drafter.project.config import load_config
 
             config = load_config(config_path, sources=dict(source_overrides))
@@ -893,6 +914,7 @@ def lint(config_path: Path) -> None:
 
     退出码：0 没有问题，1 有问题，2 无法检查（如找不到配置文件）。
     """
+    # lazily: each command loads only its own library code (`drafter --help` stays light)
     from drafter.linter import lint as run_lint
 
     findings = run_lint(config_path)
@@ -923,6 +945,7 @@ def sources(config_path: Path, source_overrides) -> None:
 
     账号能写或是超级用户时给出警告，附只读账号的 GRANT 语句。退出码：0 全部正常，1 有警告或连不上。
     """
+    # lazily: each command loads only its own library code (`drafter --help` stays light)
     from drafter.data.inspect import inspect_sources, render_reports
 
     reports = inspect_sources(config_path, sources=dict(source_overrides))
@@ -936,15 +959,16 @@ def sources(config_path: Path, source_overrides) -> None:
 
 def _print_literals(config_path: Path) -> None:
     """Numbers written in the templates' own text, for an editor to confirm each period (not problems)."""
-    from drafter.errors import DrafterError as _Error
+    # lazily: each command loads only its own library code (`drafter --help` stays light)
     from drafter.project.config import load_config
     from drafter.review.literals import template_literals
 
     try:
         literals = template_literals(load_config(config_path))
-    except _Error:
+    except DrafterError:
         return  # lint has reported why the configuration cannot be read
     if literals:
+        # lazily: each command loads only its own library code (`drafter --help` stays light)
         from drafter.review.literals import literals_heading
 
         click.echo("请确认：" + literals_heading(literals))
@@ -970,6 +994,7 @@ def sample() -> None:
 @handle_errors
 def sample_create(directory: Path, force: bool) -> None:
     """生成示例部门数据库（每个系统一个 SQLite 文件，含 2024、2025 年数据）。"""
+    # lazily: each command loads only its own library code (`drafter --help` stays light)
     from drafter.sample import create_sqlite
 
     paths = create_sqlite(directory, overwrite=force)  # refuses to overwrite with an OutputError
@@ -981,6 +1006,7 @@ class CountType(click.ParamType):
     name = "行数"
 
     def convert(self, value, param, ctx):
+        # lazily: each command loads only its own library code (`drafter --help` stays light)
         from drafter.sample.scale import parse_count
 
         try:
@@ -1026,13 +1052,14 @@ class YearsType(click.ParamType):
 @handle_errors
 def sample_load(url: str, systems: tuple[str, ...], years: list[int], history: int) -> None:
     """把示例数据装入任意数据库（PostgreSQL、MySQL/MariaDB …），建表并写入各系统的行。"""
-    from drafter.progress import Progress
+    # lazily: each command loads only its own library code (`drafter --help` stays light)
     from drafter.sample.scale import load_into
 
     with Progress("装入示例数据", total=history or None, unit="行往年记录") as progress:
         report = load_into(
             url, systems=systems or None, years=years, history=history, on_rows=lambda n: progress.advance(amount=n)
         )
+    # lazily: each command loads only its own library code (`drafter --help` stays light)
     from drafter.sample import SYSTEMS
 
     click.echo(f"已装入 {report.url}（{'、'.join(map(str, report.years))} 年）：")
@@ -1056,6 +1083,7 @@ if __name__ == "__main__":
 
 
 def _init_from(directory: Path, report: Path, force: bool) -> None:
+    # lazily: each command loads only its own library code (`drafter --help` stays light)
     from drafter.intake.project import init_from_report
 
     result = init_from_report(directory, report, force=force)
@@ -1081,6 +1109,7 @@ def _init_from(directory: Path, report: Path, force: bool) -> None:
 @handle_errors
 def bindings(config_path: Path, source_overrides, output: Path, force: bool) -> None:
     """写出绑定表（.xlsx）：每个待绑定的数字一行，选查询.列和写法；当前数据中值相同的数字作为建议。"""
+    # lazily: each command loads only its own library code (`drafter --help` stays light)
     from drafter.intake.bindings import bindings_rows, write_bindings
     from drafter.outputs import check_output_name
 
@@ -1096,6 +1125,7 @@ def bindings(config_path: Path, source_overrides, output: Path, force: bool) -> 
 
 def _current_values(config_path: Path, sources: dict[str, str]):
     """The project and `query.column` → value of its current data (failed queries left out)."""
+    # lazily: each command loads only its own library code (`drafter --help` stays light)
     from drafter.builder import load_project, run_project
     from drafter.intake.bindings import current_values
 
@@ -1112,6 +1142,7 @@ def _current_values(config_path: Path, sources: dict[str, str]):
 @handle_errors
 def bind(workbook: Path, config_path: Path) -> None:
     """按绑定表把选定的查询.列和写法写进正文模板（原模板先备份到 backup/），然后运行 lint。"""
+    # lazily: each command loads only its own library code (`drafter --help` stays light)
     from drafter.intake.bindings import apply_bindings
     from drafter.linter import lint as run_lint
     from drafter.project.config import load_config
@@ -1141,6 +1172,7 @@ def adopt(edited: Path, config_path: Path, dry_run: bool) -> None:
 
     条件措辞、循环和表格中的改动不写回，列出改前改后的文字，请手工改模板。
     """
+    # lazily: each command loads only its own library code (`drafter --help` stays light)
     from drafter.linter import lint as run_lint
     from drafter.project.config import load_config
     from drafter.review.adopt import adopt as run_adopt

@@ -6,8 +6,12 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from drafter.data.spreadsheets import spreadsheet_problems
+from drafter.errors import DrafterError
+from drafter.intake.bindings import unbound_places
 from drafter.pipeline.validate import validate
 from drafter.project.validation import Finding
+from drafter.review.rules import sql_test_problems
 
 __all__ = ["Finding", "lint"]
 
@@ -20,9 +24,6 @@ def lint(config_path: str | Path = "config.yaml") -> list[Finding]:
     validation = validate(config_path)
     findings = list(validation.findings)
     if validation.config is not None:
-        from drafter.data.spreadsheets import spreadsheet_problems
-        from drafter.review.rules import sql_test_problems
-
         findings += [
             replace(Finding.from_error(e), severity="warning") for e in spreadsheet_problems(validation.config)
         ]
@@ -34,9 +35,6 @@ def lint(config_path: str | Path = "config.yaml") -> list[Finding]:
 def unbound_findings(config) -> list[Finding]:
     """A warning for every number of a report made into a project (`init --from`) that is not
     bound to a query yet: its file, line and sentence."""
-    from drafter.errors import DrafterError
-    from drafter.intake.bindings import unbound_places
-
     try:
         places = unbound_places(config)
     except DrafterError:

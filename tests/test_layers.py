@@ -11,6 +11,7 @@ loaded lazily and says so in a comment on its line or the line above. There are 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "drafter"
@@ -38,6 +39,7 @@ LAYERS = {
     "web": 6,
     "__init__": 6,  # the public API: names imported on first use
 }
+
 
 def _inside(tree: ast.AST, kind: tuple[type, ...], test: str | None = None) -> set[int]:
     """The imports inside nodes of `kind` (with `test` their condition: `if TYPE_CHECKING:`)."""
@@ -115,8 +117,7 @@ def test_nothing_imports_upward():
 def test_no_import_cycles_between_modules():
     """Imports under `if TYPE_CHECKING:` are no edge here: they never run."""
     graph = {
-        m: {t for t, _, typing in edges if not typing and t not in (m, "drafter")}
-        for m, edges in _graph().items()
+        m: {t for t, _, typing in edges if not typing and t not in (m, "drafter")} for m, edges in _graph().items()
     }
     cycles = []
     state: dict[str, int] = {}
@@ -136,3 +137,45 @@ def test_no_import_cycles_between_modules():
         if module not in state:
             visit(module, [])
     assert cycles == []
+
+
+# What a function-level import of drafter's own code must say for itself.
+_LAZY_REASON = re.compile(r"#.*\b(lazy|lazily|heavy|optional)\b", re.IGNORECASE)
+
+
+def _function_level_imports(tree: ast.AST) -> list[tuple[ast.stmt, ast.stmt]]:
+    """(import of a drafter module inside a function, the first import of its run of imports)."""
+    found = []
+    for func in ast.walk(tree):
+        if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for block in ast.walk(func):
+            for body in (getattr(block, f, None) for f in ("body", "orelse", "finalbody", "handlers")):
+                if not isinstance(body, list):
+                    continue
+                first = None
+                for stmt in body:
+                    if not isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                        first = None
+                        continue
+                    first = first or stmt
+                    names = [stmt.module or ""] if isinstance(stmt, ast.ImportFrom) else [a.name for a in stmt.names]
+                    if getattr(stmt, "level", 0) or any(n == "drafter" or n.startswith("drafter.") for n in names):
+                        found.append((stmt, first))
+    return found
+
+
+def test_function_level_imports_of_drafter_say_why_they_are_lazy():
+    """The contract: a function-level import only for code loaded lazily (heavy, optional, or
+    kept out of a process that does not need it), saying so on its line or above its run of
+    imports. An import that only dodged a cycle goes to module level."""
+    bare = []
+    for module, path in sorted(_modules().items()):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for stmt, first in _function_level_imports(ast.parse("\n".join(lines))):
+            said = lines[stmt.lineno - 1 : stmt.end_lineno] + [
+                line for at in {stmt.lineno, first.lineno} if (line := lines[at - 2].strip()).startswith("#")
+            ]
+            if not any(_LAZY_REASON.search(line) for line in said):
+                bare.append(f"{module}:{stmt.lineno}: {lines[stmt.lineno - 1].strip()}")
+    assert bare == []

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
-from drafter.errors import DataError
+from drafter.errors import DataError, TemplateError
 
 # Re-exported: the data layer's users take them from here.
 from drafter.values import json_value as json_value
@@ -264,7 +264,6 @@ class Figure:
 
     def __iter__(self):
         query = self.sources[0].query if self.sources else self.ref
-        from drafter.errors import TemplateError
 
         raise TemplateError(
             f"{self.ref} 是一个值，不能逐行循环",
@@ -421,7 +420,6 @@ class Row:
     def __iter__(self) -> Iterator[str]:
         # `{% for r in q %}` over a one-row query would loop over its column names: say what
         # to write instead (Python code asks `keys()` or `in`).
-        from drafter.errors import TemplateError
 
         raise TemplateError(
             f"查询 {self._query} 返回一行，不能逐行循环",

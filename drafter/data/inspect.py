@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from drafter.data.sources import account_privileges, connect, grants_for, open_engine
 from drafter.data.spreadsheets import is_spreadsheet, load_tables
 from drafter.errors import DrafterError, SourceError
 from drafter.masking import masked_url
@@ -50,8 +51,6 @@ def inspect_sources(
     config: str | Path | Config = "config.yaml", *, sources: dict[str, str] | None = None
 ) -> list[SourceReport]:
     """Connect to every configured source as a build does, and report what it is."""
-    from drafter.data.sources import connect, open_engine
-
     if not isinstance(config, Config):
         config = load_config(config, sources=sources)
     reports = []
@@ -105,8 +104,6 @@ def _spreadsheet(settings: SourceSettings, report: SourceReport) -> SourceReport
 
 
 def _inspect(conn: Connection, settings: SourceSettings, report: SourceReport) -> None:
-    from drafter.data.sources import account_privileges, grants_for
-
     backend = conn.engine.url.get_backend_name()
     if backend == "postgresql":
         _postgresql(conn, report)

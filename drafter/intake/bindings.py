@@ -20,7 +20,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from drafter.data.figures import Figure, Row
 from drafter.errors import DrafterError
+from drafter.outputs import write_atomically
+from drafter.text.environment import FORMAT_FILTERS
+from drafter.text.sections import read_template, section_files
 from drafter.text.unbound import UNBOUND_CALL, Unbound, unbound_in
 
 __all__ = [
@@ -70,8 +74,6 @@ _WRITING = re.compile(r"^[a-z_]+(?:\(\s*[\w.\s]*(?:,\s*\w+\s*=\s*\w+)?\s*\))?$")
 
 def unbound_places(config) -> list[Unbound]:
     """Every unbound number of the project's section templates, file by file, line by line."""
-    from drafter.text.sections import read_template, section_files
-
     found: list[Unbound] = []
     for path in section_files(config.templates.sections, config.resolve):
         found.extend(unbound_in(path, read_template(path)))
@@ -83,8 +85,6 @@ def unbound_places(config) -> list[Unbound]:
 
 def current_values(run) -> dict[str, Any]:
     """`query.column` (or `query` for a scalar) → value, for the queries that returned one row."""
-    from drafter.data.figures import Figure, Row
-
     values: dict[str, Any] = {}
     for name, result in run.current.items():
         if not getattr(result, "ok", False):
@@ -98,8 +98,6 @@ def current_values(run) -> dict[str, Any]:
 
 
 def _formatted(value: Any, writing: str) -> str | None:
-    from drafter.text.environment import FORMAT_FILTERS
-
     name, _, args = writing.partition("(")
     fn = FORMAT_FILTERS.get(name)
     if fn is None or value is None or isinstance(value, (str, bool)):
@@ -169,8 +167,6 @@ def write_bindings(config, rows: list[BindingRow], columns: list[str], out: Path
     import openpyxl
     from openpyxl.styles import Alignment, Font
     from openpyxl.worksheet.datavalidation import DataValidation
-
-    from drafter.outputs import write_atomically
 
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -316,8 +312,6 @@ def apply_bindings(config, workbook: Path, *, now: dt.datetime | None = None) ->
 
 
 def _section_paths(config) -> list[Path]:
-    from drafter.text.sections import section_files
-
     return section_files(config.templates.sections, config.resolve)
 
 
@@ -331,8 +325,6 @@ def _backup(root: Path, paths: list[Path], now: dt.datetime) -> Path:
 
 
 def _rewrite(path: Path, changes: dict[tuple[int, int], tuple[str, str]], result: BindResult) -> None:
-    from drafter.outputs import write_atomically
-
     lines = path.read_text(encoding="utf-8-sig").split("\n")
     for line_no in sorted({line for line, _ in changes}):
         if line_no > len(lines):

@@ -22,6 +22,7 @@ from drafter.intake.facts import find_facts, period_words, unit_after
 from drafter.intake.reading import Report, TableRows, read_report
 from drafter.intake.scaffold import EXAMPLE_SOURCE, QUERY, InitResult, write_files
 from drafter.project.style import StyleSettings
+from drafter.word.master import build_master
 
 __all__ = ["FromReport", "init_from_report", "period_of_title", "template_line", "unbound_call"]
 
@@ -180,8 +181,6 @@ def init_from_report(
     root: str | Path, source: str | Path, *, force: bool = False, today: dt.date | None = None
 ) -> FromReport:
     """Write the project made from the report at `source` into `root`; see the module docstring."""
-    from drafter.word.master import build_master
-
     root, source = Path(root), Path(source)
     today = today or dt.date.today()
     report = read_report(source)

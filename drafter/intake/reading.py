@@ -17,6 +17,7 @@ from pathlib import Path
 
 from drafter.errors import DrafterError
 from drafter.project.style import StyleSettings
+from drafter.word.oxml import paragraph_text
 
 __all__ = ["Report", "TableRows", "read_report"]
 
@@ -115,8 +116,6 @@ def _open(path: Path, shown: Path):
 def _read_docx(path: Path, shown: Path) -> Report:
     from docx.oxml.ns import qn
 
-    from drafter.word.oxml import paragraph_text
-
     document = _open(path, shown)
     report = Report(style=_style_of(document))
     items: list[tuple[str, str, object]] = []  # (kind, text, element)
@@ -213,8 +212,6 @@ def _table(element, body: list[str | TableRows]) -> TableRows:
     """The table's rows; its title (表1　…) and unit line (单位：…), when they stand just before
     it, are taken out of `body`."""
     from docx.oxml.ns import qn
-
-    from drafter.word.oxml import paragraph_text
 
     unit = None
     if body and isinstance(body[-1], str) and UNIT_LINE.match(body[-1]):

@@ -27,7 +27,9 @@ from typing import Any
 
 from drafter.errors import ConfigError
 from drafter.project.period import query_parameters
-from drafter.project.queries import QuerySpec, parse_query
+from drafter.project.queries import QuerySpec, parse_query, query_problems
+from drafter.project.sql import source_allow, source_engines
+from drafter.project.yamlfile import line_of, load_yaml
 
 KINDS = {
     "sum": ("total", "parts"),
@@ -170,8 +172,6 @@ def _percent(value: Any, name: str, path: Path, line: int | None) -> float:
 
 def load_rules(config) -> RuleSet:
     """The rules of `config`: its `rules:` list, then rules/*.yaml and rules/*.sql."""
-    from drafter.project.yamlfile import line_of, load_yaml
-
     ruleset = RuleSet()
     for i, item in enumerate(config.rules):
         ruleset.rules.append(parse_rule(item, config.path, config.line("rules", i), i))
@@ -190,8 +190,6 @@ def load_rules(config) -> RuleSet:
             )
         for i, item in enumerate(items):
             ruleset.rules.append(parse_rule(item, path, line_of(lines, (*prefix, i)), i))
-    from drafter.project.queries import query_problems
-    from drafter.project.sql import source_allow, source_engines
 
     for path in sorted(folder.glob("*.sql")):
         spec = dataclasses.replace(parse_query(path), returns="rows")

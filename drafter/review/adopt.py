@@ -35,7 +35,11 @@ from typing import Any
 from drafter.errors import DrafterError
 from drafter.intake.facts import find_facts, period_words, unit_after
 from drafter.intake.project import template_line, unbound_call
+from drafter.outputs import write_atomically
 from drafter.review.scan import ScannedParagraph, scan_document
+from drafter.text.sections import section_files
+from drafter.word.manifest import read_manifest
+from drafter.word.oxml import paragraph_text
 
 __all__ = ["AdoptResult", "Refusal", "adopt"]
 
@@ -334,8 +338,6 @@ def adopt(config, edited_path: Path, *, dry_run: bool = False, now: dt.datetime 
     """Write the edited draft's wording back into the section templates; see the module docstring."""
     import docx
 
-    from drafter.word.manifest import read_manifest
-
     document = docx.Document(str(edited_path))
     manifest = read_manifest(document)
     if manifest is None or not manifest.paragraphs:
@@ -437,8 +439,6 @@ def _tables(document, manifest, result: AdoptResult) -> None:
     """Rows of the draft's tables changed by hand: reported, never written."""
     from docx.oxml.ns import qn
 
-    from drafter.word.oxml import paragraph_text
-
     tables = [t for t in document.element.body.iter(qn("w:tbl"))]
     for entry, table in zip(manifest.tables, tables):
         rows = [
@@ -465,8 +465,6 @@ def _closest(cells: list[str], rows: list[list[str]]) -> str:
 
 
 def _write_text(path: Path, text: str) -> None:
-    from drafter.outputs import write_atomically
-
     def write(tmp: Path) -> None:
         tmp.write_text(text, encoding="utf-8")
 
@@ -476,8 +474,6 @@ def _write_text(path: Path, text: str) -> None:
 def _write(config, manifest, adoption: _Adoption, dry_run: bool, now: dt.datetime) -> None:
     """The plans applied to the templates as built; written where a template is still as it
     was built (a backup first), skipped where it is already as adopt would write it."""
-
-    from drafter.text.sections import section_files
 
     root = Path(config.root)
     sections = {p.resolve() for p in section_files(config.templates.sections, config.resolve)}

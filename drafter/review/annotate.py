@@ -21,6 +21,7 @@ from drafter.data.figures import cell_label
 from drafter.errors import DraftError
 from drafter.outputs import check_output_name
 from drafter.review.checker import CheckReport, FigureCheck, UnbackedNumber, open_draft
+from drafter.review.rules import RuleFinding
 from drafter.review.scan import body_paragraphs, run_text, walk
 from drafter.review.tables import TableFinding
 from drafter.review.wordings import HAND_EDITED, WordingCheck
@@ -258,8 +259,6 @@ def reviewer_copy(draft: str | Path, output: str | Path | None = None, *, force:
 def _comment_rules(document, rules: list[dict], figures: list) -> None:
     """A comment for each consistency rule the build's figures failed, on the first figure it
     names that the draft prints (else on the first paragraph of the body)."""
-    from drafter.review.rules import RuleFinding
-
     findings = [RuleFinding.from_json(r) for r in rules]
     if not findings:
         return

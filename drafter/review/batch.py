@@ -20,12 +20,12 @@ from drafter.data.runner import Job, QueryFailure, QueryResult, RunResult, build
 from drafter.errors import DrafterError
 from drafter.pipeline.units import resolve_units
 from drafter.pipeline.validate import load_project
-from drafter.project.config import Config
+from drafter.project.config import Config, load_config
 from drafter.project.grouping import UNIT_PARAM
 from drafter.project.queries import sql_fingerprint, sql_parameters
 from drafter.project.rules import RuleSet, load_rules
 from drafter.review.checker import CheckReport, check
-from drafter.review.rollup import DraftFigures, RollupResult
+from drafter.review.rollup import DraftFigures, RollupResult, check_rollups
 
 
 class SharedRunner:
@@ -129,8 +129,6 @@ def run_rollups(
 ) -> list[RollupResult]:
     """The rollup rules (the project's, or `rules`) over drafts, one result a rule and period.
     `build --each` calls it on the batch it just wrote, `check` on the drafts it checked."""
-    from drafter.review.rollup import check_rollups
-
     rules = rollup_rules(load_rules(config)) if rules is None else rules
     if not rules:
         return []
@@ -142,8 +140,6 @@ def project_rollups(
     config: str | Path | Config, reports: Sequence[CheckReport], units: Sequence[str] | None = None
 ) -> list[Any]:
     """The project's `rollup:` rules over the checked drafts; `units`: all the project's."""
-    from drafter.project.config import load_config
-
     cfg = config if isinstance(config, Config) else load_config(config)
     return run_rollups(cfg, reports, units=units)
 

@@ -46,7 +46,10 @@ from drafter.pipeline.validate import load_project
 from drafter.project.config import Config
 from drafter.project.model import Project
 from drafter.project.period import Period, PeriodError
+from drafter.project.rules import load_rules
 from drafter.project.units import Unit
+from drafter.review.literals import template_literals
+from drafter.review.rules import run_project_rules
 from drafter.review.scan import (
     Number,
     ScannedParagraph,
@@ -580,8 +583,6 @@ def rerun(
 ) -> _Rerun:
     """Stage 2 of `check`: re-run the queries with the period and parameters the draft records
     and render the report afresh."""
-    from drafter.project.rules import load_rules
-
     manifest = read.manifest
     period_used, period_from = _period_used(read, period, year)
     unit = Unit.from_json(manifest.unit) if manifest is not None else None
@@ -715,7 +716,6 @@ def _check_rules(read: _Read, again: _Rerun, timings: dict[str, float]) -> list[
     """The consistency rules on the fresh render's figures."""
     if not again.ruleset:
         return []
-    from drafter.review.rules import run_project_rules
 
     t = time.perf_counter()
     fresh_draft = again.fresh_draft
@@ -747,8 +747,6 @@ def check(
     manifest records. `runner` stands in for `run_jobs` (a batch check shares query results
     between drafts).
     """
-    from drafter.review.literals import template_literals
-
     started = time.perf_counter()
     read = read_draft(draft_path)
     timings: dict[str, float] = {"open": time.perf_counter() - started}

@@ -13,6 +13,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from drafter.outputs import check_output_name, write_atomically
+from drafter.project.rules import KIND_LABELS
 from drafter.review.batch import BatchCheck
 from drafter.review.checker import (
     CONSISTENT,
@@ -124,8 +125,6 @@ def wording_rows(report: CheckReport) -> list[list[str]]:
 
 
 def rule_rows(report: CheckReport) -> list[list[str]]:
-    from drafter.project.rules import KIND_LABELS
-
     return [
         [r.rule, KIND_LABELS.get(r.kind, r.kind), r.where, r.message, r.values_text(), r.detail] for r in report.rules
     ]

@@ -20,7 +20,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from drafter.errors import DrafterError
 from drafter.review.scan import is_incidental, numbers
+from drafter.text.sections import read_template, section_files
 
 _TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 _BLANK = "\u241f"  # keeps offsets and stops digits from joining across a tag
@@ -124,9 +126,6 @@ def literals_in(source: str, path: Path, fixed: list[str]) -> tuple[list[Literal
 def template_literals(config, *, include_fixed: bool = False) -> list[Literal | StaleFixed]:
     """The literal numbers of the project's section templates to confirm (not marked fixed),
     then the `fixed_numbers:` entries no template holds."""
-    from drafter.errors import DrafterError
-    from drafter.text.sections import read_template, section_files
-
     try:
         files = section_files(config.templates.sections, config.resolve)
     except DrafterError:

@@ -23,7 +23,15 @@ from docx.oxml.ns import qn
 from lxml import etree
 
 from drafter.data.figures import json_value
+from drafter.data.sources import masked_url
+from drafter.pipeline.execute import run_project
+from drafter.pipeline.render import compose_draft
+from drafter.pipeline.validate import load_project
+from drafter.project.period import Period
+from drafter.review.checker import open_draft
+from drafter.review.report_text import mode_label, summary
 from drafter.review.scan import ScannedParagraph, scan_document
+from drafter.word.manifest import attach_manifest, read_manifest
 
 if TYPE_CHECKING:
     from drafter.project.config import Config
@@ -272,8 +280,6 @@ def _chart(blob: bytes, title: str) -> DrawingView:
 
 
 def _source_entries(manifest: dict[str, Any] | None, config: Config | None) -> dict[str, dict[str, Any]]:
-    from drafter.data.sources import masked_url
-
     out: dict[str, dict[str, Any]] = {}
     for name, entry in ((manifest or {}).get("sources") or {}).items():
         out[name] = {"description": (entry or {}).get("description") or ""}
@@ -443,8 +449,6 @@ def _finding_views(report: CheckReport, figures: dict[str, dict[str, Any]]) -> l
 
 
 def _check_summary(report: CheckReport) -> dict[str, Any]:
-    from drafter.review.report_text import mode_label, summary
-
     return {
         "summary": summary(report),
         "mode": mode_label(report),
@@ -491,8 +495,6 @@ def _blocks(
 
 
 def _period_label(manifest: dict[str, Any] | None, report: CheckReport | None) -> str:
-    from drafter.project.period import Period
-
     recorded = Period.from_json((manifest or {}).get("period"))
     if recorded is not None:
         return recorded.label
@@ -504,9 +506,6 @@ def _period_label(manifest: dict[str, Any] | None, report: CheckReport | None) -
 
 def view_of_file(path: str | Path, *, config: Config | None = None, report: CheckReport | None = None) -> DraftView:
     """The page model of a draft file (opened read-only, as `check` opens it)."""
-    from drafter.review.checker import open_draft
-    from drafter.word.manifest import read_manifest
-
     document, _ = open_draft(path)
     return draft_view(document, read_manifest(document), config=config, report=report)
 
@@ -520,11 +519,6 @@ def view_of_project(
 ) -> DraftView:
     """The page model of the draft a build would write now, composed in memory (nothing is written)."""
     import datetime as dt
-
-    from drafter.pipeline.execute import run_project
-    from drafter.pipeline.render import compose_draft
-    from drafter.pipeline.validate import load_project
-    from drafter.word.manifest import attach_manifest
 
     project = load_project(config, year=year, sources=sources, period=period)
     run = run_project(project)  # the comparison runs (prev, last) alongside, as a build runs them

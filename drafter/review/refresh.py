@@ -36,6 +36,7 @@ from drafter.project.config import Config
 from drafter.review.annotate import (
     _comment,
     _comment_on_control,
+    _comment_rules,
     _finding_text,
     remove_own_comments,
     wording_comment,
@@ -255,8 +256,6 @@ def refresh(
     _update_figures(document, report, manifest, result)
     _record_run(manifest, report)
     if report.rules:
-        from drafter.review.annotate import _comment_rules
-
         _comment_rules(document, manifest.rules, manifest.figures)
         result.rules = list(report.rules)
     now = (clock or dt.datetime.now)()

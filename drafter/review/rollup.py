@@ -30,6 +30,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from drafter.errors import DrafterError
+from drafter.review.checker import CONSISTENT
 
 if TYPE_CHECKING:
     from drafter.review.checker import CheckReport, FigureCheck
@@ -81,8 +82,6 @@ class DraftFigures:
 
 def figures_of_report(report: CheckReport) -> DraftFigures:
     """A checked draft as a rollup reads it (the first figure of each ref)."""
-    from drafter.review.checker import CONSISTENT
-
     built: dict[str, Any] = {}
     current: dict[str, Any] = {}
     edited: dict[str, str] = {}

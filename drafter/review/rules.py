@@ -20,9 +20,12 @@ from jinja2 import StrictUndefined
 from jinja2.exceptions import TemplateError as JinjaError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from drafter.data.comparisons import COMPARISONS, shifted_parameters
 from drafter.data.figures import Figure, FigureRegistry, Row, json_value
-from drafter.errors import DrafterError
-from drafter.project.rules import KIND_LABELS, Rule, RuleSet
+from drafter.data.runner import Job
+from drafter.data.spreadsheets import _database, is_spreadsheet, load_tables
+from drafter.errors import ConfigError, DrafterError
+from drafter.project.rules import KIND_LABELS, Rule, RuleSet, load_rules
 
 FAILED = "规则未通过"
 NOT_RUN = "规则未能执行"
@@ -436,9 +439,6 @@ def rule_jobs(ruleset: RuleSet, project: Any, refs: dict[str, list[str]], params
     each SQL data test (`rules/<name>`), and each query a prior-period rule names re-run over the
     same period a year earlier as issue 12's comparison run `prev.<q>` (unless the templates
     already ask for it)."""
-    from drafter.data.comparisons import COMPARISONS, shifted_parameters
-    from drafter.data.runner import Job
-
     jobs = [Job(f"{SQL_TEST}{spec.name}", spec, params) for spec in ruleset.sql_tests]
     if ruleset.needs_prior:
         period = project.config.period
@@ -491,9 +491,6 @@ def sql_test_problems(config: Any) -> list[DrafterError]:
     """For lint: the SQL data tests (rules/*.sql) that name a table or column their source lacks,
     where that can be known without a database server — a SQLite file or a spreadsheet of the
     project, opened read-only, the SQL only planned (EXPLAIN), never run."""
-    from drafter.errors import ConfigError
-    from drafter.project.rules import load_rules
-
     problems: list[DrafterError] = []
     for spec in load_rules(config).sql_tests:
         connection = _local_schema(config, spec.source)
@@ -521,14 +518,10 @@ def _local_schema(config: Any, source: str) -> sqlite3.Connection | None:
     """A read-only connection to a source whose tables can be read without a server, else None."""
     from sqlalchemy.engine import make_url
 
-    from drafter.data.spreadsheets import is_spreadsheet, load_tables
-
     settings = config.sources.get(source)
     if settings is None:
         return None
     if is_spreadsheet(settings.url, config.root):
-        from drafter.data.spreadsheets import _database
-
         try:
             tables, _ = load_tables(Path(settings.url))
         except DrafterError:

@@ -19,7 +19,13 @@ from dataclasses import dataclass, field
 from docx.oxml.ns import qn
 from lxml import etree
 
-from drafter.word.oxml import WORD_JOINER, occurrence_id_from_alias, occurrence_id_from_bookmark, parse_tag
+from drafter.word.oxml import (
+    WORD_JOINER,
+    occurrence_id_from_alias,
+    occurrence_id_from_bookmark,
+    parse_tag,
+    wording_id_from_bookmark,
+)
 
 _P, _R, _T, _TAB, _BR, _CR = qn("w:p"), qn("w:r"), qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr")
 _SDT, _SDT_PR, _SDT_CONTENT = qn("w:sdt"), qn("w:sdtPr"), qn("w:sdtContent")
@@ -267,8 +273,6 @@ class WordingRange:
 
 def wording_ranges(document) -> dict[str, WordingRange]:
     """Every wording bookmark of the body, by wording id."""
-    from drafter.word.oxml import wording_id_from_bookmark
-
     found: dict[str, WordingRange] = {}
     by_bookmark: dict[str, str] = {}
 

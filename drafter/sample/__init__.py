@@ -22,6 +22,7 @@ from typing import Any, Iterable
 from sqlalchemy import Table, create_engine, event
 from sqlalchemy.engine import Connection, Engine
 
+from drafter.errors import OutputError
 from drafter.sample.generator import GENERATORS, Gen, Rows
 from drafter.sample.schema import SYSTEMS, System
 from drafter.sample.targets import FIGURES, TARGETS, YEARS
@@ -150,8 +151,6 @@ def create_sqlite(directory: Path, years: Iterable[int] = YEARS, overwrite: bool
     Each file is built under a temporary name and renamed into place when
     complete. Existing files are refused (nothing is written) unless `overwrite`.
     """
-    from drafter.errors import OutputError
-
     directory = Path(directory)
     years = list(years)
     targets = {name: directory / f"{name}.db" for name in SYSTEMS}

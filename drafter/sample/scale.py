@@ -27,8 +27,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQLAlchemyError
 
+from drafter.data.sources import CONNECT_TIMEOUT, DRIVER_HINT, masked_url, scrub, with_installed_driver
 from drafter.errors import ConfigError, DrafterError, SourceError
-from drafter.sample import load, names
+from drafter.sample import _mysql_literal, load, names
 from drafter.sample.schema import SYSTEMS
 from drafter.sample.targets import YEARS
 
@@ -186,8 +187,6 @@ def _copy_history(engine: Engine, years: list[int], counts: list[int],
 
 
 def _insert_batches(conn, year: int, count: int, on_rows: Callable[[int], None] | None) -> None:
-    from drafter.sample import _mysql_literal  # the sample loader's own literal writer
-
     batch: list[tuple] = []
     columns = ", ".join(_COLUMNS)
     mysql = conn.dialect.name in ("mysql", "mariadb")
@@ -224,8 +223,6 @@ def _analyse(engine: Engine) -> None:
 
 def _engine(url: str) -> Engine:
     """A writable engine for loading (not the read-only one of sources.py)."""
-    from drafter.data.sources import CONNECT_TIMEOUT, DRIVER_HINT, masked_url, with_installed_driver
-
     try:
         parsed = with_installed_driver(make_url(url))
     except ArgumentError as exc:
@@ -251,8 +248,6 @@ def load_into(url: str, *, systems: Iterable[str] | None = None, years: Iterable
     The database must exist; its tables are created. Errors are DrafterErrors whose
     messages show the URL with its password masked.
     """
-    from drafter.data.sources import masked_url
-
     url = expand_env(url)
     shown = masked_url(url)
     names_ = list(systems) if systems else list(SYSTEMS)
@@ -290,8 +285,6 @@ def load_into(url: str, *, systems: Iterable[str] | None = None, years: Iterable
 
 def _load_error(exc: Exception, engine: Engine, shown: str, url: str) -> DrafterError | None:
     """The message for a database error while loading (SQLAlchemy's, or the driver's own from COPY)."""
-    from drafter.data.sources import scrub
-
     dbapi = engine.dialect.loaded_dbapi
     if not isinstance(exc, (SQLAlchemyError, dbapi.Error)):
         return None

@@ -38,7 +38,11 @@ from drafter.data.figures import (
 )
 from drafter.errors import DataError, DrafterError, TemplateError, numbered_context
 from drafter.text import numbers
+from drafter.text.blocks import mark_table_lines
+from drafter.text.charts import make_chart_function
+from drafter.text.lists import cn_sep, make_join_cn, top
 from drafter.text.unbound import make_unbound
+from drafter.text.wording import Tracer, instrument
 
 __all__ = ["strip_internal_marks"]
 
@@ -414,8 +418,6 @@ class _TableLinesLoader(FileSystemLoader):
     (drafter.text.blocks.mark_table_lines), so a table may stand in an included file."""
 
     def get_source(self, environment: Any, template: str) -> tuple[str, str, Callable[[], bool]]:
-        from drafter.text.blocks import mark_table_lines
-
         source, filename, uptodate = super().get_source(environment, template)
         return mark_table_lines(source), filename, uptodate
 
@@ -458,8 +460,6 @@ class TracingEnvironment(_GuardedEnvironment):
     def _parse(self, source: str, name: str | None, filename: str | None) -> Any:
         tree = super()._parse(source, name, filename)
         if self.tracer is not None:
-            from drafter.text.wording import instrument
-
             self.tracer.conditions.update(instrument(tree, name, self))
         return tree
 
@@ -534,8 +534,6 @@ def _add_filters(
     env.filters["ratio"] = _ratio
     env.filters["round"] = _round
     env.filters["format"] = _format_text(registry, strict)
-    from drafter.text.charts import make_chart_function
-    from drafter.text.lists import cn_sep, make_join_cn, top
 
     env.filters["top"] = top
     env.filters["cn_sep"] = cn_sep
@@ -582,8 +580,6 @@ def make_environment(
     env.finalize = finalize
     _add_sentence_guards(env, registry, sentences=sentences, strict=strict)
     if trace:
-        from drafter.text.wording import Tracer
-
         env.tracer = Tracer(registry, finalize)
         env.globals.update(env.tracer.globals())
     _add_filters(env, registry, finalize, period=period, strict=strict)

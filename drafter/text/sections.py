@@ -26,7 +26,7 @@ from drafter.data.figures import (
     strip_marks,
     strip_wording_marks,
 )
-from drafter.errors import TemplateError
+from drafter.errors import TemplateError, numbered_context
 from drafter.text.blocks import (
     TABLE_TITLE,
     TABLE_UNIT,
@@ -41,6 +41,8 @@ from drafter.text.blocks import (
     split_marked_rows,
     strip_chart,
 )
+from drafter.text.environment import POISONED, placeholder, template_error
+from drafter.text.wording import note_query_names
 
 _CN_DIGITS = "一二三四五六七八九十百零〇"
 _LEVELS = (
@@ -134,8 +136,6 @@ def wide_tags(source: str) -> list[tuple[int, str]]:
 
 
 def wide_tag_error(path: Path, source: str, line: int, mark: str) -> TemplateError:
-    from drafter.errors import numbered_context
-
     return TemplateError(
         f"模板标记“{mark}”是全角字符，不会被当作标记",
         path=path,
@@ -168,8 +168,6 @@ def _render_source(
     env, path: Path, source: str, context: dict[str, Any], code: CodeType | None
 ) -> tuple[str, list[tuple[int, ...]]]:
     """The section rendered, and the template lines each of its lines came from."""
-    from drafter.text.environment import template_error
-
     filename = str(path)
     if code is None:
         try:
@@ -179,8 +177,6 @@ def _render_source(
     template = env.template_class.from_code(env, code, env.make_globals(None))
     tracer = getattr(env, "tracer", None)
     if tracer is not None:
-        from drafter.text.wording import note_query_names
-
         note_query_names(tracer, context)
     try:
         return _render_traced(env, template, context, mark_table_lines(source))
@@ -332,8 +328,6 @@ def _settle_poisons(env, rendered: str, source: str, registry: FigureRegistry) -
     a figure without a value, so none of its wording can be trusted. The figures it printed are
     forgotten. A `{% if %}` alone on its template line stands for the lines it governs: its
     placeholder is a paragraph of its own, and the text after it is kept."""
-    from drafter.text.environment import POISONED, placeholder
-
     poisons = getattr(env, "poisons", {})
     lines = rendered.splitlines()
     if not poisons or not any(POISONED.search(line) for line in lines):

@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from drafter.errors import ConfigError, DrafterError
+from drafter.project.period import MAX_YEAR, MIN_YEAR, Period, PeriodError
+from drafter.project.settings import default_output
 from drafter.web.uploads import private_dir
 
 log = logging.getLogger("drafter.web")
@@ -46,8 +48,6 @@ def period_arguments(text: str, build_function: Callable[..., Any]) -> dict[str,
     if not text:
         return {}
     if "period" in inspect.signature(build_function).parameters:
-        from drafter.project.period import Period, PeriodError
-
         try:
             return {"period": Period.parse(text)}
         except PeriodError as exc:
@@ -56,7 +56,6 @@ def period_arguments(text: str, build_function: Callable[..., Any]) -> dict[str,
                 cause=str(exc),
                 hint="写法如 2025（年度）、2025H1、2025Q1、2025-03 或 2025-01-01..2025-03-31。",
             ) from exc
-    from drafter.project.period import MAX_YEAR, MIN_YEAR
 
     if not (text.isdigit() and len(text) == 4 and MIN_YEAR <= int(text) <= MAX_YEAR):
         raise ConfigError(
@@ -254,6 +253,7 @@ class Workspace:
     ) -> Job:
         """Read the form's values (period, …), then build in a background thread; the job to poll.
         `pdf`: a PDF beside the draft too, as `drafter build --pdf` writes it."""
+        # lazily: the server starts without it; loaded by the first request that needs it
         from drafter import build as library_build
 
         build_function = build_function or library_build
@@ -278,8 +278,8 @@ class Workspace:
         return job
 
     def _run_build(self, job: Job, build_function: Callable[..., Any], arguments: dict[str, Any]) -> None:
+        # lazily: the server starts without it; loaded by the first request that needs it
         from drafter.pipeline.validate import validate
-        from drafter.project.settings import default_output
 
         with _running(job):
             # The one validation pass the build makes too: its errors stop the build with the same
@@ -314,6 +314,7 @@ class Workspace:
 
     def _run_unit_build(self, job: Job, unit: str, arguments: dict[str, Any]) -> None:
         """One unit's draft (`drafter build --unit NAME`), into the job's private folder."""
+        # lazily: the server starts without it; loaded by the first request that needs it
         from drafter.pipeline.build import build_units
 
         with _running(job):
@@ -352,6 +353,7 @@ class Workspace:
     def _write_pdf(self, job: Job, draft: Path) -> None:
         """`build --pdf` for the job's draft: the PDF beside it in the job's folder, offered by id;
         without LibreOffice (or if the conversion fails) the reason, and the draft stays offered."""
+        # lazily: the server starts without it; loaded by the first request that needs it
         from drafter.word.pdf import PdfUnavailable, write_pdf
 
         try:
@@ -370,6 +372,7 @@ class Workspace:
 
     def _font_line(self) -> list[str]:
         """The line `build --pdf` prints on the 公文 fonts the PDF used or replaced."""
+        # lazily: the server starts without it; loaded by the first request that needs it
         from drafter.word.fonts import project_font_summary
 
         line = project_font_summary(self.config)

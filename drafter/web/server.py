@@ -6,6 +6,8 @@ import ipaddress
 from collections.abc import Callable
 from pathlib import Path
 
+from drafter.errors import ConfigError, DrafterError
+
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
@@ -24,8 +26,6 @@ def allowed_hosts(host: str, names: tuple[str, ...] | list[str] = ()) -> tuple[s
 
     A wildcard is never taken: a page on any site whose DNS name is rebound to this server
     would send its own name as Host and be answered."""
-    from drafter.errors import ConfigError
-
     names = tuple(n.strip().lower() for n in names if n.strip())
     bad = [n for n in names if "*" in n or "/" in n or " " in n]
     if bad:
@@ -70,8 +70,6 @@ def check_address(host: str, port: int) -> None:
     """Refuse, in Chinese, an address that cannot be listened on (port taken, unknown host)."""
     import socket
 
-    from drafter.errors import DrafterError
-
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
@@ -104,6 +102,7 @@ def serve(
 ) -> None:
     import uvicorn
 
+    # lazily: the web app (Starlette, its pages and views) only once `drafter serve` has checked the address
     from drafter.web.app import create_app
 
     hosts = allowed_hosts(host, allow_hosts)

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from drafter.errors import DrafterError
+from drafter.project.config import load_config
 from drafter.web import pages
 from drafter.web.jobs import Workspace
 from drafter.web.security import CSRF_COOKIE
@@ -62,8 +63,6 @@ class ProjectInfo:
 
 
 def project_info(settings: Settings) -> ProjectInfo:
-    from drafter import load_config
-
     try:
         cfg = load_config(settings.config)
     except DrafterError:

@@ -20,6 +20,7 @@ from functools import lru_cache
 
 from drafter.errors import DrafterError
 from drafter.text.chartspec import ChartSpec
+from drafter.word.titles import text_width, word_edges, word_edges_many
 
 DPI = 200
 HEIGHT_RATIO = 0.6  # height ÷ width
@@ -98,8 +99,6 @@ def _fmt(value: float) -> str:
 
 def wrap_label(label: str, chars: float = 6.0) -> str:
     """A category label longer than `chars` broken between words into lines (jieba's word list)."""
-    from drafter.word.titles import text_width, word_edges
-
     if text_width(label) <= chars:
         return label
     lines, start, width = [], 0, 0.0
@@ -158,8 +157,6 @@ def _draw_pie(ax, spec: ChartSpec) -> None:
 
 def _draw_columns(ax, spec: ChartSpec, *, rotate: int = 0, every: int = 1) -> None:
     """Vertical bars or lines, categories along the x axis (labels wrapped between words)."""
-    from drafter.word.titles import word_edges_many
-
     labels = spec.labels
     word_edges_many(labels)  # the labels' words in one pass over the word list
     positions = list(range(len(labels)))

@@ -22,7 +22,11 @@ from drafter.data.figures import FigureRegistry
 from drafter.errors import DrafterError, TemplateError
 from drafter.outputs import write_atomically, write_new
 from drafter.project.style import StyleSettings
-from drafter.text.sections import Block
+from drafter.text.blocks import ChartBlock, TableBlock
+from drafter.text.environment import template_error
+from drafter.text.sections import Block, wide_tags
+from drafter.word.banner import lay_out_banner
+from drafter.word.gongwen import TITLE
 from drafter.word.layout import finish
 from drafter.word.nobreak import keep_numbers_whole
 from drafter.word.oxml import (
@@ -33,7 +37,16 @@ from drafter.word.oxml import (
     strip_all_marks,
     wrap_figures,
 )
+from drafter.word.signer import lay_out_signer
 from drafter.word.styles import STYLE_FOR_LEVEL, body_style_name, ensure_styles
+from drafter.word.tables import (
+    CAPTION_STYLE,
+    PICTURE_STYLE,
+    build_tables,
+    ensure_table_styles,
+    table_heading,
+    table_placeholder,
+)
 
 BODY_MARK = "\ue010drafter-body\ue011"
 
@@ -104,8 +117,6 @@ def as_jinja(text: str) -> str:
 def tag_problem(text: str) -> str | None:
     """What is wrong with the `{{ }}` / `{% %}` / `{# #}` marks of one paragraph, or None.
     Every tag must open and close in the same paragraph, typed in half-width characters."""
-    from drafter.text.sections import wide_tags
-
     for _, mark in wide_tags(text)[:1]:
         return f"“{mark}”是全角字符，不会被当作标记，会原样印进草稿（请用英文输入法改成半角）"
     opened = None
@@ -166,8 +177,6 @@ def _master_error(
 ) -> DrafterError:
     """A render error of the master in the words the sections get (one translator,
     text/environment.template_error), placed at the master's paragraph instead of a line."""
-    from drafter.text.environment import template_error
-
     if isinstance(exc, DrafterError):
         exc.path = exc.path or path
         return exc
@@ -231,8 +240,6 @@ def insert_blocks(
     document: DocumentObject, blocks: list[Block], before, settings: StyleSettings, registry: FigureRegistry
 ) -> None:
     """Insert `blocks` before the element `before`."""
-    from drafter.text.blocks import ChartBlock, TableBlock
-
     # Look each style up once; python-docx would search the styles part per paragraph.
     # Body text is Normal (no pStyle), or the custom 正文 of a master made by an older drafter.
     names = {**STYLE_FOR_LEVEL, 0: body_style_name(document)}
@@ -240,8 +247,6 @@ def insert_blocks(
     table_styles = None
     for block in blocks:
         if isinstance(block, (TableBlock, ChartBlock)):
-            from drafter.word.tables import ensure_table_styles, table_heading, table_placeholder
-
             table_styles = table_styles or ensure_table_styles(document, settings)
             if isinstance(block, TableBlock):
                 for el in table_heading(block, table_styles):
@@ -270,14 +275,15 @@ def _insert_chart(document: DocumentObject, block, before, styles: dict[str, str
     from docx.shared import Twips
     from docx.text.paragraph import Paragraph as DocxParagraph
 
+    # lazily: the chart code (matplotlib, chart XML) only for a draft with charts
     from drafter.word.charts import render_png
-    from drafter.word.tables import CAPTION_STYLE, PICTURE_STYLE
 
     spec = block.spec
     caption = f"{block.label}\u3000{spec.title}" if spec.title else block.label
     p = _p_before(before)
     p.style = styles[PICTURE_STYLE]
     if spec.labels and settings.chart_format == "native":
+        # lazily: the chart code (matplotlib, chart XML) only for a draft with charts
         from drafter.word.nativechart import chart_inline
 
         shape_id = 7000 + block.number
@@ -307,9 +313,6 @@ def append_appendices(
 ) -> None:
     """Each appendix on a new page after the closing: `附件` (or 附件1, 附件2 …) at the top
     left in 黑体, its title centred on the third line, then its blocks (GB/T 9704 §8)."""
-    from drafter.word.gongwen import TITLE
-    from drafter.word.tables import ensure_table_styles
-
     if not appendices:
         return
     body = document.element.body
@@ -360,20 +363,14 @@ def compose(
     finish(document, settings)
     signers = (context.get("report") or {}).get("signer")
     if signers:
-        from drafter.word.signer import lay_out_signer
-
         lay_out_signer(document, settings, signers)
     banner = (context.get("report") or {}).get("banner")
     if banner is not None:
-        from drafter.word.banner import lay_out_banner
-
         lay_out_banner(document, settings, banner)
     body = document.element.body
     mark_wordings(body)
     number_in_document_order(body, registry)
     if registry.pending_tables:
-        from drafter.word.tables import build_tables, ensure_table_styles
-
         build_tables(registry.pending_tables, registry, ensure_table_styles(document, settings), settings, body)
         registry.pending_tables = []
     wrap_figures(body, registry, renumber=False)

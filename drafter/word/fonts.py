@@ -15,6 +15,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from drafter.errors import DrafterError
+from drafter.project.config import load_config  # the config is read only when a PDF was asked for
 from drafter.project.style import StyleSettings
 from drafter.word.preview import fontconfig_text
 
@@ -142,9 +144,6 @@ def project_font_summary(config_path: str | Path) -> str | None:
     """The line `build --pdf` (and the web page's PDF) gives on the 公文 fonts of the project at
     `config_path` that the PDF used or replaced; None when its config does not load (the build
     has said why already)."""
-    from drafter.errors import DrafterError
-    from drafter.project.config import load_config  # the config is read only when a PDF was asked for
-
     try:
         style = load_config(config_path).style
     except DrafterError:

@@ -27,7 +27,16 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 from pydantic_core import to_jsonable_python
 
 from drafter import __version__
-from drafter.data.figures import FigureRegistry, formula_text, json_value
+from drafter.data.figures import (
+    MARKED,
+    FigureRegistry,
+    formula_text,
+    json_value,
+    marked_ids,
+    strip_marks,
+    strip_wording_marks,
+)
+from drafter.data.runner import build_parameters
 from drafter.project.period import Period
 
 if TYPE_CHECKING:
@@ -305,8 +314,6 @@ def manifest_data(
 def paragraph_entries(registry: FigureRegistry, root: Path) -> tuple[list[ParagraphEntry], dict[str, str]]:
     """Each paragraph of the section templates with its source lines and figure spans (ids as
     the draft numbers them), and the text of the templates they came from."""
-    from drafter.data.figures import MARKED, strip_wording_marks
-
     entries, templates = [], {}
     for paragraph in registry.paragraphs:
         if paragraph.source is None:
@@ -375,8 +382,6 @@ def wording_entry(w) -> WordingEntry:
 def blocks_manifest(registry: FigureRegistry) -> dict[str, Any]:
     """The tables (rows by key, with their cell texts and figure ids) and charts (their data)
     of a build, for `check` to tell added, deleted and changed rows."""
-    from drafter.data.figures import marked_ids, strip_marks
-
     out: dict[str, Any] = {}
     if registry.tables:
         out["tables"] = [
@@ -425,8 +430,6 @@ def _derivation(occ) -> dict[str, Any]:
 
 
 def _parameters(config) -> dict[str, Any]:
-    from drafter.data.runner import build_parameters
-
     return build_parameters(config)
 
 

@@ -22,6 +22,8 @@ from docx.shared import Twips
 from docx.text.paragraph import Paragraph as DocxParagraph
 from lxml import etree
 
+from drafter.errors import DrafterError
+from drafter.outputs import check_output_name, write_atomically
 from drafter.project.style import A4_HEIGHT_MM, A4_WIDTH_MM, StyleSettings, mm_to_twips
 from drafter.word.layout import XML_SPACE
 from drafter.word.oxml import w_element
@@ -305,9 +307,6 @@ def write_master(target: Path, settings: StyleSettings, *, force: bool = False) 
     """Write the default 公文 master to `target`. An existing master may hold an editor's work:
     it is replaced only with `force`, after a `.bak` copy, keeping an opening paragraph and
     closing line it holds (masters of older drafters; new ones hold no wording)."""
-    from drafter.errors import DrafterError
-    from drafter.outputs import check_output_name, write_atomically
-
     check_output_name(target, (".docx",), "母版", "--output templates/report.docx")
     intro: tuple[str, ...] = ()
     closing: tuple[str, ...] = ()

@@ -38,7 +38,8 @@ from lxml import etree
 from drafter.data.figures import MARKED, FigureRegistry, strip_marks
 from drafter.text.blocks import TableBlock
 from drafter.word.gongwen import StyleSettings, text_width
-from drafter.word.titles import word_edges_many
+from drafter.word.oxml import figure_alias, figure_bookmark, figure_tag
+from drafter.word.titles import word_edges, word_edges_many
 
 TABLE_SIZE = 14.0  # 4号: table text, header and unit line
 TITLE_STYLE, UNIT_STYLE, HEADER_STYLE, TEXT_STYLE = "表题", "表格单位", "表头", "表格文字"
@@ -168,8 +169,6 @@ def _is_number(text: str) -> bool:
 
 def _longest_word(text: str) -> float:
     """The widest piece a header may not be broken inside (its words, jieba's word list)."""
-    from drafter.word.titles import word_edges
-
     if not text:
         return 0.0
     edges = sorted(word_edges(text) | {0, len(text)})
@@ -274,8 +273,6 @@ class CellWriter:
         return f'<w:sz w:val="{half_points}"/><w:szCs w:val="{half_points}"/>'
 
     def runs(self, text: str) -> str:
-        from drafter.word.oxml import figure_alias, figure_bookmark, figure_tag
-
         out, pos = [], 0
         for m in MARKED.finditer(text):
             if m.start() > pos:
@@ -312,8 +309,6 @@ def _run(text: str, size: str = "") -> str:
 def header_lines(text: str, room: float) -> str:
     """A header too wide for its column (`room` characters) broken between words into the
     fewest lines, as even as may be; the lines joined by newlines."""
-    from drafter.word.titles import word_edges
-
     if text_width(text) <= room or MARKED.search(text) or "\n" in text:
         return text
     edges = sorted(word_edges(text) - {0, len(text)})

@@ -66,6 +66,7 @@ async def run_check(request: Request) -> Response:
 
 def check_upload(web: WebState, data: bytes, name: str, period: str = "") -> CheckRecord:
     """Inspect and check the upload in the limited worker; the upload itself is deleted."""
+    # lazily: the server starts without it; loaded by the first request that needs it
     from drafter import check
 
     arguments = period_arguments(period, check)  # a mistyped period is refused before any work
@@ -94,6 +95,7 @@ def check_in_worker(
     draft: Path, name: str, config: Path, out_dir: Path, limits: UploadLimits, arguments: dict[str, Any]
 ) -> Checked:
     """In the worker process: inspect the bytes, check the draft, write the reviewer files."""
+    # lazily: the server starts without it; loaded by the first request that needs it
     from drafter import check, load_config
     from drafter.review.annotate import annotate
     from drafter.review.checklist import write_checklist

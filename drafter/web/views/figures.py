@@ -18,6 +18,7 @@ COLUMNS = ["id", "part", "text", "value", "ref", "sources", "description", "filt
 
 
 def figure_listing(config: Path, period: str) -> Any:
+    # lazily: the server starts without it; loaded by the first request that needs it
     from drafter.review.listing import list_figures
 
     return list_figures(config, **period_arguments(period, list_figures))
@@ -28,6 +29,7 @@ def _query(request: Request) -> tuple[str, str]:
 
 
 async def figures_page(request: Request) -> Response:
+    # lazily: the server starts without it; loaded by the first request that needs it
     from drafter.review.listing import HEADERS
 
     period, q = _query(request)
@@ -58,6 +60,7 @@ async def figures_page(request: Request) -> Response:
 
 
 async def figures_csv(request: Request) -> Response:
+    # lazily: the server starts without it; loaded by the first request that needs it
     from drafter.review.listing import FigureListing, to_csv
 
     period, q = _query(request)

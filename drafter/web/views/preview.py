@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from drafter.errors import DrafterError, DraftError
+from drafter.project.config import load_config
 from drafter.web.jobs import DOCX, Workspace
 from drafter.web.state import ProjectInfo, error_page, page, project_info, state
 from drafter.web.uploads import UploadLimits, inspect_docx
@@ -64,7 +65,7 @@ async def preview_latest(request: Request) -> Response:
 def view_of_output_file(path: Path, config_path: Path, limits: UploadLimits) -> Any:
     """The page model of a file in the output folder, opened as carefully as an upload (in
     the limited worker: `run_limited`)."""
-    from drafter.project.config import load_config
+    # lazily: the server starts without it; loaded by the first request that needs it
     from drafter.review.pageview import view_of_file
 
     try:
@@ -101,6 +102,7 @@ async def preview_file(request: Request) -> Response:
 
 
 async def preview_job(request: Request) -> Response:
+    # lazily: the server starts without it; loaded by the first request that needs it
     from drafter.review.pageview import view_of_file
 
     job = state(request).workspace.job(request.path_params["job"])
