@@ -36,6 +36,7 @@ from drafter.project.period import (
     MIN_YEAR,
     Period,
     PeriodError,
+    as_period,
 )
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = ExitCode.OK, ExitCode.FINDINGS, ExitCode.USAGE
@@ -359,10 +360,10 @@ def build(
     click.get_current_context().exit(code)
 
 
-def _as_period(year: int | None, period):
-    """`--period`, or `--year` as the year period it is short for."""
+def _as_period(year: int | None, period: Period | None) -> Period | None:
+    """`--period`, or `--year` as the year period it is short for (read by `as_period`)."""
     period = _one_period(year, period)
-    return Period.of_year(year) if period is None and year is not None else period
+    return as_period(year if period is None else period)
 
 
 def _build_report(request: BuildRequest) -> ExitCode:
@@ -556,9 +557,9 @@ def check(
     from drafter.review.checker import check as run_check
     from drafter.review.checklist import check_checklist_path
 
-    period = _one_period(year, period)
+    period = _as_period(year, period)
     if len(drafts) > 1 or rollups:
-        _check_many(list(drafts), config_path, year, period, source_overrides, xlsx_path, annotate_path, rollups)
+        _check_many(list(drafts), config_path, period, source_overrides, xlsx_path, annotate_path, rollups)
         return
     draft = drafts[0]
     with _check_could_not_run():
@@ -568,7 +569,7 @@ def check(
         if annotate_path is not None:
             check_annotate_path(draft, annotate_path)
         with paused_gc():  # the CLI process is this check's alone
-            report = run_check(draft, config_path, sources=dict(source_overrides), year=year, period=period)
+            report = run_check(draft, config_path, sources=dict(source_overrides), period=period)
         if xlsx_path is not None:
             # lazily: each command loads only its own library code (`drafter --help` stays light)
             from drafter.review.checklist import write_checklist
@@ -589,8 +590,7 @@ def check(
 def _check_many(
     drafts: list[Path],
     config_path: Path,
-    year: int | None,
-    period,
+    period: Period | None,
     source_overrides,
     xlsx_path: Path | None,
     annotate_path: Path | None,
@@ -617,7 +617,6 @@ def _check_many(
                 drafts,
                 config_path,
                 sources=dict(source_overrides),
-                year=year,
                 period=period,
                 on_done=lambda path: progress.advance(path.name),
             )
@@ -719,8 +718,7 @@ def figures(config_path: Path, year: int | None, period, source_overrides, fmt: 
     suffix = {"csv": ".csv", "json": ".json", "table": ".txt"}[fmt]
     if output is not None:
         check_output_name(output, (suffix,), "数字清单", f"-f {fmt} -o 数字清单{suffix}")
-    period = _one_period(year, period)
-    listing = list_figures(config_path, year=year, period=period, sources=dict(source_overrides))
+    listing = list_figures(config_path, period=_as_period(year, period), sources=dict(source_overrides))
     for failure in listing.failures:
         _err(f"警告：{failure}")
     shown = render(listing, fmt)
@@ -888,8 +886,7 @@ def preview(draft: Path | None, html_path: Path, config_path: Path, year: int | 
 
     check_output_name(html_path, (".html", ".htm"), "预览网页", "--html 预览.html")
     if draft is None:
-        period = _one_period(year, period)
-        view = view_of_project(config_path, year=year, period=period, sources=dict(source_overrides))
+        view = view_of_project(config_path, period=_as_period(year, period), sources=dict(source_overrides))
     else:
         config = None
         if config_path.exists():  # the project adds masked source URLs; a draft alone is enough

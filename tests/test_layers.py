@@ -1,11 +1,13 @@
 """The layer contract, over the real import graph (docs/ARCHITECTURE.md, "Layers"):
 
-    base (errors, masking, outputs) ← project ← data ← text ← word ← review, pipeline ← cli, web
+    base (errors, masking, outputs, progress, values) ← project ← data ← text ← word
+        ← review, pipeline, intake ← cli, web
 
 A module imports only from its own layer or the layers below it, never upward, with every
 import counted: module level, inside functions, under TYPE_CHECKING. Inside a layer the
-modules form no import cycle. A function-level import is kept for a heavy or optional library
-loaded lazily and says so in a comment on its line or the line above. There are no exceptions.
+modules form no import cycle (a TYPE_CHECKING import never runs, so it closes none). A
+function-level import of drafter's own code is only for code loaded lazily and says why in a
+comment on its line or above its run of imports. There are no exceptions.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from periodproject import make_project, paragraphs, rendered, set_month, totals
 
 from drafter.errors import ConfigError
 from drafter.outcome import check_exit_code
-from drafter.project.period import Period, PeriodError, default_period, latest_ended
+from drafter.project.period import Period, PeriodError, as_period, default_period, latest_ended
 
 D = dt.date
 
@@ -329,3 +329,33 @@ def test_a_long_title_never_splits_its_period_label(title, lines):
     from drafter.word.titles import balance_title
 
     assert balance_title(title) == lines
+
+
+def test_a_period_is_read_in_one_place_from_each_form_a_caller_names():
+    """`as_period`: what the command line, the web form and the library's `period=`/`year=` give."""
+    q3 = Period.parse("2025Q3")
+    assert as_period(None) is None and as_period(q3) is q3
+    assert as_period(2024) == as_period("2024") == Period.of_year(2024)
+    assert as_period("２０２５ｑ３") == q3
+    with pytest.raises(ConfigError) as bad:
+        as_period("2025Q5")
+    assert bad.value.exit_code == 2 and "2025Q5" in bad.value.message and "README" in (bad.value.hint or "")
+    with pytest.raises(PeriodError):
+        as_period(1800)
+
+
+def test_the_public_api_takes_year_or_period_and_the_layers_below_only_a_period():
+    import inspect
+
+    from drafter import build, check, load_config, load_project
+    from drafter.pipeline.validate import validate
+    from drafter.project.validation import load_checked
+    from drafter.review.batch import check_many
+    from drafter.review.listing import list_figures
+    from drafter.review.pageview import view_of_project
+
+    for edge in (build, check, load_config, load_project):
+        assert {"year", "period"} <= set(inspect.signature(edge).parameters), edge.__name__
+    for inner in (validate, load_checked, check_many, list_figures, view_of_project):
+        parameters = inspect.signature(inner).parameters
+        assert "period" in parameters and "year" not in parameters, inner.__name__

@@ -34,7 +34,7 @@ from drafter.pipeline.units import resolve_units
 from drafter.pipeline.validate import load_project
 from drafter.project.config import Config
 from drafter.project.model import Project
-from drafter.project.period import Period
+from drafter.project.period import Period, PeriodLike
 from drafter.project.rules import RuleSet, load_rules
 from drafter.project.settings import default_output, fill_setting, text_setting_values
 from drafter.project.units import Unit, filename_part, pick_units
@@ -162,7 +162,7 @@ def build(
     year: int | None = None,
     output: str | Path | None = None,
     sources: dict[str, str] | None = None,
-    period: Period | str | None = None,
+    period: PeriodLike | None = None,
     force: bool = False,
     strict: bool = False,
     clock: Callable[[], dt.datetime] | None = None,
@@ -171,11 +171,12 @@ def build(
     """Run the queries, render the templates and write the draft. Returns where it went.
 
     An existing file is never overwritten unless `force`: the draft goes to the next
-    free name instead. With `strict`, a figure that cannot be computed fails the build. `period` (a Period
-    or its written form, `2025Q1`) wins over `year`; without either, the project's default.
+    free name instead. With `strict`, a figure that cannot be computed fails the build. `period` (a Period,
+    a year or its written form, `2025Q1`) wins over `year`, the public API's short form of a year
+    period; without either, the project's default.
     """
     started = time.perf_counter()
-    project = load_project(config, year=year, sources=sources, period=period)
+    project = load_project(config, sources=sources, period=year if period is None else period)
     _refuse_unit_queries(project)
     requested = Path(output) if output is not None else default_output(project.config)
     check_target(requested, project.config)
@@ -366,8 +367,7 @@ def build_units(
     config: str | Path | Config = "config.yaml",
     *,
     units: list[str] | None = None,
-    year: int | None = None,
-    period: Any = None,
+    period: PeriodLike | None = None,
     sources: dict[str, str] | None = None,
     directory: str | Path | None = None,
     force: bool = False,
@@ -381,7 +381,7 @@ def build_units(
     `on_units(n)` is told how many units there are, `on_unit_done` each unit as it is done
     (in the calling thread)."""
     started = time.perf_counter()
-    project = load_project(config, year=year, sources=sources, period=period)
+    project = load_project(config, sources=sources, period=period)
     cfg = project.config
     all_units, units_result = resolve_units(project, build_parameters(cfg))
     chosen = all_units if units is None else pick_units(all_units, units, cfg.path)

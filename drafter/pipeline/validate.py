@@ -19,7 +19,7 @@ from jinja2 import TemplateSyntaxError
 from drafter.errors import TemplateError
 from drafter.project.config import Config
 from drafter.project.model import Project
-from drafter.project.period import Period
+from drafter.project.period import PeriodLike, as_period
 from drafter.project.validation import (
     COMPARISON_NAMES,
     Finding,
@@ -32,7 +32,6 @@ from drafter.project.validation import (
     lint_rules,
     load_checked,
     names_known,
-    period_of,
     warn_unused,
 )
 from drafter.text.validation import check_names, lint_sections, scan_template, template_environment
@@ -42,19 +41,18 @@ from drafter.word.document import as_jinja, master_paragraphs, master_tag_error,
 def validate(
     config: str | Path | Config = "config.yaml",
     *,
-    year: int | None = None,
     sources: dict[str, str] | None = None,
-    period: Period | str | None = None,
+    period: PeriodLike | None = None,
 ) -> Validation:
     """Read the project at `config` (a path, or a Config already loaded) and check it whole,
-    for `period` (a Period or its written form), else the year period `year`, else the
-    project's default period.
+    for `period` (a Period, a year or its written form: `as_period`), else the project's
+    default period.
 
     A config.yaml that does not load is one finding; the rest is still checked where the
     defaults lead, so one pass shows everything. Only a config file that cannot be read at
     all (missing, a folder) is raised."""
     findings: list[Finding] = []
-    config_path, loaded = load_checked(config, year, sources, period_of(period), findings)
+    config_path, loaded = load_checked(config, sources, as_period(period), findings)
     root = config_path.resolve().parent
 
     def resolve(p: Path) -> Path:
@@ -140,14 +138,15 @@ def lint_master(master: Path, findings: list[Finding], uses: list[NameUse]) -> l
 def load_project(
     config: str | Path | Config = "config.yaml",
     *,
-    year: int | None = None,
     sources: dict[str, str] | None = None,
-    period: Period | str | None = None,
+    period: PeriodLike | None = None,
+    year: int | None = None,
 ) -> Project:
     """The project at `config`, after the one validation pass: stops at the first error-level
     finding, the same one `drafter lint` lists first (exit code 2, nothing has run). `period`
-    (a Period or its written form) wins over `year`; without either, the project's default."""
-    validation = validate(config, year=year, sources=sources, period=period)
+    (a Period, a year or its written form) wins over `year`, the public API's short form of a
+    year period; without either, the project's default."""
+    validation = validate(config, sources=sources, period=year if period is None else period)
     validation.raise_first_error()
     assert validation.config is not None  # a config that did not load is an error finding
     return Project(validation.config, validation.queries, validation.templates, validation.comparisons)

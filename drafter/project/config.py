@@ -22,7 +22,16 @@ from sqlalchemy.exc import ArgumentError
 
 from drafter.errors import ConfigError, numbered_context
 from drafter.masking import remember, remember_secret, scrub, unencoded_password, with_password, without_userinfo
-from drafter.project.period import KINDS, MAX_YEAR, MIN_YEAR, Period, PeriodError, default_period
+from drafter.project.period import (
+    KINDS,
+    MAX_YEAR,
+    MIN_YEAR,
+    Period,
+    PeriodError,
+    PeriodLike,
+    as_period,
+    default_period,
+)
 from drafter.project.sourcekind import is_spreadsheet
 from drafter.project.style import StyleSettings
 from drafter.project.yamlfile import Location, line_of, load_yaml
@@ -203,10 +212,6 @@ class Config(_Model):
     @property
     def report_date(self) -> dt.date:
         return self.report.date or self.period.last_day
-
-    def with_year(self, year: int) -> Config:
-        """The same configuration for the year `year` (a year period)."""
-        return self.with_period(Period.of_year(year))
 
     def with_period(self, period: Period) -> Config:
         """The same configuration for another period; a configured date moves with its year."""
@@ -436,12 +441,13 @@ def load_config(
     year: int | None = None,
     sources: dict[str, str] | None = None,
     environ: Mapping[str, str] | None = None,
-    period: Period | str | None = None,
+    period: PeriodLike | None = None,
     today: dt.date | None = None,
 ) -> Config:
-    """Read and validate a configuration; `year`, `period` and `sources` come from the command line.
+    """Read and validate a configuration; `period` (`year`, the public API's short form of a
+    year period) and `sources` come from the command line.
 
-    The period is `period`, else the year period `year`, else the project's default
+    The period is `period` (read by `as_period`), else the year period `year`, else the project's default
     (`default_period` of `report.period` and `report.year`, relative to `today`). A key of
     `parameters:` that redefines a built-in parameter is reported by the validation pass.
     """
@@ -486,13 +492,7 @@ def load_config(
             hint="年度报告写 report.year: 2025；季度、月度等报告写 report.period: quarter（或 half、month），"
             "也可写一个具体期间，如 report.period: 2025Q1。",
         )
-    if period is None and year is not None:
-        period = Period.of_year(year)
-    if isinstance(period, str):
-        try:
-            period = Period.parse(period)
-        except PeriodError as exc:
-            raise ConfigError(str(exc), hint="期间写法见 README 的“报告期间”。") from exc
+    period = as_period(year if period is None else period)
     if period is None:
         line = config.line("report", "period")
         try:

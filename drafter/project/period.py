@@ -296,6 +296,26 @@ class Period:
         return self.label
 
 
+# A period as a caller names one: a Period, a year (2025) or its written form ("2025Q3").
+PeriodLike = Period | int | str
+
+
+def as_period(value: PeriodLike | None) -> Period | None:
+    """The one reading of a period a caller names (the command line, the web form, the library's
+    `period=` and `year=`): a Period as it is, a year its year period, a text its written form;
+    None for none. A text that does not read is a ConfigError (exit code 2) saying why."""
+    if value is None or isinstance(value, Period):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Period.of_year(value)
+    try:
+        return Period.parse(str(value))
+    except PeriodError as exc:
+        error = ConfigError(str(exc), hint="期间写法见 README 的“报告期间”。")
+        error.exit_code = 2
+        raise error from exc
+
+
 def _year(text: str) -> int:
     if not (len(text) == 4 and text.isdigit()):
         raise PeriodError(f"年份应为四位数字，不是“{text}”")

@@ -38,7 +38,7 @@ from drafter.errors import (
 )
 from drafter.project.averages import averaged_columns
 from drafter.project.config import Config, load_config, report_names
-from drafter.project.period import BUILTIN_PARAMETERS, Period, PeriodError, query_parameters
+from drafter.project.period import BUILTIN_PARAMETERS, Period, query_parameters
 from drafter.project.queries import QuerySpec, query_problems, scan_queries, sql_files
 from drafter.project.rules import load_rules
 from drafter.project.settings import fill_setting, text_setting_values
@@ -180,20 +180,8 @@ class NameUse:
     money: str | None = None  # `| yuan` applied to it directly, without digits (drafter/project/averages.py)
 
 
-def period_of(period: Period | str | None) -> Period | None:
-    if not isinstance(period, str):
-        return period
-    try:
-        return Period.parse(period)
-    except PeriodError as exc:
-        error = ConfigError(str(exc), hint="期间写法见 README 的“报告期间”。")
-        error.exit_code = 2
-        raise error from exc
-
-
 def load_checked(
     config: str | Path | Config,
-    year: int | None,
     sources: dict[str, str] | None,
     period: Period | None,
     findings: list[Finding],
@@ -201,14 +189,12 @@ def load_checked(
     """The config file's path and the config for the period asked, or None when it does not load
     (why is a finding)."""
     if isinstance(config, Config):
-        if period is not None:
-            return config.path, config.with_period(period)
-        return config.path, config.with_year(year) if year is not None else config
+        return config.path, config.with_period(period) if period is not None else config
     config_path = Path(config)
     if not config_path.is_file():
         load_yaml(config_path)  # raises why it cannot be read: missing, a folder, …
     try:
-        return config_path, load_config(config_path, year=year, sources=sources, period=period)
+        return config_path, load_config(config_path, sources=sources, period=period)
     except ConfigError as exc:
         findings.append(Finding.from_error(exc))
         return config_path, None

@@ -22,6 +22,7 @@ from drafter.pipeline.units import resolve_units
 from drafter.pipeline.validate import load_project
 from drafter.project.config import Config, load_config
 from drafter.project.grouping import UNIT_PARAM
+from drafter.project.period import PeriodLike
 from drafter.project.queries import sql_fingerprint, sql_parameters
 from drafter.project.rules import RuleSet, load_rules
 from drafter.review.checker import CheckReport, check
@@ -149,8 +150,7 @@ def check_many(
     config: str | Path | Config = "config.yaml",
     *,
     sources: dict[str, str] | None = None,
-    year: int | None = None,
-    period: Any = None,
+    period: PeriodLike | None = None,
     on_done: Callable[[Path], None] | None = None,
 ) -> BatchCheck:
     """Check every draft of `drafts`; queries shared where their parameters agree."""
@@ -161,7 +161,7 @@ def check_many(
     for draft in drafts:
         path = Path(draft)
         try:
-            batch.reports.append(check(path, config, sources=sources, year=year, period=period, runner=runner))
+            batch.reports.append(check(path, config, sources=sources, period=period, runner=runner))
         except DrafterError as exc:
             batch.errors.append((path, exc))
         if on_done:

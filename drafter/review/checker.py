@@ -45,7 +45,7 @@ from drafter.pipeline.render import compose_draft
 from drafter.pipeline.validate import load_project
 from drafter.project.config import Config
 from drafter.project.model import Project
-from drafter.project.period import Period, PeriodError
+from drafter.project.period import Period, PeriodLike, as_period
 from drafter.project.rules import load_rules
 from drafter.project.units import Unit
 from drafter.review.literals import template_literals
@@ -148,7 +148,7 @@ class CheckReport:
     sha256: str
     mode: str
     year: int
-    year_from: str  # where the period came from: 草稿清单, --period, --year, 标题, 配置
+    year_from: str  # where the period came from: 草稿清单, --period (or `year=`), 标题, 配置
     has_manifest: bool
     built_at: str | None
     generator: str | None
@@ -522,27 +522,16 @@ def read_draft(draft_path: str | Path) -> _Read:
     return _Read(path, document, sha, read_manifest(document), scan_document(document))
 
 
-def _asked_period(period: Period | str | None, year: int | None) -> Period | None:
-    if isinstance(period, str):
-        try:
-            period = Period.parse(period)
-        except PeriodError as exc:
-            raise DraftError(str(exc), hint="期间写法见 README 的“报告期间”。") from exc
-    return period or (Period.of_year(year) if year is not None else None)
-
-
-def _period_used(read: _Read, period: Period | str | None, year: int | None) -> tuple[Period | None, str]:
+def _period_used(read: _Read, asked: Period | None) -> tuple[Period | None, str]:
     """(the period to re-run, where it came from): the manifest's, else the one asked, else the
     title's, else (None) the configuration's."""
-    asked = _asked_period(period, year)
     recorded = read.manifest.report_period() if read.manifest is not None else None
     if recorded is not None:
         if asked is not None and asked != recorded:
-            option = f"--period {asked.code}" if period is not None else f"--year {year}"
-            read.warnings.append(f"草稿记录的期间是{recorded.label}，已忽略 {option}。")
+            read.warnings.append(f"草稿记录的期间是{recorded.label}，已忽略 --period {asked.code}。")
         return recorded, "草稿清单"
     if asked is not None:
-        return asked, "--period" if period is not None else "--year"
+        return asked, "--period"
     if (titled := period_from_title(read.paragraphs)) is not None:
         return titled, "标题"
     return None, "配置"
@@ -576,15 +565,14 @@ def rerun(
     config: str | Path | Config,
     *,
     sources: dict[str, str] | None,
-    period: Period | str | None,
-    year: int | None,
+    period: Period | None,
     runner: Callable[..., RunResult] | None,
     timings: dict[str, float],
 ) -> _Rerun:
     """Stage 2 of `check`: re-run the queries with the period and parameters the draft records
     and render the report afresh."""
     manifest = read.manifest
-    period_used, period_from = _period_used(read, period, year)
+    period_used, period_from = _period_used(read, period)
     unit = Unit.from_json(manifest.unit) if manifest is not None else None
     project = load_project(config, sources=sources, period=period_used)
     if manifest is not None and manifest.agency and manifest.agency != project.config.report.agency:
@@ -733,7 +721,7 @@ def check(
     *,
     sources: dict[str, str] | None = None,
     year: int | None = None,
-    period: Period | str | None = None,
+    period: PeriodLike | None = None,
     runner: Callable[..., RunResult] | None = None,
 ) -> CheckReport:
     """Check a draft against the databases; see the module docstring for what is reported.
@@ -741,7 +729,8 @@ def check(
     Three stages: read the draft (`read_draft`), re-run its queries and render the report afresh
     (`rerun`), compare the two (`compare`), then the consistency rules on the current data.
     The queries run for the period the draft's manifest records (a draft built before periods
-    existed records its year: a year period). `period` (or `year`) is used only when the draft
+    existed records its year: a year period). `period` (a Period, a year or its written form;
+    `year`, the public API's short form of a year period) is used only when the draft
     no longer carries its manifest; then the period its title names, then the configuration's.
     The draft file is only read. A unit's draft (`build --each`) is checked for the unit its
     manifest records. `runner` stands in for `run_jobs` (a batch check shares query results
@@ -750,7 +739,8 @@ def check(
     started = time.perf_counter()
     read = read_draft(draft_path)
     timings: dict[str, float] = {"open": time.perf_counter() - started}
-    again = rerun(read, config, sources=sources, period=period, year=year, runner=runner, timings=timings)
+    asked = as_period(year if period is None else period)
+    again = rerun(read, config, sources=sources, period=asked, runner=runner, timings=timings)
     t = time.perf_counter()
     compared = compare(read, again)
     timings["compare"] = time.perf_counter() - t

@@ -18,7 +18,7 @@ from drafter.pipeline.execute import run_project
 from drafter.pipeline.render import compose_draft
 from drafter.pipeline.validate import load_project
 from drafter.project.config import Config
-from drafter.project.period import Period
+from drafter.project.period import Period, PeriodLike
 
 FORMATS = ("table", "csv", "json")
 HEADERS = {
@@ -65,11 +65,10 @@ class FigureListing:
 def list_figures(
     config: str | Path | Config = "config.yaml",
     *,
-    year: int | None = None,
     sources: dict[str, str] | None = None,
-    period: Period | str | None = None,
+    period: PeriodLike | None = None,
 ) -> FigureListing:
-    project = load_project(config, year=year, sources=sources, period=period)
+    project = load_project(config, sources=sources, period=period)
     run = run_project(project)
     draft = compose_draft(project, run)
     labels = {

@@ -27,7 +27,7 @@ from drafter.data.sources import masked_url
 from drafter.pipeline.execute import run_project
 from drafter.pipeline.render import compose_draft
 from drafter.pipeline.validate import load_project
-from drafter.project.period import Period
+from drafter.project.period import Period, PeriodLike
 from drafter.review.checker import open_draft
 from drafter.review.report_text import mode_label, summary
 from drafter.review.scan import ScannedParagraph, scan_document
@@ -513,14 +513,13 @@ def view_of_file(path: str | Path, *, config: Config | None = None, report: Chec
 def view_of_project(
     config: str | Path | Config = "config.yaml",
     *,
-    year: int | None = None,
     sources: dict[str, str] | None = None,
-    period: Any = None,
+    period: PeriodLike | None = None,
 ) -> DraftView:
     """The page model of the draft a build would write now, composed in memory (nothing is written)."""
     import datetime as dt
 
-    project = load_project(config, year=year, sources=sources, period=period)
+    project = load_project(config, sources=sources, period=period)
     run = run_project(project)  # the comparison runs (prev, last) alongside, as a build runs them
     draft = compose_draft(project, run)
     manifest = attach_manifest(draft.document, project, run, draft.registry, dt.datetime.now())

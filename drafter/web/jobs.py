@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from drafter.errors import ConfigError, DrafterError
-from drafter.project.period import MAX_YEAR, MIN_YEAR, Period, PeriodError
+from drafter.project.period import MAX_YEAR, MIN_YEAR, as_period
 from drafter.project.settings import default_output
 from drafter.web.uploads import private_dir
 
@@ -49,11 +49,11 @@ def period_arguments(text: str, build_function: Callable[..., Any]) -> dict[str,
         return {}
     if "period" in inspect.signature(build_function).parameters:
         try:
-            return {"period": Period.parse(text)}
-        except PeriodError as exc:
+            return {"period": as_period(text)}
+        except ConfigError as exc:
             raise ConfigError(
                 f"“{text[:40]}”不是有效的报告期间",
-                cause=str(exc),
+                cause=exc.message,
                 hint="写法如 2025（年度）、2025H1、2025Q1、2025-03 或 2025-01-01..2025-03-31。",
             ) from exc
 
