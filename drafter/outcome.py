@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from drafter.project.validation import Finding
     from drafter.review.batch import BatchCheck
     from drafter.review.checker import CheckReport
+    from drafter.review.refresh import BatchRefresh, RefreshResult
 
 
 class ExitCode(IntEnum):
@@ -59,4 +60,16 @@ def batch_check_exit_code(batch: BatchCheck) -> ExitCode:
     rollup that does not add up is a finding."""
     codes = [check_exit_code(r) for r in batch.reports] + [ExitCode.USAGE for _ in batch.errors]
     codes += [ExitCode.FINDINGS for r in batch.rollups if not r.ok]
+    return max(codes, default=ExitCode.OK)
+
+
+def refresh_exit_code(result: RefreshResult) -> ExitCode:
+    """A copy written with comments left to act on (hand edits, changed wordings, failed rules) is 1."""
+    return ExitCode.FINDINGS if result.flagged else ExitCode.OK
+
+
+def batch_refresh_exit_code(batch: BatchRefresh) -> ExitCode:
+    """`refresh` of many drafts: the worst of the drafts; one that could not be refreshed is 2
+    (as one draft alone would be), the others' copies written all the same."""
+    codes = [refresh_exit_code(r) for r in batch.results] + [ExitCode.USAGE for _ in batch.errors]
     return max(codes, default=ExitCode.OK)
