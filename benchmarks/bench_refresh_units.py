@@ -90,7 +90,9 @@ def main() -> None:
         for _ in range(args.runs):
             for how in rows:
                 rows[how].append(_child(_REFRESH, how, str(config), str(listing), str(root / f"out-{how}")))
-    print(f"refresh {len(drafts)} 份单位草稿，{args.runs} 轮（两种方式交替，各在新进程中），负载 {os.getloadavg()[0]:.1f}")
+    print(
+        f"refresh {len(drafts)} 份单位草稿，{args.runs} 轮（两种方式交替，各在新进程中），负载 {os.getloadavg()[0]:.1f}"
+    )
     for how, label in (("one", "一次调用 refresh_many"), ("each", f"{len(drafts)} 次 refresh")):
         t = [r["seconds"] for r in rows[how]]
         last = rows[how][-1]
@@ -98,9 +100,7 @@ def main() -> None:
             f"{label:<22} 查询语句 {last['statements']:>4} 条  更新数字 {last['updated']:>4} 个  "
             f"最快 {min(t):.2f} s  中位 {statistics.median(t):.2f} s"
         )
-    ratio = statistics.median(r["seconds"] for r in rows["each"]) / statistics.median(
-        r["seconds"] for r in rows["one"]
-    )
+    ratio = statistics.median(r["seconds"] for r in rows["each"]) / statistics.median(r["seconds"] for r in rows["one"])
     print(f"N 次 / 一次调用（中位）= {ratio:.2f}×")
 
 

@@ -943,11 +943,12 @@ def preview(draft: Path | None, html_path: Path, config_path: Path, year: int | 
 def lint(config_path: Path) -> None:
     """检查配置、查询和模板（不查询数据库），一次列出全部问题，各注明文件和行。
 
-    退出码：0 没有问题，1 有问题，2 无法检查（如找不到配置文件）。
+    退出码：0 没有问题，1 有问题，2 无法检查（如找不到配置文件，或 config.yaml 本身读不进来）。
     """
-    from drafter.linter import lint as run_lint
+    from drafter.linter import lint_project
 
-    findings = run_lint(config_path)
+    linted = lint_project(config_path)
+    findings = linted.findings
     for finding in findings:
         click.echo(("警告：" if finding.severity == "warning" else "") + finding.render() + "\n")
     warnings = sum(f.severity == "warning" for f in findings)
@@ -963,7 +964,7 @@ def lint(config_path: Path) -> None:
         )
     else:
         _err("未发现问题：配置、查询和模板可以一起使用。")
-    click.get_current_context().exit(lint_exit_code(findings))
+    click.get_current_context().exit(lint_exit_code(findings, config_loaded=linted.config_loaded))
 
 
 @main.command()

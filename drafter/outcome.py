@@ -35,7 +35,11 @@ def build_exit_code(result: BuildResult) -> ExitCode:
     return ExitCode.FINDINGS if result.broken_queries else ExitCode.OK
 
 
-def lint_exit_code(findings: Sequence[Finding]) -> ExitCode:
+def lint_exit_code(findings: Sequence[Finding], *, config_loaded: bool = True) -> ExitCode:
+    """A config.yaml that does not load is an input error, 2 as build and check give it; the
+    findings of a project lint could read are 1."""
+    if not config_loaded:
+        return ExitCode.USAGE
     return ExitCode.FINDINGS if findings else ExitCode.OK
 
 
