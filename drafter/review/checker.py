@@ -46,6 +46,7 @@ from drafter.project.config import Config
 from drafter.project.model import Project, load_project
 from drafter.project.period import Period, PeriodError
 from drafter.project.units import Unit
+from drafter.review.edits import text_edits
 from drafter.review.scan import (
     Number,
     ScannedParagraph,
@@ -65,7 +66,7 @@ from drafter.review.tables import (
     located_label,
     table_findings,
 )
-from drafter.review.wordings import HAND_EDITED, REWORDED, WordingCheck, compare_wordings
+from drafter.review.wordings import HAND_EDITED, REWORDED, WordingCheck, compare_wordings, mark_changed_templates
 from drafter.word.manifest import Manifest, read_manifest
 
 CONSISTENT = "一致"
@@ -689,6 +690,10 @@ def compare(read: _Read, again: _Rerun) -> _Compared:
         covered.setdefault(index, []).extend(spans)
     unbacked = checker.unbacked(covered, figures)
     tables, unbacked = _compare_tables(read, registry, mode, drafted, figures, unbacked)
+    told = [f for f in figures if f.finding] + unbacked + tables + [w for w in wording.checks if w.finding]
+    if mode == CONTROLS:  # the draft's figures located by their controls, its words comparable
+        wording.checks += text_edits(manifest, read.paragraphs, wording.checks, told)
+    mark_changed_templates(wording.checks, manifest, again.project.config.root)
     read.warnings.extend(_waiting(figures))
     return _Compared(mode, figures, unbacked, tables, wording.checks)
 

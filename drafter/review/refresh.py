@@ -11,8 +11,9 @@ checks the draft (drafter.review.checker) and writes a copy in which
   a Word comment giving the wording the data now give, and so is a figure that drops out with it;
   every other finding of the check (a number without a source, a deleted figure, a failed rule)
   is commented as `check --annotate` would;
+- a sentence of the templates' plain text the editors reworded is kept and not commented;
 - the manifest records the new texts and values, so `check` on the copy finds only the flagged
-  items.
+  items and the editors' rewordings (which a reviewer still sees).
 
 The input draft is never modified; the copy never replaces an existing file unless `force`.
 A draft whose controls an office suite dropped cannot be refreshed in place (check it instead).
@@ -181,6 +182,8 @@ def _comment_by_place(document, report: CheckReport, result: RefreshResult) -> N
     wordings, numbers typed without a source, figures whose control an editor deleted, tables."""
     paragraphs = body_paragraphs(document)
     for item in report.findings:
+        if isinstance(item, WordingCheck) and item.plain:
+            continue  # the editors' own prose: kept as it is, uncommented (check still tells it)
         if isinstance(item, WordingCheck):
             text = wording_comment(item)
             result.reworded.append(item)

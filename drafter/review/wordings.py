@@ -13,6 +13,9 @@ same condition now:
     措辞已手改  the same branch, but an editor changed its words: the template's wording and the
                 draft's
 
+The template's plain text, outside any condition, is compared by drafter.review.edits: a sentence
+an editor reworded there is a WordingCheck without a condition (`plain`), 措辞已手改 too.
+
 A wording inside one whose branch changed is not reported again (its parent says it all), and a
 figure printed inside a changed wording that the fresh render no longer prints is 数据已变化.
 
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from drafter.data.figures import json_value
@@ -62,22 +66,44 @@ class WordingCheck:
     span: tuple[int, int] | None = None
     current_sentence: str = ""
     fresh_id: str | None = None  # the corresponding wording of the fresh render
+    template_changed: bool = False  # `line` is of the template as the draft was built; it changed since
+    current_line: int | None = None  # the condition's line in the current template
 
     @property
     def finding(self) -> bool:
         return self.status != CONSISTENT
 
     @property
+    def plain(self) -> bool:
+        """The template's plain text, outside any condition (drafter.review.edits)."""
+        return not self.cid
+
+    @property
     def label(self) -> str:
-        return f"{self.id} 条件“{self.condition}”"
+        return f"{self.id}的模板文字" if self.plain else f"{self.id} 条件“{self.condition}”"
+
+    @property
+    def heading(self) -> str:
+        """The report's first line about it: status, which wording, the template line."""
+        return f"[{self.status}] {self.label}（{self.where}）"
 
     @property
     def where(self) -> str:
-        return f"{self.template}:{self.line}" if self.template and self.line else (self.template or "")
+        place = f"{self.template}:{self.line}" if self.template and self.line else (self.template or "")
+        if not (place and self.template_changed):
+            return place
+        now = f"，现为第 {self.current_line} 行" if self.current_line and self.current_line != self.line else ""
+        return f"{place}，生成草稿时的模板；模板此后已改动{now}"
 
     def lines(self) -> list[str]:
         """What the report says about it, line by line (without the status line)."""
         out = [f"  句子：{self.sentence}" if self.sentence else "  句子：（草稿中找不到这句）"]
+        if self.plain:
+            return [
+                *out,
+                f"  草稿中的文字：{_quoted(self.draft_text)}",
+                f"  模板写出的文字：{_quoted(self.built_text)}",
+            ]
         built = f"生成时：{self.built_label}（{reads_text(self.built_reads)}）" if self.built_label else ""
         now = f"当前数据：{self.current_label}（{reads_text(self.current_reads)}）"
         out.append("  " + "　".join(filter(None, [built, now])))
@@ -136,6 +162,14 @@ def _without(text: str, figures: list[str]) -> str:
     return _numberless(text)
 
 
+def _shape(cid: str, conditions: list[str]) -> tuple:
+    """A condition known apart from its line (a cid is `template:line:i2`, the template's second
+    `{% if %}`): its template, its place among the template's conditions and its tests. A line
+    added above it since the draft was built leaves its shape as it was."""
+    template, _line, place = cid.rsplit(":", 2) if cid.count(":") >= 2 else (cid, "", "")
+    return template, place, tuple(conditions)
+
+
 def _same_text(a: str | None, b: str | None) -> bool:
     return re.sub(r"\s+", "", a or "") == re.sub(r"\s+", "", b or "")
 
@@ -148,11 +182,13 @@ class _Wordings:
         self.draft_ranges, self.fresh_ranges = draft_ranges, fresh_ranges
         self.result = WordingResult([], {}, {}, [])
         self.by_key: dict[tuple[str, int], Any] = {}
+        self.by_shape: dict[tuple, Any] = {}  # the same condition after lines moved in its template
         seen: dict[str, int] = {}
         for fw in fresh_wordings.values():
             k = seen.get(fw.cid, 0)
             seen[fw.cid] = k + 1
             self.by_key[(fw.cid, k)] = fw
+            self.by_shape.setdefault((_shape(fw.cid, fw.conditions), k), fw)
 
     def fresh_place(self, fw) -> tuple[int | None, tuple[int, int] | None]:
         r = self.fresh_ranges.get(fw.id) if fw is not None else None
@@ -178,7 +214,7 @@ class _Wordings:
             if parent is not None:  # told by its parent
                 self._dropped_or_rewritten(parent)[bw.id] = parent
                 continue
-            fw = self.by_key.get((bw.cid, k))
+            fw = self.by_key.get((bw.cid, k)) or self.by_shape.get((_shape(bw.cid, bw.conditions), k))
             if fw is None:
                 self.result.warnings.append(
                     f"草稿中的条件措辞 {bw.id}（{bw.template}:{bw.line}）在当前模板中已找不到，未核对。"
@@ -205,8 +241,10 @@ class _Wordings:
             current_label=fw.label,
             built_reads=[(r.ref, r.value) for r in bw.reads],
             current_reads=[(ref, json_value(v)) for ref, v in fw.reads],
-            template=fw.template,
-            line=fw.line,
+            # the line the draft records: the template as it was when the draft was built
+            template=bw.template or fw.template,
+            line=bw.line if bw.template else fw.line,
+            current_line=fw.line,
             fresh_id=fw.id,
         )
         j, fspan = self.fresh_place(fw)
@@ -284,6 +322,31 @@ class _Wordings:
     def _cover(self, wc: WordingCheck) -> None:
         if wc.paragraph is not None and wc.span:
             self.result.covered.setdefault(wc.paragraph, []).append(wc.span)
+
+
+def changed_templates(manifest: Any, root: Path) -> set[str]:
+    """The section templates (by file name, as wordings name them) whose text differs from the
+    text the draft's manifest recorded at build time: a line the draft names is then not the
+    current template's line. Empty for a draft that did not record its templates."""
+    changed = set()
+    for name, text in (manifest.templates if manifest is not None else {}).items():
+        path = root / name
+        try:
+            now = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            now = None
+        if now != text:
+            changed.add(Path(name).name)
+    return changed
+
+
+def mark_changed_templates(checks: list[WordingCheck], manifest: Any, root: Path) -> None:
+    """Say of each wording finding whose template changed since the draft was built that its
+    line is the template's as it was then."""
+    if any(w.finding for w in checks):
+        changed = changed_templates(manifest, root)
+        for w in checks:
+            w.template_changed = bool(w.template) and Path(w.template or "").name in changed
 
 
 def compare_wordings(
