@@ -46,7 +46,6 @@ from drafter.project.config import Config
 from drafter.project.model import Project, load_project
 from drafter.project.period import Period, PeriodError
 from drafter.project.units import Unit
-from drafter.review.edits import text_edits
 from drafter.review.scan import (
     Number,
     ScannedParagraph,
@@ -66,7 +65,14 @@ from drafter.review.tables import (
     located_label,
     table_findings,
 )
-from drafter.review.wordings import HAND_EDITED, REWORDED, WordingCheck, compare_wordings, mark_changed_templates
+from drafter.review.wordings import (
+    HAND_EDITED,
+    REWORDED,
+    WordingCheck,
+    compare_wordings,
+    mark_changed_templates,
+    text_edits,
+)
 from drafter.word.manifest import Manifest, read_manifest
 
 CONSISTENT = "一致"
