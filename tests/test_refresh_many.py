@@ -25,9 +25,10 @@ from sqlalchemy.engine import Engine
 from drafter.batch import build_units
 from drafter.cli import main
 from drafter.outcome import batch_refresh_exit_code
-from drafter.review.checker import EDITED, check
+from drafter.review.checker import EDITED, STALE, check
 from drafter.review.refresh import refresh, refresh_many, refreshed_path
 from drafter.review.scan import control_id, run_text
+from drafter.review.wordings import WordingCheck
 from drafter.word.manifest import read_manifest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -143,6 +144,10 @@ def test_refresh_of_many_drafts_runs_each_query_once_and_writes_each_copy_with_i
     before = {d: d.read_bytes() for d in drafts}
     _change_data(towns, worded_town)
 
+    checked = check(worded, towns)  # the reworded sentence is told even where its figures' data changed
+    assert [w.plain for w in checked.findings if isinstance(w, WordingCheck)] == [True]
+    assert "town_screening.screenings" in {f.ref for f in checked.figures if f.status == STALE}
+
     with statements() as sent:
         batch = refresh_many(drafts, tmp_path / "更新后", towns)
     assert not batch.errors and len(batch.results) == len(drafts) == 12
@@ -163,7 +168,10 @@ def test_refresh_of_many_drafts_runs_each_query_once_and_writes_each_copy_with_i
         assert shown["town_rescue.members"] == str(members)  # the new data in every copy
         assert shown["town_screening.screenings"] == str(screenings)
     worded_copy, typed_copy = by_draft[worded].path, by_draft[typed].path
-    assert any("覆盖企业" in p for p in read_paragraphs(worded_copy))  # the prose edit kept
+    assert any("覆盖企业" in p for p in read_paragraphs(worded_copy))  # the prose edit kept, uncommented
+    assert not list(Document(str(worded_copy)).comments)
+    (told,) = check(worded_copy, towns).findings  # the figures now agree; the rewording is still told
+    assert isinstance(told, WordingCheck) and told.plain and "覆盖企业" in (told.draft_text or "")
     assert {"town_screening.screenings", "town_rescue.members", "district_screening.screenings"} <= {
         f.ref for f in by_draft[worded].updated
     }

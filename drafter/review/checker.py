@@ -696,7 +696,9 @@ def compare(read: _Read, again: _Rerun) -> _Compared:
         covered.setdefault(index, []).extend(spans)
     unbacked = checker.unbacked(covered, figures)
     tables, unbacked = _compare_tables(read, registry, mode, drafted, figures, unbacked)
-    told = [f for f in figures if f.finding] + unbacked + tables + [w for w in wording.checks if w.finding]
+    # words typed with a pasted, moved or retyped figure are told by that finding, not again
+    told = [f for f in figures if f.status in (COPIED, MOVED, REMOVED)] + unbacked + tables
+    told += [w for w in wording.checks if w.finding]
     if mode == CONTROLS:  # the draft's figures located by their controls, its words comparable
         wording.checks += text_edits(manifest, read.paragraphs, wording.checks, told)
     mark_changed_templates(wording.checks, manifest, again.project.config.root)

@@ -503,9 +503,26 @@ def _pairs(recorded: list[str], drafted: list[str]) -> Iterator[tuple[int, int]]
                 i += 1
 
 
+def _masked(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """`text` with `spans` (figures, wordings told apart) blotted out, each character kept in place."""
+    chars = list(text)
+    for a, b in spans:
+        chars[a:b] = "\0" * (b - a)
+    return "".join(chars)
+
+
 def _changed_place(before: str, after: str) -> tuple[tuple[int, int], tuple[int, int]]:
-    """The span of `before` and of `after` from their first to their last difference."""
-    ops = [op for op in difflib.SequenceMatcher(None, before, after, autojunk=False).get_opcodes() if op[0] != "equal"]
+    """The span of `before` and of `after` from their first to their last change of words (a
+    change of numbers, spaces or blotted-out text only is no change of words)."""
+    ops = [
+        op
+        for op in difflib.SequenceMatcher(None, before, after, autojunk=False).get_opcodes()
+        if op[0] != "equal"
+        and (
+            _NUMBER_OR_SPACE.sub("", before[op[1] : op[2]].replace("\0", ""))
+            or _NUMBER_OR_SPACE.sub("", after[op[3] : op[4]].replace("\0", ""))
+        )
+    ]
     if not ops:
         return (0, 0), (0, 0)
     return (ops[0][1], ops[-1][2]), (ops[0][3], ops[-1][4])
@@ -558,10 +575,10 @@ def text_edits(
             at = entry.text.find(words) if words else -1
             if at >= 0:
                 spans.append((at, at + len(words)))
-        before = _cut(entry.text, spans)
-        if before == _cut(paragraph.text, _draft_spans(paragraph) + in_draft.get(paragraph.index, [])):
+        drafted_spans = _draft_spans(paragraph) + in_draft.get(paragraph.index, [])
+        if _cut(entry.text, spans) == _cut(paragraph.text, drafted_spans):
             continue  # only a conditional wording or figures differ: told there
-        (a, b), (c, d) = _changed_place(entry.text, paragraph.text)
+        (a, b), (c, d) = _changed_place(_masked(entry.text, spans), _masked(paragraph.text, drafted_spans))
         if _told(told, paragraph.index, _sentence(paragraph.text, c, d)):
             continue
         name = Path(entry.template).name
