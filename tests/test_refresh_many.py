@@ -255,3 +255,23 @@ def test_one_draft_refreshes_as_before_through_the_cli_and_as_one_of_a_batch(tow
     assert any("覆盖企业" in p for p in read_paragraphs(single.path))
     assert [f.status for f in check(single.path, towns).findings] == []
     assert EDITED not in {f.status for f in check(batch.path, towns).figures}
+
+
+def test_an_unexpected_fault_with_one_draft_is_that_draft_s_error(towns, tmp_path, monkeypatch):
+    import drafter.review.refresh as refresh_module
+
+    built = build_units(towns, units=["夏阳街道", "盈浦街道"], jobs=1)
+    first, second = (o.path for o in built.outcomes)
+    real_check = refresh_module.check
+
+    def check_failing_on_first(draft, *args, **kwargs):
+        if Path(draft) == first:
+            raise RuntimeError("boom")
+        return real_check(draft, *args, **kwargs)
+
+    monkeypatch.setattr(refresh_module, "check", check_failing_on_first)
+    batch = refresh_many([first, second], tmp_path / "out", towns)
+    assert [r.draft for r in batch.results] == [second] and (tmp_path / "out" / refreshed_path(second).name).is_file()
+    [(path, error)] = batch.errors
+    assert path == first and error.message == "更新时出现内部错误" and "RuntimeError: boom" in (error.cause or "")
+    assert batch_refresh_exit_code(batch) == 2

@@ -108,8 +108,11 @@ class RefreshResult:
         return "；".join(parts) + "。"
 
 
+REFRESHED = "（更新）"  # the copy's name: the draft's, this added to its stem
+
+
 def refreshed_path(draft: Path) -> Path:
-    return draft.with_name(f"{draft.stem}（更新）{draft.suffix}")
+    return draft.with_name(f"{draft.stem}{REFRESHED}{draft.suffix}")
 
 
 def _set_text(controls: list[etree._Element], text: str, placeholder: bool) -> None:
@@ -290,7 +293,7 @@ def drafts_to_refresh(arguments: Sequence[str | Path]) -> tuple[list[Path], list
             continue
         stems = {p.stem for p in found}
         for p in found:
-            copy = re.fullmatch(r"(.+)（更新）(?:-\d+)?", p.stem)
+            copy = re.fullmatch(rf"(.+){REFRESHED}(?:-\d+)?", p.stem)  # -2, -3: beside a taken name
             (skipped if copy and copy[1] in stems else drafts).append(p)
     return drafts, skipped
 
@@ -348,6 +351,10 @@ def refresh_many(
             batch.results.append(result)
         except DrafterError as exc:
             batch.errors.append((draft, exc))
+        except Exception as exc:  # a fault with this draft alone: the others are still written
+            cause = f"{type(exc).__name__}: {exc}"
+            hint = "请加 --debug 单独更新这份草稿，并把输出报告给维护者。"
+            batch.errors.append((draft, DrafterError("更新时出现内部错误", path=draft, cause=cause, hint=hint)))
         if on_done:
             on_done(draft)
     batch.queries_run, batch.queries_reused = runner.ran, runner.reused
