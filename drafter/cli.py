@@ -25,9 +25,11 @@ from drafter.lowgc import paused_gc
 from drafter.outcome import (
     ExitCode,
     batch_check_exit_code,
+    batch_refresh_exit_code,
     build_exit_code,
     check_exit_code,
     lint_exit_code,
+    refresh_exit_code,
     units_exit_code,
 )
 from drafter.progress import Progress
@@ -554,10 +556,13 @@ def check(
     """
     # lazily: each command loads only its own library code (`drafter --help` stays light)
     from drafter.review.annotate import check_annotate_path
+    from drafter.review.batch import draft_paths
     from drafter.review.checker import check as run_check
     from drafter.review.checklist import check_checklist_path
 
     period = _as_period(year, period)
+    with _check_could_not_run():
+        drafts = tuple(draft_paths(drafts))
     if len(drafts) > 1 or rollups:
         _check_many(list(drafts), config_path, period, source_overrides, xlsx_path, annotate_path, rollups)
         return
@@ -636,37 +641,84 @@ def _check_many(
 
 
 @main.command()
-@click.argument("draft", type=click.Path(path_type=Path))
+@click.argument("drafts", nargs=-1, required=True, metavar="DRAFT", type=click.Path(path_type=Path))
 @click.option(
     "--output",
     "-o",
     type=click.Path(path_type=Path),
     default=None,
-    help="更新后的副本写到哪里（缺省：草稿旁的“…（更新）.docx”）；原草稿不会被改动。",
+    help="更新后的副本写到哪里（缺省：草稿旁的“…（更新）.docx”；多份草稿时为文件夹）；原草稿不会被改动。",
 )
 @config_option
 @source_option
 @click.option("--force", is_flag=True, help="输出文件已存在时直接覆盖（缺省：另存为 -2、-3 …）。")
 @handle_errors
-def refresh(draft: Path, output: Path | None, config_path: Path, source_overrides, force: bool) -> None:
+def refresh(drafts: tuple[Path, ...], output: Path | None, config_path: Path, source_overrides, force: bool) -> None:
     """数据变了、草稿已经改过时：写出一份数字更新过的副本。
 
     数据已变化的数字在内容控件里换成当前的数，编辑改过的文字和格式不动；手工改过的数字保留并加批注；
     条件措辞变了的句子不改写，加批注给出数据现在对应的措辞。副本的清单同时更新，之后 drafter check
-    只会报出这些加了批注的地方。退出码：0 已写出且无需处理，1 已写出、有加批注待处理的地方，2 无法更新。
+    只会报出这些加了批注的地方。
+
+    可一次更新多份草稿或一个文件夹中的草稿（如 output/）：参数相同的查询只查一次，按单位分组的查询
+    一次查出所有单位；-o 此时是文件夹。一份草稿无法更新时，其余的照常写出。
+
+    退出码：0 已写出且无需处理，1 已写出、有加批注待处理的地方，2 有草稿无法更新。
     """
     # lazily: each command loads only its own library code (`drafter --help` stays light)
     from drafter.review.refresh import refresh as run_refresh
 
+    if len(drafts) > 1 or drafts[0].is_dir():
+        _refresh_many(list(drafts), output, config_path, source_overrides, force)
+        return
     with _check_could_not_run():
-        result = run_refresh(draft, output, config_path, sources=dict(source_overrides), force=force)
+        result = run_refresh(drafts[0], output, config_path, sources=dict(source_overrides), force=force)
+    _print_refreshed(result)
+    click.echo(str(result.path))
+    click.get_current_context().exit(refresh_exit_code(result))
+
+
+def _print_refreshed(result, name: str = "") -> None:
+    """What refresh says on stderr about one copy; `name`: the draft's, when there are many."""
     if result.renamed:
         _err(f"注意：{result.requested_path} 已存在，未覆盖，另存为 {result.path.name}（覆盖请加 --force）。")
     for warning in result.report.warnings:
-        _err(f"注意：{warning}")
-    _err(result.summary())
-    click.echo(str(result.path))
-    click.get_current_context().exit(EXIT_FINDINGS if result.flagged else EXIT_OK)
+        _err(f"注意：{name + '：' if name else ''}{warning}")
+    _err(f"{name}：{result.summary()}" if name else result.summary())
+
+
+def _refresh_many(drafts: list[Path], output: Path | None, config_path: Path, source_overrides, force: bool) -> None:
+    """`refresh a.docx b.docx …` or a folder: every draft refreshed, the queries run once."""
+    # lazily: each command loads only its own library code (`drafter --help` stays light)
+    from drafter.review.refresh import drafts_to_refresh, refresh_many
+
+    with _check_could_not_run():
+        paths, skipped = drafts_to_refresh(drafts)
+        if skipped:
+            _err(
+                f"注意：略过先前更新写出的副本 {len(skipped)} 份（如 {skipped[0].name}）；要更新它，请直接写它的文件名。"
+            )
+        with Progress("更新草稿", total=len(paths), unit="份草稿") as progress, paused_gc():
+            batch = refresh_many(
+                paths,
+                output,
+                config_path,
+                sources=dict(source_overrides),
+                force=force,
+                on_done=lambda path: progress.advance(path.name),
+            )
+    for result in batch.results:
+        _print_refreshed(result, result.draft.name)
+        click.echo(str(result.path))
+    for path, error in batch.errors:
+        _err(f"无法更新 {path}：{error.render()}")
+    _err(
+        f"{len(paths)} 份草稿：已更新 {len(batch.results)} 份"
+        + (f"，无法更新 {len(batch.errors)} 份" if batch.errors else "")
+        + f"；查询数据库 {batch.queries_run} 次（相同的查询共用结果 {batch.queries_reused} 次），"
+        f"用时 {batch.elapsed:.1f} 秒。"
+    )
+    click.get_current_context().exit(batch_refresh_exit_code(batch))
 
 
 @contextlib.contextmanager
@@ -909,12 +961,13 @@ def preview(draft: Path | None, html_path: Path, config_path: Path, year: int | 
 def lint(config_path: Path) -> None:
     """检查配置、查询和模板（不查询数据库），一次列出全部问题，各注明文件和行。
 
-    退出码：0 没有问题，1 有问题，2 无法检查（如找不到配置文件）。
+    退出码：0 没有问题，1 有问题，2 无法检查（如找不到配置文件，或 config.yaml 本身读不进来）。
     """
     # lazily: each command loads only its own library code (`drafter --help` stays light)
-    from drafter.linter import lint as run_lint
+    from drafter.linter import lint_project
 
-    findings = run_lint(config_path)
+    linted = lint_project(config_path)
+    findings = linted.findings
     for finding in findings:
         click.echo(("警告：" if finding.severity == "warning" else "") + finding.render() + "\n")
     warnings = sum(f.severity == "warning" for f in findings)
@@ -930,7 +983,7 @@ def lint(config_path: Path) -> None:
         )
     else:
         _err("未发现问题：配置、查询和模板可以一起使用。")
-    click.get_current_context().exit(lint_exit_code(findings))
+    click.get_current_context().exit(lint_exit_code(findings, config_loaded=linted.config_loaded))
 
 
 @main.command()

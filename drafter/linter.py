@@ -3,7 +3,7 @@ database. `build`, `check` and `figures` stop at the first error-level finding o
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from drafter.data.spreadsheets import spreadsheet_problems
@@ -13,12 +13,25 @@ from drafter.pipeline.validate import validate
 from drafter.project.validation import Finding
 from drafter.review.rules import sql_test_problems
 
-__all__ = ["Finding", "lint"]
+__all__ = ["Finding", "Lint", "lint", "lint_project"]
+
+
+@dataclass
+class Lint:
+    findings: list[Finding]
+    # False when config.yaml itself does not load (a YAML syntax error, a wrong setting): the
+    # rest was checked where the defaults lead, the project as configured could not be.
+    config_loaded: bool
 
 
 def lint(config_path: str | Path = "config.yaml") -> list[Finding]:
+    """Every problem of the project at `config_path` (see lint_project)."""
+    return lint_project(config_path).findings
+
+
+def lint_project(config_path: str | Path = "config.yaml") -> Lint:
     """Every problem of the project at `config_path`, config.yaml first, then file by file
-    and line by line; [] when it is clean. Spreadsheet sources (files of the project, not
+    and line by line; none when it is clean. Spreadsheet sources (files of the project, not
     databases) are read too: a workbook build could not use is a warning (a build would
     draft its figures as placeholders, as for a database it cannot reach)."""
     validation = validate(config_path)
@@ -29,7 +42,7 @@ def lint(config_path: str | Path = "config.yaml") -> list[Finding]:
         ]
         findings += unbound_findings(validation.config)
         findings += [Finding.from_error(e) for e in sql_test_problems(validation.config)]
-    return findings
+    return Lint(findings, validation.config is not None)
 
 
 def unbound_findings(config) -> list[Finding]:

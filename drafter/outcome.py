@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from drafter.project.validation import Finding
     from drafter.review.batch import BatchCheck
     from drafter.review.checker import CheckReport
+    from drafter.review.refresh import BatchRefresh, RefreshResult
 
 
 class ExitCode(IntEnum):
@@ -34,7 +35,11 @@ def build_exit_code(result: BuildResult) -> ExitCode:
     return ExitCode.FINDINGS if result.broken_queries else ExitCode.OK
 
 
-def lint_exit_code(findings: Sequence[Finding]) -> ExitCode:
+def lint_exit_code(findings: Sequence[Finding], *, config_loaded: bool = True) -> ExitCode:
+    """A config.yaml that does not load is an input error, 2 as build and check give it; the
+    findings of a project lint could read are 1."""
+    if not config_loaded:
+        return ExitCode.USAGE
     return ExitCode.FINDINGS if findings else ExitCode.OK
 
 
@@ -59,4 +64,16 @@ def batch_check_exit_code(batch: BatchCheck) -> ExitCode:
     rollup that does not add up is a finding."""
     codes = [check_exit_code(r) for r in batch.reports] + [ExitCode.USAGE for _ in batch.errors]
     codes += [ExitCode.FINDINGS for r in batch.rollups if not r.ok]
+    return max(codes, default=ExitCode.OK)
+
+
+def refresh_exit_code(result: RefreshResult) -> ExitCode:
+    """A copy written with comments left to act on (hand edits, changed wordings, failed rules) is 1."""
+    return ExitCode.FINDINGS if result.flagged else ExitCode.OK
+
+
+def batch_refresh_exit_code(batch: BatchRefresh) -> ExitCode:
+    """`refresh` of many drafts: the worst of the drafts; one that could not be refreshed is 2
+    (as one draft alone would be), the others' copies written all the same."""
+    codes = [refresh_exit_code(r) for r in batch.results] + [ExitCode.USAGE for _ in batch.errors]
     return max(codes, default=ExitCode.OK)

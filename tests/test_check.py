@@ -45,6 +45,7 @@ from drafter.review.checker import (
 from drafter.review.checklist import write_checklist
 from drafter.review.report_text import mode_label, render_check
 from drafter.review.scan import control_id, counted_numbers, numbers, run_text, sentence_around
+from drafter.review.wordings import HAND_EDITED, WordingCheck
 from drafter.word.manifest import read_manifest
 
 # --------------------------------------------------------------------------- editing a draft like an editor
@@ -247,7 +248,11 @@ def test_numbers_changed_in_the_templates_static_text_have_no_source(sample_proj
     edit.replace_text("26个重点领域", "28个重点领域")
     edit.replace_text("全年共受理人民来信来访", "全年（截至11月30日）共受理人民来信来访")
     report = check(edit.save(), sample_project)
-    assert [n.text for n in report.findings] == ["28"]  # 11月30日 is a date, not a figure
+    numbers = [n.text for n in report.findings if not isinstance(n, WordingCheck)]
+    assert numbers == ["28"]  # 11月30日 is a date, not a figure
+    # the words typed around the date are an edit of the template's text, told as that
+    (edited,) = [w for w in report.findings if isinstance(w, WordingCheck)]
+    assert edited.plain and edited.status == HAND_EDITED and "截至11月30日" in (edited.draft_text or "")
 
 
 def drop_two_petitions(config: Path) -> None:

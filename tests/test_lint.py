@@ -192,6 +192,22 @@ def test_lint_that_cannot_run_exits_2(tmp_path):
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("broken", ["report:\n  agency: [青浦\n", "report:\n  agency: 某局\n  yeer: 2025\n"])
+def test_a_config_that_does_not_load_exits_2_in_lint_as_in_build_and_check(project, broken):
+    """An input error is exit 2 for every command (drafter/outcome.py); lint still lists it
+    with the rest, but the project as configured could not be checked."""
+    assert CliRunner().invoke(main, ["lint", "-c", str(project)]).exit_code == 0  # the project before
+    project.write_text(broken, encoding="utf-8")
+    draft = project.parent / "draft.docx"
+    draft.write_bytes(b"")
+    codes = {
+        command: CliRunner().invoke(main, [command, *args, "-c", str(project)])
+        for command, args in (("lint", []), ("build", []), ("check", [str(draft)]))
+    }
+    assert {c: r.exit_code for c, r in codes.items()} == {"lint": 2, "build": 2, "check": 2}, codes
+    assert "config.yaml:" in codes["lint"].output and "Traceback" not in codes["lint"].output
+
+
 def test_missing_folders_and_master_are_findings(project):
     root = project.parent
     shutil.rmtree(root / "queries")

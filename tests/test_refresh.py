@@ -22,8 +22,8 @@ from drafter import DraftError, check
 from drafter.cli import main
 from drafter.review.checker import EDITED, STALE
 from drafter.review.refresh import refresh
-from drafter.review.scan import control_id, run_text
-from drafter.review.wordings import REWORDED
+from drafter.review.scan import control_id, run_text, sentence_around
+from drafter.review.wordings import REWORDED, WordingCheck
 from drafter.word.manifest import read_manifest
 
 CHANGES = [  # (database, statement, the figure it changes, its text before → after)
@@ -98,6 +98,19 @@ def edited_draft(project: Path, target: Path) -> tuple[Path, str]:
     return target, fid
 
 
+def is_prose(finding) -> bool:
+    """The editor's rewording of the templates' plain text: check tells it, refresh leaves it be."""
+    return isinstance(finding, WordingCheck) and finding.plain
+
+
+def prose_sentence(path: Path) -> str:
+    return next(
+        sentence_around(p, p.index("隆重举办"), p.index("隆重举办") + 4)
+        for p in read_paragraphs(path)
+        if "隆重举办" in p
+    )
+
+
 def test_refresh_updates_changed_figures_keeps_edits_and_check_on_the_copy_flags_only_the_hand_edit(
     sample_project_copy, tmp_path
 ):
@@ -126,7 +139,10 @@ def test_refresh_updates_changed_figures_keeps_edits_and_check_on_the_copy_flags
     assert len(changed) == 3 and len(prose) == len(read_paragraphs(draft))
 
     report = check(result.path, project)
-    assert [(f.status, f.id) for f in report.findings] == [(EDITED, fid)]
+    assert [(f.status, f.id) for f in report.findings if not is_prose(f)] == [(EDITED, fid)]
+    assert [f.draft_text for f in report.findings if is_prose(f)] == [
+        prose_sentence(result.path)
+    ]  # told, not commented
     manifest = read_manifest(Document(str(result.path)))
     assert manifest.refreshed_from == "edited.docx" and manifest.refreshed_at
 
@@ -230,7 +246,8 @@ def test_a_libreoffice_saved_draft_refreshes_too(sample_project_copy, tmp_path):
     text = "\n".join(read_paragraphs(result.path))
     assert "落实13个区镇级防汛物资储备点位" in text and "全年共出动执法人员1429人次" in text
     report = check(result.path, project)
-    assert [(f.status, f.id) for f in report.findings] == [(EDITED, fid)]
+    assert [(f.status, f.id) for f in report.findings if not is_prose(f)] == [(EDITED, fid)]
+    assert [f.draft_text for f in report.findings if is_prose(f)] == [prose_sentence(result.path)]
 
 
 def test_every_other_finding_is_commented_on_the_copy_too(sample_project_copy, tmp_path):

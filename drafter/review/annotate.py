@@ -145,10 +145,12 @@ def _comment(document, p: etree._Element, span: tuple[int, int] | None, text: st
 
 def wording_comment(item: WordingCheck) -> str:
     """A comment on a wording whose condition now takes another branch."""
-    lines = [f"【{item.status}】{item.id} 条件“{item.condition}”（{item.where}）"]
+    lines = [f"【{item.status}】{item.label}（{item.where}）"]
     lines += [line.strip() for line in item.lines()[1:]]
     if item.note.strip():
         lines.append(item.note.strip())
+    if item.plain:  # its note says what to do
+        return "\n".join(lines)
     if item.status == HAND_EDITED:
         lines.append("请核实改动的依据：条件的取值未变，模板按数据写出的是上面的措辞。")
     else:

@@ -92,6 +92,28 @@ class SharedRunner:
         self.ran += len(grouped)
 
 
+def draft_paths(arguments: Sequence[str | Path]) -> list[Path]:
+    """The drafts named on a command line, a folder standing for the .docx files in it (by name,
+    not its subfolders; Word's `~$` lock files and drafter's temporary files left out). A folder
+    without a draft is refused (exit 2): the command would otherwise do nothing and say so."""
+    out: list[Path] = []
+    for argument in map(Path, arguments):
+        if not argument.is_dir():
+            out.append(argument)
+            continue
+        found = sorted(
+            p
+            for p in argument.iterdir()
+            if p.suffix.lower() == ".docx" and p.is_file() and not p.name.startswith(("~$", "."))
+        )
+        if not found:
+            raise DrafterError(
+                "文件夹中没有 .docx 草稿", path=argument, hint="写草稿所在的文件夹，或直接写草稿文件名。"
+            )
+        out += found
+    return out
+
+
 def project_unit_names(config: str | Path | Config, sources: dict[str, str] | None = None) -> list[str] | None:
     """All the units of the project, for grouping a batch check's `-- per:` queries and naming a
     unit without a draft in a rollup; None when it has none or they cannot be listed (each

@@ -70,7 +70,14 @@ from drafter.review.tables import (
     located_label,
     table_findings,
 )
-from drafter.review.wordings import HAND_EDITED, REWORDED, WordingCheck, compare_wordings
+from drafter.review.wordings import (
+    HAND_EDITED,
+    REWORDED,
+    WordingCheck,
+    compare_wordings,
+    mark_changed_templates,
+    text_edits,
+)
 from drafter.word.manifest import Manifest, read_manifest
 
 CONSISTENT = "一致"
@@ -651,6 +658,12 @@ def compare(read: _Read, again: _Rerun) -> _Compared:
         covered.setdefault(index, []).extend(spans)
     unbacked = checker.unbacked(covered, figures)
     tables, unbacked = _compare_tables(read, registry, mode, drafted, figures, unbacked)
+    # words typed with a pasted, moved or retyped figure are told by that finding, not again
+    told = [f for f in figures if f.status in (COPIED, MOVED, REMOVED)] + unbacked + tables
+    told += [w for w in wording.checks if w.finding]
+    if mode == CONTROLS:  # the draft's figures located by their controls, its words comparable
+        wording.checks += text_edits(manifest, read.paragraphs, wording.checks, told)
+    mark_changed_templates(wording.checks, manifest, again.project.config.root)
     read.warnings.extend(_waiting(figures))
     return _Compared(mode, figures, unbacked, tables, wording.checks)
 

@@ -108,6 +108,9 @@ def wording_rows(report: CheckReport) -> list[list[str]]:
     for w in report.wordings:
         built = f"{w.built_label}（{reads_text(w.built_reads)}）" if w.built_label is not None else ""
         condition = f"{w.condition}（{w.where}）；当前 {reads_text(w.current_reads)}"
+        now = f"{w.current_label}：{w.current_text or '（无文字）'}"
+        if w.plain:  # the template's plain text, reworded: as the template wrote it
+            built, condition, now = f"模板写出的文字：{w.built_text}", f"无条件（{w.where}）", ""
         out.append(
             [
                 w.id,
@@ -115,7 +118,7 @@ def wording_rows(report: CheckReport) -> list[list[str]]:
                 w.sentence,
                 w.draft_text or "",
                 built,
-                f"{w.current_label}：{w.current_text or '（无文字）'}",
+                now,
                 w.status,
                 condition,
                 w.note.strip(),

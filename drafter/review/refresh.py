@@ -11,8 +11,9 @@ checks the draft (drafter.review.checker) and writes a copy in which
   a Word comment giving the wording the data now give, and so is a figure that drops out with it;
   every other finding of the check (a number without a source, a deleted figure, a failed rule)
   is commented as `check --annotate` would;
+- a sentence of the templates' plain text the editors reworded is kept and not commented;
 - the manifest records the new texts and values, so `check` on the copy finds only the flagged
-  items.
+  items and the editors' rewordings (which a reviewer still sees).
 
 The input draft is never modified; the copy never replaces an existing file unless `force`.
 A draft whose controls an office suite dropped cannot be refreshed in place (check it instead).
@@ -21,6 +22,9 @@ A draft whose controls an office suite dropped cannot be refreshed in place (che
 from __future__ import annotations
 
 import datetime as dt
+import re
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +34,8 @@ from docx.oxml.ns import qn
 from lxml import etree
 
 from drafter.data.figures import json_value
-from drafter.errors import DraftError
+from drafter.data.runner import RunResult
+from drafter.errors import DrafterError, DraftError
 from drafter.outputs import check_output_name
 from drafter.project.config import Config
 from drafter.review.annotate import (
@@ -41,6 +46,7 @@ from drafter.review.annotate import (
     remove_own_comments,
     wording_comment,
 )
+from drafter.review.batch import SharedRunner, draft_paths, project_unit_names
 from drafter.review.checker import (
     CONSISTENT,
     CONTROLS,
@@ -103,8 +109,11 @@ class RefreshResult:
         return "；".join(parts) + "。"
 
 
+REFRESHED = "（更新）"  # the copy's name: the draft's, this added to its stem
+
+
 def refreshed_path(draft: Path) -> Path:
-    return draft.with_name(f"{draft.stem}（更新）{draft.suffix}")
+    return draft.with_name(f"{draft.stem}{REFRESHED}{draft.suffix}")
 
 
 def _set_text(controls: list[etree._Element], text: str, placeholder: bool) -> None:
@@ -177,6 +186,8 @@ def _comment_by_place(document, report: CheckReport, result: RefreshResult) -> N
     wordings, numbers typed without a source, figures whose control an editor deleted, tables."""
     paragraphs = body_paragraphs(document)
     for item in report.findings:
+        if isinstance(item, WordingCheck) and item.plain:
+            continue  # the editors' own prose: kept as it is, uncommented (check still tells it)
         if isinstance(item, WordingCheck):
             text = wording_comment(item)
             result.reworded.append(item)
@@ -241,14 +252,16 @@ def refresh(
     sources: dict[str, str] | None = None,
     force: bool = False,
     clock: Any = None,
+    runner: Callable[..., RunResult] | None = None,
 ) -> RefreshResult:
-    """Write a refreshed copy of `draft` (see the module docstring); returns where it went."""
+    """Write a refreshed copy of `draft` (see the module docstring); returns where it went.
+    `runner` stands in for `run_jobs` (refresh_many shares query results between drafts)."""
     draft = Path(draft)
     requested = Path(output) if output is not None else refreshed_path(draft)
     check_output_name(
         requested, (".docx",), "更新后的草稿", "-o 草稿（更新）.docx", protected=(draft,), hint="原草稿不会被改动。"
     )
-    report = check(draft, config, sources=sources)
+    report = check(draft, config, sources=sources, runner=runner)
     document, manifest = _open_for_refresh(draft, report)
     result = RefreshResult(draft, requested, requested, report)
     remove_own_comments(document)
@@ -264,3 +277,85 @@ def refresh(
     write_manifest(document, manifest)
     result.path = save_new(document, requested, force=force)
     return result
+
+
+def drafts_to_refresh(arguments: Sequence[str | Path]) -> tuple[list[Path], list[Path]]:
+    """The drafts a command line names (drafter.review.batch.draft_paths), and apart the files of
+    a folder that are copies an earlier refresh wrote beside a draft of the same folder
+    (`草稿（更新）.docx`, `草稿（更新）-2.docx`): refreshing those again would only copy a copy."""
+    drafts: list[Path] = []
+    skipped: list[Path] = []
+    for argument in map(Path, arguments):
+        found = draft_paths([argument])
+        if not argument.is_dir():
+            drafts += found
+            continue
+        stems = {p.stem for p in found}
+        for p in found:
+            copy = re.fullmatch(rf"(.+){REFRESHED}(?:-\d+)?", p.stem)  # -2, -3: beside a taken name
+            (skipped if copy and copy[1] in stems else drafts).append(p)
+    return drafts, skipped
+
+
+def _output_folder(folder: Path) -> Path:
+    """The folder the copies of many drafts go to, made if missing; a file there is refused."""
+    if folder.exists() and not folder.is_dir():
+        raise DrafterError(
+            "更新多份草稿时，-o 须是文件夹",
+            path=folder,
+            hint="写一个文件夹，如 -o 更新后/；每份副本在其中沿用“…（更新）.docx”的名称。",
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DrafterError("无法建立输出文件夹", path=folder, cause=str(exc), hint="检查路径和写权限。") from exc
+    return folder
+
+
+@dataclass
+class BatchRefresh:
+    """The refreshed copies of many drafts, in the order the drafts were given."""
+
+    results: list[RefreshResult]
+    errors: list[tuple[Path, DrafterError]] = field(default_factory=list)  # drafts that could not be refreshed
+    queries_run: int = 0
+    queries_reused: int = 0
+    elapsed: float = 0.0
+
+
+def refresh_many(
+    drafts: Sequence[str | Path],
+    output_dir: str | Path | None = None,
+    config: str | Path | Config = "config.yaml",
+    *,
+    sources: dict[str, str] | None = None,
+    force: bool = False,
+    clock: Any = None,
+    on_done: Callable[[Path], None] | None = None,
+) -> BatchRefresh:
+    """A refreshed copy of every draft of `drafts`, each written as `refresh` writes one (beside
+    its draft, or in `output_dir` under the same name). The queries run as a batch check runs
+    them (drafter.review.batch.SharedRunner): a query with the same SQL and parameters once for
+    all the drafts, a `-- per:` query once for all the units of a period. A draft that cannot
+    be refreshed is reported and the others are still written."""
+    started = time.perf_counter()
+    folder = _output_folder(Path(output_dir)) if output_dir is not None else None
+    names = project_unit_names(config, sources) if len(drafts) > 1 else None
+    runner = SharedRunner(names or ())
+    batch = BatchRefresh(results=[])
+    for draft in map(Path, drafts):
+        target = folder / refreshed_path(draft).name if folder is not None else None
+        try:
+            result = refresh(draft, target, config, sources=sources, force=force, clock=clock, runner=runner)
+            batch.results.append(result)
+        except DrafterError as exc:
+            batch.errors.append((draft, exc))
+        except Exception as exc:  # a fault with this draft alone: the others are still written
+            cause = f"{type(exc).__name__}: {exc}"
+            hint = "请加 --debug 单独更新这份草稿，并把输出报告给维护者。"
+            batch.errors.append((draft, DrafterError("更新时出现内部错误", path=draft, cause=cause, hint=hint)))
+        if on_done:
+            on_done(draft)
+    batch.queries_run, batch.queries_reused = runner.ran, runner.reused
+    batch.elapsed = time.perf_counter() - started
+    return batch

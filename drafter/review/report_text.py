@@ -31,9 +31,14 @@ def summary(report: CheckReport) -> str:
     parts = [f"{s} {counts[s]}" for s in STATUSES[:-1] if s not in wording and (counts[s] or s == CONSISTENT)]
     tables = f"；表格和图表 {len(report.tables)} 处" if report.tables else ""
     text = f"{len(report.figures)} 个数字：{'，'.join(parts)}；{UNBACKED} {counts[UNBACKED]} 处{tables}。"
-    if report.wordings:
-        changed = "，".join(f"{s} {counts[s]} 处" for s in wording if counts[s] or s == REWORDED)
-        text += f"条件措辞 {len(report.wordings)} 处：{changed}。"
+    conditional = [w for w in report.wordings if not w.plain]
+    plain = len(report.wordings) - len(conditional)
+    if conditional:
+        counted = {s: sum(w.status == s for w in conditional) for s in wording}
+        changed = "，".join(f"{s} {counted[s]} 处" for s in wording if counted[s] or s == REWORDED)
+        text += f"条件措辞 {len(conditional)} 处：{changed}。"
+    if plain:
+        text += f"模板文字{HAND_EDITED} {plain} 处。"
     if report.rules:
         text += rules_count(report.rules) + "。"
     return text
@@ -61,7 +66,7 @@ def render_check(report: CheckReport) -> str:
             lines.append(f"[{UNBACKED}] {item.text}（{item.part or '正文'}）")
             lines.append(f"  {'位置' if item.cell else '句子'}：{item.cell or item.sentence}")
         elif isinstance(item, WordingCheck):
-            lines.append(f"[{item.status}] {item.id} 条件“{item.condition}”（{item.where}）")
+            lines.append(item.heading)
             if item.part:
                 lines.append(f"  部分：{item.part}")
             lines += item.lines()
