@@ -5,12 +5,15 @@ file or a folder of `.csv` files is read into an in-memory SQLite database, one 
 sheet (named as the sheet) or a CSV file (named as the file without `.csv`), so that queries
 are ordinary SQL (SQLite's) and the runner, its read-only session and its time limit work
 unchanged. The file is only read; the database is a copy in memory, set to query_only.
+It is loaded as the file is read (a CSV file 20,000 rows at a time, typed a column at a
+time), and its image is what the parse cache keeps: each engine gets a copy in one step.
 
 The first row of a sheet gives the column names (Chinese allowed; line breaks inside a
 header cell are dropped). Types are inferred per column from all its cells: integers,
 decimals, dates (stored as ISO text `2025-03-31`, as SQLite keeps dates and as drafter
 binds `:period_start`), date-times, else text; an empty cell is NULL. Text that keeps a
-leading zero (`0012`, codes, telephone numbers) stays text. A merged cell below the header
+leading zero (`0012`, codes, telephone numbers) stays text, and so does a whole number
+too long for SQLite's 64-bit integers (a card or account number). A merged cell below the header
 gives its value to every cell it covers, as a reader sees it.
 
 A workbook that cannot be read as a table — no header, merged header cells, a header cell
@@ -26,7 +29,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import functools
 import hashlib
 import io
 import itertools
@@ -159,8 +161,8 @@ def _classify_temporal(value: dt.date | dt.time) -> tuple[str, Any]:
 
 def _classify_text(text: str) -> tuple[str, Any]:
     """A typed cell: an integer, a decimal, a date (2025-03-01, 2025年3月1日) or a date and time."""
-    if _INT.match(text):
-        return "INTEGER", int(text)
+    if _INT.match(text) and len(text) <= 20 and -(2**63) <= (number := int(text)) < 2**63:
+        return "INTEGER", number  # a longer one (a card or account number) is kept as typed, as text
     if _DEC.match(text):
         return "REAL", float(text)
     try:
@@ -233,33 +235,44 @@ def _typed_column(cells: list[Any]) -> tuple[str, list[Any]]:
     workbook stores them (`_text_kind` for text)."""
     kinds = set(map(type, cells))
     if kinds <= {str, type(None)}:
-        values = _stripped(cells)
-        kind, iso = _text_kind(list(filter(None, values)))
+        stripped = (
+            list(map(str.strip, cells)) if str in kinds and len(kinds) == 1 else [c.strip() if c else "" for c in cells]
+        )
+        values, filled = _blanks_none(stripped)
+        kind, iso = _text_kind(filled)
         final = "TEXT" if kind == "NULL" else kind
         return final, _converted(final, kind, iso, values)
     present = [c for c in cells if c is not None and c != ""]  # calamine gives "" for an empty cell
     kinds = set(map(type, present))
     if kinds == {float} and all(map(float.is_integer, present)) and min(present) > -(2**53) and max(present) < 2**53:
+        if len(present) == len(cells):
+            return "INTEGER", list(map(int, cells))
         return "INTEGER", [None if c is None or c == "" else int(c) for c in cells]
     if kinds <= {int, float}:
         if all(isinstance(c, int) or (c.is_integer() and abs(c) < 2**53) for c in present):
             return "INTEGER", [None if c is None or c == "" else int(c) for c in cells]
         return "REAL", [None if c is None or c == "" else float(c) for c in cells]
     if kinds == {dt.date}:
-        return "DATE", [None if c is None or c == "" else c.isoformat() for c in cells]
+        days = {day: day.isoformat() for day in set(present)}  # a ledger has few days, many rows each
+        if len(present) == len(cells):
+            return "DATE", list(map(days.__getitem__, cells))
+        return "DATE", [None if c is None or c == "" else days[c] for c in cells]
     return _typed_slowly([None if c == "" else c for c in cells])
 
 
-def _stripped(cells: Iterable[Any]) -> list[Any]:
-    """Text cells stripped of spaces, None for an empty one."""
-    values = [c.strip() if c else "" for c in cells] if None in cells else list(map(str.strip, cells))
-    return [v or None for v in values] if "" in values else values
+def _blanks_none(stripped: list[str]) -> tuple[list[Any], list[str]]:
+    """Text cells stripped of spaces with None for each empty one, and the non-empty ones."""
+    filled = list(filter(None, stripped))
+    if len(filled) == len(stripped):
+        return stripped, filled
+    return [v or None for v in stripped], filled
 
 
 _INT_LINES = re.compile(r"(?:[+-]?(?:0|[1-9]\d{0,17})\n)*[+-]?(?:0|[1-9]\d{0,17})")  # within SQLite's 64 bits
 _NUMBER_LINES = re.compile(r"(?:[+-]?(?:0|[1-9]\d*)(?:\.\d+)?\n)*[+-]?(?:0|[1-9]\d*)(?:\.\d+)?")
 _ISO_DATE_LINES = re.compile(r"(?:\d{4}-\d\d-\d\d\n)*\d{4}-\d\d-\d\d")
-# A line that cannot be a number or a date (each starts with a digit, after a sign): text.
+# A number or a date starts with a digit, after a sign; a cell or line that does not is text.
+_TYPED_START = re.compile(r"[+-]?\d")
 _TEXT_LINE = re.compile(r"\n(?![+-]?\d)")
 
 
@@ -269,10 +282,10 @@ def _text_kind(filled: list[str]) -> tuple[str, bool]:
     lines against each kind, in C; cell by cell only for the mixed columns left."""
     if not filled:
         return "NULL", False
+    if not _TYPED_START.match(filled[0]):  # one text cell makes the column text
+        return "TEXT", False
     blob = "\n".join(filled)
     if blob.count("\n") != len(filled) - 1:  # a cell with a line break in it is text
-        return "TEXT", False
-    if _TEXT_LINE.search("\n" + blob):  # one text cell makes the column text
         return "TEXT", False
     if _INT_LINES.fullmatch(blob):
         return "INTEGER", False
@@ -285,6 +298,8 @@ def _text_kind(filled: list[str]) -> tuple[str, bool]:
             return "DATE", True
         except ValueError:
             pass
+    if _TEXT_LINE.search("\n" + blob):
+        return "TEXT", False
     return _column_kind({_classify(c)[0] for c in filled}), False
 
 
@@ -452,10 +467,23 @@ _CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
 _REF = re.compile(rb'\br="([A-Za-z]{1,3}\d+)"')
 
 
+def _has_formula_element(xml: bytes) -> bool:
+    """Whether the XML holds an element f (`<f>`, `<x:f …/>`): found from the letter f, rare in
+    a sheet's XML, rather than from `<`, which is everywhere (one pass, not two)."""
+    at = xml.find(b"f")
+    for _ in range(1000):
+        if at < 0:
+            return False
+        if xml[at - 1 : at] in (b"<", b":"):
+            return True
+        at = xml.find(b"f", at + 1)
+    return b"<f" in xml or b":f" in xml  # a sheet full of the letter f: the plain way
+
+
 def _formula_without_value(xml: bytes) -> str | None:
     """The first cell holding a formula whose result the file does not store (a workbook a
     program wrote and no spreadsheet application saved): it would read as empty."""
-    if b"<f" not in xml and b":f" not in xml:
+    if not _has_formula_element(xml):
         return None
     for match in _CELL.finditer(xml):
         inner = match.group(2) or b""
@@ -479,8 +507,9 @@ def _sheet_table(path: Path, book: Any, title: str, xml: bytes, store: _Store) -
         grid.pop()
     if not grid:
         return None
-    width = max(len(r) for r in grid)
-    grid = [r if len(r) == width else r + [""] * (width - len(r)) for r in grid]
+    width = max(map(len, grid))
+    if min(map(len, grid)) != width:
+        grid = [r if len(r) == width else r + [""] * (width - len(r)) for r in grid]
 
     def cell(i: int, row: int = 1) -> str:
         return f"{column_letters(i)}{row}"
@@ -554,6 +583,7 @@ class _CsvPart:
 
 @dataclass
 class _CsvBody:
+    kinds: list[str]  # of each column so far (`_joined_kind` of its parts')
     parts: list[_CsvPart] = field(default_factory=list)
     kept: int = 0  # rows up to the last one that is not blank (blank rows at the end are dropped)
     too_long: tuple[int, int] | None = None  # (row number, fields) of the first row with data beyond the header
@@ -562,7 +592,7 @@ class _CsvBody:
 def _csv_body(reader: Iterable[list[str]], width: int) -> _CsvBody:
     """The rows after the header, read and typed a batch at a time: a million-row file is
     never held as a list of rows, and each column is typed in C-speed passes."""
-    body = _CsvBody()
+    body = _CsvBody(["NULL"] * width)
     seen = 0
     while batch := list(itertools.islice(reader, _BATCH_ROWS)):
         lengths = set(map(len, batch))
@@ -581,8 +611,15 @@ def _csv_body(reader: Iterable[list[str]], width: int) -> _CsvBody:
         if last is not None:
             body.kept = seen + last + 1
         seen += len(batch)
-        values = [_stripped(column) for column in zip(*batch)] if width else []
-        body.parts.append(_CsvPart(len(batch), values, [_text_kind(list(filter(None, v))) for v in values]))
+        part = _CsvPart(len(batch), [], [])
+        for i, column in enumerate(zip(*batch) if width else ()):
+            values, filled = _blanks_none(list(map(str.strip, column)))
+            # Once a column holds text it is text: its other rows need no trying.
+            kind = ("TEXT", False) if body.kinds[i] == "TEXT" and filled else _text_kind(filled)
+            body.kinds[i] = _joined_kind(body.kinds[i], kind[0])
+            part.values.append(values)
+            part.kinds.append(kind)
+        body.parts.append(part)
     return body
 
 
@@ -610,7 +647,7 @@ def _csv_table(path: Path, data: bytes, store: _Store) -> Table | None:
             line=n,
             hint="检查该行是否多了逗号（含逗号的文字要用英文双引号括起来），或给多出的列补上列名。",
         )
-    kinds = [functools.reduce(_joined_kind, (p.kinds[i][0] for p in body.parts), "NULL") for i in range(width)]
+    kinds = body.kinds
     names = _csv_header(path, header, {i for i, kind in enumerate(kinds) if kind != "NULL"})
     named = [i for i, name in enumerate(names) if name]
     final = ["TEXT" if kinds[i] == "NULL" else kinds[i] for i in range(width)]
