@@ -644,7 +644,8 @@ def test_random_columns_load_as_the_cell_by_cell_rules_say(tmp_path, monkeypatch
         ["2025-02-30", "2025-01-02", "1", ""],
         ["0012", "12", "x", "", "3号楼"],
         ["1", "2025-01-02", ""],
-        ["12345678901234567890", "1", ""],  # too long for the fast way: cell by cell
+        ["12345678901234567890", "1", ""],  # too long for SQLite's integers: text
+        ["99999999999999999999", "9223372036854775807", "-9223372036854775808", "2.5", ""],
         ["", " "],
     ]
     rng = random.Random(21)

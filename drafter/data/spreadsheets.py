@@ -269,7 +269,9 @@ def _blanks_none(stripped: list[str]) -> tuple[list[Any], list[str]]:
 
 
 _INT_LINES = re.compile(r"(?:[+-]?(?:0|[1-9]\d{0,17})\n)*[+-]?(?:0|[1-9]\d{0,17})")  # within SQLite's 64 bits
-_NUMBER_LINES = re.compile(r"(?:[+-]?(?:0|[1-9]\d*)(?:\.\d+)?\n)*[+-]?(?:0|[1-9]\d*)(?:\.\d+)?")
+_NUMBER_LINES = re.compile(  # decimals, and whole numbers as above
+    r"(?:[+-]?(?:(?:0|[1-9]\d*)\.\d+|0|[1-9]\d{0,17})\n)*[+-]?(?:(?:0|[1-9]\d*)\.\d+|0|[1-9]\d{0,17})"
+)
 _ISO_DATE_LINES = re.compile(r"(?:\d{4}-\d\d-\d\d\n)*\d{4}-\d\d-\d\d")
 # A number or a date starts with a digit, after a sign; a cell or line that does not is text.
 _TYPED_START = re.compile(r"[+-]?\d")
@@ -289,7 +291,7 @@ def _text_kind(filled: list[str]) -> tuple[str, bool]:
         return "TEXT", False
     if _INT_LINES.fullmatch(blob):
         return "INTEGER", False
-    if _NUMBER_LINES.fullmatch(blob) and "." in blob:  # whole numbers too long for the line above: cell by cell
+    if _NUMBER_LINES.fullmatch(blob):  # whole numbers too long for these: cell by cell
         return "REAL", False
     if _ISO_DATE_LINES.fullmatch(blob):
         try:
