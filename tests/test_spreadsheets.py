@@ -418,3 +418,248 @@ def test_a_million_cells_keep_their_types_column_by_column(tmp_path):
     ]
     assert table.rows[0] == ("0012", 1, 1.5, "2025-01-02", "2025-02-30", "两行\n文字")
     assert table.rows[2] == ("0014", None, None, None, None, "普通")
+
+
+# A CSV file and a workbook covering each type rule and edge case, and the tables drafter
+# loaded from them before the loading was made fast (read cell by cell into Python rows):
+# the fast load must give exactly these, read in one batch or many.
+LEDGER_CSV = (
+    "代码,整数,小数,ISO日期,中文日期,日期时间,坏日期,混合,数与日期,地址,备注,空列,全角,大数,\n"
+    '0012,1,1.5,2025-01-02,2025年3月1日,2025-01-02 10:30,2025-02-30,1,1,3号楼,"两行\n文字",,1２,12345678901234567,\n'
+    "0013,-2,3,2025-12-31,2025/3/2,2025-01-03,2025-01-01,2025-01-01,2025-01-01,12,,,3,-9,\n"
+    "\n"  # a blank row inside the table is kept, as a row of empty cells
+    " 0014 ,+3,,,2025.3.3,2025/1/4 8:05:09,,x,,, 普通 ,,,0\n"  # a short row
+    ",,-0.25,2024-02-29,,,2025-1-1,,,4,,,,,,,\n"  # a long row whose extra cells are empty
+    "0015,0\n"
+    ",,,,\n"  # blank rows at the end are dropped
+    "\n"
+)
+LEDGER_CSV_TABLE = (
+    [
+        ("代码", "TEXT"),
+        ("整数", "INTEGER"),
+        ("小数", "REAL"),
+        ("ISO日期", "DATE"),
+        ("中文日期", "DATE"),
+        ("日期时间", "DATETIME"),
+        ("坏日期", "TEXT"),
+        ("混合", "TEXT"),
+        ("数与日期", "TEXT"),
+        ("地址", "TEXT"),
+        ("备注", "TEXT"),
+        ("空列", "TEXT"),
+        ("全角", "INTEGER"),
+        ("大数", "INTEGER"),
+    ],
+    [
+        (
+            "0012",
+            1,
+            1.5,
+            "2025-01-02",
+            "2025-03-01",
+            "2025-01-02 10:30:00",
+            "2025-02-30",
+            "1",
+            "1",
+            "3号楼",
+            "两行\n文字",
+            None,
+            12,
+            12345678901234567,
+        ),
+        (
+            "0013",
+            -2,
+            3.0,
+            "2025-12-31",
+            "2025-03-02",
+            "2025-01-03",
+            "2025-01-01",
+            "2025-01-01",
+            "2025-01-01",
+            "12",
+            None,
+            None,
+            3,
+            -9,
+        ),
+        (None,) * 14,
+        ("0014", 3, None, None, "2025-03-03", "2025-01-04 08:05:09", None, "x", None, None, "普通", None, None, 0),
+        (None, None, -0.25, "2024-02-29", None, None, "2025-1-1", None, None, "4", None, None, None, None),
+        ("0015", 0) + (None,) * 12,
+    ],
+)
+
+
+def _ledger_workbook(path: Path) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "记录"
+    ws.append(["区", "整数", "小数", "日期", "日期时间", "时刻", "布尔", "代码", "数字文本", "混合", 2025, None, "空"])
+    ws.append(
+        [
+            "东城区",
+            3,
+            1200.5,
+            dt.date(2025, 1, 5),
+            dt.datetime(2025, 1, 5, 9, 30),
+            dt.time(8, 15),
+            True,
+            "0012",
+            "12",
+            1.5,
+            "a",
+            None,
+            None,
+        ]
+    )
+    ws.append(
+        [
+            "西城区",
+            2.0,
+            300,
+            dt.datetime(2025, 2, 5),
+            dt.date(2025, 2, 6),
+            dt.time(9, 0),
+            False,
+            "0013",
+            "13",
+            "x",
+            "b",
+            None,
+            None,
+        ]
+    )
+    ws.append(
+        [
+            None,
+            None,
+            None,
+            "2025-04-01",
+            "2025-04-01 10:00",
+            None,
+            None,
+            None,
+            None,
+            dt.date(2025, 1, 1),
+            None,
+            None,
+            None,
+        ]
+    )
+    ws.append(["合并", 7, 2**60, dt.date(2024, 12, 31), None, None, None, " 0015 ", "-4", 3, "c", None, None])
+    ws.append(["", None, None, None, None, None, None, None, None, None, None, None, None])
+    ws.append(
+        ["南城区", -1, -0.5, None, dt.datetime(2025, 3, 1, 23, 59, 59), None, True, "", "+5", None, "d", None, None]
+    )
+    ws.merge_cells("A5:A6")
+    wb.create_sheet("空表")
+    wb.create_sheet("第二张").append(["名称", "数"])
+    wb["第二张"].append(["甲", 1])
+    wb.save(path)
+    return path
+
+
+LEDGER_WORKBOOK_TABLES = {
+    "记录": (
+        [
+            ("区", "TEXT"),
+            ("整数", "INTEGER"),
+            ("小数", "REAL"),
+            ("日期", "DATE"),
+            ("日期时间", "DATETIME"),
+            ("时刻", "TEXT"),
+            ("布尔", "INTEGER"),
+            ("代码", "TEXT"),
+            ("数字文本", "INTEGER"),
+            ("混合", "TEXT"),
+            ("2025", "TEXT"),
+            ("空", "TEXT"),
+        ],
+        [
+            ("东城区", 3, 1200.5, "2025-01-05", "2025-01-05 09:30:00", "08:15:00", 1, "0012", 12, "1.5", "a", None),
+            ("西城区", 2, 300.0, "2025-02-05", "2025-02-06", "09:00:00", 0, "0013", 13, "x", "b", None),
+            (None, None, None, "2025-04-01", "2025-04-01 10:00:00", None, None, None, None, "2025-01-01", None, None),
+            ("合并", 7, float(2**60), "2024-12-31", None, None, None, "0015", -4, "3", "c", None),
+            ("合并",) + (None,) * 11,
+            ("南城区", -1, -0.5, None, "2025-03-01 23:59:59", None, 1, None, 5, None, "d", None),
+        ],
+    ),
+    "第二张": ([("名称", "TEXT"), ("数", "INTEGER")], [("甲", 1)]),
+}
+
+
+@pytest.mark.parametrize("batch", [2, 3, 20_000])
+def test_a_ledger_loads_as_it_did_cell_by_cell(tmp_path, monkeypatch, batch):
+    from drafter.data import spreadsheets
+
+    monkeypatch.setattr(spreadsheets, "_BATCH_ROWS", batch)
+    (tmp_path / "台账.csv").write_text(LEDGER_CSV, encoding="utf-8")
+    (table,) = load_tables(tmp_path / "台账.csv")[0]
+    assert ([(c.name, c.kind) for c in table.columns], table.rows) == LEDGER_CSV_TABLE
+    tables = load_tables(_ledger_workbook(tmp_path / "台账.xlsx"))[0]
+    assert {t.name: ([(c.name, c.kind) for c in t.columns], t.rows) for t in tables} == LEDGER_WORKBOOK_TABLES
+
+
+def _reference(columns: list[list[str]]) -> tuple[list[str], list[tuple]]:
+    """Kinds and rows of CSV columns worked out one cell at a time by the rules (`_classify`)."""
+    from drafter.data.spreadsheets import _classify, _column_kind, _iso
+
+    kinds, out = [], []
+    for cells in columns:
+        classified = [_classify(c) for c in cells]
+        kind = _column_kind({k for k, _ in classified})
+        values = []
+        for original, (_, value) in zip(cells, classified):
+            if value is None:
+                values.append(None)
+            elif kind == "INTEGER":
+                values.append(int(value))
+            elif kind == "REAL":
+                values.append(float(value))
+            elif kind in ("DATE", "DATETIME"):
+                values.append(_iso(value))
+            else:
+                values.append(original.strip())
+        kinds.append(kind)
+        out.append(values)
+    return kinds, list(zip(*out))
+
+
+def test_random_columns_load_as_the_cell_by_cell_rules_say(tmp_path, monkeypatch):
+    """Columns drawn from values of every kind, read in batches of 3 rows: the column kinds
+    and values are those the per-cell rules give, whichever batch a value falls in."""
+    import csv
+    import random
+
+    from drafter.data import spreadsheets
+
+    monkeypatch.setattr(spreadsheets, "_BATCH_ROWS", 3)
+    pools = [
+        ["1", "-2", "+3", "0", " 7 ", ""],
+        ["1", "2.5", "-0.25", ""],
+        ["2025-01-02", "2024-02-29", ""],
+        ["2025-01-02", "2025/3/1", "2025年3月1日", "2025-01-02 10:30", ""],
+        ["2025-02-30", "2025-01-02", "1", ""],
+        ["0012", "12", "x", "", "3号楼"],
+        ["1", "2025-01-02", ""],
+        ["12345678901234567890", "1", ""],  # too long for SQLite's integers: text
+        ["99999999999999999999", "9223372036854775807", "-9223372036854775808", "2.5", ""],
+        ["", " "],
+    ]
+    rng = random.Random(21)
+    for attempt in range(30):
+        columns = [[rng.choice(pool) for _ in range(rng.randint(1, 9))] for pool in pools]
+        height = max(map(len, columns))
+        columns = [c + [""] * (height - len(c)) for c in columns]
+        rows = list(zip(*columns))
+        while rows and not any(v.strip() for v in rows[-1]):
+            rows.pop()
+        path = tmp_path / f"r{attempt}.csv"
+        with path.open("w", encoding="utf-8", newline="") as f:
+            csv.writer(f).writerows([[f"列{i}" for i in range(len(pools))], *rows])
+        kinds, expected = _reference([list(c) for c in zip(*rows)] if rows else [[] for _ in pools])
+        (table,) = load_tables(path)[0]
+        assert [c.kind for c in table.columns] == [k if k != "NULL" else "TEXT" for k in kinds], rows
+        assert table.rows == expected, rows

@@ -5,12 +5,15 @@ file or a folder of `.csv` files is read into an in-memory SQLite database, one 
 sheet (named as the sheet) or a CSV file (named as the file without `.csv`), so that queries
 are ordinary SQL (SQLite's) and the runner, its read-only session and its time limit work
 unchanged. The file is only read; the database is a copy in memory, set to query_only.
+It is loaded as the file is read (a CSV file 20,000 rows at a time, typed a column at a
+time), and its image is what the parse cache keeps: each engine gets a copy in one step.
 
 The first row of a sheet gives the column names (Chinese allowed; line breaks inside a
 header cell are dropped). Types are inferred per column from all its cells: integers,
 decimals, dates (stored as ISO text `2025-03-31`, as SQLite keeps dates and as drafter
 binds `:period_start`), date-times, else text; an empty cell is NULL. Text that keeps a
-leading zero (`0012`, codes, telephone numbers) stays text. A merged cell below the header
+leading zero (`0012`, codes, telephone numbers) stays text, and so does a whole number
+too long for SQLite's 64-bit integers (a card or account number). A merged cell below the header
 gives its value to every cell it covers, as a reader sees it.
 
 A workbook that cannot be read as a table — no header, merged header cells, a header cell
@@ -28,6 +31,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import itertools
 import re
 import sqlite3
 import threading
@@ -73,12 +77,22 @@ class Column:
 
 @dataclass
 class Table:
-    """One sheet or CSV file: its name, columns (types inferred) and rows of Python values."""
+    """One sheet or CSV file: its name and columns (types inferred). Its rows are in the
+    in-memory database the file was loaded into (`image`, shared by the file's tables)."""
 
     name: str
     columns: list[Column]
-    rows: list[tuple] = field(default_factory=list)
     where: str = ""  # how to name it in a message: 工作表“检查记录” or 文件 检查记录.csv
+    image: bytes = field(default=b"", repr=False)
+
+    @property
+    def rows(self) -> list[tuple]:
+        """The rows as stored, in the file's order."""
+        conn = _database([self])
+        try:
+            return conn.execute(f"SELECT * FROM {_quote(self.name)} ORDER BY rowid").fetchall()
+        finally:
+            conn.close()
 
 
 def column_letters(index: int) -> str:
@@ -129,8 +143,8 @@ def _classify_temporal(value: dt.date | dt.time) -> tuple[str, Any]:
 
 def _classify_text(text: str) -> tuple[str, Any]:
     """A typed cell: an integer, a decimal, a date (2025-03-01, 2025年3月1日) or a date and time."""
-    if _INT.match(text):
-        return "INTEGER", int(text)
+    if _INT.match(text) and len(text) <= 20 and -(2**63) <= (number := int(text)) < 2**63:
+        return "INTEGER", number  # a longer one (a card or account number) is kept as typed, as text
     if _DEC.match(text):
         return "REAL", float(text)
     try:
@@ -183,10 +197,10 @@ def _transpose(rows: list[Any], width: int, fill: Any) -> list[tuple]:
     return list(zip(*fitted))
 
 
-def _typed(names: list[str], columns: list[tuple]) -> tuple[list[Column], list[tuple]]:
-    """Columns with their inferred kinds and the rows converted to them, worked out a column
-    at a time (`_typed_column`): a million-row CSV file is typed in C-speed passes. Columns
-    without a name hold nothing (checked before) and are left out."""
+def _typed(names: list[str], columns: list[tuple]) -> tuple[list[Column], list[list[Any]]]:
+    """Columns with their inferred kinds and their cells converted to them, worked out a
+    column at a time (`_typed_column`). Columns without a name hold nothing (checked before)
+    and are left out."""
     kinds: list[Column] = []
     values: list[list[Any]] = []
     for name, cells in zip(names, columns):
@@ -194,80 +208,125 @@ def _typed(names: list[str], columns: list[tuple]) -> tuple[list[Column], list[t
             kind, converted = _typed_column(list(cells))
             kinds.append(Column(name, kind))
             values.append(converted)
-    return kinds, list(zip(*values)) if values and values[0] else []
-
-
-_ALL_INT = re.compile(r"(?:[+-]?(?:0|[1-9]\d*)\n)*[+-]?(?:0|[1-9]\d*)")
-_ALL_NUMBER = re.compile(r"(?:[+-]?(?:0|[1-9]\d*)(?:\.\d+)?\n)*[+-]?(?:0|[1-9]\d*)(?:\.\d+)?")
-_ALL_ISO_DATE = re.compile(r"(?:\d{4}-\d\d-\d\d\n)*\d{4}-\d\d-\d\d")
+    return kinds, values
 
 
 def _typed_column(cells: list[Any]) -> tuple[str, list[Any]]:
     """(kind, values) of one column of cells, as `_classify` and `_column_kind` make them,
-    with fast ways for the common columns: text, whole numbers, numbers and ISO dates as a
-    CSV file holds them, and numbers and dates as a workbook stores them."""
+    with fast ways for the common columns: text, whole numbers, numbers and dates as a
+    workbook stores them (`_text_kind` for text)."""
     kinds = set(map(type, cells))
     if kinds <= {str, type(None)}:
-        stripped = [c.strip() if c else "" for c in cells] if type(None) in kinds else list(map(str.strip, cells))
-        filled = list(filter(None, stripped))
-        values = stripped if len(filled) == len(stripped) else [c or None for c in stripped]
-        return _typed_text(cells, filled, values)
-    kinds.discard(type(None))
+        stripped = (
+            list(map(str.strip, cells)) if str in kinds and len(kinds) == 1 else [c.strip() if c else "" for c in cells]
+        )
+        values, filled = _blanks_none(stripped)
+        kind, iso = _text_kind(filled)
+        final = "TEXT" if kind == "NULL" else kind
+        return final, _converted(final, kind, iso, values)
     present = [c for c in cells if c is not None and c != ""]  # calamine gives "" for an empty cell
     kinds = set(map(type, present))
+    if kinds == {float} and all(map(float.is_integer, present)) and min(present) > -(2**53) and max(present) < 2**53:
+        if len(present) == len(cells):
+            return "INTEGER", list(map(int, cells))
+        return "INTEGER", [None if c is None or c == "" else int(c) for c in cells]
     if kinds <= {int, float}:
         if all(isinstance(c, int) or (c.is_integer() and abs(c) < 2**53) for c in present):
             return "INTEGER", [None if c is None or c == "" else int(c) for c in cells]
         return "REAL", [None if c is None or c == "" else float(c) for c in cells]
     if kinds == {dt.date}:
-        return "DATE", [None if c is None or c == "" else c.isoformat() for c in cells]
+        days = {day: day.isoformat() for day in set(present)}  # a ledger has few days, many rows each
+        if len(present) == len(cells):
+            return "DATE", list(map(days.__getitem__, cells))
+        return "DATE", [None if c is None or c == "" else days[c] for c in cells]
     return _typed_slowly([None if c == "" else c for c in cells])
 
 
-def _typed_text(cells: list[Any], filled: list[str], values: list[Any]) -> tuple[str, list[Any]]:
-    """A column of text cells: `filled` the stripped non-empty ones, `values` all of them stripped
-    (None for empty). Tried as one block of lines against each kind, in C."""
+def _blanks_none(stripped: list[str]) -> tuple[list[Any], list[str]]:
+    """Text cells stripped of spaces with None for each empty one, and the non-empty ones."""
+    filled = list(filter(None, stripped))
+    if len(filled) == len(stripped):
+        return stripped, filled
+    return [v or None for v in stripped], filled
+
+
+_INT_LINES = re.compile(r"(?:[+-]?(?:0|[1-9]\d{0,17})\n)*[+-]?(?:0|[1-9]\d{0,17})")  # within SQLite's 64 bits
+_NUMBER_LINES = re.compile(  # decimals, and whole numbers as above
+    r"(?:[+-]?(?:(?:0|[1-9]\d*)\.\d+|0|[1-9]\d{0,17})\n)*[+-]?(?:(?:0|[1-9]\d*)\.\d+|0|[1-9]\d{0,17})"
+)
+_ISO_DATE_LINES = re.compile(r"(?:\d{4}-\d\d-\d\d\n)*\d{4}-\d\d-\d\d")
+# A number or a date starts with a digit, after a sign; a cell or line that does not is text.
+_TYPED_START = re.compile(r"[+-]?\d")
+_TEXT_LINE = re.compile(r"\n(?![+-]?\d)")
+
+
+def _text_kind(filled: list[str]) -> tuple[str, bool]:
+    """The kind `_column_kind` gives the stripped non-empty text cells `filled` (NULL for
+    none), and whether they are all ISO dates (stored as they are). Tried as one block of
+    lines against each kind, in C; cell by cell only for the mixed columns left."""
     if not filled:
-        return "TEXT", values
+        return "NULL", False
+    if not _TYPED_START.match(filled[0]):  # one text cell makes the column text
+        return "TEXT", False
     blob = "\n".join(filled)
-    if blob.count("\n") != len(filled) - 1:  # a cell with a line break in it
-        return _typed_slowly(cells)
-    if _ALL_INT.fullmatch(blob):
-        return "INTEGER", [None if c is None else int(c) for c in values]
-    if _ALL_NUMBER.fullmatch(blob):
-        return "REAL", [None if c is None else float(c) for c in values]
-    if _ALL_ISO_DATE.fullmatch(blob):
+    if blob.count("\n") != len(filled) - 1:  # a cell with a line break in it is text
+        return "TEXT", False
+    if _INT_LINES.fullmatch(blob):
+        return "INTEGER", False
+    if _NUMBER_LINES.fullmatch(blob):  # whole numbers too long for these: cell by cell
+        return "REAL", False
+    if _ISO_DATE_LINES.fullmatch(blob):
         try:
-            list(map(dt.date.fromisoformat, filled))  # every one a real date, else the slow way
-            return "DATE", values
+            for day in set(filled):  # every one a real date, else the slow way
+                dt.date.fromisoformat(day)
+            return "DATE", True
         except ValueError:
-            return _typed_slowly(cells)
-    if not _MAYBE_TYPED.search(blob):
-        return "TEXT", values  # no cell could be a number or a date: text as typed
-    return _typed_slowly(cells)
+            pass
+    if _TEXT_LINE.search("\n" + blob):
+        return "TEXT", False
+    return _column_kind({_classify(c)[0] for c in filled}), False
 
 
-# A line that might be a number or a date (`_classify`); a column with none is text.
-_MAYBE_TYPED = re.compile(r"^[+-]?\d|^\d{4}[-/.年]", re.M)
+def _joined_kind(a: str, b: str) -> str:
+    """The kind of a column two parts of which have kinds `a` and `b` (NULL: empty)."""
+    if a == "NULL" or a == b:
+        return b
+    if b == "NULL":
+        return a
+    return _column_kind({a, b})
+
+
+def _converted(kind: str, part_kind: str, iso: bool, values: list[Any]) -> list[Any]:
+    """Stripped text cells (`values`, None for empty) of a column of `kind` as stored: a part
+    of the column whose own kind is `part_kind` (`_text_kind`, `iso` its flag)."""
+    if part_kind == "NULL" or kind == "TEXT" or (iso and kind in ("DATE", "DATETIME")):
+        return values
+    if kind in ("INTEGER", "REAL"):
+        number = int if kind == "INTEGER" else float
+        if None in values:
+            return [None if v is None else number(v) for v in values]
+        return list(map(number, values))
+    return [_cell_value(kind, v) for v in values]
+
+
+def _cell_value(kind: str, original: Any) -> Any:
+    """One cell as a column of `kind` stores it."""
+    cell_kind, value = _classify(original)
+    if value is None:
+        return None
+    if kind == "INTEGER":
+        return int(value)
+    if kind == "REAL":
+        return float(value)
+    if kind in ("DATE", "DATETIME"):
+        return _iso(value)
+    return _text_of(cell_kind, value, original)
 
 
 def _typed_slowly(cells: list[Any]) -> tuple[str, list[Any]]:
     """One cell at a time, for the mixed columns the fast ways leave."""
-    classified = [_classify(c) for c in cells]
-    kind = _column_kind({k for k, _ in classified})
-    out: list[Any] = []
-    for original, (cell_kind, value) in zip(cells, classified):
-        if value is None:
-            out.append(None)
-        elif kind == "INTEGER":
-            out.append(int(value))
-        elif kind == "REAL":
-            out.append(float(value))
-        elif kind in ("DATE", "DATETIME"):
-            out.append(_iso(value))
-        else:
-            out.append(_text_of(cell_kind, value, original))
-    return kind, out
+    kind = _column_kind({_classify(c)[0] for c in cells})
+    return kind, [_cell_value(kind, c) for c in cells]
 
 
 def _header_name(value: Any) -> str:
@@ -320,7 +379,7 @@ def _check_header(path: Path, label: str, header_cells: list[Any], data_columns:
     return names
 
 
-def _workbook_tables(path: Path, data: bytes) -> list[Table]:
+def _workbook_tables(path: Path, data: bytes, store: _Store) -> list[Table]:
     """The worksheets of a workbook, read with calamine (a reader written in Rust: a
     100,000-row sheet in well under a second); openpyxl stays for writing workbooks."""
     from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum
@@ -342,7 +401,8 @@ def _workbook_tables(path: Path, data: bytes) -> list[Table]:
             if meta.typ != SheetTypeEnum.WorkSheet:
                 continue  # a chart sheet holds no cells
             try:
-                table = _sheet_table(path, book, meta.name, _sheet_xml(package, xml_paths.get(meta.name)))
+                xml = _sheet_xml(package, xml_paths.get(meta.name))
+                table = _sheet_table(path, book, meta.name, xml, store)
             except (CalamineError, ValueError, zipfile.BadZipFile) as exc:  # a damaged sheet
                 raise SourceError(
                     f"{path.name} 的工作表“{meta.name}”无法读取",
@@ -391,10 +451,23 @@ _CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
 _REF = re.compile(rb'\br="([A-Za-z]{1,3}\d+)"')
 
 
+def _has_formula_element(xml: bytes) -> bool:
+    """Whether the XML holds an element f (`<f>`, `<x:f …/>`): found from the letter f, rare in
+    a sheet's XML, rather than from `<`, which is everywhere (one pass, not two)."""
+    at = xml.find(b"f")
+    for _ in range(1000):
+        if at < 0:
+            return False
+        if xml[at - 1 : at] in (b"<", b":"):
+            return True
+        at = xml.find(b"f", at + 1)
+    return b"<f" in xml or b":f" in xml  # a sheet full of the letter f: the plain way
+
+
 def _formula_without_value(xml: bytes) -> str | None:
     """The first cell holding a formula whose result the file does not store (a workbook a
     program wrote and no spreadsheet application saved): it would read as empty."""
-    if b"<f" not in xml and b":f" not in xml:
+    if not _has_formula_element(xml):
         return None
     for match in _CELL.finditer(xml):
         inner = match.group(2) or b""
@@ -409,7 +482,7 @@ def _formula_without_value(xml: bytes) -> str | None:
     return None
 
 
-def _sheet_table(path: Path, book: Any, title: str, xml: bytes) -> Table | None:
+def _sheet_table(path: Path, book: Any, title: str, xml: bytes, store: _Store) -> Table | None:
     """One worksheet as a table; None for an empty sheet (Sheet2 …)."""
     where = f"工作表“{title}”"
     sheet = book.get_sheet_by_name(title)
@@ -418,8 +491,9 @@ def _sheet_table(path: Path, book: Any, title: str, xml: bytes) -> Table | None:
         grid.pop()
     if not grid:
         return None
-    width = max(len(r) for r in grid)
-    grid = [r if len(r) == width else r + [""] * (width - len(r)) for r in grid]
+    width = max(map(len, grid))
+    if min(map(len, grid)) != width:
+        grid = [r if len(r) == width else r + [""] * (width - len(r)) for r in grid]
 
     def cell(i: int, row: int = 1) -> str:
         return f"{column_letters(i)}{row}"
@@ -438,8 +512,10 @@ def _sheet_table(path: Path, book: Any, title: str, xml: bytes) -> Table | None:
     columns = _transpose(grid[1:], width, "")
     data_columns = {i for i, col in enumerate(columns) if any(v is not None and str(v).strip() for v in col)}
     names = _check_header(path, f"{path.name} 的{where}", header, data_columns, cell)
-    typed_columns, rows = _typed(names, columns)
-    return Table(title, typed_columns, rows, where)
+    typed_columns, values = _typed(names, columns)
+    table = Table(title, typed_columns, where)
+    store.insert(store.create(table), values, len(values[0]) if values else 0)
+    return table
 
 
 def _spread_merged(path: Path, where: str, grid: list[list[Any]], ranges: list[Any]) -> None:
@@ -476,10 +552,68 @@ def _decode(path: Path, data: bytes) -> str:
     )
 
 
-def _csv_table(path: Path, data: bytes) -> Table | None:
+_BATCH_ROWS = 20_000  # rows of a CSV file read, typed and kept at a time
+
+
+@dataclass
+class _CsvPart:
+    """Consecutive rows of a CSV file, a column at a time: stripped text (None for empty),
+    and the kind of each column's cells in these rows (`_text_kind`)."""
+
+    rows: int
+    values: list[list[Any]]
+    kinds: list[tuple[str, bool]]
+
+
+@dataclass
+class _CsvBody:
+    kinds: list[str]  # of each column so far (`_joined_kind` of its parts')
+    parts: list[_CsvPart] = field(default_factory=list)
+    kept: int = 0  # rows up to the last one that is not blank (blank rows at the end are dropped)
+    too_long: tuple[int, int] | None = None  # (row number, fields) of the first row with data beyond the header
+
+
+def _csv_body(reader: Iterable[list[str]], width: int) -> _CsvBody:
+    """The rows after the header, read and typed a batch at a time: a million-row file is
+    never held as a list of rows, and each column is typed in C-speed passes."""
+    body = _CsvBody(["NULL"] * width)
+    seen = 0
+    while batch := list(itertools.islice(reader, _BATCH_ROWS)):
+        lengths = set(map(len, batch))
+        if max(lengths) > width and body.too_long is None:
+            body.too_long = next(
+                (
+                    (n, len(r))
+                    for n, r in enumerate(batch, seen + 2)
+                    if len(r) > width and any(map(str.strip, r[width:]))
+                ),
+                None,
+            )
+        if lengths != {width}:
+            batch = [r if len(r) == width else (r + [""] * width)[:width] for r in batch]
+        last = next((i for i in range(len(batch) - 1, -1, -1) if any(map(str.strip, batch[i]))), None)
+        if last is not None:
+            body.kept = seen + last + 1
+        seen += len(batch)
+        part = _CsvPart(len(batch), [], [])
+        for i, column in enumerate(zip(*batch) if width else ()):
+            values, filled = _blanks_none(list(map(str.strip, column)))
+            # Once a column holds text it is text: its other rows need no trying.
+            kind = ("TEXT", False) if body.kinds[i] == "TEXT" and filled else _text_kind(filled)
+            body.kinds[i] = _joined_kind(body.kinds[i], kind[0])
+            part.values.append(values)
+            part.kinds.append(kind)
+        body.parts.append(part)
+    return body
+
+
+def _csv_table(path: Path, data: bytes, store: _Store) -> Table | None:
     text = _decode(path, data)
+    reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        grid = [row for row in csv.reader(io.StringIO(text, newline=""))]
+        header = next(reader, [])
+        width = len(header)
+        body = _csv_body(reader, width)
     except csv.Error as exc:
         raise SourceError(
             f"{path.name} 不是有效的 CSV 文件",
@@ -487,28 +621,38 @@ def _csv_table(path: Path, data: bytes) -> Table | None:
             cause=str(exc),
             hint="用 Excel 或 WPS 打开后另存为“CSV UTF-8（逗号分隔）”。",
         ) from exc
-    while grid and not any(v.strip() for v in grid[-1]):
-        grid.pop()
-    if not grid:
+    if not body.kept and not any(map(str.strip, header)):
         return None
+    if body.too_long is not None:
+        n, fields = body.too_long
+        raise SourceError(
+            f"{path.name} 第 {n} 行有 {fields} 列，而表头只有 {width} 列",
+            path=path,
+            line=n,
+            hint="检查该行是否多了逗号（含逗号的文字要用英文双引号括起来），或给多出的列补上列名。",
+        )
+    kinds = body.kinds
+    names = _csv_header(path, header, {i for i, kind in enumerate(kinds) if kind != "NULL"})
+    named = [i for i, name in enumerate(names) if name]
+    final = ["TEXT" if kinds[i] == "NULL" else kinds[i] for i in range(width)]
+    table = Table(path.stem, [Column(names[i], final[i]) for i in named], f"文件 {path.name}")
+    insert = store.create(table)
+    left = body.kept
+    for part in body.parts:
+        if left <= 0:
+            break
+        columns = [_converted(final[i], *part.kinds[i], part.values[i]) for i in named]
+        store.insert(insert, columns, min(left, part.rows))
+        left -= part.rows
+    return table
+
+
+def _csv_header(path: Path, header: list[str], data_columns: set[int]) -> list[str]:
+    """The column names of a CSV file's first row, checked (`_check_header`)."""
 
     def cell(i: int, row: int = 1) -> str:
         return f"第 {row} 行第 {i + 1} 列（{column_letters(i)}{row}）"
 
-    header, body = grid[0], grid[1:]
-    width = len(header)
-    longer = (n for n, row in enumerate(body, 2) if len(row) > width) if max(map(len, body), default=0) > width else ()
-    for n in longer:
-        row = body[n - 2]
-        if any(v.strip() for v in row[width:]):
-            raise SourceError(
-                f"{path.name} 第 {n} 行有 {len(row)} 列，而表头只有 {width} 列",
-                path=path,
-                line=n,
-                hint="检查该行是否多了逗号（含逗号的文字要用英文双引号括起来），或给多出的列补上列名。",
-            )
-    columns = _transpose(body, width, "")
-    data_columns = {i for i, col in enumerate(columns) if any(map(str.strip, col))}
     raw_header: list[Any] = [v if v.strip() else None for v in header]
     # A CSV header is always text: "no header" means row 1 looks like data (numbers, dates).
     if (
@@ -524,9 +668,7 @@ def _csv_table(path: Path, data: bytes) -> Table | None:
             line=1,
             hint="在第 1 行加上列名（如 区,检查日期,检查次数），数据从第 2 行起。",
         )
-    names = _check_header(path, f"{path.name} ", raw_header, data_columns, cell)
-    kinds, typed = _typed(names, columns)
-    return Table(path.stem, kinds, typed, f"文件 {path.name}")
+    return _check_header(path, f"{path.name} ", raw_header, data_columns, cell)
 
 
 # --------------------------------------------------------------------------- loading
@@ -612,30 +754,89 @@ def _lock_for(path: str) -> threading.Lock:
 
 
 def _parse(path: Path, contents: list[tuple[Path, bytes]]) -> list[Table]:
-    """The tables of the files read (`contents`), checked: one name a table."""
-    tables: list[Table] = []
-    for f, data in contents:
-        if f.suffix.lower() == ".csv":
-            table = _csv_table(f, data)
-            if table is not None:
-                tables.append(table)
-        else:
-            tables.extend(_workbook_tables(f, data))
-    seen: dict[str, Table] = {}
+    """The tables of the files read (`contents`), checked and loaded into one in-memory
+    database, whose image each table keeps (`Table.image`)."""
+    store = _Store(path)
+    try:
+        tables: list[Table] = []
+        for f, data in contents:
+            if f.suffix.lower() == ".csv":
+                table = _csv_table(f, data, store)
+                if table is not None:
+                    tables.append(table)
+            else:
+                tables.extend(_workbook_tables(f, data, store))
+        image = store.image()
+    finally:
+        store.close()
     for table in tables:
+        table.image = image
+    return tables
+
+
+_ROWS_PER_INSERT = 64  # rows an INSERT statement carries: a quarter less work than one row each
+
+
+@dataclass
+class _Insert:
+    """The statements inserting rows into one table: `per` rows at a time, and one."""
+
+    width: int
+    per: int
+    many: str
+    one: str
+
+
+class _Store:
+    """The in-memory SQLite database a source's tables are loaded into as they are read: one
+    transaction, no rollback journal (a throwaway copy, made again from the file if need be)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.conn = sqlite3.connect(":memory:")
+        self.conn.execute("PRAGMA journal_mode = OFF")
+        self.conn.execute("PRAGMA synchronous = OFF")
+        self.names: dict[str, Table] = {}
+
+    def create(self, table: Table) -> _Insert:
+        """Create the table (its name checked: one name a table); how to insert its rows."""
         key = table.name.casefold()
         if table.name.lower().startswith("sqlite_"):
             raise SourceError(
-                f"{path.name} 的{table.where}的名称以 sqlite_ 开头，不能作表名", path=path, hint="给工作表或文件改名。"
+                f"{self.path.name} 的{table.where}的名称以 sqlite_ 开头，不能作表名",
+                path=self.path,
+                hint="给工作表或文件改名。",
             )
-        if key in seen:
+        if key in self.names:
             raise SourceError(
-                f"{path.name} 中{seen[key].where}与{table.where}同名（不区分英文大小写）",
-                path=path,
+                f"{self.path.name} 中{self.names[key].where}与{table.where}同名（不区分英文大小写）",
+                path=self.path,
                 hint="查询按名称找表，表名须各不相同：改掉其中一个。",
             )
-        seen[key] = table
-    return tables
+        self.names[key] = table
+        cols = ", ".join(f"{_quote(c.name)} {c.kind}" for c in table.columns)
+        self.conn.execute(f"CREATE TABLE {_quote(table.name)} ({cols})")
+        width = len(table.columns)
+        per = max(1, min(_ROWS_PER_INSERT, self.conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width))
+        row = f"({', '.join('?' * width)})"
+        into = f"INSERT INTO {_quote(table.name)} VALUES "
+        return _Insert(width, per, into + ", ".join([row] * per), into + row)
+
+    def insert(self, target: _Insert, columns: list[list[Any]], count: int) -> None:
+        """The first `count` rows of `columns`, many rows a statement: binding is what costs."""
+        if not columns:
+            return
+        cells = itertools.chain.from_iterable(itertools.islice(zip(*columns), count))
+        step = target.per * target.width
+        self.conn.executemany(target.many, (tuple(itertools.islice(cells, step)) for _ in range(count // target.per)))
+        self.conn.executemany(target.one, zip(*[cells] * target.width))
+
+    def image(self) -> bytes:
+        self.conn.commit()
+        return self.conn.serialize()
+
+    def close(self) -> None:
+        self.conn.close()
 
 
 def spreadsheet_problems(config: Any) -> list[SourceError]:
@@ -658,13 +859,14 @@ def _quote(name: str) -> str:
 
 
 def _database(tables: Iterable[Table]) -> sqlite3.Connection:
+    """A read-only in-memory database holding `tables` (loaded from one source): a copy of
+    the image they were loaded into, made in one step."""
+    images = {id(t.image): t.image for t in tables if t.image}
+    if len(images) > 1:
+        raise ValueError("tables loaded from different sources")
     conn = sqlite3.connect(":memory:", check_same_thread=False)
-    for table in tables:
-        cols = ", ".join(f"{_quote(c.name)} {c.kind}" for c in table.columns)
-        conn.execute(f"CREATE TABLE {_quote(table.name)} ({cols})")
-        marks = ", ".join("?" for _ in table.columns)
-        conn.executemany(f"INSERT INTO {_quote(table.name)} VALUES ({marks})", table.rows)
-    conn.commit()
+    for image in images.values():
+        conn.deserialize(image)
     conn.execute("PRAGMA query_only = ON")
     return conn
 
