@@ -810,3 +810,51 @@ def test_a_deleted_table_and_a_deleted_chart_are_findings(project, draft, tmp_pa
     assert tables["表3"].status == REMOVED and "整个表格被删除" in tables["表3"].text
     assert tables["图1"].status == REMOVED and tables["图1"].text == "图1 已不在草稿中"
     assert not [f for f in report.findings if not isinstance(f, TableFinding)]  # covered by the table's finding
+
+
+# --------------------------------------------------------------------------- tables written as text
+
+# Fourteen columns of seven-digit numbers (derived figures): wider than a portrait page takes.
+WIDE = (
+    "六、宽表\n表：各行业领域检查明细\n| 行业领域 | "
+    + " | ".join(f"第{n}项" for n in range(1, 14))
+    + " |\n{% for r in inspections_by_industry %}\n| {{ r.industry }} | "
+    + " | ".join(f"{{{{ r.officer_trips * {1234567 + n} }}}}" for n in range(13))
+    + " |\n{% endfor %}\n"
+)
+
+
+def test_a_built_draft_holds_the_same_tables_as_the_tree_check_renders(project, tmp_path, monkeypatch):
+    """`build` writes its tables into the file as XML text (never a tree): the document it saves
+    is byte for byte the one written from the whole tree, landscape table, appendix and all."""
+    import datetime as dt
+    import zipfile
+
+    import drafter.pipeline.build as build_module
+
+    target = tmp_path / "project"
+    shutil.copytree(project.parent, target)
+    (target / "templates/sections/6-宽表.txt").write_text(WIDE, encoding="utf-8")
+    clock = lambda: dt.datetime(2026, 1, 5, 9, 30)
+    as_text = build(target / "config.yaml", output=tmp_path / "as-text.docx", force=True, clock=clock)
+    whole = build_module.Renderer
+
+    def tree_renderer(*args, **kwargs):
+        return whole(*args, **{**kwargs, "save_only": False})
+
+    monkeypatch.setattr(build_module, "Renderer", tree_renderer)
+    in_tree = build(target / "config.yaml", output=tmp_path / "in-tree.docx", force=True, clock=clock)
+
+    def document_xml(path: Path) -> bytes:
+        with zipfile.ZipFile(path) as z:
+            return z.read("word/document.xml")
+
+    text, tree = document_xml(as_text.path), document_xml(in_tree.path)
+    assert text == tree
+    assert text.count(b"<w:tbl>") >= 4 and b'w:orient="landscape"' in text
+    assert b"drafter-table" not in text and b"_drafter_table" not in text
+    doc = Document(str(as_text.path))
+    assert len(doc.tables) == text.count(b"<w:tbl>")
+    assert (
+        read_manifest(doc).json_data()["figures"] == read_manifest(Document(str(in_tree.path))).json_data()["figures"]
+    )
