@@ -411,7 +411,7 @@ def _expected_figures(
     claimed: set[str] = set()
     out = []
     for fig in manifest.figures:
-        cell = fig.cell.model_dump() if fig.cell is not None else None
+        cell = dict(fig.cell) if fig.cell is not None else None  # flat: as model_dump gives it, at a fraction of its cost
         # The k-th of a ref in the same conditional wording (or outside any) is the k-th of that ref
         # there now; a figure of a wording whose branch changed may have no counterpart.
         wording: str | None = getattr(fig, "wording", None)
