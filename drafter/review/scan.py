@@ -151,7 +151,7 @@ def scan_paragraph(p: etree._Element, index: int) -> ScannedParagraph:
                         last.controls.append(child)
                     else:
                         figures.append(FigureSpan(cid, start, pos, [child]))
-            else:
+            elif len(child):  # a bookmark or a proof mark holds nothing to read
                 inner(child, in_figure)
 
     inner(p, False)
@@ -240,10 +240,13 @@ def unmatched(draft: list[Number], expected: list[Number]) -> list[Number]:
 # --------------------------------------------------------------------------- sentences
 
 _ENDS = "。；！？!?;\n"
+_ENDS_IN = re.compile(f"[{re.escape(_ENDS)}]")
 
 
 def sentence_around(text: str, start: int, end: int, limit: int = 120) -> str:
     """The sentence holding text[start:end], shortened around it to about `limit` characters."""
+    if len(text) <= limit and not _ENDS_IN.search(text):  # a table cell, a short line: all of it
+        return text.strip()
     left = max((text.rfind(ch, 0, start) for ch in _ENDS), default=-1) + 1
     right_candidates = [i for i in (text.find(ch, end) for ch in _ENDS) if i >= 0]
     right = min(right_candidates) + 1 if right_candidates else len(text)

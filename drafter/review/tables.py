@@ -19,7 +19,7 @@ from drafter.word.manifest import Manifest
 
 _TBL, _TR, _TC, _P = qn("w:tbl"), qn("w:tr"), qn("w:tc"), qn("w:p")
 _TR_PR, _TBL_HEADER, _GRID_SPAN, _VAL = qn("w:trPr"), qn("w:tblHeader"), qn("w:gridSpan"), qn("w:val")
-_SPAN_PATH = f"{qn('w:tcPr')}/{_GRID_SPAN}"
+_TC_PR = qn("w:tcPr")
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,8 @@ def draft_tables(
                     for p in ps:
                         positions.setdefault(p.index, position)
                 cells.append(ps)
-                span = tc.find(_SPAN_PATH)
+                tc_pr = tc.find(_TC_PR)
+                span = tc_pr.find(_GRID_SPAN) if tc_pr is not None else None
                 column += int(span.get(_VAL, "1")) if span is not None and (span.get(_VAL) or "").isdigit() else 1
             table.rows.append(cells)
         tables.append(table)
