@@ -810,3 +810,116 @@ def test_a_deleted_table_and_a_deleted_chart_are_findings(project, draft, tmp_pa
     assert tables["表3"].status == REMOVED and "整个表格被删除" in tables["表3"].text
     assert tables["图1"].status == REMOVED and tables["图1"].text == "图1 已不在草稿中"
     assert not [f for f in report.findings if not isinstance(f, TableFinding)]  # covered by the table's finding
+
+
+# --------------------------------------------------------------------------- tables written as text
+
+# Fourteen columns of seven-digit numbers (derived figures): wider than a portrait page takes.
+WIDE = (
+    "六、宽表\n表：各行业领域检查明细\n| 行业领域 | "
+    + " | ".join(f"第{n}项" for n in range(1, 14))
+    + " |\n{% for r in inspections_by_industry %}\n| {{ r.industry }} | "
+    + " | ".join(f"{{{{ r.officer_trips * {1234567 + n} }}}}" for n in range(13))
+    + " |\n{% endfor %}\n"
+)
+
+
+def test_a_built_draft_holds_the_same_tables_as_the_tree_check_renders(project, tmp_path, monkeypatch):
+    """`build` writes its tables into the file as XML text (never a tree): the document it saves
+    is byte for byte the one written from the whole tree, landscape table, appendix and all."""
+    import datetime as dt
+    import zipfile
+
+    import drafter.pipeline.build as build_module
+
+    target = tmp_path / "project"
+    shutil.copytree(project.parent, target)
+    (target / "templates/sections/6-宽表.txt").write_text(WIDE, encoding="utf-8")
+    clock = lambda: dt.datetime(2026, 1, 5, 9, 30)
+    as_text = build(target / "config.yaml", output=tmp_path / "as-text.docx", force=True, clock=clock)
+    whole = build_module.Renderer
+
+    def tree_renderer(*args, **kwargs):
+        return whole(*args, **{**kwargs, "save_only": False})
+
+    monkeypatch.setattr(build_module, "Renderer", tree_renderer)
+    in_tree = build(target / "config.yaml", output=tmp_path / "in-tree.docx", force=True, clock=clock)
+
+    def document_xml(path: Path) -> bytes:
+        with zipfile.ZipFile(path) as z:
+            return z.read("word/document.xml")
+
+    text, tree = document_xml(as_text.path), document_xml(in_tree.path)
+    assert text == tree
+    assert text.count(b"<w:tbl>") >= 4 and b'w:orient="landscape"' in text
+    assert b"drafter-table" not in text and b"_drafter_table" not in text
+    doc = Document(str(as_text.path))
+    assert len(doc.tables) == text.count(b"<w:tbl>")
+    assert (
+        read_manifest(doc).json_data()["figures"] == read_manifest(Document(str(in_tree.path))).json_data()["figures"]
+    )
+
+
+LONG_QUERY = """\
+-- source: ledger
+-- description: 台账明细
+-- returns: rows
+SELECT name, a, b FROM item ORDER BY id
+"""
+
+LONG_SECTION = """\
+一、台账明细
+表：各单位台账
+| 单位 | 甲 | 乙 |
+|:---|---:|---:|
+{% for r in items %}
+| {{ r.name }} | {{ r.a }} | {{ r.b }} |
+{% endfor %}
+"""
+
+
+def test_a_long_table_is_built_whole_and_check_finds_the_one_cell_edited(tmp_path):
+    """A 3,000-row table of a project of its own (not the sample's): every cell a traced control,
+    read back whole; check of the untouched draft finds nothing, of an edited cell exactly it."""
+    rows = 3000
+    db = tmp_path / "ledger.db"
+    con = sqlite3.connect(db)
+    with con:
+        con.execute("CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT, a INTEGER, b INTEGER)")
+        con.executemany(
+            "INSERT INTO item VALUES (?, ?, ?, ?)", [(i, f"站点{i:04d}", (i * 37) % 1000, i * 11) for i in range(rows)]
+        )
+    con.close()
+    root = tmp_path / "ledger"
+    (root / "queries").mkdir(parents=True)
+    (root / "templates/sections").mkdir(parents=True)
+    shutil.copy(Path(__file__).resolve().parents[1] / "templates/report.docx", root / "templates/report.docx")
+    (root / "queries/items.sql").write_text(LONG_QUERY, encoding="utf-8")
+    (root / "templates/sections/1-台账.txt").write_text(LONG_SECTION, encoding="utf-8")
+    config = root / "config.yaml"
+    config.write_text(
+        f"report:\n  agency: 某某站\n  year: 2024\nsources:\n  ledger: sqlite:///{db}\n", encoding="utf-8"
+    )
+
+    built = build(config, output=tmp_path / "ledger.docx", force=True)
+    assert len(built.registry) == rows * 3
+    doc = Document(str(built.path))
+    [table] = doc.tables
+    assert len(table.rows) == rows + 1
+    last = table.rows[-1]
+    assert [cell_text(c) for c in last.cells] == [
+        f"站点{rows - 1:04d}",
+        str(((rows - 1) * 37) % 1000),
+        str((rows - 1) * 11),
+    ]
+    tags = [control_id(sdt) for sdt in table._tbl.iter(qn("w:sdt"))]
+    assert len(tags) == rows * 3 and len(set(tags)) == rows * 3
+    assert check(built.path, config).findings == []
+
+    row = table.rows[1 + 1234]
+    next(row.cells[2]._tc.iter(qn("w:t"))).text = "77777"
+    edited = tmp_path / "ledger-edited.docx"
+    doc.save(str(edited))
+    [finding] = check(edited, config).findings
+    assert finding.status == EDITED and finding.draft_text == "77777" and finding.built_text == str(1234 * 11)
+    assert finding.cell == "表1 第1235行（站点1234）“乙”"

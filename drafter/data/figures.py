@@ -623,6 +623,8 @@ class FigureRegistry:
 
     @property
     def current_wording(self) -> str | None:
+        if not self.open_wordings:
+            return None
         return next((w for w in reversed(self.open_wordings) if w is not None), None)
 
     def renumber(self, order: list[str]) -> dict[str, str]:

@@ -182,7 +182,7 @@ def build(
     check_target(requested, project.config)
     ruleset = load_rules(project.config)  # a mistake in a rule is told before any query runs
     plan = make_plan(project, ruleset=ruleset)
-    renderer = Renderer(project, strict=strict)
+    renderer = Renderer(project, strict=strict, save_only=True)
     load = time.perf_counter() - started
     shared = run_shared(plan, on_done=on_query_done)
     drafting = Drafting(project, plan, shared, ruleset, BuildOptions(force, strict), (clock or dt.datetime.now)())
@@ -389,7 +389,7 @@ def build_units(
         on_units(len(chosen))
     ruleset = load_rules(cfg)
     plan = make_plan(project, units=chosen, ruleset=ruleset, known=all_units)
-    renderer = Renderer(project, strict=strict)  # template problems stop the run before any draft
+    renderer = Renderer(project, strict=strict, save_only=True)  # template problems stop the run before any draft
     folder = Path(directory) if directory is not None else None
     timings = {"load": time.perf_counter() - started}
     t = time.perf_counter()
@@ -484,7 +484,7 @@ def _work(unit: Unit, share: dict[str, Any]) -> UnitOutcome:
     drafting, directory = _worker
     if _worker_renderer is None:
         try:
-            _worker_renderer = Renderer(drafting.project, strict=drafting.options.strict)
+            _worker_renderer = Renderer(drafting.project, strict=drafting.options.strict, save_only=True)
         except DrafterError as exc:
             return UnitOutcome(unit.name, error=exc.render())
     shared = dataclasses.replace(drafting.shared, by_unit={key: {unit.name: r} for key, r in share.items()})

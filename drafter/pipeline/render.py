@@ -95,10 +95,13 @@ class Renderer:
     """A project's templates ready for many drafts: section files found, the Word master read
     (and its tags checked) once, compiled code shared by the drafts' environments."""
 
-    def __init__(self, project: Project, *, strict: bool = False) -> None:
+    def __init__(self, project: Project, *, strict: bool = False, save_only: bool = False) -> None:
         config = project.config
         self.project = project
         self.strict = strict
+        # Drafts that are only saved (build): their tables go into the file as text, never
+        # into the document's tree (drafter.word.tables.build_tables); check reads the tree.
+        self.save_only = save_only
         self.files = section_files(config.templates.sections, config.resolve)
         self.master_path = config.resolve(config.templates.master)
         open_master(self.master_path)  # refuses a missing master or broken tags, once
@@ -151,7 +154,15 @@ class Renderer:
         master = DocxTemplate(io.BytesIO(self.master_bytes))
         master.init_docx()
         document = compose(
-            self.master_path, master_env, context, blocks, registry, config.style, appendices, master=master
+            self.master_path,
+            master_env,
+            context,
+            blocks,
+            registry,
+            config.style,
+            appendices,
+            master=master,
+            tables_as_text=self.save_only,
         )
         tracer = getattr(sections_env, "tracer", None)
         return Draft(document, registry, paragraphs_of(blocks), context, dict(tracer.conditions) if tracer else {})

@@ -394,7 +394,9 @@ def _expected_figures(
     claimed: set[str] = set()
     out = []
     for fig in manifest.figures:
-        cell = fig.cell.model_dump() if fig.cell is not None else None
+        cell = (
+            dict(fig.cell) if fig.cell is not None else None
+        )  # flat: as model_dump gives it, at a fraction of its cost
         # The k-th of a ref in the same conditional wording (or outside any) is the k-th of that ref
         # there now; a figure of a wording whose branch changed may have no counterpart.
         wording: str | None = getattr(fig, "wording", None)
@@ -1130,6 +1132,8 @@ class _Checker:
         """Digits typed right against a control (`1428` + `0`) make the reader see another number:
         the figure is then edited, read as the whole number (unless the template itself writes
         digits there)."""
+        if not (_joins(p.text[s.start - 1 : s.start]) or _joins(p.text[s.end : s.end + 1])):
+            return  # nothing a number is made of touches the control: no number runs across its edge
         token = next((n for n in numbers(p.text) if n.start < s.end and n.end > s.start), None)
         if token is None or (token.start >= s.start and token.end <= s.end) or fc.status == UNCHECKED:
             return
@@ -1294,6 +1298,8 @@ class _Checker:
         out = []
         for p in self.draft:
             spans = covered.get(p.index, [])
+            if spans and not _digits_outside(p.text, spans):
+                continue  # every digit is a figure's (a table cell): no number of its own
             # a number touching a figure's control is that figure's (digits typed against it: 手工修改)
             outside = [n for n in counted_numbers(p.text) if not any(n.start < b and n.end > a for a, b in spans)]
             if not outside:
@@ -1313,6 +1319,21 @@ class _Checker:
                     )
                 )
         return out
+
+
+def _digits_outside(text: str, spans: list[tuple[int, int]]) -> bool:
+    """Whether `text` has a digit outside the figures' `spans`."""
+    pos = 0
+    for a, b in sorted(spans):
+        if any(ch.isdigit() for ch in text[pos:a]):
+            return True
+        pos = max(pos, b)
+    return any(ch.isdigit() for ch in text[pos:])
+
+
+def _joins(ch: str) -> bool:
+    """Whether `ch` (one character or none) may be part of a number (scan.numbers)."""
+    return bool(ch) and (ch.isdigit() or ch in ",.．")
 
 
 def _gone(shown: str, figure: str | None) -> bool:

@@ -19,6 +19,7 @@ from drafter.word.manifest import Manifest
 
 _TBL, _TR, _TC, _P = qn("w:tbl"), qn("w:tr"), qn("w:tc"), qn("w:p")
 _TR_PR, _TBL_HEADER, _GRID_SPAN, _VAL = qn("w:trPr"), qn("w:tblHeader"), qn("w:gridSpan"), qn("w:val")
+_TC_PR = qn("w:tcPr")
 
 
 @dataclass(frozen=True)
@@ -89,11 +90,14 @@ def draft_tables(
             cells: list[list[ScannedParagraph]] = []
             column = 0
             for tc in tr.iterchildren(_TC):
-                ps = [by_element[id(p)] for p in tc.iter(_P) if id(p) in by_element]
-                for p in ps:
-                    positions.setdefault(p.index, CellPosition(t, r, column, header))
+                ps = [found for p in tc.iter(_P) if (found := by_element.get(id(p))) is not None]
+                if ps:
+                    position = CellPosition(t, r, column, header)
+                    for p in ps:
+                        positions.setdefault(p.index, position)
                 cells.append(ps)
-                span = tc.find(f"{qn('w:tcPr')}/{_GRID_SPAN}")
+                tc_pr = tc.find(_TC_PR)
+                span = tc_pr.find(_GRID_SPAN) if tc_pr is not None else None
                 column += int(span.get(_VAL, "1")) if span is not None and (span.get(_VAL) or "").isdigit() else 1
             table.rows.append(cells)
         tables.append(table)

@@ -422,8 +422,18 @@ class _TableLinesLoader(FileSystemLoader):
         return mark_table_lines(source), filename, uptodate
 
 
+_ROW_OWN = frozenset(dir(Row))  # keys, figures …: Python finds these before a column of that name
+
+
 class _GuardedEnvironment(ImmutableSandboxedEnvironment):
     code_generator_class = GuardedCodeGenerator
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        # `r.column` of a query row straight from its columns: a 10,000-row table reads 40,000
+        # of them. Only a public name Row itself does not define, as the sandbox would allow it.
+        if type(obj) is Row and attribute in obj and attribute not in _ROW_OWN and attribute[:1] != "_":
+            return obj[attribute]
+        return super().getattr(obj, attribute)
 
 
 def _yoy_within_year(current: Any, previous: Any, *args: Any, **kwargs: Any) -> str:

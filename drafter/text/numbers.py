@@ -21,6 +21,7 @@ YI = Decimal(100_000_000)
 # No report prints a number of a thousand digits; the bound keeps a stray "1e999999999"
 # in a text column from allocating gigabytes.
 _MAX_ADJUSTED = 1000
+_INT_LIMIT = 10 ** (_MAX_ADJUSTED + 1)  # an int below it has at most _MAX_ADJUSTED + 1 digits
 _MAX_DIGITS = 20
 
 
@@ -105,6 +106,8 @@ def _signed(d: Decimal, fmt) -> str:
 def num(v, digits: int | None = None, fixed: bool = False) -> str:
     """1428 → "1428"; Decimal("26.10") → "26.1"; Decimal("1E+3") → "1000";
     284.0646, 1 → "284.1" (rounded half-up); 284.0123, 1 → "284"; 284.0123, 1, fixed=True → "284.0"."""
+    if digits is None and type(v) is int and -_INT_LIMIT < v < _INT_LIMIT:
+        return str(v)  # a count, as to_decimal and _plain write it (a long table prints 30,000)
     d = to_decimal(v)
     if digits is None:
         return _plain(d)

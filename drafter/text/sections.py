@@ -287,12 +287,20 @@ def _render_traced(env, template, context: dict[str, Any], template_source: str)
     ctx = template.new_context(dict(context))
     chunks: list[str] = []
     lines: list[int | None] = []
+    lineno: dict[int, int] = {}  # Python line → template line: a loop yields from the same few lines
     try:
         generator = template.root_render_func(ctx)
         for chunk in generator:
             frame = generator.gi_frame
             chunks.append(chunk)
-            lines.append(template.get_corresponding_lineno(frame.f_lineno) if frame is not None else None)
+            if frame is None:
+                lines.append(None)
+                continue
+            at = frame.f_lineno
+            line = lineno.get(at)
+            if line is None:
+                line = lineno[at] = template.get_corresponding_lineno(at)
+            lines.append(line)
     except Exception:
         env.handle_exception()
     origins: list[list[int]] = [[]]

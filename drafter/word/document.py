@@ -354,9 +354,13 @@ def compose(
     settings: StyleSettings,
     appendices: list[tuple[str, list[Block]]] | None = None,
     master: DocxTemplate | None = None,
+    *,
+    tables_as_text: bool = False,
 ) -> DocumentObject:
     """The finished draft in memory: master filled, body inserted, 公文 layout, figures tagged
-    (`master`: the master already opened, drafter.batch.Renderer)."""
+    (`master`: the master already opened, drafter.batch.Renderer). With `tables_as_text`, for a
+    draft that is only saved, its tables are written into the file as it is saved, not into
+    the tree (drafter.word.tables.build_tables)."""
     document = fill_master(master_path, env, context, master)
     insert_body(document, paragraphs, master_path, settings, registry)
     append_appendices(document, appendices or [], settings, registry)
@@ -371,7 +375,9 @@ def compose(
     mark_wordings(body)
     number_in_document_order(body, registry)
     if registry.pending_tables:
-        build_tables(registry.pending_tables, registry, ensure_table_styles(document, settings), settings, body)
+        styles = ensure_table_styles(document, settings)
+        as_text = document.part if tables_as_text else None
+        build_tables(registry.pending_tables, registry, styles, settings, body, as_text=as_text)
         registry.pending_tables = []
     wrap_figures(body, registry, renumber=False)
     highlight_placeholders(body, registry)

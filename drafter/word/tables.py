@@ -16,9 +16,10 @@ A table (`drafter.text.blocks.TableBlock`) becomes:
   other text centred, unless the separator line sets a column's alignment.
 
 A table first stands as a placeholder paragraph holding its figures' marks, so that figures
-are numbered in reading order with the rest; then it is written as one XML string with each
-cell's figure already in its content control (as `wrap_figures` would make it), which keeps
-a 10,000-row table fast. A chart becomes a picture paragraph (style 图) and its caption
+are numbered in reading order with the rest; then it is written as XML text with each cell's
+figure already in its content control (as `wrap_figures` would make it), parsed in one pass,
+or, in a draft that is only saved (`build`), written into the file as text as it is saved:
+a 10,000-row table stays fast and small. A chart becomes a picture paragraph (style 图) and its caption
 `图1　…` (style 图题) below it.
 """
 
@@ -27,10 +28,12 @@ from __future__ import annotations
 import copy
 import itertools
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from docx.document import Document as DocumentObject
+from docx.opc.part import XmlPart
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from lxml import etree
@@ -60,7 +63,15 @@ _NUMERIC = re.compile(r"^[-+]?\d[\d,]*(?:\.\d+)?(?:%|万余|万|余|亿|万元|�
 
 
 def _attr(value: str) -> str:
-    return escape(value, {'"': "&quot;"})
+    return _text(value).replace('"', "&quot;") if '"' in value else _text(value)
+
+
+def _text(value: str) -> str:
+    """`value` escaped as XML text (saxutils.escape, without its cost for text that needs none:
+    40,000 cells of a long table mostly do not)."""
+    if "&" in value or "<" in value or ">" in value:
+        return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return value
 
 
 def _style_xml(
@@ -265,44 +276,56 @@ class CellWriter:
         self.count = 0
         self.size = TABLE_SIZE  # the type size of the table being written
 
-    def _size(self) -> str:
+    @property
+    def size(self) -> float:
+        return self._points
+
+    @size.setter
+    def size(self, points: float) -> None:
+        self._points = points
+        self._size_xml = self._sized(points)
+
+    @staticmethod
+    def _sized(points: float) -> str:
         """The run's size where the table took a smaller type than its styles' 四号."""
-        if self.size == TABLE_SIZE:
+        if points == TABLE_SIZE:
             return ""
-        half_points = round(self.size * 2)
+        half_points = round(points * 2)
         return f'<w:sz w:val="{half_points}"/><w:szCs w:val="{half_points}"/>'
 
     def runs(self, text: str) -> str:
         out, pos = [], 0
+        size = self._size_xml
+        occurrences, renamed = self.registry.occurrences, self.registry.renamed
         for m in MARKED.finditer(text):
             if m.start() > pos:
-                out.append(_run(text[pos : m.start()], self._size()))
-            occ_id = self.registry.current_id(m.group(1))
-            occ = self.registry.occurrences.get(occ_id)
+                out.append(_run(text[pos : m.start()], size))
+            occ_id = renamed.get(m.group(1), m.group(1))  # registry.current_id
+            occ = occurrences.get(occ_id)
             if occ is None:
-                out.append(_run(m.group(2), self._size()))
+                out.append(_run(m.group(2), size))
             else:
                 self.count += 1
                 self.bookmark += 1
                 highlight = '<w:highlight w:val="yellow"/>' if occ.placeholder else ""
-                run_pr = f"<w:rPr>{self._size()}{highlight}</w:rPr>" if highlight or self._size() else ""
+                run_pr = f"<w:rPr>{size}{highlight}</w:rPr>" if highlight or size else ""
                 out.append(
                     f'<w:sdt><w:sdtPr>{f"<w:rPr>{highlight}</w:rPr>" if highlight else ""}<w:alias w:val="{_attr(figure_alias(occ.description, occ_id))}"/>'
                     f'<w:tag w:val="{_attr(figure_tag(occ_id, occ.ref))}"/><w:id w:val="{TABLE_SDT_BASE + self.count}"/>'
                     f'</w:sdtPr><w:sdtContent><w:bookmarkStart w:id="{self.bookmark}" '
-                    f'w:name="{figure_bookmark(occ_id)}"/><w:r>{run_pr}<w:t xml:space="preserve">{escape(m.group(2))}'
+                    f'w:name="{figure_bookmark(occ_id)}"/><w:r>{run_pr}<w:t xml:space="preserve">{_text(m.group(2))}'
                     f'</w:t></w:r><w:bookmarkEnd w:id="{self.bookmark}"/></w:sdtContent></w:sdt>'
                 )
             pos = m.end()
         if pos < len(text):
-            out.append(_run(text[pos:], self._size()))
+            out.append(_run(text[pos:], size))
         return "".join(out)
 
 
 def _run(text: str, size: str = "") -> str:
     """A run of `text`; a newline in it (a header broken between words) as a line break."""
     run_pr = f"<w:rPr>{size}</w:rPr>" if size else ""
-    body = "<w:br/>".join(f'<w:t xml:space="preserve">{escape(line)}</w:t>' for line in text.split("\n"))
+    body = "<w:br/>".join(f'<w:t xml:space="preserve">{_text(line)}</w:t>' for line in text.split("\n"))
     return f"<w:r>{run_pr}{body}</w:r>" if text else ""
 
 
@@ -353,36 +376,74 @@ def table_xml(
     cells: CellWriter,
     fit: TableFit | None = None,
 ) -> str:
-    """The `w:tbl` of a table, as one string (parsed once: a 10,000-row table stays fast)."""
+    """The `w:tbl` of a table, as one string."""
+    return "".join(table_xml_chunks(table, registry, styles, settings, cells, fit))
+
+
+def table_xml_chunks(
+    table: TableBlock,
+    registry: FigureRegistry,
+    styles: dict[str, str],
+    settings: StyleSettings,
+    cells: CellWriter,
+    fit: TableFit | None = None,
+) -> Iterator[str]:
+    """The `w:tbl` of a table as XML text, a row at a time (fed to one parser: a 10,000-row
+    table stays fast, and its text is never held whole)."""
     fit = fit or fit_table(table, settings)
     widths, total = fit.widths, sum(fit.widths)
     cells.size = fit.size
     borders = "".join(_BORDER.format(side) for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
-    parts = [
+    yield (
         f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblW w:w="{total}" w:type="dxa"/><w:jc w:val="center"/>'
         f'<w:tblBorders>{borders}</w:tblBorders><w:tblLayout w:type="fixed"/>'
         f'<w:tblCellMar><w:left w:w="{fit.margin}" w:type="dxa"/><w:right w:w="{fit.margin}" w:type="dxa"/>'
         f'</w:tblCellMar><w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" w:lastColumn="0" '
-        f'w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>',
-        "".join(f'<w:gridCol w:w="{w}"/>' for w in widths),
-        "</w:tblGrid>",
-    ]
+        f'w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>'
+        + "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
+        + "</w:tblGrid>"
+    )
     header_style, text_style = styles[HEADER_STYLE], styles[TEXT_STYLE]
     for groups in _header_groups(table.header):
-        parts.append(f"<w:tr><w:trPr><w:cantSplit/>{_ROW_HEIGHT}<w:tblHeader/></w:trPr>")
+        parts = [f"<w:tr><w:trPr><w:cantSplit/>{_ROW_HEIGHT}<w:tblHeader/></w:trPr>"]
         for g in groups:
             width = sum(widths[g["col"] : g["col"] + g["span"]])
             room = (width - 2 * fit.margin) / (fit.size * 20) - 1.0  # a character of air: renderers differ
             text = header_lines(g["text"], room)
             parts.append(_tc(cells, width, header_style, text, "center", g["span"], g["vmerge"]))
         parts.append("</w:tr>")
+        yield "".join(parts)
+    row_start = f"<w:tr><w:trPr><w:cantSplit/>{_ROW_HEIGHT}</w:trPr>"
     for r, row in enumerate(table.rows):
-        parts.append(f"<w:tr><w:trPr><w:cantSplit/>{_ROW_HEIGHT}</w:trPr>")
+        parts = [row_start]
         for c, text in enumerate(row):
             parts.append(_tc(cells, widths[c], text_style, text, _cell_align(table, registry, r, c, text)))
         parts.append("</w:tr>")
-    parts.append("</w:tbl>")
-    return "".join(parts)
+        yield "".join(parts)
+    yield "</w:tbl>"
+
+
+def _parsed(chunks: Iterable[str]) -> etree._Element:
+    """One element from XML text given in pieces, parsed as python-docx parses a part
+    (its element classes), a few hundred rows at a time."""
+    from docx.oxml.parser import element_class_lookup
+
+    parser = etree.XMLParser(remove_blank_text=True, resolve_entities=False)
+    parser.set_element_class_lookup(element_class_lookup)
+    for batch in _batches(chunks, 256):
+        parser.feed("".join(batch).encode("utf-8"))
+    return parser.close()
+
+
+def _batches(items: Iterable[str], size: int) -> Iterator[list[str]]:
+    batch: list[str] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 TABLE_PLACEHOLDER = "\ue012drafter-table\ue013"
@@ -413,20 +474,72 @@ def build_tables(
     styles: dict[str, str],
     settings: StyleSettings,
     body: etree._Element,
+    *,
+    as_text: XmlPart | None = None,
 ) -> None:
-    """Replace each placeholder by its table (run after the figures were numbered)."""
+    """Replace each placeholder by its table (run after the figures were numbered).
+
+    With `as_text` (the document's part, of a draft that is only saved), each table stays XML
+    text, written into `word/document.xml` in place of a stand-in paragraph as the part is
+    saved: a 10,000-row table is never a tree of a million XML nodes (200 MiB), parsed,
+    walked and serialised again."""
     if not pending:
         return
     ids = [int(b.get(qn("w:id"))) for b in body.iter(qn("w:bookmarkStart")) if (b.get(qn("w:id")) or "").isdigit()]
     cells = CellWriter(registry, max(ids, default=0) + 1_000_000)
+    texts: dict[bytes, bytes] = {}
     for placeholder, table in pending:
         fit = fit_table(table, settings)
-        xml = table_xml(table, registry, styles, settings, cells, fit)
-        tbl = etree.fromstring(xml.encode("utf-8"), parser=_PARSER)
+        chunks = table_xml_chunks(table, registry, styles, settings, cells, fit)
+        if as_text is None:
+            tbl = _parsed(chunks)
+        else:
+            # The document declares `w:` already: the table's own declaration is left out.
+            head = next(chunks).replace(f" {nsdecls('w')}", "", 1)
+            xml = b"".join([head.encode("utf-8"), *(chunk.encode("utf-8") for chunk in chunks)])
+            tbl, stand_in = _stand_in(len(texts), cells.bookmark)
+            texts[stand_in] = xml
         placeholder.addprevious(tbl)
         placeholder.getparent().remove(placeholder)
         if fit.landscape:
             _turn_to_landscape(tbl, body)
+    if as_text is not None:
+        _write_as_text(as_text, texts)
+
+
+def _stand_in(n: int, bookmark: int) -> tuple[etree._Element, bytes]:
+    """The paragraph standing for the n-th table kept as text, and its XML as python-docx
+    saves it. Its bookmark id is the table's last, so that figures wrapped later take the ids
+    after it, as they do after a table in the tree. Letters only: no digit for nobreak to join."""
+    token = "\ue014drafter-table-" + "".join(chr(ord("a") + int(d)) for d in str(n)) + "\ue015"
+    inner = f'<w:r><w:t>{token}</w:t></w:r><w:bookmarkStart w:id="{bookmark}" w:name="_drafter_table"/>'
+    return parse_xml(f"<w:p {nsdecls('w')}>{inner}</w:p>"), f"<w:p>{inner}</w:p>".encode()
+
+
+class _PartWithTables:
+    """A document part whose XML, as saved, has its tables written in place of their stand-ins."""
+
+    _drafter_tables: dict[bytes, bytes]
+
+    @property
+    def blob(self) -> bytes:
+        xml = super().blob  # type: ignore[misc]
+        pieces, pos = [], 0
+        for stand_in, table in self._drafter_tables.items():
+            at = xml.find(stand_in, pos)
+            if at < 0 or xml.find(stand_in, at + 1) >= 0:
+                raise RuntimeError("a long table's place in the draft was lost before saving")
+            pieces += [xml[pos:at], table]
+            pos = at + len(stand_in)
+        pieces.append(xml[pos:])
+        return b"".join(pieces)
+
+
+def _write_as_text(part: XmlPart, texts: dict[bytes, bytes]) -> None:
+    """Give `part` (this draft's own document part) the tables to write as it is saved."""
+    base = type(part)
+    part.__class__ = type(base.__name__, (_PartWithTables, base), {})
+    part._drafter_tables = texts  # type: ignore[attr-defined]
 
 
 def _section_break(sect: etree._Element, *, landscape: bool) -> etree._Element:
@@ -480,15 +593,6 @@ def _turn_to_landscape(tbl: etree._Element, body: etree._Element) -> None:
 def _style_of(p: etree._Element) -> str | None:
     style = p.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
     return None if style is None else style.get(qn("w:val"))
-
-
-def _oxml_parser() -> etree.XMLParser:
-    from docx.oxml.parser import oxml_parser
-
-    return oxml_parser
-
-
-_PARSER = _oxml_parser()
 
 
 def is_table_title(p: etree._Element) -> bool:

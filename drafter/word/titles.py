@@ -23,6 +23,7 @@ def visible(text: str) -> str:
     return MARKER_CHARS.sub("", MARKED.sub(lambda m: m.group(2), text))
 
 
+@functools.lru_cache(maxsize=8192)  # a long table measures the same few characters 100,000 times
 def char_width(ch: str) -> float:
     """Width in characters: CJK and full-width marks 1; digits, Latin letters and spaces ½."""
     if unicodedata.east_asian_width(ch) in ("W", "F", "A"):
@@ -32,6 +33,8 @@ def char_width(ch: str) -> float:
 
 def text_width(text: str) -> float:
     """GB/T 9704 counting: `2025年12月31日` is 7 characters wide."""
+    if text.isascii():  # digits, Latin letters, spaces: ½ each (and no figure markers)
+        return len(text) * 0.5
     return sum(char_width(ch) for ch in visible(text))
 
 
