@@ -172,9 +172,22 @@ def word_edges_many(texts: list[str]) -> list[frozenset[int]]:
         if len(_EDGES) > 10_000:
             _EDGES.clear()
         for t in todo:
-            freqs = {w: f for ch in set(t) if ch in _WORDS for w, f in _WORDS[ch].items() if w in t}
+            freqs = _frequencies(t)
             _EDGES[t] = frozenset(_segment(t, freqs))
     return [_EDGES[t] for t in texts]
+
+
+def _frequencies(text: str) -> dict[str, int]:
+    """The words of the list that occur in `text` (those `_segment` asks for: 8 characters at most)."""
+    found = {}
+    n = len(text)
+    for i in range(n):
+        words = _WORDS.get(text[i])
+        if words:
+            for j in range(i + 1, min(n, i + 8) + 1):
+                if text[i:j] in words:
+                    found[text[i:j]] = words[text[i:j]]
+    return found
 
 
 def _read_words(chars: set[str]) -> None:
