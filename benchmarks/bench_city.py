@@ -92,8 +92,13 @@ QUERIES = {
     ),
     "enterprises": ("scalar", "本单位涉及企业（家）", "COUNT(DISTINCT enterprise_id) AS enterprises", "", ""),
     "large": ("scalar", "本单位金额1万元以上的案件（件）", "COUNT(*) AS large", "AND amount >= 10000", ""),
-    "pending": ("row", "本单位在办和退回案件（件）", "COUNT(*) FILTER (WHERE status = '在办') AS open, "
-                "COUNT(*) FILTER (WHERE status = '退回') AS returned", "", ""),
+    "pending": (
+        "row",
+        "本单位在办和退回案件（件）",
+        "COUNT(*) FILTER (WHERE status = '在办') AS open, COUNT(*) FILTER (WHERE status = '退回') AS returned",
+        "",
+        "",
+    ),
     "top_categories": (
         "rows",
         "本单位各类案件（件），多的在前",
@@ -258,11 +263,10 @@ def load_average() -> str:
 
 def create_city(admin_url: str, rows: int) -> tuple[str, str, float]:
     """A scratch database with `cases` of `rows` rows; its name, a SELECT-only URL, seconds taken."""
+    from bench_postgres import create_database
     from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
     from sqlalchemy.pool import NullPool
-
-    from bench_postgres import create_database
 
     name, url = create_database(admin_url)
     started = time.perf_counter()
@@ -286,11 +290,10 @@ def create_city(admin_url: str, rows: int) -> tuple[str, str, float]:
 
 
 def drop_city(admin_url: str, name: str, reader: str | None) -> None:
+    from bench_postgres import drop_database
     from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
     from sqlalchemy.pool import NullPool
-
-    from bench_postgres import drop_database
 
     drop_database(admin_url, name)
     if reader:
@@ -332,8 +335,7 @@ def report_pairs(label: str, p: dict) -> None:
         f"min {ratios[0]:.2f}x, median {statistics.median(ratios):.2f}x (anchor ≤ 1.15x)"
     )
     print(
-        "    drafter's own breakdown (library run, default jobs): "
-        + ", ".join(f"{k} {v:.2f}s" for k, v in t.items())
+        "    drafter's own breakdown (library run, default jobs): " + ", ".join(f"{k} {v:.2f}s" for k, v in t.items())
     )
 
 
@@ -376,7 +378,9 @@ def main() -> None:
                 f"(index on opened_on, VACUUM ANALYZE); drafter reads it through a SELECT-only role"
             )
             projects = {
-                DISTRICTS: make_project(root / "districts", reader, "district", unit_names("district", DISTRICTS), args.period),
+                DISTRICTS: make_project(
+                    root / "districts", reader, "district", unit_names("district", DISTRICTS), args.period
+                ),
                 STREETS: make_project(root / "streets", reader, "street", unit_names("street", STREETS), args.period),
             }
             for n, config in projects.items():
