@@ -19,12 +19,9 @@ Prints, each measured in a fresh subprocess:
      and on PostgreSQL with --postgres (a scratch database is created and dropped; its
      screening table is grown --pg-copies times by copying rows, other towns' tables as
      in the sample);
-  4. peak memory at the largest number of units against the smallest: anchor ≤ 1.5×;
-  5. with --postgres, drafter's own time over its SQL's (issue 21, anchor ≤ 1.15×): the whole
-     batch (`build_units`, every :unit query grouped, 1 job) against the SQL it sends — each
-     shared query and each grouped query as `group_sql` rewrites it, parameters bound — run
-     directly with psycopg and fetched, alternated in the same minute, --pg-runs pairs
-     (min/median).
+  4. peak memory at the largest number of units against the smallest: anchor ≤ 1.5×.
+Drafter's own time over its SQL's (issue 21, item 8) is measured on the issue's city scenario,
+a 10-million-row PostgreSQL table, by benchmarks/bench_city.py.
 
 Measured 2026-11-29 on the project's shared machine (2 cores, load average 5–9 from other
 work, so figures vary between runs; five runs, the last after merging main at f632bca):
@@ -46,7 +43,6 @@ import math
 import re
 import shutil
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -97,38 +93,6 @@ start = time.perf_counter()
 for i in range(n):
     run(i)
 print(json.dumps({"per_draft": (time.perf_counter() - start) / n}))
-"""
-
-_DIRECT_CHILD = r"""
-import json, re, sys, time
-from pathlib import Path
-import psycopg
-from drafter.data.runner import build_parameters
-from drafter.pipeline.plan import GROUPED, SHARED, query_kind
-from drafter.project.grouping import group_sql
-from drafter.pipeline.validate import load_project
-config, url = Path(sys.argv[1]), sys.argv[2]
-project = load_project(config, sources={"hazards": url, "disaster": url})
-params = build_parameters(project.config)
-statements = []
-for name, spec in project.queries.items():
-    kind = query_kind(spec)
-    sql = spec.sql_for("postgresql")[0]
-    if kind == GROUPED:
-        statements.append(group_sql(sql, spec.per, "postgresql").sql)
-    elif kind == SHARED:
-        statements.append(sql)
-    else:
-        raise SystemExit(f"{name} is neither shared nor grouped")
-# :name as psycopg's %(name)s; a literal % doubled
-statements = [re.sub(r"(?<![:\w]):(\w+)(?![:\w])", r"%(\1)s", s.replace("%", "%%")) for s in statements]
-bound = {k: v for k, v in params.items()}
-start = time.perf_counter()
-with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
-    for sql in statements:
-        used = {k: bound[k] for k in re.findall(r"%\((\w+)\)s", sql)}
-        conn.execute(sql, used).fetchall()
-print(json.dumps({"seconds": time.perf_counter() - start, "statements": len(statements)}))
 """
 
 _QUERIES_CHILD = r"""
@@ -252,23 +216,7 @@ def make_bare(config: Path, root: Path) -> None:
     (root / "bare-context.json").write_text(json.dumps(ctx, ensure_ascii=False), encoding="utf-8")
 
 
-def own_over_sql(config: Path, url: str, runs: int) -> dict:
-    """The whole batch on PostgreSQL against the SQL it sends, run directly: pairs, same minute."""
-    pointed = config.with_name("config-pg.yaml")
-    text = config.read_text(encoding="utf-8")
-    text = re.sub(r"url: sqlite:///\S+", f"url: {url}", text)
-    pointed.write_text(text, encoding="utf-8")
-    builds, direct = [], []
-    _child(_DIRECT_CHILD, str(config), url)  # warm the server's caches
-    for _ in range(runs):
-        builds.append(_child(_BUILD_CHILD, str(pointed), "1")["seconds"])
-        direct.append(_child(_DIRECT_CHILD, str(config), url)["seconds"])
-    return {"builds": builds, "direct": direct}
-
-
-def postgres_queries(
-    admin_url: str, k: int, config: Path, copies: int, grouped_config: Path | None = None, runs: int = 3
-) -> dict:
+def postgres_queries(admin_url: str, k: int, config: Path, copies: int) -> dict:
     """Grouped vs per-unit on a scratch PostgreSQL database holding the synthetic towns."""
     from sqlalchemy import create_engine
     from sqlalchemy.pool import NullPool
@@ -299,8 +247,6 @@ def postgres_queries(
         loaded = time.perf_counter() - started
         result = _child(_QUERIES_CHILD, str(config), json.dumps({"hazards": url, "disaster": url}))
         result.update(screening_rows=rows, load_seconds=loaded)
-        if grouped_config is not None:
-            result["own"] = own_over_sql(grouped_config, url, runs)
         return result
     finally:
         drop_database(admin_url, name)
@@ -318,7 +264,6 @@ def main() -> None:
         help="an account that may create databases, e.g. postgresql+psycopg://postgres@127.0.0.1/postgres",
     )
     parser.add_argument("--pg-copies", type=int, default=8, help="copies of the screening rows on PostgreSQL")
-    parser.add_argument("--pg-runs", type=int, default=3, help="pairs of drafter batch and direct SQL on PostgreSQL")
     parser.add_argument("--only-postgres", action="store_true", help="skip the SQLite measurements")
     args = parser.parse_args()
     counts = sorted(int(n) for n in args.units.split(","))
@@ -387,19 +332,11 @@ def main() -> None:
                 f"per unit {q['per_unit']:.3f}s, {q['per_unit'] / q['grouped']:.1f}x faster (anchor ≥ 5x)"
             )
         if args.postgres:
-            p = postgres_queries(args.postgres, k, configs[hi], args.pg_copies, grouped[hi], args.pg_runs)
+            p = postgres_queries(args.postgres, k, configs[hi], args.pg_copies)
             print(
                 f"PostgreSQL ({p['screening_rows']:,} screening rows, loaded in {p['load_seconds']:.0f}s), "
                 f"{p['queries']} grouped queries × {p['units']} units: grouped {p['grouped']:.3f}s, per unit "
                 f"{p['per_unit']:.3f}s, {p['per_unit'] / p['grouped']:.1f}x faster (anchor ≥ 5x)"
-            )
-            own = p["own"]
-            ratios = sorted(b / d for b, d in zip(own["builds"], own["direct"]))
-            print(
-                f"PostgreSQL, {hi} units, every :unit query grouped, 1 job: drafter batch "
-                f"{min(own['builds']):.2f}/{statistics.median(own['builds']):.2f}s (min/median) against its SQL "
-                f"run directly with psycopg {min(own['direct']):.2f}/{statistics.median(own['direct']):.2f}s; "
-                f"ratio of pairs min {ratios[0]:.2f}x, median {statistics.median(ratios):.2f}x (anchor ≤ 1.15x)"
             )
 
 

@@ -59,12 +59,12 @@ def test_a_build_killed_while_writing_leaves_a_temporary_file_the_next_build_rem
     # A build whose save hangs halfway through writing its temporary file, as a slow disk would.
     hang = (
         "import sys, time\n"
-        "from docx.document import Document\n"
-        "def half(self, path):\n"
+        "import drafter.word.document as document\n"
+        "def half(doc, path):\n"
         "    with open(path, 'wb') as f:\n"
         "        f.write(b'PK half a zip'); f.flush()\n"
         "    time.sleep(600)\n"
-        "Document.save = half\n"
+        "document.save_docx = half\n"
         "from drafter.cli import main\n"
         f"sys.argv = ['drafter', 'build', '-c', {str(sample_project_copy)!r}]\n"
         "main()\n"

@@ -1013,14 +1013,14 @@ def test_an_unwritable_folder_is_said_and_nothing_is_written(project, monkeypatc
 )
 @pytest.mark.parametrize("force", [False, True], ids=["new-name", "force"])
 def test_a_save_failing_halfway_leaves_nothing_behind(project, monkeypatch, failure, force):
-    from docx.document import Document as DocumentObject
+    from drafter.word import document
 
-    def half_then_fail(self, path):
+    def half_then_fail(doc, path):
         with open(path, "wb") as f:
             f.write(b"PK\x03\x04 half a zip")
         raise failure
 
-    monkeypatch.setattr(DocumentObject, "save", half_then_fail)
+    monkeypatch.setattr(document, "save_docx", half_then_fail)
     before = snapshot(project.root)
     result = drafter(project, "build", *(["--force"] if force else []))
     if isinstance(failure, OSError):

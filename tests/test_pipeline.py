@@ -136,3 +136,21 @@ def test_build_year_on_the_command_line_is_the_year_period(sample_project, tmp_p
     cli = CliRunner().invoke(main, ["build", "-c", str(sample_project), "-y", "2024", "-o", str(out)])
     assert cli.exit_code == 0, cli.output
     assert "已生成2024年度草稿" in cli.stderr and any("2024年" in p for p in read_paragraphs(out)[:5])
+
+
+def test_a_draft_saved_fast_holds_what_python_docx_would_save(tmp_path):
+    """save_docx writes python-docx's package at zlib's fastest level: the same parts, the same
+    XML, every part deflated, and Word's reader (python-docx) opens it as before."""
+    import zipfile
+
+    from drafter.word.document import save_docx
+
+    document = Document(str(REPO / "templates" / "report.docx"))
+    document.add_paragraph("一、测试段落 12,345 件")
+    document.save(str(tmp_path / "plain.docx"))
+    save_docx(document, tmp_path / "fast.docx")
+    with zipfile.ZipFile(tmp_path / "plain.docx") as plain, zipfile.ZipFile(tmp_path / "fast.docx") as fast:
+        assert plain.namelist() == fast.namelist()
+        assert all(plain.read(name) == fast.read(name) for name in plain.namelist())
+        assert {info.compress_type for info in fast.infolist()} == {zipfile.ZIP_DEFLATED}
+    assert Document(str(tmp_path / "fast.docx")).paragraphs[-1].text == "一、测试段落 12,345 件"

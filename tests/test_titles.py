@@ -69,3 +69,23 @@ def test_word_edges_follow_the_word_list():
     edges = word_edges(text)
     assert text.index("执行") in edges and text.index("执行") + 1 not in edges
     assert text.index("预算") + 1 not in edges
+
+
+def test_title_words_read_once_a_character_segment_as_a_whole_list_scan_would():
+    """The word list is read once a process for each character met: titles that differ only in
+    a unit's name (a batch) are segmented exactly as a scan of the whole list for each gives."""
+    from drafter.word import titles
+
+    every = {}  # the whole list, as jieba reads it
+    for line in titles._dictionary().decode("utf-8").splitlines():
+        word, freq = line.split(" ")[:2]
+        if len(word) <= 8:
+            every[word] = int(freq)
+
+    def whole_list_scan(text: str) -> set[int]:
+        return titles._segment(text, {w: f for w, f in every.items() if w in text})
+
+    batch = [f"{unit}统计局关于2025年第二季度案件办理情况的报告" for unit in ("黄浦区", "金山区", "崇明区")]
+    for text in [*batch, *TITLES[:3]]:
+        assert word_edges(text) == whole_list_scan(text), text
+    assert "统" in titles._WORDS and "金" in titles._WORDS

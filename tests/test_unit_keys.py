@@ -195,3 +195,21 @@ def test_trailing_blanks_match_only_where_the_engine_ignores_them():
     assert match_unit_keys(rows, ["东区"]).rows == {"东区": [(2,)]}  # MySQL/MariaDB PAD SPACE
     exact = match_unit_keys(rows, ["东区"], pad_blanks=False)  # SQLite; PostgreSQL's CHAR keys come as TEXT
     assert exact.rows == {} and exact.near == {"东区  ": "东区"}
+
+
+def test_a_batch_refused_after_its_workers_started_leaves_no_worker_behind(tmp_path, master):
+    """The worker processes start before the queries run; a batch the queries stop (`--strict`
+    and rows no unit received) writes nothing and shuts its workers down."""
+    import multiprocessing
+
+    db = tmp_path / "office.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE checks (district TEXT, n INTEGER)")
+        conn.executemany("INSERT INTO checks VALUES (?, ?)", ROWS)
+    config = _project(tmp_path / "p", f"sqlite:///{db}", master)
+    with pytest.raises(DataError, match="北 区"):
+        build_units(config, directory=tmp_path / "strict", jobs=2, strict=True)
+    assert not (tmp_path / "strict").exists()
+    assert multiprocessing.active_children() == []
+    result = build_units(config, directory=tmp_path / "out", jobs=2)  # the same batch on two workers
+    assert result.jobs == 2 and _counts(result) == {"东区": 2, "西区": 2, "南区": 0}

@@ -542,3 +542,31 @@ def test_a_rollup_rule_in_the_project_runs_in_a_batch_check(towns_built, tmp_pat
     )
     errors = [f for f in lint(config) if f.severity == "error"]
     assert errors and "town_screenin" in errors[0].message and errors[0].path == rules
+
+
+def test_grouped_jobs_share_as_many_connections_as_may_run_at_once(tmp_path):
+    """Each grouped job is one long query; they are dealt out in turn to `concurrency`
+    connections of their source (each set up and its account checked once), not one each."""
+    from drafter.data.runner import Job, job_groups
+    from drafter.project.queries import parse_query
+
+    def spec(name: str, source: str, per: bool):
+        path = tmp_path / f"{name}.sql"
+        head = f"-- source: {source}\n-- description: 次数\n-- returns: scalar\n" + ("-- per: town\n" if per else "")
+        path.write_text(head + "SELECT COUNT(*) FROM t WHERE town = :unit\n", encoding="utf-8")
+        return parse_query(path)
+
+    grouped = [Job(f"g{i}", spec(f"g{i}", "a", True), {}, units=("x", "y")) for i in range(6)]
+    other = [Job("h", spec("h", "b", True), {}, units=("x",))]
+    shared = [Job("s", spec("s", "a", False), {}), Job("prev.s", spec("s", "a", False), {}, group="prev")]
+    groups = job_groups([*grouped, *shared, *other], concurrency=4)
+    lanes = [
+        [job.key for job in jobs] for (source, name), jobs in groups.items() if source == "a" and "grouped" in name
+    ]
+    assert lanes == [["g0", "g4"], ["g1", "g5"], ["g2"], ["g3"]]
+    assert [[j.key for j in jobs] for (source, name), jobs in groups.items() if "grouped" not in name] == [
+        ["s"],
+        ["prev.s"],
+    ]
+    assert [[j.key for j in jobs] for (source, _), jobs in groups.items() if source == "b"] == [["h"]]
+    assert [len(jobs) for jobs in job_groups(grouped, concurrency=1).values()] == [6]

@@ -253,6 +253,18 @@ def _cut_short(conn: Connection, result) -> tuple[str, str] | None:
     return None
 
 
+@dataclass
+class Fetched:
+    """What one query gave, before its rows are shaped into figures."""
+
+    sql: str
+    sql_file: Path
+    bound: dict[str, Any]
+    columns: list[str]
+    rows: list[tuple]
+    elapsed: float
+
+
 def run_query(
     conn: Connection,
     spec: QuerySpec,
@@ -262,6 +274,36 @@ def run_query(
     clock: Callable[[], float] = time.monotonic,
     job: Job | None = None,
 ) -> QueryResult:
+    got = fetch_rows(conn, spec, source, params, timeout, clock)
+    key = job.key if job is not None else ""
+    description = job.description if job is not None else None
+    value = _shape(spec, source, got.columns, got.rows, got.sql_file, key or None, description)
+    return QueryResult(
+        spec=spec,
+        source=source,
+        sql=got.sql,
+        sql_file=got.sql_file,
+        sql_hash=sql_fingerprint(got.sql),
+        params={k: params[k] for k in got.bound},
+        columns=got.columns,
+        value=value,
+        elapsed=got.elapsed,
+        source_hash=engine_hash(conn.engine),
+        key=key,
+        period=job.period if job is not None else None,
+    )
+
+
+def fetch_rows(
+    conn: Connection,
+    spec: QuerySpec,
+    source: str,
+    params: dict[str, Any],
+    timeout: float,
+    clock: Callable[[], float] = time.monotonic,
+) -> Fetched:
+    """Run `spec` as `run_query` does (checked, read-only, time-limited) and give its rows as the
+    driver returns them: a rows query all of them, a row or scalar query two at most."""
     dialect = conn.dialect.name
     backend = conn.engine.url.get_backend_name()
     sql, sql_file = spec.sql_for(backend if backend in spec.variants else dialect)
@@ -313,23 +355,7 @@ def run_query(
             cause=cut[0],
             hint=cut[1],
         )
-    key = job.key if job is not None else ""
-    description = job.description if job is not None else None
-    value = _shape(spec, source, columns, rows, sql_file, key or None, description)
-    return QueryResult(
-        spec=spec,
-        source=source,
-        sql=sql,
-        sql_file=sql_file,
-        sql_hash=sql_fingerprint(sql),
-        params={k: params[k] for k in bound},
-        columns=columns,
-        value=value,
-        elapsed=elapsed,
-        source_hash=engine_hash(conn.engine),
-        key=key,
-        period=job.period if job is not None else None,
-    )
+    return Fetched(sql, sql_file, bound, columns, rows, elapsed)
 
 
 @dataclass(frozen=True)
@@ -447,11 +473,26 @@ def run_queries(
     return run
 
 
+def job_groups(jobs: list[Job], concurrency: int) -> dict[tuple[str, str], list[Job]]:
+    """The jobs by connection: those of one source and group share one. Grouped jobs (each one
+    long query for all units) are dealt out in turn to as many connections of their source as
+    may run at once, rather than a connection each: each connection is set up and its account
+    checked before its first query."""
+    groups: dict[tuple[str, str], list[Job]] = {}
+    lanes: dict[str, int] = {}
+    for job in jobs:
+        if job.units:
+            lane = lanes[job.spec.source] = lanes.get(job.spec.source, -1) + 1
+            key = (job.spec.source, f"\0grouped {lane % max(1, concurrency)}")
+        else:
+            key = (job.spec.source, job.group)
+        groups.setdefault(key, []).append(job)
+    return groups
+
+
 def run_jobs(config: Config, jobs: list[Job], *, on_done: Callable[[str], None] | None = None) -> RunResult:
     """Run `jobs` (see run_queries); results keyed by job key, in the order of `jobs`."""
-    groups: dict[tuple[str, str], list[Job]] = {}
-    for job in jobs:  # a grouped job is one long query: a connection of its own
-        groups.setdefault((job.spec.source, job.key if job.units else job.group), []).append(job)
+    groups = job_groups(jobs, config.concurrency)
     started = time.monotonic()
     run = RunResult()
     collected: dict[str, Any] = {}  # a grouped job gives one result per unit
@@ -495,8 +536,8 @@ def _grouped_rows(conn: Connection, job: Job, sql: str, sql_file: Path, source: 
         per=None,
     )
     others = {k: v for k, v in job.params.items() if k != UNIT_PARAM}
-    result = run_query(conn, derived, source, others, timeout)
-    return result.columns, [tuple(f.value for f in row.figures()) for row in result.value], result.elapsed
+    got = fetch_rows(conn, derived, source, others, timeout)  # rows as the driver gives them: shaped once, per unit
+    return got.columns, got.rows, got.elapsed
 
 
 def run_grouped(
@@ -535,13 +576,12 @@ def run_grouped(
     if warning and notes is not None:
         notes.append(warning)
     bound = sql_parameters(sql)
+    own_key, sql_hash, shown = _own_key(job), sql_fingerprint(sql), columns[:-1]
     out: dict[str, QueryResult | QueryFailure] = {}
     for unit in job.units:
         unit_params = {**job.params, UNIT_PARAM: unit}
         try:
-            value = _shape(
-                spec, source, columns[:-1], by_unit.get(unit, empty), sql_file, _own_key(job), job.description
-            )
+            value = _shape(spec, source, shown, by_unit.get(unit, empty), sql_file, own_key, job.description)
         except DrafterError as exc:
             out[unit] = _failed(job, exc)
             continue
@@ -550,13 +590,13 @@ def run_grouped(
             source=source,
             sql=sql,
             sql_file=Path(sql_file),
-            sql_hash=sql_fingerprint(sql),
+            sql_hash=sql_hash,
             params={k: unit_params[k] for k in bound if k in unit_params},
-            columns=columns[:-1],
+            columns=shown,
             value=value,
             elapsed=elapsed,
-            key=_own_key(job) or "",
-            period=job.period if _own_key(job) else None,
+            key=own_key or "",
+            period=job.period if own_key else None,
         )
     return out
 

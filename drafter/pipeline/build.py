@@ -14,6 +14,7 @@ keeps one draft in memory at a time.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import os
@@ -391,38 +392,27 @@ def build_units(
     plan = make_plan(project, units=chosen, ruleset=ruleset, known=all_units)
     renderer = Renderer(project, strict=strict, save_only=True)  # template problems stop the run before any draft
     folder = Path(directory) if directory is not None else None
-    timings = {"load": time.perf_counter() - started}
-    t = time.perf_counter()
-    known: dict[str, QueryResult | QueryFailure] = {units_result.spec.name: units_result} if units_result else {}
-    shared = run_shared(plan, known=known)
-    timings["queries"] = time.perf_counter() - t
-    if strict:
-        refuse_unmatched_keys(shared)
-    from drafter.review.batch import rollup_rules  # lazily loaded: review code only for `build --each`
-
-    rules = rollup_rules(ruleset) if units is None else []  # a rollup needs every unit's draft
-    drafting = Drafting(
-        project,
-        plan,
-        shared,
-        ruleset,
-        BuildOptions(force, strict),
-        (clock or dt.datetime.now)(),
-        frozenset(ref for part, whole, _ in rules for ref in (part, whole)),
-    )
     workers = max(1, min(jobs or default_jobs(len(chosen)), len(chosen)))
-    outcomes: dict[str, UnitOutcome] = {}
-    t = time.perf_counter()
-    drafted = (
-        (draft_unit(drafting, renderer, unit, folder) for unit in chosen)
-        if workers == 1
-        else _in_processes(drafting, chosen, folder, workers)
-    )
-    for outcome in drafted:
-        outcomes[outcome.unit] = outcome
-        if on_unit_done:
-            on_unit_done(outcome)
-    timings["drafts"] = time.perf_counter() - t
+    with contextlib.ExitStack() as stack:
+        pool = None
+        if workers > 1:  # started now, so that the workers get ready while the queries run
+            pool = WorkerPool(project, strict, workers)
+            stack.callback(pool.close)
+        timings = {"load": time.perf_counter() - started}
+        options = BuildOptions(force, strict)
+        drafting, rules = _query_units(project, plan, ruleset, units_result, options, clock, timings, units is None)
+        outcomes: dict[str, UnitOutcome] = {}
+        t = time.perf_counter()
+        drafted = (
+            (draft_unit(drafting, renderer, unit, folder) for unit in chosen)
+            if pool is None
+            else pool.draft(drafting, chosen, folder)
+        )
+        for outcome in drafted:
+            outcomes[outcome.unit] = outcome
+            if on_unit_done:
+                on_unit_done(outcome)
+        timings["drafts"] = time.perf_counter() - t
     ordered = [outcomes[u.name] for u in chosen]
     rollups = batch_rollups(cfg, rules, ordered, project.period.label, drafting.built_at)
     timings["total"] = time.perf_counter() - started
@@ -437,6 +427,38 @@ def build_units(
         rollups=rollups,
         strict=strict,
     )
+
+
+def _query_units(
+    project: Project,
+    plan: Plan,
+    ruleset: RuleSet,
+    units_result: QueryResult | None,
+    options: BuildOptions,
+    clock: Callable[[], dt.datetime] | None,
+    timings: dict[str, float],
+    rollups: bool,
+) -> tuple[Drafting, list[tuple[str, str, Any]]]:
+    """The batch's queries run once (the units query's result kept), and what every draft shares."""
+    t = time.perf_counter()
+    known: dict[str, QueryResult | QueryFailure] = {units_result.spec.name: units_result} if units_result else {}
+    shared = run_shared(plan, known=known)
+    timings["queries"] = time.perf_counter() - t
+    if options.strict:
+        refuse_unmatched_keys(shared)
+    from drafter.review.batch import rollup_rules  # lazily loaded: review code only for `build --each`
+
+    rules = rollup_rules(ruleset) if rollups else []  # a rollup needs every unit's draft
+    drafting = Drafting(
+        project,
+        plan,
+        shared,
+        ruleset,
+        options,
+        (clock or dt.datetime.now)(),
+        frozenset(ref for part, whole, _ in rules for ref in (part, whole)),
+    )
+    return drafting, rules
 
 
 def refuse_unmatched_keys(shared: RunResult) -> None:
@@ -467,59 +489,89 @@ def batch_rollups(
 
 
 # -- worker processes ----------------------------------------------------------------------------
+#
+# The pool is started before the queries run (`WorkerPool.start`): while the database works, each
+# worker imports drafter, compiles the section templates and reads the Word master. What every
+# draft shares (the run's shared results, its options) goes to the workers once the queries are
+# done, pickled once and unpickled once a worker; each unit goes with its share of the grouped results.
 
-_worker: tuple[Drafting, Path | None] | None = None
-_worker_renderer: Renderer | None = None
+_worker_renderer: Renderer | DrafterError | None = None
+_worker_drafting: tuple[int, Drafting, Path | None] | None = None  # (token, what is shared, folder)
 
 
-def _init_worker(drafting: Drafting, directory: Path | None) -> None:
-    global _worker, _worker_renderer
-    _worker, _worker_renderer = (drafting, directory), None
-
-
-def _work(unit: Unit, share: dict[str, Any]) -> UnitOutcome:
-    """A unit drafted in a worker process, with the templates that worker compiled."""
+def _init_worker(project: Project, strict: bool) -> None:
+    """A worker's start: its renderer made ready, then what it has loaded moved out of the
+    collector's way (`gc.freeze`: a collection then walks only what a draft makes)."""
     global _worker_renderer
-    assert _worker is not None
-    drafting, directory = _worker
-    if _worker_renderer is None:
-        try:
-            _worker_renderer = Renderer(drafting.project, strict=drafting.options.strict, save_only=True)
-        except DrafterError as exc:
-            return UnitOutcome(unit.name, error=exc.render())
-    shared = dataclasses.replace(drafting.shared, by_unit={key: {unit.name: r} for key, r in share.items()})
-    return draft_unit(dataclasses.replace(drafting, shared=shared), _worker_renderer, unit, directory)
+    import gc
+
+    try:
+        _worker_renderer = Renderer(project, strict=strict, save_only=True)
+    except DrafterError as exc:  # told as each unit's error
+        _worker_renderer = exc
+    gc.freeze()
 
 
-def _in_processes(drafting: Drafting, units: list[Unit], directory: Path | None, workers: int) -> Iterator[UnitOutcome]:
-    """Units drafted by `workers` processes; at most two units a worker are in flight, so the
-    grouped results handed over stay few whatever the number of units."""
-    # lazily loaded: only a batch of many units starts processes
-    import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+def _work(unit: Unit, share: dict[str, Any], token: int, shared: bytes) -> UnitOutcome:
+    """A unit drafted in a worker process, with the templates that worker compiled."""
+    global _worker_drafting
+    import pickle
 
-    context = multiprocessing.get_context("spawn")  # the same on Windows; no fork of a threaded process
-    # Compiled code does not pickle: each worker compiles the section templates once itself; each
-    # is handed its units' share of the grouped results with the unit, not all of them up front.
-    project = dataclasses.replace(drafting.project, templates={})
-    light = dataclasses.replace(
-        drafting,
-        project=project,
-        plan=dataclasses.replace(drafting.plan, project=project),
-        shared=dataclasses.replace(drafting.shared, by_unit={}),
-    )
-    pending = iter(units)
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(light, directory)
-    ) as pool:
+    if isinstance(_worker_renderer, DrafterError):
+        return UnitOutcome(unit.name, error=_worker_renderer.render())
+    assert _worker_renderer is not None
+    if _worker_drafting is None or _worker_drafting[0] != token:
+        _worker_drafting = (token, *pickle.loads(shared))
+    _, drafting, directory = _worker_drafting
+    run = dataclasses.replace(drafting.shared, by_unit={key: {unit.name: r} for key, r in share.items()})
+    return draft_unit(dataclasses.replace(drafting, shared=run), _worker_renderer, unit, directory)
+
+
+class WorkerPool:
+    """Worker processes for the drafts of one batch, started before its queries run."""
+
+    def __init__(self, project: Project, strict: bool, workers: int) -> None:
+        # lazily loaded: only a batch of many units starts processes
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        context = multiprocessing.get_context("spawn")  # the same on Windows; no fork of a threaded process
+        # Compiled code does not pickle: each worker compiles the section templates once itself.
+        self.project = dataclasses.replace(project, templates={})
+        self.workers = workers
+        self.pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(self.project, strict)
+        )
+        for _ in range(workers):  # start them now: they get ready while the queries run
+            self.pool.submit(int)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def draft(self, drafting: Drafting, units: list[Unit], directory: Path | None) -> Iterator[UnitOutcome]:
+        """Units drafted by the workers; at most two units a worker are in flight, so the
+        grouped results handed over stay few whatever the number of units."""
+        import pickle
+        from concurrent.futures import FIRST_COMPLETED, Future, wait
+
+        light = dataclasses.replace(
+            drafting,
+            project=self.project,
+            plan=dataclasses.replace(drafting.plan, project=self.project),
+            shared=dataclasses.replace(drafting.shared, by_unit={}),
+        )
+        shared = pickle.dumps((light, directory), protocol=pickle.HIGHEST_PROTOCOL)
+        token = id(light)
+        pending = iter(units)
         running: dict[Future, Unit] = {}
 
         def submit_next() -> None:
             unit = next(pending, None)
             if unit is not None:
-                running[pool.submit(_work, unit, unit_share(drafting.shared, unit))] = unit
+                share = unit_share(drafting.shared, unit)
+                running[self.pool.submit(_work, unit, share, token, shared)] = unit
 
-        for _ in range(workers * 2):
+        for _ in range(self.workers * 2):
             submit_next()
         while running:
             finished, _ = wait(list(running), return_when=FIRST_COMPLETED)

@@ -32,6 +32,7 @@ writing the dialect of the source's database.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -102,8 +103,10 @@ def _render(tree: exp.Expression, dialect: str | None) -> str:
     return tree.sql(dialect=dialect)
 
 
+@functools.lru_cache(maxsize=512)
 def group_sql(sql: str, per: str, dialect: str | None = None) -> GroupedSQL:
-    """The query of one unit (`per` = :unit in its WHERE) rewritten for all units."""
+    """The query of one unit (`per` = :unit in its WHERE) rewritten for all units; kept for the
+    process (a query and its `prev` run, the load's check and the run, rewrite it once)."""
     read = _dialect(dialect)
     column_name = per.strip()
     if not column_name or not all(part.replace("_", "a").isalnum() for part in column_name.split(".")):

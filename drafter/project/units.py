@@ -266,15 +266,14 @@ def match_unit_keys(
     others = {unit_key(name) for name in known} - set(names)
     by_raw: dict[Any, list[tuple]] = {}
     match = UnitKeyMatch()
-    for row in rows:
-        if unit_key(row[-1]) is None:
-            match.null_rows += 1
-        else:
-            by_raw.setdefault(row[-1], []).append(tuple(row[:-1]))
+    for row in rows:  # dealt out by the key as it came; each distinct key normalised once below
+        by_raw.setdefault(row[-1], []).append(tuple(row[:-1]))
     candidates: dict[str, list[tuple[int, str, Any]]] = {}
-    for raw in by_raw:
+    for raw in list(by_raw):
         key = unit_key(raw)
-        if key in names:
+        if key is None:
+            match.null_rows += len(by_raw.pop(raw))
+        elif key in names:
             candidates.setdefault(names[key], []).append((_rank(raw, names[key], pad_blanks), str(raw), raw))
         elif key not in others:
             shown = str(raw).rstrip(" ")  # a CHAR(n) column's padding is noise in the message

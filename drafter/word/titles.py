@@ -155,6 +155,10 @@ def _dictionary() -> bytes:
 
 
 _EDGES: dict[str, frozenset[int]] = {}  # texts already segmented in this process
+# First character → the words (8 characters at most) of the word list that begin with it, with
+# their frequencies: read once a process for each character met, so that the titles of a batch
+# (one a unit, each differing only in the unit's name) do not each search the whole list again.
+_WORDS: dict[str, dict[str, int]] = {}
 
 
 def word_edges(text: str) -> set[int]:
@@ -164,24 +168,47 @@ def word_edges(text: str) -> set[int]:
 
 
 def word_edges_many(texts: list[str]) -> list[frozenset[int]]:
-    """`word_edges` of several texts with one pass over the word list (a table's headers)."""
+    """`word_edges` of several texts, reading the word list at most once (a table's headers)."""
     todo = [t for t in dict.fromkeys(texts) if t not in _EDGES]
     if todo:
-        chars = "".join(sorted({ch for t in todo for ch in t if _is_cjk(ch)}))
-        freqs: dict[str, int] = {}
-        if chars:
-            first = b"|".join(re.escape(ch.encode("utf-8")) for ch in chars)
-            pattern = re.compile(rb"^((?:" + first + rb")[^ \n]{0,21}) (\d+)", re.MULTILINE)
-            wanted = set(todo)
-            for raw, f in pattern.findall(_dictionary()):
-                word = raw.decode("utf-8", "replace")
-                if len(word) <= 8 and any(word in t for t in wanted):
-                    freqs[word] = int(f)
+        _read_words({ch for t in todo for ch in t if _is_cjk(ch)})
         if len(_EDGES) > 10_000:
             _EDGES.clear()
         for t in todo:
+            freqs = _frequencies(t)
             _EDGES[t] = frozenset(_segment(t, freqs))
     return [_EDGES[t] for t in texts]
+
+
+def _frequencies(text: str) -> dict[str, int]:
+    """The words of the list that occur in `text` (those `_segment` asks for: 8 characters at most)."""
+    found = {}
+    n = len(text)
+    for i in range(n):
+        words = _WORDS.get(text[i])
+        if words:
+            for j in range(i + 1, min(n, i + 8) + 1):
+                if text[i:j] in words:
+                    found[text[i:j]] = words[text[i:j]]
+    return found
+
+
+def _read_words(chars: set[str]) -> None:
+    """The words beginning with each of `chars` not read yet, in one pass over the word list."""
+    missing = sorted(ch for ch in chars if ch not in _WORDS)
+    if not missing:
+        return
+    if len(_WORDS) + len(missing) > 5_000:  # bounded, whatever texts a long-running process meets
+        _WORDS.clear()
+        missing = sorted(chars)
+    for ch in missing:
+        _WORDS[ch] = {}
+    first = b"|".join(re.escape(ch.encode("utf-8")) for ch in missing)
+    pattern = re.compile(rb"^((?:" + first + rb")[^ \n]{0,21}) (\d+)", re.MULTILINE)
+    for raw, f in pattern.findall(_dictionary()):
+        word = raw.decode("utf-8", "replace")
+        if len(word) <= 8:
+            _WORDS[word[0]][word] = int(f)
 
 
 def _segment(text: str, freqs: dict[str, int]) -> set[int]:
