@@ -30,6 +30,16 @@ Prints, each measured in a fresh process and alternated in the same minute, --pa
      make_bare): anchor ≤ 1.5×.
 
 The load average is printed before and after: the machine is shared.
+
+Measured 2026-12-07 on the project's shared 2-core machine, PostgreSQL on the same machine, load
+average 7–15 from other work (two runs of 3 pairs; 10,000,000 rows generated in 60–99 s):
+  16 units: drafter 18.65/20.80 and 21.63/22.55 s (min/median) against its SQL directly
+  12.05/14.59 and 13.98/14.69 s: ratio 1.43×/1.44× and 1.53×/1.55× (anchor ≤ 1.15×, not met);
+  200 units: 25.41/33.06 and 36.15/36.87 s against 12.67/14.76 and 15.19/16.12 s: ratio
+  1.89×/2.01× and 2.24×/2.43× (not met): on this machine drafter's CPU work (about 25 ms a
+  draft, imports, the worker processes' start) competes with the database's for the same two cores;
+  per-draft marginal cost, CPU time: 26.4–30.1 ms against a bare docxtpl render's 17.9–19.7 ms
+  (1.40×–1.47×) and 23.4/27.3 ms against 15.1/17.8 ms (1.54×/1.55×): at the ≤ 1.5× anchor.
 """
 
 from __future__ import annotations
