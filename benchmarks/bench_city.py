@@ -350,38 +350,16 @@ def report_pairs(label: str, p: dict) -> None:
     )
 
 
-_BARE_CHILD = r"""
-import json, sys, time
-from pathlib import Path
-from docxtpl import DocxTemplate
-from jinja2 import Environment
-from drafter.text.numbers import date_cn
-root, n = Path(sys.argv[1]), int(sys.argv[2])
-env = Environment()
-env.filters["date_cn"] = date_cn
-ctx = json.loads((root / "bare-context.json").read_text(encoding="utf-8"))
-def run(i):
-    tpl = DocxTemplate(str(root / "bare-master.docx"))
-    tpl.render(ctx, env, autoescape=True)
-    tpl.save(str(root / f"bare-{i % 3}.docx"))
-run(0)
-start, cpu = time.perf_counter(), time.process_time()
-for i in range(n):
-    run(i)
-print(json.dumps({"per_draft": (time.perf_counter() - start) / n, "cpu": (time.process_time() - cpu) / n}))
-"""
-
-
 def marginal(config: Path, period: str, root: Path, runs: int) -> None:
     """(T(200) - T(20)) / 180 with one job against a bare docxtpl render of one draft, wall clock
     and CPU time (the machine is shared: CPU time is what a quiet machine's wall clock would be)."""
-    from bench_units import make_bare
+    from bench_units import BARE_CHILD, make_bare
 
     make_bare(config, root)
     lo, hi = 20, STREETS
     low, high, bare = [], [], []
     for _ in range(runs):
-        bare.append(_child(_BARE_CHILD, str(root), "30"))
+        bare.append(_child(BARE_CHILD, str(root), "30"))
         low.append(_child(_TIMED_BUILD_CHILD, str(config), period, "1", str(lo)))
         high.append(_child(_TIMED_BUILD_CHILD, str(config), period, "1", str(hi)))
     for what in ("seconds", "cpu"):

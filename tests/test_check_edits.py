@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from docx import Document
-from docx.oxml.ns import qn
+from editing import reword
 
 from drafter.batch import build_units
 from drafter.cli import main
@@ -42,18 +42,6 @@ def draft(towns) -> Path:
     return build_units(towns, units=["盈浦街道"], jobs=1).outcomes[0].path
 
 
-def _replace(path: Path, old: str, new: str, target: Path) -> Path:
-    doc = Document(str(path))
-    for t in doc.element.body.iter(qn("w:t")):
-        if t.text and old in t.text:
-            t.text = t.text.replace(old, new, 1)
-            break
-    else:
-        raise AssertionError(f"{old} not in the draft")
-    doc.save(str(target))
-    return target
-
-
 def _template_line(towns: Path, needle: str) -> int:
     lines = (towns.parent / SECTION).read_text(encoding="utf-8").splitlines()
     return next(n for n, line in enumerate(lines, 1) if needle in line)
@@ -66,7 +54,7 @@ def test_the_unedited_draft_is_all_consistent(towns, draft):
 
 
 def test_a_word_of_the_templates_plain_text_changed_is_an_edit_with_its_template_line(towns, draft, tmp_path):
-    edited = _replace(draft, "涉及企业", "覆盖企业", tmp_path / "edited.docx")
+    edited = reword(draft, "涉及企业", "覆盖企业", tmp_path / "edited.docx")
     report = check(edited, towns)
     (finding,) = report.findings
     assert isinstance(finding, WordingCheck) and finding.plain and finding.status == HAND_EDITED
@@ -86,7 +74,7 @@ def test_a_word_of_the_templates_plain_text_changed_is_an_edit_with_its_template
 
 
 def test_a_changed_conditional_wording_is_told_once_not_again_as_plain_text(towns, draft, tmp_path):
-    edited = _replace(draft, "台账", "清单", tmp_path / "edited.docx")
+    edited = reword(draft, "台账", "清单", tmp_path / "edited.docx")
     report = check(edited, towns)
     (finding,) = report.findings
     assert not finding.plain and finding.status == HAND_EDITED and finding.condition
@@ -94,7 +82,7 @@ def test_a_changed_conditional_wording_is_told_once_not_again_as_plain_text(town
 
 def test_a_finding_names_the_line_the_draft_was_built_from_after_the_template_changed(towns, draft, tmp_path):
     built_line = _template_line(towns, "town_ebike.communities > 0")
-    edited = _replace(draft, "台账", "清单", tmp_path / "edited.docx")
+    edited = reword(draft, "台账", "清单", tmp_path / "edited.docx")
     section = towns.parent / SECTION
     lines = section.read_text(encoding="utf-8").split("\n")
     section.write_text("\n".join([lines[0], "{# 按街镇生成 #}", "{# 数字来自隐患排查平台 #}", *lines[1:]]), "utf-8")
@@ -109,6 +97,6 @@ def test_a_finding_names_the_line_the_draft_was_built_from_after_the_template_ch
     )
     assert not report.warnings  # no wording left unchecked
 
-    plain = check(_replace(draft, "涉及企业", "覆盖企业", tmp_path / "plain.docx"), towns)
+    plain = check(reword(draft, "涉及企业", "覆盖企业", tmp_path / "plain.docx"), towns)
     (edit,) = plain.findings
     assert edit.line == 2 and edit.template_changed and "模板此后已改动" in render_check(plain)

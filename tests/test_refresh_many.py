@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 from docx import Document
 from docx.oxml.ns import qn
+from editing import reword
 from reading import read_paragraphs
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -101,17 +102,6 @@ def _type_over(path: Path, ref: str, text: str) -> None:
     doc.save(str(path))
 
 
-def _reword(path: Path, old: str, new: str) -> None:
-    doc = Document(str(path))
-    for t in doc.element.body.iter(qn("w:t")):
-        if t.text and old in t.text:
-            t.text = t.text.replace(old, new, 1)
-            break
-    else:
-        raise AssertionError(f"{old} not found")
-    doc.save(str(path))
-
-
 def _change_data(towns: Path, town: str) -> None:
     """One screening fewer in `town`; five more members in every town's first rescue team."""
     with contextlib.closing(_db(towns, "hazards")) as db, db:
@@ -138,7 +128,7 @@ def test_refresh_of_many_drafts_runs_each_query_once_and_writes_each_copy_with_i
     drafts = [o.path for o in built.outcomes]
     worded, typed = drafts[2], drafts[5]
     worded_town = built.outcomes[2].unit
-    _reword(worded, "涉及企业", "覆盖企业")
+    reword(worded, "涉及企业", "覆盖企业")
     typed_teams = str(int(_controls(typed)["town_rescue.teams"]) + 3)
     _type_over(typed, "town_rescue.teams", typed_teams)
     before = {d: d.read_bytes() for d in drafts}
@@ -232,7 +222,7 @@ def test_one_draft_refreshes_as_before_through_the_cli_and_as_one_of_a_batch(tow
     figures, comments, manifest) as the library's single refresh and as a batch of one."""
     built = build_units(towns, units=["盈浦街道"], jobs=1)
     draft = built.outcomes[0].path
-    _reword(draft, "涉及企业", "覆盖企业")
+    reword(draft, "涉及企业", "覆盖企业")
     _change_data(towns, "盈浦街道")
 
     cli = CliRunner().invoke(main, ["refresh", str(draft), "-c", str(towns)])
