@@ -604,7 +604,7 @@ def test_check_reports_an_internal_error_in_one_line_with_status_2(sample_projec
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(sys.modules["drafter.review.checker"], "compose_draft", broken)
+    monkeypatch.setattr(sys.modules["drafter.review.checker"], "Renderer", broken)
     result = CliRunner().invoke(main, ["check", str(sample_draft), "-c", str(sample_project)])
     assert result.exit_code == 2 and "内部错误" in result.output and "boom" in result.output
     assert "Traceback" not in result.output

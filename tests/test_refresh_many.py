@@ -266,3 +266,30 @@ def test_an_unexpected_fault_with_one_draft_is_that_draft_s_error(towns, tmp_pat
     [(path, error)] = batch.errors
     assert path == first and error.message == "更新时出现内部错误" and "RuntimeError: boom" in (error.cause or "")
     assert batch_refresh_exit_code(batch) == 2
+
+
+def test_a_batch_loads_the_project_once_a_period_and_finds_what_each_draft_alone_finds(towns, tmp_path, monkeypatch):
+    """Check and refresh of many drafts load and compile the project once for all the drafts of
+    one period (not once a draft), and tell each draft what checking it alone tells."""
+    import drafter.review.checker as checker
+    from drafter.review.batch import check_many
+
+    built = build_units(towns, jobs=1)
+    drafts = [o.path for o in built.outcomes]
+    reword(drafts[3], "涉及企业", "覆盖企业")
+    _type_over(drafts[7], "town_rescue.teams", "999")
+    _change_data(towns, built.outcomes[0].unit)
+    alone = {d: [(type(f).__name__, f.id) for f in check(d, towns).findings] for d in drafts}
+
+    loads, renderers = [], []
+    real_load, real_renderer = checker.load_project, checker.Renderer
+    monkeypatch.setattr(checker, "load_project", lambda *a, **k: loads.append(k) or real_load(*a, **k))
+    monkeypatch.setattr(checker, "Renderer", lambda *a, **k: renderers.append(a) or real_renderer(*a, **k))
+    batch = check_many(drafts, towns)
+    assert (len(loads), len(renderers)) == (1, 1)
+    assert {r.draft: [(type(f).__name__, f.id) for f in r.findings] for r in batch.reports} == alone
+    assert alone[drafts[3]] and alone[drafts[7]] and alone[drafts[0]]
+
+    loads.clear(), renderers.clear()
+    refreshed = refresh_many(drafts, tmp_path / "更新后", towns)
+    assert not refreshed.errors and (len(loads), len(renderers)) == (1, 1)

@@ -25,7 +25,7 @@ from drafter.project.grouping import UNIT_PARAM
 from drafter.project.period import PeriodLike
 from drafter.project.queries import sql_fingerprint, sql_parameters
 from drafter.project.rules import RuleSet, load_rules
-from drafter.review.checker import CheckReport, check
+from drafter.review.checker import CheckReport, LoadedProject, check
 from drafter.review.rollup import DraftFigures, RollupResult, check_rollups
 
 
@@ -179,11 +179,12 @@ def check_many(
     started = time.perf_counter()
     names = project_unit_names(config, sources) if len(drafts) > 1 else None
     runner = SharedRunner(names or ())
+    projects: dict[tuple, LoadedProject] = {}
     batch = BatchCheck(reports=[])
     for draft in drafts:
         path = Path(draft)
         try:
-            batch.reports.append(check(path, config, sources=sources, period=period, runner=runner))
+            batch.reports.append(check(path, config, sources=sources, period=period, runner=runner, projects=projects))
         except DrafterError as exc:
             batch.errors.append((path, exc))
         if on_done:

@@ -1,7 +1,7 @@
 """`check`: is an edited draft still what the databases say? — the library call behind `drafter check`.
 
 The check re-runs the queries with the year and parameters recorded in the
-draft's manifest and renders the report afresh (`compose_draft`), then compares
+draft's manifest and renders the report afresh (`Renderer`), then compares
 the draft with that fresh render, figure by figure:
 
     一致        the control shows the text it was built with, and the data still give it
@@ -41,7 +41,7 @@ from drafter.data.figures import Figure, Occurrence, Row, cell_label, evaluate, 
 from drafter.data.runner import QueryResult, RunResult, build_parameters
 from drafter.errors import DrafterError, DraftError
 from drafter.pipeline.execute import run_project
-from drafter.pipeline.render import compose_draft
+from drafter.pipeline.render import Draft, Renderer
 from drafter.pipeline.validate import load_project
 from drafter.project.config import Config
 from drafter.project.model import Project
@@ -569,6 +569,41 @@ def _run_warnings(manifest: Manifest | None, run: RunResult) -> list[str]:
     return warnings + changed_spreadsheets(manifest, run)
 
 
+@dataclass
+class LoadedProject:
+    """A project loaded for one period, and its renderer (section templates compiled once) made
+    at its first render: the drafts of a batch check or refresh that share a period share it."""
+
+    project: Project
+    renderer: Renderer | None = None
+
+    def render(self, run: RunResult, unit: Unit | None) -> Draft:
+        if self.renderer is None:
+            self.renderer = Renderer(self.project)
+        return self.renderer.render(run, unit)
+
+
+def _loaded(
+    config: str | Path | Config,
+    sources: dict[str, str] | None,
+    period: Period | None,
+    projects: dict[tuple, LoadedProject] | None,
+) -> LoadedProject:
+    """The project for `period`, from `projects` (a batch's, kept between its drafts) when it
+    holds it; a draft checked alone loads its own."""
+    key = (
+        id(config) if isinstance(config, Config) else str(Path(config).resolve()),
+        tuple(sorted((sources or {}).items())),
+        period,
+    )
+    if projects is not None and key in projects:
+        return projects[key]
+    loaded = LoadedProject(load_project(config, sources=sources, period=period))
+    if projects is not None:
+        projects[key] = loaded
+    return loaded
+
+
 def rerun(
     read: _Read,
     config: str | Path | Config,
@@ -577,13 +612,15 @@ def rerun(
     period: Period | None,
     runner: Callable[..., RunResult] | None,
     timings: dict[str, float],
+    projects: dict[tuple, LoadedProject] | None = None,
 ) -> _Rerun:
     """Stage 2 of `check`: re-run the queries with the period and parameters the draft records
     and render the report afresh."""
     manifest = read.manifest
     period_used, period_from = _period_used(read, period)
     unit = Unit.from_json(manifest.unit) if manifest is not None else None
-    project = load_project(config, sources=sources, period=period_used)
+    loaded = _loaded(config, sources, period_used, projects)
+    project = loaded.project
     if manifest is not None and manifest.agency and manifest.agency != project.config.report.agency:
         read.warnings.append(f"草稿的发文机关是“{manifest.agency}”，当前配置是“{project.config.report.agency}”。")
     ruleset = load_rules(project.config)
@@ -593,7 +630,7 @@ def rerun(
     timings["queries"] = time.perf_counter() - t
     read.warnings.extend(_run_warnings(manifest, run))
     t = time.perf_counter()
-    fresh_draft = compose_draft(project, run, unit=unit)
+    fresh_draft = loaded.render(run, unit)
     timings["render"] = time.perf_counter() - t
     return _Rerun(project, period_from, unit, ruleset, run, fresh_draft)
 
@@ -738,6 +775,7 @@ def check(
     year: int | None = None,
     period: PeriodLike | None = None,
     runner: Callable[..., RunResult] | None = None,
+    projects: dict[tuple, LoadedProject] | None = None,
 ) -> CheckReport:
     """Check a draft against the databases; see the module docstring for what is reported.
 
@@ -749,13 +787,13 @@ def check(
     no longer carries its manifest; then the period its title names, then the configuration's.
     The draft file is only read. A unit's draft (`build --each`) is checked for the unit its
     manifest records. `runner` stands in for `run_jobs` (a batch check shares query results
-    between drafts).
+    between drafts); `projects` keeps the project loaded for a period between a batch's drafts.
     """
     started = time.perf_counter()
     read = read_draft(draft_path)
     timings: dict[str, float] = {"open": time.perf_counter() - started}
     asked = as_period(year if period is None else period)
-    again = rerun(read, config, sources=sources, period=asked, runner=runner, timings=timings)
+    again = rerun(read, config, sources=sources, period=asked, runner=runner, timings=timings, projects=projects)
     t = time.perf_counter()
     compared = compare(read, again)
     timings["compare"] = time.perf_counter() - t

@@ -57,6 +57,7 @@ from drafter.review.checker import (
     STALE,
     CheckReport,
     FigureCheck,
+    LoadedProject,
     UnbackedNumber,
     check,
     open_draft,
@@ -253,15 +254,17 @@ def refresh(
     force: bool = False,
     clock: Any = None,
     runner: Callable[..., RunResult] | None = None,
+    projects: dict[tuple, LoadedProject] | None = None,
 ) -> RefreshResult:
     """Write a refreshed copy of `draft` (see the module docstring); returns where it went.
-    `runner` stands in for `run_jobs` (refresh_many shares query results between drafts)."""
+    `runner` stands in for `run_jobs` and `projects` keeps the loaded projects (refresh_many
+    shares both between drafts)."""
     draft = Path(draft)
     requested = Path(output) if output is not None else refreshed_path(draft)
     check_output_name(
         requested, (".docx",), "更新后的草稿", "-o 草稿（更新）.docx", protected=(draft,), hint="原草稿不会被改动。"
     )
-    report = check(draft, config, sources=sources, runner=runner)
+    report = check(draft, config, sources=sources, runner=runner, projects=projects)
     document, manifest = _open_for_refresh(draft, report)
     result = RefreshResult(draft, requested, requested, report)
     remove_own_comments(document)
@@ -342,11 +345,14 @@ def refresh_many(
     folder = _output_folder(Path(output_dir)) if output_dir is not None else None
     names = project_unit_names(config, sources) if len(drafts) > 1 else None
     runner = SharedRunner(names or ())
+    projects: dict[tuple, LoadedProject] = {}
     batch = BatchRefresh(results=[])
     for draft in map(Path, drafts):
         target = folder / refreshed_path(draft).name if folder is not None else None
         try:
-            result = refresh(draft, target, config, sources=sources, force=force, clock=clock, runner=runner)
+            result = refresh(
+                draft, target, config, sources=sources, force=force, clock=clock, runner=runner, projects=projects
+            )
             batch.results.append(result)
         except DrafterError as exc:
             batch.errors.append((draft, exc))
