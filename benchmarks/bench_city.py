@@ -23,7 +23,9 @@ Prints, each measured in a fresh process and alternated in the same minute, --pa
      connections as drafter (runner.job_groups: grouped jobs dealt to config.yaml's
      concurrency connections, run at once); the ratio of each pair, min/median: anchor ≤ 1.15×;
      with drafter's own breakdown (load, queries, drafts; the rest of total is the rollup)
-     from a library run of the same batch just after;
+     from a library run of the same batch just after; and the floor of any drafter that runs
+     this SQL and renders with docxtpl: every draft needs every grouped query's rows, so the
+     SQL's time, then the bare renders (CPU time of one, below) spread over the cores;
   2. the per-draft marginal cost on the 200-street project, 1 job: (T(200) - T(20)) / 180 of
      `build_units` (the grouped SQL is the same whichever units are drafted), against a bare
      docxtpl render of one such draft from a precomputed context (benchmarks/bench_units.py's
@@ -334,7 +336,7 @@ def pairs(config: Path, period: str, units: int, runs: int) -> dict:
     return {"builds": builds, "direct": direct, "timings": inside["timings"]}
 
 
-def report_pairs(label: str, p: dict) -> None:
+def report_pairs(label: str, p: dict, units: int, bare_cpu: float | None) -> None:
     b = p["builds"]
     d = [x["seconds"] for x in p["direct"]]
     ratios = sorted(x / y for x, y in zip(b, d))
@@ -345,9 +347,28 @@ def report_pairs(label: str, p: dict) -> None:
         f"{p['direct'][0]['rows']:,} rows) {min(d):.2f}/{statistics.median(d):.2f}s; ratio of pairs "
         f"min {ratios[0]:.2f}x, median {statistics.median(ratios):.2f}x (anchor ≤ 1.15x)"
     )
+    if bare_cpu is not None:
+        # What any drafter that runs this SQL and renders with docxtpl costs at least: every draft
+        # needs every grouped query's rows, so no render starts before the SQL ends; then the bare
+        # renders spread over every core (no start-up, no imports, nothing traced, nothing checked).
+        cores = os.cpu_count() or 1
+        floor = statistics.median(d) + units * bare_cpu / cores
+        print(
+            f"    floor: its SQL + {units} bare docxtpl renders ({bare_cpu * 1000:.1f} ms CPU each) over {cores} "
+            f"cores = {floor:.2f}s, {floor / statistics.median(d):.2f}x its SQL; drafter's median over the floor "
+            f"{statistics.median(b) / floor:.2f}x"
+        )
     print(
         "    drafter's own breakdown (library run, default jobs): " + ", ".join(f"{k} {v:.2f}s" for k, v in t.items())
     )
+
+
+def bare_render_cpu(config: Path, root: Path) -> float:
+    """CPU time of one bare docxtpl render of a street's draft (best of three runs of 30)."""
+    from bench_units import BARE_CHILD, make_bare
+
+    make_bare(config, root)
+    return min(_child(BARE_CHILD, str(root), "30")["cpu"] for _ in range(3))
 
 
 def marginal(config: Path, period: str, root: Path, runs: int) -> None:
@@ -398,9 +419,10 @@ def main() -> None:
                 ),
                 STREETS: make_project(root / "streets", reader, "street", unit_names("street", STREETS), args.period),
             }
+            bare_cpu = bare_render_cpu(projects[STREETS], root)
             for n, config in projects.items():
                 p = pairs(config, args.period, n, args.pairs)
-                report_pairs(f"{n} units, {args.period}", p)
+                report_pairs(f"{n} units, {args.period}", p, n, bare_cpu)
                 print(f"    load average: {load_average()}")
             if not args.no_marginal:
                 marginal(projects[STREETS], args.period, root, args.pairs)

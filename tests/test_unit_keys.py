@@ -110,7 +110,7 @@ def _assert_faithful(config: Path, tmp_path: Path, east: int = 3, also: tuple[st
     assert _counts(result) == {"东区": east, "西区": 2, "南区": 0}
     # One warning tells the rows no unit received (南区, with no rows, has its own: an empty period).
     (warning,) = [w for w in result.warnings if "未计入任何单位" in w]
-    assert "“北 区”1 行" in warning and "NULL 或空白）的行：1 行" in warning
+    assert "“北 区”1 行" in warning and "NULL 或空白）的结果行：1 行" in warning
     for key in also:
         assert f"“{key}”1 行（与“东区”只差空格或全角/半角）" in warning
     checked = check_many([o.path for o in result.outcomes], config)

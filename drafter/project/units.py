@@ -227,7 +227,7 @@ class UnitKeyMatch:
         if self.unmatched:
             shown = sorted(self.unmatched.items(), key=lambda kv: (-kv[1], kv[0]))
             parts.append(
-                "单位名不在 units 中的行："
+                "单位名不在 units 中的结果行："
                 + "、".join(
                     f"“{key}”{n} 行" + (f"（与“{self.near[key]}”只差空格或全角/半角）" if key in self.near else "")
                     for key, n in shown[:10]
@@ -235,9 +235,11 @@ class UnitKeyMatch:
                 + (f" 等 {len(shown)} 个名称" if len(shown) > 10 else "")
             )
         if self.null_rows:
-            parts.append(f"单位为空（NULL 或空白）的行：{self.null_rows} 行")
+            parts.append(f"单位为空（NULL 或空白）的结果行：{self.null_rows} 行")
         where = f"（列 {column}）" if column else ""
-        return f"查询 {query} 按单位{where}分配数据时有行未计入任何单位：" + "；".join(parts)
+        # The rows counted are the query's result rows (for a grouped total, one a key), not the
+        # source rows behind them: said so, lest "1 行" be read as one record.
+        return f"查询 {query} 按单位{where}分配数据时有结果行未计入任何单位（行数按查询结果计）：" + "；".join(parts)
 
 
 def _rank(raw: Any, name: str, pad_blanks: bool) -> int:
