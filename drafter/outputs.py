@@ -90,6 +90,21 @@ def remove_stale_temporaries(directory: Path, now: float | None = None) -> list[
     return removed
 
 
+SWEEP_EVERY = 60.0  # seconds: a batch writing hundreds of drafts to one folder sweeps it once a minute
+_swept: dict[str, float] = {}  # folder → when this process last swept it (time.monotonic)
+
+
+def _sweep(directory: Path) -> None:
+    """remove_stale_temporaries, at most once every SWEEP_EVERY seconds a folder in this process:
+    a batch of N drafts would otherwise list its output folder N times over (O(N²))."""
+    key, now = os.path.abspath(directory), time.monotonic()
+    last = _swept.get(key)
+    if last is not None and now - last < SWEEP_EVERY:
+        return
+    _swept[key] = now
+    remove_stale_temporaries(directory)
+
+
 def _temporary(path: Path) -> Path:
     """A new empty file beside `path`, created with the permissions the umask gives (a draft is
     a document for colleagues, not a secret: mkstemp's 0600 would hide it from them)."""
@@ -114,7 +129,7 @@ def _prepare(path: Path) -> Path:
             cause=str(exc),
             hint="换一个有写权限的目录（--output），或检查磁盘空间。",
         ) from exc
-    remove_stale_temporaries(path.parent)
+    _sweep(path.parent)
     try:
         return _temporary(path)
     except OSError as exc:

@@ -105,6 +105,22 @@ def test_a_temporary_file_of_a_live_build_is_left_alone(tmp_path):
     assert live.exists()
 
 
+def test_a_batch_sweeps_its_output_folder_once_not_once_a_draft(tmp_path, monkeypatch):
+    from drafter import outputs
+
+    swept: list[Path] = []
+    monkeypatch.setattr(outputs, "remove_stale_temporaries", lambda d, now=None: swept.append(d) or [])
+    monkeypatch.setattr(outputs, "_swept", {})
+    for i in range(5):
+        outputs.write_new(tmp_path / f"d{i}.docx", lambda tmp: tmp.write_bytes(b"x"), what="草稿", hint="")
+    outputs.write_new(tmp_path / "other" / "d.docx", lambda tmp: tmp.write_bytes(b"x"), what="草稿", hint="")
+    assert swept == [tmp_path, tmp_path / "other"]
+    monkeypatch.setattr(outputs, "SWEEP_EVERY", 0.0)  # a minute later: swept again
+    outputs.write_new(tmp_path / "d9.docx", lambda tmp: tmp.write_bytes(b"x"), what="草稿", hint="")
+    assert swept[-1] == tmp_path and len(swept) == 3
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == [f"d{i}.docx" for i in (0, 1, 2, 3, 4, 9)]
+
+
 def test_a_draft_gets_the_permissions_of_the_umask(sample_project_copy):
     previous = os.umask(0o022)
     try:
