@@ -268,6 +268,28 @@ def test_an_unexpected_fault_with_one_draft_is_that_draft_s_error(towns, tmp_pat
     assert batch_refresh_exit_code(batch) == 2
 
 
+def test_an_unexpected_fault_with_one_draft_is_that_draft_s_error_in_a_batch_check(towns, monkeypatch):
+    import drafter.review.batch as batch_module
+    from drafter.outcome import batch_check_exit_code
+    from drafter.review.batch import check_many
+
+    built = build_units(towns, units=["夏阳街道", "盈浦街道"], jobs=1)
+    first, second = (o.path for o in built.outcomes)
+    real_check = batch_module.check
+
+    def check_failing_on_first(draft, *args, **kwargs):
+        if Path(draft) == first:
+            raise RuntimeError("boom")
+        return real_check(draft, *args, **kwargs)
+
+    monkeypatch.setattr(batch_module, "check", check_failing_on_first)
+    checked = check_many([first, second], towns)
+    assert [r.draft for r in checked.reports] == [second]
+    [(path, error)] = checked.errors
+    assert path == first and error.message == "核对时出现内部错误" and "RuntimeError: boom" in (error.cause or "")
+    assert batch_check_exit_code(checked) == 2
+
+
 def test_a_batch_loads_the_project_once_a_period_and_finds_what_each_draft_alone_finds(towns, tmp_path, monkeypatch):
     """Check and refresh of many drafts load and compile the project once for all the drafts of
     one period (not once a draft), and tell each draft what checking it alone tells."""

@@ -187,6 +187,10 @@ def check_many(
             batch.reports.append(check(path, config, sources=sources, period=period, runner=runner, projects=projects))
         except DrafterError as exc:
             batch.errors.append((path, exc))
+        except Exception as exc:  # a fault with this draft alone: the others are still checked, as refresh_many does
+            cause = f"{type(exc).__name__}: {exc}"
+            hint = "请加 --debug 单独核对这份草稿，并把输出报告给维护者。"
+            batch.errors.append((path, DrafterError("核对时出现内部错误", path=path, cause=cause, hint=hint)))
         if on_done:
             on_done(path)
     batch.queries_run, batch.queries_reused = runner.ran, runner.reused
