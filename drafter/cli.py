@@ -760,8 +760,11 @@ def _check_could_not_run():
     default=None,
     help="写到文件而不是屏幕，文件名以 .csv / .json / .txt 结尾，与 --format 一致（csv 带 BOM，Excel 可直接打开）。",
 )
+@click.option("--unit", "unit_name", default=None, metavar="名称", help="按单位生成的项目：列出这个单位草稿中的数字。")
 @handle_errors
-def figures(config_path: Path, year: int | None, period, source_overrides, fmt: str, output: Path | None) -> None:
+def figures(
+    config_path: Path, year: int | None, period, source_overrides, fmt: str, output: Path | None, unit_name: str | None
+) -> None:
     """列出报告中的全部数字：编号、所在部分、文字、原始值、查询和数据源（不写草稿）。"""
     # lazily: each command loads only its own library code (`drafter --help` stays light)
     from drafter.outputs import check_output_name, write_atomically
@@ -770,7 +773,7 @@ def figures(config_path: Path, year: int | None, period, source_overrides, fmt: 
     suffix = {"csv": ".csv", "json": ".json", "table": ".txt"}[fmt]
     if output is not None:
         check_output_name(output, (suffix,), "数字清单", f"-f {fmt} -o 数字清单{suffix}")
-    listing = list_figures(config_path, period=_as_period(year, period), sources=dict(source_overrides))
+    listing = list_figures(config_path, period=_as_period(year, period), sources=dict(source_overrides), unit=unit_name)
     for failure in listing.failures:
         _err(f"警告：{failure}")
     shown = render(listing, fmt)

@@ -25,6 +25,7 @@ from reading import read_paragraphs
 
 from drafter.batch import build_units, unit_output
 from drafter.cli import main
+from drafter.data.figures import json_value
 from drafter.errors import ConfigError
 from drafter.outcome import batch_check_exit_code, check_exit_code, units_exit_code
 from drafter.project.grouping import NotGroupable, group_sql
@@ -357,6 +358,23 @@ def test_plain_build_of_a_units_project_says_to_use_each(towns):
     cli = CliRunner().invoke(main, ["build", "-c", str(towns)])
     assert cli.exit_code == 2
     assert "按单位生成" in cli.output and "--each" in cli.output and "--unit" in cli.output
+
+
+def test_figures_lists_one_unit_s_figures_and_says_to_name_a_unit(towns, towns_built):
+    import json
+
+    plain = CliRunner().invoke(main, ["figures", "-c", str(towns)])
+    assert plain.exit_code == 2 and "按单位生成" in plain.output and "figures --unit" in plain.output
+    cli = CliRunner().invoke(main, ["figures", "-c", str(towns), "--unit", "朱家角镇", "-f", "json"])
+    assert cli.exit_code == 0, cli.output
+    listed = {f["ref"]: f["value"] for f in json.loads(cli.stdout)["figures"]}
+    (draft,) = [o.path for o in towns_built[1].outcomes if o.unit == "朱家角镇"]
+    built = {f.ref: json_value(f.value) for f in read_manifest(__import__("docx").Document(str(draft))).figures}
+    assert listed == built and listed  # the unit's own figures, as its draft holds them
+    want = _expected(towns, "朱家角镇")
+    assert str(want["screenings"]) in {str(v) for v in listed.values()}
+    bad = CliRunner().invoke(main, ["figures", "-c", str(towns), "--unit", "朱家角"])
+    assert bad.exit_code == 2 and "是否想写“朱家角镇”" in bad.output
 
 
 def test_a_units_list_with_attributes_reaches_templates_and_file_names(tmp_path, sample_project):

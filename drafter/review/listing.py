@@ -14,11 +14,17 @@ from pathlib import Path
 from typing import Any
 
 from drafter.data.figures import formula_text, json_value
-from drafter.pipeline.execute import run_project
+from drafter.data.runner import RunResult, build_parameters
+from drafter.errors import ConfigError
+from drafter.pipeline.execute import run_project, run_shared, unit_run
+from drafter.pipeline.plan import make_plan
 from drafter.pipeline.render import compose_draft
+from drafter.pipeline.units import resolve_units
 from drafter.pipeline.validate import load_project
 from drafter.project.config import Config
+from drafter.project.model import Project
 from drafter.project.period import Period, PeriodLike
+from drafter.project.units import Unit, pick_units
 
 FORMATS = ("table", "csv", "json")
 HEADERS = {
@@ -67,10 +73,12 @@ def list_figures(
     *,
     sources: dict[str, str] | None = None,
     period: PeriodLike | None = None,
+    unit: str | None = None,
 ) -> FigureListing:
+    """The figures of one draft: the report's, or with `unit` that unit's (a project with units:)."""
     project = load_project(config, sources=sources, period=period)
-    run = run_project(project)
-    draft = compose_draft(project, run)
+    chosen, run = _run_for(project, unit)
+    draft = compose_draft(project, run, unit=chosen)
     labels = {
         name: (f"{name}（{s.description}）" if s.description else name) for name, s in project.config.sources.items()
     }
@@ -92,6 +100,26 @@ def list_figures(
     ]
     failures = [f.error.render() for f in run.failures]
     return FigureListing(project.year, project.config.report.agency, rows, failures, project.period)
+
+
+def _run_for(project: Project, unit: str | None) -> tuple[Unit | None, RunResult]:
+    """The run behind one draft's figures: the implicit unit's, or the named unit's."""
+    cfg = project.config
+    if unit is None:
+        per_unit = [name for name, spec in project.queries.items() if spec.uses_unit]
+        if cfg.units is not None and per_unit:
+            raise ConfigError(
+                "本项目按单位生成草稿（config.yaml 声明了 units:），查询"
+                f" {'、'.join(per_unit[:5])}{' 等' if len(per_unit) > 5 else ''} 要用到单位（:unit）",
+                path=cfg.path,
+                line=cfg.line("units"),
+                hint="用 drafter figures --unit 单位名称 列出该单位草稿中的数字。",
+            )
+        return None, run_project(project)
+    listed, _ = resolve_units(project, build_parameters(cfg))
+    (chosen,) = pick_units(listed, [unit], cfg.path)
+    plan = make_plan(project, units=[chosen], known=listed)
+    return chosen, unit_run(plan, run_shared(plan), chosen)
 
 
 def to_json(listing: FigureListing) -> str:
