@@ -287,3 +287,36 @@ def test_a_libreoffice_saved_draft_keeps_its_wordings(sample_project_copy, tmp_p
     result = refresh(converted, tmp_path / "r.docx", project)
     comments = [c.text for c in Document(str(result.path)).comments]
     assert len(result.reworded) == 1 and len(comments) == 1 and "纠错或败诉案件1起" in comments[0]
+
+
+def raw_paragraphs(path: Path) -> list[str]:
+    """Each body paragraph's text as stored, word joiners (U+2060) included."""
+    body = Document(str(path)).element.body
+    return ["".join(t.text or "" for t in p.iter(qn("w:t"))) for p in body.iter(qn("w:p"))]
+
+
+def test_an_updated_figure_is_held_on_one_line_with_its_unit_as_a_build_holds_it(sample_project_copy, tmp_path):
+    """GB/T 15835: a number and its unit never part at a line's end. Refresh writes a figure's
+    new text as one run; the paragraph gets its joiners again, as a fresh build lays them."""
+    from drafter import build
+
+    project = sample_project_copy
+    draft = project.parent / "draft-2025.docx"
+    sql(  # 处罚金额约894.2845万元 → 895.2845万元: a figure whose unit a build glues to it
+        project,
+        "enforcement",
+        "UPDATE penalty_decision SET fine_amount = fine_amount + 10000 WHERE id = (SELECT MIN(p.id) FROM "
+        "penalty_decision p JOIN case_file c ON c.id = p.case_id WHERE c.case_source = '事故调查' AND "
+        "c.filed_on >= '2025-01-01' AND c.filed_on < '2026-01-01')",
+    )
+    result = refresh(draft, tmp_path / "refreshed.docx", project)
+    assert [f.ref for f in result.updated] == ["accident_cases.fines"]
+    fresh = build(project, output=tmp_path / "fresh.docx").path
+    plain = {p.replace("\u2060", ""): p for p in raw_paragraphs(fresh)}
+    (refreshed,) = [q for p, q in zip(raw_paragraphs(draft), raw_paragraphs(result.path)) if p != q]
+    assert "895.2845\u2060万\u2060元" in refreshed  # held together …
+    assert refreshed == plain[refreshed.replace("\u2060", "")]  # … exactly where a build holds it
+    body = Document(str(result.path)).element.body
+    empty = [r for r in body.iter(qn("w:r")) if not "".join(t.text or "" for t in r.iter(qn("w:t"))) and len(r) <= 1]
+    assert not empty  # no run left behind empty
+    assert check(result.path, project).findings == []  # and the copy still checks clean

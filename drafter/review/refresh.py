@@ -68,8 +68,10 @@ from drafter.review.tables import TableFinding
 from drafter.review.wordings import WordingCheck
 from drafter.word.document import save_new
 from drafter.word.manifest import ReadEntry, read_manifest, write_manifest
+from drafter.word.nobreak import rejoin_paragraph
 
 _T, _R, _RPR, _SDT_CONTENT = qn("w:t"), qn("w:r"), qn("w:rPr"), qn("w:sdtContent")
+_P = qn("w:p")
 _TAB, _BR, _CR = qn("w:tab"), qn("w:br"), qn("w:cr")
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
@@ -210,11 +212,15 @@ def _update_figures(document, report: CheckReport, manifest, result: RefreshResu
         for span in p.figures:
             controls.setdefault((span.id, p.index), span.controls)
     figures = {f.id: f for f in manifest.figures}
+    retyped: list[etree._Element] = []  # paragraphs a new figure text went into
     for fc in report.figures:
         entry = figures.get(fc.id) if fc.status not in (COPIED, MOVED) else None
         found = controls.get((fc.id, fc.paragraph if fc.paragraph is not None else -1))
         if fc.status == STALE and fc.current_text is not None and found:
             _set_text(found, fc.current_text, fc.current_text.startswith("【待补充"))
+            paragraph = next(found[0].iterancestors(_P), None)
+            if paragraph is not None and not any(paragraph is q for q in retyped):
+                retyped.append(paragraph)
             if entry is not None:
                 entry.text, entry.value = fc.current_text, fc.current_value
                 entry.placeholder = fc.current_text.startswith("【待补充")
@@ -227,6 +233,8 @@ def _update_figures(document, report: CheckReport, manifest, result: RefreshResu
             result.kept.append(fc)
         elif fc.status == CONSISTENT and entry is not None and fc.current_value is not None:
             entry.value = fc.current_value  # the same text from another raw value
+    for paragraph in retyped:  # the new figures held on one line with their units, as a build holds them
+        rejoin_paragraph(paragraph)
 
 
 def _record_run(manifest, report: CheckReport) -> None:

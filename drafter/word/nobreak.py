@@ -30,9 +30,10 @@ from lxml import etree
 
 from drafter.word.oxml import WORD_JOINER
 
-__all__ = ["WORD_JOINER", "keep_numbers_whole", "number_expressions"]
+__all__ = ["WORD_JOINER", "keep_numbers_whole", "number_expressions", "rejoin_paragraph"]
 
 _P, _R, _T, _RPR, _LANG, _SDT = qn("w:p"), qn("w:r"), qn("w:t"), qn("w:rPr"), qn("w:lang"), qn("w:sdt")
+_TBL = qn("w:tbl")
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 # Where a run's text is not this paragraph's visible text.
 _SKIP = frozenset({qn("w:del"), qn("w:moveFrom"), qn("w:txbxContent"), qn("w:instrText")})
@@ -189,3 +190,18 @@ def keep_numbers_whole(root: etree._Element) -> None:
     for p in paragraphs:
         if WORD_JOINER not in "".join(t.text or "" for t in p.iter(_T)):
             _keep_in_paragraph(p)
+
+
+def rejoin_paragraph(p: etree._Element) -> None:
+    """Lay out anew the joiners of a paragraph whose text was changed after the build (refresh
+    writes a figure's new text as one run): the old joiners and the runs that held only them
+    taken out, then the paragraph glued as a build glues it. Table cells are left as they are."""
+    if any(a.tag == _TBL for a in p.iterancestors()):
+        return
+    for t in p.iter(_T):
+        if t.text and WORD_JOINER in t.text:
+            t.text = t.text.replace(WORD_JOINER, "")
+    for r in list(p.iter(_R)):  # runs left empty: those that held only joiners, or lost their text
+        if all(c.tag in (_RPR, _T) for c in r) and not "".join(t.text or "" for t in r.iter(_T)):
+            r.getparent().remove(r)
+    _keep_in_paragraph(p)
