@@ -976,14 +976,13 @@ def lint(config_path: Path) -> None:
     warnings = sum(f.severity == "warning" for f in findings)
     _print_literals(config_path)
     if findings:
-        _err(
-            f"发现 {len(findings)} 个问题。"
-            + (
-                f"其中 {warnings} 个是警告，不妨碍生成草稿；其余的要先改正，drafter build 会在第一个处停下。"
-                if warnings
-                else ""
-            )
-        )
+        if warnings == len(findings):
+            told = "都是警告，不妨碍生成草稿（退出码仍为 1，自动检查中不会漏掉）。"
+        elif warnings:
+            told = f"其中 {warnings} 个是警告，不妨碍生成草稿；其余的要先改正，drafter build 会在第一个处停下。"
+        else:
+            told = ""
+        _err(f"发现 {len(findings)} 个问题。" + told)
     else:
         _err("未发现问题：配置、查询和模板可以一起使用。")
     click.get_current_context().exit(lint_exit_code(findings, config_loaded=linted.config_loaded))

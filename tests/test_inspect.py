@@ -55,3 +55,22 @@ def test_an_account_that_could_write_is_warned_with_the_grants_and_a_select_only
             assert result.exit_code == 0, result.output
             assert PASSWORD not in result.output and ":***@" in result.stdout
             assert "账号可写：否" in result.stdout and "超级用户：否" in result.stdout
+
+
+def test_a_spreadsheet_source_is_told_as_a_file_read_not_an_account(tmp_path):
+    from openpyxl import Workbook
+
+    book = tmp_path / "台账.xlsx"
+    wb = Workbook()
+    wb.active.title = "检查记录"
+    wb.active.append(["检查日期", "次数"])
+    wb.active.append(["2025-03-01", 2])
+    wb.save(book)
+    (tmp_path / "config.yaml").write_text(
+        "report: {agency: 测试局, year: 2025}\nsources:\n  ledger:\n    url: 台账.xlsx\n    description: 检查台账\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["sources", "-c", str(tmp_path / "config.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "文件：Excel 工作簿 检查记录（1 张表）" in result.stdout and "文件本身从不写入" in result.stdout
+    assert "账号可写" not in result.stdout and "超级用户" not in result.stdout and "会话只读" not in result.stdout

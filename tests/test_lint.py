@@ -272,6 +272,8 @@ def test_yuan_over_an_average_is_a_warning_and_rounding_it_is_not(project):
     found = [f for f in lint(project) if "平均值或比值" in f.message]
     assert [f.message.split(" ")[0] for f in found] == ["avg_fine.avg_fine", "avg_fine.per_case", "avg_only"]
     assert [(f.severity, f.line) for f in found] == [("warning", 7)] * 3 and "yuan(0)" in (found[0].hint or "")
+    cli = CliRunner().invoke(main, ["lint", "-c", str(project)])  # warnings only: said so, exit 1 all the same
+    assert cli.exit_code == 1 and "发现 3 个问题。都是警告，不妨碍生成草稿" in cli.stderr and "其余" not in cli.stderr
 
 
 def test_a_units_project_whose_config_does_not_load_is_not_told_unit_is_undefined(tmp_path):

@@ -213,3 +213,18 @@ def test_a_batch_refused_after_its_workers_started_leaves_no_worker_behind(tmp_p
     assert multiprocessing.active_children() == []
     result = build_units(config, directory=tmp_path / "out", jobs=2)  # the same batch on two workers
     assert result.jobs == 2 and _counts(result) == {"东区": 2, "西区": 2, "南区": 0}
+
+
+def test_strict_tells_every_query_whose_rows_no_unit_received_alike():
+    from drafter.data.runner import RunResult
+    from drafter.pipeline.build import refuse_unmatched_keys
+
+    one, two = "查询 a 按单位分配数据时有结果行未计入任何单位：x", "查询 b 按单位分配数据时有结果行未计入任何单位：y"
+    with pytest.raises(DataError) as caught:
+        refuse_unmatched_keys(RunResult(unmatched_keys=[one, two]))
+    told = caught.value.render()
+    assert "2 条查询" in told.splitlines()[0] and f"1. {one}" in told and f"2. {two}" in told
+    with pytest.raises(DataError) as caught:
+        refuse_unmatched_keys(RunResult(unmatched_keys=[one]))
+    assert caught.value.render().splitlines()[0].endswith(one) or one in caught.value.render().splitlines()[0]
+    refuse_unmatched_keys(RunResult())  # nothing left out: nothing refused

@@ -39,6 +39,7 @@ class SourceReport:
     can_write: bool | None = None  # the account, whatever drafter's session
     superuser: bool | None = None
     write_privileges: list[str] = field(default_factory=list)
+    file: bool = False  # a workbook or CSV: no server, no account, the file only read
     error: DrafterError | None = None
     warnings: list[str] = field(default_factory=list)
 
@@ -96,6 +97,7 @@ def _spreadsheet(settings: SourceSettings, report: SourceReport) -> SourceReport
     report.version = (
         "、".join(t.name for t in tables[:8]) + ("等" if len(tables) > 8 else "") + f"（{len(tables)} 张表）"
     )
+    report.file = True
     report.read_only = True
     report.can_write = False
     report.superuser = False
@@ -203,6 +205,15 @@ def render_reports(reports: list[SourceReport]) -> str:
         lines = [title, f"  URL：{r.url}"]
         if r.error is not None:
             lines.append("  " + r.error.render().replace("\n", "\n  "))
+            blocks.append("\n".join(lines))
+            continue
+        if r.file:  # no account to tell of: the file is read into an in-memory copy
+            lines += [
+                f"  文件：{r.engine} {r.version or ''}".rstrip(),
+                "  读取方式：只读（读入内存中的副本后查询，文件本身从不写入）",
+                f"  查询时限：{r.time_limit or 'drafter 未设置'}",
+            ]
+            lines += [f"  警告：{w}" for w in r.warnings]
             blocks.append("\n".join(lines))
             continue
         lines += [

@@ -464,10 +464,11 @@ def _query_units(
 def refuse_unmatched_keys(shared: RunResult) -> None:
     """`--strict`: rows of a grouped query that no unit received (an unknown or NULL unit key)
     stop the batch before any draft is written."""
-    if shared.unmatched_keys:
+    keys = shared.unmatched_keys
+    if keys:
         raise DataError(
-            shared.unmatched_keys[0],
-            cause="\n".join(shared.unmatched_keys[1:]) or None,
+            keys[0] if len(keys) == 1 else f"{len(keys)} 条查询按单位分配数据时有结果行未计入任何单位",
+            cause=None if len(keys) == 1 else "\n".join(f"{i}. {w}" for i, w in enumerate(keys, 1)),
             hint="核对数据中的单位名称与 config.yaml 的 units 是否一致（错字、多余空格、缺失的单位名）；"
             "去掉 --strict 则照常生成，这些行不计入任何单位。",
         )
