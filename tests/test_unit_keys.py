@@ -7,6 +7,7 @@ engine allows), 西区 2, a typo 北 区 1 and a NULL key 1; units 东区, 西�
 
 from __future__ import annotations
 
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -111,6 +112,7 @@ def _assert_faithful(config: Path, tmp_path: Path, east: int = 3, also: tuple[st
     # One warning tells the rows no unit received (南区, with no rows, has its own: an empty period).
     (warning,) = [w for w in result.warnings if "未计入任何单位" in w]
     assert "“北 区”1 行" in warning and "NULL 或空白）的结果行：1 行" in warning
+    assert re.search(r"查询 \w+（\w+\.sql） ?按单位", warning)  # the query file named
     for key in also:
         assert f"“{key}”1 行（与“东区”只差空格或全角/半角）" in warning
     checked = check_many([o.path for o in result.outcomes], config)

@@ -572,7 +572,7 @@ def run_grouped(
         return {u: _failed(job, exc) for u in job.units}
     except DrafterError:
         return {u: _one_unit(conn, job, u, source, timeout) for u in job.units}
-    warning = match.warning(job.key, spec.per)
+    warning = match.warning(job.key, spec.per, sql_file)
     if warning and notes is not None:
         notes.append(warning)
     bound = sql_parameters(sql)

@@ -219,7 +219,7 @@ class UnitKeyMatch:
     near: dict[str, str] = field(default_factory=dict)  # unmatched key → the unit it differs from only in form
     null_rows: int = 0  # rows whose key is NULL or blank
 
-    def warning(self, query: str, column: str | None = None) -> str | None:
+    def warning(self, query: str, column: str | None = None, file: Path | None = None) -> str | None:
         """One message naming what was left out, or None when every row found its unit."""
         if not self.unmatched and not self.null_rows:
             return None
@@ -237,6 +237,7 @@ class UnitKeyMatch:
         if self.null_rows:
             parts.append(f"单位为空（NULL 或空白）的结果行：{self.null_rows} 行")
         where = f"（列 {column}）" if column else ""
+        query = f"{query}（{file.name}）" if file is not None else query
         # The rows counted are the query's result rows (for a grouped total, one a key), not the
         # source rows behind them: said so, lest "1 行" be read as one record.
         return f"查询 {query} 按单位{where}分配数据时有结果行未计入任何单位（行数按查询结果计）：" + "；".join(parts)
