@@ -55,7 +55,10 @@ def cache_dir() -> Path | None:
     if sys.platform == "win32":
         base = os.environ.get("LOCALAPPDATA")
         return Path(base) / "drafter" / "cache" if base else None
-    home = Path.home()
+    try:
+        home = Path.home()
+    except (RuntimeError, KeyError):  # no home folder to be found: no cache
+        return None
     if sys.platform == "darwin":
         return home / "Library" / "Caches" / "drafter"
     xdg = os.environ.get("XDG_CACHE_HOME")
