@@ -32,9 +32,7 @@ import hmac
 import importlib.util
 import json
 import os
-import secrets
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -103,8 +101,9 @@ def _owned_privately(path: Path) -> bool:
 
 
 def _write_new(path: Path, data: bytes) -> None:
-    """`data` into `path` whole, via a temporary file (mode 0600) in the same folder."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+    """`data` into `path` whole, via a new temporary file (mode 0600) in the same folder."""
+    tmp = path.with_name(f".tmp-{os.getpid()}-{os.urandom(8).hex()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -122,7 +121,7 @@ def _secret(folder: Path) -> bytes | None:
     try:
         if not key.exists():
             folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            _write_new(key, secrets.token_bytes(_KEY_BYTES))  # two racing processes: one key wins, the
+            _write_new(key, os.urandom(_KEY_BYTES))  # two racing processes: one key wins, the
             # other's entries fail their check and are written again
         if not _owned_privately(key):
             return None
