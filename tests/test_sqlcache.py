@@ -254,3 +254,14 @@ def test_a_warm_build_process_does_not_import_sqlglot(sample_project_copy, tmp_p
         for _ in range(2)
     ]
     assert runs == ["True", "False"]
+
+
+def test_old_entries_are_pruned(cache):
+    sql.analyse("SELECT 1 AS one")
+    sql.analyse("SELECT 2 AS two")
+    old, kept = sorted((cache / "sql").glob("*.json"))
+    os.utime(old, (0, 0))
+    sqlcache.prune(cache / "sql")
+    assert not old.exists() and kept.exists()
+    fresh_process()
+    assert sql.analyse("SELECT 1 AS one").columns == ("one",)  # computed again

@@ -33,6 +33,7 @@ import importlib.util
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ from drafter import __version__ as DRAFTER_VERSION
 FORMAT = 1
 _KEY_BYTES = 32
 _MAX_ENTRY = 1 << 20  # bytes: a larger file is no entry of ours
+KEEP_DAYS = 60
 
 
 def cache_dir() -> Path | None:
@@ -188,8 +190,21 @@ def store(kind: str, module_file: str, text: str, dialect: str | None, value: An
         entry = {"key": material, "value": value, "mac": _mac(secret, material, value)}
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         _write_new(path, _canonical(entry))
+        if path.name.startswith("0"):  # now and then (a sixteenth of the writes), not every run
+            prune(path.parent)
     except (OSError, ValueError):
         return
+
+
+def prune(folder: Path, now: float | None = None) -> None:
+    """Remove the entries (and temporary files left by a process that died) not written for
+    KEEP_DAYS: queries edited long ago, older drafters'. One still in use is computed again once."""
+    limit = (time.time() if now is None else now) - KEEP_DAYS * 86400
+    for entry in os.scandir(folder):
+        with contextlib.suppress(OSError):
+            ours = entry.name.endswith(".json") or entry.name.startswith(".tmp-")
+            if ours and entry.stat(follow_symlinks=False).st_mtime < limit:
+                os.unlink(entry.path)
 
 
 def forget() -> None:
