@@ -265,3 +265,22 @@ def test_old_entries_are_pruned(cache):
     assert not old.exists() and kept.exists()
     fresh_process()
     assert sql.analyse("SELECT 1 AS one").columns == ("one",)  # computed again
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symbolic links")
+def test_a_key_that_is_a_link_is_not_used(cache, tmp_path):
+    text = FORBIDDEN[0]
+    message = _refused(text)
+    known = tmp_path / "known"
+    known.write_bytes(b"k" * 32)
+    known.chmod(0o600)
+    (cache / "key").unlink()
+    (cache / "key").symlink_to(known)
+
+    def forge(e):
+        e["value"]["problems"] = []
+        e["mac"] = sqlcache._mac(b"k" * 32, e["key"], e["value"])
+
+    rewrite(entries(cache)[text], forge)
+    fresh_process()
+    assert _refused(text) == message

@@ -32,6 +32,7 @@ import hmac
 import importlib.util
 import json
 import os
+import stat
 import sys
 import time
 from pathlib import Path
@@ -96,9 +97,11 @@ def _canonical(value: Any) -> bytes:
 
 def _owned_privately(path: Path) -> bool:
     """Whether `path` belongs to the user running drafter and no one else may read or write it."""
+    st = path.lstat()  # a symbolic link is not followed: it could point at any file of the user's
+    if not stat.S_ISREG(st.st_mode):
+        return False
     if os.name != "posix":  # elsewhere the per-user folder's own permissions guard it
         return True
-    st = path.stat()
     return st.st_uid == os.geteuid() and not st.st_mode & 0o077
 
 
