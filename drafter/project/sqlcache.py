@@ -176,8 +176,8 @@ def load(kind: str, module_file: str, text: str, dialect: str | None) -> Any | N
         if not isinstance(mac, str) or not hmac.compare_digest(mac, _mac(secret, material, entry["value"])):
             return None
         return entry["value"]
-    except (OSError, ValueError, RecursionError):  # missing, unreadable, not JSON: computed again
-        return None
+    except (OSError, ValueError, TypeError, RecursionError):  # missing, unreadable, not JSON, a
+        return None  # signature that is no hex string (compare_digest refuses non-ASCII): computed again
 
 
 def store(kind: str, module_file: str, text: str, dialect: str | None, value: Any) -> None:
