@@ -176,7 +176,7 @@ def load(kind: str, module_file: str, text: str, dialect: str | None) -> Any | N
         if not isinstance(mac, str) or not hmac.compare_digest(mac, _mac(secret, material, entry["value"])):
             return None
         return entry["value"]
-    except (OSError, ValueError, TypeError, RecursionError):  # missing, unreadable, not JSON, a
+    except (OSError, ImportError, ValueError, TypeError, RecursionError):  # missing, unreadable, not JSON, a
         return None  # signature that is no hex string (compare_digest refuses non-ASCII): computed again
 
 
@@ -195,7 +195,7 @@ def store(kind: str, module_file: str, text: str, dialect: str | None, value: An
         _write_new(path, _canonical(entry))
         if path.name.startswith("0"):  # now and then (a sixteenth of the writes), not every run
             prune(path.parent)
-    except (OSError, ValueError):
+    except (OSError, ImportError, ValueError):
         return
 
 
