@@ -8,7 +8,9 @@ so that both see the same load on a shared machine, and both medians are printed
 
 CPU time (user + system of the build process) is printed beside wall time: on a machine
 shared with other work it varies far less. Each run is a fresh `python -m drafter.cli build` (interpreter start-up, imports, reading and
-checking the query files, the queries, rendering, writing). Prints the median and the best
+checking the query files, the queries, rendering, writing; the readings of the query files
+come from drafter's cache, as for a user whose queries did not change since the last run:
+--no-cache also builds without it, every query file parsed). Prints the median and the best
 wall time, and separately the time to read and check every query file of the sample
 (`load_project`, in-process, median of the runs after a warm-up).
 
@@ -58,13 +60,20 @@ print(statistics.median(times[1:] or times))
 _HERE = str(Path(__file__).resolve().parents[1])  # the tree this script belongs to
 
 
-def _env(tree: str | None) -> dict[str, str]:
+def _env(tree: str | None, cache: str | None = None) -> dict[str, str]:
     """The environment of a measured process: drafter from `tree` (this script's own tree by
     default, not whichever checkout the interpreter has installed), and .pyc files written and
-    used as on a user's machine, even where the shell sets PYTHONDONTWRITEBYTECODE."""
+    used as on a user's machine, even where the shell sets PYTHONDONTWRITEBYTECODE. `cache`:
+    the folder of drafter's cache of SQL readings (drafter/project/sqlcache.py), a private one
+    of this run rather than the user's; "off" runs without it."""
     env = dict(os.environ)
     env["PYTHONPATH"] = tree or _HERE
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.pop("DRAFTER_NO_CACHE", None)
+    if cache == "off":
+        env["DRAFTER_NO_CACHE"] = "1"
+    elif cache is not None:
+        env["DRAFTER_CACHE_DIR"] = cache
     return env
 
 
@@ -83,7 +92,7 @@ def _anchor(code: str) -> tuple[float, float]:
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def _importtime(config: Path, out: Path, tree: str | None) -> str:
+def _importtime(config: Path, out: Path, tree: str | None, cache: str | None) -> str:
     """drafter's own modules by self import time in one build process."""
     run = subprocess.run(
         [
@@ -101,7 +110,7 @@ def _importtime(config: Path, out: Path, tree: str | None) -> str:
         ],
         capture_output=True,
         text=True,
-        env=_env(tree),
+        env=_env(tree, cache),
         cwd=config.parent,
         check=True,
     )
@@ -118,7 +127,7 @@ def _importtime(config: Path, out: Path, tree: str | None) -> str:
     return "\n".join(lines)
 
 
-def _build(config: Path, out: Path, tree: str | None) -> tuple[float, float]:
+def _build(config: Path, out: Path, tree: str | None, cache: str | None) -> tuple[float, float]:
     """Wall time and CPU time (user + system) of one whole build process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
@@ -127,7 +136,7 @@ def _build(config: Path, out: Path, tree: str | None) -> tuple[float, float]:
         [sys.executable, "-m", "drafter.cli", "build", "-c", str(config), "-o", str(out), "--force"],
         check=True,
         capture_output=True,
-        env=_env(tree),
+        env=_env(tree, cache),
         cwd=config.parent,
     )
     wall = time.perf_counter() - start
@@ -140,20 +149,29 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--baseline", default=None, help="a source tree of drafter to compare with")
     parser.add_argument("--importtime", action="store_true", help="show drafter's modules by import time")
+    parser.add_argument("--no-cache", action="store_true", help="also build without the cache of SQL readings")
     args = parser.parse_args()
     anchors: dict[str, list[tuple[float, float]]] = {name: [] for name in ANCHORS}
-    trees: dict[str, str | None] = {"this tree": None}
+    # name → (source tree, cache of SQL readings): a user's build finds the readings of its
+    # unchanged queries cached (the first run, a warm-up, fills it); "no cache" parses every one.
+    trees: dict[str, tuple[str | None, str]] = {"this tree": (None, "")}
+    if args.no_cache:
+        trees["this tree, no cache"] = (None, "off")
     if args.baseline:
-        trees["baseline"] = str(Path(args.baseline).resolve())
+        trees["baseline"] = (str(Path(args.baseline).resolve()), "")
     walls: dict[str, list[float]] = {name: [] for name in trees}
     cpus: dict[str, list[float]] = {name: [] for name in trees}
     loads: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="drafter-bench-") as tmp:
         project = make_project(Path(tmp))
+        trees = {
+            name: (tree, cache or str(Path(tmp) / f"cache-{k}"))
+            for k, (name, (tree, cache)) in enumerate(trees.items())
+        }
         config = project / "config.yaml"
         for i in range(args.runs + 1):
-            for name, tree in trees.items():
-                elapsed, cpu = _build(config, project / f"p-{i}.docx", tree)
+            for name, (tree, cache) in trees.items():
+                elapsed, cpu = _build(config, project / f"p-{i}.docx", tree, cache)
                 if i:  # the first run warms the disk cache and the .pyc files
                     walls[name].append(elapsed)
                     cpus[name].append(cpu)
@@ -162,15 +180,15 @@ def main() -> None:
                 if i:
                     anchors[name].append(measured)
         if args.importtime:
-            for name, tree in trees.items():
-                print(f"{name}: {_importtime(config, project / 'imports.docx', tree)}")
-        for name, tree in trees.items():
+            for name, (tree, cache) in trees.items():
+                print(f"{name}: {_importtime(config, project / 'imports.docx', tree, cache)}")
+        for name, (tree, cache) in trees.items():
             load = subprocess.run(
                 [sys.executable, "-c", _LOAD, str(config), str(args.runs + 1)],
                 check=True,
                 capture_output=True,
                 text=True,
-                env=_env(tree),
+                env=_env(tree, cache),
                 cwd=config.parent,
             )
             loads[name] = float(load.stdout)

@@ -50,6 +50,23 @@ def copy_shipped_project(target: Path) -> Path:
     return target / "config.yaml"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_sql_cache(tmp_path_factory):
+    """drafter's cache of SQL readings (drafter/project/sqlcache.py) in a folder of this test
+    session, not the user's: processes the tests start inherit it."""
+    from drafter.project import sqlcache
+
+    before = os.environ.get("DRAFTER_CACHE_DIR")
+    os.environ["DRAFTER_CACHE_DIR"] = str(tmp_path_factory.mktemp("sql-cache"))
+    sqlcache.forget()
+    yield Path(os.environ["DRAFTER_CACHE_DIR"])
+    if before is None:
+        del os.environ["DRAFTER_CACHE_DIR"]
+    else:
+        os.environ["DRAFTER_CACHE_DIR"] = before
+    sqlcache.forget()
+
+
 @pytest.fixture(scope="session")
 def sample_project(tmp_path_factory) -> Path:
     """config.yaml of the shipped project whose sample/ holds freshly generated databases."""

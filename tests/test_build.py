@@ -263,5 +263,7 @@ def test_plain_build_process_loads_only_what_it_uses(sample_project_copy):
     assert run.returncode == 0, run.stderr
     assert out.exists()
     loaded = set(run.stderr.split())
-    assert "drafter.pipeline.build" in loaded and "sqlglot" in loaded  # the listing is the build's
+    assert "drafter.pipeline.build" in loaded and "sqlalchemy" in loaded  # the listing is the build's
+    # (sqlglot is not: the session's first build left the readings of these queries in the
+    # cache the tests share, drafter/project/sqlcache.py; test_sqlcache checks that case)
     assert sorted(loaded & set(_NOT_IN_A_PLAIN_BUILD)) == []

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from drafter.project import sqlcache
+
 # Filters that print money as the value is, to the 分: a fraction of a 分 never shows, but an
 # average still prints its 角 and 分 unless told otherwise.
 MONEY_FILTERS = frozenset({"yuan"})
@@ -19,6 +21,16 @@ MONEY_FILTERS = frozenset({"yuan"})
 def averaged_columns(sql: str) -> frozenset[str]:
     """The output columns of `sql` (lower-cased names) computed with AVG or a division, outside
     a ROUND/TRUNC/FLOOR/CEIL; empty when the SQL does not parse."""
+    # Kept across runs as sql.py's readings are (sqlcache.py): an unchanged query is not parsed.
+    cached = sqlcache.load("averaged", __file__, sql, None)
+    if isinstance(cached, list) and all(isinstance(name, str) for name in cached):
+        return frozenset(cached)
+    found = _averaged_now(sql)
+    sqlcache.store("averaged", __file__, sql, None, sorted(found))
+    return found
+
+
+def _averaged_now(sql: str) -> frozenset[str]:
     import sqlglot
     from sqlglot import exp
     from sqlglot.errors import SqlglotError

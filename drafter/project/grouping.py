@@ -37,13 +37,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import sqlglot
-from sqlglot import exp
-from sqlglot.errors import SqlglotError
-
 from drafter.errors import QueryError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # sqlglot is imported where a query is rewritten: a build whose project has no
+    # `per:` query (its other readings cached, sql.py) never imports it
+    from sqlglot import exp
+
     from drafter.project.queries import QuerySpec
 
 UNIT_PARAM = "unit"
@@ -74,6 +73,8 @@ def _dialect(name: str | None) -> str | None:
 
 
 def _inside_subquery(node: exp.Expression, root: exp.Expression) -> bool:
+    from sqlglot import exp
+
     if node is root:
         return False
     parent = node.parent
@@ -96,6 +97,8 @@ def _own_nodes(root: exp.Expression, kind: type) -> list[Any]:
 
 def _render(tree: exp.Expression, dialect: str | None) -> str:
     """SQL for SQLAlchemy's text(): bound parameters stay `:name` in every dialect."""
+    from sqlglot import exp
+
     tree = tree.copy()
     for ph in list(tree.find_all(exp.Placeholder)):
         if ph.name:
@@ -107,6 +110,10 @@ def _render(tree: exp.Expression, dialect: str | None) -> str:
 def group_sql(sql: str, per: str, dialect: str | None = None) -> GroupedSQL:
     """The query of one unit (`per` = :unit in its WHERE) rewritten for all units; kept for the
     process (a query and its `prev` run, the load's check and the run, rewrite it once)."""
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import SqlglotError
+
     read = _dialect(dialect)
     column_name = per.strip()
     if not column_name or not all(part.replace("_", "a").isalnum() for part in column_name.split(".")):
@@ -148,6 +155,8 @@ def group_sql(sql: str, per: str, dialect: str | None = None) -> GroupedSQL:
 
 def _unit_column(tree: exp.Select, per: str, column_name: str) -> Any:
     """The column compared with :unit: once, `per = :unit`, an AND-ed condition of the outermost WHERE."""
+    from sqlglot import exp
+
     units = [p for p in tree.find_all(exp.Placeholder) if p.name == UNIT_PARAM]
     if len(units) != 1:
         raise NotGroupable(
@@ -176,6 +185,8 @@ def _unit_column(tree: exp.Select, per: str, column_name: str) -> Any:
 
 def _refuse_cross_unit(tree: exp.Select) -> None:
     """What would act across all units once the query runs for all of them at once."""
+    from sqlglot import exp
+
     for key in ("limit", "offset"):
         if tree.args.get(key) is not None:
             raise NotGroupable("合并查询不能有 LIMIT/OFFSET（它们会作用于全部单位）")

@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from drafter.errors import QueryError
+from drafter.project import sqlcache
 
 # sqlglot reports what it cannot parse through `logging` as well; drafter says it in its own words.
 logging.getLogger("sqlglot").addHandler(logging.NullHandler())
@@ -1455,6 +1456,17 @@ def analyse(sql: str, dialect: str | None = None) -> ParsedSQL:
 
 @lru_cache(maxsize=1024)
 def _analyse(sql: str, dialect: str | None) -> ParsedSQL:
+    # Read before, in this or an earlier run: the cache across runs (sqlcache.py says why a
+    # tampered or foreign entry is never used), so that unchanged query files are not parsed.
+    cached = _from_json(sql, sqlcache.load("analyse", __file__, sql, dialect))
+    if cached is not None:
+        return cached
+    parsed = _analyse_now(sql, dialect)
+    sqlcache.store("analyse", __file__, sql, dialect, _to_json(parsed))
+    return parsed
+
+
+def _analyse_now(sql: str, dialect: str | None) -> ParsedSQL:
     engine = engine_of(dialect)
     if engine is not None and not _AMBIGUOUS.search(sql):
         # Nothing any engine reads otherwise: the portable reading (cached, and asked for anyway)
@@ -1463,6 +1475,69 @@ def _analyse(sql: str, dialect: str | None) -> ParsedSQL:
         if portable.dialect is not None:
             return _for_engine(portable, engine)
     return _read(sql, dialect, engine)
+
+
+_PROBLEM_FIELDS = {"key": str, "message": str, "offset": int, "hint": str, "cause": str, "line": int, "function": str}
+_OPTIONAL = ("cause", "line", "function")
+
+
+def _to_json(parsed: ParsedSQL) -> dict[str, Any]:
+    """`parsed` as plain JSON data for the cache (the SQL itself is the cache's key)."""
+    return {
+        "dialect": parsed.dialect,
+        "kind": parsed.kind,
+        "columns": None if parsed.columns is None else list(parsed.columns),
+        "parameters": list(parsed.parameters),
+        "functions": list(parsed.functions),
+        "comments": list(parsed.comments),
+        "problems": [{name: getattr(p, name) for name in _PROBLEM_FIELDS} for p in parsed.problems],
+    }
+
+
+def _strings(value: Any) -> tuple[str, ...] | None:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return None
+    return tuple(value)
+
+
+def _problem_from_json(value: Any) -> Problem | None:
+    if not isinstance(value, dict) or set(value) != set(_PROBLEM_FIELDS):
+        return None
+    for name, kind in _PROBLEM_FIELDS.items():
+        item = value[name]
+        if not (isinstance(item, kind) and not isinstance(item, bool)) and not (item is None and name in _OPTIONAL):
+            return None
+    return Problem(**value)
+
+
+def _from_json(sql: str, value: Any) -> ParsedSQL | None:
+    """The ParsedSQL a cache entry holds, None when it is not one in every field."""
+    if not isinstance(value, dict):
+        return None
+    optional = [value.get(name) for name in ("dialect", "kind")]
+    lists = [_strings(value.get(name)) for name in ("parameters", "functions", "comments")]
+    columns = value.get("columns")
+    problems = value.get("problems")
+    if (
+        not all(v is None or isinstance(v, str) for v in optional)
+        or any(v is None for v in lists)
+        or not (columns is None or _strings(columns) is not None)
+        or not isinstance(problems, list)
+    ):
+        return None
+    read = [_problem_from_json(p) for p in problems]
+    if any(p is None for p in read):
+        return None
+    return ParsedSQL(
+        sql=sql,
+        dialect=optional[0],
+        kind=optional[1],
+        columns=None if columns is None else tuple(columns),
+        parameters=lists[0] or (),
+        functions=lists[1] or (),
+        comments=lists[2] or (),
+        problems=tuple(p for p in read if p is not None),
+    )
 
 
 def _for_engine(portable: ParsedSQL, engine: str) -> ParsedSQL:

@@ -30,7 +30,6 @@ import itertools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
 
 from docx.document import Document as DocumentObject
 from docx.opc.part import XmlPart
@@ -67,8 +66,9 @@ def _attr(value: str) -> str:
 
 
 def _text(value: str) -> str:
-    """`value` escaped as XML text (saxutils.escape, without its cost for text that needs none:
-    40,000 cells of a long table mostly do not)."""
+    """`value` escaped as XML text, as saxutils.escape does (not imported: it brings urllib and
+    http.client into every build), without its cost for text that needs none (40,000 cells of
+    a long table mostly do not)."""
     if "&" in value or "<" in value or ">" in value:
         return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return value
@@ -130,7 +130,7 @@ def paragraph_xml(style_id: str, text: str, jc: str | None = None, *, page_break
         + ("<w:pageBreakBefore/>" if page_break else "")
         + (f'<w:jc w:val="{jc}"/>' if jc else "")
     )
-    run = f'<w:r><w:t xml:space="preserve">{escape(text)}</w:t></w:r>' if text else ""
+    run = f'<w:r><w:t xml:space="preserve">{_text(text)}</w:t></w:r>' if text else ""
     return f"<w:p><w:pPr>{ppr}</w:pPr>{run}</w:p>"
 
 
@@ -464,7 +464,7 @@ def table_placeholder(table: TableBlock) -> etree._Element:
     order, so that figures are numbered in the order of the draft before the table is built."""
     marks = "".join(m.group() for row in (*table.header, *table.rows) for cell in row for m in MARKED.finditer(cell))
     return parse_xml(
-        f'<w:p {nsdecls("w")}><w:r><w:t xml:space="preserve">{escape(TABLE_PLACEHOLDER + marks)}</w:t></w:r></w:p>'
+        f'<w:p {nsdecls("w")}><w:r><w:t xml:space="preserve">{_text(TABLE_PLACEHOLDER + marks)}</w:t></w:r></w:p>'
     )
 
 

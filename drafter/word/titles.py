@@ -204,8 +204,12 @@ def _read_words(chars: set[str]) -> None:
     for ch in missing:
         _WORDS[ch] = {}
     first = b"|".join(re.escape(ch.encode("utf-8")) for ch in missing)
-    pattern = re.compile(rb"^((?:" + first + rb")[^ \n]{0,21}) (\d+)", re.MULTILINE)
-    for raw, f in pattern.findall(_dictionary()):
+    # A line's start as the newline before it, not `^` under MULTILINE: a literal first byte lets
+    # the regex engine skip to the next newline at once (half the time over the 5 MB list).
+    pattern = re.compile(rb"\n((?:" + first + rb")[^ \n]{0,21}) (\d+)")
+    data = _dictionary()
+    head = b"\n" + data[: data.find(b"\n") + 1]  # the first line, which no newline precedes
+    for raw, f in [*pattern.findall(head), *pattern.findall(data)]:
         word = raw.decode("utf-8", "replace")
         if len(word) <= 8:
             _WORDS[word[0]][word] = int(f)
