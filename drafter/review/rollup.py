@@ -400,7 +400,7 @@ def _compare_printed(
     if not changed:
         return
     result.printed_edits = [
-        f"{what}草稿中为“{text}”，生成时为 {plain_number(built)}" if text else f"{what}已从草稿中删去"
+        f"{what} 在草稿中为“{text}”，生成时为 {plain_number(built)}" if text else f"{what} 已从草稿中删去"
         for what, ((text, _), built) in changed.items()
     ]
     unread = [what for what, ((_, value), _) in changed.items() if value is None]
