@@ -604,9 +604,8 @@ def _check_many(
     """`check a.docx b.docx …`: every draft checked, one summary, one workbook."""
     # lazily: each command loads only its own library code (`drafter --help` stays light)
     from drafter.project.config import load_config
-    from drafter.review.batch import check_many, run_rollups
+    from drafter.review.batch import check_many, command_line_rollups, run_rollups
     from drafter.review.checklist import check_checklist_path, write_batch_checklist
-    from drafter.review.rollup import parse_rollup
 
     with _check_could_not_run():
         if annotate_path is not None:
@@ -614,7 +613,7 @@ def _check_many(
                 "--annotate 只能用于核对一份草稿",
                 hint="对要批注的草稿单独运行 drafter check 草稿.docx --annotate 副本.docx。",
             )
-        rules = [parse_rollup(text) for text in rollups]
+        rules = command_line_rollups(config_path, rollups) if rollups else []  # the project's own made once
         if xlsx_path is not None:
             check_checklist_path(xlsx_path)
         with Progress("核对草稿", total=len(drafts), unit="份草稿") as progress, paused_gc():
@@ -626,7 +625,7 @@ def _check_many(
                 on_done=lambda path: progress.advance(path.name),
             )
         if rules:
-            batch.rollups += run_rollups(load_config(config_path), batch.reports, [(p, w, 0) for p, w in rules])
+            batch.rollups += run_rollups(load_config(config_path), batch.reports, rules)
         if xlsx_path is not None:
             _err(f"核对汇总：{write_batch_checklist(batch, xlsx_path)}")
     # lazily: each command loads only its own library code (`drafter --help` stays light)

@@ -65,3 +65,51 @@ def test_built_and_current_values_are_both_compared_and_said():
     unchecked = [_draft(u, "2025年度", 10, 30) for u in UNITS]
     (plain,) = check_rollups(unchecked, PART, WHOLE, units=UNITS)
     assert plain.ok and plain.current_ok is None and "未按现在的数据比较" in render_rollup(plain)
+
+
+def test_a_part_a_unit_could_not_print_blocks_the_sum_naming_the_unit_and_why():
+    drafts = [_draft(u, "2025年度", 10, 30) for u in UNITS]
+    drafts[1].built.pop(PART)
+    drafts[1].waiting[PART] = "查询 town 执行出错（原因：division by zero）"
+    drafts[2].built.pop(PART)  # the template's condition left it out
+    (result,) = check_rollups(drafts, PART, WHOLE, units=UNITS)
+    text = render_rollup(result)
+    assert not result.ok and result.total is None and result.waiting == ["徐汇区", "崇明区"]
+    assert "徐汇区 的 town.n 为【待补充】（查询 town 执行出错（原因：division by zero））" in text
+    assert "崇明区 的草稿中没有数字 town.n" in text and "相差" not in text
+
+
+def test_a_whole_printed_as_a_placeholder_blocks_the_sum():
+    drafts = [_draft(u, "2025年度", 10, 30) for u in UNITS]
+    for d in drafts:
+        d.built.pop(WHOLE)
+        d.waiting[WHOLE] = "查询 district 执行出错"
+    (result,) = check_rollups(drafts, PART, WHOLE, units=UNITS)
+    assert result.total is None and "各草稿中的 district.n 为【待补充】（查询 district 执行出错）" in render_rollup(
+        result
+    )
+
+
+def test_a_refreshed_copy_is_newer_than_its_draft_and_ties_name_every_unit():
+    drafts = [_draft(u, "2025年度", 10, 30) for u in UNITS]
+    copy = _draft("黄浦区", "2025年度", 10, 30, name="黄浦区（更新）.docx")
+    copy.refreshed_at = "2026-04-09T10:00:00"
+    (result,) = check_rollups([*drafts, copy], PART, WHOLE, units=UNITS)
+    assert result.ok and result.set_aside == ["2025年度-黄浦区.docx（黄浦区，生成于 2026-04-02T09:00:00）"]
+    twins = [_draft(u, "2025年度", 10, 30, name=f"副本-{u}.docx") for u in UNITS]
+    (tied,) = check_rollups(drafts + twins, PART, WHOLE, units=UNITS)
+    assert tied.total is None and all(f"副本-{u}.docx" in tied.problems[0] for u in UNITS)
+
+
+def test_a_hand_edit_that_is_not_a_plain_number_is_said_not_summed():
+    drafts = [_draft(u, "2025年度", 10, 30) for u in UNITS]
+    drafts[0].printed[PART] = ("一十二", None)
+    drafts[0].edited[PART] = "手工修改"
+    (result,) = check_rollups(drafts, PART, WHOLE, units=UNITS)
+    text = render_rollup(result)
+    assert result.built_ok and result.printed_total is None
+    assert "在草稿中为“一十二”，生成时为 10" in text and "按生成时记录的值" in text
+    drafts[0].printed[PART] = ("12", 12)
+    (summed,) = check_rollups(drafts, PART, WHOLE, units=UNITS)
+    assert summed.printed_total == 32 and summed.printed_ok is False and not summed.ok
+    assert "按草稿中印出的数字" in render_rollup(summed) and "相差 2" in render_rollup(summed)

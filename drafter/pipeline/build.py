@@ -223,6 +223,7 @@ class UnitOutcome:
     warnings: list[str] = field(default_factory=list)
     findings: list[str] = field(default_factory=list)  # the consistency rules this draft fails
     values: dict[str, Any] = field(default_factory=dict)  # ref → value, of the figures rollups add up
+    waiting: dict[str, str] = field(default_factory=dict)  # ref → why, of those printed as 【待补充】
 
     @property
     def failed(self) -> bool:
@@ -268,18 +269,35 @@ def draft_unit(drafting: Drafting, renderer: Renderer, unit: Unit, directory: Pa
     outcome.broken = [one_line(f.error) for f in done.run.failures if not isinstance(f.error, DataError)]
     outcome.warnings = done.finished.warnings
     outcome.findings = [f.warning() for f in (done.finished.rules.findings if done.finished.rules else [])]
-    outcome.values = rollup_values(done.draft.registry, drafting.rollup_refs)
+    failed = {f.name: _why_failed(f.error) for f in done.run.failures}
+    outcome.values, outcome.waiting = rollup_values(done.draft.registry, drafting.rollup_refs, failed)
     return outcome
 
 
-def rollup_values(registry: FigureRegistry, refs: frozenset[str]) -> dict[str, Any]:
+def _why_failed(error: DrafterError) -> str:
+    """A failed query's error in a line, the database's reason in it, without the file's path."""
+    cause = (error.cause or "").strip().splitlines()
+    return error.message + (f"（原因：{cause[0][:160]}）" if cause else "")
+
+
+def rollup_values(
+    registry: FigureRegistry, refs: frozenset[str], failed: dict[str, str] | None = None
+) -> tuple[dict[str, Any], dict[str, str]]:
     """The value each of `refs` has where the draft first prints it, as a check of the draft
-    reads it for a rollup; placeholders left out."""
+    reads it for a rollup; apart, those it prints as a placeholder, with why (the rollup names
+    them): the error of its failed query (`failed`: query → error, the database's reason in it)."""
+    failed = failed or {}
     values: dict[str, Any] = {}
+    waiting: dict[str, str] = {}
     for occ in registry:
-        if occ.ref in refs and occ.ref not in values and not occ.placeholder:
+        if occ.ref not in refs or occ.ref in values or occ.ref in waiting:
+            continue
+        if occ.placeholder:
+            errors = [failed[p.query] for p in occ.sources if p.query in failed]
+            waiting[occ.ref] = errors[0] if errors else occ.reason or ""
+        else:
             values[occ.ref] = occ.value
-    return values
+    return values, waiting
 
 
 @dataclass
@@ -438,7 +456,7 @@ def _query_units(
     clock: Callable[[], dt.datetime] | None,
     timings: dict[str, float],
     rollups: bool,
-) -> tuple[Drafting, list[tuple[str, str, Any]]]:
+) -> tuple[Drafting, list[Any]]:  # drafter.review.rollup.RollupRule
     """The batch's queries run once (the units query's result kept), and what every draft shares."""
     t = time.perf_counter()
     known: dict[str, QueryResult | QueryFailure] = {units_result.spec.name: units_result} if units_result else {}
@@ -456,7 +474,7 @@ def _query_units(
         ruleset,
         options,
         (clock or dt.datetime.now)(),
-        frozenset(ref for part, whole, _ in rules for ref in (part, whole)),
+        frozenset(ref for rule in rules for ref in (rule.part, rule.whole)),
     )
     return drafting, rules
 
@@ -475,7 +493,7 @@ def refuse_unmatched_keys(shared: RunResult) -> None:
 
 
 def batch_rollups(
-    config: Config, rules: list[tuple[str, str, Any]], outcomes: list[UnitOutcome], period: str, built_at: dt.datetime
+    config: Config, rules: list[Any], outcomes: list[UnitOutcome], period: str, built_at: dt.datetime
 ) -> list[Any]:
     """The project's rollup rules over the drafts just written, with the values they print."""
     if not rules:
@@ -485,7 +503,11 @@ def batch_rollups(
     from drafter.review.rollup import DraftFigures
 
     stamp = built_at.isoformat(timespec="seconds")
-    drafts = [DraftFigures(o.path.name, o.unit, period, stamp, dict(o.values)) for o in outcomes if o.path is not None]
+    drafts = [
+        DraftFigures(o.path.name, o.unit, period, stamp, dict(o.values), waiting=dict(o.waiting))
+        for o in outcomes
+        if o.path is not None
+    ]
     return run_rollups(config, drafts, rules, units=[o.unit for o in outcomes])
 
 

@@ -8,7 +8,9 @@ run once for all the towns. A draft that cannot be checked is reported and the o
 
 from __future__ import annotations
 
+import difflib
 import json
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -23,10 +25,11 @@ from drafter.pipeline.validate import load_project
 from drafter.project.config import Config, load_config
 from drafter.project.grouping import UNIT_PARAM
 from drafter.project.period import PeriodLike
-from drafter.project.queries import sql_fingerprint, sql_parameters
+from drafter.project.queries import QuerySpec, load_queries, sql_fingerprint, sql_parameters
 from drafter.project.rules import RuleSet, load_rules
+from drafter.project.validation import BUILTIN_NAMES
 from drafter.review.checker import CheckReport, LoadedProject, check
-from drafter.review.rollup import DraftFigures, RollupResult, check_rollups
+from drafter.review.rollup import DraftFigures, RollupResult, RollupRule, check_rollups, parse_rollup
 
 
 class SharedRunner:
@@ -139,15 +142,15 @@ class BatchCheck:
     rollups: list[Any] = field(default_factory=list)  # drafter.review.rollup.RollupResult
 
 
-def rollup_rules(ruleset: RuleSet) -> list[tuple[str, str, Any]]:
-    """(part, whole, tolerance) of each `rollup:` rule of the project (drafter/project/rules.py)."""
-    return [(r.spec["part"], r.spec["whole"], r.spec.get("tolerance", 0)) for r in ruleset.rollups]
+def rollup_rules(ruleset: RuleSet) -> list[RollupRule]:
+    """Each `rollup:` rule of the project (drafter/project/rules.py), with its name."""
+    return [RollupRule(r.spec["part"], r.spec["whole"], r.spec.get("tolerance", 0), r.name) for r in ruleset.rollups]
 
 
 def run_rollups(
     config: Config,
     drafts: Sequence[CheckReport | DraftFigures],
-    rules: Sequence[tuple[str, str, Any]] | None = None,
+    rules: Sequence[RollupRule] | None = None,
     units: Sequence[str] | None = None,
 ) -> list[RollupResult]:
     """The rollup rules (the project's, or `rules`) over drafts, one result a rule and period.
@@ -156,7 +159,57 @@ def run_rollups(
     if not rules:
         return []
     known = project_unit_names(config) if units is None else list(units)
-    return [r for part, whole, tol in rules for r in check_rollups(drafts, part, whole, tolerance=tol, units=known)]
+    return [
+        result
+        for rule in rules
+        for result in check_rollups(
+            drafts, rule.part, rule.whole, tolerance=rule.tolerance, units=known, name=rule.name
+        )
+    ]
+
+
+def command_line_rollups(config: str | Path | Config, texts: Sequence[str]) -> list[RollupRule]:
+    """The `--rollup 部分=整体` of a command line that the project's own rules do not already
+    make (each made once), their figures checked against the project's queries first: a
+    misspelt name is refused with what it was likely meant to be, before any draft is checked."""
+    cfg = config if isinstance(config, Config) else load_config(config)
+    specs = load_queries(cfg.resolve(cfg.queries))
+    made = {(r.part, r.whole) for r in rollup_rules(load_rules(cfg))}
+    rules: list[RollupRule] = []
+    for text in texts:
+        part, whole = parse_rollup(text)
+        for ref in (part, whole):
+            _check_rollup_ref(ref, text, specs)
+        if (part, whole) not in made:
+            made.add((part, whole))
+            rules.append(RollupRule(part, whole))
+    return rules
+
+
+def _check_rollup_ref(ref: str, text: str, specs: dict[str, QuerySpec]) -> None:
+    """`query.column` (or a scalar query's name) of a `--rollup` names a query and a column it
+    returns; a comparison (`prev.q.x`) or a row (`q[0].x`) is left to the rollup to find."""
+    name, rest = re.match(r"(\w*)(.*)", ref).groups()  # type: ignore[union-attr]  # \w* always matches
+    if name in BUILTIN_NAMES or (rest and not rest.startswith(".")):
+        return
+    column = rest[1:]
+    spec = specs.get(name)
+    if spec is None:
+        close = difflib.get_close_matches(name, list(specs), n=1)
+        meant = f"{close[0]}.{column}" if close and column else (close[0] if close else "")
+        raise DrafterError(
+            f"--rollup {text}：没有名为“{name}”的查询",
+            hint=(f"是否想写“{meant}”？" if meant else "")
+            + "写成 查询名.列名（查询名是 queries/ 下的文件名；数字的写法见 drafter figures 的“查询”列）。",
+        )
+    parsed = spec.parsed.columns
+    columns = list(parsed) if parsed is not None else None
+    if column and columns is not None and column not in columns:
+        close = difflib.get_close_matches(column, columns, n=1)
+        raise DrafterError(
+            f"--rollup {text}：查询 {name} 没有“{column}”这一列",
+            hint=(f"是否想写“{name}.{close[0]}”？" if close else "") + f"查询 {name} 返回的列：{'、'.join(columns)}。",
+        )
 
 
 def project_rollups(

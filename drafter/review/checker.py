@@ -171,6 +171,7 @@ class CheckReport:
     tables: list[TableFinding] = field(default_factory=list)  # rows added or deleted, tables and charts changed
     period: Period | None = None
     unit: str | None = None  # the unit of a unit's draft (`build --each`)
+    refreshed_at: str | None = None  # when `drafter refresh` wrote this copy (its manifest says)
 
     @property
     def period_label(self) -> str:
@@ -820,6 +821,7 @@ def check(
         run=again.run,
         period=project.period,
         unit=again.unit.name if again.unit else None,
+        refreshed_at=manifest.refreshed_at if manifest else None,
     )
 
 

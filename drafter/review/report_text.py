@@ -3,6 +3,8 @@ the data class so the web page, the checklist and the terminal each lay it out t
 
 from __future__ import annotations
 
+from typing import Any
+
 from drafter.review.batch import BatchCheck
 from drafter.review.checker import (
     CONSISTENT,
@@ -108,29 +110,41 @@ def _shown(text: str | None) -> str:
 
 
 def render_rollup(result: RollupResult) -> str:
-    """`汇总核对（2025年第二季度）：各单位 x 之和 N（k 个单位），y 为 M：一致。` — the values recorded
-    when the drafts were built, then those of the current data — and what to know about it."""
+    """`汇总核对“规则名”（2025年第二季度）：各单位 x 之和 N（k 个单位），y 为 M：一致。` — the values
+    recorded when the drafts were built, then as the drafts print them (where edited by hand),
+    then those of the current data — or what keeps the sum from being made; then what to know."""
+    name = f"“{result.name}”" if result.name else ""
     period = f"（{result.period}）" if result.period else ""
-    head = f"汇总核对{period}：各单位 {result.part} 之和"
+    head = f"汇总核对{name}{period}：各单位 {result.part} 之和"
     if result.total is None or result.whole_value is None:
-        lines = [f"{head} 与 {result.whole} 无法比较：" + "；".join(result.problems)]
+        lines = [f"{head} 与 {result.whole} 无法比较：" + "；".join(result.problems or ["原因不明"]) + "。"]
     else:
-        verdict = "一致" if result.built_ok else f"不一致，相差 {plain_number(result.difference)}"
         lines = [
             f"{head} {plain_number(result.total)}（{len(result.parts)} 个单位），{result.whole} 为 "
-            f"{plain_number(result.whole_value)}：{verdict}（按各草稿生成时记录的值）。"
+            f"{plain_number(result.whole_value)}：{_verdict(result.built_ok, result.difference)}（按各草稿生成时记录的值）。"
         ]
+        if result.printed_edits and result.printed_total is not None:
+            lines.append(
+                f"  按草稿中印出的数字（{'；'.join(result.printed_edits)}）：之和 {plain_number(result.printed_total)}，"
+                f"{result.whole} 为 {plain_number(result.printed_whole)}："
+                f"{_verdict(result.printed_ok, result.printed_difference)}。"
+            )
+        elif result.printed_edits:
+            lines.append(f"  草稿中改过的数字：{'；'.join(result.printed_edits)}。")
         if result.current_ok is not None and result.current_total is not None:
-            now = "一致" if result.current_ok else f"不一致，相差 {plain_number(result.current_difference)}"
             lines.append(
                 f"  按现在的数据：之和 {plain_number(result.current_total)}，{result.whole} 为 "
-                f"{plain_number(result.current_whole)}：{now}。"
+                f"{plain_number(result.current_whole)}：{_verdict(result.current_ok, result.current_difference)}。"
             )
         else:
             lines.append("  未按现在的数据比较（草稿未与数据库核对）。")
-        lines += [f"  注意：{p}" for p in result.problems]
+    lines += [f"  注意：{p}" for p in result.notes]
     lines += [f"  已略去较早的草稿：{d}" for d in result.set_aside]
     return "\n".join(lines)
+
+
+def _verdict(ok: bool | None, difference: Any) -> str:
+    return "一致" if ok else f"不一致，相差 {plain_number(difference)}"
 
 
 def render_batch_summary(batch: BatchCheck) -> str:
