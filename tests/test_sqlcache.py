@@ -13,13 +13,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from reading import draft_text
 
 from drafter import build
 from drafter.errors import QueryError
 from drafter.pipeline.validate import validate
 from drafter.project import averages, sql, sqlcache
 from drafter.project.sql import check_select
-from tests.reading import draft_text
 
 FORBIDDEN = [
     "SELECT pg_read_file('/etc/passwd') AS secret",
