@@ -712,6 +712,8 @@ def _refresh_many(drafts: list[Path], output: Path | None, config_path: Path, so
         click.echo(str(result.path))
     for path, error in batch.errors:
         _err(f"无法更新 {path}：{error.render()}")
+    for warning in batch.unmatched_keys:
+        _err(f"警告：{warning}")
     _err(
         f"{len(paths)} 份草稿：已更新 {len(batch.results)} 份"
         + (f"，无法更新 {len(batch.errors)} 份" if batch.errors else "")
