@@ -19,12 +19,14 @@ import pytest
 from click.testing import CliRunner
 from docx import Document
 from docx.oxml.ns import qn
+from openpyxl import load_workbook
 
 from drafter.batch import build_units
 from drafter.cli import main
 from drafter.outcome import batch_check_exit_code, check_exit_code, refresh_exit_code
 from drafter.review.batch import check_many
 from drafter.review.checker import CONSISTENT, PARAGRAPHS, UNCHECKED, check
+from drafter.review.checklist import write_batch_checklist
 from drafter.review.refresh import refresh, refresh_many
 from drafter.review.report_text import render_batch_summary, render_check
 
@@ -206,6 +208,9 @@ def test_a_batch_check_counts_a_draft_that_could_not_be_fully_checked(built):
     summary = render_batch_summary(batch)
     assert "0 份有发现，1 份无法完全核对，0 份无法核对" in summary.splitlines()[0]
     assert "无法完全核对：东区.docx（东区，2 个数字无法核对" in summary
+    book = load_workbook(write_batch_checklist(batch, built[0].parent / "核对.xlsx"))
+    rows = [[c for c in row if c is not None] for row in book["汇总"].iter_rows(values_only=True)]
+    assert any("无法完全核对（2 个数字无法核对）" in row for row in rows)
     east = batch.reports[0]
     assert {f.status for f in east.figures if f.ref.startswith("unit_load")} == {UNCHECKED}
     assert any("（单位：东区）（原因：integer overflow）" in w for w in east.warnings)
@@ -258,3 +263,4 @@ def test_a_batch_refresh_tells_rows_no_unit_received_and_failed_queries(built, t
         main, ["refresh", str(drafts["东区"]), str(drafts["西区"]), "-c", str(config), "-o", str(tmp_path / "c2")]
     )
     assert result.exit_code == 2 and result.output.count("“南区”1 行") == 1, result.output
+    assert "已更新 2 份（其中 1 份有数字无法核对、未更新）" in result.output
