@@ -552,7 +552,7 @@ def check(
 
     可一次核对多份草稿（如 output/*.docx）：参数相同的查询只查一次，--xlsx 写出一个工作簿（汇总表加每份草稿一张表）。
 
-    退出码：0 全部一致，1 有需要处理的发现，2 无法核对。
+    退出码：0 全部一致，1 有需要处理的发现，2 无法核对（含有数字的查询现在出错）。
     """
     # lazily: each command loads only its own library code (`drafter --help` stays light)
     from drafter.review.annotate import check_annotate_path
@@ -662,7 +662,7 @@ def refresh(drafts: tuple[Path, ...], output: Path | None, config_path: Path, so
     可一次更新多份草稿或一个文件夹中的草稿（如 output/）：参数相同的查询只查一次，按单位分组的查询
     一次查出所有单位；-o 此时是文件夹。一份草稿无法更新时，其余的照常写出。
 
-    退出码：0 已写出且无需处理，1 已写出、有加批注待处理的地方，2 有草稿无法更新。
+    退出码：0 已写出且无需处理，1 已写出、有加批注待处理的地方，2 有草稿无法更新，或有数字因查询出错无法核对（保留原样、已加批注）。
     """
     # lazily: each command loads only its own library code (`drafter --help` stays light)
     from drafter.review.refresh import refresh as run_refresh
@@ -711,8 +711,12 @@ def _refresh_many(drafts: list[Path], output: Path | None, config_path: Path, so
         click.echo(str(result.path))
     for path, error in batch.errors:
         _err(f"无法更新 {path}：{error.render()}")
+    for warning in batch.unmatched_keys:
+        _err(f"警告：{warning}")
+    partly = sum(1 for r in batch.results if r.unchecked)  # written, some figures kept unchecked: exit 2
     _err(
         f"{len(paths)} 份草稿：已更新 {len(batch.results)} 份"
+        + (f"（其中 {partly} 份有数字无法核对、未更新）" if partly else "")
         + (f"，无法更新 {len(batch.errors)} 份" if batch.errors else "")
         + f"；查询数据库 {batch.queries_run} 次（相同的查询共用结果 {batch.queries_reused} 次），"
         f"用时 {batch.elapsed:.1f} 秒。"

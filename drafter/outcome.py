@@ -45,9 +45,7 @@ def lint_exit_code(findings: Sequence[Finding], *, config_loaded: bool = True) -
 
 def check_exit_code(report: CheckReport) -> ExitCode:
     """A figure that could not be checked makes the whole check inconclusive."""
-    from drafter.review.checker import UNCHECKED  # lazily: `drafter --help` does not load the checker
-
-    if any(f.status == UNCHECKED for f in report.figures):
+    if report.unchecked:
         return ExitCode.USAGE
     return ExitCode.FINDINGS if report.findings or report.rules else ExitCode.OK
 
@@ -68,7 +66,11 @@ def batch_check_exit_code(batch: BatchCheck) -> ExitCode:
 
 
 def refresh_exit_code(result: RefreshResult) -> ExitCode:
-    """A copy written with comments left to act on (hand edits, changed wordings, failed rules) is 1."""
+    """A copy written with comments left to act on (hand edits, changed wordings, failed rules) is 1;
+    one written with figures that could not be checked (a query failed: kept as they were) is 2,
+    as check gives the same draft: the refresh is incomplete."""
+    if result.unchecked:
+        return ExitCode.USAGE
     return ExitCode.FINDINGS if result.flagged else ExitCode.OK
 
 

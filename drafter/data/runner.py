@@ -96,6 +96,21 @@ class QueryFailure:
     def compare(self) -> str | None:
         return self.key.split(".", 1)[0] if self.key and self.key != self.spec.name else None
 
+    def describe(self, unit: str | None = None) -> str:
+        """`查询 q 执行出错（单位：X）（原因：…）`: what failed, for which unit (a query that uses
+        :unit) and the database's reason, in one line as build tells it; check and refresh say
+        it beside each figure the failure leaves unchecked."""
+        message = self.error.message
+        named = "" if not unit or not self.spec.uses_unit or "（单位：" in message else f"（单位：{unit}）"
+        if message.startswith(f"查询 {self.spec.name}"):
+            message += named
+        else:  # a source's fault names no query
+            message = f"查询 {self.name} 失败{named}：{message}"
+        cause = (self.error.cause or "").strip().splitlines()
+        if cause:
+            message += f"（原因：{cause[0] if len(cause[0]) <= 160 else cause[0][:160] + '…'}）"
+        return message
+
 
 @dataclass
 class RunResult:

@@ -7,7 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 from drafter.data.runner import QueryFailure, QueryResult, RunResult, run_jobs
-from drafter.pipeline.plan import Plan, make_plan
+from drafter.errors import DrafterError
+from drafter.pipeline.plan import GROUPED, Plan, make_plan, query_kind
+from drafter.pipeline.units import resolve_units
 from drafter.project.grouping import UNIT_PARAM
 from drafter.project.model import Project
 from drafter.project.rules import RuleSet
@@ -47,6 +49,7 @@ def unit_run(plan: Plan, shared: RunResult, unit: Unit | None, *, runner: Runner
     params = dict(plan.params) if unit is None else {**plan.params, UNIT_PARAM: unit.name}
     warnings = shared.warnings + [w for w in own_run.warnings if w not in shared.warnings]
     run = RunResult(params=params, elapsed=shared.elapsed, warnings=warnings)
+    run.unmatched_keys = shared.unmatched_keys + [w for w in own_run.unmatched_keys if w not in shared.unmatched_keys]
     for job in plan.jobs:
         if job.key in mine:
             run.results[job.key] = mine[job.key]
@@ -76,3 +79,26 @@ def run_project(
     `ruleset` the consistency rules' own queries alongside."""
     plan = make_plan(project, params=params, also=also, ruleset=ruleset)
     return unit_run(plan, run_shared(plan, on_done=on_done, runner=runner), None, runner=runner)
+
+
+def run_unit_draft(
+    project: Project,
+    unit: Unit,
+    *,
+    params: dict[str, Any],
+    also: dict[str, list[str]] | None = None,
+    ruleset: RuleSet | None = None,
+) -> RunResult:
+    """A unit's draft run again alone (check, refresh): its `-- per:` queries grouped for all the
+    project's units as `build --unit` runs them, so that the rows no unit received are told
+    (`unmatched_keys`) as build tells them; the figures are those the unit's own queries give.
+    Without a grouped query, or when the units cannot be listed now (their query fails: each
+    query's own failure is then told), the run `run_project` makes."""
+    if project.config.units is None or not any(query_kind(s) == GROUPED for s in project.queries.values()):
+        return run_project(project, params=params, also=also, ruleset=ruleset)
+    try:
+        every, _ = resolve_units(project, params)
+    except DrafterError:
+        return run_project(project, params=params, also=also, ruleset=ruleset)
+    plan = make_plan(project, params=params, units=[unit], also=also, ruleset=ruleset, known=every)
+    return unit_run(plan, run_shared(plan), unit)

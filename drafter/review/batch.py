@@ -42,6 +42,7 @@ class SharedRunner:
     def __init__(self, units: Sequence[str] = ()) -> None:
         self.cache: dict[tuple, QueryResult | QueryFailure] = {}
         self.units = tuple(units)
+        self.unmatched: dict[tuple, list[str]] = {}  # a grouped job's key → the rows it left to no unit
         self.ran = 0  # queries sent to a database
         self.reused = 0  # queries answered from the cache
 
@@ -77,21 +78,29 @@ class SharedRunner:
         self.reused += len(jobs) - len(missing)
         combined = RunResult({job.key: self.cache[keys[job.key]] for job in jobs})
         combined.elapsed = time.monotonic() - started
+        for group in filter(None, (self._group(config, job) for job in jobs)):
+            combined.unmatched_keys += [w for w in self.unmatched.get(group[0], []) if w not in combined.unmatched_keys]
         return combined
 
+    def _group(self, config: Config, job: Job) -> tuple[tuple, Job] | None:
+        """(the key, the job) of the run for all the batch's units a `-- per:` job is part of."""
+        if not (job.spec.per and self.units and job.params.get(UNIT_PARAM) in self.units):
+            return None
+        whole = replace(job, params={k: v for k, v in job.params.items() if k != UNIT_PARAM})
+        return self.key(config, whole), whole
+
     def _run_grouped(self, config: Config, jobs: list[Job]) -> None:
-        """The `-- per:` jobs among `jobs` run once for all the batch's units, into the cache."""
-        grouped: dict[tuple, Job] = {}
-        for job in jobs:
-            if job.spec.per and self.units and job.params.get(UNIT_PARAM) in self.units:
-                others = {k: v for k, v in job.params.items() if k != UNIT_PARAM}
-                grouped.setdefault(self.key(config, replace(job, params=others)), replace(job, params=others))
+        """The `-- per:` jobs among `jobs` run once for all the batch's units, into the cache;
+        the rows each left to no unit kept for every draft that reads it (as build tells them)."""
+        grouped = dict(filter(None, (self._group(config, job) for job in jobs)))
         if not grouped:
             return
         run = run_jobs(config, [replace(job, units=self.units) for job in grouped.values()])
-        for job in grouped.values():
+        for key, job in grouped.items():
             for unit, result in run.by_unit[job.key].items():
                 self.cache[self.key(config, replace(job, params={**job.params, UNIT_PARAM: unit}))] = result
+            # each note names its job as UnitKeyMatch.warning writes it: `查询 <key> 按单位…`
+            self.unmatched[key] = [w for w in run.unmatched_keys if w.startswith(f"查询 {job.key} 按单位")]
         self.ran += len(grouped)
 
 
@@ -140,6 +149,13 @@ class BatchCheck:
     queries_reused: int = 0
     elapsed: float = 0.0
     rollups: list[Any] = field(default_factory=list)  # drafter.review.rollup.RollupResult
+    # The rows grouped queries left to no unit, told once for the batch (not in each draft's warnings).
+    unmatched_keys: list[str] = field(default_factory=list)
+
+    @property
+    def incomplete(self) -> list[CheckReport]:
+        """The drafts checked in part: some of their figures could not be checked (a query failed)."""
+        return [r for r in self.reports if r.unchecked]
 
 
 def rollup_rules(ruleset: RuleSet) -> list[RollupRule]:
@@ -220,6 +236,16 @@ def project_rollups(
     return run_rollups(cfg, reports, units=units)
 
 
+def told_once(reports: Sequence[CheckReport]) -> list[str]:
+    """The rows grouped queries left to no unit, as the reports' warnings tell them, taken out of
+    each report's warnings: a batch tells them once, as build --each does."""
+    told: list[str] = []
+    for report in reports:
+        told += [w for w in report.unmatched_keys if w not in told]
+        report.warnings = [w for w in report.warnings if w not in report.unmatched_keys]
+    return told
+
+
 def check_many(
     drafts: Sequence[str | Path],
     config: str | Path | Config = "config.yaml",
@@ -246,6 +272,7 @@ def check_many(
             batch.errors.append((path, DrafterError("核对时出现内部错误", path=path, cause=cause, hint=hint)))
         if on_done:
             on_done(path)
+    batch.unmatched_keys = told_once(batch.reports)
     batch.queries_run, batch.queries_reused = runner.ran, runner.reused
     batch.rollups = project_rollups(config, batch.reports, names)
     batch.elapsed = time.perf_counter() - started

@@ -40,7 +40,7 @@ from docx.oxml.ns import qn
 from drafter.data.figures import Figure, Occurrence, Row, cell_label, evaluate, formula_text, json_value
 from drafter.data.runner import QueryResult, RunResult, build_parameters
 from drafter.errors import DrafterError, DraftError
-from drafter.pipeline.execute import run_project
+from drafter.pipeline.execute import run_project, run_unit_draft
 from drafter.pipeline.render import Draft, Renderer
 from drafter.pipeline.validate import load_project
 from drafter.project.config import Config
@@ -172,6 +172,13 @@ class CheckReport:
     period: Period | None = None
     unit: str | None = None  # the unit of a unit's draft (`build --each`)
     refreshed_at: str | None = None  # when `drafter refresh` wrote this copy (its manifest says)
+    unmatched_keys: list[str] = field(default_factory=list)  # rows a grouped query left to no unit (also warned)
+
+    @property
+    def unchecked(self) -> list[FigureCheck]:
+        """The figures that could not be checked (a query failed now, or the templates no longer
+        print them): the check is then incomplete."""
+        return [f for f in self.figures if f.status == UNCHECKED]
 
     @property
     def period_label(self) -> str:
@@ -270,8 +277,13 @@ def period_from_title(paragraphs: list[ScannedParagraph]) -> Period | None:
 # --------------------------------------------------------------------------- aligning paragraphs
 
 
+_PLACEHOLDER = re.compile(r"【待补充[^】]*】")
+
+
 def _key(text: str) -> str:
-    return re.sub(r"\d+(?:[.,．]\d+)*", "#", re.sub(r"\s+", "", text))
+    """A paragraph's text with its numbers masked, and its placeholders too: a figure whose query
+    fails now stands there as 【待补充：…】 in the fresh render, and its paragraph is still the same."""
+    return re.sub(r"\d+(?:[.,．]\d+)*", "#", _PLACEHOLDER.sub("#", re.sub(r"\s+", "", text)))
 
 
 def align_paragraphs(draft: list[str], fresh: list[str]) -> dict[int, int]:
@@ -556,8 +568,11 @@ def _recorded_runs(manifest: Manifest | None) -> dict[str, list[str]]:
     return runs
 
 
-def _run_warnings(manifest: Manifest | None, run: RunResult) -> list[str]:
-    warnings = [f"查询 {failure.name} 失败：{failure.error.message}" for failure in run.failures]
+def _run_warnings(manifest: Manifest | None, run: RunResult, unit: Unit | None = None) -> list[str]:
+    """What the re-run tells: each failed query with its unit and reason, the rows a grouped
+    query left to no unit (as build tells them), SQL and spreadsheets changed since the build."""
+    warnings = [failure.describe(unit.name if unit else None) for failure in run.failures]
+    warnings += [w for w in run.unmatched_keys if w not in warnings]
     if manifest is None:
         return warnings
     changed_sql = [
@@ -627,9 +642,13 @@ def rerun(
     ruleset = load_rules(project.config)
     t = time.perf_counter()
     params = _parameters(project, manifest, read.warnings, unit)
-    run = run_project(project, params=params, also=_recorded_runs(manifest), ruleset=ruleset, runner=runner)
+    also = _recorded_runs(manifest)
+    if unit is not None and runner is None:  # alone: grouped as `build --unit` runs it (rows no unit received)
+        run = run_unit_draft(project, unit, params=params, also=also, ruleset=ruleset)
+    else:
+        run = run_project(project, params=params, also=also, ruleset=ruleset, runner=runner)
     timings["queries"] = time.perf_counter() - t
-    read.warnings.extend(_run_warnings(manifest, run))
+    read.warnings.extend(_run_warnings(manifest, run, unit))
     t = time.perf_counter()
     fresh_draft = loaded.render(run, unit)
     timings["render"] = time.perf_counter() - t
@@ -692,6 +711,7 @@ def compare(read: _Read, again: _Rerun) -> _Compared:
         again.project, manifest, again.run, read.paragraphs, fresh, alignment, _fresh_places(fresh), wording.dropped
     )
     checker.merged = merged
+    checker.unit = again.unit.name if again.unit else None
     checker.fresh_tables = {t.number for t in registry.tables}
     figures, covered = checker.by_controls(expected) if mode == CONTROLS else checker.by_paragraphs(expected)
     for index, spans in wording.covered.items():
@@ -822,6 +842,7 @@ def check(
         period=project.period,
         unit=again.unit.name if again.unit else None,
         refreshed_at=manifest.refreshed_at if manifest else None,
+        unmatched_keys=list(again.run.unmatched_keys),
     )
 
 
@@ -896,6 +917,7 @@ class _Checker:
         self.fresh_at = fresh_at
         self.fresh_tables: set[int] = set()
         self.merged: dict[int, int] = {}  # fresh → the draft paragraph an editor merged it into
+        self.unit: str | None = None  # a unit's draft: named in the failures of its queries
         self._matchers: dict[tuple[int, int], difflib.SequenceMatcher] = {}
 
     # -- shared ------------------------------------------------------------------------------
@@ -1001,10 +1023,16 @@ class _Checker:
             if result is None:
                 return f"当前查询目录中没有查询 {q}"
             if not result.ok:
-                return f"查询 {q} 失败：{result.error.message}"
+                return result.describe(self.unit)
         if exp.fresh is None and exp.wording not in self.dropped:
             return "当前模板中已没有这个数字"
         return None
+
+    def _query_failed(self, exp: _Expected) -> bool:
+        """Whether a query of the figure fails now: the fresh render then has no sentence to judge
+        the place of its control by (a placeholder, or a paragraph its condition could not decide),
+        so the figure stays where the draft has it, 无法核对, never 已移动 or 已删除."""
+        return (self._failed(exp) or "").startswith("查询")
 
     def _dropped(self, fc: FigureCheck, exp: _Expected) -> None:
         """A figure of a wording whose condition now takes another branch: the data no longer
@@ -1119,7 +1147,7 @@ class _Checker:
             ratio = difflib.SequenceMatcher(None, want, self._context(p.text, s.start, s.end), autojunk=False).ratio()
             scored.append((ratio + (0.25 if p.index == i else 0), p, s))
         best = max(scored, key=lambda x: x[0])
-        if best[0] < 0.6:
+        if best[0] < 0.6 and not self._query_failed(exp):
             return None, [(p, s) for _, p, s in sorted(scored, key=lambda x: -x[0])]
         return (best[1], best[2]), [(p, s) for _, p, s in scored if s is not best[2]]
 
@@ -1249,6 +1277,11 @@ class _Checker:
                 out.append(fc)
                 continue
             assert fspan is not None, "a fresh paragraph j comes with the figure's span in it"
+            if i is None and failed:  # not found, yet maybe untouched: its query cannot say
+                fc.status, fc.note = UNCHECKED, failed
+                fc.paragraph = self._anchor_for_missing(j, i)
+                out.append(fc)
+                continue
             if i is None:
                 fc.status = REMOVED
                 fc.paragraph = self._anchor_for_missing(j, i)

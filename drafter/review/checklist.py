@@ -233,6 +233,13 @@ def _sheet_name(index: int, report_name: str, used: set[str]) -> str:
     return name
 
 
+def _verdict(report: CheckReport) -> str:
+    """A draft's row in the batch's sheet 汇总: as the batch's summary line counts it."""
+    if report.unchecked:
+        return f"无法完全核对（{len(report.unchecked)} 个数字无法核对）"
+    return "全部一致" if not report.findings else f"{len(report.findings)} 处发现"
+
+
 def write_batch_checklist(batch: BatchCheck, path: str | Path) -> Path:
     """One workbook for a batch check: sheet 汇总 (a row a draft, then the rollups), then a
     checklist sheet per draft, named by its unit or file name."""
@@ -246,7 +253,7 @@ def write_batch_checklist(batch: BatchCheck, path: str | Path) -> Path:
     for i, report in enumerate(batch.reports, start=1):
         name = _sheet_name(i, report.unit or report.draft.stem, used)
         counts = report.counts()
-        verdict = "全部一致" if not report.findings else f"{len(report.findings)} 处发现"
+        verdict = _verdict(report)
         summary.append(
             [
                 name,
@@ -262,6 +269,10 @@ def write_batch_checklist(batch: BatchCheck, path: str | Path) -> Path:
         _fill_checklist(wb.create_sheet(name), report)
     for draft, error in batch.errors:
         summary.append(["", draft.name, "", "", "无法核对", *["" for _ in STATUSES], error.message, error.hint or ""])
+    if batch.unmatched_keys:  # told once for the batch, as check and build tell them
+        summary.append([])
+        for warning in batch.unmatched_keys:
+            summary.append(["", f"警告：{warning}"])
     if batch.rollups:
         summary.append([])
         summary.append(["汇总核对"])

@@ -11,6 +11,9 @@ checks the draft (drafter.review.checker) and writes a copy in which
   a Word comment giving the wording the data now give, and so is a figure that drops out with it;
   every other finding of the check (a number without a source, a deleted figure, a failed rule)
   is commented as `check --annotate` would;
+- a figure that cannot be checked now (its query fails: the database is unreachable, a view
+  errors) is kept as the draft has it and flagged by a Word comment giving the query's failure;
+  the copy is then written, but the refresh is incomplete (exit code 2, as check gives it);
 - a sentence of the templates' plain text the editors reworded is kept and not commented;
 - the manifest records the new texts and values, so `check` on the copy finds only the flagged
   items and the editors' rewordings (which a reviewer still sees).
@@ -46,7 +49,7 @@ from drafter.review.annotate import (
     remove_own_comments,
     wording_comment,
 )
-from drafter.review.batch import SharedRunner, draft_paths, project_unit_names
+from drafter.review.batch import SharedRunner, draft_paths, project_unit_names, told_once
 from drafter.review.checker import (
     CONSISTENT,
     CONTROLS,
@@ -55,6 +58,7 @@ from drafter.review.checker import (
     MOVED,
     REMOVED,
     STALE,
+    UNCHECKED,
     CheckReport,
     FigureCheck,
     LoadedProject,
@@ -88,6 +92,7 @@ class RefreshResult:
     reworded: list[WordingCheck] = field(default_factory=list)
     rules: list[Any] = field(default_factory=list)  # rules the current data fail: commented
     other: list[Any] = field(default_factory=list)  # numbers without a source, deleted figures: commented
+    unchecked: list[FigureCheck] = field(default_factory=list)  # its query failed now: kept as it is, commented
 
     @property
     def renamed(self) -> bool:
@@ -109,6 +114,10 @@ class RefreshResult:
             parts.append(f"{rules_count(self.rules)}（已加批注）")
         if self.other:
             parts.append(f"其他发现（无来源数字、已删除的数字、表格的行）{len(self.other)} 处（已加批注，未改动）")
+        if self.unchecked:
+            reasons = list(dict.fromkeys(f.note for f in self.unchecked if f.note))
+            why = "；".join(reasons[:2]) + (f" 等 {len(reasons)} 条原因" if len(reasons) > 2 else "")
+            parts.append(f"无法核对 {len(self.unchecked)} 个（未更新，保留草稿中的数字，已加批注：{why}）")
         return "；".join(parts) + "。"
 
 
@@ -158,6 +167,17 @@ def _edited_comment(fc: FigureCheck) -> str:
         lines.append(fc.note.strip())
     lines.append("刷新时没有改动这个数字：请核实改动的依据。")
     return "\n".join(lines)
+
+
+def _unchecked_comment(fc: FigureCheck) -> str:
+    return "\n".join(
+        [
+            f"【{UNCHECKED}，未更新】{fc.id} {fc.description}",
+            f"草稿：“{fc.draft_text}”；生成时：“{fc.built_text}”",
+            fc.note.strip(),
+            "刷新时没有改动这个数字：查询恢复后请重新运行 drafter refresh 或 drafter check。",
+        ]
+    )
 
 
 def _dropped_comment(fc: FigureCheck) -> str:
@@ -231,6 +251,10 @@ def _update_figures(document, report: CheckReport, manifest, result: RefreshResu
         elif fc.status in (EDITED, COPIED, MOVED) and found:
             _comment_on_control(document, found[0], _edited_comment(fc))
             result.kept.append(fc)
+        elif fc.status == UNCHECKED:  # kept as the draft has it, said so
+            if found:
+                _comment_on_control(document, found[0], _unchecked_comment(fc))
+            result.unchecked.append(fc)
         elif fc.status == CONSISTENT and entry is not None and fc.current_value is not None:
             entry.value = fc.current_value  # the same text from another raw value
     for paragraph in retyped:  # the new figures held on one line with their units, as a build holds them
@@ -332,6 +356,8 @@ class BatchRefresh:
     queries_run: int = 0
     queries_reused: int = 0
     elapsed: float = 0.0
+    # The rows grouped queries left to no unit, told once for the batch (not in each draft's warnings).
+    unmatched_keys: list[str] = field(default_factory=list)
 
 
 def refresh_many(
@@ -370,6 +396,7 @@ def refresh_many(
             batch.errors.append((draft, DrafterError("更新时出现内部错误", path=draft, cause=cause, hint=hint)))
         if on_done:
             on_done(draft)
+    batch.unmatched_keys = told_once([r.report for r in batch.results])
     batch.queries_run, batch.queries_reused = runner.ran, runner.reused
     batch.elapsed = time.perf_counter() - started
     return batch

@@ -148,19 +148,36 @@ def _verdict(ok: bool | None, difference: Any) -> str:
 
 
 def render_batch_summary(batch: BatchCheck) -> str:
-    """The closing lines of a check of many drafts."""
-    with_findings = [r for r in batch.reports if r.findings]
+    """The closing lines of a check of many drafts. A draft some of whose figures could not be
+    checked (a query failed) is counted apart, as its exit code (2) counts it."""
+    incomplete = batch.incomplete
+    with_findings = [r for r in batch.reports if (r.findings or r.rules) and r not in incomplete]
     checked = len(batch.reports) + len(batch.errors)
+    consistent = len(batch.reports) - len(with_findings) - len(incomplete)
+    partly = f"{len(incomplete)} 份无法完全核对，" if incomplete else ""
     lines = [
-        f"共核对 {checked} 份草稿：{len(batch.reports) - len(with_findings)} 份全部一致，"
-        f"{len(with_findings)} 份有发现，{len(batch.errors)} 份无法核对；"
+        f"共核对 {checked} 份草稿：{consistent} 份全部一致，"
+        f"{len(with_findings)} 份有发现，{partly}{len(batch.errors)} 份无法核对；"
         f"查询 {batch.queries_run} 次（另有 {batch.queries_reused} 次与其他草稿相同，未重复查询），"
         f"用时 {batch.elapsed:.1f} 秒。"
     ]
     for report in with_findings:
         unit = f"{report.unit}，" if report.unit else ""
         lines.append(f"  有发现：{report.draft.name}（{unit}{len(report.findings)} 处）")
+    lines += [f"  无法完全核对：{unchecked_line(report)}" for report in incomplete]
     for path, error in batch.errors:
         lines.append(f"  无法核对：{path.name}：{error.message}")
+    lines += [f"警告：{w}" for w in batch.unmatched_keys]
     lines += [render_rollup(r) for r in batch.rollups]
     return "\n".join(lines)
+
+
+def unchecked_line(report: CheckReport) -> str:
+    """`东区.docx（东区，2 个数字无法核对：<why>；另有 1 处发现）`: a draft checked in part, and why."""
+    unchecked = report.unchecked
+    reasons = list(dict.fromkeys(f.note for f in unchecked if f.note))
+    why = "；".join(reasons[:2]) + (f" 等 {len(reasons)} 条原因" if len(reasons) > 2 else "")
+    others = len([f for f in report.findings if f not in unchecked])
+    unit = f"{report.unit}，" if report.unit else ""
+    more = f"；另有 {others} 处发现" if others else ""
+    return f"{report.draft.name}（{unit}{len(unchecked)} 个数字无法核对{'：' + why if why else ''}{more}）"
