@@ -237,10 +237,24 @@ class UnitKeyMatch:
         if self.null_rows:
             parts.append(f"单位为空（NULL 或空白）的结果行：{self.null_rows} 行")
         where = f"（列 {column}）" if column else ""
-        query = f"{query}（{file.name}）" if file is not None else query
         # The rows counted are the query's result rows (for a grouped total, one a key), not the
         # source rows behind them: said so, lest "1 行" be read as one record.
-        return f"查询 {query} 按单位{where}分配数据时有结果行未计入任何单位（行数按查询结果计）：" + "；".join(parts)
+        return (
+            unmatched_prefix(query, file)
+            + f"按单位{where}分配数据时有结果行未计入任何单位（行数按查询结果计）："
+            + "；".join(parts)
+        )
+
+
+def unmatched_prefix(query: str, file: Path | None = None) -> str:
+    """How a unit-key warning of `query` begins."""
+    return f"查询 {query}（{file.name}）" if file is not None else f"查询 {query} "
+
+
+def warns_of(warning: str, query: str) -> bool:
+    """Whether a unit-key warning is `query`'s (whichever of its files, a dialect's variant or
+    its own, it names): a batch check tells each grouped job's own."""
+    return warning.startswith((f"查询 {query}（", f"查询 {query} "))
 
 
 def _rank(raw: Any, name: str, pad_blanks: bool) -> int:

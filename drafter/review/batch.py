@@ -27,6 +27,7 @@ from drafter.project.grouping import UNIT_PARAM
 from drafter.project.period import PeriodLike
 from drafter.project.queries import QuerySpec, load_queries, sql_fingerprint, sql_parameters
 from drafter.project.rules import RuleSet, load_rules
+from drafter.project.units import warns_of
 from drafter.project.validation import BUILTIN_NAMES
 from drafter.review.checker import CheckReport, LoadedProject, check
 from drafter.review.rollup import DraftFigures, RollupResult, RollupRule, check_rollups, parse_rollup
@@ -99,8 +100,7 @@ class SharedRunner:
         for key, job in grouped.items():
             for unit, result in run.by_unit[job.key].items():
                 self.cache[self.key(config, replace(job, params={**job.params, UNIT_PARAM: unit}))] = result
-            # each note names its job as UnitKeyMatch.warning writes it: `查询 <key> 按单位…`
-            self.unmatched[key] = [w for w in run.unmatched_keys if w.startswith(f"查询 {job.key} 按单位")]
+            self.unmatched[key] = [w for w in run.unmatched_keys if warns_of(w, job.key)]
         self.ran += len(grouped)
 
 
