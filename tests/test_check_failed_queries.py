@@ -264,3 +264,77 @@ def test_a_batch_refresh_tells_rows_no_unit_received_and_failed_queries(built, t
     )
     assert result.exit_code == 2 and result.output.count("“南区”1 行") == 1, result.output
     assert "已更新 2 份（其中 1 份有数字无法核对、未更新）" in result.output
+
+
+# --------------------------------------------------------------------------- a table over a failing query
+
+TABLE_SECTION = """\
+表：本区投诉明细
+单位：件
+| 日期 | 人均负荷 |
+|:---|---:|
+{% for r in unit_rows %}
+| {{ r.day }} | {{ r.load }} |
+{% endfor %}
+| 合计 | {{ unit_load.received }} |
+"""
+
+ROWS_QUERY = """\
+-- source: db
+-- description: 本区投诉明细
+-- returns: rows
+-- per: district
+SELECT day, load FROM v_load
+WHERE day >= :period_start AND day < :period_end AND district = :unit
+ORDER BY day
+"""
+
+
+def _table_project(root: Path) -> Path:
+    config = _project(root)
+    (root / "queries/unit_rows.sql").write_text(ROWS_QUERY, encoding="utf-8")
+    section = root / "templates/sections/1-工作.txt"
+    section.write_text(section.read_text(encoding="utf-8") + TABLE_SECTION, encoding="utf-8")
+    return config
+
+
+def _table_rows(path: Path) -> list[list[str]]:
+    (table,) = Document(str(path)).tables
+
+    def text(cell) -> str:  # figures stand in content controls, which cell.text leaves out
+        return "".join(t.text or "" for t in cell._tc.iter(qn("w:t"))).replace("\u2060", "")
+
+    return [[text(cell) for cell in row.cells] for row in table.rows]
+
+
+def test_a_table_whose_loop_query_fails_keeps_its_other_rows_and_only_that_unit_is_touched(tmp_path):
+    config = _table_project(tmp_path / "p")
+    _break_east(config)  # failing before the build
+    result = build_units(config, directory=tmp_path / "out", jobs=1, period="2025Q1")
+    assert len(result.written) == 2 and "不完整：东区" in result.summary(), result.summary()
+    drafts = {o.unit: o.path for o in result.outcomes}
+    east, west = _table_rows(drafts["东区"]), _table_rows(drafts["西区"])
+    assert east[0] == ["日期", "人均负荷"] and east[1][0].startswith("【待补充") and east[1][1] == ""
+    assert east[-1][0] == "合计" and east[-1][1].startswith("【待补充")  # the row after the loop kept
+    assert west == [["日期", "人均负荷"], ["2025-02-02", "0.25"], ["合计", "1"]]
+    report = check(drafts["东区"], config)  # failing still: the placeholders are told, no table finding
+    assert not [t for t in report.tables if "数据" in t.label or t.status != UNCHECKED]
+
+
+def test_a_table_whose_loop_query_fails_at_check_time_is_unchecked_not_changed(built, tmp_path):
+    config, _ = built
+    config = _table_project(tmp_path / "q")
+    result = build_units(config, directory=tmp_path / "out2", jobs=1, period="2025Q1")
+    east = next(o.path for o in result.outcomes if o.unit == "东区")
+    assert _table_rows(east)[1] == ["2025-01-02", "0.5"]
+    _break_east(config)
+    report = check(east, config)
+    (finding,) = report.tables
+    assert finding.status == UNCHECKED and finding.label == "表1 的行无法核对"
+    assert "【待补充：unit_rows】" in finding.note and "数据已变化" not in render_check(report)
+    assert "查询 unit_rows 执行出错（单位：东区）（原因：integer overflow）" in render_check(report)
+    assert {f.status for f in report.figures if f.ref.startswith("unit_rows")} == {UNCHECKED}
+    assert check_exit_code(report) == 2
+    refreshed = refresh(east, tmp_path / "r.docx", config)
+    comments = " ".join(c.text for c in Document(str(refreshed.path)).comments)
+    assert "数据已变化" not in comments and "已移动" not in comments

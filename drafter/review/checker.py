@@ -735,7 +735,7 @@ def _compare_tables(
     number typed in an added row by that row's finding."""
     d_tables, positions = drafted
     known: dict[int, tuple[int, list[str]]] = {}
-    statuses = {"stale": STALE, "removed": REMOVED, "edited": EDITED}
+    statuses = {"stale": STALE, "removed": REMOVED, "edited": EDITED, "unchecked": UNCHECKED}
     manifest = read.manifest if mode == CONTROLS else None
     tables, row_figures, added_rows = table_findings(manifest, registry, d_tables, statuses, known)
     tables += chart_findings(read.manifest, registry, read.document, STALE, REMOVED)

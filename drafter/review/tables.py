@@ -257,8 +257,24 @@ def table_findings(
                     )
                     covered |= set(figures)
         fresh = fresh_tables.get(number)
-        if fresh is not None:
-            note = _row_difference([r.key for r in rows], [fresh.key(i) for i in range(len(fresh.rows))])
+        failed = _failed_rows(fresh) if fresh is not None else None
+        fresh_keys = [fresh.key(i) for i in range(len(fresh.rows))] if fresh is not None else []
+        if failed is not None and _row_difference([r.key for r in rows], fresh_keys):
+            # The rows' query fails now: the table cannot be compared, which is not a change of data.
+            note = f"这张表的行现在查不出来：{failed}。数据库恢复后再核对。"
+            out.append(
+                TableFinding(
+                    statuses.get("unchecked", stale),
+                    label,
+                    title,
+                    f"{label} 的行无法核对",
+                    note=note,
+                    part=part,
+                    paragraph=anchor,
+                )
+            )
+        elif fresh is not None:
+            note = _row_difference([r.key for r in rows], fresh_keys)
             if note:
                 out.append(
                     TableFinding(
@@ -266,6 +282,15 @@ def table_findings(
                     )
                 )
     return out, covered, added_paragraphs
+
+
+def _failed_rows(fresh) -> str | None:
+    """The placeholder (with its reason) standing for rows of a fresh table that a failed query
+    could not give (text.blocks.TableParser.placeholder_row), or None."""
+    for _, occ in getattr(fresh, "failed_rows", []):
+        if occ is not None:
+            return occ.text + (f"（{occ.reason}）" if occ.reason else "")
+    return None
 
 
 def _first_paragraph(table: DraftTable) -> int | None:

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from drafter.data.figures import MARKED, FigureRegistry, marked_ids, strip_marks
+from drafter.data.figures import MARKED, FigureRegistry, Occurrence, marked_ids, strip_marks
 from drafter.errors import TemplateError, numbered_context
 
 if TYPE_CHECKING:
@@ -109,6 +109,8 @@ class TableBlock:
     line: int  # the title's template line
     row_lines: list[int] = field(default_factory=list)
     number: int = 0
+    # rows standing for a loop whose query failed: (row index, the placeholder's occurrence)
+    failed_rows: list[tuple[int, Occurrence | None]] = field(default_factory=list)
 
     @property
     def width(self) -> int:
@@ -237,6 +239,27 @@ class TableParser:
         self._check_width(cells, line)
         table.rows.append(cells)
         table.row_lines.append(line)
+
+    def placeholder_row(self, text: str, occurrence: Occurrence | None = None) -> bool:
+        """A table's rows that could not be written (the query of a `{% for %}` over them
+        failed): one row whose first cell holds the placeholder, so the table and the rows
+        after it (a 合计 row) stay whole. False when no table with a header is open."""
+        table = self.table
+        if table is None or not (table.header or self.pending_header):
+            return False
+        if not table.header:  # no separator line: the first line is the header, as finish() reads it
+            header, rows = self.pending_header[:1], self.pending_header[1:]
+            self.pending_header = header
+            self._set_header()
+            for cells, line in rows:
+                self._check_width(cells, line)
+                table.rows.append(cells)
+                table.row_lines.append(line)
+        line = table.row_lines[-1] if table.row_lines else table.line
+        table.failed_rows.append((len(table.rows), occurrence))
+        table.rows.append([text] + [""] * (table.width - 1))
+        table.row_lines.append(line)
+        return True
 
     def _set_header(self) -> None:
         table = self.table

@@ -204,6 +204,9 @@ class _SectionReader:
         if not strip_wording_marks(text).strip():  # wording markers alone on a line
             self._marks_alone(text)
             return
+        alone = self._placeholder_alone(text)
+        if alone is not None and self.tables.placeholder_row(text, alone):
+            return
         text, self.carry = self.carry + text, ""
         self._close_table()
         if has_chart(text):
@@ -250,6 +253,15 @@ class _SectionReader:
             tables.row(text, line_no)
             return True
         return False
+
+    def _placeholder_alone(self, text: str) -> Any:
+        """The occurrence of the one placeholder `text` is, and nothing else (a loop that could
+        not be written), or None."""
+        ids = marked_ids(text)
+        occ = self.registry.occurrences.get(ids[0]) if len(ids) == 1 else None
+        if occ is not None and occ.placeholder and strip_marks(strip_wording_marks(text)).strip() == occ.text:
+            return occ
+        return None
 
     def _marks_alone(self, text: str) -> None:
         marks = [m.group(0) for m in WORDING_MARK.finditer(text)]
