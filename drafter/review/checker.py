@@ -68,6 +68,7 @@ from drafter.review.tables import (
     chart_findings,
     draft_tables,
     located_label,
+    scan_with_cells,
     table_findings,
 )
 from drafter.review.wordings import (
@@ -579,7 +580,7 @@ class LoadedProject:
 
     def render(self, run: RunResult, unit: Unit | None) -> Draft:
         if self.renderer is None:
-            self.renderer = Renderer(self.project)
+            self.renderer = Renderer(self.project, compare_only=True)
         return self.renderer.render(run, unit)
 
 
@@ -664,11 +665,10 @@ def compare(read: _Read, again: _Rerun) -> _Compared:
     """Stage 3 of `check`: the draft's figures, wordings, numbers and tables against the fresh render."""
     manifest, fresh_draft = read.manifest, again.fresh_draft
     registry = fresh_draft.registry
-    fresh = scan_document(fresh_draft.document)
+    fresh_body = fresh_draft.document.element.body
+    fresh, kept = scan_with_cells(fresh_body, fresh_draft.table_cells)
     drafted = draft_tables(read.paragraphs, read.document.element.body)
-    alignment, merged = _alignment(
-        read.paragraphs, fresh, drafted, draft_tables(fresh, fresh_draft.document.element.body)
-    )
+    alignment, merged = _alignment(read.paragraphs, fresh, drafted, draft_tables(fresh, fresh_body, kept))
     mode = _mode(read, fresh, alignment)
     wording = compare_wordings(
         manifest,
@@ -678,7 +678,7 @@ def compare(read: _Read, again: _Rerun) -> _Compared:
         fresh,
         alignment | merged,
         wording_ranges(read.document) if mode == CONTROLS else {},
-        wording_ranges(fresh_draft.document),
+        wording_ranges(fresh_draft.document, fresh),
     )
     read.warnings.extend(wording.warnings)
     expected = _expected_figures(manifest, list(registry), registry.wordings, wording.dropped)

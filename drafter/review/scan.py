@@ -289,8 +289,9 @@ class WordingRange:
         return a, max(a, b)
 
 
-def wording_ranges(document) -> dict[str, WordingRange]:
-    """Every wording bookmark of the body, by wording id."""
+def wording_ranges(document, paragraphs: list[ScannedParagraph] | None = None) -> dict[str, WordingRange]:
+    """Every wording bookmark of the body, by wording id; at the indexes of `paragraphs` when
+    the body was not read a `w:p` a paragraph (review.tables.scan_with_cells)."""
     found: dict[str, WordingRange] = {}
     by_bookmark: dict[str, str] = {}
 
@@ -324,7 +325,8 @@ def wording_ranges(document) -> dict[str, WordingRange]:
     marks = starts + [e for e in body.iter(_BOOKMARK_END) if e.get(_ID, "") in ids]
     kept = [p for mark in marks for p in mark.iterancestors(_P)]  # alive: lxml keeps their proxies
     holding = {id(p) for p in kept}
-    for index, p in enumerate(body.iter(_P)):
+    order = enumerate(body.iter(_P)) if paragraphs is None else ((s.index, s.element) for s in paragraphs)
+    for index, p in order:
         if id(p) in holding:
             inner(p, index, [0])
     return found

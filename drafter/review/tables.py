@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from docx.oxml.ns import qn
 from lxml import etree
 
-from drafter.review.scan import ScannedParagraph
+from drafter.review.scan import FigureSpan, ScannedParagraph, scan_paragraph
 from drafter.word.manifest import Manifest
+from drafter.word.tables import TableCells
 
 _TBL, _TR, _TC, _P = qn("w:tbl"), qn("w:tr"), qn("w:tc"), qn("w:p")
 _TR_PR, _TBL_HEADER, _GRID_SPAN, _VAL = qn("w:trPr"), qn("w:tblHeader"), qn("w:gridSpan"), qn("w:val")
@@ -61,6 +62,7 @@ class DraftTable:
     element: etree._Element
     rows: list[list[list[ScannedParagraph]]] = field(default_factory=list)
     header_rows: set[int] = field(default_factory=set)
+    columns: list[list[int]] = field(default_factory=list)  # a table read from its cells: each cell's grid column
 
     def row_text(self, r: int, c: int) -> str:
         cells = self.rows[r]
@@ -73,14 +75,54 @@ class DraftTable:
         return [r for r in range(len(self.rows)) if r not in self.header_rows]
 
 
+def scan_with_cells(
+    body: etree._Element, table_cells: dict[str, TableCells]
+) -> tuple[list[ScannedParagraph], dict[int, DraftTable]]:
+    """The paragraphs of a draft rendered only to be compared (check), as `scan_document` reads
+    them: a table kept as its cells (drafter.pipeline.render.Draft.table_cells) is read in the
+    place of the paragraph standing for it, a paragraph a cell, as its `w:tbl` would read. Also
+    those tables, by the id of their stand-in paragraph (for `draft_tables`); their paragraphs'
+    `element` is that stand-in, which they keep alive."""
+    paragraphs: list[ScannedParagraph] = []
+    kept: dict[int, DraftTable] = {}
+    for p in body.iter(_P):
+        scanned = scan_paragraph(p, len(paragraphs))
+        cells = table_cells.get(scanned.text) if table_cells else None
+        if cells is None:
+            paragraphs.append(scanned)
+            continue
+        table = DraftTable(-1, p, header_rows=set(range(cells.header_rows)))
+        for row in cells.rows:
+            read: list[list[ScannedParagraph]] = []
+            for _, text, figures in row:
+                cell = ScannedParagraph(len(paragraphs), p, text, [FigureSpan(i, a, b, []) for i, a, b in figures])
+                paragraphs.append(cell)
+                read.append([cell])
+            table.rows.append(read)
+            table.columns.append([column for column, _, _ in row])
+        kept[id(p)] = table
+    return paragraphs, kept
+
+
 def draft_tables(
-    paragraphs: list[ScannedParagraph], body: etree._Element
+    paragraphs: list[ScannedParagraph], body: etree._Element, kept: dict[int, DraftTable] | None = None
 ) -> tuple[list[DraftTable], dict[int, CellPosition]]:
-    """The tables of a scanned draft and the cell position of every paragraph in one."""
+    """The tables of a scanned draft and the cell position of every paragraph in one; `kept`:
+    the tables of a draft kept as cells, by their stand-in paragraph (`scan_with_cells`)."""
     by_element = {id(p.element): p for p in paragraphs}
     tables: list[DraftTable] = []
     positions: dict[int, CellPosition] = {}
-    for t, tbl in enumerate(body.iter(_TBL)):
+    for tbl in body.iter(_TBL, _P) if kept else body.iter(_TBL):
+        t = len(tables)
+        if tbl.tag == _P:
+            if (table := kept.get(id(tbl))) is not None:  # type: ignore[union-attr]
+                table.index = t
+                for r, (row, columns) in enumerate(zip(table.rows, table.columns, strict=True)):
+                    for cell, column in zip(row, columns, strict=True):
+                        for p in cell:
+                            positions.setdefault(p.index, CellPosition(t, r, column, r in table.header_rows))
+                tables.append(table)
+            continue
         table = DraftTable(t, tbl)
         for r, tr in enumerate(tbl.iterchildren(_TR)):
             pr = tr.find(_TR_PR)
