@@ -394,10 +394,10 @@ def _expected_figures(
             by_cell.setdefault(_cell_key(occ.cell), []).append(occ)
     claimed: set[str] = set()
     out = []
+    sourced: dict[tuple, tuple[list[str], list[str]]] = {}  # a long table's figures share a few sources
     for fig in manifest.figures:
-        cell = (
-            dict(fig.cell) if fig.cell is not None else None
-        )  # flat: as model_dump gives it, at a fraction of its cost
+        # flat: as model_dump gives it, at a fraction of its cost (a CellRef's fields and extras)
+        cell = {**fig.cell.__dict__, **(fig.cell.__pydantic_extra__ or {})} if fig.cell is not None else None
         # The k-th of a ref in the same conditional wording (or outside any) is the k-th of that ref
         # there now; a figure of a wording whose branch changed may have no counterpart.
         wording: str | None = getattr(fig, "wording", None)
@@ -414,6 +414,10 @@ def _expected_figures(
         match = candidates[0] if candidates else None  # the k-th of a ref is the k-th of a ref
         if match is not None:
             claimed.add(match.id)
+        key = tuple((s.query, s.source) for s in fig.sources)
+        if key not in sourced:
+            sourced[key] = (list(dict.fromkeys(q for q, _ in key)), list(dict.fromkeys(src for _, src in key)))
+        queries, sources = sourced[key]
         out.append(
             _Expected(
                 fig.id,
@@ -422,8 +426,8 @@ def _expected_figures(
                 fig.part or "",
                 fig.text,
                 fig.value,
-                list(dict.fromkeys(s.query for s in fig.sources)),
-                list(dict.fromkeys(s.source for s in fig.sources)),
+                list(queries),
+                list(sources),
                 match,
                 wording=wording,
                 expr=fig.expr,
@@ -895,6 +899,8 @@ class _Checker:
         self.fresh_tables: set[int] = set()
         self.merged: dict[int, int] = {}  # fresh → the draft paragraph an editor merged it into
         self._matchers: dict[tuple[int, int], difflib.SequenceMatcher] = {}
+        self._source_labels: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._sql_texts: dict[tuple[str, ...], str] = {}
 
     # -- shared ------------------------------------------------------------------------------
     def _base(self, exp: _Expected, status: str) -> FigureCheck:
@@ -912,10 +918,23 @@ class _Checker:
             built_value=exp.built_value,
             current_value=None if fresh is None else json_value(fresh.value),
             queries=exp.queries,
-            sources=[_source_label(s, self.project) for s in exp.sources],
-            sql=_sql_for(exp.queries, self.manifest, self.run),
+            sources=list(self._labels(exp.sources)),
+            sql=self._sql(exp.queries),
             cell=cell_label(exp.cell),
         )
+
+    # The figures of a long table share a few queries and sources: each told once.
+    def _labels(self, sources: list[str]) -> tuple[str, ...]:
+        key = tuple(sources)
+        if key not in self._source_labels:
+            self._source_labels[key] = tuple(_source_label(s, self.project) for s in sources)
+        return self._source_labels[key]
+
+    def _sql(self, queries: list[str]) -> str:
+        key = tuple(queries)
+        if key not in self._sql_texts:
+            self._sql_texts[key] = _sql_for(queries, self.manifest, self.run)
+        return self._sql_texts[key]
 
     # -- derived figures: recomputed from their inputs --------------------------------------------
     def _current_value(self, ref: str) -> Any:

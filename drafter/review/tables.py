@@ -124,26 +124,47 @@ def draft_tables(
                 tables.append(table)
             continue
         table = DraftTable(t, tbl)
+        # A cell's grid span is looked for only in a table that has one (a cell's properties
+        # are two lookups more, for each of a long table's 40,000 cells).
+        spans = next(tbl.iter(_GRID_SPAN), None) is not None
         for r, tr in enumerate(tbl.iterchildren(_TR)):
             pr = tr.find(_TR_PR)
             header = pr is not None and pr.find(_TBL_HEADER) is not None
             if header:
                 table.header_rows.add(r)
-            cells: list[list[ScannedParagraph]] = []
-            column = 0
-            for tc in tr.iterchildren(_TC):
-                ps = [found for p in tc.iter(_P) if (found := by_element.get(id(p))) is not None]
-                if ps:
-                    position = CellPosition(t, r, column, header)
-                    for p in ps:
-                        positions.setdefault(p.index, position)
-                cells.append(ps)
-                tc_pr = tc.find(_TC_PR)
-                span = tc_pr.find(_GRID_SPAN) if tc_pr is not None else None
-                column += int(span.get(_VAL, "1")) if span is not None and (span.get(_VAL) or "").isdigit() else 1
-            table.rows.append(cells)
+            table.rows.append(_row_cells(tr, t, r, header, by_element, positions, spans))
         tables.append(table)
     return tables, positions
+
+
+def _row_cells(
+    tr: etree._Element,
+    t: int,
+    r: int,
+    header: bool,
+    by_element: dict[int, ScannedParagraph],
+    positions: dict[int, CellPosition],
+    spans: bool = True,
+) -> list[list[ScannedParagraph]]:
+    """The scanned paragraphs of each cell of row `tr` (row `r` of table `t`), their positions
+    noted in `positions`; `spans`: whether a cell of its table may span grid columns."""
+    cells: list[list[ScannedParagraph]] = []
+    column = 0
+    for tc in tr.iterchildren(_TC):
+        ps = [found for p in tc.iter(_P) if (found := by_element.get(id(p))) is not None]
+        if ps:
+            position = CellPosition(t, r, column, header)
+            for p in ps:
+                if p.index not in positions:
+                    positions[p.index] = position
+        cells.append(ps)
+        if not spans:
+            column += 1
+            continue
+        tc_pr = tc.find(_TC_PR)
+        span = tc_pr.find(_GRID_SPAN) if tc_pr is not None else None
+        column += int(span.get(_VAL, "1")) if span is not None and (span.get(_VAL) or "").isdigit() else 1
+    return cells
 
 
 def located_label(tables: list[DraftTable], pos: CellPosition, known: dict[int, tuple[int, list[str]]]) -> str:
