@@ -20,6 +20,7 @@ from docx.oxml.ns import qn
 from lxml import etree
 
 from drafter.word.oxml import (
+    BOOKMARK_PREFIX,
     WORD_JOINER,
     occurrence_id_from_alias,
     occurrence_id_from_bookmark,
@@ -272,6 +273,12 @@ def sentence_around(text: str, start: int, end: int, limit: int = 120) -> str:
 # --------------------------------------------------------------------------- wording ranges
 
 _BOOKMARK_END, _ID = qn("w:bookmarkEnd"), qn("w:id")
+# The bookmarks a wording's may be (`_drafter_w…`), picked in libxml2: a long table has a
+# figure's bookmark (`_drafter_f…`) in each of its cells.
+_DRAFTER_BOOKMARKS = etree.XPath(
+    f"descendant::w:bookmarkStart[starts-with(@w:name, '{BOOKMARK_PREFIX}w')]",
+    namespaces={"w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main"},
+)
 
 
 @dataclass
@@ -322,7 +329,7 @@ def wording_ranges(document, paragraphs: list[ScannedParagraph] | None = None) -
 
     # Only the paragraphs holding a wording's bookmark need reading (a long table has none).
     body = document.element.body
-    starts = [b for b in body.iter(_BOOKMARK) if wording_id_from_bookmark(b.get(_NAME, ""))]
+    starts = [b for b in _DRAFTER_BOOKMARKS(body) if wording_id_from_bookmark(b.get(_NAME, ""))]
     if not starts:
         return found
     ids = {b.get(_ID, "") for b in starts}
