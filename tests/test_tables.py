@@ -1061,3 +1061,35 @@ def test_a_long_table_edited_in_many_ways_gives_each_edit_its_one_finding(tmp_pa
     counts = report.counts()
     assert (counts[CONSISTENT], counts[EDITED], counts[REMOVED], counts[UNBACKED]) == (5994, 1, 5, 1)
     assert report.warnings == [] and report.mode == "controls"
+
+
+def test_cell_positions_of_merged_nested_and_wrapped_cells(tmp_path):
+    """A table's cell positions: a cell spanning two grid columns moves the next one two columns
+    on, a table inside a cell is a table of its own (its paragraphs also its outer cell's), a row
+    wrapped in a content control is not read as a row of the table."""
+    from docx.oxml import OxmlElement
+
+    from drafter.review.scan import scan_document
+    from drafter.review.tables import draft_tables
+
+    doc = Document()
+    table = doc.add_table(rows=3, cols=3)
+    for r in range(3):
+        for c in range(3):
+            table.cell(r, c).text = f"r{r}c{c}"
+    table.cell(0, 0).merge(table.cell(0, 1))  # one cell over grid columns 0 and 1
+    table.cell(1, 2).add_table(rows=1, cols=2).cell(0, 1).text = "inner"
+    tr = table.rows[2]._tr
+    sdt, content = OxmlElement("w:sdt"), OxmlElement("w:sdtContent")
+    tr.addprevious(sdt)
+    sdt.append(content)
+    content.append(tr)
+    doc.save(str(tmp_path / "cells.docx"))
+    doc = Document(str(tmp_path / "cells.docx"))
+    paragraphs = scan_document(doc)
+    tables, positions = draft_tables(paragraphs, doc.element.body)
+    at = {p.text: positions.get(p.index) for p in paragraphs if p.text}
+    assert len(tables) == 2 and len(tables[0].rows) == 2
+    assert (at["r0c0"].column, at["r0c1"].column, at["r0c2"].column) == (0, 0, 2)  # the merged cell keeps both
+    assert (at["r1c0"].row, at["r1c2"].column, at["inner"].table, at["inner"].column) == (1, 2, 0, 2)
+    assert [len(cell) for cell in tables[1].rows[0]] == [1, 1] and at["r2c0"] is None

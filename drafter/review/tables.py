@@ -124,6 +124,9 @@ def draft_tables(
                 tables.append(table)
             continue
         table = DraftTable(t, tbl)
+        if _read_plain_table(table, by_element, positions):
+            tables.append(table)
+            continue
         # A cell's grid span is looked for only in a table that has one (a cell's properties
         # are two lookups more, for each of a long table's 40,000 cells).
         spans = next(tbl.iter(_GRID_SPAN), None) is not None
@@ -135,6 +138,81 @@ def draft_tables(
             table.rows.append(_row_cells(tr, t, r, header, by_element, positions, spans))
         tables.append(table)
     return tables, positions
+
+
+def _read_plain_table(
+    table: DraftTable, by_element: dict[int, ScannedParagraph], positions: dict[int, CellPosition]
+) -> bool:
+    """Read `table` as `draft_tables` reads a table, in one pass over its rows, cells and
+    paragraphs, when it is plain: no table inside, every row its own child, every cell its row's
+    child, every paragraph its cell's, at most one grid span a cell (a long table drafter
+    wrote). False, and nothing read, for any other table."""
+    rows = _plain_rows(table.element, by_element)
+    if rows is None:
+        return False
+    t = table.index
+    for r, (header, row) in enumerate(rows):
+        if header:
+            table.header_rows.add(r)
+        for column, ps in row:
+            if ps:
+                position = CellPosition(t, r, column, header)
+                for p in ps:
+                    if p.index not in positions:
+                        positions[p.index] = position
+        table.rows.append([ps for _, ps in row])
+    return True
+
+
+def _plain_rows(
+    tbl: etree._Element, by_element: dict[int, ScannedParagraph]
+) -> list[tuple[bool, list[tuple[int, list[ScannedParagraph]]]]] | None:
+    """Per row of a plain table (`_read_plain_table`): whether a header row, and its cells'
+    grid columns and scanned paragraphs; None for a table that is not plain."""
+    rows: list[tuple[bool, list[tuple[int, list[ScannedParagraph]]]]] = []
+    tr = tc = None
+    cells: list[tuple[int, list[ScannedParagraph]]] = []
+    ps: list[ScannedParagraph] = []
+    column = 0
+    spanned: set[int] = set()
+    for el in tbl.iter(_TBL, _TR, _TC, _P, _TBL_HEADER, _GRID_SPAN):
+        tag = el.tag
+        if tag == _P:
+            if tc is None or el.getparent() is not tc:
+                return None
+            if (found := by_element.get(id(el))) is not None:
+                ps.append(found)
+        elif tag == _TC:
+            if tr is None or el.getparent() is not tr:
+                return None
+            tc, ps = el, []
+            cells.append((column, ps))
+            column += 1
+        elif tag == _TR:
+            if el.getparent() is not tbl:
+                return None
+            tr, tc, cells, column = el, None, [], 0
+            rows.append((False, cells))
+        elif tag == _GRID_SPAN:
+            if tc is None or id(tc) in spanned or not _first_property(el, _TC_PR, tc):
+                return None
+            spanned.add(id(tc))
+            value = el.get(_VAL) or ""
+            column += int(value) - 1 if value.isdigit() else 0
+        elif tag == _TBL_HEADER:
+            if tr is None or tc is not None or not _first_property(el, _TR_PR, tr):
+                return None
+            rows[-1] = (True, cells)
+        elif el is not tbl:  # a table inside
+            return None
+    return rows
+
+
+def _first_property(el: etree._Element, properties: str, owner: etree._Element) -> bool:
+    """Whether `el` stands right in `owner`'s first properties element (`w:tcPr`, `w:trPr`),
+    where `find` looks for it."""
+    pr = el.getparent()
+    return pr is not None and pr.tag == properties and pr.getparent() is owner and owner.find(properties) is pr
 
 
 def _row_cells(
