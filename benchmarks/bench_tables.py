@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sqlite3
 import statistics
@@ -121,9 +122,8 @@ tpl.save(out)
 """
 
 
-def _process(args: list[str], cwd: Path) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of one whole process."""
-    import os
+def _process(args: list[str], cwd: Path) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (MiB) and CPU seconds (user + system) of one whole process."""
     import time
 
     start = time.perf_counter()
@@ -132,7 +132,7 @@ def _process(args: list[str], cwd: Path) -> tuple[float, float]:
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) not in (0, 1):  # check exits 1 on findings
         raise SystemExit(f"{args[:4]} failed: {proc.stderr.read().decode() if proc.stderr else ''}")
-    return wall, usage.ru_maxrss / 1024
+    return wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def whole_processes(db: Path, tpl: Path, config: Path, tmp: Path, runs: int) -> None:
@@ -147,21 +147,26 @@ def whole_processes(db: Path, tpl: Path, config: Path, tmp: Path, runs: int) -> 
         checked.append(_process([py, "-m", "drafter.cli", "check", str(draft), "-c", str(config)], config.parent))
     base, built, checked = base[1:], built[1:], checked[1:]
 
-    def figures(runs_: list[tuple[float, float]]) -> str:
-        walls = [w for w, _ in runs_]
-        return f"{min(walls):.2f}/{statistics.median(walls):.2f} s, peak {max(r for _, r in runs_):.0f} MiB"
+    def figures(runs_: list[tuple[float, float, float]]) -> str:
+        walls, cpus = [w for w, _, _ in runs_], [c for _, _, c in runs_]
+        return (
+            f"{min(walls):.2f}/{statistics.median(walls):.2f} s（CPU {min(cpus):.2f}/{statistics.median(cpus):.2f} s）, "
+            f"peak {max(r for _, r, _ in runs_):.0f} MiB"
+        )
 
     b_ratio = sorted(b[0] / d[0] for b, d in zip(built, base))
     c_ratio = sorted(c[0] / b[0] for c, b in zip(checked, built))
-    print(f"\n整个进程（{runs} 轮交替，min/median）：")
+    b_cpu = sorted(b[2] / d[2] for b, d in zip(built, base))
+    c_cpu = sorted(c[2] / b[2] for c, b in zip(checked, built))
+    print(f"\n整个进程（{runs} 轮交替，min/median；负载 {' '.join(f'{x:.2f}' for x in os.getloadavg())}）：")
     print(f"  docxtpl（sqlite3 取数 + 渲染 + 保存）：{figures(base)}")
     print(
         f"  drafter build：{figures(built)}；逐轮之比 min {b_ratio[0]:.2f}× / median "
-        f"{statistics.median(b_ratio):.2f}× docxtpl（目标 ≤2×，峰值 <300 MiB）"
+        f"{statistics.median(b_ratio):.2f}× docxtpl（目标 ≤2×，峰值 <300 MiB；CPU 之比 median {statistics.median(b_cpu):.2f}×）"
     )
     print(
         f"  drafter check：{figures(checked)}；逐轮之比 min {c_ratio[0]:.2f}× / median "
-        f"{statistics.median(c_ratio):.2f}× build（目标 ≤1.5×）"
+        f"{statistics.median(c_ratio):.2f}× build（目标 ≤1.5×；CPU 之比 median {statistics.median(c_cpu):.2f}×）"
     )
 
 

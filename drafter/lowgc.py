@@ -5,6 +5,12 @@ provenance, XML proxies); the collector would walk all of them again and again w
 are being made, which took a third of a 10,000-row build and two thirds of its check. They
 are freed by reference counting as usual; cycles wait for the end of the command.
 
+When the block ends, what it left alive (the command's result: a check's report holds 40,000
+figures) is frozen before the collector is switched back on: otherwise its first passes would
+walk all of it once more (a second), for a process that only prints the result and ends. The
+next block gives the frozen objects back to the collector (a process running many commands,
+a test run, frees their cycles in its next full pass).
+
 Only the CLI, whose process runs that one command, pauses it: a library call (a build
 thread of `drafter serve`) never switches it off for a whole server.
 """
@@ -18,11 +24,15 @@ from collections.abc import Iterator
 
 @contextlib.contextmanager
 def paused_gc() -> Iterator[None]:
-    """The cyclic collector off for the block (unless it was already off), then back on."""
+    """The cyclic collector off for the block (unless it was already off), then back on, what
+    the block left alive frozen (see the module docstring)."""
     was_enabled = gc.isenabled()
+    if was_enabled:
+        gc.unfreeze()  # what an earlier block froze: collectable again
     gc.disable()
     try:
         yield
     finally:
         if was_enabled:
+            gc.freeze()
             gc.enable()

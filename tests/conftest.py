@@ -6,6 +6,7 @@ that changes databases or files copies it first (`sample_project_copy`).
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 from pathlib import Path
@@ -93,3 +94,11 @@ def sample_project_copy(sample_project, sample_draft, tmp_path) -> Path:
     target = tmp_path / "project"
     shutil.copytree(sample_project.parent, target)
     return target / "config.yaml"
+
+
+@pytest.fixture(autouse=True)
+def _collector_given_back():
+    """A CLI command run in this process leaves what it made frozen (drafter.lowgc: its own
+    process ends next); here the tests go on, so it goes back to the collector after each."""
+    yield
+    gc.unfreeze()

@@ -923,3 +923,173 @@ def test_a_long_table_is_built_whole_and_check_finds_the_one_cell_edited(tmp_pat
     [finding] = check(edited, config).findings
     assert finding.status == EDITED and finding.draft_text == "77777" and finding.built_text == str(1234 * 11)
     assert finding.cell == "表1 第1235行（站点1234）“乙”"
+
+
+def test_check_reads_a_table_kept_as_cells_as_it_would_read_the_table_in_the_tree(project, tmp_path):
+    """`check` renders its fresh side with the tables kept as their cells' texts and figures
+    (never XML): read that way, every paragraph, table, cell position and wording range is what
+    reading the same render with its tables in the tree gives (merged two-line header, landscape
+    table, appendix); and a cell's text with line ends, a joiner and XML's own characters reads
+    as its written XML reads."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    from drafter.data.figures import MARK_CLOSE, MARK_OPEN, MARK_SEP
+    from drafter.data.runner import build_parameters
+    from drafter.pipeline.execute import run_project
+    from drafter.pipeline.render import Renderer
+    from drafter.pipeline.validate import load_project
+    from drafter.review.scan import scan_document, scan_paragraph, wording_ranges
+    from drafter.review.tables import draft_tables, scan_with_cells
+    from drafter.word.tables import CellWriter
+
+    target = tmp_path / "project"
+    shutil.copytree(project.parent, target)
+    (target / "templates/sections/6-宽表.txt").write_text(WIDE, encoding="utf-8")
+    loaded = load_project(target / "config.yaml")
+    run = run_project(loaded, params=build_parameters(loaded.config))
+    in_tree = Renderer(loaded).render(run)
+    as_cells = Renderer(loaded, compare_only=True).render(run)
+    assert len(as_cells.table_cells) >= 4 and not as_cells.document.element.body.findall(qn("w:tbl"))
+
+    def read(paragraphs):
+        return [(p.index, p.text, [(s.id, s.start, s.end) for s in p.figures]) for p in paragraphs]
+
+    tree_body, cells_body = in_tree.document.element.body, as_cells.document.element.body
+    tree_paragraphs = scan_document(in_tree.document)
+    cell_paragraphs, kept = scan_with_cells(cells_body, as_cells.table_cells)
+    assert read(cell_paragraphs) == read(tree_paragraphs)
+    tree_tables, tree_positions = draft_tables(tree_paragraphs, tree_body)
+    cell_tables, cell_positions = draft_tables(cell_paragraphs, cells_body, kept)
+    assert cell_positions == tree_positions
+    assert [(t.index, sorted(t.header_rows), [[read(c) for c in row] for row in t.rows]) for t in cell_tables] == [
+        (t.index, sorted(t.header_rows), [[read(c) for c in row] for row in t.rows]) for t in tree_tables
+    ]
+    assert wording_ranges(as_cells.document, cell_paragraphs) == wording_ranges(in_tree.document)
+
+    occ = next(iter(as_cells.registry))
+    mark = f"{MARK_OPEN}{occ.id}{MARK_SEP}1\r\n2\u20603&<>\r{MARK_CLOSE}"
+    unknown = f"{MARK_OPEN}f99999{MARK_SEP}7\r8{MARK_CLOSE}"
+    for text in ("", "a\r\nb\rc\nd", f"约{mark}{mark}家\u2060次", f"x{unknown}y{mark}", mark):
+        writer = CellWriter(as_cells.registry, 1)
+        written = scan_paragraph(parse_xml(f"<w:p {nsdecls('w')}>{writer.runs(text)}</w:p>"), 0)
+        assert writer.content(text) == (written.text, [(s.id, s.start, s.end) for s in written.figures])
+
+
+def _ledger_project(tmp_path: Path, rows: int, section: str) -> Path:
+    """A project of its own: `items` returns `rows` rows (站点0000 …, a, b), one section."""
+    db = tmp_path / "ledger.db"
+    con = sqlite3.connect(db)
+    with con:
+        con.execute("CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT, a INTEGER, b INTEGER)")
+        con.executemany(
+            "INSERT INTO item VALUES (?, ?, ?, ?)", [(i, f"站点{i:04d}", (i * 37) % 1000, i * 11) for i in range(rows)]
+        )
+    con.close()
+    root = tmp_path / "ledger"
+    (root / "queries").mkdir(parents=True)
+    (root / "templates/sections").mkdir(parents=True)
+    shutil.copy(Path(__file__).resolve().parents[1] / "templates/report.docx", root / "templates/report.docx")
+    (root / "queries/items.sql").write_text(LONG_QUERY, encoding="utf-8")
+    (root / "templates/sections/1-台账.txt").write_text(section, encoding="utf-8")
+    config = root / "config.yaml"
+    config.write_text(
+        f"report:\n  agency: 某某站\n  year: 2024\nsources:\n  ledger: sqlite:///{db}\n", encoding="utf-8"
+    )
+    return config
+
+
+def _unwrap_controls(el) -> None:
+    """Every content control under `el` taken away, its text left as plain text."""
+    for sdt in list(el.iter(qn("w:sdt"))):
+        for child in list(sdt.find(qn("w:sdtContent"))):
+            sdt.addprevious(child)
+        sdt.getparent().remove(sdt)
+
+
+def test_a_long_table_edited_in_many_ways_gives_each_edit_its_one_finding(tmp_path):
+    """A 2,000-row table edited as an editor would: a cell retyped, a cell's control taken away
+    (its number left as plain text), a cell's control deleted, a row added by hand, a row
+    deleted, a row copied whole. Each is told once, at its row, and nothing else is."""
+    config = _ledger_project(tmp_path, 2000, LONG_SECTION + "共{{ items | length }}个单位。\n")
+    built = build(config, output=tmp_path / "ledger.docx", force=True)
+    doc = Document(str(built.path))
+    [table] = doc.tables
+    trs = [r._tr for r in table.rows]  # trs[1 + k]: the row of 站点k
+    next(trs[1 + 100].findall(qn("w:tc"))[2].iter(qn("w:t"))).text = "77777"
+    _unwrap_controls(trs[1 + 800].findall(qn("w:tc"))[1])
+    for sdt in list(trs[1 + 900].findall(qn("w:tc"))[2].iter(qn("w:sdt"))):
+        sdt.getparent().remove(sdt)
+    added = copy.deepcopy(trs[1 + 1500])
+    _unwrap_controls(added)
+    for tc, text in zip(added.findall(qn("w:tc")), ("新站点", "12", "345"), strict=True):
+        next(tc.iter(qn("w:t"))).text = text
+    trs[1 + 1500].addnext(added)
+    trs[1 + 500].getparent().remove(trs[1 + 500])
+    trs[1 + 1700].addnext(copy.deepcopy(trs[1 + 1700]))
+    edited = tmp_path / "edited.docx"
+    doc.save(str(edited))
+
+    report = check(edited, config)
+    found = [(f.status, f.label, getattr(f, "cell", None) or None, f.note) for f in report.findings]
+    assert found == [
+        (REMOVED, "表1 第501行（站点0500） 已删除", None, "生成时这一行是：站点0500 | 500 | 5500。确认是有意删去。"),
+        (EDITED, "f303 台账明细", "表1 第101行（站点0100）“乙”", ""),
+        (
+            REMOVED,
+            "f2402 台账明细",
+            "表1 第801行（站点0800）“甲”",
+            "内容控件已不在草稿中。同一段中有手工输入的“600”。",
+        ),
+        (UNBACKED, "“600”", "表1 第800行（站点0800）“甲”", "可能是 f2402（台账明细）删除内容控件后手工输入的。"),
+        (REMOVED, "f2703 台账明细", "表1 第901行（站点0900）“乙”", "内容控件已不在草稿中。"),
+        (
+            EDITED,
+            "表1 新增第1501行（新站点）",
+            None,
+            "这一行不来自查询，是手工加入的；核实其数字的出处，或在模板/查询中加上这一行后重新生成。行中的数字：12、345。",
+        ),
+        (
+            EDITED,
+            "表1 新增第1702行（站点1700）",
+            None,
+            "这一行不来自查询，是手工加入的（复制了另一行的数字）；核实其数字的出处，或在模板/查询中加上这一行后重新生成。",
+        ),
+    ]
+    edited_cell = report.findings[1]
+    assert (edited_cell.draft_text, edited_cell.built_text, edited_cell.current_text) == ("77777", "1100", "1100")
+    counts = report.counts()
+    assert (counts[CONSISTENT], counts[EDITED], counts[REMOVED], counts[UNBACKED]) == (5994, 1, 5, 1)
+    assert report.warnings == [] and report.mode == "controls"
+
+
+def test_cell_positions_of_merged_nested_and_wrapped_cells(tmp_path):
+    """A table's cell positions: a cell spanning two grid columns moves the next one two columns
+    on, a table inside a cell is a table of its own (its paragraphs also its outer cell's), a row
+    wrapped in a content control is not read as a row of the table."""
+    from docx.oxml import OxmlElement
+
+    from drafter.review.scan import scan_document
+    from drafter.review.tables import draft_tables
+
+    doc = Document()
+    table = doc.add_table(rows=3, cols=3)
+    for r in range(3):
+        for c in range(3):
+            table.cell(r, c).text = f"r{r}c{c}"
+    table.cell(0, 0).merge(table.cell(0, 1))  # one cell over grid columns 0 and 1
+    table.cell(1, 2).add_table(rows=1, cols=2).cell(0, 1).text = "inner"
+    tr = table.rows[2]._tr
+    sdt, content = OxmlElement("w:sdt"), OxmlElement("w:sdtContent")
+    tr.addprevious(sdt)
+    sdt.append(content)
+    content.append(tr)
+    doc.save(str(tmp_path / "cells.docx"))
+    doc = Document(str(tmp_path / "cells.docx"))
+    paragraphs = scan_document(doc)
+    tables, positions = draft_tables(paragraphs, doc.element.body)
+    at = {p.text: positions.get(p.index) for p in paragraphs if p.text}
+    assert len(tables) == 2 and len(tables[0].rows) == 2
+    assert (at["r0c0"].column, at["r0c1"].column, at["r0c2"].column) == (0, 0, 2)  # the merged cell keeps both
+    assert (at["r1c0"].row, at["r1c2"].column, at["inner"].table, at["inner"].column) == (1, 2, 0, 2)
+    assert [len(cell) for cell in tables[1].rows[0]] == [1, 1] and at["r2c0"] is None

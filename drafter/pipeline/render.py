@@ -27,6 +27,7 @@ from drafter.text.environment import make_environment
 from drafter.text.sections import Block, Paragraph, paragraphs_of, render_sections, section_files
 from drafter.word.document import compose, open_master
 from drafter.word.styles import style_drift
+from drafter.word.tables import TableCells
 
 
 @dataclass
@@ -38,6 +39,9 @@ class Draft:
     paragraphs: list[Paragraph]
     context: dict[str, Any]
     conditions: dict[str, Any] = field(default_factory=dict)  # traced conditions by cid (text.wording)
+    # A draft only compared (Renderer's `compare_only`): its tables as their cells read, by the
+    # text of the paragraph standing for each in the document (drafter.word.tables.TableCells).
+    table_cells: dict[str, TableCells] = field(default_factory=dict)
 
 
 def report_context(config: Config, unit: Unit | None = None) -> dict[str, Any]:
@@ -95,13 +99,17 @@ class Renderer:
     """A project's templates ready for many drafts: section files found, the Word master read
     (and its tags checked) once, compiled code shared by the drafts' environments."""
 
-    def __init__(self, project: Project, *, strict: bool = False, save_only: bool = False) -> None:
+    def __init__(
+        self, project: Project, *, strict: bool = False, save_only: bool = False, compare_only: bool = False
+    ) -> None:
         config = project.config
         self.project = project
         self.strict = strict
         # Drafts that are only saved (build): their tables go into the file as text, never
-        # into the document's tree (drafter.word.tables.build_tables); check reads the tree.
+        # into the document's tree (drafter.word.tables.build_tables). Drafts only compared
+        # with another (check): their tables are only their cells' texts and figures.
         self.save_only = save_only
+        self.compare_only = compare_only
         self.files = section_files(config.templates.sections, config.resolve)
         self.master_path = config.resolve(config.templates.master)
         open_master(self.master_path)  # refuses a missing master or broken tags, once
@@ -153,6 +161,7 @@ class Renderer:
         appendices = render_appendices(self.project, sections_env, context, registry, blocks)
         master = DocxTemplate(io.BytesIO(self.master_bytes))
         master.init_docx()
+        table_cells: dict[str, TableCells] = {}
         document = compose(
             self.master_path,
             master_env,
@@ -163,9 +172,11 @@ class Renderer:
             appendices,
             master=master,
             tables_as_text=self.save_only,
+            table_cells=table_cells if self.compare_only else None,
         )
         tracer = getattr(sections_env, "tracer", None)
-        return Draft(document, registry, paragraphs_of(blocks), context, dict(tracer.conditions) if tracer else {})
+        conditions = dict(tracer.conditions) if tracer else {}
+        return Draft(document, registry, paragraphs_of(blocks), context, conditions, table_cells)
 
 
 def render_appendices(

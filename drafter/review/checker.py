@@ -68,6 +68,7 @@ from drafter.review.tables import (
     chart_findings,
     draft_tables,
     located_label,
+    scan_with_cells,
     table_findings,
 )
 from drafter.review.wordings import (
@@ -406,10 +407,10 @@ def _expected_figures(
             by_cell.setdefault(_cell_key(occ.cell), []).append(occ)
     claimed: set[str] = set()
     out = []
+    sourced: dict[tuple, tuple[list[str], list[str]]] = {}  # a long table's figures share a few sources
     for fig in manifest.figures:
-        cell = (
-            dict(fig.cell) if fig.cell is not None else None
-        )  # flat: as model_dump gives it, at a fraction of its cost
+        # flat: as model_dump gives it, at a fraction of its cost (a CellRef's fields and extras)
+        cell = {**fig.cell.__dict__, **(fig.cell.__pydantic_extra__ or {})} if fig.cell is not None else None
         # The k-th of a ref in the same conditional wording (or outside any) is the k-th of that ref
         # there now; a figure of a wording whose branch changed may have no counterpart.
         wording: str | None = getattr(fig, "wording", None)
@@ -426,6 +427,10 @@ def _expected_figures(
         match = candidates[0] if candidates else None  # the k-th of a ref is the k-th of a ref
         if match is not None:
             claimed.add(match.id)
+        key = tuple((s.query, s.source) for s in fig.sources)
+        if key not in sourced:
+            sourced[key] = (list(dict.fromkeys(q for q, _ in key)), list(dict.fromkeys(src for _, src in key)))
+        queries, sources = sourced[key]
         out.append(
             _Expected(
                 fig.id,
@@ -434,8 +439,8 @@ def _expected_figures(
                 fig.part or "",
                 fig.text,
                 fig.value,
-                list(dict.fromkeys(s.query for s in fig.sources)),
-                list(dict.fromkeys(s.source for s in fig.sources)),
+                list(queries),
+                list(sources),
                 match,
                 wording=wording,
                 expr=fig.expr,
@@ -595,7 +600,7 @@ class LoadedProject:
 
     def render(self, run: RunResult, unit: Unit | None) -> Draft:
         if self.renderer is None:
-            self.renderer = Renderer(self.project)
+            self.renderer = Renderer(self.project, compare_only=True)
         return self.renderer.render(run, unit)
 
 
@@ -684,11 +689,10 @@ def compare(read: _Read, again: _Rerun) -> _Compared:
     """Stage 3 of `check`: the draft's figures, wordings, numbers and tables against the fresh render."""
     manifest, fresh_draft = read.manifest, again.fresh_draft
     registry = fresh_draft.registry
-    fresh = scan_document(fresh_draft.document)
+    fresh_body = fresh_draft.document.element.body
+    fresh, kept = scan_with_cells(fresh_body, fresh_draft.table_cells)
     drafted = draft_tables(read.paragraphs, read.document.element.body)
-    alignment, merged = _alignment(
-        read.paragraphs, fresh, drafted, draft_tables(fresh, fresh_draft.document.element.body)
-    )
+    alignment, merged = _alignment(read.paragraphs, fresh, drafted, draft_tables(fresh, fresh_body, kept))
     mode = _mode(read, fresh, alignment)
     wording = compare_wordings(
         manifest,
@@ -697,8 +701,10 @@ def compare(read: _Read, again: _Rerun) -> _Compared:
         read.paragraphs,
         fresh,
         alignment | merged,
-        wording_ranges(read.document) if mode == CONTROLS else {},
-        wording_ranges(fresh_draft.document),
+        # the draft's bookmarks place only the wordings its manifest records (a long table's
+        # body is 40,000 cells to look through for none)
+        wording_ranges(read.document) if mode == CONTROLS and manifest is not None and manifest.wordings else {},
+        wording_ranges(fresh_draft.document, fresh),
     )
     read.warnings.extend(wording.warnings)
     expected = _expected_figures(manifest, list(registry), registry.wordings, wording.dropped)
@@ -919,6 +925,8 @@ class _Checker:
         self.merged: dict[int, int] = {}  # fresh → the draft paragraph an editor merged it into
         self.unit: str | None = None  # a unit's draft: named in the failures of its queries
         self._matchers: dict[tuple[int, int], difflib.SequenceMatcher] = {}
+        self._source_labels: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._sql_texts: dict[tuple[str, ...], str] = {}
 
     # -- shared ------------------------------------------------------------------------------
     def _base(self, exp: _Expected, status: str) -> FigureCheck:
@@ -936,10 +944,23 @@ class _Checker:
             built_value=exp.built_value,
             current_value=None if fresh is None else json_value(fresh.value),
             queries=exp.queries,
-            sources=[_source_label(s, self.project) for s in exp.sources],
-            sql=_sql_for(exp.queries, self.manifest, self.run),
+            sources=list(self._labels(exp.sources)),
+            sql=self._sql(exp.queries),
             cell=cell_label(exp.cell),
         )
+
+    # The figures of a long table share a few queries and sources: each told once.
+    def _labels(self, sources: list[str]) -> tuple[str, ...]:
+        key = tuple(sources)
+        if key not in self._source_labels:
+            self._source_labels[key] = tuple(_source_label(s, self.project) for s in sources)
+        return self._source_labels[key]
+
+    def _sql(self, queries: list[str]) -> str:
+        key = tuple(queries)
+        if key not in self._sql_texts:
+            self._sql_texts[key] = _sql_for(queries, self.manifest, self.run)
+        return self._sql_texts[key]
 
     # -- derived figures: recomputed from their inputs --------------------------------------------
     def _current_value(self, ref: str) -> Any:

@@ -20,6 +20,7 @@ from docx.oxml.ns import qn
 from lxml import etree
 
 from drafter.word.oxml import (
+    BOOKMARK_PREFIX,
     WORD_JOINER,
     occurrence_id_from_alias,
     occurrence_id_from_bookmark,
@@ -58,13 +59,16 @@ def control_id(sdt: etree._Element) -> str | None:
 def run_text(r: etree._Element) -> str:
     parts = []
     for el in r:
-        if el.tag == _T:
-            parts.append((el.text or "").replace(WORD_JOINER, ""))
-        elif el.tag == _TAB:
+        tag = el.tag
+        if tag == _T:
+            text = el.text
+            if text:
+                parts.append(text.replace(WORD_JOINER, "") if WORD_JOINER in text else text)
+        elif tag == _TAB:
             parts.append("\t")
-        elif el.tag in (_BR, _CR):
+        elif tag in (_BR, _CR):
             parts.append("\n")
-    return "".join(parts)
+    return parts[0] if len(parts) == 1 else "".join(parts)
 
 
 def walk(p: etree._Element) -> Iterator[tuple[str, etree._Element, str | None]]:
@@ -133,36 +137,37 @@ def scan_paragraph(p: etree._Element, index: int) -> ScannedParagraph:
     without its events (a 10,000-row table has 40,000 cell paragraphs to read)."""
     text_parts: list[str] = []
     figures: list[FigureSpan] = []
-    pos = 0
+    _scan_into(p, False, text_parts, figures, 0)
+    return ScannedParagraph(index, p, "".join(text_parts), figures)
 
-    def inner(el: etree._Element, in_figure: bool) -> None:
-        nonlocal pos
-        for child in el:
-            tag = child.tag
-            if tag == _R:
-                t = run_text(child)
+
+def _scan_into(el: etree._Element, in_figure: bool, text_parts: list[str], figures: list[FigureSpan], pos: int) -> int:
+    """scan_paragraph's walk under `el`, from offset `pos`; the offset after it."""
+    for child in el:
+        tag = child.tag
+        if tag == _R:
+            t = run_text(child)
+            if t:
                 text_parts.append(t)
                 pos += len(t)
-            elif tag in _SKIP or not isinstance(tag, str):
-                continue
-            elif tag == _SDT:
-                content = child.find(_SDT_CONTENT)
-                cid = None if in_figure else control_id(child)
-                start = pos
-                if content is not None:
-                    inner(content, in_figure or bool(cid))
-                if cid:
-                    last = figures[-1] if figures else None
-                    if last is not None and last.id == cid and last.end == start:
-                        last.end = pos  # LibreOffice 7.4 splits one control into adjacent copies
-                        last.controls.append(child)
-                    else:
-                        figures.append(FigureSpan(cid, start, pos, [child]))
-            elif len(child):  # a bookmark or a proof mark holds nothing to read
-                inner(child, in_figure)
-
-    inner(p, False)
-    return ScannedParagraph(index, p, "".join(text_parts), figures)
+        elif tag in _SKIP or not isinstance(tag, str):
+            continue
+        elif tag == _SDT:
+            content = child.find(_SDT_CONTENT)
+            cid = None if in_figure else control_id(child)
+            start = pos
+            if content is not None:
+                pos = _scan_into(content, in_figure or bool(cid), text_parts, figures, pos)
+            if cid:
+                last = figures[-1] if figures else None
+                if last is not None and last.id == cid and last.end == start:
+                    last.end = pos  # LibreOffice 7.4 splits one control into adjacent copies
+                    last.controls.append(child)
+                else:
+                    figures.append(FigureSpan(cid, start, pos, [child]))
+        elif len(child):  # a bookmark or a proof mark holds nothing to read
+            pos = _scan_into(child, in_figure, text_parts, figures, pos)
+    return pos
 
 
 def scan_document(document) -> list[ScannedParagraph]:
@@ -268,6 +273,12 @@ def sentence_around(text: str, start: int, end: int, limit: int = 120) -> str:
 # --------------------------------------------------------------------------- wording ranges
 
 _BOOKMARK_END, _ID = qn("w:bookmarkEnd"), qn("w:id")
+# The bookmarks a wording's may be (`_drafter_w…`), picked in libxml2: a long table has a
+# figure's bookmark (`_drafter_f…`) in each of its cells.
+_DRAFTER_BOOKMARKS = etree.XPath(
+    f"descendant::w:bookmarkStart[starts-with(@w:name, '{BOOKMARK_PREFIX}w')]",
+    namespaces={"w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main"},
+)
 
 
 @dataclass
@@ -289,8 +300,9 @@ class WordingRange:
         return a, max(a, b)
 
 
-def wording_ranges(document) -> dict[str, WordingRange]:
-    """Every wording bookmark of the body, by wording id."""
+def wording_ranges(document, paragraphs: list[ScannedParagraph] | None = None) -> dict[str, WordingRange]:
+    """Every wording bookmark of the body, by wording id; at the indexes of `paragraphs` when
+    the body was not read a `w:p` a paragraph (review.tables.scan_with_cells)."""
     found: dict[str, WordingRange] = {}
     by_bookmark: dict[str, str] = {}
 
@@ -317,14 +329,15 @@ def wording_ranges(document) -> dict[str, WordingRange]:
 
     # Only the paragraphs holding a wording's bookmark need reading (a long table has none).
     body = document.element.body
-    starts = [b for b in body.iter(_BOOKMARK) if wording_id_from_bookmark(b.get(_NAME, ""))]
+    starts = [b for b in _DRAFTER_BOOKMARKS(body) if wording_id_from_bookmark(b.get(_NAME, ""))]
     if not starts:
         return found
     ids = {b.get(_ID, "") for b in starts}
     marks = starts + [e for e in body.iter(_BOOKMARK_END) if e.get(_ID, "") in ids]
     kept = [p for mark in marks for p in mark.iterancestors(_P)]  # alive: lxml keeps their proxies
     holding = {id(p) for p in kept}
-    for index, p in enumerate(body.iter(_P)):
+    order = enumerate(body.iter(_P)) if paragraphs is None else ((s.index, s.element) for s in paragraphs)
+    for index, p in order:
         if id(p) in holding:
             inner(p, index, [0])
     return found

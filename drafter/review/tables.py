@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from docx.oxml.ns import qn
 from lxml import etree
 
-from drafter.review.scan import ScannedParagraph
+from drafter.review.scan import FigureSpan, ScannedParagraph, scan_paragraph
 from drafter.word.manifest import Manifest
+from drafter.word.tables import TableCells
 
 _TBL, _TR, _TC, _P = qn("w:tbl"), qn("w:tr"), qn("w:tc"), qn("w:p")
 _TR_PR, _TBL_HEADER, _GRID_SPAN, _VAL = qn("w:trPr"), qn("w:tblHeader"), qn("w:gridSpan"), qn("w:val")
@@ -61,6 +62,7 @@ class DraftTable:
     element: etree._Element
     rows: list[list[list[ScannedParagraph]]] = field(default_factory=list)
     header_rows: set[int] = field(default_factory=set)
+    columns: list[list[int]] = field(default_factory=list)  # a table read from its cells: each cell's grid column
 
     def row_text(self, r: int, c: int) -> str:
         cells = self.rows[r]
@@ -73,35 +75,174 @@ class DraftTable:
         return [r for r in range(len(self.rows)) if r not in self.header_rows]
 
 
+def scan_with_cells(
+    body: etree._Element, table_cells: dict[str, TableCells]
+) -> tuple[list[ScannedParagraph], dict[int, DraftTable]]:
+    """The paragraphs of a draft rendered only to be compared (check), as `scan_document` reads
+    them: a table kept as its cells (drafter.pipeline.render.Draft.table_cells) is read in the
+    place of the paragraph standing for it, a paragraph a cell, as its `w:tbl` would read. Also
+    those tables, by the id of their stand-in paragraph (for `draft_tables`); their paragraphs'
+    `element` is that stand-in, which they keep alive."""
+    paragraphs: list[ScannedParagraph] = []
+    kept: dict[int, DraftTable] = {}
+    for p in body.iter(_P):
+        scanned = scan_paragraph(p, len(paragraphs))
+        cells = table_cells.get(scanned.text) if table_cells else None
+        if cells is None:
+            paragraphs.append(scanned)
+            continue
+        table = DraftTable(-1, p, header_rows=set(range(cells.header_rows)))
+        for row in cells.rows:
+            read: list[list[ScannedParagraph]] = []
+            for _, text, figures in row:
+                cell = ScannedParagraph(len(paragraphs), p, text, [FigureSpan(i, a, b, []) for i, a, b in figures])
+                paragraphs.append(cell)
+                read.append([cell])
+            table.rows.append(read)
+            table.columns.append([column for column, _, _ in row])
+        kept[id(p)] = table
+    return paragraphs, kept
+
+
 def draft_tables(
-    paragraphs: list[ScannedParagraph], body: etree._Element
+    paragraphs: list[ScannedParagraph], body: etree._Element, kept: dict[int, DraftTable] | None = None
 ) -> tuple[list[DraftTable], dict[int, CellPosition]]:
-    """The tables of a scanned draft and the cell position of every paragraph in one."""
+    """The tables of a scanned draft and the cell position of every paragraph in one; `kept`:
+    the tables of a draft kept as cells, by their stand-in paragraph (`scan_with_cells`)."""
     by_element = {id(p.element): p for p in paragraphs}
     tables: list[DraftTable] = []
     positions: dict[int, CellPosition] = {}
-    for t, tbl in enumerate(body.iter(_TBL)):
+    for tbl in body.iter(_TBL, _P) if kept else body.iter(_TBL):
+        t = len(tables)
+        if tbl.tag == _P:
+            if (table := kept.get(id(tbl))) is not None:  # type: ignore[union-attr]
+                table.index = t
+                for r, (row, columns) in enumerate(zip(table.rows, table.columns, strict=True)):
+                    for cell, column in zip(row, columns, strict=True):
+                        for p in cell:
+                            positions.setdefault(p.index, CellPosition(t, r, column, r in table.header_rows))
+                tables.append(table)
+            continue
         table = DraftTable(t, tbl)
+        if _read_plain_table(table, by_element, positions):
+            tables.append(table)
+            continue
+        # A cell's grid span is looked for only in a table that has one (a cell's properties
+        # are two lookups more, for each of a long table's 40,000 cells).
+        spans = next(tbl.iter(_GRID_SPAN), None) is not None
         for r, tr in enumerate(tbl.iterchildren(_TR)):
             pr = tr.find(_TR_PR)
             header = pr is not None and pr.find(_TBL_HEADER) is not None
             if header:
                 table.header_rows.add(r)
-            cells: list[list[ScannedParagraph]] = []
-            column = 0
-            for tc in tr.iterchildren(_TC):
-                ps = [found for p in tc.iter(_P) if (found := by_element.get(id(p))) is not None]
-                if ps:
-                    position = CellPosition(t, r, column, header)
-                    for p in ps:
-                        positions.setdefault(p.index, position)
-                cells.append(ps)
-                tc_pr = tc.find(_TC_PR)
-                span = tc_pr.find(_GRID_SPAN) if tc_pr is not None else None
-                column += int(span.get(_VAL, "1")) if span is not None and (span.get(_VAL) or "").isdigit() else 1
-            table.rows.append(cells)
+            table.rows.append(_row_cells(tr, t, r, header, by_element, positions, spans))
         tables.append(table)
     return tables, positions
+
+
+def _read_plain_table(
+    table: DraftTable, by_element: dict[int, ScannedParagraph], positions: dict[int, CellPosition]
+) -> bool:
+    """Read `table` as `draft_tables` reads a table, in one pass over its rows, cells and
+    paragraphs, when it is plain: no table inside, every row its own child, every cell its row's
+    child, every paragraph its cell's, at most one grid span a cell (a long table drafter
+    wrote). False, and nothing read, for any other table."""
+    rows = _plain_rows(table.element, by_element)
+    if rows is None:
+        return False
+    t = table.index
+    for r, (header, row) in enumerate(rows):
+        if header:
+            table.header_rows.add(r)
+        for column, ps in row:
+            if ps:
+                position = CellPosition(t, r, column, header)
+                for p in ps:
+                    if p.index not in positions:
+                        positions[p.index] = position
+        table.rows.append([ps for _, ps in row])
+    return True
+
+
+def _plain_rows(
+    tbl: etree._Element, by_element: dict[int, ScannedParagraph]
+) -> list[tuple[bool, list[tuple[int, list[ScannedParagraph]]]]] | None:
+    """Per row of a plain table (`_read_plain_table`): whether a header row, and its cells'
+    grid columns and scanned paragraphs; None for a table that is not plain."""
+    rows: list[tuple[bool, list[tuple[int, list[ScannedParagraph]]]]] = []
+    tr = tc = None
+    cells: list[tuple[int, list[ScannedParagraph]]] = []
+    ps: list[ScannedParagraph] = []
+    column = 0
+    spanned: set[int] = set()
+    for el in tbl.iter(_TBL, _TR, _TC, _P, _TBL_HEADER, _GRID_SPAN):
+        tag = el.tag
+        if tag == _P:
+            if tc is None or el.getparent() is not tc:
+                return None
+            if (found := by_element.get(id(el))) is not None:
+                ps.append(found)
+        elif tag == _TC:
+            if tr is None or el.getparent() is not tr:
+                return None
+            tc, ps = el, []
+            cells.append((column, ps))
+            column += 1
+        elif tag == _TR:
+            if el.getparent() is not tbl:
+                return None
+            tr, tc, cells, column = el, None, [], 0
+            rows.append((False, cells))
+        elif tag == _GRID_SPAN:
+            if tc is None or id(tc) in spanned or not _first_property(el, _TC_PR, tc):
+                return None
+            spanned.add(id(tc))
+            value = el.get(_VAL) or ""
+            column += int(value) - 1 if value.isdigit() else 0
+        elif tag == _TBL_HEADER:
+            if tr is None or tc is not None or not _first_property(el, _TR_PR, tr):
+                return None
+            rows[-1] = (True, cells)
+        elif el is not tbl:  # a table inside
+            return None
+    return rows
+
+
+def _first_property(el: etree._Element, properties: str, owner: etree._Element) -> bool:
+    """Whether `el` stands right in `owner`'s first properties element (`w:tcPr`, `w:trPr`),
+    where `find` looks for it."""
+    pr = el.getparent()
+    return pr is not None and pr.tag == properties and pr.getparent() is owner and owner.find(properties) is pr
+
+
+def _row_cells(
+    tr: etree._Element,
+    t: int,
+    r: int,
+    header: bool,
+    by_element: dict[int, ScannedParagraph],
+    positions: dict[int, CellPosition],
+    spans: bool = True,
+) -> list[list[ScannedParagraph]]:
+    """The scanned paragraphs of each cell of row `tr` (row `r` of table `t`), their positions
+    noted in `positions`; `spans`: whether a cell of its table may span grid columns."""
+    cells: list[list[ScannedParagraph]] = []
+    column = 0
+    for tc in tr.iterchildren(_TC):
+        ps = [found for p in tc.iter(_P) if (found := by_element.get(id(p))) is not None]
+        if ps:
+            position = CellPosition(t, r, column, header)
+            for p in ps:
+                if p.index not in positions:
+                    positions[p.index] = position
+        cells.append(ps)
+        if not spans:
+            column += 1
+            continue
+        tc_pr = tc.find(_TC_PR)
+        span = tc_pr.find(_GRID_SPAN) if tc_pr is not None else None
+        column += int(span.get(_VAL, "1")) if span is not None and (span.get(_VAL) or "").isdigit() else 1
+    return cells
 
 
 def located_label(tables: list[DraftTable], pos: CellPosition, known: dict[int, tuple[int, list[str]]]) -> str:

@@ -42,6 +42,7 @@ from drafter.word.styles import STYLE_FOR_LEVEL, body_style_name, ensure_styles
 from drafter.word.tables import (
     CAPTION_STYLE,
     PICTURE_STYLE,
+    TableCells,
     build_tables,
     ensure_table_styles,
     table_heading,
@@ -356,11 +357,13 @@ def compose(
     master: DocxTemplate | None = None,
     *,
     tables_as_text: bool = False,
+    table_cells: dict[str, TableCells] | None = None,
 ) -> DocumentObject:
     """The finished draft in memory: master filled, body inserted, 公文 layout, figures tagged
     (`master`: the master already opened, drafter.batch.Renderer). With `tables_as_text`, for a
     draft that is only saved, its tables are written into the file as it is saved, not into
-    the tree (drafter.word.tables.build_tables)."""
+    the tree; with `table_cells`, for a draft only compared (check), they are put there as
+    their cells read, and never written (drafter.word.tables.build_tables)."""
     document = fill_master(master_path, env, context, master)
     insert_body(document, paragraphs, master_path, settings, registry)
     append_appendices(document, appendices or [], settings, registry)
@@ -377,7 +380,7 @@ def compose(
     if registry.pending_tables:
         styles = ensure_table_styles(document, settings)
         as_text = document.part if tables_as_text else None
-        build_tables(registry.pending_tables, registry, styles, settings, body, as_text=as_text)
+        build_tables(registry.pending_tables, registry, styles, settings, body, as_text=as_text, as_cells=table_cells)
         registry.pending_tables = []
     wrap_figures(body, registry, renumber=False)
     highlight_placeholders(body, registry)

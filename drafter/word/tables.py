@@ -40,7 +40,7 @@ from lxml import etree
 from drafter.data.figures import MARKED, FigureRegistry, strip_marks
 from drafter.text.blocks import TableBlock
 from drafter.word.gongwen import StyleSettings, text_width
-from drafter.word.oxml import figure_alias, figure_bookmark, figure_tag
+from drafter.word.oxml import WORD_JOINER, figure_alias, figure_bookmark, figure_tag
 from drafter.word.titles import word_edges, word_edges_many
 
 TABLE_SIZE = 14.0  # 4号: table text, header and unit line
@@ -321,6 +321,41 @@ class CellWriter:
             out.append(_run(text[pos:], size))
         return "".join(out)
 
+    def content(self, text: str) -> tuple[str, list[tuple[str, int, int]]]:
+        """What the paragraph `runs(text)` writes reads as (drafter.review.scan): its text and its
+        figures' (id, start, end), without writing it. XML's line ends (a CR read as a LF) and
+        the readers' dropped word joiner are applied as reading the written XML applies them."""
+        out: list[str] = []
+        figures: list[tuple[str, int, int]] = []
+        pos = at = 0
+        occurrences, renamed = self.registry.occurrences, self.registry.renamed
+        for m in MARKED.finditer(text):
+            if m.start() > pos:
+                at += _read_into(out, text[pos : m.start()])
+            occ_id = renamed.get(m.group(1), m.group(1))  # registry.current_id
+            start = at
+            at += _read_into(out, m.group(2), control=True)
+            if occurrences.get(occ_id) is not None:
+                if figures and figures[-1][0] == occ_id and figures[-1][2] == start:
+                    figures[-1] = (occ_id, figures[-1][1], at)  # as scan joins adjacent controls of one id
+                else:
+                    figures.append((occ_id, start, at))
+            pos = m.end()
+        if pos < len(text):
+            at += _read_into(out, text[pos:])
+        return "".join(out), figures
+
+
+def _read_into(out: list[str], text: str, *, control: bool = False) -> int:
+    """Append `text` as a reader reads it back from the XML `_run` (or a control's one `w:t`)
+    writes; its length as read."""
+    if WORD_JOINER in text:
+        text = text.replace(WORD_JOINER, "")
+    if "\r" in text:  # XML reads a CR LF as LF, a lone CR as LF; `_run` puts each LF outside its w:t
+        text = text.replace("\r\n", "\n").replace("\r", "\n") if control else text.replace("\r", "\n")
+    out.append(text)
+    return len(text)
+
 
 def _run(text: str, size: str = "") -> str:
     """A run of `text`; a newline in it (a header broken between words) as a line break."""
@@ -423,6 +458,38 @@ def table_xml_chunks(
     yield "</w:tbl>"
 
 
+@dataclass
+class TableCells:
+    """A table of a draft that is only compared with another (check), as its cells read: per
+    row, per cell its grid column, text and figures (id, start, end), as `table_xml` would
+    write them; the first `header_rows` rows are its repeated header."""
+
+    header_rows: int
+    rows: list[list[tuple[int, str, list[tuple[str, int, int]]]]]
+
+
+def table_cells(table: TableBlock, settings: StyleSettings, cells: CellWriter, fit: TableFit) -> TableCells:
+    """What `table_xml_chunks` writes for `table`, as it reads back (CellWriter.content)."""
+    rows: list[list[tuple[int, str, list[tuple[str, int, int]]]]] = []
+    for groups in _header_groups(table.header):
+        row = []
+        for g in groups:
+            width = sum(fit.widths[g["col"] : g["col"] + g["span"]])
+            room = (width - 2 * fit.margin) / (fit.size * 20) - 1.0  # as table_xml_chunks breaks it
+            text = "" if g["vmerge"] == "continue" else header_lines(g["text"], room)
+            row.append((g["col"], *cells.content(text)))
+        rows.append(row)
+    header_rows = len(rows)
+    content = cells.content
+    for cells_text in table.rows:
+        row = []
+        for c, text in enumerate(cells_text):
+            shown, figures = content(text)
+            row.append((c, shown, figures))
+        rows.append(row)
+    return TableCells(header_rows, rows)
+
+
 def _parsed(chunks: Iterable[str]) -> etree._Element:
     """One element from XML text given in pieces, parsed as python-docx parses a part
     (its element classes), a few hundred rows at a time."""
@@ -476,13 +543,16 @@ def build_tables(
     body: etree._Element,
     *,
     as_text: XmlPart | None = None,
+    as_cells: dict[str, TableCells] | None = None,
 ) -> None:
     """Replace each placeholder by its table (run after the figures were numbered).
 
     With `as_text` (the document's part, of a draft that is only saved), each table stays XML
     text, written into `word/document.xml` in place of a stand-in paragraph as the part is
     saved: a 10,000-row table is never a tree of a million XML nodes (200 MiB), parsed,
-    walked and serialised again."""
+    walked and serialised again. With `as_cells` (a draft only compared with another: check),
+    each table is put there as its cells read (TableCells), under the text of its stand-in
+    paragraph, and never written."""
     if not pending:
         return
     ids = [int(b.get(qn("w:id"))) for b in body.iter(qn("w:bookmarkStart")) if (b.get(qn("w:id")) or "").isdigit()]
@@ -490,6 +560,15 @@ def build_tables(
     texts: dict[bytes, bytes] = {}
     for placeholder, table in pending:
         fit = fit_table(table, settings)
+        if as_cells is not None:
+            token = stand_in_text(len(as_cells))
+            as_cells[token] = table_cells(table, settings, cells, fit)
+            tbl = _stand_in(token, cells.bookmark)[0]
+            placeholder.addprevious(tbl)
+            placeholder.getparent().remove(placeholder)
+            if fit.landscape:
+                _turn_to_landscape(tbl, body)
+            continue
         chunks = table_xml_chunks(table, registry, styles, settings, cells, fit)
         if as_text is None:
             tbl = _parsed(chunks)
@@ -497,7 +576,7 @@ def build_tables(
             # The document declares `w:` already: the table's own declaration is left out.
             head = next(chunks).replace(f" {nsdecls('w')}", "", 1)
             xml = b"".join([head.encode("utf-8"), *(chunk.encode("utf-8") for chunk in chunks)])
-            tbl, stand_in = _stand_in(len(texts), cells.bookmark)
+            tbl, stand_in = _stand_in(stand_in_text(len(texts)), cells.bookmark)
             texts[stand_in] = xml
         placeholder.addprevious(tbl)
         placeholder.getparent().remove(placeholder)
@@ -507,11 +586,16 @@ def build_tables(
         _write_as_text(as_text, texts)
 
 
-def _stand_in(n: int, bookmark: int) -> tuple[etree._Element, bytes]:
-    """The paragraph standing for the n-th table kept as text, and its XML as python-docx
-    saves it. Its bookmark id is the table's last, so that figures wrapped later take the ids
-    after it, as they do after a table in the tree. Letters only: no digit for nobreak to join."""
-    token = "\ue014drafter-table-" + "".join(chr(ord("a") + int(d)) for d in str(n)) + "\ue015"
+def stand_in_text(n: int) -> str:
+    """The text of the paragraph standing for the n-th table kept out of the tree. Letters
+    only: no digit for nobreak to join."""
+    return "\ue014drafter-table-" + "".join(chr(ord("a") + int(d)) for d in str(n)) + "\ue015"
+
+
+def _stand_in(token: str, bookmark: int) -> tuple[etree._Element, bytes]:
+    """The paragraph standing for a table kept as text (its `stand_in_text`), and its XML as
+    python-docx saves it. Its bookmark id is the table's last, so that figures wrapped later
+    take the ids after it, as they do after a table in the tree."""
     inner = f'<w:r><w:t>{token}</w:t></w:r><w:bookmarkStart w:id="{bookmark}" w:name="_drafter_table"/>'
     return parse_xml(f"<w:p {nsdecls('w')}>{inner}</w:p>"), f"<w:p>{inner}</w:p>".encode()
 
