@@ -338,3 +338,33 @@ def test_a_table_whose_loop_query_fails_at_check_time_is_unchecked_not_changed(b
     refreshed = refresh(east, tmp_path / "r.docx", config)
     comments = " ".join(c.text for c in Document(str(refreshed.path)).comments)
     assert "数据已变化" not in comments and "已移动" not in comments
+
+
+def test_a_rollup_over_a_figure_that_fails_now_says_so_not_none(built):
+    from drafter.review.batch import run_rollups
+    from drafter.review.report_text import render_rollup
+    from drafter.review.rollup import RollupRule
+
+    config, drafts = built
+    rule = RollupRule(part="unit_load.received", whole="city.checks", name="投诉之和")
+    (before,) = run_rollups(config, check_many([drafts["东区"], drafts["西区"]], config).reports, [rule])
+    assert "按现在的数据：之和 2" in render_rollup(before)
+    _break_east(config)
+    (after,) = run_rollups(config, check_many([drafts["东区"], drafts["西区"]], config).reports, [rule])
+    text = render_rollup(after)
+    assert "按现在的数据：无法比较：东区 的 unit_load.received 无法核对" in text and "integer overflow" in text
+    assert "None" not in text and "未按现在的数据比较" not in text
+    assert "按各草稿生成时记录的值" in text  # the values built are still added up
+
+
+def test_a_rollup_of_build_each_is_over_the_values_just_built(tmp_path):
+    config = _project(tmp_path / "p")
+    with open(config, "a", encoding="utf-8") as f:
+        f.write("rules:\n  - name: 各区检查之和\n    part: unit_checks.checks\n    whole: city.checks\n")
+    result = build_units(config, directory=tmp_path / "out", jobs=1, period="2025Q1")
+    (rollup,) = result.rollups
+    from drafter.review.report_text import render_rollup
+
+    text = render_rollup(rollup)
+    assert "之和 3（2 个单位），city.checks 为 4：不一致，相差 -1（按刚生成的各草稿中的值）" in text, text
+    assert "未按现在的数据比较" not in text

@@ -508,7 +508,10 @@ def batch_rollups(
         for o in outcomes
         if o.path is not None
     ]
-    return run_rollups(config, drafts, rules, units=[o.unit for o in outcomes])
+    results = run_rollups(config, drafts, rules, units=[o.unit for o in outcomes])
+    for result in results:  # the drafts were written from the data just now
+        result.just_built = True
+    return results
 
 
 # -- worker processes ----------------------------------------------------------------------------

@@ -121,7 +121,8 @@ def render_rollup(result: RollupResult) -> str:
     else:
         lines = [
             f"{head} {plain_number(result.total)}（{len(result.parts)} 个单位），{result.whole} 为 "
-            f"{plain_number(result.whole_value)}：{_verdict(result.built_ok, result.difference)}（按各草稿生成时记录的值）。"
+            f"{plain_number(result.whole_value)}：{_verdict(result.built_ok, result.difference)}"
+            + ("（按刚生成的各草稿中的值）。" if result.just_built else "（按各草稿生成时记录的值）。")
         ]
         if result.printed_edits and result.printed_total is not None:
             lines.append(
@@ -136,7 +137,9 @@ def render_rollup(result: RollupResult) -> str:
                 f"  按现在的数据：之和 {plain_number(result.current_total)}，{result.whole} 为 "
                 f"{plain_number(result.current_whole)}：{_verdict(result.current_ok, result.current_difference)}。"
             )
-        else:
+        elif result.current_blocked:
+            lines.append(f"  按现在的数据：无法比较：{'；'.join(result.current_blocked)}。")
+        elif not result.just_built:
             lines.append("  未按现在的数据比较（草稿未与数据库核对）。")
     lines += [f"  注意：{p}" for p in result.notes]
     lines += [f"  已略去较早的草稿：{d}" for d in result.set_aside]

@@ -41,7 +41,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from drafter.errors import DrafterError
-from drafter.review.checker import CONSISTENT
+from drafter.review.checker import CONSISTENT, UNCHECKED
 
 if TYPE_CHECKING:
     from drafter.review.checker import CheckReport, FigureCheck
@@ -96,6 +96,8 @@ class RollupResult:
     printed_whole: Any = None
     printed_difference: Decimal | None = None
     printed_ok: bool | None = None  # None: nothing changed by hand, or what was typed is not a number
+    current_blocked: list[str] = field(default_factory=list)  # figures the check could not compare now
+    just_built: bool = False  # over drafts `build --each` has just written: their values are the current data
 
 
 @dataclass
@@ -116,6 +118,7 @@ class DraftFigures:
     # not what the build wrote (an editor's change; "" for a figure deleted)
     printed: dict[str, tuple[str, Decimal | None]] = field(default_factory=dict)
     refreshed_at: str | None = None  # when `drafter refresh` wrote this copy
+    unchecked: dict[str, str] = field(default_factory=dict)  # ref → why check could not compare it now
 
     @property
     def when(self) -> str | None:
@@ -130,10 +133,13 @@ def figures_of_report(report: CheckReport) -> DraftFigures:
     edited: dict[str, str] = {}
     waiting: dict[str, str] = {}
     printed: dict[str, tuple[str, Decimal | None]] = {}
+    unchecked: dict[str, str] = {}
     for fc in report.figures:
         if fc.ref in built or fc.ref in waiting:
             continue
         current[fc.ref] = fc.current_value if fc.current_text is not None else None
+        if fc.status == UNCHECKED:
+            unchecked[fc.ref] = fc.note or ""
         if _is_placeholder(fc.built_text) or _is_placeholder(fc.draft_text):
             waiting[fc.ref] = fc.note
             continue
@@ -145,6 +151,7 @@ def figures_of_report(report: CheckReport) -> DraftFigures:
     figures = DraftFigures(report.draft.name, report.unit, report.period_label, report.built_at, built, current)
     figures.edited, figures.waiting, figures.printed = edited, waiting, printed
     figures.refreshed_at = report.refreshed_at
+    figures.unchecked = unchecked
     return figures
 
 
@@ -377,6 +384,17 @@ def _compare(result: RollupResult, parts: dict[str, DraftFigures], holder: Draft
     if all(d.current is not None for d in parts.values()) and holder.current is not None:
         current = {unit: (d.current or {}).get(rule.part) for unit, d in parts.items()}
         result.current_whole = holder.current.get(rule.whole)
+        result.current_blocked = [
+            f"{unit} 的 {rule.part} 无法核对" + (f"（{d.unchecked[rule.part]}）" if d.unchecked[rule.part] else "")
+            for unit, d in parts.items()
+            if rule.part in d.unchecked
+        ]
+        if rule.whole in holder.unchecked:
+            why = holder.unchecked[rule.whole]
+            result.current_blocked.append(f"{holder.name} 中的 {rule.whole} 无法核对" + (f"（{why}）" if why else ""))
+        if result.current_blocked:  # a query fails now: the current data cannot be added up
+            result.ok = bool(result.built_ok) and result.printed_ok is not False
+            return
         try:
             result.current_total, result.current_difference, result.current_ok = rollup(
                 current, result.current_whole, tolerance=rule.tolerance
