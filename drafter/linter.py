@@ -34,8 +34,19 @@ def lint_project(config_path: str | Path = "config.yaml") -> Lint:
     and line by line; none when it is clean. Spreadsheet sources (files of the project, not
     databases) are read too: a workbook build could not use is a warning (a build would
     draft its figures as placeholders, as for a database it cannot reach)."""
-    validation = validate(config_path)
-    findings = list(validation.findings)
+    unset: list[tuple[str, int | None]] = []  # lint connects to nothing: a password not set yet is no error
+    validation = validate(config_path, unset_env=unset)
+    findings = [
+        Finding(
+            f"环境变量 {name} 未设置",
+            path=Path(config_path),
+            line=line,
+            hint=f"lint 不连接数据库，其余内容照常检查了；drafter build、check 之前要设置它，例如 export {name}=…",
+            severity="warning",
+        )
+        for name, line in dict.fromkeys(unset)
+    ]
+    findings += validation.findings
     if validation.config is not None:
         findings += [
             replace(Finding.from_error(e), severity="warning") for e in spreadsheet_problems(validation.config)

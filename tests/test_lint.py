@@ -300,3 +300,21 @@ def test_the_report_names_templates_may_read_are_the_report_settings_the_build_g
     findings = lint(project)
     assert [f.message for f in findings] == ["report 中没有“agncy”"]
     assert "、".join(REPORT_KEYS) in (findings[0].hint or "")
+
+
+def test_a_password_variable_not_set_is_a_warning_for_lint_and_an_error_for_build(project, monkeypatch):
+    from drafter.linter import lint_project
+
+    monkeypatch.delenv("DRAFTER_TEST_UNSET_PW", raising=False)
+    edit(
+        project, "url: sqlite:///data/market.db", "url: postgresql+psycopg://reader:${DRAFTER_TEST_UNSET_PW}@db/market"
+    )
+    linted = lint_project(project)
+    assert linted.config_loaded
+    (finding,) = linted.findings
+    assert finding.severity == "warning" and finding.message == "环境变量 DRAFTER_TEST_UNSET_PW 未设置"
+    assert finding.path == project and finding.line == 6 and "export DRAFTER_TEST_UNSET_PW=" in (finding.hint or "")
+    cli = CliRunner().invoke(main, ["lint", "-c", str(project)])
+    assert cli.exit_code == 1 and "都是警告" in cli.stderr
+    build = CliRunner().invoke(main, ["build", "-c", str(project)])  # build needs it: refused, as before
+    assert build.exit_code == 2 and "环境变量 DRAFTER_TEST_UNSET_PW 未设置" in build.output

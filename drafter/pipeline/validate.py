@@ -43,6 +43,7 @@ def validate(
     *,
     sources: dict[str, str] | None = None,
     period: PeriodLike | None = None,
+    unset_env: list[tuple[str, int | None]] | None = None,
 ) -> Validation:
     """Read the project at `config` (a path, or a Config already loaded) and check it whole,
     for `period` (a Period, a year or its written form: `as_period`), else the project's
@@ -52,7 +53,7 @@ def validate(
     defaults lead, so one pass shows everything. Only a config file that cannot be read at
     all (missing, a folder) is raised."""
     findings: list[Finding] = []
-    config_path, loaded = load_checked(config, sources, as_period(period), findings)
+    config_path, loaded = load_checked(config, sources, as_period(period), findings, unset_env)
     root = config_path.resolve().parent
 
     def resolve(p: Path) -> Path:

@@ -230,12 +230,14 @@ class Config(_Model):
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-(.*?))?\}")
 
 
-def _expand_env(value: Any, loc: Location, path: Path, lines: dict, environ) -> Any:
-    """Replace ${VAR} and ${VAR:-default} in every string of the YAML tree."""
+def _expand_env(value: Any, loc: Location, path: Path, lines: dict, environ, unset: list | None = None) -> Any:
+    """Replace ${VAR} and ${VAR:-default} in every string of the YAML tree; with `unset` (lint,
+    which connects to nothing), a variable that is not set is left as written and told there
+    as (name, line) instead of refused."""
     if isinstance(value, dict):
-        return {k: _expand_env(v, loc + (k,), path, lines, environ) for k, v in value.items()}
+        return {k: _expand_env(v, loc + (k,), path, lines, environ, unset) for k, v in value.items()}
     if isinstance(value, list):
-        return [_expand_env(v, loc + (i,), path, lines, environ) for i, v in enumerate(value)]
+        return [_expand_env(v, loc + (i,), path, lines, environ, unset) for i, v in enumerate(value)]
     if not isinstance(value, str):
         return value
 
@@ -245,6 +247,9 @@ def _expand_env(value: Any, loc: Location, path: Path, lines: dict, environ) -> 
             return environ[name]
         if default is not None:
             return default
+        if unset is not None:
+            unset.append((name, line_of(lines, loc)))
+            return match.group(0)
         raise ConfigError(
             f"环境变量 {name} 未设置",
             path=path,
@@ -443,9 +448,10 @@ def load_config(
     environ: Mapping[str, str] | None = None,
     period: PeriodLike | None = None,
     today: dt.date | None = None,
+    unset: list[tuple[str, int | None]] | None = None,
 ) -> Config:
     """Read and validate a configuration; `period` (`year`, the public API's short form of a
-    year period) and `sources` come from the command line.
+    year period) and `sources` come from the command line; `unset`: see _expand_env.
 
     The period is `period` (read by `as_period`), else the year period `year`, else the project's default
     (`default_period` of `report.period` and `report.year`, relative to `today`). A key of
@@ -463,7 +469,7 @@ def load_config(
             line=1,
             hint="参照项目自带的 config.yaml 编写。",
         )
-    data = _expand_env(data, (), path, lines, environ)
+    data = _expand_env(data, (), path, lines, environ, unset)
     # Text from the file or the environment never carries drafter's figure markers (U+E000…):
     # a parameter or a title cannot pose as a figure in the draft. URLs are left as written.
     data = {k: (v if k == "sources" else strip_internal_marks(v)) for k, v in data.items()}

@@ -185,16 +185,17 @@ def load_checked(
     sources: dict[str, str] | None,
     period: Period | None,
     findings: list[Finding],
+    unset_env: list[tuple[str, int | None]] | None = None,
 ) -> tuple[Path, Config | None]:
     """The config file's path and the config for the period asked, or None when it does not load
-    (why is a finding)."""
+    (why is a finding); `unset_env`: see config.load_config's `unset`."""
     if isinstance(config, Config):
         return config.path, config.with_period(period) if period is not None else config
     config_path = Path(config)
     if not config_path.is_file():
         load_yaml(config_path)  # raises why it cannot be read: missing, a folder, …
     try:
-        return config_path, load_config(config_path, sources=sources, period=period)
+        return config_path, load_config(config_path, sources=sources, period=period, unset=unset_env)
     except ConfigError as exc:
         findings.append(Finding.from_error(exc))
         return config_path, None
