@@ -682,11 +682,12 @@ def refresh(drafts: tuple[Path, ...], output: Path | None, config_path: Path, so
     click.get_current_context().exit(refresh_exit_code(result))
 
 
-def _print_refreshed(result, name: str = "") -> None:
-    """What refresh says on stderr about one copy; `name`: the draft's, when there are many."""
+def _print_refreshed(result, name: str = "", warnings: list[str] | None = None) -> None:
+    """What refresh says on stderr about one copy; `name`: the draft's, when there are many;
+    `warnings`: those left to tell of this draft (all of its report's when None)."""
     if result.renamed:
         _err(f"注意：{result.requested_path} 已存在，未覆盖，另存为 {result.path.name}（覆盖请加 --force）。")
-    for warning in result.report.warnings:
+    for warning in result.report.warnings if warnings is None else warnings:
         _err(f"注意：{name + '：' if name else ''}{warning}")
     _err(f"{name}：{result.summary()}" if name else result.summary())
 
@@ -711,8 +712,13 @@ def _refresh_many(drafts: list[Path], output: Path | None, config_path: Path, so
                 force=force,
                 on_done=lambda path: progress.advance(path.name),
             )
-    for result in batch.results:
-        _print_refreshed(result, result.draft.name)
+    from drafter.review.report_text import unreachable_sources
+
+    once, left = unreachable_sources([r.report.warnings for r in batch.results])
+    for line in once:
+        _err(f"注意：{line}。")
+    for result, warnings in zip(batch.results, left, strict=True):
+        _print_refreshed(result, result.draft.name, warnings)
         click.echo(str(result.path))
     for path, error in batch.errors:
         _err(f"无法更新 {path}：{error.render()}")
@@ -720,7 +726,7 @@ def _refresh_many(drafts: list[Path], output: Path | None, config_path: Path, so
         _err(f"警告：{warning}")
     partly = sum(1 for r in batch.results if r.unchecked)  # written, some figures kept unchecked: exit 2
     _err(
-        f"{len(paths)} 份草稿：已更新 {len(batch.results)} 份"
+        f"{len(paths)} 份草稿：写出更新后的副本 {len(batch.results)} 份"
         + (f"（其中 {partly} 份有数字无法核对、未更新）" if partly else "")
         + (f"，无法更新 {len(batch.errors)} 份" if batch.errors else "")
         + f"；查询数据库 {batch.queries_run} 次（相同的查询共用结果 {batch.queries_reused} 次），"

@@ -263,7 +263,7 @@ def test_a_batch_refresh_tells_rows_no_unit_received_and_failed_queries(built, t
         main, ["refresh", str(drafts["东区"]), str(drafts["西区"]), "-c", str(config), "-o", str(tmp_path / "c2")]
     )
     assert result.exit_code == 2 and result.output.count("“南区”1 行") == 1, result.output
-    assert "已更新 2 份（其中 1 份有数字无法核对、未更新）" in result.output
+    assert "写出更新后的副本 2 份（其中 1 份有数字无法核对、未更新）" in result.output
 
 
 # --------------------------------------------------------------------------- a table over a failing query
@@ -368,3 +368,17 @@ def test_a_rollup_of_build_each_is_over_the_values_just_built(tmp_path):
     text = render_rollup(rollup)
     assert "之和 3（2 个单位），city.checks 为 4：不一致，相差 -1（按刚生成的各草稿中的值）" in text, text
     assert "未按现在的数据比较" not in text
+
+
+def test_a_source_gone_is_told_once_for_a_batch_refresh_not_once_a_query_and_a_draft(built, tmp_path):
+    config, drafts = built
+    gone = tmp_path / "gone.sqlite"
+    result = CliRunner().invoke(
+        main,
+        ["refresh", str(drafts["东区"]), str(drafts["西区"]), "-c", str(config), "-o", str(tmp_path / "c3")]
+        + ["-s", f"db=sqlite:///{gone}"],
+    )
+    assert result.exit_code == 2, result.output
+    told = [line for line in result.output.splitlines() if "SQLite 文件不存在" in line and line.startswith("注意")]
+    assert len(told) == 1 and "本批 2 份草稿的" in told[0], result.output
+    assert "写出更新后的副本 2 份（其中 2 份有数字无法核对、未更新）" in result.output

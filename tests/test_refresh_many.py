@@ -185,7 +185,7 @@ def test_one_draft_that_cannot_be_refreshed_is_named_and_the_others_are_written(
     )
     assert result.exit_code == 2, result.output
     assert f"无法更新 {broken}" in result.output
-    assert "3 份草稿：已更新 2 份，无法更新 1 份" in result.output
+    assert "3 份草稿：写出更新后的副本 2 份，无法更新 1 份" in result.output
     written = sorted(p.name for p in out.iterdir())
     assert written == sorted(refreshed_path(d).name for d in good)
     for path in out.iterdir():
@@ -204,7 +204,7 @@ def test_a_folder_is_its_drafts_and_copies_go_beside_them_never_over_a_file(town
     result = CliRunner().invoke(main, ["refresh", str(folder), "-c", str(towns)])
     assert result.exit_code == 0, result.output
     # Word's lock file is not a draft; a copy an earlier refresh wrote is not refreshed again…
-    assert "2 份草稿：已更新 2 份" in result.output and "略过先前更新写出的副本 1 份" in result.output
+    assert "2 份草稿：写出更新后的副本 2 份" in result.output and "略过先前更新写出的副本 1 份" in result.output
     assert taken.read_bytes() == b"someone's file"  # …nor written over
     assert "已存在，未覆盖" in result.output
     assert (folder / f"{taken.stem}-2.docx").is_file()

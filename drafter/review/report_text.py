@@ -3,6 +3,7 @@ the data class so the web page, the checklist and the terminal each lay it out t
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from drafter.review.batch import BatchCheck
@@ -184,3 +185,30 @@ def unchecked_line(report: CheckReport) -> str:
     unit = f"{report.unit}，" if report.unit else ""
     more = f"；另有 {others} 处发现" if others else ""
     return f"{report.draft.name}（{unit}{len(unchecked)} 个数字无法核对{'：' + why if why else ''}{more}）"
+
+
+# A source's own failure, as data/sources.py words it: the server, the file or the URL.
+_UNREACHABLE = re.compile(r"(?:无法连接数据源“[^”]+”|数据源“[^”]+”的).*")
+
+
+def unreachable_sources(warnings_by_draft: list[list[str]]) -> tuple[list[str], list[list[str]]]:
+    """A source that could not be reached fails every query of every draft of a batch alike:
+    told once, with how many drafts and queries it kept from running, instead of once a query
+    and a draft; each draft keeps its other warnings."""
+    counted: dict[str, tuple[set[int], int]] = {}
+    rest: list[list[str]] = []
+    for i, warnings in enumerate(warnings_by_draft):
+        mine = []
+        for w in warnings:
+            m = _UNREACHABLE.search(w)
+            if m is None:
+                mine.append(w)
+                continue
+            drafts, queries = counted.get(m.group(0), (set(), 0))
+            counted[m.group(0)] = (drafts | {i}, queries + 1)
+        rest.append(mine)
+    once = [
+        f"{cause}——本批 {len(drafts)} 份草稿的 {queries} 次查询因此未能执行，相应数字无法核对、未更新"
+        for cause, (drafts, queries) in counted.items()
+    ]
+    return once, rest
