@@ -35,6 +35,13 @@ def test_the_newest_draft_of_a_unit_counts_and_the_older_one_is_named():
     assert result.ok and result.parts["黄浦区"] == 10
     assert result.set_aside == ["旧-黄浦区.docx（黄浦区，生成于 2026-01-01T08:00:00）"]
     assert "已略去较早的草稿：旧-黄浦区.docx" in render_rollup(result)
+    units = [*UNITS, "静安区"]
+    many = [_draft(u, "2025年度", 10, 40) for u in units] + [
+        _draft(u, "2025年度", 1, 40, built_at="2026-01-01T08:00:00", name=f"旧-{u}.docx") for u in units
+    ]
+    (folder,) = check_rollups(many, PART, WHOLE, units=units)  # a folder refreshed whole: one line
+    told = [line for line in render_rollup(folder).splitlines() if "已略去" in line]
+    assert folder.ok and len(told) == 1 and "已略去较早的草稿 4 份（每个单位只加最新的一份）" in told[0]
 
 
 def test_two_drafts_of_a_unit_built_at_the_same_time_are_refused():

@@ -143,7 +143,11 @@ def render_rollup(result: RollupResult) -> str:
         elif not result.just_built:
             lines.append("  未按现在的数据比较（草稿未与数据库核对）。")
     lines += [f"  注意：{p}" for p in result.notes]
-    lines += [f"  已略去较早的草稿：{d}" for d in result.set_aside]
+    if len(result.set_aside) > 3:  # a folder refreshed whole: one line, not one a unit
+        shown = "；".join(result.set_aside[:3])
+        lines.append(f"  已略去较早的草稿 {len(result.set_aside)} 份（每个单位只加最新的一份）：{shown} 等")
+    else:
+        lines += [f"  已略去较早的草稿：{d}" for d in result.set_aside]
     return "\n".join(lines)
 
 
