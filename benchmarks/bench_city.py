@@ -42,6 +42,11 @@ average 7–15 from other work (two runs of 3 pairs; 10,000,000 rows generated i
   draft, imports, the worker processes' start) competes with the database's for the same two cores;
   per-draft marginal cost, CPU time: 26.4–30.1 ms against a bare docxtpl render's 17.9–19.7 ms
   (1.40×–1.47×) and 23.4/27.3 ms against 15.1/17.8 ms (1.54×/1.55×): at the ≤ 1.5× anchor.
+Measured again 2026-12-07 on a quiet machine (load 0.5 at start; the benchmark itself takes it to 6),
+3 pairs: 16 units 10.36/10.43 s against 8.98/9.27 s, 1.04×/1.12× (met); 200 units 12.75/12.91 s against
+8.04/8.73 s, 1.45×/1.49× (not met) — the floor (its SQL + 200 bare renders of 12.9 ms CPU over 2
+cores) is 10.02 s, 1.15× its SQL already, so no docxtpl drafter meets 1.15× with the database on
+the same two cores; drafter is 1.29× that floor. Marginal cost 1.14×/1.39× wall, 1.14×/1.45× CPU.
 """
 
 from __future__ import annotations
