@@ -248,19 +248,25 @@ def test_one_draft_refreshes_as_before_through_the_cli_and_as_one_of_a_batch(tow
     assert EDITED not in {f.status for f in check(batch.path, towns).figures}
 
 
-def test_an_unexpected_fault_with_one_draft_is_that_draft_s_error(towns, tmp_path, monkeypatch):
-    import drafter.review.refresh as refresh_module
-
+def _two_drafts_the_first_failing(towns, module, monkeypatch) -> tuple[Path, Path]:
+    """Two towns' drafts; `module`'s `check` raises an unexpected error on the first one."""
     built = build_units(towns, units=["夏阳街道", "盈浦街道"], jobs=1)
     first, second = (o.path for o in built.outcomes)
-    real_check = refresh_module.check
+    real_check = module.check
 
     def check_failing_on_first(draft, *args, **kwargs):
         if Path(draft) == first:
             raise RuntimeError("boom")
         return real_check(draft, *args, **kwargs)
 
-    monkeypatch.setattr(refresh_module, "check", check_failing_on_first)
+    monkeypatch.setattr(module, "check", check_failing_on_first)
+    return first, second
+
+
+def test_an_unexpected_fault_with_one_draft_is_that_draft_s_error(towns, tmp_path, monkeypatch):
+    import drafter.review.refresh as refresh_module
+
+    first, second = _two_drafts_the_first_failing(towns, refresh_module, monkeypatch)
     batch = refresh_many([first, second], tmp_path / "out", towns)
     assert [r.draft for r in batch.results] == [second] and (tmp_path / "out" / refreshed_path(second).name).is_file()
     [(path, error)] = batch.errors
@@ -273,16 +279,7 @@ def test_an_unexpected_fault_with_one_draft_is_that_draft_s_error_in_a_batch_che
     from drafter.outcome import batch_check_exit_code
     from drafter.review.batch import check_many
 
-    built = build_units(towns, units=["夏阳街道", "盈浦街道"], jobs=1)
-    first, second = (o.path for o in built.outcomes)
-    real_check = batch_module.check
-
-    def check_failing_on_first(draft, *args, **kwargs):
-        if Path(draft) == first:
-            raise RuntimeError("boom")
-        return real_check(draft, *args, **kwargs)
-
-    monkeypatch.setattr(batch_module, "check", check_failing_on_first)
+    first, second = _two_drafts_the_first_failing(towns, batch_module, monkeypatch)
     checked = check_many([first, second], towns)
     assert [r.draft for r in checked.reports] == [second]
     [(path, error)] = checked.errors

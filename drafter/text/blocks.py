@@ -247,19 +247,25 @@ class TableParser:
         table = self.table
         if table is None or not (table.header or self.pending_header):
             return False
-        if not table.header:  # no separator line: the first line is the header, as finish() reads it
-            header, rows = self.pending_header[:1], self.pending_header[1:]
-            self.pending_header = header
-            self._set_header()
-            for cells, line in rows:
-                self._check_width(cells, line)
-                table.rows.append(cells)
-                table.row_lines.append(line)
+        if not table.header:
+            self._header_from_first_line()
         line = table.row_lines[-1] if table.row_lines else table.line
         table.failed_rows.append((len(table.rows), occurrence))
         table.rows.append([text] + [""] * (table.width - 1))
         table.row_lines.append(line)
         return True
+
+    def _header_from_first_line(self) -> None:
+        """No separator line: the first line is the header, the others are rows."""
+        table = self.table
+        assert table is not None
+        header, rows = self.pending_header[:1], self.pending_header[1:]
+        self.pending_header = header
+        self._set_header()
+        for cells, line in rows:
+            self._check_width(cells, line)
+            table.rows.append(cells)
+            table.row_lines.append(line)
 
     def _set_header(self) -> None:
         table = self.table
@@ -293,14 +299,7 @@ class TableParser:
         if table is None:
             return None
         if not table.header and self.pending_header:
-            # No separator line: the first line is the header, the others are rows.
-            header, rows = self.pending_header[:1], self.pending_header[1:]
-            self.pending_header = header
-            self._set_header()
-            for cells, line in rows:
-                self._check_width(cells, line)
-                table.rows.append(cells)
-                table.row_lines.append(line)
+            self._header_from_first_line()
         if not table.header:
             raise self.error(
                 "表格只有表题，没有表头和数据行",
