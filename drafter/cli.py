@@ -712,7 +712,7 @@ def _refresh_many(drafts: list[Path], output: Path | None, config_path: Path, so
                 force=force,
                 on_done=lambda path: progress.advance(path.name),
             )
-    from drafter.review.report_text import unreachable_sources
+    from drafter.review.report_text import unreachable_sources  # lazily, as the imports above
 
     once, left = unreachable_sources([r.report.warnings for r in batch.results])
     for line in once:
