@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from drafter.data.figures import json_value
 from drafter.data.runner import Job, QueryFailure, QueryResult, RunResult, build_parameters, run_jobs
@@ -31,6 +31,8 @@ from drafter.project.units import warns_of
 from drafter.project.validation import BUILTIN_NAMES
 from drafter.review.checker import CheckReport, LoadedProject, check
 from drafter.review.rollup import DraftFigures, RollupResult, RollupRule, check_rollups, parse_rollup
+
+T = TypeVar("T")  # what the work on one draft of a batch gives (each_draft)
 
 
 class SharedRunner:
@@ -246,6 +248,28 @@ def told_once(reports: Sequence[CheckReport]) -> list[str]:
     return told
 
 
+def each_draft(
+    drafts: Sequence[str | Path], work: Callable[[Path], T], verb: str, on_done: Callable[[Path], None] | None = None
+) -> tuple[list[T], list[tuple[Path, DrafterError]]]:
+    """`work(draft)` for every draft of a batch (check, refresh), in order: what it gave, and the
+    drafts it could not do with why. A fault with one draft is that draft's alone, an unexpected
+    one too (told as an internal error of that draft, `verb` saying of what): the others are done."""
+    done: list[T] = []
+    errors: list[tuple[Path, DrafterError]] = []
+    for path in map(Path, drafts):
+        try:
+            done.append(work(path))
+        except DrafterError as exc:
+            errors.append((path, exc))
+        except Exception as exc:
+            cause = f"{type(exc).__name__}: {exc}"
+            hint = f"请加 --debug 单独{verb}这份草稿，并把输出报告给维护者。"
+            errors.append((path, DrafterError(f"{verb}时出现内部错误", path=path, cause=cause, hint=hint)))
+        if on_done:
+            on_done(path)
+    return done, errors
+
+
 def check_many(
     drafts: Sequence[str | Path],
     config: str | Path | Config = "config.yaml",
@@ -259,19 +283,13 @@ def check_many(
     names = project_unit_names(config, sources) if len(drafts) > 1 else None
     runner = SharedRunner(names or ())
     projects: dict[tuple, LoadedProject] = {}
-    batch = BatchCheck(reports=[])
-    for draft in drafts:
-        path = Path(draft)
-        try:
-            batch.reports.append(check(path, config, sources=sources, period=period, runner=runner, projects=projects))
-        except DrafterError as exc:
-            batch.errors.append((path, exc))
-        except Exception as exc:  # a fault with this draft alone: the others are still checked, as refresh_many does
-            cause = f"{type(exc).__name__}: {exc}"
-            hint = "请加 --debug 单独核对这份草稿，并把输出报告给维护者。"
-            batch.errors.append((path, DrafterError("核对时出现内部错误", path=path, cause=cause, hint=hint)))
-        if on_done:
-            on_done(path)
+    reports, errors = each_draft(
+        drafts,
+        lambda path: check(path, config, sources=sources, period=period, runner=runner, projects=projects),
+        "核对",
+        on_done,
+    )
+    batch = BatchCheck(reports=reports, errors=errors)
     batch.unmatched_keys = told_once(batch.reports)
     batch.queries_run, batch.queries_reused = runner.ran, runner.reused
     batch.rollups = project_rollups(config, batch.reports, names)

@@ -49,7 +49,7 @@ from drafter.review.annotate import (
     remove_own_comments,
     wording_comment,
 )
-from drafter.review.batch import SharedRunner, draft_paths, project_unit_names, told_once
+from drafter.review.batch import SharedRunner, draft_paths, each_draft, project_unit_names, told_once
 from drafter.review.checker import (
     CONSISTENT,
     CONTROLS,
@@ -380,22 +380,15 @@ def refresh_many(
     names = project_unit_names(config, sources) if len(drafts) > 1 else None
     runner = SharedRunner(names or ())
     projects: dict[tuple, LoadedProject] = {}
-    batch = BatchRefresh(results=[])
-    for draft in map(Path, drafts):
+
+    def one(draft: Path) -> RefreshResult:
         target = folder / refreshed_path(draft).name if folder is not None else None
-        try:
-            result = refresh(
-                draft, target, config, sources=sources, force=force, clock=clock, runner=runner, projects=projects
-            )
-            batch.results.append(result)
-        except DrafterError as exc:
-            batch.errors.append((draft, exc))
-        except Exception as exc:  # a fault with this draft alone: the others are still written
-            cause = f"{type(exc).__name__}: {exc}"
-            hint = "请加 --debug 单独更新这份草稿，并把输出报告给维护者。"
-            batch.errors.append((draft, DrafterError("更新时出现内部错误", path=draft, cause=cause, hint=hint)))
-        if on_done:
-            on_done(draft)
+        return refresh(
+            draft, target, config, sources=sources, force=force, clock=clock, runner=runner, projects=projects
+        )
+
+    results, errors = each_draft(drafts, one, "更新", on_done)
+    batch = BatchRefresh(results=results, errors=errors)
     batch.unmatched_keys = told_once([r.report for r in batch.results])
     batch.queries_run, batch.queries_reused = runner.ran, runner.reused
     batch.elapsed = time.perf_counter() - started
