@@ -163,6 +163,18 @@ def test_an_entry_signed_with_another_key_is_not_trusted(cache, text):
     assert _refused(text) == message
 
 
+def _forge_verdict(cache: Path, text: str, key: bytes) -> None:
+    """The entry of `text` made to say the SQL is allowed, signed under `key` (one whoever
+    planted it knows), then read by a new process."""
+
+    def forge(e):
+        e["value"]["problems"] = []
+        e["mac"] = sqlcache._mac(key, e["key"], e["value"])
+
+    rewrite(entries(cache)[text], forge)
+    fresh_process()
+
+
 @pytest.mark.skipif(os.name != "posix", reason="file modes")
 def test_a_key_others_could_have_written_is_not_used(cache):
     """A key file anyone may read or write (a planted one) turns the cache off."""
@@ -172,12 +184,7 @@ def test_a_key_others_could_have_written_is_not_used(cache):
     key.write_bytes(b"k" * 32)
     key.chmod(0o666)
 
-    def forge(e):
-        e["value"]["problems"] = []
-        e["mac"] = sqlcache._mac(b"k" * 32, e["key"], e["value"])
-
-    rewrite(entries(cache)[text], forge)
-    fresh_process()
+    _forge_verdict(cache, text, b"k" * 32)
     assert _refused(text) == message
 
 
@@ -279,10 +286,5 @@ def test_a_key_that_is_a_link_is_not_used(cache, tmp_path):
     (cache / "key").unlink()
     (cache / "key").symlink_to(known)
 
-    def forge(e):
-        e["value"]["problems"] = []
-        e["mac"] = sqlcache._mac(b"k" * 32, e["key"], e["value"])
-
-    rewrite(entries(cache)[text], forge)
-    fresh_process()
+    _forge_verdict(cache, text, b"k" * 32)
     assert _refused(text) == message

@@ -882,24 +882,7 @@ def test_a_long_table_is_built_whole_and_check_finds_the_one_cell_edited(tmp_pat
     """A 3,000-row table of a project of its own (not the sample's): every cell a traced control,
     read back whole; check of the untouched draft finds nothing, of an edited cell exactly it."""
     rows = 3000
-    db = tmp_path / "ledger.db"
-    con = sqlite3.connect(db)
-    with con:
-        con.execute("CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT, a INTEGER, b INTEGER)")
-        con.executemany(
-            "INSERT INTO item VALUES (?, ?, ?, ?)", [(i, f"站点{i:04d}", (i * 37) % 1000, i * 11) for i in range(rows)]
-        )
-    con.close()
-    root = tmp_path / "ledger"
-    (root / "queries").mkdir(parents=True)
-    (root / "templates/sections").mkdir(parents=True)
-    shutil.copy(Path(__file__).resolve().parents[1] / "templates/report.docx", root / "templates/report.docx")
-    (root / "queries/items.sql").write_text(LONG_QUERY, encoding="utf-8")
-    (root / "templates/sections/1-台账.txt").write_text(LONG_SECTION, encoding="utf-8")
-    config = root / "config.yaml"
-    config.write_text(
-        f"report:\n  agency: 某某站\n  year: 2024\nsources:\n  ledger: sqlite:///{db}\n", encoding="utf-8"
-    )
+    config = _ledger_project(tmp_path, rows, LONG_SECTION)
 
     built = build(config, output=tmp_path / "ledger.docx", force=True)
     assert len(built.registry) == rows * 3
