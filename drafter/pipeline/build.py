@@ -26,12 +26,12 @@ from typing import Any
 
 from drafter.data.figures import FigureRegistry, Occurrence
 from drafter.data.runner import QueryFailure, QueryResult, RunResult, build_parameters
-from drafter.errors import ConfigError, DataError, DrafterError, OutputError
+from drafter.errors import DataError, DrafterError, OutputError
 from drafter.pipeline.execute import run_shared, unit_run, unit_share
 from drafter.pipeline.finish import Finished, check_target, finish_draft
 from drafter.pipeline.plan import Plan, make_plan
 from drafter.pipeline.render import Draft, Renderer, one_line
-from drafter.pipeline.units import resolve_units
+from drafter.pipeline.units import refuse_unit_queries, resolve_units
 from drafter.pipeline.validate import load_project
 from drafter.project.config import Config
 from drafter.project.model import Project
@@ -145,18 +145,6 @@ class BuildResult:
         return self.project.period
 
 
-def _refuse_unit_queries(project: Project) -> None:
-    per_unit = [name for name, spec in project.queries.items() if spec.uses_unit]
-    if project.config.units is not None and per_unit:
-        raise ConfigError(
-            "本项目按单位生成草稿（config.yaml 声明了 units:），查询"
-            f" {'、'.join(per_unit[:5])}{' 等' if len(per_unit) > 5 else ''} 要用到单位（:unit）",
-            path=project.config.path,
-            line=project.config.line("units"),
-            hint="用 drafter build --each 为每个单位各生成一份草稿，或 drafter build --unit 单位名称 只生成一份。",
-        )
-
-
 def build(
     config: str | Path | Config = "config.yaml",
     *,
@@ -178,7 +166,9 @@ def build(
     """
     started = time.perf_counter()
     project = load_project(config, sources=sources, period=year if period is None else period)
-    _refuse_unit_queries(project)
+    refuse_unit_queries(
+        project, "用 drafter build --each 为每个单位各生成一份草稿，或 drafter build --unit 单位名称 只生成一份。"
+    )
     requested = Path(output) if output is not None else default_output(project.config)
     check_target(requested, project.config)
     ruleset = load_rules(project.config)  # a mistake in a rule is told before any query runs

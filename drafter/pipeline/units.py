@@ -72,3 +72,17 @@ def resolve_units(project: Project, params: dict[str, Any]) -> tuple[list[Unit],
             hint=error.hint,
         ) from error
     return units_from_result(result), result
+
+
+def refuse_unit_queries(project: Project, hint: str) -> None:
+    """A project drafted per unit (`units:`) whose queries read `:unit` has no one draft without
+    a unit: refused, `hint` saying how the command at hand names one (build, figures)."""
+    per_unit = [name for name, spec in project.queries.items() if spec.uses_unit]
+    if project.config.units is not None and per_unit:
+        raise ConfigError(
+            "本项目按单位生成草稿（config.yaml 声明了 units:），查询"
+            f" {'、'.join(per_unit[:5])}{' 等' if len(per_unit) > 5 else ''} 要用到单位（:unit）",
+            path=project.config.path,
+            line=project.config.line("units"),
+            hint=hint,
+        )

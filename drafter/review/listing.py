@@ -15,11 +15,10 @@ from typing import Any
 
 from drafter.data.figures import formula_text, json_value
 from drafter.data.runner import RunResult, build_parameters
-from drafter.errors import ConfigError
 from drafter.pipeline.execute import run_project, run_shared, unit_run
 from drafter.pipeline.plan import make_plan
 from drafter.pipeline.render import compose_draft
-from drafter.pipeline.units import resolve_units
+from drafter.pipeline.units import refuse_unit_queries, resolve_units
 from drafter.pipeline.validate import load_project
 from drafter.project.config import Config
 from drafter.project.model import Project
@@ -106,15 +105,7 @@ def _run_for(project: Project, unit: str | None) -> tuple[Unit | None, RunResult
     """The run behind one draft's figures: the implicit unit's, or the named unit's."""
     cfg = project.config
     if unit is None:
-        per_unit = [name for name, spec in project.queries.items() if spec.uses_unit]
-        if cfg.units is not None and per_unit:
-            raise ConfigError(
-                "本项目按单位生成草稿（config.yaml 声明了 units:），查询"
-                f" {'、'.join(per_unit[:5])}{' 等' if len(per_unit) > 5 else ''} 要用到单位（:unit）",
-                path=cfg.path,
-                line=cfg.line("units"),
-                hint="用 drafter figures --unit 单位名称 列出该单位草稿中的数字。",
-            )
+        refuse_unit_queries(project, "用 drafter figures --unit 单位名称 列出该单位草稿中的数字。")
         return None, run_project(project)
     listed, _ = resolve_units(project, build_parameters(cfg))
     (chosen,) = pick_units(listed, [unit], cfg.path)
