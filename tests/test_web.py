@@ -599,6 +599,30 @@ def test_a_quarterly_project_is_drafted_and_shown_by_its_period(tmp_path):
         assert "示例市执法局 2025年3月报告中的数字" in page
 
 
+def test_the_figures_page_of_a_project_with_units_lists_the_unit_asked(sample_project, tmp_path):
+    """数字 for a project with units: a 单位 field; without a unit the page says to fill it in,
+    with one it lists that unit's figures, as `drafter figures --unit` does (the CSV too)."""
+    from test_units import _expected, _towns_copy
+
+    from drafter.review.listing import list_figures
+
+    towns = _towns_copy(tmp_path / "root", sample_project)
+    app = create_app(towns, allowed_hosts=("testserver",), workspace=private_dir(tmp_path))
+    with TestClient(app) as c:
+        plain = c.get("/figures")
+        assert plain.status_code == 400 and 'name="unit"' in plain.text and "“单位”栏" in plain.text
+        page = c.get("/figures", params={"unit": "赵巷镇"})
+        assert page.status_code == 200, page.text
+        want = list_figures(towns, unit="赵巷镇").figures
+        assert want and all(f'data-fig="{f.id}"' in page.text or f.id in page.text for f in want)
+        assert str(_expected(towns, "赵巷镇")["screenings"]) in page.text
+        assert 'href="/figures.csv?unit=' in page.text
+        csv = c.get("/figures.csv", params={"unit": "赵巷镇"}).content.decode("utf-8-sig")
+        assert len(csv.strip().splitlines()) == len(want) + 1
+        bad = c.get("/figures", params={"unit": "赵港镇"})
+        assert bad.status_code == 400 and "是否想写“赵巷镇”" in bad.text
+
+
 def test_a_project_with_units_drafts_the_unit_chosen_on_the_form(sample_project, tmp_path):
     """起草 for a project with units: the form has a 单位 field, and the draft is that unit's,
     its figures those of `drafter build --unit`."""

@@ -105,7 +105,9 @@ def _run_for(project: Project, unit: str | None) -> tuple[Unit | None, RunResult
     """The run behind one draft's figures: the implicit unit's, or the named unit's."""
     cfg = project.config
     if unit is None:
-        refuse_unit_queries(project, "用 drafter figures --unit 单位名称 列出该单位草稿中的数字。")
+        refuse_unit_queries(
+            project, "用 drafter figures --unit 单位名称（网页上在“单位”栏填写）列出该单位草稿中的数字。"
+        )
         return None, run_project(project)
     listed, _ = resolve_units(project, build_parameters(cfg))
     (chosen,) = pick_units(listed, [unit], cfg.path)

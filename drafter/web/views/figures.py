@@ -17,30 +17,32 @@ from drafter.web.state import attachment, error_page, page, project_info, state
 COLUMNS = ["id", "part", "text", "value", "ref", "sources", "description", "filter"]
 
 
-def figure_listing(config: Path, period: str) -> Any:
+def figure_listing(config: Path, period: str, unit: str = "") -> Any:
+    """The figures of the report for `period`, or of one unit's draft (a project with units:)."""
     # lazily: the server starts without it; loaded by the first request that needs it
     from drafter.review.listing import list_figures
 
-    return list_figures(config, **period_arguments(period, list_figures))
+    return list_figures(config, unit=unit.strip() or None, **period_arguments(period, list_figures))
 
 
-def _query(request: Request) -> tuple[str, str]:
-    return request.query_params.get("period", "")[:40], request.query_params.get("q", "")[:100]
+def _query(request: Request) -> tuple[str, str, str]:
+    params = request.query_params
+    return params.get("period", "")[:40], params.get("q", "")[:100], params.get("unit", "")[:100]
 
 
 async def figures_page(request: Request) -> Response:
     # lazily: the server starts without it; loaded by the first request that needs it
     from drafter.review.listing import HEADERS
 
-    period, q = _query(request)
+    period, q, unit = _query(request)
     info = project_info(state(request).settings)
     listing, error = None, None
     try:
-        listing = await run_in_threadpool(figure_listing, state(request).settings.config, period)
+        listing = await run_in_threadpool(figure_listing, state(request).settings.config, period, unit)
     except DrafterError as exc:
         error = exc
     rows = filtered(listing.figures, q) if listing else []
-    query = {k: v for k, v in (("period", period), ("q", q)) if v}
+    query = {k: v for k, v in (("period", period), ("unit", unit), ("q", q)) if v}
     return page(
         request,
         "figures.html",
@@ -51,6 +53,8 @@ async def figures_page(request: Request) -> Response:
         error=error,
         period=period,
         q=q,
+        unit=unit,
+        has_units=getattr(info.config, "units", None) is not None,
         default_period=info.year,
         headers=HEADERS,
         columns=COLUMNS,
@@ -63,9 +67,9 @@ async def figures_csv(request: Request) -> Response:
     # lazily: the server starts without it; loaded by the first request that needs it
     from drafter.review.listing import FigureListing, to_csv
 
-    period, q = _query(request)
+    period, q, unit = _query(request)
     try:
-        listing = await run_in_threadpool(figure_listing, state(request).settings.config, period)
+        listing = await run_in_threadpool(figure_listing, state(request).settings.config, period, unit)
     except DrafterError as exc:
         return error_page(request, "figures", "无法列出数字", exc)
     shown = FigureListing(listing.year, listing.agency, filtered(listing.figures, q), listing.failures, listing.period)
