@@ -230,3 +230,58 @@ def test_strict_tells_every_query_whose_rows_no_unit_received_alike():
         refuse_unmatched_keys(RunResult(unmatched_keys=[one]))
     assert caught.value.render().splitlines()[0].endswith(one) or one in caught.value.render().splitlines()[0]
     refuse_unmatched_keys(RunResult())  # nothing left out: nothing refused
+
+
+FRAGILE = """\
+-- source: office
+-- description: 本区检查次数
+-- returns: scalar
+-- per: district
+SELECT SUM(json_extract(payload, '$.n')) AS checks FROM checks WHERE {where}district = :unit
+"""
+
+
+def _fragile(tmp_path: Path, master: Path, where: str = "") -> Path:
+    """A grouped query that fails (malformed JSON in 西区's rows): each unit's own query is run."""
+    db = tmp_path / "office.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE checks (district TEXT, payload TEXT)")
+        rows = [("东区", '{"n": 2}'), ("东区", '{"n": 1}'), ("西区", "not json"), ("北 区", '{"n": 5}')]
+        rows += [("北 区", '{"n": 1}'), (None, '{"n": 1}')]
+        conn.executemany("INSERT INTO checks VALUES (?, ?)", rows)
+    config = _project(tmp_path / "p", f"sqlite:///{db}", master)
+    (config.parent / "queries/checks.sql").write_text(FRAGILE.format(where=where), encoding="utf-8")
+    return config
+
+
+def test_a_failed_grouped_query_still_tells_the_rows_no_unit_received(tmp_path, master):
+    """The query for all units fails; each unit's own query cannot see rows of a key of no unit:
+    those are counted by key over the same FROM and WHERE and told, never dropped silently."""
+    config = _fragile(tmp_path, master)
+    result = build_units(config, directory=tmp_path / "out", jobs=1)
+    by_unit = {o.unit: o for o in result.outcomes}
+    assert by_unit["西区"].broken and "单位：西区" in by_unit["西区"].broken[0]
+    (east,) = [
+        f for f in read_manifest(Document(str(by_unit["东区"].path))).figures if f.ref in ("checks", "checks.checks")
+    ]
+    assert east.value == 3
+    (warning,) = [w for w in result.warnings if "未计入任何单位" in w]
+    # counted as data rows (2 rows of 北 区), not as the result's one row a key
+    assert "合并查询出错、已逐个单位查询" in warning and "checks.sql" in warning
+    assert "单位名不在 units 中的数据行：“北 区”2 行" in warning and "NULL 或空白）的数据行：1 行" in warning
+    with pytest.raises(DataError, match="北 区"):
+        build_units(config, directory=tmp_path / "strict", jobs=1, strict=True)
+    # a unit's draft checked alone runs the same way, and says the same
+    report = check(by_unit["东区"].path, config)
+    assert any("“北 区”2 行" in w for w in report.warnings), report.warnings
+
+
+def test_rows_that_cannot_be_counted_after_a_failed_grouped_query_are_said_so(tmp_path, master):
+    """When the FROM and WHERE themselves fail, the rows of no unit cannot be counted: said so
+    (a warning, an error under --strict), never taken for none."""
+    config = _fragile(tmp_path, master, where="json_extract(payload, '$.n') IS NOT NULL AND ")
+    result = build_units(config, directory=tmp_path / "out", jobs=1)
+    (warning,) = [w for w in result.warnings if "无法另查" in w]
+    assert "checks.sql" in warning and "district" in warning and "JSON" in warning
+    with pytest.raises(DataError, match="无法另查"):
+        build_units(config, directory=tmp_path / "strict", jobs=1, strict=True)

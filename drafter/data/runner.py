@@ -36,7 +36,7 @@ from drafter.project.grouping import UNIT_PARAM, NotGroupable, group_sql
 from drafter.project.period import Period, query_parameters
 from drafter.project.queries import QuerySpec, sql_fingerprint, sql_parameters, undefined_parameter, variant_dialect
 from drafter.project.sql import ParsedSQL, check_select, text_for_sqlalchemy
-from drafter.project.units import match_unit_keys
+from drafter.project.units import match_unit_keys, unmatched_prefix
 
 
 def build_parameters(config: Config, period: Period | None = None) -> dict[str, Any]:
@@ -586,7 +586,10 @@ def run_grouped(
     except QueryTimeout as exc:  # each unit's own query would take as long again: no re-run
         return {u: _failed(job, exc) for u in job.units}
     except DrafterError:
-        return {u: _one_unit(conn, job, u, source, timeout) for u in job.units}
+        each = {u: _one_unit(conn, job, u, source, timeout) for u in job.units}
+        if notes is not None:
+            notes.extend(_left_to_no_unit(conn, job, grouped.keys_sql, sql_file, source, timeout, dialect))
+        return each
     warning = match.warning(job.key, spec.per, sql_file)
     if warning and notes is not None:
         notes.append(warning)
@@ -614,6 +617,26 @@ def run_grouped(
             period=job.period if own_key else None,
         )
     return out
+
+
+def _left_to_no_unit(
+    conn: Connection, job: Job, keys_sql: str, sql_file: Path, source: str, timeout: float, dialect: str
+) -> list[str]:
+    """After the query for all units failed and each unit's own ran: the rows those leave out (a
+    key of no unit, NULL), counted by key over the query's FROM and WHERE; or, when that count
+    fails too, that they could not be counted. Never silence: a unit's figures could miss them."""
+    try:
+        _, rows, _ = _grouped_rows(conn, job, keys_sql, sql_file, source, timeout)
+    except DrafterError as exc:
+        return [
+            f"{unmatched_prefix(job.key, sql_file)}的合并查询出错、已逐个单位查询，无法另查有无数据行"
+            f"不属于任何单位（列 {job.spec.per}）：{_failed(job, exc).describe()}"
+        ]
+    match = match_unit_keys(
+        rows, job.units, job.known_units or job.units, pad_blanks=dialect in ("mysql", "mariadb"), counted=True
+    )
+    warning = match.warning(job.key, job.spec.per, sql_file)
+    return [warning] if warning else []
 
 
 def _own_key(job: Job) -> str | None:

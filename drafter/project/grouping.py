@@ -8,7 +8,9 @@ takes that condition out, selects `<column>` as an extra last column and groups 
 the rows out to the units by that column. A unit for which no row came back gets
 exactly what its own query would have given: no rows, or, for an aggregate query
 without GROUP BY, the one row the query gives over no rows at all (`COUNT(*)` 0,
-`SUM` NULL), read by running the query once with the condition made false.
+`SUM` NULL), read by running the query once with the condition made false. When the query
+for all units fails, each unit's own query is run instead, and the rows whose key matches no
+unit are counted by a query of the key alone over the same FROM and WHERE (`keys_sql`).
 
     -- source: hazards
     -- description: 本街镇排查企业主体（家次）
@@ -66,6 +68,9 @@ class NotGroupable(ValueError):
 class GroupedSQL:
     sql: str  # the query for all units, the unit column last
     empty_sql: str | None  # the query over no rows, for an aggregate query without GROUP BY
+    # The number of rows a unit key has in the query's FROM and WHERE, the key last: what the
+    # units' own queries leave out when `sql` failed and each unit's was run (runner.run_grouped).
+    keys_sql: str = ""
 
 
 def _dialect(name: str | None) -> str | None:
@@ -150,7 +155,14 @@ def group_sql(sql: str, per: str, dialect: str | None = None) -> GroupedSQL:
     if has_group or aggregate:
         grouped.group_by(column.copy(), copy=False)
     empty = _render(rewritten(never), read) if aggregate and not has_group else None
-    return GroupedSQL(_render(grouped, read), empty)
+    # Only the key and a count over the same rows: none of the select list's expressions, which
+    # may be what failed (a division by zero in one unit's data).
+    keys = rewritten(always)
+    for part in ("group", "having", "order", "distinct"):
+        keys.set(part, None)
+    keys.set("expressions", [exp.alias_(exp.Count(this=exp.Star()), "drafter_rows"), exp.alias_(key.copy(), KEY_ALIAS)])
+    keys.group_by(column.copy(), copy=False)
+    return GroupedSQL(_render(grouped, read), empty, _render(keys, read))
 
 
 def _unit_column(tree: exp.Select, per: str, column_name: str) -> Any:

@@ -218,16 +218,20 @@ class UnitKeyMatch:
     unmatched: dict[str, int] = field(default_factory=dict)  # key as the data holds it → number of rows
     near: dict[str, str] = field(default_factory=dict)  # unmatched key → the unit it differs from only in form
     null_rows: int = 0  # rows whose key is NULL or blank
+    # The rows counted are the source's (a count of each key over the query's FROM and WHERE,
+    # after the query for all units failed), not the query's result rows.
+    source_rows: bool = False
 
     def warning(self, query: str, column: str | None = None, file: Path | None = None) -> str | None:
         """One message naming what was left out, or None when every row found its unit."""
         if not self.unmatched and not self.null_rows:
             return None
         parts = []
+        rows = "数据行" if self.source_rows else "结果行"
         if self.unmatched:
             shown = sorted(self.unmatched.items(), key=lambda kv: (-kv[1], kv[0]))
             parts.append(
-                "单位名不在 units 中的结果行："
+                f"单位名不在 units 中的{rows}："
                 + "、".join(
                     f"“{key}”{n} 行" + (f"（与“{self.near[key]}”只差空格或全角/半角）" if key in self.near else "")
                     for key, n in shown[:10]
@@ -235,8 +239,15 @@ class UnitKeyMatch:
                 + (f" 等 {len(shown)} 个名称" if len(shown) > 10 else "")
             )
         if self.null_rows:
-            parts.append(f"单位为空（NULL 或空白）的结果行：{self.null_rows} 行")
+            parts.append(f"单位为空（NULL 或空白）的{rows}：{self.null_rows} 行")
         where = f"（列 {column}）" if column else ""
+        if self.source_rows:
+            return (
+                unmatched_prefix(query, file)
+                + f"的合并查询出错、已逐个单位查询，按单位{where}查询时有数据行未计入任何单位"
+                + "（行数按查询的 FROM 和 WHERE 所选的数据行计）："
+                + "；".join(parts)
+            )
         # The rows counted are the query's result rows (for a grouped total, one a key), not the
         # source rows behind them: said so, lest "1 行" be read as one record.
         return (
@@ -269,38 +280,49 @@ def _rank(raw: Any, name: str, pad_blanks: bool) -> int:
 
 
 def match_unit_keys(
-    rows: Iterable[Sequence[Any]], units: Sequence[str], known: Iterable[str] = (), *, pad_blanks: bool = True
+    rows: Iterable[Sequence[Any]],
+    units: Sequence[str],
+    known: Iterable[str] = (),
+    *,
+    pad_blanks: bool = True,
+    counted: bool = False,
 ) -> UnitKeyMatch:
     """Rows (the unit key last) dealt out to `units`. Keys are compared as `unit_key` makes them;
     of the keys that come to one unit, the unit's rows are those of its exact name or else of its
     name padded with blanks where the engine's `=` ignores them (`pad_blanks`), as the unit's own
     query would find them; the others are told, with
     the unit they resemble. A key of a unit in `known` but not in `units` (a run for some of the
-    units) is no mistake."""
+    units) is no mistake. `counted`: each row is (number of source rows, key), and those numbers
+    are told (GroupedSQL.keys_sql)."""
     names: dict[str | None, str] = {}
     for name in units:
         names.setdefault(unit_key(name), name)
     others = {unit_key(name) for name in known} - set(names)
     by_raw: dict[Any, list[tuple]] = {}
-    match = UnitKeyMatch()
+    match = UnitKeyMatch(source_rows=counted)
     for row in rows:  # dealt out by the key as it came; each distinct key normalised once below
         by_raw.setdefault(row[-1], []).append(tuple(row[:-1]))
+
+    def size(raw: Any) -> int:
+        return sum(int(r[0] or 0) for r in by_raw[raw]) if counted else len(by_raw[raw])
+
     candidates: dict[str, list[tuple[int, str, Any]]] = {}
     for raw in list(by_raw):
         key = unit_key(raw)
         if key is None:
-            match.null_rows += len(by_raw.pop(raw))
+            match.null_rows += size(raw)
+            del by_raw[raw]
         elif key in names:
             candidates.setdefault(names[key], []).append((_rank(raw, names[key], pad_blanks), str(raw), raw))
         elif key not in others:
             shown = str(raw).rstrip(" ")  # a CHAR(n) column's padding is noise in the message
-            match.unmatched[shown] = match.unmatched.get(shown, 0) + len(by_raw[raw])
+            match.unmatched[shown] = match.unmatched.get(shown, 0) + size(raw)
     for name, found in candidates.items():
         found.sort(key=lambda item: item[:2])
         if found[0][0] < 2:
             match.rows[name] = by_raw[found[0][2]]
             found = found[1:]
         for _, text, raw in found:
-            match.unmatched[text] = len(by_raw[raw])
+            match.unmatched[text] = size(raw)
             match.near[text] = name
     return match
