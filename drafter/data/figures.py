@@ -659,12 +659,18 @@ class FigureRegistry:
         return iter(self.occurrences.values())
 
 
+def cell_dict(cell: Any) -> dict[str, Any]:
+    """A table position as a dict: the manifest's CellRef, or a registry's cell as it is."""
+    if isinstance(cell, dict):
+        return cell
+    return {"table": cell.table, "row": cell.row, "key": cell.key, "column": cell.column}
+
+
 def cell_label(cell: Any) -> str:
     """`表1 第3行（徐泾镇）“检查家次”` from a figure's table position."""
     if not cell:
         return ""
-    if not isinstance(cell, dict):  # the manifest's CellRef
-        cell = cell.model_dump()
+    cell = cell_dict(cell)
     key = cell.get("key") or ""
     return f"表{cell.get('table')} 第{cell.get('row')}行{f'（{key}）' if key else ''}“{cell.get('column', '')}”"
 

@@ -37,7 +37,7 @@ from typing import Any
 
 from docx.oxml.ns import qn
 
-from drafter.data.figures import Figure, Occurrence, Row, cell_label, evaluate, formula_text, json_value
+from drafter.data.figures import Figure, Occurrence, Row, cell_dict, cell_label, evaluate, formula_text, json_value
 from drafter.data.runner import QueryResult, RunResult, build_parameters
 from drafter.errors import DrafterError, DraftError
 from drafter.pipeline.execute import run_project, run_unit_draft
@@ -409,8 +409,7 @@ def _expected_figures(
     out = []
     sourced: dict[tuple, tuple[list[str], list[str]]] = {}  # a long table's figures share a few sources
     for fig in manifest.figures:
-        # flat: as model_dump gives it, at a fraction of its cost (a CellRef's fields and extras)
-        cell = {**fig.cell.__dict__, **(fig.cell.__pydantic_extra__ or {})} if fig.cell is not None else None
+        cell = cell_dict(fig.cell) if fig.cell is not None else None
         # The k-th of a ref in the same conditional wording (or outside any) is the k-th of that ref
         # there now; a figure of a wording whose branch changed may have no counterpart.
         wording: str | None = getattr(fig, "wording", None)
