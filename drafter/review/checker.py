@@ -400,36 +400,39 @@ def _expected_figures(
     by_place: dict[tuple[str, str | None], list[Occurrence]] = {}
     by_cell: dict[tuple, list[Occurrence]] = {}
     for occ in fresh:
+        if occ.cell:  # a table's figure is found by its cell alone
+            by_cell.setdefault(_cell_key(occ.cell), []).append(occ)
+            continue
         by_ref.setdefault(occ.ref, []).append(occ)
         cid = fresh_wordings[occ.wording].cid if occ.wording in fresh_wordings else None
         by_place.setdefault((occ.ref, cid), []).append(occ)
-        if occ.cell:
-            by_cell.setdefault(_cell_key(occ.cell), []).append(occ)
     claimed: set[str] = set()
     out = []
-    sourced: dict[tuple, tuple[list[str], list[str]]] = {}  # a long table's figures share a few sources
+    # A long table's figures share a few queries and sources: their lists are made once and
+    # shared by the figures' checks, which only read them.
+    sourced: dict[tuple, tuple[list[str], list[str]]] = {}
     for fig in manifest.figures:
         cell = cell_dict(fig.cell) if fig.cell is not None else None
         # The k-th of a ref in the same conditional wording (or outside any) is the k-th of that ref
         # there now; a figure of a wording whose branch changed may have no counterpart.
-        wording: str | None = getattr(fig, "wording", None)
+        wording: str | None = fig.wording
         if cell:  # a table's figure is the one at the same table, row key and column now
-            candidates = [o for o in by_cell.get(_cell_key(cell), []) if o.id not in claimed]
+            candidates = [o for o in by_cell.get(_cell_key(cell), ()) if o.id not in claimed]
         else:
-            candidates = [
-                o
-                for o in by_place.get((fig.ref, built_cid.get(wording or "")), [])
-                if o.id not in claimed and not o.cell
-            ]
+            candidates = [o for o in by_place.get((fig.ref, built_cid.get(wording or "")), ()) if o.id not in claimed]
             if not candidates and wording not in dropped:
-                candidates = [o for o in by_ref.get(fig.ref, []) if o.id not in claimed and not o.cell]
+                candidates = [o for o in by_ref.get(fig.ref, ()) if o.id not in claimed]
         match = candidates[0] if candidates else None  # the k-th of a ref is the k-th of a ref
         if match is not None:
             claimed.add(match.id)
-        key = tuple((s.query, s.source) for s in fig.sources)
-        if key not in sourced:
-            sourced[key] = (list(dict.fromkeys(q for q, _ in key)), list(dict.fromkeys(src for _, src in key)))
-        queries, sources = sourced[key]
+        srcs = fig.sources
+        key = ((srcs[0].query, srcs[0].source),) if len(srcs) == 1 else tuple((s.query, s.source) for s in srcs)
+        named = sourced.get(key)
+        if named is None:
+            named = sourced[key] = (
+                list(dict.fromkeys(q for q, _ in key)),
+                list(dict.fromkeys(src for _, src in key)),
+            )
         out.append(
             _Expected(
                 fig.id,
@@ -438,13 +441,13 @@ def _expected_figures(
                 fig.part or "",
                 fig.text,
                 fig.value,
-                list(queries),
-                list(sources),
+                named[0],
+                named[1],
                 match,
-                wording=wording,
-                expr=fig.expr,
-                inputs=[i for i in fig.inputs if isinstance(i, dict) and "ref" in i],
-                cell=cell,
+                wording,
+                fig.expr,
+                [i for i in fig.inputs if isinstance(i, dict) and "ref" in i] if fig.inputs else [],
+                cell,
             )
         )
     return out
@@ -924,8 +927,10 @@ class _Checker:
         self.merged: dict[int, int] = {}  # fresh → the draft paragraph an editor merged it into
         self.unit: str | None = None  # a unit's draft: named in the failures of its queries
         self._matchers: dict[tuple[int, int], difflib.SequenceMatcher] = {}
-        self._source_labels: dict[tuple[str, ...], tuple[str, ...]] = {}
-        self._sql_texts: dict[tuple[str, ...], str] = {}
+        # by the list's id, the list kept with it (an id is another list's once the list is gone)
+        self._source_labels: dict[int, tuple[list[str], list[str]]] = {}
+        self._sql_texts: dict[int, tuple[list[str], str]] = {}
+        self._failures: dict[int, tuple[list[str], str | None]] = {}
 
     # -- shared ------------------------------------------------------------------------------
     def _base(self, exp: _Expected, status: str) -> FigureCheck:
@@ -943,23 +948,24 @@ class _Checker:
             built_value=exp.built_value,
             current_value=None if fresh is None else json_value(fresh.value),
             queries=exp.queries,
-            sources=list(self._labels(exp.sources)),
+            sources=self._labels(exp.sources),
             sql=self._sql(exp.queries),
             cell=cell_label(exp.cell),
         )
 
-    # The figures of a long table share a few queries and sources: each told once.
-    def _labels(self, sources: list[str]) -> tuple[str, ...]:
-        key = tuple(sources)
-        if key not in self._source_labels:
-            self._source_labels[key] = tuple(_source_label(s, self.project) for s in sources)
-        return self._source_labels[key]
+    # The figures of a long table share a few queries and sources (the same lists: _expected_figures):
+    # each told once, its list shared by the checks, which only read it.
+    def _labels(self, sources: list[str]) -> list[str]:
+        found = self._source_labels.get(id(sources))
+        if found is None or found[0] is not sources:
+            found = self._source_labels[id(sources)] = (sources, [_source_label(s, self.project) for s in sources])
+        return found[1]
 
     def _sql(self, queries: list[str]) -> str:
-        key = tuple(queries)
-        if key not in self._sql_texts:
-            self._sql_texts[key] = _sql_for(queries, self.manifest, self.run)
-        return self._sql_texts[key]
+        found = self._sql_texts.get(id(queries))
+        if found is None or found[0] is not queries:
+            found = self._sql_texts[id(queries)] = (queries, _sql_for(queries, self.manifest, self.run))
+        return found[1]
 
     # -- derived figures: recomputed from their inputs --------------------------------------------
     def _current_value(self, ref: str) -> Any:
@@ -1038,14 +1044,23 @@ class _Checker:
         return True
 
     def _failed(self, exp: _Expected) -> str | None:
-        for q in exp.queries:
+        # by the queries' list, which a long table's figures share (as _labels)
+        found = self._failures.get(id(exp.queries))
+        if found is None or found[0] is not exp.queries:
+            found = self._failures[id(exp.queries)] = (exp.queries, self._query_failure(exp.queries))
+        if found[1] is not None:
+            return found[1]
+        if exp.fresh is None and exp.wording not in self.dropped:
+            return "当前模板中已没有这个数字"
+        return None
+
+    def _query_failure(self, queries: list[str]) -> str | None:
+        for q in queries:
             result = self.run.results.get(q)
             if result is None:
                 return f"当前查询目录中没有查询 {q}"
             if not result.ok:
                 return result.describe(self.unit)
-        if exp.fresh is None and exp.wording not in self.dropped:
-            return "当前模板中已没有这个数字"
         return None
 
     def _query_failed(self, exp: _Expected) -> bool:
