@@ -11,8 +11,10 @@ walk all of it once more (a second), for a process that only prints the result a
 next block gives the frozen objects back to the collector (a process running many commands,
 a test run, frees their cycles in its next full pass).
 
-Only the CLI, whose process runs that one command, pauses it: a library call (a build
-thread of `drafter serve`) never switches it off for a whole server.
+Only a process that runs that one command pauses it: the CLI's, and the child process in
+which `drafter serve` checks or previews one upload (drafter/web/worker.py: its memory limit
+still holds, and the child's memory is freed when it exits). A library call (a build thread
+of `drafter serve`) never switches it off for a whole server.
 """
 
 from __future__ import annotations

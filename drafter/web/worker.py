@@ -32,6 +32,7 @@ from typing import Any
 
 from drafter import errors
 from drafter.errors import DrafterError, DraftError
+from drafter.lowgc import paused_gc
 from drafter.masking import scrub_known
 
 log = logging.getLogger("drafter.web")
@@ -96,7 +97,8 @@ def _child(send: Any, limits: WorkerLimits, function: Callable[..., Any], args: 
     resource.setrlimit(resource.RLIMIT_AS, (limits.memory, limits.memory))
     resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
     try:
-        answer: tuple[Any, ...] = ("ok", function(*args))
+        with paused_gc():  # this process is the one job's alone, as a CLI command's is
+            answer: tuple[Any, ...] = ("ok", function(*args))
     except DrafterError as exc:
         path = str(exc.path) if exc.path is not None else None
         answer = ("error", type(exc).__name__, exc.message, exc.cause, exc.hint, exc.context, path, exc.line)
