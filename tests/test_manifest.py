@@ -98,13 +98,36 @@ def test_fields_of_a_later_release_are_kept_and_a_damaged_manifest_is_not_truste
     again = read_manifest(Document(str(tmp_path / "later.docx")))
     assert again.format == 9 and again.model_extra == {"reviewed": {"by": "办公室"}}
 
-    damaged = tmp_path / "damaged.docx"
-    with zipfile.ZipFile(tmp_path / "later.docx") as src, zipfile.ZipFile(damaged, "w") as dst:
-        for item in src.infolist():
-            blob = src.read(item)
-            if item.filename.startswith("customXml/item") and MANIFEST_NS.encode() in blob[:400]:
-                el = etree.fromstring(blob)
-                el.text = json.dumps({**json.loads(el.text), "figures": "not a list"})
-                blob = etree.tostring(el, xml_declaration=True, encoding="UTF-8", standalone=True)
-            dst.writestr(item, blob)
-    assert read_manifest(Document(str(damaged))) is None
+    # Damaged: the figures (and table rows, decoded by msgspec) of another shape than written,
+    # and the rest (validated by pydantic); also JSON that is not an object.
+    good = json.loads(next(_manifest_texts(tmp_path / "later.docx")))
+    figure = good["figures"][0]
+    for n, damage in enumerate(
+        [
+            {"figures": "not a list"},
+            {"figures": [{**figure, "id": 5}]},
+            {"figures": [{**figure, "sources": [{"query": "q"}]}]},
+            {"figures": [{**figure, "cell": {"table": "一", "row": 1}}]},
+            {"tables": [{"number": 1, "rows": [{"cells": "a|b"}]}]},
+            {"queries": {"q": {"source": 3}}},
+            [],
+        ]
+    ):
+        damaged = tmp_path / f"damaged-{n}.docx"
+        with zipfile.ZipFile(tmp_path / "later.docx") as src, zipfile.ZipFile(damaged, "w") as dst:
+            for item in src.infolist():
+                blob = src.read(item)
+                if item.filename.startswith("customXml/item") and MANIFEST_NS.encode() in blob[:400]:
+                    el = etree.fromstring(blob)
+                    el.text = json.dumps({**good, **damage} if isinstance(damage, dict) else damage)
+                    blob = etree.tostring(el, xml_declaration=True, encoding="UTF-8", standalone=True)
+                dst.writestr(item, blob)
+        assert read_manifest(Document(str(damaged))) is None, damage
+
+
+def _manifest_texts(path):
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            blob = z.read(name)
+            if name.startswith("customXml/item") and MANIFEST_NS.encode() in blob[:400]:
+                yield etree.fromstring(blob).text
