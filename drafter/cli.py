@@ -712,16 +712,23 @@ def _refresh_many(drafts: list[Path], output: Path | None, config_path: Path, so
                 force=force,
                 on_done=lambda path: progress.advance(path.name),
             )
-    from drafter.review.report_text import unreachable_sources  # lazily, as the imports above
+    from drafter.review.refresh import NothingChecked  # lazily, as the imports above
+    from drafter.review.report_text import unreachable_sources
 
-    once, left = unreachable_sources([r.report.warnings for r in batch.results])
+    # Drafts of which not one figure could be checked have no copy; their reports still tell
+    # a source out of reach, once for the batch.
+    unwritten = [e.report for _, e in batch.errors if isinstance(e, NothingChecked)]
+    once, left = unreachable_sources([r.report.warnings for r in batch.results] + [r.warnings for r in unwritten])
     for line in once:
         _err(f"注意：{line}。")
-    for result, warnings in zip(batch.results, left, strict=True):
+    for result, warnings in zip(batch.results, left[: len(batch.results)], strict=True):
         _print_refreshed(result, result.draft.name, warnings)
         click.echo(str(result.path))
     for path, error in batch.errors:
-        _err(f"无法更新 {path}：{error.render()}")
+        if isinstance(error, NothingChecked) and once:
+            _err(f"无法更新 {path}：{error.message}（原因见上）；原草稿未改动，数据库恢复后再运行。")
+        else:
+            _err(f"无法更新 {path}：{error.render()}")
     for warning in batch.unmatched_keys:
         _err(f"警告：{warning}")
     partly = sum(1 for r in batch.results if r.unchecked)  # written, some figures kept unchecked: exit 2
@@ -729,6 +736,7 @@ def _refresh_many(drafts: list[Path], output: Path | None, config_path: Path, so
         f"{len(paths)} 份草稿：写出更新后的副本 {len(batch.results)} 份"
         + (f"（其中 {partly} 份有数字无法核对、未更新）" if partly else "")
         + (f"，无法更新 {len(batch.errors)} 份" if batch.errors else "")
+        + (f"（其中 {len(unwritten)} 份没有一个数字能核对）" if unwritten else "")
         + f"；查询数据库 {batch.queries_run} 次（相同的查询共用结果 {batch.queries_reused} 次），"
         f"用时 {batch.elapsed:.1f} 秒。"
     )

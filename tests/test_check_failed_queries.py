@@ -248,7 +248,10 @@ def test_refresh_with_the_database_gone_claims_no_hand_edits(built, tmp_path):
         main, ["refresh", str(drafts["东区"]), "-c", str(config), "-s", f"db=sqlite:///{tmp_path / 'gone.sqlite'}"]
     )
     assert result.exit_code == 2, result.output
-    assert "保留手工修改" not in result.output and "无法核对 5 个" in result.output
+    # Not one figure could be checked: no copy that updates nothing (each retry would add one).
+    assert "草稿中的 5 个数字都无法核对，未写出更新后的副本" in result.output and "原草稿未改动" in result.output
+    assert "gone.sqlite" in result.output and "保留手工修改" not in result.output
+    assert not list(drafts["东区"].parent.glob("*更新*"))
 
 
 def test_a_batch_refresh_tells_rows_no_unit_received_and_failed_queries(built, tmp_path):
@@ -379,6 +382,9 @@ def test_a_source_gone_is_told_once_for_a_batch_refresh_not_once_a_query_and_a_d
         + ["-s", f"db=sqlite:///{gone}"],
     )
     assert result.exit_code == 2, result.output
-    told = [line for line in result.output.splitlines() if "SQLite 文件不存在" in line and line.startswith("注意")]
-    assert len(told) == 1 and "本批 2 份草稿的" in told[0], result.output
-    assert "写出更新后的副本 2 份（其中 2 份有数字无法核对、未更新）" in result.output
+    told = [line for line in result.output.splitlines() if "SQLite 文件不存在" in line]
+    assert len(told) == 1 and told[0].startswith("注意") and "本批 2 份草稿的" in told[0], result.output
+    # Not one figure of either could be checked: no copies (a retry would only add more).
+    assert result.output.count("草稿中的 5 个数字都无法核对，未写出更新后的副本（原因见上）") == 2
+    assert "写出更新后的副本 0 份，无法更新 2 份（其中 2 份没有一个数字能核对）" in result.output
+    assert not (tmp_path / "c3").exists() or not list((tmp_path / "c3").iterdir())

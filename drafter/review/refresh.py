@@ -38,7 +38,7 @@ from lxml import etree
 
 from drafter.data.figures import json_value
 from drafter.data.runner import RunResult
-from drafter.errors import DrafterError, DraftError
+from drafter.errors import DataError, DrafterError, DraftError
 from drafter.outputs import check_output_name
 from drafter.project.config import Config
 from drafter.review.annotate import (
@@ -297,6 +297,7 @@ def refresh(
         requested, (".docx",), "更新后的草稿", "-o 草稿（更新）.docx", protected=(draft,), hint="原草稿不会被改动。"
     )
     report = check(draft, config, sources=sources, runner=runner, projects=projects)
+    _refuse_if_nothing_checked(draft, report)
     document, manifest = _open_for_refresh(draft, report)
     result = RefreshResult(draft, requested, requested, report)
     remove_own_comments(document)
@@ -312,6 +313,28 @@ def refresh(
     write_manifest(document, manifest)
     result.path = save_new(document, requested, force=force)
     return result
+
+
+class NothingChecked(DataError):
+    """Not one figure of the draft could be checked: no copy was written. Its check report goes
+    with it, for a batch to tell a source out of reach once (report_text.unreachable_sources)."""
+
+    def __init__(self, report: CheckReport, draft: Path) -> None:
+        reasons = list(dict.fromkeys(f.note for f in report.figures if f.note))
+        super().__init__(
+            f"草稿中的 {len(report.figures)} 个数字都无法核对，未写出更新后的副本",
+            path=draft,
+            cause=reasons[0] + (f" 等 {len(reasons)} 条原因" if len(reasons) > 1 else "") if reasons else None,
+            hint="数据库（或表格文件）恢复、查询能运行后再运行 drafter refresh；原草稿未改动。",
+        )
+        self.report = report
+
+
+def _refuse_if_nothing_checked(draft: Path, report: CheckReport) -> None:
+    """No copy when not one figure could be checked (the databases out of reach, every query
+    failing): it would update nothing, and each retry would leave one more such copy."""
+    if report.figures and all(f.status == UNCHECKED for f in report.figures):
+        raise NothingChecked(report, draft)
 
 
 def drafts_to_refresh(arguments: Sequence[str | Path]) -> tuple[list[Path], list[Path]]:
