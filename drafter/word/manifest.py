@@ -480,14 +480,7 @@ def _manifest_xml(data: Manifest) -> bytes:
     for raw, escaped in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
         if raw in text:
             text = text.replace(raw, escaped)
-    return b"".join(
-        [
-            b"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n",
-            f'<drafter:manifest xmlns:drafter="{MANIFEST_NS}" format="{FORMAT_VERSION}">'.encode(),
-            text.encode("utf-8"),
-            b"</drafter:manifest>",
-        ]
-    )
+    return b"".join([_own_head(), text.encode("utf-8"), _OWN_TAIL])
 
 
 def _item_props_xml() -> bytes:
@@ -552,12 +545,40 @@ def read_manifest(document) -> Manifest | None:
         if not _is_manifest(blob):
             continue
         try:
-            # huge_tree: a long table's manifest is over libxml2's 10 MB limit for one text node
-            el = etree.fromstring(blob, parser=_PARSER)
-            return _manifest_from_json(el.text or "")
+            return _manifest_from_json(_manifest_text(blob))
         except (etree.XMLSyntaxError, ValidationError, msgspec.DecodeError):
             return None
     return None
+
+
+def _own_head() -> bytes:
+    return _XML_DECLARATION + f'<drafter:manifest xmlns:drafter="{MANIFEST_NS}" format="{FORMAT_VERSION}">'.encode()
+
+
+_XML_DECLARATION = b"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+_OWN_TAIL = b"</drafter:manifest>"
+
+
+_OWN_ESCAPES = ((b"&lt;", b"<"), (b"&gt;", b">"), (b"&amp;", b"&"))  # what _manifest_xml escapes, `&` last
+
+
+def _manifest_text(blob: bytes) -> str | bytes:
+    """The JSON the manifest part holds. A part exactly as `_manifest_xml` writes it (its head and
+    tail, no markup inside, no reference but the three it writes) holds its JSON between the tags,
+    those three escaped: read there, without a 13 MB text node made by libxml2 and again as a str.
+    Any other part (saved again by an office suite, another reference) is read by lxml."""
+    head = _own_head()
+    if blob.startswith(head) and blob.endswith(_OWN_TAIL):
+        body = blob[len(head) : -len(_OWN_TAIL)]
+        rest = body
+        for escaped, _ in _OWN_ESCAPES:
+            rest = rest.replace(escaped, b"")
+        if b"<" not in body and b"&" not in rest:
+            for escaped, raw in _OWN_ESCAPES:
+                body = body.replace(escaped, raw)
+            return body
+    # huge_tree: a long table's manifest is over libxml2's 10 MB limit for one text node
+    return etree.fromstring(blob, parser=_PARSER).text or ""
 
 
 _HEAVY: dict[str, msgspec.json.Decoder[Any]] = {
@@ -567,7 +588,7 @@ _HEAVY: dict[str, msgspec.json.Decoder[Any]] = {
 _TOP = msgspec.json.Decoder(dict[str, msgspec.Raw])
 
 
-def _manifest_from_json(text: str) -> Manifest:
+def _manifest_from_json(text: str | bytes) -> Manifest:
     """The manifest from its JSON: the top level split into its fields unparsed, the figures and
     table rows decoded into their structs by msgspec, the rest validated by pydantic."""
     fields: dict[str, Any] = dict(_TOP.decode(text))
