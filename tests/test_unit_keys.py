@@ -285,3 +285,20 @@ def test_rows_that_cannot_be_counted_after_a_failed_grouped_query_are_said_so(tm
     assert "checks.sql" in warning and "district" in warning and "JSON" in warning
     with pytest.raises(DataError, match="无法另查"):
         build_units(config, directory=tmp_path / "strict", jobs=1, strict=True)
+
+
+def test_a_batch_of_two_periods_names_the_period_of_each_query_s_rows_of_no_unit(tmp_path, master):
+    db = tmp_path / "office.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE checks (district TEXT, n INTEGER)")
+        conn.executemany("INSERT INTO checks VALUES (?, ?)", ROWS)
+    config = _project(tmp_path / "p", f"sqlite:///{db}", master)
+    drafts = []
+    for year in ("2024", "2025"):
+        drafts += [o.path for o in build_units(config, directory=tmp_path / year, period=year).outcomes]
+    checked = check_many(drafts, config)
+    told = [w for w in checked.unmatched_keys if "北 区" in w]
+    assert [w.split("：", 1)[0] for w in told] == ["2024年度", "2025年度"], told
+    # one period alone: no period named, as build tells it
+    alone = check_many(drafts[:3], config)
+    assert next(w for w in alone.unmatched_keys if "北 区" in w).startswith("查询 checks")

@@ -242,8 +242,11 @@ def told_once(reports: Sequence[CheckReport]) -> list[str]:
     """The rows grouped queries left to no unit, as the reports' warnings tell them, taken out of
     each report's warnings: a batch tells them once, as build --each does."""
     told: list[str] = []
+    # Drafts of more than one period: the same query's rows are told for each, naming the period.
+    periods = {report.period for report in reports if report.unmatched_keys}
     for report in reports:
-        told += [w for w in report.unmatched_keys if w not in told]
+        prefix = f"{report.period.label}：" if len(periods) > 1 and report.period is not None else ""
+        told += [t for w in report.unmatched_keys if (t := prefix + w) not in told]
         report.warnings = [w for w in report.warnings if w not in report.unmatched_keys]
     return told
 
