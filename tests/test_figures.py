@@ -72,7 +72,8 @@ def test_a_nonzero_denominator_divides_exactly():
 def test_a_null_stays_a_null_whatever_it_is_divided_by():
     _, registry = render("{{ a | ratio(b) | pct }}", a=fig(None, "a"), b=fig(0, "b"))
     [occ] = list(registry)
-    assert occ.placeholder and occ.reason == "查询结果为空（NULL）"
+    # the reason names the input that is NULL, not the ratio the template wrote
+    assert occ.placeholder and occ.reason == "q.a 的查询结果为空（NULL）"
 
 
 def test_a_sentence_over_a_failed_query_is_one_placeholder_and_the_rest_stays(tmp_path):

@@ -112,3 +112,28 @@ def test_sources_reads_the_spreadsheet_sources_of_the_bulletin(monkeypatch):
     assert "Excel 工作簿 检查记录、检查计划（2 张表）" in result.output
     assert "CSV 文件夹 立案（1 张表）" in result.output
     assert "Could not parse" not in result.output
+
+
+def test_a_comparison_with_a_period_that_has_no_data_names_the_comparison_and_the_other_side(tmp_path):
+    """The first year of a new project's 台账 has no year before it: the placeholders say that the
+    同比 (and the change of a rate) is missing, not the figure, which is printed beside them, and
+    the reasons name the previous period's figures."""
+    import datetime as dt
+
+    from reading import read_paragraphs
+
+    from drafter import build
+
+    project = tmp_path / "新项目"
+    init_project(project, agency="测试局", period="year")
+    first = dt.date.today().year - 2  # the example rows begin then (intake.scaffold.example_rows)
+    result = build(project / "config.yaml", period=str(first), output=tmp_path / "d.docx")
+    (text,) = [p for p in read_paragraphs(result.path) if "待补充" in p]
+    total = next(o for o in result.registry if o.ref == "items.total")
+    assert f"各类事项{total.text}件，【待补充：items.total 同比】" in text
+    assert "各类事项办理情况（示例台账“办理记录”工作表）的变化】" in text
+    reasons = [o.reason for o in result.registry if o.placeholder]
+    assert reasons == [
+        "与 prev.items.total（0）比较：上期数为 0，无法计算增减幅度",
+        "prev.items.closed 的查询结果为空（NULL）",
+    ]

@@ -237,13 +237,21 @@ def template_position() -> tuple[str | None, int | None]:
 
 
 def missing_reason(figure: Figure, registry: FigureRegistry) -> str:
-    """Why `figure` has no value: its query failed, a denominator was 0, or the database gave NULL."""
+    """Why `figure` has no value: its query failed, a denominator was 0, or the database gave
+    NULL (naming the figures that are NULL when it was computed from others)."""
     if figure.why:
         return figure.why
     for prov in figure.sources:
         if prov.query in registry.failed:
             return f"{registry.failed[prov.query]}（见上面的警告）"
+    nulls = [ref for ref, value in figure.inputs if value is None and ref != figure.ref]
+    if nulls:
+        return f"{'、'.join(dict.fromkeys(nulls))} 的查询结果为空（NULL）"
     return "查询结果为空（NULL）"
+
+
+# Filters comparing a figure with another period's: a placeholder says which comparison is missing.
+_COMPARED = {"yoy": "同比", "mom": "环比", "pp": "的变化"}
 
 
 def _unavailable(
@@ -256,9 +264,12 @@ def _unavailable(
             hint="--strict 模式下不生成有【待补充】的草稿：修正查询或数据；去掉 --strict 则以【待补充】占位并继续。",
         )
     template, line = template_position()
+    label = placeholder(ref, figure.description)
+    if filter_name in _COMPARED:  # 【待补充：items.total 同比】: not the figure itself, which is printed
+        label = f"{label[:-1]}{'' if _COMPARED[filter_name].startswith('的') else ' '}{_COMPARED[filter_name]}】"
     return registry.record(
         figure,
-        placeholder(ref, figure.description),
+        label,
         filter_name,
         placeholder=True,
         reason=reason,
@@ -293,6 +304,9 @@ def _format_filter(
             # A value this filter cannot format (text where a number belongs): the figure
             # cannot be computed, like a NULL.
             reason = exc.message + (f"（{exc.cause}）" if exc.cause else "")
+            if name in _COMPARED and args and isinstance(args[0], Figure) and exc.cause:
+                # the other period's figure is what it cannot be compared with (上期数为 0)
+                reason = f"与 {args[0].ref}（{args[0].value}）比较：{exc.cause}"
             return _unavailable(registry, figure, value.ref, name, reason, strict)
         return registry.record(figure, text, name)
 
