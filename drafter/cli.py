@@ -994,7 +994,7 @@ def lint(config_path: Path) -> None:
     linted = lint_project(config_path)
     findings = linted.findings
     for finding in findings:
-        click.echo(("警告：" if finding.severity == "warning" else "") + finding.render() + "\n")
+        click.echo(("警告：" if finding.severity == "warning" else "错误：") + finding.render() + "\n")
     warnings = sum(f.severity == "warning" for f in findings)
     _print_literals(config_path)
     if findings:
@@ -1230,7 +1230,7 @@ def bind(workbook: Path, config_path: Path) -> None:
     _err(f"已绑定 {result.bound} 个数字，保留原文 {result.kept} 个，仍待绑定 {result.left} 个。")
     findings = [f for f in run_lint(config_path) if not f.message.startswith("待绑定")]
     for finding in findings:
-        click.echo(("警告：" if finding.severity == "warning" else "") + finding.render() + "\n")
+        click.echo(("警告：" if finding.severity == "warning" else "错误：") + finding.render() + "\n")
     if any(f.severity == "error" for f in findings):
         _err("绑定后 lint 发现错误（见上）：改正绑定表后重新绑定，或从备份恢复。")
         click.get_current_context().exit(2)

@@ -142,7 +142,8 @@ def test_every_problem_is_reported_at_once_with_file_and_line(project):
     result = CliRunner().invoke(main, ["lint", "-c", str(project)])
     assert result.exit_code == 1
     assert "发现 12 个问题" in result.output
-    assert f"{section}:2: 模板用到了未定义的名称“totla”" in result.output
+    # each finding says what it is, an error as a warning does (as build's errors read)
+    assert f"错误：{section}:2: 模板用到了未定义的名称“totla”" in result.output
     assert "> 2 | …" in result.output and "{{ totla }}" in result.output  # a long line, around the name
     assert "Traceback" not in result.output
 
@@ -274,6 +275,7 @@ def test_yuan_over_an_average_is_a_warning_and_rounding_it_is_not(project):
     assert [(f.severity, f.line) for f in found] == [("warning", 7)] * 3 and "yuan(0)" in (found[0].hint or "")
     cli = CliRunner().invoke(main, ["lint", "-c", str(project)])  # warnings only: said so, exit 1 all the same
     assert cli.exit_code == 1 and "发现 3 个问题。都是警告，不妨碍生成草稿" in cli.stderr and "其余" not in cli.stderr
+    assert cli.stdout.count("警告：") == 3 and "错误：" not in cli.stdout
 
 
 def test_a_units_project_whose_config_does_not_load_is_not_told_unit_is_undefined(tmp_path):
