@@ -22,6 +22,7 @@ from drafter import DraftError, check
 from drafter.cli import main
 from drafter.review.checker import EDITED, STALE
 from drafter.review.refresh import refresh
+from drafter.review.report_text import render_check
 from drafter.review.scan import control_id, run_text, sentence_around
 from drafter.review.wordings import REWORDED, WordingCheck
 from drafter.word.manifest import read_manifest
@@ -145,6 +146,9 @@ def test_refresh_updates_changed_figures_keeps_edits_and_check_on_the_copy_flags
     ]  # told, not commented
     manifest = read_manifest(Document(str(result.path)))
     assert manifest.refreshed_from == "edited.docx" and manifest.refreshed_at
+    # its check says when the copy's figures were brought up to date, not only when built
+    head = render_check(report).splitlines()[0]
+    assert f"，更新于 {manifest.refreshed_at.replace('T', ' ')}）" in head and "T" not in head.split("生成于")[1]
 
 
 def test_a_changed_wording_is_commented_with_the_new_wording_not_rewritten(sample_project_copy, tmp_path):

@@ -33,7 +33,7 @@ def test_the_newest_draft_of_a_unit_counts_and_the_older_one_is_named():
     drafts.append(_draft("黄浦区", "2025年度", 99, 30, built_at="2026-01-01T08:00:00", name="旧-黄浦区.docx"))
     (result,) = check_rollups(drafts, PART, WHOLE, units=UNITS)
     assert result.ok and result.parts["黄浦区"] == 10
-    assert result.set_aside == ["旧-黄浦区.docx（黄浦区，生成于 2026-01-01T08:00:00）"]
+    assert result.set_aside == ["旧-黄浦区.docx（黄浦区，生成于 2026-01-01 08:00:00）"]
     assert "已略去较早的草稿：旧-黄浦区.docx" in render_rollup(result)
     units = [*UNITS, "静安区"]
     many = [_draft(u, "2025年度", 10, 40) for u in units] + [
@@ -102,7 +102,7 @@ def test_a_refreshed_copy_is_newer_than_its_draft_and_ties_name_every_unit():
     copy = _draft("黄浦区", "2025年度", 10, 30, name="黄浦区（更新）.docx")
     copy.refreshed_at = "2026-04-09T10:00:00"
     (result,) = check_rollups([*drafts, copy], PART, WHOLE, units=UNITS)
-    assert result.ok and result.set_aside == ["2025年度-黄浦区.docx（黄浦区，生成于 2026-04-02T09:00:00）"]
+    assert result.ok and result.set_aside == ["2025年度-黄浦区.docx（黄浦区，生成于 2026-04-02 09:00:00）"]
     twins = [_draft(u, "2025年度", 10, 30, name=f"副本-{u}.docx") for u in UNITS]
     (tied,) = check_rollups(drafts + twins, PART, WHOLE, units=UNITS)
     assert tied.total is None and all(f"副本-{u}.docx" in tied.problems[0] for u in UNITS)

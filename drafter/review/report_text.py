@@ -52,6 +52,8 @@ def render_check(report: CheckReport) -> str:
     head = f"核对 {report.draft.name}（{report.unit + '，' if report.unit else ''}{report.period_label}"
     if report.built_at:
         head += f"，生成于 {report.built_at.replace('T', ' ')}"
+    if report.refreshed_at:  # a copy `drafter refresh` wrote: its figures are as of then
+        head += f"，更新于 {report.refreshed_at.replace('T', ' ')}"
     head += "）"
     lines = [head, f"方式：{mode_label(report)}"]
     if report.mode == PARAGRAPHS:

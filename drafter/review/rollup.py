@@ -279,7 +279,8 @@ def _newest(drafts: list[DraftFigures], result: RollupResult) -> dict[str, Draft
             continue
         chosen[unit] = first
         result.set_aside += [
-            f"{d.name}（{unit}，{'更新于' if d.refreshed_at else '生成于'} {d.when or '未知'}）" for d in found[1:]
+            f"{d.name}（{unit}，{'更新于' if d.refreshed_at else '生成于'} {(d.when or '未知').replace('T', ' ')}）"
+            for d in found[1:]
         ]
     if ambiguous:
         result.problems.append(
