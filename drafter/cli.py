@@ -634,9 +634,14 @@ def _check_many(
         if xlsx_path is not None:
             _err(f"核对汇总：{write_batch_checklist(batch, xlsx_path)}")
     # lazily: each command loads only its own library code (`drafter --help` stays light)
-    from drafter.review.report_text import render_batch_summary, render_check
+    from drafter.review.report_text import render_batch_summary, render_check, unreachable_sources
 
-    for report in batch.reports:
+    # A source out of reach fails every draft's queries alike: told once, as a batch refresh does.
+    once, left = unreachable_sources([report.warnings for report in batch.reports], "相应数字无法核对")
+    for line in once:
+        click.echo(f"注意：{line}。\n")
+    for report, warnings in zip(batch.reports, left, strict=True):
+        report.warnings = warnings
         click.echo(render_check(report) + "\n")
     for path, error in batch.errors:
         click.echo(f"无法核对 {path}：{error.render()}\n")

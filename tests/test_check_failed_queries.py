@@ -169,6 +169,18 @@ def test_a_database_gone_at_check_time_leaves_every_figure_unchecked_none_moved(
     assert check_exit_code(report) == 2
 
 
+def test_a_batch_check_with_the_database_gone_tells_the_source_once(built, tmp_path):
+    config, drafts = built
+    gone = tmp_path / "gone.sqlite"
+    result = CliRunner().invoke(
+        main, ["check", str(drafts["东区"]), str(drafts["西区"]), "-c", str(config), "-s", f"db=sqlite:///{gone}"]
+    )
+    assert result.exit_code == 2, result.output
+    told = [line for line in result.stdout.splitlines() if "SQLite 文件不存在" in line and "注意" in line]
+    assert len(told) == 1 and "本批 2 份草稿的" in told[0] and told[0].endswith("相应数字无法核对。"), result.stdout
+    assert "未更新" not in told[0]
+
+
 def test_a_query_failing_now_in_paragraph_mode_is_unchecked_not_removed(built, tmp_path):
     config, drafts = built
     _break_east(config)

@@ -197,7 +197,9 @@ def unchecked_line(report: CheckReport) -> str:
 _UNREACHABLE = re.compile(r"(?:无法连接数据源“[^”]+”|数据源“[^”]+”的).*")
 
 
-def unreachable_sources(warnings_by_draft: list[list[str]]) -> tuple[list[str], list[list[str]]]:
+def unreachable_sources(
+    warnings_by_draft: list[list[str]], consequence: str = "相应数字无法核对、未更新"
+) -> tuple[list[str], list[list[str]]]:
     """A source that could not be reached fails every query of every draft of a batch alike:
     told once, with how many drafts and queries it kept from running, instead of once a query
     and a draft; each draft keeps its other warnings."""
@@ -214,7 +216,7 @@ def unreachable_sources(warnings_by_draft: list[list[str]]) -> tuple[list[str], 
             counted[m.group(0)] = (drafts | {i}, queries + 1)
         rest.append(mine)
     once = [
-        f"{cause}——本批 {len(drafts)} 份草稿的 {queries} 次查询因此未能执行，相应数字无法核对、未更新"
+        f"{cause}——本批 {len(drafts)} 份草稿的 {queries} 次查询因此未能执行，{consequence}"
         for cause, (drafts, queries) in counted.items()
     ]
     return once, rest
