@@ -101,7 +101,7 @@ def walk(p: etree._Element) -> Iterator[tuple[str, etree._Element, str | None]]:
     yield from inner(p, False)
 
 
-@dataclass
+@dataclass(slots=True)  # 40,000 of them in a long table's draft
 class FigureSpan:
     """Where one figure control stands in its paragraph's text."""
 
@@ -115,7 +115,7 @@ class FigureSpan:
         return len(self.controls) > 1
 
 
-@dataclass
+@dataclass(slots=True)
 class ScannedParagraph:
     index: int
     element: etree._Element

@@ -23,7 +23,7 @@ _TR_PR, _TBL_HEADER, _GRID_SPAN, _VAL = qn("w:trPr"), qn("w:tblHeader"), qn("w:g
 _TC_PR = qn("w:tcPr")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one a cell of a long table
 class CellPosition:
     table: int  # 0-based, in the order of the draft
     row: int  # 0-based among all rows of the table
