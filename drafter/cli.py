@@ -717,8 +717,9 @@ def _refresh_many(drafts: list[Path], output: Path | None, config_path: Path, so
                 force=force,
                 on_done=lambda path: progress.advance(path.name),
             )
-    from drafter.review.refresh import NothingChecked  # lazily, as the imports above
-    from drafter.review.report_text import unreachable_sources
+    # lazily, as the imports above
+    from drafter.review.refresh import NothingChecked
+    from drafter.review.report_text import unreachable_sources  # lazily, as the imports above
 
     # Drafts of which not one figure could be checked have no copy; their reports still tell
     # a source out of reach, once for the batch.
@@ -730,8 +731,9 @@ def _refresh_many(drafts: list[Path], output: Path | None, config_path: Path, so
         _print_refreshed(result, result.draft.name, warnings)
         click.echo(str(result.path))
     for path, error in batch.errors:
-        if isinstance(error, NothingChecked) and once:
-            _err(f"无法更新 {path}：{error.message}（原因见上）；原草稿未改动，数据库恢复后再运行。")
+        if isinstance(error, NothingChecked):
+            why = "原因见上" if once else f"原因：{error.cause}"
+            _err(f"无法更新 {path}：{error.message}（{why}）；原草稿未改动，数据库恢复后再运行。")
         else:
             _err(f"无法更新 {path}：{error.render()}")
     for warning in batch.unmatched_keys:

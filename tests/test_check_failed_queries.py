@@ -177,7 +177,8 @@ def test_a_batch_check_with_the_database_gone_tells_the_source_once(built, tmp_p
     )
     assert result.exit_code == 2, result.output
     told = [line for line in result.stdout.splitlines() if "SQLite 文件不存在" in line and "注意" in line]
-    assert len(told) == 1 and "本批 2 份草稿的" in told[0] and told[0].endswith("相应数字无法核对。"), result.stdout
+    assert len(told) == 1 and "本批 2 份草稿用到它的查询因此都未能执行" in told[0], result.stdout
+    assert told[0].endswith("相应数字无法核对。")
     assert "未更新" not in told[0]
 
 
@@ -395,8 +396,27 @@ def test_a_source_gone_is_told_once_for_a_batch_refresh_not_once_a_query_and_a_d
     )
     assert result.exit_code == 2, result.output
     told = [line for line in result.output.splitlines() if "SQLite 文件不存在" in line]
-    assert len(told) == 1 and told[0].startswith("注意") and "本批 2 份草稿的" in told[0], result.output
+    assert len(told) == 1 and told[0].startswith("注意") and "本批 2 份草稿用到它的" in told[0], result.output
     # Not one figure of either could be checked: no copies (a retry would only add more).
     assert result.output.count("草稿中的 5 个数字都无法核对，未写出更新后的副本（原因见上）") == 2
     assert "写出更新后的副本 0 份，无法更新 2 份（其中 2 份没有一个数字能核对）" in result.output
     assert not (tmp_path / "c3").exists() or not list((tmp_path / "c3").iterdir())
+
+
+def test_a_source_s_own_failures_are_told_once_and_nothing_else_is():
+    """A refused login, a server that does not answer, a missing SQLite file: each is the same
+    for every query and draft; a query's own error, or a workbook changed since the build, is not
+    a source out of reach."""
+    from drafter.review.report_text import unreachable_sources
+
+    login = (
+        "数据源“enf”拒绝登录（postgresql+psycopg://x:***@127.0.0.1:5432/db）：用户名或密码不对，或该账号不许从本机连接"
+    )
+    first = [f"查询 checks 失败（单位：东区）：{login}", f"查询 city 失败：{login}", "查询 load 执行出错（单位：东区）"]
+    second = [
+        f"查询 checks 失败（单位：西区）：{login}",
+        "数据源“台账”的表格文件 data/a.xlsx 自生成草稿以来已修改（内容指纹不同）",
+    ]
+    once, left = unreachable_sources([first, second], "相应数字无法核对")
+    assert once == [f"{login}——本批 2 份草稿用到它的查询因此都未能执行，相应数字无法核对"]
+    assert left == [["查询 load 执行出错（单位：东区）"], [second[1]]]

@@ -121,9 +121,12 @@ def _assert_faithful(config: Path, tmp_path: Path, east: int = 3, also: tuple[st
     with pytest.raises(DataError, match="北 区"):
         build_units(config, directory=tmp_path / "strict", jobs=1, strict=True)
     assert not (tmp_path / "strict").exists()
-    # A run for some units (--unit): the other units' rows are no mistake, the typo still is.
+    # A run for some units (--unit): the other units' own rows are no mistake; the typo, and a key
+    # that only resembles another unit's name (its own query would not find it either), still are:
+    # a run tells the same rows of no unit whichever units it drafts.
     (some,) = [w for w in build_units(config, units=["西区"], directory=tmp_path / "one").warnings if "未计入" in w]
-    assert "北 区" in some and "“东区" not in some and "“东区  ”" not in some
+    assert "北 区" in some and "“东区”1 行" not in some and "“东区”2 行" not in some
+    assert all(f"“{key}”1 行（与“东区”只差空格或全角/半角）" in some for key in also)
 
 
 @pytest.fixture

@@ -291,13 +291,16 @@ def match_unit_keys(
     of the keys that come to one unit, the unit's rows are those of its exact name or else of its
     name padded with blanks where the engine's `=` ignores them (`pad_blanks`), as the unit's own
     query would find them; the others are told, with
-    the unit they resemble. A key of a unit in `known` but not in `units` (a run for some of the
-    units) is no mistake. `counted`: each row is (number of source rows, key), and those numbers
-    are told (GroupedSQL.keys_sql)."""
+    the unit they resemble. The rows of a unit in `known` but not in `units` (a run for some of the
+    units) are no mistake, but those of a key that only resembles its name are told as in a run
+    for all units: what a run tells does not depend on which units it drafts. `counted`: each row
+    is (number of source rows, key), and those numbers are told (GroupedSQL.keys_sql)."""
     names: dict[str | None, str] = {}
     for name in units:
         names.setdefault(unit_key(name), name)
-    others = {unit_key(name) for name in known} - set(names)
+    drafted = set(names.values())
+    for name in known:  # not drafted now: its rows are judged as its own run would judge them
+        names.setdefault(unit_key(name), name)
     by_raw: dict[Any, list[tuple]] = {}
     match = UnitKeyMatch(source_rows=counted)
     for row in rows:  # dealt out by the key as it came; each distinct key normalised once below
@@ -314,13 +317,14 @@ def match_unit_keys(
             del by_raw[raw]
         elif key in names:
             candidates.setdefault(names[key], []).append((_rank(raw, names[key], pad_blanks), str(raw), raw))
-        elif key not in others:
+        else:
             shown = str(raw).rstrip(" ")  # a CHAR(n) column's padding is noise in the message
             match.unmatched[shown] = match.unmatched.get(shown, 0) + size(raw)
     for name, found in candidates.items():
         found.sort(key=lambda item: item[:2])
         if found[0][0] < 2:
-            match.rows[name] = by_raw[found[0][2]]
+            if name in drafted:
+                match.rows[name] = by_raw[found[0][2]]
             found = found[1:]
         for _, text, raw in found:
             match.unmatched[text] = size(raw)

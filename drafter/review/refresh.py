@@ -315,12 +315,16 @@ def refresh(
     return result
 
 
+_FAILED_QUERY = re.compile(r"^查询 \S+ 失败(?:（单位：[^）]*）)?：")
+
+
 class NothingChecked(DataError):
     """Not one figure of the draft could be checked: no copy was written. Its check report goes
     with it, for a batch to tell a source out of reach once (report_text.unreachable_sources)."""
 
     def __init__(self, report: CheckReport, draft: Path) -> None:
-        reasons = list(dict.fromkeys(f.note for f in report.figures if f.note))
+        # what failed, once: a source out of reach fails each query alike (查询 q 失败：<the same>)
+        reasons = list(dict.fromkeys(_FAILED_QUERY.sub("", f.note) for f in report.figures if f.note))
         super().__init__(
             f"草稿中的 {len(report.figures)} 个数字都无法核对，未写出更新后的副本",
             path=draft,

@@ -193,8 +193,9 @@ def unchecked_line(report: CheckReport) -> str:
     return f"{report.draft.name}（{unit}{len(unchecked)} 个数字无法核对{'：' + why if why else ''}{more}）"
 
 
-# A source's own failure, as data/sources.py words it: the server, the file or the URL.
-_UNREACHABLE = re.compile(r"(?:无法连接数据源“[^”]+”|数据源“[^”]+”的).*")
+# A query that failed for its source's own fault, as data/sources.py words it (the server, the
+# login, the file, the URL), after what RunResult failures say of the query (QueryFailure.describe).
+_UNREACHABLE = re.compile(r"^查询 \S+ 失败(?:（单位：[^）]*）)?：((?:无法连接)?数据源“[^”]+”.*)$")
 
 
 def unreachable_sources(
@@ -212,11 +213,11 @@ def unreachable_sources(
             if m is None:
                 mine.append(w)
                 continue
-            drafts, queries = counted.get(m.group(0), (set(), 0))
-            counted[m.group(0)] = (drafts | {i}, queries + 1)
+            drafts, queries = counted.get(m.group(1), (set(), 0))
+            counted[m.group(1)] = (drafts | {i}, queries + 1)
         rest.append(mine)
     once = [
-        f"{cause}——本批 {len(drafts)} 份草稿的 {queries} 次查询因此未能执行，{consequence}"
+        f"{cause}——本批 {len(drafts)} 份草稿用到它的查询因此都未能执行，{consequence}"
         for cause, (drafts, queries) in counted.items()
     ]
     return once, rest
