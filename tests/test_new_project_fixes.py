@@ -131,9 +131,22 @@ def test_a_comparison_with_a_period_that_has_no_data_names_the_comparison_and_th
     (text,) = [p for p in read_paragraphs(result.path) if "待补充" in p]
     total = next(o for o in result.registry if o.ref == "items.total")
     assert f"各类事项{total.text}件，【待补充：items.total 同比】" in text
-    assert "各类事项办理情况（示例台账“办理记录”工作表）的变化】" in text
+    assert "各类事项办理情况（示例台账“办理记录”工作表）的同比变化】" in text  # pp's prefix="同比"
     reasons = [o.reason for o in result.registry if o.placeholder]
     assert reasons == [
         "与 prev.items.total（0）比较：上期数为 0，无法计算增减幅度",
         "prev.items.closed 的查询结果为空（NULL）",
     ]
+
+
+def test_a_null_figure_of_the_other_period_is_named_as_the_reason(tmp_path):
+    from drafter.data.figures import FigureRegistry
+    from drafter.text.environment import make_environment
+
+    registry = FigureRegistry()
+    env = make_environment(registry)
+    now, before = Figure(12, "q.n", ()), Figure(None, "prev.q.n", ())
+    env.from_string("{{ a | yoy(b) }}，{{ a | pp(b, prefix='环比') }}").render(a=now, b=before)
+    yoy_, pp_ = list(registry)
+    assert yoy_.text == "【待补充：q.n 同比】" and pp_.text == "【待补充：q.n的环比变化】"
+    assert yoy_.reason == pp_.reason == "prev.q.n 的查询结果为空（NULL）"

@@ -246,8 +246,11 @@ def missing_reason(figure: Figure, registry: FigureRegistry) -> str:
             return f"{registry.failed[prov.query]}（见上面的警告）"
     nulls = [ref for ref, value in figure.inputs if value is None and ref != figure.ref]
     if nulls:
-        return f"{'、'.join(dict.fromkeys(nulls))} 的查询结果为空（NULL）"
-    return "查询结果为空（NULL）"
+        return f"{'、'.join(dict.fromkeys(nulls))} 的{NULL_RESULT}"
+    return NULL_RESULT
+
+
+NULL_RESULT = "查询结果为空（NULL）"
 
 
 # Filters comparing a figure with another period's: a placeholder says which comparison is missing.
@@ -255,9 +258,16 @@ _COMPARED = {"yoy": "同比", "mom": "环比", "pp": "的变化"}
 
 
 def _unavailable(
-    registry: FigureRegistry, figure: Figure, ref: str, filter_name: str, reason: str, strict: bool
+    registry: FigureRegistry,
+    figure: Figure,
+    ref: str,
+    filter_name: str,
+    reason: str,
+    strict: bool,
+    prefix: Any = None,
 ) -> str:
-    """A placeholder 【待补充：ref】 recorded with its reason; with `strict`, an error instead."""
+    """A placeholder 【待补充：ref】 recorded with its reason; with `strict`, an error instead.
+    A comparison's says which (`pp`'s by its `prefix`: 同比, 环比)."""
     if strict:
         raise DataError(
             f"数字 {ref} 无法计算：{reason}",
@@ -266,7 +276,10 @@ def _unavailable(
     template, line = template_position()
     label = placeholder(ref, figure.description)
     if filter_name in _COMPARED:  # 【待补充：items.total 同比】: not the figure itself, which is printed
-        label = f"{label[:-1]}{'' if _COMPARED[filter_name].startswith('的') else ' '}{_COMPARED[filter_name]}】"
+        what = _COMPARED[filter_name]
+        if filter_name == "pp" and isinstance(prefix, str) and prefix.strip():
+            what = f"的{prefix.strip()}变化"  # a 同比 and a 环比 change in one sentence told apart
+        label = f"{label[:-1]}{'' if what.startswith('的') else ' '}{what}】"
     return registry.record(
         figure,
         label,
@@ -293,11 +306,15 @@ def _format_filter(
             return _call(fn, name, value, plain_args, plain_kwargs, ref=None)
         figure = _merge_args(value, args, kwargs)
         if figure.missing:
-            return _unavailable(registry, figure, value.ref, name, missing_reason(figure, registry), strict)
+            return _unavailable(
+                registry, figure, value.ref, name, missing_reason(figure, registry), strict, kwargs.get("prefix")
+            )
         missing_args = [a for a in (*args, *kwargs.values()) if isinstance(a, Figure) and a.missing]
         if missing_args or any(a is None for a in plain_args):
             reason = missing_reason(missing_args[0], registry) if missing_args else "过滤器的参数为空"
-            return _unavailable(registry, figure, value.ref, name, reason, strict)
+            if missing_args and reason == NULL_RESULT:  # the other figure's NULL, not this one's
+                reason = f"{missing_args[0].ref} 的{NULL_RESULT}"
+            return _unavailable(registry, figure, value.ref, name, reason, strict, kwargs.get("prefix"))
         try:
             text = _call(fn, name, figure.value, plain_args, plain_kwargs, ref=value.ref)
         except DataError as exc:
@@ -307,7 +324,7 @@ def _format_filter(
             if name in _COMPARED and args and isinstance(args[0], Figure) and exc.cause:
                 # the other period's figure is what it cannot be compared with (上期数为 0)
                 reason = f"与 {args[0].ref}（{args[0].value}）比较：{exc.cause}"
-            return _unavailable(registry, figure, value.ref, name, reason, strict)
+            return _unavailable(registry, figure, value.ref, name, reason, strict, kwargs.get("prefix"))
         return registry.record(figure, text, name)
 
     apply.__name__ = name
