@@ -320,3 +320,24 @@ def test_a_password_variable_not_set_is_a_warning_for_lint_and_an_error_for_buil
     assert cli.exit_code == 1 and "都是警告" in cli.stderr
     build = CliRunner().invoke(main, ["build", "-c", str(project)])  # build needs it: refused, as before
     assert build.exit_code == 2 and "环境变量 DRAFTER_TEST_UNSET_PW 未设置" in build.output
+
+
+def test_a_source_given_on_the_command_line_needs_no_password_variable_of_its_config_url(project, monkeypatch):
+    """`-s name=URL` (or DRAFTER_SOURCE_NAME) replaces the configured URL: a variable in that URL
+    is not needed then, while one anywhere else still is."""
+    from drafter.errors import ConfigError
+    from drafter.project.config import load_config
+
+    monkeypatch.delenv("DRAFTER_TEST_UNSET_PW", raising=False)
+    configured = "postgresql+psycopg://reader:${DRAFTER_TEST_UNSET_PW}@db/market"
+    edit(project, "url: sqlite:///data/market.db", f"url: {configured}")
+    with pytest.raises(ConfigError, match="环境变量 DRAFTER_TEST_UNSET_PW 未设置"):
+        load_config(project)
+    name = next(iter(load_config(project, environ={"DRAFTER_TEST_UNSET_PW": "x"}).sources))
+    given = load_config(project, sources={name: "sqlite:///elsewhere.db"})
+    assert given.sources[name].url.endswith("/elsewhere.db")  # made relative to the project
+    from_env = load_config(project, environ={f"DRAFTER_SOURCE_{name.upper()}": "sqlite:///env.db"})
+    assert from_env.sources[name].url.endswith("/env.db")
+    edit(project, "agency:", "agency: ${DRAFTER_TEST_UNSET_PW}\n  old_agency:")
+    with pytest.raises(ConfigError, match="DRAFTER_TEST_UNSET_PW"):  # elsewhere: still needed
+        load_config(project, sources={name: "sqlite:///elsewhere.db"})

@@ -230,14 +230,25 @@ class Config(_Model):
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-(.*?))?\}")
 
 
-def _expand_env(value: Any, loc: Location, path: Path, lines: dict, environ, unset: list | None = None) -> Any:
+def _expand_env(
+    value: Any,
+    loc: Location,
+    path: Path,
+    lines: dict,
+    environ,
+    unset: list | None = None,
+    replaced: frozenset[Location] = frozenset(),
+) -> Any:
     """Replace ${VAR} and ${VAR:-default} in every string of the YAML tree; with `unset` (lint,
     which connects to nothing), a variable that is not set is left as written and told there
-    as (name, line) instead of refused."""
+    as (name, line) instead of refused. The strings at `replaced` (the URLs of sources given
+    on the command line or in DRAFTER_SOURCE_*) are left as written: they are not used."""
+    if loc in replaced:
+        return value
     if isinstance(value, dict):
-        return {k: _expand_env(v, loc + (k,), path, lines, environ, unset) for k, v in value.items()}
+        return {k: _expand_env(v, loc + (k,), path, lines, environ, unset, replaced) for k, v in value.items()}
     if isinstance(value, list):
-        return [_expand_env(v, loc + (i,), path, lines, environ, unset) for i, v in enumerate(value)]
+        return [_expand_env(v, loc + (i,), path, lines, environ, unset, replaced) for i, v in enumerate(value)]
     if not isinstance(value, str):
         return value
 
@@ -417,16 +428,21 @@ def _resolve_sqlite(url: str, root: Path) -> str:
     return parsed.set(database=str((root / database).resolve())).render_as_string(hide_password=False)
 
 
-def _apply_source_overrides(data: dict, overrides: dict[str, str], environ) -> None:
-    sources = data.setdefault("sources", {}) if isinstance(data, dict) else {}
-    if not isinstance(sources, dict):
-        return
+def _source_overrides(overrides: dict[str, str], environ) -> dict[str, str]:
+    """The sources' URLs given on the command line, and in DRAFTER_SOURCE_<NAME> variables."""
     env_overrides = {
         key[len(SOURCE_ENV_PREFIX) :].lower(): value
         for key, value in environ.items()
         if key.startswith(SOURCE_ENV_PREFIX)
     }
-    for name, url in {**env_overrides, **overrides}.items():
+    return {**env_overrides, **overrides}
+
+
+def _apply_source_overrides(data: dict, overrides: dict[str, str]) -> None:
+    sources = data.setdefault("sources", {}) if isinstance(data, dict) else {}
+    if not isinstance(sources, dict):
+        return
+    for name, url in overrides.items():
         if name not in sources:
             known = "、".join(sources) or "（无）"
             raise ConfigError(
@@ -469,11 +485,13 @@ def load_config(
             line=1,
             hint="参照项目自带的 config.yaml 编写。",
         )
-    data = _expand_env(data, (), path, lines, environ, unset)
+    overrides = _source_overrides(sources or {}, environ)
+    replaced = frozenset(loc for name in overrides for loc in (("sources", name), ("sources", name, "url")))
+    data = _expand_env(data, (), path, lines, environ, unset, replaced)
     # Text from the file or the environment never carries drafter's figure markers (U+E000…):
     # a parameter or a title cannot pose as a figure in the draft. URLs are left as written.
     data = {k: (v if k == "sources" else strip_internal_marks(v)) for k, v in data.items()}
-    _apply_source_overrides(data, sources or {}, environ)
+    _apply_source_overrides(data, overrides)
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
