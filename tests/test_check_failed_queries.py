@@ -348,6 +348,7 @@ def test_a_table_whose_loop_query_fails_at_check_time_is_unchecked_not_changed(b
     (finding,) = report.tables
     assert finding.status == UNCHECKED and finding.label == "表1 的行无法核对"
     assert "【待补充：unit_rows】" in finding.note and "数据已变化" not in render_check(report)
+    assert "整段" not in finding.note  # check's words, not build's
     assert "查询 unit_rows 执行出错（单位：东区）（原因：integer overflow）" in render_check(report)
     assert {f.status for f in report.figures if f.ref.startswith("unit_rows")} == {UNCHECKED}
     assert check_exit_code(report) == 2
@@ -420,3 +421,16 @@ def test_a_source_s_own_failures_are_told_once_and_nothing_else_is():
     once, left = unreachable_sources([first, second], "相应数字无法核对")
     assert once == [f"{login}——本批 2 份草稿用到它的查询因此都未能执行，相应数字无法核对"]
     assert left == [["查询 load 执行出错（单位：东区）"], [second[1]]]
+
+
+def test_a_table_s_failed_rows_are_told_in_check_s_words():
+    """A row loop a condition read stood as one placeholder in the build, its reason saying so for
+    the build's listing (整段以【待补充】代替); check tells only why the rows cannot be had."""
+    from types import SimpleNamespace
+
+    from drafter.review.tables import _failed_rows
+    from drafter.text.sections import WHOLE_PARAGRAPH
+
+    occ = SimpleNamespace(text="【待补充：rows】", reason=f"查询 rows 执行出错（单位：东区）；{WHOLE_PARAGRAPH}")
+    told = _failed_rows(SimpleNamespace(failed_rows=[(0, occ)]))
+    assert told == "【待补充：rows】（查询 rows 执行出错（单位：东区））"

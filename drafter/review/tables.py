@@ -15,6 +15,7 @@ from docx.oxml.ns import qn
 from lxml import etree
 
 from drafter.review.scan import FigureSpan, ScannedParagraph, scan_paragraph
+from drafter.text.sections import WHOLE_PARAGRAPH
 from drafter.word.manifest import Manifest
 from drafter.word.tables import TableCells
 
@@ -430,7 +431,8 @@ def _failed_rows(fresh) -> str | None:
     could not give (text.blocks.TableParser.placeholder_row), or None."""
     for _, occ in getattr(fresh, "failed_rows", []):
         if occ is not None:
-            return occ.text + (f"（{occ.reason}）" if occ.reason else "")
+            reason = (occ.reason or "").replace(f"；{WHOLE_PARAGRAPH}", "")  # build's wording, not check's
+            return occ.text + (f"（{reason}）" if reason else "")
     return None
 
 

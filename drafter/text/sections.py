@@ -70,6 +70,11 @@ class Paragraph:
 Block = Paragraph | TableBlock | ChartBlock
 
 
+# What a build adds to the reason of a figure a condition or an expression read: its paragraph
+# (or a table's row loop) stands as one placeholder. check tells the reason without it.
+WHOLE_PARAGRAPH = "本段的条件或算式用到了它，整段以【待补充】代替"
+
+
 def outline_level(text: str) -> int:
     for level, pattern in _LEVELS:
         if pattern.match(text):
@@ -369,7 +374,7 @@ def _settle_poisons(env, rendered: str, source: str, registry: FigureRegistry) -
             placeholder(poison.figure.ref, poison.figure.description),
             "num",
             placeholder=True,
-            reason=f"{poison.reason}；本段的条件或算式用到了它，整段以【待补充】代替",
+            reason=f"{poison.reason}；{WHOLE_PARAGRAPH}",
             template=poison.template,
             line=poison.line,
         )
