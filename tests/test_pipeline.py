@@ -114,6 +114,9 @@ def test_a_grouped_query_that_fails_for_one_unit_fails_for_that_unit_only(sample
     broken = by_unit[bad].broken
     assert len(broken) == 1 and "town_fragile" in broken[0] and f"单位：{bad}" in broken[0] and "JSON" in broken[0]
     assert units_exit_code(result) == 1
+    # the batch's summary lists each placeholder with its reason and the units that have it
+    summary = result.summary()
+    assert "【待补充】的数字和原因：\n  - town_fragile：" in summary and f"（{bad}）" in summary
 
 
 def test_a_library_build_leaves_the_garbage_collector_alone(sample_project, tmp_path, monkeypatch):

@@ -198,6 +198,21 @@ def build(
 # -- many units --------------------------------------------------------------------------------
 
 
+def _placeholder_reasons(outcomes: list[UnitOutcome], most: int = 10) -> str:
+    """Each placeholder's figure and reason once, with the units whose drafts have it, as a
+    single build lists them (a batch of 200 units: the first `most`)."""
+    units: dict[str, list[str]] = {}
+    for o in outcomes:
+        for line in dict.fromkeys(o.placeholders):
+            units.setdefault(line, []).append(o.unit)
+    told = []
+    for line, names in list(units.items())[:most]:
+        who = "、".join(names[:3]) + (f" 等 {len(names)} 个单位" if len(names) > 3 else "")
+        told.append(f"\n  - {line}（{who}）")
+    more = f"\n  另有 {len(units) - most} 条，见各单位草稿中黄色标出的【待补充】" if len(units) > most else ""
+    return "【待补充】的数字和原因：" + "".join(told) + more
+
+
 @dataclass
 class UnitOutcome:
     """What became of one unit: small, so that a run of many units stays small."""
@@ -349,6 +364,7 @@ class BatchResult:
                 + "、".join(f"{o.unit}（{len(o.placeholders)} 处）" for o in with_placeholders[:20])
                 + (" 等" if len(with_placeholders) > 20 else "")
             )
+            lines.append(_placeholder_reasons(with_placeholders))
         for o in self.outcomes:
             if o.findings:
                 lines.append(
