@@ -103,6 +103,7 @@ def test_a_refreshed_copy_is_newer_than_its_draft_and_ties_name_every_unit():
     copy.refreshed_at = "2026-04-09T10:00:00"
     (result,) = check_rollups([*drafts, copy], PART, WHOLE, units=UNITS)
     assert result.ok and result.set_aside == ["2025年度-黄浦区.docx（黄浦区，生成于 2026-04-02 09:00:00）"]
+    assert result.refreshed == 1 and "（按各草稿生成或更新时记录的值）" in render_rollup(result)
     twins = [_draft(u, "2025年度", 10, 30, name=f"副本-{u}.docx") for u in UNITS]
     (tied,) = check_rollups(drafts + twins, PART, WHOLE, units=UNITS)
     assert tied.total is None and all(f"副本-{u}.docx" in tied.problems[0] for u in UNITS)

@@ -36,7 +36,7 @@ from drafter.project.grouping import UNIT_PARAM, NotGroupable, group_sql
 from drafter.project.period import Period, query_parameters
 from drafter.project.queries import QuerySpec, sql_fingerprint, sql_parameters, undefined_parameter, variant_dialect
 from drafter.project.sql import ParsedSQL, check_select, text_for_sqlalchemy
-from drafter.project.units import match_unit_keys, unmatched_prefix
+from drafter.project.units import match_unit_keys, unmatched_prefix, warns_of
 
 
 def build_parameters(config: Config, period: Period | None = None) -> dict[str, Any]:
@@ -530,6 +530,9 @@ def run_jobs(config: Config, jobs: list[Job], *, on_done: Callable[[str], None] 
     # Keep the order of the jobs, whatever order the sources finished in.
     run.results = {job.key: collected[job.key] for job in jobs if not job.units}
     run.by_unit = {job.key: collected[job.key] for job in jobs if job.units}
+    # Told in the order of the jobs, whichever connection finished first: the same every run.
+    place = {job.key: n for n, job in enumerate(jobs)}
+    run.unmatched_keys.sort(key=lambda w: next((n for key, n in place.items() if warns_of(w, key)), len(place)))
     run.warnings += [w for w in run.unmatched_keys if w not in run.warnings]
     run.elapsed = time.monotonic() - started
     return run

@@ -125,7 +125,13 @@ def render_rollup(result: RollupResult) -> str:
         lines = [
             f"{head} {plain_number(result.total)}（{len(result.parts)} 个单位），{result.whole} 为 "
             f"{plain_number(result.whole_value)}：{_verdict(result.built_ok, result.difference)}"
-            + ("（按刚生成的各草稿中的值）。" if result.just_built else "（按各草稿生成时记录的值）。")
+            + (
+                "（按刚生成的各草稿中的值）。"
+                if result.just_built
+                else "（按各草稿生成或更新时记录的值）。"
+                if result.refreshed
+                else "（按各草稿生成时记录的值）。"
+            )
         ]
         if result.printed_edits and result.printed_total is not None:
             lines.append(

@@ -84,6 +84,7 @@ class RollupResult:
     set_aside: list[str] = field(default_factory=list)  # older drafts of a unit, left out
     missing: list[str] = field(default_factory=list)  # units of the project with no draft of the period
     built_ok: bool | None = None  # the values recorded when the drafts were built
+    refreshed: int = 0  # of the drafts added up, copies `drafter refresh` wrote: their values are as updated
     current_total: Decimal | None = None
     current_whole: Any = None
     current_difference: Decimal | None = None
@@ -311,6 +312,7 @@ def _rollup_of_period(
     if result.problems or holder is None:
         return result
     result.parts = {unit: d.built[rule.part] for unit, d in parts.items()}
+    result.refreshed = sum(1 for d in parts.values() if d.refreshed_at)
     _compare(result, parts, holder, rule)
     return result
 
