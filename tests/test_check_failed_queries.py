@@ -434,3 +434,13 @@ def test_a_table_s_failed_rows_are_told_in_check_s_words():
     occ = SimpleNamespace(text="【待补充：rows】", reason=f"查询 rows 执行出错（单位：东区）；{WHOLE_PARAGRAPH}")
     told = _failed_rows(SimpleNamespace(failed_rows=[(0, occ)]))
     assert told == "【待补充：rows】（查询 rows 执行出错（单位：东区））"
+
+
+@pytest.mark.parametrize("command", ["check", "refresh"])
+def test_a_source_the_config_has_not_fails_a_batch_once(built, tmp_path, command):
+    config, drafts = built
+    args = [command, str(drafts["东区"]), str(drafts["西区"]), "-c", str(config), "-s", "nosuch=sqlite:///x.db"]
+    if command == "refresh":
+        args += ["-o", str(tmp_path / "copies")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2 and result.output.count("要改写的数据源“nosuch”在配置中不存在") == 1, result.output

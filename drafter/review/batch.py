@@ -128,6 +128,13 @@ def draft_paths(arguments: Sequence[str | Path]) -> list[Path]:
     return out
 
 
+def config_loads(config: str | Path | Config, sources: dict[str, str] | None = None) -> None:
+    """A configuration that does not load (YAML, an unset variable, a source named on the command
+    line that it has not) fails a batch as a whole, told once, not once a draft."""
+    if not isinstance(config, Config):
+        load_config(config, sources=sources)
+
+
 def project_unit_names(config: str | Path | Config, sources: dict[str, str] | None = None) -> list[str] | None:
     """All the units of the project, for grouping a batch check's `-- per:` queries and naming a
     unit without a draft in a rollup; None when it has none or they cannot be listed (each
@@ -283,6 +290,7 @@ def check_many(
 ) -> BatchCheck:
     """Check every draft of `drafts`; queries shared where their parameters agree."""
     started = time.perf_counter()
+    config_loads(config, sources)
     names = project_unit_names(config, sources) if len(drafts) > 1 else None
     runner = SharedRunner(names or ())
     projects: dict[tuple, LoadedProject] = {}

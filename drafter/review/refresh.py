@@ -49,7 +49,14 @@ from drafter.review.annotate import (
     remove_own_comments,
     wording_comment,
 )
-from drafter.review.batch import SharedRunner, draft_paths, each_draft, project_unit_names, told_once
+from drafter.review.batch import (
+    SharedRunner,
+    config_loads,
+    draft_paths,
+    each_draft,
+    project_unit_names,
+    told_once,
+)
 from drafter.review.checker import (
     CONSISTENT,
     CONTROLS,
@@ -404,6 +411,7 @@ def refresh_many(
     be refreshed is reported and the others are still written."""
     started = time.perf_counter()
     folder = _output_folder(Path(output_dir)) if output_dir is not None else None
+    config_loads(config, sources)
     names = project_unit_names(config, sources) if len(drafts) > 1 else None
     runner = SharedRunner(names or ())
     projects: dict[tuple, LoadedProject] = {}
