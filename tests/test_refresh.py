@@ -149,6 +149,12 @@ def test_refresh_updates_changed_figures_keeps_edits_and_check_on_the_copy_flags
     # its check says when the copy's figures were brought up to date, not only when built
     head = render_check(report).splitlines()[0]
     assert f"，更新于 {manifest.refreshed_at.replace('T', ' ')}）" in head and "T" not in head.split("生成于")[1]
+    # … and so do its preview pages (the web page's and `build --preview`'s)
+    from drafter.review.pageview import view_of_file
+    from drafter.web.pages import standalone_preview
+
+    html = standalone_preview(view_of_file(result.path))
+    assert f"更新于 {manifest.refreshed_at.replace('T', ' ')}" in html
 
 
 def test_a_changed_wording_is_commented_with_the_new_wording_not_rewritten(sample_project_copy, tmp_path):

@@ -131,6 +131,7 @@ class DraftView:
     check: dict[str, Any] | None = None  # summary after a check
     findings: list[FindingView] = field(default_factory=list)
     period_label: str = ""  # 2025年度, 2025年第一季度 (a draft made before periods: its year)
+    refreshed_at: str | None = None  # a copy `drafter refresh` wrote: when
 
     @property
     def placeholder_count(self) -> int:
@@ -354,6 +355,7 @@ def draft_view(
         year=(manifest or {}).get("year", report.year if report else ""),
         agency=(manifest or {}).get("agency", ""),
         built_at=(manifest or {}).get("built_at"),
+        refreshed_at=(manifest or {}).get("refreshed_at"),
         generator=(manifest or {}).get("generator"),
         blocks=blocks,
         figures=figures,
