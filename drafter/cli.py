@@ -809,9 +809,13 @@ def figures(
     if output is None and isinstance(shown, str):
         click.echo(shown, nl=False)
     elif output is None:
+        import sys
+
         from rich.console import Console
 
-        Console(soft_wrap=False).print(shown)
+        # Piped into a file or another program: the width a file gets, not a terminal's default 80
+        # columns that squeeze the table's columns to a character each.
+        Console(soft_wrap=False, width=None if sys.stdout.isatty() else 200).print(shown)
     else:
 
         def write(tmp: Path) -> None:

@@ -53,6 +53,8 @@ def test_figures_prints_json_csv_and_a_table(sample_project):
     out = runner.invoke(main, ["figures", "-c", str(sample_project)])
     assert out.exit_code == 0 and "f001" in out.output and "300余" in out.output
     assert "青浦区应急管理局 2025年度报告中的数字" in out.output
+    # piped, not a terminal: the table keeps its columns whole (a query's name on one line)
+    assert "hazard_screening.rectified" in out.output
 
 
 def test_figures_of_another_year_and_to_a_file_excel_opens(sample_project, tmp_path):
