@@ -809,8 +809,6 @@ def figures(
     if output is None and isinstance(shown, str):
         click.echo(shown, nl=False)
     elif output is None:
-        import sys
-
         from rich.console import Console
 
         # Piped into a file or another program: the width a file gets, not a terminal's default 80
