@@ -618,7 +618,9 @@ def _check_many(
                 "--annotate 只能用于核对一份草稿",
                 hint="对要批注的草稿单独运行 drafter check 草稿.docx --annotate 副本.docx。",
             )
-        rules = command_line_rollups(config_path, rollups) if rollups else []  # the project's own made once
+        rules = (
+            command_line_rollups(config_path, rollups, dict(source_overrides)) if rollups else []
+        )  # the project's own made once
         if xlsx_path is not None:
             check_checklist_path(xlsx_path)
         with Progress("核对草稿", total=len(drafts), unit="份草稿") as progress, paused_gc():
@@ -630,7 +632,7 @@ def _check_many(
                 on_done=lambda path: progress.advance(path.name),
             )
         if rules:
-            batch.rollups += run_rollups(load_config(config_path), batch.reports, rules)
+            batch.rollups += run_rollups(load_config(config_path, sources=dict(source_overrides)), batch.reports, rules)
         if xlsx_path is not None:
             _err(f"核对汇总：{write_batch_checklist(batch, xlsx_path)}")
     # lazily: each command loads only its own library code (`drafter --help` stays light)

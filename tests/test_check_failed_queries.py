@@ -444,3 +444,25 @@ def test_a_source_the_config_has_not_fails_a_batch_once(built, tmp_path, command
         args += ["-o", str(tmp_path / "copies")]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2 and result.output.count("要改写的数据源“nosuch”在配置中不存在") == 1, result.output
+
+
+def test_a_batch_check_with_a_source_on_the_command_line_needs_no_variable_of_its_config_url(
+    built, tmp_path, monkeypatch
+):
+    """`-s db=URL` replaces a URL that reads a password variable: a batch check, its rollups and
+    its workbook read the configuration as each draft's check does, without the variable."""
+    config, drafts = built
+    monkeypatch.delenv("DRAFTER_TEST_UNSET_PW", raising=False)
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text.replace("url: sqlite:///data/db.sqlite", "url: postgresql+psycopg://r:${DRAFTER_TEST_UNSET_PW}@db/x")
+        + "rules:\n  - name: 各区检查之和\n    part: unit_checks.checks\n    whole: city.checks\n",
+        encoding="utf-8",
+    )
+    given = f"db=sqlite:///{config.parent / 'data/db.sqlite'}"
+    args = ["check", str(drafts["东区"]), str(drafts["西区"]), "-c", str(config), "-s", given]
+    result = CliRunner().invoke(
+        main, [*args, "--rollup", "unit_load.received=city.checks", "--xlsx", str(tmp_path / "c.xlsx")]
+    )
+    assert "环境变量" not in result.output and "汇总核对“各区检查之和”" in result.output, result.output
+    assert (tmp_path / "c.xlsx").exists()

@@ -338,6 +338,13 @@ def test_a_source_given_on_the_command_line_needs_no_password_variable_of_its_co
     assert given.sources[name].url.endswith("/elsewhere.db")  # made relative to the project
     from_env = load_config(project, environ={f"DRAFTER_SOURCE_{name.upper()}": "sqlite:///env.db"})
     assert from_env.sources[name].url.endswith("/env.db")
+    # a DRAFTER_SOURCE_* variable left set for another project is named as the cause
+    with pytest.raises(ConfigError, match="来自环境变量 DRAFTER_SOURCE_NOSUCH") as refused:
+        load_config(project, environ={"DRAFTER_SOURCE_NOSUCH": "sqlite:///x.db"}, sources={name: "sqlite:///e.db"})
+    assert "unset DRAFTER_SOURCE_NOSUCH" in (refused.value.hint or "")
+    with pytest.raises(ConfigError) as named:  # given on the command line: no variable named
+        load_config(project, environ={"DRAFTER_TEST_UNSET_PW": "x"}, sources={"nosuch": "sqlite:///x.db"})
+    assert "nosuch" in named.value.message and "环境变量" not in named.value.message
     edit(project, "agency:", "agency: ${DRAFTER_TEST_UNSET_PW}\n  old_agency:")
     with pytest.raises(ConfigError, match="DRAFTER_TEST_UNSET_PW"):  # elsewhere: still needed
         load_config(project, sources={name: "sqlite:///elsewhere.db"})

@@ -430,24 +430,33 @@ def _resolve_sqlite(url: str, root: Path) -> str:
 
 def _source_overrides(overrides: dict[str, str], environ) -> dict[str, str]:
     """The sources' URLs given on the command line, and in DRAFTER_SOURCE_<NAME> variables."""
-    env_overrides = {
+    return {**_env_source_overrides(environ), **overrides}
+
+
+def _env_source_overrides(environ) -> dict[str, str]:
+    return {
         key[len(SOURCE_ENV_PREFIX) :].lower(): value
         for key, value in environ.items()
         if key.startswith(SOURCE_ENV_PREFIX)
     }
-    return {**env_overrides, **overrides}
 
 
-def _apply_source_overrides(data: dict, overrides: dict[str, str]) -> None:
+def _apply_source_overrides(data: dict, overrides: dict[str, str], environ) -> None:
     sources = data.setdefault("sources", {}) if isinstance(data, dict) else {}
     if not isinstance(sources, dict):
         return
+    from_env = _env_source_overrides(environ)
     for name, url in overrides.items():
         if name not in sources:
             known = "、".join(sources) or "（无）"
+            variable = next(
+                (k for k in environ if k.startswith(SOURCE_ENV_PREFIX) and k[len(SOURCE_ENV_PREFIX) :].lower() == name),
+                None,
+            )
+            where = f"（来自环境变量 {variable}）" if name in from_env and variable and from_env[name] == url else ""
             raise ConfigError(
-                f"要改写的数据源“{name}”在配置中不存在",
-                hint=f"已配置的数据源：{known}。",
+                f"要改写的数据源“{name}”在配置中不存在{where}",
+                hint=f"已配置的数据源：{known}。" + (f"不用它时请 unset {variable}。" if where else ""),
             )
         current = sources[name]
         if isinstance(current, dict):
@@ -491,7 +500,7 @@ def load_config(
     # Text from the file or the environment never carries drafter's figure markers (U+E000…):
     # a parameter or a title cannot pose as a figure in the draft. URLs are left as written.
     data = {k: (v if k == "sources" else strip_internal_marks(v)) for k, v in data.items()}
-    _apply_source_overrides(data, overrides)
+    _apply_source_overrides(data, overrides, environ)
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:

@@ -193,11 +193,13 @@ def run_rollups(
     ]
 
 
-def command_line_rollups(config: str | Path | Config, texts: Sequence[str]) -> list[RollupRule]:
+def command_line_rollups(
+    config: str | Path | Config, texts: Sequence[str], sources: dict[str, str] | None = None
+) -> list[RollupRule]:
     """The `--rollup 部分=整体` of a command line that the project's own rules do not already
     make (each made once), their figures checked against the project's queries first: a
     misspelt name is refused with what it was likely meant to be, before any draft is checked."""
-    cfg = config if isinstance(config, Config) else load_config(config)
+    cfg = config if isinstance(config, Config) else load_config(config, sources=sources)
     specs = load_queries(cfg.resolve(cfg.queries))
     made = {(r.part, r.whole) for r in rollup_rules(load_rules(cfg))}
     rules: list[RollupRule] = []
@@ -238,10 +240,14 @@ def _check_rollup_ref(ref: str, text: str, specs: dict[str, QuerySpec]) -> None:
 
 
 def project_rollups(
-    config: str | Path | Config, reports: Sequence[CheckReport], units: Sequence[str] | None = None
+    config: str | Path | Config,
+    reports: Sequence[CheckReport],
+    units: Sequence[str] | None = None,
+    sources: dict[str, str] | None = None,
 ) -> list[Any]:
-    """The project's `rollup:` rules over the checked drafts; `units`: all the project's."""
-    cfg = config if isinstance(config, Config) else load_config(config)
+    """The project's `rollup:` rules over the checked drafts; `units`: all the project's; `sources`:
+    those given on the command line (the configuration is read as the checks read it)."""
+    cfg = config if isinstance(config, Config) else load_config(config, sources=sources)
     return run_rollups(cfg, reports, units=units)
 
 
@@ -303,6 +309,6 @@ def check_many(
     batch = BatchCheck(reports=reports, errors=errors)
     batch.unmatched_keys = told_once(batch.reports)
     batch.queries_run, batch.queries_reused = runner.ran, runner.reused
-    batch.rollups = project_rollups(config, batch.reports, names)
+    batch.rollups = project_rollups(config, batch.reports, names, sources)
     batch.elapsed = time.perf_counter() - started
     return batch

@@ -403,7 +403,7 @@ def table_findings(
         fresh_keys = [fresh.key(i) for i in range(len(fresh.rows))] if fresh is not None else []
         if failed is not None and _row_difference([r.key for r in rows], fresh_keys):
             # The rows' query fails now: the table cannot be compared, which is not a change of data.
-            note = f"这张表的行现在查不出来：{failed}。数据库恢复后再核对。"
+            note = f"这张表的行现在查不出来：{failed}。查询能正常运行（数据库可连接、数据或 SQL 已修正）后再核对。"
             out.append(
                 TableFinding(
                     statuses.get("unchecked", stale),
