@@ -840,7 +840,7 @@ def fonts(config_path: Path) -> None:
     from drafter.project.config import load_config
     from drafter.word.fonts import font_report, render_font_report
 
-    style = load_config(config_path).style if Path(config_path).exists() else None
+    style = load_config(config_path, unset=[]).style if Path(config_path).exists() else None
     click.echo(render_font_report(font_report(style)))
 
 
@@ -1049,7 +1049,7 @@ def _print_literals(config_path: Path) -> None:
     from drafter.review.literals import template_literals
 
     try:
-        literals = template_literals(load_config(config_path))
+        literals = template_literals(load_config(config_path, unset=[]))
     except DrafterError:
         return  # lint has reported why the configuration cannot be read
     if literals:
@@ -1232,7 +1232,7 @@ def bind(workbook: Path, config_path: Path) -> None:
     from drafter.linter import lint as run_lint
     from drafter.project.config import load_config
 
-    config = load_config(config_path)
+    config = load_config(config_path, unset=[])  # connects to nothing: no password needed
     result = apply_bindings(config, workbook)
     for place in result.stale:
         _err(f"未写入（模板已改动，该处不再是原来的数字）：{place}")
@@ -1262,7 +1262,7 @@ def adopt(edited: Path, config_path: Path, dry_run: bool) -> None:
     from drafter.project.config import load_config
     from drafter.review.adopt import adopt as run_adopt
 
-    config = load_config(config_path)
+    config = load_config(config_path, unset=[])  # connects to nothing: no password needed
     result = run_adopt(config, edited, dry_run=dry_run)
     for diff in result.diffs.values():
         click.echo(diff)

@@ -348,3 +348,13 @@ def test_a_source_given_on_the_command_line_needs_no_password_variable_of_its_co
     edit(project, "agency:", "agency: ${DRAFTER_TEST_UNSET_PW}\n  old_agency:")
     with pytest.raises(ConfigError, match="DRAFTER_TEST_UNSET_PW"):  # elsewhere: still needed
         load_config(project, sources={name: "sqlite:///elsewhere.db"})
+
+
+def test_commands_that_connect_to_nothing_need_no_password_variable(project, monkeypatch):
+    """fonts reads the styles, never a database: a password variable that is not set does not stop
+    it (lint's listing of fixed numbers, bind and adopt read the configuration the same way; build
+    still needs the variable)."""
+    monkeypatch.delenv("DRAFTER_TEST_UNSET_PW", raising=False)
+    edit(project, "url: sqlite:///data/market.db", "url: postgresql+psycopg://r:${DRAFTER_TEST_UNSET_PW}@db/market")
+    fonts = CliRunner().invoke(main, ["fonts", "-c", str(project)])
+    assert "环境变量" not in fonts.output and fonts.exit_code in (0, 1), fonts.output
