@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -79,6 +80,11 @@ class QueryResult:
 
     def json_params(self) -> dict[str, Any]:
         return {k: json_value(v) for k, v in self.params.items()}
+
+
+# How `QueryFailure.describe` begins a failure of the source itself (查询 q 失败（单位：X）：…):
+# what follows is the source's own words, the same for every query and unit it failed.
+FAILED_AT_SOURCE = re.compile(r"^查询 \S+ 失败(?:（单位：[^）]*）)?：")
 
 
 @dataclass

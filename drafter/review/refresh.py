@@ -37,7 +37,7 @@ from docx.oxml.ns import qn
 from lxml import etree
 
 from drafter.data.figures import json_value
-from drafter.data.runner import RunResult
+from drafter.data.runner import FAILED_AT_SOURCE, RunResult
 from drafter.errors import DataError, DrafterError, DraftError
 from drafter.outputs import check_output_name
 from drafter.project.config import Config
@@ -322,16 +322,13 @@ def refresh(
     return result
 
 
-_FAILED_QUERY = re.compile(r"^查询 \S+ 失败(?:（单位：[^）]*）)?：")
-
-
 class NothingChecked(DataError):
     """Not one figure of the draft could be checked: no copy was written. Its check report goes
     with it, for a batch to tell a source out of reach once (report_text.unreachable_sources)."""
 
     def __init__(self, report: CheckReport, draft: Path) -> None:
         # what failed, once: a source out of reach fails each query alike (查询 q 失败：<the same>)
-        reasons = list(dict.fromkeys(_FAILED_QUERY.sub("", f.note) for f in report.figures if f.note))
+        reasons = list(dict.fromkeys(FAILED_AT_SOURCE.sub("", f.note) for f in report.figures if f.note))
         super().__init__(
             f"草稿中的 {len(report.figures)} 个数字都无法核对，未写出更新后的副本",
             path=draft,

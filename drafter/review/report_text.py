@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from drafter.data.runner import FAILED_AT_SOURCE
 from drafter.review.batch import BatchCheck
 from drafter.review.checker import (
     CONSISTENT,
@@ -201,7 +202,7 @@ def unchecked_line(report: CheckReport) -> str:
 
 # A query that failed for its source's own fault, as data/sources.py words it (the server, the
 # login, the file, the URL), after what RunResult failures say of the query (QueryFailure.describe).
-_UNREACHABLE = re.compile(r"^查询 \S+ 失败(?:（单位：[^）]*）)?：((?:无法连接)?数据源“[^”]+”.*)$")
+_UNREACHABLE = re.compile(FAILED_AT_SOURCE.pattern + r"((?:无法连接)?数据源“[^”]+”.*)$")
 
 
 def unreachable_sources(
