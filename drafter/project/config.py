@@ -430,30 +430,25 @@ def _resolve_sqlite(url: str, root: Path) -> str:
 
 def _source_overrides(overrides: dict[str, str], environ) -> dict[str, str]:
     """The sources' URLs given on the command line, and in DRAFTER_SOURCE_<NAME> variables."""
-    return {**_env_source_overrides(environ), **overrides}
+    return {**{name: environ[key] for name, key in _source_variables(environ).items()}, **overrides}
 
 
-def _env_source_overrides(environ) -> dict[str, str]:
-    return {
-        key[len(SOURCE_ENV_PREFIX) :].lower(): value
-        for key, value in environ.items()
-        if key.startswith(SOURCE_ENV_PREFIX)
-    }
+def _source_variables(environ) -> dict[str, str]:
+    """Source name → the DRAFTER_SOURCE_<NAME> variable that gives its URL."""
+    return {key[len(SOURCE_ENV_PREFIX) :].lower(): key for key in environ if key.startswith(SOURCE_ENV_PREFIX)}
 
 
 def _apply_source_overrides(data: dict, overrides: dict[str, str], environ) -> None:
     sources = data.setdefault("sources", {}) if isinstance(data, dict) else {}
     if not isinstance(sources, dict):
         return
-    from_env = _env_source_overrides(environ)
+    variables = _source_variables(environ)
     for name, url in overrides.items():
         if name not in sources:
             known = "、".join(sources) or "（无）"
-            variable = next(
-                (k for k in environ if k.startswith(SOURCE_ENV_PREFIX) and k[len(SOURCE_ENV_PREFIX) :].lower() == name),
-                None,
-            )
-            where = f"（来自环境变量 {variable}）" if name in from_env and variable and from_env[name] == url else ""
+            variable = variables.get(name)
+            # the variable's own URL (not one given on the command line for the same name)
+            where = f"（来自环境变量 {variable}）" if variable and environ[variable] == url else ""
             raise ConfigError(
                 f"要改写的数据源“{name}”在配置中不存在{where}",
                 hint=f"已配置的数据源：{known}。" + (f"不用它时请 unset {variable}。" if where else ""),

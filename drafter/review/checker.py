@@ -927,10 +927,9 @@ class _Checker:
         self.merged: dict[int, int] = {}  # fresh → the draft paragraph an editor merged it into
         self.unit: str | None = None  # a unit's draft: named in the failures of its queries
         self._matchers: dict[tuple[int, int], difflib.SequenceMatcher] = {}
-        # by the list's id, the list kept with it (an id is another list's once the list is gone)
-        self._source_labels: dict[int, tuple[list[str], list[str]]] = {}
-        self._sql_texts: dict[int, tuple[list[str], str]] = {}
-        self._failures: dict[int, tuple[list[str], str | None]] = {}
+        self._source_labels: dict[int, tuple[list[str], Any]] = {}  # see _once
+        self._sql_texts: dict[int, tuple[list[str], Any]] = {}
+        self._failures: dict[int, tuple[list[str], Any]] = {}
 
     # -- shared ------------------------------------------------------------------------------
     def _base(self, exp: _Expected, status: str) -> FigureCheck:
@@ -954,18 +953,20 @@ class _Checker:
         )
 
     # The figures of a long table share a few queries and sources (the same lists: _expected_figures):
-    # each told once, its list shared by the checks, which only read it.
-    def _labels(self, sources: list[str]) -> list[str]:
-        found = self._source_labels.get(id(sources))
-        if found is None or found[0] is not sources:
-            found = self._source_labels[id(sources)] = (sources, [_source_label(s, self.project) for s in sources])
+    # what is made of a list is made once, and shared by the checks, which only read it.
+    @staticmethod
+    def _once(made: dict[int, tuple[list[str], Any]], names: list[str], make: Callable[[list[str]], Any]) -> Any:
+        # by the list's id, the list kept with it (an id is another list's once the list is gone)
+        found = made.get(id(names))
+        if found is None or found[0] is not names:
+            found = made[id(names)] = (names, make(names))
         return found[1]
 
+    def _labels(self, sources: list[str]) -> list[str]:
+        return self._once(self._source_labels, sources, lambda s: [_source_label(x, self.project) for x in s])
+
     def _sql(self, queries: list[str]) -> str:
-        found = self._sql_texts.get(id(queries))
-        if found is None or found[0] is not queries:
-            found = self._sql_texts[id(queries)] = (queries, _sql_for(queries, self.manifest, self.run))
-        return found[1]
+        return self._once(self._sql_texts, queries, lambda q: _sql_for(q, self.manifest, self.run))
 
     # -- derived figures: recomputed from their inputs --------------------------------------------
     def _current_value(self, ref: str) -> Any:
@@ -1044,12 +1045,9 @@ class _Checker:
         return True
 
     def _failed(self, exp: _Expected) -> str | None:
-        # by the queries' list, which a long table's figures share (as _labels)
-        found = self._failures.get(id(exp.queries))
-        if found is None or found[0] is not exp.queries:
-            found = self._failures[id(exp.queries)] = (exp.queries, self._query_failure(exp.queries))
-        if found[1] is not None:
-            return found[1]
+        failed = self._once(self._failures, exp.queries, self._query_failure)
+        if failed is not None:
+            return failed
         if exp.fresh is None and exp.wording not in self.dropped:
             return "当前模板中已没有这个数字"
         return None
