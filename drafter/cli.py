@@ -618,9 +618,8 @@ def _check_many(
                 "--annotate 只能用于核对一份草稿",
                 hint="对要批注的草稿单独运行 drafter check 草稿.docx --annotate 副本.docx。",
             )
-        rules = (
-            command_line_rollups(config_path, rollups, dict(source_overrides)) if rollups else []
-        )  # the project's own made once
+        # the project's own rules made once
+        rules = command_line_rollups(config_path, rollups, dict(source_overrides)) if rollups else []
         if xlsx_path is not None:
             check_checklist_path(xlsx_path)
         with Progress("核对草稿", total=len(drafts), unit="份草稿") as progress, paused_gc():
@@ -1005,7 +1004,7 @@ def lint(config_path: Path) -> None:
     linted = lint_project(config_path)
     findings = linted.findings
     for finding in findings:
-        click.echo(("警告：" if finding.severity == "warning" else "错误：") + finding.render() + "\n")
+        click.echo(_finding_text(finding))
     warnings = sum(f.severity == "warning" for f in findings)
     _print_literals(config_path)
     if findings:
@@ -1040,6 +1039,11 @@ def sources(config_path: Path, source_overrides) -> None:
         _err(f"{len(bad)} 个数据源需要处理：{'、'.join(r.name for r in bad)}。")
         click.get_current_context().exit(EXIT_FINDINGS)
     _err(f"{len(reports)} 个数据源均已连上，会话只读，账号只能读取。")
+
+
+def _finding_text(finding) -> str:
+    """A lint finding as lint and bind print it: 警告： or 错误：, the finding, a blank line."""
+    return ("警告：" if finding.severity == "warning" else "错误：") + finding.render() + "\n"
 
 
 def _print_literals(config_path: Path) -> None:
@@ -1241,7 +1245,7 @@ def bind(workbook: Path, config_path: Path) -> None:
     _err(f"已绑定 {result.bound} 个数字，保留原文 {result.kept} 个，仍待绑定 {result.left} 个。")
     findings = [f for f in run_lint(config_path) if not f.message.startswith("待绑定")]
     for finding in findings:
-        click.echo(("警告：" if finding.severity == "warning" else "错误：") + finding.render() + "\n")
+        click.echo(_finding_text(finding))
     if any(f.severity == "error" for f in findings):
         _err("绑定后 lint 发现错误（见上）：改正绑定表后重新绑定，或从备份恢复。")
         click.get_current_context().exit(2)
