@@ -25,7 +25,15 @@ from drafter.data.figures import MARK_CLOSE, MARK_OPEN, MARK_SEP
 from drafter.project.style import StyleSettings
 from drafter.word.layout import finish
 from drafter.word.master import build_master
-from drafter.word.styles import STYLE_FOR_LEVEL, STYLE_NAMES, body_style_name, ensure_styles, style_drift
+from drafter.word.styles import (
+    STYLE_FOR_LEVEL,
+    STYLE_NAMES,
+    body_style_name,
+    ensure_styles,
+    paragraph_style_ids,
+    style_drift,
+    style_entries,
+)
 from drafter.word.titles import balance_title, closing_indents, text_width
 
 REPO = Path(__file__).resolve().parents[1]
@@ -443,6 +451,62 @@ class TestEnsureStyles:
         ensure_styles(document, StyleSettings(body_font="华文仿宋"))
         assert len(document.styles) == count
         assert etree.tostring(document.styles["Normal"].element) == normal
+
+
+class TestStyleLookups:
+    """Each draft reads its styles with lxml (drafter.word.styles.style_entries), not through
+    python-docx's objects: the answers must be python-docx's own."""
+
+    @staticmethod
+    def documents(master):
+        plain = docx.Document()
+        made = docx.Document()
+        ensure_styles(made, StyleSettings())
+        older = docx.Document()
+        older.styles.add_style("正文", WD_STYLE_TYPE.PARAGRAPH)
+        ensure_styles(older, StyleSettings())
+        renamed = docx.Document()  # a Normal whose id is not its name, as Chinese Word writes it
+        renamed.styles.default(WD_STYLE_TYPE.PARAGRAPH).element.set(w("styleId"), "a")
+        ensure_styles(renamed, StyleSettings())
+        return [plain, made, older, renamed, docx.Document(str(master))]
+
+    def test_the_entries_are_what_python_docx_reports(self, master):
+        for document in self.documents(master):
+            entries = style_entries(document)
+            assert [(e.style_id, e.name, e.element) for e in entries] == [
+                (s.style_id, s.name, s.element) for s in document.styles
+            ]
+            default = document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+            assert [e.element for e in entries if e.default and e.kind == "paragraph"][-1:] == [default.element]
+
+    def test_the_style_ids_are_python_docxs_with_none_for_the_default(self, master):
+        names = {**STYLE_FOR_LEVEL, 9: "Heading 1", 10: "正文"}
+        for document in self.documents(master):
+            for key, name in names.items():
+                try:
+                    want = document.styles.get_style_id(name, WD_STYLE_TYPE.PARAGRAPH)
+                except KeyError:
+                    with pytest.raises(KeyError):
+                        paragraph_style_ids(document, {key: name})
+                    continue
+                assert paragraph_style_ids(document, {key: name}) == {key: want}, name
+        assert paragraph_style_ids(self.documents(master)[1], {0: "Normal"}) == {0: None}
+
+    def test_a_character_style_is_refused_as_python_docx_refuses_it(self):
+        document = docx.Document()
+        document.styles.add_style("只是字符", WD_STYLE_TYPE.CHARACTER)
+        with pytest.raises(ValueError):
+            paragraph_style_ids(document, {0: "只是字符"})
+
+    def test_the_body_style_of_an_older_master_is_its_own_zhengwen(self, master):
+        plain, made, older, renamed, built = self.documents(master)
+        assert [body_style_name(d) for d in (plain, made, older, renamed, built)] == [
+            "Normal",
+            "Normal",
+            "正文",
+            "Normal",
+            "Normal",
+        ]
 
 
 class TestStyleDrift:

@@ -12,8 +12,6 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
-from docxtpl import DocxTemplate
-
 from drafter.data.comparisons import comparison_context, result_value
 from drafter.data.figures import FigureRegistry
 from drafter.data.runner import RunResult, build_parameters
@@ -25,7 +23,7 @@ from drafter.project.units import Unit
 from drafter.text.blocks import ChartBlock, TableBlock
 from drafter.text.environment import make_environment
 from drafter.text.sections import Block, Paragraph, paragraphs_of, render_sections, section_files
-from drafter.word.document import compose, open_master
+from drafter.word.document import MasterTemplate, compose, open_master
 from drafter.word.styles import style_drift
 from drafter.word.tables import TableCells
 
@@ -159,7 +157,7 @@ class Renderer:
         )
         blocks = render_sections(sections_env, self.files, context, registry, compiled=self.project.templates)
         appendices = render_appendices(self.project, sections_env, context, registry, blocks)
-        master = DocxTemplate(io.BytesIO(self.master_bytes))
+        master = MasterTemplate(io.BytesIO(self.master_bytes))
         master.init_docx()
         table_cells: dict[str, TableCells] = {}
         document = compose(

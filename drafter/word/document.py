@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 import re
+import time
 import zipfile
+import zlib
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from docx.document import Document as DocumentObject
 from docx.enum.style import WD_STYLE_TYPE
@@ -38,7 +40,7 @@ from drafter.word.oxml import (
     wrap_figures,
 )
 from drafter.word.signer import lay_out_signer
-from drafter.word.styles import STYLE_FOR_LEVEL, body_style_name, ensure_styles
+from drafter.word.styles import STYLE_FOR_LEVEL, body_style_name, ensure_styles, paragraph_style_ids
 from drafter.word.tables import (
     CAPTION_STYLE,
     PICTURE_STYLE,
@@ -50,6 +52,24 @@ from drafter.word.tables import (
 )
 
 BODY_MARK = "\ue010drafter-body\ue011"
+
+
+class MasterTemplate(DocxTemplate):
+    """docxtpl's template, its preprocessing of a part's XML into Jinja (`patch_xml`, a few
+    dozen regular expressions, a pure function of the text) done once per text: every draft
+    of a batch fills the same master."""
+
+    _patched: ClassVar[dict[str, str]] = {}
+    _PATCHED_MAX = 64  # texts kept: a master's body, headers and footers; a bound for many masters
+
+    def patch_xml(self, src_xml: str) -> str:
+        patched = self._patched.get(src_xml)
+        if patched is None:
+            patched = super().patch_xml(src_xml)
+            if len(self._patched) >= self._PATCHED_MAX:
+                del self._patched[next(iter(self._patched))]
+            self._patched[src_xml] = patched
+        return patched
 
 
 def open_master(path: Path, *, check_tags: bool = True) -> DocxTemplate:
@@ -65,7 +85,7 @@ def open_master(path: Path, *, check_tags: bool = True) -> DocxTemplate:
             path=path,
             hint="母版须是 Word 2007 及以后的 .docx 格式；.doc 或 .wps 请在 Word/WPS 中“另存为”.docx。",
         )
-    tpl = DocxTemplate(str(path))
+    tpl = MasterTemplate(str(path))
     try:
         tpl.init_docx()  # docxtpl reads the package lazily: read it now, while we can say why
     except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
@@ -243,8 +263,7 @@ def insert_blocks(
     """Insert `blocks` before the element `before`."""
     # Look each style up once; python-docx would search the styles part per paragraph.
     # Body text is Normal (no pStyle), or the custom 正文 of a master made by an older drafter.
-    names = {**STYLE_FOR_LEVEL, 0: body_style_name(document)}
-    style_ids = {level: document.styles.get_style_id(name, WD_STYLE_TYPE.PARAGRAPH) for level, name in names.items()}
+    style_ids = paragraph_style_ids(document, {**STYLE_FOR_LEVEL, 0: body_style_name(document)})
     table_styles = None
     for block in blocks:
         if isinstance(block, (TableBlock, ChartBlock)):
@@ -435,14 +454,63 @@ def save_atomically(document: DocumentObject, path: Path) -> None:
 ZIP_LEVEL = 1
 
 
+# A part at least this large is compressed once while it stays the same: every draft of a batch
+# has the master's styles, theme and settings byte for byte (a 400 KB stylesWithEffects.xml among them).
+DEFLATE_ONCE_BYTES = 8192
+DEFLATE_ONCE_MAX = 4 << 20  # a larger part (a long table's document) is not kept: it is the draft's own
+_LAST_DEFLATED: dict[str, tuple[bytes, bytes]] = {}  # member name → (its bytes, their deflate stream)
+_LAST_DEFLATED_MAX = 64  # names kept: a docx has a few dozen parts
+
+
+class _Deflated:
+    """The compressor zipfile's writer asks for a member's stream, handing back one made
+    before: the writer still counts the size and the CRC of the bytes written to it."""
+
+    __slots__ = ("stream",)
+
+    def __init__(self, stream: bytes) -> None:
+        self.stream = stream
+
+    def compress(self, data: Any) -> bytes:
+        return b""
+
+    def flush(self) -> bytes:
+        return self.stream
+
+
+def _deflate(name: str, blob: bytes) -> bytes:
+    """`blob` as a raw deflate stream at ZIP_LEVEL, the one made last time when the member
+    `name` had the same bytes (compared, not hashed: a part that changes differs early)."""
+    last = _LAST_DEFLATED.get(name)
+    if last is not None and last[0] == blob:
+        return last[1]
+    packer = zlib.compressobj(ZIP_LEVEL, zlib.DEFLATED, -15)  # raw deflate, as a zip member holds it
+    stream = packer.compress(blob) + packer.flush()
+    if last is None and len(_LAST_DEFLATED) >= _LAST_DEFLATED_MAX:
+        del _LAST_DEFLATED[next(iter(_LAST_DEFLATED))]
+    _LAST_DEFLATED[name] = (blob, stream)
+    return stream
+
+
 class _FastZipWriter:
-    """python-docx's zip writer (docx.opc.phys_pkg._ZipPkgWriter) at ZIP_LEVEL."""
+    """python-docx's zip writer (docx.opc.phys_pkg._ZipPkgWriter) at ZIP_LEVEL, a large part
+    compressed once while it stays the same (`_deflate`)."""
 
     def __init__(self, path: Path) -> None:
         self._zipf = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL)
 
     def write(self, pack_uri: Any, blob: bytes) -> None:
-        self._zipf.writestr(pack_uri.membername, blob)
+        name = pack_uri.membername
+        if not DEFLATE_ONCE_BYTES <= len(blob) <= DEFLATE_ONCE_MAX:
+            self._zipf.writestr(name, blob)
+            return
+        info = zipfile.ZipInfo(name, date_time=time.localtime(time.time())[:6])
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o600 << 16  # as writestr gives a member
+        with self._zipf.open(info, "w") as member:
+            if hasattr(member, "_compressor"):  # else (another Python) it compresses the usual way
+                member._compressor = _Deflated(_deflate(name, blob))
+            member.write(blob)
 
     def close(self) -> None:
         self._zipf.close()

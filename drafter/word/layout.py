@@ -15,7 +15,7 @@ from lxml import etree
 from drafter.data.figures import MARKED
 from drafter.project.style import StyleSettings
 from drafter.word.oxml import paragraph_text, put_in_ppr
-from drafter.word.styles import ATTACHMENT, DATE, SIGNATURE, STYLE_FOR_LEVEL, TITLE
+from drafter.word.styles import ATTACHMENT, DATE, SIGNATURE, STYLE_FOR_LEVEL, TITLE, style_entries
 from drafter.word.titles import MARKER_CHARS, balance_title, closing_indents, text_width, visible
 
 _W_P, _W_R, _W_T, _W_SDT = qn("w:p"), qn("w:r"), qn("w:t"), qn("w:sdt")
@@ -23,7 +23,7 @@ XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 
 def _style_names(document: DocumentObject) -> dict[str, str]:
-    return {s.style_id: s.name for s in document.styles if s.style_id}
+    return {e.style_id: e.name for e in style_entries(document) if e.style_id and e.name}
 
 
 def _paragraph_style(p: etree._Element, names: dict[str, str]) -> str | None:

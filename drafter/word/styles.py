@@ -158,26 +158,94 @@ def _paragraph_styles(document: DocumentObject) -> list:
     return [s for s in document.styles if s.type == WD_STYLE_TYPE.PARAGRAPH]
 
 
-def _legacy_body(document: DocumentObject):
+@dataclass(frozen=True, slots=True)
+class StyleEntry:
+    """One `w:style` as python-docx's style object reports it (`name` the UI name, `kind`
+    the w:type, paragraph when unset), read straight from the element."""
+
+    element: etree._Element
+    style_id: str | None
+    name: str | None
+    kind: str
+    default: bool
+
+
+_W_STYLE, _W_NAME, _W_VAL = qn("w:style"), qn("w:name"), qn("w:val")
+_W_STYLE_ID, _W_TYPE, _W_DEFAULT = qn("w:styleId"), qn("w:type"), qn("w:default")
+
+
+def style_entries(document: DocumentObject) -> list[StyleEntry]:
+    """The document's styles in document order, in one pass with lxml: python-docx makes an
+    object and runs an XPath per style and per question, a cost paid for every draft."""
+    from docx.styles import BabelFish
+
+    out = []
+    for el in document.styles.element.iterchildren(_W_STYLE):
+        name_el = el.find(_W_NAME)
+        name = name_el.get(_W_VAL) if name_el is not None else None
+        out.append(
+            StyleEntry(
+                el,
+                el.get(_W_STYLE_ID),
+                BabelFish.internal2ui(name) if name is not None else None,
+                el.get(_W_TYPE) or "paragraph",
+                el.get(_W_DEFAULT) in ("1", "true", "on"),
+            )
+        )
+    return out
+
+
+def _default_paragraph(entries: list[StyleEntry]) -> StyleEntry | None:
+    """The default paragraph style (Normal): the last one marked default, as Word takes it
+    (and python-docx's `styles.default`, which reads an explicit w:type only)."""
+    return next((e for e in reversed(entries) if e.default and e.element.get(_W_TYPE) == "paragraph"), None)
+
+
+def _legacy_body(document: DocumentObject, entries: list[StyleEntry] | None = None) -> StyleEntry | None:
     """A custom paragraph style named 正文 (the body style of masters made by earlier drafters)."""
-    default = document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+    entries = style_entries(document) if entries is None else entries
+    default = _default_paragraph(entries)
     return next(
         (
-            s
-            for s in _paragraph_styles(document)
-            if s.name == LEGACY_BODY and (default is None or s.style_id != default.style_id)
+            e
+            for e in entries
+            if e.kind == "paragraph" and e.name == LEGACY_BODY and (default is None or e.style_id != default.style_id)
         ),
         None,
     )
 
 
-def body_style_name(document: DocumentObject) -> str:
+def body_style_name(document: DocumentObject, entries: list[StyleEntry] | None = None) -> str:
     """The style body text takes: Normal (正文 in Chinese Word), or an older master's own 正文."""
-    legacy = _legacy_body(document)
-    if legacy is not None:
+    entries = style_entries(document) if entries is None else entries
+    legacy = _legacy_body(document, entries)
+    if legacy is not None and legacy.name:
         return legacy.name
-    default = document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+    default = _default_paragraph(entries)
     return default.name if default is not None and default.name else BODY
+
+
+def paragraph_style_ids(document: DocumentObject, names: dict[int, str]) -> dict[int, str | None]:
+    """`document.styles.get_style_id(name, PARAGRAPH)` for each name: None for the default
+    paragraph style (a paragraph of it needs no w:pStyle); a name python-docx would refuse
+    (missing, not a paragraph style) is asked of python-docx, for its error."""
+    from docx.styles import BabelFish
+
+    entries = style_entries(document)
+    default = _default_paragraph(entries)
+    first: dict[str, StyleEntry] = {}
+    for e in entries:
+        raw = e.element.find(_W_NAME)
+        if raw is not None:
+            first.setdefault(raw.get(_W_VAL), e)
+    out: dict[int, str | None] = {}
+    for key, name in names.items():
+        found = first.get(BabelFish.ui2internal(name))
+        if found is None or found.kind != "paragraph":
+            out[key] = document.styles.get_style_id(name, WD_STYLE_TYPE.PARAGRAPH)
+        else:
+            out[key] = None if default is not None and found.element is default.element else found.style_id
+    return out
 
 
 def _is_stock_normal(style: etree._Element) -> bool:
@@ -217,16 +285,19 @@ def ensure_styles(document: DocumentObject, settings: StyleSettings) -> None:
     body style. Added styles are based on the body style.
     """
     styles_el = document.styles.element
-    normal = document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+    entries = style_entries(document)
+    normal = _default_paragraph(entries)
     if normal is None:
         styles_el.append(_style_xml(_SPECS[0], settings, {}))
-        normal = document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+        entries = style_entries(document)
+        normal = _default_paragraph(entries)
+        assert normal is not None
     elif _is_stock_normal(normal.element):
         _format_normal(normal.element, settings)
-    by_name = {s.name: s.style_id for s in document.styles if s.name}
+    by_name: dict[str, str] = {e.name: e.style_id for e in entries if e.name and e.style_id}
     taken = set(by_name.values())
-    body = _legacy_body(document) or normal
-    ids = {**by_name, BODY: body.style_id}
+    body = _legacy_body(document, entries) or normal
+    ids = {**by_name, BODY: body.style_id or BODY}
     for spec in _SPECS:
         if spec.name in ids:
             continue
