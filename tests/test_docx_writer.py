@@ -72,3 +72,21 @@ def test_the_master_is_preprocessed_as_docxtpl_does_it(tmp_path):
     assert ours.patch_xml(xml) == theirs.patch_xml(xml) == ours.patch_xml(xml)
     other = xml.replace("{{", "{{ ", 1)
     assert ours.patch_xml(other) == theirs.patch_xml(other) != ours.patch_xml(xml)
+
+
+def test_drafts_saved_at_once_in_threads_each_hold_their_own_parts(tmp_path, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setattr(word_document, "_LAST_DEFLATED_MAX", 2)  # let go of entries while threads write
+    fonts = ["甲体", "乙体", "丙体", "丁体"]
+    documents = {font: styled(font) for font in fonts}
+
+    def save(n: int) -> tuple[str, bytes]:
+        font = fonts[n % len(fonts)]
+        path = tmp_path / f"{n}.docx"
+        save_docx(documents[font], path)
+        return font, members(path)["word/styles.xml"]
+
+    with ThreadPoolExecutor(4) as pool:
+        for font, styles in pool.map(save, range(40)):
+            assert sum(f.encode() in styles for f in fonts) == 1 and font.encode() in styles

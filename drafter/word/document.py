@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 import time
 import zipfile
 import zlib
@@ -54,6 +55,17 @@ from drafter.word.tables import (
 BODY_MARK = "\ue010drafter-body\ue011"
 
 
+_REMEMBER_LOCK = threading.Lock()  # the web page builds drafts in threads
+
+
+def _remember(memo: dict, key: Any, value: Any, limit: int) -> None:
+    """memo[key] = value, the oldest entry let go once `limit` are kept."""
+    with _REMEMBER_LOCK:
+        if key not in memo and len(memo) >= limit:
+            del memo[next(iter(memo))]
+        memo[key] = value
+
+
 class MasterTemplate(DocxTemplate):
     """docxtpl's template, its preprocessing of a part's XML into Jinja (`patch_xml`, a few
     dozen regular expressions, a pure function of the text) done once per text: every draft
@@ -66,9 +78,7 @@ class MasterTemplate(DocxTemplate):
         patched = self._patched.get(src_xml)
         if patched is None:
             patched = super().patch_xml(src_xml)
-            if len(self._patched) >= self._PATCHED_MAX:
-                del self._patched[next(iter(self._patched))]
-            self._patched[src_xml] = patched
+            _remember(self._patched, src_xml, patched, self._PATCHED_MAX)
         return patched
 
 
@@ -486,9 +496,7 @@ def _deflate(name: str, blob: bytes) -> bytes:
         return last[1]
     packer = zlib.compressobj(ZIP_LEVEL, zlib.DEFLATED, -15)  # raw deflate, as a zip member holds it
     stream = packer.compress(blob) + packer.flush()
-    if last is None and len(_LAST_DEFLATED) >= _LAST_DEFLATED_MAX:
-        del _LAST_DEFLATED[next(iter(_LAST_DEFLATED))]
-    _LAST_DEFLATED[name] = (blob, stream)
+    _remember(_LAST_DEFLATED, name, (blob, stream), _LAST_DEFLATED_MAX)
     return stream
 
 
