@@ -47,6 +47,15 @@ Measured again 2026-12-07 on a quiet machine (load 0.5 at start; the benchmark i
 8.04/8.73 s, 1.45×/1.49× (not met) — the floor (its SQL + 200 bare renders of 12.9 ms CPU over 2
 cores) is 10.02 s, 1.15× its SQL already, so no docxtpl drafter meets 1.15× with the database on
 the same two cores; drafter is 1.29× that floor. Marginal cost 1.14×/1.39× wall, 1.14×/1.45× CPU.
+Measured 2026-12-08, a slower day on the same machine (its SQL 12.2–16.6 s where it was 8–9 s, a bare
+render 21–32 ms where it was 13–18), 3 runs each, the same scenario kept between runs:
+  before the master's unchanged work was shared across drafts (3edd08e): marginal cost 53.5/59.0 ms
+  wall, 52.9/53.9 ms CPU, against a bare render's 28.2/31.9 and 27.6/31.1 ms: 1.81×/1.86× wall,
+  1.58×/1.75× CPU (not met); 200 units 1.43×/1.50× its SQL (min/median of 3 pairs);
+  after (445f431: a part the same as the last draft's compressed once, docxtpl's preprocessing once
+  per text, styles read with lxml): marginal 33.4/45.9 ms wall, 32.5/34.9 ms CPU against 21.2/27.1
+  and 20.9/26.8 ms: 1.57×/1.69× wall, 1.30×/1.37× CPU (met in CPU time, the quiet machine's wall
+  clock); 200 units 1.34×/1.60× (its SQL's own spread, 12.2–15.5 s, is larger than the drafts' gain).
 """
 
 from __future__ import annotations
