@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from docx.document import Document as DocumentObject
-from docx.enum.style import WD_STYLE_TYPE
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml import OxmlElement
@@ -41,7 +40,7 @@ from drafter.word.oxml import (
     wrap_figures,
 )
 from drafter.word.signer import lay_out_signer
-from drafter.word.styles import STYLE_FOR_LEVEL, body_style_name, ensure_styles, paragraph_style_ids
+from drafter.word.styles import STYLE_FOR_LEVEL, body_style_name, ensure_styles, paragraph_style_ids, style_entries
 from drafter.word.tables import (
     CAPTION_STYLE,
     PICTURE_STYLE,
@@ -273,7 +272,8 @@ def insert_blocks(
     """Insert `blocks` before the element `before`."""
     # Look each style up once; python-docx would search the styles part per paragraph.
     # Body text is Normal (no pStyle), or the custom 正文 of a master made by an older drafter.
-    style_ids = paragraph_style_ids(document, {**STYLE_FOR_LEVEL, 0: body_style_name(document)})
+    entries = style_entries(document)
+    style_ids = paragraph_style_ids(document, {**STYLE_FOR_LEVEL, 0: body_style_name(document, entries)}, entries)
     table_styles = None
     for block in blocks:
         if isinstance(block, (TableBlock, ChartBlock)):
@@ -353,8 +353,8 @@ def append_appendices(
     else:
         body.append(end)
     ensure_table_styles(document, settings)
-    heading_id = document.styles.get_style_id(STYLE_FOR_LEVEL[1], WD_STYLE_TYPE.PARAGRAPH)
-    title_id = document.styles.get_style_id(TITLE, WD_STYLE_TYPE.PARAGRAPH)
+    ids = paragraph_style_ids(document, {1: STYLE_FOR_LEVEL[1], 0: TITLE})
+    heading_id, title_id = ids[1], ids[0]
     for n, (title, blocks) in enumerate(appendices, 1):
         label = "附件" if len(appendices) == 1 else f"附件{n}"
         head = _p_before(end)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from docx.document import Document as DocumentObject
 from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml.ns import qn
+from docx.styles import BabelFish
 from lxml import etree
 
 from drafter.project.style import StyleSettings
@@ -165,6 +166,7 @@ class StyleEntry:
 
     element: etree._Element
     style_id: str | None
+    internal_name: str | None  # as w:name holds it ("heading 1"), what python-docx looks a name up by
     name: str | None
     kind: str
     default: bool
@@ -177,8 +179,6 @@ _W_STYLE_ID, _W_TYPE, _W_DEFAULT = qn("w:styleId"), qn("w:type"), qn("w:default"
 def style_entries(document: DocumentObject) -> list[StyleEntry]:
     """The document's styles in document order, in one pass with lxml: python-docx makes an
     object and runs an XPath per style and per question, a cost paid for every draft."""
-    from docx.styles import BabelFish
-
     out = []
     for el in document.styles.element.iterchildren(_W_STYLE):
         name_el = el.find(_W_NAME)
@@ -187,6 +187,7 @@ def style_entries(document: DocumentObject) -> list[StyleEntry]:
             StyleEntry(
                 el,
                 el.get(_W_STYLE_ID),
+                name,
                 BabelFish.internal2ui(name) if name is not None else None,
                 el.get(_W_TYPE) or "paragraph",
                 el.get(_W_DEFAULT) in ("1", "true", "on"),
@@ -225,19 +226,18 @@ def body_style_name(document: DocumentObject, entries: list[StyleEntry] | None =
     return default.name if default is not None and default.name else BODY
 
 
-def paragraph_style_ids(document: DocumentObject, names: dict[int, str]) -> dict[int, str | None]:
+def paragraph_style_ids(
+    document: DocumentObject, names: dict[int, str], entries: list[StyleEntry] | None = None
+) -> dict[int, str | None]:
     """`document.styles.get_style_id(name, PARAGRAPH)` for each name: None for the default
     paragraph style (a paragraph of it needs no w:pStyle); a name python-docx would refuse
     (missing, not a paragraph style) is asked of python-docx, for its error."""
-    from docx.styles import BabelFish
-
-    entries = style_entries(document)
+    entries = style_entries(document) if entries is None else entries
     default = _default_paragraph(entries)
     first: dict[str, StyleEntry] = {}
     for e in entries:
-        raw = e.element.find(_W_NAME)
-        if raw is not None:
-            first.setdefault(raw.get(_W_VAL), e)
+        if e.internal_name is not None:
+            first.setdefault(e.internal_name, e)
     out: dict[int, str | None] = {}
     for key, name in names.items():
         found = first.get(BabelFish.ui2internal(name))
